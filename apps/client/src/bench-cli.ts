@@ -1,0 +1,2 @@
+// Entry point of the shoal-bench executable.
+export {};

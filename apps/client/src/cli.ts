@@ -1,0 +1,2 @@
+// Entry point of the shoal-cli executable.
+export {};

@@ -1,0 +1,117 @@
+// The contract between keyspace-store's command implementations and the server that routes to
+// them. A command is data (name, arity, flags, key positions: everything COMMAND INFO and cluster
+// routing need) plus a handler that reads a CommandArgs view and writes into a ReplyWriter.
+// Handlers never touch sockets; effects outside the data (propagation to AOF/replicas, WATCH
+// invalidation, keyspace notifications, waking blocked clients) go through KeyspaceHooks.
+import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
+
+/** Redis 7.0 command flags as COMMAND INFO prints them (lowercase). */
+export type CommandFlag =
+  | "write"
+  | "readonly"
+  | "denyoom"
+  | "module"
+  | "admin"
+  | "pubsub"
+  | "noscript"
+  | "blocking"
+  | "loading"
+  | "stale"
+  | "skip_monitor"
+  | "skip_slowlog"
+  | "asking"
+  | "fast"
+  | "no_auth"
+  | "may_replicate"
+  | "no_mandatory_keys"
+  | "no_multi"
+  | "movablekeys"
+  | "allow_busy"
+  | "sentinel"
+  | "only_sentinel";
+
+/** Keyspace notification classes, as the letters of `notify-keyspace-events` name them. */
+export type NotifyClass =
+  | "generic" // g
+  | "string" // $
+  | "list" // l
+  | "set" // s
+  | "hash" // h
+  | "zset" // z
+  | "expired" // x
+  | "evicted" // e
+  | "stream" // t
+  | "keymiss" // m
+  | "new"; // n
+
+/** What the server supplies to the store; all optional so the store runs alone in tests and benches. */
+export interface KeyspaceHooks {
+  /**
+   * A write to replicate / append to the AOF, in the form to replay (relative expiries already
+   * rewritten to absolute, INCRBYFLOAT as SET ... KEEPTTL, SPOP as SREM, expirations as DEL, ...).
+   */
+  propagate?(dbIndex: number, argv: readonly (Buffer | string)[]): void;
+  /** A key's value changed or it was deleted (Redis's signalModifiedKey): WATCH invalidation. */
+  keyModified?(dbIndex: number, key: string): void;
+  /** A whole database was flushed (WATCH on any key of it is invalidated). dbIndex -1 = all. */
+  dbFlushed?(dbIndex: number): void;
+  /** A keyspace event (Redis's notifyKeyspaceEvent). */
+  notify?(dbIndex: number, cls: NotifyClass, event: string, key: string): void;
+  /** A list or sorted set got elements (Redis's signalKeyAsReady): wake clients blocked on it. */
+  keyReady?(dbIndex: number, key: string): void;
+}
+
+/** Reply the server sends when a blocked client times out. */
+export type BlockTimeoutReply = "nullArray" | "nullBulk";
+
+/** Per-call context the server builds for each command. */
+export interface CommandContext {
+  /** Index of the client's selected database (always 0 in cluster mode). */
+  readonly dbIndex: number;
+  /** Wall-clock milliseconds, sampled once per command (Redis's `commandTimeSnapshot`). */
+  readonly now: number;
+  /**
+   * False inside MULTI/EXEC (and scripts): a blocking command then behaves as if its timeout
+   * expired at once, as Redis does.
+   */
+  readonly canBlock: boolean;
+  /** Propagate this command's own arguments unchanged (the common case for writes). */
+  propagateSelf(): void;
+  /** Propagate a rewritten command instead of (or in addition to) this one; may be called several times. */
+  propagate(argv: readonly (Buffer | string)[]): void;
+  /** Count changes for `save` points and INFO's rdb_changes_since_last_save (Redis's server.dirty). */
+  addDirty(n: number): void;
+  /**
+   * Park the client: no reply now. The server re-runs the same command (same args) when one of
+   * `keys` becomes ready, and replies `timeoutReply` after `timeoutMs` (0 = wait forever).
+   * Clients blocked on a key are retried in arrival order.
+   */
+  block(keys: readonly string[], timeoutMs: number, timeoutReply: BlockTimeoutReply): void;
+}
+
+/**
+ * A handler reads `args` (argv[0] is the command name) and writes exactly one reply into `reply`,
+ * unless it called `ctx.block()`. Arity has been checked by the dispatcher before the call.
+ */
+export type CommandHandler = (ctx: CommandContext, args: CommandArgs, reply: ReplyWriter) => void;
+
+/** One entry of the command table, shaped like Redis 7.0's COMMAND INFO. */
+export interface CommandSpec {
+  /** Lowercase name; for a subcommand, "parent|sub" as Redis 7 names it (e.g. "object|encoding"). */
+  readonly name: string;
+  /** Redis arity: n > 0 exactly n arguments (name included), n < 0 at least -n. */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  /** Legacy key positions (1-based argv index; last -1 = last argument; 0,0,0 = no keys). */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly step: number;
+  /** ACL categories as COMMAND INFO lists them, e.g. ["@write", "@string", "@slow"]. */
+  readonly aclCategories: readonly string[];
+  /** Key positions for commands whose keys move with their arguments (flag "movablekeys"). */
+  readonly getKeys?: (args: CommandArgs) => number[];
+  /** Subcommands (OBJECT ENCODING, ...), each a full spec. */
+  readonly subcommands?: readonly CommandSpec[];
+  /** Absent for commands the server implements itself (it supplies the handler). */
+  readonly handler?: CommandHandler;
+}

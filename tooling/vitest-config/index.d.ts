@@ -1,0 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
+export declare function defineShoalProject(
+  name: string,
+  overrides?: UserWorkspaceConfig,
+): UserWorkspaceConfig;
