@@ -4,6 +4,7 @@
 // Handlers never touch sockets; effects outside the data (propagation to AOF/replicas, WATCH
 // invalidation, keyspace notifications, waking blocked clients) go through KeyspaceHooks.
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
+import type { Database, Keyspace } from "./keyspace.js";
 
 /** Redis 7.0 command flags as COMMAND INFO prints them (lowercase). */
 export type CommandFlag =
@@ -66,6 +67,10 @@ export type BlockTimeoutReply = "nullArray" | "nullBulk";
 
 /** Per-call context the server builds for each command. */
 export interface CommandContext {
+  /** All databases (for MOVE, COPY ... DB, SWAPDB, FLUSHALL). */
+  readonly keyspace: Keyspace;
+  /** The client's selected database. */
+  readonly db: Database;
   /** Index of the client's selected database (always 0 in cluster mode). */
   readonly dbIndex: number;
   /** Wall-clock milliseconds, sampled once per command (Redis's `commandTimeSnapshot`). */

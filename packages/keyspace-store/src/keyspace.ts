@@ -1,0 +1,3 @@
+// Placeholder owned by the keyspace core: the Keyspace (all databases) and Database classes.
+export class Keyspace {}
+export class Database {}
