@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/messages.ts"],
   format: ["esm"],
   // Declarations resolve siblings through their published types, not the source condition.
   dts: { compilerOptions: { customConditions: [] } },

@@ -1,0 +1,296 @@
+// TCP transport: a listener on the bus port and one socket per link. Mirrors the I/O half of
+// clusterAcceptHandler(), clusterLinkConnectHandler(), clusterReadHandler(), clusterWriteHandler()
+// and clusterNodeCronFreeLinkOnBufferLimitReached() in src/cluster_legacy.c (Redis 7.0).
+// Reconnect policy: the state machine asks again for a link every cron tick; this transport
+// spaces real connect attempts to an address that keeps failing with exponential backoff.
+import net from "node:net";
+import { encodeFrame } from "./codec.js";
+import { TransportError } from "./errors.js";
+import { FrameDecoder } from "./frame-decoder.js";
+import { type ClusterMessage, MESSAGE_TYPE_NAMES } from "./messages.js";
+import {
+  type LinkDirection,
+  type LinkDownReason,
+  type LinkId,
+  type LinkStats,
+  type Logger,
+  MessageCounters,
+  noopLogger,
+  normalizeIp,
+  type Transport,
+  type TransportHandler,
+} from "./transport.js";
+
+export interface TcpTransportOptions {
+  /** Bus port to listen on (0 = pick one; see `port` after listen()). */
+  port: number;
+  /** Addresses to bind (default ["127.0.0.1"]... callers usually pass the `bind` directive). */
+  host?: string;
+  logger?: Logger;
+  /** cluster-link-sendbuf-limit in bytes, 0 = unlimited. */
+  sendBufLimit?: number;
+  maxFrameBytes?: number;
+  /** TCP keepalive initial delay in ms (Redis: NT/1000*2 s). */
+  keepAliveMs?: number;
+  /** First and largest delay between failed connect attempts to one address. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** Wall clock for link create-time (default Date.now). */
+  now?: () => number;
+}
+
+interface TcpLink {
+  id: LinkId;
+  direction: LinkDirection;
+  socket: net.Socket;
+  createTime: number;
+  decoder: FrameDecoder;
+  connected: boolean;
+  closed: boolean;
+  timer: NodeJS.Timeout | null;
+  addrKey: string;
+}
+
+const nullHandler: TransportHandler = {
+  linkUp() {},
+  linkAccepted() {},
+  message() {},
+  linkDown() {},
+};
+
+export class TcpTransport implements Transport {
+  readonly counters = new MessageCounters();
+  private handler: TransportHandler = nullHandler;
+  private readonly links = new Map<LinkId, TcpLink>();
+  private readonly failures = new Map<string, number>();
+  private server: net.Server | null = null;
+  private nextInbound = 1;
+  private sendBufLimit: number;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private boundPort: number;
+
+  constructor(private readonly opts: TcpTransportOptions) {
+    this.sendBufLimit = opts.sendBufLimit ?? 0;
+    this.log = opts.logger ?? noopLogger;
+    this.now = opts.now ?? Date.now;
+    this.boundPort = opts.port;
+  }
+
+  /** The bound bus port (useful with port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  setHandler(handler: TransportHandler): void {
+    this.handler = handler;
+  }
+
+  setSendBufLimit(bytes: number): void {
+    this.sendBufLimit = bytes;
+  }
+
+  listen(): Promise<void> {
+    if (this.server) return Promise.reject(new TransportError("already listening"));
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((socket) => this.accept(socket));
+      server.once("error", reject);
+      server.listen({ port: this.opts.port, host: this.opts.host ?? "127.0.0.1" }, () => {
+        server.off("error", reject);
+        server.on("error", (err) =>
+          this.log("warning", `Cluster bus listener error: ${err.message}`),
+        );
+        this.boundPort = (server.address() as net.AddressInfo).port;
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    const id = `in-${this.nextInbound++}`;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, this.opts.keepAliveMs ?? 30_000);
+    const link = this.makeLink(id, "from", socket, "");
+    link.connected = true;
+    this.safe(() =>
+      this.handler.linkAccepted({
+        id,
+        direction: "from",
+        peerIp: normalizeIp(socket.remoteAddress),
+        localIp: normalizeIp(socket.localAddress),
+      }),
+    );
+  }
+
+  connect(id: LinkId, host: string, port: number): void {
+    if (this.links.has(id)) throw new TransportError(`link ${id} already exists`);
+    const addrKey = `${host}:${port}`;
+    const fails = this.failures.get(addrKey) ?? 0;
+    const min = this.opts.backoffMinMs ?? 50;
+    const max = this.opts.backoffMaxMs ?? 1000;
+    const delay = fails === 0 ? 0 : Math.min(max, min * 2 ** (fails - 1));
+    const socket = new net.Socket();
+    const link = this.makeLink(id, "to", socket, addrKey);
+    const start = () => {
+      link.timer = null;
+      if (link.closed) return;
+      socket.connect({ host, port }, () => {
+        if (link.closed) return;
+        link.connected = true;
+        this.failures.delete(addrKey);
+        socket.setNoDelay(true);
+        socket.setKeepAlive(true, this.opts.keepAliveMs ?? 30_000);
+        this.safe(() =>
+          this.handler.linkUp({
+            id,
+            direction: "to",
+            peerIp: normalizeIp(socket.remoteAddress),
+            localIp: normalizeIp(socket.localAddress),
+          }),
+        );
+      });
+    };
+    if (delay === 0) start();
+    else link.timer = setTimeout(start, delay);
+  }
+
+  private makeLink(
+    id: LinkId,
+    direction: LinkDirection,
+    socket: net.Socket,
+    addrKey: string,
+  ): TcpLink {
+    const link: TcpLink = {
+      id,
+      direction,
+      socket,
+      createTime: this.now(),
+      decoder: new FrameDecoder(
+        this.opts.maxFrameBytes !== undefined ? { maxFrameBytes: this.opts.maxFrameBytes } : {},
+      ),
+      connected: false,
+      closed: false,
+      timer: null,
+      addrKey,
+    };
+    this.links.set(id, link);
+    const sink = {
+      message: (msg: ClusterMessage) => {
+        this.counters.countReceived(msg.type);
+        if (!link.closed) this.safe(() => this.handler.message(id, msg));
+      },
+      unknown: (type: number) => {
+        this.log("verbose", `Received unknown packet type: ${type}`);
+      },
+    };
+    socket.on("data", (chunk: Buffer) => {
+      if (link.closed) return;
+      const err = link.decoder.push(chunk, sink);
+      if (err && !link.closed) {
+        this.log(
+          "warning",
+          `Bad message on cluster bus link ${id} from ${normalizeIp(socket.remoteAddress)}: ${err.message}; closing link`,
+        );
+        this.drop(link, "protocol-error");
+      }
+    });
+    socket.on("error", (err) => {
+      if (link.closed) return;
+      if (!link.connected && direction === "to") {
+        this.failures.set(addrKey, (this.failures.get(addrKey) ?? 0) + 1);
+        this.log("verbose", `Connection to ${addrKey} failed: ${err.message}`);
+        this.drop(link, "refused");
+      } else {
+        this.log("verbose", `Cluster bus link ${id} error: ${err.message}`);
+        this.drop(link, "error");
+      }
+    });
+    socket.on("close", () => {
+      if (!link.closed) {
+        if (!link.connected && direction === "to")
+          this.failures.set(addrKey, (this.failures.get(addrKey) ?? 0) + 1);
+        this.drop(link, link.connected ? "closed" : "refused");
+      }
+    });
+    return link;
+  }
+
+  /** Transport-initiated close: reported to the handler. */
+  private drop(link: TcpLink, reason: LinkDownReason): void {
+    if (link.closed) return;
+    this.release(link);
+    this.safe(() => this.handler.linkDown(link.id, reason));
+  }
+
+  private release(link: TcpLink): void {
+    link.closed = true;
+    if (link.timer) clearTimeout(link.timer);
+    this.links.delete(link.id);
+    link.socket.destroy();
+  }
+
+  send(id: LinkId, msg: ClusterMessage): boolean {
+    const link = this.links.get(id);
+    if (!link || link.closed) return false;
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(msg);
+    } catch (err) {
+      this.log(
+        "warning",
+        `Cannot encode ${MESSAGE_TYPE_NAMES[msg.type]} message: ${(err as Error).message}`,
+      );
+      return false;
+    }
+    // Writes before the connect completes are buffered by the socket, like Redis's send queue.
+    link.socket.write(frame);
+    this.counters.countSent(msg);
+    if (this.sendBufLimit > 0 && link.socket.writableLength > this.sendBufLimit) {
+      this.counters.linksBufferLimitExceeded++;
+      this.log(
+        "warning",
+        `Freeing cluster link ${id} (${link.direction}): send buffer ${link.socket.writableLength} bytes over cluster-link-sendbuf-limit ${this.sendBufLimit}`,
+      );
+      this.drop(link, "sendbuf-limit");
+      return false;
+    }
+    return true;
+  }
+
+  close(id: LinkId): void {
+    const link = this.links.get(id);
+    if (link) this.release(link);
+  }
+
+  linkStats(): LinkStats[] {
+    const out: LinkStats[] = [];
+    for (const link of this.links.values()) {
+      const used = link.socket.writableLength;
+      out.push({
+        id: link.id,
+        direction: link.direction,
+        createTime: link.createTime,
+        events: used > 0 ? "rw" : "r",
+        sendBufferAllocated: used,
+        sendBufferUsed: used,
+      });
+    }
+    return out;
+  }
+
+  async shutdown(): Promise<void> {
+    for (const link of [...this.links.values()]) this.release(link);
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log("warning", `Cluster bus handler threw: ${(err as Error)?.stack ?? String(err)}`);
+    }
+  }
+}

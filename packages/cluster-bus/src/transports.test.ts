@@ -1,0 +1,92 @@
+import net from "node:net";
+import { freePort } from "@shoal/test-utils";
+import {
+  type Node,
+  Recorder,
+  type TransportEnv,
+  transportContract,
+} from "../test/transport-contract.js";
+import { MemoryNetwork } from "./memory-transport.js";
+import { TcpTransport } from "./tcp-transport.js";
+
+transportContract("tcp", (): TransportEnv => {
+  const nodes: Node[] = [];
+  const sockets: net.Socket[] = [];
+  return {
+    async start(port) {
+      const t = new TcpTransport({
+        port: port ?? (await freePort()),
+        backoffMinMs: 20,
+        backoffMaxMs: 200,
+      });
+      const rec = new Recorder().attach(t);
+      await t.listen();
+      const node = { t, rec, host: "127.0.0.1", port: t.port };
+      nodes.push(node);
+      return node;
+    },
+    async stopReading(node) {
+      // Stop reading on the accepted socket: replace the transport with a raw server that never reads.
+      await node.t.shutdown();
+      const srv = net.createServer((s) => {
+        s.pause();
+        sockets.push(s);
+      });
+      await new Promise<void>((r) => srv.listen(node.port, "127.0.0.1", () => r()));
+      nodes.push({
+        ...node,
+        t: { shutdown: () => new Promise<void>((r) => srv.close(() => r())) } as never,
+      });
+    },
+    async raw(node) {
+      const s = net.connect(node.port, node.host);
+      sockets.push(s);
+      let closed = false;
+      s.on("close", () => {
+        closed = true;
+      });
+      s.on("error", () => {});
+      await new Promise<void>((r) => s.once("connect", () => r()));
+      return { write: (b) => s.write(b), closed: () => closed, end: () => s.destroy() };
+    },
+    async teardown() {
+      for (const s of sockets) s.destroy();
+      await Promise.all(nodes.map((n) => n.t.shutdown()));
+    },
+  };
+});
+
+transportContract("memory", (): TransportEnv => {
+  const network = new MemoryNetwork({
+    schedule: (d, fn) => void setTimeout(fn, d),
+    now: Date.now,
+    codec: true,
+  });
+  const nodes: Node[] = [];
+  let nextIp = 1;
+  const byPort = new Map<number, string>();
+  let nextPort = 17000;
+  return {
+    async start(port) {
+      const p = port ?? nextPort++;
+      const ip = byPort.get(p) ?? `10.0.0.${nextIp++}`;
+      byPort.set(p, ip);
+      const t = network.createTransport({ ip, port: p });
+      const rec = new Recorder().attach(t);
+      await t.listen();
+      const node = { t, rec, host: ip, port: p };
+      nodes.push(node);
+      return node;
+    },
+    stopReading(node) {
+      network.setPaused(node.t as never, true);
+    },
+    async raw(node) {
+      const peer = network.rawConnect("10.9.9.9", node.host, node.port);
+      return { write: (b) => peer.write(b), closed: () => peer.closed, end: () => peer.close() };
+    },
+    async teardown() {
+      await Promise.all(nodes.map((n) => n.t.shutdown()));
+    },
+  };
+});
