@@ -1,0 +1,146 @@
+// Key -> hash slot for Redis Cluster: CRC16 of the key, or of its hash tag, modulo 16384.
+// Mirrors keyHashSlot() in src/cluster.h (Redis 7.0); the hash-tag rule and its test vectors are
+// in shared/reference/cluster-internals.md section 1.2.
+import { CRC_TABLE, crc16, TABLE_K1, TABLE_K2, TABLE_K3 } from "./crc16.js";
+
+/** Number of hash slots in a Redis Cluster. */
+export const CLUSTER_SLOTS = 16384;
+const SLOT_MASK = CLUSTER_SLOTS - 1;
+
+const OPEN_BRACE = 0x7b; // {
+const CLOSE_BRACE = 0x7d; // }
+
+/**
+ * Slot of `bytes[start..end)`, hash tags honoured, without copying: for keys that sit inside a
+ * read buffer (a RESP bulk string), so the caller never materialises a Buffer per key.
+ */
+export function keySlotRange(bytes: Uint8Array, start: number, end: number): number {
+  // 1. The first '{'. 2. The first '}' after it. 3. A non-empty tag is hashed alone; an empty
+  // tag "{}" (or a missing '}') makes Redis hash the whole key, without looking for a later '{'.
+  for (let s = start; s < end; s++) {
+    if (bytes[s] !== OPEN_BRACE) continue;
+    for (let e = s + 1; e < end; e++) {
+      if (bytes[e] !== CLOSE_BRACE) continue;
+      if (e > s + 1) return crc16(bytes, s + 1, e) & SLOT_MASK;
+      break;
+    }
+    break;
+  }
+  return crc16(bytes, start, end) & SLOT_MASK;
+}
+
+/** Slot of a binary key (Buffer or Uint8Array), exactly as `CLUSTER KEYSLOT` computes it. */
+export function keySlotBytes(key: Uint8Array): number {
+  return keySlotRange(key, 0, key.length);
+}
+
+/**
+ * CRC16 of the UTF-8 encoding of `str[start..end)` (UTF-16 indices), computed while encoding,
+ * so no Buffer is allocated. Encoding matches Buffer.from(str, "utf8"): surrogate pairs become
+ * 4 bytes, lone surrogates become U+FFFD (EF BF BD). The caller must not split a surrogate pair
+ * at `start` or `end`; hash-tag braces are ASCII, so tag bounds never do.
+ */
+export function crc16Utf8(str: string, start = 0, end: number = str.length, crc = 0): number {
+  const t0 = CRC_TABLE;
+  let i = start;
+  while (i < end) {
+    // Fast path: four ASCII characters are four bytes, hashed in one slice-by-4 step.
+    if (i + 4 <= end) {
+      const c0 = str.charCodeAt(i);
+      const c1 = str.charCodeAt(i + 1);
+      const c2 = str.charCodeAt(i + 2);
+      const c3 = str.charCodeAt(i + 3);
+      if ((c0 | c1 | c2 | c3) < 0x80) {
+        crc = TABLE_K3[(crc >> 8) ^ c0]! ^ TABLE_K2[(crc & 0xff) ^ c1]! ^ TABLE_K1[c2]! ^ t0[c3]!;
+        i += 4;
+        continue;
+      }
+    }
+    let c = str.charCodeAt(i++);
+    if (c < 0x80) {
+      crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ c]!;
+      continue;
+    }
+    if (c < 0x800) {
+      crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0xc0 | (c >> 6))]!;
+      crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0x80 | (c & 0x3f))]!;
+      continue;
+    }
+    if ((c & 0xf800) === 0xd800) {
+      const next = i < end ? str.charCodeAt(i) : 0;
+      if (c < 0xdc00 && (next & 0xfc00) === 0xdc00) {
+        // A well-formed surrogate pair: one astral code point, four UTF-8 bytes.
+        i++;
+        const cp = 0x10000 + ((c & 0x3ff) << 10) + (next & 0x3ff);
+        crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0xf0 | (cp >> 18))]!;
+        crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0x80 | ((cp >> 12) & 0x3f))]!;
+        crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0x80 | ((cp >> 6) & 0x3f))]!;
+        crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0x80 | (cp & 0x3f))]!;
+        continue;
+      }
+      // A lone surrogate cannot be encoded; Buffer.from writes U+FFFD instead, and so do we.
+      c = 0xfffd;
+    }
+    crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0xe0 | (c >> 12))]!;
+    crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0x80 | ((c >> 6) & 0x3f))]!;
+    crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ (0x80 | (c & 0x3f))]!;
+  }
+  return crc;
+}
+
+/**
+ * Slot of a string key hashed as its UTF-8 bytes (what a client sends for a JS string), without
+ * allocating. Braces are ASCII, so UTF-8 never encodes them inside a multi-byte sequence and the
+ * tag can be found on UTF-16 indices.
+ */
+export function keySlotString(key: string): number {
+  const s = key.indexOf("{");
+  if (s >= 0) {
+    const e = key.indexOf("}", s + 1);
+    if (e > s + 1) return crc16Utf8(key, s + 1, e) & SLOT_MASK;
+  }
+  return crc16Utf8(key, 0, key.length) & SLOT_MASK;
+}
+
+/** Slot of a key: strings are hashed as UTF-8, byte arrays as they are. */
+export function keySlot(key: string | Uint8Array): number {
+  return typeof key === "string" ? keySlotString(key) : keySlotRange(key, 0, key.length);
+}
+
+/**
+ * CRC16 of a binary-safe latin1 string (one character per byte, as Buffer#toString("latin1")
+ * produces); characters above 0xFF keep their low byte, as Buffer.from(str, "latin1") does.
+ */
+export function crc16Latin1(str: string, start = 0, end: number = str.length, crc = 0): number {
+  const t0 = CRC_TABLE;
+  let i = start;
+  for (const last = end - 4; i <= last; i += 4) {
+    crc =
+      TABLE_K3[((crc >> 8) ^ str.charCodeAt(i)) & 0xff]! ^
+      TABLE_K2[((crc & 0xff) ^ str.charCodeAt(i + 1)) & 0xff]! ^
+      TABLE_K1[str.charCodeAt(i + 2) & 0xff]! ^
+      t0[str.charCodeAt(i + 3) & 0xff]!;
+  }
+  for (; i < end; i++) crc = ((crc << 8) & 0xffff) ^ t0[((crc >> 8) ^ str.charCodeAt(i)) & 0xff]!;
+  return crc;
+}
+
+/**
+ * Slot of a key held as a latin1 string (one char = one byte), the binary-safe form the server
+ * stores keys in. Same result as keySlot(Buffer.from(key, "latin1")).
+ */
+export function keySlotLatin1(key: string): number {
+  // Braces are compared on the low byte, as Buffer.from(key, "latin1") would store them, so even
+  // out-of-contract chars above 0xFF give the same slot as the Buffer would.
+  const len = key.length;
+  for (let s = 0; s < len; s++) {
+    if ((key.charCodeAt(s) & 0xff) !== OPEN_BRACE) continue;
+    for (let e = s + 1; e < len; e++) {
+      if ((key.charCodeAt(e) & 0xff) !== CLOSE_BRACE) continue;
+      if (e > s + 1) return crc16Latin1(key, s + 1, e) & SLOT_MASK;
+      break;
+    }
+    break;
+  }
+  return crc16Latin1(key, 0, len) & SLOT_MASK;
+}
