@@ -26,6 +26,8 @@ export interface ClientOptions<B extends boolean = false> {
   returnBuffers?: B;
   /** Milliseconds before a command rejects with TimeoutError. Unset by default. */
   commandTimeout?: number;
+  /** Replies keep their RESP type (StatusReply, MapReply...): for tools that print replies. */
+  typedReplies?: boolean;
 }
 
 function fromUrl(url: string): Partial<ClientOptions<boolean>> {
@@ -54,7 +56,8 @@ export class Client<S extends string | Buffer = string> extends BaseClient<S> {
     this.options = { ...merged, host: merged.host ?? "127.0.0.1", port: merged.port ?? 6379 };
   }
 
-  private connection(): Connection {
+  /** The underlying connection (opened on demand); for tools that drive it directly. */
+  connection(): Connection {
     if (this.closed) throw new ClientClosedError();
     if (this.conn && this.conn.state !== "closed") return this.conn;
     const o = this.options;
@@ -69,6 +72,7 @@ export class Client<S extends string | Buffer = string> extends BaseClient<S> {
       ...(o.tls ? { tls: o.tls } : {}),
       ...(o.connectTimeout !== undefined ? { connectTimeout: o.connectTimeout } : {}),
       ...(o.readonly ? { readonly: true } : {}),
+      ...(o.typedReplies ? { typedReplies: true } : {}),
       returnBuffers: o.returnBuffers ?? false,
     });
     conn.on("ready", () => this.emit("ready"));

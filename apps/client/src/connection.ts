@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   connectTimeout?: number;
   /** Bulk strings as Buffers instead of strings. */
   returnBuffers?: boolean;
+  /** Replies keep their RESP type (see reply-types.ts); for tools that print replies. */
+  typedReplies?: boolean;
 }
 
 export type ConnectionState = "connecting" | "ready" | "closed";
@@ -57,6 +59,7 @@ export class Connection extends EventEmitter {
     this.address = `${options.host}:${options.port}`;
     this.decoder = createReplyDecoder({
       returnBuffers: options.returnBuffers ?? false,
+      typed: options.typedReplies ?? false,
       onReply: (v) => this.onReply(v),
       // RESP3 sends subscribe confirmations as pushes too: those answer a waiting command.
       onPush: (v) => (this.answersHead(v) ? this.onReply(v) : this.emit("push", v)),

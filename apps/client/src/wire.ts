@@ -4,6 +4,7 @@
 //
 // TEMPORARY: a local decoder until @shoal/resp-codec's client decoder lands.
 import { ProtocolError, ReplyError, toReplyError } from "./errors.js";
+import { DoubleReply, MapReply, SetReply, StatusReply, VerbatimReply } from "./reply-types.js";
 
 export type Arg = string | Buffer | number;
 
@@ -31,6 +32,8 @@ const CRLF = Buffer.from("\r\n");
 export interface ReplyDecoderOptions {
   /** Bulk strings as Buffers instead of UTF-8 strings. */
   returnBuffers: boolean;
+  /** Keep RESP types (StatusReply, MapReply, SetReply, DoubleReply, VerbatimReply). */
+  typed?: boolean;
   /** A complete reply: a value, or a ReplyError for `-ERR ...` (errors are values). */
   onReply(value: unknown): void;
   /** A RESP3 push (`>`): pub/sub messages, invalidations. */
@@ -110,8 +113,11 @@ class LocalDecoder implements ReplyDecoder {
     if (this.pos >= this.buf.length) return INCOMPLETE;
     const type = this.buf[this.pos++];
     switch (type) {
-      case 43: // +
-        return this.line();
+      case 43: {
+        // +
+        const l = this.line();
+        return this.opts.typed && l !== INCOMPLETE ? new StatusReply(l) : l;
+      }
       case 45: {
         // -
         const l = this.line();
@@ -129,6 +135,11 @@ class LocalDecoder implements ReplyDecoder {
         const s = this.pos;
         this.pos += len + 2;
         const from = type === 61 ? s + 4 : s;
+        if (type === 61 && this.opts.typed)
+          return new VerbatimReply(
+            this.buf.toString("latin1", s, s + 3),
+            this.buf.toString("utf8", from, s + len),
+          );
         return this.opts.returnBuffers
           ? Buffer.from(this.buf.subarray(from, s + len))
           : this.buf.toString("utf8", from, s + len);
@@ -146,12 +157,24 @@ class LocalDecoder implements ReplyDecoder {
           if (v === INCOMPLETE) return v;
           arr[i] = v;
         }
-        return type === 62 ? new PushValue(arr) : arr;
+        if (type === 62) return new PushValue(arr);
+        return type === 126 && this.opts.typed ? new SetReply(arr) : arr;
       }
       case 37: {
         // % map → plain object
         const n = this.int();
         if (n === INCOMPLETE) return n;
+        if (this.opts.typed) {
+          const entries: [unknown, unknown][] = [];
+          for (let i = 0; i < n; i++) {
+            const k = this.parse();
+            if (k === INCOMPLETE) return k;
+            const v = this.parse();
+            if (v === INCOMPLETE) return v;
+            entries.push([k, v]);
+          }
+          return new MapReply(entries);
+        }
         const obj: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
           const k = this.parse();
@@ -183,7 +206,8 @@ class LocalDecoder implements ReplyDecoder {
         // , double
         const l = this.line();
         if (l === INCOMPLETE) return l;
-        return l === "inf" ? Infinity : l === "-inf" ? -Infinity : Number(l);
+        const d = l === "inf" ? Infinity : l === "-inf" ? -Infinity : Number(l);
+        return this.opts.typed ? new DoubleReply(d) : d;
       }
       case 40: {
         // ( big number

@@ -35,7 +35,7 @@ describe("failure modes", () => {
       const err = await c.get("foo").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RedirectionLimitError);
       expect((err as Error).message).toBe(
-        "Too many Cluster redirections (16). Last error: MOVED 12182 127.0.0.1:" + node.port,
+        `Too many Cluster redirections (16). Last error: MOVED 12182 127.0.0.1:${node.port}`,
       );
       expect(node.commands.filter((a) => a[0] === "GET")).toHaveLength(17);
     } finally {
