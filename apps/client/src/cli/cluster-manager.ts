@@ -115,7 +115,9 @@ export function planCluster(
     );
   // Interleave hosts so masters spread over machines (redis-cli groups by IP, round robin).
   const byHost = new Map<string, number[]>();
-  nodes.forEach((n, i) => byHost.set(n.host, [...(byHost.get(n.host) ?? []), i]));
+  nodes.forEach((n, i) => {
+    byHost.set(n.host, [...(byHost.get(n.host) ?? []), i]);
+  });
   const order: number[] = [];
   const queues = [...byHost.values()];
   while (order.length < nodes.length) for (const q of queues) if (q.length) order.push(q.shift()!);
@@ -169,7 +171,9 @@ async function createCluster(ctx: Ctx, addrs: string[], replicas: number, yes: b
     }));
     plans
       .filter((p) => p.slots)
-      .forEach((p, i) => ctx.log(`Master[${i}] -> Slots ${p.slots![0]} - ${p.slots![1]}`));
+      .forEach((p, i) => {
+        ctx.log(`Master[${i}] -> Slots ${p.slots![0]} - ${p.slots![1]}`);
+      });
     for (const p of plans.filter((x) => x.replicate)) {
       const m = plans.find((x) => x.node.id === p.replicate)!;
       ctx.log(`Adding replica ${p.node.host}:${p.node.port} to ${m.node.host}:${m.node.port}`);
