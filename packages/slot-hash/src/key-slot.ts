@@ -139,6 +139,41 @@ function crc16Utf8Update(crc: number, str: string, start: number, end: number): 
  * tag can be found on UTF-16 indices.
  */
 export function keySlotString(key: string): number {
+  const t0 = CRC_TABLE;
+  const end = key.length;
+  let crc = 0;
+  let i = 0;
+  // Fast path for the usual all-ASCII key: hash it whole, four chars per step, while watching
+  // for '{'. The first non-ASCII char hands over to the general UTF-8 path.
+  for (const last = end - 4; i <= last; i += 4) {
+    const c0 = key.charCodeAt(i);
+    const c1 = key.charCodeAt(i + 1);
+    const c2 = key.charCodeAt(i + 2);
+    const c3 = key.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return keySlotStringUtf8(key);
+    if (c0 === OPEN_BRACE || c1 === OPEN_BRACE || c2 === OPEN_BRACE || c3 === OPEN_BRACE)
+      return hashTaggedStringSlot(key, i, crc);
+    crc = TABLE_K3[(crc >> 8) ^ c0]! ^ TABLE_K2[(crc & 0xff) ^ c1]! ^ TABLE_K1[c2]! ^ t0[c3]!;
+  }
+  for (; i < end; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return keySlotStringUtf8(key);
+    if (c === OPEN_BRACE) return hashTaggedStringSlot(key, i, crc);
+    crc = ((crc << 8) & 0xffff) ^ t0[(crc >> 8) ^ c]!;
+  }
+  return crc & SLOT_MASK;
+}
+
+// The first '{' lies in key[from..], and `crc` covers the (ASCII) key up to `from`.
+function hashTaggedStringSlot(key: string, from: number, crc: number): number {
+  const s = key.indexOf("{", from);
+  const e = key.indexOf("}", s + 1);
+  if (e > s + 1) return crc16Utf8Update(0, key, s + 1, e) & SLOT_MASK;
+  return crc16Utf8Update(crc, key, from, key.length) & SLOT_MASK;
+}
+
+// The general path, for keys with non-ASCII characters.
+function keySlotStringUtf8(key: string): number {
   const s = key.indexOf("{");
   if (s >= 0) {
     const e = key.indexOf("}", s + 1);
