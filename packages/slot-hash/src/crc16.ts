@@ -38,8 +38,8 @@ export const TABLE_K3: Uint16Array = new Uint16Array(256);
 
 /**
  * CRC-16/XMODEM of `bytes[start..end)` (the whole array by default), continuing from `crc`
- * (0 for a fresh checksum), without copying. Returns a 16-bit value; `crc16("123456789")` is
- * 0x31C3.
+ * (0 for a fresh checksum), without copying. Returns a 16-bit value; for the bytes of "123456789"
+ * it is 0x31C3.
  */
 export function crc16(bytes: Uint8Array, start = 0, end: number = bytes.length, crc = 0): number {
   return crc16Update(crc, bytes, start, end);

@@ -77,8 +77,8 @@ export function keySlotBytes(key: Uint8Array): number {
 /**
  * CRC16 of the UTF-8 encoding of `str[start..end)` (UTF-16 indices), computed while encoding,
  * so no Buffer is allocated. Encoding matches Buffer.from(str, "utf8"): surrogate pairs become
- * 4 bytes, lone surrogates become U+FFFD (EF BF BD). The caller must not split a surrogate pair
- * at `start` or `end`; hash-tag braces are ASCII, so tag bounds never do.
+ * 4 bytes, lone surrogates become U+FFFD (EF BF BD). A bound that splits a surrogate pair leaves
+ * a lone surrogate, so the result always equals the CRC of Buffer.from(str.slice(start, end)).
  */
 export function crc16Utf8(str: string, start = 0, end: number = str.length, crc = 0): number {
   return crc16Utf8Update(crc, str, start, end);
