@@ -84,12 +84,13 @@ export const HINTS: Record<string, string> = {
  * given (counted by words, so optional parts stay visible), or undefined.
  */
 export function hintFor(line: string): string | undefined {
-  const words = line.trimStart().split(/\s+/);
+  const words = line.trim().split(/\s+/).filter(Boolean);
   const name = words[0]?.toUpperCase();
-  if (!name || words.length < 2) return undefined;
+  // No hint while the command name itself is being typed.
+  if (!name || (words.length === 1 && !line.endsWith(" "))) return undefined;
   const hint = HINTS[name];
   if (hint === undefined) return undefined;
-  const given = words.length - 1 - (line.endsWith(" ") ? 0 : 1);
+  const given = words.length - 1;
   const parts = hint.split(" ").filter(Boolean);
   const rest = parts.slice(Math.min(given, parts.length)).join(" ");
   return rest || undefined;
