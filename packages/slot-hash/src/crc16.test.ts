@@ -1,3 +1,5 @@
+// crc16 against the check value, Redis's crc16tab and the bitwise definition (property tests),
+// including ranges and continuation from a previous crc.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { naiveCrc16 } from "../test/support.js";

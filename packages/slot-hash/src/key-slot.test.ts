@@ -1,3 +1,6 @@
+// Key -> slot: every vector of cluster-internals.md 1.2 in every input form, property tests
+// against a transcription of keyHashSlot() and against cluster-key-slot, and the two places where
+// cluster-key-slot departs from Redis.
 import { fc, test } from "@fast-check/vitest";
 import clusterKeySlot from "cluster-key-slot";
 import { describe, expect } from "vitest";

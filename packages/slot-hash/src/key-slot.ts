@@ -1,6 +1,6 @@
 // Key -> hash slot for Redis Cluster: CRC16 of the key, or of its hash tag, modulo 16384.
-// Mirrors keyHashSlot() in src/cluster.h (Redis 7.0); the hash-tag rule and its test vectors are
-// in shared/reference/cluster-internals.md section 1.2.
+// Mirrors keyHashSlot() in src/cluster.c (Redis 7.0; later versions moved it to cluster.h); the
+// hash-tag rule and its test vectors are in shared/reference/cluster-internals.md section 1.2.
 import { CRC_TABLE, crc16Update, TABLE_K1, TABLE_K2, TABLE_K3 } from "./crc16.js";
 
 /** Number of hash slots in a Redis Cluster. */

@@ -1,3 +1,5 @@
+// SlotBitmap: Redis's bit layout pinned by hand, then random operation sequences against a
+// Set<number> model, with every round trip (bytes, text, ranges, clone) checked at the end.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { SLOT_BITMAP_BYTES, SlotBitmap } from "./slot-bitmap.js";

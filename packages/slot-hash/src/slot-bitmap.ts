@@ -1,6 +1,6 @@
 // The set of slots a node serves, as the 16384-bit bitmap Redis keeps in clusterNode.slots and
 // sends in every bus header (myslots). Mirrors bitmapTestBit/bitmapSetBit/bitmapClearBit in
-// src/cluster_legacy.c (Redis 7.0): slot s is bit (s & 7) of byte (s >> 3), least significant
+// src/cluster.c (Redis 7.0; cluster_legacy.c from 7.2 on): slot s is bit (s & 7) of byte (s >> 3), least significant
 // bit first, so toBytes() is byte-for-byte the 2048-byte field of a Redis bus header.
 import { CLUSTER_SLOTS } from "./key-slot.js";
 import { formatSlotRanges, parseSlotRanges, type SlotRange } from "./slot-ranges.js";

@@ -1,3 +1,5 @@
+// Slot range text as CLUSTER NODES prints it: parsing, formatting, rejection of bad tokens, and
+// normalisation checked against a set of slots.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import {
