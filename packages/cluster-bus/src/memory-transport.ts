@@ -22,8 +22,12 @@ export interface MemoryNetworkOptions {
   /** Runs fn after delayMs of (virtual or real) time. */
   schedule(delayMs: number, fn: () => void): void;
   now(): number;
-  /** Delay for one message from ip `from` to ip `to`, or null to drop it. Default 1 ms. */
-  route?(from: string, to: string, msg: ClusterMessage): number | null;
+  /**
+   * Fate of one message from ip `from` to ip `to`: a delay in ms, null to drop it silently
+   * (a black hole, e.g. a partition), or "reset" to lose it and break the connection the way a
+   * real TCP link fails. Default: 1 ms.
+   */
+  route?(from: string, to: string, msg: ClusterMessage): number | null | "reset";
   /** Delay before a connect from `from` to `to` completes, or null if it is refused. Default 1 ms. */
   connectDelay?(from: string, to: string): number | null;
   /** Send real frame bytes through FrameDecoder (slower, exact sizes). Default false. */
@@ -251,7 +255,8 @@ export class MemoryTransport implements Transport {
         "warning",
         `Freeing cluster link ${id} (${ep.direction}): send buffer ${ep.pendingBytes} bytes over cluster-link-sendbuf-limit ${this.sendBufLimit}`,
       );
-      this.dropEndpoint(ep, "sendbuf-limit", true);
+      this.release(ep, true);
+      this.net.opts.schedule(0, () => this.safe(() => this.handler.linkDown(id, "sendbuf-limit")));
       return false;
     }
     const peerIp = ep.peer?.owner?.ip ?? "";
@@ -259,6 +264,12 @@ export class MemoryTransport implements Transport {
     const routeDelay = this.net.opts.route ? this.net.opts.route(this.ip, peerIp, msg) : 1;
     if (routeDelay === null) {
       ep.pendingBytes -= size;
+      return true;
+    }
+    if (routeDelay === "reset") {
+      // Reported asynchronously: a transport never re-enters its handler from send().
+      this.release(ep, true);
+      this.net.opts.schedule(0, () => this.safe(() => this.handler.linkDown(id, "error")));
       return true;
     }
     const now = this.net.opts.now();

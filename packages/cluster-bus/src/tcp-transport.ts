@@ -252,7 +252,9 @@ export class TcpTransport implements Transport {
         "warning",
         `Freeing cluster link ${id} (${link.direction}): send buffer ${link.socket.writableLength} bytes over cluster-link-sendbuf-limit ${this.sendBufLimit}`,
       );
-      this.drop(link, "sendbuf-limit");
+      // Reported asynchronously: a transport never re-enters its handler from send().
+      this.release(link);
+      queueMicrotask(() => this.safe(() => this.handler.linkDown(id, "sendbuf-limit")));
       return false;
     }
     return true;

@@ -1,0 +1,1236 @@
+// The cluster state machine: node table, MEET handshake, PING/PONG and gossip, epochs, slot
+// ownership, UPDATE messages, configEpoch collisions, FORGET/blacklist, PFAIL/FAIL marking and
+// the ok/fail cluster state. Mirrors clusterCron(), clusterProcessPacket(), clusterSendPing(),
+// clusterProcessGossipSection(), clusterStartHandshake(), clusterUpdateSlotsConfigWith(),
+// clusterHandleConfigEpochCollision(), markNodeAsFailingIfNeeded() and clusterUpdateState() in
+// src/cluster_legacy.c (Redis 7.0). Pure: time and randomness are injected, every call returns
+// the effects the caller must execute in order.
+import {
+  type ClusterMessage,
+  ClusterStateCode,
+  type GossipEntry,
+  isValidNodeId,
+  MessageFlag,
+  type MessageHeader,
+  MessageType,
+  NodeFlag,
+  type PingMessage,
+  type UpdateMessage,
+} from "@shoal/cluster-bus/messages";
+import {
+  type ClusterLink,
+  type ClusterNode,
+  createNode,
+  failed,
+  inHandshake,
+  isMaster,
+  isSlave,
+  randomName,
+  timedOut,
+} from "./node.js";
+import { serializeNodesConf } from "./nodes-conf.js";
+import { bitmapToRanges, CLUSTER_SLOTS, clearSlot, rangesEqual, setSlot } from "./slots.js";
+import type { ClusterConfig, ClusterHealth, Effect, Input, LinkId, LogLevel } from "./types.js";
+
+/** CLUSTER_WRITABLE_DELAY */
+export const CLUSTER_WRITABLE_DELAY = 2000;
+/** CLUSTER_FAIL_REPORT_VALIDITY_MULT */
+export const FAIL_REPORT_VALIDITY_MULT = 2;
+/** CLUSTER_FAIL_UNDO_TIME_MULT */
+export const FAIL_UNDO_TIME_MULT = 2;
+
+const GOSSIP_NEW_NODE_FLAGS_MASK =
+  NodeFlag.MASTER | NodeFlag.SLAVE | NodeFlag.FAIL | NodeFlag.NOFAILOVER;
+
+export interface ClusterStateOptions {
+  config: ClusterConfig;
+  now: () => number;
+  /** Uniform in [0, 1). */
+  random: () => number;
+}
+
+export class ClusterState {
+  config: ClusterConfig;
+  readonly now: () => number;
+  readonly random: () => number;
+
+  myself: ClusterNode;
+  readonly nodes = new Map<string, ClusterNode>();
+  /** Same nodes as `nodes`, for O(1) random picks. */
+  readonly nodeList: ClusterNode[] = [];
+  readonly links = new Map<LinkId, ClusterLink>();
+  /** Owner of each slot, or null. */
+  readonly slots: (ClusterNode | null)[] = new Array(CLUSTER_SLOTS).fill(null);
+  /** Open slots (CLUSTER SETSLOT MIGRATING / IMPORTING), local to this node. */
+  readonly migratingSlotsTo = new Map<number, ClusterNode>();
+  readonly importingSlotsFrom = new Map<number, ClusterNode>();
+  /** Forgotten node name -> expiry (unix seconds). */
+  readonly blacklist = new Map<string, number>();
+
+  currentEpoch = 0;
+  lastVoteEpoch = 0;
+  /** Slots with an owner (cluster_slots_assigned). */
+  assignedSlots = 0;
+  state: ClusterHealth = "fail";
+  /** Masters serving at least one slot (cluster_size). */
+  size = 0;
+  /** Our replication offset, set by the server (header `offset`). */
+  replOffset = 0;
+  statsPfailNodes = 0;
+
+  private iteration = 0;
+  private linkSeq = 0;
+  private gossipSeq = 0;
+  private amongMinorityTime = 0;
+  private firstCallTime = 0;
+  // Deferred work (CLUSTER_TODO_*), executed once at the end of every call, as beforeSleep does.
+  private todoSave = false;
+  private todoFsync = false;
+  private todoUpdateState = false;
+  private out: Effect[] = [];
+
+  constructor(opts: ClusterStateOptions) {
+    this.config = opts.config;
+    this.now = opts.now;
+    this.random = opts.random;
+    this.myself = createNode(
+      randomName(this.random),
+      NodeFlag.MYSELF | NodeFlag.MASTER,
+      this.now(),
+    );
+    this.myself.shardId = randomName(this.random);
+    this.addNode(this.myself);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Entry points
+
+  /** Feeds one event; returns the effects to execute in order. */
+  handle(input: Input): Effect[] {
+    switch (input.type) {
+      case "tick":
+        this.cron();
+        break;
+      case "linkUp":
+        this.linkConnected(input.link, input.localIp, input.peerIp);
+        break;
+      case "linkAccepted":
+        this.links.set(input.link, {
+          id: input.link,
+          node: null,
+          inbound: true,
+          ctime: this.now(),
+          connected: true,
+          localIp: input.localIp,
+          peerIp: input.peerIp,
+        });
+        break;
+      case "message":
+        this.processPacket(input.link, input.msg);
+        break;
+      case "linkDown":
+        this.linkLost(input.link);
+        break;
+    }
+    return this.flush();
+  }
+
+  /** Runs `fn` as one event turn and returns its effects (used by commands). */
+  run(fn: () => void): Effect[] {
+    fn();
+    return this.flush();
+  }
+
+  /** clusterBeforeSleep(): update state, then save (placed first so it happens before sends). */
+  flush(): Effect[] {
+    if (this.todoUpdateState) {
+      this.todoUpdateState = false;
+      this.updateState();
+    }
+    let out = this.out;
+    this.out = [];
+    if (this.todoSave) {
+      // The text is rendered when first read (the executor reads it at once); the simulator
+      // only reads it when it restarts a node, which keeps big simulations cheap.
+      let text: string | null = null;
+      const state = this;
+      const save = {
+        type: "saveConfig" as const,
+        fsync: this.todoFsync,
+        get text(): string {
+          if (text === null) text = serializeNodesConf(state);
+          return text;
+        },
+      };
+      out = [save, ...out];
+      this.todoSave = false;
+      this.todoFsync = false;
+    }
+    return out;
+  }
+
+  /** nodes.conf text for the current state. */
+  configText(): string {
+    return serializeNodesConf(this);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Small helpers
+
+  log(level: LogLevel, message: string): void {
+    this.out.push({ type: "log", level, message });
+  }
+  scheduleSave(fsync = false): void {
+    this.todoSave = true;
+    if (fsync) this.todoFsync = true;
+  }
+  scheduleUpdateState(): void {
+    this.todoUpdateState = true;
+  }
+  emit(e: Effect): void {
+    this.out.push(e);
+  }
+
+  nodeTimeout(): number {
+    return this.config.nodeTimeout;
+  }
+
+  addNode(n: ClusterNode): void {
+    n.index = this.nodeList.length;
+    this.nodeList.push(n);
+    this.nodes.set(n.name, n);
+  }
+
+  lookupNode(name: string): ClusterNode | null {
+    if (!isValidNodeId(name)) return null;
+    return this.nodes.get(name) ?? null;
+  }
+
+  /** clusterRenameNode() */
+  renameNode(n: ClusterNode, newName: string): void {
+    this.log("debug", `Renaming node ${n.name} into ${newName}`);
+    this.nodes.delete(n.name);
+    n.name = newName;
+    this.nodes.set(newName, n);
+  }
+
+  nodeRanges(n: ClusterNode): number[] {
+    if (!n.ranges) n.ranges = bitmapToRanges(n.slots);
+    return n.ranges;
+  }
+
+  addSlot(n: ClusterNode, slot: number): boolean {
+    if (this.slots[slot]) return false;
+    this.assignedSlots++;
+    setSlot(n.slots, slot);
+    n.numSlots++;
+    n.ranges = null;
+    this.slots[slot] = n;
+    return true;
+  }
+
+  delSlot(slot: number): boolean {
+    const n = this.slots[slot];
+    if (!n) return false;
+    this.assignedSlots--;
+    clearSlot(n.slots, slot);
+    n.numSlots--;
+    n.ranges = null;
+    this.slots[slot] = null;
+    return true;
+  }
+
+  /** clusterDelNodeSlots() */
+  delNodeSlots(n: ClusterNode): number {
+    let deleted = 0;
+    const ranges = this.nodeRanges(n);
+    for (let i = 0; i < ranges.length; i += 2) {
+      for (let j = ranges[i]!; j <= ranges[i + 1]!; j++) {
+        if (this.slots[j] === n) {
+          this.delSlot(j);
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  private freeLink(link: ClusterLink, notifyTransport = true): void {
+    this.links.delete(link.id);
+    const n = link.node;
+    if (n) {
+      if (n.link === link) n.link = null;
+      if (n.inboundLink === link) n.inboundLink = null;
+    }
+    if (notifyTransport) this.emit({ type: "close", link: link.id });
+  }
+
+  /** clusterDelNode(): slots unassigned, failure reports dropped, links freed. */
+  delNode(n: ClusterNode): void {
+    for (const [slot, other] of this.importingSlotsFrom)
+      if (other === n) this.importingSlotsFrom.delete(slot);
+    for (const [slot, other] of this.migratingSlotsTo)
+      if (other === n) this.migratingSlotsTo.delete(slot);
+    this.delNodeSlots(n);
+    for (const other of this.nodeList) other.failReports.delete(n.name);
+    if (n.slaveof) n.slaveof.slaves = n.slaveof.slaves.filter((s) => s !== n);
+    for (const s of n.slaves) s.slaveof = null;
+    if (n.link) this.freeLink(n.link);
+    if (n.inboundLink) this.freeLink(n.inboundLink);
+    // Inbound links bound to the node but no longer its current one.
+    for (const l of [...this.links.values()]) if (l.node === n) this.freeLink(l);
+    this.nodes.delete(n.name);
+    const last = this.nodeList.pop()!;
+    if (last !== n) {
+      this.nodeList[n.index] = last;
+      last.index = n.index;
+    }
+    n.index = -1;
+  }
+
+  blacklistCleanup(): void {
+    const nowSec = Math.floor(this.now() / 1000);
+    for (const [name, expire] of this.blacklist) if (expire < nowSec) this.blacklist.delete(name);
+  }
+  blacklistAdd(name: string, ttl = this.config.blacklistTtl): void {
+    this.blacklistCleanup();
+    this.blacklist.set(name, Math.floor(this.now() / 1000) + ttl);
+  }
+  blacklistExists(name: string): boolean {
+    this.blacklistCleanup();
+    return this.blacklist.has(name);
+  }
+
+  /** clusterGetMaxEpoch() */
+  maxEpoch(): number {
+    let max = 0;
+    for (const n of this.nodeList) if (n.configEpoch > max) max = n.configEpoch;
+    return Math.max(max, this.currentEpoch);
+  }
+
+  /** clusterSetNodeAsMaster() */
+  setNodeAsMaster(n: ClusterNode): void {
+    if (isMaster(n)) return;
+    if (n.slaveof) {
+      n.slaveof.slaves = n.slaveof.slaves.filter((s) => s !== n);
+      if (n !== this.myself) n.flags |= NodeFlag.MIGRATE_TO;
+    }
+    n.flags &= ~NodeFlag.SLAVE;
+    n.flags |= NodeFlag.MASTER;
+    n.slaveof = null;
+    this.scheduleSave();
+    this.scheduleUpdateState();
+  }
+
+  /** clusterNodeAddSlave() */
+  private addSlave(master: ClusterNode, slave: ClusterNode): void {
+    if (!master.slaves.includes(slave)) master.slaves.push(slave);
+    master.flags |= NodeFlag.MIGRATE_TO;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Announced address
+
+  announcedPort(): number {
+    return this.config.announcePort || this.config.port;
+  }
+  announcedBusPort(): number {
+    return this.config.announceBusPort || this.config.busPort;
+  }
+
+  /** Keeps myself's ports and hostname in line with the config (clusterCron step 1). */
+  refreshMyselfAddress(): void {
+    const m = this.myself;
+    m.port = this.announcedPort();
+    m.pport = this.config.pport;
+    m.cport = this.announcedBusPort();
+    if (this.config.announceIp && m.ip !== this.config.announceIp) m.ip = this.config.announceIp;
+    if (m.hostname !== this.config.announceHostname) {
+      m.hostname = this.config.announceHostname;
+      this.scheduleSave();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sending
+
+  /** clusterBuildMessageHdr() */
+  buildHeader(): MessageHeader {
+    const m = this.myself;
+    const master = isSlave(m) && m.slaveof ? m.slaveof : m;
+    return {
+      sender: m.name,
+      currentEpoch: this.currentEpoch,
+      configEpoch: master.configEpoch,
+      offset: this.replOffset,
+      slots: this.nodeRanges(master),
+      replicaOf: isSlave(m) && m.slaveof ? m.slaveof.name : null,
+      ip: this.config.announceIp,
+      port: this.announcedPort(),
+      pport: this.config.pport,
+      cport: this.announcedBusPort(),
+      hostname: this.config.announceHostname,
+      flags: m.flags,
+      state: this.state === "ok" ? ClusterStateCode.OK : ClusterStateCode.FAIL,
+      mflags: MessageFlag.EXT_DATA,
+      shardId: m.shardId,
+    };
+  }
+
+  private send(link: ClusterLink | null, msg: ClusterMessage): void {
+    if (!link?.connected) return;
+    this.emit({ type: "send", link: link.id, msg });
+  }
+
+  private gossipEntry(n: ClusterNode): GossipEntry {
+    return {
+      id: n.name,
+      pingSent: Math.floor(n.pingSent / 1000),
+      pongReceived: Math.floor(n.pongReceived / 1000),
+      ip: n.ip,
+      port: n.port,
+      cport: n.cport,
+      pport: n.pport,
+      flags: n.flags,
+    };
+  }
+
+  /** clusterSendPing(): PING, PONG or MEET with a gossip section sampled by Redis's rules. */
+  sendPing(link: ClusterLink, type: PingMessage["type"]): void {
+    if (!link.connected) return;
+    const now = this.now();
+    // Only a PING we send counts as outstanding.
+    if (link.node && type === MessageType.PING) link.node.pingSent = now;
+    let freshnodes = this.nodeList.length - 2;
+    let wanted = Math.max(3, Math.floor(this.nodeList.length / 10));
+    if (wanted > freshnodes) wanted = freshnodes;
+    const pfailWanted = this.statsPfailNodes;
+    const gossip: GossipEntry[] = [];
+    const seq = ++this.gossipSeq;
+    let maxiterations = wanted * 3;
+    while (freshnodes > 0 && gossip.length < wanted && maxiterations-- > 0) {
+      const n = this.nodeList[Math.floor(this.random() * this.nodeList.length)]!;
+      // The header is about us already; PFAIL nodes are appended below.
+      if (n === this.myself) continue;
+      if (n.flags & NodeFlag.PFAIL) continue;
+      // Handshake/noaddr nodes, and disconnected nodes without slots, are not worth gossiping.
+      if (
+        n.flags & (NodeFlag.HANDSHAKE | NodeFlag.NOADDR) ||
+        (n.link === null && n.numSlots === 0)
+      ) {
+        freshnodes--;
+        continue;
+      }
+      if (n.lastInPingGossip === seq) continue;
+      n.lastInPingGossip = seq;
+      gossip.push(this.gossipEntry(n));
+      freshnodes--;
+    }
+    if (pfailWanted > 0) {
+      let added = 0;
+      for (const n of this.nodeList) {
+        if (added >= pfailWanted) break;
+        if (n.flags & (NodeFlag.HANDSHAKE | NodeFlag.NOADDR)) continue;
+        if (!(n.flags & NodeFlag.PFAIL)) continue;
+        gossip.push(this.gossipEntry(n));
+        added++;
+      }
+    }
+    const forgotten = [];
+    if (this.blacklist.size) {
+      const nowSec = Math.floor(now / 1000);
+      for (const [id, expire] of this.blacklist)
+        if (expire >= nowSec) forgotten.push({ id, ttl: expire - nowSec });
+    }
+    this.send(link, { type, header: this.buildHeader(), gossip, forgotten });
+  }
+
+  /** clusterBroadcastPong(CLUSTER_BROADCAST_ALL) */
+  broadcastPong(): void {
+    for (const n of this.nodeList) {
+      if (!n.link || n === this.myself || inHandshake(n)) continue;
+      this.sendPing(n.link, MessageType.PONG);
+    }
+  }
+
+  /** clusterBroadcastMessage() */
+  broadcast(msg: ClusterMessage): void {
+    for (const n of this.nodeList) {
+      if (n.flags & (NodeFlag.MYSELF | NodeFlag.HANDSHAKE)) continue;
+      this.send(n.link, msg);
+    }
+  }
+
+  /** clusterSendUpdate() */
+  private sendUpdate(link: ClusterLink | null, n: ClusterNode): void {
+    if (!link) return;
+    const msg: UpdateMessage = {
+      type: MessageType.UPDATE,
+      header: this.buildHeader(),
+      configEpoch: n.configEpoch,
+      nodeId: n.name,
+      slots: this.nodeRanges(n),
+    };
+    this.send(link, msg);
+  }
+
+  /** clusterSendFail() */
+  private sendFail(nodeName: string): void {
+    this.broadcast({ type: MessageType.FAIL, header: this.buildHeader(), nodeId: nodeName });
+  }
+
+  /** clusterPropagatePublish(): PUBLISH to every node (SPUBLISH to my shard in 7.0 semantics: all). */
+  publish(channel: Uint8Array, message: Uint8Array, shard = false): Effect[] {
+    return this.run(() => {
+      const msg: ClusterMessage = {
+        type: shard ? MessageType.PUBLISHSHARD : MessageType.PUBLISH,
+        header: this.buildHeader(),
+        channel,
+        message,
+      };
+      if (!shard) {
+        this.broadcast(msg);
+        return;
+      }
+      // Sharded: only nodes of my shard (my master and its replicas, or my replicas).
+      const master =
+        isSlave(this.myself) && this.myself.slaveof ? this.myself.slaveof : this.myself;
+      for (const n of [master, ...master.slaves]) if (n !== this.myself) this.send(n.link, msg);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Links
+
+  /** clusterLinkConnectHandler(): send MEET or PING at once, keeping a pending ping_sent. */
+  private linkConnected(id: LinkId, localIp: string, peerIp: string): void {
+    const link = this.links.get(id);
+    if (!link || link.inbound || !link.node) return;
+    link.connected = true;
+    link.localIp = localIp;
+    link.peerIp = peerIp;
+    const n = link.node;
+    const oldPingSent = n.pingSent;
+    this.sendPing(link, n.flags & NodeFlag.MEET ? MessageType.MEET : MessageType.PING);
+    if (oldPingSent) n.pingSent = oldPingSent;
+    // Valkey keeps MEET until the peer answers (PR #461), so a MEET lost with its link is
+    // re-sent on the next connection instead of leaving one-sided membership.
+    this.log("debug", `Connecting with Node ${n.name} at ${n.ip}:${n.cport}`);
+  }
+
+  private linkLost(id: LinkId): void {
+    const link = this.links.get(id);
+    if (!link) return;
+    const n = link.node;
+    // A connect that never succeeded counts as a pending ping, so failure detection still runs.
+    if (n && !link.inbound && !link.connected && n.pingSent === 0) n.pingSent = this.now();
+    this.freeLink(link, false);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // clusterCron()
+
+  private cron(): void {
+    const now = this.now();
+    const nt = this.nodeTimeout();
+    this.iteration++;
+    this.refreshMyselfAddress();
+    const handshakeTimeout = Math.max(nt, 1000);
+    this.statsPfailNodes = 0;
+    this.blacklistCleanup();
+
+    // 2. Handshake timeouts and reconnects.
+    for (const n of [...this.nodeList]) {
+      if (n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR)) continue;
+      if (n.flags & NodeFlag.PFAIL) this.statsPfailNodes++;
+      if (inHandshake(n) && now - n.ctime > handshakeTimeout) {
+        this.delNode(n);
+        continue;
+      }
+      if (n.link === null) {
+        const id = `out-${++this.linkSeq}`;
+        const link: ClusterLink = {
+          id,
+          node: n,
+          inbound: false,
+          ctime: now,
+          connected: false,
+          localIp: "",
+          peerIp: "",
+        };
+        n.link = link;
+        this.links.set(id, link);
+        this.emit({ type: "connect", link: id, host: n.ip, port: n.cport, node: n.name });
+      }
+    }
+
+    // 3. About once a second, ping the node with the oldest pong among 5 random ones.
+    if (this.iteration % 10 === 0) {
+      let minPong: ClusterNode | null = null;
+      for (let j = 0; j < 5; j++) {
+        const n = this.nodeList[Math.floor(this.random() * this.nodeList.length)]!;
+        if (!n.link?.connected || n.pingSent !== 0) continue;
+        if (n.flags & (NodeFlag.MYSELF | NodeFlag.HANDSHAKE)) continue;
+        if (minPong === null || minPong.pongReceived > n.pongReceived) minPong = n;
+      }
+      if (minPong?.link) this.sendPing(minPong.link, MessageType.PING);
+    }
+
+    // 4. Per node: link reset, keep-alive pings, PFAIL.
+    let update = false;
+    const pingInterval = this.config.pingInterval > 0 ? this.config.pingInterval : nt / 2;
+    for (const n of this.nodeList) {
+      if (n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR | NodeFlag.HANDSHAKE)) continue;
+      const pingDelay = now - n.pingSent;
+      const dataDelay = now - n.dataReceived;
+      // Reconnect before declaring failure: a pending ping and silence for NT/2 on an old link.
+      if (
+        n.link &&
+        now - n.link.ctime > nt &&
+        n.pingSent &&
+        pingDelay > nt / 2 &&
+        dataDelay > nt / 2
+      ) {
+        this.freeLink(n.link);
+      }
+      if (n.link?.connected && n.pingSent === 0 && now - n.pongReceived > pingInterval) {
+        this.sendPing(n.link, MessageType.PING);
+        continue;
+      }
+      if (n.pingSent) {
+        const nodeDelay = Math.min(pingDelay, dataDelay);
+        if (nodeDelay > nt && !(n.flags & (NodeFlag.PFAIL | NodeFlag.FAIL))) {
+          this.log("debug", `*** NODE ${n.name} possibly failing`);
+          n.flags |= NodeFlag.PFAIL;
+          update = true;
+          if (isMaster(this.myself) && this.size === 1) this.markNodeAsFailingIfNeeded(n);
+        }
+      }
+    }
+    if (update || this.state === "fail") this.updateState();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // clusterProcessPacket()
+
+  private processPacket(linkId: LinkId, msg: ClusterMessage): void {
+    const link = this.links.get(linkId);
+    if (!link) return;
+    const now = this.now();
+    const type = msg.type;
+    const hdr = msg.header;
+
+    // getNodeFromLinkAndMsg()
+    let sender: ClusterNode | null = null;
+    if (link.node && !inHandshake(link.node)) sender = link.node;
+    else {
+      sender = this.nodes.get(hdr.sender) ?? null;
+      if (sender && link.inbound && !link.node) {
+        // setClusterNodeToInboundClusterLink(): a newer inbound link replaces the old one.
+        if (sender.inboundLink && sender.inboundLink !== link) this.freeLink(sender.inboundLink);
+        sender.inboundLink = link;
+        link.node = sender;
+      }
+    }
+    if (sender === this.myself) sender = null;
+
+    if (sender) {
+      sender.dataReceived = now;
+      if (hdr.mflags & MessageFlag.EXT_DATA) sender.flags |= NodeFlag.EXTENSIONS_SUPPORTED;
+    }
+    if (sender && !inHandshake(sender)) {
+      if (hdr.currentEpoch > this.currentEpoch) {
+        this.currentEpoch = hdr.currentEpoch;
+        this.scheduleSave(true);
+      }
+      if (hdr.configEpoch > sender.configEpoch) {
+        sender.configEpoch = hdr.configEpoch;
+        this.scheduleSave(true);
+      }
+      sender.replOffset = hdr.offset;
+      sender.replOffsetTime = now;
+    }
+
+    if (type === MessageType.PING || type === MessageType.PONG || type === MessageType.MEET) {
+      this.processPing(link, msg, sender);
+      return;
+    }
+
+    if (!sender) {
+      // Only PING/MEET are accepted from strangers; anything else on an unbound inbound link
+      // means the peer is not who it should be: drop the link (Redis ignores the packet).
+      if (type === MessageType.FAIL)
+        this.log(
+          "notice",
+          `Ignoring FAIL message from unknown node ${hdr.sender} about ${msg.nodeId}`,
+        );
+      if (link.inbound && !link.node) {
+        this.log(
+          "verbose",
+          `Closing cluster bus link ${link.id}: message type ${type} from unknown node ${hdr.sender}`,
+        );
+        this.freeLink(link);
+      }
+      return;
+    }
+
+    switch (msg.type) {
+      case MessageType.FAIL: {
+        const failing = this.nodes.get(msg.nodeId);
+        if (failing && !(failing.flags & (NodeFlag.FAIL | NodeFlag.MYSELF))) {
+          this.log("notice", `FAIL message received from ${hdr.sender} about ${msg.nodeId}`);
+          failing.flags |= NodeFlag.FAIL;
+          failing.failTime = now;
+          failing.flags &= ~NodeFlag.PFAIL;
+          this.scheduleSave();
+          this.scheduleUpdateState();
+        }
+        break;
+      }
+      case MessageType.PUBLISH:
+      case MessageType.PUBLISHSHARD:
+        this.emit({
+          type: "publish",
+          shard: msg.type === MessageType.PUBLISHSHARD,
+          channel: msg.channel,
+          message: msg.message,
+        });
+        break;
+      case MessageType.UPDATE: {
+        const n = this.nodes.get(msg.nodeId);
+        if (!n) break;
+        if (n.configEpoch >= msg.configEpoch) break;
+        if (isSlave(n)) this.setNodeAsMaster(n);
+        n.configEpoch = msg.configEpoch;
+        this.scheduleSave(true);
+        this.updateSlotsConfigWith(n, msg.configEpoch, msg.slots);
+        break;
+      }
+      // FAILOVER_AUTH_REQUEST / ACK and MFSTART belong to the failover issue: accepted, ignored.
+      default:
+        break;
+    }
+  }
+
+  private processPing(link: ClusterLink, msg: PingMessage, sender: ClusterNode | null): void {
+    const now = this.now();
+    const type = msg.type;
+    const hdr = msg.header;
+
+    if (type === MessageType.PING || type === MessageType.MEET) {
+      // How a node learns its own address: the local end of a MEET's socket.
+      if (
+        !this.config.announceIp &&
+        (type === MessageType.MEET || this.myself.ip === "") &&
+        link.localIp &&
+        this.myself.ip !== link.localIp
+      ) {
+        this.myself.ip = link.localIp;
+        this.log("notice", `IP address for this node updated to ${link.localIp}`);
+        this.scheduleSave();
+      }
+      // A MEET from an unknown node: add it in handshake state; cron will connect and PING it.
+      if (!sender && type === MessageType.MEET) {
+        const n = createNode(randomName(this.random), NodeFlag.HANDSHAKE, now);
+        n.ip = hdr.ip || link.peerIp;
+        n.port = hdr.port;
+        n.pport = hdr.pport;
+        n.cport = hdr.cport;
+        this.addNode(n);
+        this.scheduleSave();
+        this.processGossip(msg, null);
+      }
+      this.sendPing(link, MessageType.PONG);
+    }
+
+    if (!link.inbound && link.node) {
+      const peer = link.node;
+      if (inHandshake(peer)) {
+        if (sender) {
+          this.log(
+            "verbose",
+            `Handshake: we already know node ${sender.name}, updating the address if needed.`,
+          );
+          if (this.updateAddressIfNeeded(sender, link, hdr)) {
+            this.scheduleSave();
+            this.scheduleUpdateState();
+          }
+          this.delNode(peer);
+          return;
+        }
+        if (!isValidNodeId(hdr.sender) || this.blacklistExists(hdr.sender)) {
+          this.delNode(peer);
+          return;
+        }
+        this.renameNode(peer, hdr.sender);
+        this.log("debug", `Handshake with node ${peer.name} completed.`);
+        peer.flags &= ~(NodeFlag.HANDSHAKE | NodeFlag.MEET);
+        peer.flags |= hdr.flags & (NodeFlag.MASTER | NodeFlag.SLAVE);
+        this.scheduleSave();
+      } else if (peer.name !== hdr.sender) {
+        // The address now belongs to someone else.
+        this.log(
+          "debug",
+          `PONG contains mismatching sender ID. About node ${peer.name} added ${now - peer.ctime} ms ago, having flags ${peer.flags}`,
+        );
+        peer.flags |= NodeFlag.NOADDR;
+        peer.ip = "";
+        peer.port = 0;
+        peer.pport = 0;
+        peer.cport = 0;
+        this.freeLink(link);
+        this.scheduleSave();
+        return;
+      }
+    }
+
+    if (sender) {
+      sender.flags = (sender.flags & ~NodeFlag.NOFAILOVER) | (hdr.flags & NodeFlag.NOFAILOVER);
+      // Valkey keeps MEET until the peer has answered; any PING/PONG/MEET from it is an answer.
+      sender.flags &= ~NodeFlag.MEET;
+    }
+
+    if (sender && type === MessageType.PING && !inHandshake(sender)) {
+      if (this.updateAddressIfNeeded(sender, link, hdr)) {
+        this.scheduleSave();
+        this.scheduleUpdateState();
+      }
+    }
+
+    if (!link.inbound && type === MessageType.PONG && link.node) {
+      const n = link.node;
+      n.pongReceived = now;
+      n.pingSent = 0;
+      if (timedOut(n)) {
+        n.flags &= ~NodeFlag.PFAIL;
+        this.scheduleSave();
+        this.scheduleUpdateState();
+      } else if (failed(n)) {
+        this.clearNodeFailureIfNeeded(n);
+      }
+    }
+
+    if (!sender) return;
+
+    // Hostname (absence means cleared) and shard id.
+    if (sender.hostname !== hdr.hostname) {
+      sender.hostname = hdr.hostname;
+      this.scheduleSave();
+    }
+    if (hdr.shardId && sender.shardId !== hdr.shardId && hdr.replicaOf === null) {
+      sender.shardId = hdr.shardId;
+      this.scheduleSave();
+    }
+
+    // Role switch.
+    if (hdr.replicaOf === null) {
+      this.setNodeAsMaster(sender);
+    } else {
+      const master = this.nodes.get(hdr.replicaOf) ?? null;
+      if (isMaster(sender)) {
+        this.delNodeSlots(sender);
+        sender.flags &= ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO);
+        sender.flags |= NodeFlag.SLAVE;
+        this.scheduleSave();
+        this.scheduleUpdateState();
+      }
+      if (master && master !== sender && sender.slaveof !== master) {
+        if (sender.slaveof)
+          sender.slaveof.slaves = sender.slaveof.slaves.filter((s) => s !== sender);
+        this.addSlave(master, sender);
+        sender.slaveof = master;
+        if (master.shardId) sender.shardId = master.shardId;
+        this.scheduleSave();
+      }
+    }
+
+    // Slots.
+    const senderMaster = isMaster(sender) ? sender : sender.slaveof;
+    const dirtySlots = senderMaster
+      ? !rangesEqual(this.nodeRanges(senderMaster), hdr.slots)
+      : false;
+    if (isMaster(sender) && dirtySlots)
+      this.updateSlotsConfigWith(sender, hdr.configEpoch, hdr.slots);
+    if (dirtySlots) {
+      // The sender claims slots we know belong to a master with a greater configEpoch.
+      outer: for (let i = 0; i < hdr.slots.length; i += 2) {
+        for (let j = hdr.slots[i]!; j <= hdr.slots[i + 1]!; j++) {
+          const owner = this.slots[j] ?? null;
+          if (!owner || owner === sender) continue;
+          if (owner.configEpoch > hdr.configEpoch) {
+            this.log(
+              "verbose",
+              `Node ${sender.name} has old slots configuration, sending an UPDATE message about ${owner.name}`,
+            );
+            this.sendUpdate(sender.link, owner);
+            break outer;
+          }
+        }
+      }
+    }
+
+    if (isMaster(this.myself) && isMaster(sender) && hdr.configEpoch === this.myself.configEpoch)
+      this.handleConfigEpochCollision(sender);
+
+    this.processGossip(msg, sender);
+    this.processForgotten(msg, sender);
+  }
+
+  /** nodeUpdateAddressIfNeeded() */
+  private updateAddressIfNeeded(n: ClusterNode, link: ClusterLink, hdr: MessageHeader): boolean {
+    if (link === n.link) return false;
+    const ip = hdr.ip || link.peerIp;
+    if (n.port === hdr.port && n.cport === hdr.cport && n.pport === hdr.pport && n.ip === ip)
+      return false;
+    n.ip = ip;
+    n.port = hdr.port;
+    n.pport = hdr.pport;
+    n.cport = hdr.cport;
+    if (n.link) this.freeLink(n.link);
+    n.flags &= ~NodeFlag.NOADDR;
+    this.log("notice", `Address updated for node ${n.name}, now ${ip}:${hdr.port}`);
+    return true;
+  }
+
+  /** clusterProcessGossipSection() */
+  private processGossip(msg: PingMessage, sender: ClusterNode | null): void {
+    const now = this.now();
+    for (const g of msg.gossip) {
+      const n = this.nodes.get(g.id);
+      if (n) {
+        if (sender && isMaster(sender) && n !== this.myself) {
+          if (g.flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) {
+            if (this.addFailureReport(n, sender))
+              this.log("verbose", `Node ${sender.name} reported node ${n.name} as not reachable.`);
+            this.markNodeAsFailingIfNeeded(n);
+          } else if (n.failReports.delete(sender.name)) {
+            this.log("verbose", `Node ${sender.name} reported node ${n.name} is back online.`);
+          }
+        }
+        if (
+          !(g.flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) &&
+          n.pingSent === 0 &&
+          this.failureReportsCount(n) === 0
+        ) {
+          const pongtime = g.pongReceived * 1000;
+          if (pongtime <= now + 500 && pongtime > n.pongReceived) n.pongReceived = pongtime;
+        }
+        if (
+          n !== this.myself &&
+          n.flags & (NodeFlag.FAIL | NodeFlag.PFAIL) &&
+          !(g.flags & NodeFlag.NOADDR) &&
+          !(g.flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) &&
+          (n.ip !== g.ip || n.port !== g.port || n.cport !== g.cport)
+        ) {
+          if (n.link) this.freeLink(n.link);
+          n.ip = g.ip;
+          n.port = g.port;
+          n.pport = g.pport;
+          n.cport = g.cport;
+          n.flags &= ~NodeFlag.NOADDR;
+        }
+      } else if (
+        sender &&
+        !(g.flags & NodeFlag.NOADDR) &&
+        !this.blacklistExists(g.id) &&
+        g.ip !== "" &&
+        g.cport !== 0
+      ) {
+        // Trust the gossip of a known node: add the node with its exact id; cron connects.
+        const created = createNode(g.id, g.flags & GOSSIP_NEW_NODE_FLAGS_MASK, now);
+        created.ip = g.ip;
+        created.port = g.port;
+        created.pport = g.pport;
+        created.cport = g.cport;
+        if (created.flags & NodeFlag.FAIL) created.failTime = now;
+        this.addNode(created);
+        this.scheduleSave();
+      }
+    }
+  }
+
+  /** FORGOTTEN_NODE extensions: a FORGET spreads through gossip. */
+  private processForgotten(msg: PingMessage, sender: ClusterNode): void {
+    for (const f of msg.forgotten) {
+      const n = this.nodes.get(f.id);
+      if (!n || n === this.myself || (isSlave(this.myself) && this.myself.slaveof === n)) continue;
+      if (n === sender) continue;
+      this.blacklistAdd(f.id, Math.min(f.ttl, this.config.blacklistTtl));
+      this.delNode(n);
+      this.scheduleSave();
+      this.scheduleUpdateState();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Failure reports, PFAIL -> FAIL
+
+  addFailureReport(failing: ClusterNode, sender: ClusterNode): boolean {
+    const had = failing.failReports.has(sender.name);
+    failing.failReports.set(sender.name, this.now());
+    return !had;
+  }
+
+  failureReportsCount(n: ClusterNode): number {
+    if (n.failReports.size === 0) return 0;
+    const maxAge = this.nodeTimeout() * FAIL_REPORT_VALIDITY_MULT;
+    const now = this.now();
+    for (const [reporter, time] of n.failReports)
+      if (now - time > maxAge) n.failReports.delete(reporter);
+    return n.failReports.size;
+  }
+
+  /** markNodeAsFailingIfNeeded() */
+  markNodeAsFailingIfNeeded(n: ClusterNode): void {
+    const needed = Math.floor(this.size / 2) + 1;
+    if (!timedOut(n) || failed(n)) return;
+    let failures = this.failureReportsCount(n);
+    if (isMaster(this.myself)) failures++;
+    if (failures < needed) return;
+    this.log("notice", `Marking node ${n.name} as failing (quorum reached).`);
+    n.flags &= ~NodeFlag.PFAIL;
+    n.flags |= NodeFlag.FAIL;
+    n.failTime = this.now();
+    this.sendFail(n.name);
+    this.scheduleUpdateState();
+    this.scheduleSave();
+  }
+
+  /** clearNodeFailureIfNeeded() */
+  private clearNodeFailureIfNeeded(n: ClusterNode): void {
+    const now = this.now();
+    if (isSlave(n) || n.numSlots === 0) {
+      this.log(
+        "notice",
+        `Clear FAIL state for node ${n.name}: ${isSlave(n) ? "replica" : "master without slots"} is reachable again.`,
+      );
+      n.flags &= ~NodeFlag.FAIL;
+      this.scheduleSave();
+      this.scheduleUpdateState();
+    }
+    if (
+      isMaster(n) &&
+      n.numSlots > 0 &&
+      now - n.failTime > this.nodeTimeout() * FAIL_UNDO_TIME_MULT
+    ) {
+      this.log(
+        "notice",
+        `Clear FAIL state for node ${n.name}: is reachable again and nobody is serving its slots after some time.`,
+      );
+      n.flags &= ~NodeFlag.FAIL;
+      this.scheduleSave();
+      this.scheduleUpdateState();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Epochs and slots
+
+  /** clusterHandleConfigEpochCollision() */
+  private handleConfigEpochCollision(sender: ClusterNode): void {
+    if (
+      sender.configEpoch !== this.myself.configEpoch ||
+      !isMaster(sender) ||
+      !isMaster(this.myself)
+    )
+      return;
+    // The node with the greater name keeps its epoch.
+    if (sender.name <= this.myself.name) return;
+    this.currentEpoch++;
+    this.myself.configEpoch = this.currentEpoch;
+    this.scheduleSave(true);
+    this.log(
+      "verbose",
+      `WARNING: configEpoch collision with node ${sender.name}. configEpoch set to ${this.myself.configEpoch}`,
+    );
+  }
+
+  /** clusterUpdateSlotsConfigWith(): rule 1 (unassigned) and rule 2 (greater configEpoch). */
+  updateSlotsConfigWith(
+    sender: ClusterNode,
+    senderConfigEpoch: number,
+    claimed: readonly number[],
+  ): void {
+    if (sender === this.myself) {
+      this.log("notice", "Discarding UPDATE message about myself.");
+      return;
+    }
+    const curmaster = isMaster(this.myself) ? this.myself : this.myself.slaveof;
+    let newmaster: ClusterNode | null = null;
+    let migratedOurSlots = 0;
+    let senderSlots = 0;
+    const dirty: number[] = [];
+    for (let i = 0; i < claimed.length; i += 2) {
+      for (let j = claimed[i]!; j <= claimed[i + 1]!; j++) {
+        senderSlots++;
+        const owner = this.slots[j] ?? null;
+        if (owner === sender) continue;
+        // A slot being imported is finished by the operator, not by gossip.
+        if (this.importingSlotsFrom.has(j)) continue;
+        if (owner === null || owner.configEpoch < senderConfigEpoch) {
+          if (owner === this.myself && sender !== this.myself) dirty.push(j);
+          if (owner === curmaster) {
+            newmaster = sender;
+            migratedOurSlots++;
+          }
+          this.delSlot(j);
+          this.addSlot(sender, j);
+          this.scheduleSave(true);
+          this.scheduleUpdateState();
+        }
+      }
+    }
+    if (
+      newmaster &&
+      curmaster &&
+      curmaster.numSlots === 0 &&
+      (this.config.allowReplicaMigration || senderSlots === migratedOurSlots)
+    ) {
+      this.log(
+        "warning",
+        `Configuration change detected. Reconfiguring myself as a replica of ${sender.name}`,
+      );
+      this.setMyselfAsReplicaOf(sender);
+      this.scheduleSave(true);
+      this.scheduleUpdateState();
+    } else if (dirty.length) {
+      this.emit({ type: "deleteKeysInSlots", slots: dirty });
+    }
+  }
+
+  /** clusterSetMaster(): become a replica of n (replication itself is the server's job). */
+  setMyselfAsReplicaOf(n: ClusterNode): void {
+    const m = this.myself;
+    if (isMaster(m)) {
+      m.flags &= ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO);
+      m.flags |= NodeFlag.SLAVE;
+      this.delNodeSlots(m);
+    } else if (m.slaveof) {
+      m.slaveof.slaves = m.slaveof.slaves.filter((s) => s !== m);
+    }
+    m.slaveof = n;
+    this.addSlave(n, m);
+    if (n.shardId) m.shardId = n.shardId;
+    this.emit({ type: "replicate", master: n.name, host: n.ip, port: n.port });
+  }
+
+  /** clusterBumpConfigEpochWithoutConsensus() */
+  bumpConfigEpochWithoutConsensus(): boolean {
+    const max = this.maxEpoch();
+    if (this.myself.configEpoch === 0 || this.myself.configEpoch !== max) {
+      this.currentEpoch++;
+      this.myself.configEpoch = this.currentEpoch;
+      this.scheduleSave(true);
+      this.log("notice", `New configEpoch set to ${this.myself.configEpoch}`);
+      return true;
+    }
+    return false;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // clusterUpdateState()
+
+  updateState(): void {
+    const now = this.now();
+    if (this.firstCallTime === 0) this.firstCallTime = now;
+    // Let a restarted master learn the new configuration before it serves again.
+    if (
+      isMaster(this.myself) &&
+      this.state === "fail" &&
+      now - this.firstCallTime < CLUSTER_WRITABLE_DELAY
+    )
+      return;
+    let newState: ClusterHealth = "ok";
+    if (this.config.requireFullCoverage) {
+      // Every slot assigned, and no owner FAIL (a FAIL owner of any slot is a FAIL node with slots).
+      if (this.assignedSlots < CLUSTER_SLOTS) newState = "fail";
+      else
+        for (const n of this.nodeList)
+          if (n.numSlots > 0 && n.flags & NodeFlag.FAIL) {
+            newState = "fail";
+            break;
+          }
+    }
+    let size = 0;
+    let reachable = 0;
+    for (const n of this.nodeList) {
+      if (isMaster(n) && n.numSlots) {
+        size++;
+        if (!(n.flags & (NodeFlag.FAIL | NodeFlag.PFAIL))) reachable++;
+      }
+    }
+    this.size = size;
+    const needed = Math.floor(size / 2) + 1;
+    if (reachable < needed) {
+      newState = "fail";
+      this.amongMinorityTime = now;
+    }
+    if (newState !== this.state) {
+      const rejoinDelay = Math.min(Math.max(this.nodeTimeout(), 500), 5000);
+      if (newState === "ok" && isMaster(this.myself) && now - this.amongMinorityTime < rejoinDelay)
+        return;
+      this.log("warning", `Cluster state changed: ${newState}`);
+      this.state = newState;
+      this.emit({ type: "stateChanged", state: newState });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Used by commands
+
+  /** clusterStartHandshake(): false for an invalid address. */
+  startHandshake(ip: string, port: number, cport: number): boolean {
+    const norm = normalizeIp(ip);
+    if (norm === null) return false;
+    if (port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return false;
+    for (const n of this.nodeList)
+      if (inHandshake(n) && n.ip === norm && n.port === port && n.cport === cport) return true;
+    const n = createNode(randomName(this.random), NodeFlag.HANDSHAKE | NodeFlag.MEET, this.now());
+    n.ip = norm;
+    n.port = port;
+    n.cport = cport;
+    this.addNode(n);
+    return true;
+  }
+
+  /** CLUSTER RESET: forget everyone, drop slots; HARD also zeroes epochs and renames myself. */
+  reset(hard: boolean): void {
+    const m = this.myself;
+    if (isSlave(m)) this.setNodeAsMaster(m);
+    this.migratingSlotsTo.clear();
+    this.importingSlotsFrom.clear();
+    this.delNodeSlots(m);
+    for (const n of [...this.nodeList]) if (n !== m) this.delNode(n);
+    this.blacklist.clear();
+    if (hard) {
+      this.currentEpoch = 0;
+      this.lastVoteEpoch = 0;
+      m.configEpoch = 0;
+      this.log("warning", "configEpoch set to 0 via CLUSTER RESET HARD");
+      this.renameNode(m, randomName(this.random));
+      m.shardId = randomName(this.random);
+      this.log("notice", `Node hard reset, now I'm ${m.name}`);
+    }
+    this.scheduleSave(true);
+    this.scheduleUpdateState();
+  }
+}
+
+/** inet_pton-style check and normalisation of an IPv4/IPv6 literal; null if invalid. */
+export function normalizeIp(ip: string): string | null {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (v4) {
+    const parts = v4.slice(1).map(Number);
+    if (parts.some((p) => p > 255)) return null;
+    return parts.join(".");
+  }
+  if (ip.includes(":") && /^[0-9a-fA-F:.]+$/.test(ip)) {
+    try {
+      const u = new URL(`http://[${ip}]/`);
+      return u.hostname.slice(1, -1);
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,37 @@
+// Error texts the state machine replies with, word for word as Redis 7.0's
+// clusterCommand()/clusterCommandSpecial() in src/cluster.c, plus the library error classes.
+
+export const ClusterErrors = {
+  invalidSlot: "ERR Invalid or out of range slot",
+  slotBusy: (slot: number) => `ERR Slot ${slot} is already busy`,
+  slotUnassigned: (slot: number) => `ERR Slot ${slot} is already unassigned`,
+  slotTwice: (slot: number) => `ERR Slot ${slot} specified multiple times`,
+  startAfterEnd: (s: number, e: number) =>
+    `ERR start slot number ${s} is greater than end slot number ${e}`,
+  unknownNode: (id: string) => `ERR Unknown node ${id}`,
+  forgetMyself: "ERR I tried hard but I can't forget myself...",
+  forgetMaster: "ERR Can't forget my master!",
+  invalidAddress: (ip: string, port: string) => `ERR Invalid node address specified: ${ip}:${port}`,
+  invalidPort: (p: string) => `ERR Invalid TCP base port specified: ${p}`,
+  invalidBusPort: (p: string) => `ERR Invalid TCP bus port specified: ${p}`,
+  notInteger: "ERR value is not an integer or out of range",
+  invalidConfigEpoch: (e: string) => `ERR Invalid config epoch specified: ${e}`,
+  epochOthersKnown:
+    "ERR The user can assign a config epoch only when the node does not know any other node.",
+  epochNonZero: "ERR Node config epoch is already non-zero",
+  flushSlotsNotEmpty: "ERR DB must be empty to perform CLUSTER FLUSHSLOTS.",
+  resetWithKeys: "ERR CLUSTER RESET can't be called with master nodes containing keys",
+  syntax: "ERR syntax error",
+  arity: (sub: string) => `ERR wrong number of arguments for 'cluster|${sub}' command`,
+  unknownSubcommand: (sub: string) => `ERR unknown subcommand '${sub}'. Try CLUSTER HELP.`,
+} as const;
+
+/** nodes.conf could not be parsed (Redis exits with "Unrecoverable error: corrupted cluster config file"). */
+export class ClusterConfigError extends Error {
+  override readonly name = "ClusterConfigError";
+  readonly line: number;
+  constructor(message: string, line: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.line = line;
+  }
+}

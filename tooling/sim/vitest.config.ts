@@ -1,0 +1,3 @@
+import { defineShoalProject } from "@shoal/vitest-config";
+
+export default defineShoalProject("sim", { test: { testTimeout: 120_000 } });
