@@ -1,2 +1,8 @@
-// @shoal/server: shoal-server: a Redis-compatible cluster node, and shoal-cluster, the local cluster launcher.
-export {};
+// @shoal/server: shoal-server, a Redis-compatible node assembled from the Shoal packages.
+export { type ParsedArgv, parseServerArgv } from "./config/argv.js";
+export { ConfigError, DIRECTIVES, type Directive } from "./config/directives.js";
+export { FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
+export { quoteRepr, splitArgs } from "./config/split-args.js";
+export { formatLogTime, Logger, LogLevel } from "./log.js";
+export { runServer, versionLine } from "./run.js";
+export { Server } from "./server.js";

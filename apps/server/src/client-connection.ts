@@ -1,0 +1,120 @@
+// One client connection: its socket, the streaming decoder, the reply buffer, and the
+// per-client state Redis keeps in `client` (src/server.h, Redis 7.0): selected db, protocol,
+// auth, name, MULTI queue, WATCHed keys, subscriptions, blocking state, reply mode. The
+// connection never writes to the socket inside a command: replies accumulate in the ReplyBuffer
+// and the server flushes every dirty connection once per event-loop turn.
+import type net from "node:net";
+import type { BlockTimeoutReply } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { CommandEntry } from "./command-table.js";
+import { CommandDecoder, type OwnedArgs } from "./protocol/command-decoder.js";
+import { ReplyBuffer } from "./protocol/reply-buffer.js";
+
+export const ClientReplyMode = { On: 0, Off: 1, Skip: 2, SkipNext: 3 } as const;
+
+export interface QueuedCommand {
+  entry: CommandEntry;
+  args: OwnedArgs;
+}
+
+export interface BlockState {
+  entry: CommandEntry;
+  args: OwnedArgs;
+  keys: readonly string[];
+  dbIndex: number;
+  timeoutReply: BlockTimeoutReply;
+  timer: NodeJS.Timeout | undefined;
+  /** Absolute deadline in ms (0 = none), for CLIENT LIST and INFO. */
+  deadline: number;
+}
+
+export class Client {
+  readonly decoder = new CommandDecoder();
+  readonly reply = new ReplyBuffer();
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  readonly addr: string;
+  readonly laddr: string;
+
+  db = 0;
+  name = "";
+  libName = "";
+  libVer = "";
+  authenticated: boolean;
+  lastCommand = "NULL";
+
+  /** MULTI state: queue is non-null between MULTI and EXEC/DISCARD. */
+  multiQueue: QueuedCommand[] | null = null;
+  /** A queued command was rejected: EXEC answers EXECABORT (CLIENT_DIRTY_EXEC). */
+  multiDirty = false;
+  /** A WATCHed key changed: EXEC answers a null array (CLIENT_DIRTY_CAS). */
+  casDirty = false;
+  readonly watched = new Set<string>();
+
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+
+  blocked: BlockState | null = null;
+  replyMode: number = ClientReplyMode.On;
+  noEvict = false;
+  noTouch = false;
+  /** Set after QUIT, a protocol error, CLIENT KILL: close once the pending replies are written. */
+  closeAfterReply = false;
+  closed = false;
+  /** Reading paused because the socket's output is backed up. */
+  readPaused = false;
+  /** In the server's set of connections to flush this turn. */
+  pendingFlush = false;
+  /** When the output went over the soft limit (0 = under it). */
+  softLimitSince = 0;
+
+  constructor(
+    readonly id: number,
+    readonly socket: net.Socket,
+    requirePass: boolean,
+  ) {
+    this.authenticated = !requirePass;
+    this.decoder.authenticated = this.authenticated;
+    this.addr = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, "");
+    this.laddr = `${socket.localAddress ?? "?"}:${socket.localPort ?? 0}`.replace(/^::ffff:/, "");
+  }
+
+  get resp(): 2 | 3 {
+    return this.reply.resp;
+  }
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size + this.shardChannels.size;
+  }
+
+  /** RESP2 clients with subscriptions may only run the pub/sub commands. */
+  get inPubSubContext(): boolean {
+    return this.subscriptionCount > 0 && this.reply.resp === 2;
+  }
+
+  setAuthenticated(v: boolean): void {
+    this.authenticated = v;
+    this.decoder.authenticated = v;
+  }
+
+  /** Bytes waiting in the socket plus bytes encoded but not flushed yet (Redis's omem). */
+  get outputBytes(): number {
+    return this.socket.writableLength + this.reply.pendingBytes;
+  }
+
+  /** Redis's flags field in CLIENT LIST. */
+  flagString(): string {
+    let f = "";
+    if (this.multiQueue) f += "x";
+    if (this.blocked) f += "b";
+    if (this.subscriptionCount > 0) f += "P";
+    if (this.casDirty) f += "d";
+    if (this.closeAfterReply) f += "c";
+    if (this.noEvict) f += "e";
+    if (this.noTouch) f += "T";
+    return f || "N";
+  }
+}
+
+export type { CommandArgs };

@@ -1,0 +1,124 @@
+// The server's command table: keyspace-store's specs (their handlers run against a
+// CommandContext) merged with the server's own commands (connection, transactions, pub/sub,
+// config, persistence), which run with access to the client and the server. Mirrors
+// lookupCommand()/lookupSubcommand() in src/server.c (Redis 7.0): lowercase names, containers
+// whose argv[1] selects a subcommand, per-command statistics for INFO commandstats.
+
+import type { CommandFlag, CommandSpec } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { Client } from "./client-connection.js";
+
+export type RunCommand = (client: Client, args: CommandArgs) => void;
+
+export interface CommandEntry {
+  readonly spec: CommandSpec;
+  /** "get", or "config|get" for a subcommand (the name arity errors and stats use). */
+  readonly fullName: string;
+  readonly run: RunCommand;
+  readonly subcommands: Map<string, CommandEntry> | undefined;
+  readonly parent: CommandEntry | undefined;
+  readonly isWrite: boolean;
+  readonly noAuth: boolean;
+  readonly noMulti: boolean;
+  readonly isBlocking: boolean;
+  readonly fromKeyspace: boolean;
+  // INFO commandstats.
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+const has = (spec: CommandSpec, f: CommandFlag) => spec.flags.includes(f);
+
+/** A server command: a spec without a keyspace handler, plus the function that runs it. */
+export interface ServerCommandDef extends Omit<CommandSpec, "handler" | "subcommands"> {
+  run?: RunCommand;
+  subcommands?: ServerCommandDef[];
+}
+
+export class CommandTable {
+  private readonly commands = new Map<string, CommandEntry>();
+
+  get size(): number {
+    return this.commands.size;
+  }
+
+  all(): IterableIterator<CommandEntry> {
+    return this.commands.values();
+  }
+
+  lookup(name: string): CommandEntry | undefined {
+    return this.commands.get(name);
+  }
+
+  /** Adds keyspace-store specs; `wrap` turns a CommandHandler into a RunCommand. */
+  addKeyspace(specs: readonly CommandSpec[], wrap: (spec: CommandSpec) => RunCommand): void {
+    for (const spec of specs)
+      this.commands.set(spec.name, this.makeKeyspaceEntry(spec, wrap, undefined));
+  }
+
+  private makeKeyspaceEntry(
+    spec: CommandSpec,
+    wrap: (spec: CommandSpec) => RunCommand,
+    parent: CommandEntry | undefined,
+  ): CommandEntry {
+    const entry = makeEntry(spec, spec.handler ? wrap(spec) : notImplemented, parent, true);
+    if (spec.subcommands) {
+      const subs = new Map<string, CommandEntry>();
+      for (const s of spec.subcommands) {
+        const short = s.name.includes("|") ? s.name.split("|")[1]! : s.name;
+        subs.set(short, this.makeKeyspaceEntry(s, wrap, entry));
+      }
+      (entry as { subcommands: Map<string, CommandEntry> }).subcommands = subs;
+    }
+    return entry;
+  }
+
+  addServer(defs: readonly ServerCommandDef[]): void {
+    for (const d of defs) this.commands.set(d.name, makeServerEntry(d, undefined));
+  }
+}
+
+function notImplemented(client: Client): void {
+  client.reply.error("ERR this command is not implemented yet by shoal-server");
+}
+
+function makeEntry(
+  spec: CommandSpec,
+  run: RunCommand,
+  parent: CommandEntry | undefined,
+  fromKeyspace: boolean,
+): CommandEntry {
+  return {
+    spec,
+    fullName: parent ? `${parent.fullName}|${spec.name.split("|").pop()}` : spec.name,
+    run,
+    subcommands: undefined,
+    parent,
+    isWrite: has(spec, "write"),
+    noAuth: has(spec, "no_auth"),
+    noMulti: has(spec, "no_multi"),
+    isBlocking: has(spec, "blocking"),
+    fromKeyspace,
+    calls: 0,
+    usec: 0,
+    rejectedCalls: 0,
+    failedCalls: 0,
+  };
+}
+
+function makeServerEntry(d: ServerCommandDef, parent: CommandEntry | undefined): CommandEntry {
+  const { run, subcommands, ...spec } = d;
+  const entry = makeEntry(spec, run ?? notImplemented, parent, false);
+  if (subcommands) {
+    const subs = new Map<string, CommandEntry>();
+    for (const s of subcommands) subs.set(s.name, makeServerEntry(s, entry));
+    (entry as { subcommands: Map<string, CommandEntry> }).subcommands = subs;
+    (entry as { spec: CommandSpec }).spec = {
+      ...spec,
+      subcommands: [...subs.values()].map((e) => ({ ...e.spec, name: e.fullName })),
+    };
+  }
+  return entry;
+}

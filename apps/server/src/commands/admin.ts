@@ -1,0 +1,295 @@
+// Server administration: DBSIZE LASTSAVE SAVE BGSAVE SHUTDOWN DEBUG COMMAND. Mirrors
+// dbsizeCommand()/lastsaveCommand() (src/db.c, src/server.c), shutdownCommand() (src/db.c),
+// debugCommand() (src/debug.c) and commandCommand() and friends (src/server.c), Redis 7.0.
+import type { CommandSpec } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { Client } from "../client-connection.js";
+import type { CommandEntry, ServerCommandDef } from "../command-table.js";
+import { OwnedArgs } from "../protocol/command-decoder.js";
+import type { Server } from "../server.js";
+import { def, ERR_SYNTAX, toInt } from "./define.js";
+
+export function adminCommands(server: Server): ServerCommandDef[] {
+  return [
+    def("dbsize", 1, ["readonly", "fast"], ["@keyspace", "@read", "@fast"], (c) => {
+      c.reply.integer(server.store.dbSize(c.db));
+    }),
+    def("lastsave", 1, ["loading", "stale", "fast"], ["@fast", "@admin", "@dangerous"], (c) => {
+      c.reply.integer(server.persistence?.lastSave ?? Math.floor(server.startTime / 1000));
+    }),
+    def("save", 1, ["admin", "noscript", "no_multi"], ["@admin", "@slow", "@dangerous"], (c) => {
+      const p = server.persistence;
+      if (p?.bgsaveInProgress) {
+        c.reply.error("ERR Background save already in progress");
+        return;
+      }
+      void saveAndReply(server, c, false);
+    }),
+    def("bgsave", -1, ["admin", "noscript"], ["@admin", "@slow", "@dangerous"], (c, a) => {
+      if (a.argc > 2 || (a.argc === 2 && !a.is(1, "schedule"))) {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+      const p = server.persistence;
+      if (!server.store.snapshot || !p) {
+        c.reply.error("ERR snapshots are not supported by this build's keyspace store yet");
+        return;
+      }
+      if (p.bgsaveInProgress) {
+        c.reply.error("ERR Background save already in progress");
+        return;
+      }
+      void p.bgsave();
+      c.reply.simple("Background saving started");
+    }),
+    def(
+      "shutdown",
+      -1,
+      ["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"],
+      ["@admin", "@slow", "@dangerous"],
+      (c, a) => {
+        let save: boolean | undefined;
+        let force = false;
+        for (let i = 1; i < a.argc; i++) {
+          if (a.is(i, "nosave")) save = false;
+          else if (a.is(i, "save")) save = true;
+          else if (a.is(i, "now")) {
+            // No replicas to wait for yet: NOW changes nothing.
+          } else if (a.is(i, "force")) force = true;
+          else if (a.is(i, "abort")) {
+            c.reply.error("ERR No shutdown in progress.");
+            return;
+          } else {
+            c.reply.error(ERR_SYNTAX);
+            return;
+          }
+        }
+        void server.requestShutdown({ save, force }, c);
+      },
+    ),
+    def(
+      "debug",
+      -2,
+      ["admin", "noscript", "loading", "stale"],
+      ["@admin", "@slow", "@dangerous"],
+      (c, a) => {
+        debugCommand(server, c, a);
+      },
+    ),
+    def(
+      "command",
+      -1,
+      ["loading", "stale", "sentinel"],
+      ["@slow", "@connection"],
+      (c) => {
+        const all = [...server.table.all()];
+        c.reply.array(all.length);
+        for (const e of all) writeCommandInfo(c, e.spec, e);
+      },
+      [0, 0, 0],
+      [
+        def("count", 2, ["loading", "stale"], ["@slow", "@connection"], (c) => {
+          c.reply.integer(server.table.size);
+        }),
+        def("list", -2, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
+          let filter: ((e: CommandEntry) => boolean) | undefined;
+          if (a.argc === 5 && a.is(2, "filterby")) {
+            const v = a.latin1(4);
+            if (a.is(3, "pattern")) {
+              const re = new RegExp(
+                `^${v
+                  .replace(/[.+^${}()|\\]/g, "\\$&")
+                  .replace(/\*/g, ".*")
+                  .replace(/\?/g, ".")}$`,
+                "i",
+              );
+              filter = (e) => re.test(e.spec.name);
+            } else if (a.is(3, "aclcat"))
+              filter = (e) => e.spec.aclCategories.includes(`@${v.toLowerCase()}`);
+            else if (a.is(3, "module")) filter = () => false;
+            else {
+              c.reply.error(ERR_SYNTAX);
+              return;
+            }
+          } else if (a.argc !== 2) {
+            c.reply.error(ERR_SYNTAX);
+            return;
+          }
+          const names = [...server.table.all()]
+            .filter((e) => !filter || filter(e))
+            .map((e) => e.spec.name);
+          c.reply.array(names.length);
+          for (const n of names) c.reply.bulk(n);
+        }),
+        def("info", -2, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
+          if (a.argc === 2) {
+            const all = [...server.table.all()];
+            c.reply.array(all.length);
+            for (const e of all) writeCommandInfo(c, e.spec, e);
+            return;
+          }
+          c.reply.array(a.argc - 2);
+          for (let i = 2; i < a.argc; i++) {
+            const e = server.table.lookup(a.latin1(i).toLowerCase());
+            if (e) writeCommandInfo(c, e.spec, e);
+            else c.reply.nullArray();
+          }
+        }),
+        def("docs", -2, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
+          // Docs (summary, since, group, arguments) aren't in the command table yet: Shoal
+          // answers the map with the entries it knows, an empty one for unknown names.
+          const names =
+            a.argc === 2
+              ? [...server.table.all()].map((e) => e.spec.name)
+              : Array.from({ length: a.argc - 2 }, (_, i) => a.latin1(i + 2).toLowerCase());
+          const known = names.filter((n) => server.table.lookup(n));
+          c.reply.map(known.length);
+          for (const n of known) {
+            c.reply.bulk(n);
+            c.reply.map(0);
+          }
+        }),
+        def("getkeys", -3, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
+          const e = server.table.lookup(a.latin1(2).toLowerCase());
+          if (!e) {
+            c.reply.error("ERR Invalid command specified");
+            return;
+          }
+          const argc = a.argc - 2;
+          const ar = e.spec.arity;
+          if ((ar > 0 && argc !== ar) || argc < -ar) {
+            c.reply.error("ERR Invalid number of arguments specified for command");
+            return;
+          }
+          const keys: number[] = [];
+          if (e.spec.getKeys) {
+            // getKeys reads a view whose argv[0] is the command name: shift by two.
+            const sub = new OwnedArgs(Array.from({ length: argc }, (_, i) => a.copy(i + 2)));
+            keys.push(...e.spec.getKeys(sub));
+          } else if (e.spec.firstKey > 0) {
+            const last = e.spec.lastKey < 0 ? argc + e.spec.lastKey : e.spec.lastKey;
+            for (let k = e.spec.firstKey; k <= last; k += e.spec.step || 1) keys.push(k);
+          }
+          if (keys.length === 0) {
+            c.reply.error("ERR The command has no key arguments");
+            return;
+          }
+          c.reply.array(keys.length);
+          for (const k of keys) c.reply.bulk(a.view(k + 2));
+        }),
+        def("help", 2, ["loading", "stale"], ["@slow", "@connection"], (c) => {
+          const lines = [
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "HELP",
+            "    Print this help.",
+          ];
+          c.reply.array(lines.length);
+          for (const l of lines) c.reply.simple(l);
+        }),
+      ],
+    ),
+  ];
+}
+
+/** COMMAND INFO's 10-element array (Redis 7.0 addReplyCommandInfo). */
+function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | undefined): void {
+  const r = c.reply;
+  const name = entry ? entry.fullName : spec.name;
+  r.array(10);
+  r.bulk(name);
+  r.integer(spec.arity);
+  r.set(spec.flags.length);
+  for (const f of spec.flags) r.simple(f);
+  r.integer(spec.firstKey);
+  r.integer(spec.lastKey);
+  r.integer(spec.step);
+  r.set(spec.aclCategories.length);
+  for (const a of spec.aclCategories) r.simple(a);
+  r.array(0); // tips
+  r.array(0); // key specifications: not described by the command table yet
+  const subs = entry?.subcommands ? [...entry.subcommands.values()] : [];
+  r.array(subs.length);
+  for (const s of subs) writeCommandInfo(c, s.spec, s);
+}
+
+async function saveAndReply(server: Server, c: Client, _bg: boolean): Promise<void> {
+  const p = server.persistence;
+  try {
+    if (!p) throw new Error("persistence is not initialised");
+    await p.save();
+    c.reply.ok();
+  } catch (err) {
+    server.log.warning(`SAVE failed: ${(err as Error).message}`);
+    c.reply.error(`ERR ${(err as Error).message}`);
+  }
+  server.scheduleFlush(c);
+}
+
+function debugCommand(server: Server, c: Client, a: CommandArgs): void {
+  if (a.is(1, "sleep") && a.argc === 3) {
+    const secs = Number(a.latin1(2));
+    if (!Number.isFinite(secs)) {
+      c.reply.error("ERR value is not a valid float");
+      return;
+    }
+    // Blocks the event loop on purpose, exactly like Redis's DEBUG SLEEP.
+    const until = Date.now() + secs * 1000;
+    const sab = new Int32Array(new SharedArrayBuffer(4));
+    while (Date.now() < until) Atomics.wait(sab, 0, 0, Math.max(1, until - Date.now()));
+    c.reply.ok();
+  } else if (a.is(1, "set-active-expire") && a.argc === 3) {
+    const v = toInt(a.latin1(2));
+    server.store.activeExpireEnabled = v !== 0;
+    c.reply.ok();
+  } else if (a.is(1, "reload")) {
+    const p = server.persistence;
+    if (!p || !server.store.snapshot || !server.store.loadSnapshot) {
+      c.reply.error(
+        "ERR DEBUG RELOAD needs snapshot support from the keyspace store, not available yet",
+      );
+      return;
+    }
+    void (async () => {
+      try {
+        await p.save();
+        server.store.flushAll();
+        p.loadSnapshot();
+        server.log.notice("DB reloaded by DEBUG RELOAD");
+        c.reply.ok();
+      } catch (err) {
+        c.reply.error(`ERR Error trying to load the RDB dump: ${(err as Error).message}`);
+      }
+      server.scheduleFlush(c);
+    })();
+  } else if (a.is(1, "help")) {
+    const lines = [
+      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "RELOAD",
+      "    Save the RDB on disk and reload it back to memory.",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+      "SLEEP <seconds>",
+      "    Stop the server for <seconds>. Decimals allowed.",
+    ];
+    c.reply.array(lines.length);
+    for (const l of lines) c.reply.simple(l);
+  } else {
+    c.reply.error(`ERR unknown subcommand '${a.utf8(1)}'. Try DEBUG HELP.`);
+  }
+}

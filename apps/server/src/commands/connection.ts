@@ -1,0 +1,423 @@
+// Connection commands: PING ECHO QUIT RESET SELECT TIME HELLO AUTH, and the CLIENT container.
+// Mirrors pingCommand()/echoCommand()/selectCommand()/helloCommand()/resetCommand() in
+// src/server.c and src/networking.c, authCommand() in src/acl.c, clientCommand() in
+// src/networking.c (Redis 7.0). CLIENT SETINFO and NO-TOUCH come from 7.2 (clients send them).
+import { type Client, ClientReplyMode } from "../client-connection.js";
+import type { ServerCommandDef } from "../command-table.js";
+import { REDIS_VERSION } from "../config/load.js";
+import type { Server } from "../server.js";
+import { clientNameError, def, ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
+
+const FAST_CONN = ["@fast", "@connection"];
+
+export function connectionCommands(server: Server): ServerCommandDef[] {
+  /** Checks a password for the default user (requirepass); "nopass" when none is set. */
+  const checkPassword = (user: string, pass: string): boolean => {
+    if (user !== "default") return false;
+    const rp = server.config.get<string>("requirepass");
+    return rp === "" || pass === rp;
+  };
+
+  return [
+    def("ping", -1, ["fast", "sentinel"], FAST_CONN, (c, a) => {
+      if (a.argc > 2) {
+        c.reply.error("ERR wrong number of arguments for 'ping' command");
+        return;
+      }
+      if (c.inPubSubContext) {
+        c.reply.array(2);
+        c.reply.bulk("pong");
+        if (a.argc === 1) c.reply.bulk("");
+        else c.reply.bulk(a.view(1));
+      } else if (a.argc === 1) {
+        c.reply.simple("PONG");
+      } else {
+        c.reply.bulk(a.view(1));
+      }
+    }),
+    def("echo", 2, ["fast"], FAST_CONN, (c, a) => c.reply.bulk(a.view(1))),
+    def(
+      "quit",
+      -1,
+      ["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"],
+      FAST_CONN,
+      (c) => {
+        c.reply.ok();
+        c.closeAfterReply = true;
+      },
+    ),
+    def(
+      "reset",
+      1,
+      ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+      FAST_CONN,
+      (c) => {
+        server.resetClient(c);
+        c.reply.simple("RESET");
+      },
+    ),
+    def("select", 2, ["loading", "stale", "fast"], FAST_CONN, (c, a) => {
+      const id = toInt(a.latin1(1));
+      if (id === undefined || id > 2147483647 || id < -2147483648) {
+        c.reply.error(ERR_NOT_INT);
+        return;
+      }
+      if (server.config.get<boolean>("cluster-enabled") && id !== 0) {
+        c.reply.error("ERR SELECT is not allowed in cluster mode");
+        return;
+      }
+      if (id < 0 || id >= server.databases) {
+        c.reply.error("ERR DB index is out of range");
+        return;
+      }
+      c.db = id;
+      c.reply.ok();
+    }),
+    def("time", 1, ["loading", "stale", "fast"], ["@fast"], (c) => {
+      const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+      c.reply.array(2);
+      c.reply.bulk(String(us / 1000000n));
+      c.reply.bulk(String(us % 1000000n));
+    }),
+    def(
+      "hello",
+      -1,
+      ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"],
+      FAST_CONN,
+      (c, a) => {
+        let ver = 0;
+        if (a.argc >= 2) {
+          const v = toInt(a.latin1(1));
+          if (v === undefined) {
+            c.reply.error("ERR Protocol version is not an integer or out of range");
+            return;
+          }
+          if (v < 2 || v > 3) {
+            c.reply.error("NOPROTO unsupported protocol version");
+            return;
+          }
+          ver = v;
+        }
+        let user: string | undefined;
+        let pass: string | undefined;
+        let name: string | undefined;
+        for (let j = 2; j < a.argc; j++) {
+          const more = a.argc - 1 - j;
+          if (a.is(j, "auth") && more >= 2) {
+            user = a.utf8(j + 1);
+            pass = a.utf8(j + 2);
+            j += 2;
+          } else if (a.is(j, "setname") && more >= 1) {
+            name = a.utf8(j + 1);
+            const err = clientNameError(name);
+            if (err) {
+              c.reply.error(err);
+              return;
+            }
+            j++;
+          } else {
+            c.reply.error(`ERR Syntax error in HELLO option '${a.utf8(j)}'`);
+            return;
+          }
+        }
+        if (user !== undefined && pass !== undefined) {
+          if (!checkPassword(user, pass)) {
+            c.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
+            return;
+          }
+          c.setAuthenticated(true);
+        }
+        if (!c.authenticated) {
+          c.reply.error(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+          );
+          return;
+        }
+        if (name !== undefined) c.name = name;
+        if (ver) c.reply.resp = ver as 2 | 3;
+        const r = c.reply;
+        r.map(7);
+        r.bulk("server");
+        r.bulk("redis");
+        r.bulk("version");
+        r.bulk(REDIS_VERSION);
+        r.bulk("proto");
+        r.integer(c.resp);
+        r.bulk("id");
+        r.integer(c.id);
+        r.bulk("mode");
+        r.bulk(server.config.get<boolean>("cluster-enabled") ? "cluster" : "standalone");
+        r.bulk("role");
+        r.bulk("master");
+        r.bulk("modules");
+        r.array(0);
+      },
+    ),
+    def(
+      "auth",
+      -2,
+      ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"],
+      FAST_CONN,
+      (c, a) => {
+        if (a.argc > 3) {
+          c.reply.error(ERR_SYNTAX);
+          return;
+        }
+        let user = "default";
+        let pass: string;
+        if (a.argc === 2) {
+          if (server.config.get<string>("requirepass") === "") {
+            c.reply.error(
+              "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+            );
+            return;
+          }
+          pass = a.utf8(1);
+        } else {
+          user = a.utf8(1);
+          pass = a.utf8(2);
+        }
+        if (checkPassword(user, pass)) {
+          c.setAuthenticated(true);
+          c.reply.ok();
+        } else {
+          c.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
+        }
+      },
+    ),
+    def("client", -2, [], ["@slow"], undefined, [0, 0, 0], clientSubcommands(server)),
+  ];
+}
+
+function clientSubcommands(server: Server): ServerCommandDef[] {
+  const adminConn = ["@admin", "@slow", "@dangerous", "@connection"];
+  const slowConn = ["@slow", "@connection"];
+  const onOff = (c: Client, v: string, set: (b: boolean) => void) => {
+    if (v === "on") set(true);
+    else if (v === "off") set(false);
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+    c.reply.ok();
+  };
+  return [
+    def("id", 2, ["noscript", "loading", "stale"], slowConn, (c) => c.reply.integer(c.id)),
+    def("setname", 3, ["noscript", "loading", "stale"], slowConn, (c, a) => {
+      const name = a.utf8(2);
+      const err = clientNameError(name);
+      if (err) {
+        c.reply.error(err);
+        return;
+      }
+      c.name = name;
+      c.reply.ok();
+    }),
+    def("getname", 2, ["noscript", "loading", "stale"], slowConn, (c) => {
+      if (c.name === "") c.reply.nullBulk();
+      else c.reply.bulk(c.name);
+    }),
+    def("setinfo", 4, ["noscript", "loading", "stale"], slowConn, (c, a) => {
+      const value = a.utf8(3);
+      for (let i = 0; i < value.length; i++) {
+        const ch = value.charCodeAt(i);
+        if (ch < 33 || ch > 126) {
+          c.reply.error(`ERR ${a.utf8(2)} cannot contain spaces, newlines or special characters.`);
+          return;
+        }
+      }
+      if (a.is(2, "lib-name")) c.libName = value;
+      else if (a.is(2, "lib-ver")) c.libVer = value;
+      else {
+        c.reply.error(`ERR Unrecognized option '${a.utf8(2)}'`);
+        return;
+      }
+      c.reply.ok();
+    }),
+    def("list", -2, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+      let filter: ((x: Client) => boolean) | undefined;
+      if (a.argc === 4 && a.is(2, "type")) {
+        const t = a.latin1(3).toLowerCase();
+        if (t === "normal") filter = (x) => x.subscriptionCount === 0;
+        else if (t === "pubsub") filter = (x) => x.subscriptionCount > 0;
+        else if (t === "master" || t === "replica" || t === "slave") filter = () => false;
+        else {
+          c.reply.error(`ERR Unknown client type '${a.utf8(3)}'`);
+          return;
+        }
+      } else if (a.argc > 3 && a.is(2, "id")) {
+        const ids = new Set<number>();
+        for (let j = 3; j < a.argc; j++) {
+          const id = toInt(a.latin1(j));
+          if (id === undefined || id <= 0) {
+            c.reply.error("ERR Invalid client ID");
+            return;
+          }
+          ids.add(id);
+        }
+        filter = (x) => ids.has(x.id);
+      } else if (a.argc !== 2) {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+      let out = "";
+      for (const x of server.clients.values()) {
+        if (filter && !filter(x)) continue;
+        out += `${server.clientInfoString(x)}\n`;
+      }
+      c.reply.verbatim("txt", out);
+    }),
+    def("info", 2, ["noscript", "loading", "stale"], slowConn, (c) => {
+      c.reply.verbatim("txt", `${server.clientInfoString(c)}\n`);
+    }),
+    def("kill", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+      if (a.argc === 3) {
+        // Old form: CLIENT KILL addr:port.
+        const addr = a.utf8(2);
+        for (const x of server.clients.values()) {
+          if (x.addr === addr) {
+            killClient(server, c, x);
+            c.reply.ok();
+            return;
+          }
+        }
+        c.reply.error("ERR No such client");
+        return;
+      }
+      if ((a.argc - 2) % 2 !== 0) {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+      let skipMe = true;
+      const preds: Array<(x: Client) => boolean> = [];
+      for (let j = 2; j < a.argc; j += 2) {
+        const v = a.utf8(j + 1);
+        if (a.is(j, "id")) {
+          const id = toInt(v);
+          if (id === undefined || id <= 0) {
+            c.reply.error("ERR client-id should be greater than 0");
+            return;
+          }
+          preds.push((x) => x.id === id);
+        } else if (a.is(j, "addr")) preds.push((x) => x.addr === v);
+        else if (a.is(j, "laddr")) preds.push((x) => x.laddr === v);
+        else if (a.is(j, "user")) preds.push(() => v === "default");
+        else if (a.is(j, "type")) {
+          const t = v.toLowerCase();
+          if (t === "normal") preds.push((x) => x.subscriptionCount === 0);
+          else if (t === "pubsub") preds.push((x) => x.subscriptionCount > 0);
+          else if (t === "master" || t === "replica" || t === "slave") preds.push(() => false);
+          else {
+            c.reply.error(`ERR Unknown client type '${v}'`);
+            return;
+          }
+        } else if (a.is(j, "skipme")) {
+          if (v.toLowerCase() === "yes") skipMe = true;
+          else if (v.toLowerCase() === "no") skipMe = false;
+          else {
+            c.reply.error(ERR_SYNTAX);
+            return;
+          }
+        } else {
+          c.reply.error(ERR_SYNTAX);
+          return;
+        }
+      }
+      let killed = 0;
+      for (const x of [...server.clients.values()]) {
+        if (skipMe && x === c) continue;
+        if (!preds.every((p) => p(x))) continue;
+        killClient(server, c, x);
+        killed++;
+      }
+      c.reply.integer(killed);
+    }),
+    def("reply", 3, ["noscript", "loading", "stale"], slowConn, (c, a) => {
+      if (a.is(2, "on")) {
+        c.replyMode = ClientReplyMode.On;
+        c.reply.enabled = true;
+        c.reply.ok();
+      } else if (a.is(2, "off")) {
+        c.replyMode = ClientReplyMode.Off;
+      } else if (a.is(2, "skip")) {
+        if (c.replyMode !== ClientReplyMode.Off) c.replyMode = ClientReplyMode.SkipNext;
+      } else {
+        c.reply.error(ERR_SYNTAX);
+      }
+    }),
+    def("no-evict", 3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) =>
+      onOff(c, a.latin1(2).toLowerCase(), (b) => {
+        c.noEvict = b;
+      }),
+    ),
+    def("no-touch", 3, ["noscript", "loading", "stale"], slowConn, (c, a) =>
+      onOff(c, a.latin1(2).toLowerCase(), (b) => {
+        c.noTouch = b;
+      }),
+    ),
+    def("pause", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+      const ms = toInt(a.latin1(2));
+      if (ms === undefined || ms < 0) {
+        c.reply.error("ERR timeout is not an integer or out of range");
+        return;
+      }
+      let writesOnly = false;
+      if (a.argc === 4) {
+        if (a.is(3, "write")) writesOnly = true;
+        else if (!a.is(3, "all")) {
+          c.reply.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+          return;
+        }
+      } else if (a.argc > 4) {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+      server.pauseClients(ms, writesOnly);
+      c.reply.ok();
+    }),
+    def("unpause", 2, ["admin", "noscript", "loading", "stale"], adminConn, (c) => {
+      server.unpauseClients();
+      c.reply.ok();
+    }),
+    def("help", 2, ["loading", "stale"], slowConn, (c) => {
+      const lines = [
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME.",
+        "LIST [options ...]",
+        "    Return information about client connections. Options: TYPE, ID.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "HELP",
+        "    Print this help.",
+      ];
+      c.reply.array(lines.length);
+      for (const l of lines) c.reply.simple(l);
+    }),
+  ];
+}
+
+function killClient(server: Server, me: Client, victim: Client): void {
+  if (victim === me) {
+    // Killing yourself: reply first, then close (CLIENT_CLOSE_AFTER_COMMAND).
+    victim.closeAfterReply = true;
+    return;
+  }
+  server.closeClientNow(victim);
+}

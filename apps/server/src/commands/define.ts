@@ -1,0 +1,45 @@
+// Helpers to declare server commands with Redis 7.0's COMMAND INFO metadata.
+import type { CommandFlag } from "@shoal/keyspace-store";
+import type { RunCommand, ServerCommandDef } from "../command-table.js";
+
+export function def(
+  name: string,
+  arity: number,
+  flags: CommandFlag[],
+  aclCategories: string[],
+  run: RunCommand | undefined,
+  keys: [number, number, number] = [0, 0, 0],
+  subcommands?: ServerCommandDef[],
+): ServerCommandDef {
+  return {
+    name,
+    arity,
+    flags,
+    firstKey: keys[0],
+    lastKey: keys[1],
+    step: keys[2],
+    aclCategories,
+    ...(run ? { run } : {}),
+    ...(subcommands ? { subcommands } : {}),
+  };
+}
+
+/** Redis's validateClientName(): printable ASCII without spaces. */
+export function clientNameError(name: string): string | undefined {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126)
+      return "ERR Client names cannot contain spaces, newlines or special characters.";
+  }
+  return undefined;
+}
+
+/** Redis's string2ll() on a whole string. */
+export function toInt(s: string): number | undefined {
+  if (!/^(-?[1-9][0-9]{0,18}|0)$/.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+export const ERR_SYNTAX = "ERR syntax error";
+export const ERR_NOT_INT = "ERR value is not an integer or out of range";

@@ -1,0 +1,20 @@
+// All server-level commands, as one list the command table registers.
+import type { ServerCommandDef } from "../command-table.js";
+import type { Server } from "../server.js";
+import { adminCommands } from "./admin.js";
+import { configCommands } from "./config.js";
+import { connectionCommands } from "./connection.js";
+import { infoCommands } from "./info.js";
+import { pubsubCommands } from "./pubsub.js";
+import { transactionCommands } from "./transactions.js";
+
+export function serverCommands(server: Server): ServerCommandDef[] {
+  return [
+    ...connectionCommands(server),
+    ...transactionCommands(server),
+    ...pubsubCommands(server),
+    ...configCommands(server),
+    ...infoCommands(server),
+    ...adminCommands(server),
+  ];
+}

@@ -1,0 +1,284 @@
+// INFO. Mirrors genRedisInfoString() in src/server.c (Redis 7.0): the same sections in the same
+// order and the field names tools parse; values Shoal can't measure the way Redis does (RSS,
+// allocator, fork) are reported with Redis's neutral values. `shoal_version` is Shoal's own.
+import os from "node:os";
+import type { ServerCommandDef } from "../command-table.js";
+import type { SavePoint } from "../config/directives.js";
+import { REDIS_VERSION } from "../config/load.js";
+import type { Server } from "../server.js";
+import { SHOAL_VERSION } from "../version.js";
+import { def } from "./define.js";
+
+const DEFAULT_SECTIONS = [
+  "server",
+  "clients",
+  "memory",
+  "persistence",
+  "stats",
+  "replication",
+  "cpu",
+  "modules",
+  "errorstats",
+  "cluster",
+  "keyspace",
+];
+const ALL_SECTIONS = [
+  "server",
+  "clients",
+  "memory",
+  "persistence",
+  "stats",
+  "replication",
+  "cpu",
+  "modules",
+  "commandstats",
+  "errorstats",
+  "latencystats",
+  "cluster",
+  "keyspace",
+];
+
+export function bytesToHuman(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ["K", "M", "G", "T", "P"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(2)}${units[i]}`;
+}
+
+export function genInfoString(server: Server, requested: string[]): string {
+  let sections: string[];
+  if (requested.length === 0 || requested.includes("default")) sections = [...DEFAULT_SECTIONS];
+  else if (requested.includes("all") || requested.includes("everything"))
+    sections = [...ALL_SECTIONS];
+  else sections = ALL_SECTIONS.filter((s) => requested.includes(s));
+  if (requested.includes("everything")) sections = [...ALL_SECTIONS];
+  const parts: string[] = [];
+  for (const s of sections) {
+    const body = section(server, s);
+    parts.push(
+      `# ${s === "commandstats" ? "Commandstats" : s[0]!.toUpperCase() + s.slice(1)}\r\n${body}`,
+    );
+  }
+  return parts.join("\r\n");
+}
+
+function lines(obj: Array<[string, string | number]>): string {
+  let out = "";
+  for (const [k, v] of obj) out += `${k}:${v}\r\n`;
+  return out;
+}
+
+function section(server: Server, name: string): string {
+  const now = Date.now();
+  const cfg = server.config;
+  const p = server.persistence;
+  switch (name) {
+    case "server": {
+      const uptime = Math.floor((now - server.startTime) / 1000);
+      return lines([
+        ["redis_version", REDIS_VERSION],
+        ["redis_git_sha1", "00000000"],
+        ["redis_git_dirty", 0],
+        ["redis_build_id", "0"],
+        ["redis_mode", cfg.get<boolean>("cluster-enabled") ? "cluster" : "standalone"],
+        ["os", `${os.type()} ${os.release()} ${os.machine()}`],
+        ["arch_bits", 64],
+        ["monotonic_clock", "POSIX clock_gettime"],
+        ["multiplexing_api", "epoll"],
+        ["atomicvar_api", "c11-builtin"],
+        ["gcc_version", "0.0.0"],
+        ["process_id", process.pid],
+        ["process_supervised", "no"],
+        ["run_id", server.runId],
+        ["tcp_port", cfg.get<number>("port")],
+        ["server_time_usec", now * 1000],
+        ["uptime_in_seconds", uptime],
+        ["uptime_in_days", Math.floor(uptime / 86400)],
+        ["hz", cfg.get<number>("hz")],
+        ["configured_hz", cfg.get<number>("hz")],
+        ["lru_clock", Math.floor(now / 1000) & 0xffffff],
+        ["executable", server.executable],
+        ["config_file", cfg.configFile ?? ""],
+        ["io_threads_active", 0],
+        ["shoal_version", SHOAL_VERSION],
+        ["node_version", process.versions.node],
+      ]);
+    }
+    case "clients": {
+      let pubsubClients = 0;
+      for (const c of server.clients.values()) if (c.subscriptionCount > 0) pubsubClients++;
+      void pubsubClients;
+      return lines([
+        ["connected_clients", server.clients.size],
+        ["cluster_connections", 0],
+        ["maxclients", cfg.get<number>("maxclients")],
+        ["client_recent_max_input_buffer", 0],
+        ["client_recent_max_output_buffer", 0],
+        ["blocked_clients", server.blockedClients],
+        ["tracking_clients", 0],
+        ["clients_in_timeout_table", 0],
+      ]);
+    }
+    case "memory": {
+      const mu = process.memoryUsage();
+      const used = mu.heapUsed + mu.external + mu.arrayBuffers;
+      return lines([
+        ["used_memory", used],
+        ["used_memory_human", bytesToHuman(used)],
+        ["used_memory_rss", mu.rss],
+        ["used_memory_rss_human", bytesToHuman(mu.rss)],
+        ["used_memory_peak", used],
+        ["used_memory_peak_human", bytesToHuman(used)],
+        ["total_system_memory", os.totalmem()],
+        ["total_system_memory_human", bytesToHuman(os.totalmem())],
+        ["maxmemory", 0],
+        ["maxmemory_human", "0B"],
+        ["maxmemory_policy", "noeviction"],
+        ["mem_fragmentation_ratio", (mu.rss / Math.max(1, used)).toFixed(2)],
+        ["mem_aof_buffer", p?.aof?.pendingBytes ?? 0],
+        ["mem_allocator", "libc"],
+        ["node_heap_used", mu.heapUsed],
+        ["node_heap_total", mu.heapTotal],
+      ]);
+    }
+    case "persistence": {
+      const aof = p?.aof;
+      return lines([
+        ["loading", p?.loading ? 1 : 0],
+        ["async_loading", 0],
+        ["rdb_changes_since_last_save", server.dirty],
+        ["rdb_bgsave_in_progress", p?.bgsaveInProgress ? 1 : 0],
+        ["rdb_last_save_time", p?.lastSave ?? Math.floor(server.startTime / 1000)],
+        ["rdb_last_bgsave_status", p?.lastBgsaveStatus ?? "ok"],
+        ["rdb_last_bgsave_time_sec", -1],
+        ["rdb_current_bgsave_time_sec", -1],
+        ["rdb_saves", 0],
+        ["aof_enabled", cfg.get<boolean>("appendonly") ? 1 : 0],
+        ["aof_rewrite_in_progress", 0],
+        ["aof_rewrite_scheduled", 0],
+        ["aof_last_rewrite_time_sec", -1],
+        ["aof_current_rewrite_time_sec", -1],
+        ["aof_last_bgrewrite_status", "ok"],
+        ["aof_rewrites", 0],
+        ["aof_rewrites_consecutive_failures", 0],
+        ["aof_last_write_status", p?.aofLastWriteStatus ?? "ok"],
+        ...(aof
+          ? ([
+              ["aof_current_size", aof.currentSize],
+              ["aof_base_size", 0],
+              ["aof_pending_rewrite", 0],
+              ["aof_buffer_length", aof.pendingBytes],
+              ["aof_pending_bio_fsync", 0],
+              ["aof_delayed_fsync", 0],
+            ] as Array<[string, number]>)
+          : []),
+      ]);
+    }
+    case "stats": {
+      const s = server.stats;
+      const ops = s.opsSamples.length
+        ? s.opsSamples.reduce((x, y) => x + y, 0) / s.opsSamples.length
+        : 0;
+      return lines([
+        ["total_connections_received", s.connectionsReceived],
+        ["total_commands_processed", s.commandsProcessed],
+        ["instantaneous_ops_per_sec", Math.round(ops)],
+        ["total_net_input_bytes", s.netInputBytes],
+        ["total_net_output_bytes", s.netOutputBytes],
+        ["rejected_connections", s.rejectedConnections],
+        ["expired_keys", s.expiredKeys],
+        ["evicted_keys", 0],
+        ["evicted_clients", 0],
+        ["keyspace_hits", s.keyspaceHits],
+        ["keyspace_misses", s.keyspaceMisses],
+        ["pubsub_channels", server.channels.size],
+        ["pubsub_patterns", server.patterns.size],
+        ["pubsubshard_channels", server.shardChannels.size],
+        ["total_error_replies", s.errorReplies],
+        ["client_query_buffer_limit_disconnections", s.clientQueryLimitDisconnections],
+        ["client_output_buffer_limit_disconnections", s.clientOutputLimitDisconnections],
+      ]);
+    }
+    case "replication":
+      return lines([
+        ["role", "master"],
+        ["connected_slaves", 0],
+        ["master_failover_state", "no-failover"],
+        ["master_replid", server.replId],
+        ["master_replid2", "0000000000000000000000000000000000000000"],
+        ["master_repl_offset", server.masterReplOffset],
+        ["second_repl_offset", -1],
+        ["repl_backlog_active", 0],
+        ["repl_backlog_size", 1048576],
+        ["repl_backlog_first_byte_offset", 0],
+        ["repl_backlog_histlen", 0],
+      ]);
+    case "cpu": {
+      const u = process.cpuUsage();
+      const f = (us: number) => (us / 1e6).toFixed(6);
+      return lines([
+        ["used_cpu_sys", f(u.system)],
+        ["used_cpu_user", f(u.user)],
+        ["used_cpu_sys_children", "0.000000"],
+        ["used_cpu_user_children", "0.000000"],
+        ["used_cpu_sys_main_thread", f(u.system)],
+        ["used_cpu_user_main_thread", f(u.user)],
+      ]);
+    }
+    case "modules":
+      return "";
+    case "commandstats": {
+      let out = "";
+      const emit = (e: {
+        fullName: string;
+        calls: number;
+        usec: number;
+        rejectedCalls: number;
+        failedCalls: number;
+      }) => {
+        if (e.calls === 0 && e.rejectedCalls === 0 && e.failedCalls === 0) return;
+        out += `cmdstat_${e.fullName}:calls=${e.calls},usec=${e.usec},usec_per_call=${(e.calls ? e.usec / e.calls : 0).toFixed(2)},rejected_calls=${e.rejectedCalls},failed_calls=${e.failedCalls}\r\n`;
+      };
+      for (const e of server.table.all()) {
+        emit(e);
+        if (e.subcommands) for (const s of e.subcommands.values()) emit(s);
+      }
+      return out;
+    }
+    case "errorstats": {
+      let out = "";
+      for (const [code, n] of server.stats.errorStats) out += `errorstat_${code}:count=${n}\r\n`;
+      return out;
+    }
+    case "latencystats":
+      return "";
+    case "cluster":
+      return lines([["cluster_enabled", cfg.get<boolean>("cluster-enabled") ? 1 : 0]]);
+    case "keyspace": {
+      let out = "";
+      for (let i = 0; i < server.databases; i++) {
+        const keys = server.store.dbSize(i);
+        if (keys === 0) continue;
+        out += `db${i}:keys=${keys},expires=${server.store.expiresCount(i)},avg_ttl=0\r\n`;
+      }
+      return out;
+    }
+  }
+  void (undefined as unknown as SavePoint);
+  return "";
+}
+
+export function infoCommands(server: Server): ServerCommandDef[] {
+  return [
+    def("info", -1, ["loading", "stale", "sentinel"], ["@slow", "@dangerous"], (c, a) => {
+      const req: string[] = [];
+      for (let i = 1; i < a.argc; i++) req.push(a.latin1(i).toLowerCase());
+      c.reply.verbatim("txt", genInfoString(server, req));
+    }),
+  ];
+}

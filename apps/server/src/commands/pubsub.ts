@@ -1,0 +1,134 @@
+// Pub/Sub commands. Mirrors src/pubsub.c (Redis 7.0): (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE reply
+// one push per channel; UNSUBSCRIBE without arguments leaves every channel (and with none
+// subscribed replies a single "unsubscribe" with a null channel); PUBSUB introspection.
+import type { Client } from "../client-connection.js";
+import type { ServerCommandDef } from "../command-table.js";
+import { globMatch } from "../glob.js";
+import type { Server } from "../server.js";
+import { def } from "./define.js";
+
+const PS = ["@pubsub", "@slow"];
+const SUB_FLAGS = ["pubsub", "noscript", "loading", "stale"] as const;
+
+function emptyUnsubscribe(c: Client, kind: string): void {
+  c.reply.push(3);
+  c.reply.bulk(kind);
+  c.reply.nullBulk();
+  c.reply.integer(
+    kind === "sunsubscribe" ? c.shardChannels.size : c.channels.size + c.patterns.size,
+  );
+}
+
+export function pubsubCommands(server: Server): ServerCommandDef[] {
+  return [
+    def("subscribe", -2, [...SUB_FLAGS], PS, (c, a) => {
+      for (let i = 1; i < a.argc; i++) server.subscribe(c, a.latin1(i), "channel");
+    }),
+    def(
+      "ssubscribe",
+      -2,
+      [...SUB_FLAGS],
+      PS,
+      (c, a) => {
+        for (let i = 1; i < a.argc; i++) server.subscribe(c, a.latin1(i), "shard");
+      },
+      [1, -1, 1],
+    ),
+    def("psubscribe", -2, [...SUB_FLAGS], PS, (c, a) => {
+      for (let i = 1; i < a.argc; i++) server.psubscribe(c, a.latin1(i));
+    }),
+    def("unsubscribe", -1, [...SUB_FLAGS], PS, (c, a) => {
+      if (a.argc === 1) {
+        if (c.channels.size === 0) emptyUnsubscribe(c, "unsubscribe");
+        for (const ch of [...c.channels]) server.unsubscribe(c, ch, "channel", true);
+      } else {
+        for (let i = 1; i < a.argc; i++) server.unsubscribe(c, a.latin1(i), "channel", true);
+      }
+    }),
+    def(
+      "sunsubscribe",
+      -1,
+      [...SUB_FLAGS],
+      PS,
+      (c, a) => {
+        if (a.argc === 1) {
+          if (c.shardChannels.size === 0) emptyUnsubscribe(c, "sunsubscribe");
+          for (const ch of [...c.shardChannels]) server.unsubscribe(c, ch, "shard", true);
+        } else {
+          for (let i = 1; i < a.argc; i++) server.unsubscribe(c, a.latin1(i), "shard", true);
+        }
+      },
+      [1, -1, 1],
+    ),
+    def("punsubscribe", -1, [...SUB_FLAGS], PS, (c, a) => {
+      if (a.argc === 1) {
+        if (c.patterns.size === 0) emptyUnsubscribe(c, "punsubscribe");
+        for (const p of [...c.patterns]) server.punsubscribe(c, p, true);
+      } else {
+        for (let i = 1; i < a.argc; i++) server.punsubscribe(c, a.latin1(i), true);
+      }
+    }),
+    def(
+      "publish",
+      3,
+      ["pubsub", "loading", "stale", "fast", "may_replicate"],
+      ["@pubsub", "@fast"],
+      (c, a) => {
+        c.reply.integer(server.publish(a.latin1(1), a.copy(2)));
+      },
+    ),
+    def(
+      "spublish",
+      3,
+      ["pubsub", "loading", "stale", "fast", "may_replicate"],
+      ["@pubsub", "@fast"],
+      (c, a) => {
+        c.reply.integer(server.publish(a.latin1(1), a.copy(2), true));
+      },
+      [1, 1, 1],
+    ),
+    def(
+      "pubsub",
+      -2,
+      [],
+      ["@slow"],
+      undefined,
+      [0, 0, 0],
+      [
+        def("channels", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+          const pat = a.argc > 2 ? a.latin1(2) : undefined;
+          const out = [...server.channels.keys()].filter(
+            (ch) => pat === undefined || globMatch(pat, ch),
+          );
+          c.reply.array(out.length);
+          for (const ch of out) c.reply.bulkLatin1(ch);
+        }),
+        def("shardchannels", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+          const pat = a.argc > 2 ? a.latin1(2) : undefined;
+          const out = [...server.shardChannels.keys()].filter(
+            (ch) => pat === undefined || globMatch(pat, ch),
+          );
+          c.reply.array(out.length);
+          for (const ch of out) c.reply.bulkLatin1(ch);
+        }),
+        def("numsub", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+          c.reply.map(a.argc - 2);
+          for (let i = 2; i < a.argc; i++) {
+            c.reply.bulk(a.view(i));
+            c.reply.integer(server.channels.get(a.latin1(i))?.size ?? 0);
+          }
+        }),
+        def("shardnumsub", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+          c.reply.map(a.argc - 2);
+          for (let i = 2; i < a.argc; i++) {
+            c.reply.bulk(a.view(i));
+            c.reply.integer(server.shardChannels.get(a.latin1(i))?.size ?? 0);
+          }
+        }),
+        def("numpat", 2, ["pubsub", "loading", "stale"], PS, (c) => {
+          c.reply.integer(server.patterns.size);
+        }),
+      ],
+    ),
+  ];
+}

@@ -1,0 +1,87 @@
+// MULTI EXEC DISCARD WATCH UNWATCH. Mirrors src/multi.c (Redis 7.0): errors while queueing flag
+// the transaction (EXECABORT at EXEC), a touched WATCHed key makes EXEC reply a null array,
+// runtime errors of queued commands are replies inside EXEC's array, and the writes of the
+// transaction are propagated wrapped in MULTI/EXEC.
+import type { ServerCommandDef } from "../command-table.js";
+import { call } from "../dispatch.js";
+import type { Server } from "../server.js";
+import { def } from "./define.js";
+
+const TX = ["@fast", "@transaction"];
+
+export function transactionCommands(server: Server): ServerCommandDef[] {
+  return [
+    def("multi", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
+      if (c.multiQueue !== null) {
+        c.reply.error("ERR MULTI calls can not be nested");
+        return;
+      }
+      c.multiQueue = [];
+      c.multiDirty = false;
+      c.reply.ok();
+    }),
+    def("discard", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
+      if (c.multiQueue === null) {
+        c.reply.error("ERR DISCARD without MULTI");
+        return;
+      }
+      c.multiQueue = null;
+      c.multiDirty = false;
+      server.unwatchAllKeys(c);
+      c.reply.ok();
+    }),
+    def(
+      "exec",
+      1,
+      ["noscript", "loading", "stale", "skip_slowlog"],
+      ["@slow", "@transaction"],
+      (c) => {
+        const queue = c.multiQueue;
+        if (queue === null) {
+          c.reply.error("ERR EXEC without MULTI");
+          return;
+        }
+        c.multiQueue = null;
+        if (c.multiDirty) {
+          c.multiDirty = false;
+          server.unwatchAllKeys(c);
+          c.reply.error("EXECABORT Transaction discarded because of previous errors.");
+          return;
+        }
+        if (c.casDirty) {
+          server.unwatchAllKeys(c);
+          c.reply.nullArray();
+          return;
+        }
+        // Redis unwatches before running the queue: the transaction's own writes don't abort it.
+        server.unwatchAllKeys(c);
+        c.reply.array(queue.length);
+        server.beginExecPropagation(c.db);
+        try {
+          for (const q of queue) call(server, c, q.entry, q.args);
+        } finally {
+          server.endExecPropagation(c.db);
+        }
+      },
+    ),
+    def(
+      "watch",
+      -2,
+      ["noscript", "loading", "stale", "fast", "allow_busy"],
+      TX,
+      (c, a) => {
+        if (c.multiQueue !== null) {
+          c.reply.error("ERR WATCH inside MULTI is not allowed");
+          return;
+        }
+        for (let i = 1; i < a.argc; i++) server.watchKey(c, a.latin1(i));
+        c.reply.ok();
+      },
+      [1, -1, 1],
+    ),
+    def("unwatch", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
+      server.unwatchAllKeys(c);
+      c.reply.ok();
+    }),
+  ];
+}

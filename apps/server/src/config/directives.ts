@@ -1,0 +1,399 @@
+// The directives shoal-server understands, with redis.conf's names, defaults and validation.
+// Mirrors the standardConfig table of src/config.c (Redis 7.0): every directive has a type
+// (bool, numeric, memory, enum, string, special), a default, bounds, and whether CONFIG SET may
+// change it at run time. Error texts are Redis's, because scripts and tests match on them.
+import { splitArgs } from "./split-args.js";
+
+export type ConfigValue = string | number | boolean | string[] | SavePoint[] | OutputLimits;
+
+export interface SavePoint {
+  seconds: number;
+  changes: number;
+}
+
+export interface OutputLimitClass {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+export interface OutputLimits {
+  normal: OutputLimitClass;
+  replica: OutputLimitClass;
+  pubsub: OutputLimitClass;
+}
+
+/** Thrown by a directive's parser; `message` is the Redis error text. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface Directive {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  /** Config-file form of the default value. */
+  readonly defaultText: readonly string[];
+  /** CONFIG SET refuses these: "can't set immutable config". */
+  readonly immutable?: boolean;
+  /** Parses the arguments of one config line (or of CONFIG SET's value, split the same way). */
+  parse(args: readonly string[], prev: ConfigValue | undefined): ConfigValue;
+  /** The CONFIG GET form. */
+  format(v: ConfigValue): string;
+  /** The CONFIG REWRITE lines (arguments of each line, unquoted). */
+  rewrite?(v: ConfigValue): string[][];
+  /** Lines may repeat and accumulate (save, client-output-buffer-limit). */
+  readonly multiLine?: boolean;
+}
+
+function one(args: readonly string[]): string {
+  if (args.length !== 1) throw new ConfigError("wrong number of arguments");
+  return args[0]!;
+}
+
+/** Redis's string2ll(): optional '-', digits, no leading zeros, no spaces, fits in int64. */
+export function parseStrictInt(s: string): number | undefined {
+  if (!/^(-?[1-9][0-9]*|0)$/.test(s) || s.length > 20) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Redis's memtoll(): a number with an optional k/kb/m/mb/g/gb unit (case-insensitive). */
+export function parseMemory(s: string): number | undefined {
+  const m = /^(-?[0-9]+)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
+  if (!m) return undefined;
+  const unit = (m[2] ?? "b").toLowerCase();
+  const mul: Record<string, number> = {
+    b: 1,
+    k: 1000,
+    kb: 1024,
+    m: 1000 ** 2,
+    mb: 1024 ** 2,
+    g: 1000 ** 3,
+    gb: 1024 ** 3,
+  };
+  return Number(m[1]) * mul[unit]!;
+}
+
+function boolDirective(name: string, def: boolean, extra: Partial<Directive> = {}): Directive {
+  return {
+    name,
+    defaultText: [def ? "yes" : "no"],
+    parse(args) {
+      const v = one(args).toLowerCase();
+      if (v === "yes") return true;
+      if (v === "no") return false;
+      throw new ConfigError("argument must be 'yes' or 'no'");
+    },
+    format: (v) => (v ? "yes" : "no"),
+    ...extra,
+  };
+}
+
+function intDirective(
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+  extra: Partial<Directive> = {},
+): Directive {
+  return {
+    name,
+    defaultText: [String(def)],
+    parse(args) {
+      const n = parseStrictInt(one(args));
+      if (n === undefined) throw new ConfigError("argument couldn't be parsed into an integer");
+      if (n < min || n > max)
+        throw new ConfigError(`argument must be between ${min} and ${max} inclusive`);
+      return n;
+    },
+    format: (v) => String(v),
+    ...extra,
+  };
+}
+
+function memoryDirective(
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+  extra: Partial<Directive> = {},
+): Directive {
+  return {
+    name,
+    defaultText: [String(def)],
+    parse(args) {
+      const n = parseMemory(one(args));
+      if (n === undefined) throw new ConfigError("argument must be a memory value");
+      if (n < min || n > max)
+        throw new ConfigError(`argument must be between ${min} and ${max} inclusive`);
+      return n;
+    },
+    format: (v) => String(v),
+    ...extra,
+  };
+}
+
+function enumDirective(
+  name: string,
+  def: string,
+  values: readonly string[],
+  extra: Partial<Directive> = {},
+): Directive {
+  return {
+    name,
+    defaultText: [def],
+    parse(args) {
+      const v = one(args).toLowerCase();
+      if (!values.includes(v))
+        throw new ConfigError(`argument(s) must be one of the following: ${values.join(", ")}`);
+      return v;
+    },
+    format: (v) => String(v),
+    ...extra,
+  };
+}
+
+function stringDirective(
+  name: string,
+  def: string,
+  extra: Partial<Directive> & { validate?: (s: string) => void } = {},
+): Directive {
+  const { validate, ...rest } = extra;
+  return {
+    name,
+    defaultText: [def],
+    parse(args) {
+      const v = one(args);
+      validate?.(v);
+      return v;
+    },
+    format: (v) => String(v),
+    ...rest,
+  };
+}
+
+const NOTIFY_CLASSES = "Ag$lshzxeKEtmd";
+
+/** Parses notify-keyspace-events flags; mirrors keyspaceEventsStringToFlags() in src/notify.c. */
+export function validateNotifyFlags(s: string): void {
+  for (const c of s) {
+    if (!NOTIFY_CLASSES.includes(c) && c !== "n")
+      throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmd'.");
+  }
+}
+
+function parseSave(args: readonly string[], prev: ConfigValue | undefined): SavePoint[] {
+  // `save ""` resets the list; otherwise pairs of seconds/changes accumulate over lines.
+  if (args.length === 1 && args[0] === "") return [];
+  if (args.length === 0 || args.length % 2 !== 0) throw new ConfigError("Invalid save parameters");
+  const out: SavePoint[] = Array.isArray(prev) ? [...(prev as SavePoint[])] : [];
+  for (let i = 0; i < args.length; i += 2) {
+    const seconds = parseStrictInt(args[i]!);
+    const changes = parseStrictInt(args[i + 1]!);
+    if (seconds === undefined || changes === undefined || seconds < 1 || changes < 0)
+      throw new ConfigError("Invalid save parameters");
+    out.push({ seconds, changes });
+  }
+  return out;
+}
+
+const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
+  normal: { hard: 0, soft: 0, softSeconds: 0 },
+  replica: { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, softSeconds: 60 },
+  pubsub: { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 },
+};
+
+function parseOutputLimits(args: readonly string[], prev: ConfigValue | undefined): OutputLimits {
+  if (args.length === 0 || args.length % 4 !== 0)
+    throw new ConfigError("Wrong number of arguments in buffer limit configuration.");
+  const base = (prev as OutputLimits | undefined) ?? DEFAULT_OUTPUT_LIMITS;
+  const out: OutputLimits = {
+    normal: { ...base.normal },
+    replica: { ...base.replica },
+    pubsub: { ...base.pubsub },
+  };
+  for (let i = 0; i < args.length; i += 4) {
+    const cls = args[i]!.toLowerCase();
+    const key =
+      cls === "normal"
+        ? "normal"
+        : cls === "slave" || cls === "replica"
+          ? "replica"
+          : cls === "pubsub"
+            ? "pubsub"
+            : undefined;
+    if (key === undefined)
+      throw new ConfigError("Invalid client class specified in buffer limit configuration.");
+    const hard = parseMemory(args[i + 1]!);
+    const soft = parseMemory(args[i + 2]!);
+    const secs = parseStrictInt(args[i + 3]!);
+    if (
+      hard === undefined ||
+      soft === undefined ||
+      secs === undefined ||
+      hard < 0 ||
+      soft < 0 ||
+      secs < 0
+    )
+      throw new ConfigError(
+        "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+      );
+    out[key] = { hard, soft, softSeconds: secs };
+  }
+  return out;
+}
+
+function formatOutputLimits(v: ConfigValue): string {
+  const o = v as OutputLimits;
+  const c = (name: string, l: OutputLimitClass) => `${name} ${l.hard} ${l.soft} ${l.softSeconds}`;
+  return `${c("normal", o.normal)} ${c("slave", o.replica)} ${c("pubsub", o.pubsub)}`;
+}
+
+const MAX_INT = 2147483647;
+const MAX_LL = Number.MAX_SAFE_INTEGER;
+
+/** Every directive shoal-server accepts. Anything else is a fatal config error. */
+export const DIRECTIVES: readonly Directive[] = [
+  intDirective("port", 6379, 0, 65535, { immutable: true }),
+  {
+    name: "bind",
+    defaultText: ["*", "-::*"],
+    immutable: true,
+    parse(args) {
+      if (args.length === 0) throw new ConfigError("wrong number of arguments");
+      if (args.length > 16) throw new ConfigError("Too many bind addresses specified.");
+      // `bind ""` (empty) means: listen nowhere, as Redis allows.
+      if (args.length === 1 && args[0] === "") return [];
+      return [...args];
+    },
+    format: (v) => (v as string[]).join(" "),
+    rewrite: (v) => [v as string[]],
+  },
+  boolDirective("protected-mode", true),
+  {
+    name: "dir",
+    defaultText: [""],
+    parse(args) {
+      return one(args);
+    },
+    format: (v) => String(v),
+  },
+  {
+    name: "daemonize",
+    defaultText: ["no"],
+    immutable: true,
+    parse(args) {
+      const v = one(args).toLowerCase();
+      if (v === "no") return false;
+      if (v === "yes")
+        throw new ConfigError(
+          "shoal-server does not daemonize; run it under a process supervisor (systemd, a container, shoal-cluster) and keep 'daemonize no'",
+        );
+      throw new ConfigError("argument must be 'yes' or 'no'");
+    },
+    format: (v) => (v ? "yes" : "no"),
+  },
+  stringDirective("pidfile", "", { immutable: true }),
+  stringDirective("logfile", "", { immutable: true }),
+  enumDirective("loglevel", "notice", ["debug", "verbose", "notice", "warning", "nothing"]),
+  intDirective("databases", 16, 1, MAX_INT, { immutable: true }),
+  stringDirective("requirepass", ""),
+  intDirective("maxclients", 10000, 1, MAX_INT),
+  intDirective("timeout", 0, 0, MAX_INT),
+  intDirective("tcp-keepalive", 300, 0, MAX_INT),
+  memoryDirective("proto-max-bulk-len", 512 * 1024 * 1024, 1024 * 1024, MAX_LL),
+  memoryDirective("client-query-buffer-limit", 1024 * 1024 * 1024, 1024 * 1024, MAX_LL),
+  {
+    name: "client-output-buffer-limit",
+    defaultText: [
+      "normal",
+      "0",
+      "0",
+      "0",
+      "slave",
+      "268435456",
+      "67108864",
+      "60",
+      "pubsub",
+      "33554432",
+      "8388608",
+      "60",
+    ],
+    multiLine: true,
+    parse: parseOutputLimits,
+    format: formatOutputLimits,
+    rewrite(v) {
+      const o = v as OutputLimits;
+      const l = (n: string, c: OutputLimitClass) => [
+        n,
+        String(c.hard),
+        String(c.soft),
+        String(c.softSeconds),
+      ];
+      return [l("normal", o.normal), l("replica", o.replica), l("pubsub", o.pubsub)];
+    },
+  },
+  boolDirective("appendonly", false),
+  stringDirective("appendfilename", "appendonly.aof", {
+    immutable: true,
+    validate(s) {
+      if (s.includes("/") || s === "." || s === "..")
+        throw new ConfigError("appendfilename can't be a path, just a filename");
+    },
+  }),
+  stringDirective("appenddirname", "appendonlydir", {
+    immutable: true,
+    validate(s) {
+      if (s.includes("/") || s === "." || s === "..")
+        throw new ConfigError("appenddirname can't be a path, just a dirname");
+    },
+  }),
+  enumDirective("appendfsync", "everysec", ["always", "everysec", "no"]),
+  stringDirective("dbfilename", "dump.rdb", {
+    validate(s) {
+      if (s.includes("/")) throw new ConfigError("dbfilename can't be a path, just a filename");
+    },
+  }),
+  {
+    name: "save",
+    defaultText: ["3600", "1", "300", "100", "60", "10000"],
+    multiLine: true,
+    parse: parseSave,
+    format: (v) => (v as SavePoint[]).map((p) => `${p.seconds} ${p.changes}`).join(" "),
+    rewrite(v) {
+      const pts = v as SavePoint[];
+      return pts.length === 0 ? [[""]] : pts.map((p) => [String(p.seconds), String(p.changes)]);
+    },
+  },
+  boolDirective("cluster-enabled", false, { immutable: true }),
+  stringDirective("cluster-config-file", "nodes.conf", { immutable: true }),
+  intDirective("cluster-node-timeout", 15000, 0, MAX_LL),
+  intDirective("cluster-port", 0, 0, 65535, { immutable: true }),
+  stringDirective("notify-keyspace-events", "", { validate: validateNotifyFlags }),
+  intDirective("hz", 10, 0, MAX_INT),
+  intDirective("shutdown-timeout", 10, 0, MAX_INT),
+];
+
+const byName = new Map<string, Directive>();
+for (const d of DIRECTIVES) {
+  byName.set(d.name, d);
+  for (const a of d.aliases ?? []) byName.set(a, d);
+}
+
+export function findDirective(name: string): Directive | undefined {
+  return byName.get(name.toLowerCase());
+}
+
+/** Parses a directive's default text (used to build the initial config). */
+export function defaultValue(d: Directive): ConfigValue {
+  return d.parse(d.defaultText, undefined);
+}
+
+/** Splits a CONFIG SET value the way Redis does for multi-argument directives. */
+export function splitSetValue(d: Directive, value: string): string[] {
+  if (d.name === "save" || d.name === "bind" || d.name === "client-output-buffer-limit") {
+    if (value === "") return [""];
+    return splitArgs(value) ?? [value];
+  }
+  return [value];
+}

@@ -1,0 +1,127 @@
+// One parser for the config file and the command line. Mirrors loadServerConfigFromString() in
+// src/config.c (Redis 7.0): lines are trimmed, blank lines and '#' comments skipped, each line
+// split with sdssplitargs(); an unknown directive or a bad value stops start-up with the
+// "FATAL CONFIG FILE ERROR" banner naming the line.
+import { readFileSync } from "node:fs";
+import {
+  ConfigError,
+  type ConfigValue,
+  DIRECTIVES,
+  type Directive,
+  defaultValue,
+  findDirective,
+} from "./directives.js";
+import { splitArgs } from "./split-args.js";
+
+export const REDIS_VERSION = "7.0.15";
+
+/** A fatal config error, carrying the full text redis-server prints to stderr. */
+export class FatalConfigError extends Error {
+  override name = "FatalConfigError";
+  constructor(
+    readonly reason: string,
+    readonly lineNumber?: number,
+    readonly line?: string,
+  ) {
+    super(
+      `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n` +
+        (lineNumber !== undefined
+          ? `Reading the configuration file, at line ${lineNumber}\n>>> '${line}'\n`
+          : "") +
+        `${reason}\n`,
+    );
+  }
+}
+
+/** The live configuration: current values by directive name, plus where they came from. */
+export class ServerConfig {
+  private readonly values = new Map<string, ConfigValue>();
+  /** Absolute path of the config file, if one was given (CONFIG REWRITE writes it). */
+  configFile: string | undefined;
+
+  constructor() {
+    for (const d of DIRECTIVES) this.values.set(d.name, defaultValue(d));
+  }
+
+  get<T extends ConfigValue>(name: string): T {
+    const v = this.values.get(name);
+    if (v === undefined) throw new Error(`unknown config ${name}`);
+    return v as T;
+  }
+
+  set(name: string, v: ConfigValue): void {
+    this.values.set(name, v);
+  }
+
+  /** Applies one already-split line; throws ConfigError with Redis's reason. */
+  applyLine(argv: readonly string[], seen: Set<string>): void {
+    const d = findDirective(argv[0]!);
+    if (d === undefined) throw new ConfigError("Bad directive or wrong number of arguments");
+    // A repeated multi-line directive (save, client-output-buffer-limit) accumulates within one
+    // load; its first occurrence replaces the default.
+    const prev = d.multiLine && seen.has(d.name) ? this.values.get(d.name) : undefined;
+    this.values.set(d.name, d.parse(argv.slice(1), prev));
+    seen.add(d.name);
+  }
+
+  /** Loads config text (file contents + "\n" + argv options), throwing FatalConfigError. */
+  loadFromString(text: string): void {
+    const lines = text.split("\n");
+    const seen = new Set<string>();
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+      if (line.length === 0 || line.startsWith("#")) continue;
+      const argv = splitArgs(line);
+      if (argv === null)
+        throw new FatalConfigError("Unbalanced quotes in configuration line", i + 1, line);
+      if (argv.length === 0) continue;
+      argv[0] = argv[0]!.toLowerCase();
+      try {
+        const d = findDirective(argv[0]);
+        if (d === undefined || (argv.length < 2 && d.name !== "save"))
+          throw new ConfigError(
+            d === undefined
+              ? "Bad directive or wrong number of arguments"
+              : "wrong number of arguments",
+          );
+        this.applyLine(argv, seen);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new FatalConfigError(err.message, i + 1, line);
+        throw err;
+      }
+    }
+  }
+
+  /** All directives with their CONFIG GET text. */
+  entries(): Array<[Directive, string]> {
+    return DIRECTIVES.map((d) => [d, d.format(this.values.get(d.name)!)]);
+  }
+}
+
+/** Reads the config file (or stdin) and appends argv options, as redis-server does. */
+export function buildConfigText(
+  configFile: string | undefined,
+  fromStdin: boolean,
+  options: string,
+): string {
+  let text = "";
+  if (configFile !== undefined) {
+    try {
+      text = readFileSync(configFile, "latin1");
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new FatalConfigError(
+        `Fatal error, can't open config file '${configFile}': ${e.code === "ENOENT" ? "No such file or directory" : e.message}`,
+      );
+    }
+  }
+  if (fromStdin) {
+    try {
+      text += readFileSync(0, "latin1");
+    } catch {
+      // No stdin: nothing to add.
+    }
+  }
+  if (options.length > 0) text += `\n${options}`;
+  return text;
+}

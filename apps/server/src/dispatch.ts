@@ -1,0 +1,131 @@
+// Command dispatch: from a decoded command to a reply. Mirrors processCommand() and call() in
+// src/server.c (Redis 7.0), in the same order of checks: lookup (unknown command / unknown
+// subcommand), arity, authentication, pub/sub context, MULTI queueing, then the call with its
+// statistics. Cluster routing (MOVED/ASK/CROSSSLOT by the entry's key positions) belongs right
+// after the authentication check, as in Redis; replication feeds from Server.propagate.
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { Client } from "./client-connection.js";
+import type { CommandEntry } from "./command-table.js";
+import { OwnedArgs } from "./protocol/command-decoder.js";
+import type { Server } from "./server.js";
+
+/** Commands a RESP2 client may run while subscribed (Redis's pub/sub context). */
+const PUBSUB_CONTEXT_ALLOWED = new Set([
+  "ping",
+  "subscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "sunsubscribe",
+  "psubscribe",
+  "punsubscribe",
+  "quit",
+  "reset",
+]);
+
+/** Commands that run at once inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+/** Resolves argv[0] (and argv[1] for containers); on failure writes Redis's error and returns undefined. */
+export function lookupCommand(
+  server: Server,
+  client: Client,
+  args: CommandArgs,
+): CommandEntry | undefined {
+  const name = args.latin1(0).toLowerCase();
+  const base = server.table.lookup(name);
+  if (base === undefined) {
+    let list = "";
+    for (let i = 1; i < args.argc && list.length < 128; i++) {
+      list += `'${args.latin1(i).slice(0, 128 - list.length)}' `;
+    }
+    rejectCommand(
+      server,
+      client,
+      `ERR unknown command '${args.latin1(0).slice(0, 128)}', with args beginning with: ${list}`,
+    );
+    return undefined;
+  }
+  if (base.subcommands === undefined || args.argc < 2) return base;
+  const sub = base.subcommands.get(args.latin1(1).toLowerCase());
+  if (sub === undefined) {
+    // COMMAND alone is callable; other containers need a known subcommand.
+    rejectCommand(
+      server,
+      client,
+      `ERR unknown subcommand '${args.latin1(1).slice(0, 128)}'. Try ${name.toUpperCase()} HELP.`,
+    );
+    return undefined;
+  }
+  return sub;
+}
+
+/** An error before the call: counted as a rejected call, and flags an open MULTI. */
+function rejectCommand(server: Server, client: Client, msg: string, entry?: CommandEntry): void {
+  if (client.multiQueue) client.multiDirty = true;
+  if (entry) entry.rejectedCalls++;
+  client.reply.error(msg);
+  server.countError(msg);
+}
+
+function arityOk(entry: CommandEntry, argc: number): boolean {
+  const a = entry.spec.arity;
+  return a > 0 ? argc === a : argc >= -a;
+}
+
+/** Runs one command a client sent. */
+export function processCommand(server: Server, client: Client, args: CommandArgs): void {
+  const entry = lookupCommand(server, client, args);
+  if (entry === undefined) return;
+  const name = entry.fullName;
+
+  if (!arityOk(entry, args.argc)) {
+    rejectCommand(server, client, `ERR wrong number of arguments for '${name}' command`, entry);
+    return;
+  }
+  if (!client.authenticated && !entry.noAuth) {
+    rejectCommand(server, client, "NOAUTH Authentication required.", entry);
+    return;
+  }
+  const root = entry.parent ?? entry;
+  if (client.inPubSubContext && !PUBSUB_CONTEXT_ALLOWED.has(root.spec.name)) {
+    rejectCommand(
+      server,
+      client,
+      `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      entry,
+    );
+    return;
+  }
+  if (client.multiQueue !== null && !MULTI_IMMEDIATE.has(root.spec.name)) {
+    if (entry.noMulti) {
+      rejectCommand(server, client, "ERR Command not allowed inside a transaction", entry);
+      return;
+    }
+    client.multiQueue.push({ entry, args: OwnedArgs.from(args) });
+    client.reply.simple("QUEUED");
+    return;
+  }
+  call(server, client, entry, args);
+  if (server.readyKeys.size > 0) server.handleClientsBlockedOnKeys();
+}
+
+/** Calls a resolved command and keeps its statistics (Redis's call()). */
+export function call(server: Server, client: Client, entry: CommandEntry, args: CommandArgs): void {
+  const errorsBefore = client.reply.errorCount;
+  const t0 = performance.now();
+  server.currentClient = client;
+  server.currentArgs = args;
+  server.currentEntry = entry;
+  client.lastCommand = entry.fullName;
+  entry.run(client, args);
+  server.currentClient = null;
+  server.currentArgs = null;
+  server.currentEntry = null;
+  entry.usec += Math.round((performance.now() - t0) * 1000);
+  entry.calls++;
+  server.stats.commandsProcessed++;
+  if (client.reply.errorCount !== errorsBefore) {
+    entry.failedCalls++;
+    server.countError(client.reply.lastError);
+  }
+}

@@ -1,0 +1,215 @@
+// Persistence orchestration: what to load at start (the AOF when appendonly is on, else a
+// snapshot), feeding and flushing the AOF around each event-loop turn, save points, and the
+// shutdown sequence. Mirrors loadDataFromDisk(), serverCron()'s save-point check and
+// prepareForShutdown() in src/server.c (Redis 7.0).
+import fs from "node:fs";
+import path from "node:path";
+import type { SavePoint } from "../config/directives.js";
+import { CommandDecoder, DecodeResult, OwnedArgs } from "../protocol/command-decoder.js";
+import type { Server } from "../server.js";
+import { AofWriter, type FsyncPolicy } from "./aof.js";
+
+export class Persistence {
+  aof: AofWriter | null = null;
+  loading = false;
+  lastSave = Math.floor(Date.now() / 1000);
+  lastSaveStatus: "ok" | "err" = "ok";
+  lastBgsaveStatus: "ok" | "err" = "ok";
+  bgsaveInProgress = false;
+  aofLastWriteStatus: "ok" | "err" = "ok";
+  loadedKeys = 0;
+
+  constructor(private readonly server: Server) {}
+
+  private get dir(): string {
+    return process.cwd();
+  }
+
+  aofDirPath(): string {
+    return path.join(this.dir, this.server.config.get<string>("appenddirname"));
+  }
+
+  /** Loads the data at start-up and opens the AOF when appendonly is on. */
+  loadAtStartup(): void {
+    const cfg = this.server.config;
+    const log = this.server.log;
+    const t0 = Date.now();
+    if (cfg.get<boolean>("appendonly")) {
+      this.aof = new AofWriter(
+        this.aofDirPath(),
+        cfg.get<string>("appendfilename"),
+        cfg.get<FsyncPolicy>("appendfsync"),
+      );
+      const files = this.aof.filesToLoad();
+      if (files.length > 0) {
+        let commands = 0;
+        for (const f of files) commands += this.replayAofFile(f, f === files[files.length - 1]);
+        log.notice(
+          `DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
+        );
+        log.verbose(`${commands} commands replayed from the append only file`);
+      }
+      this.aof.open();
+      return;
+    }
+    this.loadSnapshot();
+  }
+
+  /** Snapshot loading: only when the keyspace store provides snapshot support. */
+  loadSnapshot(): boolean {
+    const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
+    if (!fs.existsSync(file)) return false;
+    const store = this.server.store;
+    if (!store.loadSnapshot) {
+      this.server.log.warning(
+        `Snapshot ${file} found but this build's keyspace store cannot load snapshots yet; starting empty.`,
+      );
+      return false;
+    }
+    const t0 = Date.now();
+    store.loadSnapshot(fs.readFileSync(file));
+    this.server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
+    return true;
+  }
+
+  /**
+   * Replays one AOF file. A command cut short at the end of the last file (a crash mid-write)
+   * is dropped with a warning and the file truncated to the last whole command, as Redis does
+   * with aof-load-truncated yes.
+   */
+  private replayAofFile(file: string, isLast: boolean): number {
+    const log = this.server.log;
+    const data = fs.readFileSync(file);
+    const dec = new CommandDecoder();
+    dec.maxBulkLen = Number.MAX_SAFE_INTEGER;
+    dec.feed(data);
+    const replay = this.server.createReplayClient();
+    this.loading = true;
+    let n = 0;
+    try {
+      for (;;) {
+        const r = dec.next();
+        if (r === DecodeResult.NeedMore) break;
+        if (r === DecodeResult.Error) {
+          log.warning(
+            `Bad file format reading the append only file ${path.basename(file)}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
+          );
+          throw new Error(`bad AOF format: ${dec.error}`);
+        }
+        replay.run(OwnedArgs.from(dec));
+        n++;
+      }
+    } finally {
+      this.loading = false;
+    }
+    const leftover = dec.bufferedBytes;
+    if (leftover > 0) {
+      if (!isLast) throw new Error(`Unexpected end of file in ${file}`);
+      const valid = data.length - leftover;
+      log.warning(`!!! Warning: short read while loading the AOF file ${path.basename(file)}!!!`);
+      log.warning(`!!! Truncating the AOF ${path.basename(file)} at offset ${valid} !!!`);
+      fs.truncateSync(file, valid);
+      log.warning(`AOF ${path.basename(file)} loaded anyway because aof-load-truncated is enabled`);
+    }
+    return n;
+  }
+
+  /** CONFIG SET appendonly: start a fresh AOF (no rewrite of existing data yet) or stop it. */
+  setAppendOnly(on: boolean): void {
+    const cfg = this.server.config;
+    if (on && this.aof === null) {
+      this.aof = new AofWriter(
+        this.aofDirPath(),
+        cfg.get<string>("appendfilename"),
+        cfg.get<FsyncPolicy>("appendfsync"),
+      );
+      this.aof.open();
+    } else if (!on && this.aof !== null) {
+      this.aof.close();
+      this.aof = null;
+    }
+  }
+
+  feed(dbIndex: number, argv: readonly (Buffer | string)[]): void {
+    if (this.loading) return;
+    this.aof?.feed(dbIndex, argv);
+  }
+
+  /** Before replies go out: write (and with `always`, fsync) what this turn's commands wrote. */
+  beforeSleep(): void {
+    if (this.aof === null) return;
+    try {
+      this.aof.flush();
+      this.aofLastWriteStatus = "ok";
+    } catch (err) {
+      this.aofLastWriteStatus = "err";
+      this.server.log.warning(`Error writing to the AOF file: ${(err as Error).message}`);
+    }
+  }
+
+  cron(now: number): void {
+    this.aof?.cron(now);
+    // Save points: "save <seconds> <changes>" (serverCron).
+    const points = this.server.config.get<SavePoint[]>("save");
+    if (points.length === 0 || this.bgsaveInProgress || !this.server.store.snapshot) return;
+    const elapsed = Math.floor(now / 1000) - this.lastSave;
+    for (const p of points) {
+      if (this.server.dirty >= p.changes && elapsed >= p.seconds) {
+        this.server.log.notice(`${p.changes} changes in ${p.seconds} seconds. Saving...`);
+        void this.bgsave();
+        break;
+      }
+    }
+  }
+
+  /** Writes the snapshot (SAVE); throws when the store has no snapshot support. */
+  async save(): Promise<void> {
+    const store = this.server.store;
+    if (!store.snapshot) throw new Error("snapshots are not supported by this keyspace store yet");
+    const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
+    const tmp = path.join(this.dir, `temp-${process.pid}.rdb`);
+    const fd = fs.openSync(tmp, "w");
+    try {
+      for await (const chunk of store.snapshot()) fs.writeSync(fd, chunk);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    this.server.dirty = 0;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.lastSaveStatus = "ok";
+    this.server.log.notice("DB saved on disk");
+  }
+
+  async bgsave(): Promise<void> {
+    this.bgsaveInProgress = true;
+    this.server.log.notice("Background saving started");
+    try {
+      await this.save();
+      this.lastBgsaveStatus = "ok";
+      this.server.log.notice("Background saving terminated with success");
+    } catch (err) {
+      this.lastBgsaveStatus = "err";
+      this.server.log.warning(`Background saving error: ${(err as Error).message}`);
+    } finally {
+      this.bgsaveInProgress = false;
+    }
+  }
+
+  /** Shutdown: fsync the AOF; save a snapshot when save points exist (or SAVE), unless NOSAVE. */
+  async shutdown(save: boolean | undefined): Promise<void> {
+    if (this.aof) {
+      this.server.log.notice("Calling fsync() on the AOF file.");
+      this.aof.close();
+    }
+    const points = this.server.config.get<SavePoint[]>("save");
+    const wantSave = save ?? points.length > 0;
+    if (wantSave && this.server.store.snapshot) {
+      this.server.log.notice("Saving the final RDB snapshot before exiting.");
+      await this.save();
+    } else if (save === true) {
+      throw new Error("snapshots are not supported by this keyspace store yet");
+    }
+  }
+}

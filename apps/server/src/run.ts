@@ -1,0 +1,172 @@
+// Start-up and shutdown sequence of shoal-server (Redis 7.0's main(), prepareForShutdown() and
+// finishShutdown() in src/server.c), kept apart from main.ts so it can be embedded and tested.
+import fs from "node:fs";
+import path from "node:path";
+import type { Client } from "./client-connection.js";
+import { parseServerArgv, USAGE } from "./config/argv.js";
+import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
+import { Logger } from "./log.js";
+import { Persistence } from "./persistence/persistence.js";
+import { Server } from "./server.js";
+import { createStore } from "./store-factory.js";
+import { SHOAL_VERSION } from "./version.js";
+
+export function versionLine(): string {
+  return `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=shoal-${SHOAL_VERSION}\nShoal server v=${SHOAL_VERSION} node=${process.version}`;
+}
+
+export async function runServer(argv: string[]): Promise<Server | undefined> {
+  const parsed = parseServerArgv(argv);
+  if (parsed.kind === "version") {
+    process.stdout.write(`${versionLine()}\n`);
+    process.exit(0);
+  }
+  if (parsed.kind === "help") {
+    process.stderr.write(USAGE);
+    process.exit(1);
+  }
+  const config = new ServerConfig();
+  const log = new Logger("");
+  try {
+    const text = buildConfigText(parsed.configFile, parsed.fromStdin, parsed.options);
+    config.loadFromString(text);
+  } catch (err) {
+    if (err instanceof FatalConfigError) {
+      if (err.lineNumber === undefined && err.reason.startsWith("Fatal error")) {
+        log.warning(err.reason);
+        log.flushSync();
+      } else {
+        process.stderr.write(err.message);
+      }
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (parsed.configFile !== undefined) config.configFile = path.resolve(parsed.configFile);
+
+  // Logging: the logfile is opened relative to the start directory, before `dir` applies.
+  log.setLevel(config.get<string>("loglevel"));
+  const logfile = config.get<string>("logfile");
+  if (logfile !== "") {
+    try {
+      log.reopen(logfile);
+    } catch (err) {
+      process.stderr.write(`Can't open the log file: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+  log.warning("oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo");
+  log.warning(
+    `Shoal version=${SHOAL_VERSION}, redis_version=${REDIS_VERSION}, bits=64, node=${process.version}, pid=${process.pid}, just started`,
+  );
+  if (parsed.configFile === undefined) {
+    log.warning(
+      "Warning: no config file specified, using the default config. In order to specify a config file use shoal-server /path/to/redis.conf",
+    );
+  } else {
+    log.warning("Configuration loaded");
+  }
+
+  const dir = config.get<string>("dir");
+  if (dir !== "") {
+    try {
+      process.chdir(dir);
+    } catch (err) {
+      log.warning(
+        `Can't chdir to '${dir}': ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (err as Error).message}`,
+      );
+      log.flushSync();
+      process.exit(1);
+    }
+  }
+
+  log.role = "M";
+  const server = new Server(config, log, createStore(config.get<number>("databases")));
+  const pidfile = config.get<string>("pidfile");
+  if (pidfile !== "") {
+    try {
+      fs.writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (err) {
+      log.warning(`Failed to write PID file: ${(err as Error).message}`);
+    }
+  }
+  log.notice(
+    `Running mode=${config.get<boolean>("cluster-enabled") ? "cluster" : "standalone"}, port=${config.get<number>("port")}.`,
+  );
+  log.warning("Server initialized");
+
+  const persistence = new Persistence(server);
+  server.persistence = persistence;
+  try {
+    persistence.loadAtStartup();
+  } catch (err) {
+    log.warning(`Fatal error loading the DB: ${(err as Error).message}. Exiting.`);
+    log.flushSync();
+    process.exit(1);
+  }
+
+  if (config.get<number>("port") === 0) {
+    log.warning("Configured to not listen anywhere, exiting.");
+    log.flushSync();
+    process.exit(1);
+  }
+  try {
+    await server.listen();
+  } catch {
+    log.flushSync();
+    process.exit(1);
+  }
+  server.startCron();
+  log.notice("Ready to accept connections");
+
+  installShutdown(server, log, pidfile);
+  return server;
+}
+
+function installShutdown(server: Server, log: Logger, pidfile: string): void {
+  let shutdownStarted = false;
+  const finish = async (
+    opts: { save: boolean | undefined; force: boolean },
+    from: Client | null,
+  ) => {
+    if (shutdownStarted) return false;
+    shutdownStarted = true;
+    const ok = await server.shutdown(opts);
+    if (!ok) {
+      shutdownStarted = false;
+      return false;
+    }
+    // The client that sent SHUTDOWN sees its connection close without a reply, as with Redis.
+    if (from) from.reply.discard();
+    server.closeAllClients();
+    if (pidfile !== "") {
+      log.notice("Removing the pid file.");
+      try {
+        fs.unlinkSync(pidfile);
+      } catch {
+        // Already gone.
+      }
+    }
+    log.warning("Shoal is now ready to exit, bye bye...");
+    log.flushSync();
+    // Let the sockets flush what closeAllClients() wrote, then exit.
+    setImmediate(() => process.exit(0));
+    return true;
+  };
+  server.onShutdownRequest = finish;
+
+  let sigints = 0;
+  const onSignal = (sig: "SIGTERM" | "SIGINT") => {
+    if (sig === "SIGINT" && shutdownStarted && ++sigints >= 1) {
+      log.warning("You insist... exiting now.");
+      log.flushSync();
+      process.exit(1);
+    }
+    log.raw(
+      `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) Received ${sig} scheduling shutdown...`,
+    );
+    void finish({ save: undefined, force: false }, null);
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+}

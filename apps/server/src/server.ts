@@ -1,0 +1,994 @@
+// The server: listeners, the client table, the once-per-turn flush (Redis's beforeSleep), the
+// cron (serverCron/clientsCron at `hz`), and the state shared by commands: pub/sub channels,
+// WATCHed keys, clients blocked on keys, propagation to the AOF. Mirrors src/server.c and
+// src/networking.c (Redis 7.0) in structure: handlers set state, one step per event-loop turn
+// writes replies, after the AOF has been written (and fsynced when appendfsync is always).
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import type {
+  BlockTimeoutReply,
+  CommandContext,
+  CommandSpec,
+  KeyspaceHooks,
+} from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
+import { Client, ClientReplyMode } from "./client-connection.js";
+import { CommandTable } from "./command-table.js";
+import { serverCommands } from "./commands/index.js";
+import type { OutputLimits } from "./config/directives.js";
+import type { ServerConfig } from "./config/load.js";
+import { call, processCommand } from "./dispatch.js";
+import { globMatch } from "./glob.js";
+import type { Logger } from "./log.js";
+import type { Persistence } from "./persistence/persistence.js";
+import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
+import type { StoreAdapter } from "./store.js";
+
+/** Output above this pauses reading from the client until the socket drains (bounded memory). */
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+/** Encoded replies above this are handed to the socket at once, mid-turn. */
+const REPLY_EARLY_FLUSH = 1024 * 1024;
+
+const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+export interface ServerStats {
+  connectionsReceived: number;
+  commandsProcessed: number;
+  rejectedConnections: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  errorReplies: number;
+  errorStats: Map<string, number>;
+  pubsubMessages: number;
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  /** Output-buffer and query-buffer limit disconnections. */
+  clientOutputLimitDisconnections: number;
+  clientQueryLimitDisconnections: number;
+  // instantaneous_ops_per_sec samples
+  opsSamples: number[];
+  lastSampleTime: number;
+  lastSampleCommands: number;
+}
+
+function freshStats(): ServerStats {
+  return {
+    connectionsReceived: 0,
+    commandsProcessed: 0,
+    rejectedConnections: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    errorReplies: 0,
+    errorStats: new Map(),
+    pubsubMessages: 0,
+    expiredKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    clientOutputLimitDisconnections: 0,
+    clientQueryLimitDisconnections: 0,
+    opsSamples: [],
+    lastSampleTime: Date.now(),
+    lastSampleCommands: 0,
+  };
+}
+
+const keyOf = (db: number, key: string) => `${db}\u0000${key}`;
+
+export class Server {
+  readonly table = new CommandTable();
+  readonly clients = new Map<number, Client>();
+  stats: ServerStats = freshStats();
+  readonly startTime = Date.now();
+  readonly runId = randomBytes(20).toString("hex");
+  readonly replId = randomBytes(20).toString("hex");
+  /** Offset of the replication stream (bytes propagated); AOF-size based until replication exists. */
+  masterReplOffset = 0;
+  executable = process.argv[1] ?? "";
+  private nextClientId = 1;
+  private listeners: net.Server[] = [];
+  private pendingFlush: Client[] = [];
+  private flushScheduled = false;
+  private cronTimer: NodeJS.Timeout | undefined;
+  shuttingDown = false;
+  /** Pause state (CLIENT PAUSE): until when, and whether only writes are paused. */
+  pauseUntil = 0;
+  pauseWritesOnly = false;
+  private pausedClients: Client[] = [];
+
+  // Pub/sub.
+  readonly channels = new Map<string, Set<Client>>();
+  readonly patterns = new Map<string, Set<Client>>();
+  readonly shardChannels = new Map<string, Set<Client>>();
+  // WATCH: db\0key -> clients watching it.
+  readonly watchedKeys = new Map<string, Set<Client>>();
+  // Blocking: db\0key -> clients blocked on it, in arrival order.
+  readonly blockedOn = new Map<string, Client[]>();
+  readonly readyKeys = new Set<string>();
+  blockedClients = 0;
+
+  // The command currently running (for propagateSelf and ctx.block).
+  currentClient: Client | null = null;
+  currentArgs: CommandArgs | null = null;
+  /** Inside EXEC: propagated writes are wrapped in MULTI/EXEC. */
+  private execPropagation: { dbIndex: number; started: boolean } | null = null;
+
+  /** Changes since the last save (Redis's server.dirty). */
+  dirty = 0;
+  persistence: Persistence | null = null;
+  private readonly ctx: MutableContext;
+
+  constructor(
+    readonly config: ServerConfig,
+    readonly log: Logger,
+    readonly store: StoreAdapter,
+  ) {
+    this.table.addServer(serverCommands(this));
+    this.table.addKeyspace(store.commands, (spec) => this.wrapKeyspaceHandler(spec));
+    this.ctx = new MutableContext(this);
+    const hooks: KeyspaceHooks = {
+      propagate: (db, argv) => this.propagate(db, argv),
+      keyModified: (db, key) => this.touchWatchedKey(db, key),
+      dbFlushed: (db) => this.touchAllWatchedKeysInDb(db),
+      notify: (db, cls, event, key) => this.notifyKeyspaceEvent(db, cls, event, key),
+      keyReady: (db, key) => this.signalKeyAsReady(db, key),
+    };
+    store.setHooks(hooks);
+  }
+
+  get databases(): number {
+    return this.config.get<number>("databases");
+  }
+
+  // ---- Listening -----------------------------------------------------------------------------
+
+  /** Binds every `bind` address on `port`; throws (with Redis's wording logged) on failure. */
+  async listen(): Promise<void> {
+    const port = this.config.get<number>("port");
+    if (port === 0) return;
+    let addrs = this.config.get<string[]>("bind");
+    for (const raw of addrs) {
+      const optional = raw.startsWith("-");
+      let host = optional ? raw.slice(1) : raw;
+      if (host === "*") host = "0.0.0.0";
+      if (host === "::*") host = "::";
+      const srv = net.createServer({ noDelay: true }, (sock) => this.acceptConnection(sock));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once("error", reject);
+          srv.listen({ port, host, ipv6Only: host.includes(":"), backlog: 511 }, () => {
+            srv.off("error", reject);
+            resolve();
+          });
+        });
+        this.listeners.push(srv);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (optional && (e.code === "EADDRNOTAVAIL" || e.code === "EAFNOSUPPORT")) continue;
+        this.log.warning(
+          `Warning: Could not create server TCP listening socket ${raw}:${port}: ${e.message}`,
+        );
+        this.log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+        throw err;
+      }
+    }
+    addrs = [];
+  }
+
+  private closeListeners(): void {
+    for (const l of this.listeners) l.close();
+    this.listeners = [];
+  }
+
+  // ---- Connections ---------------------------------------------------------------------------
+
+  private acceptConnection(sock: net.Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.shuttingDown) {
+      sock.destroy();
+      return;
+    }
+    const keepalive = this.config.get<number>("tcp-keepalive");
+    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
+    if (this.clients.size >= this.config.get<number>("maxclients")) {
+      this.stats.rejectedConnections++;
+      sock.end("-ERR max number of clients reached\r\n");
+      return;
+    }
+    if (this.isProtectedModeDenied(sock)) {
+      this.stats.rejectedConnections++;
+      sock.end(PROTECTED_MODE_DENIED);
+      return;
+    }
+    const client = new Client(
+      this.nextClientId++,
+      sock,
+      this.config.get<string>("requirepass") !== "",
+    );
+    client.decoder.maxBulkLen = this.config.get<number>("proto-max-bulk-len");
+    this.clients.set(client.id, client);
+    sock.on("data", (chunk: Buffer) => this.onData(client, chunk));
+    sock.on("error", () => {
+      // ECONNRESET and friends: the close event frees the client.
+    });
+    sock.on("close", () => this.freeClient(client));
+  }
+
+  private isProtectedModeDenied(sock: net.Socket): boolean {
+    if (!this.config.get<boolean>("protected-mode")) return false;
+    if (this.config.get<string>("requirepass") !== "") return false;
+    const bind = this.config.get<string[]>("bind").join(" ");
+    if (bind !== "* -::*") return false;
+    const ra = sock.remoteAddress ?? "";
+    return !(
+      ra === "127.0.0.1" ||
+      ra === "::1" ||
+      ra === "::ffff:127.0.0.1" ||
+      ra.startsWith("127.")
+    );
+  }
+
+  private onData(client: Client, chunk: Buffer): void {
+    this.stats.netInputBytes += chunk.length;
+    client.lastInteraction = Date.now();
+    client.decoder.feed(chunk);
+    this.processInputBuffer(client);
+    if (!client.closed && !client.closeAfterReply) {
+      const limit = this.config.get<number>("client-query-buffer-limit");
+      if (client.decoder.bufferedBytes > limit) {
+        this.log.warning(
+          `Closing client that reached max query buffer length: ${this.clientInfoString(client)} (qbuf initial bytes: ${JSON.stringify(client.decoder.peek(64))})`,
+        );
+        this.stats.clientQueryLimitDisconnections++;
+        this.closeClientNow(client);
+      }
+    }
+  }
+
+  /** Runs every complete command in the client's buffer (Redis's processInputBuffer). */
+  processInputBuffer(client: Client): void {
+    const dec = client.decoder;
+    while (!client.closed && !client.closeAfterReply && client.blocked === null) {
+      if (client.readPaused) return;
+      if (this.pauseUntil > 0 && this.isPausedFor(client)) return;
+      const r = dec.next();
+      if (r === DecodeResult.NeedMore) break;
+      if (r === DecodeResult.Error) {
+        // Reply, then close (Redis's setProtocolError + CLIENT_CLOSE_AFTER_REPLY).
+        client.reply.error(`ERR ${dec.error}`);
+        this.countError(`ERR ${dec.error}`);
+        this.log.verbose(
+          `Protocol error (${dec.error}) from client: ${this.clientInfoString(client)}`,
+        );
+        client.closeAfterReply = true;
+        break;
+      }
+      this.beforeCommandReply(client);
+      processCommand(this, client, dec);
+      this.afterCommandReply(client);
+      if (client.reply.pendingBytes > REPLY_EARLY_FLUSH) {
+        this.writeToClient(client);
+        if (client.readPaused) return;
+      }
+    }
+    this.scheduleFlush(client);
+  }
+
+  /** CLIENT REPLY OFF/SKIP: replies of this command are dropped. */
+  private beforeCommandReply(client: Client): void {
+    if (client.replyMode === ClientReplyMode.On) return;
+    if (client.replyMode === ClientReplyMode.SkipNext) {
+      client.replyMode = ClientReplyMode.Skip;
+      client.reply.enabled = false;
+    }
+  }
+
+  private afterCommandReply(client: Client): void {
+    if (client.replyMode === ClientReplyMode.Skip) {
+      client.replyMode = ClientReplyMode.On;
+      client.reply.enabled = true;
+    } else if (client.replyMode === ClientReplyMode.Off) {
+      client.reply.enabled = false;
+    } else if (client.replyMode === ClientReplyMode.On) {
+      client.reply.enabled = true;
+    }
+  }
+
+  /** Queues the client for the flush at the end of this event-loop turn. */
+  scheduleFlush(client: Client): void {
+    if (!client.pendingFlush) {
+      client.pendingFlush = true;
+      this.pendingFlush.push(client);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.beforeSleep);
+    }
+  }
+
+  /** Once per event-loop turn: write the AOF (fsync if `always`), then every client's replies. */
+  private readonly beforeSleep = (): void => {
+    this.flushScheduled = false;
+    this.persistence?.beforeSleep();
+    const list = this.pendingFlush;
+    this.pendingFlush = [];
+    for (const c of list) {
+      c.pendingFlush = false;
+      if (!c.closed) this.writeToClient(c);
+    }
+  };
+
+  private writeToClient(client: Client): void {
+    const out = client.reply.take();
+    if (out !== null) {
+      this.stats.netOutputBytes += out.length;
+      client.socket.write(out);
+    }
+    if (client.closeAfterReply) {
+      client.socket.end();
+      client.closed = true;
+      this.unlinkClient(client);
+      return;
+    }
+    if (this.checkOutputLimits(client)) return;
+    if (!client.readPaused && client.socket.writableLength > OUTPUT_HIGH_WATER) {
+      // Backpressure: stop reading (and running) this client's commands until the socket drains.
+      client.readPaused = true;
+      client.socket.pause();
+      client.socket.once("drain", () => {
+        client.readPaused = false;
+        if (client.closed) return;
+        client.socket.resume();
+        this.processInputBuffer(client);
+      });
+    }
+  }
+
+  /** client-output-buffer-limit: true when the client was closed. */
+  private checkOutputLimits(client: Client): boolean {
+    const limits = this.config.get<OutputLimits>("client-output-buffer-limit");
+    const cls = client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
+    const used = client.outputBytes;
+    let over = cls.hard > 0 && used >= cls.hard;
+    if (!over && cls.soft > 0 && used >= cls.soft) {
+      const now = Date.now();
+      if (client.softLimitSince === 0) client.softLimitSince = now;
+      else if (now - client.softLimitSince >= cls.softSeconds * 1000) over = true;
+    } else if (used < cls.soft) {
+      client.softLimitSince = 0;
+    }
+    if (!over) return false;
+    this.log.warning(
+      `Client ${this.clientInfoString(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    this.stats.clientOutputLimitDisconnections++;
+    this.closeClientNow(client);
+    return true;
+  }
+
+  /** Drops the connection now, discarding pending output. */
+  closeClientNow(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    client.reply.discard();
+    client.socket.destroy();
+    this.unlinkClient(client);
+  }
+
+  private freeClient(client: Client): void {
+    client.closed = true;
+    this.unlinkClient(client);
+  }
+
+  /** Removes every trace of a client from the server's state (idempotent). */
+  private unlinkClient(client: Client): void {
+    if (!this.clients.delete(client.id)) return;
+    this.unwatchAllKeys(client);
+    this.unblockClient(client, false);
+    this.pubsubUnsubscribeAll(client, false);
+  }
+
+  // ---- Cron ----------------------------------------------------------------------------------
+
+  startCron(): void {
+    const hz = Math.max(1, Math.min(500, this.config.get<number>("hz")));
+    this.cronTimer = setInterval(() => this.serverCron(), Math.round(1000 / hz));
+    this.cronTimer.unref();
+  }
+
+  private serverCron(): void {
+    const now = Date.now();
+    // instantaneous_ops_per_sec: samples every 100 ms like trackInstantaneousMetric().
+    if (now - this.stats.lastSampleTime >= 100) {
+      const ops =
+        ((this.stats.commandsProcessed - this.stats.lastSampleCommands) * 1000) /
+        (now - this.stats.lastSampleTime);
+      this.stats.opsSamples.push(ops);
+      if (this.stats.opsSamples.length > 16) this.stats.opsSamples.shift();
+      this.stats.lastSampleTime = now;
+      this.stats.lastSampleCommands = this.stats.commandsProcessed;
+    }
+    const timeout = this.config.get<number>("timeout");
+    if (timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (c.blocked || c.subscriptionCount > 0) continue;
+        if (now - c.lastInteraction > timeout * 1000) {
+          this.log.verbose("Closing idle client");
+          this.closeClientNow(c);
+        }
+      }
+    }
+    if (this.pauseUntil > 0 && now >= this.pauseUntil) this.unpauseClients();
+    if (this.store.activeExpireEnabled) this.store.activeExpireCycle?.(now);
+    this.persistence?.cron(now);
+  }
+
+  // ---- CLIENT PAUSE --------------------------------------------------------------------------
+
+  private isPausedFor(client: Client): boolean {
+    if (Date.now() >= this.pauseUntil) {
+      this.unpauseClients();
+      return false;
+    }
+    // With WRITE, only clients about to run a write are held; the decoder can't peek cheaply,
+    // so a WRITE pause holds clients too, except for the connection-level commands run before.
+    if (!this.pausedClients.includes(client)) this.pausedClients.push(client);
+    return true;
+  }
+
+  pauseClients(ms: number, writesOnly: boolean): void {
+    this.pauseUntil = Date.now() + ms;
+    this.pauseWritesOnly = writesOnly;
+    const t = setTimeout(() => this.unpauseClients(), ms + 1);
+    t.unref();
+  }
+
+  unpauseClients(): void {
+    this.pauseUntil = 0;
+    const list = this.pausedClients;
+    this.pausedClients = [];
+    for (const c of list) if (!c.closed) this.processInputBuffer(c);
+  }
+
+  // ---- Keyspace commands ---------------------------------------------------------------------
+
+  private wrapKeyspaceHandler(spec: CommandSpec) {
+    const handler = spec.handler!;
+    return (client: Client, args: CommandArgs) => {
+      const ctx = this.ctx;
+      ctx.reset(client, client.db, !client.blocked && this.execPropagation === null);
+      handler(ctx, args, client.reply);
+    };
+  }
+
+  // ---- Propagation (AOF now, replication later) ----------------------------------------------
+
+  propagate(dbIndex: number, argv: readonly (Buffer | string)[]): void {
+    const ep = this.execPropagation;
+    if (ep !== null && !ep.started) {
+      ep.started = true;
+      this.persistence?.feed(dbIndex, ["MULTI"]);
+    }
+    this.persistence?.feed(dbIndex, argv);
+  }
+
+  propagateCurrent(dbIndex: number): void {
+    const args = this.currentArgs;
+    if (args === null) return;
+    const argv: Buffer[] = new Array(args.argc);
+    for (let i = 0; i < args.argc; i++) argv[i] = args.copy(i);
+    this.propagate(dbIndex, argv);
+  }
+
+  beginExecPropagation(dbIndex: number): void {
+    this.execPropagation = { dbIndex, started: false };
+  }
+
+  endExecPropagation(dbIndex: number): void {
+    const ep = this.execPropagation;
+    this.execPropagation = null;
+    if (ep?.started) this.persistence?.feed(dbIndex, ["EXEC"]);
+  }
+
+  get inExec(): boolean {
+    return this.execPropagation !== null;
+  }
+
+  // ---- WATCH ---------------------------------------------------------------------------------
+
+  watchKey(client: Client, key: string): void {
+    const k = keyOf(client.db, key);
+    if (client.watched.has(k)) return;
+    client.watched.add(k);
+    let set = this.watchedKeys.get(k);
+    if (!set) {
+      set = new Set();
+      this.watchedKeys.set(k, set);
+    }
+    set.add(client);
+  }
+
+  unwatchAllKeys(client: Client): void {
+    for (const k of client.watched) {
+      const set = this.watchedKeys.get(k);
+      if (!set) continue;
+      set.delete(client);
+      if (set.size === 0) this.watchedKeys.delete(k);
+    }
+    client.watched.clear();
+    client.casDirty = false;
+  }
+
+  touchWatchedKey(db: number, key: string): void {
+    const set = this.watchedKeys.get(keyOf(db, key));
+    if (set) for (const c of set) c.casDirty = true;
+  }
+
+  touchAllWatchedKeysInDb(db: number): void {
+    for (const [k, set] of this.watchedKeys) {
+      if (db !== -1 && !k.startsWith(`${db}\u0000`)) continue;
+      for (const c of set) c.casDirty = true;
+    }
+  }
+
+  // ---- Blocking (Redis's blocked.c) ----------------------------------------------------------
+
+  blockClient(
+    client: Client,
+    keys: readonly string[],
+    timeoutMs: number,
+    timeoutReply: BlockTimeoutReply,
+  ): void {
+    const args = this.currentArgs;
+    const entryName = client.lastCommand;
+    void entryName;
+    if (args === null) return;
+    const entry = this.currentEntry;
+    if (entry === null) return;
+    const state = {
+      entry,
+      args: args instanceof OwnedArgs ? args : OwnedArgs.from(args),
+      keys: [...keys],
+      dbIndex: client.db,
+      timeoutReply,
+      timer: undefined as NodeJS.Timeout | undefined,
+      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0,
+    };
+    client.blocked = state;
+    this.blockedClients++;
+    for (const key of keys) {
+      const k = keyOf(client.db, key);
+      let q = this.blockedOn.get(k);
+      if (!q) {
+        q = [];
+        this.blockedOn.set(k, q);
+      }
+      q.push(client);
+    }
+    if (timeoutMs > 0) {
+      state.timer = setTimeout(() => {
+        if (client.blocked !== state) return;
+        this.unblockClient(client, true);
+        if (timeoutReply === "nullArray") client.reply.nullArray();
+        else client.reply.nullBulk();
+        this.scheduleFlush(client);
+        this.processInputBuffer(client);
+      }, timeoutMs);
+    }
+  }
+
+  /** The entry being called (set by dispatch for ctx.block). */
+  currentEntry: import("./command-table.js").CommandEntry | null = null;
+
+  unblockClient(client: Client, _timedOut: boolean): void {
+    const b = client.blocked;
+    if (b === null) return;
+    client.blocked = null;
+    this.blockedClients--;
+    if (b.timer) clearTimeout(b.timer);
+    for (const key of b.keys) {
+      const k = keyOf(b.dbIndex, key);
+      const q = this.blockedOn.get(k);
+      if (!q) continue;
+      const i = q.indexOf(client);
+      if (i >= 0) q.splice(i, 1);
+      if (q.length === 0) this.blockedOn.delete(k);
+    }
+  }
+
+  signalKeyAsReady(db: number, key: string): void {
+    const k = keyOf(db, key);
+    if (this.blockedOn.has(k)) this.readyKeys.add(k);
+  }
+
+  /**
+   * Serves clients blocked on keys that became ready, in arrival order, by re-running their
+   * command (Redis's handleClientsBlockedOnKeys). A client whose command blocks again keeps its
+   * place in the queue.
+   */
+  handleClientsBlockedOnKeys(): void {
+    while (this.readyKeys.size > 0) {
+      const keys = [...this.readyKeys];
+      this.readyKeys.clear();
+      for (const k of keys) {
+        const q = this.blockedOn.get(k);
+        if (!q) continue;
+        for (const client of [...q]) {
+          const b = client.blocked;
+          if (b === null || client.closed) continue;
+          // Re-run with blocking allowed; if it blocks again, restore the original position.
+          this.unblockClient(client, false);
+          const prevDb = client.db;
+          client.db = b.dbIndex;
+          this.currentEntry = b.entry;
+          call(this, client, b.entry, b.args);
+          this.currentEntry = null;
+          client.db = prevDb;
+          if (client.blocked !== null) {
+            // Blocked again: move it back to the front of each queue it was in.
+            for (const key of client.blocked.keys) {
+              const qq = this.blockedOn.get(keyOf(client.blocked.dbIndex, key));
+              if (qq && qq[qq.length - 1] === client) {
+                qq.pop();
+                qq.unshift(client);
+              }
+            }
+            if (client.blocked.timer) clearTimeout(client.blocked.timer);
+            client.blocked.deadline = b.deadline;
+            if (b.deadline > 0) {
+              const st = client.blocked;
+              st.timer = setTimeout(
+                () => {
+                  if (client.blocked !== st) return;
+                  this.unblockClient(client, true);
+                  if (st.timeoutReply === "nullArray") client.reply.nullArray();
+                  else client.reply.nullBulk();
+                  this.scheduleFlush(client);
+                  this.processInputBuffer(client);
+                },
+                Math.max(0, b.deadline - Date.now()),
+              );
+            }
+          } else {
+            this.scheduleFlush(client);
+            // Its next pipelined commands run now that it is free.
+            setImmediate(() => this.processInputBuffer(client));
+          }
+        }
+      }
+    }
+  }
+
+  // ---- Pub/Sub (Redis's pubsub.c) ------------------------------------------------------------
+
+  subscribe(client: Client, channel: string, kind: "channel" | "shard"): void {
+    const own = kind === "channel" ? client.channels : client.shardChannels;
+    const map = kind === "channel" ? this.channels : this.shardChannels;
+    if (!own.has(channel)) {
+      own.add(channel);
+      let set = map.get(channel);
+      if (!set) {
+        set = new Set();
+        map.set(channel, set);
+      }
+      set.add(client);
+    }
+    const r = client.reply;
+    r.push(3);
+    r.bulk(kind === "channel" ? "subscribe" : "ssubscribe");
+    r.bulkLatin1(channel);
+    r.integer(
+      kind === "channel" ? client.channels.size + client.patterns.size : client.shardChannels.size,
+    );
+  }
+
+  unsubscribe(client: Client, channel: string, kind: "channel" | "shard", notify: boolean): void {
+    const own = kind === "channel" ? client.channels : client.shardChannels;
+    const map = kind === "channel" ? this.channels : this.shardChannels;
+    if (own.delete(channel)) {
+      const set = map.get(channel);
+      set?.delete(client);
+      if (set && set.size === 0) map.delete(channel);
+    }
+    if (!notify) return;
+    const r = client.reply;
+    r.push(3);
+    r.bulk(kind === "channel" ? "unsubscribe" : "sunsubscribe");
+    r.bulkLatin1(channel);
+    r.integer(
+      kind === "channel" ? client.channels.size + client.patterns.size : client.shardChannels.size,
+    );
+  }
+
+  psubscribe(client: Client, pattern: string): void {
+    if (!client.patterns.has(pattern)) {
+      client.patterns.add(pattern);
+      let set = this.patterns.get(pattern);
+      if (!set) {
+        set = new Set();
+        this.patterns.set(pattern, set);
+      }
+      set.add(client);
+    }
+    const r = client.reply;
+    r.push(3);
+    r.bulk("psubscribe");
+    r.bulkLatin1(pattern);
+    r.integer(client.channels.size + client.patterns.size);
+  }
+
+  punsubscribe(client: Client, pattern: string, notify: boolean): void {
+    if (client.patterns.delete(pattern)) {
+      const set = this.patterns.get(pattern);
+      set?.delete(client);
+      if (set && set.size === 0) this.patterns.delete(pattern);
+    }
+    if (!notify) return;
+    const r = client.reply;
+    r.push(3);
+    r.bulk("punsubscribe");
+    r.bulkLatin1(pattern);
+    r.integer(client.channels.size + client.patterns.size);
+  }
+
+  pubsubUnsubscribeAll(client: Client, notify: boolean): void {
+    for (const ch of [...client.channels]) this.unsubscribe(client, ch, "channel", notify);
+    for (const p of [...client.patterns]) this.punsubscribe(client, p, notify);
+    for (const ch of [...client.shardChannels]) this.unsubscribe(client, ch, "shard", notify);
+  }
+
+  /** Delivers a message; returns the number of receivers (Redis's pubsubPublishMessage). */
+  publish(channel: string, message: Buffer | string, shard = false): number {
+    let receivers = 0;
+    const set = (shard ? this.shardChannels : this.channels).get(channel);
+    if (set) {
+      for (const c of set) {
+        const r = c.reply;
+        r.push(3);
+        r.bulk(shard ? "smessage" : "message");
+        r.bulkLatin1(channel);
+        r.bulk(message);
+        this.scheduleFlush(c);
+        receivers++;
+      }
+    }
+    if (!shard) {
+      for (const [pattern, clients] of this.patterns) {
+        if (!globMatch(pattern, channel)) continue;
+        for (const c of clients) {
+          const r = c.reply;
+          r.push(4);
+          r.bulk("pmessage");
+          r.bulkLatin1(pattern);
+          r.bulkLatin1(channel);
+          r.bulk(message);
+          this.scheduleFlush(c);
+          receivers++;
+        }
+      }
+    }
+    this.stats.pubsubMessages++;
+    return receivers;
+  }
+
+  // ---- Keyspace notifications (Redis's notify.c) ---------------------------------------------
+
+  notifyKeyspaceEvent(db: number, cls: string, event: string, key: string): void {
+    const flags = this.config.get<string>("notify-keyspace-events");
+    if (flags === "") return;
+    if (!notifyClassEnabled(flags, cls)) return;
+    const keyspace = flags.includes("K");
+    const keyevent = flags.includes("E");
+    if (keyspace) this.publish(`__keyspace@${db}__:${key}`, Buffer.from(event, "latin1"));
+    if (keyevent) this.publish(`__keyevent@${db}__:${event}`, Buffer.from(key, "latin1"));
+  }
+
+  // ---- Errors and info -----------------------------------------------------------------------
+
+  /** INFO errorstats: counted by the first word of the error (Redis's incrementErrorCount). */
+  countError(msg: string): void {
+    this.stats.errorReplies++;
+    const sp = msg.indexOf(" ");
+    const code = sp < 0 ? msg : msg.slice(0, sp);
+    const m = this.stats.errorStats;
+    if (m.size >= 128 && !m.has(code)) return;
+    m.set(code, (m.get(code) ?? 0) + 1);
+  }
+
+  /** The line CLIENT LIST prints for one client (Redis's catClientInfoString). */
+  clientInfoString(c: Client): string {
+    const now = Date.now();
+    const qbuf = c.decoder.bufferedBytes;
+    const omem = c.outputBytes;
+    return (
+      `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name} ` +
+      `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${c.flagString()} ` +
+      `db=${c.db} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
+      `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
+      `rbs=0 rbp=0 obl=${c.reply.pendingBytes} oll=0 omem=${omem} tot-mem=${qbuf + omem} ` +
+      `events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}` +
+      (c.libName || c.libVer ? ` lib-name=${c.libName} lib-ver=${c.libVer}` : "")
+    );
+  }
+
+  resetStats(): void {
+    this.stats = freshStats();
+    for (const e of this.table.all()) {
+      e.calls = e.usec = e.rejectedCalls = e.failedCalls = 0;
+      if (e.subcommands)
+        for (const s of e.subcommands.values())
+          s.calls = s.usec = s.rejectedCalls = s.failedCalls = 0;
+    }
+  }
+
+  /** RESET: back to a fresh connection's state (Redis's resetCommand/clearClientConnectionState). */
+  resetClient(c: Client): void {
+    c.multiQueue = null;
+    c.multiDirty = false;
+    this.unwatchAllKeys(c);
+    this.pubsubUnsubscribeAll(c, false);
+    c.db = 0;
+    c.reply.resp = 2;
+    c.name = "";
+    c.replyMode = ClientReplyMode.On;
+    c.reply.enabled = true;
+    c.noEvict = false;
+    c.noTouch = false;
+    if (this.config.get<string>("requirepass") !== "") c.setAuthenticated(false);
+  }
+
+  /** Side effects of CONFIG SET on a running server. */
+  applyConfigChange(name: string): void {
+    switch (name) {
+      case "loglevel":
+        this.log.setLevel(this.config.get<string>("loglevel"));
+        break;
+      case "proto-max-bulk-len":
+        for (const c of this.clients.values())
+          c.decoder.maxBulkLen = this.config.get<number>("proto-max-bulk-len");
+        break;
+      case "appendfsync":
+        if (this.persistence?.aof)
+          this.persistence.aof.fsync = this.config.get<"always" | "everysec" | "no">("appendfsync");
+        break;
+      case "appendonly":
+        this.persistence?.setAppendOnly(this.config.get<boolean>("appendonly"));
+        break;
+      case "hz":
+        if (this.cronTimer) {
+          clearInterval(this.cronTimer);
+          this.startCron();
+        }
+        break;
+    }
+  }
+
+  /** A client that runs commands from a file (AOF replay): no socket, replies dropped. */
+  createReplayClient(): { run(args: OwnedArgs): void } {
+    const fake = {
+      remoteAddress: "",
+      remotePort: 0,
+      localAddress: "",
+      localPort: 0,
+      writableLength: 0,
+    };
+    const client = new Client(0, fake as unknown as net.Socket, false);
+    return {
+      run: (args: OwnedArgs) => {
+        processCommand(this, client, args);
+        client.reply.discard();
+        client.reply.take();
+      },
+    };
+  }
+
+  /** Hook set by main: performs the whole shutdown and exits the process. */
+  onShutdownRequest:
+    | ((
+        opts: { save: boolean | undefined; force: boolean },
+        from: Client | null,
+      ) => Promise<boolean>)
+    | null = null;
+
+  async requestShutdown(
+    opts: { save: boolean | undefined; force: boolean },
+    from: Client | null,
+  ): Promise<void> {
+    const ok = this.onShutdownRequest ? await this.onShutdownRequest(opts, from) : false;
+    if (!ok && from && !from.closed) {
+      from.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");
+      this.scheduleFlush(from);
+    }
+  }
+
+  // ---- Shutdown (Redis's prepareForShutdown / finishShutdown) --------------------------------
+
+  /**
+   * Stops the server: stop accepting, flush pending replies, write the AOF (and a snapshot when
+   * save points are configured or `save` is forced), remove the pid file. Returns false when a
+   * required save failed (Redis then refuses to exit, unless FORCE).
+   */
+  async shutdown(opts: { save: boolean | undefined; force?: boolean }): Promise<boolean> {
+    this.log.warning("User requested shutdown...");
+    this.shuttingDown = true;
+    this.closeListeners();
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    for (const c of this.clients.values()) if (c.blocked) this.unblockClient(c, false);
+    try {
+      await this.persistence?.shutdown(opts.save);
+    } catch (err) {
+      this.log.warning(`Error trying to save the DB, can't exit. ${(err as Error).message}`);
+      if (!opts.force) {
+        this.shuttingDown = false;
+        this.log.warning(
+          "Errors trying to shut down the server. Check the logs for more information.",
+        );
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Closes every client connection after writing what is pending. */
+  closeAllClients(): void {
+    for (const c of this.clients.values()) {
+      const out = c.reply.take();
+      if (out) c.socket.write(out);
+      c.socket.end();
+    }
+  }
+}
+
+/** Mirrors the class check of notifyKeyspaceEvent(): 'A' = g$lshzxetd, each letter its class. */
+function notifyClassEnabled(flags: string, cls: string): boolean {
+  const letter: Record<string, string> = {
+    generic: "g",
+    string: "$",
+    list: "l",
+    set: "s",
+    hash: "h",
+    zset: "z",
+    expired: "x",
+    evicted: "e",
+    stream: "t",
+    keymiss: "m",
+    new: "n",
+  };
+  const l = letter[cls];
+  if (l === undefined) return false;
+  if (flags.includes(l)) return true;
+  return flags.includes("A") && l !== "m" && l !== "n";
+}
+
+/** One reusable CommandContext: commands run one at a time, so one object is enough. */
+class MutableContext implements CommandContext {
+  keyspace: CommandContext["keyspace"];
+  db: CommandContext["db"];
+  dbIndex = 0;
+  now = 0;
+  canBlock = true;
+  constructor(private readonly server: Server) {
+    this.keyspace = server.store.keyspaceHandle() as CommandContext["keyspace"];
+    this.db = server.store.dbHandle(0) as CommandContext["db"];
+  }
+  reset(_client: Client, dbIndex: number, canBlock: boolean): void {
+    this.dbIndex = dbIndex;
+    this.db = this.server.store.dbHandle(dbIndex) as CommandContext["db"];
+    this.now = Date.now();
+    this.canBlock = canBlock;
+  }
+  propagateSelf(): void {
+    this.server.propagateCurrent(this.dbIndex);
+  }
+  propagate(argv: readonly (Buffer | string)[]): void {
+    this.server.propagate(this.dbIndex, argv);
+  }
+  addDirty(n: number): void {
+    this.server.dirty += n;
+  }
+  block(keys: readonly string[], timeoutMs: number, timeoutReply: BlockTimeoutReply): void {
+    const c = this.server.currentClient;
+    if (c) this.server.blockClient(c, keys, timeoutMs, timeoutReply);
+  }
+}
