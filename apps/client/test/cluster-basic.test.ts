@@ -1,5 +1,6 @@
 // The client against a healthy cluster (3 masters, 1 replica each): routing, multi-key splits,
 // pipelines, transactions, SCAN, replica reads, Buffers, RESP3, pub/sub, typed errors.
+import { keySlot } from "@shoal/slot-hash";
 import type { ClusterHandle } from "@shoal/test-utils";
 import { waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import {
   ExecAbortError,
   ReplyError,
 } from "../src/index.js";
-import { clusterFactories } from "./helpers/clusters.js";
+import { clusterFactories, onNode } from "./helpers/clusters.js";
 
 describe.each(clusterFactories)("cluster client against $name", (factory) => {
   let cluster: ClusterHandle;
@@ -179,7 +180,21 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     await client.call("WAIT", 1, 2000).catch(() => {});
     const replicaReader = createCluster({ seeds: cluster.seeds, scaleReads: "replica" });
     try {
+      // Replicas are listed once synced; wait until the reader's map has one for this slot.
+      const slot = keySlot("ro-key");
+      const map = await waitFor(
+        async () => {
+          const m = await replicaReader.refresh();
+          return m.shardOf(slot)!.replicas.length > 0 ? m : undefined;
+        },
+        { timeout: 20_000 },
+      );
       await waitFor(async () => (await replicaReader.get("ro-key")) === "v", { timeout: 5000 });
+      // The GETs were served by the replica: only the replica reader sends GET to it.
+      const replica = map.shardOf(slot)!.replicas[0]!;
+      const stats = String(await onNode(replica.port, (c) => c.call("INFO", "commandstats")));
+      expect(stats).toMatch(/cmdstat_get:calls=[1-9]/);
+      expect(stats).toMatch(/cmdstat_readonly:calls=1/);
       // Writes still go to the master (a replica would answer MOVED, which is followed).
       expect(await replicaReader.set("ro-key", "w")).toBe("OK");
       const info = (await replicaReader.call("INFO", "replication")) as string;
