@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterFactories, clusterNodes, ownerPort } from "./helpers/clusters.js";
 
 const CLI = fileURLToPath(new URL("../bin/shoal-cli", import.meta.url));
+const BENCH = fileURLToPath(new URL("../bin/shoal-bench", import.meta.url));
 const cli = (args: string[], input?: string) =>
   run(process.execPath, [CLI, ...args], {
     timeout: 90_000,
@@ -138,6 +139,49 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
     const call = await cli(["--cluster", "call", `127.0.0.1:${p0}`, "PING"]);
     expect(call.stdout.split("\n").filter((l) => l.endsWith(": PONG"))).toHaveLength(3);
   });
+
+  it.skipIf(!factory.enabled)(
+    "shoal-bench discovers the masters and reports percentiles",
+    async () => {
+      const r = await run(process.execPath, [
+        BENCH,
+        "--cluster",
+        "-p",
+        String(p0),
+        "-n",
+        "3000",
+        "-c",
+        "10",
+        "-P",
+        "4",
+        "-t",
+        "set,get,mset",
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        /^Cluster has 3 master nodes:\n\nMaster 0: [0-9a-f]{40} 127\.0\.0\.1:\d+\n/,
+      );
+      expect(r.stdout).toContain("====== SET ======\n  3000 requests completed in");
+      expect(r.stdout).toMatch(/throughput summary: [\d.]+ requests per second/);
+      expect(r.stdout).toMatch(/avg +min +p50 +p95 +p99 +p99\.9 +max/);
+      // The progress line lives on stderr and is erased at the end of each test (\r + clear line).
+      expect(r.stderr).toMatch(/^(\r[^\n]*)*$/);
+      const q = await run(process.execPath, [
+        BENCH,
+        "--cluster",
+        "-p",
+        String(p0),
+        "-n",
+        "2000",
+        "-t",
+        "incr",
+        "-q",
+      ]);
+      expect(q.stdout).toMatch(
+        /^INCR: [\d.]+ requests per second, p50=[\d.]+ msec, p99=[\d.]+ msec, p99\.9=[\d.]+ msec\n$/,
+      );
+    },
+  );
 
   it.skipIf(!factory.enabled)("--cluster check fails on an open slot", async () => {
     const slot = keySlot("open");
