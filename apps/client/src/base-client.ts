@@ -9,6 +9,20 @@ import type { Arg } from "./wire.js";
 
 const list = (x: string | string[]): string[] => (Array.isArray(x) ? x : [x]);
 
+// Commands that would put a pooled connection into a mode other callers' commands cannot share.
+const CONNECTION_STATE: Record<string, string> = {
+  MULTI: "multi()",
+  EXEC: "multi().exec()",
+  DISCARD: "multi()",
+  WATCH: "multi()",
+  SUBSCRIBE: "subscribe()",
+  PSUBSCRIBE: "psubscribe()",
+  SSUBSCRIBE: "ssubscribe()",
+  UNSUBSCRIBE: "unsubscribe()",
+  PUNSUBSCRIBE: "punsubscribe()",
+  SUNSUBSCRIBE: "sunsubscribe()",
+};
+
 // The merged interface lists the command methods installed on the prototype from the table.
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: methods are installed below
 export abstract class BaseClient<S extends string | Buffer = string> extends EventEmitter {
@@ -21,8 +35,15 @@ export abstract class BaseClient<S extends string | Buffer = string> extends Eve
 
   /** Any command: `call("SET", "k", "v")`. The reply is returned as the server sent it. */
   call(...argv: Arg[]): Promise<unknown> {
-    const spec = lookupCommand(String(argv[0]));
-    return this.sendCommand(argv, spec);
+    const name = String(argv[0]).toUpperCase();
+    const use = CONNECTION_STATE[name];
+    if (use)
+      return Promise.reject(
+        new TypeError(
+          `${name} changes the state of a shared connection; use ${use} instead of call("${name}")`,
+        ),
+      );
+    return this.sendCommand(argv, lookupCommand(name));
   }
 
   /** A batch of commands sent together; `exec()` gives `[error, result]` per command. */

@@ -140,4 +140,14 @@ describe("failure modes", () => {
     c.disconnect();
     expect(await c.get("x").catch((e: unknown) => e)).toBeInstanceOf(ClientClosedError);
   });
+
+  it("refuses connection-state commands through call()", async () => {
+    const c = createCluster({ seeds: ["127.0.0.1:1"] });
+    const err = await c.call("MULTI").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toBe(
+      'MULTI changes the state of a shared connection; use multi() instead of call("MULTI")',
+    );
+    c.disconnect();
+  });
 });

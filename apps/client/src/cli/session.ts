@@ -71,12 +71,12 @@ export class Session {
       try {
         if (asking) {
           const [, reply] = await Promise.all([
-            this.client.call("ASKING"),
-            this.client.call(...argv),
+            this.client.sendCommand(["ASKING"]),
+            this.client.sendCommand(argv),
           ]);
           return reply;
         }
-        return await this.client.call(...argv);
+        return await this.client.sendCommand(argv);
       } catch (err) {
         if (
           this.options.cluster &&
