@@ -29,7 +29,7 @@ import {
   timedOut,
 } from "./node.js";
 import { serializeNodesConf } from "./nodes-conf.js";
-import { bitmapToRanges, CLUSTER_SLOTS, clearSlot, rangesEqual, setSlot } from "./slots.js";
+import { bitmapToRanges, CLUSTER_SLOTS, rangesEqual } from "./slots.js";
 import type { ClusterConfig, ClusterHealth, Effect, Input, LinkId, LogLevel } from "./types.js";
 
 /** CLUSTER_WRITABLE_DELAY */
@@ -222,7 +222,7 @@ export class ClusterState {
   addSlot(n: ClusterNode, slot: number): boolean {
     if (this.slots[slot]) return false;
     this.assignedSlots++;
-    setSlot(n.slots, slot);
+    n.slots.set(slot);
     n.numSlots++;
     n.ranges = null;
     this.slots[slot] = n;
@@ -233,7 +233,7 @@ export class ClusterState {
     const n = this.slots[slot];
     if (!n) return false;
     this.assignedSlots--;
-    clearSlot(n.slots, slot);
+    n.slots.clear(slot);
     n.numSlots--;
     n.ranges = null;
     this.slots[slot] = null;

@@ -1,7 +1,7 @@
 // The node table entry: what Redis keeps in struct _clusterNode (src/cluster_legacy.h, Redis 7.0),
 // plus helpers for flag words and random names (getRandomHexChars()).
 import { NodeFlag } from "@shoal/cluster-bus/messages";
-import { SLOT_BITMAP_BYTES } from "./slots.js";
+import { SlotBitmap } from "@shoal/slot-hash";
 import type { LinkId } from "./types.js";
 
 export interface ClusterLink {
@@ -26,7 +26,7 @@ export interface ClusterNode {
   cport: number;
   hostname: string;
   shardId: string;
-  slots: Uint8Array;
+  slots: SlotBitmap;
   numSlots: number;
   /** Cached bitmapToRanges(slots), null when stale. */
   ranges: number[] | null;
@@ -62,7 +62,7 @@ export function createNode(name: string, flags: number, now: number): ClusterNod
     cport: 0,
     hostname: "",
     shardId: "",
-    slots: new Uint8Array(SLOT_BITMAP_BYTES),
+    slots: new SlotBitmap(),
     numSlots: 0,
     ranges: null,
     slaveof: null,

@@ -1,48 +1,13 @@
-// Slot helpers used by the state machine: bitmap bit tests (bit order of Redis's bitmapTestBit:
-// byte s/8, bit s%8) and conversion between bitmaps and inclusive ranges. Kept local and tiny
-// until @shoal/slot-hash ships its bitmap class; the wire form is ranges (cluster-bus).
+// Slot helpers around @shoal/slot-hash's SlotBitmap: the flat [start, end, ...] range form the
+// bus carries (cluster-bus SlotRanges) and the CLUSTER NODES tokens built from it.
+import { CLUSTER_SLOTS, type SlotBitmap } from "@shoal/slot-hash";
 
-export const CLUSTER_SLOTS = 16384;
-export const SLOT_BITMAP_BYTES = CLUSTER_SLOTS / 8;
+export { CLUSTER_SLOTS };
 
-export function testSlot(bitmap: Uint8Array, slot: number): boolean {
-  return (bitmap[slot >> 3]! & (1 << (slot & 7))) !== 0;
-}
-export function setSlot(bitmap: Uint8Array, slot: number): void {
-  bitmap[slot >> 3]! |= 1 << (slot & 7);
-}
-export function clearSlot(bitmap: Uint8Array, slot: number): void {
-  bitmap[slot >> 3]! &= ~(1 << (slot & 7));
-}
-
-/** Maximal runs of set bits as a flat [start, end, ...] list. */
-export function bitmapToRanges(bitmap: Uint8Array): number[] {
+/** Maximal runs of set slots as a flat [start, end, ...] list. */
+export function bitmapToRanges(bitmap: SlotBitmap): number[] {
   const out: number[] = [];
-  let start = -1;
-  for (let byte = 0; byte < SLOT_BITMAP_BYTES; byte++) {
-    const b = bitmap[byte]!;
-    if (b === 0) {
-      if (start >= 0) {
-        out.push(start, byte * 8 - 1);
-        start = -1;
-      }
-      continue;
-    }
-    if (b === 0xff) {
-      if (start < 0) start = byte * 8;
-      continue;
-    }
-    for (let bit = 0; bit < 8; bit++) {
-      const slot = byte * 8 + bit;
-      if (b & (1 << bit)) {
-        if (start < 0) start = slot;
-      } else if (start >= 0) {
-        out.push(start, slot - 1);
-        start = -1;
-      }
-    }
-  }
-  if (start >= 0) out.push(start, CLUSTER_SLOTS - 1);
+  for (const r of bitmap.ranges()) out.push(r.start, r.end);
   return out;
 }
 
@@ -61,10 +26,4 @@ export function rangesEqual(a: readonly number[], b: readonly number[]): boolean
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export function countRanges(ranges: readonly number[]): number {
-  let n = 0;
-  for (let i = 0; i < ranges.length; i += 2) n += ranges[i + 1]! - ranges[i]! + 1;
-  return n;
 }
