@@ -65,7 +65,9 @@ export function configCommands(server: Server): ServerCommandDef[] {
               return;
             }
             if (names.has(d.name)) {
-              c.reply.error(`ERR Duplicate parameter - '${name}'`);
+              c.reply.error(
+                `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`,
+              );
               return;
             }
             names.add(d.name);

@@ -60,9 +60,7 @@ export function genInfoString(server: Server, requested: string[]): string {
   const parts: string[] = [];
   for (const s of sections) {
     const body = section(server, s);
-    parts.push(
-      `# ${s === "commandstats" ? "Commandstats" : s[0]!.toUpperCase() + s.slice(1)}\r\n${body}`,
-    );
+    parts.push(`# ${s === "cpu" ? "CPU" : s[0]!.toUpperCase() + s.slice(1)}\r\n${body}`);
   }
   return parts.join("\r\n");
 }

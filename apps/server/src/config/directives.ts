@@ -137,19 +137,20 @@ function enumDirective(
   name: string,
   def: string,
   values: readonly string[],
-  extra: Partial<Directive> = {},
+  extra: Partial<Directive> & { hidden?: readonly string[] } = {},
 ): Directive {
+  const { hidden = [], ...rest } = extra;
   return {
     name,
     defaultText: [def],
     parse(args) {
       const v = one(args).toLowerCase();
-      if (!values.includes(v))
+      if (!values.includes(v) && !hidden.includes(v))
         throw new ConfigError(`argument(s) must be one of the following: ${values.join(", ")}`);
       return v;
     },
     format: (v) => String(v),
-    ...extra,
+    ...rest,
   };
 }
 
@@ -178,7 +179,7 @@ const NOTIFY_CLASSES = "Ag$lshzxeKEtmd";
 export function validateNotifyFlags(s: string): void {
   for (const c of s) {
     if (!NOTIFY_CLASSES.includes(c) && c !== "n")
-      throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmd'.");
+      throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
   }
 }
 
@@ -295,7 +296,10 @@ export const DIRECTIVES: readonly Directive[] = [
   },
   stringDirective("pidfile", "", { immutable: true }),
   stringDirective("logfile", "", { immutable: true }),
-  enumDirective("loglevel", "notice", ["debug", "verbose", "notice", "warning", "nothing"]),
+  // 7.0.15 lists four levels in its error; "nothing" (7.2) is accepted too.
+  enumDirective("loglevel", "notice", ["debug", "verbose", "notice", "warning"], {
+    hidden: ["nothing"],
+  }),
   intDirective("databases", 16, 1, MAX_INT, { immutable: true }),
   stringDirective("requirepass", ""),
   intDirective("maxclients", 10000, 1, MAX_INT),
@@ -348,7 +352,7 @@ export const DIRECTIVES: readonly Directive[] = [
         throw new ConfigError("appenddirname can't be a path, just a dirname");
     },
   }),
-  enumDirective("appendfsync", "everysec", ["always", "everysec", "no"]),
+  enumDirective("appendfsync", "everysec", ["everysec", "always", "no"]),
   stringDirective("dbfilename", "dump.rdb", {
     validate(s) {
       if (s.includes("/")) throw new ConfigError("dbfilename can't be a path, just a filename");

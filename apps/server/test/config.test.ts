@@ -1,0 +1,220 @@
+// Command line and config file handling of the built shoal-server: argv becomes config lines,
+// one parser reads file and argv, errors stop start-up with redis-server's banner.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { redisCli, run, type ServerHandle } from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseServerArgv } from "../src/config/argv.js";
+import { ServerConfig } from "../src/config/load.js";
+import { quoteRepr, splitArgs } from "../src/config/split-args.js";
+import { BIN, startShoal } from "./helpers.js";
+
+describe("sdssplitargs", () => {
+  it("splits words, quotes and escapes like Redis", () => {
+    expect(splitArgs("set a b")).toEqual(["set", "a", "b"]);
+    expect(splitArgs("  \"a b\"  'c d' ")).toEqual(["a b", "c d"]);
+    expect(splitArgs('"\\x41\\n\\t\\\\"')).toEqual(["A\n\t\\"]);
+    expect(splitArgs("'it\\'s'")).toEqual(["it's"]);
+    expect(splitArgs('""')).toEqual([""]);
+    expect(splitArgs('"abc')).toBeNull();
+    expect(splitArgs('"abc"x')).toBeNull();
+    expect(splitArgs("'abc'x")).toBeNull();
+    expect(splitArgs("")).toEqual([]);
+  });
+  it("quoteRepr round-trips through splitArgs", () => {
+    for (const s of ["", "a b", 'q"uote', "back\\slash", "\x00\x01\xff", "new\nline"]) {
+      expect(splitArgs(quoteRepr(s))).toEqual([s]);
+    }
+  });
+});
+
+describe("argv to config lines (server.c main)", () => {
+  it("turns --name value words into lines", () => {
+    const r = parseServerArgv([
+      "/etc/r.conf",
+      "--port",
+      "7000",
+      "--save",
+      "--bind",
+      "127.0.0.1",
+      "::1",
+    ]);
+    expect(r).toEqual({
+      kind: "run",
+      configFile: "/etc/r.conf",
+      fromStdin: false,
+      options: 'port "7000" \nsave ""\nbind "127.0.0.1" "::1" ',
+    });
+  });
+  it("--save last means save \"\"; '--port 7000' in one word", () => {
+    const r = parseServerArgv(["--port 7000", "--save"]);
+    expect(r.kind === "run" && r.options).toBe('port 7000 \nsave ""');
+  });
+  it("--version and --help", () => {
+    expect(parseServerArgv(["-v"]).kind).toBe("version");
+    expect(parseServerArgv(["--help"]).kind).toBe("help");
+  });
+  it('accumulates save lines and resets with save ""', () => {
+    const c = new ServerConfig();
+    c.loadFromString("save 10 1\nsave 20 2\n");
+    expect(c.get("save")).toEqual([
+      { seconds: 10, changes: 1 },
+      { seconds: 20, changes: 2 },
+    ]);
+    c.loadFromString('save ""');
+    expect(c.get("save")).toEqual([]);
+  });
+});
+
+describe("shoal-server start-up errors", () => {
+  const cases: Array<[string[], string]> = [
+    [
+      ["--foo", "bar"],
+      `\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'foo "bar"'\nBad directive or wrong number of arguments\n`,
+    ],
+    [
+      ["--port", "abc"],
+      `\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'port "abc"'\nargument couldn't be parsed into an integer\n`,
+    ],
+    [["--port", "99999"], "argument must be between 0 and 65535 inclusive"],
+    [["--appendonly", "maybe"], "argument must be 'yes' or 'no'"],
+    [
+      ["--loglevel", "loud"],
+      "argument(s) must be one of the following: debug, verbose, notice, warning",
+    ],
+    [["--save", "10"], "Invalid save parameters"],
+    [["--daemonize", "yes"], "shoal-server does not daemonize"],
+  ];
+  for (const [args, expected] of cases) {
+    it(`${args.join(" ")} exits 1 with Redis's message`, async () => {
+      const r = await run(BIN, args);
+      expect(r.code).toBe(1);
+      expect(r.stderr + r.stdout).toContain(expected);
+    });
+  }
+  it("names the line of a config file", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-conf-"));
+    try {
+      const file = path.join(dir, "r.conf");
+      await writeFile(file, "# comment\n\nport 7000\nport 1 2\n");
+      const r = await run(BIN, [file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 4\n>>> 'port 1 2'\nwrong number of arguments\n",
+      );
+      await writeFile(file, 'port "7000\n');
+      expect((await run(BIN, [file])).stderr).toContain("Unbalanced quotes in configuration line");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it("--version prints a redis-server-like line plus Shoal's version", async () => {
+    const r = await run(BIN, ["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^Redis server v=7\.0\.15 sha=00000000:0 malloc=libc bits=64 build=shoal-\S+\nShoal server v=/,
+    );
+  });
+  it("--help prints the usage", async () => {
+    const r = await run(BIN, ["--help"]);
+    expect(r.stderr).toContain("Usage: ./shoal-server [/path/to/redis.conf] [options] [-]");
+  });
+});
+
+describe("a running server's config", () => {
+  let s: ServerHandle;
+  let conf: string;
+  beforeAll(async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-rw-"));
+    conf = path.join(dir, "shoal.conf");
+    await writeFile(conf, "# my settings\nhz 10\nmaxclients 500\n");
+    s = await (async () => {
+      const { spawnServer } = await import("@shoal/test-utils");
+      const { MAIN_JS } = await import("./helpers.js");
+      return spawnServer({
+        command: [process.execPath, MAIN_JS, conf],
+        args: ["--save", "", "--loglevel", "verbose"],
+        dir,
+      });
+    })();
+  }, 30_000);
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it("logs in Redis's line format", () => {
+    const out = s.output();
+    expect(out).toMatch(
+      /^\d+:C \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} # oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo$/m,
+    );
+    expect(out).toMatch(/^\d+:C .* # Configuration loaded$/m);
+    expect(out).toMatch(/^\d+:M .* \* Ready to accept connections$/m);
+  });
+
+  it("CONFIG GET takes glob patterns, several at once", async () => {
+    expect(await redisCli(s.port, ["config", "get", "max*"])).toBe("maxclients\n500\n");
+    expect(await redisCli(s.port, ["config", "get", "hz", "APPENDONLY"])).toBe(
+      "hz\n10\nappendonly\nno\n",
+    );
+    expect(await redisCli(s.port, ["config", "get", "dir"])).toBe(`dir\n${path.dirname(conf)}\n`);
+  });
+
+  it("CONFIG SET then CONFIG REWRITE keeps comments and replaces lines", async () => {
+    expect(await redisCli(s.port, ["config", "set", "maxclients", "600", "timeout", "30"])).toBe(
+      "OK\n",
+    );
+    expect(await redisCli(s.port, ["config", "rewrite"])).toBe("OK\n");
+    const text = await readFile(conf, "utf8");
+    expect(
+      text.startsWith("# my settings\nhz 10\nmaxclients 600\n# Generated by CONFIG REWRITE\n"),
+    ).toBe(true);
+    expect(text).toContain("\ntimeout 30\n");
+    expect(text).toContain('\nsave ""\n');
+    expect(text).toContain("\nloglevel verbose\n");
+  });
+
+  it("CONFIG RESETSTAT clears INFO counters", async () => {
+    await redisCli(s.port, ["nosuchcommand"]);
+    expect(await redisCli(s.port, ["info", "errorstats"])).toContain("errorstat_ERR:count=");
+    await redisCli(s.port, ["config", "resetstat"]);
+    expect(await redisCli(s.port, ["info", "errorstats"])).not.toContain("errorstat_ERR");
+  });
+
+  it("INFO has Redis's default sections in order", async () => {
+    const info = await redisCli(s.port, ["info"]);
+    const heads = info
+      .split("\n")
+      .filter((l) => l.startsWith("# "))
+      .map((l) => l.trim());
+    expect(heads).toEqual([
+      "# Server",
+      "# Clients",
+      "# Memory",
+      "# Persistence",
+      "# Stats",
+      "# Replication",
+      "# CPU",
+      "# Modules",
+      "# Errorstats",
+      "# Cluster",
+      "# Keyspace",
+    ]);
+    for (const f of [
+      "redis_version:7.0.15",
+      "redis_mode:standalone",
+      `tcp_port:${s.port}`,
+      "connected_clients:",
+      "maxclients:600",
+      "used_memory:",
+      "aof_enabled:0",
+      "total_commands_processed:",
+      "role:master",
+      "master_replid:",
+      "used_cpu_sys:",
+      "cluster_enabled:0",
+    ]) {
+      expect(info).toContain(f);
+    }
+  });
+});

@@ -1,0 +1,47 @@
+// Shared helpers for the process-level tests: where the built server is, how to start it, and
+// how to run the same bytes against shoal-server and a real redis-server.
+import { fileURLToPath } from "node:url";
+import { rawExchange, type ServerHandle, spawnServer } from "@shoal/test-utils";
+
+export const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../bin/shoal-server", import.meta.url));
+
+export function startShoal(
+  args: string[] = [],
+  opts: { dir?: string; port?: number } = {},
+): Promise<ServerHandle> {
+  return spawnServer({
+    command: [process.execPath, MAIN_JS],
+    args: ["--save", "", ...args],
+    ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  });
+}
+
+const END = "*2\r\n$4\r\nECHO\r\n$9\r\n__end__!!\r\n";
+const END_REPLY = "$9\r\n__end__!!\r\n";
+
+/** Sends `payload` followed by an ECHO marker and resolves with everything before the marker's reply. */
+export async function exchange(
+  port: number,
+  payload: string | Buffer,
+  closes = false,
+): Promise<string> {
+  const body = typeof payload === "string" ? Buffer.from(payload, "latin1") : payload;
+  const buf = await rawExchange(port, closes ? body : Buffer.concat([body, Buffer.from(END)]), {
+    timeout: closes ? 3000 : 10_000,
+    done: (b) =>
+      !closes &&
+      b.length >= END_REPLY.length &&
+      b.subarray(b.length - END_REPLY.length).toString("latin1") === END_REPLY,
+  });
+  const s = buf.toString("latin1");
+  return closes ? s : s.slice(0, s.length - END_REPLY.length);
+}
+
+/** Encodes a command as RESP multibulk. */
+export function cmd(...args: string[]): string {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) out += `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`;
+  return out;
+}
