@@ -9,7 +9,6 @@ import {
   clusterCommand,
   createClusterState,
   defaultClusterConfig,
-  loadNodesConf,
   serializeNodesConf,
 } from "./index.js";
 
