@@ -1,4 +1,6 @@
 // @shoal/sim: deterministic cluster simulator (private tooling package).
+
+export { type DriverHooks, NodeDriver } from "./driver.js";
 export { fork, mulberry32, type Random, randInt } from "./prng.js";
 export {
   allocateSlots,

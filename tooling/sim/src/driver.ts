@@ -1,0 +1,86 @@
+// Glue between one gossip-failover state machine and any cluster-bus Transport: transport events
+// become inputs, effects become transport calls. This is the loop a server runs (plus its own
+// handling of saveConfig, logs, state changes and publish); the simulator uses an instrumented
+// copy of it.
+import type { Transport } from "@shoal/cluster-bus";
+import {
+  type ClusterState,
+  clusterCommand,
+  type Effect,
+  type Input,
+  type Reply,
+} from "@shoal/gossip-failover";
+
+export interface DriverHooks {
+  /** Persist nodes.conf; must complete before the following effects run. */
+  save?(text: string, fsync: boolean): void;
+  log?(level: string, message: string): void;
+  other?(effect: Effect): void;
+}
+
+export class NodeDriver {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    public state: ClusterState,
+    readonly transport: Transport,
+    readonly hooks: DriverHooks = {},
+  ) {
+    transport.setHandler({
+      linkUp: (l) =>
+        this.input({ type: "linkUp", link: l.id, localIp: l.localIp, peerIp: l.peerIp }),
+      linkAccepted: (l) =>
+        this.input({ type: "linkAccepted", link: l.id, localIp: l.localIp, peerIp: l.peerIp }),
+      message: (link, msg) => this.input({ type: "message", link, msg }),
+      linkDown: (link) => this.input({ type: "linkDown", link }),
+    });
+  }
+
+  input(input: Input): void {
+    this.apply(this.state.handle(input));
+  }
+
+  /** Starts clusterCron every 100 ms (real time). */
+  startCron(periodMs = 100): void {
+    this.timer ??= setInterval(() => this.input({ type: "tick" }), periodMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  command(...argv: string[]): Reply {
+    const { reply, effects } = clusterCommand(this.state, argv, {
+      dbEmpty: true,
+      messageStats: this.transport.counters.infoFields(),
+      linksBufferLimitExceeded: this.transport.counters.linksBufferLimitExceeded,
+    });
+    this.apply(effects);
+    return reply;
+  }
+
+  apply(effects: Effect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case "saveConfig":
+          this.hooks.save?.(e.text, e.fsync);
+          break;
+        case "send":
+          this.transport.send(e.link, e.msg);
+          break;
+        case "connect":
+          this.transport.connect(e.link, e.host, e.port);
+          break;
+        case "close":
+          this.transport.close(e.link);
+          break;
+        case "log":
+          this.hooks.log?.(e.level, e.message);
+          break;
+        default:
+          this.hooks.other?.(e);
+      }
+    }
+  }
+}
