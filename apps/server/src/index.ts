@@ -4,5 +4,6 @@ export { ConfigError, DIRECTIVES, type Directive } from "./config/directives.js"
 export { FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
 export { quoteRepr, splitArgs } from "./config/split-args.js";
 export { formatLogTime, Logger, LogLevel } from "./log.js";
-export { runServer, versionLine } from "./run.js";
+export { type RunServerOptions, runServer, versionLine } from "./run.js";
 export { Server } from "./server.js";
+export { EmptyStore, type StoreAdapter } from "./store.js";

@@ -8,6 +8,7 @@ import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "
 import { Logger } from "./log.js";
 import { Persistence } from "./persistence/persistence.js";
 import { Server } from "./server.js";
+import type { StoreAdapter } from "./store.js";
 import { createStore } from "./store-factory.js";
 import { SHOAL_VERSION } from "./version.js";
 
@@ -15,7 +16,15 @@ export function versionLine(): string {
   return `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=shoal-${SHOAL_VERSION}\nShoal server v=${SHOAL_VERSION} node=${process.version}`;
 }
 
-export async function runServer(argv: string[]): Promise<Server | undefined> {
+export interface RunServerOptions {
+  /** Builds the data store (tests plug a small one in; default: keyspace-store). */
+  createStore?: (databases: number) => StoreAdapter;
+}
+
+export async function runServer(
+  argv: string[],
+  opts: RunServerOptions = {},
+): Promise<Server | undefined> {
   const parsed = parseServerArgv(argv);
   if (parsed.kind === "version") {
     process.stdout.write(`${versionLine()}\n`);
@@ -81,7 +90,11 @@ export async function runServer(argv: string[]): Promise<Server | undefined> {
   }
 
   log.role = "M";
-  const server = new Server(config, log, createStore(config.get<number>("databases")));
+  const server = new Server(
+    config,
+    log,
+    (opts.createStore ?? createStore)(config.get<number>("databases")),
+  );
   const pidfile = config.get<string>("pidfile");
   if (pidfile !== "") {
     try {
