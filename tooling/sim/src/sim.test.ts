@@ -142,6 +142,37 @@ describe("replay and restarts", () => {
   });
 });
 
+describe("failure detection", () => {
+  it("a killed master is flagged FAIL by every survivor within a bound; the cluster goes fail", () => {
+    const nt = 15000;
+    let worst = 0;
+    for (let seed = 1; seed <= 10 * SWEEP; seed++) {
+      const { sim } = formCluster({ nodes: 6, seed, faults: FAULTS, nodeTimeout: nt });
+      const victim = sim.nodes[seed % 6]!;
+      sim.kill(victim);
+      const start = sim.now;
+      const survivors = sim.nodes.filter((n) => n.alive);
+      const allFail = () =>
+        survivors.every(
+          (n) => (n.state.nodes.get(victim.id)!.flags & 8) !== 0 && n.state.state === "fail",
+        );
+      while (!allFail()) {
+        sim.runFor(100);
+        sim.assertNoViolations();
+        sim.checkGlobalInvariants();
+        if (sim.now - start > 4 * nt)
+          throw new Error(`seed ${seed}: FAIL not agreed within ${4 * nt} ms`);
+      }
+      worst = Math.max(worst, sim.now - start);
+      // PFAIL needs NT of silence after a pending ping, FAIL a quorum of reports: never before NT.
+      expect(sim.now - start, `seed ${seed}`).toBeGreaterThan(nt);
+    }
+    console.log(
+      `failure detection (NT ${nt} ms, 6 masters): all survivors agree on FAIL within ${(worst / 1000).toFixed(1)} s virtual`,
+    );
+  });
+});
+
 describe("hostile peer", () => {
   it("garbage and hostile-but-valid messages never change the victim's view", () => {
     for (let seed = 1; seed <= 5; seed++) {
