@@ -28,6 +28,8 @@ export class TestNet {
   private queue: { ip: string; input: Input }[] = [];
   private inSeq = 0;
   private seed = 1;
+  /** Announced addresses that reach a machine (NAT-like), e.g. cluster-announce-ip. */
+  readonly aliases = new Map<string, string>();
 
   add(ip: string, overrides: Partial<ClusterConfig> = {}): ClusterState {
     const { state, effects } = createClusterState({
@@ -51,21 +53,22 @@ export class TestNet {
     this.effects.get(state)!.push(...effects);
     for (const e of effects) {
       if (e.type === "connect") {
-        const target = this.machines.get(e.host);
+        const host = this.aliases.get(e.host) ?? e.host;
+        const target = this.machines.get(host);
         if (!target) {
           this.queue.push({ ip, input: { type: "linkDown", link: e.link } });
           continue;
         }
         const inbound = `in-${++this.inSeq}`;
-        this.peerOf.set(`${ip}/${e.link}`, { ip: e.host, link: inbound });
-        this.peerOf.set(`${e.host}/${inbound}`, { ip, link: e.link });
+        this.peerOf.set(`${ip}/${e.link}`, { ip: host, link: inbound });
+        this.peerOf.set(`${host}/${inbound}`, { ip, link: e.link });
         this.queue.push({
-          ip: e.host,
-          input: { type: "linkAccepted", link: inbound, localIp: e.host, peerIp: ip },
+          ip: host,
+          input: { type: "linkAccepted", link: inbound, localIp: host, peerIp: ip },
         });
         this.queue.push({
           ip,
-          input: { type: "linkUp", link: e.link, localIp: ip, peerIp: e.host },
+          input: { type: "linkUp", link: e.link, localIp: ip, peerIp: host },
         });
       } else if (e.type === "send") {
         const peer = this.peerOf.get(`${ip}/${e.link}`);
