@@ -475,7 +475,8 @@ export class Server {
 
   propagateCurrent(dbIndex: number): void {
     const args = this.currentArgs;
-    if (args === null) return;
+    // Nothing consumes the stream (no AOF; replication comes later): skip copying the args.
+    if (args === null || !this.persistence?.aof) return;
     const argv: Buffer[] = new Array(args.argc);
     for (let i = 0; i < args.argc; i++) argv[i] = args.copy(i);
     this.propagate(dbIndex, argv);

@@ -1,0 +1,141 @@
+// shoal-server vs redis-server 7.0.15 under redis-benchmark, on the same machine, alternating
+// runs: `redis-benchmark -t <tests> -n 200000 -c 50 -P 1|16 --csv`. Prints requests/s, p50 and
+// p99 latency for both, and the shoal/redis throughput ratio per test (median of the rounds).
+// Goal (issue 4): >= 0.7 of Redis at -P 1 and >= 0.5 at -P 16.
+// Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_TESTS.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { redisCli, type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
+
+// SHOAL_BENCH_FIXTURE=1 runs the server with the tests' tiny store (SET GET INCR LPUSH) to
+// measure the server's own overhead before keyspace-store's command table is wired in.
+const MAIN_JS = fileURLToPath(
+  new URL(
+    process.env.SHOAL_BENCH_FIXTURE === "1" ? "../test/fixtures/kv-server.mjs" : "../dist/main.js",
+    import.meta.url,
+  ),
+);
+const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
+const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 3);
+const WANTED = (
+  process.env.SHOAL_BENCH_TESTS ?? "ping_mbulk,set,get,incr,lpush,rpop,hset,zadd"
+).split(",");
+
+interface Row {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+function benchmark(port: number, tests: string[], pipeline: number): Promise<Map<string, Row>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "redis-benchmark",
+      [
+        "-p",
+        String(port),
+        "-t",
+        tests.join(","),
+        "-n",
+        String(N),
+        "-c",
+        "50",
+        "-P",
+        String(pipeline),
+        "--csv",
+      ],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
+      (err, stdout) => {
+        if (err) return reject(err);
+        const out = new Map<string, Row>();
+        for (const line of stdout.split("\n").slice(1)) {
+          const f = line.split(",").map((x) => x.replace(/"/g, ""));
+          if (f.length < 8) continue;
+          out.set(f[0]!.toLowerCase(), { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]) });
+        }
+        resolve(out);
+      },
+    );
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Tests whose command shoal-server knows (data commands arrive with keyspace-store). */
+async function supported(port: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of WANTED) {
+    const name = t === "ping_mbulk" || t === "ping_inline" ? "ping" : t;
+    const info = await redisCli(port, ["command", "info", name]);
+    if (info.trim() !== "") out.push(t);
+    else console.log(`(skipping ${t}: shoal-server has no '${name}' command yet)`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  let shoal: ServerHandle | undefined;
+  let redis: ServerHandle | undefined;
+  try {
+    shoal = await spawnServer({
+      command: [process.execPath, MAIN_JS],
+      args: ["--save", "", "--appendonly", "no"],
+    });
+    redis = await startRedisServer();
+    const tests = await supported(shoal.port);
+    console.log(
+      `redis-benchmark -n ${N} -c 50, ${ROUNDS} alternating rounds; tests: ${tests.join(",")}`,
+    );
+    for (const P of [1, 16]) {
+      const res = { shoal: new Map<string, Row[]>(), redis: new Map<string, Row[]>() };
+      for (let r = 0; r < ROUNDS; r++) {
+        const order: Array<["shoal" | "redis", ServerHandle]> =
+          r % 2 === 0
+            ? [
+                ["redis", redis],
+                ["shoal", shoal],
+              ]
+            : [
+                ["shoal", shoal],
+                ["redis", redis],
+              ];
+        for (const [who, h] of order) {
+          const rows = await benchmark(h.port, tests, P);
+          for (const [t, row] of rows) {
+            const list = res[who].get(t) ?? [];
+            list.push(row);
+            res[who].set(t, list);
+          }
+        }
+        await redisCli(shoal.port, ["flushall"]).catch(() => "");
+        await redisCli(redis.port, ["flushall"]);
+      }
+      console.log(`\n-P ${P}`);
+      console.log(
+        `${"test".padEnd(12)}${"shoal rps".padStart(12)}${"redis rps".padStart(12)}${"ratio".padStart(8)}  ${"shoal p50/p99 ms".padStart(18)}  ${"redis p50/p99 ms".padStart(18)}`,
+      );
+      for (const [t, rows] of res.shoal) {
+        const rr = res.redis.get(t);
+        if (!rr) continue;
+        const s = {
+          rps: median(rows.map((x) => x.rps)),
+          p50: median(rows.map((x) => x.p50)),
+          p99: median(rows.map((x) => x.p99)),
+        };
+        const q = {
+          rps: median(rr.map((x) => x.rps)),
+          p50: median(rr.map((x) => x.p50)),
+          p99: median(rr.map((x) => x.p99)),
+        };
+        console.log(
+          `${t.padEnd(12)}${s.rps.toFixed(0).padStart(12)}${q.rps.toFixed(0).padStart(12)}${(s.rps / q.rps).toFixed(2).padStart(8)}  ${`${s.p50.toFixed(3)}/${s.p99.toFixed(3)}`.padStart(18)}  ${`${q.p50.toFixed(3)}/${q.p99.toFixed(3)}`.padStart(18)}`,
+        );
+      }
+    }
+  } finally {
+    await shoal?.stop();
+    await redis?.stop();
+  }
+}
+
+await main();
