@@ -198,3 +198,63 @@ describe("CLUSTER MEET / FORGET / RESET / COUNT-FAILURE-REPORTS", () => {
     expect(run("foo")).toEqual(err("ERR unknown subcommand 'foo'. Try CLUSTER HELP."));
   });
 });
+
+describe("CLUSTER SETSLOT", () => {
+  it("moves a slot the way redis-cli reshard does, with Redis's errors on the way", () => {
+    const net = new TestNet();
+    const a = net.add("10.0.0.1");
+    const b = net.add("10.0.0.2");
+    clusterCommand(a, ["addslotsrange", "0", "8191"]);
+    clusterCommand(b, ["addslotsrange", "8192", "16383"]);
+    clusterCommand(a, ["set-config-epoch", "1"]);
+    clusterCommand(b, ["set-config-epoch", "2"]);
+    net.apply("10.0.0.2", clusterCommand(b, ["meet", "10.0.0.1", "7000"]).effects);
+    net.run(5000);
+    const A = a.myself.name;
+    const B = b.myself.name;
+    const on = (s: typeof a, ...argv: string[]) => {
+      const r = clusterCommand(s, argv, { countKeysInSlot: () => 0 });
+      net.apply(net.ipOf(s), r.effects);
+      net.deliver();
+      return r.reply;
+    };
+    expect(on(a, "setslot", "9000", "migrating", B)).toEqual(
+      err("ERR I'm not the owner of hash slot 9000"),
+    );
+    expect(on(a, "setslot", "100", "importing", B)).toEqual(
+      err("ERR I'm already the owner of hash slot 100"),
+    );
+    expect(on(a, "setslot", "100", "migrating", "0".repeat(40))).toEqual(
+      err(`ERR I don't know about node ${"0".repeat(40)}`),
+    );
+    expect(on(a, "setslot", "100", "foo")).toEqual(
+      err("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"),
+    );
+    expect(on(a, "setslot", "99999", "stable")).toEqual(err("ERR Invalid or out of range slot"));
+    expect(
+      clusterCommand(a, ["setslot", "100", "node", B], { countKeysInSlot: () => 3 }).reply,
+    ).toEqual(
+      err(
+        "ERR Can't assign hashslot 100 to a different node while I still hold keys for this hash slot.",
+      ),
+    );
+
+    expect(on(b, "setslot", "100", "importing", A)).toEqual({ type: "ok" });
+    expect(on(a, "setslot", "100", "migrating", B)).toEqual({ type: "ok" });
+    const nodesA = (clusterCommand(a, ["nodes"]).reply as { value: string }).value;
+    expect(nodesA).toContain(`myself,master - 0 0 1 connected 0-8191 [100->-${B}]`);
+    const nodesB = (clusterCommand(b, ["nodes"]).reply as { value: string }).value;
+    expect(nodesB).toContain(`8192-16383 [100-<-${A}]`);
+    // Target first, then source, as redis-cli does.
+    expect(on(b, "setslot", "100", "node", B)).toEqual({ type: "ok" });
+    // B already holds the greatest epoch, so no bump is needed (clusterBumpConfigEpochWithoutConsensus).
+    expect(b.myself.configEpoch).toBe(2);
+    expect(on(a, "setslot", "100", "node", B)).toEqual({ type: "ok" });
+    net.run(2000);
+    for (const s of [a, b]) {
+      expect(s.slots[100]!.name).toBe(B);
+      expect(s.migratingSlotsTo.size + s.importingSlotsFrom.size).toBe(0);
+    }
+    expect(a.nodeRanges(a.myself)).toEqual([0, 99, 101, 8191]);
+  });
+});

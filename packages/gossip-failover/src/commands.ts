@@ -32,6 +32,7 @@ const ARITY: Record<string, number> = {
   reset: -2,
   saveconfig: 2,
   "set-config-epoch": 3,
+  setslot: -4,
 };
 
 /** Subcommands `clusterCommand` answers. */
@@ -201,6 +202,8 @@ function dispatch(state: ClusterState, argv: string[], ctx: CommandContext): Rep
     case "saveconfig":
       state.scheduleSave(true);
       return OK;
+    case "setslot":
+      return setSlot(state, argv, ctx);
   }
   return err(ClusterErrors.unknownSubcommand(argv[0] ?? ""));
 }
@@ -218,4 +221,61 @@ function applySlots(state: ClusterState, slots: number[], add: boolean): void {
   void NodeFlag;
   state.scheduleSave();
   state.scheduleUpdateState();
+}
+
+/** CLUSTER SETSLOT <slot> MIGRATING|IMPORTING <id> | STABLE | NODE <id> (Redis 7.0). */
+function setSlot(state: ClusterState, argv: string[], ctx: CommandContext): Reply {
+  const me = state.myself;
+  if (isSlave(me)) return err(ClusterErrors.setSlotOnReplica);
+  const slot = parseSlot(argv[1]!);
+  if (slot === null) return err(ClusterErrors.invalidSlot);
+  const action = argv[2]!.toLowerCase();
+  const keys = (s: number) => ctx.countKeysInSlot?.(s) ?? 0;
+  if (action === "migrating" && argv.length === 4) {
+    if (state.slots[slot] !== me) return err(ClusterErrors.notOwner(slot));
+    const n = state.lookupNode(argv[3]!);
+    if (!n) return err(ClusterErrors.dontKnowNode(argv[3]!));
+    if (isSlave(n)) return err(ClusterErrors.targetNotMaster);
+    state.migratingSlotsTo.set(slot, n);
+  } else if (action === "importing" && argv.length === 4) {
+    if (state.slots[slot] === me) return err(ClusterErrors.alreadyOwner(slot));
+    const n = state.lookupNode(argv[3]!);
+    if (!n) return err(ClusterErrors.dontKnowNode(argv[3]!));
+    if (isSlave(n)) return err(ClusterErrors.targetNotMaster);
+    state.importingSlotsFrom.set(slot, n);
+  } else if (action === "stable" && argv.length === 3) {
+    state.importingSlotsFrom.delete(slot);
+    state.migratingSlotsTo.delete(slot);
+  } else if (action === "node" && argv.length === 4) {
+    const n = state.lookupNode(argv[3]!);
+    if (!n) return err(ClusterErrors.unknownNode(argv[3]!));
+    if (isSlave(n)) return err(ClusterErrors.targetNotMaster);
+    if (state.slots[slot] === me && n !== me && keys(slot) !== 0)
+      return err(ClusterErrors.slotHasKeys(slot));
+    // A migrating slot with no keys left is closed by assigning it.
+    if (keys(slot) === 0) state.migratingSlotsTo.delete(slot);
+    const slotWasMine = state.slots[slot] === me;
+    state.delSlot(slot);
+    state.addSlot(n, slot);
+    if (slotWasMine && n !== me && me.numSlots === 0 && state.config.allowReplicaMigration) {
+      state.log(
+        "warning",
+        `Configuration change detected. Reconfiguring myself as a replica of ${n.name}`,
+      );
+      state.setMyselfAsReplicaOf(n);
+      state.scheduleSave(true);
+    }
+    if (n === me && state.importingSlotsFrom.has(slot)) {
+      // A manually migrated slot: bump our epoch so the new owner wins everywhere.
+      if (state.bumpConfigEpochWithoutConsensus())
+        state.log("warning", `configEpoch updated after importing slot ${slot}`);
+      state.importingSlotsFrom.delete(slot);
+      state.broadcastPong();
+    }
+  } else {
+    return err(ClusterErrors.setSlotSyntax);
+  }
+  state.scheduleSave();
+  state.scheduleUpdateState();
+  return OK;
 }

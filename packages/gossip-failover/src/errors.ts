@@ -22,6 +22,14 @@ export const ClusterErrors = {
   flushSlotsNotEmpty: "ERR DB must be empty to perform CLUSTER FLUSHSLOTS.",
   resetWithKeys: "ERR CLUSTER RESET can't be called with master nodes containing keys",
   syntax: "ERR syntax error",
+  setSlotOnReplica: "ERR Please use SETSLOT only with masters.",
+  notOwner: (slot: number) => `ERR I'm not the owner of hash slot ${slot}`,
+  alreadyOwner: (slot: number) => `ERR I'm already the owner of hash slot ${slot}`,
+  dontKnowNode: (id: string) => `ERR I don't know about node ${id}`,
+  targetNotMaster: "ERR Target node is not a master",
+  slotHasKeys: (slot: number) =>
+    `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
+  setSlotSyntax: "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
   arity: (sub: string) => `ERR wrong number of arguments for 'cluster|${sub}' command`,
   unknownSubcommand: (sub: string) => `ERR unknown subcommand '${sub}'. Try CLUSTER HELP.`,
 } as const;

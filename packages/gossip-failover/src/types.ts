@@ -59,6 +59,8 @@ export interface CommandResult {
 export interface CommandContext {
   /** True when db 0 (the only db in cluster mode) holds no keys. */
   dbEmpty?: boolean;
+  /** Keys stored in a slot (CLUSTER SETSLOT NODE refuses to give away a slot with keys). */
+  countKeysInSlot?: (slot: number) => number;
   /** Bus counters for CLUSTER INFO (cluster-bus MessageCounters.infoFields()). */
   messageStats?: [string, number][];
   /** total_cluster_links_buffer_limit_exceeded */
