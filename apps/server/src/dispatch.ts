@@ -112,6 +112,12 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
 /** Calls a resolved command and keeps its statistics (Redis's call()). */
 export function call(server: Server, client: Client, entry: CommandEntry, args: CommandArgs): void {
   const errorsBefore = client.reply.errorCount;
+  if (
+    server.monitors.size > 0 &&
+    !entry.spec.flags.includes("admin") &&
+    !entry.spec.flags.includes("skip_monitor")
+  )
+    server.feedMonitors(client, args);
   const t0 = performance.now();
   server.currentClient = client;
   server.currentArgs = args;
@@ -121,7 +127,10 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   server.currentClient = null;
   server.currentArgs = null;
   server.currentEntry = null;
-  entry.usec += Math.round((performance.now() - t0) * 1000);
+  const usec = Math.round((performance.now() - t0) * 1000);
+  entry.usec += usec;
+  if (!entry.spec.flags.includes("skip_slowlog"))
+    server.slowlog.maybeAdd(server, client, args, usec);
   entry.calls++;
   server.stats.commandsProcessed++;
   if (client.reply.errorCount !== errorsBefore) {

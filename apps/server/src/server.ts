@@ -17,11 +17,13 @@ import { CommandTable } from "./command-table.js";
 import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
+import { quoteRepr } from "./config/split-args.js";
 import { call, processCommand } from "./dispatch.js";
 import { globMatch } from "./glob.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
+import { SlowLog } from "./slowlog.js";
 import type { StoreAdapter } from "./store.js";
 
 /** Output above this pauses reading from the client until the socket drains (bounded memory). */
@@ -96,6 +98,10 @@ export class Server {
   pauseUntil = 0;
   pauseWritesOnly = false;
   private pausedClients: Client[] = [];
+  private pauseTimer: NodeJS.Timeout | undefined;
+  /** Clients that sent MONITOR. */
+  readonly monitors = new Set<Client>();
+  readonly slowlog = new SlowLog();
 
   // Pub/sub.
   readonly channels = new Map<string, Set<Client>>();
@@ -250,8 +256,7 @@ export class Server {
   processInputBuffer(client: Client): void {
     const dec = client.decoder;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
-      if (client.readPaused) return;
-      if (this.pauseUntil > 0 && this.isPausedFor(client)) return;
+      if (client.readPaused || client.pausedArgs !== null) return;
       const r = dec.next();
       if (r === DecodeResult.NeedMore) break;
       if (r === DecodeResult.Error) {
@@ -264,15 +269,25 @@ export class Server {
         client.closeAfterReply = true;
         break;
       }
-      this.beforeCommandReply(client);
-      processCommand(this, client, dec);
-      this.afterCommandReply(client);
+      if (this.pauseUntil > 0 && this.mustPause(dec)) {
+        // CLIENT PAUSE: hold this command (and the client's later ones) until unpaused.
+        client.pausedArgs = OwnedArgs.from(dec);
+        this.pausedClients.push(client);
+        break;
+      }
+      this.runOneCommand(client, dec);
       if (client.reply.pendingBytes > REPLY_EARLY_FLUSH) {
         this.writeToClient(client);
         if (client.readPaused) return;
       }
     }
     this.scheduleFlush(client);
+  }
+
+  private runOneCommand(client: Client, args: CommandArgs): void {
+    this.beforeCommandReply(client);
+    processCommand(this, client, args);
+    this.afterCommandReply(client);
   }
 
   /** CLIENT REPLY OFF/SKIP: replies of this command are dropped. */
@@ -385,6 +400,7 @@ export class Server {
   private unlinkClient(client: Client): void {
     if (!this.clients.delete(client.id)) return;
     this.unwatchAllKeys(client);
+    this.monitors.delete(client);
     this.unblockClient(client, false);
     this.pubsubUnsubscribeAll(client, false);
   }
@@ -426,29 +442,41 @@ export class Server {
 
   // ---- CLIENT PAUSE --------------------------------------------------------------------------
 
-  private isPausedFor(client: Client): boolean {
+  /**
+   * Whether the decoded command must wait for CLIENT UNPAUSE: with ALL every command does, with
+   * WRITE only writes and commands that may replicate (PUBLISH ...), as in Redis 7.0.
+   */
+  private mustPause(args: CommandArgs): boolean {
     if (Date.now() >= this.pauseUntil) {
       this.unpauseClients();
       return false;
     }
-    // With WRITE, only clients about to run a write are held; the decoder can't peek cheaply,
-    // so a WRITE pause holds clients too, except for the connection-level commands run before.
-    if (!this.pausedClients.includes(client)) this.pausedClients.push(client);
-    return true;
+    if (!this.pauseWritesOnly) return true;
+    const e = this.table.lookup(args.latin1(0).toLowerCase());
+    if (e === undefined) return false;
+    const root = e.spec.flags;
+    return e.isWrite || root.includes("may_replicate") || e.spec.name === "exec";
   }
 
   pauseClients(ms: number, writesOnly: boolean): void {
     this.pauseUntil = Date.now() + ms;
     this.pauseWritesOnly = writesOnly;
-    const t = setTimeout(() => this.unpauseClients(), ms + 1);
-    t.unref();
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.unpauseClients(), ms + 1);
+    this.pauseTimer.unref();
   }
 
   unpauseClients(): void {
     this.pauseUntil = 0;
     const list = this.pausedClients;
     this.pausedClients = [];
-    for (const c of list) if (!c.closed) this.processInputBuffer(c);
+    for (const c of list) {
+      const args = c.pausedArgs;
+      c.pausedArgs = null;
+      if (c.closed || args === null) continue;
+      this.runOneCommand(c, args);
+      this.processInputBuffer(c);
+    }
   }
 
   // ---- Keyspace commands ---------------------------------------------------------------------
@@ -783,6 +811,20 @@ export class Server {
     const keyevent = flags.includes("E");
     if (keyspace) this.publish(`__keyspace@${db}__:${key}`, Buffer.from(event, "latin1"));
     if (keyevent) this.publish(`__keyevent@${db}__:${event}`, Buffer.from(key, "latin1"));
+  }
+
+  // ---- MONITOR (Redis's replicationFeedMonitors) --------------------------------------------
+
+  feedMonitors(client: Client, args: CommandArgs): void {
+    const now = Date.now();
+    let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, "0")} [${client.db} ${client.id === 0 ? "lua" : client.addr}]`;
+    for (let i = 0; i < args.argc; i++) line += ` ${quoteRepr(args.latin1(i))}`;
+    const bytes = Buffer.from(`${line}\r\n`, "latin1");
+    for (const m of this.monitors) {
+      if (m === client || m.closed) continue;
+      m.reply.rawAlways(bytes);
+      this.scheduleFlush(m);
+    }
   }
 
   // ---- Errors and info -----------------------------------------------------------------------

@@ -68,6 +68,77 @@ export function adminCommands(server: Server): ServerCommandDef[] {
       },
     ),
     def(
+      "monitor",
+      1,
+      ["admin", "noscript", "loading", "stale"],
+      ["@admin", "@slow", "@dangerous"],
+      (c) => {
+        server.monitors.add(c);
+        c.reply.ok();
+      },
+    ),
+    def(
+      "slowlog",
+      -2,
+      [],
+      ["@slow"],
+      undefined,
+      [0, 0, 0],
+      [
+        def("get", -2, ["admin", "loading", "stale"], ["@admin", "@slow", "@dangerous"], (c, a) => {
+          let count = 10;
+          if (a.argc === 3) {
+            const n = toInt(a.latin1(2));
+            if (n === undefined || n < -1) {
+              c.reply.error("ERR count should be greater than or equal to -1");
+              return;
+            }
+            count = n === -1 ? server.slowlog.entries.length : n;
+          } else if (a.argc > 3) {
+            c.reply.error(ERR_SYNTAX);
+            return;
+          }
+          const list = server.slowlog.entries.slice(0, count);
+          c.reply.array(list.length);
+          for (const e of list) {
+            c.reply.array(6);
+            c.reply.integer(e.id);
+            c.reply.integer(e.time);
+            c.reply.integer(e.duration);
+            c.reply.array(e.args.length);
+            for (const x of e.args) c.reply.bulkLatin1(x);
+            c.reply.bulk(e.peer);
+            c.reply.bulk(e.name);
+          }
+        }),
+        def("len", 2, ["admin", "loading", "stale"], ["@admin", "@slow", "@dangerous"], (c) => {
+          c.reply.integer(server.slowlog.entries.length);
+        }),
+        def("reset", 2, ["admin", "loading", "stale"], ["@admin", "@slow", "@dangerous"], (c) => {
+          server.slowlog.reset();
+          c.reply.ok();
+        }),
+        def("help", 2, ["loading", "stale"], ["@slow"], (c) => {
+          const lines = [
+            "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+            "HELP",
+            "    Print this help.",
+          ];
+          c.reply.array(lines.length);
+          for (const l of lines) c.reply.simple(l);
+        }),
+      ],
+    ),
+    def(
       "debug",
       -2,
       ["admin", "noscript", "loading", "stale"],

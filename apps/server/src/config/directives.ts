@@ -376,6 +376,8 @@ export const DIRECTIVES: readonly Directive[] = [
   stringDirective("notify-keyspace-events", "", { validate: validateNotifyFlags }),
   intDirective("hz", 10, 0, MAX_INT),
   intDirective("shutdown-timeout", 10, 0, MAX_INT),
+  intDirective("slowlog-log-slower-than", 10000, -1, MAX_LL),
+  intDirective("slowlog-max-len", 128, 0, MAX_LL),
 ];
 
 const byName = new Map<string, Directive>();

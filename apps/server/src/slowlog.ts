@@ -1,0 +1,56 @@
+// SLOWLOG: commands slower than slowlog-log-slower-than microseconds, newest first, at most
+// slowlog-max-len entries. Mirrors src/slowlog.c (Redis 7.0): at most 32 arguments kept (the last
+// one says how many more), each cut to 128 bytes with "... (N more bytes)".
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { Client } from "./client-connection.js";
+import type { Server } from "./server.js";
+
+const SLOWLOG_ENTRY_MAX_ARGC = 32;
+const SLOWLOG_ENTRY_MAX_STRING = 128;
+
+export interface SlowLogEntry {
+  id: number;
+  time: number;
+  duration: number;
+  args: string[];
+  peer: string;
+  name: string;
+}
+
+export class SlowLog {
+  entries: SlowLogEntry[] = [];
+  private nextId = 0;
+
+  maybeAdd(server: Server, client: Client, args: CommandArgs, usec: number): void {
+    const threshold = server.config.get<number>("slowlog-log-slower-than");
+    if (threshold < 0 || usec < threshold) return;
+    const argc = Math.min(args.argc, SLOWLOG_ENTRY_MAX_ARGC);
+    const out: string[] = [];
+    for (let i = 0; i < argc; i++) {
+      if (argc !== args.argc && i === argc - 1) {
+        out.push(`... (${args.argc - argc + 1} more arguments)`);
+        break;
+      }
+      const len = args.len(i);
+      out.push(
+        len > SLOWLOG_ENTRY_MAX_STRING
+          ? `${args.view(i).subarray(0, SLOWLOG_ENTRY_MAX_STRING).toString("latin1")}... (${len - SLOWLOG_ENTRY_MAX_STRING} more bytes)`
+          : args.latin1(i),
+      );
+    }
+    this.entries.unshift({
+      id: this.nextId++,
+      time: Math.floor(Date.now() / 1000),
+      duration: usec,
+      args: out,
+      peer: client.addr,
+      name: client.name,
+    });
+    const max = server.config.get<number>("slowlog-max-len");
+    if (this.entries.length > max) this.entries.length = max;
+  }
+
+  reset(): void {
+    this.entries = [];
+  }
+}

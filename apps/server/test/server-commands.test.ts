@@ -1,0 +1,120 @@
+// CLIENT PAUSE, MONITOR, SLOWLOG, CLIENT KILL/LIST and HELLO/AUTH with requirepass, against the
+// built server with the tests' tiny store (fixtures/kv-server.mjs) for the data commands.
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { rawExchange, redisCli, type ServerHandle, spawnServer, waitFor } from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cmd, exchange } from "./helpers.js";
+
+const KV = fileURLToPath(new URL("./fixtures/kv-server.mjs", import.meta.url));
+
+function client(port: number) {
+  const sock = net.connect({ port, host: "127.0.0.1" });
+  const got: string[] = [];
+  sock.on("data", (d) => got.push(d.toString("latin1")));
+  return { sock, text: () => got.join("") };
+}
+
+describe("server commands", () => {
+  let s: ServerHandle;
+  beforeAll(async () => {
+    s = await spawnServer({ command: [process.execPath, KV], args: ["--save", ""] });
+  }, 30_000);
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it("CLIENT PAUSE WRITE holds writes, lets reads through, and UNPAUSE releases them", async () => {
+    expect(await redisCli(s.port, ["client", "pause", "10000", "write"])).toBe("OK\n");
+    const w = client(s.port);
+    w.sock.write(cmd("SET", "p", "1") + cmd("ECHO", "after-set"));
+    expect(await exchange(s.port, cmd("GET", "p"))).toBe("$-1\r\n");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(w.text()).toBe("");
+    expect(await redisCli(s.port, ["client", "unpause"])).toBe("OK\n");
+    await waitFor(() => w.text() === "+OK\r\n$9\r\nafter-set\r\n");
+    w.sock.destroy();
+  });
+
+  it("MONITOR streams other clients' commands in Redis's format", async () => {
+    const m = client(s.port);
+    m.sock.write(cmd("MONITOR"));
+    await waitFor(() => m.text() === "+OK\r\n");
+    await exchange(s.port, cmd("SET", "mk", "a b"));
+    await waitFor(() => /\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "mk" "a b"\r\n/.test(m.text()));
+    m.sock.destroy();
+  });
+
+  it("SLOWLOG records commands over the threshold", async () => {
+    await redisCli(s.port, ["config", "set", "slowlog-log-slower-than", "0"]);
+    await redisCli(s.port, ["slowlog", "reset"]);
+    await exchange(s.port, cmd("SET", "slow", "x".repeat(200)));
+    const len = Number((await redisCli(s.port, ["slowlog", "len"])).trim());
+    expect(len).toBeGreaterThanOrEqual(1);
+    const out = await exchange(s.port, cmd("SLOWLOG", "GET", "-1"));
+    expect(out).toContain(
+      `$3\r\nSET\r\n$4\r\nslow\r\n$147\r\n${"x".repeat(128)}... (72 more bytes)\r\n`,
+    );
+    await redisCli(s.port, ["config", "set", "slowlog-log-slower-than", "10000"]);
+  });
+
+  it("CLIENT KILL ID closes that client; CLIENT LIST shows names and flags", async () => {
+    const v = client(s.port);
+    v.sock.write(cmd("CLIENT", "SETNAME", "victim") + cmd("CLIENT", "ID"));
+    await waitFor(() => /^\+OK\r\n:\d+\r\n$/.test(v.text()));
+    const id = /:(\d+)/.exec(v.text())![1]!;
+    expect(await redisCli(s.port, ["client", "list"])).toMatch(
+      new RegExp(`id=${id} .* name=victim .* flags=N `),
+    );
+    expect(await redisCli(s.port, ["client", "kill", "id", id])).toBe("1\n");
+    await waitFor(() => v.sock.destroyed || v.sock.readableEnded);
+  });
+});
+
+describe("requirepass", () => {
+  let s: ServerHandle;
+  beforeAll(async () => {
+    s = await spawnServer({
+      command: [process.execPath, KV],
+      args: ["--save", "", "--requirepass", "s3cret"],
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  // Without AUTH even the end marker of exchange() is refused: wait for the expected bytes.
+  const send = async (payload: string, expected: string) =>
+    (
+      await rawExchange(s.port, payload, {
+        timeout: 3000,
+        done: (b) => b.toString("latin1") === expected,
+      })
+    ).toString("latin1");
+
+  it("NOAUTH before AUTH, WRONGPASS on a bad password, HELLO AUTH works", async () => {
+    let e = "-NOAUTH Authentication required.\r\n";
+    expect(await send(cmd("GET", "k"), e)).toBe(e);
+    e =
+      "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n";
+    expect(await send(cmd("HELLO", "3"), e)).toBe(
+      "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
+    );
+    e = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+    expect(await send(cmd("AUTH", "nope"), e)).toBe(
+      "-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+    );
+    expect(await exchange(s.port, cmd("AUTH", "s3cret") + cmd("GET", "k"))).toBe("+OK\r\n$-1\r\n");
+    const hello = await exchange(
+      s.port,
+      cmd("HELLO", "3", "AUTH", "default", "s3cret", "SETNAME", "h") + cmd("CLIENT", "GETNAME"),
+    );
+    expect(hello).toMatch(
+      /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n\$7\r\nversion\r\n\$6\r\n7\.0\.15\r\n\$5\r\nproto\r\n:3\r\n\$2\r\nid\r\n:\d+\r\n\$4\r\nmode\r\n\$10\r\nstandalone\r\n\$4\r\nrole\r\n\$6\r\nmaster\r\n\$7\r\nmodules\r\n\*0\r\n\$1\r\nh\r\n$/,
+    );
+    // The unauthenticated limits of the protocol (Redis: multibulk > 10, bulk > 16384).
+    expect(await exchange(s.port, `*11\r\n`, true)).toBe(
+      "-ERR Protocol error: unauthenticated multibulk length\r\n",
+    );
+  });
+});
