@@ -1105,6 +1105,9 @@ export class ClusterState {
       m.flags &= ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO);
       m.flags |= NodeFlag.SLAVE;
       this.delNodeSlots(m);
+      // clusterCloseAllSlots()
+      this.migratingSlotsTo.clear();
+      this.importingSlotsFrom.clear();
     } else if (m.slaveof) {
       m.slaveof.slaves = m.slaveof.slaves.filter((s) => s !== m);
     }

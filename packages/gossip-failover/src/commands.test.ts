@@ -258,3 +258,59 @@ describe("CLUSTER SETSLOT", () => {
     expect(a.nodeRanges(a.myself)).toEqual([0, 99, 101, 8191]);
   });
 });
+
+describe("CLUSTER REPLICATE / REPLICAS", () => {
+  it("turns an empty master into a replica that every node sees as such", () => {
+    const net = new TestNet();
+    const a = net.add("10.0.0.1");
+    const b = net.add("10.0.0.2");
+    const c = net.add("10.0.0.3");
+    clusterCommand(a, ["addslotsrange", "0", "8191"]);
+    clusterCommand(b, ["addslotsrange", "8192", "16383"]);
+    clusterCommand(a, ["set-config-epoch", "1"]);
+    clusterCommand(b, ["set-config-epoch", "2"]);
+    for (const [ip, s] of [
+      ["10.0.0.2", b],
+      ["10.0.0.3", c],
+    ] as const)
+      net.apply(ip, clusterCommand(s, ["meet", "10.0.0.1", "7000"]).effects);
+    net.run(10_000);
+    const A = a.myself.name;
+    const run = (s: typeof a, ...argv: string[]) => {
+      const r = clusterCommand(s, argv, { dbEmpty: true });
+      net.apply(net.ipOf(s), r.effects);
+      return r;
+    };
+    expect(run(c, "replicate", c.myself.name).reply).toEqual(err("ERR Can't replicate myself"));
+    expect(run(a, "replicate", b.myself.name).reply).toEqual(
+      err("ERR To set a master the node must be empty and without assigned slots."),
+    );
+    const r = run(c, "replicate", A);
+    expect(r.reply).toEqual({ type: "ok" });
+    expect(r.effects).toContainEqual({
+      type: "replicate",
+      master: A,
+      host: "10.0.0.1",
+      port: 7000,
+    });
+    net.run(10_000);
+    expect(run(b, "replicate", c.myself.name).reply).toEqual(
+      err("ERR I can only replicate a master, not a replica."),
+    );
+    for (const s of [a, b]) {
+      const line = (clusterCommand(s, ["nodes"]).reply as { value: string }).value
+        .split("\n")
+        .find((l) => l.startsWith(c.myself.name))!;
+      expect(line).toMatch(
+        new RegExp(`^\\S+ 10\\.0\\.0\\.3:7000@17000 slave ${A} \\d+ \\d+ 1 connected$`),
+      );
+    }
+    const replicas = clusterCommand(b, ["replicas", A]).reply as { type: string; value: string[] };
+    expect(replicas.type).toBe("array");
+    expect(replicas.value).toHaveLength(1);
+    expect(replicas.value[0]).toContain(`slave ${A}`);
+    expect(clusterCommand(b, ["replicas", c.myself.name]).reply).toEqual(
+      err("ERR The specified node is not a master"),
+    );
+  });
+});

@@ -6,7 +6,7 @@ import { NodeFlag } from "@shoal/cluster-bus/messages";
 import type { ClusterState } from "./cluster-state.js";
 import { ClusterErrors } from "./errors.js";
 import { isMaster, isSlave } from "./node.js";
-import { clusterNodesText } from "./nodes-conf.js";
+import { clusterNodesText, nodeDescription } from "./nodes-conf.js";
 import { CLUSTER_SLOTS } from "./slots.js";
 import type { CommandContext, CommandResult, Effect, Reply } from "./types.js";
 import { clusterInfoText } from "./views.js";
@@ -33,6 +33,9 @@ const ARITY: Record<string, number> = {
   saveconfig: 2,
   "set-config-epoch": 3,
   setslot: -4,
+  replicate: 3,
+  replicas: 3,
+  slaves: 3,
 };
 
 /** Subcommands `clusterCommand` answers. */
@@ -204,6 +207,25 @@ function dispatch(state: ClusterState, argv: string[], ctx: CommandContext): Rep
       return OK;
     case "setslot":
       return setSlot(state, argv, ctx);
+    case "replicate": {
+      const n = state.lookupNode(argv[1]!);
+      if (!n) return err(ClusterErrors.unknownNode(argv[1]!));
+      if (n === me) return err(ClusterErrors.replicateMyself);
+      if (isSlave(n)) return err(ClusterErrors.replicateReplica);
+      if (isMaster(me) && (me.numSlots !== 0 || ctx.dbEmpty === false))
+        return err(ClusterErrors.replicateNotEmpty);
+      state.setMyselfAsReplicaOf(n);
+      state.scheduleSave();
+      state.scheduleUpdateState();
+      return OK;
+    }
+    case "replicas":
+    case "slaves": {
+      const n = state.lookupNode(argv[1]!);
+      if (!n) return err(ClusterErrors.unknownNode(argv[1]!));
+      if (isSlave(n)) return err(ClusterErrors.notAMaster);
+      return { type: "array", value: n.slaves.map((r) => nodeDescription(state, r, false)) };
+    }
   }
   return err(ClusterErrors.unknownSubcommand(argv[0] ?? ""));
 }

@@ -48,7 +48,9 @@ export type Reply =
   | { type: "status"; value: string }
   | { type: "error"; message: string }
   | { type: "integer"; value: number }
-  | { type: "bulk"; value: string };
+  | { type: "bulk"; value: string }
+  /** An array of bulk strings (CLUSTER REPLICAS). */
+  | { type: "array"; value: string[] };
 
 export interface CommandResult {
   reply: Reply;
