@@ -122,6 +122,28 @@ describe("epochs and slot ownership", () => {
   });
 });
 
+describe("PUBLISH over the bus", () => {
+  it("reaches every other node once; nodes deliver locally and never re-forward", () => {
+    const { net, nodes } = formed(3);
+    net.run(10_000);
+    const before = nodes.map((s) => net.effects.get(s)!.length);
+    net.apply("10.0.0.1", nodes[0]!.publish(Buffer.from("news"), Buffer.from("hello")));
+    net.deliver();
+    const got = nodes.map((s, i) =>
+      net.effects
+        .get(s)!
+        .slice(before[i])
+        .filter((e) => e.type === "publish"),
+    );
+    expect(got.map((g) => g.length)).toEqual([0, 1, 1]);
+    expect(got[1]![0]).toMatchObject({
+      shard: false,
+      channel: Buffer.from("news"),
+      message: Buffer.from("hello"),
+    });
+  });
+});
+
 describe("failure detection", () => {
   it("a silent master becomes PFAIL, then FAIL by quorum, and the cluster state goes fail", () => {
     const { net, nodes } = formed(3);

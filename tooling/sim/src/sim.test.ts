@@ -173,6 +173,32 @@ describe("failure detection", () => {
   });
 });
 
+describe("a failed master comes back", () => {
+  it("survivors clear FAIL once it answers again (after 2 x NT for a master with slots)", () => {
+    for (let seed = 1; seed <= 3 * SWEEP; seed++) {
+      const nt = 5000;
+      const { sim } = formCluster({ nodes: 5, seed, faults: FAULTS, nodeTimeout: nt });
+      const victim = sim.nodes[1]!;
+      sim.kill(victim);
+      const survivors = sim.nodes.filter((n) => n.alive);
+      while (!survivors.every((n) => (n.state.nodes.get(victim.id)!.flags & 8) !== 0)) {
+        sim.runFor(100);
+        sim.assertNoViolations();
+      }
+      const failedAt = sim.now;
+      sim.restart(victim);
+      while (!sim.converged()) {
+        sim.runFor(100);
+        sim.assertNoViolations();
+        sim.checkGlobalInvariants();
+        if (sim.now - failedAt > 20 * nt) throw new Error(`seed ${seed}: FAIL never cleared`);
+      }
+      // Nobody took its slots, so FAIL is only undone after FAIL_UNDO_TIME (2 x NT).
+      expect(sim.now - failedAt, `seed ${seed}`).toBeGreaterThan(2 * nt);
+    }
+  });
+});
+
 describe("hostile peer", () => {
   it("garbage and hostile-but-valid messages never change the victim's view", () => {
     for (let seed = 1; seed <= 5; seed++) {
