@@ -56,6 +56,8 @@ export class Client {
   readonly shardChannels = new Set<string>();
 
   blocked: BlockState | null = null;
+  /** A command is finishing asynchronously (SAVE, CONFIG SET port): later commands wait. */
+  asyncPending = false;
   /** A command held by CLIENT PAUSE, run on unpause. */
   pausedArgs: OwnedArgs | null = null;
   replyMode: number = ClientReplyMode.On;

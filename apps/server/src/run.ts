@@ -126,6 +126,7 @@ export async function runServer(
   try {
     await server.listen();
   } catch {
+    log.warning(`Failed listening on port ${config.get<number>("port")} (TCP), aborting.`);
     log.flushSync();
     process.exit(1);
   }

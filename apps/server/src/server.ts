@@ -151,9 +151,25 @@ export class Server {
 
   /** Binds every `bind` address on `port`; throws (with Redis's wording logged) on failure. */
   async listen(): Promise<void> {
-    const port = this.config.get<number>("port");
-    if (port === 0) return;
-    let addrs = this.config.get<string[]>("bind");
+    this.listeners = await this.openListeners(
+      this.config.get<number>("port"),
+      this.config.get<string[]>("bind"),
+    );
+  }
+
+  /**
+   * CONFIG SET port/bind: listen on the new addresses first, then close the old listeners (Redis's
+   * changeListener). On failure the old listeners stay and the error is thrown.
+   */
+  async rebind(port: number, bind: string[]): Promise<void> {
+    const next = await this.openListeners(port, bind);
+    this.closeListeners();
+    this.listeners = next;
+  }
+
+  private async openListeners(port: number, addrs: readonly string[]): Promise<net.Server[]> {
+    const out: net.Server[] = [];
+    if (port === 0) return out;
     for (const raw of addrs) {
       const optional = raw.startsWith("-");
       let host = optional ? raw.slice(1) : raw;
@@ -168,18 +184,18 @@ export class Server {
             resolve();
           });
         });
-        this.listeners.push(srv);
+        out.push(srv);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         if (optional && (e.code === "EADDRNOTAVAIL" || e.code === "EAFNOSUPPORT")) continue;
+        for (const l of out) l.close();
         this.log.warning(
           `Warning: Could not create server TCP listening socket ${raw}:${port}: ${e.message}`,
         );
-        this.log.warning(`Failed listening on port ${port} (TCP), aborting.`);
         throw err;
       }
     }
-    addrs = [];
+    return out;
   }
 
   private closeListeners(): void {
@@ -256,7 +272,7 @@ export class Server {
   processInputBuffer(client: Client): void {
     const dec = client.decoder;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
-      if (client.readPaused || client.pausedArgs !== null) return;
+      if (client.readPaused || client.pausedArgs !== null || client.asyncPending) return;
       const r = dec.next();
       if (r === DecodeResult.NeedMore) break;
       if (r === DecodeResult.Error) {
@@ -320,6 +336,24 @@ export class Server {
       this.flushScheduled = true;
       setImmediate(this.beforeSleep);
     }
+  }
+
+  /**
+   * Runs the asynchronous tail of a command (a save, a rebind): the client's later commands wait
+   * until it has replied, so replies stay in order.
+   */
+  runAsync(client: Client, work: () => Promise<void>): void {
+    client.asyncPending = true;
+    work()
+      .catch((err: unknown) => {
+        client.reply.error(`ERR ${(err as Error).message}`);
+      })
+      .finally(() => {
+        client.asyncPending = false;
+        if (client.closed) return;
+        this.scheduleFlush(client);
+        this.processInputBuffer(client);
+      });
   }
 
   /** Once per event-loop turn: write the AOF (fsync if `always`), then every client's replies. */

@@ -3,12 +3,12 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { redisCli, run, type ServerHandle } from "@shoal/test-utils";
+import { freeClusterPorts, redisCli, run, type ServerHandle, spawnServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerArgv } from "../src/config/argv.js";
 import { ServerConfig } from "../src/config/load.js";
 import { quoteRepr, splitArgs } from "../src/config/split-args.js";
-import { BIN, startShoal } from "./helpers.js";
+import { BIN, cmd, exchange, MAIN_JS } from "./helpers.js";
 
 describe("sdssplitargs", () => {
   it("splits words, quotes and escapes like Redis", () => {
@@ -216,5 +216,13 @@ describe("a running server's config", () => {
     ]) {
       expect(info).toContain(f);
     }
+  });
+
+  it("CONFIG SET port moves the listener; replies stay in pipeline order", async () => {
+    const [next] = await freeClusterPorts(1);
+    const out = await exchange(s.port, cmd("CONFIG", "SET", "port", String(next)) + cmd("PING"));
+    expect(out).toBe("+OK\r\n+PONG\r\n");
+    expect(await redisCli(next!, ["config", "get", "port"])).toBe(`port\n${next}\n`);
+    await expect(redisCli(s.port, ["ping"])).rejects.toThrow();
   });
 });

@@ -23,7 +23,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
         c.reply.error("ERR Background save already in progress");
         return;
       }
-      void saveAndReply(server, c, false);
+      server.runAsync(c, () => saveAndReply(server, c));
     }),
     def("bgsave", -1, ["admin", "noscript"], ["@admin", "@slow", "@dangerous"], (c, a) => {
       if (a.argc > 2 || (a.argc === 2 && !a.is(1, "schedule"))) {
@@ -299,7 +299,7 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
   for (const s of subs) writeCommandInfo(c, s.spec, s);
 }
 
-async function saveAndReply(server: Server, c: Client, _bg: boolean): Promise<void> {
+async function saveAndReply(server: Server, c: Client): Promise<void> {
   const p = server.persistence;
   try {
     if (!p) throw new Error("persistence is not initialised");
@@ -309,7 +309,6 @@ async function saveAndReply(server: Server, c: Client, _bg: boolean): Promise<vo
     server.log.warning(`SAVE failed: ${(err as Error).message}`);
     c.reply.error(`ERR ${(err as Error).message}`);
   }
-  server.scheduleFlush(c);
 }
 
 function debugCommand(server: Server, c: Client, a: CommandArgs): void {
@@ -336,7 +335,7 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
       );
       return;
     }
-    void (async () => {
+    server.runAsync(c, async () => {
       try {
         await p.save();
         server.store.flushAll();
@@ -346,8 +345,7 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
       } catch (err) {
         c.reply.error(`ERR Error trying to load the RDB dump: ${(err as Error).message}`);
       }
-      server.scheduleFlush(c);
-    })();
+    });
   } else if (a.is(1, "help")) {
     const lines = [
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -99,11 +99,32 @@ export function configCommands(server: Server): ServerCommandDef[] {
               }
             }
           }
+          const rebind = updates.some(([n]) => n === "port" || n === "bind");
+          const previous = updates.map(([n]) => [n, server.config.get(n)] as const);
           for (const [name, v] of updates) {
             server.config.set(name, v);
             server.applyConfigChange(name);
           }
-          c.reply.ok();
+          if (!rebind) {
+            c.reply.ok();
+            return;
+          }
+          // Listening on a new port/address is asynchronous: reply once it worked, or restore.
+          const culprit = updates.find(([n]) => n === "port" || n === "bind")![0];
+          server.runAsync(c, async () => {
+            try {
+              await server.rebind(
+                server.config.get<number>("port"),
+                server.config.get<string[]>("bind"),
+              );
+              c.reply.ok();
+            } catch {
+              for (const [n, v] of previous) server.config.set(n, v);
+              c.reply.error(
+                `ERR CONFIG SET failed (possibly related to argument '${culprit}') - Unable to listen on this port`,
+              );
+            }
+          });
         }),
         def("resetstat", 2, ["admin", "noscript", "loading", "stale"], ADMIN, (c) => {
           server.resetStats();

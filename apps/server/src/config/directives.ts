@@ -255,11 +255,10 @@ const MAX_LL = Number.MAX_SAFE_INTEGER;
 
 /** Every directive shoal-server accepts. Anything else is a fatal config error. */
 export const DIRECTIVES: readonly Directive[] = [
-  intDirective("port", 6379, 0, 65535, { immutable: true }),
+  intDirective("port", 6379, 0, 65535),
   {
     name: "bind",
     defaultText: ["*", "-::*"],
-    immutable: true,
     parse(args) {
       if (args.length === 0) throw new ConfigError("wrong number of arguments");
       if (args.length > 16) throw new ConfigError("Too many bind addresses specified.");
