@@ -129,15 +129,11 @@ describe("a running server's config", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "shoal-rw-"));
     conf = path.join(dir, "shoal.conf");
     await writeFile(conf, "# my settings\nhz 10\nmaxclients 500\n");
-    s = await (async () => {
-      const { spawnServer } = await import("@shoal/test-utils");
-      const { MAIN_JS } = await import("./helpers.js");
-      return spawnServer({
-        command: [process.execPath, MAIN_JS, conf],
-        args: ["--save", "", "--loglevel", "verbose"],
-        dir,
-      });
-    })();
+    s = await spawnServer({
+      command: [process.execPath, MAIN_JS, conf],
+      args: ["--save", "", "--loglevel", "verbose"],
+      dir,
+    });
   }, 30_000);
   afterAll(async () => {
     await s?.stop();
