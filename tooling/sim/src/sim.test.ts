@@ -4,7 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { type FormOptions, formCluster, hostilePeer, replay } from "./index.js";
 
-const SWEEP = Math.max(1, Number(process.env.SHOAL_SIM_SEEDS ?? "1") || 1);
+// SHOAL_TEST_SIM_SEEDS works through turbo (which passes only SHOAL_TEST_* variables).
+const SWEEP = Math.max(
+  1,
+  Number(process.env.SHOAL_SIM_SEEDS ?? process.env.SHOAL_TEST_SIM_SEEDS ?? "1") || 1,
+);
 const FAULTS = { resetProbability: 0.002, refuseProbability: 0.02, minDelay: 0.1, maxDelay: 20 };
 
 function sweep(label: string, seeds: number, make: (seed: number) => FormOptions): void {
