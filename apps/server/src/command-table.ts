@@ -52,6 +52,16 @@ export class CommandTable {
     return this.commands.get(name);
   }
 
+  /** Lookup by the name as the client sent it (any case); caches the spellings seen. */
+  lookupRaw(raw: string): CommandEntry | undefined {
+    const hit = this.rawNames.get(raw);
+    if (hit !== undefined) return hit;
+    const e = this.commands.get(raw.toLowerCase());
+    if (e !== undefined && this.rawNames.size < 4096) this.rawNames.set(raw, e);
+    return e;
+  }
+  private readonly rawNames = new Map<string, CommandEntry>();
+
   /** Adds keyspace-store specs; `wrap` turns a CommandHandler into a RunCommand. */
   addKeyspace(specs: readonly CommandSpec[], wrap: (spec: CommandSpec) => RunCommand): void {
     for (const spec of specs)

@@ -31,8 +31,8 @@ export function lookupCommand(
   client: Client,
   args: CommandArgs,
 ): CommandEntry | undefined {
-  const name = args.latin1(0).toLowerCase();
-  const base = server.table.lookup(name);
+  const raw = args.latin1(0);
+  const base = server.table.lookupRaw(raw);
   if (base === undefined) {
     let list = "";
     for (let i = 1; i < args.argc && list.length < 128; i++) {
@@ -52,7 +52,7 @@ export function lookupCommand(
     rejectCommand(
       server,
       client,
-      `ERR unknown subcommand '${args.latin1(1).slice(0, 128)}'. Try ${name.toUpperCase()} HELP.`,
+      `ERR unknown subcommand '${args.latin1(1).slice(0, 128)}'. Try ${base.spec.name.toUpperCase()} HELP.`,
     );
     return undefined;
   }

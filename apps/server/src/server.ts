@@ -120,6 +120,8 @@ export class Server {
   /** Inside EXEC: propagated writes are wrapped in MULTI/EXEC. */
   private execPropagation: { dbIndex: number; started: boolean } | null = null;
 
+  /** Wall clock sampled when the current batch of commands started (ctx.now). */
+  turnNow = Date.now();
   /** Changes since the last save (Redis's server.dirty). */
   dirty = 0;
   persistence: Persistence | null = null;
@@ -271,6 +273,8 @@ export class Server {
   /** Runs every complete command in the client's buffer (Redis's processInputBuffer). */
   processInputBuffer(client: Client): void {
     const dec = client.decoder;
+    // One clock read per batch: its commands share it (Redis's commandTimeSnapshot).
+    this.turnNow = Date.now();
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
       if (client.readPaused || client.pausedArgs !== null || client.asyncPending) return;
       const r = dec.next();
@@ -584,6 +588,7 @@ export class Server {
   }
 
   touchWatchedKey(db: number, key: string): void {
+    if (this.watchedKeys.size === 0) return;
     const set = this.watchedKeys.get(keyOf(db, key));
     if (set) for (const c of set) c.casDirty = true;
   }
@@ -661,6 +666,7 @@ export class Server {
   }
 
   signalKeyAsReady(db: number, key: string): void {
+    if (this.blockedOn.size === 0) return;
     const k = keyOf(db, key);
     if (this.blockedOn.has(k)) this.readyKeys.add(k);
   }
@@ -671,6 +677,7 @@ export class Server {
    * place in the queue.
    */
   handleClientsBlockedOnKeys(): void {
+    this.turnNow = Date.now();
     while (this.readyKeys.size > 0) {
       const keys = [...this.readyKeys];
       this.readyKeys.clear();
@@ -1052,7 +1059,7 @@ class MutableContext implements CommandContext {
   reset(_client: Client, dbIndex: number, canBlock: boolean): void {
     this.dbIndex = dbIndex;
     this.db = this.server.store.dbHandle(dbIndex) as CommandContext["db"];
-    this.now = Date.now();
+    this.now = this.server.turnNow;
     this.canBlock = canBlock;
   }
   propagateSelf(): void {
