@@ -907,6 +907,9 @@ export class ClusterState {
             this.log("verbose", `Node ${sender.name} reported node ${n.name} is back online.`);
           }
         }
+        // Unlike Redis 7.0, gossip carried by a MEET from a stranger (sender null) never touches
+        // known nodes: a peer we do not know yet gets no say over liveness or addresses.
+        if (!sender) continue;
         if (
           !(g.flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) &&
           n.pingSent === 0 &&
