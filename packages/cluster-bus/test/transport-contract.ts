@@ -130,6 +130,24 @@ export function transportContract(name: string, makeEnv: () => TransportEnv): vo
       expect(a.t.linkStats()).toHaveLength(0);
     });
 
+    it("survives a handler that throws: the error is contained, the link keeps working", async () => {
+      const { a, b } = await linked();
+      let calls = 0;
+      b.t.setHandler({
+        linkUp() {},
+        linkAccepted() {},
+        message: () => {
+          calls++;
+          throw new Error("boom");
+        },
+        linkDown() {},
+      });
+      a.t.send("to-b", samplePing(1));
+      a.t.send("to-b", samplePing(1));
+      await waitFor(() => calls === 2, { what: "both messages handled" });
+      expect(a.rec.down).toHaveLength(0);
+    });
+
     it("closes only the link that sends garbage; other links keep working", async () => {
       const { a, b, inbound } = await linked();
       const raw = await env.raw(b);
