@@ -122,6 +122,29 @@ const sessions: Record<string, string> = {
     cmd("UNSUBSCRIBE"),
     cmd("RESET"),
   ].join(""),
+  "client reply off/skip": [
+    cmd("CLIENT", "REPLY", "OFF"),
+    cmd("PING"),
+    cmd("NOSUCH"),
+    cmd("CLIENT", "REPLY", "ON"),
+    cmd("PING", "back"),
+    cmd("CLIENT", "REPLY", "SKIP"),
+    cmd("PING", "skipped"),
+    cmd("PING", "shown"),
+    cmd("CLIENT", "REPLY", "MAYBE"),
+  ].join(""),
+  "RESP3 replies": [
+    cmd("HELLO", "3"),
+    cmd("CONFIG", "GET", "maxclients"),
+    cmd("CONFIG", "GET", "nosuch"),
+    cmd("PUBSUB", "NUMSUB", "a", "b"),
+    cmd("CLIENT", "GETNAME"),
+    cmd("MULTI"),
+    cmd("PING"),
+    cmd("EXEC"),
+    cmd("PUBSUB", "CHANNELS"),
+    cmd("SELECT", "x"),
+  ].join(""),
   reset: [
     cmd("SELECT", "3"),
     cmd("MULTI"),
@@ -133,7 +156,8 @@ const sessions: Record<string, string> = {
 
 // HELLO 3's reply carries the client id; that session compares from the SUBSCRIBE on.
 function normalize(name: string, s: string): string {
-  if (name === "pub/sub in RESP3") return s.replace(/^%7\r\n[\s\S]*?\*0\r\n/, "<hello>");
+  if (name === "pub/sub in RESP3" || name === "RESP3 replies")
+    return s.replace(/^%7\r\n[\s\S]*?\*0\r\n/, "<hello>");
   return s;
 }
 

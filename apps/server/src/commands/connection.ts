@@ -74,7 +74,8 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
       c.reply.ok();
     }),
     def("time", 1, ["loading", "stale", "fast"], ["@fast"], (c) => {
-      const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+      // Wall clock with microseconds: the time origin plus the monotonic clock's offset.
+      const us = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
       c.reply.array(2);
       c.reply.bulk(String(us / 1000000n));
       c.reply.bulk(String(us % 1000000n));

@@ -112,14 +112,14 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
           for (const ch of out) c.reply.bulkLatin1(ch);
         }),
         def("numsub", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
-          c.reply.map(a.argc - 2);
+          c.reply.array((a.argc - 2) * 2);
           for (let i = 2; i < a.argc; i++) {
             c.reply.bulk(a.view(i));
             c.reply.integer(server.channels.get(a.latin1(i))?.size ?? 0);
           }
         }),
         def("shardnumsub", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
-          c.reply.map(a.argc - 2);
+          c.reply.array((a.argc - 2) * 2);
           for (let i = 2; i < a.argc; i++) {
             c.reply.bulk(a.view(i));
             c.reply.integer(server.shardChannels.get(a.latin1(i))?.size ?? 0);
