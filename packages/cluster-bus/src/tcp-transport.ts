@@ -24,8 +24,11 @@ import {
 export interface TcpTransportOptions {
   /** Bus port to listen on (0 = pick one; see `port` after listen()). */
   port: number;
-  /** Addresses to bind (default ["127.0.0.1"]... callers usually pass the `bind` directive). */
-  host?: string;
+  /**
+   * Address(es) to bind, as the `bind` directive lists them (default "127.0.0.1"); a leading
+   * "-" marks an address that may be unavailable (Redis's `bind 127.0.0.1 -::1`).
+   */
+  host?: string | string[];
   logger?: Logger;
   /** cluster-link-sendbuf-limit in bytes, 0 = unlimited. */
   sendBufLimit?: number;
@@ -63,7 +66,7 @@ export class TcpTransport implements Transport {
   private handler: TransportHandler = nullHandler;
   private readonly links = new Map<LinkId, TcpLink>();
   private readonly failures = new Map<string, number>();
-  private server: net.Server | null = null;
+  private readonly servers: net.Server[] = [];
   private nextInbound = 1;
   private sendBufLimit: number;
   private readonly log: Logger;
@@ -90,21 +93,42 @@ export class TcpTransport implements Transport {
     this.sendBufLimit = bytes;
   }
 
-  listen(): Promise<void> {
-    if (this.server) return Promise.reject(new TransportError("already listening"));
-    return new Promise((resolve, reject) => {
-      const server = net.createServer((socket) => this.accept(socket));
-      server.once("error", reject);
-      server.listen({ port: this.opts.port, host: this.opts.host ?? "127.0.0.1" }, () => {
-        server.off("error", reject);
+  async listen(): Promise<void> {
+    if (this.servers.length) throw new TransportError("already listening");
+    const hosts = Array.isArray(this.opts.host) ? this.opts.host : [this.opts.host ?? "127.0.0.1"];
+    let port = this.opts.port;
+    for (const spec of hosts) {
+      const optional = spec.startsWith("-");
+      const host = optional ? spec.slice(1) : spec;
+      try {
+        const server = await new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer((socket) => this.accept(socket));
+          srv.once("error", reject);
+          srv.listen({ port, host }, () => {
+            srv.off("error", reject);
+            resolve(srv);
+          });
+        });
         server.on("error", (err) =>
           this.log("warning", `Cluster bus listener error: ${err.message}`),
         );
-        this.boundPort = (server.address() as net.AddressInfo).port;
-        this.server = server;
-        resolve();
-      });
-    });
+        // Port 0 picks a port once; every other address then uses the same one.
+        port = (server.address() as net.AddressInfo).port;
+        this.boundPort = port;
+        this.servers.push(server);
+      } catch (err) {
+        if (optional) continue;
+        await this.closeServers();
+        throw err;
+      }
+    }
+  }
+
+  private async closeServers(): Promise<void> {
+    const servers = this.servers.splice(0);
+    await Promise.all(
+      servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
+    );
   }
 
   private accept(socket: net.Socket): void {
@@ -283,9 +307,7 @@ export class TcpTransport implements Transport {
 
   async shutdown(): Promise<void> {
     for (const link of [...this.links.values()]) this.release(link);
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.closeServers();
   }
 
   private safe(fn: () => void): void {

@@ -1,5 +1,6 @@
 import net from "node:net";
-import { freePort } from "@shoal/test-utils";
+import { freePort, waitFor } from "@shoal/test-utils";
+import { describe, expect, it } from "vitest";
 import {
   type Node,
   Recorder,
@@ -89,4 +90,19 @@ transportContract("memory", (): TransportEnv => {
       await Promise.all(nodes.map((n) => n.t.shutdown()));
     },
   };
+});
+
+describe("TcpTransport bind addresses", () => {
+  it("listens on every address of a bind list, skipping unavailable optional ones", async () => {
+    const t = new TcpTransport({ port: 0, host: ["127.0.0.1", "-192.0.2.123"] });
+    await t.listen();
+    expect(t.port).toBeGreaterThan(0);
+    const b = new TcpTransport({ port: 0 });
+    const rec = new Recorder().attach(b);
+    b.connect("x", "127.0.0.1", t.port);
+    await waitFor(() => rec.up.length === 1, { what: "connected" });
+    await b.shutdown();
+    await t.shutdown();
+    await expect(new TcpTransport({ port: 0, host: ["192.0.2.123"] }).listen()).rejects.toThrow();
+  });
 });
