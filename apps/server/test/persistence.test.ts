@@ -287,3 +287,65 @@ describe("server machinery around writes", () => {
     sub.destroy();
   }, 30_000);
 });
+
+describe("snapshots and AOF rewrite (tiny store with JSON snapshots)", () => {
+  it("SAVE writes dbfilename; a restart without AOF loads it", async () => {
+    const dir = await freshDir();
+    const [port] = await freeClusterPorts(1);
+    let s = await startKv(dir, [], port);
+    await exchange(s.port, cmd("SET", "snap", "1") + cmd("SELECT", "2") + cmd("SET", "two", "2"));
+    expect(await exchange(s.port, cmd("SAVE"))).toBe("+OK\r\n");
+    expect(existsSync(path.join(dir, "dump.rdb"))).toBe(true);
+    await s.kill("SIGKILL");
+    s = await startKv(dir, [], port);
+    expect(
+      await exchange(s.port, cmd("GET", "snap") + cmd("SELECT", "2") + cmd("GET", "two")),
+    ).toBe("$1\r\n1\r\n+OK\r\n$1\r\n2\r\n");
+    expect(s.output()).toContain("DB loaded from disk");
+  }, 60_000);
+
+  it("BGSAVE replies at once and saves in the background", async () => {
+    const dir = await freshDir();
+    const s = await startKv(dir, []);
+    await exchange(s.port, cmd("SET", "bg", "1"));
+    expect(await exchange(s.port, cmd("BGSAVE"))).toBe("+Background saving started\r\n");
+    await waitFor(() => s.output().includes("Background saving terminated with success"));
+    expect(existsSync(path.join(dir, "dump.rdb"))).toBe(true);
+  }, 60_000);
+
+  it("BGREWRITEAOF: base snapshot + fresh increment; writes during and after survive SIGKILL", async () => {
+    const dir = await freshDir();
+    const [port] = await freeClusterPorts(1);
+    let s = await startKv(dir, ["--appendonly", "yes", "--appendfsync", "always"], port);
+    let before = "";
+    for (let i = 0; i < 500; i++) before += cmd("SET", `r${i}`, String(i));
+    await exchange(s.port, before);
+    expect(await exchange(s.port, cmd("BGREWRITEAOF") + cmd("SET", "during", "1"))).toBe(
+      "+Background append only file rewriting started\r\n+OK\r\n",
+    );
+    await waitFor(async () =>
+      (await redisCli(s.port, ["info", "persistence"])).includes("aof_rewrites:1"),
+    );
+    await exchange(s.port, cmd("SET", "after", "1") + cmd("INCR", "r0"));
+    const manifest = readFileSync(
+      path.join(dir, "appendonlydir", "appendonly.aof.manifest"),
+      "utf8",
+    );
+    expect(manifest).toBe(
+      "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
+    );
+    expect(readdirSync(path.join(dir, "appendonlydir")).sort()).toEqual([
+      "appendonly.aof.2.base.rdb",
+      "appendonly.aof.2.incr.aof",
+      "appendonly.aof.manifest",
+    ]);
+    await s.kill("SIGKILL");
+    s = await startKv(dir, ["--appendonly", "yes"], port);
+    expect(
+      await exchange(
+        s.port,
+        cmd("GET", "r499") + cmd("GET", "during") + cmd("GET", "after") + cmd("GET", "r0"),
+      ),
+    ).toBe("$3\r\n499\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n");
+  }, 60_000);
+});

@@ -42,6 +42,25 @@ export function adminCommands(server: Server): ServerCommandDef[] {
       void p.bgsave();
       c.reply.simple("Background saving started");
     }),
+    def("bgrewriteaof", 1, ["admin", "noscript"], ["@admin", "@slow", "@dangerous"], (c) => {
+      const p = server.persistence;
+      if (!p?.aof) {
+        c.reply.error("ERR BGREWRITEAOF needs appendonly yes on shoal-server");
+        return;
+      }
+      if (!server.store.snapshot) {
+        c.reply.error("ERR snapshots are not supported by this build's keyspace store yet");
+        return;
+      }
+      if (p.aofRewriteInProgress) {
+        c.reply.error("ERR Background append only file rewriting already in progress");
+        return;
+      }
+      p.rewriteAof().catch(() => {
+        // Logged by rewriteAof; INFO shows aof_last_bgrewrite_status:err.
+      });
+      c.reply.simple("Background append only file rewriting started");
+    }),
     def(
       "shutdown",
       -1,

@@ -71,39 +71,95 @@ export class AofWriter {
     return path.join(this.dirPath, `${this.baseName}.manifest`);
   }
 
-  /** Files to replay, in order (base first, then increments). Empty when there is no AOF yet. */
-  filesToLoad(): string[] {
+  /** Manifest entries of the open AOF. */
+  private entries: ManifestEntry[] = [];
+
+  /** Files to load, in order: the base (if any), then increments. Empty when there is no AOF. */
+  filesToLoad(): ManifestEntry[] {
     if (!fs.existsSync(this.manifestPath)) return [];
     const entries = parseManifest(fs.readFileSync(this.manifestPath, "utf8"));
     const base = entries.filter((e) => e.type === "b");
     const incr = entries.filter((e) => e.type === "i").sort((a, b) => a.seq - b.seq);
-    return [...base, ...incr].map((e) => path.join(this.dirPath, e.file));
+    return [...base, ...incr];
+  }
+
+  /** Writes the manifest atomically: temp file, fsync, rename (as Redis's writeAofManifestFile). */
+  private writeManifest(entries: ManifestEntry[]): void {
+    const tmp = `${this.manifestPath}.tmp`;
+    const fd = fs.openSync(tmp, "w");
+    try {
+      fs.writeSync(fd, formatManifest(entries));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.manifestPath);
+    this.entries = entries;
   }
 
   /** Opens (creating if needed) the current incremental file and the manifest. */
   open(): void {
     fs.mkdirSync(this.dirPath, { recursive: true });
-    let entries: ManifestEntry[] = [];
-    if (fs.existsSync(this.manifestPath))
-      entries = parseManifest(fs.readFileSync(this.manifestPath, "utf8"));
-    let incr = entries
+    this.entries = fs.existsSync(this.manifestPath)
+      ? parseManifest(fs.readFileSync(this.manifestPath, "utf8"))
+      : [];
+    const incr = this.entries
       .filter((e) => e.type === "i")
       .sort((a, b) => a.seq - b.seq)
       .pop();
     if (!incr) {
-      incr = { file: `${this.baseName}.1.incr.aof`, seq: 1, type: "i" };
-      entries.push(incr);
-      const tmp = `${this.manifestPath}.tmp`;
-      fs.writeFileSync(tmp, formatManifest(entries));
-      const mfd = fs.openSync(tmp, "r");
-      fs.fsyncSync(mfd);
-      fs.closeSync(mfd);
-      fs.renameSync(tmp, this.manifestPath);
+      this.writeManifest([
+        ...this.entries,
+        { file: `${this.baseName}.1.incr.aof`, seq: 1, type: "i" },
+      ]);
     }
-    const file = path.join(this.dirPath, incr.file);
-    this.fd = fs.openSync(file, "a");
+    this.openIncr();
+  }
+
+  private openIncr(): void {
+    const incr = this.entries
+      .filter((e) => e.type === "i")
+      .sort((a, b) => a.seq - b.seq)
+      .pop()!;
+    this.fd = fs.openSync(path.join(this.dirPath, incr.file), "a");
     this.currentSize = fs.fstatSync(this.fd).size;
     this.selectedDb = -1;
+  }
+
+  /**
+   * Starts a rewrite (BGREWRITEAOF): later writes go to a new incremental file, listed in the
+   * manifest after the old files so a crash mid-rewrite still replays everything. Returns the
+   * new sequence number for finishRewrite().
+   */
+  startRewrite(): number {
+    this.flush();
+    if (this.fd >= 0) {
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+    }
+    const seq = Math.max(0, ...this.entries.map((e) => e.seq)) + 1;
+    this.writeManifest([
+      ...this.entries,
+      { file: `${this.baseName}.${seq}.incr.aof`, seq, type: "i" },
+    ]);
+    this.openIncr();
+    return seq;
+  }
+
+  /** Name of the base file a rewrite with sequence `seq` writes (a snapshot of the data). */
+  baseFileName(seq: number): string {
+    return `${this.baseName}.${seq}.base.rdb`;
+  }
+
+  /** The base file is on disk: the manifest becomes base + new increment; old files go. */
+  finishRewrite(seq: number): void {
+    const keep: ManifestEntry[] = [
+      { file: this.baseFileName(seq), seq, type: "b" },
+      { file: `${this.baseName}.${seq}.incr.aof`, seq, type: "i" },
+    ];
+    const old = this.entries.filter((e) => !keep.some((k) => k.file === e.file));
+    this.writeManifest(keep);
+    for (const e of old) fs.rmSync(path.join(this.dirPath, e.file), { force: true });
   }
 
   get isOpen(): boolean {

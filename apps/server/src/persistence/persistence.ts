@@ -43,7 +43,11 @@ export class Persistence {
       const files = this.aof.filesToLoad();
       if (files.length > 0) {
         let commands = 0;
-        for (const f of files) commands += this.replayAofFile(f, f === files[files.length - 1]);
+        for (const e of files) {
+          const file = path.join(this.aofDirPath(), e.file);
+          if (e.type === "b" && e.file.endsWith(".rdb")) this.loadSnapshotFile(file);
+          else commands += this.replayAofFile(file, e === files[files.length - 1]);
+        }
         log.notice(
           `DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
         );
@@ -59,6 +63,10 @@ export class Persistence {
   loadSnapshot(): boolean {
     const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
     if (!fs.existsSync(file)) return false;
+    return this.loadSnapshotFile(file);
+  }
+
+  private loadSnapshotFile(file: string): boolean {
     const store = this.server.store;
     if (!store.loadSnapshot) {
       this.server.log.warning(
@@ -162,20 +170,61 @@ export class Persistence {
     }
   }
 
-  /** Writes the snapshot (SAVE); throws when the store has no snapshot support. */
-  async save(): Promise<void> {
+  /**
+   * Writes a snapshot to `file` through a temp file (fsync, rename). The store's snapshot() must
+   * capture the data as of the call; the chunks may then be produced while commands run.
+   */
+  private async writeSnapshot(file: string, tmp: string): Promise<void> {
     const store = this.server.store;
     if (!store.snapshot) throw new Error("snapshots are not supported by this keyspace store yet");
-    const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
-    const tmp = path.join(this.dir, `temp-${process.pid}.rdb`);
+    const chunks = store.snapshot();
     const fd = fs.openSync(tmp, "w");
     try {
-      for await (const chunk of store.snapshot()) fs.writeSync(fd, chunk);
+      for await (const chunk of chunks) fs.writeSync(fd, chunk);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
+  }
+
+  aofRewriteInProgress = false;
+  aofRewrites = 0;
+  aofLastRewriteStatus: "ok" | "err" = "ok";
+
+  /**
+   * BGREWRITEAOF: the base becomes a snapshot of the data, and the increments written during the
+   * rewrite continue in a fresh incremental file (Redis 7's multi-part rewrite).
+   */
+  async rewriteAof(): Promise<void> {
+    const aof = this.aof;
+    if (!aof) throw new Error("AOF is not enabled");
+    if (!this.server.store.snapshot)
+      throw new Error("snapshots are not supported by this keyspace store yet");
+    this.aofRewriteInProgress = true;
+    this.server.log.notice("Background append only file rewriting started");
+    try {
+      // Same turn: the snapshot's point in time and the switch to the new increment coincide.
+      const seq = aof.startRewrite();
+      const base = path.join(this.aofDirPath(), aof.baseFileName(seq));
+      await this.writeSnapshot(base, `${base}.tmp`);
+      aof.finishRewrite(seq);
+      this.aofRewrites++;
+      this.aofLastRewriteStatus = "ok";
+      this.server.log.notice("Background AOF rewrite finished successfully");
+    } catch (err) {
+      this.aofLastRewriteStatus = "err";
+      this.server.log.warning(`Background AOF rewrite failed: ${(err as Error).message}`);
+      throw err;
+    } finally {
+      this.aofRewriteInProgress = false;
+    }
+  }
+
+  /** Writes the snapshot (SAVE); throws when the store has no snapshot support. */
+  async save(): Promise<void> {
+    const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
+    await this.writeSnapshot(file, path.join(this.dir, `temp-${process.pid}.rdb`));
     this.server.dirty = 0;
     this.lastSave = Math.floor(Date.now() / 1000);
     this.lastSaveStatus = "ok";
