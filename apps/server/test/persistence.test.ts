@@ -349,3 +349,22 @@ describe("snapshots and AOF rewrite (tiny store with JSON snapshots)", () => {
     ).toBe("$3\r\n499\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n");
   }, 60_000);
 });
+
+describe("CONFIG SET appendonly yes at run time", () => {
+  it("rewrites the data already in memory into the new AOF", async () => {
+    const dir = await freshDir();
+    const [port] = await freeClusterPorts(1);
+    let s = await startKv(dir, [], port);
+    await exchange(s.port, cmd("SET", "old", "1"));
+    expect(await exchange(s.port, cmd("CONFIG", "SET", "appendonly", "yes"))).toBe("+OK\r\n");
+    await waitFor(async () =>
+      (await redisCli(s.port, ["info", "persistence"])).includes("aof_rewrites:1"),
+    );
+    await exchange(s.port, cmd("SET", "new", "2"));
+    await s.kill("SIGKILL");
+    s = await startKv(dir, ["--appendonly", "yes"], port);
+    expect(await exchange(s.port, cmd("GET", "old") + cmd("GET", "new"))).toBe(
+      "$1\r\n1\r\n$1\r\n2\r\n",
+    );
+  }, 60_000);
+});

@@ -122,7 +122,7 @@ export class Persistence {
     return n;
   }
 
-  /** CONFIG SET appendonly: start a fresh AOF (no rewrite of existing data yet) or stop it. */
+  /** CONFIG SET appendonly: start an AOF holding the current data, or stop it. */
   setAppendOnly(on: boolean): void {
     const cfg = this.server.config;
     if (on && this.aof === null) {
@@ -132,6 +132,16 @@ export class Persistence {
         cfg.get<FsyncPolicy>("appendfsync"),
       );
       this.aof.open();
+      // As Redis's startAppendOnly(): the data already in memory goes into the AOF via a rewrite.
+      if (this.server.store.snapshot) {
+        this.rewriteAof().catch(() => {
+          // Logged by rewriteAof.
+        });
+      } else {
+        this.server.log.warning(
+          "AOF enabled at run time without snapshot support: data written before now is not in the AOF.",
+        );
+      }
     } else if (!on && this.aof !== null) {
       this.aof.close();
       this.aof = null;
