@@ -32,6 +32,9 @@ import { serializeNodesConf } from "./nodes-conf.js";
 import { bitmapToRanges, CLUSTER_SLOTS, rangesEqual } from "./slots.js";
 import type { ClusterConfig, ClusterHealth, Effect, Input, LinkId, LogLevel } from "./types.js";
 
+// A plain local copy: hot loops read flags without going through module-namespace getters.
+const NF = { ...NodeFlag };
+
 /** CLUSTER_WRITABLE_DELAY */
 export const CLUSTER_WRITABLE_DELAY = 2000;
 /** CLUSTER_FAIL_REPORT_VALIDITY_MULT */
@@ -39,8 +42,7 @@ export const FAIL_REPORT_VALIDITY_MULT = 2;
 /** CLUSTER_FAIL_UNDO_TIME_MULT */
 export const FAIL_UNDO_TIME_MULT = 2;
 
-const GOSSIP_NEW_NODE_FLAGS_MASK =
-  NodeFlag.MASTER | NodeFlag.SLAVE | NodeFlag.FAIL | NodeFlag.NOFAILOVER;
+const GOSSIP_NEW_NODE_FLAGS_MASK = NF.MASTER | NF.SLAVE | NF.FAIL | NF.NOFAILOVER;
 
 export interface ClusterStateOptions {
   config: ClusterConfig;
@@ -93,11 +95,7 @@ export class ClusterState {
     this.config = opts.config;
     this.now = opts.now;
     this.random = opts.random;
-    this.myself = createNode(
-      randomName(this.random),
-      NodeFlag.MYSELF | NodeFlag.MASTER,
-      this.now(),
-    );
+    this.myself = createNode(randomName(this.random), NF.MYSELF | NF.MASTER, this.now());
     this.myself.shardId = randomName(this.random);
     this.addNode(this.myself);
   }
@@ -313,10 +311,10 @@ export class ClusterState {
     if (isMaster(n)) return;
     if (n.slaveof) {
       n.slaveof.slaves = n.slaveof.slaves.filter((s) => s !== n);
-      if (n !== this.myself) n.flags |= NodeFlag.MIGRATE_TO;
+      if (n !== this.myself) n.flags |= NF.MIGRATE_TO;
     }
-    n.flags &= ~NodeFlag.SLAVE;
-    n.flags |= NodeFlag.MASTER;
+    n.flags &= ~NF.SLAVE;
+    n.flags |= NF.MASTER;
     n.slaveof = null;
     this.scheduleSave();
     this.scheduleUpdateState();
@@ -325,7 +323,7 @@ export class ClusterState {
   /** clusterNodeAddSlave() */
   private addSlave(master: ClusterNode, slave: ClusterNode): void {
     if (!master.slaves.includes(slave)) master.slaves.push(slave);
-    master.flags |= NodeFlag.MIGRATE_TO;
+    master.flags |= NF.MIGRATE_TO;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -412,12 +410,9 @@ export class ClusterState {
       const n = this.nodeList[Math.floor(this.random() * this.nodeList.length)]!;
       // The header is about us already; PFAIL nodes are appended below.
       if (n === this.myself) continue;
-      if (n.flags & NodeFlag.PFAIL) continue;
+      if (n.flags & NF.PFAIL) continue;
       // Handshake/noaddr nodes, and disconnected nodes without slots, are not worth gossiping.
-      if (
-        n.flags & (NodeFlag.HANDSHAKE | NodeFlag.NOADDR) ||
-        (n.link === null && n.numSlots === 0)
-      ) {
+      if (n.flags & (NF.HANDSHAKE | NF.NOADDR) || (n.link === null && n.numSlots === 0)) {
         freshnodes--;
         continue;
       }
@@ -430,8 +425,8 @@ export class ClusterState {
       let added = 0;
       for (const n of this.nodeList) {
         if (added >= pfailWanted) break;
-        if (n.flags & (NodeFlag.HANDSHAKE | NodeFlag.NOADDR)) continue;
-        if (!(n.flags & NodeFlag.PFAIL)) continue;
+        if (n.flags & (NF.HANDSHAKE | NF.NOADDR)) continue;
+        if (!(n.flags & NF.PFAIL)) continue;
         gossip.push(this.gossipEntry(n));
         added++;
       }
@@ -456,7 +451,7 @@ export class ClusterState {
   /** clusterBroadcastMessage() */
   broadcast(msg: ClusterMessage): void {
     for (const n of this.nodeList) {
-      if (n.flags & (NodeFlag.MYSELF | NodeFlag.HANDSHAKE)) continue;
+      if (n.flags & (NF.MYSELF | NF.HANDSHAKE)) continue;
       this.send(n.link, msg);
     }
   }
@@ -511,7 +506,7 @@ export class ClusterState {
     link.peerIp = peerIp;
     const n = link.node;
     const oldPingSent = n.pingSent;
-    this.sendPing(link, n.flags & NodeFlag.MEET ? MessageType.MEET : MessageType.PING);
+    this.sendPing(link, n.flags & NF.MEET ? MessageType.MEET : MessageType.PING);
     if (oldPingSent) n.pingSent = oldPingSent;
     // Valkey keeps MEET until the peer answers (PR #461), so a MEET lost with its link is
     // re-sent on the next connection instead of leaving one-sided membership.
@@ -541,8 +536,8 @@ export class ClusterState {
 
     // 2. Handshake timeouts and reconnects.
     for (const n of [...this.nodeList]) {
-      if (n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR)) continue;
-      if (n.flags & NodeFlag.PFAIL) this.statsPfailNodes++;
+      if (n.flags & (NF.MYSELF | NF.NOADDR)) continue;
+      if (n.flags & NF.PFAIL) this.statsPfailNodes++;
       if (inHandshake(n) && now - n.ctime > handshakeTimeout) {
         this.delNode(n);
         continue;
@@ -570,7 +565,7 @@ export class ClusterState {
       for (let j = 0; j < 5; j++) {
         const n = this.nodeList[Math.floor(this.random() * this.nodeList.length)]!;
         if (!n.link?.connected || n.pingSent !== 0) continue;
-        if (n.flags & (NodeFlag.MYSELF | NodeFlag.HANDSHAKE)) continue;
+        if (n.flags & (NF.MYSELF | NF.HANDSHAKE)) continue;
         if (minPong === null || minPong.pongReceived > n.pongReceived) minPong = n;
       }
       if (minPong?.link) this.sendPing(minPong.link, MessageType.PING);
@@ -580,7 +575,7 @@ export class ClusterState {
     let update = false;
     const pingInterval = this.config.pingInterval > 0 ? this.config.pingInterval : nt / 2;
     for (const n of this.nodeList) {
-      if (n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR | NodeFlag.HANDSHAKE)) continue;
+      if (n.flags & (NF.MYSELF | NF.NOADDR | NF.HANDSHAKE)) continue;
       const pingDelay = now - n.pingSent;
       const dataDelay = now - n.dataReceived;
       // Reconnect before declaring failure: a pending ping and silence for NT/2 on an old link.
@@ -599,9 +594,9 @@ export class ClusterState {
       }
       if (n.pingSent) {
         const nodeDelay = Math.min(pingDelay, dataDelay);
-        if (nodeDelay > nt && !(n.flags & (NodeFlag.PFAIL | NodeFlag.FAIL))) {
+        if (nodeDelay > nt && !(n.flags & (NF.PFAIL | NF.FAIL))) {
           this.log("debug", `*** NODE ${n.name} possibly failing`);
-          n.flags |= NodeFlag.PFAIL;
+          n.flags |= NF.PFAIL;
           update = true;
           if (isMaster(this.myself) && this.size === 1) this.markNodeAsFailingIfNeeded(n);
         }
@@ -636,7 +631,7 @@ export class ClusterState {
 
     if (sender) {
       sender.dataReceived = now;
-      if (hdr.mflags & MessageFlag.EXT_DATA) sender.flags |= NodeFlag.EXTENSIONS_SUPPORTED;
+      if (hdr.mflags & MessageFlag.EXT_DATA) sender.flags |= NF.EXTENSIONS_SUPPORTED;
     }
     if (sender && !inHandshake(sender)) {
       if (hdr.currentEpoch > this.currentEpoch) {
@@ -677,11 +672,11 @@ export class ClusterState {
     switch (msg.type) {
       case MessageType.FAIL: {
         const failing = this.nodes.get(msg.nodeId);
-        if (failing && !(failing.flags & (NodeFlag.FAIL | NodeFlag.MYSELF))) {
+        if (failing && !(failing.flags & (NF.FAIL | NF.MYSELF))) {
           this.log("notice", `FAIL message received from ${hdr.sender} about ${msg.nodeId}`);
-          failing.flags |= NodeFlag.FAIL;
+          failing.flags |= NF.FAIL;
           failing.failTime = now;
-          failing.flags &= ~NodeFlag.PFAIL;
+          failing.flags &= ~NF.PFAIL;
           this.scheduleSave();
           this.scheduleUpdateState();
         }
@@ -731,7 +726,7 @@ export class ClusterState {
       }
       // A MEET from an unknown node: add it in handshake state; cron will connect and PING it.
       if (!sender && type === MessageType.MEET) {
-        const n = createNode(randomName(this.random), NodeFlag.HANDSHAKE, now);
+        const n = createNode(randomName(this.random), NF.HANDSHAKE, now);
         n.ip = hdr.ip || link.peerIp;
         n.port = hdr.port;
         n.pport = hdr.pport;
@@ -764,8 +759,8 @@ export class ClusterState {
         }
         this.renameNode(peer, hdr.sender);
         this.log("debug", `Handshake with node ${peer.name} completed.`);
-        peer.flags &= ~(NodeFlag.HANDSHAKE | NodeFlag.MEET);
-        peer.flags |= hdr.flags & (NodeFlag.MASTER | NodeFlag.SLAVE);
+        peer.flags &= ~(NF.HANDSHAKE | NF.MEET);
+        peer.flags |= hdr.flags & (NF.MASTER | NF.SLAVE);
         this.scheduleSave();
       } else if (peer.name !== hdr.sender) {
         // The address now belongs to someone else.
@@ -773,7 +768,7 @@ export class ClusterState {
           "debug",
           `PONG contains mismatching sender ID. About node ${peer.name} added ${now - peer.ctime} ms ago, having flags ${peer.flags}`,
         );
-        peer.flags |= NodeFlag.NOADDR;
+        peer.flags |= NF.NOADDR;
         peer.ip = "";
         peer.port = 0;
         peer.pport = 0;
@@ -785,9 +780,9 @@ export class ClusterState {
     }
 
     if (sender) {
-      sender.flags = (sender.flags & ~NodeFlag.NOFAILOVER) | (hdr.flags & NodeFlag.NOFAILOVER);
+      sender.flags = (sender.flags & ~NF.NOFAILOVER) | (hdr.flags & NF.NOFAILOVER);
       // Valkey keeps MEET until the peer has answered; any PING/PONG/MEET from it is an answer.
-      sender.flags &= ~NodeFlag.MEET;
+      sender.flags &= ~NF.MEET;
     }
 
     if (sender && type === MessageType.PING && !inHandshake(sender)) {
@@ -802,7 +797,7 @@ export class ClusterState {
       n.pongReceived = now;
       n.pingSent = 0;
       if (timedOut(n)) {
-        n.flags &= ~NodeFlag.PFAIL;
+        n.flags &= ~NF.PFAIL;
         this.scheduleSave();
         this.scheduleUpdateState();
       } else if (failed(n)) {
@@ -829,8 +824,8 @@ export class ClusterState {
       const master = this.nodes.get(hdr.replicaOf) ?? null;
       if (isMaster(sender)) {
         this.delNodeSlots(sender);
-        sender.flags &= ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO);
-        sender.flags |= NodeFlag.SLAVE;
+        sender.flags &= ~(NF.MASTER | NF.MIGRATE_TO);
+        sender.flags |= NF.SLAVE;
         this.scheduleSave();
         this.scheduleUpdateState();
       }
@@ -887,7 +882,7 @@ export class ClusterState {
     n.pport = hdr.pport;
     n.cport = hdr.cport;
     if (n.link) this.freeLink(n.link);
-    n.flags &= ~NodeFlag.NOADDR;
+    n.flags &= ~NF.NOADDR;
     this.log("notice", `Address updated for node ${n.name}, now ${ip}:${hdr.port}`);
     return true;
   }
@@ -899,7 +894,7 @@ export class ClusterState {
       const n = this.nodes.get(g.id);
       if (n) {
         if (sender && isMaster(sender) && n !== this.myself) {
-          if (g.flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) {
+          if (g.flags & (NF.FAIL | NF.PFAIL)) {
             if (this.addFailureReport(n, sender))
               this.log("verbose", `Node ${sender.name} reported node ${n.name} as not reachable.`);
             this.markNodeAsFailingIfNeeded(n);
@@ -911,7 +906,7 @@ export class ClusterState {
         // known nodes: a peer we do not know yet gets no say over liveness or addresses.
         if (!sender) continue;
         if (
-          !(g.flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) &&
+          !(g.flags & (NF.FAIL | NF.PFAIL)) &&
           n.pingSent === 0 &&
           this.failureReportsCount(n) === 0
         ) {
@@ -920,9 +915,9 @@ export class ClusterState {
         }
         if (
           n !== this.myself &&
-          n.flags & (NodeFlag.FAIL | NodeFlag.PFAIL) &&
-          !(g.flags & NodeFlag.NOADDR) &&
-          !(g.flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) &&
+          n.flags & (NF.FAIL | NF.PFAIL) &&
+          !(g.flags & NF.NOADDR) &&
+          !(g.flags & (NF.FAIL | NF.PFAIL)) &&
           (n.ip !== g.ip || n.port !== g.port || n.cport !== g.cport)
         ) {
           if (n.link) this.freeLink(n.link);
@@ -930,11 +925,11 @@ export class ClusterState {
           n.port = g.port;
           n.pport = g.pport;
           n.cport = g.cport;
-          n.flags &= ~NodeFlag.NOADDR;
+          n.flags &= ~NF.NOADDR;
         }
       } else if (
         sender &&
-        !(g.flags & NodeFlag.NOADDR) &&
+        !(g.flags & NF.NOADDR) &&
         !this.blacklistExists(g.id) &&
         g.ip !== "" &&
         g.cport !== 0
@@ -945,7 +940,7 @@ export class ClusterState {
         created.port = g.port;
         created.pport = g.pport;
         created.cport = g.cport;
-        if (created.flags & NodeFlag.FAIL) created.failTime = now;
+        if (created.flags & NF.FAIL) created.failTime = now;
         this.addNode(created);
         this.scheduleSave();
       }
@@ -991,8 +986,8 @@ export class ClusterState {
     if (isMaster(this.myself)) failures++;
     if (failures < needed) return;
     this.log("notice", `Marking node ${n.name} as failing (quorum reached).`);
-    n.flags &= ~NodeFlag.PFAIL;
-    n.flags |= NodeFlag.FAIL;
+    n.flags &= ~NF.PFAIL;
+    n.flags |= NF.FAIL;
     n.failTime = this.now();
     this.sendFail(n.name);
     this.scheduleUpdateState();
@@ -1007,7 +1002,7 @@ export class ClusterState {
         "notice",
         `Clear FAIL state for node ${n.name}: ${isSlave(n) ? "replica" : "master without slots"} is reachable again.`,
       );
-      n.flags &= ~NodeFlag.FAIL;
+      n.flags &= ~NF.FAIL;
       this.scheduleSave();
       this.scheduleUpdateState();
     }
@@ -1020,7 +1015,7 @@ export class ClusterState {
         "notice",
         `Clear FAIL state for node ${n.name}: is reachable again and nobody is serving its slots after some time.`,
       );
-      n.flags &= ~NodeFlag.FAIL;
+      n.flags &= ~NF.FAIL;
       this.scheduleSave();
       this.scheduleUpdateState();
     }
@@ -1105,8 +1100,8 @@ export class ClusterState {
   setMyselfAsReplicaOf(n: ClusterNode): void {
     const m = this.myself;
     if (isMaster(m)) {
-      m.flags &= ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO);
-      m.flags |= NodeFlag.SLAVE;
+      m.flags &= ~(NF.MASTER | NF.MIGRATE_TO);
+      m.flags |= NF.SLAVE;
       this.delNodeSlots(m);
       // clusterCloseAllSlots()
       this.migratingSlotsTo.clear();
@@ -1152,7 +1147,7 @@ export class ClusterState {
       if (this.assignedSlots < CLUSTER_SLOTS) newState = "fail";
       else
         for (const n of this.nodeList)
-          if (n.numSlots > 0 && n.flags & NodeFlag.FAIL) {
+          if (n.numSlots > 0 && n.flags & NF.FAIL) {
             newState = "fail";
             break;
           }
@@ -1162,7 +1157,7 @@ export class ClusterState {
     for (const n of this.nodeList) {
       if (isMaster(n) && n.numSlots) {
         size++;
-        if (!(n.flags & (NodeFlag.FAIL | NodeFlag.PFAIL))) reachable++;
+        if (!(n.flags & (NF.FAIL | NF.PFAIL))) reachable++;
       }
     }
     this.size = size;
@@ -1191,7 +1186,7 @@ export class ClusterState {
     if (port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return false;
     for (const n of this.nodeList)
       if (inHandshake(n) && n.ip === norm && n.port === port && n.cport === cport) return true;
-    const n = createNode(randomName(this.random), NodeFlag.HANDSHAKE | NodeFlag.MEET, this.now());
+    const n = createNode(randomName(this.random), NF.HANDSHAKE | NF.MEET, this.now());
     n.ip = norm;
     n.port = port;
     n.cport = cport;

@@ -70,8 +70,8 @@ describe("cluster formation through MEET and gossip", () => {
     }));
   });
 
-  it(`200 nodes, ${1 * SWEEP} seeds`, () => {
-    sweep("200 nodes", 1 * SWEEP, (seed) => ({
+  it(`200 nodes, ${2 * SWEEP} seeds`, () => {
+    sweep("200 nodes", 2 * SWEEP, (seed) => ({
       nodes: 200,
       seed,
       ...(seed % 2 === 1 ? { faults: FAULTS } : {}),
