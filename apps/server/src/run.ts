@@ -179,7 +179,12 @@ function installShutdown(server: Server, log: Logger, pidfile: string): void {
     log.raw(
       `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) Received ${sig} scheduling shutdown...`,
     );
-    void finish({ save: undefined, force: false }, null);
+    // shutdown-on-sigterm / shutdown-on-sigint: default, or save|nosave plus now/force.
+    const flags = server.config
+      .get<string>(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint")
+      .split(" ");
+    const save = flags.includes("save") ? true : flags.includes("nosave") ? false : undefined;
+    void finish({ save, force: flags.includes("force") }, null);
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));

@@ -103,7 +103,7 @@ function intDirective(
       const n = parseStrictInt(one(args));
       if (n === undefined) throw new ConfigError("argument couldn't be parsed into an integer");
       if (n < min || n > max)
-        throw new ConfigError(`argument must be between ${min} and ${max} inclusive`);
+        throw new ConfigError(`argument must be between ${min} and ${boundText(max)} inclusive`);
       return n;
     },
     format: (v) => String(v),
@@ -125,7 +125,7 @@ function memoryDirective(
       const n = parseMemory(one(args));
       if (n === undefined) throw new ConfigError("argument must be a memory value");
       if (n < min || n > max)
-        throw new ConfigError(`argument must be between ${min} and ${max} inclusive`);
+        throw new ConfigError(`argument must be between ${min} and ${boundText(max)} inclusive`);
       return n;
     },
     format: (v) => String(v),
@@ -250,7 +250,35 @@ function formatOutputLimits(v: ConfigValue): string {
   return `${c("normal", o.normal)} ${c("slave", o.replica)} ${c("pubsub", o.pubsub)}`;
 }
 
+/** shutdown-on-sigterm / shutdown-on-sigint: flags default|save|nosave|now|force (multi-arg). */
+function shutdownOnSignal(name: string): Directive {
+  const allowed = ["default", "save", "nosave", "now", "force"];
+  return {
+    name,
+    defaultText: ["default"],
+    parse(args) {
+      const words = args.length === 1 ? args[0]!.split(/\s+/).filter(Boolean) : [...args];
+      if (words.length === 0) throw new ConfigError("wrong number of arguments");
+      const flags = words.map((w) => w.toLowerCase());
+      for (const f of flags)
+        if (!allowed.includes(f))
+          throw new ConfigError(`argument(s) must be one of the following: ${allowed.join(", ")}`);
+      if (flags.includes("save") && flags.includes("nosave"))
+        throw new ConfigError(
+          "argument(s) must be one of the following: default, save, nosave, now, force",
+        );
+      return flags.filter((f) => f !== "default").join(" ") || "default";
+    },
+    format: (v) => String(v),
+  };
+}
+
 const MAX_INT = 2147483647;
+
+/** Redis prints LONG_MAX for 64-bit bounds; JS numbers stop at 2^53, used as the real bound. */
+function boundText(n: number): string {
+  return n === Number.MAX_SAFE_INTEGER ? "9223372036854775807" : String(n);
+}
 const MAX_LL = Number.MAX_SAFE_INTEGER;
 
 /** Every directive shoal-server accepts. Anything else is a fatal config error. */
@@ -375,6 +403,8 @@ export const DIRECTIVES: readonly Directive[] = [
   stringDirective("notify-keyspace-events", "", { validate: validateNotifyFlags }),
   intDirective("hz", 10, 0, MAX_INT),
   intDirective("shutdown-timeout", 10, 0, MAX_INT),
+  shutdownOnSignal("shutdown-on-sigterm"),
+  shutdownOnSignal("shutdown-on-sigint"),
   intDirective("slowlog-log-slower-than", 10000, -1, MAX_LL),
   intDirective("slowlog-max-len", 128, 0, MAX_LL),
 ];
