@@ -21,6 +21,9 @@ export interface CommandEntry {
   readonly noAuth: boolean;
   readonly noMulti: boolean;
   readonly isBlocking: boolean;
+  /** Not shown to MONITOR (admin commands, skip_monitor). */
+  readonly skipMonitor: boolean;
+  readonly skipSlowlog: boolean;
   readonly fromKeyspace: boolean;
   // INFO commandstats.
   calls: number;
@@ -110,6 +113,8 @@ function makeEntry(
     noAuth: has(spec, "no_auth"),
     noMulti: has(spec, "no_multi"),
     isBlocking: has(spec, "blocking"),
+    skipMonitor: has(spec, "admin") || has(spec, "skip_monitor"),
+    skipSlowlog: has(spec, "skip_slowlog"),
     fromKeyspace,
     calls: 0,
     usec: 0,

@@ -112,12 +112,7 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
 /** Calls a resolved command and keeps its statistics (Redis's call()). */
 export function call(server: Server, client: Client, entry: CommandEntry, args: CommandArgs): void {
   const errorsBefore = client.reply.errorCount;
-  if (
-    server.monitors.size > 0 &&
-    !entry.spec.flags.includes("admin") &&
-    !entry.spec.flags.includes("skip_monitor")
-  )
-    server.feedMonitors(client, args);
+  if (server.monitors.size > 0 && !entry.skipMonitor) server.feedMonitors(client, args);
   const t0 = performance.now();
   server.currentClient = client;
   server.currentArgs = args;
@@ -129,7 +124,8 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   server.currentEntry = null;
   const usec = Math.round((performance.now() - t0) * 1000);
   entry.usec += usec;
-  if (!entry.spec.flags.includes("skip_slowlog"))
+  const threshold = server.slowlogThreshold;
+  if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog)
     server.slowlog.maybeAdd(server, client, args, usec);
   entry.calls++;
   server.stats.commandsProcessed++;

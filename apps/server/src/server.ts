@@ -102,6 +102,8 @@ export class Server {
   /** Clients that sent MONITOR. */
   readonly monitors = new Set<Client>();
   readonly slowlog = new SlowLog();
+  /** slowlog-log-slower-than, cached for the per-command check. */
+  slowlogThreshold = 10000;
 
   // Pub/sub.
   readonly channels = new Map<string, Set<Client>>();
@@ -133,6 +135,7 @@ export class Server {
     readonly store: StoreAdapter,
   ) {
     this.table.addServer(serverCommands(this));
+    this.slowlogThreshold = config.get<number>("slowlog-log-slower-than");
     this.table.addKeyspace(store.commands, (spec) => this.wrapKeyspaceHandler(spec));
     this.ctx = new MutableContext(this);
     const hooks: KeyspaceHooks = {
@@ -925,6 +928,9 @@ export class Server {
   /** Side effects of CONFIG SET on a running server. */
   applyConfigChange(name: string): void {
     switch (name) {
+      case "slowlog-log-slower-than":
+        this.slowlogThreshold = this.config.get<number>("slowlog-log-slower-than");
+        break;
       case "loglevel":
         this.log.setLevel(this.config.get<string>("loglevel"));
         break;

@@ -21,9 +21,8 @@ export class SlowLog {
   entries: SlowLogEntry[] = [];
   private nextId = 0;
 
+  /** Adds an entry; the caller checked slowlog-log-slower-than. */
   maybeAdd(server: Server, client: Client, args: CommandArgs, usec: number): void {
-    const threshold = server.config.get<number>("slowlog-log-slower-than");
-    if (threshold < 0 || usec < threshold) return;
     const argc = Math.min(args.argc, SLOWLOG_ENTRY_MAX_ARGC);
     const out: string[] = [];
     for (let i = 0; i < argc; i++) {
