@@ -398,7 +398,12 @@ export class ClusterState {
     if (!link.connected) return;
     const now = this.now();
     // Only a PING we send counts as outstanding.
-    if (link.node && type === MessageType.PING) link.node.pingSent = now;
+    // A MEET re-sent as a keep-alive (see cron) is an outstanding ping too.
+    if (
+      link.node &&
+      (type === MessageType.PING || (type === MessageType.MEET && !inHandshake(link.node)))
+    )
+      link.node.pingSent = now;
     let freshnodes = this.nodeList.length - 2;
     let wanted = Math.max(3, Math.floor(this.nodeList.length / 10));
     if (wanted > freshnodes) wanted = freshnodes;
@@ -438,6 +443,11 @@ export class ClusterState {
         if (expire >= nowSec) forgotten.push({ id, ttl: expire - nowSec });
     }
     this.send(link, { type, header: this.buildHeader(), gossip, forgotten });
+  }
+
+  /** Keep-alive type: MEET again while the peer has not shown it knows us. */
+  private pingTypeFor(n: ClusterNode): PingMessage["type"] {
+    return n.flags & NF.MEET ? MessageType.MEET : MessageType.PING;
   }
 
   /** clusterBroadcastPong(CLUSTER_BROADCAST_ALL) */
@@ -568,7 +578,7 @@ export class ClusterState {
         if (n.flags & (NF.MYSELF | NF.HANDSHAKE)) continue;
         if (minPong === null || minPong.pongReceived > n.pongReceived) minPong = n;
       }
-      if (minPong?.link) this.sendPing(minPong.link, MessageType.PING);
+      if (minPong?.link) this.sendPing(minPong.link, this.pingTypeFor(minPong));
     }
 
     // 4. Per node: link reset, keep-alive pings, PFAIL.
@@ -589,7 +599,7 @@ export class ClusterState {
         this.freeLink(n.link);
       }
       if (n.link?.connected && n.pingSent === 0 && now - n.pongReceived > pingInterval) {
-        this.sendPing(n.link, MessageType.PING);
+        this.sendPing(n.link, this.pingTypeFor(n));
         continue;
       }
       if (n.pingSent) {
@@ -781,8 +791,10 @@ export class ClusterState {
 
     if (sender) {
       sender.flags = (sender.flags & ~NF.NOFAILOVER) | (hdr.flags & NF.NOFAILOVER);
-      // Valkey keeps MEET until the peer has answered; any PING/PONG/MEET from it is an answer.
-      sender.flags &= ~NF.MEET;
+      // Keep MEET until the peer shows it knows us: it only PINGs (or MEETs) nodes in its table.
+      // A PONG proves nothing: it answers strangers too, and its handshake for us may still die
+      // (e.g. a partition right after our MEET), which would leave membership one-sided.
+      if (msg.type !== MessageType.PONG) sender.flags &= ~NF.MEET;
     }
 
     if (sender && type === MessageType.PING && !inHandshake(sender)) {

@@ -15,16 +15,18 @@ function sweep(label: string, seeds: number, make: (seed: number) => FormOptions
   let max = 0;
   let worst = 0;
   let total = 0;
+  let retries = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     const r = formCluster(make(seed));
     total += r.convergedAfter;
+    retries += r.meetRetries;
     if (r.convergedAfter > max) {
       max = r.convergedAfter;
       worst = seed;
     }
   }
   console.log(
-    `${label}: ${seeds} seeds converged, mean ${(total / seeds / 1000).toFixed(1)} s, max ${(max / 1000).toFixed(1)} s virtual (seed ${worst})`,
+    `${label}: ${seeds} seeds converged, mean ${(total / seeds / 1000).toFixed(1)} s, max ${(max / 1000).toFixed(1)} s virtual (seed ${worst}), ${retries} MEETs re-sent by the operator`,
   );
 }
 
@@ -58,6 +60,28 @@ describe("cluster formation through MEET and gossip", () => {
       ...(seed % 2 === 1 ? { faults: FAULTS } : {}),
       bound: 120_000,
     }));
+  });
+
+  it(`10 nodes split by a 20 s partition while forming, ${50 * SWEEP} seeds`, () => {
+    sweep(
+      "10 nodes, partitioned while forming (time counted from the first MEET)",
+      50 * SWEEP,
+      (seed) => ({
+        nodes: 10,
+        seed,
+        distinctEpochs: seed % 2 === 0,
+        faults: FAULTS,
+        partition: {
+          at: 200 + (seed % 10) * 300,
+          duration: 20_000,
+          groups: [
+            [0, 1, 2, 3, 4],
+            [5, 6, 7, 8, 9],
+          ],
+        },
+        bound: 180_000,
+      }),
+    );
   });
 
   it("50 nodes, all configEpochs colliding at 0", () => {
