@@ -1,0 +1,29 @@
+// A compact way to write command-table entries: `cmd("get", 2, "readonly fast", [1, 1, 1],
+// "@read @string @fast", handler)`. Flags and ACL categories are space-separated as COMMAND INFO
+// prints them, which keeps each command's line close to Redis's commands.def.
+
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { CommandFlag, CommandHandler, CommandSpec } from "../command-types.js";
+
+export function cmd(
+  name: string,
+  arity: number,
+  flags: string,
+  keys: readonly [number, number, number],
+  acl: string,
+  handler?: CommandHandler,
+  extra?: { getKeys?: (args: CommandArgs) => number[]; subcommands?: CommandSpec[] },
+): CommandSpec {
+  return {
+    name,
+    arity,
+    flags: (flags ? flags.split(" ") : []) as CommandFlag[],
+    firstKey: keys[0],
+    lastKey: keys[1],
+    step: keys[2],
+    aclCategories: acl ? acl.split(" ") : [],
+    ...(handler ? { handler } : {}),
+    ...(extra?.getKeys ? { getKeys: extra.getKeys } : {}),
+    ...(extra?.subcommands ? { subcommands: extra.subcommands } : {}),
+  };
+}

@@ -1,0 +1,227 @@
+// Runs commands directly on a Keyspace without sockets, for the store's own tests and benches:
+// a CommandArgs over an array of Buffers, a ReplyWriter that builds JS values, and a context with
+// a settable clock that records propagation and blocking. Not part of the public API.
+import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
+import type { CommandContext, CommandSpec } from "./command-types.js";
+import { Keyspace, type KeyspaceOptions } from "./keyspace.js";
+
+export class ArrayArgs implements CommandArgs {
+  constructor(readonly argv: Buffer[]) {}
+  get argc(): number {
+    return this.argv.length;
+  }
+  len(i: number): number {
+    return (this.argv[i] as Buffer).length;
+  }
+  view(i: number): Buffer {
+    return this.argv[i] as Buffer;
+  }
+  copy(i: number): Buffer {
+    return Buffer.from(this.argv[i] as Buffer);
+  }
+  latin1(i: number): string {
+    return (this.argv[i] as Buffer).toString("latin1");
+  }
+  utf8(i: number): string {
+    return (this.argv[i] as Buffer).toString("utf8");
+  }
+  is(i: number, lower: string): boolean {
+    return (this.argv[i] as Buffer).toString("latin1").toLowerCase() === lower;
+  }
+}
+
+/** A reply error as a value, so tests can `expect(r).toEqual(new ReplyErr("ERR ..."))`. */
+export class ReplyErr {
+  constructor(readonly message: string) {}
+}
+/** A RESP3 double, kept apart from integers. */
+export class Dbl {
+  constructor(readonly value: number) {}
+}
+/** A simple string (+OK), kept apart from bulk strings. */
+export class Simple {
+  constructor(readonly value: string) {}
+}
+
+type Frame = { items: unknown[]; want: number; kind: "array" | "map" | "set" | "push" };
+
+/**
+ * Collects one reply as a JS value: bulk -> string (latin1, binary-safe) or Buffer when
+ * `buffers`, integer -> number (bigint if unsafe), null -> null, arrays/sets/pushes -> arrays,
+ * maps -> arrays of [k, v] pairs, errors -> ReplyErr, simple -> Simple, double -> Dbl (RESP3) or
+ * its %.17g bulk string (RESP2).
+ */
+export class CollectingWriter implements ReplyWriter {
+  private stack: Frame[] = [];
+  values: unknown[] = [];
+  constructor(
+    readonly resp: 2 | 3 = 2,
+    private readonly buffers = false,
+  ) {}
+  private add(v: unknown): void {
+    let v2 = v;
+    for (;;) {
+      const top = this.stack[this.stack.length - 1];
+      if (!top) {
+        this.values.push(v2);
+        return;
+      }
+      top.items.push(v2);
+      if (top.items.length < top.want) return;
+      this.stack.pop();
+      v2 = top.kind === "map" ? pairs(top.items) : top.items;
+    }
+  }
+  private open(kind: Frame["kind"], n: number, want: number): void {
+    if (want === 0) this.add([]);
+    else this.stack.push({ items: [], want, kind });
+    void n;
+  }
+  ok(): void {
+    this.add(new Simple("OK"));
+  }
+  simple(s: string): void {
+    this.add(new Simple(s));
+  }
+  error(msg: string): void {
+    this.add(new ReplyErr(msg));
+  }
+  integer(n: number | bigint): void {
+    this.add(typeof n === "bigint" && n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n);
+  }
+  bulk(value: Buffer | Uint8Array | string): void {
+    const b = typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value);
+    this.add(this.buffers ? b : b.toString("latin1"));
+  }
+  bulkLatin1(s: string): void {
+    this.add(this.buffers ? Buffer.from(s, "latin1") : s);
+  }
+  nullBulk(): void {
+    this.add(null);
+  }
+  nullArray(): void {
+    this.add(null);
+  }
+  array(n: number): void {
+    this.open("array", n, n);
+  }
+  map(n: number): void {
+    this.open("map", n, 2 * n);
+  }
+  set(n: number): void {
+    this.open("set", n, n);
+  }
+  push(n: number): void {
+    this.open("push", n, n);
+  }
+  double(d: number): void {
+    if (this.resp === 3) this.add(new Dbl(d));
+    else this.bulk(formatDouble(d));
+  }
+  bool(b: boolean): void {
+    this.add(this.resp === 3 ? b : b ? 1 : 0);
+  }
+  verbatim(_format: string, text: string): void {
+    this.bulk(text);
+  }
+  bigNumber(digits: string): void {
+    this.bulk(digits);
+  }
+  raw(bytes: Buffer): void {
+    this.add(bytes);
+  }
+}
+function pairs(items: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < items.length; i += 2) out.push([items[i], items[i + 1]]);
+  return out;
+}
+
+/** %.17g as Redis prints doubles in RESP2. */
+export function formatDouble(d: number): string {
+  if (d === Number.POSITIVE_INFINITY) return "inf";
+  if (d === Number.NEGATIVE_INFINITY) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  const exp = Math.floor(Math.log10(Math.abs(d)));
+  if (exp < -4 || exp >= 17) {
+    const [mant, e] = d.toExponential(16).split("e") as [string, string];
+    const m = mant.includes(".") ? mant.replace(/0+$/, "").replace(/\.$/, "") : mant;
+    const en = Number(e);
+    return `${m}e${en < 0 ? "-" : "+"}${String(Math.abs(en)).padStart(2, "0")}`;
+  }
+  let s = d.toPrecision(17);
+  if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+  return s;
+}
+
+/** What a command did besides replying. */
+export interface RunRecord {
+  propagated: (Buffer | string)[][];
+  blocked: { keys: readonly string[]; timeoutMs: number; timeoutReply: string } | null;
+  dirty: number;
+}
+
+/**
+ * A keyspace plus a clock and a command table, to run commands the way the server does:
+ * `t.run("SET", "k", "v")` returns the reply value. Arity is checked as the dispatcher does.
+ */
+export class TestStore {
+  readonly keyspace: Keyspace;
+  now = 1_700_000_000_000;
+  dbIndex = 0;
+  resp: 2 | 3 = 2;
+  canBlock = true;
+  last: RunRecord = { propagated: [], blocked: null, dirty: 0 };
+  private readonly table = new Map<string, CommandSpec>();
+
+  constructor(commands: readonly CommandSpec[], options: KeyspaceOptions = {}) {
+    this.keyspace = new Keyspace(options);
+    for (const c of commands) this.table.set(c.name, c);
+  }
+
+  run(...argv: (string | Buffer | number)[]): unknown {
+    return this.runWith({}, ...argv);
+  }
+
+  /** Same as run, with Buffers for bulk replies. */
+  runBuffers(...argv: (string | Buffer | number)[]): unknown {
+    return this.runWith({ buffers: true }, ...argv);
+  }
+
+  runWith(opts: { buffers?: boolean }, ...argv: (string | Buffer | number)[]): unknown {
+    const bufs = argv.map((a) =>
+      Buffer.isBuffer(a) ? a : Buffer.from(String(a), typeof a === "string" ? "latin1" : "utf8"),
+    );
+    const name = (bufs[0] as Buffer).toString("latin1").toLowerCase();
+    const spec = this.table.get(name);
+    const w = new CollectingWriter(this.resp, opts.buffers ?? false);
+    const rec: RunRecord = { propagated: [], blocked: null, dirty: 0 };
+    this.last = rec;
+    if (!spec?.handler) return new ReplyErr(`ERR unknown command '${name}'`);
+    if ((spec.arity > 0 && bufs.length !== spec.arity) || bufs.length < -spec.arity)
+      return new ReplyErr(`ERR wrong number of arguments for '${name}' command`);
+    const args = new ArrayArgs(bufs);
+    const ks = this.keyspace;
+    const ctx: CommandContext = {
+      keyspace: ks,
+      db: ks.db(this.dbIndex),
+      dbIndex: this.dbIndex,
+      now: this.now,
+      canBlock: this.canBlock,
+      propagateSelf: () => rec.propagated.push(bufs.map((b) => Buffer.from(b))),
+      propagate: (a) => rec.propagated.push([...a]),
+      addDirty: (n) => {
+        rec.dirty += n;
+      },
+      block: (keys, timeoutMs, timeoutReply) => {
+        rec.blocked = { keys, timeoutMs, timeoutReply };
+      },
+    };
+    spec.handler(ctx, args, w);
+    if (rec.blocked) return undefined;
+    if (w.values.length !== 1)
+      throw new Error(`${name} wrote ${w.values.length} replies (expected exactly one)`);
+    return w.values[0];
+  }
+}
