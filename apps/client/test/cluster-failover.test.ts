@@ -16,7 +16,7 @@ import {
   ConnectionError,
   createCluster,
 } from "../src/index.js";
-import { clusterFactories, clusterNodes, ownerPort } from "./helpers/clusters.js";
+import { clusterFactories, clusterNodes, onNode, ownerPort } from "./helpers/clusters.js";
 
 describe.each(clusterFactories)("node failures against $name", (factory) => {
   let cluster: ClusterHandle;
@@ -28,8 +28,20 @@ describe.each(clusterFactories)("node failures against $name", (factory) => {
     cluster = await factory.start({ masters: 3, replicasPerMaster: 1 });
     client = createCluster({ seeds: cluster.seeds, retryBudget: 20_000 });
     await client.connect();
-    // Replicas must have synced before a failover can promote them.
+    // Replicas must have synced before a failover can promote them: wait for every replica's
+    // link to be up, not just for the topology to list six nodes (a replica that never synced
+    // has no data age Redis accepts, and on a loaded machine the sync can lag the topology).
     await waitFor(async () => (await client.refresh()).nodes().length === 6, { timeout: 20_000 });
+    await waitFor(
+      async () => {
+        const infos = await Promise.all(
+          cluster.nodes.map((n) => onNode(n.port, (c) => c.call("INFO", "replication"))),
+        );
+        const replicas = infos.map(String).filter((i) => i.includes("role:slave"));
+        return replicas.length === 3 && replicas.every((i) => i.includes("master_link_status:up"));
+      },
+      { timeout: 30_000, interval: 200 },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -44,7 +56,10 @@ describe.each(clusterFactories)("node failures against $name", (factory) => {
       const key = "{failover}:k";
       const slot = keySlot(key);
       await client.set(key, "before");
-      await client.call("WAIT", 1, 2000);
+      // The write must be on the replica before the kill, or the promoted node won't have it.
+      await waitFor(async () => Number(await client.call("WAIT", 1, 1000)) >= 1, {
+        timeout: 15_000,
+      });
       const sub = createCluster({ seeds: cluster.seeds });
       const got: string[] = [];
       await sub.ssubscribe("{failover}:ch", (m) => got.push(String(m)));

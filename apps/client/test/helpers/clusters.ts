@@ -14,7 +14,14 @@ export const clusterFactories: ClusterFactory[] = [
   {
     name: "redis 7.0.15",
     enabled: hasRedis(),
-    start: (opts) => startCluster({ ...opts, nodeTimeout: 2000 }),
+    // validity-factor 0: a replica may always be promoted, however long ago it last heard from
+    // its master, so a failover test doesn't depend on how loaded the machine is.
+    start: (opts) =>
+      startCluster({
+        ...opts,
+        nodeTimeout: 2000,
+        args: ["--cluster-replica-validity-factor", "0"],
+      }),
   },
   {
     // Enable when apps/server ships shoal-server: startCluster({ command: [node, dist/main.js] }).
