@@ -1,2 +1,16 @@
 // @shoal/resp-codec: streaming RESP2/RESP3 decoder and encoder.
+export {
+  CommandDecoder,
+  type CommandDecoderOptions,
+  DEFAULT_MAX_MULTIBULK_LEN,
+  DEFAULT_PROTO_MAX_BULK_LEN,
+  DecodeResult,
+  PROTO_INLINE_MAX_SIZE,
+  UNAUTHENTICATED_MAX_BULK_LEN,
+  UNAUTHENTICATED_MAX_MULTIBULK_LEN,
+} from "./command-decoder.js";
 export type { CommandArgs, ReplyWriter } from "./contracts.js";
+export { splitInlineArgs } from "./inline-args.js";
+export { OwnedArgs } from "./owned-args.js";
+export { expectedDollar, ProtocolErrors, RespProtocolError } from "./protocol-error.js";
+export { string2ll } from "./string2ll.js";

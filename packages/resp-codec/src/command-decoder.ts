@@ -1,0 +1,436 @@
+// The server side: a streaming decoder of client commands, multibulk (`*2\r\n$3\r\nGET\r\n...`)
+// and inline (`GET k\r\n`), following processMultibulkBuffer() and processInlineBuffer() in
+// src/networking.c (Redis 7.0) rule for rule, limits and error texts included.
+//
+// Speed comes from not materialising arguments: a decoded command is a set of (start, end)
+// bounds into the read buffer, and the decoder itself is the CommandArgs view a handler reads
+// them through. A chunk that starts on a command boundary is used in place; bytes of a command
+// split across chunks are gathered once, into a buffer that grows by doubling (or, while a big
+// bulk is awaited, once its last byte is here), so any chunking costs linear time.
+import type { CommandArgs } from "./contracts.js";
+import { splitInlineArgs } from "./inline-args.js";
+import { expectedDollar, ProtocolErrors } from "./protocol-error.js";
+import { string2ll } from "./string2ll.js";
+import "./node-buffer.js";
+
+/** PROTO_INLINE_MAX_SIZE: an inline request, or a count line, longer than this is refused. */
+export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+/** proto-max-bulk-len's default. */
+export const DEFAULT_PROTO_MAX_BULK_LEN = 512 * 1024 * 1024;
+/** Redis 7.0 accepts multibulk counts up to INT_MAX (1024*1024 was the limit before 6.2). */
+export const DEFAULT_MAX_MULTIBULK_LEN = 2147483647;
+/** Before AUTH, Redis 7.0 refuses more arguments than this... */
+export const UNAUTHENTICATED_MAX_MULTIBULK_LEN = 10;
+/** ...and bulk strings longer than this. */
+export const UNAUTHENTICATED_MAX_BULK_LEN = 16384;
+
+export const DecodeResult = { NeedMore: 0, Command: 1, Error: 2 } as const;
+export type DecodeResult = (typeof DecodeResult)[keyof typeof DecodeResult];
+
+const EMPTY = Buffer.alloc(0);
+const MIN_GATHER = 16 * 1024;
+
+// scanLine() results.
+const LINE_OK = 0;
+const LINE_MORE = 1;
+const LINE_BAD = 2;
+
+export interface CommandDecoderOptions {
+  /** proto-max-bulk-len (default 512 MB). */
+  maxBulkLen?: number;
+  /** Largest multibulk count (default INT_MAX, as Redis 7.0). */
+  maxMultibulkLen?: number;
+  /** False applies Redis's unauthenticated limits (10 arguments, 16 KB per argument). */
+  authenticated?: boolean;
+}
+
+/**
+ * Feed it bytes, then call next() until it says NeedMore. After Command, the decoder is the
+ * command's CommandArgs view until the next call of next() or feed(). After Error, `error`
+ * holds Redis's text (without "ERR "), and the decoder stays failed: a connection replies
+ * `-ERR <error>` and closes, as Redis does.
+ */
+export class CommandDecoder implements CommandArgs {
+  argc = 0;
+  /** Set when next() returned Error: Redis's message without the "ERR " prefix. */
+  error = "";
+  /** Limits; a server updates them from its config and the client's auth state. */
+  maxBulkLen: number;
+  maxMultibulkLen: number;
+  authenticated: boolean;
+
+  /** The unconsumed bytes are buf[pos, buf.length). */
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  /** Backing store of `buf` when the decoder owns it (bytes gathered from several chunks). */
+  private store: Buffer | null = null;
+  private starts: number[] = [];
+  private ends: number[] = [];
+  /** Inline commands: one Buffer per word (views of the line, copies for quoted words). */
+  private inlineArgs: Buffer[] = [];
+  private isInline = false;
+  private failed = false;
+
+  // A multibulk command in progress: arguments still expected (Redis's multibulklen), those
+  // found so far, and where the next one starts (absolute offset in buf).
+  private mbRemaining = 0;
+  private mbArgs = 0;
+  private mbCursor = 0;
+
+  /** Chunks held back while a known amount of bytes is awaited (a big bulk). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes, counted from pos, that must be buffered before parsing can progress (0: unknown). */
+  private need = 0;
+
+  // scanLine() outputs.
+  private num = 0;
+  private lineNext = 0;
+
+  constructor(opts: CommandDecoderOptions = {}) {
+    this.maxBulkLen = opts.maxBulkLen ?? DEFAULT_PROTO_MAX_BULK_LEN;
+    this.maxMultibulkLen = opts.maxMultibulkLen ?? DEFAULT_MAX_MULTIBULK_LEN;
+    this.authenticated = opts.authenticated ?? true;
+  }
+
+  /** Bytes received and not yet consumed (client-query-buffer-limit, CLIENT LIST qbuf). */
+  get bufferedBytes(): number {
+    return this.buf.length - this.pos + this.pendingBytes;
+  }
+
+  /** True once next() has returned Error. */
+  get hasFailed(): boolean {
+    return this.failed;
+  }
+
+  /** The first `n` unconsumed bytes as latin1 (for log lines). */
+  peek(n: number): string {
+    return this.buf.latin1Slice(this.pos, Math.min(this.buf.length, this.pos + n));
+  }
+
+  /** Forgets everything buffered and any error: the decoder is as new (limits kept). */
+  reset(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.store = null;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.need = 0;
+    this.mbRemaining = 0;
+    this.mbArgs = 0;
+    this.argc = 0;
+    this.isInline = false;
+    this.failed = false;
+    this.error = "";
+  }
+
+  /** Adds bytes read from the socket. The decoder keeps a reference and never writes to it. */
+  feed(chunk: Buffer): void {
+    if (this.failed || chunk.length === 0) return;
+    const rest = this.buf.length - this.pos;
+    if (rest === 0 && this.pendingBytes === 0) {
+      this.buf = chunk;
+      this.pos = 0;
+      this.store = null;
+      return;
+    }
+    if (this.need > 0 && rest + this.pendingBytes + chunk.length < this.need) {
+      // A big bulk is on its way: hold the chunks and copy them once, when it is complete.
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return;
+    }
+    this.append(chunk);
+  }
+
+  /** Gathers unconsumed bytes, held chunks and `chunk` into an owned buffer. */
+  private append(chunk: Buffer): void {
+    const rest = this.buf.length - this.pos;
+    const total = rest + this.pendingBytes + chunk.length;
+    const store = this.store;
+    // Appending in place is safe: `buf` is store[0, buf.length) and earlier views end before it.
+    if (
+      store !== null &&
+      this.pendingBytes === 0 &&
+      this.buf.length + chunk.length <= store.length
+    ) {
+      store.set(chunk, this.buf.length);
+      this.buf = store.subarray(0, this.buf.length + chunk.length);
+      return;
+    }
+    // Doubling keeps many small appends linear; a completed big bulk gets only a little slack.
+    const size =
+      this.need > 0 && total >= this.need ? total + MIN_GATHER : Math.max(MIN_GATHER, total * 2);
+    const next = Buffer.allocUnsafeSlow(size);
+    let off = this.buf.copy(next, 0, this.pos);
+    for (const p of this.pending) off += p.copy(next, off);
+    chunk.copy(next, off);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const shift = this.pos;
+    this.store = next;
+    this.buf = next.subarray(0, total);
+    this.pos = 0;
+    this.rebase(shift);
+  }
+
+  /** Shifts the bounds of a partially decoded multibulk after its bytes moved left by `shift`. */
+  private rebase(shift: number): void {
+    if (this.mbRemaining === 0 || shift === 0) return;
+    for (let i = 0; i < this.mbArgs; i++) {
+      this.starts[i]! -= shift;
+      this.ends[i]! -= shift;
+    }
+    this.mbCursor -= shift;
+  }
+
+  /** Decodes the next command into this view. */
+  next(): DecodeResult {
+    if (this.failed) return DecodeResult.Error;
+    if (this.pendingBytes > 0) {
+      if (this.buf.length - this.pos + this.pendingBytes < this.need) return DecodeResult.NeedMore;
+      this.append(EMPTY);
+    }
+    for (;;) {
+      if (this.pos >= this.buf.length) {
+        this.need = 0;
+        return DecodeResult.NeedMore;
+      }
+      const r =
+        this.mbRemaining > 0 || this.buf[this.pos] === 42 /* '*' */
+          ? this.parseMultibulk()
+          : this.parseInline();
+      if (r === DecodeResult.Command) {
+        this.need = 0;
+        // Empty commands (a blank inline line, "*0", "*-1") are skipped as Redis does.
+        if (this.argc === 0) continue;
+      }
+      return r;
+    }
+  }
+
+  private fail(msg: string): DecodeResult {
+    this.error = msg;
+    this.failed = true;
+    this.buf = EMPTY;
+    this.store = null;
+    this.pos = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.mbRemaining = 0;
+    this.argc = 0;
+    return DecodeResult.Error;
+  }
+
+  private parseInline(): DecodeResult {
+    const buf = this.buf;
+    const base = this.pos;
+    let nl = buf.indexOf(10, base);
+    // Redis finds the newline with strchr(), which stops at a NUL byte: a line holding one is
+    // never complete (and ends as "too big inline request" once 64 KB are buffered).
+    if (nl >= 0) {
+      for (let i = base; i < nl; i++) {
+        if (buf[i] === 0) {
+          nl = -1;
+          break;
+        }
+      }
+    }
+    if (nl < 0) {
+      if (buf.length - base > PROTO_INLINE_MAX_SIZE) return this.fail(ProtocolErrors.tooBigInline);
+      this.need = 0;
+      return DecodeResult.NeedMore;
+    }
+    const end = nl > base && buf[nl - 1] === 13 ? nl - 1 : nl;
+    if (!splitInlineArgs(buf, base, end, this.inlineArgs))
+      return this.fail(ProtocolErrors.unbalancedQuotes);
+    this.pos = nl + 1;
+    this.isInline = true;
+    this.argc = this.inlineArgs.length;
+    return DecodeResult.Command;
+  }
+
+  /**
+   * Reads the integer line whose type byte is at `at`, as Redis does: the line is complete once
+   * a CR and one more byte are buffered (the byte after CR is skipped unchecked), and its text
+   * must pass string2ll(). Sets num and lineNext (the first byte after the line) on LINE_OK.
+   */
+  private scanLine(at: number): number {
+    const buf = this.buf;
+    const end = buf.length;
+    let i = at + 1;
+    let c = i < end ? buf[i]! : 0;
+    if (c >= 49 && c <= 57) {
+      // Fast path: [1-9][0-9]*\r
+      let n = c - 48;
+      for (i++; i < end; i++) {
+        c = buf[i]!;
+        if (c < 48 || c > 57) break;
+        n = n * 10 + (c - 48);
+      }
+      if (i < end && c === 13 && i - at <= 19) {
+        if (i + 1 >= end) return LINE_MORE;
+        this.num = n;
+        this.lineNext = i + 2;
+        return LINE_OK;
+      }
+    }
+    // Anything else: find the CR as strchr() would (not past a NUL), then judge the text.
+    const cr = buf.indexOf(13, at);
+    if (cr < 0) return LINE_MORE;
+    for (let k = at; k < cr; k++) if (buf[k] === 0) return LINE_MORE;
+    if (cr + 1 >= end) return LINE_MORE;
+    const n = string2ll(buf, at + 1, cr);
+    if (Number.isNaN(n)) return LINE_BAD;
+    this.num = n;
+    this.lineNext = cr + 2;
+    return LINE_OK;
+  }
+
+  private parseMultibulk(): DecodeResult {
+    const buf = this.buf;
+    const end = buf.length;
+    const base = this.pos;
+    let at: number;
+    let remaining = this.mbRemaining;
+    let k: number;
+    if (remaining === 0) {
+      const r = this.scanLine(base);
+      if (r === LINE_BAD) return this.fail(ProtocolErrors.invalidMultibulkLength);
+      if (r === LINE_MORE) {
+        if (end - base > PROTO_INLINE_MAX_SIZE) return this.fail(ProtocolErrors.tooBigMbulkCount);
+        this.need = 0;
+        return DecodeResult.NeedMore;
+      }
+      const n = this.num;
+      if (n > this.maxMultibulkLen) return this.fail(ProtocolErrors.invalidMultibulkLength);
+      if (n > UNAUTHENTICATED_MAX_MULTIBULK_LEN && !this.authenticated)
+        return this.fail(ProtocolErrors.unauthenticatedMultibulkLength);
+      at = this.lineNext;
+      if (n <= 0) {
+        this.pos = at;
+        this.argc = 0;
+        return DecodeResult.Command;
+      }
+      remaining = n;
+      k = 0;
+    } else {
+      at = this.mbCursor;
+      k = this.mbArgs;
+    }
+    const starts = this.starts;
+    const ends = this.ends;
+    const maxBulk = this.maxBulkLen;
+    while (remaining > 0) {
+      let len = 0;
+      let start = -1;
+      // Fast path for the common header "$<1-9 digits>\r\n".
+      if (at + 3 < end && buf[at] === 36) {
+        let i = at + 1;
+        let c = buf[i]!;
+        if (c >= 49 && c <= 57) {
+          for (; i < end; i++) {
+            c = buf[i]!;
+            if (c < 48 || c > 57) break;
+            len = len * 10 + (c - 48);
+          }
+          if (c === 13 && i + 1 < end && i - at <= 10) start = i + 2;
+        }
+      }
+      if (start < 0) {
+        const r = this.scanLine(at);
+        if (r === LINE_MORE) {
+          if (end - at > PROTO_INLINE_MAX_SIZE) return this.fail(ProtocolErrors.tooBigBulkCount);
+          this.saveProgress(remaining, k, at, 0);
+          return DecodeResult.NeedMore;
+        }
+        // The line is complete: only now does Redis look at its first byte.
+        if (buf[at] !== 36) return this.fail(expectedDollar(buf[at]!));
+        if (r === LINE_BAD) return this.fail(ProtocolErrors.invalidBulkLength);
+        len = this.num;
+        if (len < 0) return this.fail(ProtocolErrors.invalidBulkLength);
+        start = this.lineNext;
+      }
+      if (len > maxBulk) return this.fail(ProtocolErrors.invalidBulkLength);
+      if (len > UNAUTHENTICATED_MAX_BULK_LEN && !this.authenticated)
+        return this.fail(ProtocolErrors.unauthenticatedBulkLength);
+      const stop = start + len;
+      // The two bytes after the payload are skipped unchecked, as Redis does.
+      if (stop + 2 > end) {
+        this.saveProgress(remaining, k, at, stop + 2 - base);
+        return DecodeResult.NeedMore;
+      }
+      starts[k] = start;
+      ends[k] = stop;
+      k++;
+      remaining--;
+      at = stop + 2;
+    }
+    this.mbRemaining = 0;
+    this.argc = k;
+    this.isInline = false;
+    this.pos = at;
+    return DecodeResult.Command;
+  }
+
+  private saveProgress(remaining: number, args: number, cursor: number, need: number): void {
+    this.mbRemaining = remaining;
+    this.mbArgs = args;
+    this.mbCursor = cursor;
+    this.need = need;
+  }
+
+  // ---- CommandArgs ---------------------------------------------------------------------------
+
+  len(i: number): number {
+    return this.isInline ? this.inlineArgs[i]!.length : this.ends[i]! - this.starts[i]!;
+  }
+  view(i: number): Buffer {
+    return this.isInline ? this.inlineArgs[i]! : this.buf.subarray(this.starts[i]!, this.ends[i]!);
+  }
+  copy(i: number): Buffer {
+    return Buffer.from(this.view(i));
+  }
+  latin1(i: number): string {
+    return this.isInline
+      ? this.inlineArgs[i]!.latin1Slice()
+      : this.buf.latin1Slice(this.starts[i]!, this.ends[i]!);
+  }
+  utf8(i: number): string {
+    return this.isInline
+      ? this.inlineArgs[i]!.utf8Slice()
+      : this.buf.utf8Slice(this.starts[i]!, this.ends[i]!);
+  }
+  is(i: number, lower: string): boolean {
+    let b: Buffer;
+    let s: number;
+    let e: number;
+    if (this.isInline) {
+      b = this.inlineArgs[i]!;
+      s = 0;
+      e = b.length;
+    } else {
+      b = this.buf;
+      s = this.starts[i]!;
+      e = this.ends[i]!;
+    }
+    if (e - s !== lower.length) return false;
+    for (let k = 0; k < lower.length; k++) {
+      let c = b[s + k]!;
+      if (c >= 65 && c <= 90) c |= 0x20;
+      if (c !== lower.charCodeAt(k)) return false;
+    }
+    return true;
+  }
+  /**
+   * The buffer argument `i` lives in; with argOffset() it gives a (buffer, start, end) range,
+   * e.g. to hash a key's slot without allocating.
+   */
+  argBuffer(i: number): Buffer {
+    return this.isInline ? this.inlineArgs[i]! : this.buf;
+  }
+  /** Offset of argument `i` in argBuffer(i). */
+  argOffset(i: number): number {
+    return this.isInline ? 0 : this.starts[i]!;
+  }
+}
