@@ -67,8 +67,13 @@ export class CommandTable {
 
   /** Adds keyspace-store specs; `wrap` turns a CommandHandler into a RunCommand. */
   addKeyspace(specs: readonly CommandSpec[], wrap: (spec: CommandSpec) => RunCommand): void {
-    for (const spec of specs)
+    for (const spec of specs) {
+      // One owner per name: a command the server implements itself (SELECT, DBSIZE: client and
+      // admin state) keeps the server's entry; the store's data commands fill in the rest.
+      const existing = this.commands.get(spec.name);
+      if (existing !== undefined && !existing.fromKeyspace) continue;
       this.commands.set(spec.name, this.makeKeyspaceEntry(spec, wrap, undefined));
+    }
   }
 
   private makeKeyspaceEntry(

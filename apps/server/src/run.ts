@@ -9,7 +9,7 @@ import { Logger } from "./log.js";
 import { Persistence } from "./persistence/persistence.js";
 import { Server } from "./server.js";
 import type { StoreAdapter } from "./store.js";
-import { createStore } from "./store-factory.js";
+import { type CreateStoreOptions, createStore } from "./store-factory.js";
 import { SHOAL_VERSION } from "./version.js";
 
 export function versionLine(): string {
@@ -18,7 +18,7 @@ export function versionLine(): string {
 
 export interface RunServerOptions {
   /** Builds the data store (tests plug a small one in; default: keyspace-store). */
-  createStore?: (databases: number) => StoreAdapter;
+  createStore?: (databases: number, opts: CreateStoreOptions) => StoreAdapter;
 }
 
 export async function runServer(
@@ -93,7 +93,9 @@ export async function runServer(
   const server = new Server(
     config,
     log,
-    (opts.createStore ?? createStore)(config.get<number>("databases")),
+    (opts.createStore ?? createStore)(config.get<number>("databases"), {
+      slotIndex: config.get<boolean>("cluster-enabled"),
+    }),
   );
   const pidfile = config.get<string>("pidfile");
   if (pidfile !== "") {

@@ -1,8 +1,13 @@
-// Builds the StoreAdapter the server runs on. Until keyspace-store exports its Keyspace and
-// command table (CORE-API.md), the server runs with an empty store: connection, transaction,
-// pub/sub, config and persistence machinery work; data commands answer "unknown command".
-import { EmptyStore, type StoreAdapter } from "./store.js";
+// Builds the StoreAdapter the server runs on: keyspace-store's Keyspace and command table, with
+// the per-slot key index in cluster mode.
+import { KeyspaceStore } from "./keyspace-adapter.js";
+import type { StoreAdapter } from "./store.js";
 
-export function createStore(databases: number): StoreAdapter {
-  return new EmptyStore(databases);
+export interface CreateStoreOptions {
+  /** cluster-enabled: keep the per-slot key index (CLUSTER COUNTKEYSINSLOT, slot migration). */
+  slotIndex?: boolean;
+}
+
+export function createStore(databases: number, opts: CreateStoreOptions = {}): StoreAdapter {
+  return new KeyspaceStore({ databases, slotIndex: opts.slotIndex ?? false });
 }

@@ -1,22 +1,33 @@
-// The seam between the server and @shoal/keyspace-store's Keyspace/Database classes. While the
-// store's core API is being written, the server codes against this small interface; the adapter
-// that wraps the real Keyspace replaces `EmptyStore` when it lands (see README, "Status").
-import type { CommandSpec, KeyspaceHooks } from "@shoal/keyspace-store";
+// The seam between the server and its data: what the server needs from a store (the command
+// specs to dispatch to, the objects handed to CommandContext, counts for INFO and DBSIZE, the
+// expiry cron, snapshots for SAVE/BGSAVE/DEBUG RELOAD and the AOF base). The real store is
+// `KeyspaceStore` (keyspace-adapter.ts) over @shoal/keyspace-store; `EmptyStore` serves embedders
+// that want the connection machinery without data, and tests plug in their own.
+import type { CommandSpec, Database, KeyspaceHooks, KeyspaceStats } from "@shoal/keyspace-store";
 
 export interface StoreAdapter {
-  /** The keyspace-store command specs to dispatch to (empty until the table is exported). */
+  /** The keyspace-store command specs to dispatch to. */
   readonly commands: readonly CommandSpec[];
   /** Objects handed to CommandContext.keyspace / .db for database `i`. */
   keyspaceHandle(): unknown;
   dbHandle(i: number): unknown;
+  /**
+   * The real Database `i`, when the store is keyspace-store's. In cluster mode `db(0)` carries the
+   * per-slot index: countKeysInSlot, getKeysInSlot, deleteSlot, size.
+   */
+  db?(i: number): Database;
   dbSize(i: number): number;
   expiresCount(i: number): number;
+  /** INFO keyspace avg_ttl: average remaining TTL (ms) of keys with one, 0 when none. */
+  avgTtl?(i: number, now: number): number;
+  /** INFO stats expired_keys / keyspace_hits / keyspace_misses, when the store counts them. */
+  readonly stats?: KeyspaceStats;
   /** Active expiry cycle step (Redis's activeExpireCycle), called from the server cron. */
   activeExpireCycle?(now: number): void;
   activeExpireEnabled: boolean;
   /** Wires the server's hooks into the store. */
   setHooks(hooks: KeyspaceHooks): void;
-  /** Snapshot serialization, when the store supports it. */
+  /** Snapshot serialization, when the store supports it (data as of the call). */
   snapshot?(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   loadSnapshot?(data: Uint8Array): void;
   flushAll(): void;

@@ -179,6 +179,7 @@ function section(server: Server, name: string): string {
     }
     case "stats": {
       const s = server.stats;
+      const ks = server.store.stats;
       const ops = s.opsSamples.length
         ? s.opsSamples.reduce((x, y) => x + y, 0) / s.opsSamples.length
         : 0;
@@ -189,11 +190,11 @@ function section(server: Server, name: string): string {
         ["total_net_input_bytes", s.netInputBytes],
         ["total_net_output_bytes", s.netOutputBytes],
         ["rejected_connections", s.rejectedConnections],
-        ["expired_keys", s.expiredKeys],
+        ["expired_keys", ks?.expiredKeys ?? s.expiredKeys],
         ["evicted_keys", 0],
         ["evicted_clients", 0],
-        ["keyspace_hits", s.keyspaceHits],
-        ["keyspace_misses", s.keyspaceMisses],
+        ["keyspace_hits", ks?.keyspaceHits ?? s.keyspaceHits],
+        ["keyspace_misses", ks?.keyspaceMisses ?? s.keyspaceMisses],
         ["pubsub_channels", server.channels.size],
         ["pubsub_patterns", server.patterns.size],
         ["pubsubshard_channels", server.shardChannels.size],
@@ -259,10 +260,12 @@ function section(server: Server, name: string): string {
       return lines([["cluster_enabled", cfg.get<boolean>("cluster-enabled") ? 1 : 0]]);
     case "keyspace": {
       let out = "";
+      const now = Date.now();
       for (let i = 0; i < server.databases; i++) {
         const keys = server.store.dbSize(i);
         if (keys === 0) continue;
-        out += `db${i}:keys=${keys},expires=${server.store.expiresCount(i)},avg_ttl=0\r\n`;
+        const avg = server.store.avgTtl?.(i, now) ?? 0;
+        out += `db${i}:keys=${keys},expires=${server.store.expiresCount(i)},avg_ttl=${avg}\r\n`;
       }
       return out;
     }
