@@ -13,4 +13,10 @@ export type { CommandArgs, ReplyWriter } from "./contracts.js";
 export { splitInlineArgs } from "./inline-args.js";
 export { OwnedArgs } from "./owned-args.js";
 export { expectedDollar, ProtocolErrors, RespProtocolError } from "./protocol-error.js";
+export {
+  type ReplyBuilders,
+  ReplyDecoder,
+  type ReplyDecoderOptions,
+  RespError,
+} from "./reply-decoder.js";
 export { string2ll } from "./string2ll.js";
