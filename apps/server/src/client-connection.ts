@@ -63,6 +63,9 @@ export class Client {
   replyMode: number = ClientReplyMode.On;
   noEvict = false;
   noTouch = false;
+  /** Cluster mode: READONLY (reads served by a replica) and ASKING (one command to an importing slot). */
+  readOnly = false;
+  asking = false;
   /** Set after QUIT, a protocol error, CLIENT KILL: close once the pending replies are written. */
   closeAfterReply = false;
   closed = false;
@@ -115,6 +118,7 @@ export class Client {
     if (this.subscriptionCount > 0) f += "P";
     if (this.casDirty) f += "d";
     if (this.closeAfterReply) f += "c";
+    if (this.readOnly) f += "r";
     if (this.noEvict) f += "e";
     if (this.noTouch) f += "T";
     return f || "N";

@@ -1,8 +1,8 @@
 // Command dispatch: from a decoded command to a reply. Mirrors processCommand() and call() in
 // src/server.c (Redis 7.0), in the same order of checks: lookup (unknown command / unknown
 // subcommand), arity, authentication, pub/sub context, MULTI queueing, then the call with its
-// statistics. Cluster routing (MOVED/ASK/CROSSSLOT by the entry's key positions) belongs right
-// after the authentication check, as in Redis; replication feeds from Server.propagate.
+// statistics. Cluster routing (MOVED/ASK/CROSSSLOT by the entry's key positions, cluster/routing.ts)
+// comes right after the authentication check, as in Redis; replication feeds from Server.propagate.
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
 import type { CommandEntry } from "./command-table.js";
@@ -74,6 +74,9 @@ function arityOk(entry: CommandEntry, argc: number): boolean {
 
 /** Runs one command a client sent. */
 export function processCommand(server: Server, client: Client, args: CommandArgs): void {
+  // ASKING holds for the next command only (for the whole transaction inside MULTI).
+  const asking = client.asking;
+  if (asking && client.multiQueue === null) client.asking = false;
   const entry = lookupCommand(server, client, args);
   if (entry === undefined) return;
   const name = entry.fullName;
@@ -87,6 +90,23 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
     return;
   }
   const root = entry.parent ?? entry;
+  const cluster = server.cluster;
+  // The AOF replay client (id 0) is obeyed without routing, as Redis's mustObeyClient().
+  if (
+    cluster !== null &&
+    client.id !== 0 &&
+    (entry.spec.firstKey > 0 || entry.spec.getKeys !== undefined || root.spec.name === "exec") &&
+    !cluster.router.route(client, entry, args, asking)
+  ) {
+    // A transaction with a misrouted command is flagged (EXECABORT); EXEC itself discards it.
+    if (root.spec.name === "exec") {
+      client.multiQueue = null;
+      client.multiDirty = false;
+      server.unwatchAllKeys(client);
+    }
+    rejectCommand(server, client, cluster.router.errorText(cluster.state), entry);
+    return;
+  }
   if (client.inPubSubContext && !PUBSUB_CONTEXT_ALLOWED.has(root.spec.name)) {
     rejectCommand(
       server,

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Client } from "./client-connection.js";
+import { ClusterRuntime, ClusterStartError } from "./cluster/cluster-runtime.js";
 import { parseServerArgv, USAGE } from "./config/argv.js";
 import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
 import { Logger } from "./log.js";
@@ -109,6 +110,17 @@ export async function runServer(
     `Running mode=${config.get<boolean>("cluster-enabled") ? "cluster" : "standalone"}, port=${config.get<number>("port")}.`,
   );
   log.warning("Server initialized");
+
+  if (config.get<boolean>("cluster-enabled")) {
+    // clusterInit(): nodes.conf and the bus port, before the data is loaded.
+    try {
+      server.cluster = await ClusterRuntime.start(server);
+    } catch (err) {
+      log.warning(err instanceof ClusterStartError ? err.message : String(err));
+      log.flushSync();
+      process.exit(1);
+    }
+  }
 
   const persistence = new Persistence(server);
   server.persistence = persistence;

@@ -13,6 +13,7 @@ import type {
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { Client, ClientReplyMode } from "./client-connection.js";
+import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
 import { CommandTable } from "./command-table.js";
 import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
@@ -127,6 +128,8 @@ export class Server {
   /** Changes since the last save (Redis's server.dirty). */
   dirty = 0;
   persistence: Persistence | null = null;
+  /** Cluster mode (cluster-enabled yes): the node's cluster state, bus and routing. */
+  cluster: ClusterRuntime | null = null;
   private readonly ctx: MutableContext;
 
   constructor(
@@ -924,11 +927,14 @@ export class Server {
     c.reply.enabled = true;
     c.noEvict = false;
     c.noTouch = false;
+    c.readOnly = false;
+    c.asking = false;
     if (this.config.get<string>("requirepass") !== "") c.setAuthenticated(false);
   }
 
   /** Side effects of CONFIG SET on a running server. */
   applyConfigChange(name: string): void {
+    if (name.startsWith("cluster-")) this.cluster?.applyConfigChange(name);
     switch (name) {
       case "slowlog-log-slower-than":
         this.slowlogThreshold = this.config.get<number>("slowlog-log-slower-than");
@@ -1007,6 +1013,7 @@ export class Server {
     this.closeListeners();
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const c of this.clients.values()) if (c.blocked) this.unblockClient(c, false);
+    await this.cluster?.shutdown();
     try {
       await this.persistence?.shutdown(opts.save);
     } catch (err) {

@@ -1,4 +1,5 @@
 // All server-level commands, as one list the command table registers.
+import { clusterCommands } from "../cluster/commands.js";
 import type { ServerCommandDef } from "../command-table.js";
 import type { Server } from "../server.js";
 import { adminCommands } from "./admin.js";
@@ -16,5 +17,6 @@ export function serverCommands(server: Server): ServerCommandDef[] {
     ...configCommands(server),
     ...infoCommands(server),
     ...adminCommands(server),
+    ...clusterCommands(server),
   ];
 }

@@ -113,7 +113,7 @@ function section(server: Server, name: string): string {
       void pubsubClients;
       return lines([
         ["connected_clients", server.clients.size],
-        ["cluster_connections", 0],
+        ["cluster_connections", server.cluster?.connectionCount ?? 0],
         ["maxclients", cfg.get<number>("maxclients")],
         ["client_recent_max_input_buffer", 0],
         ["client_recent_max_output_buffer", 0],

@@ -74,7 +74,10 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
       ["pubsub", "loading", "stale", "fast", "may_replicate"],
       ["@pubsub", "@fast"],
       (c, a) => {
-        c.reply.integer(server.publish(a.latin1(1), a.copy(2)));
+        const message = a.copy(2);
+        c.reply.integer(server.publish(a.latin1(1), message));
+        // Cluster mode: every node's subscribers get it (the count stays local, as in Redis).
+        server.cluster?.propagatePublish(a.copy(1), message, false);
       },
     ),
     def(
@@ -83,7 +86,9 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
       ["pubsub", "loading", "stale", "fast", "may_replicate"],
       ["@pubsub", "@fast"],
       (c, a) => {
-        c.reply.integer(server.publish(a.latin1(1), a.copy(2), true));
+        const message = a.copy(2);
+        c.reply.integer(server.publish(a.latin1(1), message, true));
+        server.cluster?.propagatePublish(a.copy(1), message, true);
       },
       [1, 1, 1],
     ),

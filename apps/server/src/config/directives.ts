@@ -173,6 +173,14 @@ function stringDirective(
   };
 }
 
+/** isValidAuxString() of cluster-announce-hostname: letters, digits, '-' and '.' only. */
+function validateHostname(s: string): void {
+  if (!/^[A-Za-z0-9.-]*$/.test(s))
+    throw new ConfigError(
+      "Hostnames must be less than 256 characters and only contain alphanumeric characters, '-' or '.'",
+    );
+}
+
 const NOTIFY_CLASSES = "Ag$lshzxeKEtmd";
 
 /** Parses notify-keyspace-events flags; mirrors keyspaceEventsStringToFlags() in src/notify.c. */
@@ -400,6 +408,22 @@ export const DIRECTIVES: readonly Directive[] = [
   stringDirective("cluster-config-file", "nodes.conf", { immutable: true }),
   intDirective("cluster-node-timeout", 15000, 0, MAX_LL),
   intDirective("cluster-port", 0, 0, 65535, { immutable: true }),
+  stringDirective("cluster-announce-ip", ""),
+  intDirective("cluster-announce-port", 0, 0, 65535),
+  intDirective("cluster-announce-bus-port", 0, 0, 65535),
+  intDirective("cluster-announce-tls-port", 0, 0, 65535),
+  stringDirective("cluster-announce-hostname", "", { validate: validateHostname }),
+  enumDirective("cluster-preferred-endpoint-type", "ip", ["ip", "hostname", "unknown-endpoint"]),
+  boolDirective("cluster-require-full-coverage", true),
+  boolDirective("cluster-allow-reads-when-down", false),
+  boolDirective("cluster-allow-pubsubshard-when-down", true),
+  boolDirective("cluster-allow-replica-migration", true),
+  boolDirective("cluster-replica-no-failover", false, { aliases: ["cluster-slave-no-failover"] }),
+  intDirective("cluster-replica-validity-factor", 10, 0, MAX_INT, {
+    aliases: ["cluster-slave-validity-factor"],
+  }),
+  intDirective("cluster-migration-barrier", 1, 0, MAX_INT),
+  memoryDirective("cluster-link-sendbuf-limit", 0, 0, MAX_LL),
   stringDirective("notify-keyspace-events", "", { validate: validateNotifyFlags }),
   intDirective("hz", 10, 0, MAX_INT),
   intDirective("shutdown-timeout", 10, 0, MAX_INT),

@@ -1,0 +1,350 @@
+// Cluster mode of one shoal-server process: the gossip-failover state machine wired to a TCP bus
+// and to the server. Plays the parts of clusterInit(), clusterCron() and clusterBeforeSleep() in
+// src/cluster_legacy.c (Redis 7.0): load or create nodes.conf, listen on the bus port, feed link
+// events and a 100 ms tick to the machine, and execute its effects in order (nodes.conf is on
+// disk before any reply or message that depends on it). Also the server-side halves of cluster
+// features: PUBLISH over the bus, dropping keys of lost slots, redirecting blocked clients.
+import path from "node:path";
+import { readConfigFile, TcpTransport, writeConfigFileAtomic } from "@shoal/cluster-bus";
+import {
+  type ClusterConfig,
+  type ClusterState,
+  type CommandContext,
+  clusterCommand,
+  createClusterState,
+  defaultClusterConfig,
+  type Effect,
+  type PreferredEndpointType,
+  type Reply,
+} from "@shoal/gossip-failover";
+import { keySlotLatin1 } from "@shoal/slot-hash";
+import type { Client } from "../client-connection.js";
+import type { ServerConfig } from "../config/load.js";
+import type { Server } from "../server.js";
+import { Redir, Router, redirectText } from "./routing.js";
+import { type SlotKeys, slotKeysOf } from "./slot-keys.js";
+
+/** clusterCron() runs 10 times a second, whatever `hz` says. */
+const CRON_PERIOD_MS = 100;
+const CLUSTER_PORT_INCR = 10000;
+
+/** The redis.conf cluster directives, as the state machine takes them. */
+export function clusterConfigFrom(config: ServerConfig): ClusterConfig {
+  const port = config.get<number>("port");
+  const cport = config.get<number>("cluster-port");
+  return defaultClusterConfig({
+    port,
+    busPort: cport !== 0 ? cport : port + CLUSTER_PORT_INCR,
+    nodeTimeout: config.get<number>("cluster-node-timeout"),
+    announceIp: config.get<string>("cluster-announce-ip"),
+    announcePort: config.get<number>("cluster-announce-port"),
+    announceBusPort: config.get<number>("cluster-announce-bus-port"),
+    announceHostname: config.get<string>("cluster-announce-hostname"),
+    preferredEndpointType: config.get<PreferredEndpointType>("cluster-preferred-endpoint-type"),
+    requireFullCoverage: config.get<boolean>("cluster-require-full-coverage"),
+    allowReadsWhenDown: config.get<boolean>("cluster-allow-reads-when-down"),
+    allowReplicaMigration: config.get<boolean>("cluster-allow-replica-migration"),
+  });
+}
+
+/** Bus listen addresses from `bind` (Redis binds the bus on the same addresses). */
+function busHosts(bind: readonly string[]): string[] {
+  return bind.map((b) => {
+    const optional = b.startsWith("-");
+    let host = optional ? b.slice(1) : b;
+    if (host === "*") host = "0.0.0.0";
+    else if (host === "::*") host = "::";
+    return optional ? `-${host}` : host;
+  });
+}
+
+export class ClusterStartError extends Error {}
+
+export class ClusterRuntime {
+  readonly router: Router;
+  private cronTimer: NodeJS.Timeout | undefined;
+  private slotKeysCache: SlotKeys | null = null;
+  private stopped = false;
+
+  private constructor(
+    readonly server: Server,
+    readonly state: ClusterState,
+    readonly bus: TcpTransport,
+    /** Absolute path of nodes.conf (resolved after `dir` applied, as Redis opens it). */
+    readonly configFile: string,
+  ) {
+    this.router = new Router(
+      () => this.state,
+      () => this.slotKeys,
+    );
+  }
+
+  /**
+   * clusterInit(): reads nodes.conf (or creates an identity), listens on the bus port, starts
+   * the cron. Throws ClusterStartError with Redis's log line when the node can't start.
+   */
+  static async start(server: Server): Promise<ClusterRuntime> {
+    const config = clusterConfigFrom(server.config);
+    if (server.config.get<number>("cluster-port") === 0 && config.port > 65535 - CLUSTER_PORT_INCR)
+      throw new ClusterStartError(
+        "Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.",
+      );
+    const file = path.resolve(server.config.get<string>("cluster-config-file"));
+    let text: string | null;
+    try {
+      text = readConfigFile(file);
+    } catch (err) {
+      throw new ClusterStartError(
+        `Unrecoverable error: can't read the cluster config file "${file}": ${(err as Error).message}`,
+      );
+    }
+    let created: ReturnType<typeof createClusterState>;
+    try {
+      created = createClusterState({
+        config,
+        now: Date.now,
+        random: Math.random,
+        nodesConf: text,
+      });
+    } catch (err) {
+      throw new ClusterStartError((err as Error).message);
+    }
+    const log = server.log;
+    const bus = new TcpTransport({
+      port: config.busPort,
+      host: busHosts(server.config.get<string[]>("bind")),
+      sendBufLimit: server.config.get<number>("cluster-link-sendbuf-limit"),
+      keepAliveMs: Math.max(1000, config.nodeTimeout * 2),
+      logger: (level, message) => logAt(server, level, message),
+    });
+    const rt = new ClusterRuntime(server, created.state, bus, file);
+    bus.setHandler({
+      linkUp: (l) => rt.input({ type: "linkUp", link: l.id, localIp: l.localIp, peerIp: l.peerIp }),
+      linkAccepted: (l) =>
+        rt.input({ type: "linkAccepted", link: l.id, localIp: l.localIp, peerIp: l.peerIp }),
+      message: (link, msg) => rt.input({ type: "message", link, msg }),
+      linkDown: (link) => rt.input({ type: "linkDown", link }),
+    });
+    rt.apply(created.effects);
+    try {
+      await bus.listen();
+    } catch {
+      throw new ClusterStartError(
+        `Failed listening on port ${config.busPort} (cluster), aborting.`,
+      );
+    }
+    void log;
+    rt.cronTimer = setInterval(() => rt.cron(), CRON_PERIOD_MS);
+    rt.cronTimer.unref();
+    return rt;
+  }
+
+  /** The data store's slot index (resolved lazily: the store may be swapped at load time). */
+  get slotKeys(): SlotKeys {
+    this.slotKeysCache ??= slotKeysOf(this.server.store);
+    return this.slotKeysCache;
+  }
+
+  /** INFO clients `cluster_connections` (Redis 7.0's getClusterConnectionsCount()). */
+  get connectionCount(): number {
+    return (this.state.nodes.size - 1) * 2;
+  }
+
+  private input(input: Parameters<ClusterState["handle"]>[0]): void {
+    if (this.stopped) return;
+    this.apply(this.state.handle(input));
+  }
+
+  private cron(): void {
+    if (this.stopped) return;
+    this.state.replOffset = this.server.masterReplOffset;
+    this.apply(this.state.handle({ type: "tick" }));
+    if (this.server.blockedClients > 0) this.redirectBlockedClients();
+  }
+
+  /** Executes the machine's effects in order (saveConfig comes first in a batch). */
+  apply(effects: Effect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case "saveConfig":
+          this.save(e.text, e.fsync);
+          break;
+        case "send":
+          this.bus.send(e.link, e.msg);
+          break;
+        case "connect":
+          this.bus.connect(e.link, e.host, e.port);
+          break;
+        case "close":
+          this.bus.close(e.link);
+          break;
+        case "log":
+          logAt(this.server, e.level, e.message);
+          break;
+        case "stateChanged":
+          if (e.state === "fail" && this.server.blockedClients > 0) this.redirectBlockedClients();
+          break;
+        case "deleteKeysInSlots": {
+          let n = 0;
+          for (const s of e.slots) n += this.slotKeys.deleteSlot(s);
+          if (n > 0) this.server.dirty += n;
+          break;
+        }
+        case "publish":
+          this.server.publish(
+            Buffer.from(e.channel).toString("latin1"),
+            Buffer.from(e.message),
+            e.shard,
+          );
+          break;
+        case "replicate":
+          // Replication arrives with the failover issue; the role is recorded in nodes.conf.
+          this.server.log.notice(
+            `Cluster: asked to replicate ${e.master} at ${e.host}:${e.port} (replication is not implemented yet)`,
+          );
+          break;
+      }
+    }
+  }
+
+  /** clusterSaveConfigOrDie(): a node that can't persist its epochs must not go on. */
+  private save(text: string, fsync: boolean): void {
+    try {
+      writeConfigFileAtomic(this.configFile, text, fsync);
+    } catch (err) {
+      this.server.log.warning(`Fatal: can't update cluster config file. ${(err as Error).message}`);
+      this.server.log.flushSync();
+      process.exit(1);
+    }
+  }
+
+  /** CLUSTER <sub> for the subcommands the state machine owns. */
+  command(argv: string[]): Reply {
+    const keys = this.slotKeys;
+    const ctx: CommandContext = {
+      dbEmpty: keys.size === 0,
+      countKeysInSlot: (s) => keys.countKeysInSlot(s),
+      messageStats: this.bus.counters.infoFields(),
+      linksBufferLimitExceeded: this.bus.counters.linksBufferLimitExceeded,
+    };
+    const { reply, effects } = clusterCommand(this.state, argv, ctx);
+    this.apply(effects);
+    return reply;
+  }
+
+  /** PUBLISH / SPUBLISH: local delivery is the caller's; this sends it to the other nodes. */
+  propagatePublish(channel: Buffer, message: Buffer, shard: boolean): void {
+    if (this.stopped) return;
+    this.apply(this.state.publish(channel, message, shard));
+  }
+
+  /** CONFIG SET of a cluster directive on a running node. */
+  applyConfigChange(name: string): void {
+    const cfg = this.server.config;
+    const c = this.state.config;
+    switch (name) {
+      case "cluster-node-timeout":
+        c.nodeTimeout = cfg.get<number>("cluster-node-timeout");
+        break;
+      case "cluster-announce-ip":
+      case "cluster-announce-port":
+      case "cluster-announce-bus-port":
+      case "cluster-announce-hostname": {
+        const next = clusterConfigFrom(cfg);
+        c.announceIp = next.announceIp;
+        c.announcePort = next.announcePort;
+        c.announceBusPort = next.announceBusPort;
+        c.announceHostname = next.announceHostname;
+        this.apply(this.state.run(() => this.state.refreshMyselfAddress()));
+        break;
+      }
+      case "cluster-preferred-endpoint-type":
+        c.preferredEndpointType = cfg.get<PreferredEndpointType>(name);
+        break;
+      case "cluster-require-full-coverage":
+        c.requireFullCoverage = cfg.get<boolean>(name);
+        break;
+      case "cluster-allow-reads-when-down":
+        c.allowReadsWhenDown = cfg.get<boolean>(name);
+        break;
+      case "cluster-allow-replica-migration":
+        c.allowReplicaMigration = cfg.get<boolean>(name);
+        break;
+      case "cluster-link-sendbuf-limit":
+        this.bus.setSendBufLimit(cfg.get<number>(name));
+        break;
+    }
+  }
+
+  /**
+   * clusterRedirectBlockedClientIfNeeded(): a client blocked on a key whose slot moved away (or
+   * a cluster that went down) would wait forever; it gets the redirection instead.
+   */
+  redirectBlockedClients(): void {
+    const state = this.state;
+    const server = this.server;
+    for (const c of [...server.clients.values()]) {
+      const b = c.blocked;
+      if (b === null || c.closed) continue;
+      let error: string | null = null;
+      if (state.state === "fail") {
+        error = "CLUSTERDOWN The cluster is down";
+      } else {
+        const key = b.keys[0];
+        if (key === undefined) continue;
+        const slot = keySlotLatin1(key);
+        let n = state.slots[slot] ?? null;
+        const me = state.myself;
+        if (c.readOnly && !b.entry.isWrite && me.slaveof !== null && me.slaveof === n) n = me;
+        if (n !== me && !state.importingSlotsFrom.has(slot))
+          error =
+            n === null ? "CLUSTERDOWN Hash slot not served" : redirectText(state, "MOVED", slot, n);
+      }
+      if (error === null) continue;
+      this.unblockWithError(c, error);
+    }
+  }
+
+  private unblockWithError(c: Client, error: string): void {
+    const server = this.server;
+    server.unblockClient(c, false);
+    c.reply.error(error);
+    server.countError(error);
+    server.scheduleFlush(c);
+    setImmediate(() => {
+      if (!c.closed) server.processInputBuffer(c);
+    });
+  }
+
+  /** Saves nodes.conf, closes the bus (SHUTDOWN). */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    try {
+      writeConfigFileAtomic(this.configFile, this.state.configText(), true);
+    } catch (err) {
+      this.server.log.warning(`Could not save the cluster config file: ${(err as Error).message}`);
+    }
+    await this.bus.shutdown();
+  }
+}
+
+function logAt(server: Server, level: string, message: string): void {
+  const log = server.log;
+  switch (level) {
+    case "debug":
+      log.debug(message);
+      break;
+    case "verbose":
+      log.verbose(message);
+      break;
+    case "notice":
+      log.notice(message);
+      break;
+    default:
+      log.warning(message);
+  }
+}
+
+export { Redir };

@@ -1,0 +1,357 @@
+// CLUSTER and the cluster connection commands (READONLY, READWRITE, ASKING), with Redis 7.0's
+// command-table metadata, arities, error texts and reply shapes in RESP2 and RESP3
+// (clusterCommand() in src/cluster.c and clusterCommandSpecial() in src/cluster_legacy.c).
+// Subcommands about the cluster's configuration go to gossip-failover's clusterCommand(); the
+// ones about keys (KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT) and the views (SLOTS, SHARDS, LINKS)
+// are rendered here.
+
+import {
+  clusterLinks,
+  clusterShards,
+  clusterSlots,
+  type Reply,
+  type SlotsNodeEntry,
+} from "@shoal/gossip-failover";
+import type { CommandFlag } from "@shoal/keyspace-store";
+import { keySlotRange } from "@shoal/slot-hash";
+import type { Client } from "../client-connection.js";
+import type { RunCommand, ServerCommandDef } from "../command-table.js";
+import { def, ERR_NOT_INT, toInt } from "../commands/define.js";
+import type { Server } from "../server.js";
+import type { ClusterRuntime } from "./cluster-runtime.js";
+
+const DISABLED = "ERR This instance has cluster support disabled";
+const ADMIN: CommandFlag[] = ["admin", "stale"];
+const ADMIN_ACL = ["@admin", "@slow", "@dangerous"];
+const SLOW = ["@slow"];
+const CLUSTER_SLOTS = 16384;
+
+const HELP = [
+  "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "ADDSLOTS <slot> [<slot> ...]",
+  "    Assign slots to current node.",
+  "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+  "    Assign slots which are between <start-slot> and <end-slot> to current node.",
+  "BUMPEPOCH",
+  "    Advance the cluster config epoch.",
+  "COUNT-FAILURE-REPORTS <node-id>",
+  "    Return number of failure reports for <node-id>.",
+  "COUNTKEYSINSLOT <slot>",
+  "    Return the number of keys in <slot>.",
+  "DELSLOTS <slot> [<slot> ...]",
+  "    Delete slots information from current node.",
+  "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+  "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+  "FAILOVER [FORCE|TAKEOVER]",
+  "    Promote current replica node to being a master.",
+  "FORGET <node-id>",
+  "    Remove a node from the cluster.",
+  "GETKEYSINSLOT <slot> <count>",
+  "    Return key names stored by current node in a slot.",
+  "FLUSHSLOTS",
+  "    Delete current node own slots information.",
+  "INFO",
+  "    Return information about the cluster.",
+  "KEYSLOT <key>",
+  "    Return the hash slot for <key>.",
+  "MEET <ip> <port> [<bus-port>]",
+  "    Connect nodes into a working cluster.",
+  "MYID",
+  "    Return the node id.",
+  "NODES",
+  "    Return cluster configuration seen by node. Output format:",
+  "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+  "REPLICATE <node-id>",
+  "    Configure current node as replica to <node-id>.",
+  "RESET [HARD|SOFT]",
+  "    Reset current node (default: soft).",
+  "SET-CONFIG-EPOCH <epoch>",
+  "    Set config epoch of current node.",
+  "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+  "    Set slot state.",
+  "REPLICAS <node-id>",
+  "    Return <node-id> replicas.",
+  "SAVECONFIG",
+  "    Force saving cluster configuration on disk.",
+  "SLOTS",
+  "    Return information about slots range mappings. Each range is made of:",
+  "    start, end, master and replicas IP addresses, ports and ids",
+  "SHARDS",
+  "    Return information about slot range mappings and the nodes associated with them.",
+  "LINKS",
+  "    Return information about all network links between this node and its peers.",
+  "    Output format is an array where each array element is a map containing attributes of a link",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** Renders a gossip-failover Reply; NODES and INFO are verbatim text in RESP3, as in 7.0. */
+function sendReply(c: Client, reply: Reply, verbatim: boolean): void {
+  const r = c.reply;
+  switch (reply.type) {
+    case "ok":
+      r.ok();
+      break;
+    case "status":
+      r.simple(reply.value);
+      break;
+    case "error":
+      r.error(reply.message);
+      break;
+    case "integer":
+      r.integer(reply.value);
+      break;
+    case "bulk":
+      if (verbatim) r.verbatim("txt", reply.value);
+      else r.bulk(reply.value);
+      break;
+    case "array":
+      r.array(reply.value.length);
+      for (const v of reply.value) r.bulk(v);
+      break;
+  }
+}
+
+/** A map header in RESP3, a flat array of 2n in RESP2. */
+function mapLen(c: Client, n: number): void {
+  if (c.resp === 3) c.reply.map(n);
+  else c.reply.array(n * 2);
+}
+
+function slotsNode(c: Client, n: SlotsNodeEntry): void {
+  const r = c.reply;
+  r.array(4);
+  if (n.endpoint === null) r.nullBulk();
+  else r.bulk(n.endpoint);
+  r.integer(n.port);
+  r.bulk(n.id);
+  mapLen(c, n.metadata.length);
+  for (const [k, v] of n.metadata) {
+    r.bulk(k);
+    r.bulk(v);
+  }
+}
+
+function renderSlots(c: Client, rt: ClusterRuntime): void {
+  const entries = clusterSlots(rt.state);
+  const r = c.reply;
+  r.array(entries.length);
+  for (const e of entries) {
+    r.array(2 + e.nodes.length);
+    r.integer(e.start);
+    r.integer(e.end);
+    for (const n of e.nodes) slotsNode(c, n);
+  }
+}
+
+function renderShards(c: Client, rt: ClusterRuntime): void {
+  const shards = clusterShards(rt.state);
+  const r = c.reply;
+  r.array(shards.length);
+  for (const s of shards) {
+    mapLen(c, 2);
+    r.bulk("slots");
+    r.array(s.slots.length);
+    for (const v of s.slots) r.integer(v);
+    r.bulk("nodes");
+    r.array(s.nodes.length);
+    for (const n of s.nodes) {
+      mapLen(c, n.hostname !== undefined ? 8 : 7);
+      r.bulk("id");
+      r.bulk(n.id);
+      r.bulk("port");
+      r.integer(n.port);
+      r.bulk("ip");
+      r.bulk(n.ip);
+      r.bulk("endpoint");
+      r.bulk(n.endpoint);
+      if (n.hostname !== undefined) {
+        r.bulk("hostname");
+        r.bulk(n.hostname);
+      }
+      r.bulk("role");
+      r.bulk(n.role);
+      r.bulk("replication-offset");
+      r.integer(n.replicationOffset);
+      r.bulk("health");
+      r.bulk(n.health);
+    }
+  }
+}
+
+function renderLinks(c: Client, rt: ClusterRuntime): void {
+  const rows = clusterLinks(rt.state, rt.bus.linkStats());
+  const r = c.reply;
+  r.array(rows.length);
+  for (const l of rows) {
+    mapLen(c, 6);
+    r.bulk("direction");
+    r.bulk(l.direction);
+    r.bulk("node");
+    r.bulk(l.node);
+    r.bulk("create-time");
+    r.integer(l.createTime);
+    r.bulk("events");
+    r.bulk(l.events);
+    r.bulk("send-buffer-allocated");
+    r.integer(l.sendBufferAllocated);
+    r.bulk("send-buffer-used");
+    r.integer(l.sendBufferUsed);
+  }
+}
+
+export function clusterCommands(server: Server): ServerCommandDef[] {
+  /** Runs `body` in cluster mode; otherwise Redis's "cluster support disabled". */
+  const inCluster =
+    (body: (c: Client, rt: ClusterRuntime, a: Parameters<RunCommand>[1]) => void): RunCommand =>
+    (c, a) => {
+      const rt = server.cluster;
+      if (rt === null) {
+        c.reply.error(DISABLED);
+        return;
+      }
+      body(c, rt, a);
+    };
+  /** A subcommand the state machine answers. */
+  const machine = (verbatim = false): RunCommand =>
+    inCluster((c, rt, a) => {
+      const argv: string[] = [];
+      for (let i = 1; i < a.argc; i++) argv.push(a.utf8(i));
+      sendReply(c, rt.command(argv), verbatim);
+    });
+  const sub = (
+    name: string,
+    arity: number,
+    flags: CommandFlag[],
+    acl: string[],
+    run: RunCommand,
+  ): ServerCommandDef => def(name, arity, flags, acl, run);
+
+  const subcommands: ServerCommandDef[] = [
+    sub("addslots", -3, ADMIN, ADMIN_ACL, machine()),
+    sub("addslotsrange", -4, ADMIN, ADMIN_ACL, machine()),
+    sub("bumpepoch", 2, ADMIN, ADMIN_ACL, machine()),
+    sub("count-failure-reports", 3, ADMIN, ADMIN_ACL, machine()),
+    sub(
+      "countkeysinslot",
+      3,
+      ["stale"],
+      SLOW,
+      inCluster((c, rt, a) => {
+        const slot = toInt(a.latin1(2));
+        if (slot === undefined) return c.reply.error(ERR_NOT_INT);
+        if (slot < 0 || slot >= CLUSTER_SLOTS) return c.reply.error("ERR Invalid slot");
+        c.reply.integer(rt.slotKeys.countKeysInSlot(slot));
+      }),
+    ),
+    sub("delslots", -3, ADMIN, ADMIN_ACL, machine()),
+    sub("delslotsrange", -4, ADMIN, ADMIN_ACL, machine()),
+    sub("flushslots", 2, ADMIN, ADMIN_ACL, machine()),
+    sub("forget", 3, ADMIN, ADMIN_ACL, machine()),
+    sub(
+      "getkeysinslot",
+      4,
+      ["stale"],
+      SLOW,
+      inCluster((c, rt, a) => {
+        const slot = toInt(a.latin1(2));
+        if (slot === undefined) return c.reply.error(ERR_NOT_INT);
+        const max = toInt(a.latin1(3));
+        if (max === undefined) return c.reply.error(ERR_NOT_INT);
+        if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0)
+          return c.reply.error("ERR Invalid slot or number of keys");
+        const keys = rt.slotKeys.getKeysInSlot(slot, max);
+        c.reply.array(keys.length);
+        for (const k of keys) c.reply.bulkLatin1(k);
+      }),
+    ),
+    sub(
+      "help",
+      2,
+      ["loading", "stale"],
+      SLOW,
+      inCluster((c) => {
+        c.reply.array(HELP.length);
+        for (const line of HELP) c.reply.simple(line);
+      }),
+    ),
+    sub("info", 2, ["stale"], SLOW, machine(true)),
+    sub(
+      "keyslot",
+      3,
+      ["stale"],
+      SLOW,
+      inCluster((c, _rt, a) => {
+        const v = a.view(2);
+        c.reply.integer(keySlotRange(v, 0, v.length));
+      }),
+    ),
+    sub(
+      "links",
+      2,
+      ["stale"],
+      SLOW,
+      inCluster((c, rt) => renderLinks(c, rt)),
+    ),
+    sub("meet", -4, ADMIN, ADMIN_ACL, machine()),
+    sub("myid", 2, ["stale"], SLOW, machine()),
+    sub("myshardid", 2, ["stale"], SLOW, machine()),
+    sub("nodes", 2, ["stale"], SLOW, machine(true)),
+    sub("replicas", 3, ADMIN, ADMIN_ACL, machine()),
+    sub("replicate", 3, ADMIN, ADMIN_ACL, machine()),
+    sub("reset", -2, ["admin", "noscript", "stale"], ADMIN_ACL, machine()),
+    sub("saveconfig", 2, ADMIN, ADMIN_ACL, machine()),
+    sub("set-config-epoch", 3, ADMIN, ADMIN_ACL, machine()),
+    sub("setslot", -4, ADMIN, ADMIN_ACL, machine()),
+    sub(
+      "shards",
+      2,
+      ["stale"],
+      SLOW,
+      inCluster((c, rt) => renderShards(c, rt)),
+    ),
+    sub("slaves", 3, ADMIN, ADMIN_ACL, machine()),
+    sub(
+      "slots",
+      2,
+      ["stale"],
+      SLOW,
+      inCluster((c, rt) => renderSlots(c, rt)),
+    ),
+  ];
+
+  const CONN = ["@fast", "@connection"];
+  return [
+    def("cluster", -2, [], SLOW, undefined, [0, 0, 0], subcommands),
+    def(
+      "readonly",
+      1,
+      ["loading", "stale", "fast"],
+      CONN,
+      inCluster((c) => {
+        c.readOnly = true;
+        c.reply.ok();
+      }),
+    ),
+    def(
+      "readwrite",
+      1,
+      ["loading", "stale", "fast"],
+      CONN,
+      inCluster((c) => {
+        c.readOnly = false;
+        c.reply.ok();
+      }),
+    ),
+    def(
+      "asking",
+      1,
+      ["fast"],
+      CONN,
+      inCluster((c) => {
+        c.asking = true;
+        c.reply.ok();
+      }),
+    ),
+  ];
+}
