@@ -904,11 +904,11 @@ export class Server {
 
   resetStats(): void {
     this.stats = freshStats();
+    const ks = this.store.stats;
+    if (ks) ks.expiredKeys = ks.keyspaceHits = ks.keyspaceMisses = 0;
     for (const e of this.table.all()) {
       e.calls = e.usec = e.rejectedCalls = e.failedCalls = 0;
       if (e.subcommands)
-    const ks = this.store.stats;
-    if (ks) ks.expiredKeys = ks.keyspaceHits = ks.keyspaceMisses = 0;
         for (const s of e.subcommands.values())
           s.calls = s.usec = s.rejectedCalls = s.failedCalls = 0;
     }
