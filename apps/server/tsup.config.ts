@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/main.ts"],
+  entry: { index: "src/index.ts", main: "src/main.ts", "shoal-cluster": "src/launcher/cli.ts" },
   format: ["esm"],
   // Declarations resolve siblings through their published types, not the source condition.
   dts: { entry: "src/index.ts", compilerOptions: { customConditions: [] } },
