@@ -9,14 +9,23 @@ export {
   UNAUTHENTICATED_MAX_BULK_LEN,
   UNAUTHENTICATED_MAX_MULTIBULK_LEN,
 } from "./command-decoder.js";
+export { type CommandArg, encodeCommand, encodeCommandBuffer } from "./command-encoder.js";
 export type { CommandArgs, ReplyWriter } from "./contracts.js";
+export { formatDouble17g } from "./double-format.js";
 export { splitInlineArgs } from "./inline-args.js";
 export { OwnedArgs } from "./owned-args.js";
 export { expectedDollar, ProtocolErrors, RespProtocolError } from "./protocol-error.js";
+export { ReplyBuffer } from "./reply-buffer.js";
 export {
   type ReplyBuilders,
   ReplyDecoder,
   type ReplyDecoderOptions,
   RespError,
 } from "./reply-decoder.js";
+export {
+  emptyMapReply,
+  nullArrayReply,
+  nullBulkReply,
+  SharedReplies,
+} from "./shared-replies.js";
 export { string2ll } from "./string2ll.js";

@@ -1,0 +1,258 @@
+// The server's reply encoder: a ReplyWriter that encodes straight into a per-connection slab.
+// The connection hands the filled range to socket.write() once per event-loop turn (Redis's
+// beforeSleep/handleClientsWithPendingWrites) and keeps encoding after it, so a flush costs no
+// copy: take() returns a view, and the slab is replaced (never rewound) once nearly full, so
+// bytes handed out are never overwritten. Numbers are written digit by digit, without strings.
+// RESP2/RESP3 differences follow src/networking.c (Redis 7.0): a map is a flat array in RESP2,
+// nulls are $-1/*-1 vs _, doubles are %.17g bulk strings vs `,`.
+import type { ReplyWriter } from "./contracts.js";
+import { formatDouble17g } from "./double-format.js";
+import "./node-buffer.js";
+
+const SLAB = 16 * 1024;
+/** Below this much room, take() starts a fresh slab rather than leave a sliver behind. */
+const MIN_ROOM = 512;
+
+export class ReplyBuffer implements ReplyWriter {
+  resp: 2 | 3 = 2;
+  private slab: Buffer;
+  /** First byte not yet handed out by take(). */
+  private start = 0;
+  /** Next byte to write. */
+  private off = 0;
+  private readonly slabSize: number;
+  /** Error replies written so far, and the last one (INFO errorstats, failed_calls). */
+  errorCount = 0;
+  lastError = "";
+  /** When false, replies are dropped (CLIENT REPLY OFF/SKIP); pushes still go out. */
+  enabled = true;
+
+  constructor(opts: { resp?: 2 | 3; slabSize?: number } = {}) {
+    this.resp = opts.resp ?? 2;
+    this.slabSize = opts.slabSize ?? SLAB;
+    this.slab = Buffer.allocUnsafe(this.slabSize);
+  }
+
+  /** Bytes encoded and not yet taken. */
+  get pendingBytes(): number {
+    return this.off - this.start;
+  }
+
+  /** Takes the encoded bytes out (a view; the slab keeps going after them); null when empty. */
+  take(): Buffer | null {
+    if (this.off === this.start) return null;
+    const out = this.slab.subarray(this.start, this.off);
+    this.start = this.off;
+    if (this.slab.length - this.off < MIN_ROOM) {
+      this.slab = Buffer.allocUnsafe(this.slabSize);
+      this.start = this.off = 0;
+    }
+    return out;
+  }
+
+  /** Drops encoded bytes not yet taken (a client being closed). */
+  discard(): void {
+    this.start = this.off;
+  }
+
+  private ensure(n: number): void {
+    if (this.off + n <= this.slab.length) return;
+    const used = this.off - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.slabSize, (used + n) * 2));
+    this.slab.copy(next, 0, this.start, this.off);
+    this.slab = next;
+    this.start = 0;
+    this.off = used;
+  }
+
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    this.off += this.slab.latin1Write(s, this.off);
+  }
+
+  /** Writes `<type><n>\r\n` for a safe integer n; the caller has ensured 24 bytes. */
+  private header(type: number, n: number): void {
+    const slab = this.slab;
+    let off = this.off;
+    slab[off++] = type;
+    if (n < 0) {
+      slab[off++] = 45;
+      n = -n;
+    }
+    if (n < 10) {
+      slab[off++] = 48 + n;
+    } else {
+      let digits = 2;
+      for (let t = n; t >= 100; t = Math.floor(t / 10)) digits++;
+      let p = off + digits;
+      off = p;
+      while (n >= 10) {
+        const q = Math.floor(n / 10);
+        slab[--p] = 48 + (n - q * 10);
+        n = q;
+      }
+      slab[--p] = 48 + n;
+    }
+    slab[off++] = 13;
+    slab[off++] = 10;
+    this.off = off;
+  }
+
+  private crlf(): void {
+    this.slab[this.off++] = 13;
+    this.slab[this.off++] = 10;
+  }
+
+  ok(): void {
+    if (!this.enabled) return;
+    this.ascii("+OK\r\n");
+  }
+  simple(s: string): void {
+    if (!this.enabled) return;
+    this.ensure(Buffer.byteLength(s) + 3);
+    this.slab[this.off++] = 43;
+    this.off += this.slab.utf8Write(s, this.off);
+    this.crlf();
+  }
+  error(msg: string): void {
+    this.errorCount++;
+    this.lastError = msg;
+    if (!this.enabled) return;
+    // As addReplyErrorLength(): a CR or LF in the message would break the protocol.
+    const clean = msg.includes("\r") || msg.includes("\n") ? msg.replace(/[\r\n]/g, " ") : msg;
+    this.ensure(Buffer.byteLength(clean) + 3);
+    this.slab[this.off++] = 45;
+    this.off += this.slab.utf8Write(clean, this.off);
+    this.crlf();
+  }
+  integer(n: number | bigint): void {
+    if (!this.enabled) return;
+    if (typeof n === "number" && Number.isSafeInteger(n)) {
+      this.ensure(24);
+      this.header(58, n);
+    } else {
+      // Beyond 2^53 a number is already rounded; print its integer value, never "1e+21".
+      const v = typeof n === "bigint" ? n : Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
+      this.ascii(`:${v}\r\n`);
+    }
+  }
+  bulk(value: Buffer | Uint8Array | string): void {
+    if (!this.enabled) return;
+    if (typeof value === "string") {
+      const len = value.length < 64 && isAscii(value) ? value.length : Buffer.byteLength(value);
+      this.ensure(len + 24);
+      this.header(36, len);
+      this.off +=
+        len === value.length
+          ? this.slab.latin1Write(value, this.off)
+          : this.slab.utf8Write(value, this.off);
+    } else {
+      const len = value.length;
+      this.ensure(len + 24);
+      this.header(36, len);
+      this.slab.set(value, this.off);
+      this.off += len;
+    }
+    this.crlf();
+  }
+  bulkLatin1(s: string): void {
+    if (!this.enabled) return;
+    this.ensure(s.length + 24);
+    this.header(36, s.length);
+    this.off += this.slab.latin1Write(s, this.off);
+    this.crlf();
+  }
+  nullBulk(): void {
+    if (!this.enabled) return;
+    this.ascii(this.resp === 3 ? "_\r\n" : "$-1\r\n");
+  }
+  nullArray(): void {
+    if (!this.enabled) return;
+    this.ascii(this.resp === 3 ? "_\r\n" : "*-1\r\n");
+  }
+  array(n: number): void {
+    if (!this.enabled) return;
+    this.ensure(24);
+    this.header(42, n);
+  }
+  map(n: number): void {
+    if (!this.enabled) return;
+    this.ensure(24);
+    if (this.resp === 3) this.header(37, n);
+    else this.header(42, n * 2);
+  }
+  set(n: number): void {
+    if (!this.enabled) return;
+    this.ensure(24);
+    this.header(this.resp === 3 ? 126 : 42, n);
+  }
+  /** Pushes go out even with CLIENT REPLY OFF, as Redis does for pub/sub messages. */
+  push(n: number): void {
+    this.ensure(24);
+    this.header(this.resp === 3 ? 62 : 42, n);
+  }
+  /** RESP3 attribute header `|n` (n key/value pairs follow, then the value they annotate). RESP2 has none: the caller skips them. */
+  attribute(n: number): void {
+    if (!this.enabled) return;
+    this.ensure(24);
+    this.header(124, n);
+  }
+  double(d: number): void {
+    if (!this.enabled) return;
+    const s = formatDouble17g(d);
+    if (this.resp === 3) {
+      this.ascii(`,${s}\r\n`);
+    } else {
+      this.ensure(s.length + 24);
+      this.header(36, s.length);
+      this.off += this.slab.latin1Write(s, this.off);
+      this.crlf();
+    }
+  }
+  bool(b: boolean): void {
+    if (!this.enabled) return;
+    this.ascii(this.resp === 3 ? (b ? "#t\r\n" : "#f\r\n") : b ? ":1\r\n" : ":0\r\n");
+  }
+  verbatim(format: string, text: string): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      const len = Buffer.byteLength(text) + 4;
+      this.ensure(len + 24);
+      this.header(61, len);
+      this.off += this.slab.latin1Write(format.slice(0, 3).padEnd(3, " "), this.off);
+      this.slab[this.off++] = 58;
+      this.off += this.slab.utf8Write(text, this.off);
+      this.crlf();
+    } else {
+      this.bulk(text);
+    }
+  }
+  bigNumber(digits: string): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      this.ascii(`(${digits}\r\n`);
+    } else {
+      this.ensure(digits.length + 24);
+      this.header(36, digits.length);
+      this.off += this.slab.latin1Write(digits, this.off);
+      this.crlf();
+    }
+  }
+  raw(bytes: Buffer): void {
+    if (!this.enabled) return;
+    this.ensure(bytes.length);
+    this.slab.set(bytes, this.off);
+    this.off += bytes.length;
+  }
+  /** Raw bytes that bypass CLIENT REPLY OFF (pub/sub pushes). */
+  rawAlways(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    this.slab.set(bytes, this.off);
+    this.off += bytes.length;
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}

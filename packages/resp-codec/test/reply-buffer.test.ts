@@ -1,0 +1,160 @@
+// The reply encoder's bytes for each ReplyWriter call in RESP2 and RESP3, and the slab
+// discipline (views handed out are never overwritten), plus the client command encoder.
+import { describe, expect, it } from "vitest";
+import {
+  encodeCommand,
+  encodeCommandBuffer,
+  formatDouble17g,
+  nullBulkReply,
+  ReplyBuffer,
+  SharedReplies,
+} from "../src/index.js";
+
+function bytes(resp: 2 | 3, write: (w: ReplyBuffer) => void): string {
+  const w = new ReplyBuffer({ resp });
+  write(w);
+  return w.take()?.toString("latin1") ?? "";
+}
+
+describe("ReplyBuffer", () => {
+  const cases: Array<[string, (w: ReplyBuffer) => void, string, string]> = [
+    ["ok", (w) => w.ok(), "+OK\r\n", "+OK\r\n"],
+    ["simple", (w) => w.simple("PONG"), "+PONG\r\n", "+PONG\r\n"],
+    ["error", (w) => w.error("ERR bad\r\nthing"), "-ERR bad  thing\r\n", "-ERR bad  thing\r\n"],
+    ["integer", (w) => w.integer(-1234567890123), ":-1234567890123\r\n", ":-1234567890123\r\n"],
+    [
+      "integer 0..10",
+      (w) => {
+        for (const n of [0, 9, 10, 99, 100]) w.integer(n);
+      },
+      ":0\r\n:9\r\n:10\r\n:99\r\n:100\r\n",
+      ":0\r\n:9\r\n:10\r\n:99\r\n:100\r\n",
+    ],
+    [
+      "bigint",
+      (w) => w.integer(-9223372036854775808n),
+      ":-9223372036854775808\r\n",
+      ":-9223372036854775808\r\n",
+    ],
+    [
+      "huge number",
+      (w) => w.integer(1e21),
+      ":1000000000000000000000\r\n",
+      ":1000000000000000000000\r\n",
+    ],
+    ["bulk string", (w) => w.bulk("héllo"), "$6\r\nh\xc3\xa9llo\r\n", "$6\r\nh\xc3\xa9llo\r\n"],
+    [
+      "bulk buffer",
+      (w) => w.bulk(Buffer.from([0, 13, 10])),
+      "$3\r\n\x00\r\n\r\n",
+      "$3\r\n\x00\r\n\r\n",
+    ],
+    ["bulk latin1", (w) => w.bulkLatin1("\xff\x00"), "$2\r\n\xff\x00\r\n", "$2\r\n\xff\x00\r\n"],
+    ["empty bulk", (w) => w.bulk(""), "$0\r\n\r\n", "$0\r\n\r\n"],
+    ["null bulk", (w) => w.nullBulk(), "$-1\r\n", "_\r\n"],
+    ["null array", (w) => w.nullArray(), "*-1\r\n", "_\r\n"],
+    ["array", (w) => w.array(12), "*12\r\n", "*12\r\n"],
+    ["map", (w) => w.map(2), "*4\r\n", "%2\r\n"],
+    ["set", (w) => w.set(3), "*3\r\n", "~3\r\n"],
+    ["push", (w) => w.push(3), "*3\r\n", ">3\r\n"],
+    ["double", (w) => w.double(1.1), "$18\r\n1.1000000000000001\r\n", ",1.1000000000000001\r\n"],
+    ["double inf", (w) => w.double(-Infinity), "$4\r\n-inf\r\n", ",-inf\r\n"],
+    ["bool", (w) => w.bool(true), ":1\r\n", "#t\r\n"],
+    ["verbatim", (w) => w.verbatim("txt", "a\nb"), "$3\r\na\nb\r\n", "=7\r\ntxt:a\nb\r\n"],
+    [
+      "big number",
+      (w) => w.bigNumber("-123456789012345678901"),
+      "$22\r\n-123456789012345678901\r\n",
+      "(-123456789012345678901\r\n",
+    ],
+    ["raw", (w) => w.raw(SharedReplies.queued), "+QUEUED\r\n", "+QUEUED\r\n"],
+  ];
+  for (const [name, write, resp2, resp3] of cases) {
+    it(`${name}: RESP2 and RESP3`, () => {
+      expect(bytes(2, write)).toBe(resp2);
+      expect(bytes(3, write)).toBe(resp3);
+    });
+  }
+
+  it("never overwrites bytes handed out by take(), and grows for big replies", () => {
+    const w = new ReplyBuffer({ slabSize: 1024 });
+    const taken: Array<[Buffer, string]> = [];
+    for (let i = 0; i < 200; i++) {
+      const s = `value-${i}-${"x".repeat(i * 7)}`;
+      w.bulk(s);
+      const t = w.take()!;
+      taken.push([t, `$${s.length}\r\n${s}\r\n`]);
+    }
+    for (const [buf, want] of taken) expect(buf.toString()).toBe(want);
+    expect(w.take()).toBeNull();
+  });
+
+  it("keeps pending bytes across growth and discards on request", () => {
+    const w = new ReplyBuffer({ slabSize: 64 });
+    for (let i = 0; i < 100; i++) w.integer(i);
+    expect(w.pendingBytes).toBe(10 * 4 + 90 * 5);
+    const all = w.take()!.toString();
+    expect(all.startsWith(":0\r\n:1\r\n")).toBe(true);
+    expect(all.endsWith(":99\r\n")).toBe(true);
+    w.ok();
+    w.discard();
+    expect(w.take()).toBeNull();
+  });
+
+  it("drops replies but not pushes when disabled, and counts errors", () => {
+    const w = new ReplyBuffer({ resp: 3 });
+    w.enabled = false;
+    w.ok();
+    w.error("ERR x");
+    w.push(1);
+    w.rawAlways(Buffer.from("+m\r\n"));
+    expect(w.take()!.toString()).toBe(">1\r\n+m\r\n");
+    expect(w.errorCount).toBe(1);
+    expect(w.lastError).toBe("ERR x");
+  });
+
+  it("shared replies", () => {
+    expect(nullBulkReply(2).toString()).toBe("$-1\r\n");
+    expect(nullBulkReply(3).toString()).toBe("_\r\n");
+  });
+});
+
+describe("formatDouble17g", () => {
+  it("prints as glibc's %.17g", () => {
+    const cases: Array<[number, string]> = [
+      [0, "0"],
+      [-0, "-0"],
+      [1, "1"],
+      [0.1, "0.10000000000000001"],
+      [3.25, "3.25"],
+      [1e16, "10000000000000000"],
+      [1e17, "1e+17"],
+      [1.5e-5, "1.5e-05"],
+      [2 ** -20, "9.5367431640625e-07"],
+      [0.3e-5, "3.0000000000000001e-06"],
+      [0.0001, "0.0001"],
+      [1e300, "1.0000000000000001e+300"],
+      [5e-324, "4.9406564584124654e-324"],
+      // An exact tie: glibc rounds to even, toExponential() away from zero.
+      [4000000000000001 / 4, "1000000000000000.2"],
+      [Number.NaN, "nan"],
+      [Number.POSITIVE_INFINITY, "inf"],
+    ];
+    for (const [d, s] of cases) expect(formatDouble17g(d)).toBe(s);
+  });
+});
+
+describe("command encoder", () => {
+  it("encodes strings, numbers and binary arguments", () => {
+    expect(encodeCommand(["SET", "k", 1, 2n])).toBe(
+      "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n1\r\n$1\r\n2\r\n",
+    );
+    expect(encodeCommand(["SET", "é", Buffer.from([0])])).toEqual(
+      Buffer.from("*3\r\n$3\r\nSET\r\n$2\r\né\r\n$1\r\n\x00\r\n"),
+    );
+    expect(encodeCommandBuffer(["ECHO", "é", new Uint8Array([1, 2])])).toEqual(
+      Buffer.from("*3\r\n$4\r\nECHO\r\n$2\r\né\r\n$2\r\n\x01\x02\r\n"),
+    );
+    expect(encodeCommandBuffer([])).toEqual(Buffer.from("*0\r\n"));
+  });
+});
