@@ -1,0 +1,196 @@
+// Reading sorted-set arguments exactly as Redis 7.0 does. Redis reads scores, bounds and
+// timeouts with C's strtod/strtold, so it accepts what a stricter parser would not (hex floats
+// "0x10", a leading space and an empty string inside a range bound) and refuses what it would
+// take (a score that overflows to infinity, "1e400"). The rules differ per call site:
+// - scores, increments, weights (getDoubleFromObject): whole string, no leading space, no
+//   overflow or underflow to zero, no NaN;
+// - range bounds (zslParseRange): only "no trailing garbage before a NUL" and no NaN;
+// - lex bounds (zslParseLexRange): `[x`, `(x`, `-`, `+`;
+// - blocking timeouts (getTimeoutFromObjectOrReply): seconds as a long double, rounded up to ms.
+import type { CommandArgs } from "@shoal/resp-codec";
+import { LEX_MAX, LEX_MIN, LEX_STR, type LexRange, type ScoreRange } from "./skiplist.js";
+
+const DEC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+const HEX_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?/;
+const SPECIAL_RE = /^([+-]?)(inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)/i;
+
+/** Result of strtod: the value, characters consumed (0 = nothing parsed), and ERANGE. */
+export interface StrtodResult {
+  value: number;
+  end: number;
+  erange: boolean;
+}
+const out: StrtodResult = { value: 0, end: 0, erange: false };
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/**
+ * glibc strtod in the C locale over a latin1 string. Returns a shared result object (valid until
+ * the next call).
+ */
+export function strtod(s: string): StrtodResult {
+  let i = 0;
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  const t = i === 0 ? s : s.slice(i);
+  out.value = 0;
+  out.end = 0;
+  out.erange = false;
+  let m = HEX_RE.exec(t);
+  if (m !== null && ((m[2] as string).length > 0 || (m[3] ?? "").length > 0)) {
+    const intPart = m[2] as string;
+    const frac = m[3] ?? "";
+    let v = 0;
+    for (const ch of intPart) v = v * 16 + Number.parseInt(ch, 16);
+    let scale = 1 / 16;
+    for (const ch of frac) {
+      v += Number.parseInt(ch, 16) * scale;
+      scale /= 16;
+    }
+    let len =
+      2 + (m[1] as string).length + intPart.length + (m[3] !== undefined ? 1 + frac.length : 0);
+    if (m[4] !== undefined) {
+      v *= 2 ** Number(m[4]);
+      len = (m[0] as string).length;
+    }
+    out.value = m[1] === "-" ? -v : v;
+    out.end = i + len;
+    out.erange = !Number.isFinite(v) || (v === 0 && /[1-9a-fA-F]/.test(intPart + frac));
+    return out;
+  }
+  m = DEC_RE.exec(t);
+  if (m !== null) {
+    const lit = m[0] as string;
+    const v = Number(lit);
+    out.value = v;
+    out.end = i + lit.length;
+    const mant = lit.split(/[eE]/)[0] as string;
+    out.erange = !Number.isFinite(v) || (v === 0 && /[1-9]/.test(mant));
+    return out;
+  }
+  m = SPECIAL_RE.exec(t);
+  if (m !== null) {
+    const word = (m[2] as string).toLowerCase();
+    out.value = word.startsWith("inf")
+      ? m[1] === "-"
+        ? Number.NEGATIVE_INFINITY
+        : Number.POSITIVE_INFINITY
+      : Number.NaN;
+    out.end = i + (m[0] as string).length;
+    return out;
+  }
+  return out;
+}
+
+/** Redis's getDoubleFromObject: a score, increment or weight; null when invalid. */
+export function parseScore(s: string): number | null {
+  if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
+  const r = strtod(s);
+  if (r.end !== s.length || Number.isNaN(r.value)) return null;
+  if (r.erange && (!Number.isFinite(r.value) || r.value === 0)) return null;
+  return r.value;
+}
+
+export function argScore(args: CommandArgs, i: number): number | null {
+  return parseScore(args.latin1(i));
+}
+
+/** One bound of zslParseRange: `(x` exclusive or `x`; strtod must stop at the end or at a NUL. */
+function parseBound(s: string, exclusive: boolean): number | null {
+  const body = exclusive ? s.slice(1) : s;
+  const r = strtod(body);
+  if (r.end !== body.length && body.charCodeAt(r.end) !== 0) return null;
+  if (Number.isNaN(r.value)) return null;
+  return r.value;
+}
+
+/** zslParseRange into `range`; false when a bound is not a float. */
+export function parseScoreRange(min: string, max: string, range: ScoreRange): boolean {
+  range.minex = min.charCodeAt(0) === 0x28;
+  range.maxex = max.charCodeAt(0) === 0x28;
+  const a = parseBound(min, range.minex);
+  if (a === null) return false;
+  const b = parseBound(max, range.maxex);
+  if (b === null) return false;
+  range.min = a;
+  range.max = b;
+  return true;
+}
+
+/** zslParseLexRangeItem for one side; false when invalid. */
+function parseLexItem(s: string, range: LexRange, isMin: boolean): boolean {
+  const c = s.charCodeAt(0);
+  let kind = LEX_STR;
+  let ex = true;
+  let v = "";
+  if (c === 0x2b || c === 0x2d) {
+    // '+' / '-' alone (C stops at a NUL, so "+\0..." counts too)
+    if (s.length > 1 && s.charCodeAt(1) !== 0) return false;
+    kind = c === 0x2b ? LEX_MAX : LEX_MIN;
+  } else if (c === 0x28 || c === 0x5b) {
+    ex = c === 0x28;
+    v = s.slice(1);
+  } else return false;
+  if (isMin) {
+    range.min = v;
+    range.minKind = kind;
+    range.minex = ex;
+  } else {
+    range.max = v;
+    range.maxKind = kind;
+    range.maxex = ex;
+  }
+  return true;
+}
+
+export function parseLexRange(min: string, max: string, range: LexRange): boolean {
+  return parseLexItem(min, range, true) && parseLexItem(max, range, false);
+}
+
+export function newScoreRange(): ScoreRange {
+  return { min: 0, max: 0, minex: false, maxex: false };
+}
+export function newLexRange(): LexRange {
+  return { min: "", max: "", minKind: LEX_STR, maxKind: LEX_STR, minex: false, maxex: false };
+}
+
+const LLONG_MAX = 2 ** 63;
+
+/**
+ * A blocking timeout in seconds, as getTimeoutFromObjectOrReply reads it: milliseconds rounded
+ * up; values past the int64 range wrap negative in C, hence "negative". Returns ms, or an error
+ * text.
+ */
+export function parseTimeoutSeconds(s: string): number | string {
+  if (s.length === 0 || isSpace(s.charCodeAt(0)))
+    return "ERR timeout is not a float or out of range";
+  const r = strtod(s);
+  // strtold has a far wider range than a double: "1e400" is a valid (huge) timeout.
+  if (r.end !== s.length || Number.isNaN(r.value))
+    return "ERR timeout is not a float or out of range";
+  if (r.erange && r.value === 0 && !/e/i.test(s))
+    return "ERR timeout is not a float or out of range";
+  const ms = Math.ceil(r.value * 1000);
+  if (!(ms < LLONG_MAX) || ms < 0) return "ERR timeout is negative";
+  return ms;
+}
+
+/** %.17g, as Redis formats scores in text (ZSCAN, RESP2 doubles). */
+export function formatScore(d: number): string {
+  if (d === Number.POSITIVE_INFINITY) return "inf";
+  if (d === Number.NEGATIVE_INFINITY) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  const e = d.toExponential(16);
+  const at = e.indexOf("e");
+  const exp = Number(e.slice(at + 1));
+  if (exp < -4 || exp >= 17) {
+    let mant = e.slice(0, at);
+    if (mant.includes(".")) mant = mant.replace(/0+$/, "").replace(/\.$/, "");
+    return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  let f = d.toPrecision(17);
+  if (f.includes(".")) f = f.replace(/0+$/, "").replace(/\.$/, "");
+  return f;
+}
