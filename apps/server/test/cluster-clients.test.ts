@@ -1,0 +1,114 @@
+// Real cluster clients against a shoal cluster formed by `redis-cli --cluster create`: ioredis
+// Cluster, node-redis createCluster, `redis-cli -c` and `redis-benchmark --cluster`. The nodes run
+// the real shoal-server once its store serves SET/GET/MGET, else the in-test string store
+// (same server, same cluster code), in which case MGET is left out.
+import { type ClusterHandle, redisCliPath, run, startCluster } from "@shoal/test-utils";
+import { Cluster } from "ioredis";
+import { createCluster } from "redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataServerCommand } from "./cluster-helpers.js";
+
+const N = 10_000;
+const BATCH = 500;
+
+let cluster: ClusterHandle;
+let realStore = false;
+
+beforeAll(async () => {
+  const server = await dataServerCommand();
+  realStore = server.realStore;
+  cluster = await startCluster({ command: server.command, nodeTimeout: 2000 });
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** Runs `fn(i)` for 0..n-1, BATCH at a time. */
+async function batched(n: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < n; i += BATCH) {
+    const jobs: Promise<unknown>[] = [];
+    for (let j = i; j < Math.min(n, i + BATCH); j++) jobs.push(fn(j));
+    await Promise.all(jobs);
+  }
+}
+
+describe("cluster clients", () => {
+  it("ioredis Cluster: 10k SET/GET (and hash-tagged MGET) without errors", async () => {
+    const c = new Cluster(cluster.seeds, { enableReadyCheck: true, maxRedirections: 16 });
+    try {
+      await batched(N, (i) => c.set(`io:key:${i}`, `v${i}`));
+      await batched(N, async (i) => {
+        expect(await c.get(`io:key:${i}`)).toBe(`v${i}`);
+      });
+      if (realStore) {
+        await batched(N / 10, (i) => c.set(`{io:${i}}:b`, `b${i}`));
+        await batched(N / 10, async (i) => {
+          expect(await c.mget(`{io:${i}}:a`, `{io:${i}}:b`)).toEqual([null, `b${i}`]);
+        });
+      }
+      // Keys spread over every master.
+      const masters = c.nodes("master");
+      expect(masters).toHaveLength(3);
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it("node-redis createCluster: 10k SET/GET (and hash-tagged MGET) without errors", async () => {
+    const c = createCluster({
+      rootNodes: cluster.ports.map((p) => ({ url: `redis://127.0.0.1:${p}` })),
+    });
+    c.on("error", () => {});
+    await c.connect();
+    try {
+      await batched(N, (i) => c.set(`nr:key:${i}`, `v${i}`));
+      await batched(N, async (i) => {
+        expect(await c.get(`nr:key:${i}`)).toBe(`v${i}`);
+      });
+      if (realStore) {
+        await batched(N / 10, async (i) => {
+          await c.set(`{nr:${i}}:a`, `a${i}`);
+          expect(await c.mGet([`{nr:${i}}:a`, `{nr:${i}}:b`])).toEqual([`a${i}`, null]);
+        });
+      }
+    } finally {
+      await c.quit();
+    }
+  });
+
+  it("redis-cli -c follows MOVED", async () => {
+    // "foo" hashes to slot 12182, on the third node: asked on the first, redis-cli follows.
+    const cli = (...args: string[]) =>
+      run(redisCliPath(), ["-c", "-p", String(cluster.ports[0]), ...args]);
+    expect((await cli("SET", "foo", "bar")).stdout.trim()).toBe("OK");
+    expect((await cli("GET", "foo")).stdout.trim()).toBe("bar");
+    const plain = await run(redisCliPath(), ["-p", String(cluster.ports[0]), "GET", "foo"]);
+    expect(plain.stdout.trim()).toBe(`MOVED 12182 127.0.0.1:${cluster.ports[2]}`);
+  });
+
+  it("redis-benchmark --cluster -t set,get runs without errors", async () => {
+    const r = await run(
+      "redis-benchmark",
+      [
+        "--cluster",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(cluster.ports[0]),
+        "-t",
+        "set,get",
+        "-n",
+        "20000",
+        "-c",
+        "20",
+        "-q",
+      ],
+      { timeout: 90_000 },
+    );
+    expect(r.code).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/error|MOVED|CROSSSLOT|CLUSTERDOWN/i);
+    expect(r.stdout).toMatch(/SET: [\d.]+ requests per second/);
+    expect(r.stdout).toMatch(/GET: [\d.]+ requests per second/);
+  }, 120_000);
+});

@@ -1,0 +1,83 @@
+// Helpers for the cluster process tests: which server to run as a data node, consecutive free
+// ports for the launcher, and a RESP "shape" to compare replies with a real Redis 7.0 cluster
+// when values (ids, ports, times) necessarily differ.
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { MAIN_JS } from "./helpers.js";
+
+export const KV_SERVER = fileURLToPath(new URL("./fixtures/kv-server.mjs", import.meta.url));
+export const LAUNCHER = fileURLToPath(new URL("../bin/shoal-cluster", import.meta.url));
+
+/**
+ * The server command for tests that write data: the real shoal-server once its store serves
+ * SET/GET, else the in-test string store (test/fixtures/kv-server.mjs) with the same cluster code.
+ */
+export async function dataServerCommand(): Promise<{ command: string[]; realStore: boolean }> {
+  const mod = (await import(new URL("../dist/index.js", import.meta.url).href)) as {
+    createStore: (
+      n: number,
+      o?: { slotIndex?: boolean },
+    ) => { commands: readonly { name: string }[] };
+  };
+  const names = new Set(mod.createStore(1, { slotIndex: true }).commands.map((c) => c.name));
+  const realStore = names.has("set") && names.has("get") && names.has("mget");
+  return { command: [process.execPath, realStore ? MAIN_JS : KV_SERVER], realStore };
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen({ port, host: "127.0.0.1", exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A base port P such that P..P+n-1 and their bus ports are free (the launcher's layout). */
+export async function consecutiveClusterPorts(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++)
+      ok = (await canListen(base + i)) && (await canListen(base + i + 10000));
+    if (ok) return base;
+  }
+  throw new Error("no consecutive free cluster ports");
+}
+
+/**
+ * The structure of a RESP reply: aggregates with their element counts, scalars as their type
+ * letter. Two replies with the same shape differ only in the values of their scalars.
+ */
+export function respShape(buf: Buffer): string {
+  let pos = 0;
+  const one = (): string => {
+    const t = String.fromCharCode(buf[pos]!);
+    const eol = buf.indexOf("\r\n", pos);
+    const line = buf.toString("latin1", pos + 1, eol);
+    pos = eol + 2;
+    switch (t) {
+      case "*":
+      case "%":
+      case "~":
+      case ">": {
+        const n = Number(line);
+        if (n < 0) return `${t}-1`;
+        const items: string[] = [];
+        for (let i = 0; i < n * (t === "%" ? 2 : 1); i++) items.push(one());
+        return `${t}${n}[${items.join(",")}]`;
+      }
+      case "$":
+      case "=": {
+        const n = Number(line);
+        if (n < 0) return "$-1";
+        pos += n + 2;
+        return t;
+      }
+      default:
+        return t;
+    }
+  };
+  const out: string[] = [];
+  while (pos < buf.length) out.push(one());
+  return out.join(" ");
+}

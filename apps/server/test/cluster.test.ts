@@ -1,0 +1,290 @@
+// Cluster mode, formed by the real `redis-cli --cluster create`, compared with a real Redis
+// 7.0.15 cluster formed the same way: redis-cli's check/info, CLUSTER reply shapes (RESP2 and
+// RESP3), byte-exact errors, routing (MOVED, CROSSSLOT, EXECABORT, CROSSSLOT at EXEC), keyless
+// commands served locally, PUBLISH across nodes, SPUBLISH within the shard, CLUSTERDOWN.
+import net from "node:net";
+import { keySlot } from "@shoal/slot-hash";
+import {
+  type ClusterHandle,
+  clusterInfo,
+  redisCliPath,
+  run,
+  type ServerHandle,
+  startCluster,
+  waitFor,
+} from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { respShape } from "./cluster-helpers.js";
+import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
+
+let shoal: ClusterHandle;
+let redis: ClusterHandle;
+
+beforeAll(async () => {
+  [shoal, redis] = await Promise.all([
+    startCluster({ command: [process.execPath, MAIN_JS], nodeTimeout: 2000 }),
+    startCluster({ nodeTimeout: 2000 }),
+  ]);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([shoal?.stop(), redis?.stop()]);
+});
+
+/** Node index (0..2) serving a slot: redis-cli gives node i the i-th third of the slots. */
+const ownerIndex = (slot: number) => (slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2);
+
+/** Replaces each cluster's ports by their node index, so replies of both clusters compare. */
+function normalize(text: string, ports: number[]): string {
+  let out = text;
+  ports.forEach((p, i) => {
+    out = out.replaceAll(String(p), `<node${i}>`);
+  });
+  return out;
+}
+
+/** Same bytes to node `i` of both clusters; both replies, ports normalized. */
+async function both(i: number, payload: string): Promise<[string, string]> {
+  const [a, b] = await Promise.all([
+    exchange(shoal.ports[i]!, payload),
+    exchange(redis.ports[i]!, payload),
+  ]);
+  return [normalize(a, shoal.ports), normalize(b, redis.ports)];
+}
+
+describe("formed by redis-cli --cluster create", () => {
+  it("redis-cli --cluster check and info report all 16384 slots covered", async () => {
+    const check = await run(redisCliPath(), ["--cluster", "check", `127.0.0.1:${shoal.ports[1]}`]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain("[OK] All nodes agree about slots configuration.");
+    expect(check.stdout).toContain("[OK] All 16384 slots covered.");
+    expect(check.stdout).not.toMatch(/\[ERR\]|\[WARNING\]/);
+    const info = await run(redisCliPath(), ["--cluster", "info", `127.0.0.1:${shoal.ports[0]}`]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/\[OK\] \d+ keys in 3 masters\./);
+    expect(info.stdout.match(/\| 546[12] slots \|/g)).toHaveLength(3);
+  });
+
+  it("CLUSTER INFO: Redis's fields in Redis's order, state ok on every node", async () => {
+    for (const p of shoal.ports) {
+      const info = await clusterInfo(p);
+      expect(info.cluster_state).toBe("ok");
+      expect(info.cluster_slots_assigned).toBe("16384");
+      expect(info.cluster_slots_ok).toBe("16384");
+      expect(info.cluster_known_nodes).toBe("3");
+      expect(info.cluster_size).toBe("3");
+    }
+    const fields = async (port: number) =>
+      Object.keys(await clusterInfo(port)).filter(
+        (k) => !/_(sent|received)$/.test(k) || /messages_(sent|received)$/.test(k),
+      );
+    expect(await fields(shoal.ports[0]!)).toEqual(await fields(redis.ports[0]!));
+    // INFO cluster
+    const [a, b] = await both(0, cmd("INFO", "cluster"));
+    expect(a).toBe(b);
+  });
+});
+
+describe("CLUSTER replies", () => {
+  it("SLOTS, SHARDS, LINKS, NODES, INFO, MYID have Redis 7.0's shapes in RESP2 and RESP3", async () => {
+    for (const resp of ["2", "3"]) {
+      const payload =
+        cmd("HELLO", resp) +
+        cmd("CLUSTER", "SLOTS") +
+        cmd("CLUSTER", "SHARDS") +
+        cmd("CLUSTER", "LINKS") +
+        cmd("CLUSTER", "NODES") +
+        cmd("CLUSTER", "INFO") +
+        cmd("CLUSTER", "MYID");
+      const [a, b] = await Promise.all([
+        exchange(shoal.ports[0]!, payload),
+        exchange(redis.ports[0]!, payload),
+      ]);
+      // Drop HELLO's reply (its map differs by server fields) by shape index.
+      const sa = respShape(Buffer.from(a, "latin1")).split(" ").slice(1);
+      const sb = respShape(Buffer.from(b, "latin1")).split(" ").slice(1);
+      expect(sa).toEqual(sb);
+    }
+  });
+
+  it("CLUSTER NODES and SLOTS agree on every node about ids, addresses and slots", async () => {
+    const views = await Promise.all(
+      shoal.ports.map(async (p) => {
+        const text = await exchange(p, cmd("CLUSTER", "NODES"));
+        return text
+          .split("\n")
+          .filter((l) => l.includes(":"))
+          .map((l) => {
+            const f = l
+              .replace(/^\$\d+\r/, "")
+              .trim()
+              .split(" ");
+            return `${f[0]} ${f[1]} ${f[2]!.replace("myself,", "")} ${f.slice(8).join(",")}`;
+          })
+          .sort();
+      }),
+    );
+    expect(views[1]).toEqual(views[0]);
+    expect(views[2]).toEqual(views[0]);
+    expect(views[0]!.map((v) => v.split(" ")[3])).toEqual(
+      expect.arrayContaining(["0-5460", "5461-10922", "10923-16383"]),
+    );
+  });
+
+  it("byte-exact: HELP, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, arity and unknown subcommand errors", async () => {
+    const payload =
+      cmd("CLUSTER", "HELP") +
+      cmd("CLUSTER", "KEYSLOT", "foo") +
+      cmd("CLUSTER", "KEYSLOT", "{user1000}.following") +
+      cmd("CLUSTER", "KEYSLOT") +
+      cmd("CLUSTER") +
+      cmd("CLUSTER", "FOO") +
+      cmd("CLUSTER", "COUNTKEYSINSLOT", "16384") +
+      cmd("CLUSTER", "COUNTKEYSINSLOT", "x") +
+      cmd("CLUSTER", "COUNTKEYSINSLOT", "7") +
+      cmd("CLUSTER", "GETKEYSINSLOT", "7", "-1") +
+      cmd("CLUSTER", "GETKEYSINSLOT", "7", "x") +
+      cmd("CLUSTER", "GETKEYSINSLOT", "7", "10") +
+      cmd("CLUSTER", "ADDSLOTS", "0") +
+      cmd("CLUSTER", "ADDSLOTS", "99999") +
+      cmd("CLUSTER", "DELSLOTSRANGE", "10", "5") +
+      cmd("CLUSTER", "FORGET", "0000000000000000000000000000000000000000") +
+      cmd("CLUSTER", "MEET", "1.2.3", "7000") +
+      cmd("CLUSTER", "SET-CONFIG-EPOCH", "5") +
+      cmd("CLUSTER", "RESET", "MEDIUM") +
+      cmd("READONLY") +
+      cmd("READWRITE") +
+      cmd("ASKING") +
+      cmd("SELECT", "1") +
+      cmd("SELECT", "0") +
+      cmd("DBSIZE") +
+      cmd("PING");
+    const [a, b] = await both(0, payload);
+    expect(a).toBe(b);
+  });
+
+  it("COMMAND INFO describes READONLY, READWRITE and ASKING as Redis does", async () => {
+    const [a, b] = await both(0, cmd("COMMAND", "INFO", "readonly", "readwrite", "asking"));
+    expect(a).toBe(b);
+  });
+});
+
+/** Two channel names in different slots, both served by node 0. */
+function twoLocalNames(): [string, string] {
+  const names: string[] = [];
+  for (let i = 0; names.length < 2; i++) {
+    const n = `ch${i}`;
+    if (ownerIndex(keySlot(n)) === 0) names.push(n);
+  }
+  return [names[0]!, names[1]!];
+}
+
+describe("routing", () => {
+  it("MOVED to the owner, CROSSSLOT, keyless commands served locally — as Redis words them", async () => {
+    const remote = "foo"; // slot 12182: node 2
+    expect(ownerIndex(keySlot(remote))).toBe(2);
+    const payload =
+      cmd("WATCH", remote) +
+      cmd("WATCH", "{a}1", "{b}1") +
+      cmd("UNWATCH") +
+      cmd("SPUBLISH", remote, "x") +
+      cmd("SSUBSCRIBE", "x", "y") +
+      cmd("PUBLISH", remote, "x") +
+      cmd("ECHO", "keyless") +
+      cmd("CLUSTER", "KEYSLOT", remote);
+    const [a, b] = await both(0, payload);
+    expect(a).toContain("-MOVED 12182 127.0.0.1:<node2>\r\n");
+    expect(a).toContain("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    expect(a).toBe(b);
+  });
+
+  it("MULTI/EXEC: a misrouted command aborts the transaction; keys of two slots fail at EXEC", async () => {
+    const [x, y] = twoLocalNames();
+    const payload =
+      cmd("MULTI") +
+      cmd("SPUBLISH", "foo", "m") +
+      cmd("EXEC") +
+      cmd("MULTI") +
+      cmd("SPUBLISH", x, "m") +
+      cmd("SPUBLISH", y, "m") +
+      cmd("EXEC") +
+      cmd("EXEC") +
+      cmd("MULTI") +
+      cmd("SPUBLISH", x, "m") +
+      cmd("SPUBLISH", x, "n") +
+      cmd("EXEC");
+    const [a, b] = await both(0, payload);
+    expect(a).toContain("-EXECABORT Transaction discarded because of previous errors.\r\n");
+    expect(a).toBe(b);
+  });
+
+  it("PUBLISH reaches subscribers on every node; SPUBLISH only its shard's", async () => {
+    const subscribe = (port: number, command: string, channel: string) =>
+      new Promise<{ sock: net.Socket; got: () => string }>((resolve, reject) => {
+        const sock = net.connect({ port, host: "127.0.0.1" });
+        let data = "";
+        sock.on("data", (d) => {
+          data += d.toString("latin1");
+          if (data.includes(channel)) resolve({ sock, got: () => data });
+        });
+        sock.on("error", reject);
+        sock.write(cmd(command, channel));
+      });
+    const shardCh = "foo"; // served by node 2
+    const subs = await Promise.all([
+      subscribe(shoal.ports[0]!, "SUBSCRIBE", "news"),
+      subscribe(shoal.ports[1]!, "SUBSCRIBE", "news"),
+      subscribe(shoal.ports[2]!, "SUBSCRIBE", "news"),
+      subscribe(shoal.ports[2]!, "SSUBSCRIBE", shardCh),
+    ]);
+    try {
+      expect(await exchange(shoal.ports[1]!, cmd("PUBLISH", "news", "hello"))).toBe(":1\r\n");
+      expect(await exchange(shoal.ports[2]!, cmd("SPUBLISH", shardCh, "sharded"))).toBe(":1\r\n");
+      await waitFor(() => subs.slice(0, 3).every((s) => s.got().includes("hello")), {
+        timeout: 10_000,
+        what: "PUBLISH on every node",
+      });
+      expect(subs[3]!.got()).toContain("$7\r\nsharded\r\n");
+    } finally {
+      for (const s of subs) s.sock.destroy();
+    }
+  });
+});
+
+describe("a node without slots", () => {
+  let lone: ServerHandle;
+  beforeAll(async () => {
+    lone = await startShoal(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"]);
+  });
+  afterAll(async () => {
+    await lone?.stop();
+  });
+
+  it("answers CLUSTERDOWN for keys, serves keyless commands, reports cluster_state:fail", async () => {
+    const out = await exchange(
+      lone.port,
+      cmd("WATCH", "foo") +
+        cmd("PING") +
+        cmd("CLUSTER", "COUNTKEYSINSLOT", "1") +
+        cmd("SELECT", "3"),
+    );
+    expect(out).toBe(
+      "-CLUSTERDOWN Hash slot not served\r\n+PONG\r\n:0\r\n-ERR SELECT is not allowed in cluster mode\r\n",
+    );
+    const info = await clusterInfo(lone.port);
+    expect(info.cluster_state).toBe("fail");
+    expect(info.cluster_known_nodes).toBe("1");
+    expect(await exchange(lone.port, cmd("INFO", "cluster"))).toContain("cluster_enabled:1");
+  });
+
+  it("standalone mode refuses CLUSTER and READONLY as Redis does", async () => {
+    const s = await startShoal();
+    try {
+      expect(await exchange(s.port, cmd("CLUSTER", "INFO") + cmd("READONLY") + cmd("ASKING"))).toBe(
+        "-ERR This instance has cluster support disabled\r\n".repeat(3),
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+});
