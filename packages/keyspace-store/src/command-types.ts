@@ -60,6 +60,11 @@ export interface KeyspaceHooks {
   notify?(dbIndex: number, cls: NotifyClass, event: string, key: string): void;
   /** A list or sorted set got elements (Redis's signalKeyAsReady): wake clients blocked on it. */
   keyReady?(dbIndex: number, key: string): void;
+  /**
+   * SWAPDB exchanged two databases' contents: clients blocked on keys of either may now be
+   * served (Redis's scanDatabaseForReadyKeys). dbFlushed is signalled for both as well.
+   */
+  dbSwapped?(a: number, b: number): void;
 }
 
 /** Reply the server sends when a blocked client times out. */

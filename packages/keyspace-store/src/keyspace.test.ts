@@ -20,7 +20,7 @@ describe("Database", () => {
     expect(db.lookupRead("a", 1000)).toBeUndefined();
     expect(db.size).toBe(0);
     expect(db.countKeysInSlot(keySlotLatin1("a"))).toBe(0);
-    expect(events).toEqual(["propagate DEL a", "expired a", "keymiss a"]);
+    expect(events).toEqual(["new a", "propagate DEL a", "expired a", "keymiss a"]);
     expect(ks.stats).toEqual({ keyspaceHits: 1, keyspaceMisses: 1, expiredKeys: 1 });
   });
 

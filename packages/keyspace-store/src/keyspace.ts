@@ -5,7 +5,18 @@
 // Mirrors db.c in Redis 7.0 (lookupKey*, dbAdd, dbOverwrite, setKey, dbDelete, expireIfNeeded).
 import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { KeyspaceHooks, NotifyClass } from "./command-types.js";
-import type { Value } from "./value.js";
+import { type ExpireCycleResult, runActiveExpireCycle } from "./expire-cycle.js";
+import { keyMemoryUsage } from "./memory.js";
+import { ScanOrder } from "./scan.js";
+import {
+  captureSnapshot,
+  SnapshotLoader,
+  type SnapshotOptions,
+  type SnapshotState,
+  snapshotChunks,
+  snapshotChunksAsync,
+} from "./snapshot.js";
+import { isList, isZSet, type Value } from "./value.js";
 
 export interface KeyspaceOptions {
   /** Number of databases (redis.conf `databases`); cluster mode uses db 0 only. Default 16. */
@@ -14,6 +25,8 @@ export interface KeyspaceOptions {
   slotIndex?: boolean;
   /** Server hooks (propagation, WATCH, notifications, blocked clients). */
   hooks?: KeyspaceHooks;
+  /** Cluster mode: db 0 only (COPY ... DB, MOVE, SWAPDB refused). Default: slotIndex. */
+  clusterMode?: boolean;
 }
 
 /** Counters INFO stats reports. */
@@ -37,6 +50,7 @@ export class Keyspace {
   constructor(options: KeyspaceOptions = {}) {
     const n = options.databases ?? 16;
     this.slotIndex = options.slotIndex ?? false;
+    this.clusterMode = options.clusterMode ?? this.slotIndex;
     this.hooks = options.hooks ?? {};
     this.dbs = Array.from({ length: n }, (_, i) => new Database(this, i));
   }
@@ -45,6 +59,72 @@ export class Keyspace {
     const d = this.dbs[index];
     if (!d) throw new RangeError(`no database ${index}`);
     return d;
+  }
+
+  /** Snapshots being streamed; writes encode captured collections first (see snapshot.ts). */
+  readonly openSnapshots = new Set<SnapshotState>();
+  /**
+   * maxmemory-policy as the server configured it: OBJECT FREQ needs an LFU policy and OBJECT
+   * IDLETIME a non-LFU one, as in Redis.
+   */
+  maxmemoryPolicy = "noeviction";
+  /** Cluster mode (COPY to another db, MOVE and SWAPDB are refused). Defaults to slotIndex. */
+  clusterMode: boolean;
+
+  /**
+   * The whole keyspace as of this call, as msgpack chunks produced in bounded batches that yield
+   * to the event loop between them (persistence, replica full sync). Iterate it to the end (or
+   * break out of the loop) so the snapshot closes.
+   */
+  snapshot(opts: SnapshotOptions = {}): AsyncIterable<Uint8Array> {
+    return snapshotChunksAsync(this, captureSnapshot(this, opts.now ?? Date.now()), opts);
+  }
+
+  /** The same stream as `snapshot()`, produced synchronously as it is iterated. */
+  snapshotSync(opts: SnapshotOptions = {}): Iterable<Uint8Array> {
+    return snapshotChunks(this, captureSnapshot(this, opts.now ?? Date.now()), opts);
+  }
+
+  /**
+   * Loads a snapshot (the concatenated chunks, or the chunks one by one). Empties every database
+   * first unless `flush` is false. Returns the number of keys loaded; throws SnapshotFormatError
+   * on a corrupt or truncated stream. Keys expired at `now` are skipped.
+   */
+  loadSnapshot(
+    data: Uint8Array | Iterable<Uint8Array>,
+    opts: { flush?: boolean; now?: number } = {},
+  ): number {
+    if (opts.flush ?? true) for (const d of this.dbs) d.clear();
+    const loader = new SnapshotLoader(this, opts.now ?? Date.now());
+    if (data instanceof Uint8Array) loader.push(data);
+    else for (const chunk of data) loader.push(chunk);
+    return loader.finish();
+  }
+
+  /** Round-robin position of the active expiry cycle across databases. */
+  expireDbCursor = 0;
+
+  /**
+   * Redis's activeExpireCycle: samples keys with a TTL (20 per round, per database, resuming
+   * where the last call stopped), deletes the expired ones, repeats while more than a quarter of
+   * a sample was expired, and returns once `budgetMs` of wall time is spent. Call it from a
+   * timer (Redis: 10 times a second with a 25 ms budget). Does nothing on a replica.
+   */
+  activeExpireCycle(now: number, budgetMs = 25): ExpireCycleResult {
+    return runActiveExpireCycle(this, now, budgetMs);
+  }
+
+  /** Approximate bytes held by all keys of all databases (sampled; see Database.memoryEstimate). */
+  memoryEstimate(): number {
+    let total = 0;
+    for (const d of this.dbs) total += d.memoryEstimate();
+    return total;
+  }
+
+  /** SWAPDB: exchanges the contents of two databases (clients keep their db index). */
+  swapDbs(a: number, b: number): void {
+    if (a === b) return;
+    this.db(a).swapContents(this.db(b));
   }
 
   /** FLUSHALL: empties every database (signals WATCH once with dbIndex -1). */
@@ -57,18 +137,32 @@ export class Keyspace {
 }
 
 export class Database {
-  /** Key (latin1) -> value. */
-  readonly dict = new Map<string, Value>();
+  /** Key (latin1) -> value. (Not readonly only so SWAPDB can exchange contents.) */
+  dict = new Map<string, Value>();
   /** Key -> absolute expiry time in unix milliseconds; only keys with a TTL. */
-  readonly expires = new Map<string, number>();
+  expires = new Map<string, number>();
   /** Slot -> keys in it; only when the keyspace keeps a slot index. */
-  private readonly slots: (Set<string> | undefined)[] | null;
+  private slots: (Set<string> | undefined)[] | null;
+  /** Insertion-ordered key log behind SCAN's cursor (see scan.ts). */
+  private order: ScanOrder<string>;
+  /** Where the active expiry cycle resumes in `expires` (a live Map iterator). */
+  expireIter: Iterator<[string, number]> | null = null;
+  /** Running average of sampled TTLs (ms), as INFO keyspace's avg_ttl. */
+  avgTtl = 0;
 
   constructor(
     readonly keyspace: Keyspace,
     readonly index: number,
   ) {
     this.slots = keyspace.slotIndex ? new Array(16384) : null;
+    this.order = this.makeOrder();
+  }
+
+  private makeOrder(): ScanOrder<string> {
+    return new ScanOrder(
+      () => this.dict.keys(),
+      (k) => this.dict.has(k),
+    );
   }
 
   get size(): number {
@@ -89,7 +183,11 @@ export class Database {
 
   /** The value for a write, or undefined if absent or expired. No hit/miss accounting. */
   lookupWrite(key: string, now: number): Value | undefined {
-    return this.lookup(key, now);
+    const v = this.lookup(key, now);
+    // An open snapshot must see this value as it was: it encodes it before the write.
+    if (v !== undefined && this.keyspace.openSnapshots.size !== 0)
+      for (const s of this.keyspace.openSnapshots) s.beforeWrite(v);
+    return v;
   }
 
   /** True if the key exists (not expired). No hit/miss accounting. */
@@ -128,7 +226,13 @@ export class Database {
   /** dbAdd: the key must not exist. Wakes clients blocked on it when the value is a list or zset. */
   add(key: string, value: Value): void {
     this.dict.set(key, value);
+    this.order.added(key);
     if (this.slots) this.indexAdd(key);
+    const hooks = this.keyspace.hooks;
+    hooks.notify?.(this.index, "new", "new", key);
+    // Redis's dbAdd: a list or sorted set appearing under a key may serve blocked clients.
+    if (hooks.keyReady !== undefined && (isList(value) || isZSet(value)))
+      hooks.keyReady(this.index, key);
   }
 
   /** dbOverwrite: replaces an existing key's value, keeping its TTL. */
@@ -148,6 +252,7 @@ export class Database {
   /** dbDelete: removes the key and its TTL. Does not signal; callers signal and notify. */
   delete(key: string): boolean {
     if (!this.dict.delete(key)) return false;
+    this.order.removed();
     if (this.expires.size !== 0) this.expires.delete(key);
     if (this.slots) this.indexDelete(key);
     return true;
@@ -158,8 +263,100 @@ export class Database {
     const n = this.dict.size;
     this.dict.clear();
     this.expires.clear();
+    this.order.reset();
+    this.expireIter = null;
+    this.avgTtl = 0;
     if (this.slots) this.slots.fill(undefined);
     return n;
+  }
+
+  /** Exchanges everything this database holds with `other` (SWAPDB). */
+  swapContents(other: Database): void {
+    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.slots, other.slots] = [other.slots, this.slots];
+    [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    // The scan logs are bound to their dicts through closures: rebuild both from the dicts.
+    this.order = this.makeOrder();
+    other.order = other.makeOrder();
+    for (const k of this.dict.keys()) this.order.added(k);
+    for (const k of other.dict.keys()) other.order.added(k);
+    this.expireIter = null;
+    other.expireIter = null;
+  }
+
+  // ---- Iteration ---------------------------------------------------------------------------
+
+  /**
+   * One SCAN step: visits about `count` live keys from `cursor` (expired keys are skipped and
+   * lazily deleted) and returns the next cursor, 0 at the end. Every key present for the whole
+   * scan is visited at least once, however the dict changes in between (see scan.ts).
+   */
+  scan(
+    cursor: number,
+    count: number,
+    now: number,
+    visit: (key: string, value: Value) => void,
+  ): number {
+    const expired: string[] = [];
+    const next = this.order.scan(cursor, count, (k) => {
+      if (this.expires.size !== 0) {
+        const when = this.expires.get(k);
+        if (when !== undefined && when <= now) {
+          expired.push(k);
+          return;
+        }
+      }
+      visit(k, this.dict.get(k) as Value);
+    });
+    for (const k of expired) if (this.dict.has(k)) this.expireNow(k);
+    return next;
+  }
+
+  /** A random live key (RANDOMKEY), or undefined when the database is empty. */
+  randomKey(now: number, random: () => number = Math.random): string | undefined {
+    // Pick random log slots (dead ones are retried); expired keys are deleted as Redis's
+    // dbRandomKey does. After a bounded number of tries fall back to the first live key.
+    for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
+      const k = this.order.sample(random);
+      if (k === undefined || !this.dict.has(k)) continue;
+      const when = this.expires.size !== 0 ? this.expires.get(k) : undefined;
+      if (when !== undefined && when <= now) {
+        // On a replica the expired key stays; Redis returns it then rather than loop forever.
+        if (!this.keyspace.deleteExpired) return k;
+        this.expireNow(k);
+        continue;
+      }
+      return k;
+    }
+    for (const k of this.dict.keys()) if (this.has(k, now)) return k;
+    return undefined;
+  }
+
+  // ---- Memory ------------------------------------------------------------------------------
+
+  /**
+   * MEMORY USAGE: approximate bytes for a key, its value and its TTL entry; collections are
+   * sampled (`samples` elements, 0 = all) and extrapolated, as Redis's objectComputeSize.
+   * Undefined when the key does not exist.
+   */
+  memoryUsage(key: string, samples = 5): number | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined) return undefined;
+    return keyMemoryUsage(key, v, this.expires.has(key), samples);
+  }
+
+  /** Approximate bytes held by this database: measured on up to 1000 keys, extrapolated. */
+  memoryEstimate(): number {
+    const n = this.dict.size;
+    if (n === 0) return 0;
+    let sum = 0;
+    let seen = 0;
+    for (const [k, v] of this.dict) {
+      sum += keyMemoryUsage(k, v, this.expires.has(k), 5);
+      if (++seen >= 1000) break;
+    }
+    return Math.round((sum / seen) * n + this.order.slots * 16);
   }
 
   // ---- TTLs --------------------------------------------------------------------------------

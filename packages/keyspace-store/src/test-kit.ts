@@ -193,14 +193,52 @@ export class TestStore {
     const bufs = argv.map((a) =>
       Buffer.isBuffer(a) ? a : Buffer.from(String(a), typeof a === "string" ? "latin1" : "utf8"),
     );
+    const w = new CollectingWriter(this.resp, opts.buffers ?? false);
+    if (!this.dispatch(bufs, w)) return undefined;
+    if (w.values.length !== 1)
+      throw new Error(`${bufs[0]} wrote ${w.values.length} replies (expected exactly one)`);
+    return w.values[0];
+  }
+
+  /** Runs a command and returns its reply encoded as RESP (2 or 3 per `resp`), as a server sends it. */
+  runResp(...argv: (string | Buffer | number)[]): Buffer {
+    const bufs = argv.map((a) =>
+      Buffer.isBuffer(a) ? a : Buffer.from(String(a), typeof a === "string" ? "latin1" : "utf8"),
+    );
+    const w = new EncodingWriter(this.resp);
+    this.dispatch(bufs, w);
+    return w.bytes();
+  }
+
+  /** The spec `argv` runs (subcommands resolved as the server's lookupCommand does), or an error. */
+  private resolve(bufs: Buffer[]): CommandSpec | string {
     const name = (bufs[0] as Buffer).toString("latin1").toLowerCase();
     const spec = this.table.get(name);
-    const w = new CollectingWriter(this.resp, opts.buffers ?? false);
+    if (!spec) return `ERR unknown command '${name}'`;
+    if (spec.subcommands && bufs.length >= 2) {
+      const sub = (bufs[1] as Buffer).toString("latin1").toLowerCase();
+      const s = spec.subcommands.find((c) => c.name === `${name}|${sub}`);
+      if (!s)
+        return `ERR unknown subcommand '${(bufs[1] as Buffer).toString("latin1")}'. Try ${name.toUpperCase()} HELP.`;
+      if ((s.arity > 0 && bufs.length !== s.arity) || bufs.length < -s.arity)
+        return `ERR wrong number of arguments for '${s.name}' command`;
+      return s;
+    }
+    if ((spec.arity > 0 && bufs.length !== spec.arity) || bufs.length < -spec.arity)
+      return `ERR wrong number of arguments for '${name}' command`;
+    if (!spec.handler) return `ERR unknown command '${name}'`;
+    return spec;
+  }
+
+  /** Runs one command into `w`; false when the command blocked (no reply). */
+  private dispatch(bufs: Buffer[], w: ReplyWriter): boolean {
     const rec: RunRecord = { propagated: [], blocked: null, dirty: 0 };
     this.last = rec;
-    if (!spec?.handler) return new ReplyErr(`ERR unknown command '${name}'`);
-    if ((spec.arity > 0 && bufs.length !== spec.arity) || bufs.length < -spec.arity)
-      return new ReplyErr(`ERR wrong number of arguments for '${name}' command`);
+    const spec = this.resolve(bufs);
+    if (typeof spec === "string") {
+      w.error(spec);
+      return true;
+    }
     const args = new ArrayArgs(bufs);
     const ks = this.keyspace;
     const ctx: CommandContext = {
@@ -218,10 +256,92 @@ export class TestStore {
         rec.blocked = { keys, timeoutMs, timeoutReply };
       },
     };
-    spec.handler(ctx, args, w);
-    if (rec.blocked) return undefined;
-    if (w.values.length !== 1)
-      throw new Error(`${name} wrote ${w.values.length} replies (expected exactly one)`);
-    return w.values[0];
+    (spec.handler as NonNullable<CommandSpec["handler"]>)(ctx, args, w);
+    return rec.blocked === null;
+  }
+}
+
+/** A ReplyWriter that encodes RESP2 or RESP3 bytes exactly as Redis 7.0 sends them. */
+export class EncodingWriter implements ReplyWriter {
+  private parts: Buffer[] = [];
+  constructor(readonly resp: 2 | 3 = 2) {}
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+  private s(x: string): void {
+    this.parts.push(Buffer.from(x, "latin1"));
+  }
+  ok(): void {
+    this.s("+OK\r\n");
+  }
+  simple(s: string): void {
+    this.s(`+${s}\r\n`);
+  }
+  error(msg: string): void {
+    this.s(`-${msg}\r\n`);
+  }
+  integer(n: number | bigint): void {
+    this.s(`:${n}\r\n`);
+  }
+  bulk(v: Buffer | Uint8Array | string): void {
+    const b = typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v);
+    this.s(`$${b.length}\r\n`);
+    this.parts.push(b);
+    this.s("\r\n");
+  }
+  bulkLatin1(s: string): void {
+    this.bulk(Buffer.from(s, "latin1"));
+  }
+  nullBulk(): void {
+    this.s(this.resp === 3 ? "_\r\n" : "$-1\r\n");
+  }
+  nullArray(): void {
+    this.s(this.resp === 3 ? "_\r\n" : "*-1\r\n");
+  }
+  array(n: number): void {
+    this.s(`*${n}\r\n`);
+  }
+  map(n: number): void {
+    this.s(this.resp === 3 ? `%${n}\r\n` : `*${2 * n}\r\n`);
+  }
+  set(n: number): void {
+    this.s(this.resp === 3 ? `~${n}\r\n` : `*${n}\r\n`);
+  }
+  push(n: number): void {
+    this.s(this.resp === 3 ? `>${n}\r\n` : `*${n}\r\n`);
+  }
+  double(d: number): void {
+    if (this.resp === 2) {
+      this.bulk(formatDouble(d));
+      return;
+    }
+    const t = Number.isNaN(d)
+      ? "nan"
+      : d === Infinity
+        ? "inf"
+        : d === -Infinity
+          ? "-inf"
+          : formatDouble(d);
+    this.s(`,${t}\r\n`);
+  }
+  bool(b: boolean): void {
+    this.s(this.resp === 3 ? (b ? "#t\r\n" : "#f\r\n") : b ? ":1\r\n" : ":0\r\n");
+  }
+  verbatim(format: string, text: string): void {
+    if (this.resp === 2) {
+      this.bulk(text);
+      return;
+    }
+    const body = Buffer.from(`${format}:${text}`, "utf8");
+    this.s(`=${body.length}\r\n`);
+    this.parts.push(body);
+    this.s("\r\n");
+  }
+  bigNumber(digits: string): void {
+    if (this.resp === 2) this.bulk(digits);
+    else this.s(`(${digits}\r\n`);
+  }
+  raw(bytes: Buffer): void {
+    this.parts.push(Buffer.from(bytes));
   }
 }

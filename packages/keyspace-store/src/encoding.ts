@@ -1,0 +1,50 @@
+// OBJECT ENCODING as Redis 7.0 would answer it. Shoal stores every type one way, so the name is
+// derived from the value with redis.conf's default thresholds (the server may change them through
+// `encodingLimits` when CONFIG SET touches *-max-listpack-*). Redis converts small encodings to
+// big ones one way only; a value that grew past a threshold and shrank back reports the small
+// encoding here, unless its type tracks conversions itself (a ZSet exposes `encoding`).
+import { parseInt64 } from "./args.js";
+import { stringEncoding } from "./string-value.js";
+import { isHash, isList, isSet, isString, type Value } from "./value.js";
+
+/** redis.conf defaults (Redis 7.0). */
+export const encodingLimits = {
+  hashMaxListpackEntries: 128,
+  hashMaxListpackValue: 64,
+  setMaxIntsetEntries: 512,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+};
+
+/** True when every member of a set reads as a canonical int64 (Redis's intset test). */
+function allIntegers(s: Set<string>): boolean {
+  for (const m of s) {
+    if (m.length > 20 || parseInt64(Buffer.from(m, "latin1")) === null) return false;
+  }
+  return true;
+}
+
+export function objectEncoding(v: Value): string {
+  if (isString(v)) return stringEncoding(v);
+  // Redis 7.0 always stores lists as a quicklist (listpack lists came in 7.2).
+  if (isList(v)) return "quicklist";
+  const own = (v as { encoding?: unknown }).encoding;
+  if (typeof own === "string") return own;
+  const L = encodingLimits;
+  if (isHash(v)) {
+    if (v.size > L.hashMaxListpackEntries) return "hashtable";
+    for (const [f, val] of v)
+      if (f.length > L.hashMaxListpackValue || val.length > L.hashMaxListpackValue)
+        return "hashtable";
+    return "listpack";
+  }
+  // Redis 7.0 sets are an intset or a hashtable (listpack sets came in 7.2).
+  if (isSet(v)) return v.size <= L.setMaxIntsetEntries && allIntegers(v) ? "intset" : "hashtable";
+  if (v.size > L.zsetMaxListpackEntries) return "skiplist";
+  let n = 0;
+  for (const [m] of v.entries()) {
+    if (m.length > L.zsetMaxListpackValue) return "skiplist";
+    if (++n > L.zsetMaxListpackEntries) break;
+  }
+  return "listpack";
+}

@@ -1,0 +1,143 @@
+// How each value type becomes plain data and back, for snapshots, DUMP/RESTORE and COPY. One
+// small registry keyed by type, so the author of a type can supply a faster or richer codec
+// (registerValueCodec) without touching the snapshot or DUMP code. The defaults go through the
+// types' public shapes: Denque.toArray(), Map entries, Set values, ZSet.entries()/add().
+//
+// Encoded forms (msgpack-friendly; members and fields stay latin1 JS strings, which msgpack
+// carries as UTF-8 and gives back unchanged; element bytes stay Buffers, carried as bin):
+//   string: Buffer        list: Buffer[]        hash: [field, Buffer, field, Buffer, ...]
+//   set: string[]         zset: [member, score, member, score, ...] in rank order
+import Denque from "denque";
+import { ZSet } from "./types/zset.js";
+import { type TypeName, typeName, type Value } from "./value.js";
+
+export interface ValueCodec {
+  /** Plain data for msgpack. Must not keep references into the value that it may mutate later. */
+  encode(v: Value): unknown;
+  /** A fresh value from `encode`'s output; throws on malformed data. */
+  decode(data: unknown): Value;
+  /** A deep copy (COPY); defaults to decode(encode(v)). */
+  clone?(v: Value): Value;
+}
+
+/** Type tags in snapshots and DUMP payloads (stable: they are on disk). */
+export const TYPE_TAGS: Record<TypeName, number> = { string: 0, list: 1, hash: 2, set: 3, zset: 4 };
+const TAG_NAMES: TypeName[] = ["string", "list", "hash", "set", "zset"];
+
+function bytes(x: unknown): Buffer {
+  if (x instanceof Uint8Array) return Buffer.from(x);
+  throw new TypeError("expected bytes");
+}
+function array(x: unknown): unknown[] {
+  if (Array.isArray(x)) return x;
+  throw new TypeError("expected an array");
+}
+function str(x: unknown): string {
+  if (typeof x === "string") return x;
+  throw new TypeError("expected a string");
+}
+
+const defaults: Record<TypeName, ValueCodec> = {
+  string: {
+    encode: (v) => v as Buffer,
+    decode: (d) => bytes(d),
+    clone: (v) => Buffer.from(v as Buffer),
+  },
+  list: {
+    encode: (v) => (v as Denque<Buffer>).toArray(),
+    decode: (d) => {
+      const a = array(d);
+      const out = new Array<Buffer>(a.length);
+      for (let i = 0; i < a.length; i++) out[i] = bytes(a[i]);
+      return new Denque(out);
+    },
+    clone: (v) => new Denque((v as Denque<Buffer>).toArray().map((b) => Buffer.from(b))),
+  },
+  hash: {
+    encode: (v) => {
+      const m = v as Map<string, Buffer>;
+      const out: unknown[] = [];
+      for (const [f, val] of m) out.push(f, val);
+      return out;
+    },
+    decode: (d) => {
+      const a = array(d);
+      if (a.length % 2 !== 0) throw new TypeError("odd hash encoding");
+      const m = new Map<string, Buffer>();
+      for (let i = 0; i < a.length; i += 2) m.set(str(a[i]), bytes(a[i + 1]));
+      return m;
+    },
+    clone: (v) => {
+      const m = new Map<string, Buffer>();
+      for (const [f, val] of v as Map<string, Buffer>) m.set(f, Buffer.from(val));
+      return m;
+    },
+  },
+  set: {
+    encode: (v) => Array.from(v as Set<string>),
+    decode: (d) => {
+      const a = array(d);
+      const s = new Set<string>();
+      for (const m of a) s.add(str(m));
+      return s;
+    },
+    clone: (v) => new Set(v as Set<string>),
+  },
+  zset: {
+    encode: (v) => {
+      const out: unknown[] = [];
+      for (const [m, s] of (v as ZSet).entries()) out.push(m, s);
+      return out;
+    },
+    decode: (d) => {
+      const a = array(d);
+      if (a.length % 2 !== 0) throw new TypeError("odd zset encoding");
+      return zsetFromPairs(a);
+    },
+    clone: (v) => (v as ZSet).clone(),
+  },
+};
+
+/** Builds a ZSet through its public `add` (or the member map of the skeleton class). */
+function zsetFromPairs(a: unknown[]): ZSet {
+  let maxLen = 0;
+  for (let i = 0; i < a.length; i += 2) maxLen = Math.max(maxLen, str(a[i]).length);
+  // Size hints let the ZSet pick Redis's starting encoding, where its constructor takes them.
+  const Ctor = ZSet as unknown as new (size?: number, maxLen?: number) => ZSet;
+  const z = new Ctor(a.length / 2, maxLen);
+  const add = (z as unknown as { add?: (m: string, s: number) => void }).add;
+  for (let i = 0; i < a.length; i += 2) {
+    const m = str(a[i]);
+    const s = a[i + 1];
+    if (typeof s !== "number" || Number.isNaN(s)) throw new TypeError("bad zset score");
+    if (add) add.call(z, m, s);
+    else z.dict.set(m, s);
+  }
+  return z;
+}
+
+const codecs: Record<TypeName, ValueCodec> = { ...defaults };
+
+/** Replaces the codec of one type (call at module load, before any snapshot is taken). */
+export function registerValueCodec(type: TypeName, codec: ValueCodec): void {
+  codecs[type] = codec;
+}
+
+/** [type tag, encoded data] for a value. */
+export function encodeValue(v: Value): [number, unknown] {
+  const t = typeName(v);
+  return [TYPE_TAGS[t], codecs[t].encode(v)];
+}
+
+/** The value for a [tag, data] pair; throws on an unknown tag or malformed data. */
+export function decodeValue(tag: unknown, data: unknown): Value {
+  const t = typeof tag === "number" ? TAG_NAMES[tag] : undefined;
+  if (t === undefined) throw new TypeError(`unknown value type tag ${String(tag)}`);
+  return codecs[t].decode(data);
+}
+
+/** A deep copy of a value (COPY), sharing nothing mutable with the original. */
+export function cloneValue(v: Value): Value {
+  const c = codecs[typeName(v)];
+  return c.clone ? c.clone(v) : c.decode(c.encode(v));
+}
