@@ -2,11 +2,14 @@
 // Cluster, node-redis createCluster, `redis-cli -c` and `redis-benchmark --cluster`. The nodes run
 // the real shoal-server once its store serves SET/GET/MGET, else the in-test string store
 // (same server, same cluster code), in which case MGET is left out.
-import { type ClusterHandle, redisCliPath, run, startCluster } from "@shoal/test-utils";
+import net from "node:net";
+import { keySlot } from "@shoal/slot-hash";
+import { type ClusterHandle, redisCliPath, run, startCluster, waitFor } from "@shoal/test-utils";
 import { Cluster } from "ioredis";
 import { createCluster } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataServerCommand } from "./cluster-helpers.js";
+import { cmd, exchange } from "./helpers.js";
 
 const N = 10_000;
 const BATCH = 500;
@@ -15,7 +18,7 @@ let cluster: ClusterHandle;
 let realStore = false;
 
 beforeAll(async () => {
-  const server = await dataServerCommand();
+  const server = dataServerCommand();
   realStore = server.realStore;
   cluster = await startCluster({ command: server.command, nodeTimeout: 2000 });
 }, 60_000);
@@ -111,4 +114,33 @@ describe("cluster clients", () => {
     expect(r.stdout).toMatch(/SET: [\d.]+ requests per second/);
     expect(r.stdout).toMatch(/GET: [\d.]+ requests per second/);
   }, 120_000);
+
+  it("a client blocked on a key whose slot moves away gets MOVED", async () => {
+    const port = cluster.ports[0]!;
+    let key = "";
+    for (let i = 0; keySlot(key) > 5460 || key === ""; i++) key = `list${i}`;
+    const slot = String(keySlot(key));
+    const id = async (i: number) =>
+      (await exchange(cluster.ports[i]!, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
+    const [id0, id1] = [await id(0), await id(1)];
+    const sock = net.connect({ port, host: "127.0.0.1" });
+    let data = "";
+    sock.on("data", (d) => {
+      data += d.toString("latin1");
+    });
+    try {
+      sock.write(cmd("BLPOP", key, "0"));
+      await waitFor(
+        async () => (await exchange(port, cmd("INFO", "clients"))).includes("blocked_clients:1"),
+        { timeout: 5000, what: "the client to block" },
+      );
+      // The slot (empty) is handed to node 1: Redis's clusterRedirectBlockedClientIfNeeded().
+      expect(await exchange(port, cmd("CLUSTER", "SETSLOT", slot, "NODE", id1))).toBe("+OK\r\n");
+      await waitFor(() => data.length > 0, { timeout: 5000, what: "the redirection" });
+      expect(data).toBe(`-MOVED ${slot} 127.0.0.1:${cluster.ports[1]}\r\n`);
+    } finally {
+      sock.destroy();
+      await exchange(port, cmd("CLUSTER", "SETSLOT", slot, "NODE", id0));
+    }
+  });
 });

@@ -218,6 +218,40 @@ describe("routing", () => {
     expect(a).toBe(b);
   });
 
+  it("open slots: ASK from the migrating node, ASKING at the importing one, TRYAGAIN for several missing keys", async () => {
+    const key = twoLocalNames()[0]; // served by node 0
+    const slot = String(keySlot(key));
+    const scenario = async (c: ClusterHandle): Promise<string> => {
+      const id = async (i: number) =>
+        (await exchange(c.ports[i]!, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
+      const [id0, id1] = [await id(0), await id(1)];
+      let out = "";
+      out += await exchange(c.ports[1]!, cmd("CLUSTER", "SETSLOT", slot, "IMPORTING", id0));
+      out += await exchange(c.ports[0]!, cmd("CLUSTER", "SETSLOT", slot, "MIGRATING", id1));
+      out += await exchange(
+        c.ports[0]!,
+        cmd("WATCH", key) + cmd("WATCH", `{${key}}a`, `{${key}}b`) + cmd("UNWATCH"),
+      );
+      out += await exchange(
+        c.ports[1]!,
+        cmd("WATCH", key) +
+          cmd("ASKING") +
+          cmd("WATCH", key) +
+          cmd("UNWATCH") +
+          cmd("WATCH", key) +
+          cmd("ASKING") +
+          cmd("WATCH", `{${key}}a`, `{${key}}b`),
+      );
+      out += await exchange(c.ports[0]!, cmd("CLUSTER", "SETSLOT", slot, "STABLE"));
+      out += await exchange(c.ports[1]!, cmd("CLUSTER", "SETSLOT", slot, "STABLE"));
+      return normalize(out, c.ports);
+    };
+    const [a, b] = await Promise.all([scenario(shoal), scenario(redis)]);
+    expect(a).toContain(`-ASK ${slot} 127.0.0.1:<node1>`);
+    expect(a).toContain("-TRYAGAIN Multiple keys request during rehashing of slot");
+    expect(a).toBe(b);
+  });
+
   it("PUBLISH reaches subscribers on every node; SPUBLISH only its shard's", async () => {
     const subscribe = (port: number, command: string, channel: string) =>
       new Promise<{ sock: net.Socket; got: () => string }>((resolve, reject) => {

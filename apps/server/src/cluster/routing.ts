@@ -65,6 +65,7 @@ export class Router {
   private open = 0; // 1 migrating, 2 importing
   private multipleKeys = false;
   private missingKeys = 0;
+  private existingKeys = 0;
   private owner: ClusterNode | null = null;
 
   constructor(
@@ -85,6 +86,7 @@ export class Router {
     this.open = 0;
     this.multipleKeys = false;
     this.missingKeys = 0;
+    this.existingKeys = 0;
     this.owner = null;
     const name = (entry.parent ?? entry).spec.name;
     const shardPubsub = isPubsubShard(name);
@@ -118,8 +120,9 @@ export class Router {
       }
     }
 
+    // Some keys here and some gone already: the client must retry; all gone: ASK the target.
     if (this.open === 1 && this.missingKeys > 0) {
-      if (this.multipleKeys) {
+      if (this.existingKeys > 0) {
         this.code = Redir.Unstable;
         return false;
       }
@@ -194,6 +197,7 @@ export class Router {
         const has = this.keys().has;
         if (has === undefined || !has.call(this.keys(), args.latin1(pos), Date.now()))
           this.missingKeys++;
+        else this.existingKeys++;
       }
     }
     return true;
