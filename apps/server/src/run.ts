@@ -132,6 +132,12 @@ export async function runServer(
     process.exit(1);
   }
 
+  if (server.cluster !== null && !server.cluster.verifyWithData()) {
+    log.warning("You can't have keys in a DB different than DB 0 when in Cluster mode. Exiting.");
+    log.flushSync();
+    process.exit(1);
+  }
+
   if (config.get<number>("port") === 0) {
     log.warning("Configured to not listen anywhere, exiting.");
     log.flushSync();

@@ -218,6 +218,50 @@ export class ClusterRuntime {
     }
   }
 
+  /**
+   * verifyClusterConfigWithData(), after the data is loaded: keys only in db 0; a slot holding
+   * keys that nobody serves is taken, one served elsewhere is set to importing. False when a
+   * database other than 0 holds keys (the node must not start).
+   */
+  verifyWithData(): boolean {
+    const store = this.server.store;
+    for (let i = 1; i < this.server.databases; i++) if (store.dbSize(i) > 0) return false;
+    const state = this.state;
+    const me = state.myself;
+    if (me.slaveof !== null) return true;
+    const keys = this.slotKeys;
+    if (keys.size === 0) return true;
+    this.apply(
+      state.run(() => {
+        let changed = 0;
+        for (let j = 0; j < 16384; j++) {
+          if (keys.countKeysInSlot(j) === 0) continue;
+          const owner = state.slots[j];
+          if (owner === me || state.importingSlotsFrom.has(j)) continue;
+          changed++;
+          if (!owner) {
+            state.log(
+              "warning",
+              `I have keys for unassigned slot ${j}. Taking responsibility for it.`,
+            );
+            state.addSlot(me, j);
+          } else {
+            state.log(
+              "warning",
+              `I have keys for slot ${j}, but the slot is assigned to another node. Setting it to importing state.`,
+            );
+            state.importingSlotsFrom.set(j, owner);
+          }
+        }
+        if (changed > 0) {
+          state.scheduleSave(true);
+          state.scheduleUpdateState();
+        }
+      }),
+    );
+    return true;
+  }
+
   /** CLUSTER <sub> for the subcommands the state machine owns. */
   command(argv: string[]): Reply {
     const keys = this.slotKeys;
