@@ -8,6 +8,7 @@
 // - lex bounds (zslParseLexRange): `[x`, `(x`, `-`, `+`;
 // - blocking timeouts (getTimeoutFromObjectOrReply): seconds as a long double, rounded up to ms.
 import type { CommandArgs } from "@shoal/resp-codec";
+import { ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_FLOAT } from "../errors.js";
 import { LEX_MAX, LEX_MIN, LEX_STR, type LexRange, type ScoreRange } from "./skiplist.js";
 
 const DEC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
@@ -48,12 +49,8 @@ export function strtod(s: string): StrtodResult {
       v += Number.parseInt(ch, 16) * scale;
       scale /= 16;
     }
-    let len =
-      2 + (m[1] as string).length + intPart.length + (m[3] !== undefined ? 1 + frac.length : 0);
-    if (m[4] !== undefined) {
-      v *= 2 ** Number(m[4]);
-      len = (m[0] as string).length;
-    }
+    if (m[4] !== undefined) v *= 2 ** Number(m[4]);
+    const len = (m[0] as string).length;
     out.value = m[1] === "-" ? -v : v;
     out.end = i + len;
     out.erange = !Number.isFinite(v) || (v === 0 && /[1-9a-fA-F]/.test(intPart + frac));
@@ -163,16 +160,12 @@ const LLONG_MAX = 2 ** 63;
  * text.
  */
 export function parseTimeoutSeconds(s: string): number | string {
-  if (s.length === 0 || isSpace(s.charCodeAt(0)))
-    return "ERR timeout is not a float or out of range";
+  if (s.length === 0 || isSpace(s.charCodeAt(0))) return ERR_TIMEOUT_NOT_FLOAT;
   const r = strtod(s);
   // strtold has a far wider range than a double: "1e400" is a valid (huge) timeout.
-  if (r.end !== s.length || Number.isNaN(r.value))
-    return "ERR timeout is not a float or out of range";
-  if (r.erange && r.value === 0 && !/e/i.test(s))
-    return "ERR timeout is not a float or out of range";
+  if (r.end !== s.length || Number.isNaN(r.value)) return ERR_TIMEOUT_NOT_FLOAT;
   const ms = Math.ceil(r.value * 1000);
-  if (!(ms < LLONG_MAX) || ms < 0) return "ERR timeout is negative";
+  if (!(ms < LLONG_MAX) || ms < 0) return ERR_TIMEOUT_NEGATIVE;
   return ms;
 }
 

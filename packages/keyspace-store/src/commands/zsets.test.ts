@@ -1,0 +1,320 @@
+// Sorted-set commands on a TestStore: what the comparison with real Redis cannot see (propagation,
+// dirty counts, keyspace events, blocking, TTLs, random and cursor replies), plus the edge cases
+// Redis's documentation lists for each command.
+import { describe, expect, it } from "vitest";
+import { Dbl, ReplyErr, TestStore } from "../test-kit.js";
+import type { ZSet } from "../types/zset.js";
+import { zsetCommands } from "./zsets.js";
+
+function store() {
+  const events: string[] = [];
+  const ready: string[] = [];
+  const modified: string[] = [];
+  const t = new TestStore(zsetCommands, {
+    hooks: {
+      notify: (_db, cls, ev, key) => {
+        if (cls !== "new") events.push(`${cls}:${ev}:${key}`);
+      },
+      keyReady: (_db, key) => ready.push(key),
+      keyModified: (_db, key) => modified.push(key),
+    },
+  });
+  return { t, events, ready, modified };
+}
+
+const argv = (t: TestStore) => t.last.propagated.map((a) => a.map((x) => x.toString()).join(" "));
+
+describe("ZADD / ZINCRBY", () => {
+  it("counts added (or changed with CH), propagates and notifies only on change", () => {
+    const { t, events, ready } = store();
+    expect(t.run("ZADD", "z", "1", "a", "2", "b")).toBe(2);
+    expect(argv(t)).toEqual(["ZADD z 1 a 2 b"]);
+    expect(t.last.dirty).toBe(2);
+    expect(ready).toContain("z");
+    expect(events).toEqual(["zset:zadd:z"]);
+    ready.length = 0;
+    expect(t.run("ZADD", "z", "1", "a")).toBe(0);
+    expect(argv(t)).toEqual([]);
+    expect(t.last.dirty).toBe(0);
+    expect(t.run("ZADD", "z", "CH", "5", "a", "2", "b", "3", "c")).toBe(2);
+    expect(ready).toEqual([]);
+  });
+
+  it("keeps the TTL of an existing key", () => {
+    const { t } = store();
+    t.run("ZADD", "z", "1", "a");
+    t.keyspace.db(0).setExpire("z", t.now + 10_000);
+    t.run("ZADD", "z", "2", "b");
+    expect(t.keyspace.db(0).getExpire("z")).toBe(t.now + 10_000);
+  });
+
+  it("INCR replies the new score, null when a condition refused it", () => {
+    const { t, events } = store();
+    expect(t.run("ZADD", "z", "INCR", "1.5", "a")).toBe("1.5");
+    expect(t.run("ZINCRBY", "z", "2", "a")).toBe("3.5");
+    expect(events).toEqual(["zset:zincr:z", "zset:zincr:z"]);
+    expect(t.run("ZADD", "z", "INCR", "NX", "1", "a")).toBeNull();
+    expect(t.run("ZADD", "z", "INCR", "GT", "-1", "a")).toBeNull();
+    expect(t.run("ZADD", "z", "INCR", "LT", "-1", "a")).toBe("2.5");
+    t.resp = 3;
+    expect(t.run("ZINCRBY", "z", "0.5", "a")).toEqual(new Dbl(3));
+    expect(t.run("ZADD", "z", "XX", "INCR", "1", "nope")).toBeNull();
+  });
+
+  it("refuses a NaN result and leaves the score", () => {
+    const { t } = store();
+    t.run("ZADD", "z", "+inf", "a");
+    expect(t.run("ZINCRBY", "z", "-inf", "a")).toEqual(
+      new ReplyErr("ERR resulting score is not a number (NaN)"),
+    );
+    expect(t.run("ZSCORE", "z", "a")).toBe("inf");
+    expect(t.last.propagated).toEqual([]);
+  });
+
+  it("checks every score before changing anything", () => {
+    const { t } = store();
+    expect(t.run("ZADD", "z", "1", "a", "x", "b")).toEqual(
+      new ReplyErr("ERR value is not a valid float"),
+    );
+    expect(t.keyspace.db(0).size).toBe(0);
+  });
+
+  it("XX on a missing key creates nothing", () => {
+    const { t } = store();
+    expect(t.run("ZADD", "z", "XX", "1", "a")).toBe(0);
+    expect(t.keyspace.db(0).size).toBe(0);
+  });
+});
+
+describe("reads", () => {
+  it("ZRANGE family with RESP3 nested pairs", () => {
+    const { t } = store();
+    t.run("ZADD", "z", "1", "a", "2", "b", "3", "c");
+    t.resp = 3;
+    expect(t.run("ZRANGE", "z", "0", "1", "WITHSCORES")).toEqual([
+      ["a", new Dbl(1)],
+      ["b", new Dbl(2)],
+    ]);
+    expect(t.run("ZRANGEBYSCORE", "z", "(1", "+inf", "WITHSCORES")).toEqual([
+      ["b", new Dbl(2)],
+      ["c", new Dbl(3)],
+    ]);
+    expect(t.run("ZREVRANGE", "z", "0", "0")).toEqual(["c"]);
+    expect(t.run("ZSCORE", "z", "nope")).toBeNull();
+  });
+
+  it("binary members sort by bytes", () => {
+    const { t } = store();
+    const m1 = Buffer.from([0xff, 0x00]);
+    const m2 = Buffer.from([0x00, 0xff]);
+    t.run("ZADD", "z", "0", m1, "0", m2, "0", "a");
+    expect(t.runBuffers("ZRANGE", "z", "0", "-1")).toEqual([m2, Buffer.from("a"), m1]);
+    expect(t.run("ZRANK", "z", m1)).toBe(2);
+    expect(t.run("ZRANGEBYLEX", "z", Buffer.from([0x5b, 0x61]), "+")).toEqual(["a", "\xff\x00"]);
+  });
+
+  it("ZRANDMEMBER: distinct members for a positive count, repeats for a negative one", () => {
+    const { t } = store();
+    for (let i = 0; i < 50; i++) t.run("ZADD", "z", String(i), `m${i}`);
+    for (const n of [2, 10, 20, 49]) {
+      const r = t.run("ZRANDMEMBER", "z", n) as string[];
+      expect(r).toHaveLength(n);
+      expect(new Set(r).size).toBe(n);
+      for (const m of r) expect(m).toMatch(/^m\d+$/);
+    }
+    const many = t.run("ZRANDMEMBER", "z", "-200", "WITHSCORES") as string[];
+    expect(many).toHaveLength(400);
+    for (let i = 0; i < many.length; i += 2) expect(`m${many[i + 1]}`).toBe(many[i]);
+    t.resp = 3;
+    const pairs = t.run("ZRANDMEMBER", "z", "-3", "WITHSCORES") as [string, Dbl][];
+    expect(pairs).toHaveLength(3);
+    for (const [m, s] of pairs) expect(m).toBe(`m${s.value}`);
+    expect(t.run("ZRANDMEMBER", "z")).toMatch(/^m\d+$/);
+  });
+
+  it("ZSCAN walks a large set with a cursor and returns everything", () => {
+    const { t } = store();
+    for (let i = 0; i < 300; i++) t.run("ZADD", "z", String(i / 4), `m${i}`);
+    const seen = new Map<string, string>();
+    let cursor = "0";
+    let calls = 0;
+    do {
+      const [next, items] = t.run("ZSCAN", "z", cursor, "COUNT", "20") as [string, string[]];
+      for (let i = 0; i < items.length; i += 2)
+        seen.set(items[i] as string, items[i + 1] as string);
+      cursor = next;
+      calls++;
+      if (calls === 3) t.run("ZADD", "z", "1000", "late");
+    } while (cursor !== "0" && calls < 1000);
+    expect(calls).toBeGreaterThan(5);
+    for (let i = 0; i < 300; i++) expect(seen.get(`m${i}`)).toBe(String(i / 4));
+    const [, matched] = t.run("ZSCAN", "z", "0", "MATCH", "m29*", "COUNT", "1000") as [
+      string,
+      string[],
+    ];
+    expect(matched.filter((_, i) => i % 2 === 0).sort()).toEqual([
+      "m29",
+      "m290",
+      "m291",
+      "m292",
+      "m293",
+      "m294",
+      "m295",
+      "m296",
+      "m297",
+      "m298",
+      "m299",
+    ]);
+  });
+
+  it("reports scores with 17 significant digits in ZSCAN", () => {
+    const { t } = store();
+    t.run("ZADD", "z", "0.1", "a", "1e300", "b", "-0.0001", "c");
+    expect(t.run("ZSCAN", "z", "0")).toEqual([
+      "0",
+      ["c", "-0.0001", "a", "0.10000000000000001", "b", "1.0000000000000001e+300"],
+    ]);
+  });
+});
+
+describe("removals and stores", () => {
+  it("ZREM deletes an emptied key with zrem then del events", () => {
+    const { t, events } = store();
+    t.run("ZADD", "z", "1", "a", "2", "b");
+    events.length = 0;
+    expect(t.run("ZREM", "z", "a", "b", "c")).toBe(2);
+    expect(events).toEqual(["zset:zrem:z", "generic:del:z"]);
+    expect(t.last.dirty).toBe(2);
+    expect(argv(t)).toEqual(["ZREM z a b c"]);
+    expect(t.keyspace.db(0).size).toBe(0);
+  });
+
+  it("ZREMRANGEBYSCORE removes and reports; nothing removed propagates nothing", () => {
+    const { t, events } = store();
+    t.run("ZADD", "z", "1", "a", "2", "b", "3", "c");
+    events.length = 0;
+    expect(t.run("ZREMRANGEBYSCORE", "z", "(1", "2")).toBe(1);
+    expect(events).toEqual(["zset:zremrangebyscore:z"]);
+    expect(t.run("ZREMRANGEBYSCORE", "z", "10", "20")).toBe(0);
+    expect(t.last.propagated).toEqual([]);
+  });
+
+  it("*STORE replaces the destination (dropping its TTL) or deletes it when empty", () => {
+    const { t, events } = store();
+    t.run("ZADD", "a", "1", "x", "2", "y");
+    t.run("ZADD", "dst", "5", "old");
+    t.keyspace.db(0).setExpire("dst", t.now + 1000);
+    events.length = 0;
+    expect(t.run("ZUNIONSTORE", "dst", "1", "a")).toBe(2);
+    expect(t.keyspace.db(0).getExpire("dst")).toBe(-1);
+    expect(events).toEqual(["zset:zunionstore:dst"]);
+    expect(argv(t)).toEqual(["ZUNIONSTORE dst 1 a"]);
+    expect(t.run("ZRANGESTORE", "dst", "a", "10", "20")).toBe(0);
+    expect(t.keyspace.db(0).has("dst", t.now)).toBe(false);
+    expect(events.at(-1)).toBe("generic:del:dst");
+    expect(t.run("ZINTERSTORE", "dst", "2", "a", "nokey")).toBe(0);
+    expect(t.last.propagated).toEqual([]);
+  });
+
+  it("a stored result takes Redis's encoding", () => {
+    const { t } = store();
+    for (let i = 0; i < 200; i++) t.run("ZADD", "big", String(i), `m${i}`);
+    t.run("ZRANGESTORE", "small", "big", "0", "9");
+    t.run("ZUNIONSTORE", "u", "1", "small");
+    const db = t.keyspace.db(0);
+    expect((db.lookupRead("big", t.now) as ZSet).encoding).toBe("skiplist");
+    expect((db.lookupRead("small", t.now) as ZSet).encoding).toBe("listpack");
+    expect((db.lookupRead("u", t.now) as ZSet).encoding).toBe("listpack");
+  });
+});
+
+describe("pops and blocking pops", () => {
+  it("ZPOPMIN propagates itself; the last pop deletes the key", () => {
+    const { t, events } = store();
+    t.run("ZADD", "z", "1", "a", "2", "b");
+    events.length = 0;
+    expect(t.run("ZPOPMIN", "z", "5")).toEqual(["a", "1", "b", "2"]);
+    expect(argv(t)).toEqual(["ZPOPMIN z 5"]);
+    expect(t.last.dirty).toBe(2);
+    expect(events).toEqual(["zset:zpopmin:z", "generic:del:z"]);
+    expect(t.run("ZPOPMIN", "z")).toEqual([]);
+    expect(t.last.propagated).toEqual([]);
+  });
+
+  it("ZMPOP propagates as ZPOPMIN/ZPOPMAX with the count", () => {
+    const { t } = store();
+    t.run("ZADD", "b", "1", "x", "2", "y", "3", "z");
+    expect(t.run("ZMPOP", "2", "a", "b", "MAX", "COUNT", "2")).toEqual([
+      "b",
+      [
+        ["z", "3"],
+        ["y", "2"],
+      ],
+    ]);
+    expect(argv(t)).toEqual(["ZPOPMAX b 2"]);
+    t.run("ZMPOP", "1", "b", "MIN");
+    expect(argv(t)).toEqual(["ZPOPMIN b 1"]);
+    t.run("ZADD", "b", "1", "x");
+    t.run("ZMPOP", "1", "b", "MIN", "COUNT", "9223372036854775807");
+    expect(argv(t)).toEqual(["ZPOPMIN b 9223372036854775807"]);
+  });
+
+  it("BZPOPMIN blocks on empty keys, then serves when re-run after a ZADD", () => {
+    const { t, ready } = store();
+    expect(t.run("BZPOPMIN", "a", "b", "1.5")).toBeUndefined();
+    expect(t.last.blocked).toEqual({
+      keys: ["a", "b"],
+      timeoutMs: 1500,
+      timeoutReply: "nullArray",
+    });
+    expect(t.last.propagated).toEqual([]);
+    t.run("ZADD", "b", "7", "m");
+    expect(ready).toContain("b");
+    expect(t.run("BZPOPMIN", "a", "b", "1.5")).toEqual(["b", "m", "7"]);
+    expect(argv(t)).toEqual(["ZPOPMIN b"]);
+    expect(t.keyspace.db(0).size).toBe(0);
+    // Nothing left: it blocks again (the server keeps its place and deadline).
+    expect(t.run("BZPOPMIN", "a", "b", "1.5")).toBeUndefined();
+  });
+
+  it("BZMPOP blocks with timeout 0 = forever and propagates as ZPOPMIN with a count", () => {
+    const { t } = store();
+    expect(t.run("BZMPOP", "0", "1", "k", "MIN", "COUNT", "3")).toBeUndefined();
+    expect(t.last.blocked?.timeoutMs).toBe(0);
+    t.run("ZADD", "k", "1", "a", "2", "b");
+    expect(t.run("BZMPOP", "0", "1", "k", "MIN", "COUNT", "3")).toEqual([
+      "k",
+      [
+        ["a", "1"],
+        ["b", "2"],
+      ],
+    ]);
+    expect(argv(t)).toEqual(["ZPOPMIN k 3"]);
+  });
+
+  it("inside MULTI (no blocking) an empty pop replies a null array at once", () => {
+    const { t } = store();
+    t.canBlock = false;
+    expect(t.run("BZPOPMAX", "a", "0")).toBeNull();
+    expect(t.run("BZMPOP", "1", "1", "a", "MAX")).toBeNull();
+    expect(t.last.blocked).toBeNull();
+  });
+
+  it("rounds sub-millisecond timeouts up and refuses bad ones", () => {
+    const { t } = store();
+    t.run("BZPOPMIN", "a", "0.0001");
+    expect(t.last.blocked?.timeoutMs).toBe(1);
+    expect(t.run("BZPOPMIN", "a", "inf")).toEqual(new ReplyErr("ERR timeout is negative"));
+    expect(t.run("BZPOPMIN", "a", " 1")).toEqual(
+      new ReplyErr("ERR timeout is not a float or out of range"),
+    );
+  });
+});
+
+describe("command table", () => {
+  it("has every sorted-set command once", () => {
+    const names = zsetCommands.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toHaveLength(35);
+  });
+});

@@ -1,0 +1,111 @@
+// Score, range-bound and timeout parsing as Redis 7.0.15 answered for each of these strings.
+import { describe, expect, it } from "vitest";
+import { LEX_MAX, LEX_MIN, LEX_STR } from "./skiplist.js";
+import {
+  formatScore,
+  newLexRange,
+  newScoreRange,
+  parseLexRange,
+  parseScore,
+  parseScoreRange,
+  parseTimeoutSeconds,
+} from "./zset-args.js";
+
+describe("parseScore (getDoubleFromObject)", () => {
+  it.each([
+    ["1", 1],
+    ["-2.5", -2.5],
+    [".5", 0.5],
+    ["5.", 5],
+    ["+.5e1", 5],
+    ["0x10", 16],
+    ["0x1p3", 8],
+    ["0x.8", 0.5],
+    ["4.9e-324", 5e-324],
+    ["inf", Infinity],
+    ["-Infinity", -Infinity],
+    ["+inf", Infinity],
+  ])("accepts %j", (s, v) => expect(parseScore(s)).toBe(v));
+
+  it.each(["", " 1", "1 ", "x", "nan", "1e400", "-1e400", "1e-400", "0x", "1.2.3", "--1"])(
+    "refuses %j",
+    (s) => expect(parseScore(s)).toBeNull(),
+  );
+});
+
+describe("parseScoreRange (zslParseRange)", () => {
+  const r = newScoreRange();
+  it("reads exclusive bounds and what strtod reads", () => {
+    expect(parseScoreRange("(1", "+inf", r)).toBe(true);
+    expect(r).toEqual({ min: 1, max: Infinity, minex: true, maxex: false });
+    // An empty bound is 0, a leading space is skipped: strtod's rules.
+    expect(parseScoreRange("(", " 3", r)).toBe(true);
+    expect(r).toEqual({ min: 0, max: 3, minex: true, maxex: false });
+    expect(parseScoreRange("1e400", "1\x00junk", r)).toBe(true);
+    expect(r.min).toBe(Infinity);
+    expect(r.max).toBe(1);
+  });
+  it.each([
+    ["(0x", "1"],
+    ["-", "1"],
+    ["1", "nan"],
+    ["a", "1"],
+    ["1", "(x"],
+  ])("refuses %j %j", (a, b) => expect(parseScoreRange(a, b, r)).toBe(false));
+});
+
+describe("parseLexRange", () => {
+  const r = newLexRange();
+  it("reads [ ( - +", () => {
+    expect(parseLexRange("[a", "(b", r)).toBe(true);
+    expect(r).toEqual({
+      min: "a",
+      max: "b",
+      minKind: LEX_STR,
+      maxKind: LEX_STR,
+      minex: false,
+      maxex: true,
+    });
+    expect(parseLexRange("-", "+", r)).toBe(true);
+    expect([r.minKind, r.maxKind]).toEqual([LEX_MIN, LEX_MAX]);
+  });
+  it.each([
+    ["a", "+"],
+    ["", "+"],
+    ["-x", "+"],
+    ["-", "++"],
+  ])("refuses %j %j", (a, b) => expect(parseLexRange(a, b, r)).toBe(false));
+});
+
+describe("parseTimeoutSeconds", () => {
+  it.each([
+    ["0", 0],
+    ["1.5", 1500],
+    ["0.0001", 1],
+    ["0x10", 16000],
+  ])("%j -> %i ms", (s, ms) => expect(parseTimeoutSeconds(s)).toBe(ms));
+  it.each([
+    ["-1", "ERR timeout is negative"],
+    ["inf", "ERR timeout is negative"],
+    ["1e300", "ERR timeout is negative"],
+    ["abc", "ERR timeout is not a float or out of range"],
+    [" 1", "ERR timeout is not a float or out of range"],
+    ["", "ERR timeout is not a float or out of range"],
+  ])("%j -> %s", (s, err) => expect(parseTimeoutSeconds(s)).toBe(err));
+});
+
+describe("formatScore (%.17g)", () => {
+  it.each([
+    [0, "0"],
+    [-0, "-0"],
+    [1, "1"],
+    [0.1, "0.10000000000000001"],
+    [1e-7, "9.9999999999999995e-08"],
+    [0.0001, "0.0001"],
+    [123456789012345680, "1.2345678901234568e+17"],
+    [1e16, "10000000000000000"],
+    [5e-324, "4.9406564584124654e-324"],
+    [Infinity, "inf"],
+    [-Infinity, "-inf"],
+  ])("%d -> %s", (d, s) => expect(formatScore(d)).toBe(s));
+});
