@@ -479,7 +479,9 @@ describe("blocking pops", () => {
     });
     expect(t.last.propagated).toEqual([]);
     expect(t.run("BRPOP", "a", 0)).toBeUndefined();
-    expect(t.last.blocked?.timeoutMs).toBe(0);
+    expect(t.last.blocked?.timeoutMs).toBe(0); // forever
+    expect(t.run("BRPOP", "a", "0.0001")).toBeUndefined();
+    expect(t.last.blocked?.timeoutMs).toBe(1); // rounded up, not "forever"
   });
 
   it("are re-entrant: the server re-runs the same command once a key is ready", () => {

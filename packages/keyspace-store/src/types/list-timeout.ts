@@ -1,9 +1,10 @@
 // The timeout argument of blocking commands (BLPOP ... BLMPOP; BZPOPMIN and friends parse the same
 // way), exactly as Redis 7.0's getTimeoutFromObjectOrReply reads seconds: strtold (decimal, hex
-// floats, inf; no spaces; nan and out-of-range refused), then `(long long)(ld * 1000.0)` in x87
-// 80-bit long double. The long double matters: "0.001" becomes 0.000999999...L, times 1000 is
-// still below 1, truncates to 0 ms, and Redis then blocks forever. We reproduce that with exact
-// BigInt rounding to a 64-bit significand; plain integers (the usual "0", "5") take a fast path.
+// floats, inf; no spaces; nan and out-of-range refused), then `(long long)ceill(ld * 1000.0)` in
+// x87 80-bit long double. Rounding up means any positive timeout waits at least 1 ms ("0.0001"
+// does not mean "forever"); a cast past the int64 range yields LLONG_MIN, hence "timeout is
+// negative" for huge values. The two long double roundings (strtold's, the product's) are
+// reproduced exactly with BigInt; plain integers (the usual "0", "5") take a fast path.
 import { ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_FLOAT } from "../errors.js";
 
 /** Longest argument string2ld accepts (MAX_LONG_DOUBLE_CHARS - 1). */
@@ -61,7 +62,7 @@ function parseSlow(s: string): number | string {
       return ERR_TIMEOUT_NOT_FLOAT; // strtold overflows (HUGE_VALL)
     if (lead < -4951) return ERR_TIMEOUT_NOT_FLOAT; // strtold underflows to zero
     if (lead >= 16) return ERR_TIMEOUT_NEGATIVE; // * 1000 >= 2^63: the cast yields LLONG_MIN
-    if (lead < -4) return 0; // under 0.1 ms
+    if (lead < -4) return m[1] === "-" ? 0 : 1; // under 0.1 ms: ceil gives 1, or -0
     num = BigInt(all.slice(zeros));
     exp = e - frac.length;
     base = 10;
@@ -70,15 +71,15 @@ function parseSlow(s: string): number | string {
     if (lead > 16383) return ERR_TIMEOUT_NOT_FLOAT;
     if (lead < -16446) return ERR_TIMEOUT_NOT_FLOAT;
     if (lead >= 54) return ERR_TIMEOUT_NEGATIVE;
-    if (lead < -14) return 0;
+    if (lead < -14) return m[1] === "-" ? 0 : 1;
     num = BigInt(`0x${all.slice(zeros)}`);
     exp = e - 4 * frac.length;
     base = 2;
   }
-  const ms = truncatedMillis(num, exp, base);
-  if (ms >= TWO63) return ERR_TIMEOUT_NEGATIVE;
-  if (m[1] === "-" && ms !== 0n) return ERR_TIMEOUT_NEGATIVE;
-  return Number(ms);
+  const [floor, ceil] = millis(num, exp, base);
+  if (m[1] === "-") return floor === 0n ? 0 : ERR_TIMEOUT_NEGATIVE; // ceil(-y) = -floor(y)
+  if (ceil >= TWO63) return ERR_TIMEOUT_NEGATIVE;
+  return Number(ceil);
 }
 
 /** The exponent group as a number, clamped far outside any range that matters. */
@@ -100,10 +101,10 @@ function hexDigitBits(c: number): number {
 }
 
 /**
- * trunc(round64(round64(num * base^exp) * 1000)) for a positive value: the two roundings to a
- * 64-bit significand (nearest, ties to even) are strtold's and the multiplication's.
+ * floor and ceil of round64(round64(num * base^exp) * 1000) for a positive value: the two
+ * roundings to a 64-bit significand (nearest, ties to even) are strtold's and the product's.
  */
-function truncatedMillis(num: bigint, exp: number, base: 2 | 10): bigint {
+function millis(num: bigint, exp: number, base: 2 | 10): [bigint, bigint] {
   let p: bigint; // value = p / q exactly
   let q: bigint;
   if (base === 10) {
@@ -124,7 +125,12 @@ function truncatedMillis(num: bigint, exp: number, base: 2 | 10): bigint {
   const [m1, e1] = roundToSignificand(p, q);
   const [m2, e2] = roundToSignificand(m1 * 1000n, 1n);
   const e = e1 + e2;
-  return e >= 0 ? m2 << BigInt(e) : m2 >> BigInt(-e);
+  if (e >= 0) {
+    const v = m2 << BigInt(e);
+    return [v, v];
+  }
+  const floor = m2 >> BigInt(-e);
+  return [floor, floor << BigInt(-e) === m2 ? floor : floor + 1n];
 }
 
 /** Rounds p/q (> 0) to m * 2^e with 2^63 <= m < 2^64, to nearest, ties to even. */
