@@ -1,0 +1,109 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { Keyspace } from "./keyspace.js";
+import { SnapshotFormatError } from "./snapshot.js";
+import { Denque, type Value } from "./value.js";
+import { decodeValue, encodeValue } from "./value-codec.js";
+
+const now = 1_700_000_000_000;
+
+function fill(ks: Keyspace) {
+  const db = ks.db(0);
+  db.add("s", Buffer.from([0, 255, 10, 13]));
+  db.add("l", new Denque([Buffer.from("a"), Buffer.from("b")]));
+  db.add("h", new Map([["f\u00ff", Buffer.from("v")]]));
+  db.add("set", new Set(["x", "\u0080y"]));
+  db.add("z", decodeValue(4, ["a", 1, "b", -2.5]));
+  db.setExpire("l", now + 60_000);
+  db.setExpire("s", now - 1); // already expired: not in the snapshot
+  ks.db(5).add("other", Buffer.from("db5"));
+}
+
+/** Every key as [db, key, [tag, data], ttl] for comparisons. */
+function dumpAll(ks: Keyspace): unknown[] {
+  const out: unknown[] = [];
+  for (const db of ks.dbs)
+    for (const [k, v] of db.dict) out.push([db.index, k, encodeValue(v as Value), db.getExpire(k)]);
+  return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+describe("snapshot", () => {
+  it("round-trips every type with TTLs and databases, skipping expired keys", async () => {
+    const ks = new Keyspace();
+    fill(ks);
+    const chunks: Uint8Array[] = [];
+    for await (const c of ks.snapshot({ now, batchKeys: 2 })) chunks.push(c);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(ks.openSnapshots.size).toBe(0);
+    const back = new Keyspace();
+    expect(back.loadSnapshot(chunks, { now })).toBe(5);
+    ks.db(0).delete("s");
+    expect(dumpAll(back)).toEqual(dumpAll(ks));
+  });
+
+  it("is a point-in-time copy: writes after the call do not show, strings and collections alike", () => {
+    const ks = new Keyspace();
+    fill(ks);
+    const before = dumpAll(ks).filter((r) => (r as unknown[])[1] !== "s");
+    const it = ks.snapshotSync({ now, batchKeys: 1 })[Symbol.iterator]();
+    const chunks: Uint8Array[] = [it.next().value as Uint8Array];
+    // Mutate through the write path as commands do, after the capture.
+    const db = ks.db(0);
+    (db.lookupWrite("l", now) as Denque<Buffer>).push(Buffer.from("c"));
+    (db.lookupWrite("h", now) as Map<string, Buffer>).set("g", Buffer.from("w"));
+    (db.lookupWrite("set", now) as Set<string>).clear();
+    db.setKey("z", Buffer.from("replaced"));
+    db.delete("other");
+    db.add("new", Buffer.from("n"));
+    for (let r = it.next(); !r.done; r = it.next()) chunks.push(r.value);
+    const back = new Keyspace();
+    back.loadSnapshot(Buffer.concat(chunks), { now });
+    expect(dumpAll(back)).toEqual(before);
+  });
+
+  test.prop([fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 40 })])(
+    "loads from arbitrary splits of the stream",
+    (cuts) => {
+      const ks = new Keyspace({ databases: 2 });
+      for (let i = 0; i < 50; i++) ks.db(i % 2).add(`k${i}`, Buffer.alloc(i, i));
+      const whole = Buffer.concat([...ks.snapshotSync({ now, batchKeys: 7 })]);
+      const pieces: Buffer[] = [];
+      let at = 0;
+      for (const c of cuts) {
+        if (at >= whole.length) break;
+        pieces.push(whole.subarray(at, at + c));
+        at += c;
+      }
+      pieces.push(whole.subarray(at));
+      const back = new Keyspace({ databases: 2 });
+      expect(back.loadSnapshot(pieces, { now })).toBe(50);
+      expect(dumpAll(back)).toEqual(dumpAll(ks));
+    },
+  );
+
+  it("rejects truncated, corrupt and foreign streams", () => {
+    const ks = new Keyspace();
+    fill(ks);
+    const whole = Buffer.concat([...ks.snapshotSync({ now })]);
+    expect(() => new Keyspace().loadSnapshot(whole.subarray(0, whole.length - 3), { now })).toThrow(
+      SnapshotFormatError,
+    );
+    expect(() => new Keyspace().loadSnapshot(Buffer.from("REDIS0010"), { now })).toThrow(
+      SnapshotFormatError,
+    );
+    expect(() => new Keyspace({ databases: 2 }).loadSnapshot(whole, { now })).toThrow(/database 5/);
+  });
+
+  it("keeps the slot index in step and stays silent while loading", () => {
+    const events: string[] = [];
+    const ks = new Keyspace({
+      slotIndex: true,
+      hooks: { notify: (_d, _c, e, k) => events.push(`${e} ${k}`) },
+    });
+    const src = new Keyspace({ slotIndex: true });
+    for (let i = 0; i < 20; i++) src.db(0).add(`{t}${i}`, Buffer.from("x"));
+    ks.loadSnapshot(Buffer.concat([...src.snapshotSync({ now })]), { now });
+    expect(events).toEqual([]);
+    expect(ks.db(0).countKeysInSlot(15891)).toBe(20);
+  });
+});
