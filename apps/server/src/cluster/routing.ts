@@ -79,6 +79,32 @@ export class Router {
    */
   route(client: Client, entry: CommandEntry, args: CommandArgs, asking: boolean): boolean {
     const state = this.state();
+    // Fast path, the common case: fixed key positions, all in one slot this node serves, no
+    // open slots, cluster ok. Anything else takes the full walk below.
+    const spec = entry.spec;
+    if (
+      spec.getKeys === undefined &&
+      spec.firstKey > 0 &&
+      state.state === "ok" &&
+      state.migratingSlotsTo.size === 0 &&
+      state.importingSlotsFrom.size === 0
+    ) {
+      let last = spec.lastKey < 0 ? args.argc + spec.lastKey : spec.lastKey;
+      if (last >= args.argc) last = args.argc - 1;
+      const step = spec.step > 0 ? spec.step : 1;
+      let slot = -1;
+      let local = true;
+      for (let k = spec.firstKey; k <= last; k += step) {
+        const v = args.view(k);
+        const s = keySlotRange(v, 0, v.length);
+        if (slot === -1) slot = s;
+        else if (s !== slot) {
+          local = false;
+          break;
+        }
+      }
+      if (local && (slot === -1 || state.slots[slot] === state.myself)) return true;
+    }
     this.code = Redir.None;
     this.slot = 0;
     this.target = null;
