@@ -5,7 +5,7 @@ import net from "node:net";
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { hasRedis, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandContext, CommandSpec } from "../command-types.js";
+import type { CommandContext, CommandSpec, KeyspaceHooks } from "../command-types.js";
 import { Keyspace } from "../keyspace.js";
 import { ArrayArgs } from "../test-kit.js";
 import { listCommands } from "./lists.js";
@@ -79,8 +79,11 @@ class EncodingWriter implements ReplyWriter {
 }
 
 class Ours {
-  readonly keyspace = new Keyspace();
+  readonly keyspace: Keyspace;
   resp: 2 | 3 = 2;
+  constructor(hooks: KeyspaceHooks = {}) {
+    this.keyspace = new Keyspace({ hooks });
+  }
   private readonly table = new Map<string, CommandSpec>(listCommands.map((c) => [c.name, c]));
 
   /** The reply bytes; "" when the command blocked. */
@@ -90,7 +93,9 @@ class Ours {
     const w = new EncodingWriter(this.resp);
     // The few non-list commands the batch uses to set up keys.
     if (name === "set") {
-      db.setKey(argv[1]?.toString("latin1") ?? "", Buffer.from(argv[2] ?? ""));
+      const key = argv[1]?.toString("latin1") ?? "";
+      db.setKey(key, Buffer.from(argv[2] ?? ""));
+      db.notify("string", "set", key);
       w.ok();
       return w.bytes();
     }
@@ -182,6 +187,18 @@ const encodeCommand = (argv: Buffer[]) =>
 
 /** Sends the commands pipelined on one connection; resolves with each reply's raw bytes. */
 function exchange(port: number, commands: Buffer[][]): Promise<Buffer[]> {
+  return exchangeWithPushes(port, commands, commands.length).then((r) => r.replies);
+}
+
+/**
+ * Like exchange, on a connection that may receive RESP3 pushes: resolves once `want` replies
+ * (pushes not counted) have arrived, with the pushes parsed.
+ */
+function exchangeWithPushes(
+  port: number,
+  commands: Buffer[][],
+  want: number,
+): Promise<{ replies: Buffer[]; pushes: unknown[][] }> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, "127.0.0.1");
     let buf = Buffer.alloc(0);
@@ -192,17 +209,19 @@ function exchange(port: number, commands: Buffer[][]): Promise<Buffer[]> {
     sock.on("error", reject);
     sock.on("data", (d) => {
       buf = Buffer.concat([buf, d]);
-      const out: Buffer[] = [];
+      const replies: Buffer[] = [];
+      const pushes: unknown[][] = [];
       let p = 0;
-      while (out.length < commands.length) {
+      while (replies.length < want) {
         const r = parseReply(buf, p);
         if (r === null) return;
-        out.push(buf.subarray(p, r[1]));
+        if (buf[p] === 0x3e) pushes.push(r[0] as unknown[]);
+        else replies.push(buf.subarray(p, r[1]));
         p = r[1];
       }
       clearTimeout(timer);
       sock.end();
-      resolve(out);
+      resolve({ replies, pushes });
     });
     sock.on("connect", () => sock.write(Buffer.concat(commands.map(encodeCommand))));
   });
@@ -446,6 +465,36 @@ describe.skipIf(!hasRedis())("lists against redis-server 7.0.15", () => {
 
   it("every reply matches byte for byte in RESP3", async () => {
     expect(await compare(3)).toEqual([]);
+  });
+
+  it("emits the same keyspace events, in the same order", async () => {
+    const run = steps(BATCH).filter((s) => !s.multi);
+    const b = (...a: string[]) => a.map((x) => Buffer.from(x));
+    // One RESP3 connection subscribes to every key event, then runs the batch; a last PING
+    // guarantees every event of the batch was pushed before the final reply.
+    const wire = [
+      b("FLUSHALL"),
+      b("HELLO", "3"),
+      b("CONFIG", "SET", "notify-keyspace-events", "KEA"),
+      b("PSUBSCRIBE", "__keyevent@0__:*"), // confirmed by a push in RESP3
+      ...run.map((s) => s.argv),
+      b("PING"),
+    ];
+    const { pushes } = await exchangeWithPushes(redis.port, wire, wire.length - 1);
+    const theirs = pushes
+      .filter((m) => m[0] === "pmessage")
+      .map((m) => `${String(m[2]).replace("__keyevent@0__:", "")} ${m[3]}`);
+    const events: string[] = [];
+    // KEA: every class but "new" (n) and "keymiss" (m).
+    const ours = new Ours({
+      notify: (_db, cls, ev, key) => {
+        if (cls !== "new" && cls !== "keymiss") events.push(`${ev} ${key}`);
+      },
+    });
+    ours.resp = 3;
+    for (const s of run) ours.run(s.argv, true);
+    expect(events.length).toBeGreaterThan(50);
+    expect(events).toEqual(theirs);
   });
 
   it("the command table matches COMMAND INFO", async () => {
