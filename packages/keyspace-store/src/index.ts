@@ -1,4 +1,5 @@
 // @shoal/keyspace-store: Redis data types and command semantics, exact to Redis 7.0.
+export { argDouble, argInt64, argLong, parseDouble, parseInt64 } from "./args.js";
 export type {
   BlockTimeoutReply,
   CommandContext,
@@ -9,7 +10,45 @@ export type {
   NotifyClass,
 } from "./command-types.js";
 export { commands } from "./commands/index.js";
+export { keyCommands } from "./commands/keys.js";
+export { expireMillis, PROTO_MAX_BULK_LEN, stringCommands } from "./commands/strings.js";
+export { crc64 } from "./crc64.js";
+export {
+  DUMP_VERSION,
+  dumpValue,
+  ERR_BAD_DATA,
+  ERR_DUMP_PAYLOAD,
+  restoreValue,
+  verifyDumpPayload,
+} from "./dump.js";
+export { encodingLimits, objectEncoding } from "./encoding.js";
+export * as errors from "./errors.js";
+export { ACCEPTABLE_STALE, type ExpireCycleResult, KEYS_PER_LOOP } from "./expire-cycle.js";
+export { globMatch, globMatcher } from "./glob.js";
 export { Database, Keyspace, type KeyspaceOptions, type KeyspaceStats } from "./keyspace.js";
+export {
+  addLongDouble,
+  formatLongDouble,
+  type LongDouble,
+  parseLongDouble,
+} from "./long-double.js";
+export { keyMemoryUsage, valueMemoryUsage } from "./memory.js";
+export {
+  parseScanArgs,
+  parseScanCursor,
+  parseScanOptions,
+  replyScan,
+  type ScanOptions,
+  ScanOrder,
+  scanContainer,
+} from "./scan.js";
+export {
+  SNAPSHOT_VERSION,
+  SnapshotFormatError,
+  SnapshotLoader,
+  type SnapshotOptions,
+} from "./snapshot.js";
+export { appendBytes, stringEncoding } from "./string-value.js";
 export { ZSet } from "./types/zset.js";
 export {
   type HashValue,
@@ -24,5 +63,14 @@ export {
   type TypeName,
   typeName,
   type Value,
+  WRONGTYPE,
   type ZSetValue,
 } from "./value.js";
+export {
+  cloneValue,
+  decodeValue,
+  encodeValue,
+  registerValueCodec,
+  TYPE_TAGS,
+  type ValueCodec,
+} from "./value-codec.js";
