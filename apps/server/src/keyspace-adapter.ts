@@ -23,13 +23,6 @@ export interface KeyspaceStoreOptions {
   slotIndex?: boolean;
 }
 
-/** Keyspace methods that arrive with keyspace-store's snapshot and expiry modules. */
-interface KeyspaceExtras {
-  activeExpireCycle?(now: number, budgetMs: number): unknown;
-  snapshot?(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  loadSnapshot?(data: Uint8Array): unknown;
-}
-
 /** Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: a cron step may use 25% of the cron period. */
 const EXPIRE_CYCLE_SHARE = 0.25;
 const EXPIRE_CYCLE_MAX_MS = 25;
@@ -47,18 +40,7 @@ export class KeyspaceStore implements StoreAdapter {
       databases: opts.databases,
       slotIndex: opts.slotIndex ?? false,
     });
-    const ks = this.keyspace as unknown as KeyspaceExtras;
-    // Persistence tells "no snapshot support" by the methods' absence.
-    if (typeof ks.snapshot === "function") this.snapshot = () => ks.snapshot!();
-    if (typeof ks.loadSnapshot === "function")
-      this.loadSnapshot = (data) => {
-        ks.loadSnapshot!(data);
-      };
   }
-
-  /** Snapshot stream of all databases with TTLs, data as of the call (msgpackr records). */
-  readonly snapshot?: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  readonly loadSnapshot?: (data: Uint8Array) => void;
 
   /** Database `i` (cluster mode: db(0) carries the slot index). */
   db(i: number): Database {
@@ -85,12 +67,17 @@ export class KeyspaceStore implements StoreAdapter {
     return (this.keyspace.dbs[i] as Database).expires.size;
   }
 
+  /**
+   * INFO keyspace avg_ttl. Redis reports the running estimate its expiry cycle keeps from the
+   * TTLs it samples; keyspace-store keeps the same (`Database.avgTtl`). Without one, a sample.
+   */
   avgTtl(i: number, now: number): number {
-    const expires = (this.keyspace.dbs[i] as Database).expires;
-    if (expires.size === 0) return 0;
+    const db = this.keyspace.dbs[i] as Database;
+    if (db.expires.size === 0) return 0;
+    if (db.avgTtl > 0) return Math.round(db.avgTtl);
     let sum = 0;
     let n = 0;
-    for (const when of expires.values()) {
+    for (const when of db.expires.values()) {
       if (when > now) {
         sum += when - now;
         n++;
@@ -102,15 +89,27 @@ export class KeyspaceStore implements StoreAdapter {
 
   /** One cron step of active expiry, bounded to a quarter of the time since the last step. */
   activeExpireCycle(now: number): void {
-    const ks = this.keyspace as unknown as KeyspaceExtras;
     const since = this.lastCron === 0 ? 100 : now - this.lastCron;
     this.lastCron = now;
     const budget = Math.min(EXPIRE_CYCLE_MAX_MS, Math.max(1, since * EXPIRE_CYCLE_SHARE));
-    ks.activeExpireCycle?.(now, budget);
+    this.keyspace.activeExpireCycle(now, budget);
   }
 
   setHooks(hooks: KeyspaceHooks): void {
     this.keyspace.hooks = hooks;
+  }
+
+  /**
+   * The keyspace as of this call, as msgpackr chunks produced in batches that yield to the event
+   * loop (writes meanwhile don't change what is written): SAVE, BGSAVE, the AOF base.
+   */
+  snapshot(): AsyncIterable<Uint8Array> {
+    return this.keyspace.snapshot();
+  }
+
+  /** Replaces all data with a snapshot's (keys already expired are skipped). */
+  loadSnapshot(data: Uint8Array): void {
+    this.keyspace.loadSnapshot(data);
   }
 
   flushAll(): void {

@@ -1,13 +1,12 @@
-// Durability of the AOF and the server machinery around writes, using the built server with a
-// tiny in-test store (fixtures/kv-server.mjs) until keyspace-store's command table is wired in:
-// appendfsync always survives SIGKILL with every acknowledged write, everysec loses at most
-// about a second, a truncated tail loads with a warning, SHUTDOWN and SIGTERM stop cleanly.
+// Durability of the AOF and the server machinery around writes, on the built server with its
+// real data store: appendfsync always survives SIGKILL with every acknowledged write (strings,
+// lists, hashes, sorted sets), everysec loses at most about a second, a truncated tail loads with
+// a warning, SHUTDOWN and SIGTERM stop cleanly; WATCH, blocking, notifications, snapshots.
 import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   freeClusterPorts,
   redisCli,
@@ -15,10 +14,10 @@ import {
   spawnServer,
   waitFor,
 } from "@shoal/test-utils";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { cmd, exchange } from "./helpers.js";
+import { cmd, exchange, MAIN_JS } from "./helpers.js";
 
-const KV = fileURLToPath(new URL("./fixtures/kv-server.mjs", import.meta.url));
 const dirs: string[] = [];
 const servers: ServerHandle[] = [];
 
@@ -30,7 +29,7 @@ async function freshDir(): Promise<string> {
 
 async function startKv(dir: string, args: string[], port?: number): Promise<ServerHandle> {
   const s = await spawnServer({
-    command: [process.execPath, KV],
+    command: [process.execPath, MAIN_JS],
     dir,
     ...(port !== undefined ? { port } : {}),
     args: ["--save", "", ...args],
@@ -46,12 +45,27 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+/** The i-th write of connection c: a string, list, hash or sorted-set write, in turn. */
+function writeOf(c: number, i: number): string {
+  switch (i % 4) {
+    case 0:
+      return cmd("SET", `w:${c}:${i}`, String(i));
+    case 1:
+      return cmd("RPUSH", `l:${c}`, String(i));
+    case 2:
+      return cmd("HSET", `h:${c}`, `f${i}`, String(i));
+    default:
+      return cmd("ZADD", `z:${c}`, String(i), `m${i}`);
+  }
+}
+
 /**
- * `clients` connections each send SET w:<c>:<i> <i> one at a time (the next only after the
- * reply) until stopped; resolves with the keys acknowledged and when.
+ * `clients` connections each send writeOf(c, i) one at a time (the next only after the reply)
+ * until stopped; resolves with the writes acknowledged and when.
  */
 function writeLoad(port: number, clients: number) {
-  const acked: Array<{ key: string; at: number }> = [];
+  const acked: Array<{ c: number; i: number; at: number }> = [];
+  const errors: string[] = [];
   let stop = false;
   const socks: net.Socket[] = [];
   const runs = Array.from(
@@ -64,14 +78,20 @@ function writeLoad(port: number, clients: number) {
         let buf = "";
         const send = () => {
           if (stop) return resolve();
-          sock.write(cmd("SET", `w:${c}:${i}`, String(i)));
+          sock.write(writeOf(c, i));
         };
         sock.on("connect", send);
         sock.on("data", (d) => {
           buf += d.toString();
-          while (buf.startsWith("+OK\r\n")) {
-            buf = buf.slice(5);
-            acked.push({ key: `w:${c}:${i}`, at: Date.now() });
+          // Every reply is one line: +OK or :n.
+          for (let eol = buf.indexOf("\r\n"); eol >= 0; eol = buf.indexOf("\r\n")) {
+            const line = buf.slice(0, eol);
+            buf = buf.slice(eol + 2);
+            if (line[0] === "-") {
+              errors.push(line);
+              return resolve();
+            }
+            acked.push({ c, i, at: Date.now() });
             i++;
             send();
           }
@@ -82,6 +102,7 @@ function writeLoad(port: number, clients: number) {
   );
   return {
     acked,
+    errors,
     async finish() {
       stop = true;
       for (const s of socks) s.destroy();
@@ -90,22 +111,45 @@ function writeLoad(port: number, clients: number) {
   };
 }
 
-async function missingKeys(port: number, keys: string[]): Promise<string[]> {
-  const missing: string[] = [];
-  for (let off = 0; off < keys.length; off += 5000) {
-    const batch = keys.slice(off, off + 5000);
-    const out = await exchange(port, batch.map((k) => cmd("GET", k)).join(""));
-    const replies = out.split("\r\n");
-    // Each present key answers "$n" + value; a missing one "$-1".
-    let j = 0;
-    for (const k of batch) {
-      if (replies[j] === "$-1") {
-        missing.push(k);
-        j += 1;
-      } else j += 2;
+/** The acknowledged writes whose effect is not in the restarted server. */
+async function missingWrites(
+  port: number,
+  acked: Array<{ c: number; i: number; at: number }>,
+): Promise<Array<{ c: number; i: number; at: number }>> {
+  const r = new Redis(port, "127.0.0.1", { lazyConnect: true });
+  await r.connect();
+  try {
+    const clients = [...new Set(acked.map((a) => a.c))];
+    const lists = new Map<number, Set<string>>();
+    const hashes = new Map<number, Record<string, string>>();
+    const zsets = new Map<number, Set<string>>();
+    for (const c of clients) {
+      lists.set(c, new Set(await r.lrange(`l:${c}`, 0, -1)));
+      hashes.set(c, await r.hgetall(`h:${c}`));
+      zsets.set(c, new Set(await r.zrange(`z:${c}`, "0", "-1")));
     }
+    const strings = acked.filter((a) => a.i % 4 === 0);
+    const values: (string | null)[] = [];
+    for (let off = 0; off < strings.length; off += 5000) {
+      const batch = strings.slice(off, off + 5000).map((a) => `w:${a.c}:${a.i}`);
+      values.push(...(await r.mget(batch)));
+    }
+    const present = new Set(strings.filter((_, j) => values[j] !== null));
+    return acked.filter((a) => {
+      switch (a.i % 4) {
+        case 0:
+          return !present.has(a);
+        case 1:
+          return !lists.get(a.c)!.has(String(a.i));
+        case 2:
+          return hashes.get(a.c)![`f${a.i}`] !== String(a.i);
+        default:
+          return !zsets.get(a.c)!.has(`m${a.i}`);
+      }
+    });
+  } finally {
+    r.disconnect();
   }
-  return missing;
 }
 
 describe("AOF durability", () => {
@@ -117,9 +161,9 @@ describe("AOF durability", () => {
     await waitFor(() => load.acked.length >= 3000, { timeout: 60_000 });
     await s.kill("SIGKILL");
     await load.finish();
-    const acked = load.acked.map((a) => a.key);
+    expect(load.errors).toEqual([]);
     s = await startKv(dir, ["--appendonly", "yes", "--appendfsync", "always"], port);
-    expect(await missingKeys(s.port, acked)).toEqual([]);
+    expect(await missingWrites(s.port, load.acked)).toEqual([]);
   }, 120_000);
 
   it("appendfsync everysec: only writes of about the last second can be lost", async () => {
@@ -131,15 +175,11 @@ describe("AOF durability", () => {
     const killedAt = Date.now();
     await s.kill("SIGKILL");
     await load.finish();
+    expect(load.errors).toEqual([]);
     s = await startKv(dir, ["--appendonly", "yes", "--appendfsync", "everysec"], port);
-    const missing = new Set(
-      await missingKeys(
-        s.port,
-        load.acked.map((a) => a.key),
-      ),
-    );
+    const missing = await missingWrites(s.port, load.acked);
     // A SIGKILL doesn't drop the page cache: what was written survives; the bound still holds.
-    for (const a of load.acked) if (missing.has(a.key)) expect(killedAt - a.at).toBeLessThan(2500);
+    for (const a of missing) expect(killedAt - a.at).toBeLessThan(2500);
   }, 120_000);
 
   it("a truncated tail is loaded up to the last whole command, with a warning", async () => {
@@ -267,6 +307,51 @@ describe("server machinery around writes", () => {
     c2.sock.destroy();
   }, 30_000);
 
+  it("BZPOPMIN and BRPOP: arrival order across keys and types, MULTI never blocks", async () => {
+    const dir = await freshDir();
+    const s = await startKv(dir, []);
+    const mk = () => {
+      const sock = net.connect({ port: s.port, host: "127.0.0.1" });
+      const got: string[] = [];
+      sock.on("data", (d) => got.push(d.toString()));
+      return { sock, text: () => got.join("") };
+    };
+    const blocked = async (n: number) =>
+      waitFor(async () =>
+        (await redisCli(s.port, ["info", "clients"])).includes(`blocked_clients:${n}`),
+      );
+    const [c1, c2, c3] = [mk(), mk(), mk()];
+    c1.sock.write(cmd("BZPOPMIN", "za", "zb", "0"));
+    await blocked(1);
+    c2.sock.write(cmd("BZPOPMIN", "zb", "0"));
+    await blocked(2);
+    c3.sock.write(cmd("BRPOP", "la", "0"));
+    await blocked(3);
+    // Two members in one ZADD: the first client served gets the lowest score.
+    expect(await exchange(s.port, cmd("ZADD", "zb", "2", "two", "1", "one"))).toBe(":2\r\n");
+    await waitFor(() => c1.text() === "*3\r\n$2\r\nzb\r\n$3\r\none\r\n$1\r\n1\r\n");
+    await waitFor(() => c2.text() === "*3\r\n$2\r\nzb\r\n$3\r\ntwo\r\n$1\r\n2\r\n");
+    expect(await exchange(s.port, cmd("EXISTS", "zb"))).toBe(":0\r\n");
+    // A push inside MULTI wakes the blocked client after EXEC, with the final state.
+    expect(
+      await exchange(
+        s.port,
+        cmd("MULTI") + cmd("RPUSH", "la", "a", "b") + cmd("RPOP", "la") + cmd("EXEC"),
+      ),
+    ).toBe("+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:2\r\n$1\r\nb\r\n");
+    await waitFor(() => c3.text() === "*2\r\n$2\r\nla\r\n$1\r\na\r\n");
+    expect(
+      await exchange(
+        s.port,
+        cmd("MULTI") + cmd("BZPOPMIN", "none", "0") + cmd("BRPOP", "none", "0") + cmd("EXEC"),
+      ),
+    ).toBe("+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n*-1\r\n*-1\r\n");
+    // Timeouts answer the null reply.
+    c1.sock.write(cmd("BZPOPMIN", "none", "0.1") + cmd("ECHO", "after"));
+    await waitFor(() => c1.text().endsWith("*-1\r\n$5\r\nafter\r\n"));
+    for (const c of [c1, c2, c3]) c.sock.destroy();
+  }, 30_000);
+
   it("keyspace notifications follow notify-keyspace-events", async () => {
     const dir = await freshDir();
     const s = await startKv(dir, ["--notify-keyspace-events", "KA"]);
@@ -288,7 +373,7 @@ describe("server machinery around writes", () => {
   }, 30_000);
 });
 
-describe("snapshots and AOF rewrite (tiny store with JSON snapshots)", () => {
+describe("snapshots and AOF rewrite", () => {
   it("SAVE writes dbfilename; a restart without AOF loads it", async () => {
     const dir = await freshDir();
     const [port] = await freeClusterPorts(1);

@@ -98,6 +98,59 @@ describe("bad and heavy input", () => {
     expect(r.toString()).toBe("-ERR Protocol error: invalid bulk length\r\n");
   });
 
+  it("a million INCRs in one packet: every one applied, in order", async () => {
+    const n = 1_000_000;
+    const one = Buffer.from(cmd("INCR", "robust:counter"));
+    const payload = Buffer.alloc(one.length * n);
+    for (let i = 0; i < n; i++) one.copy(payload, i * one.length);
+    const sock = await connect(s.port);
+    let lines = 0;
+    let tail = "";
+    const done = new Promise<void>((resolve) => {
+      sock.on("data", (d: Buffer) => {
+        for (let j = d.indexOf(10); j >= 0; j = d.indexOf(10, j + 1)) lines++;
+        tail = (tail + d.toString("latin1")).slice(-32);
+        if (lines >= n) resolve();
+      });
+    });
+    sock.write(payload);
+    await done;
+    expect(tail.endsWith(`:${n}\r\n`)).toBe(true);
+    sock.destroy();
+    expect(await redisCli(s.port, ["get", "robust:counter"])).toBe(`${n}\n`);
+    await redisCli(s.port, ["del", "robust:counter"]);
+  }, 120_000);
+
+  it("a client that never reads its GET replies is paused, memory stays bounded", async () => {
+    await redisCli(s.port, ["set", "robust:big", "y".repeat(64 * 1024)]);
+    const before = await rssOf(s.port);
+    const lazy = await connect(s.port);
+    lazy.pause(); // never read
+    const get = cmd("GET", "robust:big");
+    // 4000 x 64 KiB = 256 MB of replies requested.
+    for (let i = 0; i < 4000; i++) lazy.write(get);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await redisCli(s.port, ["strlen", "robust:big"])).toBe("65536\n");
+    const after = await rssOf(s.port);
+    expect(after - before).toBeLessThan(100 * 1024 * 1024);
+    lazy.destroy();
+    await redisCli(s.port, ["del", "robust:big"]);
+  }, 60_000);
+
+  it("garbage and a 2 GB bulk length on one connection leave the data of others intact", async () => {
+    await redisCli(s.port, ["rpush", "robust:list", "a", "b"]);
+    const r = await rawExchange(
+      s.port,
+      `${cmd("RPUSH", "robust:list", "c")}*3\r\n$5\r\nRPUSH\r\n$11\r\nrobust:list\r\n$2147483648\r\n`,
+      {
+        timeout: 3000,
+      },
+    );
+    expect(r.toString()).toBe(":3\r\n-ERR Protocol error: invalid bulk length\r\n");
+    expect(await redisCli(s.port, ["lrange", "robust:list", "0", "-1"])).toBe("a\nb\nc\n");
+    await redisCli(s.port, ["del", "robust:list"]);
+  });
+
   it("a client that never reads is paused, memory stays bounded, others are served", async () => {
     const before = await rssOf(s.port);
     const lazy = await connect(s.port);

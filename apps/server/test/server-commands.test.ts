@@ -1,12 +1,9 @@
 // CLIENT PAUSE, MONITOR, SLOWLOG, CLIENT KILL/LIST and HELLO/AUTH with requirepass, against the
-// built server with the tests' tiny store (fixtures/kv-server.mjs) for the data commands.
+// built server with its real data store.
 import net from "node:net";
-import { fileURLToPath } from "node:url";
 import { rawExchange, redisCli, type ServerHandle, spawnServer, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cmd, exchange } from "./helpers.js";
-
-const KV = fileURLToPath(new URL("./fixtures/kv-server.mjs", import.meta.url));
+import { cmd, exchange, MAIN_JS } from "./helpers.js";
 
 function client(port: number) {
   const sock = net.connect({ port, host: "127.0.0.1" });
@@ -18,7 +15,7 @@ function client(port: number) {
 describe("server commands", () => {
   let s: ServerHandle;
   beforeAll(async () => {
-    s = await spawnServer({ command: [process.execPath, KV], args: ["--save", ""] });
+    s = await spawnServer({ command: [process.execPath, MAIN_JS], args: ["--save", ""] });
   }, 30_000);
   afterAll(async () => {
     await s?.stop();
@@ -75,7 +72,7 @@ describe("requirepass", () => {
   let s: ServerHandle;
   beforeAll(async () => {
     s = await spawnServer({
-      command: [process.execPath, KV],
+      command: [process.execPath, MAIN_JS],
       args: ["--save", "", "--requirepass", "s3cret"],
     });
   }, 30_000);

@@ -166,6 +166,8 @@ export class Persistence {
   }
 
   cron(now: number): void {
+    // Writes the cron made (active expiry's DELs) go out now, not with the next client's turn.
+    if (this.aof !== null && this.aof.pendingBytes > 0) this.beforeSleep();
     this.aof?.cron(now);
     // Save points: "save <seconds> <changes>" (serverCron).
     const points = this.server.config.get<SavePoint[]>("save");
