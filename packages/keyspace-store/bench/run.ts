@@ -1,0 +1,224 @@
+// `pnpm bench`: throughput of the hot commands run directly on the store (no sockets: the
+// handler, the CommandArgs view and a reply writer that discards), and memory per key next to
+// real redis-server 7.0.15 (`INFO memory` used_memory) for the same workload:
+//   - 1M small strings (SET key:N value:N)
+//   - one sorted set of 1M members (ZADD z N member:N)
+// Commands whose family is not in the table yet are skipped. SHOAL_BENCH_KEYS overrides 1M.
+import net from "node:net";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { compare, writeResults } from "@shoal/bench";
+import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
+import { hasRedis, startRedisServer } from "@shoal/test-utils";
+import type { CommandContext, CommandSpec } from "../src/command-types.js";
+import { commands } from "../src/commands/index.js";
+import { Keyspace } from "../src/keyspace.js";
+import { ArrayArgs } from "../src/test-kit.js";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const N = Number(process.env.SHOAL_BENCH_KEYS ?? 1_000_000);
+
+// ---- A minimal server loop around the store ----------------------------------------------------
+
+class NullWriter implements ReplyWriter {
+  readonly resp = 2 as const;
+  ok(): void {}
+  simple(): void {}
+  error(msg: string): void {
+    throw new Error(`bench command failed: ${msg}`);
+  }
+  integer(): void {}
+  bulk(): void {}
+  bulkLatin1(): void {}
+  nullBulk(): void {}
+  nullArray(): void {}
+  array(): void {}
+  map(): void {}
+  set(): void {}
+  push(): void {}
+  double(): void {}
+  bool(): void {}
+  verbatim(): void {}
+  bigNumber(): void {}
+  raw(): void {}
+}
+
+const table = new Map<string, CommandSpec>(commands.map((c) => [c.name, c]));
+const ks = new Keyspace({ databases: 1 });
+const noop = () => {};
+const ctx: CommandContext = {
+  keyspace: ks,
+  db: ks.db(0),
+  dbIndex: 0,
+  now: Date.now(),
+  canBlock: false,
+  propagateSelf: noop,
+  propagate: noop,
+  addDirty: noop,
+  block: noop,
+};
+const writer = new NullWriter();
+
+/** A runner for `name`, or null when the command is not in the table (family not merged yet). */
+function runner(name: string): ((args: CommandArgs) => void) | null {
+  const h = table.get(name)?.handler;
+  return h ? (args) => h(ctx, args, writer) : null;
+}
+const argv = (...xs: string[]) => new ArrayArgs(xs.map((x) => Buffer.from(x, "latin1")));
+
+// ---- Throughput ----------------------------------------------------------------------------
+
+const BATCH = 1000;
+const keys = Array.from({ length: BATCH }, (_, i) => `key:${i}`);
+const cases: [string, () => void][] = [];
+const set = runner("set");
+const get = runner("get");
+const incr = runner("incr");
+const lpush = runner("lpush");
+const rpop = runner("rpop");
+const hset = runner("hset");
+const zadd = runner("zadd");
+const zrange = runner("zrange");
+
+if (set) {
+  const a = keys.map((k) => argv("SET", k, "value"));
+  cases.push(["SET", () => a.forEach(set)]);
+}
+if (get) {
+  const a = keys.map((k) => argv("GET", k));
+  cases.push(["GET", () => a.forEach(get)]);
+}
+if (incr) {
+  const a = keys.map((_, i) => argv("INCR", `ctr:${i}`));
+  cases.push(["INCR", () => a.forEach(incr)]);
+}
+if (lpush && rpop) {
+  const p = keys.map((_, i) => argv("LPUSH", `list:${i % 10}`, "element"));
+  const q = keys.map((_, i) => argv("RPOP", `list:${i % 10}`));
+  cases.push(["LPUSH", () => p.forEach(lpush)]);
+  cases.push(["RPOP", () => q.forEach(rpop)]);
+} else console.log("LPUSH/RPOP: list commands not in the table yet, skipped");
+if (hset) {
+  const a = keys.map((_, i) => argv("HSET", `hash:${i % 10}`, `field:${i}`, "value"));
+  cases.push(["HSET", () => a.forEach(hset)]);
+} else console.log("HSET: hash commands not in the table yet, skipped");
+if (zadd && zrange) {
+  const a = keys.map((_, i) => argv("ZADD", "zbench", String(i % 997), `member:${i}`));
+  for (const x of a) zadd(x);
+  const r = keys.map((_, i) => argv("ZRANGE", "zbench", String(i % 900), String((i % 900) + 9)));
+  cases.push(["ZADD", () => a.forEach(zadd)]);
+  cases.push(["ZRANGE (10 members)", () => r.forEach(zrange)]);
+} else console.log("ZADD/ZRANGE: sorted-set commands not in the table yet, skipped");
+
+for (const [name, fn] of cases)
+  await compare(`${name} (direct on the store)`, { name: "shoal", fn }, [], {
+    opsPerCall: BATCH,
+    rounds: 3,
+    time: 300,
+  });
+
+// ---- Memory per key ------------------------------------------------------------------------
+
+function heap(): number {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+function shoalBytesPerKey(fill: (ks: Keyspace) => void): number {
+  const k = new Keyspace({ databases: 1 });
+  const before = heap();
+  fill(k);
+  const after = heap();
+  const per = (after - before) / N;
+  if (k.db(0).size === 0) throw new Error("nothing was stored");
+  return per;
+}
+
+function viaCommands(ks2: Keyspace, name: string, make: (i: number) => string[]): void {
+  const h = table.get(name)?.handler;
+  if (!h) throw new Error(`${name} not in the table`);
+  const c2: CommandContext = { ...ctx, keyspace: ks2, db: ks2.db(0) };
+  for (let i = 0; i < N; i++) h(c2, argv(...make(i)), writer);
+}
+
+/** Sends RESP commands pipelined in batches and waits for all replies (counted by CRLF-ended lines). */
+async function pipeline(port: number, make: (i: number) => string[]): Promise<void> {
+  const sock = net.connect({ port, host: "127.0.0.1" });
+  await new Promise<void>((r) => sock.once("connect", () => r()));
+  let replies = 0;
+  let waiting: (() => void) | null = null;
+  let want = 0;
+  sock.on("data", (d: Buffer) => {
+    for (const b of d) if (b === 10) replies++;
+    if (waiting && replies >= want) waiting();
+  });
+  const STEP = 10_000;
+  for (let i = 0; i < N; i += STEP) {
+    let s = "";
+    for (let j = i; j < Math.min(N, i + STEP); j++) {
+      const a = make(j);
+      s += `*${a.length}\r\n`;
+      for (const x of a) s += `$${Buffer.byteLength(x)}\r\n${x}\r\n`;
+    }
+    want = Math.min(N, i + STEP);
+    await new Promise<void>((r) => {
+      waiting = r;
+      sock.write(s);
+      if (replies >= want) r();
+    });
+  }
+  sock.destroy();
+}
+
+async function usedMemory(port: number): Promise<number> {
+  const sock = net.connect({ port, host: "127.0.0.1" });
+  const text = await new Promise<string>((resolve) => {
+    let b = "";
+    sock.on("data", (d) => {
+      b += d.toString();
+      if (b.includes("used_memory_peak:")) resolve(b);
+    });
+    sock.write("INFO memory\r\n");
+  });
+  sock.destroy();
+  return Number(/used_memory:(\d+)/.exec(text)?.[1]);
+}
+
+const workloads: { name: string; cmd: string; make: (i: number) => string[] }[] = [
+  { name: `${N} small strings`, cmd: "set", make: (i) => ["SET", `key:${i}`, `value:${i}`] },
+  {
+    name: `one sorted set of ${N} members`,
+    cmd: "zadd",
+    make: (i) => ["ZADD", "z", String(i), `member:${i}`],
+  },
+];
+
+const redis = hasRedis() ? await startRedisServer() : null;
+try {
+  for (const w of workloads) {
+    if (!table.get(w.cmd)?.handler) {
+      console.log(`\nmemory, ${w.name}: ${w.cmd.toUpperCase()} not in the table yet, skipped`);
+      continue;
+    }
+    const shoal = shoalBytesPerKey((k) => viaCommands(k, w.cmd, w.make));
+    let line = `\nmemory, ${w.name}\n  shoal ${shoal.toFixed(1)} B/key`;
+    if (redis) {
+      await pipeline(redis.port, () => ["FLUSHALL"]).catch(() => {});
+      const before = await usedMemory(redis.port);
+      await pipeline(redis.port, w.make);
+      const after = await usedMemory(redis.port);
+      const r = (after - before) / N;
+      line += `, redis-server 7.0.15 ${r.toFixed(1)} B/key\n  ratio shoal/redis: ${(shoal / r).toFixed(2)}x`;
+      await pipeline(redis.port, () => ["FLUSHALL"]).catch(() => {});
+    } else line += " (redis-server not installed: no comparison)";
+    console.log(line);
+  }
+} finally {
+  await redis?.stop();
+}
+
+console.log(`\nresults: ${writeResults("keyspace-store")}`);
