@@ -418,7 +418,9 @@ function zrangeGeneric(
     else collectByLex(z, offset, limit, reverse);
   }
   if (!store) return replyNodes(w, withscores);
-  const dst = new ZSet();
+  // Redis sizes the destination from the count when a rank range knows it up front (a large one
+  // starts as a skiplist and keeps -0); score and lex ranges start as a listpack and convert.
+  const dst = new ZSet(type === BY_RANK ? NODES.length : 0, 0);
   for (const x of NODES) dst.insert(x.member, x.score);
   NODES.length = 0;
   storeResult(ctx, w, args.latin1(1), dst, "zrangestore");
