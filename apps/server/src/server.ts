@@ -147,6 +147,10 @@ export class Server {
       dbFlushed: (db) => this.touchAllWatchedKeysInDb(db),
       notify: (db, cls, event, key) => this.notifyKeyspaceEvent(db, cls, event, key),
       keyReady: (db, key) => this.signalKeyAsReady(db, key),
+      dbSwapped: (a, b) => {
+        this.signalBlockedKeysInDb(a);
+        this.signalBlockedKeysInDb(b);
+      },
     };
     store.setHooks(hooks);
   }
@@ -675,6 +679,15 @@ export class Server {
     if (this.blockedOn.size === 0) return;
     const k = keyOf(db, key);
     if (this.blockedOn.has(k)) this.readyKeys.add(k);
+  }
+
+  /**
+   * SWAPDB: every key clients of `db` are blocked on may now hold data (Redis's
+   * scanDatabaseForReadyKeys); re-running their commands finds out, and re-blocks the rest.
+   */
+  signalBlockedKeysInDb(db: number): void {
+    const prefix = `${db}\u0000`;
+    for (const k of this.blockedOn.keys()) if (k.startsWith(prefix)) this.readyKeys.add(k);
   }
 
   /**

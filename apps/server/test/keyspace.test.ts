@@ -2,6 +2,7 @@
 // commands through dispatch, databases and SELECT, one owner per command name, INFO keyspace and
 // stats, active expiry from the cron, DEBUG RELOAD and SAVE/restart with every data type.
 import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freeClusterPorts, redisCli, type ServerHandle, waitFor } from "@shoal/test-utils";
@@ -97,6 +98,22 @@ describe("data commands on the real store", () => {
     expect(await redisCli(s.port, ["command", "getkeys", "mset", "a", "1", "b", "2"])).toBe(
       "a\nb\n",
     );
+  });
+
+  it("SWAPDB wakes clients blocked on keys the swapped-in database holds", async () => {
+    await exchange(s.port, cmd("FLUSHALL"));
+    const sock = net.connect({ port: s.port, host: "127.0.0.1" });
+    const got: string[] = [];
+    sock.on("data", (d) => got.push(d.toString("latin1")));
+    sock.write(cmd("BLPOP", "swapq", "0"));
+    await waitFor(async () =>
+      (await redisCli(s.port, ["info", "clients"])).includes("blocked_clients:1"),
+    );
+    await exchange(s.port, cmd("SELECT", "7") + cmd("RPUSH", "swapq", "from7"));
+    expect(got).toEqual([]);
+    expect(await exchange(s.port, cmd("SWAPDB", "0", "7"))).toBe("+OK\r\n");
+    await waitFor(() => got.join("") === "*2\r\n$5\r\nswapq\r\n$5\r\nfrom7\r\n");
+    sock.destroy();
   });
 
   it("MULTI/EXEC runs data commands atomically, with Redis's queued-error rules", async () => {
