@@ -224,7 +224,8 @@ function lowerBound(a: readonly number[], x: number): number {
 // ---- scanContainer: cursors over plain Maps and Sets ------------------------------------------
 
 interface Parked {
-  container: WeakRef<object>;
+  /** The walked collection (the iterator holds it anyway); checked so cursors are not mixed up. */
+  container: object;
   iter: Iterator<unknown>;
   /** A value already taken from `iter` but not yet returned (COUNT was reached). */
   pending: IteratorResult<unknown> | null;
@@ -260,11 +261,11 @@ export function scanContainer<K, V>(
   let state = cursor === 0 ? undefined : parked.get(cursor);
   if (state !== undefined) {
     parked.delete(cursor);
-    if (state.container.deref() !== container) state = undefined;
+    if (state.container !== container) state = undefined;
   }
   if (state === undefined) {
     // Cursor 0, or a cursor we no longer hold: (re)start, which can only add duplicates.
-    state = { container: new WeakRef(container), iter: container.entries(), pending: null };
+    state = { container, iter: container.entries(), pending: null };
   }
   const iter = state.iter as Iterator<[K, V] | [K, K]>;
   let n = 0;

@@ -240,6 +240,19 @@ function setGeneric(
 }
 
 function set(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  if (args.argc === 3) {
+    // The plain SET: no option object, no lookups beyond setKey's.
+    const key = args.latin1(1);
+    const db = ctx.db;
+    // lookupWrite expires a stale key first, so the "new" event and slot index see Redis's order.
+    db.lookupWrite(key, ctx.now);
+    db.setKey(key, args.copy(2));
+    ctx.addDirty(1);
+    db.notify("string", "set", key);
+    ctx.propagateSelf();
+    reply.ok();
+    return;
+  }
   const f = parseExtended(args, 3, true);
   if (f === null) {
     reply.error(ERR_SYNTAX);
@@ -359,7 +372,8 @@ function getex(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void
     when = ms;
   }
   reply.bulk(v);
-  if ((f.unit === "exat" || f.unit === "pxat") && when <= ctx.now) {
+  // checkAlreadyExpired: a replica keeps the key with its past TTL; the master's DEL decides.
+  if ((f.unit === "exat" || f.unit === "pxat") && when <= ctx.now && ctx.keyspace.deleteExpired) {
     db.delete(key);
     ctx.propagate(["DEL", key]);
     db.signalModified(key);
@@ -622,7 +636,13 @@ function lcs(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   }
   // LCS(i,j) = length of the LCS of a[0..i) and b[0..j), row-major with rows of blen+1.
   const w = blen + 1;
-  const t = new Uint32Array(cells);
+  let t: Uint32Array;
+  try {
+    t = new Uint32Array(cells);
+  } catch {
+    reply.error("ERR Insufficient memory, failed allocating transient memory for LCS");
+    return;
+  }
   for (let i = 1; i <= alen; i++) {
     const ai = a[i - 1];
     const row = i * w;
