@@ -311,6 +311,120 @@ describe("pops and blocking pops", () => {
   });
 });
 
+// The examples of each command's page on redis.io, as [command, expected reply] steps.
+type Step = [string, unknown];
+const DOC_EXAMPLES: Record<string, Step[]> = {
+  "ZADD ZRANGE ZCARD ZSCORE ZMSCORE": [
+    ["ZADD myzset 1 one", 1],
+    ["ZADD myzset 1 uno", 1],
+    ["ZADD myzset 2 two 3 three", 2],
+    ["ZRANGE myzset 0 -1 WITHSCORES", ["one", "1", "uno", "1", "two", "2", "three", "3"]],
+    ["ZCARD myzset", 4],
+    ["ZSCORE myzset two", "2"],
+    ["ZMSCORE myzset one two nofield", ["1", "2", null]],
+  ],
+  "ZCOUNT ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANK ZREVRANK": [
+    ["ZADD myzset 1 one 2 two 3 three", 3],
+    ["ZCOUNT myzset -inf +inf", 3],
+    ["ZCOUNT myzset (1 3", 2],
+    ["ZRANGEBYSCORE myzset -inf +inf", ["one", "two", "three"]],
+    ["ZRANGEBYSCORE myzset 1 2", ["one", "two"]],
+    ["ZRANGEBYSCORE myzset (1 2", ["two"]],
+    ["ZRANGEBYSCORE myzset (1 (2", []],
+    ["ZREVRANGEBYSCORE myzset +inf -inf", ["three", "two", "one"]],
+    ["ZREVRANGEBYSCORE myzset 2 (1", ["two"]],
+    ["ZRANK myzset three", 2],
+    ["ZRANK myzset four", null],
+    ["ZREVRANK myzset one", 2],
+    ["ZREVRANGE myzset 0 -1", ["three", "two", "one"]],
+    ["ZINCRBY myzset 2 one", "3"],
+    ["ZRANGE myzset 0 -1 WITHSCORES", ["two", "2", "one", "3", "three", "3"]],
+  ],
+  "ZLEXCOUNT ZRANGEBYLEX ZREVRANGEBYLEX ZREMRANGEBYLEX": [
+    ["ZADD myzset 0 a 0 b 0 c 0 d 0 e 0 f 0 g", 7],
+    ["ZLEXCOUNT myzset - +", 7],
+    ["ZLEXCOUNT myzset [b [f", 5],
+    ["ZRANGEBYLEX myzset - [c", ["a", "b", "c"]],
+    ["ZRANGEBYLEX myzset - (c", ["a", "b"]],
+    ["ZRANGEBYLEX myzset [aaa (g", ["b", "c", "d", "e", "f"]],
+    ["ZREVRANGEBYLEX myzset [c -", ["c", "b", "a"]],
+    ["ZREVRANGEBYLEX myzset (g [aaa", ["f", "e", "d", "c", "b"]],
+    ["ZADD z2 0 aaaa 0 b 0 c 0 d 0 e 0 foo 0 zap 0 zip 0 ALPHA 0 alpha", 10],
+    ["ZREMRANGEBYLEX z2 [alpha [omega", 6],
+    ["ZRANGE z2 0 -1", ["ALPHA", "aaaa", "zap", "zip"]],
+  ],
+  "ZREMRANGEBYRANK ZREMRANGEBYSCORE ZPOPMAX ZPOPMIN ZRANGESTORE": [
+    ["ZADD myzset 1 one 2 two 3 three", 3],
+    ["ZREMRANGEBYRANK myzset 0 1", 2],
+    ["ZRANGE myzset 0 -1 WITHSCORES", ["three", "3"]],
+    ["ZADD myzset 1 one 2 two", 2],
+    ["ZREMRANGEBYSCORE myzset -inf (2", 1],
+    ["ZPOPMAX myzset", ["three", "3"]],
+    ["ZPOPMIN myzset", ["two", "2"]],
+    ["ZADD srczset 1 one 2 two 3 three 4 four", 4],
+    ["ZRANGESTORE dstzset srczset 2 -1", 2],
+    ["ZRANGE dstzset 0 -1", ["three", "four"]],
+  ],
+  "ZINTER ZUNION ZDIFF ZINTERCARD and STORE forms": [
+    ["ZADD zset1 1 one 2 two", 2],
+    ["ZADD zset2 1 one 2 two 3 three", 3],
+    ["ZINTER 2 zset1 zset2", ["one", "two"]],
+    ["ZINTER 2 zset1 zset2 WITHSCORES", ["one", "2", "two", "4"]],
+    ["ZUNION 2 zset1 zset2", ["one", "three", "two"]],
+    ["ZUNION 2 zset1 zset2 WITHSCORES", ["one", "2", "three", "3", "two", "4"]],
+    ["ZDIFF 2 zset2 zset1 WITHSCORES", ["three", "3"]],
+    ["ZINTERCARD 2 zset1 zset2", 2],
+    ["ZINTERCARD 2 zset1 zset2 LIMIT 1", 1],
+    ["ZINTERSTORE out 2 zset1 zset2 WEIGHTS 2 3", 2],
+    ["ZRANGE out 0 -1 WITHSCORES", ["one", "5", "two", "10"]],
+    ["ZUNIONSTORE out 2 zset1 zset2 WEIGHTS 2 3", 3],
+    ["ZRANGE out 0 -1 WITHSCORES", ["one", "5", "three", "9", "two", "10"]],
+    ["ZDIFFSTORE out 2 zset2 zset1", 1],
+    ["ZRANGE out 0 -1 WITHSCORES", ["three", "3"]],
+  ],
+  "ZMPOP BZPOPMIN BZPOPMAX": [
+    ["ZMPOP 1 notsuchkey MIN", null],
+    ["ZADD myzset 1 one 2 two 3 three", 3],
+    ["ZMPOP 1 myzset MIN", ["myzset", [["one", "1"]]]],
+    [
+      "ZMPOP 1 myzset MAX COUNT 10",
+      [
+        "myzset",
+        [
+          ["three", "3"],
+          ["two", "2"],
+        ],
+      ],
+    ],
+    ["ZADD myzset2 4 four 5 five 6 six", 3],
+    [
+      "ZMPOP 2 myzset myzset2 MIN COUNT 10",
+      [
+        "myzset2",
+        [
+          ["four", "4"],
+          ["five", "5"],
+          ["six", "6"],
+        ],
+      ],
+    ],
+    ["ZADD zset1 0 a 1 b 2 c", 3],
+    ["BZPOPMIN zset1 zset2 0", ["zset1", "a", "0"]],
+    ["BZPOPMAX zset1 zset2 0", ["zset1", "c", "2"]],
+  ],
+};
+
+describe("Redis documentation examples", () => {
+  for (const [name, steps] of Object.entries(DOC_EXAMPLES)) {
+    it(name, () => {
+      const { t } = store();
+      for (const [line, want] of steps) {
+        expect([line, t.run(...line.split(" "))]).toEqual([line, want]);
+      }
+    });
+  }
+});
+
 describe("command table", () => {
   it("has every sorted-set command once", () => {
     const names = zsetCommands.map((c) => c.name);
