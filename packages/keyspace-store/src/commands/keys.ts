@@ -168,9 +168,13 @@ function expireGeneric(relative: boolean, unit: ExpireUnit, name: string) {
     }
     db.setExpire(key, at);
     reply.integer(1);
-    const argv: (Buffer | string)[] = ["PEXPIREAT", key, String(at)];
-    for (let j = 3; j < args.argc; j++) argv.push(args.copy(j));
-    ctx.propagate(argv);
+    if (!relative && unit === "ms")
+      ctx.propagateSelf(); // PEXPIREAT goes out as sent
+    else {
+      const argv: (Buffer | string)[] = ["PEXPIREAT", key, String(at)];
+      for (let j = 3; j < args.argc; j++) argv.push(args.copy(j));
+      ctx.propagate(argv);
+    }
     db.signalModified(key);
     db.notify("generic", "expire", key);
     ctx.addDirty(1);

@@ -1,0 +1,107 @@
+// What strings and key commands propagate (to the AOF and replicas), compared with what real
+// redis-server 7.0.15 writes to its append-only file for the same commands. Absolute times
+// (PXAT/PEXPIREAT/ABSTTL arguments computed from the clock) are masked as "<ms>".
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { hasRedis } from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
+import { TestStore } from "../test-kit.js";
+import { keyCommands } from "./keys.js";
+import { stringCommands } from "./strings.js";
+
+const SCRIPT: string[][] = [
+  ["set", "a", "1"],
+  ["SET", "a", "2", "EX", "100"],
+  ["set", "b", "x", "px", "100000", "get"],
+  ["set", "c", "y", "get"],
+  ["set", "c", "z", "NX"],
+  ["setnx", "d", "1"],
+  ["setnx", "d", "1"],
+  ["setex", "e", "100", "v"],
+  ["psetex", "e", "100000", "v"],
+  ["getset", "e", "w"],
+  ["getdel", "e"],
+  ["getdel", "e"],
+  ["getex", "a"],
+  ["getex", "a", "EX", "50"],
+  ["getex", "a", "PXAT", "99999999999999"],
+  ["getex", "a", "persist"],
+  ["getex", "a", "persist"],
+  ["getex", "a", "exat", "1"],
+  ["mset", "m1", "1", "m2", "2"],
+  ["msetnx", "m1", "1", "m3", "3"],
+  ["msetnx", "m4", "4", "m3", "3"],
+  ["append", "ap", "x"],
+  ["incr", "n"],
+  ["decrby", "n", "5"],
+  ["incrbyfloat", "f", "1.5"],
+  ["incrbyfloat", "f", "0.25"],
+  ["setrange", "sr", "2", "ab"],
+  ["setrange", "sr", "0", ""],
+  ["del", "m1", "m2", "nokey"],
+  ["del", "nokey"],
+  ["unlink", "m3"],
+  ["set", "k", "v"],
+  ["expire", "k", "100"],
+  ["expire", "k", "100", "NX"],
+  ["expire", "k", "200", "GT"],
+  ["pexpire", "k", "100000", "lt"],
+  ["expireat", "k", "99999999999"],
+  ["pexpireat", "k", "99999999999999"],
+  ["expire", "nokey", "10"],
+  ["persist", "k"],
+  ["persist", "k"],
+  ["rename", "k", "k2"],
+  ["renamenx", "k2", "k3"],
+  ["copy", "k3", "k4"],
+  ["copy", "k3", "k4"],
+  ["copy", "k3", "k4", "REPLACE"],
+  ["move", "k4", "1"],
+  ["expire", "k3", "-1"],
+  ["set", "gone", "v", "exat", "1"],
+  ["get", "gone"],
+  ["flushdb"],
+  ["swapdb", "0", "1"],
+  ["flushall"],
+];
+
+/** Commands in an AOF, without SELECT/MULTI/EXEC framing, with clock-derived times masked. */
+function parseAof(buf: Buffer): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < buf.length; ) {
+    const n = replyLength(buf, at);
+    const cmd = decodeReply(buf.subarray(at, at + n)) as string[];
+    at += n;
+    if (["select", "multi", "exec"].includes(String(cmd[0]).toLowerCase())) continue;
+    out.push(mask(cmd));
+  }
+  return out;
+}
+const mask = (argv: string[]) => argv.map((a) => (/^1[0-9]{12}$/.test(a) ? "<ms>" : a)).join(" ");
+
+describe.skipIf(!hasRedis())("propagation vs redis-server 7.0.15's AOF", () => {
+  let oracle: RedisOracle;
+  beforeAll(async () => {
+    oracle = await RedisOracle.start(["--appendonly", "yes", "--appendfsync", "always"]);
+  }, 30_000);
+  afterAll(async () => {
+    await oracle?.stop();
+  });
+
+  it("matches command for command", async () => {
+    const t = new TestStore([...stringCommands, ...keyCommands]);
+    const mine: string[] = [];
+    t.keyspace.hooks = { propagate: (_db, argv) => mine.push(mask(argv.map(String))) };
+    for (const argv of SCRIPT) {
+      t.now = Date.now();
+      t.run(...argv);
+      for (const p of t.last.propagated) mine.push(mask(p.map((x) => x.toString())));
+      await oracle.command(...argv);
+    }
+    await oracle.command("PING");
+    const dir = path.join(oracle.server.dir, "appendonlydir");
+    const incr = readdirSync(dir).find((f) => f.endsWith(".incr.aof")) as string;
+    expect(mine).toEqual(parseAof(readFileSync(path.join(dir, incr))));
+  });
+});
