@@ -38,7 +38,10 @@ export interface ReplyDecoderOptions {
   onPush?(items: unknown[]): void;
   /** RESP3 attributes (`|`); without it they are dropped. The value they annotate follows. */
   onAttribute?(attributes: unknown): void;
-  /** Bulk strings (and verbatim texts) as Buffers instead of UTF-8 strings. */
+  /**
+   * Bulk strings (and verbatim texts) as Buffers instead of UTF-8 strings. They are views of the
+   * bytes fed (no copy): a chunk must not be reused after it is fed, as with a socket's chunks.
+   */
   returnBuffers?: boolean;
   /** Integers outside ±2^53 as bigint (default: number, possibly rounded, as other clients do). */
   bigInts?: boolean;
@@ -143,23 +146,57 @@ export class ReplyDecoder {
     if (rest === 0 && this.pendingBytes === 0) {
       this.buf = chunk;
       this.pos = 0;
-    } else if (this.need > 0 && rest + this.pendingBytes + chunk.length < this.need) {
+      this.need = 0;
+      this.run();
+      return;
+    }
+    if (this.need > 0 && rest + this.pendingBytes + chunk.length < this.need) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
       return;
-    } else {
-      const total = rest + this.pendingBytes + chunk.length;
-      const joined = Buffer.allocUnsafe(total);
-      let off = this.buf.copy(joined, 0, this.pos);
-      for (const p of this.pending) off += p.copy(joined, off);
-      chunk.copy(joined, off);
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.buf = joined;
-      this.pos = 0;
     }
+    // The unconsumed bytes are one partial element (aggregates live on the stack). Complete it
+    // with as few bytes of the chunk as possible, then parse the chunk where it lies: copying
+    // every chunk behind a small leftover would cost more than the decoding itself.
+    const head = this.leftover();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const take = this.need > 0 ? this.need - head.length : Math.min(chunk.length, 128);
+      if (take > chunk.length) break;
+      this.buf = this.concat(head, chunk, take);
+      this.pos = 0;
+      this.need = 0;
+      this.run();
+      if (this.pos >= head.length) {
+        this.pos -= head.length;
+        this.buf = chunk;
+        this.need = 0;
+        this.run();
+        return;
+      }
+      if (this.need === 0) break;
+    }
+    this.buf = this.concat(head, chunk, chunk.length);
+    this.pos = 0;
     this.need = 0;
     this.run();
+  }
+
+  /** The unconsumed bytes and held chunks as one buffer. */
+  private leftover(): Buffer {
+    if (this.pendingBytes === 0) return this.buf.subarray(this.pos);
+    const joined = Buffer.allocUnsafe(this.buf.length - this.pos + this.pendingBytes);
+    let off = this.buf.copy(joined, 0, this.pos);
+    for (const p of this.pending) off += p.copy(joined, off);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return joined;
+  }
+
+  private concat(head: Buffer, chunk: Buffer, n: number): Buffer {
+    const joined = Buffer.allocUnsafe(head.length + n);
+    head.copy(joined, 0);
+    chunk.copy(joined, head.length, 0, n);
+    return joined;
   }
 
   private fail(message: string): never {
@@ -214,7 +251,7 @@ export class ReplyDecoder {
           }
           if (buf[stop] !== 13 || buf[stop + 1] !== 10)
             this.fail("Protocol error: bulk string not terminated by CRLF");
-          v = this.returnBuffers ? copyOut(buf, start, stop) : buf.utf8Slice(start, stop);
+          v = this.returnBuffers ? buf.subarray(start, stop) : buf.utf8Slice(start, stop);
           next = stop + 2;
         } else {
           next = this.next;
@@ -402,7 +439,7 @@ export class ReplyDecoder {
           if (len < 4 || buf[start + 3] !== 58)
             this.fail("Protocol error: verbatim string without a format");
           const text = this.returnBuffers
-            ? copyOut(buf, start + 4, stop)
+            ? buf.subarray(start + 4, stop)
             : buf.utf8Slice(start + 4, stop);
           return this.b.verbatim(buf.latin1Slice(start, start + 3), text);
         }
@@ -454,12 +491,6 @@ export class ReplyDecoder {
 }
 
 const DOUBLE = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
-
-function copyOut(buf: Buffer, start: number, stop: number): Buffer {
-  const out = Buffer.allocUnsafe(stop - start);
-  buf.copy(out, 0, start, stop);
-  return out;
-}
 
 function lengthError(buf: Buffer, at: number, cr: number): string {
   return `Protocol error: invalid length ${JSON.stringify(buf.latin1Slice(at + 1, Math.min(cr, at + 33)))}`;
