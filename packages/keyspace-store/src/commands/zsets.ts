@@ -8,6 +8,7 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { argInt64, argLong } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
+import { encodingLimits } from "../encoding.js";
 import {
   ERR_INVALID_CURSOR,
   ERR_MIN_MAX_NOT_FLOAT,
@@ -21,7 +22,7 @@ import {
 } from "../errors.js";
 import { parseScanCursor, parseScanOptions, replyScan, scanContainer } from "../scan.js";
 import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZNode } from "../types/skiplist.js";
-import { ZSet, zsetEncodingLimits } from "../types/zset.js";
+import { ZSet } from "../types/zset.js";
 import {
   argScore,
   formatScore,
@@ -864,8 +865,8 @@ function zsetOpGeneric(
     if (m.length > maxLen) maxLen = m.length;
   }
   if (
-    dst.size <= zsetEncodingLimits.maxListpackEntries &&
-    maxLen <= zsetEncodingLimits.maxListpackValue &&
+    dst.size <= encodingLimits.zsetMaxListpackEntries &&
+    maxLen <= encodingLimits.zsetMaxListpackValue &&
     store
   )
     dst.toListpack();

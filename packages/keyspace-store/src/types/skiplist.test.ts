@@ -3,6 +3,7 @@
 // rank, first/last in score and lex ranges, and range deletions must all agree with the model.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
+import { encodingLimits } from "../encoding.js";
 import {
   LEX_MAX,
   LEX_MIN,
@@ -199,6 +200,24 @@ describe("ZSet", () => {
     expect(long.encoding).toBe("skiplist");
     expect(new ZSet(0, 65).encoding).toBe("skiplist");
     expect(new ZSet(129, 1).encoding).toBe("skiplist");
+  });
+
+  it("follows CONFIG SET zset-max-listpack-* through encodingLimits", () => {
+    const saved = { ...encodingLimits };
+    try {
+      encodingLimits.zsetMaxListpackEntries = 2;
+      const z = ZSet.from([
+        ["a", 1],
+        ["b", 2],
+      ]);
+      expect(z.encoding).toBe("listpack");
+      z.add("c", 3);
+      expect(z.encoding).toBe("skiplist");
+      encodingLimits.zsetMaxListpackEntries = 0;
+      expect(new ZSet().encoding).toBe("skiplist");
+    } finally {
+      Object.assign(encodingLimits, saved);
+    }
   });
 
   it("stores -0 as 0 while a listpack, as Redis's text scores do", () => {

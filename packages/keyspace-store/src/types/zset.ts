@@ -5,10 +5,10 @@
 // Redis also switches between a compact listpack and the skiplist encoding; replies never
 // depend on it except ZSCAN (a listpack is returned whole, in rank order) and OBJECT ENCODING,
 // so the ZSet only tracks which encoding Redis would use, with Redis's conversion rules.
+// The thresholds are encoding.ts's `encodingLimits` (zset-max-listpack-entries/-value), which
+// the server updates on CONFIG SET; that module imports this one only inside functions.
+import { encodingLimits } from "../encoding.js";
 import { SkipList, type ZNode } from "./skiplist.js";
-
-/** zset-max-listpack-entries / zset-max-listpack-value (redis.conf); the server may change them. */
-export const zsetEncodingLimits = { maxListpackEntries: 128, maxListpackValue: 64 };
 
 export class ZSet {
   /** Member (latin1) -> score. Read freely; write only through the methods below. */
@@ -20,9 +20,9 @@ export class ZSet {
   /** `sizeHint`/`maxLenHint` choose the starting encoding as Redis's zsetTypeCreate does. */
   constructor(sizeHint = 0, maxLenHint = 0) {
     this.listpack =
-      zsetEncodingLimits.maxListpackEntries > 0 &&
-      sizeHint <= zsetEncodingLimits.maxListpackEntries &&
-      maxLenHint <= zsetEncodingLimits.maxListpackValue;
+      encodingLimits.zsetMaxListpackEntries > 0 &&
+      sizeHint <= encodingLimits.zsetMaxListpackEntries &&
+      maxLenHint <= encodingLimits.zsetMaxListpackValue;
   }
 
   get size(): number {
@@ -43,8 +43,8 @@ export class ZSet {
   insert(member: string, score0: number): ZNode {
     if (
       this.listpack &&
-      (this.dict.size + 1 > zsetEncodingLimits.maxListpackEntries ||
-        member.length > zsetEncodingLimits.maxListpackValue)
+      (this.dict.size + 1 > encodingLimits.zsetMaxListpackEntries ||
+        member.length > encodingLimits.zsetMaxListpackValue)
     )
       this.listpack = false;
     // A listpack keeps scores as text and reads "-0" back as the integer 0.
