@@ -128,7 +128,10 @@ export class ClusterRuntime {
     rt.apply(created.effects);
     try {
       await bus.listen();
-    } catch {
+    } catch (err) {
+      server.log.warning(
+        `Could not create the cluster bus listening socket on port ${config.busPort}: ${(err as Error).message}`,
+      );
       throw new ClusterStartError(
         `Failed listening on port ${config.busPort} (cluster), aborting.`,
       );

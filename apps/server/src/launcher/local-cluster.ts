@@ -4,7 +4,7 @@
 // `redis-cli --cluster create` does it — ADDSLOTSRANGE per master, distinct config epochs, MEET
 // from the first node, REPLICATE for replicas — then a wait for cluster_state:ok on every node.
 // The layout is recorded in <dir>/cluster.json so stop/status/clean need no flags.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -111,12 +111,61 @@ function serverMain(): string {
   return fileURLToPath(new URL("./main.js", import.meta.url));
 }
 
+/** Spawns one node process, detached, its output in <dir>/<port>/stderr.log. */
+function spawnNode(l: Layout, port: number): ChildProcess {
+  const dir = nodeDir(l, port);
+  fs.mkdirSync(dir, { recursive: true });
+  const err = fs.openSync(path.join(dir, "stderr.log"), "a");
+  const child = spawn(
+    process.execPath,
+    [
+      serverMain(),
+      "--port",
+      String(port),
+      "--bind",
+      l.host,
+      "--protected-mode",
+      "no",
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      "nodes.conf",
+      "--cluster-node-timeout",
+      String(l.nodeTimeout),
+      "--dir",
+      dir,
+      "--logfile",
+      logFile(l, port),
+      "--pidfile",
+      pidFile(l, port),
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      ...l.serverArgs,
+    ],
+    { cwd: dir, detached: true, stdio: ["ignore", err, err] },
+  );
+  child.unref();
+  fs.closeSync(err);
+  return child;
+}
+
 /** Starts every node that isn't running yet; resolves when all answer PING. */
 export async function startNodes(l: Layout, print: Print): Promise<void> {
   writeLayout(l);
   const ports = nodePorts(l);
   print(`Starting ${ports.length} shoal-server nodes in ${l.dir}`);
-  const started: number[] = [];
+  const started = new Map<number, { exited: boolean; attempts: number }>();
+  const launch = (port: number, attempts: number) => {
+    const child = spawnNode(l, port);
+    const entry = { exited: false, attempts };
+    child.once("exit", () => {
+      entry.exited = true;
+    });
+    started.set(port, entry);
+    return child;
+  };
   for (const port of ports) {
     const pid = livePid(l, port);
     if (pid !== null) {
@@ -127,55 +176,27 @@ export async function startNodes(l: Layout, print: Print): Promise<void> {
       throw new Error(
         `port ${port} is already in use by another server; choose another --port or stop it`,
       );
-    const dir = nodeDir(l, port);
-    fs.mkdirSync(dir, { recursive: true });
-    const err = fs.openSync(path.join(dir, "stderr.log"), "a");
-    const child = spawn(
-      process.execPath,
-      [
-        serverMain(),
-        "--port",
-        String(port),
-        "--bind",
-        l.host,
-        "--protected-mode",
-        "no",
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        "nodes.conf",
-        "--cluster-node-timeout",
-        String(l.nodeTimeout),
-        "--dir",
-        dir,
-        "--logfile",
-        logFile(l, port),
-        "--pidfile",
-        pidFile(l, port),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        ...l.serverArgs,
-      ],
-      { cwd: dir, detached: true, stdio: ["ignore", err, err] },
-    );
-    child.unref();
-    fs.closeSync(err);
-    started.push(port);
+    const child = launch(port, 1);
     print(`  ${l.host}:${port} (bus ${port + 10000}) starting, pid ${child.pid}`);
   }
-  const deadline = Date.now() + 20_000;
-  for (const port of started) {
+  const deadline = Date.now() + 30_000;
+  for (const port of started.keys()) {
     while (!(await ping(l.host, port))) {
-      if (Date.now() > deadline)
+      const e = started.get(port)!;
+      // A node that exits at once usually lost its bus port to a passing outbound connection
+      // (bus ports above 32767 sit in Linux's ephemeral range): try it twice more.
+      if (e.exited && e.attempts < 3) {
+        const child = launch(port, e.attempts + 1);
+        print(`  ${l.host}:${port} exited during start-up; starting it again, pid ${child.pid}`);
+      } else if (e.exited || Date.now() > deadline) {
         throw new Error(
           `${l.host}:${port} did not start; see ${path.join(nodeDir(l, port), "stderr.log")} and ${logFile(l, port)}`,
         );
+      }
       await sleep(100);
     }
   }
-  if (started.length) print(`  all ${ports.length} nodes answer PING`);
+  if (started.size) print(`  all ${ports.length} nodes answer PING`);
 }
 
 /** Joins the running nodes into one cluster (skipped when already formed); waits for ok. */
