@@ -9,7 +9,7 @@ import { isHash, isList, isSet, isString, type Value } from "./value.js";
 
 /** redis.conf defaults (Redis 7.0). */
 export const encodingLimits = {
-  hashMaxListpackEntries: 128,
+  hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   setMaxIntsetEntries: 512,
   zsetMaxListpackEntries: 128,
