@@ -7,8 +7,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { redisCli, type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
 
-// SHOAL_BENCH_FIXTURE=1 runs the server with the tests' tiny store (SET GET INCR LPUSH) to
-// measure the server's own overhead before keyspace-store's command table is wired in.
+// SHOAL_BENCH_FIXTURE=1 runs the server with the tests' tiny store (SET GET INCR LPUSH) instead of
+// keyspace-store, to tell the server's own overhead from the store's.
 const MAIN_JS = fileURLToPath(
   new URL(
     process.env.SHOAL_BENCH_FIXTURE === "1" ? "../test/fixtures/kv-server.mjs" : "../dist/main.js",
@@ -61,7 +61,7 @@ function benchmark(port: number, tests: string[], pipeline: number): Promise<Map
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Tests whose command shoal-server knows (data commands arrive with keyspace-store). */
+/** Tests whose command shoal-server knows (the fixture store has only a few). */
 async function supported(port: number): Promise<string[]> {
   const out: string[] = [];
   for (const t of WANTED) {

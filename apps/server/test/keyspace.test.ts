@@ -179,6 +179,21 @@ describe("data commands on the real store", () => {
     expect(await redisCli(s.port, ["info", "stats"])).toMatch(/expired_keys:200\r?\n/);
   });
 
+  it("active expiry publishes expired events (notify-keyspace-events Ex)", async () => {
+    await exchange(s.port, cmd("FLUSHALL") + cmd("CONFIG", "SET", "notify-keyspace-events", "Ex"));
+    const sub = net.connect({ port: s.port, host: "127.0.0.1" });
+    const got: string[] = [];
+    sub.on("data", (d) => got.push(d.toString("latin1")));
+    sub.write(cmd("SUBSCRIBE", "__keyevent@0__:expired"));
+    await waitFor(() => got.join("").includes("subscribe"));
+    await exchange(s.port, cmd("SET", "gone", "1", "PX", "30"));
+    await waitFor(() =>
+      got.join("").includes("$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$4\r\ngone\r\n"),
+    );
+    sub.destroy();
+    await exchange(s.port, cmd("CONFIG", "SET", "notify-keyspace-events", ""));
+  });
+
   it("DEBUG RELOAD keeps every type, TTLs and databases", async () => {
     await exchange(s.port, cmd("FLUSHALL"));
     await exchange(s.port, FILL);
@@ -196,6 +211,42 @@ describe("snapshots of the real store", () => {
   afterAll(async () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
+
+  it("BGSAVE writes the data as of the command, whatever clients write meanwhile", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
+    dirs.push(dir);
+    const [port] = await freeClusterPorts(1);
+    let s = await startShoal([], { dir, port: port! });
+    try {
+      // Enough data that the snapshot is written in many batches, across event-loop turns.
+      let fill = "";
+      for (let i = 0; i < 100_000; i++) fill += cmd("SET", `k${i}`, "old");
+      for (let i = 0; i < 2000; i++) fill += cmd("RPUSH", "list", `e${i}`);
+      await exchange(s.port, fill);
+      let during = cmd("BGSAVE");
+      for (let i = 0; i < 100_000; i += 7) during += cmd("SET", `k${i}`, "new");
+      during += cmd("DEL", "k1") + cmd("LTRIM", "list", "0", "9") + cmd("SET", "late", "1");
+      await exchange(s.port, during);
+      await waitFor(() => s.output().includes("Background saving terminated with success"), {
+        timeout: 60_000,
+      });
+      await s.kill("SIGKILL");
+      s = await startShoal([], { dir, port: port! });
+      expect(
+        await exchange(
+          s.port,
+          cmd("GET", "k0") +
+            cmd("GET", "k1") +
+            cmd("GET", "k99995") +
+            cmd("LLEN", "list") +
+            cmd("EXISTS", "late") +
+            cmd("DBSIZE"),
+        ),
+      ).toBe("$3\r\nold\r\n$3\r\nold\r\n$3\r\nold\r\n:2000\r\n:0\r\n:100001\r\n");
+    } finally {
+      await s.kill("SIGKILL");
+    }
+  }, 120_000);
 
   it("SAVE, SIGKILL, restart: every type, TTLs and databases come back from dump.rdb", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
