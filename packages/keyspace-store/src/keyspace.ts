@@ -36,6 +36,10 @@ export interface KeyspaceStats {
   expiredKeys: number;
 }
 
+const snapshotReaper = new FinalizationRegistry<{ ks: Keyspace; st: SnapshotState }>(({ ks, st }) =>
+  ks.openSnapshots.delete(st),
+);
+
 export class Keyspace {
   readonly dbs: Database[];
   readonly slotIndex: boolean;
@@ -77,12 +81,20 @@ export class Keyspace {
    * break out of the loop) so the snapshot closes.
    */
   snapshot(opts: SnapshotOptions = {}): AsyncIterable<Uint8Array> {
-    return snapshotChunksAsync(this, captureSnapshot(this, opts.now ?? Date.now()), opts);
+    const st = captureSnapshot(this, opts.now ?? Date.now());
+    return this.closeWhenDropped(snapshotChunksAsync(this, st, opts), st);
   }
 
   /** The same stream as `snapshot()`, produced synchronously as it is iterated. */
   snapshotSync(opts: SnapshotOptions = {}): Iterable<Uint8Array> {
-    return snapshotChunks(this, captureSnapshot(this, opts.now ?? Date.now()), opts);
+    const st = captureSnapshot(this, opts.now ?? Date.now());
+    return this.closeWhenDropped(snapshotChunks(this, st, opts), st);
+  }
+
+  /** A snapshot abandoned without being iterated to the end closes when its iterator is collected. */
+  private closeWhenDropped<T extends object>(it: T, st: SnapshotState): T {
+    snapshotReaper.register(it, { ks: this, st });
+    return it;
   }
 
   /**
