@@ -433,6 +433,24 @@ describe.skipIf(!hasRedis())("sorted sets vs redis-server 7.0.15", () => {
     }, 60_000);
   }
 
+  it("counts keyspace hits and misses as Redis does", async () => {
+    await oracle.command("FLUSHALL");
+    await oracle.command("CONFIG", "RESETSTAT");
+    const t = new TestStore(table);
+    // Sorted-set commands only (no blocking ones: without the script's SET a BZPOPMIN could wait).
+    const steps = script().filter((c) => (c[0] as string).startsWith("Z"));
+    expect(await compareScript(t, oracle, steps)).toEqual([]);
+    const info = decodeReply(await oracle.command("INFO", "stats")) as string;
+    const stat = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1]);
+    expect({
+      hits: t.keyspace.stats.keyspaceHits,
+      misses: t.keyspace.stats.keyspaceMisses,
+    }).toEqual({
+      hits: stat("keyspace_hits"),
+      misses: stat("keyspace_misses"),
+    });
+  });
+
   it("pins COMMAND INFO for every command", async () => {
     await oracle.command("HELLO", "2");
     const names = zsetCommands.map((c) => c.name);

@@ -411,7 +411,7 @@ function zrangeGeneric(
   } else if (!parseLexRange(args.latin1(minIdx), args.latin1(maxIdx), LEX_RANGE))
     return w.error(ERR_MIN_MAX_NOT_STRING);
 
-  const z = getZSet(ctx, args.latin1(argStart), w, store);
+  const z = getZSet(ctx, args.latin1(argStart), w, false); // a read for ZRANGESTORE too
   if (z === null) return;
   if (z !== undefined) {
     if (type === BY_RANK) collectByRank(z, start, end, reverse);
@@ -764,7 +764,7 @@ function zsetOpGeneric(
   let j = numkeysIdx + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const key = args.latin1(j);
-    const v = store ? ctx.db.lookupWrite(key, ctx.now) : ctx.db.lookupRead(key, ctx.now);
+    const v = ctx.db.lookupRead(key, ctx.now); // inputs count as reads, STORE forms too
     const src: OpSource = { z: null, set: null, weight: 1 };
     if (v !== undefined) {
       if (v instanceof ZSet) src.z = v;
