@@ -221,4 +221,30 @@ try {
   await redis?.stop();
 }
 
+// ---- Snapshot throughput ---------------------------------------------------------------------
+
+{
+  const src = new Keyspace({ databases: 1 });
+  for (let i = 0; i < N; i++) src.db(0).add(`key:${i}`, Buffer.from(`value:${i}`, "latin1"));
+  let t = performance.now();
+  let worst = 0;
+  let last = t;
+  const chunks: Uint8Array[] = [];
+  for (const c of src.snapshotSync()) {
+    chunks.push(c);
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }
+  const ms = performance.now() - t;
+  const mb = chunks.reduce((a, c) => a + c.length, 0) / 1e6;
+  t = performance.now();
+  new Keyspace({ databases: 1 }).loadSnapshot(chunks);
+  const loadMs = performance.now() - t;
+  console.log(
+    `\nsnapshot of ${N} small strings: ${ms.toFixed(0)} ms (${(mb / (ms / 1000)).toFixed(0)} MB/s, ` +
+      `${chunks.length} chunks, longest pause ${worst.toFixed(1)} ms incl. the capture); load ${loadMs.toFixed(0)} ms`,
+  );
+}
+
 console.log(`\nresults: ${writeResults("keyspace-store")}`);

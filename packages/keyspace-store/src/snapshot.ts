@@ -63,10 +63,11 @@ export function captureSnapshot(ks: Keyspace, now: number): SnapshotState {
   for (const db of ks.dbs) {
     const n = db.dict.size;
     if (n === 0) continue;
-    const keys: string[] = [];
-    const values: Value[] = [];
+    const keys = new Array<string>(n);
+    const values = new Array<Value>(n);
     const ttls = new Float64Array(n);
     const hasTtl = db.expires.size !== 0;
+    let m = 0;
     for (const [k, v] of db.dict) {
       let when = -1;
       if (hasTtl) {
@@ -76,12 +77,15 @@ export function captureSnapshot(ks: Keyspace, now: number): SnapshotState {
           when = w;
         }
       }
-      ttls[keys.length] = when;
-      keys.push(k);
-      values.push(v);
+      ttls[m] = when;
+      keys[m] = k;
+      values[m] = v;
+      m++;
       if (!isString(v)) st.pending.add(v);
     }
-    st.keyCount += keys.length;
+    keys.length = m;
+    values.length = m;
+    st.keyCount += m;
     st.dbs.push({ index: db.index, keys, values, ttls });
   }
   ks.openSnapshots.add(st);
