@@ -1,7 +1,7 @@
 // The client's byte seam: replies decoded whole and byte by byte (as node-redis tests its
 // decoder), errors as values, pushes apart, and the command encoder.
 import { describe, expect, it } from "vitest";
-import { MovedError, ReplyError } from "./errors.js";
+import { MovedError, ProtocolError, ReplyError } from "./errors.js";
 import { DoubleReply, MapReply, SetReply, StatusReply } from "./reply-types.js";
 import { createReplyDecoder, encodeCommand } from "./wire.js";
 
@@ -74,6 +74,25 @@ describe("reply decoding", () => {
   it("decodes multi-byte UTF-8 split across chunks", () => {
     const { replies } = decode(Buffer.from("$4\r\n\u00e9\u00e9\r\n", "utf8"));
     expect(replies).toEqual(["éé"]);
+  });
+});
+
+describe("reply decoding edge cases", () => {
+  it("drops attributes, keeps the value they annotate", () => {
+    const { replies } = decode("|1\r\n+ttl\r\n:10\r\n$1\r\nv\r\n");
+    expect(replies).toEqual(["v"]);
+  });
+
+  it("returns bulk errors and big numbers", () => {
+    const { replies } = decode("!9\r\nERR oops!\r\n(-1\r\n");
+    expect(replies[0]).toBeInstanceOf(ReplyError);
+    expect((replies[0] as Error).message).toBe("ERR oops!");
+    expect(replies[1]).toBe(-1n);
+  });
+
+  it("throws the client's ProtocolError on a malformed stream", () => {
+    const d = createReplyDecoder({ returnBuffers: false, onReply: () => {}, onPush: () => {} });
+    expect(() => d.feed(Buffer.from("?bad\r\n"))).toThrow(ProtocolError);
   });
 });
 
