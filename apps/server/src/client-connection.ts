@@ -75,6 +75,10 @@ export class Client {
   pendingFlush = false;
   /** When the output went over the soft limit (0 = under it). */
   softLimitSince = 0;
+  /** Replication role of the connection: "S" a replica of ours, "M" our master. */
+  replRole: "" | "S" | "M" = "";
+  /** Replication offset right after this client's last propagated write (WAIT). */
+  woff = 0;
 
   constructor(
     readonly id: number,
@@ -112,7 +116,7 @@ export class Client {
 
   /** Redis's flags field in CLIENT LIST. */
   flagString(): string {
-    let f = "";
+    let f: string = this.replRole;
     if (this.multiQueue) f += "x";
     if (this.blocked) f += "b";
     if (this.subscriptionCount > 0) f += "P";

@@ -91,10 +91,11 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
   }
   const root = entry.parent ?? entry;
   const cluster = server.cluster;
-  // The AOF replay client (id 0) is obeyed without routing, as Redis's mustObeyClient().
+  // The AOF replay client (id 0) and our master are obeyed without routing (mustObeyClient()).
   if (
     cluster !== null &&
     client.id !== 0 &&
+    client.replRole !== "M" &&
     (entry.spec.firstKey > 0 || entry.spec.getKeys !== undefined || root.spec.name === "exec") &&
     !cluster.router.route(client, entry, args, asking)
   ) {
@@ -106,6 +107,14 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
     }
     rejectCommand(server, client, cluster.router.errorText(cluster.state), entry);
     return;
+  }
+  // Replication: NOREPLICAS, READONLY replica, MASTERDOWN (stale data), in processCommand's order.
+  if (server.replication.checksActive) {
+    const err = server.replication.check(client, entry);
+    if (err !== undefined) {
+      rejectCommand(server, client, err, entry);
+      return;
+    }
   }
   if (client.inPubSubContext && !PUBSUB_CONTEXT_ALLOWED.has(root.spec.name)) {
     rejectCommand(

@@ -10,6 +10,7 @@ import {
   type CommandSpec,
   commands,
   type Database,
+  encodingLimits,
   Keyspace,
   type KeyspaceHooks,
   type KeyspaceStats,
@@ -22,6 +23,15 @@ export interface KeyspaceStoreOptions {
   /** Keep the per-slot key index: cluster mode. */
   slotIndex?: boolean;
 }
+
+/** redis.conf encoding thresholds -> keyspace-store's `encodingLimits` (OBJECT ENCODING, zsets). */
+const ENCODING_DIRECTIVES: Record<string, keyof typeof encodingLimits> = {
+  "hash-max-listpack-entries": "hashMaxListpackEntries",
+  "hash-max-listpack-value": "hashMaxListpackValue",
+  "set-max-intset-entries": "setMaxIntsetEntries",
+  "zset-max-listpack-entries": "zsetMaxListpackEntries",
+  "zset-max-listpack-value": "zsetMaxListpackValue",
+};
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: a cron step may use 25% of the cron period. */
 const EXPIRE_CYCLE_SHARE = 0.25;
@@ -93,6 +103,17 @@ export class KeyspaceStore implements StoreAdapter {
     this.lastCron = now;
     const budget = Math.min(EXPIRE_CYCLE_MAX_MS, Math.max(1, since * EXPIRE_CYCLE_SHARE));
     this.keyspace.activeExpireCycle(now, budget);
+  }
+
+  readonly configNames: readonly string[] = Object.keys(ENCODING_DIRECTIVES);
+
+  /**
+   * A config value the store uses. The encoding thresholds are process-wide in keyspace-store
+   * (one server per process).
+   */
+  configure(name: string, value: unknown): void {
+    const field = ENCODING_DIRECTIVES[name];
+    if (field !== undefined && typeof value === "number") encodingLimits[field] = value;
   }
 
   setHooks(hooks: KeyspaceHooks): void {

@@ -151,6 +151,7 @@ export async function runServer(
     process.exit(1);
   }
   server.startCron();
+  server.replication.start();
   log.notice("Ready to accept connections");
 
   installShutdown(server, log, pidfile);

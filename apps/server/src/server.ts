@@ -24,6 +24,7 @@ import { globMatch } from "./glob.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
+import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
 import type { StoreAdapter } from "./store.js";
 
@@ -85,9 +86,15 @@ export class Server {
   stats: ServerStats = freshStats();
   readonly startTime = Date.now();
   readonly runId = randomBytes(20).toString("hex");
-  readonly replId = randomBytes(20).toString("hex");
-  /** Offset of the replication stream (bytes propagated); AOF-size based until replication exists. */
-  masterReplOffset = 0;
+  /** Master–replica replication: the write stream, replicas, the link to our master. */
+  readonly replication: Replication;
+  get replId(): string {
+    return this.replication.replid;
+  }
+  /** Offset of the replication stream (master_repl_offset): the failover rank. */
+  get masterReplOffset(): number {
+    return this.replication.offset;
+  }
   executable = process.argv[1] ?? "";
   private nextClientId = 1;
   private listeners: net.Server[] = [];
@@ -141,6 +148,7 @@ export class Server {
     this.slowlogThreshold = config.get<number>("slowlog-log-slower-than");
     this.table.addKeyspace(store.commands, (spec) => this.wrapKeyspaceHandler(spec));
     this.ctx = new MutableContext(this);
+    this.replication = new Replication(this);
     const hooks: KeyspaceHooks = {
       propagate: (db, argv) => this.propagate(db, argv),
       keyModified: (db, key) => this.touchWatchedKey(db, key),
@@ -346,6 +354,11 @@ export class Server {
       client.pendingFlush = true;
       this.pendingFlush.push(client);
     }
+    this.requestBeforeSleep();
+  }
+
+  /** Makes sure beforeSleep runs at the end of this turn (writes to flush without a client). */
+  requestBeforeSleep(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.beforeSleep);
@@ -374,6 +387,7 @@ export class Server {
   private readonly beforeSleep = (): void => {
     this.flushScheduled = false;
     this.persistence?.beforeSleep();
+    this.replication.beforeSleep();
     const list = this.pendingFlush;
     this.pendingFlush = [];
     for (const c of list) {
@@ -439,6 +453,13 @@ export class Server {
     this.unlinkClient(client);
   }
 
+  /** A connection the server opened itself (a replica's link to its master), as a client. */
+  registerClient(sock: net.Socket): Client {
+    const client = new Client(this.nextClientId++, sock, false);
+    this.clients.set(client.id, client);
+    return client;
+  }
+
   private freeClient(client: Client): void {
     client.closed = true;
     this.unlinkClient(client);
@@ -476,7 +497,7 @@ export class Server {
     const timeout = this.config.get<number>("timeout");
     if (timeout > 0) {
       for (const c of this.clients.values()) {
-        if (c.blocked || c.subscriptionCount > 0) continue;
+        if (c.blocked || c.subscriptionCount > 0 || c.replRole !== "") continue;
         if (now - c.lastInteraction > timeout * 1000) {
           this.log.verbose("Closing idle client");
           this.closeClientNow(c);
@@ -484,7 +505,9 @@ export class Server {
       }
     }
     if (this.pauseUntil > 0 && now >= this.pauseUntil) this.unpauseClients();
-    if (this.store.activeExpireEnabled) this.store.activeExpireCycle?.(now);
+    // A replica waits for its master's DELs (Redis's activeExpireCycle runs on masters only).
+    if (this.store.activeExpireEnabled && !this.replication.isReplica)
+      this.store.activeExpireCycle?.(now);
     this.persistence?.cron(now);
   }
 
@@ -538,21 +561,27 @@ export class Server {
     };
   }
 
-  // ---- Propagation (AOF now, replication later) ----------------------------------------------
+  // ---- Propagation (the AOF and the replication stream) --------------------------------------
 
   propagate(dbIndex: number, argv: readonly (Buffer | string)[]): void {
     const ep = this.execPropagation;
     if (ep !== null && !ep.started) {
       ep.started = true;
-      this.persistence?.feed(dbIndex, ["MULTI"]);
+      this.propagateNow(dbIndex, ["MULTI"]);
     }
+    this.propagateNow(dbIndex, argv);
+  }
+
+  /** Redis's propagateNow: one write to every consumer of the stream, in the same order. */
+  private propagateNow(dbIndex: number, argv: readonly (Buffer | string)[]): void {
     this.persistence?.feed(dbIndex, argv);
+    this.replication.feed(dbIndex, argv);
   }
 
   propagateCurrent(dbIndex: number): void {
     const args = this.currentArgs;
-    // Nothing consumes the stream (no AOF; replication comes later): skip copying the args.
-    if (args === null || !this.persistence?.aof) return;
+    // Nothing consumes the stream (no AOF, no replication backlog): skip copying the args.
+    if (args === null || (!this.persistence?.aof && !this.replication.feeding)) return;
     const argv: Buffer[] = new Array(args.argc);
     for (let i = 0; i < args.argc; i++) argv[i] = args.copy(i);
     this.propagate(dbIndex, argv);
@@ -565,7 +594,7 @@ export class Server {
   endExecPropagation(dbIndex: number): void {
     const ep = this.execPropagation;
     this.execPropagation = null;
-    if (ep?.started) this.persistence?.feed(dbIndex, ["EXEC"]);
+    if (ep?.started) this.propagateNow(dbIndex, ["EXEC"]);
   }
 
   get inExec(): boolean {
@@ -947,6 +976,8 @@ export class Server {
 
   /** Side effects of CONFIG SET on a running server. */
   applyConfigChange(name: string): void {
+    if (name.startsWith("repl-") || name.startsWith("min-replicas-"))
+      this.replication.applyConfigChange(name);
     if (name.startsWith("cluster-")) this.cluster?.applyConfigChange(name);
     switch (name) {
       case "slowlog-log-slower-than":

@@ -25,6 +25,9 @@ export interface StoreAdapter {
   /** Active expiry cycle step (Redis's activeExpireCycle), called from the server cron. */
   activeExpireCycle?(now: number): void;
   activeExpireEnabled: boolean;
+  /** Config directives the store reads (the server calls `configure` at start and on CONFIG SET). */
+  readonly configNames?: readonly string[];
+  configure?(name: string, value: unknown): void;
   /** Wires the server's hooks into the store. */
   setHooks(hooks: KeyspaceHooks): void;
   /** Snapshot serialization, when the store supports it (data as of the call). */

@@ -239,9 +239,10 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
       let filter: ((x: Client) => boolean) | undefined;
       if (a.argc === 4 && a.is(2, "type")) {
         const t = a.latin1(3).toLowerCase();
-        if (t === "normal") filter = (x) => x.subscriptionCount === 0;
+        if (t === "normal") filter = (x) => x.subscriptionCount === 0 && x.replRole === "";
         else if (t === "pubsub") filter = (x) => x.subscriptionCount > 0;
-        else if (t === "master" || t === "replica" || t === "slave") filter = () => false;
+        else if (t === "master") filter = (x) => x.replRole === "M";
+        else if (t === "replica" || t === "slave") filter = (x) => x.replRole === "S";
         else {
           c.reply.error(`ERR Unknown client type '${a.utf8(3)}'`);
           return;
@@ -305,9 +306,10 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
         else if (a.is(j, "user")) preds.push(() => v === "default");
         else if (a.is(j, "type")) {
           const t = v.toLowerCase();
-          if (t === "normal") preds.push((x) => x.subscriptionCount === 0);
+          if (t === "normal") preds.push((x) => x.subscriptionCount === 0 && x.replRole === "");
           else if (t === "pubsub") preds.push((x) => x.subscriptionCount > 0);
-          else if (t === "master" || t === "replica" || t === "slave") preds.push(() => false);
+          else if (t === "master") preds.push((x) => x.replRole === "M");
+          else if (t === "replica" || t === "slave") preds.push((x) => x.replRole === "S");
           else {
             c.reply.error(`ERR Unknown client type '${v}'`);
             return;

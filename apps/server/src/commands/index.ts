@@ -1,6 +1,7 @@
 // All server-level commands, as one list the command table registers.
 import { clusterCommands } from "../cluster/commands.js";
 import type { ServerCommandDef } from "../command-table.js";
+import { replicationCommands } from "../replication/commands.js";
 import type { Server } from "../server.js";
 import { adminCommands } from "./admin.js";
 import { configCommands } from "./config.js";
@@ -18,5 +19,6 @@ export function serverCommands(server: Server): ServerCommandDef[] {
     ...infoCommands(server),
     ...adminCommands(server),
     ...clusterCommands(server),
+    ...replicationCommands(server),
   ];
 }

@@ -5,6 +5,7 @@ import os from "node:os";
 import type { ServerCommandDef } from "../command-table.js";
 import type { SavePoint } from "../config/directives.js";
 import { REDIS_VERSION } from "../config/load.js";
+import { replicationInfo } from "../replication/commands.js";
 import type { Server } from "../server.js";
 import { SHOAL_VERSION } from "../version.js";
 import { def } from "./define.js";
@@ -190,6 +191,9 @@ function section(server: Server, name: string): string {
         ["total_net_input_bytes", s.netInputBytes],
         ["total_net_output_bytes", s.netOutputBytes],
         ["rejected_connections", s.rejectedConnections],
+        ["sync_full", server.replication.syncFull],
+        ["sync_partial_ok", server.replication.syncPartialOk],
+        ["sync_partial_err", server.replication.syncPartialErr],
         ["expired_keys", ks?.expiredKeys ?? s.expiredKeys],
         ["evicted_keys", 0],
         ["evicted_clients", 0],
@@ -204,19 +208,7 @@ function section(server: Server, name: string): string {
       ]);
     }
     case "replication":
-      return lines([
-        ["role", "master"],
-        ["connected_slaves", 0],
-        ["master_failover_state", "no-failover"],
-        ["master_replid", server.replId],
-        ["master_replid2", "0000000000000000000000000000000000000000"],
-        ["master_repl_offset", server.masterReplOffset],
-        ["second_repl_offset", -1],
-        ["repl_backlog_active", 0],
-        ["repl_backlog_size", 1048576],
-        ["repl_backlog_first_byte_offset", 0],
-        ["repl_backlog_histlen", 0],
-      ]);
+      return replicationInfo(server);
     case "cpu": {
       const u = process.cpuUsage();
       const f = (us: number) => (us / 1e6).toFixed(6);

@@ -431,6 +431,45 @@ export const DIRECTIVES: readonly Directive[] = [
   shutdownOnSignal("shutdown-on-sigint"),
   intDirective("slowlog-log-slower-than", 10000, -1, MAX_LL),
   intDirective("slowlog-max-len", 128, 0, MAX_LL),
+  // Replication (src/replication/): the master to follow, credentials, the backlog, WAIT and
+  // min-replicas, replica behaviour, and the failover rank (replica-priority).
+  {
+    name: "replicaof",
+    aliases: ["slaveof"],
+    defaultText: [""],
+    immutable: true,
+    parse(args) {
+      if (args.length === 1 && args[0] === "") return "";
+      if (args.length !== 2) throw new ConfigError("wrong number of arguments");
+      if (args[0]!.toLowerCase() === "no" && args[1]!.toLowerCase() === "one") return "";
+      const port = parseStrictInt(args[1]!);
+      if (port === undefined || port < 0 || port > 65535)
+        throw new ConfigError("Invalid master port");
+      return `${args[0]} ${port}`;
+    },
+    format: (v) => String(v),
+    rewrite: (v) => (v === "" ? [] : [String(v).split(" ")]),
+  },
+  stringDirective("masterauth", ""),
+  stringDirective("masteruser", ""),
+  memoryDirective("repl-backlog-size", 1024 * 1024, 1, MAX_LL),
+  intDirective("repl-backlog-ttl", 3600, 0, MAX_INT),
+  intDirective("repl-timeout", 60, 1, MAX_INT),
+  intDirective("repl-ping-replica-period", 10, 1, MAX_INT, { aliases: ["repl-ping-slave-period"] }),
+  intDirective("min-replicas-to-write", 0, 0, MAX_INT, { aliases: ["min-slaves-to-write"] }),
+  intDirective("min-replicas-max-lag", 10, 0, MAX_INT, { aliases: ["min-slaves-max-lag"] }),
+  boolDirective("replica-read-only", true, { aliases: ["slave-read-only"] }),
+  boolDirective("replica-serve-stale-data", true, { aliases: ["slave-serve-stale-data"] }),
+  intDirective("replica-priority", 100, 0, MAX_INT, { aliases: ["slave-priority"] }),
+  stringDirective("replica-announce-ip", "", { aliases: ["slave-announce-ip"] }),
+  intDirective("replica-announce-port", 0, 0, 65535, { aliases: ["slave-announce-port"] }),
+  // Accepted for redis.conf compatibility: shoal always streams the snapshot over the socket
+  // (diskless, no delay) and loads it in memory.
+  boolDirective("repl-diskless-sync", true),
+  intDirective("repl-diskless-sync-delay", 5, 0, MAX_INT),
+  intDirective("repl-diskless-sync-max-replicas", 0, 0, MAX_INT),
+  enumDirective("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"]),
+  boolDirective("repl-disable-tcp-nodelay", false),
 ];
 
 const byName = new Map<string, Directive>();

@@ -1,0 +1,473 @@
+// A replica's link to its master (the replica half of src/replication.c, Redis 7.0): connect,
+// handshake (PING, AUTH with masterauth, REPLCONF listening-port, REPLCONF capa eof capa psync2,
+// PSYNC replid offset+1), then either receive a snapshot (`$EOF:<mark>` streamed, or
+// `$<length>`) and load it, or continue from the offset the master accepted. After that the
+// master's stream runs through a client flagged M (no replies, no checks); each command's bytes
+// count into the offset once applied (not inside MULTI: a partial resync restarts at MULTI) and
+// are proxied unchanged to our own replicas. A lost link is retried from the cron every second
+// with our replid/offset, so a short outage costs only the missing bytes.
+import net from "node:net";
+import { type Client, ClientReplyMode } from "../client-connection.js";
+import { processCommand } from "../dispatch.js";
+import { DecodeResult } from "../protocol/command-decoder.js";
+import type { Server } from "../server.js";
+import { encodeResp } from "./backlog.js";
+import type { Replication } from "./replication.js";
+
+export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "connected";
+
+type Phase = "ping" | "auth" | "port" | "ip" | "capa" | "psync" | "bulk-header" | "bulk" | "stream";
+
+const EMPTY = Buffer.alloc(0);
+const MAX_LINE = 64 * 1024;
+
+export class MasterLink {
+  state: LinkState = "connect";
+  /** The master client (flags=M) once the stream runs. */
+  client: Client | null = null;
+  /** Last time anything arrived from the master (ms), and when the link went down. */
+  lastIo = Date.now();
+  downSince = 0;
+  /** Snapshot transfer progress (INFO master_sync_*): total (-1 with an EOF mark) and read. */
+  transferSize = -1;
+  transferRead = 0;
+
+  private sock: net.Socket | null = null;
+  private phase: Phase = "ping";
+  private inbuf: Buffer = EMPTY;
+  private dead = false;
+  private fullReplid = "";
+  private fullOffset = 0;
+  private eofMark: Buffer | null = null;
+  private bulk: Buffer[] = [];
+  /** Stream bytes received and not yet proxied; the applied ones are a prefix. */
+  private raw: Buffer[] = [];
+  /** Bytes of a MULTI block applied so far (counted when EXEC is applied). */
+  private pendingApplied = 0;
+
+  constructor(
+    private readonly server: Server,
+    private readonly repl: Replication,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  private get log() {
+    return this.server.log;
+  }
+
+  connect(): void {
+    if (this.dead) return;
+    this.state = "connecting";
+    this.phase = "ping";
+    this.inbuf = EMPTY;
+    this.lastIo = Date.now();
+    this.log.notice(`Connecting to MASTER ${this.host}:${this.port}`);
+    this.log.notice("MASTER <-> REPLICA sync started");
+    const sock = net.connect({ host: this.host, port: this.port });
+    sock.setNoDelay(true);
+    this.sock = sock;
+    sock.on("connect", () => {
+      if (this.sock !== sock) return;
+      this.log.notice("Non blocking connect for SYNC fired the event.");
+      this.state = "handshake";
+      this.send(["PING"]);
+    });
+    sock.on("data", (d: Buffer) => {
+      if (this.sock === sock) this.onData(d);
+    });
+    sock.on("error", (err) => {
+      if (this.sock === sock && this.state !== "connected")
+        this.log.warning(`Error condition on socket for SYNC: ${err.message}`);
+    });
+    sock.on("close", () => {
+      if (this.sock === sock) this.onClose();
+    });
+  }
+
+  /** REPLICAOF elsewhere or NO ONE: drop the link for good. */
+  close(): void {
+    this.dead = true;
+    this.sock?.destroy();
+    this.onClose();
+  }
+
+  private fail(): void {
+    this.sock?.destroy();
+    this.onClose();
+  }
+
+  private onClose(): void {
+    if (this.sock === null) return;
+    this.sock = null;
+    const c = this.client;
+    if (c !== null) {
+      this.repl.masterDb = c.db;
+      this.client = null;
+      this.server.closeClientNow(c);
+      this.log.notice("Connection with master lost.");
+      this.log.notice("Caching the disconnected master state.");
+    }
+    if (this.state === "connected" || this.downSince === 0) this.downSince = Date.now();
+    this.state = "connect";
+    this.inbuf = EMPTY;
+    this.bulk = [];
+    this.raw = [];
+    this.pendingApplied = 0;
+    this.transferSize = -1;
+    this.transferRead = 0;
+  }
+
+  private send(argv: string[]): void {
+    this.sock?.write(encodeResp(argv));
+  }
+
+  /** REPLCONF ACK <offset>: what this replica applied (every second, and on GETACK). */
+  sendAck(): void {
+    if (this.state !== "connected" || this.sock === null) return;
+    this.send(["REPLCONF", "ACK", String(this.repl.offset)]);
+  }
+
+  cron(now: number): void {
+    if (this.dead) return;
+    const timeout = this.server.config.get<number>("repl-timeout") * 1000;
+    if (this.state === "connect") {
+      this.connect();
+      return;
+    }
+    if (now - this.lastIo > timeout) {
+      this.log.warning(
+        this.state === "connected"
+          ? "MASTER timeout: no data nor PING received..."
+          : "Timeout connecting to the MASTER...",
+      );
+      this.fail();
+      return;
+    }
+    if (this.state === "connected") this.sendAck();
+  }
+
+  // ---- Input -----------------------------------------------------------------------------------
+
+  private onData(d: Buffer): void {
+    this.lastIo = Date.now();
+    if (this.phase === "stream") {
+      this.onStream(d);
+      return;
+    }
+    this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d]);
+    while (this.sock !== null && (this.phase as Phase) !== "stream") {
+      if (this.phase === "bulk") {
+        const data = this.inbuf;
+        this.inbuf = EMPTY;
+        this.onBulk(data);
+        return;
+      }
+      const nl = this.inbuf.indexOf(10);
+      if (nl < 0) {
+        if (this.inbuf.length > MAX_LINE) {
+          this.log.warning("Protocol error: too long line from MASTER");
+          this.fail();
+        }
+        return;
+      }
+      const end = nl > 0 && this.inbuf[nl - 1] === 13 ? nl - 1 : nl;
+      const line = this.inbuf.latin1Slice(0, end);
+      this.inbuf = this.inbuf.subarray(nl + 1);
+      this.onLine(line);
+    }
+  }
+
+  private onLine(line: string): void {
+    const cfg = this.server.config;
+    switch (this.phase) {
+      case "ping": {
+        if (
+          line.startsWith("-") &&
+          !line.startsWith("-NOAUTH") &&
+          !line.startsWith("-NOPERM") &&
+          !line.startsWith("-ERR operation not permitted")
+        ) {
+          this.log.warning(`Error reply to PING from master: '${line.slice(1)}'`);
+          this.fail();
+          return;
+        }
+        this.log.notice("Master replied to PING, replication can continue...");
+        const auth = cfg.get<string>("masterauth");
+        if (auth !== "") {
+          const user = cfg.get<string>("masteruser");
+          this.send(user !== "" ? ["AUTH", user, auth] : ["AUTH", auth]);
+          this.phase = "auth";
+          return;
+        }
+        this.sendPort();
+        return;
+      }
+      case "auth":
+        if (line.startsWith("-")) {
+          this.log.warning(`Unable to AUTH to MASTER: ${line.slice(1)}`);
+          this.fail();
+          return;
+        }
+        this.sendPort();
+        return;
+      case "port": {
+        if (line.startsWith("-"))
+          this.log.notice(
+            `(Non critical) Master does not understand REPLCONF listening-port: ${line.slice(1)}`,
+          );
+        const ip = cfg.get<string>("replica-announce-ip");
+        if (ip !== "") {
+          this.send(["REPLCONF", "ip-address", ip]);
+          this.phase = "ip";
+          return;
+        }
+        this.send(["REPLCONF", "capa", "eof", "capa", "psync2"]);
+        this.phase = "capa";
+        return;
+      }
+      case "ip":
+        if (line.startsWith("-"))
+          this.log.notice(
+            `(Non critical) Master does not understand REPLCONF ip-address: ${line.slice(1)}`,
+          );
+        this.send(["REPLCONF", "capa", "eof", "capa", "psync2"]);
+        this.phase = "capa";
+        return;
+      case "capa": {
+        if (line.startsWith("-"))
+          this.log.notice(
+            `(Non critical) Master does not understand REPLCONF capa: ${line.slice(1)}`,
+          );
+        const [id, off] = this.repl.psyncArgs();
+        if (id === "?")
+          this.log.notice("Partial resynchronization not possible (no cached master)");
+        else this.log.notice(`Trying a partial resynchronization (request ${id}:${off}).`);
+        this.send(["PSYNC", id, off]);
+        this.phase = "psync";
+        return;
+      }
+      case "psync":
+        this.onPsyncReply(line);
+        return;
+      case "bulk-header":
+        this.onBulkHeader(line);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private sendPort(): void {
+    const cfg = this.server.config;
+    const port = cfg.get<number>("replica-announce-port") || cfg.get<number>("port");
+    this.send(["REPLCONF", "listening-port", String(port)]);
+    this.phase = "port";
+  }
+
+  private onPsyncReply(line: string): void {
+    if (line === "") return; // Keep-alive newline.
+    if (line.startsWith("+FULLRESYNC")) {
+      const [, id, off] = line.split(" ");
+      if (id === undefined || id.length !== 40 || !/^[0-9]+$/.test(off ?? "")) {
+        this.log.warning("Master replied with wrong +FULLRESYNC syntax.");
+        this.fail();
+        return;
+      }
+      this.fullReplid = id;
+      this.fullOffset = Number(off);
+      this.log.notice(`Full resync from master: ${id}:${off}`);
+      this.state = "sync";
+      this.phase = "bulk-header";
+      return;
+    }
+    if (line.startsWith("+CONTINUE")) {
+      const id = line.slice("+CONTINUE".length).trim();
+      this.log.notice("Successful partial resynchronization with master.");
+      if (id.length === 40 && id !== this.repl.replid) {
+        this.log.notice(`Master replication ID changed to ${id}`);
+        this.repl.continueWithNewReplid(id);
+      }
+      this.repl.ensureBacklogForReplica();
+      this.log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+      this.startStream(this.repl.masterDb);
+      return;
+    }
+    if (line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING")) {
+      this.log.notice(
+        `Master is currently unable to PSYNC but should be in the future: ${line.slice(1)}`,
+      );
+    } else {
+      this.log.warning(`Unexpected reply to PSYNC from master: ${line}`);
+    }
+    this.fail();
+  }
+
+  private onBulkHeader(line: string): void {
+    if (line === "") return; // The master's keep-alive newlines.
+    if (line.startsWith("-")) {
+      this.log.warning(`MASTER aborted replication with an error: ${line.slice(1)}`);
+      this.fail();
+      return;
+    }
+    if (line.startsWith("$EOF:") && line.length === 45) {
+      this.eofMark = Buffer.from(line.slice(5), "latin1");
+      this.transferSize = -1;
+      this.log.notice("MASTER <-> REPLICA sync: receiving streamed snapshot from master with EOF");
+    } else if (/^\$[0-9]+$/.test(line)) {
+      this.eofMark = null;
+      this.transferSize = Number(line.slice(1));
+      this.log.notice(`MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master`);
+    } else {
+      this.log.warning(
+        `Bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`,
+      );
+      this.fail();
+      return;
+    }
+    this.transferRead = 0;
+    this.bulk = [];
+    this.phase = "bulk";
+    if (this.inbuf.length > 0) {
+      const rest = this.inbuf;
+      this.inbuf = EMPTY;
+      this.onBulk(rest);
+    }
+  }
+
+  private onBulk(d: Buffer): void {
+    if (this.eofMark === null) {
+      const need = this.transferSize - this.transferRead;
+      if (d.length < need) {
+        this.bulk.push(d);
+        this.transferRead += d.length;
+        return;
+      }
+      this.bulk.push(d.subarray(0, need));
+      this.transferRead += need;
+      this.finishBulk(Buffer.concat(this.bulk), d.subarray(need));
+      return;
+    }
+    // EOF mode: look for the mark across the boundary with what came before.
+    const mark = this.eofMark;
+    const prev = this.bulk.length > 0 ? this.bulk[this.bulk.length - 1]! : EMPTY;
+    const carry = prev.subarray(Math.max(0, prev.length - (mark.length - 1)));
+    const window = carry.length > 0 ? Buffer.concat([carry, d]) : d;
+    const at = window.indexOf(mark);
+    if (at < 0) {
+      this.bulk.push(d);
+      this.transferRead += d.length;
+      return;
+    }
+    // The payload ends where the mark starts (possibly inside the carried bytes).
+    const all = Buffer.concat([...this.bulk, d]);
+    const payloadEnd = all.length - window.length + at;
+    this.transferRead = payloadEnd;
+    this.finishBulk(all.subarray(0, payloadEnd), all.subarray(payloadEnd + mark.length));
+  }
+
+  /** Redis's readSyncBulkPayload tail: flush, load, start the stream at the master's offset. */
+  private finishBulk(payload: Buffer, rest: Buffer): void {
+    const store = this.server.store;
+    this.log.notice("MASTER <-> REPLICA sync: Flushing old data");
+    this.repl.resetHistory(this.fullReplid, this.fullOffset);
+    store.flushAll();
+    this.log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
+    try {
+      if (payload.length > 0) {
+        if (!store.loadSnapshot) throw new Error("this keyspace store cannot load snapshots");
+        store.loadSnapshot(payload);
+      }
+    } catch (err) {
+      this.log.warning(
+        `Failed trying to load the MASTER synchronization DB from socket: ${(err as Error).message}`,
+      );
+      store.flushAll();
+      this.fail();
+      return;
+    }
+    this.bulk = [];
+    this.server.dirty++;
+    const p = this.server.persistence;
+    if (p?.aof && store.snapshot) {
+      // The AOF must describe the new data set: rewrite it from the loaded snapshot.
+      p.rewriteAof().catch(() => {
+        // Logged by rewriteAof.
+      });
+    }
+    this.log.notice("MASTER <-> REPLICA sync: Finished with success");
+    this.inbuf = rest;
+    this.startStream(0);
+  }
+
+  private startStream(db: number): void {
+    const sock = this.sock;
+    if (sock === null) return;
+    const c = this.server.registerClient(sock);
+    c.replRole = "M";
+    c.replyMode = ClientReplyMode.Off;
+    c.reply.enabled = false;
+    c.db = db;
+    c.decoder.maxBulkLen = Number.MAX_SAFE_INTEGER;
+    this.client = c;
+    this.state = "connected";
+    this.phase = "stream";
+    this.downSince = 0;
+    this.transferSize = -1;
+    // The first ACK tells the master we are online.
+    this.sendAck();
+    const rest = this.inbuf;
+    this.inbuf = EMPTY;
+    if (rest.length > 0) this.onStream(rest);
+  }
+
+  /** The master's stream: apply each command, count its bytes, proxy what was applied. */
+  private onStream(chunk: Buffer): void {
+    const c = this.client;
+    if (c === null || c.closed) return;
+    c.lastInteraction = this.lastIo;
+    this.raw.push(chunk);
+    const dec = c.decoder;
+    dec.feed(chunk);
+    this.server.turnNow = Date.now();
+    let applied = 0;
+    while (!c.closed) {
+      const before = dec.bufferedBytes;
+      const r = dec.next();
+      if (r === DecodeResult.NeedMore) break;
+      if (r === DecodeResult.Error) {
+        this.log.warning(`Protocol error from MASTER: ${dec.error}`);
+        this.fail();
+        return;
+      }
+      const n = before - dec.bufferedBytes;
+      processCommand(this.server, c, dec);
+      if (c.reply.pendingBytes > 0) c.reply.discard();
+      this.pendingApplied += n;
+      if (c.multiQueue === null) {
+        this.repl.offset += this.pendingApplied;
+        applied += this.pendingApplied;
+        this.pendingApplied = 0;
+      }
+    }
+    if (applied > 0) this.repl.proxy(this.takeRaw(applied));
+  }
+
+  private takeRaw(n: number): Buffer {
+    const parts: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
+      const head = this.raw[0]!;
+      if (head.length <= left) {
+        parts.push(head);
+        this.raw.shift();
+        left -= head.length;
+      } else {
+        parts.push(head.subarray(0, left));
+        this.raw[0] = head.subarray(left);
+        left = 0;
+      }
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+  }
+}
