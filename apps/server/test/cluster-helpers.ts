@@ -34,10 +34,14 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** A base port P such that P..P+n-1 and their bus ports are free (the launcher's layout). */
+/**
+ * A base port P such that P..P+n-1 and their bus ports are free (the launcher's layout). Bus
+ * ports stay below 32768, out of Linux's ephemeral range, so no passing outbound connection
+ * (another test's) holds one when a node binds it.
+ */
 export async function consecutiveClusterPorts(n: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
+    const base = 20000 + Math.floor(Math.random() * (22700 - n - 20000));
     let ok = true;
     for (let i = 0; i < n && ok; i++)
       ok = (await canListen(base + i)) && (await canListen(base + i + 10000));

@@ -355,3 +355,33 @@ describe("a node without slots", () => {
     }
   });
 });
+
+// Last: it leaves an announced hostname on node 2 of both clusters.
+describe("announced hostnames", () => {
+  it("cluster-announce-hostname and cluster-preferred-endpoint-type hostname: MOVED, SLOTS, SHARDS as Redis", async () => {
+    const ids = /[0-9a-f]{40}/g;
+    const scenario = async (c: ClusterHandle): Promise<string> => {
+      await exchange(c.ports[2]!, cmd("CONFIG", "SET", "cluster-announce-hostname", "node-two"));
+      await exchange(
+        c.ports[0]!,
+        cmd("CONFIG", "SET", "cluster-preferred-endpoint-type", "hostname"),
+      );
+      await waitFor(
+        async () => (await exchange(c.ports[0]!, cmd("CLUSTER", "NODES"))).includes(",node-two "),
+        { timeout: 10_000, what: "the hostname to spread" },
+      );
+      const out = await exchange(
+        c.ports[0]!,
+        cmd("WATCH", "foo") + cmd("CLUSTER", "SLOTS") + cmd("HELLO", "3") + cmd("CLUSTER", "SLOTS"),
+      );
+      await exchange(c.ports[0]!, cmd("CONFIG", "SET", "cluster-preferred-endpoint-type", "ip"));
+      // HELLO's map differs between servers; the rest must match.
+      return normalize(out, c.ports)
+        .replace(ids, "<id>")
+        .replace(/%7\r\n[\s\S]*?\*0\r\n/, "<hello>");
+    };
+    const [a, b] = await Promise.all([scenario(shoal), scenario(redis)]);
+    expect(a).toContain("-MOVED 12182 node-two:<node2>\r\n");
+    expect(a).toBe(b);
+  });
+});
