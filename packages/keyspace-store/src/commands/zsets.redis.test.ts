@@ -1,11 +1,12 @@
 // The sorted-set commands against real redis-server 7.0.15 through the shared oracle
 // (redis-oracle.ts): one deterministic script goes to both, in RESP2 and in RESP3, and every
-// reply must be the same bytes. Also pins COMMAND INFO (arity, flags, key positions, ACL
-// categories) of every command in the family and the keys COMMAND GETKEYS finds.
+// reply must be the same bytes. Also compares keyspace hit/miss counts and keyspace events, and
+// pins COMMAND INFO (arity, flags, key positions, ACL categories) and COMMAND GETKEYS.
+import net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareScript, decodeReply, RedisOracle } from "../redis-oracle.js";
+import { compareScript, decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
 import { ArrayArgs, TestStore } from "../test-kit.js";
 import { cmd } from "./define.js";
 import { keyCommands } from "./keys.js";
@@ -449,6 +450,53 @@ describe.skipIf(!hasRedis())("sorted sets vs redis-server 7.0.15", () => {
       hits: stat("keyspace_hits"),
       misses: stat("keyspace_misses"),
     });
+  });
+
+  it("sends the same keyspace events as Redis, in order", async () => {
+    await oracle.command("FLUSHALL");
+    await oracle.command("CONFIG", "SET", "notify-keyspace-events", "Ezg");
+    // A second connection subscribed to every key event of db 0.
+    const sub = net.connect({ port: oracle.server.port, host: "127.0.0.1" });
+    let buf = Buffer.alloc(0);
+    sub.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+    });
+    const replies = (): unknown[] => {
+      const out: unknown[] = [];
+      let at = 0;
+      for (let n = replyLength(buf, at); n > 0; n = replyLength(buf, at)) {
+        out.push(decodeReply(buf.subarray(at, at + n)));
+        at += n;
+      }
+      return out;
+    };
+    const waitFor = async (done: (r: unknown[]) => boolean) => {
+      for (let i = 0; i < 500 && !done(replies()); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      sub.write("PSUBSCRIBE __keyevent@0__:*\r\n");
+      await waitFor((r) => r.length >= 1);
+      const ours: string[] = [];
+      const t = new TestStore(table, {
+        hooks: {
+          notify: (_db, cls, ev, key) => {
+            if (cls === "zset" || cls === "generic") ours.push(`${ev} ${key}`);
+          },
+        },
+      });
+      const steps = script().filter((c) => (c[0] as string).startsWith("Z"));
+      expect(await compareScript(t, oracle, steps)).toEqual([]);
+      sub.write("PING\r\n");
+      await waitFor((r) => JSON.stringify(r.at(-1)).includes("pong"));
+      const theirs = (replies().slice(1, -1) as string[][]).map(
+        (m) => `${(m[2] as string).replace("__keyevent@0__:", "")} ${m[3]}`,
+      );
+      expect(ours).toEqual(theirs);
+      expect(ours.length).toBeGreaterThan(50);
+    } finally {
+      sub.destroy();
+      await oracle.command("CONFIG", "SET", "notify-keyspace-events", "");
+    }
   });
 
   it("pins COMMAND INFO for every command", async () => {
