@@ -161,6 +161,8 @@ export class Server {
       },
     };
     store.setHooks(hooks);
+    // Store tunables (encoding thresholds) from the config; CONFIG SET passes changes on.
+    for (const name of store.configNames ?? []) store.configure?.(name, config.get(name));
   }
 
   get databases(): number {
@@ -976,6 +978,7 @@ export class Server {
 
   /** Side effects of CONFIG SET on a running server. */
   applyConfigChange(name: string): void {
+    this.store.configure?.(name, this.config.get(name));
     if (name.startsWith("repl-") || name.startsWith("min-replicas-"))
       this.replication.applyConfigChange(name);
     if (name.startsWith("cluster-")) this.cluster?.applyConfigChange(name);

@@ -431,6 +431,20 @@ export const DIRECTIVES: readonly Directive[] = [
   shutdownOnSignal("shutdown-on-sigint"),
   intDirective("slowlog-log-slower-than", 10000, -1, MAX_LL),
   intDirective("slowlog-max-len", 128, 0, MAX_LL),
+  // Encoding thresholds: the store reports OBJECT ENCODING by them (redis.conf's defaults).
+  intDirective("hash-max-listpack-entries", 512, 0, MAX_LL, {
+    aliases: ["hash-max-ziplist-entries"],
+  }),
+  memoryDirective("hash-max-listpack-value", 64, 0, MAX_LL, {
+    aliases: ["hash-max-ziplist-value"],
+  }),
+  intDirective("set-max-intset-entries", 512, 0, MAX_LL),
+  intDirective("zset-max-listpack-entries", 128, 0, MAX_LL, {
+    aliases: ["zset-max-ziplist-entries"],
+  }),
+  memoryDirective("zset-max-listpack-value", 64, 0, MAX_LL, {
+    aliases: ["zset-max-ziplist-value"],
+  }),
   // Replication (src/replication/): the master to follow, credentials, the backlog, WAIT and
   // min-replicas, replica behaviour, and the failover rank (replica-priority).
   {
