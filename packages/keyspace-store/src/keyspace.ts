@@ -170,10 +170,11 @@ export class Database {
     this.order = this.makeOrder();
   }
 
-  private makeOrder(): ScanOrder<string> {
+  private makeOrder(firstSeq = 1): ScanOrder<string> {
     return new ScanOrder(
       () => this.dict.keys(),
       (k) => this.dict.has(k),
+      firstSeq,
     );
   }
 
@@ -288,11 +289,11 @@ export class Database {
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.slots, other.slots] = [other.slots, this.slots];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
-    // The scan logs are bound to their dicts through closures: rebuild both from the dicts.
-    this.order = this.makeOrder();
-    other.order = other.makeOrder();
-    for (const k of this.dict.keys()) this.order.added(k);
-    for (const k of other.dict.keys()) other.order.added(k);
+    // Fresh scan logs (built from the dicts at their first use), numbered past every cursor
+    // either database handed out: a scan in progress restarts rather than skip keys.
+    const next = Math.max(this.order.next, other.order.next);
+    this.order = this.makeOrder(next);
+    other.order = other.makeOrder(next);
     this.expireIter = null;
     other.expireIter = null;
   }

@@ -59,6 +59,21 @@ describe("Database.scan", () => {
     expect(db.dict.has("k5")).toBe(false);
   });
 
+  it("restarts rather than skips when SWAPDB replaced the logs mid-scan", () => {
+    const ks = new Keyspace({ databases: 2 });
+    const db = ks.db(0);
+    for (let i = 0; i < 500; i++) db.add(`k${i}`, v);
+    for (let i = 0; i < 50; i++) ks.db(1).add(`o${i}`, v);
+    const seen = new Set<string>();
+    let c = db.scan(0, 300, 0, (k) => seen.add(k));
+    ks.swapDbs(0, 1);
+    ks.swapDbs(0, 1);
+    seen.clear(); // only what the continued scan returns counts
+    do c = db.scan(c, 40, 0, (k) => seen.add(k));
+    while (c !== 0);
+    expect(seen.size).toBe(500);
+  });
+
   it("keeps cursors valid across compaction of deleted slots", () => {
     const db = new Keyspace({ databases: 1 }).db(0);
     for (let i = 0; i < 1000; i++) db.add(`k${i}`, v);

@@ -127,11 +127,25 @@ export class ScanOrder<K = string> {
   private seqs: number[] = [];
   private nextSeq = 1;
   private dead = 0;
+  /**
+   * The log costs ~16 bytes per key, so it is only built at the first scan() or sample() (from
+   * liveKeys(), whose order is the insertion order) and kept up to date from then on.
+   */
+  private active = false;
 
+  /** `firstSeq` > every cursor a previous log of the same collection handed out, if any. */
   constructor(
     private readonly liveKeys: () => Iterable<K>,
     private readonly isLive: (key: K) => boolean,
-  ) {}
+    firstSeq = 1,
+  ) {
+    this.nextSeq = firstSeq;
+  }
+
+  /** The next sequence number: a successor log starting here invalidates no cursor silently. */
+  get next(): number {
+    return this.nextSeq;
+  }
 
   /** Slots held, dead ones included (for memory estimates and tests). */
   get slots(): number {
@@ -139,17 +153,20 @@ export class ScanOrder<K = string> {
   }
 
   added(key: K): void {
+    if (!this.active) return;
     this.keys.push(key);
     this.seqs.push(this.nextSeq++);
   }
 
   removed(): void {
+    if (!this.active) return;
     this.dead++;
     if (this.dead > 64 && this.dead * 2 > this.keys.length) this.compact();
   }
 
   /** A key from a random slot (possibly dead: check it), or undefined when the log is empty. */
   sample(random: () => number): K | undefined {
+    this.activate();
     const n = this.keys.length;
     return n === 0 ? undefined : this.keys[Math.floor(random() * n)];
   }
@@ -166,6 +183,7 @@ export class ScanOrder<K = string> {
    * call is bounded) and returns the cursor to continue from, 0 when the walk reached the end.
    */
   scan(cursor: number, count: number, visit: (key: K) => void): number {
+    this.activate();
     const keys = this.keys;
     const seqs = this.seqs;
     let i = cursor <= 1 ? 0 : lowerBound(seqs, cursor);
@@ -178,6 +196,17 @@ export class ScanOrder<K = string> {
       visit(k);
     }
     return i < keys.length ? (seqs[i] as number) : 0;
+  }
+
+  private activate(): void {
+    if (this.active) return;
+    this.active = true;
+    this.keys = Array.from(this.liveKeys());
+    // Fresh sequences after every one handed out before: an older cursor restarts the walk.
+    const seqs = new Array<number>(this.keys.length);
+    for (let i = 0; i < seqs.length; i++) seqs[i] = this.nextSeq++;
+    this.seqs = seqs;
+    this.dead = 0;
   }
 
   /**
