@@ -608,6 +608,56 @@ function objectHelp(_ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter
   for (const line of OBJECT_HELP) reply.simple(line);
 }
 
+// ---- MEMORY USAGE ----------------------------------------------------------------------------
+
+function memoryUsage(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  let samples = 5;
+  for (let j = 3; j < args.argc; j++) {
+    if (args.is(j, "samples") && j + 1 < args.argc) {
+      const n = parseInt64(args.view(j + 1));
+      if (n === null) {
+        reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      if (n < 0) {
+        reply.error(ERR_SYNTAX);
+        return;
+      }
+      samples = n === 0 ? 0 : Number(n);
+      j++;
+    } else {
+      reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  // dbFind: no expiry check, as Redis's MEMORY USAGE.
+  const bytes = ctx.db.memoryUsage(args.latin1(2), samples);
+  if (bytes === undefined) reply.nullBulk();
+  else reply.integer(bytes);
+}
+
+const MEMORY_HELP = [
+  "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "DOCTOR",
+  "    Return memory problems reports.",
+  "MALLOC-STATS",
+  "    Return internal statistics report from the memory allocator.",
+  "PURGE",
+  "    Attempt to purge dirty pages for reclamation by the allocator.",
+  "STATS",
+  "    Return information about the memory usage of the server.",
+  "USAGE <key> [SAMPLES <count>]",
+  "    Return memory in bytes used by <key> and its value. Nested values are",
+  "    sampled up to <count> times (default: 5, 0 means sample all).",
+  "HELP",
+  "    Prints this help.",
+];
+
+function memoryHelp(_ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter): void {
+  reply.array(MEMORY_HELP.length);
+  for (const line of MEMORY_HELP) reply.simple(line);
+}
+
 const objectSub = (name: string, handler: CommandSpec["handler"]): CommandSpec =>
   cmd(`object|${name}`, 3, "readonly", [2, 2, 1], "@keyspace @read @slow", handler);
 
@@ -663,6 +713,13 @@ export const keyCommands: CommandSpec[] = [
       objectSub("encoding", objectEncodingCmd),
       objectSub("idletime", objectIdletime),
       objectSub("refcount", objectRefcount),
+    ],
+  }),
+  // MEMORY's data-side subcommands; DOCTOR, STATS, MALLOC-STATS and PURGE are the server's.
+  cmd("memory", -2, "", [0, 0, 0], "@slow", undefined, {
+    subcommands: [
+      cmd("memory|usage", -3, "readonly", [2, 2, 1], "@read @slow", memoryUsage),
+      cmd("memory|help", 2, "loading stale", [0, 0, 0], "@slow", memoryHelp),
     ],
   }),
 ];
