@@ -1060,7 +1060,6 @@ export class Server {
     this.closeListeners();
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const c of this.clients.values()) if (c.blocked) this.unblockClient(c, false);
-    await this.cluster?.shutdown();
     try {
       await this.persistence?.shutdown(opts.save);
     } catch (err) {
@@ -1073,6 +1072,8 @@ export class Server {
         return false;
       }
     }
+    // Only once the exit is certain: a node that stays up must stay in the cluster.
+    await this.cluster?.shutdown();
     return true;
   }
 
