@@ -2,7 +2,9 @@
 // (redis-oracle.ts): one deterministic script goes to both, in RESP2 and in RESP3, and every
 // reply must be the same bytes. Also compares keyspace hit/miss counts and keyspace events, and
 // pins COMMAND INFO (arity, flags, key positions, ACL categories) and COMMAND GETKEYS.
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -496,6 +498,36 @@ describe.skipIf(!hasRedis())("sorted sets vs redis-server 7.0.15", () => {
     } finally {
       sub.destroy();
       await oracle.command("CONFIG", "SET", "notify-keyspace-events", "");
+    }
+  });
+
+  it("propagates what Redis appends to its AOF", async () => {
+    // A second server with an AOF fsynced on every write: its incr file is the reference.
+    const aof = await RedisOracle.start(["--appendonly", "yes", "--appendfsync", "always"]);
+    try {
+      const t = new TestStore(table);
+      const ours: string[] = [];
+      const steps = [
+        ...script().filter((c) => (c[0] as string).startsWith("Z")),
+        ["ZADD", "bz", "1", "a", "2", "b"],
+        ["BZPOPMIN", "nokey", "bz", "0"],
+        ["BZMPOP", "0", "1", "bz", "MAX", "COUNT", "5"],
+      ];
+      for (const step of steps) {
+        expect(await compareScript(t, aof, [step])).toEqual([]);
+        for (const argv of t.last.propagated)
+          ours.push(argv.map((a) => (Buffer.isBuffer(a) ? a.toString("latin1") : a)).join(" "));
+      }
+      const dir = path.join(aof.server.dir, "appendonlydir");
+      const incr = readdirSync(dir).find((f) => f.endsWith(".incr.aof")) as string;
+      const bytes = readFileSync(path.join(dir, incr));
+      const theirs: string[] = [];
+      for (let at = 0, n = replyLength(bytes, at); n > 0; at += n, n = replyLength(bytes, at))
+        theirs.push((decodeReply(bytes.subarray(at, at + n)) as string[]).join(" "));
+      expect(ours).toEqual(theirs.filter((c) => c !== "SELECT 0"));
+      expect(ours.length).toBeGreaterThan(50);
+    } finally {
+      await aof.stop();
     }
   });
 

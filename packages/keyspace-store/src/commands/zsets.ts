@@ -2,7 +2,8 @@
 // texts, reply shapes (RESP2 flat WITHSCORES, RESP3 [member, score] pairs), keyspace events,
 // dirty counts and propagation:
 // - writes propagate only when they changed something;
-// - ZMPOP and served/immediate blocking pops propagate as ZPOPMIN/ZPOPMAX [count], as 7.0 does;
+// - ZMPOP, BZMPOP, BZPOPMIN/BZPOPMAX propagate as ZPOPMIN/ZPOPMAX key [count], the count being
+//   how many members were popped (what 7.0.15 writes to its AOF);
 // - an emptied sorted set is deleted; a *STORE with an empty result deletes its destination.
 // Values are ZSet (types/zset.ts): a member->score Map plus a skip list for ranks and ranges.
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
@@ -480,6 +481,9 @@ function zremrangeGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter
 
 // ---- Pops -------------------------------------------------------------------------------------------
 
+/** How many members the last zpopGeneric popped (ZMPOP propagates that count, as 7.0 does). */
+let popped = 0;
+
 /**
  * genericZpopCommand: pops up to `count` (-1 = one, unnested) from the first non-empty of
  * `numkeys` keys at `first`. Returns the key popped from, or null (replied empty / error).
@@ -545,6 +549,7 @@ function zpopGeneric(
     w.double(score);
   }
   ctx.addDirty(n);
+  popped = n;
   if (deleteIfEmpty(ctx, key, z)) db.notify("generic", "del", key);
   return key;
 }
@@ -574,8 +579,8 @@ function blockingZpop(
   count: number,
   nested: boolean,
   nilWhenEmpty: boolean,
-  /** COUNT as propagated (the client's own digits: exact past 2^53), or null for none. */
-  countText: Buffer | string | null,
+  /** BZMPOP propagates the count popped; BZPOPMIN/BZPOPMAX no count. */
+  withCount: boolean,
 ) {
   const timeout = parseTimeoutSeconds(args.latin1(timeoutIdx));
   if (typeof timeout === "string") return w.error(timeout);
@@ -586,7 +591,7 @@ function blockingZpop(
     if (z === undefined || z.size === 0) continue;
     zpopGeneric(ctx, args, w, j, 1, max, true, count, nested, nilWhenEmpty);
     const argv: (Buffer | string)[] = [max ? "ZPOPMAX" : "ZPOPMIN", args.copy(j)];
-    if (countText !== null) argv.push(countText);
+    if (withCount) argv.push(String(popped));
     ctx.propagate(argv);
     return;
   }
@@ -597,7 +602,7 @@ function blockingZpop(
 }
 
 function bzpopMinMax(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, max: boolean) {
-  blockingZpop(ctx, args, w, 1, args.argc - 2, max, args.argc - 1, -1, false, false, null);
+  blockingZpop(ctx, args, w, 1, args.argc - 2, max, args.argc - 1, -1, false, false, false);
 }
 
 /** ZMPOP (numkeys at 1) and BZMPOP (timeout at 1, numkeys at 2). */
@@ -612,23 +617,19 @@ function zmpopGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, bl
   else if (args.is(whereIdx, "max")) max = true;
   else return w.error(ERR_SYNTAX);
   let count = -1;
-  let countIdx = 0;
   for (let j = whereIdx + 1; j < args.argc; j++) {
     if (count === -1 && args.is(j, "count") && j < args.argc - 1) {
       j++;
       const c = argLong(args, j);
       if (c === null || c < 1) return w.error(ERR_COUNT_ZERO);
       count = c;
-      countIdx = j;
     } else return w.error(ERR_SYNTAX);
   }
   if (count === -1) count = 1;
-  const countText = countIdx > 0 ? args.copy(countIdx) : "1";
-  if (block)
-    return blockingZpop(ctx, args, w, nkIdx + 1, numkeys, max, 1, count, true, true, countText);
+  if (block) return blockingZpop(ctx, args, w, nkIdx + 1, numkeys, max, 1, count, true, true, true);
   const key = zpopGeneric(ctx, args, w, nkIdx + 1, numkeys, max, true, count, true, true);
   if (key !== null)
-    ctx.propagate([max ? "ZPOPMAX" : "ZPOPMIN", Buffer.from(key, "latin1"), countText]);
+    ctx.propagate([max ? "ZPOPMAX" : "ZPOPMIN", Buffer.from(key, "latin1"), String(popped)]);
 }
 
 // ---- ZRANDMEMBER ----------------------------------------------------------------------------------
