@@ -2,7 +2,7 @@
 // dirty counts, keyspace events, blocking, TTLs, random and cursor replies), plus the edge cases
 // Redis's documentation lists for each command.
 import { describe, expect, it } from "vitest";
-import { Dbl, ReplyErr, TestStore } from "../test-kit.js";
+import { ArrayArgs, Dbl, ReplyErr, TestStore } from "../test-kit.js";
 import type { ZSet } from "../types/zset.js";
 import { zsetCommands } from "./zsets.js";
 
@@ -430,5 +430,30 @@ describe("command table", () => {
     const names = zsetCommands.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toHaveLength(35);
+    for (const c of zsetCommands) expect(c.handler).toBeTypeOf("function");
+  });
+
+  it("finds no keys when numkeys does not fit the arguments", () => {
+    const keysOf = (...argv: string[]) => {
+      const spec = zsetCommands.find((c) => c.name === (argv[0] as string).toLowerCase());
+      return spec?.getKeys?.(new ArrayArgs(argv.map((a) => Buffer.from(a))));
+    };
+    expect(keysOf("ZUNION", "0", "a")).toEqual([]);
+    expect(keysOf("ZUNION", "3", "a", "b")).toEqual([]);
+    expect(keysOf("ZUNIONSTORE", "d", "x", "a")).toEqual([]);
+    expect(keysOf("ZMPOP", "2", "a", "b", "MIN")).toEqual([2, 3]);
+    expect(keysOf("BZMPOP", "0", "1", "a", "MIN")).toEqual([3]);
+    expect(keysOf("ZINTERSTORE", "d", "2", "a", "b")).toEqual([1, 3, 4]);
+  });
+
+  it("ZADD with more pairs than the shared score buffer", () => {
+    const { t } = store();
+    const argv = ["ZADD", "z"];
+    for (let i = 0; i < 3000; i++) argv.push(String(i), `m${i}`);
+    expect(t.run(...argv)).toBe(3000);
+    expect(t.run("ZSCORE", "z", "m2999")).toBe("2999");
+    expect(t.run("ZADD", "z", ...argv.slice(2).map((a, i) => (i === 5000 ? "x" : a)))).toEqual(
+      new ReplyErr("ERR value is not a valid float"),
+    );
   });
 });

@@ -114,7 +114,7 @@ function storeResult(ctx: CommandContext, w: ReplyWriter, dst: string, z: ZSet, 
 
 // ---- ZADD / ZINCRBY ---------------------------------------------------------------------------
 
-let SCORES = new Float64Array(16);
+const SCORES = new Float64Array(1024);
 
 function zaddGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, incrCmd: boolean) {
   let nx = false;
@@ -140,11 +140,12 @@ function zaddGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, inc
   if ((gt && nx) || (lt && nx) || (gt && lt)) return w.error(ERR_GT_LT_NX);
   if (incr && n > 1) return w.error(ERR_INCR_PAIR);
   // Every score is checked before anything changes: the command applies fully or not at all.
-  if (SCORES.length < n) SCORES = new Float64Array(n);
+  // The shared buffer serves usual sizes; a huge ZADD gets its own rather than pinning memory.
+  const scores = n <= SCORES.length ? SCORES : new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const s = argScore(args, si + 2 * j);
     if (s === null) return w.error(ERR_NOT_FLOAT);
-    SCORES[j] = s;
+    scores[j] = s;
   }
   const key = args.latin1(1);
   const db = ctx.db;
@@ -162,7 +163,7 @@ function zaddGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, inc
   let score = 0;
   let nan = false;
   for (let j = 0; j < n; j++) {
-    let s = SCORES[j] as number;
+    let s = scores[j] as number;
     const m = args.latin1(si + 2 * j + 1);
     const cur = z.dict.get(m);
     if (cur !== undefined) {
