@@ -7,6 +7,7 @@ import { keySlot } from "@shoal/slot-hash";
 import {
   type ClusterHandle,
   clusterInfo,
+  freeClusterPorts,
   redisCliPath,
   run,
   type ServerHandle,
@@ -342,6 +343,20 @@ describe("a node without slots", () => {
     expect(info.cluster_state).toBe("fail");
     expect(info.cluster_known_nodes).toBe("1");
     expect(await exchange(lone.port, cmd("INFO", "cluster"))).toContain("cluster_enabled:1");
+  });
+
+  it("a second node on the same nodes.conf refuses to start", async () => {
+    const [port] = await freeClusterPorts(1);
+    const r = await run(
+      process.execPath,
+      [MAIN_JS, "--port", String(port), "--cluster-enabled", "yes", "--dir", lone.dir],
+      { timeout: 20_000 },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "Sorry, the cluster configuration file nodes.conf is already used by a different Redis Cluster node.",
+    );
+    expect(await exchange(lone.port, cmd("PING"))).toBe("+PONG\r\n");
   });
 
   it("standalone mode refuses CLUSTER and READONLY as Redis does", async () => {

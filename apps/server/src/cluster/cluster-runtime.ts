@@ -4,6 +4,7 @@
 // events and a 100 ms tick to the machine, and execute its effects in order (nodes.conf is on
 // disk before any reply or message that depends on it). Also the server-side halves of cluster
 // features: PUBLISH over the bus, dropping keys of lost slots, redirecting blocked clients.
+import fs from "node:fs";
 import path from "node:path";
 import { readConfigFile, TcpTransport, writeConfigFileAtomic } from "@shoal/cluster-bus";
 import {
@@ -90,6 +91,7 @@ export class ClusterRuntime {
         "Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.",
       );
     const file = path.resolve(server.config.get<string>("cluster-config-file"));
+    lockConfigFile(file, server.config.get<string>("cluster-config-file"));
     let text: string | null;
     try {
       text = readConfigFile(file);
@@ -375,6 +377,46 @@ export class ClusterRuntime {
     }
     await this.bus.shutdown();
   }
+}
+
+/**
+ * One node per nodes.conf, as Redis's flock() on it ensures: `<file>.lock` holds the owner's
+ * pid; a live owner other than us refuses the start, a dead one (kill -9) is taken over.
+ */
+function lockConfigFile(file: string, name: string): void {
+  const lock = `${file}.lock`;
+  let owner = 0;
+  try {
+    owner = Number(fs.readFileSync(lock, "utf8").trim());
+  } catch {
+    // No lock yet.
+  }
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(owner, 0);
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+    if (alive)
+      throw new ClusterStartError(
+        `Sorry, the cluster configuration file ${name} is already used by a different Redis Cluster node. Please make sure that different nodes use different cluster configuration files.`,
+      );
+  }
+  try {
+    fs.writeFileSync(lock, `${process.pid}\n`);
+  } catch (err) {
+    throw new ClusterStartError(
+      `Can't lock the cluster configuration file ${name}: ${(err as Error).message}`,
+    );
+  }
+  process.once("exit", () => {
+    try {
+      if (fs.readFileSync(lock, "utf8").trim() === String(process.pid)) fs.unlinkSync(lock);
+    } catch {
+      // Already gone.
+    }
+  });
 }
 
 function logAt(server: Server, level: string, message: string): void {
