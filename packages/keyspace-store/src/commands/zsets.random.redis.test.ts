@@ -12,8 +12,21 @@ import { zsetCommands } from "./zsets.js";
 
 const key = fc.constantFrom("a", "b", "c");
 const anyKey = fc.constantFrom("a", "b", "c", "l", "nokey");
-const member = fc.constantFrom("m", "n", "o", "p", "q", "r", "", "\xff");
-const score = fc.constantFrom("0", "1", "-1", "2.5", "1e3", "-0", "+inf", "-inf", "0.1", "7");
+// One member is past zset-max-listpack-value: adding it converts a set to a skiplist.
+const member = fc.constantFrom("m", "n", "o", "p", "q", "r", "", "\xff", "L".repeat(70));
+const score = fc.constantFrom(
+  "0",
+  "1",
+  "-1",
+  "2.5",
+  "1e3",
+  "-0",
+  "+inf",
+  "-inf",
+  "0.1",
+  "7",
+  "1e-300",
+);
 const rank = fc.integer({ min: -6, max: 6 }).map(String);
 const bound = fc.tuple(fc.boolean(), score).map(([ex, s]) => (ex ? `(${s}` : s));
 const lexBound = fc.oneof(
@@ -75,6 +88,20 @@ const command: fc.Arbitrary<string[] | CompareStep> = fc.oneof(
       ...(lim ? ["LIMIT", ...lim] : []),
     ]),
   fc.tuple(key, anyKey, rank, rank).map(([d, k, a, b]) => ["ZRANGESTORE", d, k, a, b]),
+  fc
+    .tuple(key, anyKey, bound, bound, fc.boolean())
+    .map(([d, k, a, b, rev]) => ["ZRANGESTORE", d, k, a, b, "BYSCORE", ...(rev ? ["REV"] : [])]),
+  fc
+    .tuple(key, lexBound, lexBound, fc.option(fc.tuple(small, small)))
+    .map(([d, a, b, lim]) => [
+      "ZRANGESTORE",
+      d,
+      "l",
+      a,
+      b,
+      "BYLEX",
+      ...(lim ? ["LIMIT", ...lim] : []),
+    ]),
   fc.tuple(key, bound, bound).map(([k, a, b]) => ["ZREVRANGEBYSCORE", k, a, b, "WITHSCORES"]),
   fc
     .tuple(fc.constantFrom("ZPOPMIN", "ZPOPMAX"), anyKey, fc.option(small))
