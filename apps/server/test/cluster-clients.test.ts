@@ -149,4 +149,32 @@ describe("cluster clients", () => {
       await exchange(port, cmd("CLUSTER", "SETSLOT", slot, "NODE", id0));
     }
   });
+
+  it("keys of a slot taken over by a node with a newer config epoch are deleted", async () => {
+    if (!realStore) return; // the in-test store keeps no slot index
+    const [p0, p1] = [cluster.ports[0]!, cluster.ports[1]!];
+    const id = async (p: number) => (await exchange(p, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
+    const [id0, id1] = [await id(p0), await id(p1)];
+    const key = "{b}takeover"; // slot 3300, node 0
+    const slot = String(keySlot(key));
+    expect(keySlot(key)).toBeLessThanOrEqual(5460);
+    expect(await exchange(p0, cmd("SET", key, "v"))).toBe("+OK\r\n");
+    expect(await exchange(p0, cmd("CLUSTER", "COUNTKEYSINSLOT", slot))).not.toBe(":0\r\n");
+    // Node 1 claims the slot and bumps its epoch: node 0 yields it and drops the key.
+    await exchange(p1, cmd("CLUSTER", "SETSLOT", slot, "NODE", id1) + cmd("CLUSTER", "BUMPEPOCH"));
+    await waitFor(
+      async () => (await exchange(p0, cmd("CLUSTER", "COUNTKEYSINSLOT", slot))) === ":0\r\n",
+      { timeout: 10_000, what: "node 0 to drop the slot's keys" },
+    );
+    expect(await exchange(p0, cmd("GET", key))).toBe(`-MOVED ${slot} 127.0.0.1:${p1}\r\n`);
+    expect(await exchange(p1, cmd("GET", key))).toBe("$-1\r\n");
+    // And back.
+    await exchange(p0, cmd("CLUSTER", "SETSLOT", slot, "NODE", id0) + cmd("CLUSTER", "BUMPEPOCH"));
+    await waitFor(
+      async () =>
+        (await exchange(p1, cmd("GET", key))).startsWith(`-MOVED ${slot} 127.0.0.1:${p0}`),
+      { timeout: 10_000, what: "the slot to return to node 0" },
+    );
+    await cluster.waitHealthy(20_000);
+  });
 });

@@ -189,12 +189,9 @@ export class ClusterRuntime {
         case "stateChanged":
           if (e.state === "fail" && this.server.blockedClients > 0) this.redirectBlockedClients();
           break;
-        case "deleteKeysInSlots": {
-          let n = 0;
-          for (const s of e.slots) n += this.slotKeys.deleteSlot(s);
-          if (n > 0) this.server.dirty += n;
+        case "deleteKeysInSlots":
+          this.deleteKeysInSlots(e.slots);
           break;
-        }
         case "publish":
           this.server.publish(
             Buffer.from(e.channel).toString("latin1"),
@@ -209,6 +206,23 @@ export class ClusterRuntime {
           );
           break;
       }
+    }
+  }
+
+  /** delKeysInSlot(): the keys go, and a DEL per key reaches the AOF (and replicas). */
+  private deleteKeysInSlots(slots: readonly number[]): void {
+    const keys = this.slotKeys;
+    let n = 0;
+    for (const s of slots) {
+      const count = keys.countKeysInSlot(s);
+      if (count === 0) continue;
+      for (const k of keys.getKeysInSlot(s, count))
+        this.server.propagate(0, ["DEL", Buffer.from(k, "latin1")]);
+      n += keys.deleteSlot(s);
+    }
+    if (n > 0) {
+      this.server.dirty += n;
+      this.server.log.notice(`Deleted ${n} keys of slots now served by other nodes`);
     }
   }
 
