@@ -64,7 +64,6 @@ export class ClusterStartError extends Error {}
 export class ClusterRuntime {
   readonly router: Router;
   private cronTimer: NodeJS.Timeout | undefined;
-  private slotKeysCache: SlotKeys | null = null;
   private stopped = false;
 
   private constructor(
@@ -144,10 +143,9 @@ export class ClusterRuntime {
     return rt;
   }
 
-  /** The data store's slot index (resolved lazily: the store may be swapped at load time). */
+  /** The data store's slot index, asked for each time (a reload may replace the database). */
   get slotKeys(): SlotKeys {
-    this.slotKeysCache ??= slotKeysOf(this.server.store);
-    return this.slotKeysCache;
+    return slotKeysOf(this.server.store);
   }
 
   /** INFO clients `cluster_connections` (Redis 7.0's getClusterConnectionsCount()). */
