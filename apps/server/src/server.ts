@@ -584,8 +584,9 @@ export class Server {
     const args = this.currentArgs;
     // Nothing consumes the stream (no AOF, no replication backlog): skip copying the args.
     if (args === null || (!this.persistence?.aof && !this.replication.feeding)) return;
+    // Views, not copies: every consumer (AOF, replication stream) encodes them before returning.
     const argv: Buffer[] = new Array(args.argc);
-    for (let i = 0; i < args.argc; i++) argv[i] = args.copy(i);
+    for (let i = 0; i < args.argc; i++) argv[i] = args.view(i);
     this.propagate(dbIndex, argv);
   }
 

@@ -205,6 +205,31 @@ describe("AOF durability", () => {
     expect(readFileSync(file).length).toBe(whole);
   }, 60_000);
 
+  it("binary keys and members survive the store's rewritten propagation (latin1 strings)", async () => {
+    const dir = await freshDir();
+    const [port] = await freeClusterPorts(1);
+    let s = await startKv(dir, ["--appendonly", "yes"], port);
+    const k = "k\xe9\xff";
+    const payload =
+      cmd("INCRBYFLOAT", k, "1.5") +
+      cmd("SET", "t\xe9", "v", "EX", "1000") +
+      cmd("HINCRBYFLOAT", "h\xe9", "f\xe9", "2.5") +
+      cmd("ZADD", "z\xe9", "1", "m\xe9", "2", "n\xe9") +
+      cmd("ZPOPMIN", "z\xe9");
+    await exchange(s.port, payload);
+    const check =
+      cmd("GET", k) +
+      cmd("TTL", "t\xe9") +
+      cmd("HGET", "h\xe9", "f\xe9") +
+      cmd("ZRANGE", "z\xe9", "0", "-1");
+    const before = await exchange(s.port, check);
+    expect(before).toBe("$3\r\n1.5\r\n:1000\r\n$3\r\n2.5\r\n*1\r\n$2\r\nn\xe9\r\n");
+    await s.kill("SIGKILL");
+    s = await startKv(dir, ["--appendonly", "yes"], port);
+    expect((await exchange(s.port, check)).replace(/:99\d\r\n/, ":1000\r\n")).toBe(before);
+    expect(await exchange(s.port, cmd("DBSIZE"))).toBe(":4\r\n");
+  }, 60_000);
+
   it("MULTI/EXEC writes are propagated wrapped in MULTI/EXEC and replayed", async () => {
     const dir = await freshDir();
     const [port] = await freeClusterPorts(1);

@@ -36,23 +36,50 @@ export function formatManifest(entries: readonly ManifestEntry[]): string {
   return entries.map((e) => `file ${e.file} seq ${e.seq} type ${e.type}\n`).join("");
 }
 
-/** Encodes one command as RESP multibulk (the AOF's format). */
+/**
+ * Encodes one command as RESP multibulk (the AOF's format). Strings are latin1: keyspace-store
+ * carries keys, fields and members as latin1 strings (one char per byte), so that is how their
+ * bytes come back.
+ */
 export function encodeCommand(argv: readonly (Buffer | string)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];
-  for (const a of argv) {
-    const b = typeof a === "string" ? Buffer.from(a) : a;
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, CRLF);
-  }
-  return Buffer.concat(parts);
+  const out = Buffer.allocUnsafe(encodedSizeBound(argv));
+  return out.subarray(0, encodeInto(out, 0, argv));
 }
-const CRLF = Buffer.from("\r\n");
+
+/** An upper bound of encodeInto's output for `argv`. */
+function encodedSizeBound(argv: readonly (Buffer | string)[]): number {
+  let n = 16;
+  for (let i = 0; i < argv.length; i++) n += (argv[i] as Buffer | string).length + 16;
+  return n;
+}
+
+/** Writes `argv` as RESP multibulk into `out` at `off`; returns the new offset. */
+function encodeInto(out: Buffer, off: number, argv: readonly (Buffer | string)[]): number {
+  let o = off + out.latin1Write(`*${argv.length}\r\n`, off);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as Buffer | string;
+    o += out.latin1Write(`$${a.length}\r\n`, o);
+    if (typeof a === "string") o += out.latin1Write(a, o);
+    else {
+      out.set(a, o);
+      o += a.length;
+    }
+    out[o++] = 13;
+    out[o++] = 10;
+  }
+  return o;
+}
+
+/** The write buffer starts at this size and goes back to it after a burst. */
+const SLAB_BYTES = 64 * 1024;
 
 export type FsyncPolicy = "always" | "everysec" | "no";
 
 export class AofWriter {
   private fd = -1;
-  private buf: Buffer[] = [];
-  private bufBytes = 0;
+  /** Commands fed since the last flush, encoded back to back (one copy, one write). */
+  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private used = 0;
   private selectedDb = -1;
   private lastFsync = Date.now();
   private unsyncedWrites = false;
@@ -170,30 +197,35 @@ export class AofWriter {
   feed(dbIndex: number, argv: readonly (Buffer | string)[]): void {
     if (this.fd < 0) return;
     if (dbIndex !== this.selectedDb) {
-      this.push(encodeCommand(["SELECT", String(dbIndex)]));
+      this.append(["SELECT", String(dbIndex)]);
       this.selectedDb = dbIndex;
     }
-    this.push(encodeCommand(argv));
+    this.append(argv);
   }
 
-  private push(b: Buffer): void {
-    this.buf.push(b);
-    this.bufBytes += b.length;
+  private append(argv: readonly (Buffer | string)[]): void {
+    const need = this.used + encodedSizeBound(argv);
+    if (need > this.slab.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.slab.length * 2));
+      this.slab.copy(grown, 0, 0, this.used);
+      this.slab = grown;
+    }
+    this.used = encodeInto(this.slab, this.used, argv);
   }
 
   get pendingBytes(): number {
-    return this.bufBytes;
+    return this.used;
   }
 
   /** Writes buffered commands; fsyncs now when the policy is `always` (flushAppendOnlyFile). */
   flush(): void {
-    if (this.fd < 0 || this.bufBytes === 0) return;
-    const data = this.buf.length === 1 ? this.buf[0]! : Buffer.concat(this.buf, this.bufBytes);
-    this.buf = [];
-    this.bufBytes = 0;
+    if (this.fd < 0 || this.used === 0) return;
+    const n = this.used;
     let off = 0;
-    while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
-    this.currentSize += data.length;
+    while (off < n) off += fs.writeSync(this.fd, this.slab, off, n - off);
+    this.used = 0;
+    if (this.slab.length > SLAB_BYTES * 16) this.slab = Buffer.allocUnsafe(SLAB_BYTES);
+    this.currentSize += n;
     if (this.fsync === "always") {
       fs.fsyncSync(this.fd);
       this.lastFsync = Date.now();
