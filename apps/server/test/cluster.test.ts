@@ -275,7 +275,11 @@ describe("routing", () => {
             cmd("CLUSTER", "SETSLOT", slot, "STABLE") +
             cmd("DEL", key) +
             cmd("DEL", `{${key}}x`) +
-            cmd("CLUSTER", "GETKEYSINSLOT", slot, "10"),
+            cmd("CLUSTER", "GETKEYSINSLOT", slot, "10") +
+            cmd("MOVE", key, "1") +
+            cmd("SWAPDB", "0", "1") +
+            cmd("COPY", key, `{${key}}c`, "DB", "1") +
+            cmd("COPY", key, `{${key}}c`, "DB", "0"),
         );
         out = normalize(out, c.ports);
         return out;

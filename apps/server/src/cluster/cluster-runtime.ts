@@ -22,6 +22,7 @@ import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { Client } from "../client-connection.js";
 import type { ServerConfig } from "../config/load.js";
 import type { Server } from "../server.js";
+import { restrictCommandsForCluster } from "./commands.js";
 import { Redir, Router, redirectText } from "./routing.js";
 import { type SlotKeys, slotKeysOf } from "./slot-keys.js";
 
@@ -138,6 +139,7 @@ export class ClusterRuntime {
       );
     }
     void log;
+    restrictCommandsForCluster(server);
     rt.cronTimer = setInterval(() => rt.cron(), CRON_PERIOD_MS);
     rt.cronTimer.unref();
     return rt;

@@ -355,3 +355,32 @@ export function clusterCommands(server: Server): ServerCommandDef[] {
     ),
   ];
 }
+
+/**
+ * Cluster mode has one database: MOVE and SWAPDB refuse outright, and so does COPY ... DB <n>
+ * to another database, with Redis 7.0's errors (moveCommand, swapdbCommand, copyCommand). The store's
+ * handlers don't know about cluster mode, so their table entries are wrapped here.
+ */
+export function restrictCommandsForCluster(server: Server): void {
+  const wrap = (name: string, check: (a: Parameters<RunCommand>[1]) => string | null) => {
+    const e = server.table.lookup(name);
+    if (e === undefined) return;
+    const inner = e.run;
+    (e as { run: RunCommand }).run = (c, a) => {
+      const err = check(a);
+      if (err === null) inner(c, a);
+      else c.reply.error(err);
+    };
+  };
+  wrap("move", () => "ERR MOVE is not allowed in cluster mode");
+  wrap("swapdb", () => "ERR SWAPDB is not allowed in cluster mode");
+  wrap("copy", (a) => {
+    for (let i = 3; i < a.argc - 1; i++) {
+      if (!a.is(i, "db")) continue;
+      const n = toInt(a.latin1(i + 1));
+      if (n !== undefined && n !== 0)
+        return "ERR Copying to another database is not allowed in cluster mode";
+    }
+    return null;
+  });
+}
