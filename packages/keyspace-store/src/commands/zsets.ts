@@ -22,6 +22,7 @@ import {
   ERR_SYNTAX,
 } from "../errors.js";
 import { parseScanCursor, parseScanOptions, replyScan, scanContainer } from "../scan.js";
+import { parseTimeoutMs } from "../types/list-timeout.js";
 import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZNode } from "../types/skiplist.js";
 import { ZSet } from "../types/zset.js";
 import {
@@ -31,7 +32,6 @@ import {
   newScoreRange,
   parseLexRange,
   parseScoreRange,
-  parseTimeoutSeconds,
 } from "../types/zset-args.js";
 import { WRONGTYPE } from "../value.js";
 import { cmd } from "./define.js";
@@ -583,7 +583,7 @@ function blockingZpop(
   /** BZMPOP propagates the count popped; BZPOPMIN/BZPOPMAX no count. */
   withCount: boolean,
 ) {
-  const timeout = parseTimeoutSeconds(args.latin1(timeoutIdx));
+  const timeout = parseTimeoutMs(args.view(timeoutIdx));
   if (typeof timeout === "string") return w.error(timeout);
   for (let j = first; j < first + numkeys; j++) {
     const key = args.latin1(j);

@@ -1,4 +1,4 @@
-// Score, range-bound and timeout parsing as Redis 7.0.15 answered for each of these strings.
+// Score and range-bound parsing and score formatting as Redis 7.0.15 answered for each string.
 import { describe, expect, it } from "vitest";
 import { LEX_MAX, LEX_MIN, LEX_STR } from "./skiplist.js";
 import {
@@ -8,7 +8,6 @@ import {
   parseLexRange,
   parseScore,
   parseScoreRange,
-  parseTimeoutSeconds,
 } from "./zset-args.js";
 
 describe("parseScore (getDoubleFromObject)", () => {
@@ -75,23 +74,6 @@ describe("parseLexRange", () => {
     ["-x", "+"],
     ["-", "++"],
   ])("refuses %j %j", (a, b) => expect(parseLexRange(a, b, r)).toBe(false));
-});
-
-describe("parseTimeoutSeconds", () => {
-  it.each([
-    ["0", 0],
-    ["1.5", 1500],
-    ["0.0001", 1],
-    ["0x10", 16000],
-  ])("%j -> %i ms", (s, ms) => expect(parseTimeoutSeconds(s)).toBe(ms));
-  it.each([
-    ["-1", "ERR timeout is negative"],
-    ["inf", "ERR timeout is negative"],
-    ["1e300", "ERR timeout is negative"],
-    ["abc", "ERR timeout is not a float or out of range"],
-    [" 1", "ERR timeout is not a float or out of range"],
-    ["", "ERR timeout is not a float or out of range"],
-  ])("%j -> %s", (s, err) => expect(parseTimeoutSeconds(s)).toBe(err));
 });
 
 describe("formatScore (%.17g)", () => {

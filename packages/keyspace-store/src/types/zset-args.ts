@@ -1,14 +1,13 @@
-// Reading sorted-set arguments exactly as Redis 7.0 does. Redis reads scores, bounds and
-// timeouts with C's strtod/strtold, so it accepts what a stricter parser would not (hex floats
+// Reading sorted-set arguments exactly as Redis 7.0 does. Redis reads scores and bounds
+// with C's strtod, so it accepts what a stricter parser would not (hex floats
 // "0x10", a leading space and an empty string inside a range bound) and refuses what it would
 // take (a score that overflows to infinity, "1e400"). The rules differ per call site:
 // - scores, increments, weights (getDoubleFromObject): whole string, no leading space, no
 //   overflow or underflow to zero, no NaN;
 // - range bounds (zslParseRange): only "no trailing garbage before a NUL" and no NaN;
-// - lex bounds (zslParseLexRange): `[x`, `(x`, `-`, `+`;
-// - blocking timeouts (getTimeoutFromObjectOrReply): seconds as a long double, rounded up to ms.
+// - lex bounds (zslParseLexRange): `[x`, `(x`, `-`, `+`.
+// (Blocking timeouts are read by types/list-timeout.ts, shared with the list commands.)
 import type { CommandArgs } from "@shoal/resp-codec";
-import { ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_FLOAT } from "../errors.js";
 import { LEX_MAX, LEX_MIN, LEX_STR, type LexRange, type ScoreRange } from "./skiplist.js";
 
 const DEC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
@@ -150,23 +149,6 @@ export function newScoreRange(): ScoreRange {
 }
 export function newLexRange(): LexRange {
   return { min: "", max: "", minKind: LEX_STR, maxKind: LEX_STR, minex: false, maxex: false };
-}
-
-const LLONG_MAX = 2 ** 63;
-
-/**
- * A blocking timeout in seconds, as getTimeoutFromObjectOrReply reads it: milliseconds rounded
- * up; values past the int64 range wrap negative in C, hence "negative". Returns ms, or an error
- * text.
- */
-export function parseTimeoutSeconds(s: string): number | string {
-  if (s.length === 0 || isSpace(s.charCodeAt(0))) return ERR_TIMEOUT_NOT_FLOAT;
-  const r = strtod(s);
-  // strtold has a far wider range than a double: "1e400" is a valid (huge) timeout.
-  if (r.end !== s.length || Number.isNaN(r.value)) return ERR_TIMEOUT_NOT_FLOAT;
-  const ms = Math.ceil(r.value * 1000);
-  if (!(ms < LLONG_MAX) || ms < 0) return ERR_TIMEOUT_NEGATIVE;
-  return ms;
 }
 
 /** %.17g, as Redis formats scores in text (ZSCAN, RESP2 doubles). */
