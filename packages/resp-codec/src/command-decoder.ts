@@ -87,6 +87,13 @@ export class CommandDecoder implements CommandArgs {
   private num = 0;
   private lineNext = 0;
 
+  // An incomplete line (starting at scanAt) holds no terminator before scanFrom, so a search
+  // resumes there instead of rescanning a line that arrives a few bytes at a time; scanDead
+  // marks a line with a NUL before its end, which strchr() never sees past.
+  private scanAt = -1;
+  private scanFrom = 0;
+  private scanDead = false;
+
   constructor(opts: CommandDecoderOptions = {}) {
     this.maxBulkLen = opts.maxBulkLen ?? DEFAULT_PROTO_MAX_BULK_LEN;
     this.maxMultibulkLen = opts.maxMultibulkLen ?? DEFAULT_MAX_MULTIBULK_LEN;
@@ -122,6 +129,7 @@ export class CommandDecoder implements CommandArgs {
     this.isInline = false;
     this.failed = false;
     this.error = "";
+    this.scanAt = -1;
   }
 
   /** Adds bytes read from the socket. The decoder keeps a reference and never writes to it. */
@@ -132,6 +140,7 @@ export class CommandDecoder implements CommandArgs {
       this.buf = chunk;
       this.pos = 0;
       this.store = null;
+      this.scanAt = -1;
       return;
     }
     if (this.need > 0 && rest + this.pendingBytes + chunk.length < this.need) {
@@ -176,6 +185,10 @@ export class CommandDecoder implements CommandArgs {
 
   /** Shifts the bounds of a partially decoded multibulk after its bytes moved left by `shift`. */
   private rebase(shift: number): void {
+    if (this.scanAt >= 0) {
+      this.scanAt -= shift;
+      this.scanFrom -= shift;
+    }
     if (this.mbRemaining === 0 || shift === 0) return;
     for (let i = 0; i < this.mbArgs; i++) {
       this.starts[i]! -= shift;
@@ -219,23 +232,44 @@ export class CommandDecoder implements CommandArgs {
     this.pendingBytes = 0;
     this.mbRemaining = 0;
     this.argc = 0;
+    this.scanAt = -1;
     return DecodeResult.Error;
+  }
+
+  /**
+   * The first `byte` (LF for inline, CR otherwise) at or after `at`, as strchr() finds it: -1
+   * when there is none yet, or when a NUL comes first.
+   */
+  private findLineEnd(at: number, byte: number): number {
+    const buf = this.buf;
+    let from = at;
+    if (this.scanAt === at) {
+      if (this.scanDead) return -1;
+      from = this.scanFrom;
+    }
+    const i = buf.indexOf(byte, from);
+    const stop = i < 0 ? buf.length : i;
+    for (let k = from; k < stop; k++) {
+      if (buf[k] === 0) {
+        this.scanAt = at;
+        this.scanDead = true;
+        return -1;
+      }
+    }
+    if (i < 0) {
+      this.scanAt = at;
+      this.scanFrom = buf.length;
+      this.scanDead = false;
+    }
+    return i;
   }
 
   private parseInline(): DecodeResult {
     const buf = this.buf;
     const base = this.pos;
-    let nl = buf.indexOf(10, base);
     // Redis finds the newline with strchr(), which stops at a NUL byte: a line holding one is
     // never complete (and ends as "too big inline request" once 64 KB are buffered).
-    if (nl >= 0) {
-      for (let i = base; i < nl; i++) {
-        if (buf[i] === 0) {
-          nl = -1;
-          break;
-        }
-      }
-    }
+    const nl = this.findLineEnd(base, 10);
     if (nl < 0) {
       if (buf.length - base > PROTO_INLINE_MAX_SIZE) return this.fail(ProtocolErrors.tooBigInline);
       this.need = 0;
@@ -263,7 +297,7 @@ export class CommandDecoder implements CommandArgs {
     if (c >= 49 && c <= 57) {
       // Fast path: [1-9][0-9]*\r
       let n = c - 48;
-      for (i++; i < end; i++) {
+      for (i++; i < end && i - at <= 19; i++) {
         c = buf[i]!;
         if (c < 48 || c > 57) break;
         n = n * 10 + (c - 48);
@@ -276,10 +310,8 @@ export class CommandDecoder implements CommandArgs {
       }
     }
     // Anything else: find the CR as strchr() would (not past a NUL), then judge the text.
-    const cr = buf.indexOf(13, at);
-    if (cr < 0) return LINE_MORE;
-    for (let k = at; k < cr; k++) if (buf[k] === 0) return LINE_MORE;
-    if (cr + 1 >= end) return LINE_MORE;
+    const cr = this.findLineEnd(at, 13);
+    if (cr < 0 || cr + 1 >= end) return LINE_MORE;
     const n = string2ll(buf, at + 1, cr);
     if (Number.isNaN(n)) return LINE_BAD;
     this.num = n;

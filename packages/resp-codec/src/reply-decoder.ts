@@ -94,6 +94,8 @@ export class ReplyDecoder {
   private failure: RespProtocolError | null = null;
   /** lineEnd() / readLength() output: first byte after the line. */
   private next = 0;
+  /** The partial element is a line with no CR yet: chunks without one are held, not joined. */
+  private waitLine = false;
 
   private readonly onReply: (value: unknown) => void;
   private readonly onPush: ((items: unknown[]) => void) | undefined;
@@ -134,6 +136,7 @@ export class ReplyDecoder {
     this.need = 0;
     this.depth = 0;
     this.failure = null;
+    this.waitLine = false;
   }
 
   /**
@@ -150,7 +153,10 @@ export class ReplyDecoder {
       this.run();
       return;
     }
-    if (this.need > 0 && rest + this.pendingBytes + chunk.length < this.need) {
+    if (
+      (this.need > 0 && rest + this.pendingBytes + chunk.length < this.need) ||
+      (this.waitLine && chunk.indexOf(13) < 0)
+    ) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
       return;
@@ -210,9 +216,13 @@ export class ReplyDecoder {
   }
 
   private run(): void {
+    this.waitLine = false;
     const buf = this.buf;
     const end = buf.length;
     const stack = this.stack;
+    const returnBuffers = this.returnBuffers;
+    const maxBulk = this.maxBulk;
+    const onReply = this.onReply;
     let pos = this.pos;
     while (pos < end) {
       const t = buf[pos]!;
@@ -223,27 +233,21 @@ export class ReplyDecoder {
         let i = pos + 1;
         let len = 0;
         let c = 0;
-        for (; i < end; i++) {
+        for (; i < end && i - pos < 17; i++) {
           c = buf[i]!;
           if (c < 48 || c > 57) break;
           len = len * 10 + (c - 48);
         }
         let start: number;
-        if (c === 13 && i > pos + 1 && i - pos < 17 && i + 1 < end && buf[i + 1] === 10) {
+        if (c === 13 && i > pos + 1 && i + 1 < end && buf[i + 1] === 10) {
           start = i + 2;
         } else {
           len = this.readLength(pos);
           if (len === NEED_MORE) break;
-          if (len < 0) {
-            v = null;
-            next = this.next;
-            start = -1;
-          } else {
-            start = this.next;
-          }
+          start = len < 0 ? -1 : this.next;
         }
         if (start >= 0) {
-          if (len > this.maxBulk) this.fail(`Protocol error: bulk length ${len} over the limit`);
+          if (len > maxBulk) this.fail(`Protocol error: bulk length ${len} over the limit`);
           const stop = start + len;
           if (stop + 2 > end) {
             this.need = stop + 2 - pos;
@@ -251,10 +255,17 @@ export class ReplyDecoder {
           }
           if (buf[stop] !== 13 || buf[stop + 1] !== 10)
             this.fail("Protocol error: bulk string not terminated by CRLF");
-          v = this.returnBuffers ? buf.subarray(start, stop) : buf.utf8Slice(start, stop);
+          v = returnBuffers ? buf.subarray(start, stop) : buf.utf8Slice(start, stop);
           next = stop + 2;
         } else {
+          v = null;
           next = this.next;
+        }
+        if (this.depth === 0) {
+          pos = next;
+          this.pos = pos;
+          onReply(v);
+          continue;
         }
       } else if (t === T_ARRAY || t === T_MAP || t === T_SET || t === T_PUSH || t === T_ATTR) {
         const n = this.readLength(pos);
@@ -297,7 +308,7 @@ export class ReplyDecoder {
         const d = this.depth;
         if (d === 0) {
           this.pos = pos;
-          this.onReply(v);
+          onReply(v);
           break;
         }
         const f = stack[d - 1]!;
@@ -360,6 +371,7 @@ export class ReplyDecoder {
   private lineEnd(at: number): number {
     const buf = this.buf;
     const cr = buf.indexOf(13, at + 1);
+    if (cr < 0) this.waitLine = true;
     if (cr < 0 || cr + 1 >= buf.length) return -1;
     if (buf[cr + 1] !== 10) this.fail("Protocol error: line not terminated by CRLF");
     this.next = cr + 2;

@@ -114,6 +114,26 @@ describe("CommandDecoder", () => {
     expect(decodeAll(hidden, [1000, 1000])).toEqual([E("Protocol error: too big inline request")]);
   });
 
+  it("finds line ends in lines fed a byte at a time (and NUL-hidden ones never)", () => {
+    const d = new CommandDecoder();
+    const line = Buffer.from(`ECHO ${"y".repeat(30_000)}\r\n*1\r\n$4\r\nPING\r\n`);
+    const got: number[] = [];
+    for (let i = 0; i < line.length; i++) {
+      d.feed(line.subarray(i, i + 1));
+      while (d.next() === DecodeResult.Command) got.push(d.len(d.argc - 1));
+    }
+    expect(got).toEqual([30_000, 4]);
+    const hidden = Buffer.concat([Buffer.from("PING\x00"), Buffer.alloc(64 * 1024, 10)]);
+    const h = new CommandDecoder();
+    let r: DecodeResult = DecodeResult.NeedMore;
+    for (let i = 0; i < hidden.length && r === DecodeResult.NeedMore; i++) {
+      h.feed(hidden.subarray(i, i + 1));
+      r = h.next();
+    }
+    expect(r).toBe(DecodeResult.Error);
+    expect(h.error).toBe("Protocol error: too big inline request");
+  });
+
   it("limits count lines to 64 KB", () => {
     const mb = Buffer.concat([Buffer.from("*1"), Buffer.alloc(64 * 1024, 49)]);
     expect(decodeAll(mb, [])).toEqual([E("Protocol error: too big mbulk count string")]);

@@ -204,6 +204,19 @@ describe("ReplyDecoder: malformed input", () => {
     expect(() => d.feed(Buffer.from("$11\r\n"))).toThrow(RespProtocolError);
   });
 
+  it("holds chunks of a long line until its CR arrives", () => {
+    const got: unknown[] = [];
+    const d = new ReplyDecoder({ onReply: (v) => got.push(v) });
+    const line = "x".repeat(50_000);
+    d.feed(Buffer.from(`:1\r\n+${line.slice(0, 10)}`));
+    for (let i = 10; i < line.length; i += 7) d.feed(Buffer.from(line.slice(i, i + 7)));
+    expect(got).toEqual([1]);
+    expect(d.bufferedBytes).toBe(50_001);
+    d.feed(Buffer.from("\r"));
+    d.feed(Buffer.from("\n:2\r\n"));
+    expect(got).toEqual([1, line, 2]);
+  });
+
   it("holds a large bulk's chunks and joins them once", () => {
     const got: unknown[] = [];
     const d = new ReplyDecoder({ onReply: (v) => got.push(v), returnBuffers: true });
