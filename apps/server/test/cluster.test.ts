@@ -2,7 +2,10 @@
 // 7.0.15 cluster formed the same way: redis-cli's check/info, CLUSTER reply shapes (RESP2 and
 // RESP3), byte-exact errors, routing (MOVED, CROSSSLOT, EXECABORT, CROSSSLOT at EXEC), keyless
 // commands served locally, PUBLISH across nodes, SPUBLISH within the shard, CLUSTERDOWN.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { keySlot } from "@shoal/slot-hash";
 import {
   type ClusterHandle,
@@ -361,6 +364,23 @@ describe("a node without slots", () => {
       "Sorry, the cluster configuration file nodes.conf is already used by a different Redis Cluster node.",
     );
     expect(await exchange(lone.port, cmd("PING"))).toBe("+PONG\r\n");
+  });
+
+  it("a corrupted nodes.conf stops the start with Redis's message", async () => {
+    const [port] = await freeClusterPorts(1);
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-badconf-"));
+    try {
+      await writeFile(path.join(dir, "nodes.conf"), "this is not a nodes.conf\n");
+      const r = await run(
+        process.execPath,
+        [MAIN_JS, "--port", String(port), "--cluster-enabled", "yes", "--dir", dir],
+        { timeout: 20_000 },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("Unrecoverable error: corrupted cluster config file");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("standalone mode refuses CLUSTER and READONLY as Redis does", async () => {

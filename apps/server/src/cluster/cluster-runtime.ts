@@ -23,7 +23,7 @@ import type { Client } from "../client-connection.js";
 import type { ServerConfig } from "../config/load.js";
 import type { Server } from "../server.js";
 import { restrictCommandsForCluster } from "./commands.js";
-import { Redir, Router, redirectText } from "./routing.js";
+import { Router, redirectText } from "./routing.js";
 import { type SlotKeys, slotKeysOf } from "./slot-keys.js";
 
 /** clusterCron() runs 10 times a second, whatever `hz` says. */
@@ -111,7 +111,6 @@ export class ClusterRuntime {
     } catch (err) {
       throw new ClusterStartError((err as Error).message);
     }
-    const log = server.log;
     const bus = new TcpTransport({
       port: config.busPort,
       host: busHosts(server.config.get<string[]>("bind")),
@@ -138,7 +137,6 @@ export class ClusterRuntime {
         `Failed listening on port ${config.busPort} (cluster), aborting.`,
       );
     }
-    void log;
     restrictCommandsForCluster(server);
     rt.cronTimer = setInterval(() => rt.cron(), CRON_PERIOD_MS);
     rt.cronTimer.unref();
@@ -449,5 +447,3 @@ function logAt(server: Server, level: string, message: string): void {
       log.warning(message);
   }
 }
-
-export { Redir };
