@@ -2,8 +2,9 @@
 // dirty counts, keyspace events, blocking, TTLs, random and cursor replies), plus the edge cases
 // Redis's documentation lists for each command.
 import { describe, expect, it } from "vitest";
-import { ArrayArgs, Dbl, ReplyErr, TestStore } from "../test-kit.js";
+import { ArrayArgs, Dbl, ReplyErr, Simple, TestStore } from "../test-kit.js";
 import type { ZSet } from "../types/zset.js";
+import { keyCommands } from "./keys.js";
 import { zsetCommands } from "./zsets.js";
 
 function store() {
@@ -423,6 +424,40 @@ describe("Redis documentation examples", () => {
       }
     });
   }
+});
+
+describe("with the core's value codec", () => {
+  const fill = (t: TestStore) => {
+    t.run("ZADD", "small", "1", "a", "0", "z", "2.5", "\xff\x00", "-inf", "lo");
+    const argv = ["ZADD", "big"];
+    for (let i = 0; i < 200; i++) argv.push(String(i / 3), `m${i}`);
+    t.run(...argv);
+  };
+  const shape = (t: TestStore, k: string) => [
+    t.run("ZRANGE", k, "0", "-1", "WITHSCORES"),
+    t.run("OBJECT", "ENCODING", k),
+  ];
+
+  it("DUMP/RESTORE and COPY keep members, scores and encoding", () => {
+    const t = new TestStore([...zsetCommands, ...keyCommands]);
+    fill(t);
+    for (const k of ["small", "big"]) {
+      const payload = t.runBuffers("DUMP", k) as Buffer;
+      expect(t.run("RESTORE", `${k}2`, "0", payload)).toEqual(new Simple("OK"));
+      expect(shape(t, `${k}2`)).toEqual(shape(t, k));
+      expect(t.run("COPY", k, `${k}3`)).toBe(1);
+      expect(shape(t, `${k}3`)).toEqual(shape(t, k));
+    }
+  });
+
+  it("a snapshot round trip keeps sorted sets", () => {
+    const t = new TestStore([...zsetCommands, ...keyCommands]);
+    fill(t);
+    const u = new TestStore([...zsetCommands, ...keyCommands]);
+    u.keyspace.loadSnapshot(t.keyspace.snapshotSync({ now: t.now }), { now: t.now });
+    for (const k of ["small", "big"]) expect(shape(u, k)).toEqual(shape(t, k));
+    expect(u.run("ZRANK", "big", "m150")).toBe(t.run("ZRANK", "big", "m150"));
+  });
 });
 
 describe("command table", () => {
