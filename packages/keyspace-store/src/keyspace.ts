@@ -197,9 +197,8 @@ export class Database {
   /** The value for a write, or undefined if absent or expired. No hit/miss accounting. */
   lookupWrite(key: string, now: number): Value | undefined {
     const v = this.lookup(key, now);
-    // An open snapshot must see this value as it was: it encodes it before the write.
-    if (v !== undefined && this.keyspace.openSnapshots.size !== 0)
-      for (const s of this.keyspace.openSnapshots) s.beforeWrite(v);
+    // An open snapshot must see this value as it was: it saves it before the write.
+    if (v !== undefined && this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     return v;
   }
 
@@ -238,6 +237,8 @@ export class Database {
 
   /** dbAdd: the key must not exist. Wakes clients blocked on it when the value is a list or zset. */
   add(key: string, value: Value): void {
+    if (this.keyspace.openSnapshots.size !== 0)
+      for (const s of this.keyspace.openSnapshots) s.added(this, key);
     this.dict.set(key, value);
     this.order.added(key);
     if (this.slots) this.indexAdd(key);
@@ -250,12 +251,14 @@ export class Database {
 
   /** dbOverwrite: replaces an existing key's value, keeping its TTL. */
   overwrite(key: string, value: Value): void {
+    if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     this.dict.set(key, value);
   }
 
   /** setKey: add or overwrite; drops the TTL unless keepTtl. Signals keyModified. */
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.dict.has(key)) {
+      if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
       this.dict.set(key, value);
       if (!keepTtl) this.expires.delete(key);
     } else this.add(key, value);
@@ -264,6 +267,7 @@ export class Database {
 
   /** dbDelete: removes the key and its TTL. Does not signal; callers signal and notify. */
   delete(key: string): boolean {
+    if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     if (!this.dict.delete(key)) return false;
     this.order.removed();
     if (this.expires.size !== 0) this.expires.delete(key);
@@ -273,6 +277,8 @@ export class Database {
 
   /** Empties this database (FLUSHDB); returns how many keys it held. */
   clear(): number {
+    if (this.keyspace.openSnapshots.size !== 0)
+      for (const s of this.keyspace.openSnapshots) s.freeze(this);
     const n = this.dict.size;
     this.dict.clear();
     this.expires.clear();
@@ -285,6 +291,11 @@ export class Database {
 
   /** Exchanges everything this database holds with `other` (SWAPDB). */
   swapContents(other: Database): void {
+    if (this.keyspace.openSnapshots.size !== 0)
+      for (const s of this.keyspace.openSnapshots) {
+        s.freeze(this);
+        s.freeze(other);
+      }
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.slots, other.slots] = [other.slots, this.slots];
@@ -376,6 +387,7 @@ export class Database {
 
   /** Sets an absolute expiry (unix ms) on an existing key. */
   setExpire(key: string, when: number): void {
+    if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     this.expires.set(key, when);
   }
 
@@ -386,7 +398,13 @@ export class Database {
 
   /** Removes a TTL; true if there was one. */
   persist(key: string): boolean {
+    if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     return this.expires.delete(key);
+  }
+
+  /** Lets every open snapshot save `key` as it was before a change (see snapshot.ts). */
+  private snapBeforeChange(key: string): void {
+    for (const s of this.keyspace.openSnapshots) s.beforeChange(this, key);
   }
 
   // ---- Signals (thin wrappers so commands read like Redis's) -------------------------------

@@ -61,6 +61,96 @@ describe("snapshot", () => {
     expect(dumpAll(back)).toEqual(before);
   });
 
+  const write = fc.oneof(
+    fc.record({ t: fc.constant("set" as const), k: fc.nat(40), db: fc.nat(1) }),
+    fc.record({ t: fc.constant("del" as const), k: fc.nat(40), db: fc.nat(1) }),
+    fc.record({ t: fc.constant("over" as const), k: fc.nat(40), db: fc.nat(1) }),
+    fc.record({ t: fc.constant("push" as const), k: fc.nat(40), db: fc.nat(1) }),
+    fc.record({
+      t: fc.constant("ttl" as const),
+      k: fc.nat(40),
+      db: fc.nat(1),
+      ms: fc.integer({ min: -5, max: 5 }),
+    }),
+    fc.record({ t: fc.constant("persist" as const), k: fc.nat(40), db: fc.nat(1) }),
+    fc.record({ t: fc.constant("rename" as const), k: fc.nat(40), to: fc.nat(40), db: fc.nat(1) }),
+    fc.record({ t: fc.constant("flush" as const), db: fc.nat(1) }),
+    fc.record({ t: fc.constant("swap" as const) }),
+    fc.record({ t: fc.constant("chunk" as const) }),
+  );
+
+  test.prop([fc.array(write, { maxLength: 120 }), fc.integer({ min: 1, max: 8 })], {
+    numRuns: 200,
+  })(
+    "streams exactly the keyspace as of the call, whatever writes interleave",
+    (ops, batchKeys) => {
+      const ks = new Keyspace({ databases: 2 });
+      for (let d = 0; d < 2; d++)
+        for (let i = 0; i < 30; i += 1 + d) {
+          const db = ks.db(d);
+          if (i % 3 === 0) db.add(`k${i}`, new Denque([Buffer.from(`e${i}`)]));
+          else db.add(`k${i}`, Buffer.from(`v${i}`));
+          if (i % 4 === 0) db.setExpire(`k${i}`, now + (i % 8 === 0 ? 1000 : -1));
+        }
+      const expected = dumpAll(ks).filter((r) => {
+        const ttl = (r as unknown[])[3] as number;
+        return ttl === -1 || ttl > now;
+      });
+      const it = ks.snapshotSync({ now, batchKeys })[Symbol.iterator]();
+      const chunks: Uint8Array[] = [];
+      let done = false;
+      const pull = () => {
+        const r = it.next();
+        if (r.done) done = true;
+        else chunks.push(r.value);
+      };
+      pull();
+      for (const o of ops) {
+        if (o.t === "chunk") {
+          if (!done) pull();
+          continue;
+        }
+        if (o.t === "swap") {
+          ks.swapDbs(0, 1);
+          continue;
+        }
+        const db = ks.db(o.db);
+        if (o.t === "flush") {
+          db.clear();
+          continue;
+        }
+        const key = `k${o.k}`;
+        // Only writes that change a value in place go through lookupWrite: the others must be
+        // caught by the Database's own hooks (setKey, delete, setExpire, persist, add).
+        const v =
+          o.t === "push" || o.t === "rename" ? db.lookupWrite(key, now - 10) : db.dict.get(key);
+        if (o.t === "set") db.setKey(key, Buffer.from("new"));
+        else if (o.t === "over") {
+          if (v !== undefined) db.overwrite(key, Buffer.from("over"));
+        } else if (o.t === "del") db.delete(key);
+        else if (o.t === "push") {
+          if (v === undefined) db.add(key, new Denque([Buffer.from("fresh")]));
+          else if (v instanceof Denque) v.push(Buffer.from("more"));
+        } else if (o.t === "ttl") {
+          if (v !== undefined) db.setExpire(key, now + o.ms);
+        } else if (o.t === "persist") db.persist(key);
+        else if (o.t === "rename" && v !== undefined && o.to !== o.k) {
+          const to = `k${o.to}`;
+          const when = db.getExpire(key);
+          if (db.dict.has(to)) db.delete(to);
+          db.delete(key);
+          db.add(to, v);
+          if (when !== -1) db.setExpire(to, when);
+        }
+      }
+      while (!done) pull();
+      expect(ks.openSnapshots.size).toBe(0);
+      const back = new Keyspace({ databases: 2 });
+      back.loadSnapshot(chunks, { now });
+      expect(dumpAll(back)).toEqual(expected);
+    },
+  );
+
   test.prop([fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 40 })])(
     "loads from arbitrary splits of the stream",
     (cuts) => {

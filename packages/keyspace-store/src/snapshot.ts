@@ -1,18 +1,20 @@
 // Streaming the whole keyspace out and back in (persistence and replica full sync) without a
-// fork: Redis forks to get a point-in-time copy; here the snapshot captures, at the call, only
-// the list of keys with their value references and TTLs (a pointer copy), then encodes values
-// in bounded batches while commands keep running. Strings are never mutated in place (writes
-// replace the Buffer), so a captured reference keeps its old bytes. Collections are mutated in
-// place, so Database.lookupWrite, the door every write goes through, asks each open snapshot
-// to encode a captured collection before the first write touches it (copy-on-write per key).
+// fork and without a pause. Redis forks to get a point-in-time copy; here the snapshot walks each
+// database's live dict with a JS Map iterator (which tolerates changes underneath) in bounded
+// batches while commands keep running, and the Database reports every change before it happens:
+// a key about to be written, given a new TTL or deleted is streamed first as it was (its
+// pre-image: the Buffer itself for a string, which writes replace rather than mutate, or the
+// encoded collection) and skipped by the walk, and keys created after the call are skipped too.
+// So the stream is the keyspace exactly as of the call, and taking it costs O(1) up front.
 //
 // Stream format: concatenated msgpack values, one per chunk, each an array of records:
 //   [2, "shoal-snapshot", version]       header (first record)
 //   [1, dbIndex]                         the following keys belong to this database
 //   [0, key, typeTag, data, expireAt]    a key (expireAt: unix ms, or -1 without TTL)
 //   [3, keyCount]                        end (last record)
+// A key may appear twice, with the same contents both times; loading keeps one.
 import { Packr, Unpackr } from "msgpackr";
-import type { Keyspace } from "./keyspace.js";
+import type { Database, Keyspace } from "./keyspace.js";
 import { isString, type Value } from "./value.js";
 import { decodeValue, encodeValue } from "./value-codec.js";
 
@@ -31,68 +33,126 @@ export interface SnapshotOptions {
   batchKeys?: number;
   /** Stop filling a chunk past this many encoded bytes, roughly (default 256 KiB). */
   batchBytes?: number;
-  /** Wall clock for "already expired" at capture (default Date.now()). */
+  /** Wall clock for "already expired" at the call (default Date.now()). */
   now?: number;
 }
 
-interface CapturedDb {
-  index: number;
-  keys: string[];
-  values: Value[];
-  ttls: Float64Array;
+/** [type tag, encoded data, expireAt or -1]. */
+type Image = [number, unknown, number];
+
+/** One database's progress in a snapshot. */
+interface DbSnap {
+  readonly db: Database;
+  /** The live iterator over the dict as it was at the call; null once the walk is over. */
+  iter: Iterator<[string, Value]> | null;
+  /** Keys created after the call (not part of the snapshot). */
+  readonly added: Set<string>;
+  /** Keys already streamed from a pre-image: the walk skips them. */
+  readonly saved: Set<string>;
+  /** Pre-images waiting to be streamed: [key, image]. */
+  readonly queue: [string, Image][];
 }
 
-/** One open snapshot: what was captured, and collections encoded early because of a write. */
+/**
+ * One open snapshot. A key about to change is streamed from its pre-image (queued, then emitted
+ * before the walk goes on) and remembered so the walk skips it. If the walk had already passed
+ * that key, the key appears twice with the same contents (nothing changed it in between), which
+ * loading tolerates; this spares a set of every streamed key.
+ */
 export class SnapshotState {
-  /** Captured collections not yet emitted: a write must encode them first. */
-  readonly pending = new Set<Value>();
-  /** Collections encoded before a write changed them: value -> [tag, data]. */
-  readonly early = new Map<Value, [number, unknown]>();
-  readonly dbs: CapturedDb[] = [];
+  private readonly byDb = new Map<Database, DbSnap>();
+  readonly dbs: DbSnap[] = [];
   keyCount = 0;
 
-  /** Called by Database.lookupWrite while this snapshot is open. */
-  beforeWrite(v: Value): void {
-    if (this.pending.delete(v)) this.early.set(v, encodeValue(v));
+  constructor(
+    ks: Keyspace,
+    readonly now: number,
+  ) {
+    for (const db of ks.dbs) {
+      if (db.dict.size === 0) continue;
+      const d: DbSnap = {
+        db,
+        iter: db.dict.entries(),
+        added: new Set(),
+        saved: new Set(),
+        queue: [],
+      };
+      this.dbs.push(d);
+      this.byDb.set(db, d);
+    }
+  }
+
+  /** The key's state at the call, taken from the database now (it has not changed since). */
+  private image(db: Database, key: string, v: Value): Image {
+    const ttl = db.expires.size !== 0 ? (db.expires.get(key) ?? -1) : -1;
+    // Strings are replaced, never mutated, so the Buffer itself is a stable pre-image.
+    const [tag, data] = isString(v) ? [0, v] : encodeValue(v);
+    return [tag, data, ttl];
+  }
+
+  private save(d: DbSnap, key: string, v: Value): void {
+    d.saved.add(key);
+    d.queue.push([key, this.image(d.db, key, v)]);
+  }
+
+  /** Database hook: `key`'s value or TTL is about to change, or the key to go. */
+  beforeChange(db: Database, key: string): void {
+    const d = this.byDb.get(db);
+    // Once the walk is over every key of the call is streamed or queued: nothing more to save.
+    if (d === undefined || d.iter === null || d.saved.has(key) || d.added.has(key)) return;
+    const v = db.dict.get(key);
+    if (v !== undefined) this.save(d, key, v);
+  }
+
+  /** Database hook: `key` was just created. */
+  added(db: Database, key: string): void {
+    const d = this.byDb.get(db);
+    if (d !== undefined && d.iter !== null) d.added.add(key);
+  }
+
+  /**
+   * Database hook before the dict is emptied or swapped away: every key not saved yet is saved
+   * now (pointer copies for strings) and the live walk of this database ends.
+   */
+  freeze(db: Database): void {
+    const d = this.byDb.get(db);
+    if (d === undefined || d.iter === null) return;
+    for (const [k, v] of db.dict) if (!d.saved.has(k) && !d.added.has(k)) this.save(d, k, v);
+    d.iter = null;
+  }
+
+  /** Next record of database `d`, or null when it is done; skips keys outside the snapshot. */
+  nextRecord(d: DbSnap): unknown[] | null {
+    for (;;) {
+      let key: string;
+      let img: Image;
+      const q = d.queue.pop();
+      if (q !== undefined) [key, img] = q;
+      else if (d.iter !== null) {
+        const r = d.iter.next();
+        if (r.done) {
+          d.iter = null;
+          continue;
+        }
+        key = r.value[0];
+        if (d.added.has(key) || d.saved.has(key)) continue;
+        img = this.image(d.db, key, r.value[1]);
+      } else return null;
+      if (img[2] !== -1 && img[2] <= this.now) continue;
+      this.keyCount++;
+      return [REC_KEY, key, img[0], img[1], img[2]];
+    }
   }
 }
 
-/** Captures the keyspace now (O(keys) pointer copies) and registers the copy-on-write guard. */
+/** Opens a snapshot of the keyspace as of now (O(databases)) and registers its write hooks. */
 export function captureSnapshot(ks: Keyspace, now: number): SnapshotState {
-  const st = new SnapshotState();
-  for (const db of ks.dbs) {
-    const n = db.dict.size;
-    if (n === 0) continue;
-    const keys = new Array<string>(n);
-    const values = new Array<Value>(n);
-    const ttls = new Float64Array(n);
-    const hasTtl = db.expires.size !== 0;
-    let m = 0;
-    for (const [k, v] of db.dict) {
-      let when = -1;
-      if (hasTtl) {
-        const w = db.expires.get(k);
-        if (w !== undefined) {
-          if (w <= now) continue;
-          when = w;
-        }
-      }
-      ttls[m] = when;
-      keys[m] = k;
-      values[m] = v;
-      m++;
-      if (!isString(v)) st.pending.add(v);
-    }
-    keys.length = m;
-    values.length = m;
-    st.keyCount += m;
-    st.dbs.push({ index: db.index, keys, values, ttls });
-  }
+  const st = new SnapshotState(ks, now);
   ks.openSnapshots.add(st);
   return st;
 }
 
-/** The chunks of a captured snapshot; closes it (removes the write guard) when done. */
+/** The chunks of an open snapshot; closes it (removes the hooks) when done or abandoned. */
 export function* snapshotChunks(
   ks: Keyspace,
   st: SnapshotState,
@@ -105,18 +165,11 @@ export function* snapshotChunks(
     let bytes = 0;
     let keysInBatch = 0;
     for (const d of st.dbs) {
-      batch.push([REC_DB, d.index]);
-      for (let i = 0; i < d.keys.length; i++) {
-        const v = d.values[i] as Value;
-        let enc = st.early.get(v);
-        if (enc !== undefined) st.early.delete(v);
-        else {
-          st.pending.delete(v);
-          enc = encodeValue(v);
-        }
-        batch.push([REC_KEY, d.keys[i], enc[0], enc[1], d.ttls[i]]);
+      batch.push([REC_DB, d.db.index]);
+      for (let rec = st.nextRecord(d); rec !== null; rec = st.nextRecord(d)) {
+        batch.push(rec);
         keysInBatch++;
-        bytes += approxBytes(v);
+        bytes += approxBytes(rec[3]);
         if (keysInBatch >= batchKeys || bytes >= batchBytes) {
           yield Buffer.from(packr.pack(batch));
           batch = [];
@@ -124,9 +177,6 @@ export function* snapshotChunks(
           keysInBatch = 0;
         }
       }
-      // Release captured references as we go: the GC may free values deleted meanwhile.
-      d.keys = [];
-      d.values = [];
     }
     batch.push([REC_END, st.keyCount]);
     yield Buffer.from(packr.pack(batch));
@@ -135,10 +185,9 @@ export function* snapshotChunks(
   }
 }
 
-function approxBytes(v: Value): number {
-  if (isString(v)) return v.length + 16;
-  const n = (v as { size?: unknown; length?: unknown }).size ?? (v as { length: number }).length;
-  return typeof n === "number" ? n * 24 : 64;
+function approxBytes(data: unknown): number {
+  if (data instanceof Uint8Array) return data.length + 16;
+  return Array.isArray(data) ? data.length * 24 : 64;
 }
 
 /** The same chunks as an async iterable that yields to the event loop between chunks. */
