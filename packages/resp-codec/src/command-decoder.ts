@@ -158,10 +158,13 @@ export class CommandDecoder implements CommandArgs {
     const total = rest + this.pendingBytes + chunk.length;
     const store = this.store;
     // Appending in place is safe: `buf` is store[0, buf.length) and earlier views end before it.
+    // A store grown for one big command is not kept for small ones (Redis shrinks its query
+    // buffer too).
     if (
       store !== null &&
       this.pendingBytes === 0 &&
-      this.buf.length + chunk.length <= store.length
+      this.buf.length + chunk.length <= store.length &&
+      store.length <= Math.max(4 * MIN_GATHER, 4 * total)
     ) {
       store.set(chunk, this.buf.length);
       this.buf = store.subarray(0, this.buf.length + chunk.length);

@@ -1,4 +1,7 @@
-// @shoal/resp-codec: streaming RESP2/RESP3 decoder and encoder.
+// @shoal/resp-codec: the Redis protocol for both ends of a connection. Server side: the
+// streaming CommandDecoder (multibulk and inline, Redis 7.0's limits and errors, arguments as
+// bounds into the read buffer) and the ReplyBuffer encoder. Client side: the ReplyDecoder for
+// every RESP2/RESP3 type and the command encoder.
 export {
   CommandDecoder,
   type CommandDecoderOptions,
