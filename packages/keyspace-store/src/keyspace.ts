@@ -65,7 +65,7 @@ export class Keyspace {
     return d;
   }
 
-  /** Snapshots being streamed; writes encode captured collections first (see snapshot.ts). */
+  /** Snapshots being streamed: every change saves the key's prior state first (snapshot.ts). */
   readonly openSnapshots = new Set<SnapshotState>();
   /**
    * maxmemory-policy as the server configured it: OBJECT FREQ needs an LFU policy and OBJECT
