@@ -128,8 +128,8 @@ function heap(): number {
   return m.heapUsed + m.external;
 }
 
-function shoalBytesPerKey(fill: (ks: Keyspace) => void): number {
-  const k = new Keyspace({ databases: 1 });
+function shoalBytesPerKey(fill: (ks: Keyspace) => void, slotIndex = false): number {
+  const k = new Keyspace({ databases: 1, slotIndex });
   const before = heap();
   fill(k);
   const after = heap();
@@ -145,8 +145,11 @@ function viaCommands(ks2: Keyspace, name: string, make: (i: number) => string[])
   for (let i = 0; i < N; i++) h(c2, argv(...make(i)), writer);
 }
 
-/** Sends RESP commands pipelined in batches and waits for all replies (counted by CRLF-ended lines). */
-async function pipeline(port: number, make: (i: number) => string[]): Promise<void> {
+/**
+ * Sends `n` RESP commands pipelined in batches and waits for all replies (counted by line ends:
+ * only for commands with one-line replies).
+ */
+async function pipeline(port: number, make: (i: number) => string[], n = N): Promise<void> {
   const sock = net.connect({ port, host: "127.0.0.1" });
   await new Promise<void>((r) => sock.once("connect", () => r()));
   let replies = 0;
@@ -157,14 +160,14 @@ async function pipeline(port: number, make: (i: number) => string[]): Promise<vo
     if (waiting && replies >= want) waiting();
   });
   const STEP = 10_000;
-  for (let i = 0; i < N; i += STEP) {
+  for (let i = 0; i < n; i += STEP) {
     let s = "";
-    for (let j = i; j < Math.min(N, i + STEP); j++) {
+    for (let j = i; j < Math.min(n, i + STEP); j++) {
       const a = make(j);
       s += `*${a.length}\r\n`;
       for (const x of a) s += `$${Buffer.byteLength(x)}\r\n${x}\r\n`;
     }
-    want = Math.min(N, i + STEP);
+    want = Math.min(n, i + STEP);
     await new Promise<void>((r) => {
       waiting = r;
       sock.write(s);
@@ -188,8 +191,19 @@ async function usedMemory(port: number): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(text)?.[1]);
 }
 
-const workloads: { name: string; cmd: string; make: (i: number) => string[] }[] = [
+const workloads: {
+  name: string;
+  cmd: string;
+  make: (i: number) => string[];
+  cluster?: boolean;
+}[] = [
   { name: `${N} small strings`, cmd: "set", make: (i) => ["SET", `key:${i}`, `value:${i}`] },
+  {
+    name: `${N} small strings, cluster mode (per-slot key index on both sides)`,
+    cmd: "set",
+    make: (i) => ["SET", `key:${i}`, `value:${i}`],
+    cluster: true,
+  },
   {
     name: `one sorted set of ${N} members`,
     cmd: "zadd",
@@ -197,28 +211,43 @@ const workloads: { name: string; cmd: string; make: (i: number) => string[] }[] 
   },
 ];
 
-const redis = hasRedis() ? await startRedisServer() : null;
-try {
-  for (const w of workloads) {
-    if (!table.get(w.cmd)?.handler) {
-      console.log(`\nmemory, ${w.name}: ${w.cmd.toUpperCase()} not in the table yet, skipped`);
-      continue;
-    }
-    const shoal = shoalBytesPerKey((k) => viaCommands(k, w.cmd, w.make));
-    let line = `\nmemory, ${w.name}\n  shoal ${shoal.toFixed(1)} B/key`;
-    if (redis) {
-      await pipeline(redis.port, () => ["FLUSHALL"]).catch(() => {});
+/** A one-node Redis cluster serving every slot, so plain SETs are accepted. */
+async function startClusterRedis() {
+  const r = await startRedisServer({ args: ["--cluster-enabled", "yes"] });
+  await pipeline(r.port, () => ["CLUSTER", "ADDSLOTSRANGE", "0", "16383"], 1);
+  for (let i = 0; i < 200; i++) {
+    const sock = net.connect({ port: r.port, host: "127.0.0.1" });
+    const info = await new Promise<string>((resolve) => {
+      sock.on("data", (d) => resolve(d.toString()));
+      sock.write("CLUSTER INFO\r\n");
+    });
+    sock.destroy();
+    if (info.includes("cluster_state:ok")) return r;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error("the one-node cluster never reached cluster_state:ok");
+}
+
+for (const w of workloads) {
+  if (!table.get(w.cmd)?.handler) {
+    console.log(`\nmemory, ${w.name}: ${w.cmd.toUpperCase()} not in the table yet, skipped`);
+    continue;
+  }
+  const shoal = shoalBytesPerKey((k) => viaCommands(k, w.cmd, w.make), w.cluster ?? false);
+  let line = `\nmemory, ${w.name}\n  shoal ${shoal.toFixed(1)} B/key`;
+  if (hasRedis()) {
+    const redis = w.cluster ? await startClusterRedis() : await startRedisServer();
+    try {
       const before = await usedMemory(redis.port);
       await pipeline(redis.port, w.make);
       const after = await usedMemory(redis.port);
       const r = (after - before) / N;
       line += `, redis-server 7.0.15 ${r.toFixed(1)} B/key\n  ratio shoal/redis: ${(shoal / r).toFixed(2)}x`;
-      await pipeline(redis.port, () => ["FLUSHALL"]).catch(() => {});
-    } else line += " (redis-server not installed: no comparison)";
-    console.log(line);
-  }
-} finally {
-  await redis?.stop();
+    } finally {
+      await redis.stop();
+    }
+  } else line += " (redis-server not installed: no comparison)";
+  console.log(line);
 }
 
 // ---- Snapshot throughput ---------------------------------------------------------------------
@@ -226,6 +255,7 @@ try {
 {
   const src = new Keyspace({ databases: 1 });
   for (let i = 0; i < N; i++) src.db(0).add(`key:${i}`, Buffer.from(`value:${i}`, "latin1"));
+  gc(); // the garbage of the memory runs above is not the snapshot's cost
   let t = performance.now();
   let worst = 0;
   let last = t;
