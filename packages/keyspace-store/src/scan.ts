@@ -258,11 +258,14 @@ interface Parked {
   iter: Iterator<unknown>;
   /** A value already taken from `iter` but not yet returned (COUNT was reached). */
   pending: IteratorResult<unknown> | null;
+  /** When it was parked (ms): idle walks are dropped so they stop holding their collection. */
+  at: number;
 }
 
 /** Live iterators between calls, oldest first; bounded so abandoned scans cost nothing for long. */
 const parked = new Map<number, Parked>();
 const MAX_PARKED = 4096;
+const MAX_IDLE_MS = 5 * 60_000;
 let nextToken = 1;
 
 /**
@@ -294,7 +297,7 @@ export function scanContainer<K, V>(
   }
   if (state === undefined) {
     // Cursor 0, or a cursor we no longer hold: (re)start, which can only add duplicates.
-    state = { container, iter: container.entries(), pending: null };
+    state = { container, iter: container.entries(), pending: null, at: 0 };
   }
   const iter = state.iter as Iterator<[K, V] | [K, K]>;
   let n = 0;
@@ -316,11 +319,14 @@ export function scanContainer<K, V>(
   }
   if (r.done) return 0;
   state.pending = r;
+  const now = Date.now();
+  state.at = now;
   const token = nextToken++;
   parked.set(token, state);
-  if (parked.size > MAX_PARKED) {
-    const oldest = parked.keys().next().value as number;
-    parked.delete(oldest);
+  // Oldest first: drop walks over the cap or idle too long (their clients restart if they return).
+  for (const [t, p] of parked) {
+    if (parked.size <= MAX_PARKED && now - p.at < MAX_IDLE_MS) break;
+    parked.delete(t);
   }
   return token;
 }
