@@ -3,7 +3,6 @@
 // `encodingLimits` when CONFIG SET touches *-max-listpack-*). Redis converts small encodings to
 // big ones one way only; a value that grew past a threshold and shrank back reports the small
 // encoding here, unless its type tracks conversions itself (a ZSet exposes `encoding`).
-import { parseInt64 } from "./args.js";
 import { stringEncoding } from "./string-value.js";
 import { isHash, isList, isSet, isString, type Value } from "./value.js";
 
@@ -16,11 +15,21 @@ export const encodingLimits = {
   zsetMaxListpackValue: 64,
 };
 
+const CANONICAL_INT = /^(?:0|-?[1-9][0-9]{0,18})$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** string2ll on a latin1 string: canonical decimal within int64 (no allocation below 19 digits). */
+export function isInt64String(m: string): boolean {
+  if (!CANONICAL_INT.test(m)) return false;
+  if (m.length < 19) return true;
+  const n = BigInt(m);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
 /** True when every member of a set reads as a canonical int64 (Redis's intset test). */
 function allIntegers(s: Set<string>): boolean {
-  for (const m of s) {
-    if (m.length > 20 || parseInt64(Buffer.from(m, "latin1")) === null) return false;
-  }
+  for (const m of s) if (!isInt64String(m)) return false;
   return true;
 }
 

@@ -175,3 +175,23 @@ describe("MEMORY USAGE estimates", () => {
     expect(t.keyspace.memoryEstimate()).toBeGreaterThan(10_000);
   });
 });
+
+describe("intset test", () => {
+  it("accepts canonical int64 members only", async () => {
+    const { isInt64String } = await import("../encoding.js");
+    for (const ok of ["0", "-1", "9223372036854775807", "-9223372036854775808", "123"])
+      expect(isInt64String(ok)).toBe(true);
+    for (const bad of [
+      "-0",
+      "01",
+      "+1",
+      " 1",
+      "9223372036854775808",
+      "-9223372036854775809",
+      "",
+      "1a",
+      "-",
+    ])
+      expect(isInt64String(bad)).toBe(false);
+  });
+});
