@@ -1,7 +1,12 @@
 // The server-side command decoder: every case whole, byte by byte and in random chunks, with
 // Redis 7.0's rules (checked against redis-server 7.0.15 where they are surprising).
 import { describe, expect, it } from "vitest";
-import { CommandDecoder, type CommandDecoderOptions, DecodeResult } from "../src/index.js";
+import {
+  CommandDecoder,
+  type CommandDecoderOptions,
+  DecodeResult,
+  OwnedArgs,
+} from "../src/index.js";
 
 type Out = Array<string[] | { error: string }>;
 
@@ -233,5 +238,21 @@ describe("CommandDecoder", () => {
     }
     expect(commands).toBe(1);
     expect(d.argc).toBe(n);
+  });
+});
+
+describe("OwnedArgs", () => {
+  it("copies a borrowed view so it outlives the read buffer", () => {
+    const d = new CommandDecoder();
+    const input = Buffer.from("*2\r\n$3\r\nGET\r\n$2\r\nk\xff\r\n", "latin1");
+    d.feed(input);
+    expect(d.next()).toBe(DecodeResult.Command);
+    const owned = OwnedArgs.from(d);
+    input.fill(0);
+    expect(owned.argc).toBe(2);
+    expect(owned.is(0, "get")).toBe(true);
+    expect(owned.latin1(1)).toBe("k\xff");
+    expect(owned.len(1)).toBe(2);
+    expect(OwnedArgs.of("SET", "é").utf8(1)).toBe("é");
   });
 });

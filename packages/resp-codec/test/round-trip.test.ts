@@ -9,6 +9,7 @@ import {
   encodeCommandBuffer,
   formatDouble17g,
   ReplyBuffer,
+  type ReplyBuilders,
   ReplyDecoder,
 } from "../src/index.js";
 
@@ -118,20 +119,18 @@ function asResp2(v: V): V {
   }
 }
 
+const builders: Partial<ReplyBuilders> = {
+  simple: (s) => ({ t: "simple", s }),
+  error: (s) => ({ t: "error", s }),
+  double: (d) => ({ t: "double", d }),
+  bigNumber: (digits) => ({ t: "big", digits }),
+  verbatim: (fmt, text) => ({ t: "verbatim", fmt, text: text.toString() }),
+  map: (flat) => ({ t: "map", flat }),
+  set: (items) => ({ t: "set", items }),
+};
+
 function decoder(out: unknown[]): ReplyDecoder {
-  return new ReplyDecoder({
-    returnBuffers: true,
-    onReply: (x) => out.push(x),
-    builders: {
-      simple: (s) => ({ t: "simple", s }),
-      error: (s) => ({ t: "error", s }),
-      double: (d) => ({ t: "double", d }),
-      bigNumber: (digits) => ({ t: "big", digits }),
-      verbatim: (fmt, text) => ({ t: "verbatim", fmt, text: text.toString() }),
-      map: (flat) => ({ t: "map", flat }),
-      set: (items) => ({ t: "set", items }),
-    },
-  });
+  return new ReplyDecoder({ returnBuffers: true, onReply: (x) => out.push(x), builders });
 }
 
 /** The decoded form of a model value with the builders above. */
@@ -179,6 +178,50 @@ describe("round trips", () => {
       feedInChunks((b) => d.feed(b), bytes, sizes);
       expect(out).toEqual(values.map(decoded));
       expect(d.bufferedBytes).toBe(0);
+    },
+  );
+
+  // Top-level pushes and attributes interleaved with replies: each goes to its own callback.
+  const event = fc.oneof(
+    value.map((v) => ({ kind: "reply" as const, v })),
+    fc.array(value, { maxLength: 3 }).map((items) => ({ kind: "push" as const, items })),
+    fc
+      .tuple(fc.array(fc.tuple(value, value), { maxLength: 2 }), value)
+      .map(([attrs, v]) => ({ kind: "attr" as const, flat: attrs.flat(), v })),
+  );
+  test.prop([fc.array(event, { maxLength: 8 }), chunkSizes], { numRuns: 200 })(
+    "RESP3 pushes and attributes go to their own callbacks",
+    (events, sizes) => {
+      const w = new ReplyBuffer({ resp: 3 });
+      const want: unknown[] = [];
+      for (const e of events) {
+        if (e.kind === "reply") {
+          write(w, e.v);
+          want.push(["reply", decoded(e.v)]);
+        } else if (e.kind === "push") {
+          w.push(e.items.length);
+          for (const x of e.items) write(w, x);
+          want.push(["push", e.items.map(decoded)]);
+        } else {
+          w.attribute(e.flat.length / 2);
+          for (const x of e.flat) write(w, x);
+          write(w, e.v);
+          want.push(["attr", { t: "map", flat: e.flat.map(decoded) }], ["reply", decoded(e.v)]);
+        }
+      }
+      const got: unknown[] = [];
+      const d2 = new ReplyDecoder({
+        returnBuffers: true,
+        onReply: (x) => got.push(["reply", x]),
+        onPush: (x) => got.push(["push", x]),
+        onAttribute: (x) => got.push(["attr", x]),
+        builders: {
+          ...builders,
+          attribute: (flat) => ({ t: "map", flat }),
+        },
+      });
+      feedInChunks((b) => d2.feed(b), w.take() ?? Buffer.alloc(0), sizes);
+      expect(got).toEqual(want);
     },
   );
 
