@@ -46,6 +46,26 @@ export function setRangeBytes(old: Buffer | undefined, offset: number, add: Uint
   return b;
 }
 
+/**
+ * Strings Redis never tried to encode as integers: INCRBYFLOAT's results are created as plain
+ * strings (embstr), even "5". COPY and RENAME keep the mark, as Redis keeps the encoding.
+ */
+const notIntEncoded = new WeakSet<Buffer>();
+
+/** Marks a string as created without integer encoding (INCRBYFLOAT). */
+export function markNotIntEncoded(b: Buffer): Buffer {
+  notIntEncoded.add(b);
+  return b;
+}
+
+/** A copy of a string value that keeps what OBJECT ENCODING says of it (COPY). */
+export function cloneString(b: Buffer): Buffer {
+  if (isRawGrown(b)) return setRangeBytes(undefined, 0, b);
+  const c = Buffer.from(b);
+  if (notIntEncoded.has(b)) notIntEncoded.add(c);
+  return c;
+}
+
 /** True for strings grown by APPEND or SETRANGE (Redis keeps those as OBJ_ENCODING_RAW). */
 export function isRawGrown(b: Buffer): boolean {
   return tails.has(b.buffer);
@@ -54,13 +74,13 @@ export function isRawGrown(b: Buffer): boolean {
 /** Redis 7.0's OBJECT ENCODING of a string value: int, embstr or raw. */
 export function stringEncoding(b: Buffer): "int" | "embstr" | "raw" {
   if (isRawGrown(b)) return "raw";
-  if (b.length <= 20 && parseInt64(b) !== null) return "int";
+  if (b.length <= 20 && !notIntEncoded.has(b) && parseInt64(b) !== null) return "int";
   return b.length <= EMBSTR_SIZE_LIMIT ? "embstr" : "raw";
 }
 
 /** OBJECT REFCOUNT: Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) at INT_MAX. */
 export function stringRefcount(b: Buffer): number {
-  if (isRawGrown(b) || b.length > 4) return 1;
+  if (isRawGrown(b) || b.length > 4 || notIntEncoded.has(b)) return 1;
   const n = parseInt64(b);
   return typeof n === "number" && n >= 0 && n < 10000 ? 2147483647 : 1;
 }

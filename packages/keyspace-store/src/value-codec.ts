@@ -8,6 +8,7 @@
 //   string: Buffer        list: Buffer[]        hash: [field, Buffer, field, Buffer, ...]
 //   set: string[]         zset: [member, score, member, score, ...] in rank order
 import Denque from "denque";
+import { cloneString } from "./string-value.js";
 import { ZSet } from "./types/zset.js";
 import { type TypeName, typeName, type Value } from "./value.js";
 
@@ -41,7 +42,7 @@ const defaults: Record<TypeName, ValueCodec> = {
   string: {
     encode: (v) => v as Buffer,
     decode: (d) => bytes(d),
-    clone: (v) => Buffer.from(v as Buffer),
+    clone: (v) => cloneString(v as Buffer),
   },
   list: {
     encode: (v) => (v as Denque<Buffer>).toArray(),

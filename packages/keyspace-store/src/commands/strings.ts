@@ -14,7 +14,7 @@ import {
   type LongDouble,
   parseLongDouble,
 } from "../long-double.js";
-import { appendBytes, setRangeBytes } from "../string-value.js";
+import { appendBytes, markNotIntEncoded, setRangeBytes } from "../string-value.js";
 import { isString, type Value, WRONGTYPE } from "../value.js";
 import { cmd } from "./define.js";
 
@@ -507,7 +507,7 @@ function incrbyfloat(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
     reply.error("ERR increment would produce NaN or Infinity");
     return;
   }
-  const buf = Buffer.from(formatLongDouble(sum), "latin1");
+  const buf = markNotIntEncoded(Buffer.from(formatLongDouble(sum), "latin1"));
   if (v === undefined) db.add(key, buf);
   else db.overwrite(key, buf);
   db.signalModified(key);

@@ -1,0 +1,81 @@
+// Random sequences of string and key commands run on redis-server 7.0.15 and on the store, reply
+// for reply (RESP bytes). Keys come from a small set so commands collide; values include
+// integers, floats, empty and binary strings; TTLs are long enough not to expire mid-run.
+import { fc } from "@fast-check/vitest";
+import { hasRedis } from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { TestStore } from "../test-kit.js";
+import { keyCommands } from "./keys.js";
+import { stringCommands } from "./strings.js";
+
+const key = fc.constantFrom("a", "b", "c", "{t}d");
+const value = fc.oneof(
+  fc.constantFrom("", "0", "-1", "10", "9223372036854775807", "-9223372036854775808", "1.5", "abc"),
+  fc.constantFrom("3.0e2", "0x10", " 1", "1e400", "\u00ff\u0000x"),
+  fc.integer({ min: -1000, max: 1000 }).map(String),
+);
+const int = fc.oneof(
+  fc.integer({ min: -20, max: 20 }).map(String),
+  fc.constantFrom("x", "9223372036854775807"),
+);
+const ttl = fc.constantFrom("1000", "2000", "0", "-5", "x");
+
+const command: fc.Arbitrary<CompareStep> = fc
+  .oneof(
+    fc.tuple(fc.constant("SET"), key, value),
+    fc.tuple(fc.constant("SET"), key, value, fc.constantFrom("NX", "XX", "GET", "KEEPTTL")),
+    fc.tuple(fc.constant("SET"), key, value, fc.constantFrom("EX", "PX"), ttl),
+    fc.tuple(fc.constant("GET"), key),
+    fc.tuple(fc.constant("GETSET"), key, value),
+    fc.tuple(fc.constant("GETDEL"), key),
+    fc.tuple(fc.constant("GETEX"), key, fc.constantFrom("PERSIST", "EX")),
+    fc.tuple(fc.constant("SETNX"), key, value),
+    fc.tuple(fc.constant("APPEND"), key, value),
+    fc.tuple(fc.constant("STRLEN"), key),
+    fc.tuple(fc.constantFrom("INCR", "DECR"), key),
+    fc.tuple(fc.constantFrom("INCRBY", "DECRBY"), key, int),
+    fc.tuple(fc.constant("INCRBYFLOAT"), key, value),
+    fc.tuple(fc.constant("GETRANGE"), key, int, int),
+    fc.tuple(fc.constant("SETRANGE"), key, fc.constantFrom("0", "3", "-1"), value),
+    fc.tuple(fc.constant("MSET"), key, value, key, value),
+    fc.tuple(fc.constant("MSETNX"), key, value, key, value),
+    fc.tuple(fc.constant("MGET"), key, key, key),
+    fc.tuple(fc.constant("LCS"), key, key),
+    fc.tuple(fc.constantFrom("DEL", "EXISTS", "TOUCH", "UNLINK"), key, key),
+    fc.tuple(fc.constantFrom("TYPE", "TTL", "PERSIST", "DUMP"), key),
+    fc.tuple(fc.constant("EXPIRE"), key, ttl, fc.constantFrom("NX", "XX", "GT", "LT")),
+    fc.tuple(fc.constant("EXPIRE"), key, ttl),
+    fc.tuple(fc.constantFrom("RENAME", "RENAMENX", "COPY"), key, key),
+    fc.tuple(fc.constant("OBJECT"), fc.constantFrom("ENCODING", "REFCOUNT"), key),
+  )
+  .map((argv) => ({ argv: [...argv], noCompare: argv[0] === "DUMP" }));
+
+describe.skipIf(!hasRedis())("random string/key command sequences vs redis-server 7.0.15", () => {
+  let oracle: RedisOracle;
+  beforeAll(async () => {
+    oracle = await RedisOracle.start();
+  }, 30_000);
+  afterAll(async () => {
+    await oracle?.stop();
+  });
+
+  it("reply identically", async () => {
+    const runs = fc.sample(fc.array(command, { minLength: 5, maxLength: 60 }), {
+      numRuns: 60,
+      seed: 42,
+    });
+    for (const script of runs) {
+      await oracle.command("FLUSHALL");
+      const t = new TestStore([...stringCommands, ...keyCommands]);
+      const mismatches = await compareScript(t, oracle, script);
+      if (mismatches.length > 0) {
+        const upTo = script.findIndex((s) => s.argv.join(" ") === mismatches[0]?.command);
+        expect({
+          script: script.slice(0, upTo + 1).map((s) => s.argv.join(" ")),
+          mismatch: mismatches[0],
+        }).toBe(null);
+      }
+    }
+  });
+});
