@@ -145,6 +145,7 @@ export class ReplyDecoder {
    */
   feed(chunk: Buffer): void {
     if (this.failure !== null) throw this.failure;
+    if (chunk.length === 0) return;
     const rest = this.buf.length - this.pos;
     if (rest === 0 && this.pendingBytes === 0) {
       this.buf = chunk;
