@@ -198,6 +198,8 @@ export interface CompareStep {
 
 export interface Mismatch {
   command: string;
+  /** Position of the step in the script. */
+  index: number;
   shoal: unknown;
   redis: unknown;
 }
@@ -225,7 +227,7 @@ export async function compareScript(
 ): Promise<Mismatch[]> {
   await oracle.command("HELLO", String(store.resp));
   const out: Mismatch[] = [];
-  for (const s of script) {
+  for (const [index, s] of script.entries()) {
     const step: CompareStep = Array.isArray(s) ? { argv: s } : s;
     store.now = Date.now();
     const mine = store.runResp(...step.argv);
@@ -241,6 +243,7 @@ export async function compareScript(
         command: step.argv
           .map((a) => (Buffer.isBuffer(a) ? a.toString("latin1") : String(a)))
           .join(" "),
+        index,
         shoal: decodeReply(mine),
         redis: decodeReply(theirs),
       });

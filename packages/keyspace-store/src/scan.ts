@@ -189,9 +189,16 @@ export class ScanOrder<K = string> {
     let i = cursor <= 1 ? 0 : lowerBound(seqs, cursor);
     let live = 0;
     let budget = count * 10;
+    // A key deleted and re-added has two slots until the next compaction: never return it twice
+    // in one reply (across replies it may come twice, as SCAN allows).
+    const seen = this.dead > 0 ? new Set<K>() : null;
     for (; i < keys.length && live < count && budget > 0; i++, budget--) {
       const k = keys[i] as K;
       if (!this.isLive(k)) continue;
+      if (seen !== null) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+      }
       live++;
       visit(k);
     }
