@@ -40,7 +40,31 @@ describe.skipIf(!hasRedis())("keyspace events vs redis-server 7.0.15", () => {
     const t = new TestStore([...stringCommands, ...keyCommands], {
       hooks: { notify: (db, _cls, event, key) => mine.push(`${db}:${event} ${key}`) },
     });
-    for (const argv of SCRIPT) {
+    const reads = [
+      ["GET", "nokey"],
+      ["EXISTS", "nokey", "nokey2"],
+      ["TOUCH", "nokey"],
+      ["TYPE", "nokey"],
+      ["TTL", "nokey"],
+      ["PTTL", "nokey"],
+      ["EXPIRETIME", "nokey"],
+      ["MGET", "nokey", "nokey2"],
+      ["STRLEN", "nokey"],
+      ["GETRANGE", "nokey", "0", "1"],
+      ["OBJECT", "ENCODING", "nokey"],
+      ["LCS", "nokey", "nokey2"],
+      ["COPY", "nokey", "x"],
+      ["DUMP", "nokey"],
+      ["GETDEL", "nokey"],
+      ["GETEX", "nokey"],
+      ["SET", "nokey", "v", "GET"],
+      ["INCR", "ctr"],
+      ["APPEND", "app", "x"],
+      ["SETRANGE", "sr", "1", "x"],
+      ["INCRBYFLOAT", "fl", "1"],
+      ["MEMORY", "USAGE", "nokey"],
+    ];
+    for (const argv of [...SCRIPT, ...reads]) {
       t.now = Date.now();
       t.run(...argv);
       await oracle.command(...argv);
