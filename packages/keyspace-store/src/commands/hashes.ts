@@ -17,7 +17,13 @@ import {
 } from "../errors.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../long-double.js";
 import { parseScanCursor, parseScanOptions, scanContainer } from "../scan.js";
-import { randomDistinct, randomElement, randomIndex } from "../types/hash-set-random.js";
+import {
+  forEachRandomKey,
+  noteAdded,
+  noteRemoved,
+  randomDistinctKeys,
+  randomKey,
+} from "../types/hash-set-random.js";
 import { type HashValue, isHash, WRONGTYPE } from "../value.js";
 import { cmd } from "./define.js";
 
@@ -77,7 +83,12 @@ function hsetGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, hse
   const h = writeHashOrCreate(ctx, key, w);
   if (h === null) return;
   const before = h.size;
-  for (let i = 2; i < args.argc; i += 2) h.set(args.latin1(i), args.copy(i + 1));
+  for (let i = 2; i < args.argc; i += 2) {
+    const n = h.size;
+    const field = args.latin1(i);
+    h.set(field, args.copy(i + 1));
+    if (h.size !== n) noteAdded(h, field);
+  }
   if (hset) w.integer(h.size - before);
   else w.ok();
   ctx.db.signalModified(key);
@@ -96,6 +107,7 @@ function hsetnx(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     return;
   }
   h.set(field, args.copy(3));
+  noteAdded(h, field);
   w.integer(1);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hset", key);
@@ -127,6 +139,7 @@ function hdel(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   }
   w.integer(deleted);
   if (deleted === 0) return;
+  noteRemoved(v);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hdel", key);
   if (removed) ctx.db.notify("generic", "del", key);
@@ -166,6 +179,7 @@ function hincrby(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     result = r;
   }
   h.set(field, Buffer.from(String(result), "latin1"));
+  if (cur === undefined) noteAdded(h, field);
   w.integer(result);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hincrby", key);
@@ -203,6 +217,7 @@ function hincrbyfloat(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): v
   }
   const value = Buffer.from(formatLongDouble(sum), "latin1");
   h.set(field, value);
+  if (cur === undefined) noteAdded(h, field);
   w.bulk(value);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hincrbyfloat", key);
@@ -297,7 +312,7 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
       w.nullBulk();
       return;
     }
-    w.bulkLatin1(randomElement(h.keys(), h.size));
+    w.bulkLatin1(randomKey(h));
     return;
   }
   const l = parseInt64(args.view(2));
@@ -326,12 +341,8 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
   const flat = withValues && w.resp === 2;
   if (!unique || count === 1) {
     // Repetition allowed: independent picks, in random order.
-    const entries = Array.from(h);
     w.array(flat ? count * 2 : count);
-    for (let j = 0; j < count; j++) {
-      const [f, v] = entries[randomIndex(size)] as [string, Buffer];
-      replyFieldValue(w, f, v, withValues);
-    }
+    forEachRandomKey(h, count, (f) => replyFieldValue(w, f, h.get(f) as Buffer, withValues));
     return;
   }
   if (count >= size) {
@@ -339,9 +350,9 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
     for (const [f, v] of h) replyFieldValue(w, f, v, withValues);
     return;
   }
-  const picked = randomDistinct(h, size, count);
+  const picked = randomDistinctKeys(h, count);
   w.array(flat ? count * 2 : count);
-  for (const [f, v] of picked) replyFieldValue(w, f, v, withValues);
+  for (const f of picked) replyFieldValue(w, f, h.get(f) as Buffer, withValues);
 }
 
 function hscan(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {

@@ -145,6 +145,44 @@ describe("SPOP", () => {
   });
 });
 
+describe("random picks on big sets (indexed side array)", () => {
+  it("SPOP drains a big set exactly, while SADD and SREM interleave", () => {
+    const t = store();
+    for (let i = 0; i < 500; i++) t.run("SADD", "s", `m${i}`);
+    expect(t.run("SRANDMEMBER", "s")).toMatch(/^m\d+$/);
+    const popped = new Set<string>();
+    for (let i = 0; i < 200; i++) popped.add(t.run("SPOP", "s") as string);
+    t.run("SREM", "s", "m0", "m1", "m2");
+    t.run("SADD", "s", "extra1", "extra2");
+    for (const m of t.run("SRANDMEMBER", "s", "-50") as string[])
+      expect(t.run("SISMEMBER", "s", m)).toBe(1);
+    let left = t.run("SCARD", "s") as number;
+    while (left-- > 0) popped.add(t.run("SPOP", "s") as string);
+    expect(t.keyspace.db(0).size).toBe(0);
+    const expected = new Set([
+      ...Array.from({ length: 500 }, (_, i) => `m${i}`),
+      "extra1",
+      "extra2",
+    ]);
+    for (const m of ["m0", "m1", "m2"]) if (!popped.has(m)) expected.delete(m);
+    expect(popped).toEqual(expected);
+  });
+
+  it("HRANDFIELD follows HSET and HDEL on a big hash", () => {
+    const t = store();
+    for (let i = 0; i < 300; i++) t.run("HSET", "h", `f${i}`, `v${i}`);
+    expect(t.run("HRANDFIELD", "h")).toMatch(/^f\d+$/);
+    for (let i = 0; i < 150; i++) t.run("HDEL", "h", `f${i}`);
+    t.run("HSET", "h", "new", "x");
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) seen.add(t.run("HRANDFIELD", "h") as string);
+    expect(seen.size).toBe(151);
+    const pairs = t.run("HRANDFIELD", "h", "-20", "WITHVALUES") as string[];
+    for (let i = 0; i < pairs.length; i += 2)
+      expect(pairs[i + 1]).toBe(pairs[i] === "new" ? "x" : `v${(pairs[i] as string).slice(1)}`);
+  });
+});
+
 describe("SRANDMEMBER", () => {
   it("returns members without removing them", () => {
     const t = store();

@@ -15,7 +15,14 @@ import {
   ERR_SYNTAX,
 } from "../errors.js";
 import { parseScanCursor, parseScanOptions, scanContainer } from "../scan.js";
-import { randomDistinct, randomElement, randomIndex } from "../types/hash-set-random.js";
+import {
+  forEachRandomKey,
+  noteAdded,
+  noteRemoved,
+  popRandomKey,
+  randomDistinctKeys,
+  randomKey,
+} from "../types/hash-set-random.js";
 import { isSet, type SetValue, WRONGTYPE } from "../value.js";
 import { cmd } from "./define.js";
 
@@ -62,7 +69,12 @@ function sadd(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     ctx.db.add(key, s);
   }
   const before = s.size;
-  for (let i = 2; i < args.argc; i++) s.add(args.latin1(i));
+  for (let i = 2; i < args.argc; i++) {
+    const n = s.size;
+    const m = args.latin1(i);
+    s.add(m);
+    if (s.size !== n) noteAdded(s, m);
+  }
   const added = s.size - before;
   w.integer(added);
   if (added === 0) return;
@@ -94,6 +106,7 @@ function srem(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   }
   w.integer(deleted);
   if (deleted === 0) return;
+  noteRemoved(s);
   ctx.db.signalModified(key);
   ctx.db.notify("set", "srem", key);
   if (removed) ctx.db.notify("generic", "del", key);
@@ -117,8 +130,7 @@ function spop(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     w.nullBulk();
     return;
   }
-  const m = randomElement(s, s.size);
-  s.delete(m);
+  const m = popRandomKey(s);
   ctx.db.notify("set", "spop", key);
   ctx.propagate(["SREM", args.copy(1), bytes(m)]);
   w.bulkLatin1(m);
@@ -156,7 +168,7 @@ function spopWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): 
     ctx.db.signalModified(key);
     return;
   }
-  const popped = randomDistinct(s, size, count);
+  const popped = randomDistinctKeys(s, count);
   const keyBytes = args.copy(1);
   w.set(count);
   for (const m of popped) {
@@ -164,6 +176,7 @@ function spopWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): 
     w.bulkLatin1(m);
     ctx.propagate(["SREM", keyBytes, bytes(m)]);
   }
+  noteRemoved(s);
   ctx.db.signalModified(key);
 }
 
@@ -189,6 +202,7 @@ function smove(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     w.integer(0);
     return;
   }
+  noteRemoved(src);
   ctx.db.notify("set", "srem", srcKey);
   if (src.size === 0) {
     ctx.db.delete(srcKey);
@@ -203,6 +217,7 @@ function smove(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   ctx.addDirty(1);
   if (!target.has(member)) {
     target.add(member);
+    noteAdded(target, member);
     ctx.addDirty(1);
     ctx.db.signalModified(dstKey);
     ctx.db.notify("set", "sadd", dstKey);
@@ -255,7 +270,7 @@ function srandmember(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): vo
     w.nullBulk();
     return;
   }
-  w.bulkLatin1(randomElement(s, s.size));
+  w.bulkLatin1(randomKey(s));
 }
 
 function srandmemberWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
@@ -278,9 +293,8 @@ function srandmemberWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWr
   if (l < 0 || l === 1) {
     // Repetition allowed (or a single pick): independent picks, in random order.
     const count = l === 1 ? 1 : -Number(l);
-    const all = Array.from(s);
     w.array(count);
-    for (let j = 0; j < count; j++) w.bulkLatin1(all[randomIndex(size)] as string);
+    forEachRandomKey(s, count, (m) => w.bulkLatin1(m));
     return;
   }
   const count = Number(l);
@@ -290,7 +304,7 @@ function srandmemberWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWr
     return;
   }
   w.array(count);
-  for (const m of randomDistinct(s, size, count)) w.bulkLatin1(m);
+  for (const m of randomDistinctKeys(s, count)) w.bulkLatin1(m);
 }
 
 // ---- Multi-key algebra ----------------------------------------------------------------------
