@@ -150,3 +150,70 @@ describe("LCS", () => {
     ]);
   });
 });
+
+describe("redis.io examples", () => {
+  it("strings", () => {
+    const { t } = store();
+    t.run("SET", "mykey", "This is a string");
+    expect(t.run("GETRANGE", "mykey", "0", "3")).toBe("This");
+    expect(t.run("GETRANGE", "mykey", "-3", "-1")).toBe("ing");
+    expect(t.run("GETRANGE", "mykey", "0", "-1")).toBe("This is a string");
+    expect(t.run("GETRANGE", "mykey", "10", "100")).toBe("string");
+    t.run("SET", "key1", "Hello World");
+    expect(t.run("SETRANGE", "key1", "6", "Redis")).toBe(11);
+    expect(t.run("GET", "key1")).toBe("Hello Redis");
+    expect(t.run("SETRANGE", "key2", "6", "Redis")).toBe(11);
+    expect(t.run("GET", "key2")).toBe("\0\0\0\0\0\0Redis");
+    expect(t.run("APPEND", "ap", "Hello")).toBe(5);
+    expect(t.run("APPEND", "ap", " World")).toBe(11);
+    t.run("SET", "f", "10.50");
+    expect(t.run("INCRBYFLOAT", "f", "0.1")).toBe("10.6");
+    expect(t.run("INCRBYFLOAT", "f", "-5")).toBe("5.6");
+    t.run("SET", "f", "5.0e3");
+    expect(t.run("INCRBYFLOAT", "f", "2.0e2")).toBe("5200");
+    t.run("SET", "n", "10");
+    expect(t.run("DECRBY", "n", "3")).toBe(7);
+    expect(t.run("INCR", "n")).toBe(8);
+    expect(t.run("MSETNX", "key1", "Hello", "key3", "there")).toBe(0);
+    expect(t.run("MSETNX", "k4", "Hello", "k5", "there")).toBe(1);
+    expect(t.run("MGET", "k4", "k5", "nonexisting")).toEqual(["Hello", "there", null]);
+    expect(t.run("GETDEL", "k4")).toBe("Hello");
+    expect(t.run("GET", "k4")).toBeNull();
+    expect(t.run("GETEX", "k5", "EX", "60")).toBe("there");
+    expect(t.run("TTL", "k5")).toBe(60);
+    expect(t.run("GETEX", "k5", "PERSIST")).toBe("there");
+    expect(t.run("TTL", "k5")).toBe(-1);
+    expect(t.run("STRLEN", "key1")).toBe(11);
+    expect(t.run("SETNX", "key1", "World")).toBe(0);
+    expect(t.run("SET", "anotherkey", "will expire in a minute", "EX", "60")).toEqual(
+      new Simple("OK"),
+    );
+    expect(t.run("GETSET", "n", "0")).toBe("8");
+  });
+
+  it("keys", () => {
+    const { t } = store();
+    t.run("MSET", "firstname", "Jack", "lastname", "Stuntman", "age", "35");
+    expect(new Set(t.run("KEYS", "*name*") as string[])).toEqual(
+      new Set(["firstname", "lastname"]),
+    );
+    expect(t.run("KEYS", "a??")).toEqual(["age"]);
+    expect(t.run("EXISTS", "age", "age", "nosuchkey")).toBe(2);
+    t.run("SET", "mykey", "Hello");
+    expect(t.run("EXPIRE", "mykey", "10")).toBe(1);
+    expect(t.run("TTL", "mykey")).toBe(10);
+    expect(t.run("EXPIRE", "mykey", "10", "XX")).toBe(1);
+    expect(t.run("EXPIRE", "mykey", "10", "NX")).toBe(0);
+    expect(t.run("EXPIRE", "mykey", "20", "GT")).toBe(1);
+    expect(t.run("PTTL", "mykey")).toBe(20000);
+    t.run("SET", "dolly", "sheep");
+    expect(t.run("COPY", "dolly", "clone")).toBe(1);
+    expect(t.run("GET", "clone")).toBe("sheep");
+    expect(t.run("RENAME", "mykey", "myotherkey")).toEqual(new Simple("OK"));
+    expect(t.run("RENAMENX", "dolly", "clone")).toBe(0);
+    expect(t.run("TYPE", "clone")).toEqual(new Simple("string"));
+    expect(t.run("DEL", "clone", "dolly", "nokey")).toBe(2);
+    expect(t.run("OBJECT", "ENCODING", "age")).toBe("int");
+    expect(t.run("OBJECT", "ENCODING", "firstname")).toBe("embstr");
+  });
+});
