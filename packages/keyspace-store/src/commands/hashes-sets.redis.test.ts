@@ -2,10 +2,12 @@
 // RESP2 and RESP3, and every reply must match in type and content (byte for byte once encoded;
 // only members of replies Redis documents as unordered are sorted first). Also pins each
 // command's COMMAND INFO (arity, flags, key positions, ACL categories).
+
+import net from "node:net";
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { hasRedis, rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandContext, CommandSpec } from "../command-types.js";
+import type { CommandContext, CommandSpec, KeyspaceHooks } from "../command-types.js";
 import { Keyspace } from "../keyspace.js";
 import { ArrayArgs } from "../test-kit.js";
 import { hashCommands } from "./hashes.js";
@@ -159,10 +161,11 @@ function encode(argv: readonly string[]): string {
 // ---- Running the store with the encoding writer ------------------------------------------------
 
 class EncodedStore {
-  readonly keyspace = new Keyspace();
+  readonly keyspace: Keyspace;
   readonly table = new Map<string, CommandSpec>();
   now = Date.now();
-  constructor(specs: readonly CommandSpec[]) {
+  constructor(specs: readonly CommandSpec[], hooks: KeyspaceHooks = {}) {
+    this.keyspace = new Keyspace({ hooks });
     for (const c of specs) this.table.set(c.name, c);
   }
   run(resp: 2 | 3, argv: readonly string[]): Buffer {
@@ -470,6 +473,64 @@ describe.skipIf(!hasRedis())("hashes and sets vs redis-server 7.0.15", () => {
       expect(mismatches).toEqual([]);
     }, 60_000);
   }
+
+  it("sends the same keyspace events as Redis, in the same order", async () => {
+    const steps = script();
+    // Redis side: a subscriber on every key event (new included), then the script, then a
+    // marker whose event says everything before it has arrived.
+    await rawExchange(
+      redis.port,
+      encode(["FLUSHALL"]) + encode(["CONFIG", "SET", "notify-keyspace-events", "EAn"]),
+      { done: (b) => countReplies(b) >= 2 },
+    );
+    const events: string[] = [];
+    const sub = net.connect({ port: redis.port, host: "127.0.0.1" });
+    let buf = Buffer.alloc(0);
+    let subscribed!: () => void;
+    let finished!: () => void;
+    const ready = new Promise<void>((r) => {
+      subscribed = r;
+    });
+    const done = new Promise<void>((r) => {
+      finished = r;
+    });
+    sub.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const r = parseOne(buf, 0);
+        if (r === null) break;
+        buf = buf.subarray(r[1]);
+        const [, parts] = r[0] as [string, string[]];
+        if (parts[0] === "$:psubscribe") subscribed();
+        else if (parts[0] === "$:pmessage") {
+          const ev = (parts[2] as string).slice("$:__keyevent@0__:".length);
+          const key = (parts[3] as string).slice(2);
+          if (key === "__marker__") finished();
+          else events.push(`${ev} ${key}`);
+        }
+      }
+    });
+    sub.write(encode(["PSUBSCRIBE", "__keyevent@0__:*"]));
+    await ready;
+    const payload =
+      steps.map((st) => encode(st.slice(1))).join("") + encode(["SADD", "__marker__", "x"]);
+    await rawExchange(redis.port, Buffer.from(payload, "latin1"), {
+      timeout: 20_000,
+      done: (b) => countReplies(b) >= steps.length + 1,
+    });
+    await done;
+    sub.destroy();
+
+    const ours: string[] = [];
+    const store = new EncodedStore([...hashCommands, ...setCommands], {
+      notify: (_db, cls, ev, key) => {
+        if (cls !== "keymiss") ours.push(`${ev} ${key}`);
+      },
+    });
+    for (const st of steps) store.run(2, st.slice(1));
+    expect(events.length).toBeGreaterThan(500);
+    expect(ours).toEqual(events);
+  }, 60_000);
 
   it("has Redis's COMMAND INFO for every hash and set command", async () => {
     const specs = [...hashCommands, ...setCommands];
