@@ -3,7 +3,9 @@
 // only members of replies Redis documents as unordered are sorted first). Also pins each
 // command's COMMAND INFO (arity, flags, key positions, ACL categories).
 
+import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
+import path from "node:path";
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { hasRedis, rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,6 +166,8 @@ class EncodedStore {
   readonly keyspace: Keyspace;
   readonly table = new Map<string, CommandSpec>();
   now = Date.now();
+  /** Everything the commands propagated, as latin1 argv. */
+  readonly propagated: string[][] = [];
   constructor(specs: readonly CommandSpec[], hooks: KeyspaceHooks = {}) {
     this.keyspace = new Keyspace({ hooks });
     for (const c of specs) this.table.set(c.name, c);
@@ -185,8 +189,9 @@ class EncodedStore {
       dbIndex: 0,
       now: this.now,
       canBlock: false,
-      propagateSelf() {},
-      propagate() {},
+      propagateSelf: () => this.propagated.push([...argv]),
+      propagate: (a) =>
+        this.propagated.push(a.map((x) => (typeof x === "string" ? x : x.toString("latin1")))),
       addDirty() {},
       block() {},
     };
@@ -530,6 +535,31 @@ describe.skipIf(!hasRedis())("hashes and sets vs redis-server 7.0.15", () => {
     for (const st of steps) store.run(2, st.slice(1));
     expect(events.length).toBeGreaterThan(500);
     expect(ours).toEqual(events);
+  }, 60_000);
+
+  it("propagates what Redis writes to its AOF", async () => {
+    const steps = script();
+    const aofRedis = await startRedisServer({
+      args: ["--appendonly", "yes", "--appendfsync", "always"],
+    });
+    try {
+      const payload = steps.map((st) => encode(st.slice(1))).join("");
+      await rawExchange(aofRedis.port, Buffer.from(payload, "latin1"), {
+        timeout: 20_000,
+        done: (b) => countReplies(b) >= steps.length,
+      });
+      const dir = path.join(aofRedis.dir, "appendonlydir");
+      const incr = (await readdir(dir)).find((f) => f.endsWith(".incr.aof")) as string;
+      const aof = parseAll(await readFile(path.join(dir, incr)))
+        .map((n) => (n as [string, string[]])[1].map((a) => a.slice(2)))
+        .filter((argv) => !["SELECT", "MULTI", "EXEC"].includes(argv[0] as string));
+      const store = new EncodedStore([...hashCommands, ...setCommands]);
+      for (const st of steps) store.run(2, st.slice(1));
+      expect(aof.length).toBeGreaterThan(400);
+      expect(store.propagated).toEqual(aof);
+    } finally {
+      await aofRedis.stop();
+    }
   }, 60_000);
 
   it("has Redis's COMMAND INFO for every hash and set command", async () => {
