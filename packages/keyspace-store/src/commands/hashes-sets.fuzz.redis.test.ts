@@ -1,0 +1,119 @@
+// Random sequences of hash and set commands run on redis-server 7.0.15 and on the store, reply
+// for reply (RESP bytes). Keys come from a small pool so commands collide across types; fields,
+// members and values include integers, floats, empty and binary strings. Only deterministic
+// commands change state (SPOP pops more than any set holds), so both sides stay in step; replies
+// Redis leaves unordered are compared as sets. At most 8 distinct members keep Redis's small
+// hashtable SSCAN answering in one call, as ours does.
+import { fc } from "@fast-check/vitest";
+import { hasRedis } from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { TestStore } from "../test-kit.js";
+import { hashCommands } from "./hashes.js";
+import { setCommands } from "./sets.js";
+
+const key = fc.constantFrom("a", "b", "c", "nokey");
+const member = fc.constantFrom("x", "y", "1", "2", "-5", "", "\u00ff\u0000", "3.5");
+const value = fc.oneof(
+  member,
+  fc.constantFrom("10", "9223372036854775807", "-9223372036854775808", "1.5", "abc"),
+  fc.constantFrom("3.0e2", "0x10", " 1", "1e30", "inf", "-0.1"),
+  fc.integer({ min: -1000, max: 1000 }).map(String),
+);
+const int = fc.oneof(
+  fc.integer({ min: -6, max: 6 }).map(String),
+  fc.constantFrom("x", "9223372036854775807", "-9223372036854775808", "1.0"),
+);
+const members = fc.array(member, { minLength: 1, maxLength: 3 });
+const keys = fc.array(key, { minLength: 1, maxLength: 3 });
+
+type Raw = [string, ...string[]];
+const UNORDERED = new Set([
+  "HGETALL",
+  "HKEYS",
+  "HVALS",
+  "HRANDFIELD",
+  "HSCAN",
+  "SMEMBERS",
+  "SINTER",
+  "SUNION",
+  "SDIFF",
+  "SPOP",
+  "SRANDMEMBER",
+  "SSCAN",
+]);
+
+const command: fc.Arbitrary<CompareStep> = fc
+  .oneof(
+    fc
+      .tuple(key, fc.array(fc.tuple(member, value), { minLength: 1, maxLength: 3 }))
+      .map(([k, pairs]): Raw => ["HSET", k, ...pairs.flat()]),
+    fc.tuple(fc.constantFrom("HSETNX", "HMSET"), key, member, value).map((a): Raw => [...a]),
+    fc.tuple(key, members).map(([k, fs]): Raw => ["HDEL", k, ...fs]),
+    fc.tuple(key, members).map(([k, fs]): Raw => ["HMGET", k, ...fs]),
+    fc.tuple(fc.constantFrom("HGET", "HEXISTS", "HSTRLEN"), key, member).map((a): Raw => [...a]),
+    fc.tuple(fc.constantFrom("HLEN", "HGETALL", "HKEYS", "HVALS"), key).map((a): Raw => [...a]),
+    fc.tuple(fc.constant("HINCRBY"), key, member, int).map((a): Raw => [...a]),
+    fc.tuple(fc.constant("HINCRBYFLOAT"), key, member, value).map((a): Raw => [...a]),
+    fc
+      .tuple(key, fc.constantFrom("0", "20", "x"), fc.constantFrom([], ["WITHVALUES"], ["foo"]))
+      .map(([k, n, o]): Raw => ["HRANDFIELD", k, n, ...o]),
+    fc
+      .tuple(key, fc.constantFrom([], ["MATCH", "*"], ["MATCH", "[xy]"], ["COUNT", "0"]))
+      .map(([k, o]): Raw => ["HSCAN", k, "0", ...o]),
+    fc
+      .tuple(fc.constantFrom("SADD", "SREM", "SMISMEMBER"), key, members)
+      .map(([c, k, ms]): Raw => [c, k, ...ms]),
+    fc.tuple(fc.constant("SISMEMBER"), key, member).map((a): Raw => [...a]),
+    fc.tuple(fc.constantFrom("SCARD", "SMEMBERS"), key).map((a): Raw => [...a]),
+    fc.tuple(fc.constant("SMOVE"), key, key, member).map((a): Raw => [...a]),
+    fc.tuple(key, fc.constantFrom("0", "100", "-1", "x")).map(([k, n]): Raw => ["SPOP", k, n]),
+    fc
+      .tuple(key, fc.constantFrom("0", "100", "x", "-9223372036854775808"))
+      .map(([k, n]): Raw => ["SRANDMEMBER", k, n]),
+    fc.tuple(fc.constantFrom("SINTER", "SUNION", "SDIFF"), keys).map(([c, ks]): Raw => [c, ...ks]),
+    fc
+      .tuple(fc.constantFrom("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"), key, keys)
+      .map(([c, d, ks]): Raw => [c, d, ...ks]),
+    fc
+      .tuple(keys, fc.constantFrom([], ["LIMIT", "1"], ["LIMIT", "-1"], ["LIMIT"]))
+      .map(([ks, o]): Raw => ["SINTERCARD", String(ks.length), ...ks, ...o]),
+    fc
+      .tuple(key, fc.constantFrom([], ["MATCH", "*"], ["MATCH", "?"]))
+      .map(([k, o]): Raw => ["SSCAN", k, "0", ...o]),
+  )
+  .map((argv) => ({ argv, unordered: UNORDERED.has(argv[0]) }));
+
+describe.skipIf(!hasRedis())("random hash/set command sequences vs redis-server 7.0.15", () => {
+  let oracle: RedisOracle;
+  beforeAll(async () => {
+    oracle = await RedisOracle.start();
+  }, 30_000);
+  afterAll(async () => {
+    await oracle?.stop();
+  });
+
+  it.each([2, 3] as const)(
+    "reply identically in RESP%i",
+    async (resp) => {
+      const runs = fc.sample(fc.array(command, { minLength: 5, maxLength: 60 }), {
+        numRuns: 60,
+        seed: 7 + resp,
+      });
+      for (const script of runs) {
+        await oracle.command("FLUSHALL");
+        const t = new TestStore([...hashCommands, ...setCommands]);
+        t.resp = resp;
+        const mismatches = await compareScript(t, oracle, script);
+        if (mismatches.length > 0) {
+          const upTo = mismatches[0]?.index ?? 0;
+          expect({
+            script: script.slice(0, upTo + 1).map((s) => s.argv.join(" ")),
+            mismatch: mismatches[0],
+          }).toBe(null);
+        }
+      }
+    },
+    60_000,
+  );
+});
