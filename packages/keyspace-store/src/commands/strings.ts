@@ -469,21 +469,17 @@ function strlen(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   else if (v !== null) reply.integer(v.length);
 }
 
-function incrby(sign: 1 | -1, name: string) {
+/** INCRBY / DECRBY: the increment argument, negated for DECRBY (whose LLONG_MIN cannot be). */
+function incrby(sign: 1 | -1) {
   return (ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void => {
     const n = parseInt64(args.view(2));
     if (n === null) {
       reply.error(ERR_NOT_INTEGER);
       return;
     }
-    if (sign === -1) {
-      if (n === INT64_MIN) {
-        reply.error("ERR decrement would overflow");
-        return;
-      }
-      incrDecr(ctx, args, reply, typeof n === "number" ? -n : -n);
-    } else incrDecr(ctx, args, reply, n);
-    void name;
+    if (sign === 1) incrDecr(ctx, args, reply, n);
+    else if (n === INT64_MIN) reply.error("ERR decrement would overflow");
+    else incrDecr(ctx, args, reply, -n);
   };
 }
 
@@ -741,8 +737,8 @@ export const stringCommands: CommandSpec[] = [
   cmd("strlen", 2, "readonly fast", [1, 1, 1], `${R} @fast`, strlen),
   cmd("incr", 2, "write denyoom fast", [1, 1, 1], `${W} @fast`, (c, a, r) => incrDecr(c, a, r, 1)),
   cmd("decr", 2, "write denyoom fast", [1, 1, 1], `${W} @fast`, (c, a, r) => incrDecr(c, a, r, -1)),
-  cmd("incrby", 3, "write denyoom fast", [1, 1, 1], `${W} @fast`, incrby(1, "incrby")),
-  cmd("decrby", 3, "write denyoom fast", [1, 1, 1], `${W} @fast`, incrby(-1, "decrby")),
+  cmd("incrby", 3, "write denyoom fast", [1, 1, 1], `${W} @fast`, incrby(1)),
+  cmd("decrby", 3, "write denyoom fast", [1, 1, 1], `${W} @fast`, incrby(-1)),
   cmd("incrbyfloat", 3, "write denyoom fast", [1, 1, 1], `${W} @fast`, incrbyfloat),
   cmd("getrange", 4, "readonly", [1, 1, 1], `${R} @slow`, getrange),
   cmd("substr", 4, "readonly", [1, 1, 1], `${R} @slow`, getrange),
