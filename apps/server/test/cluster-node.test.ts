@@ -109,6 +109,47 @@ describe("restart from nodes.conf", () => {
   }, 60_000);
 });
 
+describe("redis-cli --cluster add-node / del-node", () => {
+  it("a fourth node joins by MEET and leaves by FORGET + RESET", async () => {
+    const extra = await spawnServer({
+      command: COMMAND,
+      args: ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--save", ""],
+    });
+    try {
+      const add = await run(redisCliPath(), [
+        "--cluster",
+        "add-node",
+        `127.0.0.1:${extra.port}`,
+        `127.0.0.1:${cluster.ports[0]}`,
+      ]);
+      expect(add.stdout).toContain("[OK] New node added correctly.");
+      const known = (n: number) =>
+        waitFor(
+          async () => {
+            for (const p of cluster.ports)
+              if ((await clusterInfo(p)).cluster_known_nodes !== String(n)) return false;
+            return true;
+          },
+          { timeout: 20_000, what: `${n} known nodes everywhere` },
+        );
+      await known(4);
+      const id = (await exchange(extra.port, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
+      const del = await run(redisCliPath(), [
+        "--cluster",
+        "del-node",
+        `127.0.0.1:${cluster.ports[0]}`,
+        id,
+      ]);
+      expect(del.code).toBe(0);
+      await known(3);
+      expect((await clusterInfo(extra.port)).cluster_known_nodes).toBe("1");
+      await cluster.waitHealthy(20_000);
+    } finally {
+      await extra.stop();
+    }
+  }, 60_000);
+});
+
 describe("hostile bus peers", () => {
   it("random bytes and malformed frames close only that link; the node and its view stay intact", async () => {
     const bus = cluster.ports[0]! + 10000;
