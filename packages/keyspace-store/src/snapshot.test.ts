@@ -171,6 +171,17 @@ describe("snapshot", () => {
     },
   );
 
+  it("keeps expired keys when loading on a replica", () => {
+    const ks = new Keyspace();
+    ks.db(0).add("old", Buffer.from("x"));
+    ks.db(0).setExpire("old", now + 10);
+    const bytes = Buffer.concat([...ks.snapshotSync({ now })]);
+    const replica = new Keyspace();
+    replica.deleteExpired = false;
+    expect(replica.loadSnapshot(bytes, { now: now + 100 })).toBe(1);
+    expect(new Keyspace().loadSnapshot(bytes, { now: now + 100 })).toBe(0);
+  });
+
   it("rejects truncated, corrupt and foreign streams", () => {
     const ks = new Keyspace();
     fill(ks);

@@ -215,8 +215,8 @@ export class SnapshotFormatError extends Error {
 
 /**
  * Loads a snapshot stream fed in arbitrary pieces (a file read whole, or a replication stream):
- * `push()` each piece, then `finish()`. Keys already expired at `now` are skipped, as Redis
- * skips them when a master loads an RDB. Hooks (notifications, propagation) stay silent.
+ * `push()` each piece, then `finish()`. Keys already expired at `now` are skipped on a master,
+ * kept on a replica (deleteExpired false), as Redis's rdbLoad does. Hooks stay silent.
  */
 export class SnapshotLoader {
   private rest: Buffer | null = null;
@@ -288,7 +288,8 @@ export class SnapshotLoader {
       const when = rec[4];
       if (typeof key !== "string" || typeof when !== "number")
         throw new SnapshotFormatError("malformed key record");
-      if (when !== -1 && when <= this.now) {
+      // A master drops keys already expired; a replica keeps them for the master's DEL (rdbLoad).
+      if (when !== -1 && when <= this.now && this.ks.deleteExpired) {
         this.skippedExpired++;
         return;
       }
