@@ -100,7 +100,7 @@ export class Keyspace {
   /**
    * Loads a snapshot (the concatenated chunks, or the chunks one by one). Empties every database
    * first unless `flush` is false. Returns the number of keys loaded; throws SnapshotFormatError
-   * on a corrupt or truncated stream. Keys expired at `now` are skipped.
+   * on a corrupt or truncated stream. Keys expired at `now` are skipped (kept on a replica).
    */
   loadSnapshot(
     data: Uint8Array | Iterable<Uint8Array>,
