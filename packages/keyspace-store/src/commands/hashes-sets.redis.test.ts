@@ -1,89 +1,18 @@
-// The hash and set commands against real redis-server 7.0.15: the same script goes to both, in
-// RESP2 and RESP3, and every reply must match in type and content (byte for byte once encoded;
-// only members of replies Redis documents as unordered are sorted first). Also pins each
-// command's COMMAND INFO (arity, flags, key positions, ACL categories).
-
+// The hash and set commands against real redis-server 7.0.15, one fixed script for both: every
+// reply must match in type and content, in RESP2 and RESP3 (only elements of replies Redis leaves
+// unordered are sorted first, and a RESP3 set still has to be a set); the keyspace events a
+// subscriber sees and the commands Redis writes to its AOF must match what the store notifies and
+// propagates; and each command's COMMAND INFO (arity, flags, key positions, ACL categories).
 import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { hasRedis, rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandContext, CommandSpec, KeyspaceHooks } from "../command-types.js";
-import { Keyspace } from "../keyspace.js";
-import { ArrayArgs } from "../test-kit.js";
+import { TestStore } from "../test-kit.js";
 import { hashCommands } from "./hashes.js";
 import { setCommands } from "./sets.js";
 
-// ---- RESP on both sides -----------------------------------------------------------------------
-
-/** A ReplyWriter that encodes RESP2 or RESP3 bytes as Redis sends them. */
-class EncodingWriter implements ReplyWriter {
-  parts: Buffer[] = [];
-  constructor(readonly resp: 2 | 3) {}
-  private s(x: string): void {
-    this.parts.push(Buffer.from(x, "latin1"));
-  }
-  ok(): void {
-    this.s("+OK\r\n");
-  }
-  simple(s: string): void {
-    this.s(`+${s}\r\n`);
-  }
-  error(msg: string): void {
-    this.s(`-${msg}\r\n`);
-  }
-  integer(n: number | bigint): void {
-    this.s(`:${n}\r\n`);
-  }
-  bulk(v: Buffer | Uint8Array | string): void {
-    const b = typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v);
-    this.s(`$${b.length}\r\n`);
-    this.parts.push(b);
-    this.s("\r\n");
-  }
-  bulkLatin1(s: string): void {
-    this.bulk(Buffer.from(s, "latin1"));
-  }
-  nullBulk(): void {
-    this.s(this.resp === 3 ? "_\r\n" : "$-1\r\n");
-  }
-  nullArray(): void {
-    this.s(this.resp === 3 ? "_\r\n" : "*-1\r\n");
-  }
-  array(n: number): void {
-    this.s(`*${n}\r\n`);
-  }
-  map(n: number): void {
-    this.s(this.resp === 3 ? `%${n}\r\n` : `*${2 * n}\r\n`);
-  }
-  set(n: number): void {
-    this.s(this.resp === 3 ? `~${n}\r\n` : `*${n}\r\n`);
-  }
-  push(n: number): void {
-    this.s(this.resp === 3 ? `>${n}\r\n` : `*${n}\r\n`);
-  }
-  double(d: number): void {
-    this.s(this.resp === 3 ? `,${d}\r\n` : `$${String(d).length}\r\n${d}\r\n`);
-  }
-  bool(b: boolean): void {
-    this.s(this.resp === 3 ? `#${b ? "t" : "f"}\r\n` : `:${b ? 1 : 0}\r\n`);
-  }
-  verbatim(_f: string, text: string): void {
-    this.bulk(text);
-  }
-  bigNumber(d: string): void {
-    this.bulk(d);
-  }
-  raw(bytes: Buffer): void {
-    this.parts.push(bytes);
-  }
-  take(): Buffer {
-    const b = Buffer.concat(this.parts);
-    this.parts = [];
-    return b;
-  }
-}
+// ---- Type-keeping RESP parsing (sets stay apart from arrays when sorted) -----------------------------------------------------------------------
 
 /** A parsed reply that keeps its RESP type: "type:payload" leaves, [type, children] aggregates. */
 type Node = string | [string, Node[]];
@@ -158,46 +87,6 @@ function encode(argv: readonly string[]): string {
   let s = `*${argv.length}\r\n`;
   for (const a of argv) s += `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`;
   return s;
-}
-
-// ---- Running the store with the encoding writer ------------------------------------------------
-
-class EncodedStore {
-  readonly keyspace: Keyspace;
-  readonly table = new Map<string, CommandSpec>();
-  now = Date.now();
-  /** Everything the commands propagated, as latin1 argv. */
-  readonly propagated: string[][] = [];
-  constructor(specs: readonly CommandSpec[], hooks: KeyspaceHooks = {}) {
-    this.keyspace = new Keyspace({ hooks });
-    for (const c of specs) this.table.set(c.name, c);
-  }
-  run(resp: 2 | 3, argv: readonly string[]): Buffer {
-    const w = new EncodingWriter(resp);
-    const name = (argv[0] as string).toLowerCase();
-    const spec = this.table.get(name);
-    if (!spec?.handler) throw new Error(`no command ${name}`);
-    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
-      w.error(`ERR wrong number of arguments for '${name}' command`);
-      return w.take();
-    }
-    const args: CommandArgs = new ArrayArgs(argv.map((a) => Buffer.from(a, "latin1")));
-    const ks = this.keyspace;
-    const ctx: CommandContext = {
-      keyspace: ks,
-      db: ks.db(0),
-      dbIndex: 0,
-      now: this.now,
-      canBlock: false,
-      propagateSelf: () => this.propagated.push([...argv]),
-      propagate: (a) =>
-        this.propagated.push(a.map((x) => (typeof x === "string" ? x : x.toString("latin1")))),
-      addDirty() {},
-      block() {},
-    };
-    spec.handler(ctx, args, w);
-    return w.take();
-  }
 }
 
 // ---- The script ---------------------------------------------------------------------------------
@@ -458,11 +347,12 @@ describe.skipIf(!hasRedis())("hashes and sets vs redis-server 7.0.15", () => {
     it(`replies as Redis does in RESP${resp}`, async () => {
       const steps = script();
       const expected = await redisReplies(resp, steps);
-      const store = new EncodedStore([...hashCommands, ...setCommands]);
+      const store = new TestStore([...hashCommands, ...setCommands]);
+      store.resp = resp;
       const mismatches: string[] = [];
       steps.forEach((st, i) => {
         const [mode, ...argv] = st;
-        const got = parseAll(store.run(resp, argv))[0] as Node;
+        const got = parseAll(store.runResp(...argv))[0] as Node;
         const want = expected[i] as Node;
         const norm = (n: Node): Node => {
           if (mode === "exact") return n;
@@ -527,12 +417,14 @@ describe.skipIf(!hasRedis())("hashes and sets vs redis-server 7.0.15", () => {
     sub.destroy();
 
     const ours: string[] = [];
-    const store = new EncodedStore([...hashCommands, ...setCommands], {
-      notify: (_db, cls, ev, key) => {
-        if (cls !== "keymiss") ours.push(`${ev} ${key}`);
+    const store = new TestStore([...hashCommands, ...setCommands], {
+      hooks: {
+        notify: (_db, cls, ev, key) => {
+          if (cls !== "keymiss") ours.push(`${ev} ${key}`);
+        },
       },
     });
-    for (const st of steps) store.run(2, st.slice(1));
+    for (const st of steps) store.runResp(...st.slice(1));
     expect(events.length).toBeGreaterThan(500);
     expect(ours).toEqual(events);
   }, 60_000);
@@ -553,10 +445,15 @@ describe.skipIf(!hasRedis())("hashes and sets vs redis-server 7.0.15", () => {
       const aof = parseAll(await readFile(path.join(dir, incr)))
         .map((n) => (n as [string, string[]])[1].map((a) => a.slice(2)))
         .filter((argv) => !["SELECT", "MULTI", "EXEC"].includes(argv[0] as string));
-      const store = new EncodedStore([...hashCommands, ...setCommands]);
-      for (const st of steps) store.run(2, st.slice(1));
+      const store = new TestStore([...hashCommands, ...setCommands]);
+      const propagated: string[][] = [];
+      for (const st of steps) {
+        store.runResp(...st.slice(1));
+        for (const argv of store.last.propagated)
+          propagated.push(argv.map((a) => (typeof a === "string" ? a : a.toString("latin1"))));
+      }
       expect(aof.length).toBeGreaterThan(400);
-      expect(store.propagated).toEqual(aof);
+      expect(propagated).toEqual(aof);
     } finally {
       await aofRedis.stop();
     }
