@@ -119,6 +119,9 @@ export class ClusterRuntime {
       logger: (level, message) => logAt(server, level, message),
     });
     const rt = new ClusterRuntime(server, created.state, bus, file);
+    rt.router.allowPubsubShardWhenDown = server.config.get<boolean>(
+      "cluster-allow-pubsubshard-when-down",
+    );
     bus.setHandler({
       linkUp: (l) => rt.input({ type: "linkUp", link: l.id, localIp: l.localIp, peerIp: l.peerIp }),
       linkAccepted: (l) =>
@@ -330,6 +333,9 @@ export class ClusterRuntime {
         break;
       case "cluster-allow-replica-migration":
         c.allowReplicaMigration = cfg.get<boolean>(name);
+        break;
+      case "cluster-allow-pubsubshard-when-down":
+        this.router.allowPubsubShardWhenDown = cfg.get<boolean>(name);
         break;
       case "cluster-link-sendbuf-limit":
         this.bus.setSendBufLimit(cfg.get<number>(name));

@@ -118,6 +118,13 @@ vars currentEpoch 1 lastVoteEpoch 0
     expect(r2.errorText(lenient)).toBe(
       "CLUSTERDOWN The cluster is down and only accepts read commands",
     );
+
+    // Sharded pub/sub keeps working while down unless cluster-allow-pubsubshard-when-down no.
+    const SPUBLISH = entry(spec("spublish", [1, 1, 1]));
+    expect(r.route(client(), SPUBLISH, args("SPUBLISH", keyOn("A"), "m"), false)).toBe(true);
+    r.allowPubsubShardWhenDown = false;
+    expect(r.route(client(), SPUBLISH, args("SPUBLISH", keyOn("A"), "m"), false)).toBe(false);
+    expect(r.errorText(state)).toBe("CLUSTERDOWN The cluster is down");
   });
 
   it("a replica serves its master's reads to READONLY clients only, and never writes", () => {

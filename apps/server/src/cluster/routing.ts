@@ -56,6 +56,8 @@ const isPubsubShard = (name: string) =>
  * `code`, `slot` and, for MOVED/ASK, `target`.
  */
 export class Router {
+  /** cluster-allow-pubsubshard-when-down (kept here by the runtime, read per routed command). */
+  allowPubsubShardWhenDown = true;
   code: RedirCode = Redir.None;
   slot = 0;
   target: ClusterNode | null = null;
@@ -136,7 +138,10 @@ export class Router {
 
     if (state.state !== "ok") {
       if (shardPubsub) {
-        // cluster-allow-pubsubshard-when-down defaults to yes.
+        if (!this.allowPubsubShardWhenDown) {
+          this.code = Redir.DownState;
+          return false;
+        }
       } else if (!state.config.allowReadsWhenDown) {
         this.code = Redir.DownState;
         return false;
