@@ -33,4 +33,18 @@ describe("Database", () => {
     expect(db.deleteSlot(slot)).toBe(10);
     expect(db.size).toBe(0);
   });
+
+  it("on a replica applying its master's stream, expired keys are still there", () => {
+    const ks = new Keyspace();
+    const db = ks.db(0);
+    db.add("k", Buffer.from("v"));
+    db.setExpire("k", 10);
+    ks.deleteExpired = false;
+    expect(db.lookupRead("k", 20)).toBeUndefined();
+    ks.ignoreExpiry = true;
+    expect(db.lookupWrite("k", 20)).toEqual(Buffer.from("v"));
+    ks.ignoreExpiry = false;
+    expect(db.has("k", 20)).toBe(false);
+    expect(db.dict.has("k")).toBe(true);
+  });
 });

@@ -50,6 +50,12 @@ export class Keyspace {
    * sends DEL (Redis's expireIfNeeded on replicas).
    */
   deleteExpired = true;
+  /**
+   * True while a replica applies its master's stream: keys past their TTL are not treated as
+   * missing at all, as Redis does for the master client (the master's DEL decides), so an
+   * APPEND or INCR from the master works on the same value the master had.
+   */
+  ignoreExpiry = false;
 
   constructor(options: KeyspaceOptions = {}) {
     const n = options.databases ?? 16;
@@ -210,7 +216,7 @@ export class Database {
   private lookup(key: string, now: number): Value | undefined {
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
-    if (this.expires.size !== 0) {
+    if (this.expires.size !== 0 && !this.keyspace.ignoreExpiry) {
       const when = this.expires.get(key);
       if (when !== undefined && when <= now && this.expireNow(key)) return undefined;
     }
