@@ -86,6 +86,18 @@ describe("SADD / SREM / SCARD / SISMEMBER / SMISMEMBER / SMEMBERS", () => {
     }
   });
 
+  it("replies with RESP3 sets where Redis does", () => {
+    const t = store();
+    t.run("SADD", "s", "a");
+    t.resp = 3;
+    expect(t.runResp("SMEMBERS", "s").toString()).toBe("~1\r\n$1\r\na\r\n");
+    expect(t.runResp("SINTER", "s", "nokey").toString()).toBe("~0\r\n");
+    expect(t.runResp("SUNION", "s").toString()).toBe("~1\r\n$1\r\na\r\n");
+    expect(t.runResp("SRANDMEMBER", "s", "5").toString()).toBe("*1\r\n$1\r\na\r\n");
+    expect(t.runResp("SPOP", "nokey", "2").toString()).toBe("~0\r\n");
+    expect(t.runResp("SPOP", "nokey").toString()).toBe("_\r\n");
+  });
+
   it("is binary safe", () => {
     const t = store();
     const m = Buffer.from([0, 0xff, 0x80, 0x0a]);
