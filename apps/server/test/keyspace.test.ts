@@ -248,6 +248,27 @@ describe("snapshots of the real store", () => {
     }
   }, 120_000);
 
+  it("a save point (save 1 1) snapshots changes in the background", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
+    dirs.push(dir);
+    const [port] = await freeClusterPorts(1);
+    let s = await startShoal(["--save", "1", "1"], { dir, port: port! });
+    try {
+      await exchange(s.port, cmd("RPUSH", "saved", "a", "b"));
+      await waitFor(() => s.output().includes("1 changes in 1 seconds. Saving..."), {
+        timeout: 10_000,
+      });
+      await waitFor(() => s.output().includes("Background saving terminated with success"));
+      await s.kill("SIGKILL");
+      s = await startShoal([], { dir, port: port! });
+      expect(await exchange(s.port, cmd("LRANGE", "saved", "0", "-1"))).toBe(
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+      );
+    } finally {
+      await s.kill("SIGKILL");
+    }
+  }, 60_000);
+
   it("SAVE, SIGKILL, restart: every type, TTLs and databases come back from dump.rdb", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
     dirs.push(dir);
