@@ -46,5 +46,9 @@ describe("Database", () => {
     ks.ignoreExpiry = false;
     expect(db.has("k", 20)).toBe(false);
     expect(db.dict.has("k")).toBe(true);
+    // A write that recreates it replaces it, stale TTL included.
+    db.add("k", Buffer.from("w"));
+    expect(db.getExpire("k")).toBe(-1);
+    expect(db.lookupRead("k", 20)).toEqual(Buffer.from("w"));
   });
 });

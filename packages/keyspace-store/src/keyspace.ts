@@ -243,6 +243,9 @@ export class Database {
 
   /** dbAdd: the key must not exist. Wakes clients blocked on it when the value is a list or zset. */
   add(key: string, value: Value): void {
+    // On a replica an expired key reads as missing but stays in the dict: a client write that
+    // recreates it (writable replica) replaces it whole, TTL and all.
+    if (!this.keyspace.deleteExpired && this.dict.has(key)) this.delete(key);
     if (this.keyspace.openSnapshots.size !== 0)
       for (const s of this.keyspace.openSnapshots) s.added(this, key);
     this.dict.set(key, value);
