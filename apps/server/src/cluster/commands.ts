@@ -299,7 +299,24 @@ export function clusterCommands(server: Server): ServerCommandDef[] {
     sub("nodes", 2, ["stale"], SLOW, machine(true)),
     sub("replicas", 3, ADMIN, ADMIN_ACL, machine()),
     sub("replicate", 3, ADMIN, ADMIN_ACL, machine()),
-    sub("reset", -2, ["admin", "noscript", "stale"], ADMIN_ACL, machine()),
+    sub(
+      "reset",
+      -2,
+      ["admin", "noscript", "stale"],
+      ADMIN_ACL,
+      inCluster((c, rt, a) => {
+        const argv: string[] = [];
+        for (let i = 1; i < a.argc; i++) argv.push(a.utf8(i));
+        const wasReplica = rt.state.myself.slaveof !== null;
+        const reply = rt.command(argv);
+        // A replica that resets becomes an empty master (Redis's emptyData in clusterReset).
+        if (reply.type === "ok" && wasReplica) {
+          server.store.flushAll();
+          server.touchAllWatchedKeysInDb(-1);
+        }
+        sendReply(c, reply, false);
+      }),
+    ),
     sub("saveconfig", 2, ADMIN, ADMIN_ACL, machine()),
     sub("set-config-epoch", 3, ADMIN, ADMIN_ACL, machine()),
     sub("setslot", -4, ADMIN, ADMIN_ACL, machine()),
