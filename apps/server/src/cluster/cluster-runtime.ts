@@ -163,9 +163,14 @@ export class ClusterRuntime {
 
   private cron(): void {
     if (this.stopped) return;
-    this.state.replOffset = this.server.masterReplOffset;
-    this.apply(this.state.handle({ type: "tick" }));
-    if (this.server.blockedClients > 0) this.redirectBlockedClients();
+    try {
+      this.state.replOffset = this.server.masterReplOffset;
+      this.apply(this.state.handle({ type: "tick" }));
+      if (this.server.blockedClients > 0) this.redirectBlockedClients();
+    } catch (err) {
+      // A timer callback that throws would take the process down; log it and tick on.
+      this.server.log.warning(`Cluster cron failed: ${(err as Error)?.stack ?? String(err)}`);
+    }
   }
 
   /** Executes the machine's effects in order (saveConfig comes first in a batch). */
