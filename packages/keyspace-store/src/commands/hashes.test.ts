@@ -273,6 +273,29 @@ describe("HINCRBYFLOAT", () => {
   });
 });
 
+describe("redis.io examples", () => {
+  it("HINCRBYFLOAT", () => {
+    const t = store();
+    expect(t.run("HSET", "mykey", "field", "10.50")).toBe(1);
+    expect(t.run("HINCRBYFLOAT", "mykey", "field", "0.1")).toBe("10.6");
+    expect(t.run("HINCRBYFLOAT", "mykey", "field", "-5")).toBe("5.6");
+    expect(t.run("HSET", "mykey", "field", "5.0e3")).toBe(0);
+    expect(t.run("HINCRBYFLOAT", "mykey", "field", "2.0e2")).toBe("5200");
+  });
+
+  it("HINCRBY and HSTRLEN", () => {
+    const t = store();
+    t.run("HSET", "myhash", "field", "5");
+    expect(t.run("HINCRBY", "myhash", "field", "1")).toBe(6);
+    expect(t.run("HINCRBY", "myhash", "field", "-1")).toBe(5);
+    expect(t.run("HINCRBY", "myhash", "field", "-10")).toBe(-5);
+    t.run("HMSET", "myhash", "f1", "HelloWorld", "f2", "99", "f3", "-256");
+    expect(t.run("HSTRLEN", "myhash", "f1")).toBe(10);
+    expect(t.run("HSTRLEN", "myhash", "f2")).toBe(2);
+    expect(t.run("HSTRLEN", "myhash", "f3")).toBe(4);
+  });
+});
+
 describe("HRANDFIELD", () => {
   afterEach(() => {
     setRandomSource(Math.random);

@@ -362,6 +362,24 @@ describe("SINTER / SUNION / SDIFF and their STORE forms", () => {
   });
 });
 
+describe("redis.io examples", () => {
+  it("SINTERCARD, SMISMEMBER, SMOVE", () => {
+    const t = store();
+    t.run("SADD", "key1", "a", "b", "c", "d");
+    t.run("SADD", "key2", "c", "d", "e");
+    expect(sorted(t.run("SINTER", "key1", "key2"))).toEqual(["c", "d"]);
+    expect(t.run("SINTERCARD", "2", "key1", "key2")).toBe(2);
+    expect(t.run("SINTERCARD", "2", "key1", "key2", "LIMIT", "1")).toBe(1);
+    t.run("SADD", "myset", "one");
+    expect(t.run("SMISMEMBER", "myset", "one", "notamember")).toEqual([1, 0]);
+    t.run("SADD", "myset", "two");
+    t.run("SADD", "myotherset", "three");
+    expect(t.run("SMOVE", "myset", "myotherset", "two")).toBe(1);
+    expect(t.run("SMEMBERS", "myset")).toEqual(["one"]);
+    expect(sorted(t.run("SMEMBERS", "myotherset"))).toEqual(["three", "two"]);
+  });
+});
+
 describe("SINTERCARD", () => {
   it("counts the intersection up to LIMIT", () => {
     const t = store();

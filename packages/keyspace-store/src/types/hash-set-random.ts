@@ -27,6 +27,8 @@ export function randomIndex(n: number): number {
 /** Below this size a walk is cheap enough, and a side array not worth its memory. */
 const MIN_INDEXED = 128;
 const keyArrays = new WeakMap<Keyed, string[]>();
+/** False until the first side array: until then HSET/SADD pay no WeakMap lookup per new key. */
+let anyIndexed = false;
 
 /** The side array of `c`'s keys, (re)built when it does not match. */
 function keyArray(c: Keyed): string[] {
@@ -34,12 +36,14 @@ function keyArray(c: Keyed): string[] {
   if (arr === undefined || arr.length !== c.size) {
     arr = Array.from(c.keys());
     keyArrays.set(c, arr);
+    anyIndexed = true;
   }
   return arr;
 }
 
 /** Call after inserting a new key into `c` (a set member, a hash field). */
 export function noteAdded(c: Keyed, key: string): void {
+  if (!anyIndexed) return;
   const arr = keyArrays.get(c);
   if (arr === undefined) return;
   if (arr.length === c.size - 1) arr.push(key);
@@ -48,7 +52,7 @@ export function noteAdded(c: Keyed, key: string): void {
 
 /** Call after deleting keys from `c` other than through popRandomKey. */
 export function noteRemoved(c: Keyed): void {
-  keyArrays.delete(c);
+  if (anyIndexed) keyArrays.delete(c);
 }
 
 /** Index in keyArray(c) of a random live key (rebuilding once if a pick went stale). */
