@@ -203,6 +203,9 @@ export async function startNodes(l: Layout, print: Print): Promise<void> {
 export async function createCluster(l: Layout, print: Print, timeoutMs = 60_000): Promise<void> {
   const ports = nodePorts(l);
   const masters = ports.slice(0, l.masters);
+  for (const port of ports)
+    if (!(await ping(l.host, port)))
+      throw new Error(`${l.host}:${port} is not running; start the nodes with shoal-cluster start`);
   const info0 = parseInfo(String(await call(l, ports[0]!, "CLUSTER", "INFO")));
   const formed = Number(info0.cluster_known_nodes) > 1 || Number(info0.cluster_slots_assigned) > 0;
   if (formed) {
