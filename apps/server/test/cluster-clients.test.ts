@@ -160,6 +160,14 @@ describe("cluster clients", () => {
     expect(keySlot(key)).toBeLessThanOrEqual(5460);
     expect(await exchange(p0, cmd("SET", key, "v"))).toBe("+OK\r\n");
     expect(await exchange(p0, cmd("CLUSTER", "COUNTKEYSINSLOT", slot))).not.toBe(":0\r\n");
+    // A shard-channel subscriber of that slot on node 0 is told when the slot goes.
+    const sub = net.connect({ port: p0, host: "127.0.0.1" });
+    let pushed = "";
+    sub.on("data", (d) => {
+      pushed += d.toString("latin1");
+    });
+    sub.write(cmd("SSUBSCRIBE", key));
+    await waitFor(() => pushed.includes("ssubscribe"), { timeout: 5000 });
     // Node 1 claims the slot and bumps its epoch: node 0 yields it and drops the key.
     await exchange(p1, cmd("CLUSTER", "SETSLOT", slot, "NODE", id1) + cmd("CLUSTER", "BUMPEPOCH"));
     await waitFor(
@@ -168,6 +176,9 @@ describe("cluster clients", () => {
     );
     expect(await exchange(p0, cmd("GET", key))).toBe(`-MOVED ${slot} 127.0.0.1:${p1}\r\n`);
     expect(await exchange(p1, cmd("GET", key))).toBe("$-1\r\n");
+    await waitFor(() => pushed.includes("sunsubscribe"), { timeout: 5000 });
+    expect(pushed).toContain(`*3\r\n$12\r\nsunsubscribe\r\n$${key.length}\r\n${key}\r\n:0\r\n`);
+    sub.destroy();
     // And back.
     await exchange(p0, cmd("CLUSTER", "SETSLOT", slot, "NODE", id0) + cmd("CLUSTER", "BUMPEPOCH"));
     await waitFor(

@@ -167,6 +167,7 @@ export class ClusterRuntime {
       this.state.replOffset = this.server.masterReplOffset;
       this.apply(this.state.handle({ type: "tick" }));
       if (this.server.blockedClients > 0) this.redirectBlockedClients();
+      if (this.server.shardChannels.size > 0) this.dropShardChannelsOfLostSlots();
     } catch (err) {
       // A timer callback that throws would take the process down; log it and tick on.
       this.server.log.warning(`Cluster cron failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -374,6 +375,25 @@ export class ClusterRuntime {
       }
       if (error === null) continue;
       this.unblockWithError(c, error);
+    }
+  }
+
+  /**
+   * removeChannelsInSlot(): subscribers of shard channels whose slot this shard no longer
+   * serves are unsubscribed, each told with an `sunsubscribe` message, as Redis 7.0 does when a
+   * slot is deleted.
+   */
+  private dropShardChannelsOfLostSlots(): void {
+    const state = this.state;
+    const me = state.myself;
+    const server = this.server;
+    for (const [channel, clients] of [...server.shardChannels]) {
+      const owner = state.slots[keySlotLatin1(channel)] ?? null;
+      if (owner === me || (owner !== null && owner === me.slaveof)) continue;
+      for (const c of [...clients]) {
+        server.unsubscribe(c, channel, "shard", true);
+        server.scheduleFlush(c);
+      }
     }
   }
 
