@@ -110,17 +110,21 @@ describe("restart from nodes.conf", () => {
 });
 
 describe("redis-cli --cluster add-node / del-node", () => {
-  it("a fourth node joins by MEET and leaves by FORGET + RESET", async () => {
+  it("a fourth node joins as a replica, serves its master's data to READONLY, and leaves", async () => {
     const extra = await spawnServer({
       command: COMMAND,
       args: ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--save", ""],
     });
     try {
+      const id0 = (await exchange(cluster.ports[0]!, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
       const add = await run(redisCliPath(), [
         "--cluster",
         "add-node",
         `127.0.0.1:${extra.port}`,
         `127.0.0.1:${cluster.ports[0]}`,
+        "--cluster-slave",
+        "--cluster-master-id",
+        id0,
       ]);
       expect(add.stdout).toContain("[OK] New node added correctly.");
       const known = (n: number) =>
@@ -133,6 +137,22 @@ describe("redis-cli --cluster add-node / del-node", () => {
           { timeout: 20_000, what: `${n} known nodes everywhere` },
         );
       await known(4);
+      // Replication follows CLUSTER REPLICATE: a write on the master is readable on the replica.
+      const key = "{b}replicated"; // slot 3300, node 0
+      expect(await exchange(cluster.ports[0]!, cmd("SET", key, "v1"))).toBe("+OK\r\n");
+      await waitFor(
+        async () =>
+          (await exchange(extra.port, cmd("READONLY") + cmd("GET", key))) === "+OK\r\n$2\r\nv1\r\n",
+        { timeout: 20_000, what: "the replica to serve the key" },
+      );
+      expect(await exchange(extra.port, cmd("GET", key))).toBe(
+        `-MOVED 3300 127.0.0.1:${cluster.ports[0]}\r\n`,
+      );
+      expect(await exchange(extra.port, cmd("READONLY") + cmd("SET", key, "x"))).toBe(
+        `+OK\r\n-MOVED 3300 127.0.0.1:${cluster.ports[0]}\r\n`,
+      );
+      const nodes = await exchange(cluster.ports[1]!, cmd("CLUSTER", "NODES"));
+      expect(nodes).toMatch(new RegExp(`127\\.0\\.0\\.1:${extra.port}@\\d+ slave ${id0}`));
       const id = (await exchange(extra.port, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
       const del = await run(redisCliPath(), [
         "--cluster",

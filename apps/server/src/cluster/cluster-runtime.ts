@@ -166,6 +166,11 @@ export class ClusterRuntime {
     try {
       this.state.replOffset = this.server.masterReplOffset;
       this.apply(this.state.handle({ type: "tick" }));
+      // clusterCron(): a replica (say, restarted from nodes.conf) that has no replication link
+      // yet follows its master as soon as the master's address is known.
+      const master = this.state.myself.slaveof;
+      if (master !== null && master.ip !== "" && this.server.replication.masterHost === null)
+        this.server.replication.setMaster(master.ip, master.port, null);
       if (this.server.blockedClients > 0) this.redirectBlockedClients();
       if (this.server.shardChannels.size > 0) this.dropShardChannelsOfLostSlots();
     } catch (err) {
@@ -206,12 +211,12 @@ export class ClusterRuntime {
             e.shard,
           );
           break;
-        case "replicate":
-          // Replication arrives with the failover issue; the role is recorded in nodes.conf.
-          this.server.log.notice(
-            `Cluster: asked to replicate ${e.master} at ${e.host}:${e.port} (replication is not implemented yet)`,
-          );
+        case "replicate": {
+          // clusterSetMaster() -> replicationSetMaster(): follow the new master's data.
+          const r = this.server.replication;
+          if (r.masterHost !== e.host || r.masterPort !== e.port) r.setMaster(e.host, e.port, null);
           break;
+        }
       }
     }
   }

@@ -311,6 +311,7 @@ export function clusterCommands(server: Server): ServerCommandDef[] {
         const reply = rt.command(argv);
         // A replica that resets becomes an empty master (Redis's emptyData in clusterReset).
         if (reply.type === "ok" && wasReplica) {
+          server.replication.unsetMaster(null);
           server.store.flushAll();
           server.touchAllWatchedKeysInDb(-1);
         }
