@@ -83,7 +83,7 @@ program
   .option("-m, --masters <n>", "number of masters", intOption(1, 1000), 3)
   .option(
     "-r, --replicas <n>",
-    "replicas per master (roles only until replication lands)",
+    "replicas per master (CLUSTER REPLICATE; they replicate their master's data)",
     intOption(0, 10),
     0,
   )
@@ -115,10 +115,6 @@ Examples:
     const l = layoutFrom(cmd, opts, serverArgs);
     switch (command) {
       case "start":
-        if (l.replicas > 0)
-          print(
-            "Note: replicas get their role (CLUSTER REPLICATE); data replication arrives with failover support.",
-          );
         await startNodes(l, print);
         if (opts.create) {
           await createCluster(l, print);
