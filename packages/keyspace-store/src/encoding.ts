@@ -33,6 +33,24 @@ function allIntegers(s: Set<string>): boolean {
   return true;
 }
 
+/**
+ * Hashes and sets Redis has converted to a hashtable. Redis never converts back, even when the
+ * value shrinks or loses its long/non-integer members; a type's write path can record the
+ * conversion here (markHashtable) so OBJECT ENCODING (and HSCAN/SSCAN's whole-reply rule) stay
+ * exact after shrinking. Unmarked values are judged by their current contents.
+ */
+const hashtables = new WeakSet<object>();
+
+/** Records that Redis would now hold this hash or set as a hashtable, for good. */
+export function markHashtable(v: Map<string, Buffer> | Set<string>): void {
+  hashtables.add(v);
+}
+
+/** True when markHashtable was called for this value. */
+export function isMarkedHashtable(v: object): boolean {
+  return hashtables.has(v);
+}
+
 export function objectEncoding(v: Value): string {
   if (isString(v)) return stringEncoding(v);
   // Redis 7.0 always stores lists as a quicklist (listpack lists came in 7.2).
@@ -40,6 +58,7 @@ export function objectEncoding(v: Value): string {
   const own = (v as { encoding?: unknown }).encoding;
   if (typeof own === "string") return own;
   const L = encodingLimits;
+  if ((isHash(v) || isSet(v)) && hashtables.has(v)) return "hashtable";
   if (isHash(v)) {
     if (v.size > L.hashMaxListpackEntries) return "hashtable";
     for (const [f, val] of v)

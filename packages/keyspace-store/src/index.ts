@@ -21,7 +21,13 @@ export {
   restoreValue,
   verifyDumpPayload,
 } from "./dump.js";
-export { encodingLimits, objectEncoding } from "./encoding.js";
+export {
+  encodingLimits,
+  isInt64String,
+  isMarkedHashtable,
+  markHashtable,
+  objectEncoding,
+} from "./encoding.js";
 export * as errors from "./errors.js";
 export { ACCEPTABLE_STALE, type ExpireCycleResult, KEYS_PER_LOOP } from "./expire-cycle.js";
 export { globMatch, globMatcher } from "./glob.js";

@@ -8,6 +8,7 @@
 //   string: Buffer        list: Buffer[]        hash: [field, Buffer, field, Buffer, ...]
 //   set: string[]         zset: [member, score, member, score, ...] in rank order
 import Denque from "denque";
+import { isMarkedHashtable, markHashtable } from "./encoding.js";
 import { cloneString } from "./string-value.js";
 import { ZSet } from "./types/zset.js";
 import { type TypeName, typeName, type Value } from "./value.js";
@@ -71,6 +72,7 @@ const defaults: Record<TypeName, ValueCodec> = {
     clone: (v) => {
       const m = new Map<string, Buffer>();
       for (const [f, val] of v as Map<string, Buffer>) m.set(f, Buffer.from(val));
+      if (isMarkedHashtable(v)) markHashtable(m); // COPY keeps the encoding, as Redis's dup
       return m;
     },
   },
@@ -82,7 +84,11 @@ const defaults: Record<TypeName, ValueCodec> = {
       for (const m of a) s.add(str(m));
       return s;
     },
-    clone: (v) => new Set(v as Set<string>),
+    clone: (v) => {
+      const s = new Set(v as Set<string>);
+      if (isMarkedHashtable(v)) markHashtable(s);
+      return s;
+    },
   },
   zset: {
     encode: (v) => {

@@ -160,6 +160,20 @@ describe("OBJECT ENCODING of collections (Redis 7.0 defaults)", () => {
   });
 });
 
+describe("one-way conversions", () => {
+  it("a hash or set marked as a hashtable stays one after shrinking, and through COPY", async () => {
+    const { markHashtable } = await import("../encoding.js");
+    const t = new TestStore(table);
+    const db = t.keyspace.db(0);
+    fill(db);
+    markHashtable(db.dict.get("set") as Set<string>);
+    expect(t.run("OBJECT", "ENCODING", "set")).toBe("hashtable");
+    t.run("COPY", "set", "set2");
+    expect(t.run("OBJECT", "ENCODING", "set2")).toBe("hashtable");
+    expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
+  });
+});
+
 describe("MEMORY USAGE estimates", () => {
   it("grow with the value and count the TTL entry", () => {
     const t = new TestStore(table);
