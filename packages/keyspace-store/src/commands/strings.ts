@@ -177,6 +177,22 @@ function incrDecr(
   reply.integer(result);
 }
 
+const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/**
+ * Runs an allocation that a client sized (APPEND/SETRANGE up to 512 MB): if the process cannot
+ * get the memory, the command fails with Redis's OOM error instead of the server crashing.
+ */
+function grow(alloc: () => Buffer, reply: ReplyWriter): Buffer | null {
+  try {
+    return alloc();
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    reply.error(ERR_OOM);
+    return null;
+  }
+}
+
 // ---- Commands --------------------------------------------------------------------------------
 
 function get(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
@@ -452,7 +468,8 @@ function append(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
       reply.error(ERR_STRING_TOO_LONG);
       return;
     }
-    const b = appendBytes(v, add);
+    const b = grow(() => appendBytes(v, add), reply);
+    if (b === null) return;
     db.overwrite(key, b);
     total = b.length;
   }
@@ -577,7 +594,8 @@ function setrange(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): v
     reply.error(ERR_STRING_TOO_LONG);
     return;
   }
-  const b = setRangeBytes(v as Buffer | undefined, offset, value);
+  const b = grow(() => setRangeBytes(v as Buffer | undefined, offset, value), reply);
+  if (b === null) return;
   if (v === undefined) db.add(key, b);
   else db.overwrite(key, b);
   db.signalModified(key);
