@@ -151,8 +151,12 @@ describe("redis-cli --cluster add-node / del-node", () => {
       expect(await exchange(extra.port, cmd("READONLY") + cmd("SET", key, "x"))).toBe(
         `+OK\r\n-MOVED 3300 127.0.0.1:${cluster.ports[0]}\r\n`,
       );
-      const nodes = await exchange(cluster.ports[1]!, cmd("CLUSTER", "NODES"));
-      expect(nodes).toMatch(new RegExp(`127\\.0\\.0\\.1:${extra.port}@\\d+ slave ${id0}`));
+      // The other masters learn the new role from the replica's pings.
+      const asReplica = new RegExp(`127\\.0\\.0\\.1:${extra.port}@\\d+ slave ${id0}`);
+      await waitFor(
+        async () => asReplica.test(await exchange(cluster.ports[1]!, cmd("CLUSTER", "NODES"))),
+        { timeout: 10_000, what: "node 1 to see the replica" },
+      );
       const id = (await exchange(extra.port, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
       const del = await run(redisCliPath(), [
         "--cluster",
