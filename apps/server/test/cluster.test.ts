@@ -319,7 +319,10 @@ describe("routing", () => {
         timeout: 10_000,
         what: "PUBLISH on every node",
       });
-      expect(subs[3]!.got()).toContain("$7\r\nsharded\r\n");
+      await waitFor(() => subs[3]!.got().includes("$7\r\nsharded\r\n"), {
+        timeout: 10_000,
+        what: "the SPUBLISH message",
+      });
     } finally {
       for (const s of subs) s.sock.destroy();
     }
