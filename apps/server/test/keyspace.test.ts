@@ -1,13 +1,14 @@
 // The real data store behind the server (keyspace-store's Keyspace and command table): data
 // commands through dispatch, databases and SELECT, one owner per command name, INFO keyspace and
 // stats, active expiry from the cron, DEBUG RELOAD and SAVE/restart with every data type.
+import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freeClusterPorts, redisCli, type ServerHandle, waitFor } from "@shoal/test-utils";
+import { freeClusterPorts, redisCli, run, type ServerHandle, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cmd, exchange, startShoal } from "./helpers.js";
+import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
 
 /** Every data type, with a TTL on one key: what a reload or restart must bring back. */
 const FILL =
@@ -267,6 +268,23 @@ describe("snapshots of the real store", () => {
     } finally {
       await s.kill("SIGKILL");
     }
+  }, 60_000);
+
+  it("a corrupt snapshot or a Redis RDB file stops start-up with a message", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
+    dirs.push(dir);
+    const start = () =>
+      run(process.execPath, [MAIN_JS, "--port", "0", "--save", ""], { cwd: dir, timeout: 20_000 });
+    writeFileSync(path.join(dir, "dump.rdb"), "REDIS0010\xfa\tredis-ver\x067.0.15");
+    let r = await start();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "# Fatal error loading the DB: dump.rdb is a Redis RDB file; shoal-server reads only its own snapshots",
+    );
+    writeFileSync(path.join(dir, "dump.rdb"), "\x93garbage");
+    r = await start();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/# Fatal error loading the DB: .+\. Exiting\./);
   }, 60_000);
 
   it("SAVE, SIGKILL, restart: every type, TTLs and databases come back from dump.rdb", async () => {

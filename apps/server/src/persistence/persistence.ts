@@ -75,7 +75,13 @@ export class Persistence {
       return false;
     }
     const t0 = Date.now();
-    store.loadSnapshot(fs.readFileSync(file));
+    const data = fs.readFileSync(file);
+    // Same file names as Redis, not the same format: say so rather than "corrupt snapshot".
+    if (data.subarray(0, 5).toString("latin1") === "REDIS")
+      throw new Error(
+        `${path.basename(file)} is a Redis RDB file; shoal-server reads only its own snapshots (move it away, or import the data with RESTORE or redis-cli --pipe)`,
+      );
+    store.loadSnapshot(data);
     this.server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
     return true;
   }
