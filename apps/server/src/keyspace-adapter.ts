@@ -7,6 +7,7 @@
 // (`countKeysInSlot(slot)`, `getKeysInSlot(slot, count)`, `deleteSlot(slot)`, `size`), built
 // only when the store was created with `slotIndex: true`.
 import {
+  type CommandHandler,
   type CommandSpec,
   commands,
   type Database,
@@ -41,7 +42,8 @@ const AVG_TTL_SAMPLE = 1000;
 
 export class KeyspaceStore implements StoreAdapter {
   readonly keyspace: Keyspace;
-  readonly commands: readonly CommandSpec[] = commands;
+  readonly commands: readonly CommandSpec[];
+  afterFlushAllCommand: (() => void) | null = null;
   activeExpireEnabled = true;
   private lastCron = 0;
 
@@ -50,6 +52,23 @@ export class KeyspaceStore implements StoreAdapter {
       databases: opts.databases,
       slotIndex: opts.slotIndex ?? false,
     });
+    this.commands = commands.map((spec) =>
+      spec.name === "flushall" && spec.handler ? this.wrapFlushAll(spec, spec.handler) : spec,
+    );
+  }
+
+  /** FLUSHALL as the store runs it, then `afterFlushAllCommand` when it flushed. */
+  private wrapFlushAll(spec: CommandSpec, handler: CommandHandler): CommandSpec {
+    return {
+      ...spec,
+      handler: (ctx, args, reply) => {
+        handler(ctx, args, reply);
+        // FLUSHALL [ASYNC|SYNC]; anything else was a syntax error and flushed nothing.
+        const flushed =
+          args.argc === 1 || (args.argc === 2 && (args.is(1, "sync") || args.is(1, "async")));
+        if (flushed) this.afterFlushAllCommand?.();
+      },
+    };
   }
 
   /** Database `i` (cluster mode: db(0) carries the slot index). */

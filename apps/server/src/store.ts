@@ -34,6 +34,11 @@ export interface StoreAdapter {
   snapshot?(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   loadSnapshot?(data: Uint8Array): void;
   flushAll(): void;
+  /**
+   * Called after a FLUSHALL command emptied the store (persistence rewrites the snapshot then, as
+   * Redis does when save points are set, so a restart doesn't bring the data back).
+   */
+  afterFlushAllCommand?: (() => void) | null;
 }
 
 export class EmptyStore implements StoreAdapter {

@@ -287,6 +287,27 @@ describe("snapshots of the real store", () => {
     expect(r.stdout).toMatch(/# Fatal error loading the DB: .+\. Exiting\./);
   }, 60_000);
 
+  it("FLUSHALL with save points rewrites the snapshot: a restart doesn't bring the data back", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
+    dirs.push(dir);
+    const [port] = await freeClusterPorts(1);
+    let s = await startShoal(["--save", "3600", "1"], { dir, port: port! });
+    try {
+      await exchange(s.port, cmd("SET", "old", "1") + cmd("SAVE"));
+      expect(await exchange(s.port, cmd("FLUSHALL") + cmd("SET", "after", "1"))).toBe(
+        "+OK\r\n+OK\r\n",
+      );
+      await waitFor(() => s.output().includes("Background saving terminated with success"));
+      await s.kill("SIGKILL");
+      s = await startShoal([], { dir, port: port! });
+      expect(await exchange(s.port, cmd("EXISTS", "old") + cmd("EXISTS", "after"))).toBe(
+        ":0\r\n:0\r\n",
+      );
+    } finally {
+      await s.kill("SIGKILL");
+    }
+  }, 60_000);
+
   it("SAVE, SIGKILL, restart: every type, TTLs and databases come back from dump.rdb", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
     dirs.push(dir);

@@ -19,7 +19,28 @@ export class Persistence {
   aofLastWriteStatus: "ok" | "err" = "ok";
   loadedKeys = 0;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    server.store.afterFlushAllCommand = () => this.afterFlushAll();
+  }
+
+  /** A snapshot is due again once the running one finishes (FLUSHALL during a BGSAVE). */
+  private saveAgain = false;
+  private saveSeq = 0;
+
+  /**
+   * FLUSHALL with save points set rewrites the snapshot at once (Redis's
+   * flushAllDataAndResetRDB), so a restart doesn't bring the flushed data back. The snapshot is
+   * taken now (empty); a BGSAVE still writing the old data is followed by another save.
+   */
+  private afterFlushAll(): void {
+    if (this.loading || !this.server.store.snapshot) return;
+    if (this.server.config.get<SavePoint[]>("save").length === 0) return;
+    if (this.bgsaveInProgress) {
+      this.saveAgain = true;
+      return;
+    }
+    void this.bgsave();
+  }
 
   private get dir(): string {
     return process.cwd();
@@ -242,7 +263,9 @@ export class Persistence {
   /** Writes the snapshot (SAVE); throws when the store has no snapshot support. */
   async save(): Promise<void> {
     const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
-    await this.writeSnapshot(file, path.join(this.dir, `temp-${process.pid}.rdb`));
+    // One temp file per save: a SAVE and a BGSAVE may overlap (each renames its own).
+    const tmp = path.join(this.dir, `temp-${process.pid}-${++this.saveSeq}.rdb`);
+    await this.writeSnapshot(file, tmp);
     this.server.dirty = 0;
     this.lastSave = Math.floor(Date.now() / 1000);
     this.lastSaveStatus = "ok";
@@ -261,6 +284,10 @@ export class Persistence {
       this.server.log.warning(`Background saving error: ${(err as Error).message}`);
     } finally {
       this.bgsaveInProgress = false;
+    }
+    if (this.saveAgain) {
+      this.saveAgain = false;
+      await this.bgsave();
     }
   }
 
