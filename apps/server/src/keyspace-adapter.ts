@@ -26,13 +26,13 @@ export interface KeyspaceStoreOptions {
 }
 
 /** redis.conf encoding thresholds -> keyspace-store's `encodingLimits` (OBJECT ENCODING, zsets). */
-const ENCODING_DIRECTIVES: Record<string, keyof typeof encodingLimits> = {
-  "hash-max-listpack-entries": "hashMaxListpackEntries",
-  "hash-max-listpack-value": "hashMaxListpackValue",
-  "set-max-intset-entries": "setMaxIntsetEntries",
-  "zset-max-listpack-entries": "zsetMaxListpackEntries",
-  "zset-max-listpack-value": "zsetMaxListpackValue",
-};
+const ENCODING_DIRECTIVES = new Map<string, keyof typeof encodingLimits>([
+  ["hash-max-listpack-entries", "hashMaxListpackEntries"],
+  ["hash-max-listpack-value", "hashMaxListpackValue"],
+  ["set-max-intset-entries", "setMaxIntsetEntries"],
+  ["zset-max-listpack-entries", "zsetMaxListpackEntries"],
+  ["zset-max-listpack-value", "zsetMaxListpackValue"],
+]);
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: a cron step may use 25% of the cron period. */
 const EXPIRE_CYCLE_SHARE = 0.25;
@@ -124,14 +124,14 @@ export class KeyspaceStore implements StoreAdapter {
     this.keyspace.activeExpireCycle(now, budget);
   }
 
-  readonly configNames: readonly string[] = Object.keys(ENCODING_DIRECTIVES);
+  readonly configNames: readonly string[] = [...ENCODING_DIRECTIVES.keys()];
 
   /**
    * A config value the store uses. The encoding thresholds are process-wide in keyspace-store
    * (one server per process).
    */
   configure(name: string, value: unknown): void {
-    const field = ENCODING_DIRECTIVES[name];
+    const field = ENCODING_DIRECTIVES.get(name);
     if (field !== undefined && typeof value === "number") encodingLimits[field] = value;
   }
 
