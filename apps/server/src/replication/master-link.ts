@@ -429,7 +429,6 @@ export class MasterLink {
     this.raw.push(chunk);
     const dec = c.decoder;
     dec.feed(chunk);
-    this.server.turnNow = Date.now();
     let applied = 0;
     while (!c.closed) {
       const before = dec.bufferedBytes;
@@ -441,7 +440,16 @@ export class MasterLink {
         return;
       }
       const n = before - dec.bufferedBytes;
-      processCommand(this.server, c, dec);
+      // No key is expired for the master's commands (Redis's expireIfNeeded returns 0 for the
+      // master client): its DEL must find the key, and its writes must see the values it saw.
+      this.server.turnNow = Date.now();
+      const ks = this.server.store.keyspaceHandle() as { ignoreExpiry?: boolean } | undefined;
+      if (ks) ks.ignoreExpiry = true;
+      try {
+        processCommand(this.server, c, dec);
+      } finally {
+        if (ks) ks.ignoreExpiry = false;
+      }
       if (c.reply.pendingBytes > 0) c.reply.discard();
       this.pendingApplied += n;
       if (c.multiQueue === null) {
