@@ -85,8 +85,8 @@ export async function dump(port: number, dbs: number[] = [0]): Promise<string[]>
           else if (t === "list") vp.lrange(k, 0, -1);
           else if (t === "hash") vp.hgetall(k);
           else if (t === "set") vp.smembers(k);
-          else if (t === "zset") vp.zrange(k, 0, -1, "WITHSCORES");
-          else vp.echo(String(t));
+          else if (t === "zset") vp.call("ZRANGE", k, "0", "-1", "WITHSCORES");
+          else vp.call("ECHO", String(t));
           vp.pttl(k);
         });
         const vals = (await vp.exec())!.map(([, v]) => v);
@@ -143,10 +143,10 @@ export function mixedWrites(r: Redis, from: number, count: number): Promise<unkn
         p.set(`t:${k}`, `${i}`, "EX", 3600);
         break;
       case 8:
-        p.multi();
+        p.call("MULTI");
         p.incrby(`n:${k % 500}`, 5);
         p.set(`s:${(k + 1) % 5000}`, `tx${i}`);
-        p.exec();
+        p.call("EXEC");
         break;
       case 9:
         p.select(2);

@@ -63,7 +63,7 @@ describe("partial resync", () => {
     expect(stats0.sync_full).toBe("1");
 
     // Within the backlog: a few KB written while the link is down.
-    expect(await rc.client("KILL", "TYPE", "master")).toBe(1);
+    expect(await rc.call("CLIENT", "KILL", "TYPE", "master")).toBe(1);
     await mixedWrites(mc, 2000, 300);
     await waitInSync(mc, rc);
     const stats1 = await info(mc, "stats");
@@ -75,7 +75,7 @@ describe("partial resync", () => {
     // than 64 KB written before it comes back.
     pauseProcess(r.process);
     try {
-      expect(await mc.client("KILL", "TYPE", "replica")).toBe(1);
+      expect(await mc.call("CLIENT", "KILL", "TYPE", "replica")).toBe(1);
       await mixedWrites(mc, 2300, 20_000);
     } finally {
       resumeProcess(r.process);
