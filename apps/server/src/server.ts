@@ -12,7 +12,7 @@ import type {
   KeyspaceHooks,
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import { Client, ClientReplyMode } from "./client-connection.js";
+import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
 import { CommandTable } from "./command-table.js";
 import { serverCommands } from "./commands/index.js";
@@ -32,6 +32,8 @@ import type { StoreAdapter } from "./store.js";
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 /** Encoded replies above this are handed to the socket at once, mid-turn. */
 const REPLY_EARLY_FLUSH = 1024 * 1024;
+/** The longest delay Node's setTimeout honours (larger ones fire after 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const PROTECTED_MODE_DENIED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -676,16 +678,27 @@ export class Server {
       }
       q.push(client);
     }
-    if (timeoutMs > 0) {
-      state.timer = setTimeout(() => {
-        if (client.blocked !== state) return;
+    if (timeoutMs > 0) this.armBlockTimer(client, state);
+  }
+
+  /**
+   * Times out a blocked client at its deadline. Node fires any delay above 2^31-1 ms at once, so
+   * a longer timeout (BLPOP k 3000000 is legal) waits in steps of at most that.
+   */
+  private armBlockTimer(client: Client, st: BlockState): void {
+    const left = Math.max(0, st.deadline - Date.now());
+    st.timer = setTimeout(
+      () => {
+        if (client.blocked !== st) return;
+        if (Date.now() < st.deadline) return this.armBlockTimer(client, st);
         this.unblockClient(client, true);
-        if (timeoutReply === "nullArray") client.reply.nullArray();
+        if (st.timeoutReply === "nullArray") client.reply.nullArray();
         else client.reply.nullBulk();
         this.scheduleFlush(client);
         this.processInputBuffer(client);
-      }, timeoutMs);
-    }
+      },
+      Math.min(left, MAX_TIMER_MS),
+    );
   }
 
   /** The entry being called (set by dispatch for ctx.block). */
@@ -757,20 +770,7 @@ export class Server {
             }
             if (client.blocked.timer) clearTimeout(client.blocked.timer);
             client.blocked.deadline = b.deadline;
-            if (b.deadline > 0) {
-              const st = client.blocked;
-              st.timer = setTimeout(
-                () => {
-                  if (client.blocked !== st) return;
-                  this.unblockClient(client, true);
-                  if (st.timeoutReply === "nullArray") client.reply.nullArray();
-                  else client.reply.nullBulk();
-                  this.scheduleFlush(client);
-                  this.processInputBuffer(client);
-                },
-                Math.max(0, b.deadline - Date.now()),
-              );
-            }
+            if (b.deadline > 0) this.armBlockTimer(client, client.blocked);
           } else {
             this.scheduleFlush(client);
             // Its next pipelined commands run now that it is free.

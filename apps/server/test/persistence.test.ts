@@ -328,6 +328,16 @@ describe("server machinery around writes", () => {
     expect(await exchange(s.port, cmd("MULTI") + cmd("BLPOP", "none", "0") + cmd("EXEC"))).toBe(
       "+OK\r\n+QUEUED\r\n*1\r\n*-1\r\n",
     );
+    // A timeout beyond setTimeout's 2^31-1 ms (about 25 days) still waits, then serves a push.
+    c2.got.length = 0;
+    c2.sock.write(cmd("BLPOP", "far", "3000000"));
+    await waitFor(async () =>
+      (await redisCli(s.port, ["info", "clients"])).includes("blocked_clients:1"),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c2.got).toEqual([]);
+    await exchange(s.port, cmd("RPUSH", "far", "x"));
+    await waitFor(() => c2.got.join("") === "*2\r\n$3\r\nfar\r\n$1\r\nx\r\n");
     c1.sock.destroy();
     c2.sock.destroy();
   }, 30_000);
