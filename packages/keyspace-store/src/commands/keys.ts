@@ -382,7 +382,7 @@ function randomkey(ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter):
 }
 
 function dbsize(ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter): void {
-  reply.integer(ctx.db.size);
+  reply.integer(ctx.db.liveSize(ctx.now));
 }
 
 // ---- FLUSHDB FLUSHALL SWAPDB -----------------------------------------------------------------
