@@ -92,9 +92,9 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
     );
     expect((await c("-3", "hset", "h", "a", "1")).stdout).toBe("(integer) 1\n");
     expect((await c("-3", "hgetall", "h")).stdout).toBe('1# "a" => "1"\n');
-    expect((await c("xadd", "st", "1-1", "f", "v")).stdout).toBe('"1-1"\n');
-    expect((await c("xrange", "st", "-", "+")).stdout).toBe(
-      '1) 1) "1-1"\n   2) 1) "f"\n      2) "v"\n',
+    // Nested arrays indent as redis-cli's do (LMPOP: streams aren't in shoal-server yet).
+    expect((await c("lmpop", "1", "l", "left", "count", "2")).stdout).toBe(
+      '1) "l"\n2) 1) "a"\n   2) "b c"\n',
     );
   });
 

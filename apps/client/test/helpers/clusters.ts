@@ -1,19 +1,27 @@
 // Cluster factories the process-level tests run against. Every test body is written against a
-// ClusterHandle from @shoal/test-utils, so a shoal-server cluster plugs in here once the server
-// app can form one; until then only the real Redis 7.0.15 cluster is enabled.
+// ClusterHandle from @shoal/test-utils: a real Redis 7.0.15 cluster, and a shoal-server cluster
+// (apps/server's build, formed by the same `redis-cli --cluster create`). `can` says which
+// tests a kind of cluster can take: shoal has no MIGRATE and no replica failover yet.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { type ClusterHandle, hasRedis, startCluster } from "@shoal/test-utils";
 import { type Client, createClient } from "../../src/index.js";
 
 export interface ClusterFactory {
   name: string;
   enabled: boolean;
+  can: { migrate: boolean; failover: boolean };
   start(opts: { masters: number; replicasPerMaster: number }): Promise<ClusterHandle>;
 }
+
+/** The built shoal-server; the whole-suite command builds every package before testing. */
+const SHOAL_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.meta.url));
 
 export const clusterFactories: ClusterFactory[] = [
   {
     name: "redis 7.0.15",
     enabled: hasRedis(),
+    can: { migrate: true, failover: true },
     // validity-factor 0: a replica may always be promoted, however long ago it last heard from
     // its master, so a failover test doesn't depend on how loaded the machine is.
     start: (opts) =>
@@ -24,10 +32,16 @@ export const clusterFactories: ClusterFactory[] = [
       }),
   },
   {
-    // Enable when apps/server ships shoal-server: startCluster({ command: [node, dist/main.js] }).
     name: "shoal",
-    enabled: false,
-    start: () => Promise.reject(new Error("shoal-server is not available yet")),
+    enabled: hasRedis() && existsSync(SHOAL_MAIN),
+    can: { migrate: false, failover: false },
+    start: (opts) =>
+      startCluster({
+        ...opts,
+        command: [process.execPath, SHOAL_MAIN],
+        nodeTimeout: 2000,
+        args: ["--protected-mode", "no"],
+      }),
   },
 ];
 
