@@ -87,59 +87,65 @@ describe.each(clusterFactories)("slot moves against $name", (factory) => {
     },
   );
 
-  it.skipIf(!(factory.enabled && factory.can.migrate))("keeps a sharded subscription when its slot moves", async () => {
-    const channel = "{sch}news";
-    const slot = keySlot(channel);
-    const sub = createCluster({ seeds: cluster.seeds });
-    try {
-      const got: string[] = [];
-      await sub.ssubscribe(channel, (m) => got.push(String(m)));
-      await client.spublish(channel, "before");
-      await waitFor(() => got.includes("before"), { timeout: 5000 });
-      const source = await ownerPort(cluster.ports[0]!, slot);
-      await moveSlot(slot, source, otherMaster(source), cluster.ports);
-      // The old owner sends an unsolicited sunsubscribe; the client resubscribes on the new one.
-      await waitFor(
-        async () => {
-          await client.spublish(channel, "after");
-          return got.includes("after");
-        },
-        { timeout: 10_000, interval: 200 },
-      );
-    } finally {
-      await sub.quit();
-    }
-  });
-
-  it.skipIf(!(factory.enabled && factory.can.migrate))("survives slot moves under load", async () => {
-    const N = 400;
-    const keys = Array.from({ length: N }, (_, i) => `load:{${i % 40}}:${i}`);
-    for (const k of keys) await client.set(k, "0");
-    let stop = false;
-    let ops = 0;
-    const workers = Array.from({ length: 8 }, async (_, w) => {
-      while (!stop) {
-        const k = keys[(ops * 7 + w) % N]!;
-        await client.incr(k);
-        ops++;
+  it.skipIf(!(factory.enabled && factory.can.migrate))(
+    "keeps a sharded subscription when its slot moves",
+    async () => {
+      const channel = "{sch}news";
+      const slot = keySlot(channel);
+      const sub = createCluster({ seeds: cluster.seeds });
+      try {
+        const got: string[] = [];
+        await sub.ssubscribe(channel, (m) => got.push(String(m)));
+        await client.spublish(channel, "before");
+        await waitFor(() => got.includes("before"), { timeout: 5000 });
+        const source = await ownerPort(cluster.ports[0]!, slot);
+        await moveSlot(slot, source, otherMaster(source), cluster.ports);
+        // The old owner sends an unsolicited sunsubscribe; the client resubscribes on the new one.
+        await waitFor(
+          async () => {
+            await client.spublish(channel, "after");
+            return got.includes("after");
+          },
+          { timeout: 10_000, interval: 200 },
+        );
+      } finally {
+        await sub.quit();
       }
-    });
-    // Move four slots that hold keys, one after another, while the workers run.
-    const moved = new Set<number>();
-    for (let t = 0; moved.size < 4; t++) {
-      const slot = keySlot(`{${t}}`);
-      if (moved.has(slot)) continue;
-      moved.add(slot);
-      const source = await ownerPort(cluster.ports[0]!, slot);
-      await moveSlot(slot, source, otherMaster(source), cluster.ports);
-    }
-    await waitFor(() => ops > 2000, { timeout: 20_000 });
-    stop = true;
-    await Promise.all(workers);
-    let total = 0;
-    for (const v of await client.mget(...keys)) total += Number(v);
-    expect(total).toBe(ops);
-    for (const slot of moved)
-      expect(client.slotMap!.masterOf(slot)!.port).toBe(await ownerPort(cluster.ports[0]!, slot));
-  });
+    },
+  );
+
+  it.skipIf(!(factory.enabled && factory.can.migrate))(
+    "survives slot moves under load",
+    async () => {
+      const N = 400;
+      const keys = Array.from({ length: N }, (_, i) => `load:{${i % 40}}:${i}`);
+      for (const k of keys) await client.set(k, "0");
+      let stop = false;
+      let ops = 0;
+      const workers = Array.from({ length: 8 }, async (_, w) => {
+        while (!stop) {
+          const k = keys[(ops * 7 + w) % N]!;
+          await client.incr(k);
+          ops++;
+        }
+      });
+      // Move four slots that hold keys, one after another, while the workers run.
+      const moved = new Set<number>();
+      for (let t = 0; moved.size < 4; t++) {
+        const slot = keySlot(`{${t}}`);
+        if (moved.has(slot)) continue;
+        moved.add(slot);
+        const source = await ownerPort(cluster.ports[0]!, slot);
+        await moveSlot(slot, source, otherMaster(source), cluster.ports);
+      }
+      await waitFor(() => ops > 2000, { timeout: 20_000 });
+      stop = true;
+      await Promise.all(workers);
+      let total = 0;
+      for (const v of await client.mget(...keys)) total += Number(v);
+      expect(total).toBe(ops);
+      for (const slot of moved)
+        expect(client.slotMap!.masterOf(slot)!.port).toBe(await ownerPort(cluster.ports[0]!, slot));
+    },
+  );
 });

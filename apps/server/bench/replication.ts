@@ -7,7 +7,13 @@
 // Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3).
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type ServerHandle, sleep, spawnServer, startRedisServer, waitFor } from "@shoal/test-utils";
+import {
+  type ServerHandle,
+  sleep,
+  spawnServer,
+  startRedisServer,
+  waitFor,
+} from "@shoal/test-utils";
 import { Redis } from "ioredis";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -34,7 +40,9 @@ function conn(port: number): Redis {
 async function start(kind: Kind): Promise<Node> {
   const handle =
     kind === "redis"
-      ? await startRedisServer({ args: ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"] })
+      ? await startRedisServer({
+          args: ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"],
+        })
       : await spawnServer({
           command: [process.execPath, MAIN_JS],
           args: ["--save", "", "--appendonly", "no", "--protected-mode", "no"],
@@ -52,7 +60,21 @@ function redisBenchmark(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(
       "redis-benchmark",
-      ["-p", String(port), "-t", "set", "-n", String(N), "-c", "50", "-P", "16", "-r", "100000", "--csv"],
+      [
+        "-p",
+        String(port),
+        "-t",
+        "set",
+        "-n",
+        String(N),
+        "-c",
+        "50",
+        "-P",
+        "16",
+        "-r",
+        "100000",
+        "--csv",
+      ],
       { timeout: 600_000 },
       (err, stdout) => {
         if (err) return reject(err);
@@ -91,8 +113,7 @@ function lagSampler(master: Node, replicas: Node[]): { stop(): Promise<number[]>
       const off = Number(await field(master.conn, "master_repl_offset"));
       const t0 = performance.now();
       for (const r of replicas) {
-        while (running && Number(await field(r.conn, "slave_repl_offset")) < off)
-          await sleep(1);
+        while (running && Number(await field(r.conn, "slave_repl_offset")) < off) await sleep(1);
       }
       if (!running) break;
       lags.push(performance.now() - t0);

@@ -3,8 +3,16 @@
 // resync inside the backlog and a full one outside it, chained replicas and promotion (replid2),
 // read-only replicas, stale data, min-replicas-to-write, expiry left to the master, and real
 // `redis-cli --replica` against a shoal master.
-import { hasRedis, pauseProcess, redisCliPath, resumeProcess, sleep, waitFor } from "@shoal/test-utils";
+
 import { spawn } from "node:child_process";
+import {
+  hasRedis,
+  pauseProcess,
+  redisCliPath,
+  resumeProcess,
+  sleep,
+  waitFor,
+} from "@shoal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   cleanup,
@@ -45,7 +53,9 @@ describe("full sync", () => {
     expect(digest(b)).toBe(digest(a));
     const mi = await info(mc);
     expect(mi.connected_slaves).toBe("1");
-    expect(mi.slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=${r.port},state=online,offset=\\d+,lag=\\d+$`));
+    expect(mi.slave0).toMatch(
+      new RegExp(`^ip=127\\.0\\.0\\.1,port=${r.port},state=online,offset=\\d+,lag=\\d+$`),
+    );
     expect((await info(mc, "stats")).sync_full).toBe("1");
   }, 120_000);
 });
