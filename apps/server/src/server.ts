@@ -11,6 +11,7 @@ import type {
   CommandSpec,
   KeyspaceHooks,
 } from "@shoal/keyspace-store";
+import { globMatch } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
@@ -20,7 +21,6 @@ import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
 import { quoteRepr } from "./config/split-args.js";
 import { call, processCommand } from "./dispatch.js";
-import { globMatch } from "./glob.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";

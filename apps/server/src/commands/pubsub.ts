@@ -1,9 +1,10 @@
 // Pub/Sub commands. Mirrors src/pubsub.c (Redis 7.0): (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE reply
 // one push per channel; UNSUBSCRIBE without arguments leaves every channel (and with none
 // subscribed replies a single "unsubscribe" with a null channel); PUBSUB introspection.
+
+import { globMatch } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-table.js";
-import { globMatch } from "../glob.js";
 import type { Server } from "../server.js";
 import { def } from "./define.js";
 
