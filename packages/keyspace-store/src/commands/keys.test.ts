@@ -95,6 +95,20 @@ describe("DUMP and RESTORE", () => {
     expect(prop(t)).toEqual(["DEL k"]);
     expect(t.run("EXISTS", "k")).toBe(0);
   });
+
+  it("RESTORE-ASKING restores like RESTORE and propagates under its own name", () => {
+    const t = new TestStore(table);
+    fill(t.keyspace.db(0));
+    const payload = t.runBuffers("DUMP", "l") as Buffer;
+    expect(t.run("RESTORE-ASKING", "l", "0", payload)).toEqual(
+      new ReplyErr("BUSYKEY Target key name already exists."),
+    );
+    expect(t.run("RESTORE-ASKING", "l2", "7000", payload)).toEqual(new Simple("OK"));
+    expect(t.last.propagated[0]?.[0]?.toString()).toBe("RESTORE-ASKING");
+    expect(t.runBuffers("DUMP", "l2")).toEqual(payload);
+    expect(t.run("PTTL", "l2")).toBe(7000);
+    expect(keyCommands.find((c) => c.name === "restore-asking")?.flags).toContain("asking");
+  });
 });
 
 describe("COPY, MOVE, SWAPDB, FLUSH", () => {

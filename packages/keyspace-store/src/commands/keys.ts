@@ -706,6 +706,9 @@ export const keyCommands: CommandSpec[] = [
   cmd("swapdb", 3, "write fast", [0, 0, 0], `${KW} @fast @dangerous`, swapdb),
   cmd("dump", 2, "readonly", [1, 1, 1], `${KR} @slow`, dump),
   cmd("restore", -4, "write denyoom", [1, 1, 1], `${KW} @slow @dangerous`, restore),
+  // What MIGRATE sends in cluster mode: RESTORE with the "asking" flag, so a node importing the
+  // slot accepts it without a preceding ASKING. Propagated under its own name, as in Redis.
+  cmd("restore-asking", -4, "write denyoom asking", [1, 1, 1], `${KW} @slow @dangerous`, restore),
   cmd("object", -2, "", [0, 0, 0], "@slow", undefined, {
     subcommands: [
       cmd("object|help", 2, "loading stale", [0, 0, 0], "@keyspace @slow", objectHelp),
