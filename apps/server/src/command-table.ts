@@ -19,6 +19,8 @@ export interface CommandEntry {
   readonly parent: CommandEntry | undefined;
   readonly isWrite: boolean;
   readonly noAuth: boolean;
+  /** DEBUG: refused unless `enable-debug-command` allows it (Redis's CMD_PROTECTED). */
+  readonly isProtected: boolean;
   readonly noMulti: boolean;
   readonly isBlocking: boolean;
   /** Not shown to MONITOR (admin commands, skip_monitor). */
@@ -116,6 +118,7 @@ function makeEntry(
     parent,
     isWrite: has(spec, "write"),
     noAuth: has(spec, "no_auth"),
+    isProtected: (parent?.spec.name ?? spec.name) === "debug",
     noMulti: has(spec, "no_multi"),
     isBlocking: has(spec, "blocking"),
     skipMonitor: has(spec, "admin") || has(spec, "skip_monitor"),

@@ -2,9 +2,9 @@
 // the replies must be identical. Only commands whose replies don't depend on ids, ports or
 // clocks are in the script (and CONFIG GET patterns that match one name: Redis lists matches in
 // its hash table's order).
-import { hasRedis, type ServerHandle, startRedisServer } from "@shoal/test-utils";
+import { hasRedis, type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cmd, exchange, startShoal } from "./helpers.js";
+import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
 
 const sessions: Record<string, string> = {
   "ping and echo": [
@@ -254,8 +254,32 @@ const sessions: Record<string, string> = {
 function normalize(name: string, s: string): string {
   if (name === "pub/sub in RESP3" || name === "RESP3 replies" || name === "RESP3 data replies")
     return s.replace(/^%7\r\n[\s\S]*?\*0\r\n/, "<hello>");
+  // DEBUG OBJECT: the object address, its serialized length (RDB vs Shoal's DUMP body) and the
+  // LRU clock are per process; everything else must match.
+  if (name === "debug")
+    return s
+      .replace(/Value at:0x[0-9a-f]+/g, "Value at:<addr>")
+      .replace(/serializedlength:\d+ lru:\d+/g, "serializedlength:<n> lru:<clock>");
   return s;
 }
+
+// Both servers run with enable-debug-command yes (Redis's own test servers do too).
+sessions.debug = [
+  cmd("SET", "k", "v"),
+  cmd("SET", "n", "12345"),
+  cmd("RPUSH", "l", "a", "b", "c"),
+  cmd("HSET", "h", "a", "1"),
+  cmd("DEBUG", "OBJECT", "k"),
+  cmd("DEBUG", "OBJECT", "n"),
+  cmd("DEBUG", "OBJECT", "l"),
+  cmd("DEBUG", "OBJECT", "h"),
+  cmd("DEBUG", "OBJECT", "nokey"),
+  cmd("DEBUG", "OBJECT"),
+  cmd("DEBUG", "OBJECT", "a", "b"),
+  cmd("DEBUG", "NOSUCH"),
+  cmd("DEBUG", "ERROR", "MYERR made up"),
+  cmd("DEL", "k", "n", "l", "h"),
+].join("");
 
 const protocolErrors: Record<string, string> = {
   "bulk length 2GB": "*1\r\n$2147483648\r\n",
@@ -271,10 +295,32 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {
-    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
+    [shoal, redis] = await Promise.all([
+      startShoal(),
+      startRedisServer({ args: ["--enable-debug-command", "yes"] }),
+    ]);
   }, 30_000);
   afterAll(async () => {
     await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
+
+  it("DEBUG is refused by default, with Redis's error (enable-debug-command no)", async () => {
+    const [plainShoal, plainRedis] = await Promise.all([
+      spawnServer({ command: [process.execPath, MAIN_JS], args: ["--save", ""] }),
+      startRedisServer(),
+    ]);
+    try {
+      const payload =
+        cmd("DEBUG", "SLEEP", "0") + cmd("DEBUG") + cmd("CONFIG", "GET", "enable-debug-command");
+      const [a, b] = await Promise.all([
+        exchange(plainShoal.port, payload),
+        exchange(plainRedis.port, payload),
+      ]);
+      expect(a).toBe(b);
+      expect(a).toContain("-ERR DEBUG command not allowed.");
+    } finally {
+      await Promise.all([plainShoal.stop(), plainRedis.stop()]);
+    }
   });
 
   for (const [name, payload] of Object.entries(sessions)) {

@@ -12,7 +12,8 @@ export function startShoal(
 ): Promise<ServerHandle> {
   return spawnServer({
     command: [process.execPath, MAIN_JS],
-    args: ["--save", "", ...args],
+    // As Redis's own test servers do: DEBUG (RELOAD, SET-ACTIVE-EXPIRE...) allowed.
+    args: ["--save", "", "--enable-debug-command", "yes", ...args],
     ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
   });

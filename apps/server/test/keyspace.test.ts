@@ -173,11 +173,26 @@ describe("data commands on the real store", () => {
     for (let i = 0; i < 200; i++) fill += cmd("SET", `e${i}`, "v", "PX", "50");
     await exchange(s.port, fill + cmd("SET", "stay", "1"));
     await new Promise((r) => setTimeout(r, 300));
-    // Not read and not collected: still counted, as in Redis.
-    expect(await exchange(s.port, cmd("DBSIZE"))).toBe(":201\r\n");
+    // Not read and not collected: still in the keyspace (INFO keyspace counts them, as Redis's).
+    expect(await redisCli(s.port, ["info", "keyspace"])).toMatch(/db0:keys=201,expires=200,/);
     await exchange(s.port, cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1"));
-    await waitFor(async () => (await exchange(s.port, cmd("DBSIZE"))) === ":1\r\n");
+    await waitFor(async () =>
+      /db0:keys=1,expires=0,/.test(await redisCli(s.port, ["info", "keyspace"])),
+    );
     expect(await redisCli(s.port, ["info", "stats"])).toMatch(/expired_keys:200\r?\n/);
+  });
+
+  it("DBSIZE never counts a key past its TTL, even one nothing has collected yet", async () => {
+    await exchange(s.port, cmd("FLUSHALL") + cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
+    try {
+      await exchange(s.port, cmd("SET", "a", "1", "PX", "30") + cmd("SET", "b", "1"));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await redisCli(s.port, ["info", "keyspace"])).toMatch(/db0:keys=2,expires=1,/);
+      expect(await exchange(s.port, cmd("DBSIZE"))).toBe(":1\r\n");
+      expect(await redisCli(s.port, ["info", "keyspace"])).toMatch(/db0:keys=1,expires=0,/);
+    } finally {
+      await exchange(s.port, cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1"));
+    }
   });
 
   it("active expiry publishes expired events (notify-keyspace-events Ex)", async () => {

@@ -11,7 +11,7 @@ export const conns: Redis[] = [];
 export async function shoal(args: string[] = []): Promise<ServerHandle> {
   const s = await spawnServer({
     command: [process.execPath, MAIN_JS],
-    args: ["--save", "", "--protected-mode", "no", ...args],
+    args: ["--save", "", "--protected-mode", "no", "--enable-debug-command", "yes", ...args],
   });
   handles.push(s);
   return s;

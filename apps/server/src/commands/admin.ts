@@ -1,7 +1,13 @@
 // Server administration: DBSIZE LASTSAVE SAVE BGSAVE SHUTDOWN DEBUG COMMAND. Mirrors
 // dbsizeCommand()/lastsaveCommand() (src/db.c, src/server.c), shutdownCommand() (src/db.c),
 // debugCommand() (src/debug.c) and commandCommand() and friends (src/server.c), Redis 7.0.
-import type { CommandSpec } from "@shoal/keyspace-store";
+import {
+  type CommandSpec,
+  dumpValue,
+  isList,
+  objectEncoding,
+  type Value,
+} from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-table.js";
@@ -368,9 +374,27 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
         c.reply.error(`ERR Error trying to load the RDB dump: ${(err as Error).message}`);
       }
     });
+  } else if (a.is(1, "object") && a.argc === 3) {
+    const db = server.store.db?.(c.db);
+    const key = a.latin1(2);
+    const v = db?.has(key, server.turnNow) ? db.dict.get(key) : undefined;
+    if (v === undefined) c.reply.error("ERR no such key");
+    else c.reply.simple(debugObject(v));
+  } else if (a.is(1, "error") && a.argc === 3) {
+    c.reply.error(a.latin1(2));
+  } else if (a.is(1, "log") && a.argc === 3) {
+    server.log.warning(`DEBUG LOG: ${a.latin1(2)}`);
+    c.reply.ok();
   } else if (a.is(1, "help")) {
     const lines = [
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ERROR <string>",
+      "    Return a Redis protocol error with <string> as message. Useful for clients",
+      "    unit tests to simulate Redis errors.",
+      "LOG <message>",
+      "    Write <message> to the server log.",
+      "OBJECT <key>",
+      "    Show low level info about `key` and associated value.",
       "RELOAD",
       "    Save the RDB on disk and reload it back to memory.",
       "SET-ACTIVE-EXPIRE <0|1>",
@@ -381,6 +405,44 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     c.reply.array(lines.length);
     for (const l of lines) c.reply.simple(l);
   } else {
-    c.reply.error(`ERR unknown subcommand '${a.utf8(1)}'. Try DEBUG HELP.`);
+    // DEBUG checks its own subcommands and their argument counts (addReplySubcommandSyntaxError).
+    c.reply.error(
+      `ERR unknown subcommand or wrong number of arguments for '${a.latin1(1).slice(0, 128)}'. Try DEBUG HELP.`,
+    );
   }
+}
+
+/** Listpack bytes of one list entry: encoding header, data, backlen (listpack.c). */
+function listpackEntryBytes(len: number): number {
+  const enc = len + (len < 64 ? 1 : len < 4096 ? 2 : 5);
+  return enc + (enc < 128 ? 1 : enc < 16384 ? 2 : 3);
+}
+
+/**
+ * DEBUG OBJECT's line, in Redis 7.0's format. There is no object address or LRU clock per key in
+ * Shoal: the address is a placeholder, lru is Redis's clock format of now, idle 0 (as OBJECT
+ * IDLETIME). serializedlength is the length of Shoal's DUMP body, not of Redis's RDB encoding.
+ * A list reports the quicklist Redis would build with its default 8 KB nodes.
+ */
+function debugObject(v: Value): string {
+  const lru = Math.floor(Date.now() / 1000) & 0xffffff;
+  let line = `Value at:0x7f0000000000 refcount:1 encoding:${objectEncoding(v)} serializedlength:${dumpValue(v).length - 10} lru:${lru} lru_seconds_idle:0`;
+  if (isList(v)) {
+    let nodes = 0;
+    let node = 0;
+    let total = 0;
+    for (let i = 0; i < v.length; i++) {
+      const e = listpackEntryBytes(v.peekAt(i)!.length);
+      if (node === 0 || node + e > 8192) {
+        total += node;
+        nodes++;
+        node = 7; // listpack header (6) and end byte (1)
+      }
+      node += e;
+    }
+    total += node;
+    const avg = nodes === 0 ? 0 : v.length / nodes;
+    line += ` ql_nodes:${nodes} ql_avg_node:${avg.toFixed(2)} ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:${total}`;
+  }
+  return line;
 }

@@ -306,6 +306,7 @@ export const DIRECTIVES: readonly Directive[] = [
     rewrite: (v) => [v as string[]],
   },
   boolDirective("protected-mode", true),
+  enumDirective("enable-debug-command", "no", ["no", "yes", "local"], { immutable: true }),
   {
     name: "dir",
     defaultText: [""],
