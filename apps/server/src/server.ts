@@ -735,10 +735,13 @@ export class Server {
     for (const k of this.blockedOn.keys()) if (k.startsWith(prefix)) this.readyKeys.add(k);
   }
 
+  /** The key whose readiness the blocked command being re-run serves (CommandContext.readyKey). */
+  servingKey: string | null = null;
+
   /**
    * Serves clients blocked on keys that became ready, in arrival order, by re-running their
-   * command (Redis's handleClientsBlockedOnKeys). A client whose command blocks again keeps its
-   * place in the queue.
+   * command for that key alone (Redis's handleClientsBlockedOnKeys; see CommandContext.readyKey).
+   * A client whose command blocks again keeps its place in every queue.
    */
   handleClientsBlockedOnKeys(): void {
     this.turnNow = Date.now();
@@ -751,21 +754,28 @@ export class Server {
         for (const client of [...q]) {
           const b = client.blocked;
           if (b === null || client.closed) continue;
-          // Re-run with blocking allowed; if it blocks again, restore the original position.
+          // Re-run with blocking allowed; if it blocks again, it goes back where it was.
+          const places = b.keys.map(
+            (key) => this.blockedOn.get(keyOf(b.dbIndex, key))?.indexOf(client) ?? -1,
+          );
           this.unblockClient(client, false);
           const prevDb = client.db;
           client.db = b.dbIndex;
           this.currentEntry = b.entry;
+          this.servingKey = k.slice(k.indexOf("\u0000") + 1);
           call(this, client, b.entry, b.args);
+          this.servingKey = null;
           this.currentEntry = null;
           client.db = prevDb;
           if (client.blocked !== null) {
-            // Blocked again: move it back to the front of each queue it was in.
-            for (const key of client.blocked.keys) {
-              const qq = this.blockedOn.get(keyOf(client.blocked.dbIndex, key));
-              if (qq && qq[qq.length - 1] === client) {
+            // The re-run blocked on the same keys (same args), each appended last: move it back.
+            const again = client.blocked;
+            for (let i = 0; i < again.keys.length; i++) {
+              const qq = this.blockedOn.get(keyOf(again.dbIndex, again.keys[i] as string));
+              const at = places[i] ?? -1;
+              if (qq && at >= 0 && at < qq.length - 1 && qq[qq.length - 1] === client) {
                 qq.pop();
-                qq.unshift(client);
+                qq.splice(at, 0, client);
               }
             }
             if (client.blocked.timer) clearTimeout(client.blocked.timer);
@@ -1116,6 +1126,7 @@ class MutableContext implements CommandContext {
   dbIndex = 0;
   now = 0;
   canBlock = true;
+  readyKey: string | null = null;
   constructor(private readonly server: Server) {
     this.keyspace = server.store.keyspaceHandle() as CommandContext["keyspace"];
     this.db = server.store.dbHandle(0) as CommandContext["db"];
@@ -1125,6 +1136,7 @@ class MutableContext implements CommandContext {
     this.db = this.server.store.dbHandle(dbIndex) as CommandContext["db"];
     this.now = this.server.turnNow;
     this.canBlock = canBlock;
+    this.readyKey = this.server.servingKey;
   }
   propagateSelf(): void {
     this.server.propagateCurrent(this.dbIndex);

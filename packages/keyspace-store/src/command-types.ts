@@ -85,6 +85,13 @@ export interface CommandContext {
    * expired at once, as Redis does.
    */
   readonly canBlock: boolean;
+  /**
+   * Set when the server re-runs a blocked command because this key (latin1) became ready. Redis
+   * 7.0 serves a blocked client from the ready key alone, and only when it holds the type the
+   * client waits for (serveClientsBlockedOnListKey, ...): so the command looks at this key only,
+   * and a missing, empty or wrong-typed value blocks it again with no reply.
+   */
+  readonly readyKey?: string | null;
   /** Propagate this command's own arguments unchanged (the common case for writes). */
   propagateSelf(): void;
   /** Propagate a rewritten command instead of (or in addition to) this one; may be called several times. */

@@ -495,6 +495,8 @@ function moveOne(
   const src = db.lookupWrite(srcKey, ctx.now);
   if (src === undefined) return NO_SOURCE;
   if (!isList(src)) {
+    // Re-run for a ready key that is not a list: Redis leaves the client blocked.
+    if (ctx.readyKey != null) return NO_SOURCE;
     reply.error(WRONGTYPE);
     return FAILED;
   }
@@ -603,11 +605,14 @@ function bpop(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter, head: 
     return;
   }
   const db = ctx.db;
+  const ready = ctx.readyKey ?? null;
   for (let i = 1; i <= last; i++) {
     const key = args.latin1(i);
+    if (ready !== null && key !== ready) continue;
     const list = db.lookupWrite(key, ctx.now);
     if (list === undefined) continue;
     if (!isList(list)) {
+      if (ready !== null) continue;
       reply.error(WRONGTYPE);
       return;
     }
@@ -681,11 +686,14 @@ function mpopFirst(
   count: number,
 ): boolean {
   const db = ctx.db;
+  const ready = ctx.readyKey ?? null;
   for (let i = first; i < first + numkeys; i++) {
     const key = args.latin1(i);
+    if (ready !== null && key !== ready) continue;
     const list = db.lookupWrite(key, ctx.now);
     if (list === undefined) continue;
     if (!isList(list)) {
+      if (ready !== null) continue;
       reply.error(WRONGTYPE);
       return true;
     }

@@ -585,11 +585,18 @@ function blockingZpop(
 ) {
   const timeout = parseTimeoutMs(args.view(timeoutIdx));
   if (typeof timeout === "string") return w.error(timeout);
+  const ready = ctx.readyKey ?? null;
   for (let j = first; j < first + numkeys; j++) {
     const key = args.latin1(j);
-    const z = getZSet(ctx, key, w, true);
-    if (z === null) return;
-    if (z === undefined || z.size === 0) continue;
+    // A re-run for a ready key serves from it alone, and only if it is a sorted set.
+    if (ready !== null && key !== ready) continue;
+    const z = ctx.db.lookupWrite(key, ctx.now);
+    if (z === undefined) continue;
+    if (!(z instanceof ZSet)) {
+      if (ready !== null) continue;
+      return w.error(WRONGTYPE);
+    }
+    if (z.size === 0) continue;
     zpopGeneric(ctx, args, w, j, 1, max, true, count, nested, nilWhenEmpty);
     const argv: (Buffer | string)[] = [max ? "ZPOPMAX" : "ZPOPMIN", args.copy(j)];
     if (withCount) argv.push(String(popped));

@@ -1,0 +1,152 @@
+// Clients blocked on keys, against real redis-server 7.0.15: Redis 7.0 serves a blocked client
+// from the key that became ready alone, and only when it holds the type the client waits for;
+// anything else (a sorted set under a BLPOP key, a list under a BZPOPMIN key, a SET) leaves the
+// client blocked, in its place in the queue. Each scenario blocks its waiters in order, runs the
+// writes, and compares every byte the waiters and the writer got with what Redis sends.
+import { hasRedis, type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cmd, exchange, startShoal } from "./helpers.js";
+
+interface Scenario {
+  /** Blocking commands, each on its own connection, blocked in this order. */
+  waiters: string[][];
+  /** Writes from another connection once all waiters are blocked; they must serve every waiter. */
+  writes: string[][];
+  /** What each waiter gets (as Redis 7.0.15 replies). */
+  expected: string[];
+}
+
+const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
+
+const scenarios: Record<string, Scenario> = {
+  "BZPOPMIN stays blocked when a list, then a string, takes its key": {
+    waiters: [["BZPOPMIN", "k", "0"]],
+    writes: [
+      ["RPUSH", "k", "a"],
+      ["DEL", "k"],
+      ["SET", "k", "x"],
+      ["DEL", "k"],
+      ["ZADD", "k", "1", "m"],
+    ],
+    expected: [`*3\r\n${bulk("k")}${bulk("m")}${bulk("1")}`],
+  },
+  "BLPOP stays blocked when a sorted set takes its key": {
+    waiters: [["BLPOP", "k", "0"]],
+    writes: [
+      ["ZADD", "k", "1", "a"],
+      ["DEL", "k"],
+      ["RPUSH", "k", "v"],
+    ],
+    expected: [`*2\r\n${bulk("k")}${bulk("v")}`],
+  },
+  "BLPOP serves from the ready key, skipping a wrong-typed one before it": {
+    waiters: [["BLPOP", "k1", "k2", "0"]],
+    writes: [
+      ["ZADD", "k1", "1", "a"],
+      ["RPUSH", "k2", "x"],
+    ],
+    expected: [`*2\r\n${bulk("k2")}${bulk("x")}`],
+  },
+  "BLPOP serves from the key that became ready first, not the first listed": {
+    waiters: [["BLPOP", "k1", "k2", "0"]],
+    writes: [["MULTI"], ["RPUSH", "k2", "a"], ["RPUSH", "k1", "b"], ["EXEC"]],
+    expected: [`*2\r\n${bulk("k2")}${bulk("a")}`],
+  },
+  "waiters left blocked keep their arrival order": {
+    waiters: [
+      ["BLPOP", "q", "0"],
+      ["BRPOP", "q", "0"],
+      ["BLMPOP", "0", "1", "q", "LEFT"],
+    ],
+    writes: [
+      ["ZADD", "q", "1", "a"],
+      ["DEL", "q"],
+      ["RPUSH", "q", "1"],
+      ["RPUSH", "q", "2"],
+      ["RPUSH", "q", "3"],
+    ],
+    expected: [
+      `*2\r\n${bulk("q")}${bulk("1")}`,
+      `*2\r\n${bulk("q")}${bulk("2")}`,
+      `*2\r\n${bulk("q")}*1\r\n${bulk("3")}`,
+    ],
+  },
+  "BZMPOP and BZPOPMAX skip a list under the first key": {
+    waiters: [
+      ["BZMPOP", "0", "2", "k1", "k2", "MIN"],
+      ["BZPOPMAX", "k1", "k2", "0"],
+    ],
+    writes: [
+      ["RPUSH", "k1", "a"],
+      ["ZADD", "k2", "1", "x", "2", "y"],
+    ],
+    expected: [
+      `*2\r\n${bulk("k2")}*1\r\n*2\r\n${bulk("x")}${bulk("1")}`,
+      `*3\r\n${bulk("k2")}${bulk("y")}${bulk("2")}`,
+    ],
+  },
+  "BLMPOP skips a sorted set under the first key": {
+    waiters: [["BLMPOP", "0", "2", "k1", "k2", "LEFT", "COUNT", "2"]],
+    writes: [
+      ["ZADD", "k1", "1", "a"],
+      ["RPUSH", "k2", "x", "y", "z"],
+    ],
+    expected: [`*2\r\n${bulk("k2")}*2\r\n${bulk("x")}${bulk("y")}`],
+  },
+  "BLMOVE and BRPOPLPUSH stay blocked on a wrong-typed source; a wrong-typed destination fails": {
+    waiters: [
+      ["BRPOPLPUSH", "s", "d", "0"],
+      ["BLMOVE", "s", "d", "LEFT", "RIGHT", "0"],
+    ],
+    writes: [
+      ["ZADD", "s", "1", "a"],
+      ["DEL", "s"],
+      ["SET", "d", "x"],
+      ["RPUSH", "s", "a", "b"],
+      ["DEL", "d"],
+      ["RPUSH", "s", "c"],
+    ],
+    expected: [
+      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    ],
+  },
+};
+
+async function blockedClients(port: number): Promise<number> {
+  const info = await exchange(port, cmd("INFO", "clients"));
+  return Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? -1);
+}
+
+/** Runs a scenario on a fresh keyspace; resolves with each waiter's bytes, then the writer's. */
+async function play(port: number, s: Scenario): Promise<string[]> {
+  await exchange(port, cmd("FLUSHALL"));
+  const waiting: Promise<string>[] = [];
+  for (const w of s.waiters) {
+    // exchange() pipelines an ECHO marker: it runs, and the exchange ends, once the waiter is served.
+    waiting.push(exchange(port, cmd(...w)));
+    const n = waiting.length;
+    await waitFor(async () => (await blockedClients(port)) === n, { timeout: 10_000 });
+  }
+  const writer = await exchange(port, s.writes.map((w) => cmd(...w)).join(""));
+  return [...(await Promise.all(waiting)), writer];
+}
+
+describe.skipIf(!hasRedis())("clients blocked on keys, vs redis-server 7.0.15", () => {
+  let shoal: ServerHandle;
+  let redis: ServerHandle;
+  beforeAll(async () => {
+    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
+
+  for (const [name, s] of Object.entries(scenarios)) {
+    it(name, async () => {
+      const [a, b] = await Promise.all([play(shoal.port, s), play(redis.port, s)]);
+      expect(b.slice(0, -1)).toEqual(s.expected);
+      expect(a).toEqual(b);
+    }, 30_000);
+  }
+});
