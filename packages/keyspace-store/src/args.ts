@@ -1,7 +1,8 @@
 // Argument parsing with Redis's rules: string2ll (no spaces, no '+', no leading zeros, int64
-// range) and strtod (inf, exponents; no surrounding spaces, nan refused). Works on the raw bytes
+// range) and strtod (hex floats, inf, exponents; no leading space, nan refused). Works on the raw bytes
 // of an argument so the hot path allocates nothing for small integers.
 import type { CommandArgs } from "@shoal/resp-codec";
+import { parseScore } from "./types/zset-args.js";
 
 const MAX_SAFE_DIGITS = 15; // any 15-digit decimal fits in a double exactly
 const INT64_MIN = -(2n ** 63n);
@@ -57,16 +58,13 @@ export function argInt64(args: CommandArgs, i: number): bigint | null {
   return v === null ? null : BigInt(v);
 }
 
-const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INF_RE = /^([+-]?)inf(?:inity)?$/i;
-
-/** Parses a string as Redis's strtod-based getDoubleFromObject; null when invalid or NaN. */
+/**
+ * Parses a string as Redis's getDoubleFromObject (strtod over the whole string, no leading
+ * space): hex floats are taken; NaN, and overflow to infinity or underflow to zero, are refused.
+ * Null when invalid. One parser for every command: the sorted-set score reader.
+ */
 export function parseDouble(s: string): number | null {
-  if (s.length === 0 || s.length > 5000) return null;
-  if (FLOAT_RE.test(s)) return Number(s);
-  const m = INF_RE.exec(s);
-  if (m) return m[1] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  return null;
+  return parseScore(s);
 }
 
 /** Argument `i` as a double; null if invalid. */

@@ -77,6 +77,12 @@ function script(): string[][] {
     "ZADD z nan a",
     "ZADD z 1e400 a",
     "ZADD z 0x10 hex",
+    // Hex floats round once to the nearest double (ties to even), subnormals included.
+    "ZADD zhex 0x1.00000000000008000000001p0 a 0x1.00000000000008p0 b 0x1.0000001p-1075 c",
+    "ZADD zhex 0x0p99999 d 0x1.8p-1074 e 1e-310 f",
+    "ZADD zhex 0x1p-1075 x",
+    "ZADD zhex 0x1.fffffffffffff8p1023 x",
+    "ZRANGE zhex 0 -1 WITHSCORES",
     "ZADD z -inf lo +inf hi",
     "ZADD z INCR -inf hi",
     "ZADD z XX 1 a",

@@ -24,12 +24,26 @@ describe("parseScore (getDoubleFromObject)", () => {
     ["inf", Infinity],
     ["-Infinity", -Infinity],
     ["+inf", Infinity],
+    // Hex floats are rounded once, ties to even, subnormals included (ZADD then ZSCORE).
+    ["0x1.00000000000008000000001p0", 1.0000000000000002],
+    ["0x1.00000000000008p0", 1],
+    ["0x1.00000000000018p0", 1.0000000000000004],
+    ["0x1p-1074", 5e-324],
+    ["0x1.0000001p-1075", 5e-324],
+    ["0x1.8p-1074", 1e-323],
+    ["0x1p1023", 2 ** 1023],
+    ["0x0p99999", 0],
+    ["0xffffffffffffffffffffp0", 1.2089258196146292e24],
+    ["1e-310", 1e-310],
   ])("accepts %j", (s, v) => expect(parseScore(s)).toBe(v));
 
-  it.each(["", " 1", "1 ", "x", "nan", "1e400", "-1e400", "1e-400", "0x", "1.2.3", "--1"])(
-    "refuses %j",
-    (s) => expect(parseScore(s)).toBeNull(),
-  );
+  it.each(
+    [
+      ["", " 1", "1 ", "\t1", "1\n", "x", "nan", "-nan", "1e400", "-1e400", "1e-400", "2e-324"],
+      ["0x", "0x1p", "1.2.3", "--1", "1_0", "0x1p-1075", "0x1P-1080", "0x1p1024", "0x1p-99999"],
+      ["0x1.fffffffffffff8p1023", "1\u00002"],
+    ].flat(),
+  )("refuses %j", (s) => expect(parseScore(s)).toBeNull());
 });
 
 describe("parseScoreRange (zslParseRange)", () => {

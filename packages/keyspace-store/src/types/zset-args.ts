@@ -39,20 +39,10 @@ export function strtod(s: string): StrtodResult {
   out.erange = false;
   let m = HEX_RE.exec(t);
   if (m !== null && ((m[2] as string).length > 0 || (m[3] ?? "").length > 0)) {
-    const intPart = m[2] as string;
-    const frac = m[3] ?? "";
-    let v = 0;
-    for (const ch of intPart) v = v * 16 + Number.parseInt(ch, 16);
-    let scale = 1 / 16;
-    for (const ch of frac) {
-      v += Number.parseInt(ch, 16) * scale;
-      scale /= 16;
-    }
-    if (m[4] !== undefined) v *= 2 ** Number(m[4]);
-    const len = (m[0] as string).length;
+    const v = hexToDouble(`${m[2]}${m[3] ?? ""}`, (m[3] ?? "").length, m[4]);
     out.value = m[1] === "-" ? -v : v;
-    out.end = i + len;
-    out.erange = !Number.isFinite(v) || (v === 0 && /[1-9a-fA-F]/.test(intPart + frac));
+    out.end = i + (m[0] as string).length;
+    out.erange = !Number.isFinite(v) || (v === 0 && /[1-9a-fA-F]/.test(m[2] + (m[3] ?? "")));
     return out;
   }
   m = DEC_RE.exec(t);
@@ -77,6 +67,46 @@ export function strtod(s: string): StrtodResult {
     return out;
   }
   return out;
+}
+
+/**
+ * The hex float 0x<digits>p<exp> (fracDigits of them after the point), rounded once to the
+ * nearest double, ties to even, subnormals included, as glibc's strtod does: summing digit by
+ * digit in doubles would round more than once.
+ */
+function hexToDouble(digits: string, fracDigits: number, exp: string | undefined): number {
+  const lead = digits.replace(/^0+/, "");
+  if (lead === "") return 0;
+  const n = BigInt(`0x${lead}`);
+  const bits = (lead.length - 1) * 4 + (32 - Math.clz32(Number.parseInt(lead[0] as string, 16)));
+  const e = Number(exp ?? "0") - 4 * fracDigits;
+  const top = bits - 1 + e; // exponent of the leading bit
+  if (top > 1023) return Number.POSITIVE_INFINITY;
+  if (top < -1076) return 0;
+  // Bits the result can hold: 53, fewer once it is subnormal.
+  const precision = top >= -1022 ? 53 : top + 1075;
+  const shift = bits - precision;
+  let q = n;
+  if (shift > 0) {
+    const s = BigInt(shift);
+    q = n >> s;
+    const rem = n & ((1n << s) - 1n);
+    const half = 1n << (s - 1n);
+    if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
+  }
+  // q fits the result's precision, so scaling by 2^k is exact; in steps, as 2^k alone may not be
+  // a double.
+  let v = Number(q);
+  let k = e + Math.max(shift, 0);
+  while (k > 1023) {
+    v *= 2 ** 1023;
+    k -= 1023;
+  }
+  while (k < -1022) {
+    v *= 2 ** -1022;
+    k += 1022;
+  }
+  return v * 2 ** k;
 }
 
 /** Redis's getDoubleFromObject: a score, increment or weight; null when invalid. */
