@@ -85,6 +85,8 @@ function arityOk(entry: CommandEntry, argc: number): boolean {
 
 /** Runs one command a client sent. */
 export function processCommand(server: Server, client: Client, args: CommandArgs): void {
+  // A command naming a key an in-flight MIGRATE is moving waits for it (key-locks.ts).
+  if (server.keyLocks.size !== 0 && server.keyLocks.park(server, client, args)) return;
   // ASKING holds for the next command only (for the whole transaction inside MULTI).
   const asking = client.asking;
   if (asking && client.multiQueue === null) client.asking = false;

@@ -21,6 +21,7 @@ import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
 import { quoteRepr } from "./config/split-args.js";
 import { call, processCommand } from "./dispatch.js";
+import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
@@ -112,6 +113,8 @@ export class Server {
   /** Clients that sent MONITOR. */
   readonly monitors = new Set<Client>();
   readonly slowlog = new SlowLog();
+  /** Keys an in-flight MIGRATE is moving: other clients' commands on them wait. */
+  readonly keyLocks = new KeyLocks();
   /** slowlog-log-slower-than, cached for the per-command check. */
   slowlogThreshold = 10000;
 
@@ -326,7 +329,7 @@ export class Server {
     this.scheduleFlush(client);
   }
 
-  private runOneCommand(client: Client, args: CommandArgs): void {
+  runOneCommand(client: Client, args: CommandArgs): void {
     this.beforeCommandReply(client);
     processCommand(this, client, args);
     this.afterCommandReply(client);

@@ -151,6 +151,8 @@ export class Router {
       }
     }
 
+    // MIGRATE works on this node's keys whenever the slot is open, to move them freely.
+    if (this.open !== 0 && name === "migrate") return true;
     // Some keys here and some gone already: the client must retry; all gone: ASK the target.
     if (this.open === 1 && this.missingKeys > 0) {
       if (this.existingKeys > 0) {

@@ -7,6 +7,7 @@ import { adminCommands } from "./admin.js";
 import { configCommands } from "./config.js";
 import { connectionCommands } from "./connection.js";
 import { infoCommands } from "./info.js";
+import { migrateCommands } from "./migrate.js";
 import { pubsubCommands } from "./pubsub.js";
 import { transactionCommands } from "./transactions.js";
 
@@ -19,6 +20,7 @@ export function serverCommands(server: Server): ServerCommandDef[] {
     ...infoCommands(server),
     ...adminCommands(server),
     ...clusterCommands(server),
+    ...migrateCommands(server),
     ...replicationCommands(server),
   ];
 }
