@@ -1,7 +1,7 @@
 // Cluster factories the process-level tests run against. Every test body is written against a
 // ClusterHandle from @shoal/test-utils: a real Redis 7.0.15 cluster, and a shoal-server cluster
 // (apps/server's build, formed by the same `redis-cli --cluster create`). `can` says which
-// tests a kind of cluster can take: shoal has no MIGRATE and no replica failover yet.
+// tests a kind of cluster can take: shoal has no replica failover yet.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ClusterHandle, hasRedis, startCluster } from "@shoal/test-utils";
@@ -34,7 +34,7 @@ export const clusterFactories: ClusterFactory[] = [
   {
     name: "shoal",
     enabled: hasRedis() && existsSync(SHOAL_MAIN),
-    can: { migrate: false, failover: false },
+    can: { migrate: true, failover: false },
     start: (opts) =>
       startCluster({
         ...opts,
