@@ -19,6 +19,15 @@ const sessions: Record<string, string> = {
     "\r\n",
     "  ping  \n",
   ].join(""),
+  "errors quoting bytes above 0x7f": [
+    cmd("FOO\xe9", "\xe9\xff"),
+    "\xff\xfe x\r\n",
+    cmd("CLIENT", "\xff"),
+    cmd("CONFIG", "SET", "\xc3\xa9", "1"),
+    cmd("CONFIG", "SET", "\xff", "1"),
+    cmd("HELLO", "3", "\xc3\xa9"),
+    cmd("CLIENT", "LIST", "TYPE", "\xff"),
+  ].join(""),
   "unknown commands": [
     cmd("FOO"),
     cmd("foo", "a", "b"),
@@ -288,6 +297,9 @@ const protocolErrors: Record<string, string> = {
   "bad multibulk length": "*abc\r\n",
   "multibulk too long": "*3000000000\r\n",
   "unbalanced quotes": 'PING "abc\r\n',
+  // The offending byte comes back as the byte itself, not its UTF-8 encoding.
+  "high byte where a bulk header belongs": "*1\r\n\xff5\r\n",
+  "high byte in place of the second bulk header": "*2\r\n$4\r\nECHO\r\n\xe9\r\n",
   "reply then close": `${cmd("PING")}*1\r\nxx\r\n${cmd("PING")}`,
 };
 

@@ -41,6 +41,8 @@ export interface ReplyWriter {
   /**
    * An error reply. `msg` is the full text including its code, exactly as Redis sends it,
    * e.g. "ERR wrong number of arguments for 'get' command" or "WRONGTYPE Operation against ...".
+   * Characters up to U+00FF go out as one byte each (quoted arguments are latin1 strings of their
+   * bytes); text with a wider character goes out as UTF-8.
    */
   error(msg: string): void;
   /** `:n`. */

@@ -12,6 +12,7 @@ import "./node-buffer.js";
 const SLAB = 16 * 1024;
 /** Below this much room, take() starts a fresh slab rather than leave a sliver behind. */
 const MIN_ROOM = 512;
+const NON_LATIN1 = /[^\u0000-\u00ff]/;
 
 export class ReplyBuffer implements ReplyWriter {
   resp: 2 | 3 = 2;
@@ -120,9 +121,15 @@ export class ReplyBuffer implements ReplyWriter {
     if (!this.enabled) return;
     // As addReplyErrorLength(): a CR or LF in the message would break the protocol.
     const clean = msg.includes("\r") || msg.includes("\n") ? msg.replace(/[\r\n]/g, " ") : msg;
-    this.ensure(Buffer.byteLength(clean) + 3);
+    // Messages quote arguments, held as latin1 strings of their bytes: Redis echoes those bytes
+    // as they came ("got '\xff'"), so they go out one byte per character. Only text with a
+    // character above U+00FF cannot be such bytes, and goes out as UTF-8.
+    const wide = NON_LATIN1.test(clean);
+    this.ensure((wide ? Buffer.byteLength(clean) : clean.length) + 3);
     this.slab[this.off++] = 45;
-    this.off += this.slab.utf8Write(clean, this.off);
+    this.off += wide
+      ? this.slab.utf8Write(clean, this.off)
+      : this.slab.latin1Write(clean, this.off);
     this.crlf();
   }
   integer(n: number | bigint): void {

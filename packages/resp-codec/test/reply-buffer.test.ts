@@ -21,6 +21,18 @@ describe("ReplyBuffer", () => {
     ["ok", (w) => w.ok(), "+OK\r\n", "+OK\r\n"],
     ["simple", (w) => w.simple("PONG"), "+PONG\r\n", "+PONG\r\n"],
     ["error", (w) => w.error("ERR bad\r\nthing"), "-ERR bad  thing\r\n", "-ERR bad  thing\r\n"],
+    [
+      "error quoting latin1 bytes",
+      (w) => w.error("ERR Protocol error: expected '$', got '\xff'"),
+      "-ERR Protocol error: expected '$', got '\xff'\r\n",
+      "-ERR Protocol error: expected '$', got '\xff'\r\n",
+    ],
+    [
+      "error with a character above U+00FF",
+      (w) => w.error("ERR \u20ac"),
+      "-ERR \xe2\x82\xac\r\n",
+      "-ERR \xe2\x82\xac\r\n",
+    ],
     ["integer", (w) => w.integer(-1234567890123), ":-1234567890123\r\n", ":-1234567890123\r\n"],
     [
       "integer 0..10",

@@ -58,7 +58,8 @@ export function configCommands(server: Server): ServerCommandDef[] {
           const updates: Array<[string, ConfigValue]> = [];
           const names = new Set<string>();
           for (let i = 2; i < a.argc; i += 2) {
-            const name = a.utf8(i);
+            // latin1: the errors below quote the name's bytes as sent.
+            const name = a.latin1(i);
             const d = findDirective(name);
             if (d === undefined) {
               c.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);

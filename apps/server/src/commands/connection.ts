@@ -117,7 +117,7 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
             }
             j++;
           } else {
-            c.reply.error(`ERR Syntax error in HELLO option '${a.utf8(j)}'`);
+            c.reply.error(`ERR Syntax error in HELLO option '${a.latin1(j)}'`);
             return;
           }
         }
@@ -223,14 +223,16 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
       for (let i = 0; i < value.length; i++) {
         const ch = value.charCodeAt(i);
         if (ch < 33 || ch > 126) {
-          c.reply.error(`ERR ${a.utf8(2)} cannot contain spaces, newlines or special characters.`);
+          c.reply.error(
+            `ERR ${a.latin1(2)} cannot contain spaces, newlines or special characters.`,
+          );
           return;
         }
       }
       if (a.is(2, "lib-name")) c.libName = value;
       else if (a.is(2, "lib-ver")) c.libVer = value;
       else {
-        c.reply.error(`ERR Unrecognized option '${a.utf8(2)}'`);
+        c.reply.error(`ERR Unrecognized option '${a.latin1(2)}'`);
         return;
       }
       c.reply.ok();
@@ -244,7 +246,7 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
         else if (t === "master") filter = (x) => x.replRole === "M";
         else if (t === "replica" || t === "slave") filter = (x) => x.replRole === "S";
         else {
-          c.reply.error(`ERR Unknown client type '${a.utf8(3)}'`);
+          c.reply.error(`ERR Unknown client type '${a.latin1(3)}'`);
           return;
         }
       } else if (a.argc > 3 && a.is(2, "id")) {
