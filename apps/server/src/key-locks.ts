@@ -45,6 +45,8 @@ export class KeyLocks {
     if (this.waiters.length === 0) return;
     const list = this.waiters;
     this.waiters = [];
+    // The held commands run now: their clock (SET EX, expiry checks) is now, not when they came.
+    server.turnNow = Date.now();
     for (const c of list) {
       const args = c.pausedArgs;
       c.pausedArgs = null;

@@ -67,7 +67,7 @@ async function verifyAll(ports: number[]): Promise<void> {
     for (let i = 0; i < COLLECTIONS; i++) {
       expect(await c.lrange(`list:${i}`, 0, -1)).toEqual(["a", "b", String(i)]);
       expect(await c.hgetall(`hash:${i}`)).toEqual({ f: String(i), g: "x" });
-      expect(await c.zrange(`zset:${i}`, 0, -1, "WITHSCORES")).toEqual([
+      expect(await c.zrange(`zset:${i}`, "0", "-1", "WITHSCORES")).toEqual([
         "m",
         "1",
         "n",
@@ -104,7 +104,7 @@ describe("redis-cli --cluster reshard and rebalance move the data", () => {
       for (let i = 0; i < COLLECTIONS; i++) {
         await fill.rpush(`list:${i}`, "a", "b", String(i));
         await fill.hset(`hash:${i}`, "f", String(i), "g", "x");
-        await fill.zadd(`zset:${i}`, 1, "m", i + 2, "n");
+        await fill.zadd(`zset:${i}`, "1", "m", String(i + 2), "n");
         await fill.set(`ttl:${i}`, "t", "PX", 600_000);
       }
     } finally {
@@ -138,7 +138,7 @@ describe("redis-cli --cluster reshard and rebalance move the data", () => {
     await verifyAll(cluster.ports);
 
     // An empty master joins; rebalance gives it its share.
-    const [p3] = await freeClusterPorts(1);
+    const p3 = (await freeClusterPorts(1))[0]!;
     extra = await spawnServer({
       command: [process.execPath, MAIN_JS],
       port: p3,
@@ -157,10 +157,10 @@ describe("redis-cli --cluster reshard and rebalance move the data", () => {
     });
     const add = await cli(["--cluster", "add-node", `127.0.0.1:${p3}`, `127.0.0.1:${p0}`]);
     expect(add.code, `${add.stdout}\n${add.stderr}`).toBe(0);
-    const id3 = await myId(p3!);
+    const id3 = await myId(p3);
     await waitFor(
       async () => {
-        for (const port of [...cluster.ports, p3!]) {
+        for (const port of [...cluster.ports, p3]) {
           const nodes = (await cli(["-p", String(port), "CLUSTER", "NODES"])).stdout;
           if (nodes.trim().split("\n").length !== 4 || nodes.includes("handshake")) return false;
           if ((await clusterInfo(port)).cluster_state !== "ok") return false;
@@ -181,7 +181,7 @@ describe("redis-cli --cluster reshard and rebalance move the data", () => {
     const share = await slotCount(p0, id3);
     expect(share).toBeGreaterThan(4000);
     expect(share).toBeLessThanOrEqual(4097);
-    const all = [...cluster.ports, p3!];
+    const all = [...cluster.ports, p3];
     await waitFor(
       async () =>
         (await cli(["--cluster", "check", `127.0.0.1:${p0}`])).stdout.includes(
@@ -192,7 +192,7 @@ describe("redis-cli --cluster reshard and rebalance move the data", () => {
     await checkClean(p0);
     await verifyAll(all);
     // The new master holds data now; redis-cli -c follows MOVED to read it.
-    const keys = Number((await exchange(p3!, cmd("DBSIZE"))).slice(1));
+    const keys = Number((await exchange(p3, cmd("DBSIZE"))).slice(1));
     expect(keys).toBeGreaterThan(STRINGS / 8);
     for (const j of [0, 1234, STRINGS - 1]) {
       const r = await cli(["-c", "-p", String(p0), "GET", `key:${j}`]);
