@@ -360,7 +360,18 @@ describe("MIGRATE's connection and concurrency", () => {
       other.on("data", (d) => {
         replies += d.toString("latin1");
       });
-      other.write(cmd("GET", "moving"));
+      other.write(cmd("GET", "moving") + cmd("SET", "moving", "again"));
+      // A transaction naming it waits as a whole (at EXEC), its queueing does not.
+      const tx = net.connect(src.port, "127.0.0.1");
+      let txReplies = "";
+      tx.on("data", (d) => {
+        txReplies += d.toString("latin1");
+      });
+      tx.write(cmd("MULTI") + cmd("INCR", "moving") + cmd("EXEC"));
+      await waitFor(() => txReplies === "+OK\r\n+QUEUED\r\n", {
+        timeout: 5000,
+        what: "MULTI and the queued INCR",
+      });
       const third = await send(src.port, ["GET", "staying"]);
       expect(third).toBe("$1\r\n2\r\n");
       expect(replies).toBe("");
@@ -371,8 +382,18 @@ describe("MIGRATE's connection and concurrency", () => {
         what: "both replies",
       });
       expect(moved).toBe("+OK\r\n");
-      expect(replies).toBe("$-1\r\n");
+      await waitFor(() => replies.length >= 10 && txReplies.length > 15, {
+        timeout: 5000,
+        what: "the held commands",
+      });
+      // They ran after the move, in order: the key was gone, then created anew here.
+      expect(replies).toBe("$-1\r\n+OK\r\n");
+      expect(txReplies).toBe(
+        "+OK\r\n+QUEUED\r\n*1\r\n-ERR value is not an integer or out of range\r\n",
+      );
+      expect(await send(src.port, ["GET", "moving"])).toBe("$5\r\nagain\r\n");
       other.destroy();
+      tx.destroy();
     } finally {
       mover.destroy();
       await fake.close();
