@@ -197,12 +197,19 @@ async function transfer(
   c: Client,
   job: MigrateJob,
 ): Promise<void> {
+  // Errors replied after the call returned: counted as call() counts the synchronous ones.
+  const fail = (msg: string) => {
+    c.reply.error(msg);
+    server.countError(msg);
+    const entry = server.table.lookup("migrate");
+    if (entry !== undefined) entry.failedCalls++;
+  };
   const payloads: (Buffer | undefined)[] = new Array(job.keys.length);
   let mayRetry = true;
   for (;;) {
     const got = await links.acquire(job.linkName, job.host, job.port, job.timeout);
     if (got === "connect") {
-      c.reply.error("IOERR error or timeout connecting to the client");
+      fail("IOERR error or timeout connecting to the client");
       return;
     }
     if (got === "write") {
@@ -211,7 +218,7 @@ async function transfer(
         mayRetry = false;
         continue;
       }
-      c.reply.error("IOERR error or timeout writing to target instance");
+      fail("IOERR error or timeout writing to target instance");
       return;
     }
     const link: MigrateLink = got;
@@ -274,9 +281,7 @@ async function transfer(
         mayRetry = false;
         continue;
       }
-      c.reply.error(
-        `IOERR error or timeout ${writeError ? "writing" : "reading"} to target instance`,
-      );
+      fail(`IOERR error or timeout ${writeError ? "writing" : "reading"} to target instance`);
       return;
     }
 
@@ -297,7 +302,7 @@ async function transfer(
           if (auth && authReply[0] === "-") err = authReply;
           else if (select && selectReply[0] === "-") err = selectReply;
           errorFromTarget = true;
-          c.reply.error(`ERR Target instance replied with error: ${err.slice(1)}`);
+          fail(`ERR Target instance replied with error: ${err.slice(1)}`);
         }
       } else if (!job.copy) {
         const key = job.keys[sent[read]!]!;
@@ -324,7 +329,7 @@ async function transfer(
     // Replicas and the AOF see the move as a DEL of the keys the target accepted.
     if (deleted.length > 0) server.propagate(job.dbIndex, ["DEL", ...deleted]);
     if (!errorFromTarget && socketError !== null) {
-      c.reply.error("IOERR error or timeout reading to target instance");
+      fail("IOERR error or timeout reading to target instance");
       return;
     }
     if (!errorFromTarget) {
