@@ -137,9 +137,15 @@ export function connectLink(
   timeout: number,
 ): Promise<MigrateLink | ConnectFailure> {
   return new Promise((resolve) => {
+    // getaddrinfo() refuses an empty host and a negative service; a service above 65535
+    // wraps to 16 bits.
+    if (host === "" || port < 0) {
+      resolve("connect");
+      return;
+    }
     let socket: net.Socket;
     try {
-      socket = net.connect({ host, port });
+      socket = net.connect({ host, port: port & 0xffff });
     } catch {
       resolve("connect");
       return;

@@ -74,6 +74,8 @@ async function scenario(from: number, to: number, down: number): Promise<string[
       m("k2", "0", "1000", "AUTH", "foo"),
       m("k2", "0", "1000", "AUTH2", "user", "foo"),
       ["MIGRATE", "127.0.0.1", String(down), "k2", "0", "1000"],
+      ["MIGRATE", "", "80", "k2", "0", "1000"],
+      ["MIGRATE", "127.0.0.1", "-5", "k2", "0", "1000"],
       m("k2", "1", "0"),
       ["EXISTS", "k2"],
     ),
@@ -120,6 +122,8 @@ describe("MIGRATE between standalone servers", () => {
         "-ERR Target instance replied with error: ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n",
         "-ERR Target instance replied with error: WRONGPASS invalid username-password pair or user is disabled.\r\n",
         "-IOERR error or timeout writing to target instance\r\n",
+        "-IOERR error or timeout connecting to the client\r\n",
+        "-IOERR error or timeout connecting to the client\r\n",
         // Timeout 0 means 1000 ms; database 1 needs a SELECT on the cached connection.
         "+OK\r\n:0\r\n",
       ].join(""),
