@@ -21,6 +21,7 @@ import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
 import { quoteRepr } from "./config/split-args.js";
 import { call, processCommand } from "./dispatch.js";
+import { InstantaneousMetrics } from "./instantaneous.js";
 import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
@@ -54,10 +55,11 @@ export interface ServerStats {
   /** Output-buffer and query-buffer limit disconnections. */
   clientOutputLimitDisconnections: number;
   clientQueryLimitDisconnections: number;
-  // instantaneous_ops_per_sec samples
-  opsSamples: number[];
-  lastSampleTime: number;
-  lastSampleCommands: number;
+  /** total_reads_processed / total_writes_processed: socket reads and writes for clients. */
+  readsProcessed: number;
+  writesProcessed: number;
+  /** instantaneous_ops_per_sec, instantaneous_*_kbps. */
+  instantaneous: InstantaneousMetrics;
 }
 
 function freshStats(): ServerStats {
@@ -75,9 +77,9 @@ function freshStats(): ServerStats {
     keyspaceMisses: 0,
     clientOutputLimitDisconnections: 0,
     clientQueryLimitDisconnections: 0,
-    opsSamples: [],
-    lastSampleTime: Date.now(),
-    lastSampleCommands: 0,
+    readsProcessed: 0,
+    writesProcessed: 0,
+    instantaneous: new InstantaneousMetrics(Date.now()),
   };
 }
 
@@ -86,6 +88,8 @@ const keyOf = (db: number, key: string) => `${db}\u0000${key}`;
 export class Server {
   readonly table = new CommandTable();
   readonly clients = new Map<number, Client>();
+  /** MIGRATE's cached target connections (INFO stats migrate_cached_sockets). */
+  migrateLinks: { readonly size: number } | null = null;
   stats: ServerStats = freshStats();
   readonly startTime = Date.now();
   readonly runId = randomBytes(20).toString("hex");
@@ -280,6 +284,7 @@ export class Server {
 
   private onData(client: Client, chunk: Buffer): void {
     this.stats.netInputBytes += chunk.length;
+    this.stats.readsProcessed++;
     client.lastInteraction = Date.now();
     client.decoder.feed(chunk);
     this.processInputBuffer(client);
@@ -407,6 +412,7 @@ export class Server {
     const out = client.reply.take();
     if (out !== null) {
       this.stats.netOutputBytes += out.length;
+      this.stats.writesProcessed++;
       client.socket.write(out);
     }
     if (client.closeAfterReply) {
@@ -491,16 +497,14 @@ export class Server {
 
   private serverCron(): void {
     const now = Date.now();
-    // instantaneous_ops_per_sec: samples every 100 ms like trackInstantaneousMetric().
-    if (now - this.stats.lastSampleTime >= 100) {
-      const ops =
-        ((this.stats.commandsProcessed - this.stats.lastSampleCommands) * 1000) /
-        (now - this.stats.lastSampleTime);
-      this.stats.opsSamples.push(ops);
-      if (this.stats.opsSamples.length > 16) this.stats.opsSamples.shift();
-      this.stats.lastSampleTime = now;
-      this.stats.lastSampleCommands = this.stats.commandsProcessed;
-    }
+    const s = this.stats;
+    s.instantaneous.track(now, {
+      ops: s.commandsProcessed,
+      netIn: s.netInputBytes,
+      netOut: s.netOutputBytes,
+      replIn: this.replication.netReplInputBytes,
+      replOut: this.replication.netReplOutputBytes,
+    });
     const timeout = this.config.get<number>("timeout");
     if (timeout > 0) {
       for (const c of this.clients.values()) {
@@ -962,6 +966,7 @@ export class Server {
 
   resetStats(): void {
     this.stats = freshStats();
+    this.replication.resetStats();
     const ks = this.store.stats;
     if (ks) ks.expiredKeys = ks.keyspaceHits = ks.keyspaceMisses = 0;
     for (const e of this.table.all()) {

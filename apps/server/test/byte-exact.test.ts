@@ -356,6 +356,35 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
     });
   }
 
+  it("INFO: every section has Redis's field names in Redis's order", async () => {
+    // Shoal's own additions (node_*, shoal_version) and Redis 7.2's limit counters aside.
+    const extra = /^(node_\w+|shoal_version|client_\w+_buffer_limit_disconnections)$/;
+    const names = async (port: number, section: string, drop: RegExp | null) => {
+      const text = await exchange(port, cmd("INFO", section));
+      return text
+        .split("\r\n")
+        .filter((l) => l.includes(":") && !l.startsWith("$"))
+        .map((l) => l.slice(0, l.indexOf(":")))
+        .filter((n) => drop === null || !drop.test(n));
+    };
+    for (const section of [
+      "server",
+      "clients",
+      "memory",
+      "persistence",
+      "stats",
+      "replication",
+      "cpu",
+      "cluster",
+    ]) {
+      const [a, b] = await Promise.all([
+        names(shoal.port, section, extra),
+        names(redis.port, section, null),
+      ]);
+      expect({ section, fields: a }).toEqual({ section, fields: b });
+    }
+  });
+
   it("the server is still up after the bad input", async () => {
     expect(await exchange(shoal.port, cmd("PING"))).toBe("+PONG\r\n");
   });

@@ -39,6 +39,14 @@ const ALL_SECTIONS = [
   "keyspace",
 ];
 
+/** used_memory_startup: what the process held when this module loaded, before any data. */
+const STARTUP_MEMORY = (() => {
+  const mu = process.memoryUsage();
+  return mu.heapUsed + mu.external + mu.arrayBuffers;
+})();
+/** used_memory_peak: the largest used_memory an INFO call has seen (Redis samples it in its cron). */
+let memoryPeak = 0;
+
 export function bytesToHuman(n: number): string {
   if (n < 1024) return `${n}B`;
   const units = ["K", "M", "G", "T", "P"];
@@ -124,23 +132,70 @@ function section(server: Server, name: string): string {
       ]);
     }
     case "memory": {
+      // V8's heap plus Buffers stand in for the allocator's figures; what Shoal doesn't have
+      // (Lua, functions, defrag, lazyfree, allocator internals) reports Redis's idle values.
       const mu = process.memoryUsage();
       const used = mu.heapUsed + mu.external + mu.arrayBuffers;
+      if (used > memoryPeak) memoryPeak = used;
+      const startup = Math.min(STARTUP_MEMORY, used);
+      const replBacklog = server.replication.backlog?.histlen ?? 0;
+      const overhead = startup + replBacklog + (p?.aof?.pendingBytes ?? 0);
+      const dataset = Math.max(0, used - overhead);
+      const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(2)}%`;
+      const allocated = mu.heapTotal + mu.external + mu.arrayBuffers;
+      const maxmemory = 0; // no maxmemory/eviction yet
       return lines([
         ["used_memory", used],
         ["used_memory_human", bytesToHuman(used)],
         ["used_memory_rss", mu.rss],
         ["used_memory_rss_human", bytesToHuman(mu.rss)],
-        ["used_memory_peak", used],
-        ["used_memory_peak_human", bytesToHuman(used)],
+        ["used_memory_peak", memoryPeak],
+        ["used_memory_peak_human", bytesToHuman(memoryPeak)],
+        ["used_memory_peak_perc", pct(used, memoryPeak)],
+        ["used_memory_overhead", overhead],
+        ["used_memory_startup", startup],
+        ["used_memory_dataset", dataset],
+        ["used_memory_dataset_perc", pct(dataset, used - startup)],
+        ["allocator_allocated", allocated],
+        ["allocator_active", allocated],
+        ["allocator_resident", mu.rss],
         ["total_system_memory", os.totalmem()],
         ["total_system_memory_human", bytesToHuman(os.totalmem())],
-        ["maxmemory", 0],
-        ["maxmemory_human", "0B"],
+        ["used_memory_lua", 0],
+        ["used_memory_vm_eval", 0],
+        ["used_memory_lua_human", "0B"],
+        ["used_memory_scripts_eval", 0],
+        ["number_of_cached_scripts", 0],
+        ["number_of_functions", 0],
+        ["number_of_libraries", 0],
+        ["used_memory_vm_functions", 0],
+        ["used_memory_vm_total", 0],
+        ["used_memory_vm_total_human", "0B"],
+        ["used_memory_functions", 0],
+        ["used_memory_scripts", 0],
+        ["used_memory_scripts_human", "0B"],
+        ["maxmemory", maxmemory],
+        ["maxmemory_human", bytesToHuman(maxmemory)],
         ["maxmemory_policy", "noeviction"],
+        ["allocator_frag_ratio", "1.00"],
+        ["allocator_frag_bytes", 0],
+        ["allocator_rss_ratio", (mu.rss / Math.max(1, allocated)).toFixed(2)],
+        ["allocator_rss_bytes", mu.rss - allocated],
+        ["rss_overhead_ratio", "1.00"],
+        ["rss_overhead_bytes", 0],
         ["mem_fragmentation_ratio", (mu.rss / Math.max(1, used)).toFixed(2)],
+        ["mem_fragmentation_bytes", mu.rss - used],
+        ["mem_not_counted_for_evict", 0],
+        ["mem_replication_backlog", replBacklog],
+        ["mem_total_replication_buffers", replBacklog],
+        ["mem_clients_slaves", 0],
+        ["mem_clients_normal", 0],
+        ["mem_cluster_links", 0],
         ["mem_aof_buffer", p?.aof?.pendingBytes ?? 0],
-        ["mem_allocator", "libc"],
+        ["mem_allocator", `v8-${process.versions.v8}`],
+        ["active_defrag_running", 0],
+        ["lazyfree_pending_objects", 0],
+        ["lazyfreed_objects", 0],
         ["node_heap_used", mu.heapUsed],
         ["node_heap_total", mu.heapTotal],
       ]);
@@ -150,6 +205,13 @@ function section(server: Server, name: string): string {
       return lines([
         ["loading", p?.loading ? 1 : 0],
         ["async_loading", 0],
+        // Snapshots are taken in-process, without fork(): no copy-on-write to report.
+        ["current_cow_peak", 0],
+        ["current_cow_size", 0],
+        ["current_cow_size_age", 0],
+        ["current_fork_perc", "0.00"],
+        ["current_save_keys_processed", 0],
+        ["current_save_keys_total", 0],
         ["rdb_changes_since_last_save", server.dirty],
         ["rdb_bgsave_in_progress", p?.bgsaveInProgress ? 1 : 0],
         ["rdb_last_save_time", p?.lastSave ?? Math.floor(server.startTime / 1000)],
@@ -157,6 +219,9 @@ function section(server: Server, name: string): string {
         ["rdb_last_bgsave_time_sec", -1],
         ["rdb_current_bgsave_time_sec", -1],
         ["rdb_saves", 0],
+        ["rdb_last_cow_size", 0],
+        ["rdb_last_load_keys_expired", 0],
+        ["rdb_last_load_keys_loaded", 0],
         ["aof_enabled", cfg.get<boolean>("appendonly") ? 1 : 0],
         ["aof_rewrite_in_progress", p?.aofRewriteInProgress ? 1 : 0],
         ["aof_rewrite_scheduled", 0],
@@ -166,6 +231,9 @@ function section(server: Server, name: string): string {
         ["aof_rewrites", p?.aofRewrites ?? 0],
         ["aof_rewrites_consecutive_failures", 0],
         ["aof_last_write_status", p?.aofLastWriteStatus ?? "ok"],
+        ["aof_last_cow_size", 0],
+        ["module_fork_in_progress", 0],
+        ["module_fork_last_cow_size", 0],
         ...(aof
           ? ([
               ["aof_current_size", aof.currentSize],
@@ -181,28 +249,61 @@ function section(server: Server, name: string): string {
     case "stats": {
       const s = server.stats;
       const ks = server.store.stats;
-      const ops = s.opsSamples.length
-        ? s.opsSamples.reduce((x, y) => x + y, 0) / s.opsSamples.length
-        : 0;
+      const inst = s.instantaneous;
+      const kbps = (m: { get(): number }) => (m.get() / 1024).toFixed(2);
+      const repl = server.replication;
       return lines([
         ["total_connections_received", s.connectionsReceived],
         ["total_commands_processed", s.commandsProcessed],
-        ["instantaneous_ops_per_sec", Math.round(ops)],
+        ["instantaneous_ops_per_sec", Math.round(inst.ops.get())],
         ["total_net_input_bytes", s.netInputBytes],
         ["total_net_output_bytes", s.netOutputBytes],
+        ["total_net_repl_input_bytes", repl.netReplInputBytes],
+        ["total_net_repl_output_bytes", repl.netReplOutputBytes],
+        ["instantaneous_input_kbps", kbps(inst.netInput)],
+        ["instantaneous_output_kbps", kbps(inst.netOutput)],
+        ["instantaneous_input_repl_kbps", kbps(inst.replInput)],
+        ["instantaneous_output_repl_kbps", kbps(inst.replOutput)],
         ["rejected_connections", s.rejectedConnections],
-        ["sync_full", server.replication.syncFull],
-        ["sync_partial_ok", server.replication.syncPartialOk],
-        ["sync_partial_err", server.replication.syncPartialErr],
+        ["sync_full", repl.syncFull],
+        ["sync_partial_ok", repl.syncPartialOk],
+        ["sync_partial_err", repl.syncPartialErr],
         ["expired_keys", ks?.expiredKeys ?? s.expiredKeys],
+        ["expired_stale_perc", "0.00"],
+        ["expired_time_cap_reached_count", 0],
+        ["expire_cycle_cpu_milliseconds", 0],
         ["evicted_keys", 0],
         ["evicted_clients", 0],
+        ["total_eviction_exceeded_time", 0],
+        ["current_eviction_exceeded_time", 0],
         ["keyspace_hits", ks?.keyspaceHits ?? s.keyspaceHits],
         ["keyspace_misses", ks?.keyspaceMisses ?? s.keyspaceMisses],
         ["pubsub_channels", server.channels.size],
         ["pubsub_patterns", server.patterns.size],
         ["pubsubshard_channels", server.shardChannels.size],
+        ["latest_fork_usec", 0],
+        ["total_forks", 0],
+        ["migrate_cached_sockets", server.migrateLinks?.size ?? 0],
+        ["slave_expires_tracked_keys", 0],
+        ["active_defrag_hits", 0],
+        ["active_defrag_misses", 0],
+        ["active_defrag_key_hits", 0],
+        ["active_defrag_key_misses", 0],
+        ["total_active_defrag_time", 0],
+        ["current_active_defrag_time", 0],
+        ["tracking_total_keys", 0],
+        ["tracking_total_items", 0],
+        ["tracking_total_prefixes", 0],
+        ["unexpected_error_replies", 0],
         ["total_error_replies", s.errorReplies],
+        ["dump_payload_sanitizations", 0],
+        ["total_reads_processed", s.readsProcessed],
+        ["total_writes_processed", s.writesProcessed],
+        ["io_threaded_reads_processed", 0],
+        ["io_threaded_writes_processed", 0],
+        ["reply_buffer_shrinks", 0],
+        ["reply_buffer_expands", 0],
+        // Redis 7.2's names for what Redis 7.0 only logs.
         ["client_query_buffer_limit_disconnections", s.clientQueryLimitDisconnections],
         ["client_output_buffer_limit_disconnections", s.clientOutputLimitDisconnections],
       ]);

@@ -78,6 +78,7 @@ interface MigrateJob {
 
 export function migrateCommands(server: Server): ServerCommandDef[] {
   const links = new MigrateLinks();
+  server.migrateLinks = links;
   return [
     {
       name: "migrate",

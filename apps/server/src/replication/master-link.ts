@@ -150,6 +150,7 @@ export class MasterLink {
   // ---- Input -----------------------------------------------------------------------------------
 
   private onData(d: Buffer): void {
+    this.repl.netReplInputBytes += d.length;
     this.lastIo = Date.now();
     if (this.phase === "stream") {
       this.onStream(d);

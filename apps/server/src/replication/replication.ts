@@ -98,6 +98,15 @@ export class Replication {
   syncFull = 0;
   syncPartialOk = 0;
   syncPartialErr = 0;
+  /** total_net_repl_output_bytes / total_net_repl_input_bytes (INFO stats). */
+  netReplOutputBytes = 0;
+  netReplInputBytes = 0;
+
+  /** CONFIG RESETSTAT. */
+  resetStats(): void {
+    this.syncFull = this.syncPartialOk = this.syncPartialErr = 0;
+    this.netReplOutputBytes = this.netReplInputBytes = 0;
+  }
 
   /**
    * True when commands need the replication checks of processCommand (read-only replica, stale
@@ -183,6 +192,7 @@ export class Replication {
       const part = skip > 0 ? data.subarray(skip) : data;
       if (r.state === "online") {
         r.sock.write(part);
+        this.netReplOutputBytes += part.length;
       } else {
         r.deferred.push(part);
         r.deferredBytes += part.length;
@@ -379,6 +389,7 @@ export class Replication {
     sock.write(r.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : "+CONTINUE\r\n");
     const data = bl.readFrom(psyncOffset);
     if (data.length > 0) sock.write(data);
+    this.netReplOutputBytes += data.length;
     r.fromOffset = bl.endOffset;
     r.state = "online";
     this.syncPartialOk++;
@@ -443,6 +454,7 @@ export class Replication {
         r.state = "send_bulk";
         for await (const chunk of chunks) {
           if (gone()) return;
+          this.netReplOutputBytes += chunk.length;
           if (!sock.write(chunk)) await drained(sock);
         }
         if (gone()) return;
@@ -460,8 +472,10 @@ export class Replication {
         r.state = "send_bulk";
         sock.write(`$${total}\r\n`);
         for (const p of parts) sock.write(p);
+        this.netReplOutputBytes += total;
       }
       for (const d of r.deferred) sock.write(d);
+      this.netReplOutputBytes += r.deferredBytes;
       r.deferred = [];
       r.deferredBytes = 0;
       r.state = "online";
