@@ -925,8 +925,9 @@ export class Server {
   // ---- MONITOR (Redis's replicationFeedMonitors) --------------------------------------------
 
   feedMonitors(client: Client, args: CommandArgs): void {
-    const now = Date.now();
-    let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, "0")} [${client.db} ${client.id === 0 ? "lua" : client.addr}]`;
+    // Microseconds, as Redis's ustime(): monitors order and time commands by them.
+    const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${client.db} ${client.id === 0 ? "lua" : client.addr}]`;
     for (let i = 0; i < args.argc; i++) line += ` ${quoteRepr(args.latin1(i))}`;
     const bytes = Buffer.from(`${line}\r\n`, "latin1");
     for (const m of this.monitors) {

@@ -39,6 +39,12 @@ describe("server commands", () => {
     await waitFor(() => m.text() === "+OK\r\n");
     await exchange(s.port, cmd("SET", "mk", "a b"));
     await waitFor(() => /\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "mk" "a b"\r\n/.test(m.text()));
+    // Timestamps in microseconds of the wall clock, as Redis's ustime().
+    await exchange(s.port, cmd("PING") + cmd("PING") + cmd("PING"));
+    await waitFor(() => (m.text().match(/"PING"/g) ?? []).length === 3);
+    const stamps = [...m.text().matchAll(/\+(\d+)\.(\d{6}) /g)];
+    expect(Math.abs(Number(stamps[0]![1]) - Date.now() / 1000)).toBeLessThan(30);
+    expect(stamps.some((x) => !x[2]!.endsWith("000"))).toBe(true);
     m.sock.destroy();
   });
 
