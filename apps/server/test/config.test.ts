@@ -21,6 +21,11 @@ describe("sdssplitargs", () => {
     expect(splitArgs('"abc"x')).toBeNull();
     expect(splitArgs("'abc'x")).toBeNull();
     expect(splitArgs("")).toEqual([]);
+    // \v and \f are blanks between words but do not end one (sdssplitargs' switch).
+    expect(splitArgs("port\v7000")).toEqual(["port\v7000"]);
+    expect(splitArgs("port \v\f7000\f")).toEqual(["port", "7000\f"]);
+    expect(splitArgs('"a"\v')).toEqual(["a"]);
+    expect(splitArgs("a\u0000b c")).toEqual(["a"]);
   });
   it("quoteRepr round-trips through splitArgs", () => {
     for (const s of ["", "a b", 'q"uote', "back\\slash", "\x00\x01\xff", "new\nline"]) {
@@ -105,6 +110,11 @@ describe("shoal-server start-up errors", () => {
       );
       await writeFile(file, 'port "7000\n');
       expect((await run(BIN, [file])).stderr).toContain("Unbalanced quotes in configuration line");
+      // As redis-server 7.0.15: a \v between directive and value joins them into one word.
+      await writeFile(file, "port\v7000\n");
+      expect((await run(BIN, [file])).stderr).toBe(
+        "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 1\n>>> 'port\v7000'\nBad directive or wrong number of arguments\n",
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
