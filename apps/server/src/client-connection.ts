@@ -42,6 +42,8 @@ export class Client {
   libVer = "";
   authenticated: boolean;
   lastCommand = "NULL";
+  /** The table entry argv[0] named last time (dispatch's lookup shortcut). */
+  lastBase: CommandEntry | null = null;
 
   /** MULTI state: queue is non-null between MULTI and EXEC/DISCARD. */
   multiQueue: QueuedCommand[] | null = null;

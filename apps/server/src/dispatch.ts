@@ -3,6 +3,7 @@
 // subcommand), arity, authentication, pub/sub context, MULTI queueing, then the call with its
 // statistics. Cluster routing (MOVED/ASK/CROSSSLOT by the entry's key positions, cluster/routing.ts)
 // comes right after the authentication check, as in Redis; replication feeds from Server.propagate.
+import { performance } from "node:perf_hooks";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
 import type { CommandEntry } from "./command-table.js";
@@ -31,8 +32,11 @@ export function lookupCommand(
   client: Client,
   args: CommandArgs,
 ): CommandEntry | undefined {
-  const raw = args.latin1(0);
-  const base = server.table.lookupRaw(raw);
+  // A client mostly repeats its last command: comparing argv[0]'s bytes with that entry's name
+  // (the table's key, lowercase ASCII) costs no string and no map lookup.
+  const last = client.lastBase;
+  const base =
+    last !== null && args.is(0, last.spec.name) ? last : server.table.lookupRaw(args.latin1(0));
   if (base === undefined) {
     let list = "";
     for (let i = 1; i < args.argc && list.length < 128; i++) {
@@ -45,6 +49,7 @@ export function lookupCommand(
     );
     return undefined;
   }
+  client.lastBase = base;
   if (base.subcommands === undefined || args.argc < 2) return base;
   const sub = base.subcommands.get(args.latin1(1).toLowerCase());
   if (sub === undefined) {
@@ -158,8 +163,15 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
 /** Calls a resolved command and keeps its statistics (Redis's call()). */
 export function call(server: Server, client: Client, entry: CommandEntry, args: CommandArgs): void {
   const errorsBefore = client.reply.errorCount;
-  if (server.monitors.size > 0 && !entry.skipMonitor) server.feedMonitors(client, args);
-  const t0 = performance.now();
+  // A clock read costs about as much as a small command: within a batch of pipelined commands,
+  // the reading that ended the previous one (Server.callStart) is this one's start.
+  let t0 = server.callStart;
+  server.callStart = -1;
+  if (server.monitors.size > 0 && !entry.skipMonitor) {
+    server.feedMonitors(client, args);
+    t0 = -1;
+  }
+  if (t0 < 0) t0 = performance.now();
   server.currentClient = client;
   server.currentArgs = args;
   server.currentEntry = entry;
@@ -168,11 +180,15 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   server.currentClient = null;
   server.currentArgs = null;
   server.currentEntry = null;
-  const usec = Math.round((performance.now() - t0) * 1000);
+  const t1 = performance.now();
+  server.callEnd = t1;
+  const usec = Math.round((t1 - t0) * 1000);
   entry.usec += usec;
   const threshold = server.slowlogThreshold;
-  if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog)
+  if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog) {
     server.slowlog.maybeAdd(server, client, args, usec);
+    server.callEnd = -1;
+  }
   entry.calls++;
   server.stats.commandsProcessed++;
   if (client.reply.errorCount !== errorsBefore) {

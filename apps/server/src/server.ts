@@ -5,6 +5,7 @@
 // writes replies, after the AOF has been written (and fsynced when appendfsync is always).
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { performance } from "node:perf_hooks";
 import type {
   BlockTimeoutReply,
   CommandContext,
@@ -141,6 +142,12 @@ export class Server {
 
   /** Wall clock sampled when the current batch of commands started (ctx.now). */
   turnNow = Date.now();
+  /**
+   * performance.now() readings that chain the durations of pipelined commands (dispatch's
+   * call()): where the next call starts timing (-1: read the clock), where the last one ended.
+   */
+  callStart = -1;
+  callEnd = -1;
   /** Changes since the last save (Redis's server.dirty). */
   dirty = 0;
   persistence: Persistence | null = null;
@@ -305,6 +312,8 @@ export class Server {
     const dec = client.decoder;
     // One clock read per batch: its commands share it (Redis's commandTimeSnapshot).
     this.turnNow = Date.now();
+    // The monotonic reading each command's duration starts from: the previous one's end.
+    let mark = -1;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
       if (client.readPaused || client.pausedArgs !== null || client.asyncPending) return;
       const r = dec.next();
@@ -325,8 +334,14 @@ export class Server {
         this.pausedClients.push(client);
         break;
       }
+      this.callStart = mark < 0 ? performance.now() : mark;
+      this.callEnd = -1;
       this.runOneCommand(client, dec);
+      // No call() took the reading (a rejected or queued command): the next one reads anew.
+      mark = this.callStart < 0 ? this.callEnd : -1;
+      this.callStart = -1;
       if (client.reply.pendingBytes > REPLY_EARLY_FLUSH) {
+        mark = -1;
         this.writeToClient(client);
         if (client.readPaused) return;
       }
