@@ -424,7 +424,15 @@ export class CommandDecoder implements CommandArgs {
     return this.isInline ? this.inlineArgs[i]! : this.buf.subarray(this.starts[i]!, this.ends[i]!);
   }
   copy(i: number): Buffer {
-    return Buffer.from(this.view(i));
+    if (this.isInline) return Buffer.from(this.inlineArgs[i]!);
+    const buf = this.buf;
+    const s = this.starts[i]!;
+    const n = this.ends[i]! - s;
+    const out = Buffer.allocUnsafe(n);
+    // Small values by hand: no view object, no native call.
+    if (n <= 16) for (let k = 0; k < n; k++) out[k] = buf[s + k]!;
+    else buf.copy(out, 0, s, s + n);
+    return out;
   }
   latin1(i: number): string {
     return this.isInline

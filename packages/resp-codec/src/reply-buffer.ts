@@ -12,6 +12,8 @@ import "./node-buffer.js";
 const SLAB = 16 * 1024;
 /** Below this much room, take() starts a fresh slab rather than leave a sliver behind. */
 const MIN_ROOM = 512;
+/** Up to this many bytes, a loop beats a native call (latin1Write, TypedArray set). */
+const SHORT = 16;
 const NON_LATIN1 = /[^\u0000-\u00ff]/;
 
 export class ReplyBuffer implements ReplyWriter {
@@ -67,8 +69,17 @@ export class ReplyBuffer implements ReplyWriter {
   }
 
   private ascii(s: string): void {
-    this.ensure(s.length);
-    this.off += this.slab.latin1Write(s, this.off);
+    const n = s.length;
+    this.ensure(n);
+    if (n > SHORT) {
+      this.off += this.slab.latin1Write(s, this.off);
+      return;
+    }
+    // Short replies (+OK, :1, $-1) by hand: a native write call costs more than the bytes.
+    const slab = this.slab;
+    let off = this.off;
+    for (let i = 0; i < n; i++) slab[off++] = s.charCodeAt(i) & 0xff;
+    this.off = off;
   }
 
   /** Writes `<type><n>\r\n` for a safe integer n; the caller has ensured 24 bytes. */
@@ -157,7 +168,8 @@ export class ReplyBuffer implements ReplyWriter {
       const len = value.length;
       this.ensure(len + 24);
       this.header(36, len);
-      this.slab.set(value, this.off);
+      if (len > SHORT) this.slab.set(value, this.off);
+      else for (let i = 0; i < len; i++) this.slab[this.off + i] = value[i]!;
       this.off += len;
     }
     this.crlf();
