@@ -144,6 +144,13 @@ function readCounter(v: Value | undefined, reply: ReplyWriter): number | bigint 
   return n;
 }
 
+/** A counter's new value: its digits copied by hand (Buffer.from's encoding dispatch costs more). */
+function digitsBuffer(s: string): Buffer {
+  const buf = Buffer.allocUnsafe(s.length);
+  for (let i = 0; i < s.length; i++) buf[i] = s.charCodeAt(i);
+  return buf;
+}
+
 /** incrDecrCommand: adds `incr` to the integer at args[1]. */
 function incrDecr(
   ctx: CommandContext,
@@ -167,7 +174,7 @@ function incrDecr(
     }
     result = r;
   }
-  const buf = Buffer.from(String(result), "latin1");
+  const buf = digitsBuffer(String(result));
   if (v === undefined) db.add(key, buf);
   else db.overwrite(key, buf);
   db.signalModified(key);
