@@ -148,6 +148,8 @@ export class Server {
    */
   callStart = -1;
   callEnd = -1;
+  private notifyFlags = "";
+  private notifyFlagsVersion = -1;
   /** Changes since the last save (Redis's server.dirty). */
   dirty = 0;
   persistence: Persistence | null = null;
@@ -928,7 +930,12 @@ export class Server {
   // ---- Keyspace notifications (Redis's notify.c) ---------------------------------------------
 
   notifyKeyspaceEvent(db: number, cls: string, event: string, key: string): void {
-    const flags = this.config.get<string>("notify-keyspace-events");
+    // Every write asks: the flags are re-read only after a config change.
+    if (this.notifyFlagsVersion !== this.config.version) {
+      this.notifyFlags = this.config.get<string>("notify-keyspace-events");
+      this.notifyFlagsVersion = this.config.version;
+    }
+    const flags = this.notifyFlags;
     if (flags === "") return;
     if (!notifyClassEnabled(flags, cls)) return;
     const keyspace = flags.includes("K");

@@ -51,7 +51,11 @@ export class ServerConfig {
 
   set(name: string, v: ConfigValue): void {
     this.values.set(name, v);
+    this.version++;
   }
+
+  /** Bumped by every change: lets hot paths cache a value and re-read it only after one. */
+  version = 0;
 
   /** Applies one already-split line; throws ConfigError with Redis's reason. */
   applyLine(argv: readonly string[], seen: Set<string>): void {
@@ -61,6 +65,7 @@ export class ServerConfig {
     // load; its first occurrence replaces the default.
     const prev = d.multiLine && seen.has(d.name) ? this.values.get(d.name) : undefined;
     this.values.set(d.name, d.parse(argv.slice(1), prev));
+    this.version++;
     seen.add(d.name);
   }
 
