@@ -6,7 +6,9 @@
 // count into the offset once applied (not inside MULTI: a partial resync restarts at MULTI) and
 // are proxied unchanged to our own replicas. A lost link is retried from the cron every second
 // with our replid/offset, so a short outage costs only the missing bytes.
+
 import net from "node:net";
+import { performance } from "node:perf_hooks";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import { processCommand } from "../dispatch.js";
 import { DecodeResult } from "../protocol/command-decoder.js";
@@ -431,33 +433,48 @@ export class MasterLink {
     const dec = c.decoder;
     dec.feed(chunk);
     let applied = 0;
-    while (!c.closed) {
-      const before = dec.bufferedBytes;
-      const r = dec.next();
-      if (r === DecodeResult.NeedMore) break;
-      if (r === DecodeResult.Error) {
-        this.log.warning(`Protocol error from MASTER: ${dec.error}`);
-        this.fail();
-        return;
+    let failed = false;
+    const server = this.server;
+    // One clock reading for the chunk's commands, as a client's batch (processInputBuffer); the
+    // master's TTLs come as absolute times (PEXPIREAT, PXAT) anyway.
+    server.turnNow = Date.now();
+    // No key is expired for the master's commands (Redis's expireIfNeeded returns 0 for the
+    // master client): its DEL must find the key, and its writes must see the values it saw.
+    const ks = server.store.keyspaceHandle() as { ignoreExpiry?: boolean } | undefined;
+    if (ks) ks.ignoreExpiry = true;
+    // As in processInputBuffer, each command's duration starts at the previous one's end.
+    let mark = -1;
+    try {
+      while (!c.closed) {
+        const before = dec.bufferedBytes;
+        const r = dec.next();
+        if (r === DecodeResult.NeedMore) break;
+        if (r === DecodeResult.Error) {
+          failed = true;
+          break;
+        }
+        const n = before - dec.bufferedBytes;
+        server.callStart = mark < 0 ? performance.now() : mark;
+        server.callEnd = -1;
+        processCommand(server, c, dec);
+        mark = server.callStart < 0 ? server.callEnd : -1;
+        server.callStart = -1;
+        if (c.reply.pendingBytes > 0) c.reply.discard();
+        this.pendingApplied += n;
+        if (c.multiQueue === null) {
+          this.repl.offset += this.pendingApplied;
+          applied += this.pendingApplied;
+          this.pendingApplied = 0;
+        }
       }
-      const n = before - dec.bufferedBytes;
-      // No key is expired for the master's commands (Redis's expireIfNeeded returns 0 for the
-      // master client): its DEL must find the key, and its writes must see the values it saw.
-      this.server.turnNow = Date.now();
-      const ks = this.server.store.keyspaceHandle() as { ignoreExpiry?: boolean } | undefined;
-      if (ks) ks.ignoreExpiry = true;
-      try {
-        processCommand(this.server, c, dec);
-      } finally {
-        if (ks) ks.ignoreExpiry = false;
-      }
-      if (c.reply.pendingBytes > 0) c.reply.discard();
-      this.pendingApplied += n;
-      if (c.multiQueue === null) {
-        this.repl.offset += this.pendingApplied;
-        applied += this.pendingApplied;
-        this.pendingApplied = 0;
-      }
+    } finally {
+      server.callStart = -1;
+      if (ks) ks.ignoreExpiry = false;
+    }
+    if (failed) {
+      this.log.warning(`Protocol error from MASTER: ${dec.error}`);
+      this.fail();
+      return;
     }
     if (applied > 0) this.repl.proxy(this.takeRaw(applied));
   }
