@@ -2,7 +2,10 @@
 // from the key that became ready alone, and only when it holds the type the client waits for;
 // anything else (a sorted set under a BLPOP key, a list under a BZPOPMIN key, a SET) leaves the
 // client blocked, in its place in the queue. Each scenario blocks its waiters in order, runs the
-// writes, and compares every byte the waiters and the writer got with what Redis sends.
+// writes, and compares every byte the waiters and the writer got with what Redis sends. Last,
+// what blocking commands append to the AOF, served at once and served after blocking.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { hasRedis, type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, startShoal } from "./helpers.js";
@@ -149,4 +152,110 @@ describe.skipIf(!hasRedis())("clients blocked on keys, vs redis-server 7.0.15", 
       expect(a).toEqual(b);
     }, 30_000);
   }
+});
+
+// Served at once, BLMOVE goes to the AOF as LMOVE with the directions as typed; served after
+// blocking, with Redis's own "left"/"right". BLMPOP and BZMPOP always carry the count.
+const aofScript: { now: string[][]; blocked: [string[], string[]][] } = {
+  now: [
+    ["RPUSH", "s", "a", "b", "c", "d", "e", "f", "g", "h"],
+    ["BLMOVE", "s", "d", "LEFT", "RIGHT", "0"],
+    ["BLMOVE", "s", "d", "right", "left", "0"],
+    ["BRPOPLPUSH", "s", "d", "0"],
+    ["BLMPOP", "0", "2", "nx", "s", "LEFT", "COUNT", "2"],
+    ["BLMPOP", "0", "1", "s", "right"],
+    ["BLPOP", "nx", "s", "0"],
+    ["BRPOP", "s", "0"],
+    ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"],
+    ["BZPOPMIN", "nx", "z", "0"],
+    ["BZPOPMAX", "z", "0"],
+    ["BZMPOP", "0", "2", "nx", "z", "MIN", "COUNT", "2"],
+    ["BZMPOP", "0", "1", "z", "max", "count", "10"],
+  ],
+  blocked: [
+    [
+      ["BLMOVE", "s2", "d2", "Left", "rIGHT", "0"],
+      ["RPUSH", "s2", "x"],
+    ],
+    [
+      ["BRPOPLPUSH", "s2", "d2", "0"],
+      ["RPUSH", "s2", "x"],
+    ],
+    [
+      ["BLMPOP", "0", "2", "nx", "s2", "LEFT", "COUNT", "3"],
+      ["RPUSH", "s2", "x", "y"],
+    ],
+    [
+      ["BLPOP", "nx", "s2", "0"],
+      ["RPUSH", "s2", "x"],
+    ],
+    [
+      ["BRPOP", "s2", "0"],
+      ["RPUSH", "s2", "x"],
+    ],
+    [
+      ["BZPOPMIN", "nx", "z2", "0"],
+      ["ZADD", "z2", "1", "a"],
+    ],
+    [
+      ["BZPOPMAX", "z2", "0"],
+      ["ZADD", "z2", "1", "a"],
+    ],
+    [
+      ["BZMPOP", "0", "2", "nx", "z2", "min", "count", "3"],
+      ["ZADD", "z2", "1", "a", "2", "b"],
+    ],
+    [
+      ["BZMPOP", "0", "1", "z2", "MAX"],
+      ["ZADD", "z2", "1", "a", "2", "b"],
+    ],
+  ],
+};
+
+/** The commands of a server's incremental AOF, one line each. */
+function aofCommands(dir: string): string[] {
+  const aofDir = path.join(dir, "appendonlydir");
+  const file = readdirSync(aofDir).find((f) => f.endsWith(".incr.aof")) as string;
+  const text = readFileSync(path.join(aofDir, file), "latin1");
+  return text
+    .split(/\*\d+\r\n/)
+    .filter((c) => c !== "")
+    .map((c) =>
+      c
+        .split("\r\n")
+        .filter((_, i) => i % 2 === 1)
+        .join(" "),
+    );
+}
+
+async function playAof(port: number): Promise<void> {
+  // Each of these is served at once: a reply, never a wait.
+  for (const c of aofScript.now) expect(await exchange(port, cmd(...c))).not.toBe("");
+  for (const [block, write] of aofScript.blocked) {
+    const served = exchange(port, cmd(...block));
+    await waitFor(async () => (await blockedClients(port)) === 1, { timeout: 10_000 });
+    await exchange(port, cmd(...write));
+    await served;
+  }
+}
+
+describe.skipIf(!hasRedis())("blocking commands in the AOF, vs redis-server 7.0.15", () => {
+  let shoal: ServerHandle;
+  let redis: ServerHandle;
+  beforeAll(async () => {
+    const args = ["--appendonly", "yes", "--appendfsync", "always"];
+    [shoal, redis] = await Promise.all([startShoal(args), startRedisServer({ args })]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
+
+  it("served at once and served after blocking", async () => {
+    await Promise.all([playAof(shoal.port), playAof(redis.port)]);
+    const expected = aofCommands(redis.dir);
+    expect(expected).toContain("LMOVE s d right left");
+    expect(expected).toContain("LMOVE s2 d2 left right");
+    expect(expected).toContain("LPOP s2 2");
+    expect(aofCommands(shoal.dir)).toEqual(expected);
+  }, 60_000);
 });

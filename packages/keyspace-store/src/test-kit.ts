@@ -172,6 +172,8 @@ export class TestStore {
   dbIndex = 0;
   resp: 2 | 3 = 2;
   canBlock = true;
+  /** Set to re-run a blocked command as the server does once this key is ready (ctx.readyKey). */
+  readyKey: string | null = null;
   last: RunRecord = { propagated: [], blocked: null, dirty: 0 };
   private readonly table = new Map<string, CommandSpec>();
 
@@ -247,6 +249,7 @@ export class TestStore {
       dbIndex: this.dbIndex,
       now: this.now,
       canBlock: this.canBlock,
+      readyKey: this.readyKey,
       propagateSelf: () => rec.propagated.push(bufs.map((b) => Buffer.from(b))),
       propagate: (a) => rec.propagated.push([...a]),
       addDirty: (n) => {

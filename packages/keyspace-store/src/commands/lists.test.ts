@@ -496,6 +496,22 @@ describe("blocking pops", () => {
     expect(t.last.propagated.map((a) => a.map(String).join(" "))).toEqual(["RPOP b 2"]);
   });
 
+  it("re-run for a ready key: serve from it alone, stay blocked when it is not a list", () => {
+    const { t, propagated, setString } = store();
+    setString("a");
+    t.run("RPUSH", "b", "x", "y");
+    t.readyKey = "a";
+    expect(t.run("BLPOP", "a", "b", 0)).toBeUndefined();
+    expect(t.run("BLMPOP", 0, 2, "a", "b", "LEFT")).toBeUndefined();
+    expect(t.run("BLMOVE", "a", "d", "LEFT", "RIGHT", 0)).toBeUndefined();
+    expect(t.last.propagated).toEqual([]);
+    t.readyKey = "b";
+    expect(t.run("BLPOP", "a", "b", 0)).toEqual(["b", "x"]);
+    // Served after blocking, BLMOVE propagates Redis's own direction words.
+    expect(t.run("BLMOVE", "b", "d", "Left", "RIGHT", 0)).toBe("y");
+    expect(propagated()).toEqual(["LMOVE b d left right"]);
+  });
+
   it("inside MULTI (cannot block) reply as a timeout", () => {
     const { t } = store();
     t.canBlock = false;

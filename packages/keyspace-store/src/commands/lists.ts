@@ -560,11 +560,18 @@ function blockingMove(
     return;
   }
   if (r === FAILED) return;
-  ctx.propagate(
-    rpoplpushForm
-      ? ["RPOPLPUSH", args.copy(1), args.copy(2)]
-      : ["LMOVE", args.copy(1), args.copy(2), args.copy(3), args.copy(4)],
-  );
+  if (rpoplpushForm) ctx.propagate(["RPOPLPUSH", args.copy(1), args.copy(2)]);
+  // Served at once, the directions go out as typed; served after blocking, Redis 7.0 writes
+  // them itself (serveClientBlockedOnList: "left"/"right").
+  else if (ctx.readyKey != null)
+    ctx.propagate([
+      "LMOVE",
+      args.copy(1),
+      args.copy(2),
+      fromHead ? "left" : "right",
+      toHead ? "left" : "right",
+    ]);
+  else ctx.propagate(["LMOVE", args.copy(1), args.copy(2), args.copy(3), args.copy(4)]);
 }
 
 function blmove(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {

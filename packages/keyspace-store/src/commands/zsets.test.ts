@@ -278,6 +278,19 @@ describe("pops and blocking pops", () => {
     expect(t.run("BZPOPMIN", "a", "b", "1.5")).toBeUndefined();
   });
 
+  it("re-run for a ready key: serve from it alone, stay blocked when it is not a sorted set", () => {
+    const { t } = store();
+    t.keyspace.db(0).setKey("a", Buffer.from("x"));
+    t.run("ZADD", "b", "1", "m", "2", "n");
+    t.readyKey = "a";
+    expect(t.run("BZPOPMIN", "a", "b", "0")).toBeUndefined();
+    expect(t.run("BZMPOP", "0", "2", "a", "b", "MAX")).toBeUndefined();
+    expect(t.last.propagated).toEqual([]);
+    t.readyKey = "b";
+    expect(t.run("BZPOPMIN", "a", "b", "0")).toEqual(["b", "m", "1"]);
+    expect(argv(t)).toEqual(["ZPOPMIN b"]);
+  });
+
   it("BZMPOP blocks with timeout 0 = forever and propagates as ZPOPMIN with the count popped", () => {
     const { t } = store();
     expect(t.run("BZMPOP", "0", "1", "k", "MIN", "COUNT", "3")).toBeUndefined();
