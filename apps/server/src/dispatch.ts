@@ -182,6 +182,9 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   server.currentEntry = null;
   const t1 = performance.now();
   server.callEnd = t1;
+  server.stats.commandsProcessed++;
+  // A command that blocked is counted (calls, time, slowlog) once it is served or times out.
+  if (client.blocked !== null) return;
   const usec = Math.round((t1 - t0) * 1000);
   entry.usec += usec;
   const threshold = server.slowlogThreshold;
@@ -190,7 +193,6 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
     server.callEnd = -1;
   }
   entry.calls++;
-  server.stats.commandsProcessed++;
   if (client.reply.errorCount !== errorsBefore) {
     entry.failedCalls++;
     server.countError(client.reply.lastError);

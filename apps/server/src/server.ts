@@ -21,7 +21,7 @@ import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
 import { quoteRepr } from "./config/split-args.js";
-import { call, processCommand } from "./dispatch.js";
+import { processCommand } from "./dispatch.js";
 import { InstantaneousMetrics } from "./instantaneous.js";
 import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
@@ -716,6 +716,7 @@ export class Server {
         if (client.blocked !== st) return;
         if (Date.now() < st.deadline) return this.armBlockTimer(client, st);
         this.unblockClient(client, true);
+        st.entry.calls++;
         if (st.timeoutReply === "nullArray") client.reply.nullArray();
         else client.reply.nullBulk();
         this.scheduleFlush(client);
@@ -759,6 +760,36 @@ export class Server {
     for (const k of this.blockedOn.keys()) if (k.startsWith(prefix)) this.readyKeys.add(k);
   }
 
+  /**
+   * Re-runs a blocked client's command. Not a new call (no MONITOR line, no count in
+   * total_commands_processed): if served, it is counted then, as Redis's updateStatsOnUnblock.
+   */
+  private serveBlocked(client: Client, b: BlockState): void {
+    const entry = b.entry;
+    const errorsBefore = client.reply.errorCount;
+    const t0 = performance.now();
+    this.currentClient = client;
+    this.currentArgs = b.args;
+    this.currentEntry = entry;
+    entry.run(client, b.args);
+    this.currentClient = null;
+    this.currentArgs = null;
+    this.currentEntry = null;
+    this.callStart = -1;
+    this.callEnd = -1;
+    if (client.blocked !== null) return;
+    const usec = Math.round((performance.now() - t0) * 1000);
+    entry.usec += usec;
+    entry.calls++;
+    const threshold = this.slowlogThreshold;
+    if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog)
+      this.slowlog.maybeAdd(this, client, b.args, usec);
+    if (client.reply.errorCount !== errorsBefore) {
+      entry.failedCalls++;
+      this.countError(client.reply.lastError);
+    }
+  }
+
   /** The key whose readiness the blocked command being re-run serves (CommandContext.readyKey). */
   servingKey: string | null = null;
 
@@ -785,11 +816,9 @@ export class Server {
           this.unblockClient(client, false);
           const prevDb = client.db;
           client.db = b.dbIndex;
-          this.currentEntry = b.entry;
           this.servingKey = k.slice(k.indexOf("\u0000") + 1);
-          call(this, client, b.entry, b.args);
+          this.serveBlocked(client, b);
           this.servingKey = null;
-          this.currentEntry = null;
           client.db = prevDb;
           if (client.blocked !== null) {
             // The re-run blocked on the same keys (same args), each appended last: move it back.

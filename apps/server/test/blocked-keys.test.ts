@@ -259,3 +259,43 @@ describe.skipIf(!hasRedis())("blocking commands in the AOF, vs redis-server 7.0.
     expect(aofCommands(shoal.dir)).toEqual(expected);
   }, 60_000);
 });
+
+describe.skipIf(!hasRedis())("blocked commands in INFO, vs redis-server 7.0.15", () => {
+  let shoal: ServerHandle;
+  let redis: ServerHandle;
+  beforeAll(async () => {
+    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
+
+  // A blocked command counts one call when served or timed out, not when it blocks (nor when
+  // a wrong-typed key leaves it blocked); total_commands_processed counts it once.
+  async function stats(port: number): Promise<string[]> {
+    await exchange(port, cmd("FLUSHALL") + cmd("CONFIG", "RESETSTAT"));
+    const served = exchange(port, cmd("BLPOP", "q", "0"));
+    await waitFor(async () => (await blockedClients(port)) === 1);
+    await exchange(port, cmd("ZADD", "q", "1", "a") + cmd("DEL", "q") + cmd("RPUSH", "q", "x"));
+    await served;
+    await exchange(port, cmd("BLPOP", "q2", "0.05"));
+    const failed = exchange(port, cmd("BLMOVE", "s", "d", "LEFT", "RIGHT", "0"));
+    await waitFor(async () => (await blockedClients(port)) === 1);
+    await exchange(port, cmd("SET", "d", "x") + cmd("RPUSH", "s", "a"));
+    await failed;
+    const info = await exchange(port, cmd("INFO", "all"));
+    return info
+      .split("\r\n")
+      .filter((l) =>
+        /^(cmdstat_bl|errorstat_|total_commands_processed|total_error_replies)/.test(l),
+      )
+      .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ""))
+      .sort();
+  }
+
+  it("calls, failed calls, errors and commands processed", async () => {
+    const [a, b] = await Promise.all([stats(shoal.port), stats(redis.port)]);
+    expect(b).toContain("cmdstat_blpop:calls=2,rejected_calls=0,failed_calls=0");
+    expect(a).toEqual(b);
+  }, 30_000);
+});
