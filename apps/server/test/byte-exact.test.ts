@@ -19,6 +19,10 @@ const sessions: Record<string, string> = {
     "\r\n",
     "  ping  \n",
   ].join(""),
+  "COMMAND INFO of an unknown name": [
+    cmd("COMMAND", "INFO", "nosuch"),
+    cmd("COMMAND", "INFO", "get|x", "nosuch2"),
+  ].join(""),
   "errors quoting bytes above 0x7f": [
     cmd("FOO\xe9", "\xe9\xff"),
     "\xff\xfe x\r\n",

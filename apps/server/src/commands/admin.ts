@@ -231,7 +231,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
           for (let i = 2; i < a.argc; i++) {
             const e = server.table.lookup(a.latin1(i).toLowerCase());
             if (e) writeCommandInfo(c, e.spec, e);
-            else c.reply.nullArray();
+            else c.reply.nullBulk(); // addReplyNull: $-1 in RESP2
           }
         }),
         def("docs", -2, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
