@@ -8,6 +8,7 @@ import {
   parseLexRange,
   parseScore,
   parseScoreRange,
+  strtod,
 } from "./zset-args.js";
 
 describe("parseScore (getDoubleFromObject)", () => {
@@ -44,6 +45,22 @@ describe("parseScore (getDoubleFromObject)", () => {
       ["0x1.fffffffffffff8p1023", "1\u00002"],
     ].flat(),
   )("refuses %j", (s) => expect(parseScore(s)).toBeNull());
+});
+
+describe("parseScore's integer shortcut", () => {
+  // What getDoubleFromObject makes of strtod's answer, to hold the shortcut against.
+  const viaStrtod = (s: string): number | null => {
+    const r = strtod(s);
+    if (r.end !== s.length || Number.isNaN(r.value)) return null;
+    return r.erange && (!Number.isFinite(r.value) || r.value === 0) ? null : r.value;
+  };
+  const cases = ["0", "-0", "+0", "000", "-007", "+42", "123456789012345", "-999999999999999"];
+  cases.push("9007199254740993", "-12345678901234567", "+", "-", "1a", "--1", "+-1", "1-");
+  for (let i = 0, x = 1; i < 200; i++, x = (x * 48271) % 2147483647)
+    cases.push(String(x * (i - 100)));
+  it("reads integer strings exactly as strtod", () => {
+    for (const s of cases) expect(Object.is(parseScore(s), viaStrtod(s)), s).toBe(true);
+  });
 });
 
 describe("parseScoreRange (zslParseRange)", () => {

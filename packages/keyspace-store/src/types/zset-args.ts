@@ -109,9 +109,32 @@ function hexToDouble(digits: string, fracDigits: number, exp: string | undefined
   return v * 2 ** k;
 }
 
+/**
+ * `[+-]?[0-9]{1,15}`, the usual score, without strtod's regular expressions: up to 15 digits the
+ * value is exact, as strtod's (a minus zero stays -0).
+ */
+function plainInteger(s: string): number | null {
+  const len = s.length;
+  if (len > 16) return null;
+  let i = 0;
+  const c0 = s.charCodeAt(0);
+  const neg = c0 === 0x2d;
+  if (neg || c0 === 0x2b) i = 1;
+  if (i === len || len - i > 15) return null;
+  let n = 0;
+  for (; i < len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
 /** Redis's getDoubleFromObject: a score, increment or weight; null when invalid. */
 export function parseScore(s: string): number | null {
   if (s.length === 0 || isSpace(s.charCodeAt(0))) return null;
+  const n = plainInteger(s);
+  if (n !== null) return n;
   const r = strtod(s);
   if (r.end !== s.length || Number.isNaN(r.value)) return null;
   if (r.erange && (!Number.isFinite(r.value) || r.value === 0)) return null;
