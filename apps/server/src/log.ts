@@ -26,9 +26,21 @@ export class Logger {
   role: "C" | "M" | "S" = "C";
   level: number = LogLevel.notice;
   private dest: SonicBoom;
+  /**
+   * Set when the destination fails (stdout piped into a reader that went away: EPIPE). Logging
+   * stops then: sonic-boom's flushSync retries a failed write forever, which would hang shutdown.
+   */
+  private broken = false;
 
   constructor(logfile = "") {
-    this.dest = Logger.open(logfile);
+    this.dest = this.watch(Logger.open(logfile));
+  }
+
+  private watch(dest: SonicBoom): SonicBoom {
+    dest.on("error", () => {
+      if (dest === this.dest) this.broken = true;
+    });
+    return dest;
   }
 
   // Opening the file ourselves makes the stream ready at once, so flushSync() works at exit.
@@ -39,11 +51,12 @@ export class Logger {
 
   /** Switches to a logfile (after the config is loaded). Throws if it can't be opened. */
   reopen(logfile: string): void {
-    const next = Logger.open(logfile);
+    const next = this.watch(Logger.open(logfile));
     this.flushSync();
     // Never close stdout; a previous logfile is closed once flushed.
     if ((this.dest as unknown as { fd: number }).fd !== 1) this.dest.end();
     this.dest = next;
+    this.broken = false;
   }
 
   setLevel(name: string): void {
@@ -51,7 +64,7 @@ export class Logger {
   }
 
   log(level: number, msg: string): void {
-    if (level < this.level) return;
+    if (level < this.level || this.broken) return;
     this.dest.write(
       `${process.pid}:${this.role} ${formatLogTime(new Date())} ${LEVEL_CHARS[level]} ${msg}\n`,
     );
@@ -59,6 +72,7 @@ export class Logger {
 
   /** A raw line without the prefix (Redis's LL_RAW, and the signal-handler lines). */
   raw(line: string): void {
+    if (this.broken) return;
     this.dest.write(`${line}\n`);
   }
 
@@ -75,8 +89,34 @@ export class Logger {
     this.log(LogLevel.warning, msg);
   }
 
-  /** Writes everything buffered; call before exiting. */
+  /**
+   * Writes everything buffered and closes the log, waiting at most `ms`: the last step of a clean
+   * shutdown. A reader that went away (EPIPE) or a stuck one doesn't hold the exit, where
+   * sonic-boom's flushSync would retry forever. Nothing is logged after this.
+   */
+  close(ms = 2000): Promise<void> {
+    if (this.broken) return Promise.resolve();
+    this.broken = true;
+    const dest = this.dest;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      dest.once("close", done);
+      dest.once("error", done);
+      try {
+        dest.end();
+      } catch {
+        done();
+      }
+    });
+  }
+
+  /** Writes everything buffered, synchronously: for exits during start-up. */
   flushSync(): void {
+    if (this.broken) return;
     try {
       this.dest.flushSync();
     } catch {

@@ -183,7 +183,7 @@ function installShutdown(server: Server, log: Logger, pidfile: string): void {
       }
     }
     log.warning("Shoal is now ready to exit, bye bye...");
-    log.flushSync();
+    await log.close();
     // Let the sockets flush what closeAllClients() wrote, then exit.
     setImmediate(() => process.exit(0));
     return true;
@@ -194,8 +194,8 @@ function installShutdown(server: Server, log: Logger, pidfile: string): void {
   const onSignal = (sig: "SIGTERM" | "SIGINT") => {
     if (sig === "SIGINT" && shutdownStarted && ++sigints >= 1) {
       log.warning("You insist... exiting now.");
-      log.flushSync();
-      process.exit(1);
+      void log.close(500).then(() => process.exit(1));
+      return;
     }
     log.raw(
       `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) Received ${sig} scheduling shutdown...`,

@@ -2,6 +2,7 @@
 // real data store: appendfsync always survives SIGKILL with every acknowledged write (strings,
 // lists, hashes, sorted sets), everysec loses at most about a second, a truncated tail loads with
 // a warning, SHUTDOWN and SIGTERM stop cleanly; WATCH, blocking, notifications, snapshots.
+import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
@@ -282,6 +283,28 @@ describe("clean shutdown", () => {
     );
     expect(s.output()).toContain("Shoal is now ready to exit, bye bye...");
   }, 60_000);
+
+  it("SIGTERM still exits when stdout's reader has gone away (`shoal-server | head`)", async () => {
+    const dir = await freshDir();
+    const [port] = await freeClusterPorts(1);
+    const child = spawn(process.execPath, [MAIN_JS, "--port", String(port), "--save", ""], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      await waitFor(
+        async () => (await exchange(port!, cmd("PING")).catch(() => "")) === "+PONG\r\n",
+      );
+      // Like `| head -3` exiting: the read end closes, later log writes get EPIPE.
+      child.stdout!.destroy();
+      expect(await exchange(port!, cmd("SET", "k", "v"))).toBe("+OK\r\n");
+      child.kill("SIGTERM");
+      await waitFor(() => child.exitCode !== null, { timeout: 10_000, what: "exit after SIGTERM" });
+      expect(child.exitCode).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 30_000);
 });
 
 describe("server machinery around writes", () => {
