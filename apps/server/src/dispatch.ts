@@ -75,9 +75,11 @@ function rejectCommand(server: Server, client: Client, msg: string, entry?: Comm
 const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
-/** Redis's allowProtectedAction: `yes`, or `local` and the client is on 127.0.0.1 or ::1. */
-function protectedActionAllowed(server: Server, client: Client): boolean {
-  const mode = server.config.get<string>("enable-debug-command");
+/**
+ * Redis's allowProtectedAction for an `enable-*` setting (`enable-debug-command`,
+ * `enable-protected-configs`): `yes`, or `local` and the client is on 127.0.0.1 or ::1.
+ */
+export function allowProtectedAction(mode: string, client: Client): boolean {
   if (mode === "yes") return true;
   if (mode !== "local") return false;
   return client.addr.startsWith("127.0.0.1:") || client.addr.startsWith("::1:");
@@ -103,7 +105,10 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
     rejectCommand(server, client, `ERR wrong number of arguments for '${name}' command`, entry);
     return;
   }
-  if (entry.isProtected && !protectedActionAllowed(server, client)) {
+  if (
+    entry.isProtected &&
+    !allowProtectedAction(server.config.get<string>("enable-debug-command"), client)
+  ) {
     rejectCommand(server, client, DEBUG_NOT_ALLOWED, entry);
     return;
   }

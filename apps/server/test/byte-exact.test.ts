@@ -320,14 +320,23 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
     await Promise.all([shoal?.stop(), redis?.stop()]);
   });
 
-  it("DEBUG is refused by default, with Redis's error (enable-debug-command no)", async () => {
+  it("DEBUG and protected configs are refused by default, with Redis's errors", async () => {
     const [plainShoal, plainRedis] = await Promise.all([
       spawnServer({ command: [process.execPath, MAIN_JS], args: ["--save", ""] }),
       startRedisServer(),
     ]);
     try {
       const payload =
-        cmd("DEBUG", "SLEEP", "0") + cmd("DEBUG") + cmd("CONFIG", "GET", "enable-debug-command");
+        cmd("DEBUG", "SLEEP", "0") +
+        cmd("DEBUG") +
+        cmd("CONFIG", "GET", "enable-debug-command") +
+        // Protected configs (Redis 7's enable-protected-configs no) and the immutable switches.
+        cmd("CONFIG", "SET", "dir", "/tmp") +
+        cmd("CONFIG", "SET", "dbfilename", "x.rdb") +
+        cmd("CONFIG", "SET", "enable-protected-configs", "yes") +
+        cmd("CONFIG", "SET", "enable-module-command", "yes") +
+        cmd("CONFIG", "GET", "enable-protected-configs") +
+        cmd("CONFIG", "GET", "enable-module-command");
       const [a, b] = await Promise.all([
         exchange(plainShoal.port, payload),
         exchange(plainRedis.port, payload),

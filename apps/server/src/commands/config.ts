@@ -16,6 +16,7 @@ import {
   splitSetValue,
 } from "../config/directives.js";
 import { quoteRepr, splitArgs } from "../config/split-args.js";
+import { allowProtectedAction } from "../dispatch.js";
 import type { Server } from "../server.js";
 import { def } from "./define.js";
 
@@ -75,6 +76,15 @@ export function configCommands(server: Server): ServerCommandDef[] {
             if (d.immutable) {
               c.reply.error(
                 `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`,
+              );
+              return;
+            }
+            if (
+              d.protected &&
+              !allowProtectedAction(server.config.get<string>("enable-protected-configs"), c)
+            ) {
+              c.reply.error(
+                `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`,
               );
               return;
             }

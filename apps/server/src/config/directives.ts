@@ -35,6 +35,8 @@ export interface Directive {
   readonly defaultText: readonly string[];
   /** CONFIG SET refuses these: "can't set immutable config". */
   readonly immutable?: boolean;
+  /** CONFIG SET refuses these unless `enable-protected-configs` allows it (PROTECTED_CONFIG). */
+  readonly protected?: boolean;
   /** Parses the arguments of one config line (or of CONFIG SET's value, split the same way). */
   parse(args: readonly string[], prev: ConfigValue | undefined): ConfigValue;
   /** The CONFIG GET form. */
@@ -306,9 +308,14 @@ export const DIRECTIVES: readonly Directive[] = [
     rewrite: (v) => [v as string[]],
   },
   boolDirective("protected-mode", true),
+  // Redis 7's protected actions: DEBUG, MODULE (which Shoal doesn't have) and CONFIG SET of the
+  // protected configs (dir, dbfilename) are refused unless allowed, `local` from loopback only.
   enumDirective("enable-debug-command", "no", ["no", "yes", "local"], { immutable: true }),
+  enumDirective("enable-module-command", "no", ["no", "yes", "local"], { immutable: true }),
+  enumDirective("enable-protected-configs", "no", ["no", "yes", "local"], { immutable: true }),
   {
     name: "dir",
+    protected: true,
     defaultText: [""],
     parse(args) {
       return one(args);
@@ -390,6 +397,7 @@ export const DIRECTIVES: readonly Directive[] = [
   }),
   enumDirective("appendfsync", "everysec", ["everysec", "always", "no"]),
   stringDirective("dbfilename", "dump.rdb", {
+    protected: true,
     validate(s) {
       if (s.includes("/")) throw new ConfigError("dbfilename can't be a path, just a filename");
     },
