@@ -610,6 +610,11 @@ export class Server {
     const args = this.currentArgs;
     // Nothing consumes the stream (no AOF, no replication backlog): skip copying the args.
     if (args === null || (!this.persistence?.aof && !this.replication.feeding)) return;
+    if (!this.persistence?.aof && this.execPropagation === null) {
+      // Only the replication stream takes it, outside MULTI/EXEC: encoded straight from the args.
+      this.replication.feedArgs(dbIndex, args);
+      return;
+    }
     // Views, not copies: every consumer (AOF, replication stream) encodes them before returning.
     const argv: Buffer[] = new Array(args.argc);
     for (let i = 0; i < args.argc; i++) argv[i] = args.view(i);

@@ -4,6 +4,9 @@
 // src/replication.c (Redis 7.0): `firstByteOffset` and `histlen` are INFO's
 // repl_backlog_first_byte_offset and repl_backlog_histlen.
 
+import type { CommandArgs } from "@shoal/resp-codec";
+import { CommandDecoder } from "../protocol/command-decoder.js";
+
 export class Backlog {
   private buf: Buffer;
   /** Next write position in buf. */
@@ -89,28 +92,81 @@ export class StreamBuffer {
     this.buf = next;
   }
 
-  private header(prefix: string, n: number): void {
+  /** `<type><n>\r\n` for a count or length n >= 0, digits written by hand (no string). */
+  private header(type: number, n: number): void {
     this.ensure(24);
-    this.length += this.buf.latin1Write(`${prefix}${n}\r\n`, this.length);
+    const buf = this.buf;
+    let off = this.length;
+    buf[off++] = type;
+    if (n < 10) {
+      buf[off++] = 48 + n;
+    } else {
+      let digits = 2;
+      for (let t = n; t >= 100; t = Math.floor(t / 10)) digits++;
+      let p = off + digits;
+      off = p;
+      while (n >= 10) {
+        const q = Math.floor(n / 10);
+        buf[--p] = 48 + (n - q * 10);
+        n = q;
+      }
+      buf[--p] = 48 + n;
+    }
+    buf[off++] = 13;
+    buf[off++] = 10;
+    this.length = off;
+  }
+
+  /** One bulk argument from src[start, start + n). */
+  private bulk(src: Uint8Array, start: number, n: number): void {
+    this.header(36, n);
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let off = this.length;
+    // A native copy costs more than a short loop.
+    if (n <= 16) for (let i = 0; i < n; i++) buf[off++] = src[start + i]!;
+    else {
+      buf.set(start === 0 && n === src.length ? src : src.subarray(start, start + n), off);
+      off += n;
+    }
+    buf[off++] = 13;
+    buf[off++] = 10;
+    this.length = off;
   }
 
   /** Appends one command; strings are latin1 (keyspace keys are latin1 strings). Returns bytes. */
   command(argv: readonly (Buffer | Uint8Array | string)[]): number {
     const before = this.length;
-    this.header("*", argv.length);
+    this.header(42, argv.length);
     for (const a of argv) {
       if (typeof a === "string") {
-        this.header("$", a.length);
+        this.header(36, a.length);
         this.ensure(a.length + 2);
         this.length += this.buf.latin1Write(a, this.length);
+        this.buf[this.length++] = 13;
+        this.buf[this.length++] = 10;
       } else {
-        this.header("$", a.length);
-        this.ensure(a.length + 2);
-        this.buf.set(a, this.length);
-        this.length += a.length;
+        this.bulk(a, 0, a.length);
       }
-      this.buf[this.length++] = 13;
-      this.buf[this.length++] = 10;
+    }
+    return this.length - before;
+  }
+
+  /**
+   * Appends the command being run, read from the decoder's buffer where it lives (no view per
+   * argument); the same bytes as command() of its views. Returns bytes.
+   */
+  commandArgs(args: CommandArgs): number {
+    const before = this.length;
+    const argc = args.argc;
+    this.header(42, argc);
+    if (args instanceof CommandDecoder) {
+      for (let i = 0; i < argc; i++) this.bulk(args.argBuffer(i), args.argOffset(i), args.len(i));
+    } else {
+      for (let i = 0; i < argc; i++) {
+        const v = args.view(i);
+        this.bulk(v, 0, v.length);
+      }
     }
     return this.length - before;
   }

@@ -14,6 +14,7 @@
 // later promotion (REPLICAOF NO ONE shifts replid to replid2) keep the same offsets.
 import { randomBytes } from "node:crypto";
 import type net from "node:net";
+import type { CommandArgs } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { CommandEntry } from "../command-table.js";
 import type { OutputLimits } from "../config/directives.js";
@@ -152,6 +153,20 @@ export class Replication {
       this.streamDb = dbIndex;
     }
     this.offset += this.slab.command(argv);
+    const c = this.server.currentClient;
+    if (c !== null) c.woff = this.offset;
+    this.server.requestBeforeSleep();
+  }
+
+  /** feed() of the command being run, encoded from its arguments where they are. */
+  feedArgs(dbIndex: number, args: CommandArgs): void {
+    if (this.masterHost !== null) return;
+    if (this.backlog === null && this.replicas.size === 0) return;
+    if (dbIndex !== this.streamDb && dbIndex >= 0) {
+      this.offset += this.slab.command(["SELECT", String(dbIndex)]);
+      this.streamDb = dbIndex;
+    }
+    this.offset += this.slab.commandArgs(args);
     const c = this.server.currentClient;
     if (c !== null) c.woff = this.offset;
     this.server.requestBeforeSleep();
