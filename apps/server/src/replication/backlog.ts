@@ -180,9 +180,19 @@ export class StreamBuffer {
   /** A copy of the contents (sockets keep references), and empties the buffer. */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.length));
+    this.clear();
+    return out;
+  }
+
+  /** The contents, valid until the next append or clear(). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  /** Empties the buffer (a big one is let go). */
+  clear(): void {
     this.length = 0;
     if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafe(64 * 1024);
-    return out;
   }
 }
 

@@ -476,24 +476,23 @@ export class MasterLink {
       this.fail();
       return;
     }
-    if (applied > 0) this.repl.proxy(this.takeRaw(applied));
+    if (applied > 0) this.proxyRaw(applied);
   }
 
-  private takeRaw(n: number): Buffer {
-    const parts: Buffer[] = [];
+  /** Proxies the first n raw bytes received, chunk by chunk (no concatenated copy). */
+  private proxyRaw(n: number): void {
     let left = n;
     while (left > 0) {
       const head = this.raw[0]!;
       if (head.length <= left) {
-        parts.push(head);
+        this.repl.proxy(head);
         this.raw.shift();
         left -= head.length;
       } else {
-        parts.push(head.subarray(0, left));
+        this.repl.proxy(head.subarray(0, left));
         this.raw[0] = head.subarray(left);
         left = 0;
       }
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
   }
 }

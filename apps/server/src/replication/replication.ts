@@ -186,6 +186,12 @@ export class Replication {
       this.slabBase = this.offset;
       return;
     }
+    if (this.replicas.size === 0 && this.slab.length === 0) {
+      // Only our backlog takes it: straight in, without passing through the turn's buffer.
+      this.backlog!.append(bytes);
+      this.slabBase = this.offset;
+      return;
+    }
     this.slab.raw(bytes);
     this.server.requestBeforeSleep();
   }
@@ -198,6 +204,13 @@ export class Replication {
     }
     if (this.slab.length === 0) return;
     const base = this.slabBase;
+    if (this.replicas.size === 0) {
+      // The backlog copies what it keeps: no socket holds on to these bytes, so no copy here.
+      this.backlog?.append(this.slab.view());
+      this.slab.clear();
+      this.slabBase = this.offset;
+      return;
+    }
     const data = this.slab.take();
     this.slabBase = this.offset;
     this.backlog?.append(data);
