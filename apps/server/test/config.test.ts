@@ -1,6 +1,7 @@
 // Command line and config file handling of the built shoal-server: argv becomes config lines,
 // one parser reads file and argv, errors stop start-up with redis-server's banner.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freeClusterPorts, redisCli, run, type ServerHandle, spawnServer } from "@shoal/test-utils";
@@ -221,6 +222,28 @@ describe("a running server's config", () => {
       "cluster_enabled:0",
     ]) {
       expect(info).toContain(f);
+    }
+  });
+
+  it("a CONFIG SET that can't listen on its port restores every value and its effect", async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const out = await exchange(
+        s.port,
+        cmd("CONFIG", "SET", "slowlog-log-slower-than", "0", "port", String(port)) +
+          cmd("CONFIG", "GET", "slowlog-log-slower-than") +
+          cmd("SLOWLOG", "RESET") +
+          cmd("SET", "x", "y") +
+          cmd("SLOWLOG", "LEN"),
+      );
+      expect(out).toBe(
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port\r\n" +
+          "*2\r\n$23\r\nslowlog-log-slower-than\r\n$5\r\n10000\r\n+OK\r\n+OK\r\n:0\r\n",
+      );
+    } finally {
+      busy.close();
     }
   });
 

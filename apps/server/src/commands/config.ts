@@ -130,7 +130,17 @@ export function configCommands(server: Server): ServerCommandDef[] {
               );
               c.reply.ok();
             } catch {
-              for (const [n, v] of previous) server.config.set(n, v);
+              // As Redis's restore_configs: the old values, and their effects, come back.
+              for (const [n, v] of previous) {
+                server.config.set(n, v);
+                if (n === "dir") {
+                  try {
+                    process.chdir(v as string);
+                  } catch {
+                    // The old directory went away meanwhile: nothing better to go back to.
+                  }
+                } else server.applyConfigChange(n);
+              }
               c.reply.error(
                 `ERR CONFIG SET failed (possibly related to argument '${culprit}') - Unable to listen on this port`,
               );
