@@ -11,6 +11,7 @@ import type { ServerCommandDef } from "../command-table.js";
 import {
   ConfigError,
   type ConfigValue,
+  DIRECTIVE_NAMES,
   DIRECTIVES,
   findDirective,
   splitSetValue,
@@ -33,15 +34,25 @@ export function configCommands(server: Server): ServerCommandDef[] {
       [0, 0, 0],
       [
         def("get", -3, ["admin", "noscript", "loading", "stale"], ADMIN, (c, a) => {
+          // Redis 7.0's configGetCommand: a name without glob characters is looked up directly
+          // (aliases too) and answered under the name as given; a pattern is matched against
+          // every name and alias, skipping directives already matched under their own name.
           const out: Array<[string, string]> = [];
-          const seen = new Set<string>();
+          const matched = new Set<string>(); // lower-cased reply names
           for (let i = 2; i < a.argc; i++) {
             const pat = a.latin1(i);
-            for (const d of DIRECTIVES) {
-              if (seen.has(d.name)) continue;
-              if (globMatch(pat, d.name, true)) {
-                seen.add(d.name);
-                out.push([d.name, configGetValue(server, d.name)]);
+            if (!/[[*?]/.test(pat)) {
+              const d = findDirective(pat);
+              if (d === undefined || matched.has(pat.toLowerCase())) continue;
+              matched.add(pat.toLowerCase());
+              out.push([pat, configGetValue(server, d.name)]);
+              continue;
+            }
+            for (const [name, d] of DIRECTIVE_NAMES) {
+              if (matched.has(d.name) || matched.has(name)) continue;
+              if (globMatch(pat, name, true)) {
+                matched.add(name);
+                out.push([name, configGetValue(server, d.name)]);
               }
             }
           }

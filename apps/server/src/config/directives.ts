@@ -501,6 +501,9 @@ for (const d of DIRECTIVES) {
   for (const a of d.aliases ?? []) byName.set(a, d);
 }
 
+/** Every name CONFIG GET patterns are matched against: each directive's, then its aliases. */
+export const DIRECTIVE_NAMES: readonly (readonly [string, Directive])[] = [...byName];
+
 export function findDirective(name: string): Directive | undefined {
   return byName.get(name.toLowerCase());
 }
