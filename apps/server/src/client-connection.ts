@@ -38,8 +38,6 @@ export class Client {
 
   db = 0;
   name = "";
-  libName = "";
-  libVer = "";
   authenticated: boolean;
   lastCommand = "NULL";
   /** The table entry argv[0] named last time (dispatch's lookup shortcut). */
@@ -64,7 +62,6 @@ export class Client {
   pausedArgs: OwnedArgs | null = null;
   replyMode: number = ClientReplyMode.On;
   noEvict = false;
-  noTouch = false;
   /** Cluster mode: READONLY (reads served by a replica) and ASKING (one command to an importing slot). */
   readOnly = false;
   asking = false;
@@ -126,7 +123,6 @@ export class Client {
     if (this.closeAfterReply) f += "c";
     if (this.readOnly) f += "r";
     if (this.noEvict) f += "e";
-    if (this.noTouch) f += "T";
     return f || "N";
   }
 }

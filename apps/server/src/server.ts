@@ -750,6 +750,29 @@ export class Server {
     }
   }
 
+  /**
+   * CLIENT UNBLOCK: answers a blocked client as its timeout would, or with an -UNBLOCKED error,
+   * and lets it read on. False when the client isn't blocked.
+   */
+  unblockByRequest(client: Client, withError: boolean): boolean {
+    const st = client.blocked;
+    if (st === null) return false;
+    this.unblockClient(client, !withError);
+    st.entry.calls++;
+    if (withError) {
+      st.entry.failedCalls++;
+      client.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+      this.countError(client.reply.lastError);
+    } else if (st.timeoutReply === "nullArray") client.reply.nullArray();
+    else client.reply.nullBulk();
+    this.scheduleFlush(client);
+    // After the current command (CLIENT UNBLOCK) is done, as unblockClient's queue in Redis.
+    setImmediate(() => {
+      if (!client.closed) this.processInputBuffer(client);
+    });
+    return true;
+  }
+
   signalKeyAsReady(db: number, key: string): void {
     if (this.blockedOn.size === 0) return;
     const k = keyOf(db, key);
@@ -1016,8 +1039,7 @@ export class Server {
       `db=${c.db} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
       `multi=${c.multiQueue ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
       `rbs=0 rbp=0 obl=${c.reply.pendingBytes} oll=0 omem=${omem} tot-mem=${qbuf + omem} ` +
-      `events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}` +
-      (c.libName || c.libVer ? ` lib-name=${c.libName} lib-ver=${c.libVer}` : "")
+      `events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}`
     );
   }
 
@@ -1046,7 +1068,6 @@ export class Server {
     c.replyMode = ClientReplyMode.On;
     c.reply.enabled = true;
     c.noEvict = false;
-    c.noTouch = false;
     c.readOnly = false;
     c.asking = false;
     if (this.config.get<string>("requirepass") !== "") c.setAuthenticated(false);

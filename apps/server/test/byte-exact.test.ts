@@ -304,6 +304,44 @@ sessions.debug = [
   cmd("DEL", "k", "n", "l", "h"),
 ].join("");
 
+// CLIENT subcommands 7.0.15 has (UNBLOCK) and hasn't (SETINFO, NO-TOUCH: 7.2), argument errors.
+sessions["client subcommands"] = [
+  cmd("CLIENT", "SETINFO", "lib-name", "x"),
+  cmd("CLIENT", "NO-TOUCH", "on"),
+  cmd("CLIENT", "PAUSE", "-1"),
+  cmd("CLIENT", "pause", "0", "ALL", "x"),
+  cmd("CLIENT", "UNPAUSE"),
+  cmd("CLIENT", "UNBLOCK"),
+  cmd("CLIENT", "UNBLOCK", "1"),
+  cmd("CLIENT", "UNBLOCK", "1", "ERROR"),
+  cmd("CLIENT", "UNBLOCK", "1", "bogus"),
+  cmd("CLIENT", "UNBLOCK", "abc"),
+  cmd("CLIENT", "UNBLOCK", "abc", "bogus"),
+  cmd("CLIENT", "UNBLOCK", "1", "a", "b"),
+  cmd("CLIENT", "KILL", "USER", "nobody"),
+  cmd("CLIENT", "KILL", "USER", "default"),
+  cmd("SLOWLOG", "get", "1", "2"),
+  cmd("SLOWLOG", "HELP"),
+  cmd("CONFIG", "HELP"),
+  cmd("SHUTDOWN", "NOSAVE", "SAVE"),
+  cmd("SHUTDOWN", "ABORT", "NOW"),
+  cmd("SHUTDOWN", "abort", "force"),
+  cmd("SHUTDOWN", "ABORT"),
+].join("");
+
+// COMMAND GETKEYS's checks in getKeysSubcommandImpl's order; subcommands by their full names.
+sessions["command getkeys and subcommand names"] = [
+  cmd("COMMAND", "GETKEYS", "PING"),
+  cmd("COMMAND", "GETKEYS", "PING", "x"),
+  cmd("COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "5", "x", "y"),
+  cmd("COMMAND", "GETKEYS", "ZUNIONSTORE", "d"),
+  cmd("COMMAND", "GETKEYS", "SET", "a"),
+  cmd("COMMAND", "INFO", "config|get", "config|nosuch"),
+  cmd("COMMAND", "DOCS", "nosuch|x"),
+  cmd("COMMAND", "LIST", "FILTERBY", "PATTERN", "client|li*"),
+  cmd("COMMAND", "LIST", "FILTERBY", "PATTERN", "CONFIG|GET"),
+].join("");
+
 const protocolErrors: Record<string, string> = {
   "bulk length 2GB": "*1\r\n$2147483648\r\n",
   "negative bulk length": "*1\r\n$-5\r\n",

@@ -61,6 +61,23 @@ describe("server commands", () => {
     await redisCli(s.port, ["config", "set", "slowlog-log-slower-than", "10000"]);
   });
 
+  it("CLIENT UNBLOCK answers a blocked client as a timeout would, or with -UNBLOCKED", async () => {
+    const b = client(s.port);
+    b.sock.write(cmd("CLIENT", "ID") + cmd("BLPOP", "ub-q", "0") + cmd("ECHO", "next"));
+    await waitFor(() => /^:\d+\r\n$/.test(b.text()));
+    const id = b.text().slice(1, -2);
+    await waitFor(async () => (await exchange(s.port, cmd("CLIENT", "LIST"))).includes("flags=b"));
+    expect(await exchange(s.port, cmd("CLIENT", "UNBLOCK", id))).toBe(":1\r\n");
+    await waitFor(() => b.text() === `:${id}\r\n*-1\r\n$4\r\nnext\r\n`);
+    b.sock.write(cmd("BLPOP", "ub-q", "0"));
+    await waitFor(async () => (await exchange(s.port, cmd("CLIENT", "LIST"))).includes("flags=b"));
+    expect(await exchange(s.port, cmd("CLIENT", "UNBLOCK", id, "ERROR"))).toBe(":1\r\n");
+    await waitFor(() => b.text().endsWith("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"));
+    // Not blocked any more: nothing to do.
+    expect(await exchange(s.port, cmd("CLIENT", "UNBLOCK", id))).toBe(":0\r\n");
+    b.sock.destroy();
+  });
+
   it("CLIENT KILL ID closes that client; CLIENT LIST shows names and flags", async () => {
     const v = client(s.port);
     v.sock.write(cmd("CLIENT", "SETNAME", "victim") + cmd("CLIENT", "ID"));

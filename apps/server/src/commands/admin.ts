@@ -13,6 +13,7 @@ import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-table.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
 import type { Server } from "../server.js";
+import { subcommandSyntaxError } from "./connection.js";
 import { def, ERR_SYNTAX, toInt } from "./define.js";
 
 export function adminCommands(server: Server): ServerCommandDef[] {
@@ -76,22 +77,33 @@ export function adminCommands(server: Server): ServerCommandDef[] {
       ["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"],
       ["@admin", "@slow", "@dangerous"],
       (c, a) => {
-        let save: boolean | undefined;
+        let nosave = false;
+        let dosave = false;
         let force = false;
+        let now = false;
+        let abort = false;
         for (let i = 1; i < a.argc; i++) {
-          if (a.is(i, "nosave")) save = false;
-          else if (a.is(i, "save")) save = true;
-          else if (a.is(i, "now")) {
-            // No replicas to wait for yet: NOW changes nothing.
-          } else if (a.is(i, "force")) force = true;
-          else if (a.is(i, "abort")) {
-            c.reply.error("ERR No shutdown in progress.");
-            return;
-          } else {
+          if (a.is(i, "nosave")) nosave = true;
+          else if (a.is(i, "save")) dosave = true;
+          // No replicas to wait for yet: NOW changes nothing but the flag check below.
+          else if (a.is(i, "now")) now = true;
+          else if (a.is(i, "force")) force = true;
+          else if (a.is(i, "abort")) abort = true;
+          else {
             c.reply.error(ERR_SYNTAX);
             return;
           }
         }
+        // As shutdownCommand(): ABORT takes no other flag, SAVE and NOSAVE exclude each other.
+        if ((abort && (nosave || dosave || now || force)) || (nosave && dosave)) {
+          c.reply.error(ERR_SYNTAX);
+          return;
+        }
+        if (abort) {
+          c.reply.error("ERR No shutdown in progress.");
+          return;
+        }
+        const save = nosave ? false : dosave ? true : undefined;
         void server.requestShutdown({ save, force }, c);
       },
     ),
@@ -123,7 +135,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
             }
             count = n === -1 ? server.slowlog.entries.length : n;
           } else if (a.argc > 3) {
-            c.reply.error(ERR_SYNTAX);
+            c.reply.error(subcommandSyntaxError(a));
             return;
           }
           const list = server.slowlog.entries.slice(0, count);
@@ -159,7 +171,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
             "RESET",
             "    Reset the slowlog.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
           ];
           c.reply.array(lines.length);
           for (const l of lines) c.reply.simple(l);
@@ -202,7 +214,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
                   .replace(/\?/g, ".")}$`,
                 "i",
               );
-              filter = (e) => re.test(e.spec.name);
+              filter = (e) => re.test(e.fullName);
             } else if (a.is(3, "aclcat"))
               filter = (e) => e.spec.aclCategories.includes(`@${v.toLowerCase()}`);
             else if (a.is(3, "module")) filter = () => false;
@@ -214,9 +226,14 @@ export function adminCommands(server: Server): ServerCommandDef[] {
             c.reply.error(ERR_SYNTAX);
             return;
           }
-          const names = [...server.table.all()]
-            .filter((e) => !filter || filter(e))
-            .map((e) => e.spec.name);
+          // Subcommands are listed too, under their full names (commandListWithFilter).
+          const names: string[] = [];
+          for (const e of server.table.all()) {
+            if (!filter || filter(e)) names.push(e.fullName);
+            if (e.subcommands)
+              for (const s of e.subcommands.values())
+                if (!filter || filter(s)) names.push(s.fullName);
+          }
           c.reply.array(names.length);
           for (const n of names) c.reply.bulk(n);
         }),
@@ -229,7 +246,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
           }
           c.reply.array(a.argc - 2);
           for (let i = 2; i < a.argc; i++) {
-            const e = server.table.lookup(a.latin1(i).toLowerCase());
+            const e = lookupFullName(server, a.latin1(i));
             if (e) writeCommandInfo(c, e.spec, e);
             else c.reply.nullBulk(); // addReplyNull: $-1 in RESP2
           }
@@ -241,17 +258,23 @@ export function adminCommands(server: Server): ServerCommandDef[] {
             a.argc === 2
               ? [...server.table.all()].map((e) => e.spec.name)
               : Array.from({ length: a.argc - 2 }, (_, i) => a.latin1(i + 2).toLowerCase());
-          const known = names.filter((n) => server.table.lookup(n));
+          const known = names.filter((n) => lookupFullName(server, n));
           c.reply.map(known.length);
           for (const n of known) {
             c.reply.bulk(n);
             c.reply.map(0);
           }
         }),
-        def("getkeys", -3, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
+        // Redis 7.0 declares GETKEYS with arity -4 (a command and at least one argument).
+        def("getkeys", -4, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
           const e = server.table.lookup(a.latin1(2).toLowerCase());
           if (!e) {
             c.reply.error("ERR Invalid command specified");
+            return;
+          }
+          // getKeysSubcommandImpl's order: keyless commands first, then the arity check.
+          if (!e.spec.getKeys && e.spec.firstKey <= 0) {
+            c.reply.error("ERR The command has no key arguments");
             return;
           }
           const argc = a.argc - 2;
@@ -270,7 +293,9 @@ export function adminCommands(server: Server): ServerCommandDef[] {
             for (let k = e.spec.firstKey; k <= last; k += e.spec.step || 1) keys.push(k);
           }
           if (keys.length === 0) {
-            c.reply.error("ERR The command has no key arguments");
+            // Keys that can't be found (ZUNIONSTORE d 5 x): an error, unless none are required.
+            if (e.spec.flags.includes("no_mandatory_keys")) c.reply.array(0);
+            else c.reply.error("ERR Invalid arguments specified for command");
             return;
           }
           c.reply.array(keys.length);
@@ -296,7 +321,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
           ];
           c.reply.array(lines.length);
           for (const l of lines) c.reply.simple(l);
@@ -304,6 +329,14 @@ export function adminCommands(server: Server): ServerCommandDef[] {
       ],
     ),
   ];
+}
+
+/** A command by the name COMMAND INFO/DOCS accept: "get", or "config|get" for a subcommand. */
+function lookupFullName(server: Server, name: string): CommandEntry | undefined {
+  const lower = name.toLowerCase();
+  const bar = lower.indexOf("|");
+  if (bar < 0) return server.table.lookup(lower);
+  return server.table.lookup(lower.slice(0, bar))?.subcommands?.get(lower.slice(bar + 1));
 }
 
 /** COMMAND INFO's 10-element array (Redis 7.0 addReplyCommandInfo). */

@@ -189,7 +189,7 @@ export function configCommands(server: Server): ServerCommandDef[] {
             "REWRITE",
             "    Rewrite the configuration file.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
           ];
           c.reply.array(lines.length);
           for (const l of lines) c.reply.simple(l);

@@ -1,7 +1,10 @@
 // Connection commands: PING ECHO QUIT RESET SELECT TIME HELLO AUTH, and the CLIENT container.
 // Mirrors pingCommand()/echoCommand()/selectCommand()/helloCommand()/resetCommand() in
 // src/server.c and src/networking.c, authCommand() in src/acl.c, clientCommand() in
-// src/networking.c (Redis 7.0). CLIENT SETINFO and NO-TOUCH come from 7.2 (clients send them).
+// src/networking.c (Redis 7.0). CLIENT SETINFO and NO-TOUCH are 7.2's: 7.0.15 answers "unknown
+// subcommand" to them, and clients that send SETINFO on connect ignore that error.
+
+import type { CommandArgs } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-table.js";
 import { REDIS_VERSION } from "../config/load.js";
@@ -218,25 +221,6 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
       if (c.name === "") c.reply.nullBulk();
       else c.reply.bulk(c.name);
     }),
-    def("setinfo", 4, ["noscript", "loading", "stale"], slowConn, (c, a) => {
-      const value = a.utf8(3);
-      for (let i = 0; i < value.length; i++) {
-        const ch = value.charCodeAt(i);
-        if (ch < 33 || ch > 126) {
-          c.reply.error(
-            `ERR ${a.latin1(2)} cannot contain spaces, newlines or special characters.`,
-          );
-          return;
-        }
-      }
-      if (a.is(2, "lib-name")) c.libName = value;
-      else if (a.is(2, "lib-ver")) c.libVer = value;
-      else {
-        c.reply.error(`ERR Unrecognized option '${a.latin1(2)}'`);
-        return;
-      }
-      c.reply.ok();
-    }),
     def("list", -2, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
       let filter: ((x: Client) => boolean) | undefined;
       if (a.argc === 4 && a.is(2, "type")) {
@@ -305,8 +289,14 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
           preds.push((x) => x.id === id);
         } else if (a.is(j, "addr")) preds.push((x) => x.addr === v);
         else if (a.is(j, "laddr")) preds.push((x) => x.laddr === v);
-        else if (a.is(j, "user")) preds.push(() => v === "default");
-        else if (a.is(j, "type")) {
+        else if (a.is(j, "user")) {
+          // Only the default user exists (no ACL SETUSER): any other name is unknown.
+          if (v !== "default") {
+            c.reply.error(`ERR No such user '${a.latin1(j + 1)}'`);
+            return;
+          }
+          preds.push(() => true);
+        } else if (a.is(j, "type")) {
           const t = v.toLowerCase();
           if (t === "normal") preds.push((x) => x.subscriptionCount === 0 && x.replRole === "");
           else if (t === "pubsub") preds.push((x) => x.subscriptionCount > 0);
@@ -355,15 +345,18 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
         c.noEvict = b;
       }),
     ),
-    def("no-touch", 3, ["noscript", "loading", "stale"], slowConn, (c, a) =>
-      onOff(c, a.latin1(2).toLowerCase(), (b) => {
-        c.noTouch = b;
-      }),
-    ),
     def("pause", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+      if (a.argc > 4) {
+        c.reply.error(subcommandSyntaxError(a));
+        return;
+      }
       const ms = toInt(a.latin1(2));
-      if (ms === undefined || ms < 0) {
+      if (ms === undefined) {
         c.reply.error("ERR timeout is not an integer or out of range");
+        return;
+      }
+      if (ms < 0) {
+        c.reply.error("ERR timeout is negative");
         return;
       }
       let writesOnly = false;
@@ -373,18 +366,38 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
           c.reply.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
           return;
         }
-      } else if (a.argc > 4) {
-        c.reply.error(ERR_SYNTAX);
-        return;
       }
       server.pauseClients(ms, writesOnly);
       c.reply.ok();
+    }),
+    def("unblock", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+      if (a.argc > 4) {
+        c.reply.error(subcommandSyntaxError(a));
+        return;
+      }
+      let withError = false;
+      if (a.argc === 4) {
+        if (a.is(3, "error")) withError = true;
+        else if (!a.is(3, "timeout")) {
+          c.reply.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+          return;
+        }
+      }
+      const id = toInt(a.latin1(2));
+      if (id === undefined) {
+        c.reply.error(ERR_NOT_INT);
+        return;
+      }
+      const target = server.clients.get(id);
+      c.reply.integer(target !== undefined && server.unblockByRequest(target, withError) ? 1 : 0);
     }),
     def("unpause", 2, ["admin", "noscript", "loading", "stale"], adminConn, (c) => {
       server.unpauseClients();
       c.reply.ok();
     }),
     def("help", 2, ["loading", "stale"], slowConn, (c) => {
+      // Redis 7.0's text, less CACHING, GETREDIR, TRACKING and TRACKINGINFO (no client-side
+      // caching in Shoal: those answer "unknown subcommand").
       const lines = [
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GETNAME",
@@ -396,26 +409,45 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
         "KILL <ip:port>",
         "    Kill connection made from <ip:port>.",
         "KILL <option> <value> [<option> <value> [...]]",
-        "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME.",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
         "LIST [options ...]",
-        "    Return information about client connections. Options: TYPE, ID.",
-        "NO-EVICT (ON|OFF)",
-        "    Protect current client connection from eviction.",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
         "PAUSE <timeout> [WRITE|ALL]",
         "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
-        "UNPAUSE",
-        "    Stop the current client pause, resuming traffic.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
       ];
       c.reply.array(lines.length);
       for (const l of lines) c.reply.simple(l);
     }),
   ];
+}
+
+/** addReplySubcommandSyntaxError(): argv[1] as sent, the container's name in capitals. */
+export function subcommandSyntaxError(a: CommandArgs): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${a.latin1(1)}'. Try ${a.latin1(0).toUpperCase()} HELP.`;
 }
 
 function killClient(server: Server, me: Client, victim: Client): void {
