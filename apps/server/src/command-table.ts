@@ -98,6 +98,13 @@ export class CommandTable {
   addServer(defs: readonly ServerCommandDef[]): void {
     for (const d of defs) this.commands.set(d.name, makeServerEntry(d, undefined));
   }
+
+  /** Server subcommands of a keyspace container (MEMORY's DOCTOR, STATS, ...). */
+  addServerSubcommands(name: string, defs: readonly ServerCommandDef[]): void {
+    const parent = this.commands.get(name);
+    if (parent?.subcommands === undefined) return;
+    for (const d of defs) parent.subcommands.set(d.name, makeServerEntry(d, parent));
+  }
 }
 
 function notImplemented(client: Client): void {

@@ -17,6 +17,7 @@ import type { CommandArgs } from "@shoal/resp-codec";
 import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
 import { CommandTable } from "./command-table.js";
+import { memorySubcommands } from "./commands/diagnostics.js";
 import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
@@ -165,6 +166,7 @@ export class Server {
     this.table.addServer(serverCommands(this));
     this.slowlogThreshold = config.get<number>("slowlog-log-slower-than");
     this.table.addKeyspace(store.commands, (spec) => this.wrapKeyspaceHandler(spec));
+    this.table.addServerSubcommands("memory", memorySubcommands(this));
     this.ctx = new MutableContext(this);
     this.replication = new Replication(this);
     const hooks: KeyspaceHooks = {

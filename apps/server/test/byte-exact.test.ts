@@ -342,6 +342,31 @@ sessions["command getkeys and subcommand names"] = [
   cmd("COMMAND", "LIST", "FILTERBY", "PATTERN", "CONFIG|GET"),
 ].join("");
 
+// Shoal has no latency monitor: Redis's replies with latency-monitor-threshold 0. FAILOVER's
+// argument checks, then "requires connected replicas" on a lone master.
+sessions["latency, failover, memory"] = [
+  cmd("LATENCY", "LATEST"),
+  cmd("LATENCY", "HISTORY", "command"),
+  cmd("LATENCY", "HISTORY"),
+  cmd("LATENCY", "RESET", "command", "x"),
+  cmd("LATENCY", "DOCTOR"),
+  cmd("LATENCY", "GRAPH", "command"),
+  cmd("LATENCY", "HISTOGRAM", "nosuch"),
+  cmd("LATENCY", "HELP"),
+  cmd("LATENCY", "bogus"),
+  cmd("FAILOVER"),
+  cmd("FAILOVER", "ABORT"),
+  cmd("FAILOVER", "ABORT", "x"),
+  cmd("FAILOVER", "TO", "127.0.0.1", "x"),
+  cmd("FAILOVER", "TIMEOUT", "0"),
+  cmd("FAILOVER", "TIMEOUT", "10", "TIMEOUT", "10"),
+  cmd("FAILOVER", "FORCE"),
+  cmd("FAILOVER", "TO", "h"),
+  cmd("MEMORY", "DOCTOR"),
+  cmd("MEMORY", "PURGE"),
+  cmd("MEMORY", "STATS", "x"),
+].join("");
+
 const protocolErrors: Record<string, string> = {
   "bulk length 2GB": "*1\r\n$2147483648\r\n",
   "negative bulk length": "*1\r\n$-5\r\n",
@@ -416,6 +441,24 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
       expect(a).toContain("-ERR Protocol error");
     });
   }
+
+  it("MEMORY STATS: Redis's field names in Redis's order", async () => {
+    const names = async (port: number) => {
+      const text = await exchange(port, cmd("SET", "ms-k", "v") + cmd("MEMORY", "STATS"));
+      // Keys are the bulk strings in name position: every other element of the top-level map.
+      const parts = text.split("\r\n");
+      return parts.filter(
+        (p, i) =>
+          parts[i - 1]?.startsWith("$") &&
+          /^[a-z][a-z.-]*\.?[a-z-]*/.test(p) &&
+          Number.isNaN(Number(p)),
+      );
+    };
+    const [a, b] = await Promise.all([names(shoal.port), names(redis.port)]);
+    expect(a).toEqual(b);
+    expect(a).toContain("overhead.hashtable.slot-to-keys");
+    await Promise.all([shoal.port, redis.port].map((p) => exchange(p, cmd("DEL", "ms-k"))));
+  });
 
   it("INFO: every section has Redis's field names in Redis's order", async () => {
     // Shoal's own additions (node_*, shoal_version) and Redis 7.2's limit counters aside.

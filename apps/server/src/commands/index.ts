@@ -6,6 +6,7 @@ import type { Server } from "../server.js";
 import { adminCommands } from "./admin.js";
 import { configCommands } from "./config.js";
 import { connectionCommands } from "./connection.js";
+import { diagnosticsCommands } from "./diagnostics.js";
 import { infoCommands } from "./info.js";
 import { migrateCommands } from "./migrate.js";
 import { pubsubCommands } from "./pubsub.js";
@@ -19,6 +20,7 @@ export function serverCommands(server: Server): ServerCommandDef[] {
     ...configCommands(server),
     ...infoCommands(server),
     ...adminCommands(server),
+    ...diagnosticsCommands(server),
     ...clusterCommands(server),
     ...migrateCommands(server),
     ...replicationCommands(server),

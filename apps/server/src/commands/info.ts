@@ -47,6 +47,32 @@ const STARTUP_MEMORY = (() => {
 /** used_memory_peak: the largest used_memory an INFO call has seen (Redis samples it in its cron). */
 let memoryPeak = 0;
 
+/**
+ * The memory figures INFO memory and MEMORY STATS share: V8's heap plus Buffers stand in for
+ * the allocator's (used_memory), the process's RSS for resident memory.
+ */
+export function memoryFigures(server: Server) {
+  const mu = process.memoryUsage();
+  const used = mu.heapUsed + mu.external + mu.arrayBuffers;
+  if (used > memoryPeak) memoryPeak = used;
+  const startup = Math.min(STARTUP_MEMORY, used);
+  const replBacklog = server.replication.backlog?.histlen ?? 0;
+  const aofBuffer = server.persistence?.aof?.pendingBytes ?? 0;
+  const overhead = startup + replBacklog + aofBuffer;
+  return {
+    mu,
+    used,
+    peak: memoryPeak,
+    startup,
+    replBacklog,
+    aofBuffer,
+    overhead,
+    dataset: Math.max(0, used - overhead),
+    allocated: mu.heapTotal + mu.external + mu.arrayBuffers,
+    rss: mu.rss,
+  };
+}
+
 export function bytesToHuman(n: number): string {
   if (n < 1024) return `${n}B`;
   const units = ["K", "M", "G", "T", "P"];
@@ -132,17 +158,11 @@ function section(server: Server, name: string): string {
       ]);
     }
     case "memory": {
-      // V8's heap plus Buffers stand in for the allocator's figures; what Shoal doesn't have
-      // (Lua, functions, defrag, lazyfree, allocator internals) reports Redis's idle values.
-      const mu = process.memoryUsage();
-      const used = mu.heapUsed + mu.external + mu.arrayBuffers;
-      if (used > memoryPeak) memoryPeak = used;
-      const startup = Math.min(STARTUP_MEMORY, used);
-      const replBacklog = server.replication.backlog?.histlen ?? 0;
-      const overhead = startup + replBacklog + (p?.aof?.pendingBytes ?? 0);
-      const dataset = Math.max(0, used - overhead);
+      // What Shoal doesn't have (Lua, functions, defrag, lazyfree, allocator internals)
+      // reports Redis's idle values.
+      const m = memoryFigures(server);
+      const { mu, used, startup, replBacklog, overhead, dataset, allocated } = m;
       const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(2)}%`;
-      const allocated = mu.heapTotal + mu.external + mu.arrayBuffers;
       const maxmemory = 0; // no maxmemory/eviction yet
       return lines([
         ["used_memory", used],
