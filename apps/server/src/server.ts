@@ -14,6 +14,7 @@ import type {
 } from "@shoal/keyspace-store";
 import { globMatch } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
+import { AclLog } from "./acl-log.js";
 import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
 import { CommandTable } from "./command-table.js";
@@ -119,6 +120,7 @@ export class Server {
   /** Clients that sent MONITOR. */
   readonly monitors = new Set<Client>();
   readonly slowlog = new SlowLog();
+  readonly aclLog = new AclLog();
   /** Keys an in-flight MIGRATE is moving: other clients' commands on them wait. */
   readonly keyLocks = new KeyLocks();
   /** slowlog-log-slower-than, cached for the per-command check. */

@@ -273,6 +273,11 @@ function normalize(name: string, s: string): string {
     return s
       .replace(/Value at:0x[0-9a-f]+/g, "Value at:<addr>")
       .replace(/serializedlength:\d+ lru:\d+/g, "serializedlength:<n> lru:<clock>");
+  if (name === "acl log")
+    return s
+      .replace(/(age-seconds\r\n)\$\d+\r\n[0-9.e-]+\r\n/g, "$1<age>\r\n")
+      .replace(/(client-info\r\n)\$\d+\r\nid=[^\r]*\r\n/g, "$1<client>\r\n");
+  if (name === "acl") return s.replace(/^([\s\S]*)%7\r\n[\s\S]*?\*0\r\n/, "$1<hello>");
   return s;
 }
 
@@ -365,6 +370,55 @@ sessions["latency, failover, memory"] = [
   cmd("MEMORY", "DOCTOR"),
   cmd("MEMORY", "PURGE"),
   cmd("MEMORY", "STATS", "x"),
+].join("");
+
+// ACL with only the default user: everything that reads it, and the refusals Redis gives.
+sessions.acl = [
+  cmd("ACL", "WHOAMI"),
+  cmd("ACL", "CAT"),
+  cmd("ACL", "CAT", "nosuch"),
+  cmd("ACL", "CAT", "String", "x"),
+  cmd("ACL", "LIST"),
+  cmd("ACL", "USERS"),
+  cmd("ACL", "GETUSER", "default"),
+  cmd("ACL", "GETUSER", "Default"),
+  cmd("ACL", "HELP"),
+  cmd("ACL"),
+  cmd("ACL", "WHOAMI", "x"),
+  cmd("ACL", "DELUSER", "x"),
+  cmd("ACL", "DELUSER", "x", "default"),
+  cmd("ACL", "LOG", "abc"),
+  cmd("ACL", "LOG", "1", "2"),
+  cmd("ACL", "GENPASS", "0"),
+  cmd("ACL", "GENPASS", "5000"),
+  cmd("ACL", "GENPASS", "abc"),
+  cmd("ACL", "DRYRUN", "default", "GET", "k"),
+  cmd("ACL", "DRYRUN", "default", "GET"),
+  cmd("ACL", "DRYRUN", "nobody", "GET", "k"),
+  cmd("ACL", "DRYRUN", "default", "nosuchcmd"),
+  cmd("ACL", "DRYRUN", "default", "client", "nosuch"),
+  cmd("ACL", "DRYRUN", "default", "client", "list"),
+  cmd("ACL", "DRYRUN", "default", "config", "get"),
+  cmd("ACL", "SAVE"),
+  cmd("ACL", "LOAD"),
+  cmd("ACL", "NOSUCH"),
+  cmd("HELLO", "3"),
+  cmd("ACL", "GETUSER", "default"),
+].join("");
+
+// Failed AUTH/HELLO AUTH in ACL LOG: grouped by reason, context, object (argv[0] as sent) and
+// user, newest first. Ages and client lines are per process.
+sessions["acl log"] = [
+  cmd("ACL", "LOG", "RESET"),
+  cmd("HELLO", "3", "AUTH", "bob", "pw"),
+  cmd("AUTH", "x", "y"),
+  cmd("AUTH", "x", "y"),
+  cmd("hello", "2", "auth", "Bob", "pw"),
+  cmd("ACL", "LOG"),
+  cmd("ACL", "LOG", "1"),
+  cmd("ACL", "LOG", "-1"),
+  cmd("ACL", "LOG", "RESET"),
+  cmd("ACL", "LOG"),
 ].join("");
 
 const protocolErrors: Record<string, string> = {

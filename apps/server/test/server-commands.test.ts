@@ -1,5 +1,6 @@
 // CLIENT PAUSE, MONITOR, SLOWLOG, CLIENT KILL/LIST and HELLO/AUTH with requirepass, against the
 // built server with its real data store.
+import { createHash } from "node:crypto";
 import net from "node:net";
 import { rawExchange, redisCli, type ServerHandle, spawnServer, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,6 +79,11 @@ describe("server commands", () => {
     b.sock.destroy();
   });
 
+  it("ACL GENPASS: hex, (bits+3)/4 characters, 256 bits by default", async () => {
+    const out = await exchange(s.port, cmd("ACL", "GENPASS") + cmd("ACL", "GENPASS", "5"));
+    expect(out).toMatch(/^\$64\r\n[0-9a-f]{64}\r\n\$2\r\n[0-9a-f]{2}\r\n$/);
+  });
+
   it("CLIENT KILL ID closes that client; CLIENT LIST shows names and flags", async () => {
     const v = client(s.port);
     v.sock.write(cmd("CLIENT", "SETNAME", "victim") + cmd("CLIENT", "ID"));
@@ -111,6 +117,18 @@ describe("requirepass", () => {
         done: (b) => b.toString("latin1") === expected,
       })
     ).toString("latin1");
+
+  it("ACL LIST and GETUSER show requirepass as the default user's SHA-256", async () => {
+    const out = await exchange(
+      s.port,
+      cmd("AUTH", "default", "s3cret") + cmd("ACL", "LIST") + cmd("ACL", "GETUSER", "default"),
+    );
+    const sha = createHash("sha256").update("s3cret").digest("hex");
+    expect(out).toContain(`user default on #${sha} ~* &* +@all\r\n`);
+    expect(out).toContain(
+      `$5\r\nflags\r\n*1\r\n$2\r\non\r\n$9\r\npasswords\r\n*1\r\n$64\r\n${sha}\r\n`,
+    );
+  });
 
   it("NOAUTH before AUTH, WRONGPASS on a bad password, HELLO AUTH works", async () => {
     let e = "-NOAUTH Authentication required.\r\n";

@@ -9,6 +9,7 @@ import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-table.js";
 import { REDIS_VERSION } from "../config/load.js";
 import type { Server } from "../server.js";
+import { logAuthFailure } from "./acl.js";
 import { clientNameError, def, ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 
 const FAST_CONN = ["@fast", "@connection"];
@@ -126,6 +127,7 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
         }
         if (user !== undefined && pass !== undefined) {
           if (!checkPassword(user, pass)) {
+            logAuthFailure(server, c, a.latin1(0), user);
             c.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
             return;
           }
@@ -185,6 +187,7 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
           c.setAuthenticated(true);
           c.reply.ok();
         } else {
+          logAuthFailure(server, c, a.latin1(0), user);
           c.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
         }
       },

@@ -3,6 +3,7 @@ import { clusterCommands } from "../cluster/commands.js";
 import type { ServerCommandDef } from "../command-table.js";
 import { replicationCommands } from "../replication/commands.js";
 import type { Server } from "../server.js";
+import { aclCommands } from "./acl.js";
 import { adminCommands } from "./admin.js";
 import { configCommands } from "./config.js";
 import { connectionCommands } from "./connection.js";
@@ -20,6 +21,7 @@ export function serverCommands(server: Server): ServerCommandDef[] {
     ...configCommands(server),
     ...infoCommands(server),
     ...adminCommands(server),
+    ...aclCommands(server),
     ...diagnosticsCommands(server),
     ...clusterCommands(server),
     ...migrateCommands(server),
