@@ -176,9 +176,17 @@ export class ReplyBuffer implements ReplyWriter {
   }
   bulkLatin1(s: string): void {
     if (!this.enabled) return;
-    this.ensure(s.length + 24);
-    this.header(36, s.length);
-    this.off += this.slab.latin1Write(s, this.off);
+    const n = s.length;
+    this.ensure(n + 24);
+    this.header(36, n);
+    if (n > SHORT) this.off += this.slab.latin1Write(s, this.off);
+    else {
+      // Short ones (keys, members, small string values) by hand, as bulk() copies short Buffers.
+      const slab = this.slab;
+      let off = this.off;
+      for (let i = 0; i < n; i++) slab[off++] = s.charCodeAt(i);
+      this.off = off;
+    }
     this.crlf();
   }
   nullBulk(): void {
