@@ -36,17 +36,25 @@ export function verifyDumpPayload(p: Uint8Array): boolean {
   return crc64(b.subarray(0, footer + 2)) === b.readBigUInt64LE(footer + 2);
 }
 
+/** Why a payload was refused: ERR_DUMP_PAYLOAD or ERR_BAD_DATA. */
+export class DumpPayloadError {
+  constructor(readonly message: string) {}
+}
+const BAD_PAYLOAD = new DumpPayloadError(ERR_DUMP_PAYLOAD);
+const BAD_DATA = new DumpPayloadError(ERR_BAD_DATA);
+
 /**
- * The value in a verified payload, or an error text: ERR_DUMP_PAYLOAD when the version or
- * checksum is wrong, ERR_BAD_DATA when the body does not decode to a value.
+ * The value in a verified payload, or why not: ERR_DUMP_PAYLOAD when the version or checksum is
+ * wrong, ERR_BAD_DATA when the body does not decode to a value. (An error is not a plain string:
+ * a small string value is one.)
  */
-export function restoreValue(p: Uint8Array): Value | string {
-  if (!verifyDumpPayload(p)) return ERR_DUMP_PAYLOAD;
+export function restoreValue(p: Uint8Array): Value | DumpPayloadError {
+  if (!verifyDumpPayload(p)) return BAD_PAYLOAD;
   try {
     const rec = unpackr.unpack(p.subarray(0, p.length - 10)) as unknown;
-    if (!Array.isArray(rec) || rec.length !== 2) return ERR_BAD_DATA;
+    if (!Array.isArray(rec) || rec.length !== 2) return BAD_DATA;
     return decodeValue(rec[0], rec[1]);
   } catch {
-    return ERR_BAD_DATA;
+    return BAD_DATA;
   }
 }

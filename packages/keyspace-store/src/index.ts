@@ -15,6 +15,7 @@ export { expireMillis, PROTO_MAX_BULK_LEN, stringCommands } from "./commands/str
 export { crc64 } from "./crc64.js";
 export {
   DUMP_VERSION,
+  DumpPayloadError,
   dumpValue,
   ERR_BAD_DATA,
   ERR_DUMP_PAYLOAD,
@@ -54,7 +55,14 @@ export {
   SnapshotLoader,
   type SnapshotOptions,
 } from "./snapshot.js";
-export { appendBytes, stringEncoding } from "./string-value.js";
+export {
+  appendBytes,
+  INLINE_STRING_MAX,
+  replyValue,
+  stringEncoding,
+  valueBytes,
+  valueFromBytes,
+} from "./string-value.js";
 export { ZSet } from "./types/zset.js";
 export {
   type HashValue,

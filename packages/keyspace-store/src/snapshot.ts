@@ -15,6 +15,7 @@
 // A key may appear twice, with the same contents both times; loading keeps one.
 import { Packr, Unpackr } from "msgpackr";
 import type { Database, Keyspace } from "./keyspace.js";
+import { valueBytes } from "./string-value.js";
 import { isString, type Value } from "./value.js";
 import { decodeValue, encodeValue } from "./value-codec.js";
 
@@ -85,8 +86,9 @@ export class SnapshotState {
   /** The key's state at the call, taken from the database now (it has not changed since). */
   private image(db: Database, key: string, v: Value): Image {
     const ttl = db.expires.size !== 0 ? (db.expires.get(key) ?? -1) : -1;
-    // Strings are replaced, never mutated, so the Buffer itself is a stable pre-image.
-    const [tag, data] = isString(v) ? [0, v] : encodeValue(v);
+    // Strings are replaced, never mutated, so their bytes are a stable pre-image (a Buffer value
+    // itself; a JS-string value is copied out as the bytes the format carries).
+    const [tag, data] = isString(v) ? [0, valueBytes(v)] : encodeValue(v);
     return [tag, data, ttl];
   }
 

@@ -5,11 +5,11 @@
 //
 // Encoded forms (msgpack-friendly; members and fields stay latin1 JS strings, which msgpack
 // carries as UTF-8 and gives back unchanged; element bytes stay Buffers, carried as bin):
-//   string: Buffer        list: Buffer[]        hash: [field, Buffer, field, Buffer, ...]
+//   string: Buffer (of either shape)  list: Buffer[]  hash: [field, Buffer, field, Buffer, ...]
 //   set: string[]         zset: [member, score, member, score, ...] in rank order
 import Denque from "denque";
 import { isMarkedHashtable, markHashtable } from "./encoding.js";
-import { cloneString } from "./string-value.js";
+import { cloneString, type StringValue, valueBytes, valueFromBytes } from "./string-value.js";
 import { ZSet } from "./types/zset.js";
 import { type TypeName, typeName, type Value } from "./value.js";
 
@@ -41,9 +41,12 @@ function str(x: unknown): string {
 
 const defaults: Record<TypeName, ValueCodec> = {
   string: {
-    encode: (v) => v as Buffer,
-    decode: (d) => bytes(d),
-    clone: (v) => cloneString(v as Buffer),
+    encode: (v) => valueBytes(v as StringValue),
+    decode: (d) => {
+      if (d instanceof Uint8Array) return valueFromBytes(d);
+      throw new TypeError("expected bytes");
+    },
+    clone: (v) => cloneString(v as StringValue),
   },
   list: {
     encode: (v) => (v as Denque<Buffer>).toArray(),
@@ -72,7 +75,7 @@ const defaults: Record<TypeName, ValueCodec> = {
     clone: (v) => {
       const m = new Map<string, Buffer>();
       for (const [f, val] of v as Map<string, Buffer>) m.set(f, Buffer.from(val));
-      if (isMarkedHashtable(v)) markHashtable(m); // COPY keeps the encoding, as Redis's dup
+      if (isMarkedHashtable(v as object)) markHashtable(m); // COPY keeps the encoding, as Redis's dup
       return m;
     },
   },
@@ -86,7 +89,7 @@ const defaults: Record<TypeName, ValueCodec> = {
     },
     clone: (v) => {
       const s = new Set(v as Set<string>);
-      if (isMarkedHashtable(v)) markHashtable(s);
+      if (isMarkedHashtable(v as object)) markHashtable(s);
       return s;
     },
   },

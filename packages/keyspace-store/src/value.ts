@@ -1,12 +1,15 @@
 // The shapes a key's value takes, one JS type per Redis type, with no wrapper object per key
-// (memory per key is measured against Redis's). The type is told by the value's class:
-// Buffer = string, Denque = list, Map = hash, Set = set, ZSet = sorted set.
+// (memory per key is measured against Redis's). The type is told by the value's class: a JS
+// string or a Buffer = string (string-value.ts), Denque = list, Map = hash, Set = set,
+// ZSet = sorted set.
 // Keys, hash fields, set and sorted-set members are latin1 strings (one char per byte, so
-// binary-safe); string values, list elements and hash values are owned Buffers.
+// binary-safe); string values are latin1 strings too when small, else owned Buffers; list
+// elements and hash values are owned Buffers.
 import Denque from "denque";
+import type { StringValue } from "./string-value.js";
 import { ZSet } from "./types/zset.js";
 
-export type StringValue = Buffer;
+export type { StringValue };
 export type ListValue = Denque<Buffer>;
 export type HashValue = Map<string, Buffer>;
 export type SetValue = Set<string>;
@@ -18,14 +21,15 @@ export type TypeName = "string" | "list" | "hash" | "set" | "zset";
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 export function typeName(v: Value): TypeName {
-  if (v instanceof Uint8Array) return "string";
+  if (typeof v === "string" || v instanceof Uint8Array) return "string";
   if (v instanceof Map) return "hash";
   if (v instanceof Set) return "set";
   if (v instanceof ZSet) return "zset";
   return "list";
 }
 
-export const isString = (v: Value): v is StringValue => v instanceof Uint8Array;
+export const isString = (v: Value): v is StringValue =>
+  typeof v === "string" || v instanceof Uint8Array;
 export const isList = (v: Value): v is ListValue => v instanceof Denque;
 export const isHash = (v: Value): v is HashValue => v instanceof Map;
 export const isSet = (v: Value): v is SetValue => v instanceof Set;

@@ -6,7 +6,7 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { argLong, parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { dumpValue, restoreValue } from "../dump.js";
+import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
 import { objectEncoding } from "../encoding.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
 import { globMatch } from "../glob.js";
@@ -505,8 +505,8 @@ function restore(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     return;
   }
   const v = restoreValue(args.view(3));
-  if (typeof v === "string") {
-    reply.error(v);
+  if (v instanceof DumpPayloadError) {
+    reply.error(v.message);
     return;
   }
   if (isEmptyCollection(v)) {

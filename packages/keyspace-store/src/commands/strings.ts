@@ -14,7 +14,17 @@ import {
   type LongDouble,
   parseLongDouble,
 } from "../long-double.js";
-import { appendBytes, markNotIntEncoded, setRangeBytes } from "../string-value.js";
+import {
+  appendBytes,
+  markNotIntEncoded,
+  replyValue,
+  type StringValue,
+  setRangeBytes,
+  valueBytes,
+  valueFromArg,
+  valueInt64,
+  valueLatin1,
+} from "../string-value.js";
 import { isString, type Value, WRONGTYPE } from "../value.js";
 import { cmd } from "./define.js";
 
@@ -37,7 +47,7 @@ function readString(
   key: string,
   now: number,
   reply: ReplyWriter,
-): Buffer | null | undefined {
+): StringValue | null | undefined {
   const v = db.lookupRead(key, now);
   if (v === undefined) return undefined;
   if (!isString(v)) {
@@ -139,16 +149,9 @@ function readCounter(v: Value | undefined, reply: ReplyWriter): number | bigint 
     reply.error(WRONGTYPE);
     return null;
   }
-  const n = v.length <= 20 ? parseInt64(v) : null;
+  const n = valueInt64(v);
   if (n === null) reply.error(ERR_NOT_INTEGER);
   return n;
-}
-
-/** A counter's new value: its digits copied by hand (Buffer.from's encoding dispatch costs more). */
-function digitsBuffer(s: string): Buffer {
-  const buf = Buffer.allocUnsafe(s.length);
-  for (let i = 0; i < s.length; i++) buf[i] = s.charCodeAt(i);
-  return buf;
 }
 
 /** incrDecrCommand: adds `incr` to the integer at args[1]. */
@@ -174,9 +177,9 @@ function incrDecr(
     }
     result = r;
   }
-  const buf = digitsBuffer(String(result));
-  if (v === undefined) db.add(key, buf);
-  else db.overwrite(key, buf);
+  const digits = String(result); // a string value: digits are latin1
+  if (v === undefined) db.add(key, digits);
+  else db.overwrite(key, digits);
   db.signalModified(key);
   db.notify("string", "incrby", key);
   ctx.addDirty(1);
@@ -205,7 +208,7 @@ function grow(alloc: () => Buffer, reply: ReplyWriter): Buffer | null {
 function get(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const v = readString(ctx.db, args.latin1(1), ctx.now, reply);
   if (v === undefined) reply.nullBulk();
-  else if (v !== null) reply.bulk(v);
+  else if (v !== null) replyValue(reply, v);
 }
 
 /** setGenericCommand with SET's options parsed. */
@@ -230,7 +233,7 @@ function setGeneric(
     const old = readString(db, key, ctx.now, reply);
     if (old === null) return;
     if (old === undefined) reply.nullBulk();
-    else reply.bulk(old);
+    else replyValue(reply, old);
   }
   const found = db.lookupWrite(key, ctx.now) !== undefined;
   if ((f.nx && found) || (f.xx && !found)) {
@@ -240,7 +243,7 @@ function setGeneric(
     }
     return;
   }
-  const value = args.copy(2);
+  const value = valueFromArg(args, 2);
   db.setKey(key, value, f.keepTtl);
   ctx.addDirty(1);
   db.notify("string", "set", key);
@@ -269,7 +272,7 @@ function set(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
     const db = ctx.db;
     // lookupWrite expires a stale key first, so the "new" event and slot index see Redis's order.
     db.lookupWrite(key, ctx.now);
-    db.setKey(key, args.copy(2));
+    db.setKey(key, valueFromArg(args, 2));
     ctx.addDirty(1);
     db.notify("string", "set", key);
     ctx.propagateSelf();
@@ -349,8 +352,8 @@ function getset(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   const old = readString(db, key, ctx.now, reply);
   if (old === null) return;
   if (old === undefined) reply.nullBulk();
-  else reply.bulk(old);
-  const value = args.copy(2);
+  else replyValue(reply, old);
+  const value = valueFromArg(args, 2);
   db.setKey(key, value);
   db.notify("string", "set", key);
   ctx.addDirty(1);
@@ -366,7 +369,7 @@ function getdel(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
     reply.nullBulk();
     return;
   }
-  reply.bulk(old);
+  replyValue(reply, old);
   db.delete(key);
   db.signalModified(key);
   db.notify("generic", "del", key);
@@ -394,7 +397,7 @@ function getex(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void
     if (ms === null) return;
     when = ms;
   }
-  reply.bulk(v);
+  replyValue(reply, v);
   // checkAlreadyExpired: a replica keeps the key with its past TTL; the master's DEL decides.
   if ((f.unit === "exat" || f.unit === "pxat") && when <= ctx.now && ctx.keyspace.deleteExpired) {
     db.delete(key);
@@ -422,7 +425,7 @@ function mget(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
   for (let j = 1; j < args.argc; j++) {
     const v = db.lookupRead(args.latin1(j), ctx.now);
     if (v === undefined || !isString(v)) reply.nullBulk();
-    else reply.bulk(v);
+    else replyValue(reply, v);
   }
 }
 
@@ -447,7 +450,7 @@ function msetGeneric(
   }
   for (let j = 1; j < args.argc; j += 2) {
     const key = args.latin1(j);
-    db.setKey(key, args.copy(j + 1));
+    db.setKey(key, valueFromArg(args, j + 1));
     db.notify("string", "set", key);
   }
   ctx.addDirty((args.argc - 1) / 2);
@@ -462,7 +465,7 @@ function append(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   const v = db.lookupWrite(key, ctx.now);
   let total: number;
   if (v === undefined) {
-    const b = args.copy(2);
+    const b = valueFromArg(args, 2);
     db.add(key, b);
     total = b.length;
   } else {
@@ -515,7 +518,7 @@ function incrbyfloat(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
     reply.error(WRONGTYPE);
     return;
   }
-  const cur = v === undefined ? ZERO : parseLongDouble(v.toString("latin1"));
+  const cur = v === undefined ? ZERO : parseLongDouble(valueLatin1(v));
   const inc = parseLongDouble(args.latin1(2));
   if (cur === null || inc === null) {
     reply.error(ERR_NOT_FLOAT);
@@ -564,6 +567,7 @@ function getrange(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): v
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) reply.bulk(EMPTY);
+  else if (typeof v === "string") reply.bulkLatin1(v.slice(start, end + 1));
   else reply.bulk(v.subarray(start, end + 1));
 }
 
@@ -601,7 +605,7 @@ function setrange(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): v
     reply.error(ERR_STRING_TOO_LONG);
     return;
   }
-  const b = grow(() => setRangeBytes(v as Buffer | undefined, offset, value), reply);
+  const b = grow(() => setRangeBytes(v as StringValue | undefined, offset, value), reply);
   if (b === null) return;
   if (v === undefined) db.add(key, b);
   else db.overwrite(key, b);
@@ -620,8 +624,8 @@ function lcs(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
     reply.error("ERR The specified keys must contain string values");
     return;
   }
-  const a = (va as Buffer | undefined) ?? EMPTY;
-  const b = (vb as Buffer | undefined) ?? EMPTY;
+  const a = va === undefined ? EMPTY : valueBytes(va as StringValue);
+  const b = vb === undefined ? EMPTY : valueBytes(vb as StringValue);
   let getLen = false;
   let getIdx = false;
   let withMatchLen = false;
