@@ -19,7 +19,10 @@ export interface CommandEntry {
   readonly parent: CommandEntry | undefined;
   readonly isWrite: boolean;
   readonly noAuth: boolean;
-  /** DEBUG: refused unless `enable-debug-command` allows it (Redis's CMD_PROTECTED). */
+  /**
+   * Redis's CMD_PROTECTED: DEBUG, refused unless `enable-debug-command` allows it, and MODULE
+   * LOAD/LOADEX/UNLOAD, unless `enable-module-command` does.
+   */
   readonly isProtected: boolean;
   readonly noMulti: boolean;
   readonly isBlocking: boolean;
@@ -125,7 +128,9 @@ function makeEntry(
     parent,
     isWrite: has(spec, "write"),
     noAuth: has(spec, "no_auth"),
-    isProtected: (parent?.spec.name ?? spec.name) === "debug",
+    isProtected:
+      (parent?.spec.name ?? spec.name) === "debug" ||
+      (parent?.spec.name === "module" && spec.name !== "list" && spec.name !== "help"),
     noMulti: has(spec, "no_multi"),
     isBlocking: has(spec, "blocking"),
     skipMonitor: has(spec, "admin") || has(spec, "skip_monitor"),

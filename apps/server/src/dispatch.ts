@@ -75,6 +75,9 @@ function rejectCommand(server: Server, client: Client, msg: string, entry?: Comm
 const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
+const MODULE_NOT_ALLOWED =
+  'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+
 /**
  * Redis's allowProtectedAction for an `enable-*` setting (`enable-debug-command`,
  * `enable-protected-configs`): `yes`, or `local` and the client is on 127.0.0.1 or ::1.
@@ -105,12 +108,15 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
     rejectCommand(server, client, `ERR wrong number of arguments for '${name}' command`, entry);
     return;
   }
-  if (
-    entry.isProtected &&
-    !allowProtectedAction(server.config.get<string>("enable-debug-command"), client)
-  ) {
-    rejectCommand(server, client, DEBUG_NOT_ALLOWED, entry);
-    return;
+  if (entry.isProtected) {
+    const isModule = entry.parent?.spec.name === "module";
+    const mode = server.config.get<string>(
+      isModule ? "enable-module-command" : "enable-debug-command",
+    );
+    if (!allowProtectedAction(mode, client)) {
+      rejectCommand(server, client, isModule ? MODULE_NOT_ALLOWED : DEBUG_NOT_ALLOWED, entry);
+      return;
+    }
   }
   if (!client.authenticated && !entry.noAuth) {
     rejectCommand(server, client, "NOAUTH Authentication required.", entry);

@@ -421,6 +421,21 @@ sessions["acl log"] = [
   cmd("ACL", "LOG"),
 ].join("");
 
+// MODULE with enable-module-command yes (the refusal is in the test of default settings below):
+// nothing loads, nothing is loaded. PUBSUB HELP and its argument-count errors.
+sessions["module and pubsub help"] = [
+  cmd("MODULE", "LIST"),
+  cmd("MODULE", "LIST", "x"),
+  cmd("MODULE", "HELP"),
+  cmd("MODULE", "LOAD", "/nonexistent.so"),
+  cmd("MODULE", "LOADEX", "/nonexistent.so", "ARGS", "a"),
+  cmd("MODULE", "UNLOAD", "foo"),
+  cmd("MODULE", "bogus"),
+  cmd("PUBSUB", "HELP"),
+  cmd("PUBSUB", "CHANNELS", "a", "b"),
+  cmd("PUBSUB", "SHARDCHANNELS", "a", "b"),
+].join("");
+
 const protocolErrors: Record<string, string> = {
   "bulk length 2GB": "*1\r\n$2147483648\r\n",
   "negative bulk length": "*1\r\n$-5\r\n",
@@ -439,8 +454,10 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
   let redis: ServerHandle;
   beforeAll(async () => {
     [shoal, redis] = await Promise.all([
-      startShoal(),
-      startRedisServer({ args: ["--enable-debug-command", "yes"] }),
+      startShoal(["--enable-module-command", "yes"]),
+      startRedisServer({
+        args: ["--enable-debug-command", "yes", "--enable-module-command", "yes"],
+      }),
     ]);
   }, 30_000);
   afterAll(async () => {
@@ -456,6 +473,9 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
       const payload =
         cmd("DEBUG", "SLEEP", "0") +
         cmd("DEBUG") +
+        cmd("MODULE", "LOAD", "/nonexistent.so") +
+        cmd("MODULE", "UNLOAD", "x") +
+        cmd("MODULE", "LIST") +
         cmd("CONFIG", "GET", "enable-debug-command") +
         // Protected configs (Redis 7's enable-protected-configs no) and the immutable switches.
         cmd("CONFIG", "SET", "dir", "/tmp") +

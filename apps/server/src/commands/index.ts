@@ -10,6 +10,7 @@ import { connectionCommands } from "./connection.js";
 import { diagnosticsCommands } from "./diagnostics.js";
 import { infoCommands } from "./info.js";
 import { migrateCommands } from "./migrate.js";
+import { moduleCommands } from "./module.js";
 import { pubsubCommands } from "./pubsub.js";
 import { transactionCommands } from "./transactions.js";
 
@@ -22,6 +23,7 @@ export function serverCommands(server: Server): ServerCommandDef[] {
     ...infoCommands(server),
     ...adminCommands(server),
     ...aclCommands(server),
+    ...moduleCommands(server),
     ...diagnosticsCommands(server),
     ...clusterCommands(server),
     ...migrateCommands(server),

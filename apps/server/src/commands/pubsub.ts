@@ -6,6 +6,7 @@ import { globMatch } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-table.js";
 import type { Server } from "../server.js";
+import { subcommandSyntaxError } from "./connection.js";
 import { def } from "./define.js";
 
 const PS = ["@pubsub", "@slow"];
@@ -102,6 +103,10 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
       [0, 0, 0],
       [
         def("channels", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+          if (a.argc > 3) {
+            c.reply.error(subcommandSyntaxError(a));
+            return;
+          }
           const pat = a.argc > 2 ? a.latin1(2) : undefined;
           const out = [...server.channels.keys()].filter(
             (ch) => pat === undefined || globMatch(pat, ch),
@@ -110,6 +115,10 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
           for (const ch of out) c.reply.bulkLatin1(ch);
         }),
         def("shardchannels", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+          if (a.argc > 3) {
+            c.reply.error(subcommandSyntaxError(a));
+            return;
+          }
           const pat = a.argc > 2 ? a.latin1(2) : undefined;
           const out = [...server.shardChannels.keys()].filter(
             (ch) => pat === undefined || globMatch(pat, ch),
@@ -133,6 +142,26 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
         }),
         def("numpat", 2, ["pubsub", "loading", "stale"], PS, (c) => {
           c.reply.integer(server.patterns.size);
+        }),
+        def("help", 2, ["loading", "stale"], ["@slow"], (c) => {
+          const lines = [
+            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+            "HELP",
+            "    Prints this help.",
+          ];
+          c.reply.array(lines.length);
+          for (const l of lines) c.reply.simple(l);
         }),
       ],
     ),
