@@ -1071,7 +1071,7 @@ export class Server {
     c.name = "";
     c.replyMode = ClientReplyMode.On;
     c.reply.enabled = true;
-    c.noEvict = false;
+    // CLIENT NO-EVICT survives RESET in 7.0 (7.2's clearClientConnectionState clears it).
     c.readOnly = false;
     c.asking = false;
     if (this.config.get<string>("requirepass") !== "") c.setAuthenticated(false);

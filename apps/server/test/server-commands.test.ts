@@ -79,6 +79,18 @@ describe("server commands", () => {
     b.sock.destroy();
   });
 
+  it("RESET keeps CLIENT NO-EVICT, as Redis 7.0 does; clears the name and the database", async () => {
+    const out = await exchange(
+      s.port,
+      cmd("CLIENT", "NO-EVICT", "on") +
+        cmd("CLIENT", "SETNAME", "r1") +
+        cmd("SELECT", "2") +
+        cmd("RESET") +
+        cmd("CLIENT", "INFO"),
+    );
+    expect(out).toMatch(/ name= age=\d+ idle=\d+ flags=e db=0 /);
+  });
+
   it("ACL GENPASS: hex, (bits+3)/4 characters, 256 bits by default", async () => {
     const out = await exchange(s.port, cmd("ACL", "GENPASS") + cmd("ACL", "GENPASS", "5"));
     expect(out).toMatch(/^\$64\r\n[0-9a-f]{64}\r\n\$2\r\n[0-9a-f]{2}\r\n$/);
