@@ -267,7 +267,9 @@ export function adminCommands(server: Server): ServerCommandDef[] {
         }),
         // Redis 7.0 declares GETKEYS with arity -4 (a command and at least one argument).
         def("getkeys", -4, ["loading", "stale"], ["@slow", "@connection"], (c, a) => {
-          const e = server.table.lookup(a.latin1(2).toLowerCase());
+          // lookupCommand(): a container's argv[1] names the subcommand (MEMORY USAGE k).
+          let e = server.table.lookup(a.latin1(2).toLowerCase());
+          if (e?.subcommands) e = e.subcommands.get(a.latin1(3).toLowerCase());
           if (!e) {
             c.reply.error("ERR Invalid command specified");
             return;
