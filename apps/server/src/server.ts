@@ -17,7 +17,7 @@ import type { CommandArgs } from "@shoal/resp-codec";
 import { AclLog } from "./acl-log.js";
 import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
-import { CommandTable } from "./command-table.js";
+import { type CommandEntry, CommandTable } from "./command-table.js";
 import { memorySubcommands } from "./commands/diagnostics.js";
 import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
@@ -334,7 +334,7 @@ export class Server {
         client.closeAfterReply = true;
         break;
       }
-      if (this.pauseUntil > 0 && this.mustPause(dec)) {
+      if (this.pauseUntil > 0 && this.mustPause(client, dec)) {
         // CLIENT PAUSE: hold this command (and the client's later ones) until unpaused.
         client.pausedArgs = OwnedArgs.from(dec);
         this.pausedClients.push(client);
@@ -547,9 +547,10 @@ export class Server {
 
   /**
    * Whether the decoded command must wait for CLIENT UNPAUSE: with ALL every command does, with
-   * WRITE only writes and commands that may replicate (PUBLISH ...), as in Redis 7.0.
+   * WRITE only writes and commands that may replicate (PUBLISH ...), as in Redis 7.0; EXEC
+   * when its queue holds one (mstate.cmd_flags), so a read-only transaction runs.
    */
-  private mustPause(args: CommandArgs): boolean {
+  private mustPause(client: Client, args: CommandArgs): boolean {
     if (Date.now() >= this.pauseUntil) {
       this.unpauseClients();
       return false;
@@ -557,8 +558,9 @@ export class Server {
     if (!this.pauseWritesOnly) return true;
     const e = this.table.lookup(args.latin1(0).toLowerCase());
     if (e === undefined) return false;
-    const root = e.spec.flags;
-    return e.isWrite || root.includes("may_replicate") || e.spec.name === "exec";
+    const replicates = (x: CommandEntry) => x.isWrite || x.spec.flags.includes("may_replicate");
+    if (e.spec.name === "exec") return client.multiQueue?.some((q) => replicates(q.entry)) ?? false;
+    return replicates(e);
   }
 
   pauseClients(ms: number, writesOnly: boolean): void {

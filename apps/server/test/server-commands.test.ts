@@ -34,6 +34,24 @@ describe("server commands", () => {
     w.sock.destroy();
   });
 
+  it("CLIENT PAUSE WRITE runs a read-only transaction and holds one that writes", async () => {
+    expect(await redisCli(s.port, ["client", "pause", "10000", "write"])).toBe("OK\n");
+    expect(await exchange(s.port, cmd("MULTI") + cmd("GET", "tx-r") + cmd("EXEC"))).toBe(
+      "+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n",
+    );
+    const w = client(s.port);
+    w.sock.write(
+      cmd("MULTI") + cmd("GET", "tx-r") + cmd("EXEC") + cmd("MULTI") + cmd("SET", "tx-r", "1"),
+    );
+    await waitFor(() => w.text() === "+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n+OK\r\n");
+    await new Promise((r) => setTimeout(r, 200));
+    // The SET waits to be queued, as in Redis (the pause check comes before queueing).
+    expect(w.text()).toBe("+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n+OK\r\n");
+    expect(await redisCli(s.port, ["client", "unpause"])).toBe("OK\n");
+    await waitFor(() => w.text().endsWith("+OK\r\n+QUEUED\r\n"));
+    w.sock.destroy();
+  });
+
   it("MONITOR streams other clients' commands in Redis's format", async () => {
     const m = client(s.port);
     m.sock.write(cmd("MONITOR"));
