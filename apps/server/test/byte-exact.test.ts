@@ -265,7 +265,12 @@ const sessions: Record<string, string> = {
 
 // HELLO 3's reply carries the client id; that session compares from the SUBSCRIBE on.
 function normalize(name: string, s: string): string {
-  if (name === "pub/sub in RESP3" || name === "RESP3 replies" || name === "RESP3 data replies")
+  if (
+    name === "pub/sub in RESP3" ||
+    name === "RESP3 replies" ||
+    name === "RESP3 data replies" ||
+    name === "command info in RESP3"
+  )
     return s.replace(/^%7\r\n[\s\S]*?\*0\r\n/, "<hello>");
   // DEBUG OBJECT: the object address, its serialized length (RDB vs Shoal's DUMP body) and the
   // LRU clock are per process; everything else must match.
@@ -441,6 +446,13 @@ sessions["module and pubsub help"] = [
   cmd("PUBSUB", "SHARDCHANNELS", "a", "b"),
 ].join("");
 
+// COMMAND INFO in RESP3: flags, categories, tips and key specs are sets, and so is an empty
+// subcommand list (addReplyCommandInfo, 7.0).
+sessions["command info in RESP3"] = [
+  cmd("HELLO", "3"),
+  cmd("COMMAND", "INFO", "echo", "config|get", "nosuch"),
+].join("");
+
 const protocolErrors: Record<string, string> = {
   "bulk length 2GB": "*1\r\n$2147483648\r\n",
   "negative bulk length": "*1\r\n$-5\r\n",
@@ -520,6 +532,45 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
       expect(a).toContain("-ERR Protocol error");
     });
   }
+
+  it("COMMAND INFO: arity, flags, key positions and categories of every command as Redis's", async () => {
+    // Shoal's own and 7.2's additions aside; tips and key specs aren't described yet.
+    const own = new Set(["cluster|myshardid"]);
+    const parse = (b: string, i: number): [unknown, number] => {
+      const e = b.indexOf("\r\n", i);
+      const line = b.slice(i + 1, e);
+      const p = e + 2;
+      if (b[i] === "$")
+        return Number(line) < 0 ? [null, p] : [b.slice(p, p + Number(line)), p + Number(line) + 2];
+      if (b[i] !== "*") return [line, p];
+      const out: unknown[] = [];
+      let q = p;
+      for (let k = 0; k < Number(line); k++) {
+        const [v, next] = parse(b, q);
+        out.push(v);
+        q = next;
+      }
+      return [out, q];
+    };
+    const names = parse(await exchange(shoal.port, cmd("COMMAND", "LIST")), 0)[0] as string[];
+    const fields = async (port: number) => {
+      const text = await exchange(port, names.map((n) => cmd("COMMAND", "INFO", n)).join(""));
+      const out: string[] = [];
+      for (let i = 0; i < text.length; ) {
+        const [v, next] = parse(text, i);
+        const info = (v as (unknown[] | null)[])[0] ?? null;
+        out.push(info === null ? "null" : JSON.stringify(info.slice(0, 7)));
+        i = next;
+      }
+      return out;
+    };
+    const [a, b] = await Promise.all([fields(shoal.port), fields(redis.port)]);
+    const differ = names
+      .filter((n, i) => !own.has(n) && a[i] !== b[i])
+      .map((n) => `${n}: ${a[names.indexOf(n)]} vs ${b[names.indexOf(n)]}`);
+    expect(differ).toEqual([]);
+    expect(names.length).toBeGreaterThan(200);
+  });
 
   it("MEMORY STATS: Redis's field names in Redis's order", async () => {
     const names = async (port: number) => {

@@ -341,6 +341,87 @@ function lookupFullName(server: Server, name: string): CommandEntry | undefined 
   return server.table.lookup(lower.slice(0, bar))?.subcommands?.get(lower.slice(bar + 1));
 }
 
+/**
+ * The flags COMMAND INFO shows, in addReplyFlagsForCommand's order: may_replicate, sentinel,
+ * only_sentinel and protected are hidden on purpose (Redis 7.0).
+ */
+const INFO_FLAG_ORDER = [
+  "write",
+  "readonly",
+  "denyoom",
+  "module",
+  "admin",
+  "pubsub",
+  "noscript",
+  "blocking",
+  "loading",
+  "stale",
+  "skip_monitor",
+  "skip_slowlog",
+  "asking",
+  "fast",
+  "no_auth",
+  "no_mandatory_keys",
+  "no_async_loading",
+  "no_multi",
+  "movablekeys",
+  "allow_busy",
+];
+
+/** ACL categories in Redis's table order (addReplyCommandCategories). */
+const CATEGORY_ORDER = [
+  "@keyspace",
+  "@read",
+  "@write",
+  "@set",
+  "@sortedset",
+  "@list",
+  "@hash",
+  "@string",
+  "@bitmap",
+  "@hyperloglog",
+  "@geo",
+  "@stream",
+  "@pubsub",
+  "@admin",
+  "@fast",
+  "@slow",
+  "@blocking",
+  "@dangerous",
+  "@connection",
+  "@transaction",
+  "@scripting",
+];
+
+/**
+ * Commands Redis 7.0 flags no_async_loading. keyspace-store's CommandFlag type has no such
+ * flag, so the server adds it here, where COMMAND INFO is written.
+ */
+const NO_ASYNC_LOADING = new Set([
+  "save",
+  "bgsave",
+  "bgrewriteaof",
+  "replicaof",
+  "slaveof",
+  "psync",
+  "sync",
+  "module|load",
+  "module|loadex",
+  "module|unload",
+  "cluster|addslots",
+  "cluster|addslotsrange",
+  "cluster|bumpepoch",
+  "cluster|delslots",
+  "cluster|delslotsrange",
+  "cluster|flushslots",
+  "cluster|forget",
+  "cluster|meet",
+  "cluster|replicate",
+  "cluster|saveconfig",
+  "cluster|set-config-epoch",
+  "cluster|setslot",
+]);
+
 /** COMMAND INFO's 10-element array (Redis 7.0 addReplyCommandInfo). */
 function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | undefined): void {
   const r = c.reply;
@@ -348,17 +429,23 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
   r.array(10);
   r.bulk(name);
   r.integer(spec.arity);
-  r.set(spec.flags.length);
-  for (const f of spec.flags) r.simple(f);
+  const has = new Set<string>(spec.flags);
+  if (NO_ASYNC_LOADING.has(name)) has.add("no_async_loading");
+  const flags = INFO_FLAG_ORDER.filter((f) => has.has(f));
+  r.set(flags.length);
+  for (const f of flags) r.simple(f);
   r.integer(spec.firstKey);
   r.integer(spec.lastKey);
   r.integer(spec.step);
-  r.set(spec.aclCategories.length);
-  for (const a of spec.aclCategories) r.simple(a);
-  r.array(0); // tips
-  r.array(0); // key specifications: not described by the command table yet
+  const cats = CATEGORY_ORDER.filter((a) => spec.aclCategories.includes(a));
+  r.set(cats.length);
+  for (const a of cats) r.simple(a);
+  // Tips and key specs are sets in 7.0 (RESP3 ~), and so is an empty subcommand list.
+  r.set(0); // tips
+  r.set(0); // key specifications: not described by the command table yet
   const subs = entry?.subcommands ? [...entry.subcommands.values()] : [];
-  r.array(subs.length);
+  if (subs.length === 0) r.set(0);
+  else r.array(subs.length);
   for (const s of subs) writeCommandInfo(c, s.spec, s);
 }
 

@@ -39,7 +39,7 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
         c.reply.bulk(a.view(1));
       }
     }),
-    def("echo", 2, ["fast"], FAST_CONN, (c, a) => c.reply.bulk(a.view(1))),
+    def("echo", 2, ["loading", "stale", "fast"], FAST_CONN, (c, a) => c.reply.bulk(a.view(1))),
     def(
       "quit",
       -1,

@@ -53,7 +53,7 @@ export function replicationCommands(server: Server): ServerCommandDef[] {
       "replconf",
       -1,
       ["admin", "noscript", "loading", "stale", "allow_busy"],
-      ["@admin", "@slow"],
+      ["@admin", "@slow", "@dangerous"],
       (c, a) => {
         if (a.argc % 2 === 0) {
           c.reply.error(ERR_SYNTAX);
