@@ -47,6 +47,8 @@ export class Client {
   multiQueue: QueuedCommand[] | null = null;
   /** A queued command was rejected: EXEC answers EXECABORT (CLIENT_DIRTY_EXEC). */
   multiDirty = false;
+  /** While EXEC runs its queue: how many commands it holds (CLIENT LIST's multi=); else -1. */
+  execCount = -1;
   /** A WATCHed key changed: EXEC answers a null array (CLIENT_DIRTY_CAS). */
   casDirty = false;
   readonly watched = new Set<string>();
@@ -116,7 +118,7 @@ export class Client {
   /** Redis's flags field in CLIENT LIST. */
   flagString(): string {
     let f: string = this.replRole;
-    if (this.multiQueue) f += "x";
+    if (this.multiQueue || this.execCount >= 0) f += "x";
     if (this.blocked) f += "b";
     if (this.subscriptionCount > 0) f += "P";
     if (this.casDirty) f += "d";

@@ -101,8 +101,15 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
   const asking = client.asking;
   if (asking && client.multiQueue === null) client.asking = false;
   const entry = lookupCommand(server, client, args);
-  if (entry === undefined) return;
+  // CLIENT LIST's cmd= is the last command looked up, rejected or queued ones included, "NULL"
+  // after an unknown one (processCommand sets c->lastcmd before its checks); EXEC's queued
+  // commands leave it at exec.
+  if (entry === undefined) {
+    client.lastCommand = "NULL";
+    return;
+  }
   const name = entry.fullName;
+  client.lastCommand = name;
 
   if (!arityOk(entry, args.argc)) {
     rejectCommand(server, client, `ERR wrong number of arguments for '${name}' command`, entry);
@@ -186,7 +193,6 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   server.currentClient = client;
   server.currentArgs = args;
   server.currentEntry = entry;
-  client.lastCommand = entry.fullName;
   entry.run(client, args);
   server.currentClient = null;
   server.currentArgs = null;

@@ -109,6 +109,36 @@ describe("server commands", () => {
     expect(out).toMatch(/ name= age=\d+ idle=\d+ flags=e db=0 /);
   });
 
+  it("CLIENT LIST's cmd= and multi=: rejected and queued commands count, NULL after unknown ones, exec while EXEC runs", async () => {
+    const w = client(s.port);
+    const seen = async (payload: string, until = "sync") => {
+      const before = w.text().length;
+      w.sock.write(payload + cmd("PING", "sync"));
+      await waitFor(() => w.text().slice(before).includes(until));
+      const list = await exchange(s.port, cmd("CLIENT", "LIST"));
+      const line = list.split("\n").find((l) => l.includes("name=watched")) ?? "";
+      return `${/flags=\S+/.exec(line)?.[0]} ${/multi=\S+/.exec(line)?.[0]} ${/cmd=\S+/.exec(line)?.[0]}`;
+    };
+    // The PING that follows each payload is the last command, except where it is queued.
+    expect(await seen(cmd("CLIENT", "SETNAME", "watched"))).toBe("flags=N multi=-1 cmd=ping");
+    w.sock.write(cmd("FOO"));
+    await waitFor(() => w.text().includes("unknown command"));
+    expect(
+      (await exchange(s.port, cmd("CLIENT", "LIST")))
+        .split("\n")
+        .find((l) => l.includes("name=watched")),
+    ).toContain(" cmd=NULL ");
+    expect(await seen(cmd("MULTI") + cmd("SET", "lc", "1"), "+QUEUED\r\n+QUEUED\r\n")).toBe(
+      "flags=x multi=2 cmd=ping",
+    );
+    const during = await exchange(s.port, cmd("PING"));
+    expect(during).toBe("+PONG\r\n");
+    w.sock.write(cmd("CLIENT", "INFO") + cmd("EXEC"));
+    await waitFor(() => /cmd=exec/.test(w.text()));
+    expect(w.text()).toMatch(/flags=x db=0 sub=0 psub=0 ssub=0 multi=3 .* cmd=exec /);
+    w.sock.destroy();
+  });
+
   it("ACL GENPASS: hex, (bits+3)/4 characters, 256 bits by default", async () => {
     const out = await exchange(s.port, cmd("ACL", "GENPASS") + cmd("ACL", "GENPASS", "5"));
     expect(out).toMatch(/^\$64\r\n[0-9a-f]{64}\r\n\$2\r\n[0-9a-f]{2}\r\n$/);

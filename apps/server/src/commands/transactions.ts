@@ -57,9 +57,12 @@ export function transactionCommands(server: Server): ServerCommandDef[] {
         server.unwatchAllKeys(c);
         c.reply.array(queue.length);
         server.beginExecPropagation(c.db);
+        // CLIENT LIST shows the transaction while it runs (flags=x, multi=<queued>).
+        c.execCount = queue.length;
         try {
           for (const q of queue) call(server, c, q.entry, q.args);
         } finally {
+          c.execCount = -1;
           server.endExecPropagation(c.db);
         }
       },
