@@ -239,8 +239,9 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
       } else if (a.argc > 3 && a.is(2, "id")) {
         const ids = new Set<number>();
         for (let j = 3; j < a.argc; j++) {
+          // Any integer (getLongLongFromObjectOrReply): 0 or -5 just match nobody.
           const id = toInt(a.latin1(j));
-          if (id === undefined || id <= 0) {
+          if (id === undefined) {
             c.reply.error("ERR Invalid client ID");
             return;
           }
