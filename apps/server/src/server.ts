@@ -538,7 +538,9 @@ export class Server {
     }
     if (this.pauseUntil > 0 && now >= this.pauseUntil) this.unpauseClients();
     // A replica waits for its master's DELs (Redis's activeExpireCycle runs on masters only).
-    if (this.store.activeExpireEnabled && !this.replication.isReplica)
+    // Nor while clients are paused: the dataset stays still, expiries included (Redis 7.0's
+    // checkClientPauseTimeoutAndReturnIfPaused in activeExpireCycle).
+    if (this.store.activeExpireEnabled && !this.replication.isReplica && this.pauseUntil === 0)
       this.store.activeExpireCycle?.(now);
     this.persistence?.cron(now);
   }
@@ -565,13 +567,25 @@ export class Server {
 
   pauseClients(ms: number, writesOnly: boolean): void {
     this.pauseUntil = Date.now() + ms;
+    this.setExpiryPaused(true);
     this.pauseWritesOnly = writesOnly;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => this.unpauseClients(), ms + 1);
     this.pauseTimer.unref();
   }
 
+  /**
+   * While clients are paused, keys past their TTL read as missing but aren't deleted (no DEL to
+   * replicas), as a replica does: Redis 7.0's expireIfNeeded during a pause.
+   */
+  private setExpiryPaused(on: boolean): void {
+    const ks = this.store.keyspaceHandle() as { deleteExpired?: boolean } | undefined;
+    if (ks !== undefined && ks !== null && typeof ks.deleteExpired === "boolean")
+      ks.deleteExpired = !on && !this.replication.isReplica;
+  }
+
   unpauseClients(): void {
+    if (this.pauseUntil !== 0) this.setExpiryPaused(false);
     this.pauseUntil = 0;
     const list = this.pausedClients;
     this.pausedClients = [];

@@ -52,6 +52,20 @@ describe("server commands", () => {
     w.sock.destroy();
   });
 
+  it("CLIENT PAUSE keeps expired keys until unpaused: read as missing, not deleted", async () => {
+    await exchange(s.port, cmd("CONFIG", "RESETSTAT") + cmd("SET", "pause-exp", "v", "PX", "50"));
+    expect(await redisCli(s.port, ["client", "pause", "10000", "write"])).toBe("OK\n");
+    await new Promise((r) => setTimeout(r, 300));
+    const during = await exchange(s.port, cmd("GET", "pause-exp") + cmd("INFO", "stats"));
+    expect(during.startsWith("$-1\r\n")).toBe(true);
+    expect(during).toContain("expired_keys:0\r\n");
+    expect(await exchange(s.port, cmd("INFO", "keyspace"))).toMatch(/expires=1,/);
+    expect(await redisCli(s.port, ["client", "unpause"])).toBe("OK\n");
+    await waitFor(async () =>
+      (await exchange(s.port, cmd("INFO", "stats"))).includes("expired_keys:1\r\n"),
+    );
+  });
+
   it("MONITOR streams other clients' commands in Redis's format", async () => {
     const m = client(s.port);
     m.sock.write(cmd("MONITOR"));
