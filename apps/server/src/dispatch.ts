@@ -186,7 +186,7 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   let t0 = server.callStart;
   server.callStart = -1;
   if (server.monitors.size > 0 && !entry.skipMonitor) {
-    server.feedMonitors(client, args);
+    server.feedMonitors(client, args, entry);
     t0 = -1;
   }
   if (t0 < 0) t0 = performance.now();
@@ -206,7 +206,7 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   entry.usec += usec;
   const threshold = server.slowlogThreshold;
   if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog) {
-    server.slowlog.maybeAdd(server, client, args, usec);
+    server.slowlog.maybeAdd(server, client, args, usec, entry);
     server.callEnd = -1;
   }
   entry.calls++;

@@ -29,6 +29,7 @@ import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
+import { REDACTED, redactedArgs } from "./redact.js";
 import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
 import type { StoreAdapter } from "./store.js";
@@ -831,7 +832,7 @@ export class Server {
     entry.calls++;
     const threshold = this.slowlogThreshold;
     if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog)
-      this.slowlog.maybeAdd(this, client, b.args, usec);
+      this.slowlog.maybeAdd(this, client, b.args, usec, entry);
     if (client.reply.errorCount !== errorsBefore) {
       entry.failedCalls++;
       this.countError(client.reply.lastError);
@@ -1023,11 +1024,13 @@ export class Server {
 
   // ---- MONITOR (Redis's replicationFeedMonitors) --------------------------------------------
 
-  feedMonitors(client: Client, args: CommandArgs): void {
+  feedMonitors(client: Client, args: CommandArgs, entry?: CommandEntry): void {
     // Microseconds, as Redis's ustime(): monitors order and time commands by them.
     const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
     let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${client.db} ${client.id === 0 ? "lua" : client.addr}]`;
-    for (let i = 0; i < args.argc; i++) line += ` ${quoteRepr(args.latin1(i))}`;
+    const hide = entry === undefined ? null : redactedArgs(entry, args);
+    for (let i = 0; i < args.argc; i++)
+      line += ` ${hide?.has(i) ? `"${REDACTED}"` : quoteRepr(args.latin1(i))}`;
     const bytes = Buffer.from(`${line}\r\n`, "latin1");
     for (const m of this.monitors) {
       if (m === client || m.closed) continue;

@@ -3,6 +3,8 @@
 // one says how many more), each cut to 128 bytes with "... (N more bytes)".
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
+import type { CommandEntry } from "./command-table.js";
+import { REDACTED, redactedArgs } from "./redact.js";
 import type { Server } from "./server.js";
 
 const SLOWLOG_ENTRY_MAX_ARGC = 32;
@@ -21,14 +23,25 @@ export class SlowLog {
   entries: SlowLogEntry[] = [];
   private nextId = 0;
 
-  /** Adds an entry; the caller checked slowlog-log-slower-than. */
-  maybeAdd(server: Server, client: Client, args: CommandArgs, usec: number): void {
+  /** Adds an entry; the caller checked slowlog-log-slower-than. Secrets show as "(redacted)". */
+  maybeAdd(
+    server: Server,
+    client: Client,
+    args: CommandArgs,
+    usec: number,
+    entry?: CommandEntry,
+  ): void {
     const argc = Math.min(args.argc, SLOWLOG_ENTRY_MAX_ARGC);
+    const hide = entry === undefined ? null : redactedArgs(entry, args);
     const out: string[] = [];
     for (let i = 0; i < argc; i++) {
       if (argc !== args.argc && i === argc - 1) {
         out.push(`... (${args.argc - argc + 1} more arguments)`);
         break;
+      }
+      if (hide?.has(i)) {
+        out.push(REDACTED);
+        continue;
       }
       const len = args.len(i);
       out.push(

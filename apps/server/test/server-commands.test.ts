@@ -78,6 +78,15 @@ describe("server commands", () => {
     const stamps = [...m.text().matchAll(/\+(\d+)\.(\d{6}) /g)];
     expect(Math.abs(Number(stamps[0]![1]) - Date.now() / 1000)).toBeLessThan(30);
     expect(stamps.some((x) => !x[2]!.endsWith("000"))).toBe(true);
+    // Passwords never reach a monitor.
+    await exchange(
+      s.port,
+      cmd("AUTH", "secret1") + cmd("HELLO", "2", "AUTH", "default", "secret2"),
+    );
+    await waitFor(() => m.text().includes('"HELLO"'));
+    expect(m.text()).toMatch(/\] "AUTH" "\(redacted\)"\r\n/);
+    expect(m.text()).toMatch(/\] "HELLO" "2" "AUTH" "\(redacted\)" "\(redacted\)"\r\n/);
+    expect(m.text()).not.toContain("secret");
     m.sock.destroy();
   });
 
