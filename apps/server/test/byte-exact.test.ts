@@ -278,6 +278,7 @@ function normalize(name: string, s: string): string {
     return s
       .replace(/Value at:0x[0-9a-f]+/g, "Value at:<addr>")
       .replace(/serializedlength:\d+ lru:\d+/g, "serializedlength:<n> lru:<clock>");
+  if (name === "debug protocol") return s.replace(/%7\r\n[\s\S]*?modules\r\n\*0\r\n/, "<hello>");
   if (name === "slowlog entries and redaction")
     return (
       s
@@ -302,6 +303,21 @@ sessions["config get names"] = [
   cmd("CONFIG", "GET", "Hz", "hz"),
   cmd("CONFIG", "GET", "min-slaves-max-lag"),
   cmd("CONFIG", "GET", "no-such-thing"),
+].join("");
+
+// DEBUG PROTOCOL's test values in RESP2, then RESP3 (client libraries' test suites use them).
+const debugProtocolTypes = ["string", "integer", "double", "bignum", "null", "array", "set"];
+debugProtocolTypes.push("map", "attrib", "push", "verbatim", "true", "false", "bogus");
+sessions["debug protocol"] = [
+  ...debugProtocolTypes.map((t) => cmd("DEBUG", "PROTOCOL", t)),
+  cmd("DEBUG", "PROTOCOL"),
+  cmd("DEBUG", "SLEEP", "x"),
+  cmd("DEBUG", "SLEEP", "0.001abc"),
+  cmd("DEBUG", "SLEEP", "-1"),
+  cmd("DEBUG", "HELP", "x"),
+  cmd("CONFIG", "SET", "hz", "10", "maxclients"),
+  cmd("HELLO", "3"),
+  ...debugProtocolTypes.map((t) => cmd("DEBUG", "PROTOCOL", t)),
 ].join("");
 
 // Both servers run with enable-debug-command yes (Redis's own test servers do too).

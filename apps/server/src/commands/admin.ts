@@ -463,11 +463,10 @@ async function saveAndReply(server: Server, c: Client): Promise<void> {
 
 function debugCommand(server: Server, c: Client, a: CommandArgs): void {
   if (a.is(1, "sleep") && a.argc === 3) {
-    const secs = Number(a.latin1(2));
-    if (!Number.isFinite(secs)) {
-      c.reply.error("ERR value is not a valid float");
-      return;
-    }
+    // strtod() on the argument: its leading number, 0 when there is none ("x" sleeps 0).
+    const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(a.latin1(2));
+    const parsed = m ? Number(m[0]) : 0;
+    const secs = Number.isFinite(parsed) && parsed > 0 ? parsed : 0;
     // Blocks the event loop on purpose, exactly like Redis's DEBUG SLEEP.
     const until = Date.now() + secs * 1000;
     const sab = new Int32Array(new SharedArrayBuffer(4));
@@ -502,13 +501,16 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     const v = db?.has(key, server.turnNow) ? db.dict.get(key) : undefined;
     if (v === undefined) c.reply.error("ERR no such key");
     else c.reply.simple(debugObject(v));
+  } else if (a.is(1, "protocol") && a.argc === 3) {
+    debugProtocol(c, a.latin1(2).toLowerCase());
   } else if (a.is(1, "error") && a.argc === 3) {
     c.reply.error(a.latin1(2));
   } else if (a.is(1, "log") && a.argc === 3) {
     server.log.warning(`DEBUG LOG: ${a.latin1(2)}`);
     c.reply.ok();
-  } else if (a.is(1, "help")) {
+  } else if (a.is(1, "help") && a.argc === 2) {
     const lines = [
+      // Redis 7.0's lines for the subcommands Shoal has.
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ERROR <string>",
       "    Return a Redis protocol error with <string> as message. Useful for clients",
@@ -517,12 +519,20 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
       "    Write <message> to the server log.",
       "OBJECT <key>",
       "    Show low level info about `key` and associated value.",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
       "RELOAD",
       "    Save the RDB on disk and reload it back to memory.",
       "SET-ACTIVE-EXPIRE <0|1>",
-      "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+      "    Setting it to 0 disables expiring keys in background when they are not",
+      "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+      "    default.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
+      "HELP",
+      "    Prints this help.",
     ];
     c.reply.array(lines.length);
     for (const l of lines) c.reply.simple(l);
@@ -531,6 +541,74 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     c.reply.error(
       `ERR unknown subcommand or wrong number of arguments for '${a.latin1(1).slice(0, 128)}'. Try DEBUG HELP.`,
     );
+  }
+}
+
+/** DEBUG PROTOCOL <type>: one test value of each RESP3 type (debugCommand, Redis 7.0). */
+function debugProtocol(c: Client, type: string): void {
+  const r = c.reply;
+  switch (type) {
+    case "string":
+      r.bulk("Hello World");
+      return;
+    case "integer":
+      r.integer(12345);
+      return;
+    case "double":
+      // biome-ignore lint/suspicious/noApproximativeNumericConstant: Redis's test value, not pi
+      r.double(3.141);
+      return;
+    case "bignum":
+      r.bigNumber("1234567999999999999999999999999999999");
+      return;
+    case "null":
+      r.nullBulk();
+      return;
+    case "array":
+    case "set":
+      if (type === "array") r.array(3);
+      else r.set(3);
+      for (let j = 0; j < 3; j++) r.integer(j);
+      return;
+    case "map":
+      r.map(3);
+      for (let j = 0; j < 3; j++) {
+        r.integer(j);
+        r.bool(j === 1);
+      }
+      return;
+    case "attrib":
+      // An attribute isn't a reply on its own: a real one follows (and alone in RESP2).
+      if (c.resp >= 3) {
+        r.attribute(1);
+        r.bulk("key-popularity");
+        r.array(2);
+        r.bulk("key:123");
+        r.integer(90);
+      }
+      r.bulk("Some real reply following the attribute");
+      return;
+    case "push":
+      if (c.resp < 3) {
+        r.error("ERR RESP2 is not supported by this command");
+        return;
+      }
+      r.push(2);
+      r.bulk("server-cpu-usage");
+      r.integer(42);
+      r.bulk("Some real reply following the push reply");
+      return;
+    case "true":
+    case "false":
+      r.bool(type === "true");
+      return;
+    case "verbatim":
+      r.verbatim("txt", "This is a verbatim\nstring");
+      return;
+    default:
+      r.error(
+        "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+      );
   }
 }
 

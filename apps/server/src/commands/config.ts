@@ -63,8 +63,9 @@ export function configCommands(server: Server): ServerCommandDef[] {
           }
         }),
         def("set", -4, ["admin", "noscript", "loading", "stale"], ADMIN, (c, a) => {
+          // An odd argument count past the arity check: configSetCommand's syntax error.
           if ((a.argc - 2) % 2 !== 0) {
-            c.reply.error("ERR wrong number of arguments for 'config|set' command");
+            c.reply.error("ERR syntax error");
             return;
           }
           const updates: Array<[string, ConfigValue]> = [];
