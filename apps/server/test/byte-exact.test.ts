@@ -316,6 +316,7 @@ sessions["debug protocol"] = [
   cmd("DEBUG", "SLEEP", "-1"),
   cmd("DEBUG", "HELP", "x"),
   cmd("CONFIG", "SET", "hz", "10", "maxclients"),
+
   cmd("HELLO", "3"),
   ...debugProtocolTypes.map((t) => cmd("DEBUG", "PROTOCOL", t)),
 ].join("");
@@ -616,6 +617,19 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
       .map((n) => `${n}: ${a[names.indexOf(n)]} vs ${b[names.indexOf(n)]}`);
     expect(differ).toEqual([]);
     expect(names.length).toBeGreaterThan(200);
+  });
+
+  it("DEBUG SET-ACTIVE-EXPIRE reads its argument with atoi: abc turns active expiry off", async () => {
+    const both = (payload: string) =>
+      Promise.all([exchange(shoal.port, payload), exchange(redis.port, payload)]);
+    await both(
+      cmd("FLUSHALL") + cmd("DEBUG", "SET-ACTIVE-EXPIRE", "abc") + cmd("SET", "ae", "v", "PX", "1"),
+    );
+    await new Promise((r) => setTimeout(r, 400)); // several cron runs at hz 10
+    const [a, b] = await both(cmd("INFO", "keyspace"));
+    expect(a).toBe(b);
+    expect(a).toContain("db0:keys=1,expires=1");
+    await both(cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1") + cmd("FLUSHALL"));
   });
 
   it("MEMORY STATS: Redis's field names in Redis's order", async () => {

@@ -473,8 +473,9 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     while (Date.now() < until) Atomics.wait(sab, 0, 0, Math.max(1, until - Date.now()));
     c.reply.ok();
   } else if (a.is(1, "set-active-expire") && a.argc === 3) {
-    const v = toInt(a.latin1(2));
-    server.store.activeExpireEnabled = v !== 0;
+    // atoi(): the leading integer, 0 when there is none ("abc" disables).
+    const m = /^\s*[+-]?\d+/.exec(a.latin1(2));
+    server.store.activeExpireEnabled = m !== null && Number(m[0]) !== 0;
     c.reply.ok();
   } else if (a.is(1, "reload")) {
     const p = server.persistence;
