@@ -64,6 +64,8 @@ export class Client {
   pausedArgs: OwnedArgs | null = null;
   replyMode: number = ClientReplyMode.On;
   noEvict = false;
+  /** In MONITOR mode (CLIENT LIST flag O; RESET leaves it). */
+  isMonitor = false;
   /** Cluster mode: READONLY (reads served by a replica) and ASKING (one command to an importing slot). */
   readOnly = false;
   asking = false;
@@ -117,7 +119,7 @@ export class Client {
 
   /** Redis's flags field in CLIENT LIST. */
   flagString(): string {
-    let f: string = this.replRole;
+    let f: string = this.isMonitor ? "O" : this.replRole;
     if (this.multiQueue || this.execCount >= 0) f += "x";
     if (this.blocked) f += "b";
     if (this.subscriptionCount > 0) f += "P";

@@ -64,6 +64,14 @@ export function lookupCommand(
   return sub;
 }
 
+/** A read, a write or a command that may replicate; EXEC when its queue holds one. */
+function touchesKeyspace(client: Client, entry: CommandEntry): boolean {
+  const one = (e: CommandEntry) =>
+    e.isWrite || e.spec.flags.includes("readonly") || e.spec.flags.includes("may_replicate");
+  if (entry.spec.name === "exec") return client.multiQueue?.some((q) => one(q.entry)) ?? false;
+  return one(entry);
+}
+
 /** An error before the call: counted as a rejected call, and flags an open MULTI. */
 function rejectCommand(server: Server, client: Client, msg: string, entry?: CommandEntry): void {
   if (client.multiQueue) client.multiDirty = true;
@@ -165,6 +173,11 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
     );
     return;
   }
+  // A MONITOR client is a replica to Redis (CLIENT_SLAVE): it may not touch the keyspace.
+  if (client.isMonitor && touchesKeyspace(client, entry)) {
+    rejectCommand(server, client, "ERR Replica can't interact with the keyspace", entry);
+    return;
+  }
   if (client.multiQueue !== null && !MULTI_IMMEDIATE.has(root.spec.name)) {
     if (entry.noMulti) {
       rejectCommand(server, client, "ERR Command not allowed inside a transaction", entry);
@@ -185,10 +198,6 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   // the reading that ended the previous one (Server.callStart) is this one's start.
   let t0 = server.callStart;
   server.callStart = -1;
-  if (server.monitors.size > 0 && !entry.skipMonitor) {
-    server.feedMonitors(client, args, entry);
-    t0 = -1;
-  }
   if (t0 < 0) t0 = performance.now();
   server.currentClient = client;
   server.currentArgs = args;
@@ -198,6 +207,9 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   server.currentArgs = null;
   server.currentEntry = null;
   const t1 = performance.now();
+  // After the call, as Redis's call(): SELECT shows its new database, EXEC follows the
+  // commands it ran, and the monitor's own commands reach it after their replies.
+  if (server.monitors.size > 0 && !entry.skipMonitor) server.feedMonitors(client, args, entry);
   server.callEnd = t1;
   server.stats.commandsProcessed++;
   // A command that blocked is counted (calls, time, slowlog) once it is served or times out.

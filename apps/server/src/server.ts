@@ -1033,7 +1033,7 @@ export class Server {
       line += ` ${hide?.has(i) ? `"${REDACTED}"` : quoteRepr(args.latin1(i))}`;
     const bytes = Buffer.from(`${line}\r\n`, "latin1");
     for (const m of this.monitors) {
-      if (m === client || m.closed) continue;
+      if (m.closed) continue;
       m.reply.rawAlways(bytes);
       this.scheduleFlush(m);
     }
@@ -1090,6 +1090,9 @@ export class Server {
     c.name = "";
     c.replyMode = ClientReplyMode.On;
     c.reply.enabled = true;
+    // A monitor becomes a normal client again (clearClientConnectionState).
+    this.monitors.delete(c);
+    c.isMonitor = false;
     // CLIENT NO-EVICT survives RESET in 7.0 (7.2's clearClientConnectionState clears it).
     c.readOnly = false;
     c.asking = false;

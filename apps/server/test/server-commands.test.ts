@@ -90,6 +90,38 @@ describe("server commands", () => {
     m.sock.destroy();
   });
 
+  it("MONITOR: fed after the call (SELECT's new db, EXEC after its commands), a monitor sees its own commands, can't touch keys, is flagged O, and RESET ends it", async () => {
+    const m = client(s.port);
+    m.sock.write(cmd("CLIENT", "SETNAME", "mon") + cmd("MONITOR"));
+    await waitFor(() => m.text() === "+OK\r\n+OK\r\n");
+    const list = await exchange(s.port, cmd("CLIENT", "LIST", "TYPE", "normal"));
+    expect(list).toMatch(/name=mon age=\d+ idle=\d+ flags=O /);
+    await exchange(
+      s.port,
+      cmd("SELECT", "1") + cmd("MULTI") + cmd("SELECT", "2") + cmd("EXEC") + cmd("SELECT", "0"),
+    );
+    await waitFor(() => m.text().includes('"SELECT" "0"'));
+    const lines = m
+      .text()
+      .split("\r\n")
+      .filter((l) => l.startsWith("+1") && /"(SELECT|MULTI|EXEC)"/.test(l))
+      .map((l) => l.replace(/^\+[\d.]+ \[(\d+) [^\]]+\]/, "$1"));
+    expect(lines).toEqual([
+      '1 "SELECT" "1"',
+      '1 "MULTI"',
+      '2 "SELECT" "2"',
+      '2 "EXEC"',
+      '0 "SELECT" "0"',
+    ]);
+    const before = m.text().length;
+    m.sock.write(cmd("GET", "k") + cmd("PING") + cmd("MONITOR") + cmd("RESET") + cmd("GET", "k"));
+    await waitFor(() => m.text().endsWith("+RESET\r\n$-1\r\n"));
+    expect(m.text().slice(before)).toMatch(
+      /^-ERR Replica can't interact with the keyspace\r\n\+PONG\r\n\+[\d.]+ \[0 [^\]]+\] "PING"\r\n\+RESET\r\n\$-1\r\n$/,
+    );
+    m.sock.destroy();
+  });
+
   it("SLOWLOG records commands over the threshold", async () => {
     await redisCli(s.port, ["config", "set", "slowlog-log-slower-than", "0"]);
     await redisCli(s.port, ["slowlog", "reset"]);

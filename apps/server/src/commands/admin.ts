@@ -113,7 +113,10 @@ export function adminCommands(server: Server): ServerCommandDef[] {
       ["admin", "noscript", "loading", "stale"],
       ["@admin", "@slow", "@dangerous"],
       (c) => {
+        // Already monitoring: ignored, without a reply (monitorCommand).
+        if (c.isMonitor) return;
         server.monitors.add(c);
+        c.isMonitor = true;
         c.reply.ok();
       },
     ),
