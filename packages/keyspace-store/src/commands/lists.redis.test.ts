@@ -2,81 +2,15 @@
 // RESP2 and RESP3 null shapes, blocking forms inside MULTI) runs on Redis and on the store, and
 // every reply must be the same bytes. Also checks the command table against COMMAND INFO.
 import net from "node:net";
-import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
+import type { CommandArgs } from "@shoal/resp-codec";
 import { hasRedis, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandContext, CommandSpec, KeyspaceHooks } from "../command-types.js";
 import { Keyspace } from "../keyspace.js";
-import { ArrayArgs } from "../test-kit.js";
+import { ArrayArgs, EncodingWriter } from "../test-kit.js";
 import { listCommands } from "./lists.js";
 
 // ---- Our side: run a spec and encode its reply as Redis would ---------------------------------
-
-/** A ReplyWriter that encodes RESP2 or RESP3 bytes (enough for what list commands send). */
-class EncodingWriter implements ReplyWriter {
-  private parts: Buffer[] = [];
-  constructor(readonly resp: 2 | 3) {}
-  private s(text: string): void {
-    this.parts.push(Buffer.from(text, "latin1"));
-  }
-  bytes(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-  ok(): void {
-    this.s("+OK\r\n");
-  }
-  simple(s: string): void {
-    this.s(`+${s}\r\n`);
-  }
-  error(msg: string): void {
-    this.s(`-${msg}\r\n`);
-  }
-  integer(n: number | bigint): void {
-    this.s(`:${n}\r\n`);
-  }
-  bulk(value: Buffer | Uint8Array | string): void {
-    const b = typeof value === "string" ? Buffer.from(value) : Buffer.from(value);
-    this.s(`$${b.length}\r\n`);
-    this.parts.push(b);
-    this.s("\r\n");
-  }
-  bulkLatin1(s: string): void {
-    this.bulk(Buffer.from(s, "latin1"));
-  }
-  nullBulk(): void {
-    this.s(this.resp === 3 ? "_\r\n" : "$-1\r\n");
-  }
-  nullArray(): void {
-    this.s(this.resp === 3 ? "_\r\n" : "*-1\r\n");
-  }
-  array(n: number): void {
-    this.s(`*${n}\r\n`);
-  }
-  map(n: number): void {
-    this.s(this.resp === 3 ? `%${n}\r\n` : `*${2 * n}\r\n`);
-  }
-  set(n: number): void {
-    this.s(this.resp === 3 ? `~${n}\r\n` : `*${n}\r\n`);
-  }
-  push(n: number): void {
-    this.s(this.resp === 3 ? `>${n}\r\n` : `*${n}\r\n`);
-  }
-  double(): void {
-    throw new Error("list commands send no doubles");
-  }
-  bool(b: boolean): void {
-    this.s(this.resp === 3 ? `#${b ? "t" : "f"}\r\n` : `:${b ? 1 : 0}\r\n`);
-  }
-  verbatim(_f: string, text: string): void {
-    this.bulk(text);
-  }
-  bigNumber(digits: string): void {
-    this.bulk(digits);
-  }
-  raw(bytes: Buffer): void {
-    this.parts.push(bytes);
-  }
-}
 
 class Ours {
   readonly keyspace: Keyspace;
