@@ -30,7 +30,15 @@ import {
 } from "./node.js";
 import { serializeNodesConf } from "./nodes-conf.js";
 import { bitmapToRanges, CLUSTER_SLOTS, rangesEqual } from "./slots.js";
-import type { ClusterConfig, ClusterHealth, Effect, Input, LinkId, LogLevel } from "./types.js";
+import type {
+  ClusterConfig,
+  ClusterHealth,
+  Effect,
+  Input,
+  LinkId,
+  LogLevel,
+  ReplicationView,
+} from "./types.js";
 
 // A plain local copy: hot loops read flags without going through module-namespace getters.
 const NF = { ...NodeFlag };
@@ -76,8 +84,13 @@ export class ClusterState {
   state: ClusterHealth = "fail";
   /** Masters serving at least one slot (cluster_size). */
   size = 0;
-  /** Our replication offset, set by the server (header `offset`). */
-  replOffset = 0;
+  /** This node's replication, kept current by the runner before every input (see ReplicationView). */
+  readonly replication: ReplicationView = {
+    offset: 0,
+    linkUp: false,
+    lastInteraction: 0,
+    downSince: 0,
+  };
   statsPfailNodes = 0;
 
   private iteration = 0;
@@ -360,7 +373,7 @@ export class ClusterState {
       sender: m.name,
       currentEpoch: this.currentEpoch,
       configEpoch: master.configEpoch,
-      offset: this.replOffset,
+      offset: this.replication.offset,
       slots: this.nodeRanges(master),
       replicaOf: isSlave(m) && m.slaveof ? m.slaveof.name : null,
       ip: this.config.announceIp,

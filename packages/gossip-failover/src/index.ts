@@ -37,6 +37,7 @@ export {
   type LogLevel,
   type PreferredEndpointType,
   type Reply,
+  type ReplicationView,
 } from "./types.js";
 export {
   clusterInfoFields,

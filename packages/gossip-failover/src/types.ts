@@ -39,6 +39,20 @@ export type Effect =
   | { type: "deleteKeysInSlots"; slots: number[] }
   /** Become a replica of this master (replication is the server's job). */
   | { type: "replicate"; master: string; host: string; port: number }
+  /**
+   * This replica won an election (or a TAKEOVER): stop replicating and serve writes at once,
+   * keeping the replication history (replicationUnsetMaster(): replid becomes replid2) so the
+   * old master's other replicas continue with a partial resync.
+   */
+  | { type: "promote" }
+  /**
+   * Manual failover, master side: hold client writes (and expiry) until `until` (ms, same clock
+   * as `now`) or until unpauseWrites, so the replica can catch up with a fixed offset
+   * (pauseActions(PAUSE_DURING_FAILOVER, ..., PAUSE_ACTIONS_CLIENT_WRITE_SET)).
+   */
+  | { type: "pauseWrites"; until: number }
+  /** The manual failover ended (won, timed out or reset): release the pause above. */
+  | { type: "unpauseWrites" }
   /** A PUBLISH / PUBLISHSHARD from the bus to deliver to local subscribers. */
   | { type: "publish"; shard: boolean; channel: Uint8Array; message: Uint8Array };
 
@@ -55,6 +69,22 @@ export type Reply =
 export interface CommandResult {
   reply: Reply;
   effects: Effect[];
+}
+
+/**
+ * What the state machine reads about this node's replication, kept current by the process that
+ * runs it (before every input): the header's offset, the replica's data age and the manual
+ * failover's catch-up all come from here.
+ */
+export interface ReplicationView {
+  /** master_repl_offset (a master), or the processed offset (a replica). */
+  offset: number;
+  /** A replica's link to its master is up (master_link_status:up). */
+  linkUp: boolean;
+  /** When data or a ping last came from the master (ms; 0 = never). */
+  lastInteraction: number;
+  /** When the link went down (ms; 0 = never connected since start). */
+  downSince: number;
 }
 
 /** What a command may need to know about the keyspace. */
@@ -97,6 +127,14 @@ export interface ClusterConfig {
   allowReadsWhenDown: boolean;
   /** cluster-allow-replica-migration. */
   allowReplicaMigration: boolean;
+  /** cluster-replica-validity-factor (0 = a replica always tries to fail over). */
+  replicaValidityFactor: number;
+  /** repl-ping-replica-period, in seconds (part of the data-age limit). */
+  replPingReplicaPeriod: number;
+  /** cluster-migration-barrier. */
+  migrationBarrier: number;
+  /** cluster-replica-no-failover: never start an automatic election (manual ones still run). */
+  replicaNoFailover: boolean;
   /** cluster-ping-interval (hidden; 0 = nodeTimeout / 2). */
   pingInterval: number;
   /** Forget blacklist TTL in seconds (CLUSTER_BLACKLIST_TTL). */
@@ -118,6 +156,10 @@ export function defaultClusterConfig(overrides: Partial<ClusterConfig> = {}): Cl
     requireFullCoverage: true,
     allowReadsWhenDown: false,
     allowReplicaMigration: true,
+    replicaValidityFactor: 10,
+    replPingReplicaPeriod: 10,
+    migrationBarrier: 1,
+    replicaNoFailover: false,
     pingInterval: 0,
     blacklistTtl: 60,
     ...overrides,

@@ -164,7 +164,7 @@ export class ClusterRuntime {
   private cron(): void {
     if (this.stopped) return;
     try {
-      this.state.replOffset = this.server.masterReplOffset;
+      this.state.replication.offset = this.server.masterReplOffset;
       this.apply(this.state.handle({ type: "tick" }));
       // clusterCron(): a replica (say, restarted from nodes.conf) that has no replication link
       // yet follows its master as soon as the master's address is known.
