@@ -18,6 +18,22 @@ import {
   type UpdateMessage,
 } from "@shoal/cluster-bus/messages";
 import {
+  type ElectionState,
+  handleReplicaFailover,
+  newElectionState,
+  receiveFailoverAuthAck,
+} from "./election.js";
+import { sendFailoverAuthIfNeeded } from "./failover-auth.js";
+import {
+  handleManualFailover,
+  type ManualFailoverState,
+  manualFailoverCheckTimeout,
+  newManualFailoverState,
+  noteMasterPausedOffset,
+  receiveManualFailoverStart,
+  resetManualFailover,
+} from "./manual-failover.js";
+import {
   type ClusterLink,
   type ClusterNode,
   createNode,
@@ -29,6 +45,7 @@ import {
   timedOut,
 } from "./node.js";
 import { serializeNodesConf } from "./nodes-conf.js";
+import { maybeMigrateReplica } from "./replica-migration.js";
 import { bitmapToRanges, CLUSTER_SLOTS, rangesEqual } from "./slots.js";
 import type {
   ClusterConfig,
@@ -92,6 +109,10 @@ export class ClusterState {
     downSince: 0,
   };
   statsPfailNodes = 0;
+  /** The replica's election in progress (election.ts). */
+  readonly election: ElectionState = newElectionState();
+  /** CLUSTER FAILOVER in progress, on either side (manual-failover.ts). */
+  readonly manualFailover: ManualFailoverState = newManualFailoverState();
 
   private iteration = 0;
   private linkSeq = 0;
@@ -102,6 +123,7 @@ export class ClusterState {
   private todoSave = false;
   private todoFsync = false;
   private todoUpdateState = false;
+  private todoHandleFailover = false;
   private out: Effect[] = [];
 
   constructor(opts: ClusterStateOptions) {
@@ -154,6 +176,10 @@ export class ClusterState {
 
   /** clusterBeforeSleep(): update state, then save (placed first so it happens before sends). */
   flush(): Effect[] {
+    if (this.todoHandleFailover) {
+      this.todoHandleFailover = false;
+      handleReplicaFailover(this);
+    }
     if (this.todoUpdateState) {
       this.todoUpdateState = false;
       this.updateState();
@@ -197,6 +223,13 @@ export class ClusterState {
   }
   scheduleUpdateState(): void {
     this.todoUpdateState = true;
+  }
+  /** CLUSTER_TODO_HANDLE_FAILOVER: run the election step before this turn's effects leave. */
+  scheduleHandleFailover(): void {
+    this.todoHandleFailover = true;
+  }
+  resetManualFailover(): void {
+    resetManualFailover(this);
   }
   emit(e: Effect): void {
     this.out.push(e);
@@ -383,14 +416,23 @@ export class ClusterState {
       hostname: this.config.announceHostname,
       flags: m.flags,
       state: this.state === "ok" ? ClusterStateCode.OK : ClusterStateCode.FAIL,
-      mflags: MessageFlag.EXT_DATA,
+      // A master paused for a manual failover says so: its offset in this header is final.
+      mflags:
+        isMaster(m) && this.manualFailover.end !== 0
+          ? MessageFlag.EXT_DATA | MessageFlag.PAUSED
+          : MessageFlag.EXT_DATA,
       shardId: m.shardId,
     };
   }
 
-  private send(link: ClusterLink | null, msg: ClusterMessage): void {
+  send(link: ClusterLink | null, msg: ClusterMessage): void {
     if (!link?.connected) return;
     this.emit({ type: "send", link: link.id, msg });
+  }
+
+  /** On the node's outbound link, if it has one (Redis sends node-to-node replies there). */
+  sendTo(n: ClusterNode, msg: ClusterMessage): void {
+    this.send(n.link, msg);
   }
 
   private gossipEntry(n: ClusterNode): GossipEntry {
@@ -553,6 +595,8 @@ export class ClusterState {
     const nt = this.nodeTimeout();
     this.iteration++;
     this.refreshMyselfAddress();
+    this.updateMyselfFlags();
+    manualFailoverCheckTimeout(this);
     const handshakeTimeout = Math.max(nt, 1000);
     this.statsPfailNodes = 0;
     this.blacklistCleanup();
@@ -611,6 +655,12 @@ export class ClusterState {
       ) {
         this.freeLink(n.link);
       }
+      // The master of a manual failover pings its replica every tick: each PING says PAUSED.
+      const mf = this.manualFailover;
+      if (mf.end !== 0 && mf.replica === n && isMaster(this.myself) && n.link?.connected) {
+        this.sendPing(n.link, MessageType.PING);
+        continue;
+      }
       if (n.link?.connected && n.pingSent === 0 && now - n.pongReceived > pingInterval) {
         this.sendPing(n.link, this.pingTypeFor(n));
         continue;
@@ -625,7 +675,25 @@ export class ClusterState {
         }
       }
     }
+    if (isSlave(this.myself)) {
+      handleManualFailover(this);
+      handleReplicaFailover(this);
+      maybeMigrateReplica(this);
+    }
     if (update || this.state === "fail") this.updateState();
+  }
+
+  /** clusterUpdateMyselfFlags(): cluster-replica-no-failover is announced as `nofailover`. */
+  private updateMyselfFlags(): void {
+    const m = this.myself;
+    const flags = this.config.replicaNoFailover
+      ? m.flags | NF.NOFAILOVER
+      : m.flags & ~NF.NOFAILOVER;
+    if (flags !== m.flags) {
+      m.flags = flags;
+      this.scheduleSave();
+      this.scheduleUpdateState();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -667,6 +735,13 @@ export class ClusterState {
       }
       sender.replOffset = hdr.offset;
       sender.replOffsetTime = now;
+      if (
+        this.manualFailover.end !== 0 &&
+        isSlave(this.myself) &&
+        this.myself.slaveof === sender &&
+        hdr.mflags & MessageFlag.PAUSED
+      )
+        noteMasterPausedOffset(this, hdr.offset);
     }
 
     if (type === MessageType.PING || type === MessageType.PONG || type === MessageType.MEET) {
@@ -702,6 +777,7 @@ export class ClusterState {
           failing.flags &= ~NF.PFAIL;
           this.scheduleSave();
           this.scheduleUpdateState();
+          if (failing === this.myself.slaveof) this.scheduleHandleFailover();
         }
         break;
       }
@@ -724,7 +800,15 @@ export class ClusterState {
         this.updateSlotsConfigWith(n, msg.configEpoch, msg.slots);
         break;
       }
-      // FAILOVER_AUTH_REQUEST / ACK and MFSTART belong to the failover issue: accepted, ignored.
+      case MessageType.FAILOVER_AUTH_REQUEST:
+        sendFailoverAuthIfNeeded(this, sender, hdr);
+        break;
+      case MessageType.FAILOVER_AUTH_ACK:
+        receiveFailoverAuthAck(this, sender, hdr.currentEpoch);
+        break;
+      case MessageType.MFSTART:
+        receiveManualFailoverStart(this, sender, link);
+        break;
       default:
         break;
     }
@@ -1017,6 +1101,7 @@ export class ClusterState {
     this.sendFail(n.name);
     this.scheduleUpdateState();
     this.scheduleSave();
+    if (n === this.myself.slaveof) this.scheduleHandleFailover();
   }
 
   /** clearNodeFailureIfNeeded() */
@@ -1116,6 +1201,21 @@ export class ClusterState {
       this.setMyselfAsReplicaOf(sender);
       this.scheduleSave(true);
       this.scheduleUpdateState();
+    } else if (
+      isSlave(this.myself) &&
+      this.myself.slaveof?.slaveof &&
+      // After a TAKEOVER I may be a replica of a replica of myself: leave that to the operator.
+      this.myself.slaveof.slaveof !== this.myself
+    ) {
+      // A replica's master became a replica when its last slot went: follow the grandmaster.
+      const grand = this.myself.slaveof.slaveof;
+      this.log(
+        "warning",
+        `I'm a sub-replica! Reconfiguring myself as a replica of grandmaster ${grand.name}`,
+      );
+      this.setMyselfAsReplicaOf(grand);
+      this.scheduleSave(true);
+      this.scheduleUpdateState();
     } else if (dirty.length) {
       this.emit({ type: "deleteKeysInSlots", slots: dirty });
     }
@@ -1138,6 +1238,9 @@ export class ClusterState {
     this.addSlave(n, m);
     if (n.shardId) m.shardId = n.shardId;
     this.emit({ type: "replicate", master: n.name, host: n.ip, port: n.port });
+    this.resetManualFailover();
+    // Valkey #782: an election timer about the old master must not delay one about the new.
+    this.election.authTime = 0;
   }
 
   /** clusterBumpConfigEpochWithoutConsensus() */
@@ -1222,6 +1325,7 @@ export class ClusterState {
   /** CLUSTER RESET: forget everyone, drop slots; HARD also zeroes epochs and renames myself. */
   reset(hard: boolean): void {
     const m = this.myself;
+    this.resetManualFailover();
     if (isSlave(m)) this.setNodeAsMaster(m);
     this.migratingSlotsTo.clear();
     this.importingSlotsFrom.clear();

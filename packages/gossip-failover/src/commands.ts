@@ -5,6 +5,7 @@
 import { NodeFlag } from "@shoal/cluster-bus/messages";
 import type { ClusterState } from "./cluster-state.js";
 import { ClusterErrors } from "./errors.js";
+import { clusterFailoverCommand } from "./manual-failover.js";
 import { isMaster, isSlave } from "./node.js";
 import { clusterNodesText, nodeDescription } from "./nodes-conf.js";
 import { CLUSTER_SLOTS } from "./slots.js";
@@ -20,6 +21,7 @@ const ARITY: Record<string, number> = {
   addslotsrange: -4,
   bumpepoch: 2,
   "count-failure-reports": 3,
+  failover: -2,
   delslots: -3,
   delslotsrange: -4,
   flushslots: 2,
@@ -205,6 +207,10 @@ function dispatch(state: ClusterState, argv: string[], ctx: CommandContext): Rep
     case "saveconfig":
       state.scheduleSave(true);
       return OK;
+    case "failover":
+      // clusterCommandSpecial() only takes 2 or 3 words; more falls to the generic error.
+      if (argv.length > 2) return err(ClusterErrors.subcommandSyntax(argv[0]!));
+      return clusterFailoverCommand(state, argv);
     case "setslot":
       return setSlot(state, argv, ctx);
     case "replicate": {

@@ -35,6 +35,9 @@ export const ClusterErrors = {
     `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
   setSlotSyntax: "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
   arity: (sub: string) => `ERR wrong number of arguments for 'cluster|${sub}' command`,
+  /** addReplySubcommandSyntaxError() */
+  subcommandSyntax: (sub: string) =>
+    `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try CLUSTER HELP.`,
   unknownSubcommand: (sub: string) => `ERR unknown subcommand '${sub}'. Try CLUSTER HELP.`,
 } as const;
 

@@ -36,8 +36,8 @@ export {
   type LinkId,
   type LogLevel,
   type PreferredEndpointType,
-  type Reply,
   type ReplicationView,
+  type Reply,
 } from "./types.js";
 export {
   clusterInfoFields,

@@ -141,7 +141,7 @@ export function clusterShards(state: ClusterState): ShardEntry[] {
         ip: n.ip,
         endpoint: preferredEndpoint(state, n) ?? "",
         role: isMaster(n) ? "master" : "replica",
-        replicationOffset: n === state.myself ? state.replOffset : n.replOffset,
+        replicationOffset: n === state.myself ? state.replication.offset : n.replOffset,
         health: failed(n) ? "failed" : isSlave(n) && n.replOffset === 0 ? "loading" : "online",
       };
       if (n.hostname) e.hostname = n.hostname;
