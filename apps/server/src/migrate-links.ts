@@ -135,6 +135,7 @@ export function connectLink(
   host: string,
   port: number,
   timeout: number,
+  localAddress = "",
 ): Promise<MigrateLink | ConnectFailure> {
   return new Promise((resolve) => {
     // getaddrinfo() refuses an empty host and a negative service; a service above 65535
@@ -145,7 +146,11 @@ export function connectLink(
     }
     let socket: net.Socket;
     try {
-      socket = net.connect({ host, port: port & 0xffff });
+      socket = net.connect({
+        host,
+        port: port & 0xffff,
+        ...(localAddress !== "" ? { localAddress } : {}),
+      });
     } catch {
       resolve("connect");
       return;
@@ -182,6 +187,8 @@ export class MigrateLinks {
     host: string,
     port: number,
     timeout: number,
+    /** bind-source-addr: the local address of a new connection ("" = the kernel's choice). */
+    localAddress = "",
   ): Promise<MigrateLink | ConnectFailure> {
     const cached = this.idle.get(name);
     if (cached !== undefined) {
@@ -193,7 +200,7 @@ export class MigrateLinks {
       }
       cached.close();
     }
-    return connectLink(name, host, port, timeout);
+    return connectLink(name, host, port, timeout, localAddress);
   }
 
   /** Puts a healthy link back for the next MIGRATE to the same target. */

@@ -1106,6 +1106,10 @@ export class Server {
       this.replication.applyConfigChange(name);
     if (name.startsWith("cluster-")) this.cluster?.applyConfigChange(name);
     switch (name) {
+      case "bind-source-addr":
+        // Bus links opened from now on; the replication link and MIGRATE read it per connect.
+        this.cluster?.bus.setLocalAddress(this.config.get<string>("bind-source-addr"));
+        break;
       case "slowlog-log-slower-than":
         this.slowlogThreshold = this.config.get<number>("slowlog-log-slower-than");
         break;

@@ -40,6 +40,8 @@ export interface TcpTransportOptions {
   backoffMaxMs?: number;
   /** Wall clock for link create-time (default Date.now). */
   now?: () => number;
+  /** Local address outbound links bind to (Redis's bind-source-addr); unset = the kernel's choice. */
+  localAddress?: string;
 }
 
 interface TcpLink {
@@ -72,12 +74,14 @@ export class TcpTransport implements Transport {
   private readonly log: Logger;
   private readonly now: () => number;
   private boundPort: number;
+  private localAddress: string | undefined;
 
   constructor(private readonly opts: TcpTransportOptions) {
     this.sendBufLimit = opts.sendBufLimit ?? 0;
     this.log = opts.logger ?? noopLogger;
     this.now = opts.now ?? Date.now;
     this.boundPort = opts.port;
+    this.localAddress = opts.localAddress;
   }
 
   /** The bound bus port (useful with port 0). */
@@ -91,6 +95,11 @@ export class TcpTransport implements Transport {
 
   setSendBufLimit(bytes: number): void {
     this.sendBufLimit = bytes;
+  }
+
+  /** bind-source-addr for links opened from now on ("" or undefined = the kernel's choice). */
+  setLocalAddress(address: string | undefined): void {
+    this.localAddress = address === "" ? undefined : address;
   }
 
   async listen(): Promise<void> {
@@ -159,7 +168,8 @@ export class TcpTransport implements Transport {
     const start = () => {
       link.timer = null;
       if (link.closed) return;
-      socket.connect({ host, port }, () => {
+      const localAddress = this.localAddress;
+      socket.connect({ host, port, ...(localAddress ? { localAddress } : {}) }, () => {
         if (link.closed) return;
         link.connected = true;
         this.failures.delete(addrKey);

@@ -208,7 +208,13 @@ async function transfer(
   const payloads: (Buffer | undefined)[] = new Array(job.keys.length);
   let mayRetry = true;
   for (;;) {
-    const got = await links.acquire(job.linkName, job.host, job.port, job.timeout);
+    const got = await links.acquire(
+      job.linkName,
+      job.host,
+      job.port,
+      job.timeout,
+      server.config.get<string>("bind-source-addr"),
+    );
     if (got === "connect") {
       fail("IOERR error or timeout connecting to the client");
       return;

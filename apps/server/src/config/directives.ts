@@ -307,6 +307,9 @@ export const DIRECTIVES: readonly Directive[] = [
     format: (v) => (v as string[]).join(" "),
     rewrite: (v) => [v as string[]],
   },
+  // Source address of this node's outbound connections to other nodes (cluster bus, the
+  // replica's link to its master, MIGRATE); "" lets the kernel choose. Redis 7.0 name and default.
+  stringDirective("bind-source-addr", ""),
   boolDirective("protected-mode", true),
   // Redis 7's protected actions: DEBUG, MODULE (which Shoal doesn't have) and CONFIG SET of the
   // protected configs (dir, dbfilename) are refused unless allowed, `local` from loopback only.

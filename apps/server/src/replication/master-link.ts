@@ -66,7 +66,13 @@ export class MasterLink {
     this.lastIo = Date.now();
     this.log.notice(`Connecting to MASTER ${this.host}:${this.port}`);
     this.log.notice("MASTER <-> REPLICA sync started");
-    const sock = net.connect({ host: this.host, port: this.port });
+    // bind-source-addr: connectWithMaster() binds the replication link to it.
+    const localAddress = this.server.config.get<string>("bind-source-addr");
+    const sock = net.connect({
+      host: this.host,
+      port: this.port,
+      ...(localAddress !== "" ? { localAddress } : {}),
+    });
     sock.setNoDelay(true);
     this.sock = sock;
     sock.on("connect", () => {
