@@ -4,6 +4,14 @@ export { ConfigError, DIRECTIVES, type Directive } from "./config/directives.js"
 export { FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
 export { quoteRepr, splitArgs } from "./config/split-args.js";
 export { KeyspaceStore, type KeyspaceStoreOptions } from "./keyspace-adapter.js";
+export type { FailoverMode } from "./launcher/faults.js";
+export type { ProcessState } from "./launcher/local-cluster.js";
+export {
+  LocalCluster,
+  type LocalClusterNode,
+  type LocalClusterOptions,
+  type WaitOptions,
+} from "./launcher/local-cluster-api.js";
 export { formatLogTime, Logger, LogLevel } from "./log.js";
 export { type RunServerOptions, runServer, versionLine } from "./run.js";
 export { Server } from "./server.js";

@@ -3,12 +3,16 @@
 // own directory under --dir (nodes.conf, log, pid file), joined into one cluster the way
 // `redis-cli --cluster create` does it — ADDSLOTSRANGE per master, distinct config epochs, MEET
 // from the first node, REPLICATE for replicas — then a wait for cluster_state:ok on every node.
-// The layout is recorded in <dir>/cluster.json so stop/status/clean need no flags.
+// The layout is recorded in <dir>/cluster.json so stop/status/clean and the fault verbs need no
+// flags. A partitionable cluster (`partitions`) puts a fault proxy (fault-proxy.ts) on the ports
+// everyone sees; the nodes themselves then listen on the next block of ports.
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type AdminReply, adminCall, parseInfo } from "./admin-client.js";
+import { type ProxiedNode, sourceAddress } from "./fault-proxy.js";
+import { distFile } from "./paths.js";
+import { proxyLogFile, proxyRunning, startProxy, stopProxy } from "./proxy-control.js";
 
 export interface LayoutOptions {
   host: string;
@@ -20,6 +24,11 @@ export interface LayoutOptions {
   nodeTimeout: number;
   /** Extra `--directive value` arguments for every node. */
   serverArgs: string[];
+  /**
+   * Nodes behind per-node fault proxies, so partition/heal can cut them apart. The proxies take
+   * port..port+n-1 (and +10000); the nodes listen on port+n..port+2n-1 (and +10000).
+   */
+  partitions?: boolean;
 }
 
 export interface Layout extends LayoutOptions {
@@ -34,6 +43,20 @@ const LAYOUT_FILE = "cluster.json";
 export function nodePorts(l: LayoutOptions): number[] {
   const n = l.masters * (1 + l.replicas);
   return Array.from({ length: n }, (_, i) => l.port + i);
+}
+
+/** Where the node known as `port` really listens: the same port, or behind its proxy. */
+export function serverPort(l: LayoutOptions, port: number): number {
+  return l.partitions ? port + l.masters * (1 + l.replicas) : port;
+}
+
+/** What the fault proxy of a partitionable cluster listens for. */
+export function proxiedNodes(l: LayoutOptions): ProxiedNode[] {
+  return nodePorts(l).map((port) => ({
+    port,
+    serverPort: serverPort(l, port),
+    source: sourceAddress(port),
+  }));
 }
 
 /** Slot ranges per master, as redis-cli --cluster create splits them. */
@@ -68,9 +91,9 @@ function writeLayout(l: Layout): void {
   fs.writeFileSync(path.join(l.dir, LAYOUT_FILE), `${JSON.stringify(rest, null, 2)}\n`);
 }
 
-const nodeDir = (l: Layout, port: number) => path.join(l.dir, String(port));
+export const nodeDir = (l: Layout, port: number) => path.join(l.dir, String(port));
 const pidFile = (l: Layout, port: number) => path.join(nodeDir(l, port), "shoal.pid");
-const logFile = (l: Layout, port: number) => path.join(nodeDir(l, port), "shoal.log");
+export const logFile = (l: Layout, port: number) => path.join(nodeDir(l, port), "shoal.log");
 
 /** The pid of a live node process, from its pid file. */
 export function livePid(l: Layout, port: number): number | null {
@@ -89,9 +112,9 @@ export function livePid(l: Layout, port: number): number | null {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function ping(host: string, port: number): Promise<boolean> {
+async function pingAt(host: string, port: number): Promise<boolean> {
   try {
     return (await adminCall(host, port, ["PING"], 1000)) === "PONG";
   } catch {
@@ -99,29 +122,47 @@ async function ping(host: string, port: number): Promise<boolean> {
   }
 }
 
-async function call(l: Layout, port: number, ...args: string[]): Promise<AdminReply> {
-  const r = await adminCall(l.host, port, args);
+/** PING the node itself (not its proxy). */
+export const ping = (l: LayoutOptions, port: number) => pingAt(l.host, serverPort(l, port));
+
+/** One command to the node itself (not through its proxy); an error reply throws. */
+export async function call(
+  l: LayoutOptions,
+  port: number,
+  args: readonly string[],
+  timeoutMs = 5000,
+): Promise<AdminReply> {
+  const r = await adminCall(l.host, serverPort(l, port), args, timeoutMs);
   if (r instanceof Error)
     throw new Error(`${l.host}:${port} ${args.join(" ")} failed: ${r.message}`);
   return r;
 }
 
-/** The server executable: dist/main.js beside this bundle. */
-function serverMain(): string {
-  return fileURLToPath(new URL("./main.js", import.meta.url));
-}
-
 /** Spawns one node process, detached, its output in <dir>/<port>/stderr.log. */
-function spawnNode(l: Layout, port: number): ChildProcess {
+export function spawnNode(l: Layout, port: number): ChildProcess {
   const dir = nodeDir(l, port);
   fs.mkdirSync(dir, { recursive: true });
   const err = fs.openSync(path.join(dir, "stderr.log"), "a");
+  // Behind a proxy: announce the proxy's ports, and leave from the node's own address so the
+  // proxy can tell which node a connection comes from.
+  const proxied = l.partitions
+    ? [
+        "--cluster-announce-port",
+        String(port),
+        "--cluster-announce-bus-port",
+        String(port + 10000),
+        "--replica-announce-port",
+        String(port),
+        "--bind-source-addr",
+        sourceAddress(port),
+      ]
+    : [];
   const child = spawn(
     process.execPath,
     [
-      serverMain(),
+      distFile("main.js"),
       "--port",
-      String(port),
+      String(serverPort(l, port)),
       "--bind",
       l.host,
       "--protected-mode",
@@ -142,6 +183,7 @@ function spawnNode(l: Layout, port: number): ChildProcess {
       "",
       "--appendonly",
       "no",
+      ...proxied,
       ...l.serverArgs,
     ],
     { cwd: dir, detached: true, stdio: ["ignore", err, err] },
@@ -155,6 +197,16 @@ function spawnNode(l: Layout, port: number): ChildProcess {
 export async function startNodes(l: Layout, print: Print): Promise<void> {
   writeLayout(l);
   const ports = nodePorts(l);
+  if (l.partitions) {
+    // First, so the nodes' very first bus links already go through it.
+    if (await proxyRunning(l.dir)) print("Fault proxy already running");
+    else {
+      const pid = await startProxy(l.dir);
+      print(
+        `Fault proxy on ports ${ports[0]}-${ports.at(-1)} and +10000 (pid ${pid}, log ${proxyLogFile(l.dir)})`,
+      );
+    }
+  }
   print(`Starting ${ports.length} shoal-server nodes in ${l.dir}`);
   const started = new Map<number, { exited: boolean; attempts: number }>();
   const launch = (port: number, attempts: number) => {
@@ -172,16 +224,19 @@ export async function startNodes(l: Layout, print: Print): Promise<void> {
       print(`  ${l.host}:${port} already running (pid ${pid})`);
       continue;
     }
-    if (await ping(l.host, port))
+    if (await ping(l, port))
       throw new Error(
         `port ${port} is already in use by another server; choose another --port or stop it`,
       );
     const child = launch(port, 1);
-    print(`  ${l.host}:${port} (bus ${port + 10000}) starting, pid ${child.pid}`);
+    const behind = l.partitions
+      ? `, behind its proxy on ${serverPort(l, port)}/${serverPort(l, port) + 10000}, leaving from ${sourceAddress(port)}`
+      : "";
+    print(`  ${l.host}:${port} (bus ${port + 10000}) starting, pid ${child.pid}${behind}`);
   }
   const deadline = Date.now() + 30_000;
   for (const port of started.keys()) {
-    while (!(await ping(l.host, port))) {
+    while (!(await ping(l, port))) {
       const e = started.get(port)!;
       // A node that exits at once usually lost its bus port to a passing outbound connection
       // (bus ports above 32767 sit in Linux's ephemeral range): try it twice more.
@@ -204,9 +259,9 @@ export async function createCluster(l: Layout, print: Print, timeoutMs = 60_000)
   const ports = nodePorts(l);
   const masters = ports.slice(0, l.masters);
   for (const port of ports)
-    if (!(await ping(l.host, port)))
+    if (!(await ping(l, port)))
       throw new Error(`${l.host}:${port} is not running; start the nodes with shoal-cluster start`);
-  const info0 = parseInfo(String(await call(l, ports[0]!, "CLUSTER", "INFO")));
+  const info0 = parseInfo(String(await call(l, ports[0]!, ["CLUSTER", "INFO"])));
   const formed = Number(info0.cluster_known_nodes) > 1 || Number(info0.cluster_slots_assigned) > 0;
   if (formed) {
     print("Nodes already belong to a cluster; not re-creating it");
@@ -215,22 +270,22 @@ export async function createCluster(l: Layout, print: Print, timeoutMs = 60_000)
     print(`Assigning ${SLOTS} slots to ${l.masters} masters`);
     for (let i = 0; i < masters.length; i++) {
       const [a, b] = ranges[i]!;
-      await call(l, masters[i]!, "CLUSTER", "ADDSLOTSRANGE", String(a), String(b));
+      await call(l, masters[i]!, ["CLUSTER", "ADDSLOTSRANGE", String(a), String(b)]);
       print(`  ${l.host}:${masters[i]} -> slots ${a}-${b} (${b - a + 1} slots)`);
     }
     // A distinct configEpoch per node, as redis-cli does, so no collision handling is needed.
     for (let i = 0; i < ports.length; i++)
-      await call(l, ports[i]!, "CLUSTER", "SET-CONFIG-EPOCH", String(i + 1));
+      await call(l, ports[i]!, ["CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)]);
     print("Joining the nodes (CLUSTER MEET)");
     for (const port of ports.slice(1))
-      await call(l, ports[0]!, "CLUSTER", "MEET", l.host, String(port), String(port + 10000));
+      await call(l, ports[0]!, ["CLUSTER", "MEET", l.host, String(port), String(port + 10000)]);
     await waitFor(
       print,
       "every node to know every other",
       async () => {
         let known = 0;
         for (const port of ports) {
-          const info = parseInfo(String(await call(l, port, "CLUSTER", "INFO")));
+          const info = parseInfo(String(await call(l, port, ["CLUSTER", "INFO"])));
           if (Number(info.cluster_known_nodes) === ports.length) known++;
         }
         return [known === ports.length, `${known}/${ports.length} nodes see the whole cluster`];
@@ -240,10 +295,10 @@ export async function createCluster(l: Layout, print: Print, timeoutMs = 60_000)
     if (l.replicas > 0) {
       print(`Attaching ${l.replicas} replica(s) per master (CLUSTER REPLICATE)`);
       const ids: string[] = [];
-      for (const m of masters) ids.push(String(await call(l, m, "CLUSTER", "MYID")));
+      for (const m of masters) ids.push(String(await call(l, m, ["CLUSTER", "MYID"])));
       for (let i = l.masters; i < ports.length; i++) {
         const m = (i - l.masters) % l.masters;
-        await call(l, ports[i]!, "CLUSTER", "REPLICATE", ids[m]!);
+        await call(l, ports[i]!, ["CLUSTER", "REPLICATE", ids[m]!]);
         print(`  ${l.host}:${ports[i]} replicates ${l.host}:${masters[m]}`);
       }
     }
@@ -254,7 +309,7 @@ export async function createCluster(l: Layout, print: Print, timeoutMs = 60_000)
     async () => {
       let ok = 0;
       for (const port of ports) {
-        const info = parseInfo(String(await call(l, port, "CLUSTER", "INFO")));
+        const info = parseInfo(String(await call(l, port, ["CLUSTER", "INFO"])));
         if (info.cluster_state === "ok" && Number(info.cluster_known_nodes) === ports.length) ok++;
       }
       return [ok === ports.length, `${ok}/${ports.length} nodes report cluster_state:ok`];
@@ -289,7 +344,7 @@ export async function describe(l: Layout, print: Print): Promise<void> {
   const ports = nodePorts(l);
   print("");
   print(`Shoal cluster ready: ${ports.length} nodes, ${l.masters} masters, all ${SLOTS} slots`);
-  const nodes = String(await call(l, ports[0]!, "CLUSTER", "NODES"));
+  const nodes = String(await call(l, ports[0]!, ["CLUSTER", "NODES"]));
   const byAddr = new Map<string, string[]>();
   for (const line of nodes.split("\n")) {
     const f = line.trim().split(" ");
@@ -320,6 +375,8 @@ export async function stopNodes(l: Layout, print: Print): Promise<void> {
     const pid = livePid(l, port);
     if (pid === null) continue;
     process.kill(pid, "SIGTERM");
+    // A paused node (SIGSTOP) acts on SIGTERM only once it runs again.
+    process.kill(pid, "SIGCONT");
     pids.push([port, pid]);
     print(`Stopping ${l.host}:${port} (pid ${pid})`);
   }
@@ -335,9 +392,26 @@ export async function stopNodes(l: Layout, print: Print): Promise<void> {
       await sleep(100);
     }
   }
+  if (l.partitions && (await stopProxy(l.dir))) print("Stopped the fault proxy");
 }
 
-function alive(pid: number): boolean {
+export type ProcessState = "running" | "paused" | "down";
+
+/** Whether the node's process runs, is stopped by SIGSTOP (Linux's /proc state T), or is gone. */
+export function processState(l: Layout, port: number): ProcessState {
+  const pid = livePid(l, port);
+  if (pid === null) return "down";
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2)[0];
+    if (state === "Z" || state === "X") return "down";
+    return state === "T" || state === "t" ? "paused" : "running";
+  } catch {
+    return "running";
+  }
+}
+
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -351,13 +425,18 @@ export async function status(l: Layout, print: Print): Promise<boolean> {
   let allOk = true;
   for (const port of nodePorts(l)) {
     const pid = livePid(l, port);
-    if (pid === null || !(await ping(l.host, port))) {
+    if (pid !== null && processState(l, port) === "paused") {
+      print(`${l.host}:${port}  pid ${pid}  paused (SIGSTOP; shoal-cluster resume ${port})`);
+      allOk = false;
+      continue;
+    }
+    if (pid === null || !(await ping(l, port))) {
       print(`${l.host}:${port}  down`);
       allOk = false;
       continue;
     }
-    const info = parseInfo(String(await call(l, port, "CLUSTER", "INFO")));
-    const nodes = String(await call(l, port, "CLUSTER", "NODES"));
+    const info = parseInfo(String(await call(l, port, ["CLUSTER", "INFO"])));
+    const nodes = String(await call(l, port, ["CLUSTER", "NODES"]));
     const me = nodes.split("\n").find((line) => line.includes("myself"));
     const f = me?.trim().split(" ") ?? [];
     const role = f[2]?.includes("master") ? "master" : "replica";
@@ -374,6 +453,7 @@ export async function clean(l: Layout, print: Print): Promise<void> {
   await stopNodes(l, print);
   for (const port of nodePorts(l)) fs.rmSync(nodeDir(l, port), { recursive: true, force: true });
   fs.rmSync(path.join(l.dir, LAYOUT_FILE), { force: true });
+  fs.rmSync(proxyLogFile(l.dir), { force: true });
   try {
     fs.rmdirSync(l.dir);
   } catch {
