@@ -34,6 +34,9 @@ import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
 import type { StoreAdapter } from "./store.js";
 
+/** Why clients are paused (Redis 7.0's pause_purpose). */
+export type PausePurpose = "client" | "failover";
+
 /** Output above this pauses reading from the client until the socket drains (bounded memory). */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 /** Encoded replies above this are handed to the socket at once, mid-turn. */
@@ -113,9 +116,14 @@ export class Server {
   private flushScheduled = false;
   private cronTimer: NodeJS.Timeout | undefined;
   shuttingDown = false;
-  /** Pause state (CLIENT PAUSE): until when, and whether only writes are paused. */
+  /** Pause state, all purposes combined: until when, and whether only writes are paused. */
   pauseUntil = 0;
   pauseWritesOnly = false;
+  /**
+   * Pauses by purpose (Redis 7.0's client_pause_per_purpose): CLIENT PAUSE, and the master's
+   * side of a manual failover. CLIENT UNPAUSE lifts only its own; the strictest pause wins.
+   */
+  private readonly pauses = new Map<PausePurpose, { until: number; writesOnly: boolean }>();
   private pausedClients: Client[] = [];
   private pauseTimer: NodeJS.Timeout | undefined;
   /** Clients that sent MONITOR. */
@@ -537,7 +545,7 @@ export class Server {
         }
       }
     }
-    if (this.pauseUntil > 0 && now >= this.pauseUntil) this.unpauseClients();
+    if (this.pauseUntil > 0 && now >= this.pauseUntil) this.unpauseExpired();
     // A replica waits for its master's DELs (Redis's activeExpireCycle runs on masters only).
     // Nor while clients are paused: the dataset stays still, expiries included (Redis 7.0's
     // checkClientPauseTimeoutAndReturnIfPaused in activeExpireCycle).
@@ -555,8 +563,8 @@ export class Server {
    */
   private mustPause(client: Client, args: CommandArgs): boolean {
     if (Date.now() >= this.pauseUntil) {
-      this.unpauseClients();
-      return false;
+      this.unpauseExpired();
+      if (this.pauseUntil === 0) return false;
     }
     if (!this.pauseWritesOnly) return true;
     const e = this.table.lookup(args.latin1(0).toLowerCase());
@@ -566,13 +574,37 @@ export class Server {
     return replicates(e);
   }
 
-  pauseClients(ms: number, writesOnly: boolean): void {
-    this.pauseUntil = Date.now() + ms;
-    this.setExpiryPaused(true);
-    this.pauseWritesOnly = writesOnly;
+  pauseClients(ms: number, writesOnly: boolean, purpose: PausePurpose = "client"): void {
+    this.pauses.set(purpose, { until: Date.now() + ms, writesOnly });
+    this.updatePause();
+  }
+
+  /** updateClientPauseTypeAndEndTime(): the combined pause, and a timer for its end. */
+  private updatePause(): void {
+    let until = 0;
+    let writesOnly = true;
+    for (const p of this.pauses.values()) {
+      if (p.until > until) until = p.until;
+      if (!p.writesOnly) writesOnly = false;
+    }
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.unpauseClients(), ms + 1);
+    this.pauseTimer = undefined;
+    if (until === 0) {
+      this.releasePausedClients();
+      return;
+    }
+    this.pauseUntil = until;
+    this.pauseWritesOnly = writesOnly;
+    this.setExpiryPaused(true);
+    this.pauseTimer = setTimeout(() => this.unpauseExpired(), until - Date.now() + 1);
     this.pauseTimer.unref();
+  }
+
+  /** Drops the pauses whose time is up. */
+  private unpauseExpired(): void {
+    const now = Date.now();
+    for (const [purpose, p] of this.pauses) if (now >= p.until) this.pauses.delete(purpose);
+    this.updatePause();
   }
 
   /**
@@ -585,7 +617,12 @@ export class Server {
       ks.deleteExpired = !on && !this.replication.isReplica;
   }
 
-  unpauseClients(): void {
+  unpauseClients(purpose: PausePurpose = "client"): void {
+    this.pauses.delete(purpose);
+    this.updatePause();
+  }
+
+  private releasePausedClients(): void {
     if (this.pauseUntil !== 0) this.setExpiryPaused(false);
     this.pauseUntil = 0;
     const list = this.pausedClients;
@@ -1104,7 +1141,8 @@ export class Server {
     this.store.configure?.(name, this.config.get(name));
     if (name.startsWith("repl-") || name.startsWith("min-replicas-"))
       this.replication.applyConfigChange(name);
-    if (name.startsWith("cluster-")) this.cluster?.applyConfigChange(name);
+    if (name.startsWith("cluster-") || name === "repl-ping-replica-period")
+      this.cluster?.applyConfigChange(name);
     switch (name) {
       case "bind-source-addr":
         // Bus links opened from now on; the replication link and MIGRATE read it per connect.

@@ -46,6 +46,10 @@ export function clusterConfigFrom(config: ServerConfig): ClusterConfig {
     requireFullCoverage: config.get<boolean>("cluster-require-full-coverage"),
     allowReadsWhenDown: config.get<boolean>("cluster-allow-reads-when-down"),
     allowReplicaMigration: config.get<boolean>("cluster-allow-replica-migration"),
+    replicaValidityFactor: config.get<number>("cluster-replica-validity-factor"),
+    replPingReplicaPeriod: config.get<number>("repl-ping-replica-period"),
+    migrationBarrier: config.get<number>("cluster-migration-barrier"),
+    replicaNoFailover: config.get<boolean>("cluster-replica-no-failover"),
   });
 }
 
@@ -158,13 +162,28 @@ export class ClusterRuntime {
 
   private input(input: Parameters<ClusterState["handle"]>[0]): void {
     if (this.stopped) return;
+    this.syncReplicationView();
     this.apply(this.state.handle(input));
+  }
+
+  /**
+   * What the state machine reads of replication, refreshed before every input: the offset
+   * (header, rank, manual failover catch-up) and the master link (a replica's data age).
+   */
+  private syncReplicationView(): void {
+    const r = this.server.replication;
+    const view = this.state.replication;
+    view.offset = this.server.masterReplOffset;
+    const link = r.link;
+    view.linkUp = link !== null && link.state === "connected";
+    view.lastInteraction = link?.lastIo ?? 0;
+    view.downSince = r.linkDownSince;
   }
 
   private cron(): void {
     if (this.stopped) return;
     try {
-      this.state.replication.offset = this.server.masterReplOffset;
+      this.syncReplicationView();
       this.apply(this.state.handle({ type: "tick" }));
       // clusterCron(): a replica (say, restarted from nodes.conf) that has no replication link
       // yet follows its master as soon as the master's address is known.
@@ -217,6 +236,17 @@ export class ClusterRuntime {
           if (r.masterHost !== e.host || r.masterPort !== e.port) r.setMaster(e.host, e.port, null);
           break;
         }
+        case "promote":
+          // replicationUnsetMaster(): writes are accepted from now on; the old history stays
+          // valid as replid2, so the old master's other replicas continue with a partial resync.
+          this.server.replication.unsetMaster(null);
+          break;
+        case "pauseWrites":
+          this.server.pauseClients(Math.max(0, e.until - Date.now()), true, "failover");
+          break;
+        case "unpauseWrites":
+          this.server.unpauseClients("failover");
+          break;
       }
     }
   }
@@ -344,6 +374,18 @@ export class ClusterRuntime {
         break;
       case "cluster-allow-replica-migration":
         c.allowReplicaMigration = cfg.get<boolean>(name);
+        break;
+      case "cluster-replica-validity-factor":
+        c.replicaValidityFactor = cfg.get<number>(name);
+        break;
+      case "repl-ping-replica-period":
+        c.replPingReplicaPeriod = cfg.get<number>(name);
+        break;
+      case "cluster-migration-barrier":
+        c.migrationBarrier = cfg.get<number>(name);
+        break;
+      case "cluster-replica-no-failover":
+        c.replicaNoFailover = cfg.get<boolean>(name);
         break;
       case "cluster-allow-pubsubshard-when-down":
         this.router.allowPubsubShardWhenDown = cfg.get<boolean>(name);

@@ -246,6 +246,7 @@ export function clusterCommands(server: Server): ServerCommandDef[] {
     ),
     sub("delslots", -3, ADMIN, ADMIN_ACL, machine()),
     sub("delslotsrange", -4, ADMIN, ADMIN_ACL, machine()),
+    sub("failover", -2, ADMIN, ADMIN_ACL, machine()),
     sub("flushslots", 2, ADMIN, ADMIN_ACL, machine()),
     sub("forget", 3, ADMIN, ADMIN_ACL, machine()),
     sub(

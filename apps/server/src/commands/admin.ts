@@ -416,6 +416,7 @@ const NO_ASYNC_LOADING = new Set([
   "cluster|bumpepoch",
   "cluster|delslots",
   "cluster|delslotsrange",
+  "cluster|failover",
   "cluster|flushslots",
   "cluster|forget",
   "cluster|meet",

@@ -116,6 +116,7 @@ export class MasterLink {
       this.log.notice("Connection with master lost.");
       this.log.notice("Caching the disconnected master state.");
     }
+    if (this.state === "connected") this.repl.linkDownSince = Date.now();
     if (this.state === "connected" || this.downSince === 0) this.downSince = Date.now();
     this.state = "connect";
     this.inbuf = EMPTY;

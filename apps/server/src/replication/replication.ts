@@ -94,6 +94,11 @@ export class Replication {
   masterHost: string | null = null;
   masterPort = 0;
   link: MasterLink | null = null;
+  /**
+   * When a working link with a master last broke (Redis's repl_down_since): 0 while this process
+   * never had one, which makes a replica's data too old to fail over with until it syncs once.
+   */
+  linkDownSince = 0;
 
   // INFO stats.
   syncFull = 0;
