@@ -1,10 +1,10 @@
 // The single-node client against a real redis-server: AUTH, SELECT, RESP3, URLs, reconnects,
 // pipelines, transactions and pub/sub without a cluster.
-import { hasRedis, type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
+import { type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, createClient, ReplyError } from "../src/index.js";
 
-describe.skipIf(!hasRedis())("single-node client", () => {
+describe("single-node client", () => {
   let server: ServerHandle;
   beforeAll(async () => {
     server = await startRedisServer({ args: ["--requirepass", "s3cret"] });

@@ -4,7 +4,6 @@
 import { keySlot } from "@shoal/slot-hash";
 import {
   type ClusterHandle,
-  redisServerPath,
   type ServerHandle,
   spawnServer,
   waitFor,
@@ -94,7 +93,7 @@ describe.each(clusterFactories)("node failures against $name", (factory) => {
       // Restart the killed node from its nodes.conf: it rejoins as a replica of the new master.
       restarted.push(
         await spawnServer({
-          command: [redisServerPath()],
+          command: factory.command(),
           port: victimPort,
           dir: victim.dir,
           args: [

@@ -1,16 +1,18 @@
 // Cluster factories the process-level tests run against. Every test body is written against a
 // ClusterHandle from @shoal/test-utils: a real Redis 7.0.15 cluster, and a shoal-server cluster
-// (apps/server's build, formed by the same `redis-cli --cluster create`). `can` says which
-// tests a kind of cluster can take: shoal has no replica failover yet.
-import { existsSync } from "node:fs";
+// (apps/server's build, formed by the same `redis-cli --cluster create`). Both are always on:
+// the suite builds apps/server and installs Redis first, so a missing binary fails the tests
+// that need it instead of skipping them.
 import { fileURLToPath } from "node:url";
-import { type ClusterHandle, hasRedis, startCluster } from "@shoal/test-utils";
+import { type ClusterHandle, redisServerPath, startCluster } from "@shoal/test-utils";
 import { type Client, createClient } from "../../src/index.js";
 
 export interface ClusterFactory {
   name: string;
   enabled: boolean;
   can: { migrate: boolean; failover: boolean };
+  /** The server command, to restart a killed node by hand. */
+  command(): string[];
   start(opts: { masters: number; replicasPerMaster: number }): Promise<ClusterHandle>;
 }
 
@@ -20,8 +22,9 @@ const SHOAL_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.
 export const clusterFactories: ClusterFactory[] = [
   {
     name: "redis 7.0.15",
-    enabled: hasRedis(),
+    enabled: true,
     can: { migrate: true, failover: true },
+    command: () => [redisServerPath()],
     // validity-factor 0: a replica may always be promoted, however long ago it last heard from
     // its master, so a failover test doesn't depend on how loaded the machine is.
     start: (opts) =>
@@ -33,14 +36,15 @@ export const clusterFactories: ClusterFactory[] = [
   },
   {
     name: "shoal",
-    enabled: hasRedis() && existsSync(SHOAL_MAIN),
-    can: { migrate: true, failover: false },
+    enabled: true,
+    can: { migrate: true, failover: true },
+    command: () => [process.execPath, SHOAL_MAIN],
     start: (opts) =>
       startCluster({
         ...opts,
         command: [process.execPath, SHOAL_MAIN],
         nodeTimeout: 2000,
-        args: ["--protected-mode", "no"],
+        args: ["--protected-mode", "no", "--cluster-replica-validity-factor", "0"],
       }),
   },
 ];
