@@ -201,6 +201,8 @@ export async function failoverNode(
 export interface Expectation {
   what: string;
   done(o: Observation, before: Observation): boolean;
+  /** A closing line once done, e.g. who took over. */
+  summary?(o: Observation, before: Observation): string;
 }
 
 /** All running nodes that answer report cluster_state:ok (and at least one answers). */
@@ -240,6 +242,10 @@ export function expectAfterLoss(port: number, before: Observation): Expectation 
     ? {
         what: `a replica to take over ${lineOf(before, port)!.slots.join(",")} and cluster_state:ok`,
         done: (o) => successor(o, before, port) !== null && allOk(o),
+        summary: (o) => {
+          const p = successor(o, before, port)!;
+          return `Promoted: ${p} (${lineOf(o, p)?.id}) serves ${lineOf(before, port)!.slots.join(",")} in place of ${port}`;
+        },
       }
     : {
         what: `every running node to flag ${port} fail`,
@@ -259,9 +265,15 @@ export function expectBack(port: number): Expectation {
 }
 
 export function expectCut(groups: readonly (readonly number[])[]): Expectation {
+  const uniform = (o: Observation, g: readonly number[]) => {
+    const states = new Set(g.filter((p) => o.reports.has(p)).map((p) => o.reports.get(p)!.state));
+    return states.size <= 1;
+  };
   return {
-    what: "each side to flag the other side's nodes fail? or fail",
+    what: "each side to flag the other side's nodes fail? or fail, and one side to be ok",
     done: (o) =>
+      groups.some((g) => g.some((p) => o.reports.get(p)?.state === "ok")) &&
+      groups.every((g) => uniform(o, g)) &&
       groups.every((g, i) =>
         g.every(
           (observer) =>
@@ -325,6 +337,7 @@ export async function watchReaction(
     if (expect.done(o, before)) {
       if (okAt === null && allOk(o)) okAt = o.at;
       print(`Reached after ${o.at} ms: ${expect.what}`);
+      if (expect.summary) print(expect.summary(o, before));
       if (okAt !== null)
         print(`cluster_state:ok on all ${answering(o).length} running nodes since +${okAt} ms`);
       return { settled: true, elapsedMs: o.at, okAtMs: okAt, last: o };
@@ -386,7 +399,8 @@ export const watchTime = (l: Layout) => 3 * l.nodeTimeout + 5000;
 
 /** Prints who serves each range after the watch, with node port and id. */
 export function printLayout(l: Layout, o: Observation, print: Print): void {
-  const observer = answering(o)[0];
+  // Preferably a node that reports ok: a cut-off minority's view is out of date.
+  const observer = answering(o).find((p) => o.reports.get(p)!.state === "ok") ?? answering(o)[0];
   if (observer === undefined) {
     print("No node answers");
     return;
