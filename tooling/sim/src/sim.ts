@@ -8,16 +8,20 @@ import {
   MessageCounters,
 } from "@shoal/cluster-bus";
 import {
+  type ClusterConfig,
   type ClusterState,
   clusterCommand,
   createClusterState,
   defaultClusterConfig,
   type Effect,
+  type Input,
   isMaster,
   type Reply,
 } from "@shoal/gossip-failover";
 import { fork, mulberry32, type Random, randInt } from "./prng.js";
-import { Scheduler } from "./scheduler.js";
+import { type NodeReplication, ReplicationModel } from "./replication.js";
+import { Scheduler, SIM_EPOCH_MS } from "./scheduler.js";
+import { TraceHash } from "./trace.js";
 
 export interface NetworkFaults {
   /** Per-message one-way delay range in virtual ms. */
@@ -27,6 +31,8 @@ export interface NetworkFaults {
   resetProbability: number;
   /** Probability that a connect attempt is refused. */
   refuseProbability: number;
+  /** Probability that a message vanishes while its link stays up (a lossy middlebox). */
+  dropProbability: number;
 }
 
 export interface SimOptions {
@@ -37,6 +43,33 @@ export interface SimOptions {
   codec?: boolean;
   /** Keep the log effects of every node (memory grows with the run). */
   keepLogs?: boolean;
+  /**
+   * Render nodes.conf when it is saved rather than when it is read (exact crash semantics: a
+   * restart loads what was on disk, not the state at the kill). Costs a render per save.
+   */
+  exactSaves?: boolean;
+}
+
+/** Effect kinds as numbers for the trace hash. */
+const EFFECT_CODE: Record<Effect["type"], number> = {
+  send: 1,
+  connect: 2,
+  close: 3,
+  saveConfig: 4,
+  log: 5,
+  stateChanged: 6,
+  deleteKeysInSlots: 7,
+  replicate: 8,
+  promote: 9,
+  pauseWrites: 10,
+  unpauseWrites: 11,
+  publish: 12,
+};
+
+/** Watches what nodes do (the failover checks hang off this). */
+export interface SimObserver {
+  /** After a node applied one batch of effects (the state is the one after the batch). */
+  afterBatch?(node: SimNode, effects: readonly Effect[]): void;
 }
 
 export class SimNode {
@@ -46,8 +79,13 @@ export class SimNode {
   saves = 0;
   logs: string[] = [];
   alive = true;
+  /** SIGSTOPped: no ticks, no input; what arrives waits in `inbox` until resume. */
+  paused = false;
+  readonly inbox: Input[] = [];
   lastCurrentEpoch = 0;
   lastMyEpoch = 0;
+  /** Replication state when the simulation models it (see replication.ts). */
+  repl: NodeReplication | null = null;
 
   constructor(
     readonly sim: Simulation,
@@ -67,10 +105,22 @@ export class SimNode {
     return this.state.myself.name;
   }
 
+  /** Alive and not paused: the process runs. */
+  get running(): boolean {
+    return this.alive && !this.paused;
+  }
+
   apply(effects: Effect[]): void {
+    const sim = this.sim;
+    const trace = sim.trace;
     for (const e of effects) {
+      trace.mix(sim.now - SIM_EPOCH_MS);
+      trace.mix(this.index);
+      trace.mix(EFFECT_CODE[e.type] ?? 0);
       switch (e.type) {
         case "send":
+          trace.mix(e.msg.type);
+          trace.mix(e.msg.header.currentEpoch);
           this.transport.send(e.link, e.msg);
           break;
         case "connect":
@@ -80,22 +130,43 @@ export class SimNode {
           this.transport.close(e.link);
           break;
         case "saveConfig":
-          this.lastSave = e;
+          this.lastSave = sim.opts.exactSaves ? { text: e.text } : e;
           this.saves++;
           break;
         case "log":
-          if (this.sim.opts.keepLogs)
-            this.logs.push(`${this.sim.scheduler.now} ${e.level} ${e.message}`);
+          if (sim.opts.keepLogs) this.logs.push(`${sim.scheduler.now} ${e.level} ${e.message}`);
+          break;
+        case "replicate":
+          // Who this node follows is read from its own view by the replication model.
+          trace.mixString(e.master.slice(0, 8));
+          break;
+        case "promote":
+          trace.mix(this.state.myself.configEpoch);
+          break;
+        case "pauseWrites":
+          trace.mix(e.until - SIM_EPOCH_MS);
+          if (sim.replication) sim.replication.pauseWrites(this, e.until);
+          break;
+        case "unpauseWrites":
+          if (sim.replication) sim.replication.unpauseWrites(this);
           break;
         default:
           break;
       }
     }
-    this.sim.checkNodeInvariants(this);
+    sim.checkNodeInvariants(this);
+    sim.observer?.afterBatch?.(this, effects);
+  }
+
+  /** Feeds one input, with the replication view brought up to date first. */
+  handle(input: Input): void {
+    if (this.sim.replication) this.sim.replication.sync(this);
+    this.apply(this.state.handle(input));
   }
 
   /** Runs a CLUSTER subcommand on this node. */
   command(...argv: string[]): Reply {
+    if (this.sim.replication) this.sim.replication.sync(this);
     const { reply, effects } = clusterCommand(this.state, argv, { dbEmpty: true });
     this.apply(effects);
     return reply;
@@ -116,6 +187,11 @@ export class Simulation {
   /** Pairs of ips that cannot talk (both directions). */
   private readonly partitions = new Set<string>();
   private partitionGroups: Map<string, number> | null = null;
+  /** Hash of every effect and injected fault, in order (see trace.ts). */
+  readonly trace = new TraceHash();
+  /** Replication model, once enableReplication() ran. */
+  replication: ReplicationModel | null = null;
+  observer: SimObserver | null = null;
 
   constructor(readonly opts: SimOptions) {
     this.rng = mulberry32(opts.seed);
@@ -125,6 +201,7 @@ export class Simulation {
       maxDelay: 3,
       resetProbability: 0,
       refuseProbability: 0,
+      dropProbability: 0,
       ...opts.faults,
     };
     this.network = new MemoryNetwork({
@@ -135,6 +212,8 @@ export class Simulation {
         if (this.cut(from, to)) return null;
         if (this.faults.resetProbability > 0 && this.netRng() < this.faults.resetProbability)
           return "reset";
+        if (this.faults.dropProbability > 0 && this.netRng() < this.faults.dropProbability)
+          return null;
         return this.delay();
       },
       connectDelay: (from, to) => {
@@ -153,6 +232,11 @@ export class Simulation {
   private delay(): number {
     const { minDelay, maxDelay } = this.faults;
     return minDelay + this.netRng() * (maxDelay - minDelay);
+  }
+
+  /** True when a partition separates ips a and b. */
+  isCut(a: string, b: string): boolean {
+    return this.cut(a, b);
   }
 
   private cut(a: string, b: string): boolean {
@@ -180,8 +264,14 @@ export class Simulation {
     return this.scheduler.now;
   }
 
+  /** Starts modelling replication offsets and links (see replication.ts). */
+  enableReplication(): ReplicationModel {
+    this.replication ??= new ReplicationModel(this);
+    return this.replication;
+  }
+
   /** Adds a node listening on its bus port, with its own cron tick every 100 ms. */
-  addNode(): SimNode {
+  addNode(overrides: Partial<ClusterConfig> = {}): SimNode {
     const index = this.nodes.length;
     const ip = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`;
     const port = 7000;
@@ -190,6 +280,7 @@ export class Simulation {
       port,
       busPort: port + 10000,
       nodeTimeout: this.opts.nodeTimeout ?? 15000,
+      ...overrides,
     });
     const { state, effects } = createClusterState({
       config,
@@ -213,9 +304,11 @@ export class Simulation {
 
   private attach(node: SimNode): void {
     const t = node.transport;
-    const deliver = (input: Parameters<ClusterState["handle"]>[0]) => {
+    const deliver = (input: Input) => {
       if (!node.alive || node.transport !== t) return;
-      node.apply(node.state.handle(input));
+      // A stopped process reads nothing: the kernel keeps it (and accepts connections).
+      if (node.paused) node.inbox.push(input);
+      else node.handle(input);
     };
     t.setHandler({
       linkUp: (l) => deliver({ type: "linkUp", link: l.id, localIp: l.localIp, peerIp: l.peerIp }),
@@ -228,14 +321,39 @@ export class Simulation {
 
   private tick(node: SimNode, transport: MemoryTransport): void {
     if (!node.alive || node.transport !== transport) return;
-    node.apply(node.state.handle({ type: "tick" }));
+    if (!node.paused) node.handle({ type: "tick" });
     this.scheduler.schedule(100, () => this.tick(node, transport));
   }
 
   /** Kills a node (its links drop); `restart` brings it back from its saved nodes.conf. */
   kill(node: SimNode): void {
     node.alive = false;
+    node.paused = false;
+    node.inbox.length = 0;
     void node.transport.shutdown();
+  }
+
+  /** SIGSTOP: the node stops ticking and reading; its peers' connections and messages queue. */
+  pause(node: SimNode): void {
+    if (node.alive) node.paused = true;
+  }
+
+  /** SIGCONT: the node reads everything that queued, in order, then ticks on. */
+  resume(node: SimNode): void {
+    if (!node.alive || !node.paused) return;
+    node.paused = false;
+    const t = node.transport;
+    this.scheduler.schedule(0, () => {
+      const queued = node.inbox.splice(0);
+      for (const input of queued) {
+        if (!node.alive || node.transport !== t) return;
+        if (node.paused) {
+          node.inbox.push(input);
+          continue;
+        }
+        node.handle(input);
+      }
+    });
   }
 
   restart(node: SimNode): void {
@@ -253,6 +371,8 @@ export class Simulation {
       logger: this.busLogger,
     });
     node.alive = true;
+    node.paused = false;
+    if (this.replication) this.replication.restarted(node);
     node.lastCurrentEpoch = state.currentEpoch;
     node.lastMyEpoch = state.myself.configEpoch;
     this.attach(node);
@@ -308,39 +428,29 @@ export class Simulation {
    * the same configEpoch; and in every view a slot has at most one owner (by construction).
    */
   checkGlobalInvariants(): void {
-    const firstEpoch = this.claimEpoch;
-    const firstNode = this.claimNode;
-    firstNode.fill(-1);
-    let extra: Map<number, { epoch: number; node: number }[]> | null = null;
+    // Claims as ranges (start, end, epoch, node), sorted by start: two claims overlap only if a
+    // later one starts before the furthest end seen so far among the same epoch's claims.
+    const claims: [number, number, number, number][] = [];
     for (const n of this.nodes) {
       if (!n.alive) continue;
       const me = n.state.myself;
-      if (!isMaster(me)) continue;
-      const epoch = me.configEpoch;
+      if (!isMaster(me) || me.numSlots === 0) continue;
       const ranges = n.state.nodeRanges(me);
-      for (let i = 0; i < ranges.length; i += 2) {
-        for (let s = ranges[i]!; s <= ranges[i + 1]!; s++) {
-          if (firstNode[s] === -1) {
-            firstNode[s] = n.index;
-            firstEpoch[s] = epoch;
-            continue;
-          }
-          const claims = [{ epoch: firstEpoch[s]!, node: firstNode[s]! }, ...(extra?.get(s) ?? [])];
-          for (const c of claims)
-            if (c.epoch === epoch)
-              throw new InvariantError(
-                `slot ${s} owned by nodes ${c.node} and ${n.index} with the same configEpoch ${epoch} at ${this.now} ms`,
-              );
-          extra ??= new Map();
-          const list = extra.get(s) ?? [];
-          list.push({ epoch, node: n.index });
-          extra.set(s, list);
-        }
-      }
+      for (let i = 0; i < ranges.length; i += 2)
+        claims.push([ranges[i]!, ranges[i + 1]!, me.configEpoch, n.index]);
+    }
+    if (claims.length < 2) return;
+    claims.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const open = new Map<number, [number, number, number, number]>();
+    for (const c of claims) {
+      const prev = open.get(c[2]);
+      if (prev && prev[1] >= c[0])
+        throw new InvariantError(
+          `slot ${c[0]} owned by nodes ${prev[3]} and ${c[3]} with the same configEpoch ${c[2]} at ${this.now} ms`,
+        );
+      if (!prev || c[1] > prev[1]) open.set(c[2], c);
     }
   }
-  private readonly claimEpoch = new Float64Array(16384);
-  private readonly claimNode = new Int32Array(16384);
 
   /** A node's view, normalised for comparison across nodes. */
   viewSignature(node: SimNode): string {
