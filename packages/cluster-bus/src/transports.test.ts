@@ -105,4 +105,26 @@ describe("TcpTransport bind addresses", () => {
     await t.shutdown();
     await expect(new TcpTransport({ port: 0, host: ["192.0.2.123"] }).listen()).rejects.toThrow();
   });
+
+  it("outbound links leave from localAddress (bind-source-addr), set at construction or later", async () => {
+    const t = new TcpTransport({ port: 0 });
+    const trec = new Recorder().attach(t);
+    await t.listen();
+    const b = new TcpTransport({ port: 0, localAddress: "127.1.0.7" });
+    const rec = new Recorder().attach(b);
+    b.connect("x", "127.0.0.1", t.port);
+    await waitFor(() => rec.up.length === 1 && trec.accepted.length === 1, { what: "connected" });
+    expect(rec.up[0]!.localIp).toBe("127.1.0.7");
+    expect(trec.accepted[0]!.peerIp).toBe("127.1.0.7");
+    b.setLocalAddress("127.1.0.8");
+    b.connect("y", "127.0.0.1", t.port);
+    await waitFor(() => trec.accepted.length === 2, { what: "second link" });
+    expect(trec.accepted[1]!.peerIp).toBe("127.1.0.8");
+    b.setLocalAddress("");
+    b.connect("z", "127.0.0.1", t.port);
+    await waitFor(() => trec.accepted.length === 3, { what: "third link" });
+    expect(trec.accepted[2]!.peerIp).toBe("127.0.0.1");
+    await b.shutdown();
+    await t.shutdown();
+  });
 });
