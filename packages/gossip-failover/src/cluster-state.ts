@@ -17,6 +17,7 @@ import {
   type PingMessage,
   type UpdateMessage,
 } from "@shoal/cluster-bus/messages";
+import { updateState } from "./cluster-health.js";
 import {
   type ElectionState,
   handleReplicaFailover,
@@ -60,8 +61,6 @@ import type {
 // A plain local copy: hot loops read flags without going through module-namespace getters.
 const NF = { ...NodeFlag };
 
-/** CLUSTER_WRITABLE_DELAY */
-export const CLUSTER_WRITABLE_DELAY = 2000;
 /** CLUSTER_FAIL_REPORT_VALIDITY_MULT */
 export const FAIL_REPORT_VALIDITY_MULT = 2;
 /** CLUSTER_FAIL_UNDO_TIME_MULT */
@@ -109,6 +108,9 @@ export class ClusterState {
     downSince: 0,
   };
   statsPfailNodes = 0;
+  /** Last time this node saw itself in a minority; first clusterUpdateState() call (cluster-health.ts). */
+  amongMinorityTime = 0;
+  firstCallTime = 0;
   /** The replica's election in progress (election.ts). */
   readonly election: ElectionState = newElectionState();
   /** CLUSTER FAILOVER in progress, on either side (manual-failover.ts). */
@@ -117,8 +119,6 @@ export class ClusterState {
   private iteration = 0;
   private linkSeq = 0;
   private gossipSeq = 0;
-  private amongMinorityTime = 0;
-  private firstCallTime = 0;
   // Deferred work (CLUSTER_TODO_*), executed once at the end of every call, as beforeSleep does.
   private todoSave = false;
   private todoFsync = false;
@@ -182,7 +182,7 @@ export class ClusterState {
     }
     if (this.todoUpdateState) {
       this.todoUpdateState = false;
-      this.updateState();
+      updateState(this);
     }
     let out = this.out;
     this.out = [];
@@ -680,7 +680,7 @@ export class ClusterState {
       handleReplicaFailover(this);
       maybeMigrateReplica(this);
     }
-    if (update || this.state === "fail") this.updateState();
+    if (update || this.state === "fail") updateState(this);
   }
 
   /** clusterUpdateMyselfFlags(): cluster-replica-no-failover is announced as `nofailover`. */
@@ -1254,54 +1254,6 @@ export class ClusterState {
       return true;
     }
     return false;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // clusterUpdateState()
-
-  updateState(): void {
-    const now = this.now();
-    if (this.firstCallTime === 0) this.firstCallTime = now;
-    // Let a restarted master learn the new configuration before it serves again.
-    if (
-      isMaster(this.myself) &&
-      this.state === "fail" &&
-      now - this.firstCallTime < CLUSTER_WRITABLE_DELAY
-    )
-      return;
-    let newState: ClusterHealth = "ok";
-    if (this.config.requireFullCoverage) {
-      // Every slot assigned, and no owner FAIL (a FAIL owner of any slot is a FAIL node with slots).
-      if (this.assignedSlots < CLUSTER_SLOTS) newState = "fail";
-      else
-        for (const n of this.nodeList)
-          if (n.numSlots > 0 && n.flags & NF.FAIL) {
-            newState = "fail";
-            break;
-          }
-    }
-    let size = 0;
-    let reachable = 0;
-    for (const n of this.nodeList) {
-      if (isMaster(n) && n.numSlots) {
-        size++;
-        if (!(n.flags & (NF.FAIL | NF.PFAIL))) reachable++;
-      }
-    }
-    this.size = size;
-    const needed = Math.floor(size / 2) + 1;
-    if (reachable < needed) {
-      newState = "fail";
-      this.amongMinorityTime = now;
-    }
-    if (newState !== this.state) {
-      const rejoinDelay = Math.min(Math.max(this.nodeTimeout(), 500), 5000);
-      if (newState === "ok" && isMaster(this.myself) && now - this.amongMinorityTime < rejoinDelay)
-        return;
-      this.log("warning", `Cluster state changed: ${newState}`);
-      this.state = newState;
-      this.emit({ type: "stateChanged", state: newState });
-    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // @shoal/gossip-failover: the pure Redis Cluster state machine: nodes, epochs, gossip, slot
 // ownership, PFAIL/FAIL, nodes.conf. Events in, effects out; no sockets, timers or globals.
+export { CLUSTER_WRITABLE_DELAY } from "./cluster-health.js";
 export {
-  CLUSTER_WRITABLE_DELAY,
   ClusterState,
   type ClusterStateOptions,
   normalizeIp,
