@@ -26,6 +26,14 @@ import {
 } from "./election.js";
 import { sendFailoverAuthIfNeeded } from "./failover-auth.js";
 import {
+  addFailureReport,
+  clearFailureOnPong,
+  failureReportsCount,
+  markNodeAsFailingIfNeeded,
+  markNodeAsPfailIfTimedOut,
+  receiveFail,
+} from "./failure-detection.js";
+import {
   handleManualFailover,
   type ManualFailoverState,
   manualFailoverCheckTimeout,
@@ -38,12 +46,10 @@ import {
   type ClusterLink,
   type ClusterNode,
   createNode,
-  failed,
   inHandshake,
   isMaster,
   isSlave,
   randomName,
-  timedOut,
 } from "./node.js";
 import { serializeNodesConf } from "./nodes-conf.js";
 import { maybeMigrateReplica } from "./replica-migration.js";
@@ -60,11 +66,6 @@ import type {
 
 // A plain local copy: hot loops read flags without going through module-namespace getters.
 const NF = { ...NodeFlag };
-
-/** CLUSTER_FAIL_REPORT_VALIDITY_MULT */
-export const FAIL_REPORT_VALIDITY_MULT = 2;
-/** CLUSTER_FAIL_UNDO_TIME_MULT */
-export const FAIL_UNDO_TIME_MULT = 2;
 
 const GOSSIP_NEW_NODE_FLAGS_MASK = NF.MASTER | NF.SLAVE | NF.FAIL | NF.NOFAILOVER;
 
@@ -534,11 +535,6 @@ export class ClusterState {
     this.send(link, msg);
   }
 
-  /** clusterSendFail() */
-  private sendFail(nodeName: string): void {
-    this.broadcast({ type: MessageType.FAIL, header: this.buildHeader(), nodeId: nodeName });
-  }
-
   /** clusterPropagatePublish(): PUBLISH to every node (SPUBLISH to my shard in 7.0 semantics: all). */
   publish(channel: Uint8Array, message: Uint8Array, shard = false): Effect[] {
     return this.run(() => {
@@ -665,15 +661,7 @@ export class ClusterState {
         this.sendPing(n.link, this.pingTypeFor(n));
         continue;
       }
-      if (n.pingSent) {
-        const nodeDelay = Math.min(pingDelay, dataDelay);
-        if (nodeDelay > nt && !(n.flags & (NF.PFAIL | NF.FAIL))) {
-          this.log("debug", `*** NODE ${n.name} possibly failing`);
-          n.flags |= NF.PFAIL;
-          update = true;
-          if (isMaster(this.myself) && this.size === 1) this.markNodeAsFailingIfNeeded(n);
-        }
-      }
+      if (markNodeAsPfailIfTimedOut(this, n, now)) update = true;
     }
     if (isSlave(this.myself)) {
       handleManualFailover(this);
@@ -768,19 +756,9 @@ export class ClusterState {
     }
 
     switch (msg.type) {
-      case MessageType.FAIL: {
-        const failing = this.nodes.get(msg.nodeId);
-        if (failing && !(failing.flags & (NF.FAIL | NF.MYSELF))) {
-          this.log("notice", `FAIL message received from ${hdr.sender} about ${msg.nodeId}`);
-          failing.flags |= NF.FAIL;
-          failing.failTime = now;
-          failing.flags &= ~NF.PFAIL;
-          this.scheduleSave();
-          this.scheduleUpdateState();
-          if (failing === this.myself.slaveof) this.scheduleHandleFailover();
-        }
+      case MessageType.FAIL:
+        receiveFail(this, hdr.sender, msg.nodeId, now);
         break;
-      }
       case MessageType.PUBLISH:
       case MessageType.PUBLISHSHARD:
         this.emit({
@@ -905,13 +883,7 @@ export class ClusterState {
       const n = link.node;
       n.pongReceived = now;
       n.pingSent = 0;
-      if (timedOut(n)) {
-        n.flags &= ~NF.PFAIL;
-        this.scheduleSave();
-        this.scheduleUpdateState();
-      } else if (failed(n)) {
-        this.clearNodeFailureIfNeeded(n);
-      }
+      clearFailureOnPong(this, n);
     }
 
     if (!sender) return;
@@ -1004,9 +976,9 @@ export class ClusterState {
       if (n) {
         if (sender && isMaster(sender) && n !== this.myself) {
           if (g.flags & (NF.FAIL | NF.PFAIL)) {
-            if (this.addFailureReport(n, sender))
+            if (addFailureReport(this, n, sender))
               this.log("verbose", `Node ${sender.name} reported node ${n.name} as not reachable.`);
-            this.markNodeAsFailingIfNeeded(n);
+            markNodeAsFailingIfNeeded(this, n);
           } else if (n.failReports.delete(sender.name)) {
             this.log("verbose", `Node ${sender.name} reported node ${n.name} is back online.`);
           }
@@ -1017,7 +989,7 @@ export class ClusterState {
         if (
           !(g.flags & (NF.FAIL | NF.PFAIL)) &&
           n.pingSent === 0 &&
-          this.failureReportsCount(n) === 0
+          failureReportsCount(this, n) === 0
         ) {
           const pongtime = g.pongReceived * 1000;
           if (pongtime <= now + 500 && pongtime > n.pongReceived) n.pongReceived = pongtime;
@@ -1064,68 +1036,6 @@ export class ClusterState {
       if (n === sender) continue;
       this.blacklistAdd(f.id, Math.min(f.ttl, this.config.blacklistTtl));
       this.delNode(n);
-      this.scheduleSave();
-      this.scheduleUpdateState();
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Failure reports, PFAIL -> FAIL
-
-  addFailureReport(failing: ClusterNode, sender: ClusterNode): boolean {
-    const had = failing.failReports.has(sender.name);
-    failing.failReports.set(sender.name, this.now());
-    return !had;
-  }
-
-  failureReportsCount(n: ClusterNode): number {
-    if (n.failReports.size === 0) return 0;
-    const maxAge = this.nodeTimeout() * FAIL_REPORT_VALIDITY_MULT;
-    const now = this.now();
-    for (const [reporter, time] of n.failReports)
-      if (now - time > maxAge) n.failReports.delete(reporter);
-    return n.failReports.size;
-  }
-
-  /** markNodeAsFailingIfNeeded() */
-  markNodeAsFailingIfNeeded(n: ClusterNode): void {
-    const needed = Math.floor(this.size / 2) + 1;
-    if (!timedOut(n) || failed(n)) return;
-    let failures = this.failureReportsCount(n);
-    if (isMaster(this.myself)) failures++;
-    if (failures < needed) return;
-    this.log("notice", `Marking node ${n.name} as failing (quorum reached).`);
-    n.flags &= ~NF.PFAIL;
-    n.flags |= NF.FAIL;
-    n.failTime = this.now();
-    this.sendFail(n.name);
-    this.scheduleUpdateState();
-    this.scheduleSave();
-    if (n === this.myself.slaveof) this.scheduleHandleFailover();
-  }
-
-  /** clearNodeFailureIfNeeded() */
-  private clearNodeFailureIfNeeded(n: ClusterNode): void {
-    const now = this.now();
-    if (isSlave(n) || n.numSlots === 0) {
-      this.log(
-        "notice",
-        `Clear FAIL state for node ${n.name}: ${isSlave(n) ? "replica" : "master without slots"} is reachable again.`,
-      );
-      n.flags &= ~NF.FAIL;
-      this.scheduleSave();
-      this.scheduleUpdateState();
-    }
-    if (
-      isMaster(n) &&
-      n.numSlots > 0 &&
-      now - n.failTime > this.nodeTimeout() * FAIL_UNDO_TIME_MULT
-    ) {
-      this.log(
-        "notice",
-        `Clear FAIL state for node ${n.name}: is reachable again and nobody is serving its slots after some time.`,
-      );
-      n.flags &= ~NF.FAIL;
       this.scheduleSave();
       this.scheduleUpdateState();
     }
@@ -1258,6 +1168,11 @@ export class ClusterState {
 
   // -------------------------------------------------------------------------------------------
   // Used by commands
+
+  /** CLUSTER COUNT-FAILURE-REPORTS (failure-detection.ts). */
+  failureReportsCount(n: ClusterNode): number {
+    return failureReportsCount(this, n);
+  }
 
   /** clusterStartHandshake(): false for an invalid address. */
   startHandshake(ip: string, port: number, cport: number): boolean {
