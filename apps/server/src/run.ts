@@ -115,8 +115,6 @@ export async function runServer(
     // clusterInit(): nodes.conf and the bus port, before the data is loaded.
     try {
       server.cluster = await ClusterRuntime.start(server);
-      // Before the first cron tick opens any link.
-      server.cluster.bus.setLocalAddress(config.get<string>("bind-source-addr"));
     } catch (err) {
       log.warning(err instanceof ClusterStartError ? err.message : String(err));
       log.flushSync();

@@ -120,6 +120,8 @@ export class ClusterRuntime {
       host: busHosts(server.config.get<string[]>("bind")),
       sendBufLimit: server.config.get<number>("cluster-link-sendbuf-limit"),
       keepAliveMs: Math.max(1000, config.nodeTimeout * 2),
+      // bind-source-addr: bus links leave from it (how fault proxies tell nodes apart).
+      localAddress: server.config.get<string>("bind-source-addr"),
       logger: (level, message) => logAt(server, level, message),
     });
     const rt = new ClusterRuntime(server, created.state, bus, file);
