@@ -15,7 +15,6 @@ import {
   MessageType,
   NodeFlag,
   type PingMessage,
-  type UpdateMessage,
 } from "@shoal/cluster-bus/messages";
 import { updateState } from "./cluster-health.js";
 import {
@@ -53,7 +52,14 @@ import {
 } from "./node.js";
 import { serializeNodesConf } from "./nodes-conf.js";
 import { maybeMigrateReplica } from "./replica-migration.js";
-import { bitmapToRanges, CLUSTER_SLOTS, rangesEqual } from "./slots.js";
+import {
+  bumpConfigEpochWithoutConsensus,
+  handleConfigEpochCollision,
+  processSenderSlots,
+  receiveUpdate,
+  setMyselfAsReplicaOf,
+} from "./slot-config.js";
+import { bitmapToRanges, CLUSTER_SLOTS } from "./slots.js";
 import type {
   ClusterConfig,
   ClusterHealth,
@@ -346,13 +352,6 @@ export class ClusterState {
     return this.blacklist.has(name);
   }
 
-  /** clusterGetMaxEpoch() */
-  maxEpoch(): number {
-    let max = 0;
-    for (const n of this.nodeList) if (n.configEpoch > max) max = n.configEpoch;
-    return Math.max(max, this.currentEpoch);
-  }
-
   /** clusterSetNodeAsMaster() */
   setNodeAsMaster(n: ClusterNode): void {
     if (isMaster(n)) return;
@@ -368,7 +367,7 @@ export class ClusterState {
   }
 
   /** clusterNodeAddSlave() */
-  private addSlave(master: ClusterNode, slave: ClusterNode): void {
+  addSlave(master: ClusterNode, slave: ClusterNode): void {
     if (!master.slaves.includes(slave)) master.slaves.push(slave);
     master.flags |= NF.MIGRATE_TO;
   }
@@ -520,19 +519,6 @@ export class ClusterState {
       if (n.flags & (NF.MYSELF | NF.HANDSHAKE)) continue;
       this.send(n.link, msg);
     }
-  }
-
-  /** clusterSendUpdate() */
-  private sendUpdate(link: ClusterLink | null, n: ClusterNode): void {
-    if (!link) return;
-    const msg: UpdateMessage = {
-      type: MessageType.UPDATE,
-      header: this.buildHeader(),
-      configEpoch: n.configEpoch,
-      nodeId: n.name,
-      slots: this.nodeRanges(n),
-    };
-    this.send(link, msg);
   }
 
   /** clusterPropagatePublish(): PUBLISH to every node (SPUBLISH to my shard in 7.0 semantics: all). */
@@ -768,16 +754,9 @@ export class ClusterState {
           message: msg.message,
         });
         break;
-      case MessageType.UPDATE: {
-        const n = this.nodes.get(msg.nodeId);
-        if (!n) break;
-        if (n.configEpoch >= msg.configEpoch) break;
-        if (isSlave(n)) this.setNodeAsMaster(n);
-        n.configEpoch = msg.configEpoch;
-        this.scheduleSave(true);
-        this.updateSlotsConfigWith(n, msg.configEpoch, msg.slots);
+      case MessageType.UPDATE:
+        receiveUpdate(this, msg);
         break;
-      }
       case MessageType.FAILOVER_AUTH_REQUEST:
         sendFailoverAuthIfNeeded(this, sender, hdr);
         break;
@@ -920,33 +899,10 @@ export class ClusterState {
       }
     }
 
-    // Slots.
-    const senderMaster = isMaster(sender) ? sender : sender.slaveof;
-    const dirtySlots = senderMaster
-      ? !rangesEqual(this.nodeRanges(senderMaster), hdr.slots)
-      : false;
-    if (isMaster(sender) && dirtySlots)
-      this.updateSlotsConfigWith(sender, hdr.configEpoch, hdr.slots);
-    if (dirtySlots) {
-      // The sender claims slots we know belong to a master with a greater configEpoch.
-      outer: for (let i = 0; i < hdr.slots.length; i += 2) {
-        for (let j = hdr.slots[i]!; j <= hdr.slots[i + 1]!; j++) {
-          const owner = this.slots[j] ?? null;
-          if (!owner || owner === sender) continue;
-          if (owner.configEpoch > hdr.configEpoch) {
-            this.log(
-              "verbose",
-              `Node ${sender.name} has old slots configuration, sending an UPDATE message about ${owner.name}`,
-            );
-            this.sendUpdate(sender.link, owner);
-            break outer;
-          }
-        }
-      }
-    }
+    processSenderSlots(this, sender, hdr);
 
     if (isMaster(this.myself) && isMaster(sender) && hdr.configEpoch === this.myself.configEpoch)
-      this.handleConfigEpochCollision(sender);
+      handleConfigEpochCollision(this, sender);
 
     this.processGossip(msg, sender);
     this.processForgotten(msg, sender);
@@ -1042,133 +998,16 @@ export class ClusterState {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Epochs and slots
-
-  /** clusterHandleConfigEpochCollision() */
-  private handleConfigEpochCollision(sender: ClusterNode): void {
-    if (
-      sender.configEpoch !== this.myself.configEpoch ||
-      !isMaster(sender) ||
-      !isMaster(this.myself)
-    )
-      return;
-    // The node with the greater name keeps its epoch.
-    if (sender.name <= this.myself.name) return;
-    this.currentEpoch++;
-    this.myself.configEpoch = this.currentEpoch;
-    this.scheduleSave(true);
-    this.log(
-      "verbose",
-      `WARNING: configEpoch collision with node ${sender.name}. configEpoch set to ${this.myself.configEpoch}`,
-    );
-  }
-
-  /** clusterUpdateSlotsConfigWith(): rule 1 (unassigned) and rule 2 (greater configEpoch). */
-  updateSlotsConfigWith(
-    sender: ClusterNode,
-    senderConfigEpoch: number,
-    claimed: readonly number[],
-  ): void {
-    if (sender === this.myself) {
-      this.log("notice", "Discarding UPDATE message about myself.");
-      return;
-    }
-    const curmaster = isMaster(this.myself) ? this.myself : this.myself.slaveof;
-    let newmaster: ClusterNode | null = null;
-    let migratedOurSlots = 0;
-    let senderSlots = 0;
-    const dirty: number[] = [];
-    for (let i = 0; i < claimed.length; i += 2) {
-      for (let j = claimed[i]!; j <= claimed[i + 1]!; j++) {
-        senderSlots++;
-        const owner = this.slots[j] ?? null;
-        if (owner === sender) continue;
-        // A slot being imported is finished by the operator, not by gossip.
-        if (this.importingSlotsFrom.has(j)) continue;
-        if (owner === null || owner.configEpoch < senderConfigEpoch) {
-          if (owner === this.myself && sender !== this.myself) dirty.push(j);
-          if (owner === curmaster) {
-            newmaster = sender;
-            migratedOurSlots++;
-          }
-          this.delSlot(j);
-          this.addSlot(sender, j);
-          this.scheduleSave(true);
-          this.scheduleUpdateState();
-        }
-      }
-    }
-    if (
-      newmaster &&
-      curmaster &&
-      curmaster.numSlots === 0 &&
-      (this.config.allowReplicaMigration || senderSlots === migratedOurSlots)
-    ) {
-      this.log(
-        "warning",
-        `Configuration change detected. Reconfiguring myself as a replica of ${sender.name}`,
-      );
-      this.setMyselfAsReplicaOf(sender);
-      this.scheduleSave(true);
-      this.scheduleUpdateState();
-    } else if (
-      isSlave(this.myself) &&
-      this.myself.slaveof?.slaveof &&
-      // After a TAKEOVER I may be a replica of a replica of myself: leave that to the operator.
-      this.myself.slaveof.slaveof !== this.myself
-    ) {
-      // A replica's master became a replica when its last slot went: follow the grandmaster.
-      const grand = this.myself.slaveof.slaveof;
-      this.log(
-        "warning",
-        `I'm a sub-replica! Reconfiguring myself as a replica of grandmaster ${grand.name}`,
-      );
-      this.setMyselfAsReplicaOf(grand);
-      this.scheduleSave(true);
-      this.scheduleUpdateState();
-    } else if (dirty.length) {
-      this.emit({ type: "deleteKeysInSlots", slots: dirty });
-    }
-  }
-
-  /** clusterSetMaster(): become a replica of n (replication itself is the server's job). */
-  setMyselfAsReplicaOf(n: ClusterNode): void {
-    const m = this.myself;
-    if (isMaster(m)) {
-      m.flags &= ~(NF.MASTER | NF.MIGRATE_TO);
-      m.flags |= NF.SLAVE;
-      this.delNodeSlots(m);
-      // clusterCloseAllSlots()
-      this.migratingSlotsTo.clear();
-      this.importingSlotsFrom.clear();
-    } else if (m.slaveof) {
-      m.slaveof.slaves = m.slaveof.slaves.filter((s) => s !== m);
-    }
-    m.slaveof = n;
-    this.addSlave(n, m);
-    if (n.shardId) m.shardId = n.shardId;
-    this.emit({ type: "replicate", master: n.name, host: n.ip, port: n.port });
-    this.resetManualFailover();
-    // Valkey #782: an election timer about the old master must not delay one about the new.
-    this.election.authTime = 0;
-  }
-
-  /** clusterBumpConfigEpochWithoutConsensus() */
-  bumpConfigEpochWithoutConsensus(): boolean {
-    const max = this.maxEpoch();
-    if (this.myself.configEpoch === 0 || this.myself.configEpoch !== max) {
-      this.currentEpoch++;
-      this.myself.configEpoch = this.currentEpoch;
-      this.scheduleSave(true);
-      this.log("notice", `New configEpoch set to ${this.myself.configEpoch}`);
-      return true;
-    }
-    return false;
-  }
-
-  // -------------------------------------------------------------------------------------------
   // Used by commands
 
+  /** clusterSetMaster() (slot-config.ts). */
+  setMyselfAsReplicaOf(n: ClusterNode): void {
+    setMyselfAsReplicaOf(this, n);
+  }
+  /** slot-config.ts */
+  bumpConfigEpochWithoutConsensus(): boolean {
+    return bumpConfigEpochWithoutConsensus(this);
+  }
   /** CLUSTER COUNT-FAILURE-REPORTS (failure-detection.ts). */
   failureReportsCount(n: ClusterNode): number {
     return failureReportsCount(this, n);
