@@ -1,59 +1,20 @@
-// Elections under faults, over many seeded schedules on 3–4 master layouts (see schedules.ts):
-// safety after every step (one winner per epoch, no slot claimed twice at one configEpoch,
-// nofailover respected), convergence after healing, and liveness (a master lost with a healthy
-// replica is replaced within NT·2 + 5 s). Prints the failover-time table. SHOAL_SIM_SEEDS=<n>
-// multiplies the seeds; SHOAL_SIM_REPLAY=<scenario>:<seed> runs just that seed (test "replay").
+// Masters killed on 3–4 master layouts with 1–2 replicas each (see schedules.ts), and the replay
+// of a single seed: SHOAL_SIM_REPLAY=<scenario>:<seed> runs only the "replay" test for it.
 import { describe, expect, it } from "vitest";
 import { SimFailure } from "./fault-run.js";
 import { runScenario, type ScenarioResult } from "./schedules.js";
-import { failoverRows, failoverTable } from "./stats.js";
-import { livenessMisses, replayTarget, seedMultiplier, strictObligations, sweep } from "./sweep.js";
+import { failoverSuite } from "./suite.js";
+import { livenessMisses, replayTarget } from "./sweep.js";
 
-const SWEEP = seedMultiplier();
-const REPLAY = replayTarget();
-
-/** Scenario and seeds per run (times SHOAL_SIM_SEEDS). */
-const GROUPS: [string, number][] = [
-  ["kill-3x1", 300],
+failoverSuite("masters killed", [
+  ["kill-3x1", 250],
   ["kill-4x1", 150],
   ["kill-3x2", 100],
   ["kill-4x2", 40],
   ["kill-3x1-nt3000", 20],
-  ["pause-3x1", 100],
-  ["isolate-3x1", 60],
-  ["isolate-4x1", 60],
-  ["nofailover-3x2", 50],
-  ["chaos-3x1", 80],
-  ["chaos-4x1", 40],
-  ["chaos-3x2", 40],
-];
+]);
 
-const results: ScenarioResult[] = [];
-
-describe.skipIf(REPLAY !== null)("failover schedules: safety and convergence", () => {
-  for (const [scenario, seeds] of GROUPS) {
-    it(`${scenario}, ${seeds * SWEEP} seeds`, () => {
-      const out = sweep(scenario, seeds * SWEEP);
-      results.push(...out.results);
-      if (out.failures.length) console.error(out.failures.join("\n\n"));
-      expect(out.failures, out.failures[0]).toEqual([]);
-    });
-  }
-
-  it("liveness: every master lost with a healthy replica is replaced within NT·2 + 5 s", () => {
-    const rows = failoverRows(results);
-    console.log(
-      `failover times (virtual ms from the fault; ${results.length} schedules):\n${failoverTable(rows)}`,
-    );
-    // Not vacuous: every strict schedule opened exactly one obligation (runScenario fails otherwise).
-    expect(strictObligations(results)).toBeGreaterThanOrEqual(
-      results.filter((r) => r.strict).length,
-    );
-    const misses = livenessMisses(results);
-    if (misses.length) console.error(misses.slice(0, 20).join("\n"));
-    expect(misses, misses[0]).toEqual([]);
-  });
-});
+const REPLAY = replayTarget();
 
 describe("replay", () => {
   it.runIf(REPLAY !== null)(`SHOAL_SIM_REPLAY=${process.env.SHOAL_SIM_REPLAY ?? ""}`, () => {

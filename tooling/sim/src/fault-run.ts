@@ -199,6 +199,7 @@ export class FaultRun {
     this.watch.waiveOpen("lossy network");
     this.log("lossy", `reset=${resetProbability} drop=${dropProbability}`);
     Object.assign(this.sim.faults, { resetProbability, dropProbability });
+    this.watch.degraded = true;
   }
 
   /** A phase of long delays. */
@@ -206,12 +207,14 @@ export class FaultRun {
     this.watch.waiveOpen("slow network");
     this.log("slow", `maxDelay=${maxDelay}`);
     this.sim.faults.maxDelay = maxDelay;
+    this.watch.degraded = true;
   }
 
   /** Back to the background network. */
   calm(): void {
     this.log("calm", "");
     Object.assign(this.sim.faults, this.background);
+    this.watch.degraded = false;
   }
 
   /** CLUSTER FAILOVER [FORCE] on a replica. */

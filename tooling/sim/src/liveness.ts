@@ -32,7 +32,11 @@ export interface Obligation {
 }
 
 /** Why a master's loss opened no obligation (for the report: checks must not pass vacuously). */
-export type NoObligation = "not-a-master" | "no-majority" | "no-healthy-replica";
+export type NoObligation =
+  | "not-a-master"
+  | "no-majority"
+  | "no-healthy-replica"
+  | "degraded-network";
 
 export class FailoverWatch {
   readonly obligations: Obligation[] = [];
@@ -40,7 +44,10 @@ export class FailoverWatch {
     "not-a-master": 0,
     "no-majority": 0,
     "no-healthy-replica": 0,
+    "degraded-network": 0,
   };
+  /** A lossy or slow phase is on: failovers may legitimately take longer, open none. */
+  degraded = false;
 
   constructor(
     readonly sim: Simulation,
@@ -68,6 +75,10 @@ export class FailoverWatch {
     const me = m.state.myself;
     if ((me.flags & NodeFlag.MASTER) === 0 || me.numSlots === 0) {
       this.skipped["not-a-master"]++;
+      return null;
+    }
+    if (this.degraded) {
+      this.skipped["degraded-network"]++;
       return null;
     }
     // Masters serving slots, as the cluster counts them for the quorum (m included).
