@@ -42,6 +42,24 @@ import {
   resetManualFailover,
 } from "./manual-failover.js";
 import {
+  announcedBusPort,
+  announcedPort,
+  blacklistAdd,
+  blacklistCleanup,
+  blacklistExists,
+  linkAccepted,
+  linkConnected,
+  linkLost,
+  nodeCronHandleReconnect,
+  processForgotten,
+  processHandshakeReply,
+  refreshMyselfAddress,
+  reset,
+  startHandshake,
+  updateAddressIfNeeded,
+  updateMyselfFlags,
+} from "./membership.js";
+import {
   type ClusterLink,
   type ClusterNode,
   createNode,
@@ -124,7 +142,8 @@ export class ClusterState {
   readonly manualFailover: ManualFailoverState = newManualFailoverState();
 
   private iteration = 0;
-  private linkSeq = 0;
+  /** Outbound link ids (membership.ts). */
+  linkSeq = 0;
   private gossipSeq = 0;
   // Deferred work (CLUSTER_TODO_*), executed once at the end of every call, as beforeSleep does.
   private todoSave = false;
@@ -152,24 +171,16 @@ export class ClusterState {
         this.cron();
         break;
       case "linkUp":
-        this.linkConnected(input.link, input.localIp, input.peerIp);
+        linkConnected(this, input.link, input.localIp, input.peerIp);
         break;
       case "linkAccepted":
-        this.links.set(input.link, {
-          id: input.link,
-          node: null,
-          inbound: true,
-          ctime: this.now(),
-          connected: true,
-          localIp: input.localIp,
-          peerIp: input.peerIp,
-        });
+        linkAccepted(this, input.link, input.localIp, input.peerIp);
         break;
       case "message":
         this.processPacket(input.link, input.msg);
         break;
       case "linkDown":
-        this.linkLost(input.link);
+        linkLost(this, input.link);
         break;
     }
     return this.flush();
@@ -257,14 +268,6 @@ export class ClusterState {
     return this.nodes.get(name) ?? null;
   }
 
-  /** clusterRenameNode() */
-  renameNode(n: ClusterNode, newName: string): void {
-    this.log("debug", `Renaming node ${n.name} into ${newName}`);
-    this.nodes.delete(n.name);
-    n.name = newName;
-    this.nodes.set(newName, n);
-  }
-
   nodeRanges(n: ClusterNode): number[] {
     if (!n.ranges) n.ranges = bitmapToRanges(n.slots);
     return n.ranges;
@@ -306,7 +309,8 @@ export class ClusterState {
     return deleted;
   }
 
-  private freeLink(link: ClusterLink, notifyTransport = true): void {
+  /** freeClusterLink() */
+  freeLink(link: ClusterLink, notifyTransport = true): void {
     this.links.delete(link.id);
     const n = link.node;
     if (n) {
@@ -339,19 +343,6 @@ export class ClusterState {
     n.index = -1;
   }
 
-  blacklistCleanup(): void {
-    const nowSec = Math.floor(this.now() / 1000);
-    for (const [name, expire] of this.blacklist) if (expire < nowSec) this.blacklist.delete(name);
-  }
-  blacklistAdd(name: string, ttl = this.config.blacklistTtl): void {
-    this.blacklistCleanup();
-    this.blacklist.set(name, Math.floor(this.now() / 1000) + ttl);
-  }
-  blacklistExists(name: string): boolean {
-    this.blacklistCleanup();
-    return this.blacklist.has(name);
-  }
-
   /** clusterSetNodeAsMaster() */
   setNodeAsMaster(n: ClusterNode): void {
     if (isMaster(n)) return;
@@ -373,29 +364,6 @@ export class ClusterState {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Announced address
-
-  announcedPort(): number {
-    return this.config.announcePort || this.config.port;
-  }
-  announcedBusPort(): number {
-    return this.config.announceBusPort || this.config.busPort;
-  }
-
-  /** Keeps myself's ports and hostname in line with the config (clusterCron step 1). */
-  refreshMyselfAddress(): void {
-    const m = this.myself;
-    m.port = this.announcedPort();
-    m.pport = this.config.pport;
-    m.cport = this.announcedBusPort();
-    if (this.config.announceIp && m.ip !== this.config.announceIp) m.ip = this.config.announceIp;
-    if (m.hostname !== this.config.announceHostname) {
-      m.hostname = this.config.announceHostname;
-      this.scheduleSave();
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
   // Sending
 
   /** clusterBuildMessageHdr() */
@@ -410,9 +378,9 @@ export class ClusterState {
       slots: this.nodeRanges(master),
       replicaOf: isSlave(m) && m.slaveof ? m.slaveof.name : null,
       ip: this.config.announceIp,
-      port: this.announcedPort(),
+      port: announcedPort(this),
       pport: this.config.pport,
-      cport: this.announcedBusPort(),
+      cport: announcedBusPort(this),
       hostname: this.config.announceHostname,
       flags: m.flags,
       state: this.state === "ok" ? ClusterStateCode.OK : ClusterStateCode.FAIL,
@@ -542,71 +510,21 @@ export class ClusterState {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Links
-
-  /** clusterLinkConnectHandler(): send MEET or PING at once, keeping a pending ping_sent. */
-  private linkConnected(id: LinkId, localIp: string, peerIp: string): void {
-    const link = this.links.get(id);
-    if (!link || link.inbound || !link.node) return;
-    link.connected = true;
-    link.localIp = localIp;
-    link.peerIp = peerIp;
-    const n = link.node;
-    const oldPingSent = n.pingSent;
-    this.sendPing(link, n.flags & NF.MEET ? MessageType.MEET : MessageType.PING);
-    if (oldPingSent) n.pingSent = oldPingSent;
-    // Valkey keeps MEET until the peer answers (PR #461), so a MEET lost with its link is
-    // re-sent on the next connection instead of leaving one-sided membership.
-    this.log("debug", `Connecting with Node ${n.name} at ${n.ip}:${n.cport}`);
-  }
-
-  private linkLost(id: LinkId): void {
-    const link = this.links.get(id);
-    if (!link) return;
-    const n = link.node;
-    // A connect that never succeeded counts as a pending ping, so failure detection still runs.
-    if (n && !link.inbound && !link.connected && n.pingSent === 0) n.pingSent = this.now();
-    this.freeLink(link, false);
-  }
-
-  // -------------------------------------------------------------------------------------------
   // clusterCron()
 
   private cron(): void {
     const now = this.now();
     const nt = this.nodeTimeout();
     this.iteration++;
-    this.refreshMyselfAddress();
-    this.updateMyselfFlags();
+    refreshMyselfAddress(this);
+    updateMyselfFlags(this);
     manualFailoverCheckTimeout(this);
     const handshakeTimeout = Math.max(nt, 1000);
     this.statsPfailNodes = 0;
-    this.blacklistCleanup();
+    blacklistCleanup(this);
 
     // 2. Handshake timeouts and reconnects.
-    for (const n of [...this.nodeList]) {
-      if (n.flags & (NF.MYSELF | NF.NOADDR)) continue;
-      if (n.flags & NF.PFAIL) this.statsPfailNodes++;
-      if (inHandshake(n) && now - n.ctime > handshakeTimeout) {
-        this.delNode(n);
-        continue;
-      }
-      if (n.link === null) {
-        const id = `out-${++this.linkSeq}`;
-        const link: ClusterLink = {
-          id,
-          node: n,
-          inbound: false,
-          ctime: now,
-          connected: false,
-          localIp: "",
-          peerIp: "",
-        };
-        n.link = link;
-        this.links.set(id, link);
-        this.emit({ type: "connect", link: id, host: n.ip, port: n.cport, node: n.name });
-      }
-    }
+    for (const n of [...this.nodeList]) nodeCronHandleReconnect(this, n, handshakeTimeout, now);
 
     // 3. About once a second, ping the node with the oldest pong among 5 random ones.
     if (this.iteration % 10 === 0) {
@@ -655,19 +573,6 @@ export class ClusterState {
       maybeMigrateReplica(this);
     }
     if (update || this.state === "fail") updateState(this);
-  }
-
-  /** clusterUpdateMyselfFlags(): cluster-replica-no-failover is announced as `nofailover`. */
-  private updateMyselfFlags(): void {
-    const m = this.myself;
-    const flags = this.config.replicaNoFailover
-      ? m.flags | NF.NOFAILOVER
-      : m.flags & ~NF.NOFAILOVER;
-    if (flags !== m.flags) {
-      m.flags = flags;
-      this.scheduleSave();
-      this.scheduleUpdateState();
-    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -802,46 +707,7 @@ export class ClusterState {
       this.sendPing(link, MessageType.PONG);
     }
 
-    if (!link.inbound && link.node) {
-      const peer = link.node;
-      if (inHandshake(peer)) {
-        if (sender) {
-          this.log(
-            "verbose",
-            `Handshake: we already know node ${sender.name}, updating the address if needed.`,
-          );
-          if (this.updateAddressIfNeeded(sender, link, hdr)) {
-            this.scheduleSave();
-            this.scheduleUpdateState();
-          }
-          this.delNode(peer);
-          return;
-        }
-        if (!isValidNodeId(hdr.sender) || this.blacklistExists(hdr.sender)) {
-          this.delNode(peer);
-          return;
-        }
-        this.renameNode(peer, hdr.sender);
-        this.log("debug", `Handshake with node ${peer.name} completed.`);
-        peer.flags &= ~(NF.HANDSHAKE | NF.MEET);
-        peer.flags |= hdr.flags & (NF.MASTER | NF.SLAVE);
-        this.scheduleSave();
-      } else if (peer.name !== hdr.sender) {
-        // The address now belongs to someone else.
-        this.log(
-          "debug",
-          `PONG contains mismatching sender ID. About node ${peer.name} added ${now - peer.ctime} ms ago, having flags ${peer.flags}`,
-        );
-        peer.flags |= NF.NOADDR;
-        peer.ip = "";
-        peer.port = 0;
-        peer.pport = 0;
-        peer.cport = 0;
-        this.freeLink(link);
-        this.scheduleSave();
-        return;
-      }
-    }
+    if (processHandshakeReply(this, link, hdr, sender, now)) return;
 
     if (sender) {
       sender.flags = (sender.flags & ~NF.NOFAILOVER) | (hdr.flags & NF.NOFAILOVER);
@@ -852,7 +718,7 @@ export class ClusterState {
     }
 
     if (sender && type === MessageType.PING && !inHandshake(sender)) {
-      if (this.updateAddressIfNeeded(sender, link, hdr)) {
+      if (updateAddressIfNeeded(this, sender, link, hdr)) {
         this.scheduleSave();
         this.scheduleUpdateState();
       }
@@ -905,23 +771,7 @@ export class ClusterState {
       handleConfigEpochCollision(this, sender);
 
     this.processGossip(msg, sender);
-    this.processForgotten(msg, sender);
-  }
-
-  /** nodeUpdateAddressIfNeeded() */
-  private updateAddressIfNeeded(n: ClusterNode, link: ClusterLink, hdr: MessageHeader): boolean {
-    if (link === n.link) return false;
-    const ip = hdr.ip || link.peerIp;
-    if (n.port === hdr.port && n.cport === hdr.cport && n.pport === hdr.pport && n.ip === ip)
-      return false;
-    n.ip = ip;
-    n.port = hdr.port;
-    n.pport = hdr.pport;
-    n.cport = hdr.cport;
-    if (n.link) this.freeLink(n.link);
-    n.flags &= ~NF.NOADDR;
-    this.log("notice", `Address updated for node ${n.name}, now ${ip}:${hdr.port}`);
-    return true;
+    processForgotten(this, msg, sender);
   }
 
   /** clusterProcessGossipSection() */
@@ -967,7 +817,7 @@ export class ClusterState {
       } else if (
         sender &&
         !(g.flags & NF.NOADDR) &&
-        !this.blacklistExists(g.id) &&
+        !blacklistExists(this, g.id) &&
         g.ip !== "" &&
         g.cport !== 0
       ) {
@@ -981,19 +831,6 @@ export class ClusterState {
         this.addNode(created);
         this.scheduleSave();
       }
-    }
-  }
-
-  /** FORGOTTEN_NODE extensions: a FORGET spreads through gossip. */
-  private processForgotten(msg: PingMessage, sender: ClusterNode): void {
-    for (const f of msg.forgotten) {
-      const n = this.nodes.get(f.id);
-      if (!n || n === this.myself || (isSlave(this.myself) && this.myself.slaveof === n)) continue;
-      if (n === sender) continue;
-      this.blacklistAdd(f.id, Math.min(f.ttl, this.config.blacklistTtl));
-      this.delNode(n);
-      this.scheduleSave();
-      this.scheduleUpdateState();
     }
   }
 
@@ -1012,61 +849,23 @@ export class ClusterState {
   failureReportsCount(n: ClusterNode): number {
     return failureReportsCount(this, n);
   }
-
-  /** clusterStartHandshake(): false for an invalid address. */
+  /** clusterStartHandshake() (membership.ts): false for an invalid address. */
   startHandshake(ip: string, port: number, cport: number): boolean {
-    const norm = normalizeIp(ip);
-    if (norm === null) return false;
-    if (port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return false;
-    for (const n of this.nodeList)
-      if (inHandshake(n) && n.ip === norm && n.port === port && n.cport === cport) return true;
-    const n = createNode(randomName(this.random), NF.HANDSHAKE | NF.MEET, this.now());
-    n.ip = norm;
-    n.port = port;
-    n.cport = cport;
-    this.addNode(n);
-    return true;
+    return startHandshake(this, ip, port, cport);
   }
-
-  /** CLUSTER RESET: forget everyone, drop slots; HARD also zeroes epochs and renames myself. */
+  /** CLUSTER RESET (membership.ts). */
   reset(hard: boolean): void {
-    const m = this.myself;
-    this.resetManualFailover();
-    if (isSlave(m)) this.setNodeAsMaster(m);
-    this.migratingSlotsTo.clear();
-    this.importingSlotsFrom.clear();
-    this.delNodeSlots(m);
-    for (const n of [...this.nodeList]) if (n !== m) this.delNode(n);
-    this.blacklist.clear();
-    if (hard) {
-      this.currentEpoch = 0;
-      this.lastVoteEpoch = 0;
-      m.configEpoch = 0;
-      this.log("warning", "configEpoch set to 0 via CLUSTER RESET HARD");
-      this.renameNode(m, randomName(this.random));
-      m.shardId = randomName(this.random);
-      this.log("notice", `Node hard reset, now I'm ${m.name}`);
-    }
-    this.scheduleSave(true);
-    this.scheduleUpdateState();
+    reset(this, hard);
   }
-}
-
-/** inet_pton-style check and normalisation of an IPv4/IPv6 literal; null if invalid. */
-export function normalizeIp(ip: string): string | null {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (v4) {
-    const parts = v4.slice(1).map(Number);
-    if (parts.some((p) => p > 255)) return null;
-    return parts.join(".");
+  /** CLUSTER FORGET (membership.ts). */
+  blacklistAdd(name: string, ttl = this.config.blacklistTtl): void {
+    blacklistAdd(this, name, ttl);
   }
-  if (ip.includes(":") && /^[0-9a-fA-F:.]+$/.test(ip)) {
-    try {
-      const u = new URL(`http://[${ip}]/`);
-      return u.hostname.slice(1, -1);
-    } catch {
-      return null;
-    }
+  blacklistExists(name: string): boolean {
+    return blacklistExists(this, name);
   }
-  return null;
+  /** Announce settings changed (membership.ts). */
+  refreshMyselfAddress(): void {
+    refreshMyselfAddress(this);
+  }
 }

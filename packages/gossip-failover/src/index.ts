@@ -1,14 +1,11 @@
 // @shoal/gossip-failover: the pure Redis Cluster state machine: nodes, epochs, gossip, slot
 // ownership, PFAIL/FAIL, nodes.conf. Events in, effects out; no sockets, timers or globals.
 export { CLUSTER_WRITABLE_DELAY } from "./cluster-health.js";
-export {
-  ClusterState,
-  type ClusterStateOptions,
-  normalizeIp,
-} from "./cluster-state.js";
+export { ClusterState, type ClusterStateOptions } from "./cluster-state.js";
 export { CLUSTER_SUBCOMMANDS, clusterCommand } from "./commands.js";
 export { type CreateClusterStateOptions, createClusterState } from "./create.js";
 export { ClusterConfigError, ClusterErrors } from "./errors.js";
+export { normalizeIp } from "./membership.js";
 export {
   type ClusterLink,
   type ClusterNode,
