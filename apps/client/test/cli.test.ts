@@ -63,7 +63,6 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
   let p0: number;
 
   beforeAll(async () => {
-    if (!factory.enabled) return;
     cluster = await factory.start({ masters: 3, replicasPerMaster: 0 });
     p0 = cluster.ports[0]!;
   }, 120_000);
@@ -73,7 +72,7 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
     await cluster?.stop();
   });
 
-  it.skipIf(!factory.enabled)("prints replies as redis-cli does (--no-raw)", async () => {
+  it("prints replies as redis-cli does (--no-raw)", async () => {
     const c = (...args: string[]) => cli(["-c", "-p", String(p0), "--no-raw", ...args]);
     expect((await c("set", "foo", "bar")).stdout).toBe("OK\n");
     expect((await c("get", "foo")).stdout).toBe('"bar"\n');
@@ -98,13 +97,13 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
     );
   });
 
-  it.skipIf(!factory.enabled)("prints raw replies when stdout is not a terminal", async () => {
+  it("prints raw replies when stdout is not a terminal", async () => {
     await cli(["-c", "-p", String(p0), "rpush", "raw", "x", "y"]);
     expect((await cli(["-c", "-p", String(p0), "lrange", "raw", "0", "-1"])).stdout).toBe("x\ny\n");
     expect((await cli(["-c", "-p", String(p0), "get", "nothing"])).stdout).toBe("\n");
   });
 
-  it.skipIf(!factory.enabled)("follows MOVED with -c and shows it without", async () => {
+  it("follows MOVED with -c and shows it without", async () => {
     const key = "moved-key";
     const owner = await ownerPort(p0, keySlot(key));
     const other = cluster.ports.find((p) => p !== owner)!;
@@ -121,7 +120,7 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
     expect(piped.stdout).toBe('"v"\nOK\n"cA"\n');
   });
 
-  it.skipIf(!factory.enabled)("--cluster check and info report a healthy cluster", async () => {
+  it("--cluster check and info report a healthy cluster", async () => {
     const check = await cli(["--cluster", "check", `127.0.0.1:${p0}`]);
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/-> \d+ keys \| \d+ slots \| 0 slaves\./);
@@ -140,50 +139,47 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
     expect(call.stdout.split("\n").filter((l) => l.endsWith(": PONG"))).toHaveLength(3);
   });
 
-  it.skipIf(!factory.enabled)(
-    "shoal-bench discovers the masters and reports percentiles",
-    async () => {
-      const r = await run(process.execPath, [
-        BENCH,
-        "--cluster",
-        "-p",
-        String(p0),
-        "-n",
-        "3000",
-        "-c",
-        "10",
-        "-P",
-        "4",
-        "-t",
-        "set,get,mset",
-      ]);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(
-        /^Cluster has 3 master nodes:\n\nMaster 0: [0-9a-f]{40} 127\.0\.0\.1:\d+\n/,
-      );
-      expect(r.stdout).toContain("====== SET ======\n  3000 requests completed in");
-      expect(r.stdout).toMatch(/throughput summary: [\d.]+ requests per second/);
-      expect(r.stdout).toMatch(/avg +min +p50 +p95 +p99 +p99\.9 +max/);
-      // The progress line lives on stderr and is erased at the end of each test (\r + clear line).
-      expect(r.stderr).toMatch(/^(\r[^\n]*)*$/);
-      const q = await run(process.execPath, [
-        BENCH,
-        "--cluster",
-        "-p",
-        String(p0),
-        "-n",
-        "2000",
-        "-t",
-        "incr",
-        "-q",
-      ]);
-      expect(q.stdout).toMatch(
-        /^INCR: [\d.]+ requests per second, p50=[\d.]+ msec, p99=[\d.]+ msec, p99\.9=[\d.]+ msec\n$/,
-      );
-    },
-  );
+  it("shoal-bench discovers the masters and reports percentiles", async () => {
+    const r = await run(process.execPath, [
+      BENCH,
+      "--cluster",
+      "-p",
+      String(p0),
+      "-n",
+      "3000",
+      "-c",
+      "10",
+      "-P",
+      "4",
+      "-t",
+      "set,get,mset",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^Cluster has 3 master nodes:\n\nMaster 0: [0-9a-f]{40} 127\.0\.0\.1:\d+\n/,
+    );
+    expect(r.stdout).toContain("====== SET ======\n  3000 requests completed in");
+    expect(r.stdout).toMatch(/throughput summary: [\d.]+ requests per second/);
+    expect(r.stdout).toMatch(/avg +min +p50 +p95 +p99 +p99\.9 +max/);
+    // The progress line lives on stderr and is erased at the end of each test (\r + clear line).
+    expect(r.stderr).toMatch(/^(\r[^\n]*)*$/);
+    const q = await run(process.execPath, [
+      BENCH,
+      "--cluster",
+      "-p",
+      String(p0),
+      "-n",
+      "2000",
+      "-t",
+      "incr",
+      "-q",
+    ]);
+    expect(q.stdout).toMatch(
+      /^INCR: [\d.]+ requests per second, p50=[\d.]+ msec, p99=[\d.]+ msec, p99\.9=[\d.]+ msec\n$/,
+    );
+  });
 
-  it.skipIf(!factory.enabled)("--cluster check fails on an open slot", async () => {
+  it("--cluster check fails on an open slot", async () => {
     const slot = keySlot("open");
     const owner = await ownerPort(p0, slot);
     const other = cluster.ports.find((p) => p !== owner)!;
@@ -210,51 +206,47 @@ describe.each(clusterFactories)("shoal-cli against $name", (factory) => {
     }
   });
 
-  it.skipIf(!factory.enabled)(
-    "--cluster create, add-node and del-node on fresh nodes",
-    async () => {
-      const ports = await freeClusterPorts(7);
-      fresh.push(
-        ...(await Promise.all(
-          ports.map((port) =>
-            spawnServer({ command: [redisServerPath()], port, args: nodeArgs(port) }),
-          ),
-        )),
-      );
-      const addrs = ports.slice(0, 6).map((p) => `127.0.0.1:${p}`);
-      const create = await cli([
-        "--cluster",
-        "create",
-        ...addrs,
-        "--cluster-replicas",
-        "1",
-        "--cluster-yes",
-      ]);
-      expect(create.stdout).toContain("Master[0] -> Slots 0 - 5460");
-      expect(create.stdout).toContain("Master[2] -> Slots 10923 - 16383");
-      expect(create.stdout).toContain("[OK] All 16384 slots covered.");
-      expect(create.code).toBe(0);
-      const nodes = await clusterNodes(ports[0]!);
-      expect(nodes.filter((n) => n.role === "slave")).toHaveLength(3);
+  it("--cluster create, add-node and del-node on fresh nodes", async () => {
+    const ports = await freeClusterPorts(7);
+    fresh.push(
+      ...(await Promise.all(
+        ports.map((port) =>
+          spawnServer({ command: [redisServerPath()], port, args: nodeArgs(port) }),
+        ),
+      )),
+    );
+    const addrs = ports.slice(0, 6).map((p) => `127.0.0.1:${p}`);
+    const create = await cli([
+      "--cluster",
+      "create",
+      ...addrs,
+      "--cluster-replicas",
+      "1",
+      "--cluster-yes",
+    ]);
+    expect(create.stdout).toContain("Master[0] -> Slots 0 - 5460");
+    expect(create.stdout).toContain("Master[2] -> Slots 10923 - 16383");
+    expect(create.stdout).toContain("[OK] All 16384 slots covered.");
+    expect(create.code).toBe(0);
+    const nodes = await clusterNodes(ports[0]!);
+    expect(nodes.filter((n) => n.role === "slave")).toHaveLength(3);
 
-      // Not empty any more: create refuses with redis-cli's message.
-      const again = await cli(["--cluster", "create", ...addrs.slice(0, 3), "--cluster-yes"]);
-      expect(again.code).toBe(1);
-      expect(again.stdout).toContain(`[ERR] Node ${addrs[0]} is not empty.`);
+    // Not empty any more: create refuses with redis-cli's message.
+    const again = await cli(["--cluster", "create", ...addrs.slice(0, 3), "--cluster-yes"]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain(`[ERR] Node ${addrs[0]} is not empty.`);
 
-      const extra = `127.0.0.1:${ports[6]}`;
-      const add = await cli(["--cluster", "add-node", extra, addrs[0]!]);
-      expect(add.stdout).toContain("[OK] New node added correctly.");
-      expect(add.code).toBe(0);
-      const id = (await clusterNodes(ports[6]!)).find((n) => n.flags.includes("myself"))!.id;
-      const del = await cli(["--cluster", "del-node", addrs[0]!, id]);
-      expect(del.stdout).toContain(">>> Sending CLUSTER RESET SOFT to the deleted node.");
-      expect(del.code).toBe(0);
-      expect((await clusterNodes(ports[0]!)).some((n) => n.id === id)).toBe(false);
-      const missing = await cli(["--cluster", "del-node", addrs[0]!, id]);
-      expect(missing.code).toBe(1);
-      expect(missing.stdout).toContain(`[ERR] No such node ID ${id}`);
-    },
-    120_000,
-  );
+    const extra = `127.0.0.1:${ports[6]}`;
+    const add = await cli(["--cluster", "add-node", extra, addrs[0]!]);
+    expect(add.stdout).toContain("[OK] New node added correctly.");
+    expect(add.code).toBe(0);
+    const id = (await clusterNodes(ports[6]!)).find((n) => n.flags.includes("myself"))!.id;
+    const del = await cli(["--cluster", "del-node", addrs[0]!, id]);
+    expect(del.stdout).toContain(">>> Sending CLUSTER RESET SOFT to the deleted node.");
+    expect(del.code).toBe(0);
+    expect((await clusterNodes(ports[0]!)).some((n) => n.id === id)).toBe(false);
+    const missing = await cli(["--cluster", "del-node", addrs[0]!, id]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(`[ERR] No such node ID ${id}`);
+  }, 120_000);
 });

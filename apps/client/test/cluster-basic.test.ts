@@ -18,7 +18,6 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
   let client: ClusterClient;
 
   beforeAll(async () => {
-    if (!factory.enabled) return;
     cluster = await factory.start({ masters: 3, replicasPerMaster: 1 });
     client = createCluster({ seeds: [cluster.seeds[0]!] });
     await client.connect();
@@ -29,14 +28,14 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     await cluster?.stop();
   });
 
-  it.skipIf(!factory.enabled)("discovers every master and replica from one seed", async () => {
+  it("discovers every master and replica from one seed", async () => {
     expect(client.slotMap!.masters()).toHaveLength(3);
     expect(client.slotMap!.uncovered()).toBe(0);
     // Replicas are listed once their first sync is done (CLUSTER SHARDS health "online").
     await waitFor(async () => (await client.refresh()).nodes().length === 6, { timeout: 20_000 });
   });
 
-  it.skipIf(!factory.enabled)("runs typed commands on the right node", async () => {
+  it("runs typed commands on the right node", async () => {
     expect(await client.set("foo", "bar")).toBe("OK");
     expect(await client.get("foo")).toBe("bar");
     expect(await client.get("missing")).toBeNull();
@@ -49,7 +48,7 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     expect(await client.call("GET", "foo")).toBe("bar");
   });
 
-  it.skipIf(!factory.enabled)("runs 10k mixed commands with hash tags", async () => {
+  it("runs 10k mixed commands with hash tags", async () => {
     const ops: Promise<unknown>[] = [];
     for (let i = 0; i < 10_000; i++) {
       const tag = `{user${i % 97}}`;
@@ -82,35 +81,29 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     ]);
   });
 
-  it.skipIf(!factory.enabled)(
-    "splits multi-key commands over slots and merges in order",
-    async () => {
-      const keys = Array.from({ length: 50 }, (_, i) => `split:${i}`);
-      const kv = keys.flatMap((k, i) => [k, `v${i}`]);
-      expect(await client.mset(...kv)).toBe("OK");
-      expect(await client.mget(...keys, "split:none")).toEqual([
-        ...keys.map((_, i) => `v${i}`),
-        null,
-      ]);
-      expect(await client.exists(...keys, "split:none")).toBe(50);
-      expect(await client.touch(...keys.slice(0, 10))).toBe(10);
-      expect(await client.unlink(...keys.slice(0, 10))).toBe(10);
-      expect(await client.del(...keys)).toBe(40);
-    },
-  );
+  it("splits multi-key commands over slots and merges in order", async () => {
+    const keys = Array.from({ length: 50 }, (_, i) => `split:${i}`);
+    const kv = keys.flatMap((k, i) => [k, `v${i}`]);
+    expect(await client.mset(...kv)).toBe("OK");
+    expect(await client.mget(...keys, "split:none")).toEqual([
+      ...keys.map((_, i) => `v${i}`),
+      null,
+    ]);
+    expect(await client.exists(...keys, "split:none")).toBe(50);
+    expect(await client.touch(...keys.slice(0, 10))).toBe(10);
+    expect(await client.unlink(...keys.slice(0, 10))).toBe(10);
+    expect(await client.del(...keys)).toBe(40);
+  });
 
-  it.skipIf(!factory.enabled)(
-    "shows the server's CROSSSLOT for commands it cannot split",
-    async () => {
-      await client.sadd("a-set", "1");
-      await client.sadd("b-set", "2");
-      const err = await client.sunion("a-set", "b-set").catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(CrossSlotError);
-      expect((err as Error).message).toBe("CROSSSLOT Keys in request don't hash to the same slot");
-    },
-  );
+  it("shows the server's CROSSSLOT for commands it cannot split", async () => {
+    await client.sadd("a-set", "1");
+    await client.sadd("b-set", "2");
+    const err = await client.sunion("a-set", "b-set").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CrossSlotError);
+    expect((err as Error).message).toBe("CROSSSLOT Keys in request don't hash to the same slot");
+  });
 
-  it.skipIf(!factory.enabled)("pipelines across slots with [err, result] pairs", async () => {
+  it("pipelines across slots with [err, result] pairs", async () => {
     await client.set("str", "x");
     const res = await client
       .pipeline()
@@ -127,47 +120,44 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     expect(res[4]).toEqual([null, ["a", "b"]]);
   });
 
-  it.skipIf(!factory.enabled)(
-    "runs MULTI/EXEC in one slot and refuses a cross-slot one",
-    async () => {
-      const res = await client
-        .multi()
-        .set("{tx}:a", "1")
-        .incr("{tx}:a")
-        .hset("{tx}:h", "f", "v")
-        .hgetall("{tx}:h")
-        .exec();
-      expect(res).toEqual([
-        [null, "OK"],
-        [null, 2],
-        [null, 1],
-        [null, { f: "v" }],
-      ]);
-      const err = await client
-        .multi()
-        .set("{tx}:a", "1")
-        .set("{other}:b", "2")
-        .exec()
-        .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(CrossSlotError);
-      expect((err as Error).message).toMatch(
-        /Transaction would cross slots: SET \{tx\}:a is in slot/,
-      );
-      // An error inside EXEC is reported per command; a syntax error aborts the whole block.
-      const partial = await client.multi().set("{tx}:s", "x").incr("{tx}:s").exec();
-      expect(partial[0]).toEqual([null, "OK"]);
-      expect((partial[1]![0] as Error).message).toBe("ERR value is not an integer or out of range");
-      const aborted = await client
-        .multi()
-        .call("SET", "{tx}:s")
-        .exec()
-        .catch((e: unknown) => e);
-      expect(aborted).toBeInstanceOf(ExecAbortError);
-      expect((aborted as Error).message).toMatch(/^EXECABORT Transaction discarded/);
-    },
-  );
+  it("runs MULTI/EXEC in one slot and refuses a cross-slot one", async () => {
+    const res = await client
+      .multi()
+      .set("{tx}:a", "1")
+      .incr("{tx}:a")
+      .hset("{tx}:h", "f", "v")
+      .hgetall("{tx}:h")
+      .exec();
+    expect(res).toEqual([
+      [null, "OK"],
+      [null, 2],
+      [null, 1],
+      [null, { f: "v" }],
+    ]);
+    const err = await client
+      .multi()
+      .set("{tx}:a", "1")
+      .set("{other}:b", "2")
+      .exec()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CrossSlotError);
+    expect((err as Error).message).toMatch(
+      /Transaction would cross slots: SET \{tx\}:a is in slot/,
+    );
+    // An error inside EXEC is reported per command; a syntax error aborts the whole block.
+    const partial = await client.multi().set("{tx}:s", "x").incr("{tx}:s").exec();
+    expect(partial[0]).toEqual([null, "OK"]);
+    expect((partial[1]![0] as Error).message).toBe("ERR value is not an integer or out of range");
+    const aborted = await client
+      .multi()
+      .call("SET", "{tx}:s")
+      .exec()
+      .catch((e: unknown) => e);
+    expect(aborted).toBeInstanceOf(ExecAbortError);
+    expect((aborted as Error).message).toMatch(/^EXECABORT Transaction discarded/);
+  });
 
-  it.skipIf(!factory.enabled)("scans every master", async () => {
+  it("scans every master", async () => {
     const keys = Array.from({ length: 30 }, (_, i) => `scan:${i}`);
     await client.mset(...keys.flatMap((k) => [k, "1"]));
     const seen = new Set<string>();
@@ -175,7 +165,7 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     expect([...seen].sort()).toEqual([...keys].sort());
   });
 
-  it.skipIf(!factory.enabled)("reads from replicas with scaleReads", async () => {
+  it("reads from replicas with scaleReads", async () => {
     await client.set("ro-key", "v");
     await client.call("WAIT", 1, 2000).catch(() => {});
     const replicaReader = createCluster({ seeds: cluster.seeds, scaleReads: "replica" });
@@ -204,7 +194,7 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     }
   });
 
-  it.skipIf(!factory.enabled)("returns Buffers when asked, and speaks RESP3", async () => {
+  it("returns Buffers when asked, and speaks RESP3", async () => {
     const bin = Buffer.from([0, 1, 2, 255]);
     await client.set("bin", bin);
     const b = createCluster({ seeds: cluster.seeds, returnBuffers: true });
@@ -222,7 +212,7 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     }
   });
 
-  it.skipIf(!factory.enabled)("delivers pub/sub, pattern and sharded messages", async () => {
+  it("delivers pub/sub, pattern and sharded messages", async () => {
     const sub = createCluster({ seeds: cluster.seeds });
     try {
       const got: string[] = [];
@@ -253,7 +243,7 @@ describe.each(clusterFactories)("cluster client against $name", (factory) => {
     }
   });
 
-  it.skipIf(!factory.enabled)("shows Redis's error text as ReplyError", async () => {
+  it("shows Redis's error text as ReplyError", async () => {
     await client.rpush("a-list", "x");
     const err = await client.get("a-list").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReplyError);

@@ -9,8 +9,6 @@ import { type Client, createClient } from "../../src/index.js";
 
 export interface ClusterFactory {
   name: string;
-  enabled: boolean;
-  can: { migrate: boolean; failover: boolean };
   /** The server command, to restart a killed node by hand. */
   command(): string[];
   start(opts: { masters: number; replicasPerMaster: number }): Promise<ClusterHandle>;
@@ -22,8 +20,6 @@ const SHOAL_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.
 export const clusterFactories: ClusterFactory[] = [
   {
     name: "redis 7.0.15",
-    enabled: true,
-    can: { migrate: true, failover: true },
     command: () => [redisServerPath()],
     // validity-factor 0: a replica may always be promoted, however long ago it last heard from
     // its master, so a failover test doesn't depend on how loaded the machine is.
@@ -36,8 +32,6 @@ export const clusterFactories: ClusterFactory[] = [
   },
   {
     name: "shoal",
-    enabled: true,
-    can: { migrate: true, failover: true },
     command: () => [process.execPath, SHOAL_MAIN],
     start: (opts) =>
       startCluster({
