@@ -11,7 +11,7 @@
 //   is quadratic). The same mark tells OBJECT ENCODING what Redis would say: such a string is
 //   "raw".
 // - INCRBYFLOAT's results are marked as never integer-encoded (see notIntEncoded).
-import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
+import type { CommandArgs, NodeBuffer, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "./args.js";
 
 /** ArrayBuffer -> bytes in use, for buffers allocated with spare room by this module. */
@@ -37,7 +37,7 @@ export function valueFromArg(args: CommandArgs, i: number): StringValue {
 /** A string value holding a copy of `b`'s bytes (snapshot load, RESTORE). */
 export function valueFromBytes(b: Uint8Array): StringValue {
   if (b.length <= INLINE_STRING_MAX)
-    return Buffer.from(b.buffer, b.byteOffset, b.length).latin1Slice(0, b.length);
+    return (Buffer.from(b.buffer, b.byteOffset, b.length) as NodeBuffer).latin1Slice(0, b.length);
   return Buffer.from(b); // a copy: decoders hand out views into a whole chunk
 }
 
@@ -48,7 +48,7 @@ export function valueBytes(v: StringValue): Buffer {
 
 /** A string value's bytes as a latin1 JS string. */
 export function valueLatin1(v: StringValue): string {
-  return typeof v === "string" ? v : v.latin1Slice(0, v.length);
+  return typeof v === "string" ? v : (v as NodeBuffer).latin1Slice(0, v.length);
 }
 
 /** Replies a string value as a bulk string. */
@@ -98,7 +98,7 @@ export function appendBytes(old: StringValue, add: Uint8Array): Buffer {
   const total = old.length + add.length;
   if (typeof old === "string") {
     const s = withRoom(total);
-    s.latin1Write(old, 0);
+    (s as NodeBuffer).latin1Write(old, 0);
     s.set(add, old.length);
     tails.set(s.buffer, total);
     return s;
@@ -126,7 +126,7 @@ export function setRangeBytes(
   const oldLen = old?.length ?? 0;
   const total = Math.max(oldLen, offset + add.length);
   const b = withRoom(total);
-  if (typeof old === "string") b.latin1Write(old, 0);
+  if (typeof old === "string") (b as NodeBuffer).latin1Write(old, 0);
   else if (old !== undefined) b.set(old, 0);
   // withRoom's memory is zeroed: the gap between old end and offset is already zero bytes.
   b.set(add, offset);

@@ -9,9 +9,9 @@
 // bulk is awaited, once its last byte is here), so any chunking costs linear time.
 import type { CommandArgs } from "./contracts.js";
 import { splitInlineArgs } from "./inline-args.js";
+import type { NodeBuffer } from "./node-buffer.js";
 import { expectedDollar, ProtocolErrors } from "./protocol-error.js";
 import { string2ll } from "./string2ll.js";
-import "./node-buffer.js";
 
 /** PROTO_INLINE_MAX_SIZE: an inline request, or a count line, longer than this is refused. */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -112,7 +112,7 @@ export class CommandDecoder implements CommandArgs {
 
   /** The first `n` unconsumed bytes as latin1 (for log lines). */
   peek(n: number): string {
-    return this.buf.latin1Slice(this.pos, Math.min(this.buf.length, this.pos + n));
+    return (this.buf as NodeBuffer).latin1Slice(this.pos, Math.min(this.buf.length, this.pos + n));
   }
 
   /** Forgets everything buffered and any error: the decoder is as new (limits kept). */
@@ -436,13 +436,13 @@ export class CommandDecoder implements CommandArgs {
   }
   latin1(i: number): string {
     return this.isInline
-      ? this.inlineArgs[i]!.latin1Slice()
-      : this.buf.latin1Slice(this.starts[i]!, this.ends[i]!);
+      ? (this.inlineArgs[i] as NodeBuffer).latin1Slice()
+      : (this.buf as NodeBuffer).latin1Slice(this.starts[i]!, this.ends[i]!);
   }
   utf8(i: number): string {
     return this.isInline
-      ? this.inlineArgs[i]!.utf8Slice()
-      : this.buf.utf8Slice(this.starts[i]!, this.ends[i]!);
+      ? (this.inlineArgs[i] as NodeBuffer).utf8Slice()
+      : (this.buf as NodeBuffer).utf8Slice(this.starts[i]!, this.ends[i]!);
   }
   is(i: number, lower: string): boolean {
     let b: Buffer;

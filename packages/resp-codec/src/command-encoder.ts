@@ -2,7 +2,7 @@
 // accepts from clients besides inline text. Text-only commands become one JS string (written to
 // the socket as UTF-8 in one step, and cheap to concatenate into a pipeline); a command with
 // binary arguments becomes one Buffer.
-import "./node-buffer.js";
+import type { NodeBuffer } from "./node-buffer.js";
 
 export type CommandArg = string | Buffer | Uint8Array | number | bigint;
 
@@ -35,7 +35,7 @@ export function encodeCommandBuffer(args: readonly CommandArg[]): Buffer {
           ? 24
           : a.length) + 24;
   }
-  const out = Buffer.allocUnsafe(size);
+  const out = Buffer.allocUnsafe(size) as NodeBuffer;
   let off = out.latin1Write(`*${args.length}\r\n`, 0);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

@@ -1,7 +1,7 @@
 // A CommandArgs over owned Buffers: what outlives the read buffer (a MULTI queue, a blocked or
 // paused client's command, AOF replay, commands a test builds by hand).
 import type { CommandArgs } from "./contracts.js";
-import "./node-buffer.js";
+import type { NodeBuffer } from "./node-buffer.js";
 
 export class OwnedArgs implements CommandArgs {
   readonly argc: number;
@@ -28,10 +28,10 @@ export class OwnedArgs implements CommandArgs {
     return Buffer.from(this.argv[i]!);
   }
   latin1(i: number): string {
-    return this.argv[i]!.latin1Slice();
+    return (this.argv[i] as NodeBuffer).latin1Slice();
   }
   utf8(i: number): string {
-    return this.argv[i]!.utf8Slice();
+    return (this.argv[i] as NodeBuffer).utf8Slice();
   }
   is(i: number, lower: string): boolean {
     const b = this.argv[i]!;

@@ -7,7 +7,7 @@
 // nulls are $-1/*-1 vs _, doubles are %.17g bulk strings vs `,`.
 import type { ReplyWriter } from "./contracts.js";
 import { formatDouble17g } from "./double-format.js";
-import "./node-buffer.js";
+import type { NodeBuffer } from "./node-buffer.js";
 
 const SLAB = 16 * 1024;
 /** Below this much room, take() starts a fresh slab rather than leave a sliver behind. */
@@ -18,7 +18,7 @@ const NON_LATIN1 = /[^\u0000-\u00ff]/;
 
 export class ReplyBuffer implements ReplyWriter {
   resp: 2 | 3 = 2;
-  private slab: Buffer;
+  private slab: NodeBuffer;
   /** First byte not yet handed out by take(). */
   private start = 0;
   /** Next byte to write. */
@@ -33,7 +33,7 @@ export class ReplyBuffer implements ReplyWriter {
   constructor(opts: { resp?: 2 | 3; slabSize?: number } = {}) {
     this.resp = opts.resp ?? 2;
     this.slabSize = opts.slabSize ?? SLAB;
-    this.slab = Buffer.allocUnsafe(this.slabSize);
+    this.slab = Buffer.allocUnsafe(this.slabSize) as NodeBuffer;
   }
 
   /** Bytes encoded and not yet taken. */
@@ -47,7 +47,7 @@ export class ReplyBuffer implements ReplyWriter {
     const out = this.slab.subarray(this.start, this.off);
     this.start = this.off;
     if (this.slab.length - this.off < MIN_ROOM) {
-      this.slab = Buffer.allocUnsafe(this.slabSize);
+      this.slab = Buffer.allocUnsafe(this.slabSize) as NodeBuffer;
       this.start = this.off = 0;
     }
     return out;
@@ -61,7 +61,7 @@ export class ReplyBuffer implements ReplyWriter {
   private ensure(n: number): void {
     if (this.off + n <= this.slab.length) return;
     const used = this.off - this.start;
-    const next = Buffer.allocUnsafe(Math.max(this.slabSize, (used + n) * 2));
+    const next = Buffer.allocUnsafe(Math.max(this.slabSize, (used + n) * 2)) as NodeBuffer;
     this.slab.copy(next, 0, this.start, this.off);
     this.slab = next;
     this.start = 0;

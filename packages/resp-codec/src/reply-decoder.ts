@@ -3,8 +3,9 @@
 // from its first byte (a million-element array arriving in small reads costs linear time), and
 // deep nesting cannot overflow the JS stack. How each RESP type becomes a JS value is a set of
 // builders the caller may replace (a client keeps its own error classes and typed replies).
+
+import type { NodeBuffer } from "./node-buffer.js";
 import { RespProtocolError } from "./protocol-error.js";
-import "./node-buffer.js";
 
 /** An error reply (`-ERR ...` or `!<len>`) delivered as a value, not thrown. */
 export class RespError extends Error {
@@ -218,7 +219,7 @@ export class ReplyDecoder {
 
   private run(): void {
     this.waitLine = false;
-    const buf = this.buf;
+    const buf = this.buf as NodeBuffer;
     const end = buf.length;
     const stack = this.stack;
     const returnBuffers = this.returnBuffers;
@@ -355,7 +356,7 @@ export class ReplyDecoder {
   private readLength(at: number): number {
     const cr = this.lineEnd(at);
     if (cr < 0) return NEED_MORE;
-    const buf = this.buf;
+    const buf = this.buf as NodeBuffer;
     let i = at + 1;
     if (cr - i === 2 && buf[i] === 45 && buf[i + 1] === 49) return -1;
     if (cr === i || cr - i > 15) this.fail(lengthError(buf, at, cr));
@@ -370,7 +371,7 @@ export class ReplyDecoder {
 
   /** The CR ending the line at `at`, or -1 when the line is incomplete. Checks the LF; sets `next`. */
   private lineEnd(at: number): number {
-    const buf = this.buf;
+    const buf = this.buf as NodeBuffer;
     const cr = buf.indexOf(13, at + 1);
     if (cr < 0) this.waitLine = true;
     if (cr < 0 || cr + 1 >= buf.length) return -1;
@@ -381,7 +382,7 @@ export class ReplyDecoder {
 
   /** Decodes a non-aggregate, non-bulk value at `at`; sets `next` (NEED_MORE when incomplete). */
   private scalar(t: number, at: number): unknown {
-    const buf = this.buf;
+    const buf = this.buf as NodeBuffer;
     switch (t) {
       case 43 /* + */:
         {
@@ -469,7 +470,7 @@ export class ReplyDecoder {
   }
 
   private integer(start: number, cr: number): number | bigint {
-    const buf = this.buf;
+    const buf = this.buf as NodeBuffer;
     let i = start;
     const neg = buf[i] === 45;
     if (neg) i++;
@@ -505,6 +506,6 @@ export class ReplyDecoder {
 
 const DOUBLE = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
-function lengthError(buf: Buffer, at: number, cr: number): string {
+function lengthError(buf: NodeBuffer, at: number, cr: number): string {
   return `Protocol error: invalid length ${JSON.stringify(buf.latin1Slice(at + 1, Math.min(cr, at + 33)))}`;
 }

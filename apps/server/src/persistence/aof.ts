@@ -6,6 +6,7 @@
 // out, everysec = once a second off the event loop, no = left to the kernel.
 import fs from "node:fs";
 import path from "node:path";
+import type { NodeBuffer } from "@shoal/resp-codec";
 
 export interface ManifestEntry {
   file: string;
@@ -54,7 +55,8 @@ function encodedSizeBound(argv: readonly (Buffer | string)[]): number {
 }
 
 /** Writes `argv` as RESP multibulk into `out` at `off`; returns the new offset. */
-function encodeInto(out: Buffer, off: number, argv: readonly (Buffer | string)[]): number {
+function encodeInto(buf: Buffer, off: number, argv: readonly (Buffer | string)[]): number {
+  const out = buf as NodeBuffer;
   let o = off + out.latin1Write(`*${argv.length}\r\n`, off);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as Buffer | string;

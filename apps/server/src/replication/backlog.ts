@@ -4,7 +4,7 @@
 // src/replication.c (Redis 7.0): `firstByteOffset` and `histlen` are INFO's
 // repl_backlog_first_byte_offset and repl_backlog_histlen.
 
-import type { CommandArgs } from "@shoal/resp-codec";
+import type { CommandArgs, NodeBuffer } from "@shoal/resp-codec";
 import { CommandDecoder } from "../protocol/command-decoder.js";
 
 export class Backlog {
@@ -142,7 +142,7 @@ export class StreamBuffer {
       if (typeof a === "string") {
         this.header(36, a.length);
         this.ensure(a.length + 2);
-        this.length += this.buf.latin1Write(a, this.length);
+        this.length += (this.buf as NodeBuffer).latin1Write(a, this.length);
         this.buf[this.length++] = 13;
         this.buf[this.length++] = 10;
       } else {

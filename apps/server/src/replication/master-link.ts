@@ -9,6 +9,7 @@
 
 import net from "node:net";
 import { performance } from "node:perf_hooks";
+import type { NodeBuffer } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import { processCommand } from "../dispatch.js";
 import { DecodeResult } from "../protocol/command-decoder.js";
@@ -182,7 +183,7 @@ export class MasterLink {
         return;
       }
       const end = nl > 0 && this.inbuf[nl - 1] === 13 ? nl - 1 : nl;
-      const line = this.inbuf.latin1Slice(0, end);
+      const line = (this.inbuf as NodeBuffer).latin1Slice(0, end);
       this.inbuf = this.inbuf.subarray(nl + 1);
       this.onLine(line);
     }
