@@ -46,6 +46,16 @@ export function markHashtable(v: Map<string, Buffer> | Set<string>): void {
   hashtables.add(v);
 }
 
+/**
+ * setTypeAdd's conversion, after `m` was added to `s`: an intset becomes a hashtable for good
+ * once it gets a member that is not a canonical int64 or grows past set-max-intset-entries.
+ * Call it for every member a write adds, so a set that shrinks back keeps reporting hashtable.
+ */
+export function noteSetAdd(s: Set<string>, m: string): void {
+  if (hashtables.has(s)) return;
+  if (s.size > encodingLimits.setMaxIntsetEntries || !isInt64String(m)) hashtables.add(s);
+}
+
 /** True when markHashtable was called for this value. */
 export function isMarkedHashtable(v: object): boolean {
   return hashtables.has(v);

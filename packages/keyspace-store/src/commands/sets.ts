@@ -6,7 +6,13 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { objectEncoding } from "../encoding.js";
+import {
+  encodingLimits,
+  isInt64String,
+  markHashtable,
+  noteSetAdd,
+  objectEncoding,
+} from "../encoding.js";
 import {
   ERR_INVALID_CURSOR,
   ERR_MUST_BE_POSITIVE,
@@ -73,7 +79,10 @@ function sadd(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     const n = s.size;
     const m = args.latin1(i);
     s.add(m);
-    if (s.size !== n) noteAdded(s, m);
+    if (s.size !== n) {
+      noteAdded(s, m);
+      noteSetAdd(s, m);
+    }
   }
   const added = s.size - before;
   w.integer(added);
@@ -218,6 +227,7 @@ function smove(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   if (!target.has(member)) {
     target.add(member);
     noteAdded(target, member);
+    noteSetAdd(target, member);
     ctx.addDirty(1);
     ctx.db.signalModified(dstKey);
     ctx.db.notify("set", "sadd", dstKey);
@@ -414,10 +424,40 @@ function sunionDiffGeneric(
         for (const s of rest) if (s?.has(m)) continue outer;
         result.add(m);
       }
+      // Redis's algorithm 2 adds all of the first set to the result, then removes the others'
+      // members: the result turns hashtable on the way (a non-integer or too many members in
+      // the first set) and stays one. Only the encoding shows which algorithm ran.
+      if (dstKey !== null && diffAlgorithm(sets as (SetValue | undefined)[]) === 2) {
+        if (first.size > encodingLimits.setMaxIntsetEntries) markHashtable(result);
+        else
+          for (const m of first)
+            if (!isInt64String(m)) {
+              markHashtable(result);
+              break;
+            }
+      }
     }
   }
   if (dstKey !== null) storeResult(ctx, dstKey, result, diff ? "sdiffstore" : "sunionstore", w);
   else replyMembers(w, result, result.size);
+}
+
+/**
+ * sunionDiffGenericCommand's choice for SDIFF: algorithm 1 (test each member of the first set
+ * against the others, O(N*M)) unless half its work exceeds algorithm 2's (add the first set,
+ * remove every other set's members, O(total)); missing keys count for neither.
+ */
+function diffAlgorithm(sets: readonly (SetValue | undefined)[]): 1 | 2 {
+  const first = sets[0];
+  if (first === undefined) return 1;
+  let one = 0;
+  let two = 0;
+  for (const s of sets) {
+    if (s === undefined) continue;
+    one += first.size;
+    two += s.size;
+  }
+  return Math.floor(one / 2) <= two ? 1 : 2;
 }
 
 function sintercard(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
