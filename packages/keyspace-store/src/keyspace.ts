@@ -80,6 +80,11 @@ export class Keyspace {
   maxmemoryPolicy = "noeviction";
   /** Cluster mode (COPY to another db, MOVE and SWAPDB are refused). Defaults to slotIndex. */
   clusterMode: boolean;
+  /**
+   * Wall-clock milliseconds for stamping a key's access time where no command time is at hand
+   * (a key created or overwritten). Tests with a settable clock replace it.
+   */
+  clock: () => number = Date.now;
 
   /**
    * The whole keyspace as of this call, as msgpack chunks produced in bounded batches that yield
@@ -159,6 +164,13 @@ export class Database {
   dict = new Map<string, Value>();
   /** Key -> absolute expiry time in unix milliseconds; only keys with a TTL. */
   expires = new Map<string, number>();
+  /**
+   * Key -> its last access in unix seconds: the `lru` field of Redis's robj, stamped when the
+   * key is created or overwritten and by every lookup not made with LOOKUP_NOTOUCH, and read
+   * by OBJECT IDLETIME and DEBUG OBJECT. One Map entry per key (a Smi value) is the price of
+   * answering idle times as Redis does; there is no per-key wrapper object to hold it.
+   */
+  lru = new Map<string, number>();
   /** Slot -> keys in it; only when the keyspace keeps a slot index. */
   private slots: (Set<string> | undefined)[] | null;
   /** Insertion-ordered key log behind SCAN's cursor (see scan.ts). */
@@ -207,9 +219,13 @@ export class Database {
 
   // ---- Lookups with lazy expiry ------------------------------------------------------------
 
-  /** The value for a read (counts a keyspace hit or miss), or undefined if absent or expired. */
-  lookupRead(key: string, now: number): Value | undefined {
-    const v = this.lookup(key, now);
+  /**
+   * The value for a read (counts a keyspace hit or miss), or undefined if absent or expired.
+   * `noTouch` leaves the key's access time alone (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE, the TTL
+   * family).
+   */
+  lookupRead(key: string, now: number, noTouch = false): Value | undefined {
+    const v = this.lookup(key, now, !noTouch);
     if (v === undefined) {
       this.keyspace.stats.keyspaceMisses++;
       this.keyspace.hooks.notify?.(this.index, "keymiss", "keymiss", key);
@@ -219,25 +235,38 @@ export class Database {
 
   /** The value for a write, or undefined if absent or expired. No hit/miss accounting. */
   lookupWrite(key: string, now: number): Value | undefined {
-    const v = this.lookup(key, now);
+    const v = this.lookup(key, now, true);
     // An open snapshot must see this value as it was: it saves it before the write.
     if (v !== undefined && this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     return v;
   }
 
-  /** True if the key exists (not expired). No hit/miss accounting. */
+  /**
+   * True if the key exists (not expired). No hit/miss accounting, and not an access: the
+   * access time stays (OBJECT, DEBUG OBJECT, RANDOMKEY look keys up this way in Redis too).
+   */
   has(key: string, now: number): boolean {
-    return this.lookup(key, now) !== undefined;
+    return this.lookup(key, now, false) !== undefined;
   }
 
-  private lookup(key: string, now: number): Value | undefined {
+  private lookup(key: string, now: number, touch: boolean): Value | undefined {
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && !this.keyspace.ignoreExpiry) {
       const when = this.expires.get(key);
       if (when !== undefined && when <= now && this.expireNow(key)) return undefined;
     }
+    if (touch) this.lru.set(key, Math.floor(now / 1000));
     return v;
+  }
+
+  /**
+   * Seconds since the key was last accessed (Redis's estimateObjectIdleTime / 1000), 0 for a
+   * missing key. `now` in unix milliseconds.
+   */
+  idleSeconds(key: string, now: number): number {
+    const at = this.lru.get(key);
+    return at === undefined ? 0 : Math.max(0, Math.floor(now / 1000) - at);
   }
 
   /**
@@ -266,6 +295,7 @@ export class Database {
     if (this.keyspace.openSnapshots.size !== 0)
       for (const s of this.keyspace.openSnapshots) s.added(this, key);
     this.dict.set(key, value);
+    this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
     this.order.added(key);
     if (this.slots) this.indexAdd(key);
     const hooks = this.keyspace.hooks;
@@ -279,6 +309,8 @@ export class Database {
   overwrite(key: string, value: Value): void {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     this.dict.set(key, value);
+    // A new object in Redis: its lru is now (only an LFU policy carries the old counter over).
+    this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
   }
 
   /** setKey: add or overwrite; drops the TTL unless keepTtl. Signals keyModified. */
@@ -286,6 +318,7 @@ export class Database {
     if (this.dict.has(key)) {
       if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
       this.dict.set(key, value);
+      this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
       if (!keepTtl) this.expires.delete(key);
     } else this.add(key, value);
     this.keyspace.hooks.keyModified?.(this.index, key);
@@ -295,6 +328,7 @@ export class Database {
   delete(key: string): boolean {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
     if (!this.dict.delete(key)) return false;
+    this.lru.delete(key);
     this.order.removed();
     if (this.expires.size !== 0) this.expires.delete(key);
     if (this.slots) this.indexDelete(key);
@@ -308,6 +342,7 @@ export class Database {
     const n = this.dict.size;
     this.dict.clear();
     this.expires.clear();
+    this.lru.clear();
     this.order.reset();
     this.expireIter = null;
     this.avgTtl = 0;
@@ -324,6 +359,7 @@ export class Database {
       }
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
+    [this.lru, other.lru] = [other.lru, this.lru];
     [this.slots, other.slots] = [other.slots, this.slots];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     // Fresh scan logs (built from the dicts at their first use), numbered past every cursor

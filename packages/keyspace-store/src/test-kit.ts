@@ -179,6 +179,7 @@ export class TestStore {
 
   constructor(commands: readonly CommandSpec[], options: KeyspaceOptions = {}) {
     this.keyspace = new Keyspace(options);
+    this.keyspace.clock = () => this.now;
     for (const c of commands) this.table.set(c.name, c);
   }
 

@@ -504,8 +504,13 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     const db = server.store.db?.(c.db);
     const key = a.latin1(2);
     const v = db?.has(key, server.turnNow) ? db.dict.get(key) : undefined;
-    if (v === undefined) c.reply.error("ERR no such key");
-    else c.reply.simple(debugObject(v));
+    if (v === undefined || db === undefined) c.reply.error("ERR no such key");
+    else {
+      // Not an access (Redis reads the dict directly): the key's own access time, as it was.
+      const idle = db.idleSeconds(key, server.turnNow);
+      const lru = (Math.floor(server.turnNow / 1000) - idle) & 0xffffff;
+      c.reply.simple(debugObject(v, lru, idle));
+    }
   } else if (a.is(1, "protocol") && a.argc === 3) {
     debugProtocol(c, a.latin1(2).toLowerCase());
   } else if (a.is(1, "error") && a.argc === 3) {
@@ -624,14 +629,13 @@ function listpackEntryBytes(len: number): number {
 }
 
 /**
- * DEBUG OBJECT's line, in Redis 7.0's format. There is no object address or LRU clock per key in
- * Shoal: the address is a placeholder, lru is Redis's clock format of now, idle 0 (as OBJECT
- * IDLETIME). serializedlength is the length of Shoal's DUMP body, not of Redis's RDB encoding.
- * A list reports the quicklist Redis would build with its default 8 KB nodes.
+ * DEBUG OBJECT's line, in Redis 7.0's format. There is no object address in Shoal: the address
+ * is a placeholder; lru is the key's access time in Redis's 24-bit seconds clock and idle its
+ * age (as OBJECT IDLETIME). serializedlength is the length of Shoal's DUMP body, not of Redis's
+ * RDB encoding. A list reports the quicklist Redis would build with its default 8 KB nodes.
  */
-function debugObject(v: Value): string {
-  const lru = Math.floor(Date.now() / 1000) & 0xffffff;
-  let line = `Value at:0x7f0000000000 refcount:1 encoding:${objectEncoding(v)} serializedlength:${dumpValue(v).length - 10} lru:${lru} lru_seconds_idle:0`;
+function debugObject(v: Value, lru: number, idle: number): string {
+  let line = `Value at:0x7f0000000000 refcount:1 encoding:${objectEncoding(v)} serializedlength:${dumpValue(v).length - 10} lru:${lru} lru_seconds_idle:${idle}`;
   if (isList(v)) {
     let nodes = 0;
     let node = 0;

@@ -73,7 +73,17 @@ function del(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   reply.integer(n);
 }
 
+// EXISTS, TYPE and the TTL family look keys up with LOOKUP_NOTOUCH in Redis: asking about a
+// key is not an access, so OBJECT IDLETIME keeps counting.
 function exists(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  let n = 0;
+  for (let j = 1; j < args.argc; j++)
+    if (ctx.db.lookupRead(args.latin1(j), ctx.now, true) !== undefined) n++;
+  reply.integer(n);
+}
+
+/** TOUCH: a lookup that is an access, unlike EXISTS's. */
+function touch(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   let n = 0;
   for (let j = 1; j < args.argc; j++)
     if (ctx.db.lookupRead(args.latin1(j), ctx.now) !== undefined) n++;
@@ -81,7 +91,7 @@ function exists(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
 }
 
 function type(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  const v = ctx.db.lookupRead(args.latin1(1), ctx.now);
+  const v = ctx.db.lookupRead(args.latin1(1), ctx.now, true);
   reply.simple(v === undefined ? "none" : typeName(v));
 }
 
@@ -185,7 +195,7 @@ function expireGeneric(relative: boolean, unit: ExpireUnit, name: string) {
 function ttlGeneric(ms: boolean, absolute: boolean) {
   return (ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void => {
     const key = args.latin1(1);
-    if (ctx.db.lookupRead(key, ctx.now) === undefined) {
+    if (ctx.db.lookupRead(key, ctx.now, true) === undefined) {
       reply.integer(-2);
       return;
     }
@@ -527,6 +537,9 @@ function restore(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     return;
   }
   db.add(key, v);
+  // objectSetLRUOrLFU: IDLETIME back-dates the access time (unless an LFU policy tracks none).
+  if (idle >= 0 && !ctx.keyspace.maxmemoryPolicy.includes("lfu"))
+    db.lru.set(key, Math.floor(ctx.now / 1000) - idle);
   if (ttl !== 0) {
     db.setExpire(key, ttl);
     if (!absttl) {
@@ -592,8 +605,7 @@ function objectIdletime(ctx: CommandContext, args: CommandArgs, reply: ReplyWrit
   const v = objectLookup(ctx, args, reply);
   if (v === undefined) return;
   if (ctx.keyspace.maxmemoryPolicy.includes("lfu")) reply.error(LRU_ERR);
-  // Shoal keeps no per-key access clock (it would cost memory on every key): always "just used".
-  else reply.integer(0);
+  else reply.integer(ctx.db.idleSeconds(args.latin1(2), ctx.now));
 }
 
 function objectFreq(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
@@ -668,7 +680,7 @@ export const keyCommands: CommandSpec[] = [
   cmd("del", -2, "write", [1, -1, 1], `${KW} @slow`, del),
   cmd("unlink", -2, "write fast", [1, -1, 1], `${KW} @fast`, del),
   cmd("exists", -2, "readonly fast", [1, -1, 1], `${KR} @fast`, exists),
-  cmd("touch", -2, "readonly fast", [1, -1, 1], `${KR} @fast`, exists),
+  cmd("touch", -2, "readonly fast", [1, -1, 1], `${KR} @fast`, touch),
   cmd("type", 2, "readonly fast", [1, 1, 1], `${KR} @fast`, type),
   cmd("expire", -3, "write fast", [1, 1, 1], `${KW} @fast`, expireGeneric(true, "s", "expire")),
   cmd("pexpire", -3, "write fast", [1, 1, 1], `${KW} @fast`, expireGeneric(true, "ms", "pexpire")),
