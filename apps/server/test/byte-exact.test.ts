@@ -619,6 +619,58 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
     expect(names.length).toBeGreaterThan(200);
   });
 
+  // movablekeys is derived from where a command's keys are found (getKeys), as Redis derives it
+  // from its key specs: the flagged commands must be Redis's, and COMMAND GETKEYS must find the
+  // same keys in each, including where numkeys is off and Redis finds none.
+  it("COMMAND INFO movablekeys: Redis's commands, and COMMAND GETKEYS agrees for each", async () => {
+    const list = async (port: number) =>
+      (await exchange(port, cmd("COMMAND", "LIST")))
+        .split("\r\n")
+        .filter((_, i, all) => all[i - 1]?.startsWith("$"));
+    // A flag is a "+name" line in RESP2; no other part of COMMAND INFO reads "+movablekeys".
+    const movable = async (port: number) => {
+      const out: string[] = [];
+      for (const n of await list(port))
+        if ((await exchange(port, cmd("COMMAND", "INFO", n))).includes("+movablekeys\r\n"))
+          out.push(n);
+      return out.sort();
+    };
+    const shoalMovable = await movable(shoal.port);
+    const redisAll = await movable(redis.port);
+    const shoalNames = new Set((await exchange(shoal.port, cmd("COMMAND", "LIST"))).split("\r\n"));
+    expect(shoalMovable).toEqual(redisAll.filter((n) => shoalNames.has(n)));
+    expect(shoalMovable).toEqual(
+      expect.arrayContaining(["migrate", "zunionstore", "blmpop", "bzmpop", "sintercard"]),
+    );
+    const getkeys = [
+      ["MIGRATE", "127.0.0.1", "1", "", "0", "10", "KEYS", "a", "b"],
+      ["MIGRATE", "127.0.0.1", "1", "k", "0", "10"],
+      ["LMPOP", "2", "a", "b", "LEFT"],
+      ["BLMPOP", "0", "2", "a", "b", "LEFT", "COUNT", "2"],
+      ["LMPOP", "0", "a", "LEFT"],
+      ["SINTERCARD", "2", "a", "b", "LIMIT", "1"],
+      ["SINTERCARD", "x", "a"],
+      ["ZMPOP", "2", "a", "b", "MIN"],
+      ["BZMPOP", "0", "1", "a", "MAX"],
+      ["ZUNION", "2", "a", "b", "WITHSCORES"],
+      ["ZINTER", "1", "a"],
+      ["ZDIFF", "2", "a", "b"],
+      ["ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"],
+      ["ZINTERSTORE", "d", "1", "a"],
+      ["ZDIFFSTORE", "d", "2", "a", "b"],
+      ["ZUNIONSTORE", "d", "5", "a", "b"],
+      ["ZINTERCARD", "2", "a", "b"],
+    ]
+      .map((c) => cmd("COMMAND", "GETKEYS", ...c))
+      .join("");
+    const [a, b] = await Promise.all([
+      exchange(shoal.port, getkeys),
+      exchange(redis.port, getkeys),
+    ]);
+    expect(a).toBe(b);
+    expect(b).toContain("*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  });
+
   it("DEBUG SET-ACTIVE-EXPIRE reads its argument with atoi: abc turns active expiry off", async () => {
     const both = (payload: string) =>
       Promise.all([exchange(shoal.port, payload), exchange(redis.port, payload)]);

@@ -6,7 +6,10 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import type { Database, Keyspace } from "./keyspace.js";
 
-/** Redis 7.0 command flags as COMMAND INFO prints them (lowercase). */
+/**
+ * Redis 7.0 command flags as COMMAND INFO prints them (lowercase). `movablekeys` is not among
+ * them: it is derived from the spec's `getKeys` (see infoFlags).
+ */
 export type CommandFlag =
   | "write"
   | "readonly"
@@ -26,7 +29,6 @@ export type CommandFlag =
   | "may_replicate"
   | "no_mandatory_keys"
   | "no_multi"
-  | "movablekeys"
   | "allow_busy"
   | "sentinel"
   | "only_sentinel";
@@ -125,10 +127,28 @@ export interface CommandSpec {
   readonly step: number;
   /** ACL categories as COMMAND INFO lists them, e.g. ["@write", "@string", "@slow"]. */
   readonly aclCategories: readonly string[];
-  /** Key positions for commands whose keys move with their arguments (flag "movablekeys"). */
+  /**
+   * Key positions for commands whose keys move with their arguments. Its presence is what makes
+   * COMMAND INFO say `movablekeys` (infoFlags).
+   */
   readonly getKeys?: (args: CommandArgs) => number[];
   /** Subcommands (OBJECT ENCODING, ...), each a full spec. */
   readonly subcommands?: readonly CommandSpec[];
   /** Absent for commands the server implements itself (it supplies the handler). */
   readonly handler?: CommandHandler;
+}
+
+/**
+ * The flags COMMAND INFO lists for a spec: its own, plus `movablekeys` when the keys are found by
+ * `getKeys` rather than by the first/last/step range. Redis derives the flag the same way at
+ * start-up (populateCommandMovableKeys: a getkeys_proc, or a key spec the legacy range can't
+ * describe), so it can never disagree with where cluster routing and COMMAND GETKEYS look.
+ * Redis's order puts it after no_multi and before allow_busy.
+ */
+export function infoFlags(spec: CommandSpec): readonly string[] {
+  if (spec.getKeys === undefined) return spec.flags;
+  const out: string[] = [...spec.flags];
+  const at = out.indexOf("allow_busy");
+  out.splice(at < 0 ? out.length : at, 0, "movablekeys");
+  return out;
 }

@@ -9,6 +9,7 @@ export type {
   KeyspaceHooks,
   NotifyClass,
 } from "./command-types.js";
+export { infoFlags } from "./command-types.js";
 export { commands } from "./commands/index.js";
 export { keyCommands } from "./commands/keys.js";
 export { expireMillis, PROTO_MAX_BULK_LEN, stringCommands } from "./commands/strings.js";

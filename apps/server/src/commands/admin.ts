@@ -4,6 +4,7 @@
 import {
   type CommandSpec,
   dumpValue,
+  infoFlags,
   isList,
   objectEncoding,
   type Value,
@@ -433,7 +434,7 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
   r.array(10);
   r.bulk(name);
   r.integer(spec.arity);
-  const has = new Set<string>(spec.flags);
+  const has = new Set<string>(infoFlags(spec));
   if (NO_ASYNC_LOADING.has(name)) has.add("no_async_loading");
   const flags = INFO_FLAG_ORDER.filter((f) => has.has(f));
   r.set(flags.length);

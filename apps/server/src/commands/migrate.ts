@@ -83,7 +83,7 @@ export function migrateCommands(server: Server): ServerCommandDef[] {
     {
       name: "migrate",
       arity: -6,
-      flags: ["write", "movablekeys"],
+      flags: ["write"],
       firstKey: 3,
       lastKey: 3,
       step: 1,

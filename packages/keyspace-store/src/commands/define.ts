@@ -14,6 +14,9 @@ export function cmd(
   handler?: CommandHandler,
   extra?: { getKeys?: (args: CommandArgs) => number[]; subcommands?: CommandSpec[] },
 ): CommandSpec {
+  // COMMAND INFO's movablekeys comes from getKeys (infoFlags): written by hand it could lie.
+  if (flags.split(" ").includes("movablekeys"))
+    throw new Error(`${name}: movablekeys is derived from getKeys, not listed`);
   return {
     name,
     arity,

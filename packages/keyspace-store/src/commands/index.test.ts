@@ -3,7 +3,7 @@
 // categories, subcommands.
 import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandSpec } from "../command-types.js";
+import { type CommandSpec, infoFlags } from "../command-types.js";
 import { decodeReply, RedisOracle } from "../redis-oracle.js";
 import { commands } from "./index.js";
 import { keyCommands } from "./keys.js";
@@ -28,7 +28,7 @@ function info(c: CommandSpec): unknown[] {
   return [
     c.name,
     c.arity,
-    c.flags.map((f) => `+${f}`),
+    infoFlags(c).map((f) => `+${f}`),
     c.firstKey,
     c.lastKey,
     c.step,

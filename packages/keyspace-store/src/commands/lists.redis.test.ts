@@ -5,7 +5,12 @@ import net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { hasRedis, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandContext, CommandSpec, KeyspaceHooks } from "../command-types.js";
+import {
+  type CommandContext,
+  type CommandSpec,
+  infoFlags,
+  type KeyspaceHooks,
+} from "../command-types.js";
 import { Keyspace } from "../keyspace.js";
 import { ArrayArgs, EncodingWriter } from "../test-kit.js";
 import { listCommands } from "./lists.js";
@@ -447,7 +452,7 @@ describe.skipIf(!hasRedis())("lists against redis-server 7.0.15", () => {
     const ours = listCommands.map((c) => ({
       name: c.name,
       arity: c.arity,
-      flags: [...c.flags],
+      flags: [...infoFlags(c)],
       keys: [c.firstKey, c.lastKey, c.step],
       acl: [...c.aclCategories],
     }));

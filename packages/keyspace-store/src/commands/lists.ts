@@ -798,7 +798,7 @@ export const listCommands: CommandSpec[] = [
   cmd("ltrim", 4, "write", [1, 1, 1], `${W} @slow`, ltrim),
   cmd("lmove", 5, "write denyoom", [1, 2, 1], `${W} @slow`, lmove),
   cmd("rpoplpush", 3, "write denyoom", [1, 2, 1], `${W} @slow`, rpoplpush),
-  cmd("lmpop", -4, "write movablekeys", [0, 0, 0], `${W} @slow`, lmpop, {
+  cmd("lmpop", -4, "write", [0, 0, 0], `${W} @slow`, lmpop, {
     getKeys: numkeysGetKeys(1),
   }),
   cmd("blpop", -3, "write noscript blocking", [1, -2, 1], `${W} @slow @blocking`, (c, a, r) =>
@@ -816,7 +816,7 @@ export const listCommands: CommandSpec[] = [
     `${W} @slow @blocking`,
     brpoplpush,
   ),
-  cmd("blmpop", -5, "write blocking movablekeys", [0, 0, 0], `${W} @slow @blocking`, blmpop, {
+  cmd("blmpop", -5, "write blocking", [0, 0, 0], `${W} @slow @blocking`, blmpop, {
     getKeys: numkeysGetKeys(2),
   }),
 ];

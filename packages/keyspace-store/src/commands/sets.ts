@@ -551,7 +551,7 @@ export const setCommands: CommandSpec[] = [
   cmd("sinter", -2, "readonly", KALL, ACL_R_SLOW, (c, a, w) =>
     sinterGeneric(c, a, w, 1, a.argc - 1, null, false, 0),
   ),
-  cmd("sintercard", -3, "readonly movablekeys", [0, 0, 0], ACL_R_SLOW, sintercard, {
+  cmd("sintercard", -3, "readonly", [0, 0, 0], ACL_R_SLOW, sintercard, {
     getKeys: sintercardKeys,
   }),
   cmd("sunion", -2, "readonly", KALL, ACL_R_SLOW, (c, a, w) =>

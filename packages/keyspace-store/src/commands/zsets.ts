@@ -980,13 +980,13 @@ export const zsetCommands: CommandSpec[] = [
   cmd("bzpopmax", -3, "write noscript blocking fast", [1, -2, 1], `${W} @blocking`, (c, a, w) =>
     bzpopMinMax(c, a, w, true),
   ),
-  cmd("zmpop", -4, "write movablekeys", K0, WS, (c, a, w) => zmpopGeneric(c, a, w, false), {
+  cmd("zmpop", -4, "write", K0, WS, (c, a, w) => zmpopGeneric(c, a, w, false), {
     getKeys: numkeysKeys(1, false),
   }),
   cmd(
     "bzmpop",
     -5,
-    "write blocking movablekeys",
+    "write blocking",
     K0,
     `${WS} @blocking`,
     (c, a, w) => zmpopGeneric(c, a, w, true),
@@ -999,7 +999,7 @@ export const zsetCommands: CommandSpec[] = [
   cmd(
     "zunion",
     -3,
-    "readonly movablekeys",
+    "readonly",
     K0,
     RS,
     (c, a, w) => zsetOpGeneric(c, a, w, "zunion", 0, 1, OP_UNION, false),
@@ -1008,7 +1008,7 @@ export const zsetCommands: CommandSpec[] = [
   cmd(
     "zinter",
     -3,
-    "readonly movablekeys",
+    "readonly",
     K0,
     RS,
     (c, a, w) => zsetOpGeneric(c, a, w, "zinter", 0, 1, OP_INTER, false),
@@ -1017,7 +1017,7 @@ export const zsetCommands: CommandSpec[] = [
   cmd(
     "zdiff",
     -3,
-    "readonly movablekeys",
+    "readonly",
     K0,
     RS,
     (c, a, w) => zsetOpGeneric(c, a, w, "zdiff", 0, 1, OP_DIFF, false),
@@ -1026,7 +1026,7 @@ export const zsetCommands: CommandSpec[] = [
   cmd(
     "zunionstore",
     -4,
-    "write denyoom movablekeys",
+    "write denyoom",
     K1,
     WS,
     (c, a, w) => zsetOpGeneric(c, a, w, "zunionstore", 1, 2, OP_UNION, false),
@@ -1035,7 +1035,7 @@ export const zsetCommands: CommandSpec[] = [
   cmd(
     "zinterstore",
     -4,
-    "write denyoom movablekeys",
+    "write denyoom",
     K1,
     WS,
     (c, a, w) => zsetOpGeneric(c, a, w, "zinterstore", 1, 2, OP_INTER, false),
@@ -1044,7 +1044,7 @@ export const zsetCommands: CommandSpec[] = [
   cmd(
     "zdiffstore",
     -4,
-    "write denyoom movablekeys",
+    "write denyoom",
     K1,
     WS,
     (c, a, w) => zsetOpGeneric(c, a, w, "zdiffstore", 1, 2, OP_DIFF, false),
@@ -1053,7 +1053,7 @@ export const zsetCommands: CommandSpec[] = [
   cmd(
     "zintercard",
     -3,
-    "readonly movablekeys",
+    "readonly",
     K0,
     RS,
     (c, a, w) => zsetOpGeneric(c, a, w, "zintercard", 0, 1, OP_INTER, true),
