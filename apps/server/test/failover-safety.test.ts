@@ -252,8 +252,19 @@ describe("failover safety (3 masters + 3 replicas, node-timeout 1000)", () => {
       console.log(
         `FAILOVER ${mode.toUpperCase()}, master dead: role:master after ${promotedMs} ms`,
       );
-      const log = since(replica.port);
       const epoch = (await clusterInfo(replica.port)).cluster_my_epoch;
+      // The log is written asynchronously: wait for the promotion's last line to reach the file.
+      const last =
+        mode === "force"
+          ? `configEpoch set to ${epoch} after successful failover`
+          : `New configEpoch set to ${epoch}`;
+      const log = await waitFor(
+        () => (since(replica.port).includes(last) ? since(replica.port) : null),
+        {
+          timeout: 3000,
+          what: `"${last}" in the log of ${replica.port}`,
+        },
+      );
       let won: number;
       if (mode === "force") {
         expect(log).toContain("Forced failover user request accepted.");
