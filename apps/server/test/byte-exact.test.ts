@@ -500,6 +500,41 @@ sessions["slowlog entries and redaction"] = [
   cmd("SLOWLOG", "RESET"),
 ].join("");
 
+// Counts at the edges of a long (issue 12: HRANDFIELD with LONG_MIN ended the process). Redis
+// refuses LONG_MIN where it negates a count (getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX))
+// and counts whose doubled reply length would overflow. One-element containers keep replies free
+// of hash order. (A negative count Redis accepts on an existing key, e.g. -2^62, makes Redis
+// itself produce 2^62 replies: not sent here.)
+sessions["counts that can't be negated or doubled"] = [
+  cmd("HSET", "ec:h", "f", "v"),
+  cmd("ZADD", "ec:z", "1", "m"),
+  cmd("SADD", "ec:s", "m"),
+  cmd("RPUSH", "ec:l", "a", "b", "a"),
+  cmd("HRANDFIELD", "ec:h", "-9223372036854775808"),
+  cmd("HRANDFIELD", "ec:h", "-9223372036854775808", "WITHVALUES"),
+  cmd("HRANDFIELD", "ec:h", "-4611686018427387904", "WITHVALUES"),
+  cmd("HRANDFIELD", "ec:h", "4611686018427387904", "WITHVALUES"),
+  cmd("HRANDFIELD", "ec:h", "4611686018427387903", "WITHVALUES"),
+  cmd("HRANDFIELD", "ec:h", "9223372036854775807"),
+  cmd("HRANDFIELD", "ec:h", "9223372036854775808"),
+  cmd("HRANDFIELD", "ec:nokey", "-9223372036854775807"),
+  cmd("ZRANDMEMBER", "ec:z", "-9223372036854775808"),
+  cmd("ZRANDMEMBER", "ec:z", "-4611686018427387904", "WITHSCORES"),
+  cmd("ZRANDMEMBER", "ec:z", "9223372036854775807", "WITHSCORES"),
+  cmd("SRANDMEMBER", "ec:s", "-9223372036854775808"),
+  cmd("SRANDMEMBER", "ec:s", "9223372036854775807"),
+  cmd("SPOP", "ec:nokey", "-9223372036854775808"),
+  cmd("LPOS", "ec:l", "a", "RANK", "-9223372036854775808"),
+  cmd("LPOS", "ec:l", "a", "RANK", "9223372036854775807"),
+  cmd("LPOS", "ec:l", "a", "COUNT", "-9223372036854775808"),
+  cmd("LPOS", "ec:l", "a", "COUNT", "9223372036854775807", "MAXLEN", "9223372036854775807"),
+  cmd("LPOS", "ec:l", "a", "RANK", "-1", "COUNT", "0"),
+  cmd("LPOS", "ec:l", "a", "MAXLEN", "-9223372036854775808"),
+  cmd("LPOP", "ec:l", "-9223372036854775808"),
+  cmd("LRANGE", "ec:l", "-9223372036854775808", "9223372036854775807"),
+  cmd("DEL", "ec:h", "ec:z", "ec:s", "ec:l"),
+].join("");
+
 const protocolErrors: Record<string, string> = {
   "bulk length 2GB": "*1\r\n$2147483648\r\n",
   "negative bulk length": "*1\r\n$-5\r\n",

@@ -19,7 +19,7 @@ export { splitInlineArgs } from "./inline-args.js";
 export type { NodeBuffer } from "./node-buffer.js";
 export { OwnedArgs } from "./owned-args.js";
 export { expectedDollar, ProtocolErrors, RespProtocolError } from "./protocol-error.js";
-export { ReplyBuffer } from "./reply-buffer.js";
+export { MAX_PENDING_REPLY, ReplyBuffer, ReplyTooLargeError } from "./reply-buffer.js";
 export {
   type ReplyBuilders,
   ReplyDecoder,

@@ -5,6 +5,7 @@
 // bytes handed out are never overwritten. Numbers are written digit by digit, without strings.
 // RESP2/RESP3 differences follow src/networking.c (Redis 7.0): a map is a flat array in RESP2,
 // nulls are $-1/*-1 vs _, doubles are %.17g bulk strings vs `,`.
+import { constants } from "node:buffer";
 import type { ReplyWriter } from "./contracts.js";
 import { formatDouble17g } from "./double-format.js";
 import type { NodeBuffer } from "./node-buffer.js";
@@ -15,6 +16,28 @@ const MIN_ROOM = 512;
 /** Up to this many bytes, a loop beats a native call (latin1Write, TypedArray set). */
 const SHORT = 16;
 const NON_LATIN1 = /[^\u0000-\u00ff]/;
+/**
+ * The most one connection can hold unflushed: a command's whole reply is encoded before the
+ * turn's flush, so this bounds a single reply. It is what one Buffer can hold (capped at 4 GiB).
+ */
+export const MAX_PENDING_REPLY = Math.min(constants.MAX_LENGTH, 2 ** 32);
+/**
+ * An aggregate announces n elements of at least 3 bytes each ("_\r\n"); more than this many
+ * can never be encoded, so the header is refused before a command starts producing them.
+ */
+const MAX_AGGREGATE = Math.floor(MAX_PENDING_REPLY / 3);
+
+/**
+ * A reply that cannot be encoded: an element or aggregate larger than one connection's
+ * MAX_PENDING_REPLY, or a size that is not a count at all (NaN, negative). Thrown out of the
+ * command; the server turns it into an error reply for that command alone.
+ */
+export class ReplyTooLargeError extends RangeError {
+  constructor(what: string) {
+    super(`reply too large: ${what}`);
+    this.name = "ReplyTooLargeError";
+  }
+}
 
 export class ReplyBuffer implements ReplyWriter {
   resp: 2 | 3 = 2;
@@ -29,6 +52,7 @@ export class ReplyBuffer implements ReplyWriter {
   lastError = "";
   /** When false, replies are dropped (CLIENT REPLY OFF/SKIP); pushes still go out. */
   enabled = true;
+  private enabledBeforePush = true;
 
   constructor(opts: { resp?: 2 | 3; slabSize?: number } = {}) {
     this.resp = opts.resp ?? 2;
@@ -58,10 +82,25 @@ export class ReplyBuffer implements ReplyWriter {
     this.start = this.off;
   }
 
+  /**
+   * Drops what was encoded after the first `pending` bytes not yet taken: the partial reply of a
+   * command that threw (the server answers it with an error instead). A no-op when fewer bytes
+   * are pending.
+   */
+  truncate(pending: number): void {
+    if (pending >= 0 && pending < this.off - this.start) this.off = this.start + pending;
+  }
+
   private ensure(n: number): void {
     if (this.off + n <= this.slab.length) return;
     const used = this.off - this.start;
-    const next = Buffer.allocUnsafe(Math.max(this.slabSize, (used + n) * 2)) as NodeBuffer;
+    // Off the fast path: a size no Buffer can hold (or no size at all) is refused here rather
+    // than by allocUnsafe's ERR_OUT_OF_RANGE deep in a command.
+    if (!(n >= 0) || used + n > MAX_PENDING_REPLY)
+      throw new ReplyTooLargeError(`${used} bytes pending, ${n} more requested`);
+    const next = Buffer.allocUnsafe(
+      Math.max(this.slabSize, Math.min((used + n) * 2, MAX_PENDING_REPLY)),
+    ) as NodeBuffer;
     this.slab.copy(next, 0, this.start, this.off);
     this.slab = next;
     this.start = 0;
@@ -199,24 +238,44 @@ export class ReplyBuffer implements ReplyWriter {
   }
   array(n: number): void {
     if (!this.enabled) return;
+    checkAggregate(n);
     this.ensure(24);
     this.header(42, n);
   }
   map(n: number): void {
     if (!this.enabled) return;
+    checkAggregate(n);
     this.ensure(24);
     if (this.resp === 3) this.header(37, n);
     else this.header(42, n * 2);
   }
   set(n: number): void {
     if (!this.enabled) return;
+    checkAggregate(n);
     this.ensure(24);
     this.header(this.resp === 3 ? 126 : 42, n);
   }
-  /** Pushes go out even with CLIENT REPLY OFF, as Redis does for pub/sub messages. */
+  /** A push header `>n` (`*n` in RESP2), dropped under CLIENT REPLY OFF like any reply. */
   push(n: number): void {
+    if (!this.enabled) return;
+    checkAggregate(n);
     this.ensure(24);
     this.header(this.resp === 3 ? 62 : 42, n);
+  }
+  /**
+   * A pub/sub push of `n` elements (a message, a (un)subscribe confirmation): it goes out under
+   * CLIENT REPLY OFF/SKIP too, its elements included, until endPush() (Redis's CLIENT_PUSHING
+   * flag, set around addReplyPubsub*()).
+   */
+  beginPush(n: number): void {
+    checkAggregate(n);
+    this.enabledBeforePush = this.enabled;
+    this.enabled = true;
+    this.ensure(24);
+    this.header(this.resp === 3 ? 62 : 42, n);
+  }
+  endPush(): void {
+    this.enabled = this.enabledBeforePush;
   }
   /** RESP3 attribute header `|n` (n key/value pairs follow, then the value they annotate). RESP2 has none: the caller skips them. */
   attribute(n: number): void {
@@ -277,6 +336,12 @@ export class ReplyBuffer implements ReplyWriter {
     this.slab.set(bytes, this.off);
     this.off += bytes.length;
   }
+}
+
+/** An aggregate length the header can print and a reply can hold (-1 is RESP2's null array). */
+function checkAggregate(n: number): void {
+  if (!(n >= -1 && n <= MAX_AGGREGATE) || n !== Math.floor(n))
+    throw new ReplyTooLargeError(`an aggregate of ${n} elements`);
 }
 
 function isAscii(s: string): boolean {

@@ -5,8 +5,10 @@ import {
   encodeCommand,
   encodeCommandBuffer,
   formatDouble17g,
+  MAX_PENDING_REPLY,
   nullBulkReply,
   ReplyBuffer,
+  ReplyTooLargeError,
   SharedReplies,
 } from "../src/index.js";
 
@@ -113,16 +115,60 @@ describe("ReplyBuffer", () => {
     expect(w.take()).toBeNull();
   });
 
-  it("drops replies but not pushes when disabled, and counts errors", () => {
-    const w = new ReplyBuffer({ resp: 3 });
-    w.enabled = false;
+  it("drops replies but not pub/sub pushes (elements included) when disabled, and counts errors", () => {
+    for (const [resp, head] of [
+      [3, ">"],
+      [2, "*"],
+    ] as const) {
+      const w = new ReplyBuffer({ resp });
+      w.enabled = false;
+      w.ok();
+      w.error("ERR x");
+      // DEBUG PROTOCOL push is an ordinary reply: dropped with the rest.
+      w.push(1);
+      w.bulk("dropped");
+      w.beginPush(3);
+      w.bulk("message");
+      w.bulkLatin1("ch");
+      w.integer(1);
+      w.endPush();
+      w.bulk("dropped again");
+      w.rawAlways(Buffer.from("+m\r\n"));
+      expect(w.take()!.toString()).toBe(`${head}3\r\n$7\r\nmessage\r\n$2\r\nch\r\n:1\r\n+m\r\n`);
+      expect(w.enabled).toBe(false);
+      expect(w.errorCount).toBe(1);
+      expect(w.lastError).toBe("ERR x");
+    }
+  });
+
+  it("truncate drops a partial reply back to a mark, across a slab change", () => {
+    const w = new ReplyBuffer({ slabSize: 64 });
     w.ok();
-    w.error("ERR x");
-    w.push(1);
-    w.rawAlways(Buffer.from("+m\r\n"));
-    expect(w.take()!.toString()).toBe(">1\r\n+m\r\n");
-    expect(w.errorCount).toBe(1);
-    expect(w.lastError).toBe("ERR x");
+    const mark = w.pendingBytes;
+    w.array(3);
+    w.bulk("x".repeat(200));
+    w.truncate(mark);
+    w.error("ERR instead");
+    expect(w.take()!.toString()).toBe("+OK\r\n-ERR instead\r\n");
+    w.truncate(10);
+    expect(w.take()).toBeNull();
+  });
+
+  it("refuses sizes no reply can hold with ReplyTooLargeError, and stays usable", () => {
+    const w = new ReplyBuffer();
+    w.ok();
+    for (const n of [2 ** 62, Number.NaN, -2, 1.5, 2 ** 63])
+      expect(() => w.array(n), String(n)).toThrow(ReplyTooLargeError);
+    expect(() => w.map(2 ** 40)).toThrow(ReplyTooLargeError);
+    expect(() => w.set(Number.POSITIVE_INFINITY)).toThrow(ReplyTooLargeError);
+    expect(() => w.beginPush(-5)).toThrow(ReplyTooLargeError);
+    // A count that fits as a header but whose bytes never could: refused before any is written.
+    expect(() => w.array(Math.floor(MAX_PENDING_REPLY / 3) + 1)).toThrow(ReplyTooLargeError);
+    expect(() => w.raw({ length: MAX_PENDING_REPLY + 1 } as Buffer)).toThrow(
+      /reply too large: 5 bytes pending/,
+    );
+    w.array(-1);
+    expect(w.take()!.toString()).toBe("+OK\r\n*-1\r\n");
   });
 
   it("shared replies", () => {

@@ -32,6 +32,9 @@ const ERR_HASH_NOT_FLOAT = "ERR hash value is not a float";
 const ERR_NAN_OR_INF = "ERR value is NaN or Infinity";
 const ERR_INCR_NAN_OR_INF = "ERR increment would produce NaN or Infinity";
 const ERR_OUT_OF_RANGE = "ERR value is out of range";
+/** getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX): LONG_MIN can't be negated into a count. */
+const ERR_RANDFIELD_RANGE =
+  "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 /** HRANDFIELD WITHVALUES refuses counts whose doubled reply length would overflow a long. */
@@ -318,6 +321,10 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
   const l = parseInt64(args.view(2));
   if (l === null) {
     w.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (l === INT64_MIN) {
+    w.error(ERR_RANDFIELD_RANGE);
     return;
   }
   if (args.argc > 4 || (args.argc === 4 && !args.is(3, "withvalues"))) {
