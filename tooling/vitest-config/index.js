@@ -16,6 +16,9 @@ export function defineShoalProject(name, overrides = {}) {
         name,
         include: ["src/**/*.test.ts", "test/**/*.test.ts"],
         testTimeout: 20_000,
+        // A command that throws ends a shoal-server (spawned or in-process) instead of being
+        // answered with an error: no test run hides an exception (Server.commandException).
+        env: { SHOAL_FAIL_FAST: "1" },
         hookTimeout: 60_000,
       },
     }),

@@ -191,6 +191,28 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
   if (server.readyKeys.size > 0) server.handleClientsBlockedOnKeys();
 }
 
+/**
+ * Runs a command's handler so that no client's input can end the process: an exception the
+ * handler throws becomes an error reply to that command alone, its partial reply dropped, and a
+ * warning that names the command (Server.commandException). Every path that runs a handler goes
+ * through here: call() (so EXEC's queued commands, paused and key-locked commands replayed, the
+ * master's stream and the AOF too) and the re-run of a blocked command. The try/catch costs
+ * nothing on the hot path in V8; reading the reply's pending length is one subtraction.
+ */
+export function runHandler(
+  server: Server,
+  client: Client,
+  entry: CommandEntry,
+  args: CommandArgs,
+): void {
+  const mark = client.reply.pendingBytes;
+  try {
+    entry.run(client, args);
+  } catch (err) {
+    server.commandException(client, entry.fullName, err, mark);
+  }
+}
+
 /** Calls a resolved command and keeps its statistics (Redis's call()). */
 export function call(server: Server, client: Client, entry: CommandEntry, args: CommandArgs): void {
   const errorsBefore = client.reply.errorCount;
@@ -202,7 +224,7 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   server.currentClient = client;
   server.currentArgs = args;
   server.currentEntry = entry;
-  entry.run(client, args);
+  runHandler(server, client, entry, args);
   server.currentClient = null;
   server.currentArgs = null;
   server.currentEntry = null;

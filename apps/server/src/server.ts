@@ -23,12 +23,13 @@ import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
 import { quoteRepr } from "./config/split-args.js";
-import { processCommand } from "./dispatch.js";
+import { processCommand, runHandler } from "./dispatch.js";
 import { InstantaneousMetrics } from "./instantaneous.js";
 import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
+import { ReplyTooLargeError } from "./protocol/reply-buffer.js";
 import { REDACTED, redactedArgs } from "./redact.js";
 import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
@@ -366,8 +367,55 @@ export class Server {
 
   runOneCommand(client: Client, args: CommandArgs): void {
     this.beforeCommandReply(client);
-    processCommand(this, client, args);
+    // Handlers are guarded one by one (dispatch's runHandler); this catches the rest of the
+    // command's path (routing, MONITOR feed, serving blocked clients afterwards).
+    const mark = client.reply.pendingBytes;
+    try {
+      processCommand(this, client, args);
+    } catch (err) {
+      this.commandException(client, client.lastCommand, err, mark);
+      this.countError(client.reply.lastError);
+    }
     this.afterCommandReply(client);
+  }
+
+  /**
+   * SHOAL_FAIL_FAST=1, which the test suites set (tooling/vitest-config): a command's exception
+   * is logged and rethrown, so it ends the process as before and no test run hides one.
+   */
+  readonly failFast = process.env.SHOAL_FAIL_FAST === "1";
+  /** Exceptions commands threw since start (each answered with an error and logged). */
+  commandExceptions = 0;
+  /** The exception being rethrown in fail-fast mode: outer guards pass it on, logged once. */
+  private failingWith: unknown = undefined;
+
+  /**
+   * A command threw instead of replying. The client gets `-ERR internal error in '<command>':
+   * <message>` in place of whatever part of the reply was encoded after `mark` (so the stream
+   * stays well formed, inside EXEC too), and the log a warning with the client and the stack. A
+   * reply too large for one connection (ReplyTooLargeError: a count Redis would take and then
+   * run out of memory on) is answered `-ERR reply too large: ...` and never fails fast.
+   */
+  commandException(client: Client, name: string, err: unknown, mark: number): void {
+    if (err === this.failingWith && err !== undefined) throw err;
+    this.commandExceptions++;
+    const tooLarge = err instanceof ReplyTooLargeError;
+    const msg = err instanceof Error ? err.message : String(err);
+    const detail = err instanceof Error && !tooLarge ? (err.stack ?? msg) : msg;
+    let who: string;
+    try {
+      who = this.clientInfoString(client);
+    } catch {
+      // The guard itself must not throw: a client in a state the info line can't describe.
+      who = `id=${client.id}`;
+    }
+    this.log.warning(`Exception in command '${name}' from client ${who}: ${detail}`);
+    if (this.failFast && !tooLarge) {
+      this.failingWith = err;
+      throw err;
+    }
+    client.reply.truncate(mark);
+    client.reply.error(tooLarge ? `ERR ${msg}` : `ERR internal error in '${name}': ${msg}`);
   }
 
   /** CLIENT REPLY OFF/SKIP: replies of this command are dropped. */
@@ -857,7 +905,7 @@ export class Server {
     this.currentClient = client;
     this.currentArgs = b.args;
     this.currentEntry = entry;
-    entry.run(client, b.args);
+    runHandler(this, client, entry, b.args);
     this.currentClient = null;
     this.currentArgs = null;
     this.currentEntry = null;
