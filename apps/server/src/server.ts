@@ -993,12 +993,13 @@ export class Server {
       set.add(client);
     }
     const r = client.reply;
-    r.push(3);
+    r.beginPush(3);
     r.bulk(kind === "channel" ? "subscribe" : "ssubscribe");
     r.bulkLatin1(channel);
     r.integer(
       kind === "channel" ? client.channels.size + client.patterns.size : client.shardChannels.size,
     );
+    r.endPush();
   }
 
   unsubscribe(client: Client, channel: string, kind: "channel" | "shard", notify: boolean): void {
@@ -1011,12 +1012,13 @@ export class Server {
     }
     if (!notify) return;
     const r = client.reply;
-    r.push(3);
+    r.beginPush(3);
     r.bulk(kind === "channel" ? "unsubscribe" : "sunsubscribe");
     r.bulkLatin1(channel);
     r.integer(
       kind === "channel" ? client.channels.size + client.patterns.size : client.shardChannels.size,
     );
+    r.endPush();
   }
 
   psubscribe(client: Client, pattern: string): void {
@@ -1030,10 +1032,11 @@ export class Server {
       set.add(client);
     }
     const r = client.reply;
-    r.push(3);
+    r.beginPush(3);
     r.bulk("psubscribe");
     r.bulkLatin1(pattern);
     r.integer(client.channels.size + client.patterns.size);
+    r.endPush();
   }
 
   punsubscribe(client: Client, pattern: string, notify: boolean): void {
@@ -1044,10 +1047,11 @@ export class Server {
     }
     if (!notify) return;
     const r = client.reply;
-    r.push(3);
+    r.beginPush(3);
     r.bulk("punsubscribe");
     r.bulkLatin1(pattern);
     r.integer(client.channels.size + client.patterns.size);
+    r.endPush();
   }
 
   pubsubUnsubscribeAll(client: Client, notify: boolean): void {
@@ -1063,10 +1067,11 @@ export class Server {
     if (set) {
       for (const c of set) {
         const r = c.reply;
-        r.push(3);
+        r.beginPush(3);
         r.bulk(shard ? "smessage" : "message");
         r.bulkLatin1(channel);
         r.bulk(message);
+        r.endPush();
         this.scheduleFlush(c);
         receivers++;
       }
@@ -1076,11 +1081,12 @@ export class Server {
         if (!globMatch(pattern, channel)) continue;
         for (const c of clients) {
           const r = c.reply;
-          r.push(4);
+          r.beginPush(4);
           r.bulk("pmessage");
           r.bulkLatin1(pattern);
           r.bulkLatin1(channel);
           r.bulk(message);
+          r.endPush();
           this.scheduleFlush(c);
           receivers++;
         }

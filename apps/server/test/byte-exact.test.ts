@@ -535,6 +535,38 @@ sessions["counts that can't be negated or doubled"] = [
   cmd("DEL", "ec:h", "ec:z", "ec:s", "ec:l"),
 ].join("");
 
+// Pub/sub pushes go out under CLIENT REPLY OFF/SKIP, every element of them (Redis's
+// CLIENT_PUSHING); other replies, PING's and PUBLISH's included, don't. HELLO 3's own reply is
+// dropped too, which keeps the per-process client id out of the bytes.
+sessions["pushes under CLIENT REPLY OFF in RESP3"] = [
+  cmd("CLIENT", "REPLY", "OFF"),
+  cmd("HELLO", "3"),
+  cmd("SUBSCRIBE", "ro:a", "ro:b"),
+  cmd("PSUBSCRIBE", "ro:p*"),
+  cmd("PING"),
+  cmd("PUBLISH", "ro:a", "m1"),
+  cmd("PUBLISH", "ro:pq", "m2"),
+  cmd("UNSUBSCRIBE", "ro:a"),
+  cmd("PUNSUBSCRIBE"),
+  cmd("UNSUBSCRIBE"),
+  cmd("UNSUBSCRIBE"),
+  cmd("CLIENT", "REPLY", "ON"),
+  cmd("CLIENT", "REPLY", "SKIP"),
+  cmd("SSUBSCRIBE", "ro:s"),
+  cmd("SUNSUBSCRIBE"),
+  cmd("PING", "after"),
+].join("");
+
+sessions["pushes under CLIENT REPLY OFF in RESP2"] = [
+  cmd("CLIENT", "REPLY", "OFF"),
+  cmd("SUBSCRIBE", "ro:a"),
+  cmd("PSUBSCRIBE", "ro:p*"),
+  cmd("PING"),
+  cmd("UNSUBSCRIBE"),
+  cmd("PUNSUBSCRIBE"),
+  cmd("CLIENT", "REPLY", "ON"),
+].join("");
+
 const protocolErrors: Record<string, string> = {
   "bulk length 2GB": "*1\r\n$2147483648\r\n",
   "negative bulk length": "*1\r\n$-5\r\n",

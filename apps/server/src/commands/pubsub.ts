@@ -13,12 +13,13 @@ const PS = ["@pubsub", "@slow"];
 const SUB_FLAGS = ["pubsub", "noscript", "loading", "stale"] as const;
 
 function emptyUnsubscribe(c: Client, kind: string): void {
-  c.reply.push(3);
+  c.reply.beginPush(3);
   c.reply.bulk(kind);
   c.reply.nullBulk();
   c.reply.integer(
     kind === "sunsubscribe" ? c.shardChannels.size : c.channels.size + c.patterns.size,
   );
+  c.reply.endPush();
 }
 
 export function pubsubCommands(server: Server): ServerCommandDef[] {
