@@ -5,12 +5,12 @@
 // clusterCron() in src/cluster_legacy.c (Redis 7.0).
 //
 // A node that leaves a ping unanswered (and sends nothing else) for NODE_TIMEOUT is PFAIL here.
-// Masters gossip the PFAIL/FAIL nodes they see; each such entry is a failure report from that
-// master, valid for 2·NT. Once the reports plus my own opinion (when I am a master) reach a
-// majority of the masters that serve slots, I flag the node FAIL and broadcast FAIL, which every
-// receiver applies at once. A PONG clears PFAIL at once; FAIL is undone only for a replica or a
-// master without slots, or for a master with slots after 2·NT of FAIL with nobody having taken
-// its slots (a failover would have moved them).
+// Gossip carries the PFAIL/FAIL nodes every node sees; such an entry from a master is a failure
+// report from that master, valid for 2·NT. Once the reports plus my own opinion (when I am a
+// master) reach a majority of the masters that serve slots, I flag the node FAIL and broadcast
+// FAIL, which every receiver applies at once. A PONG clears PFAIL at once; it undoes FAIL only
+// for a replica or a master without slots, or for a master still holding slots 2·NT after its
+// FAIL (had a replica taken over, the slots would have moved).
 import { MessageType, NodeFlag } from "@shoal/cluster-bus/messages";
 import type { ClusterState } from "./cluster-state.js";
 import { type ClusterNode, failed, isMaster, isSlave, timedOut } from "./node.js";
