@@ -144,17 +144,20 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
     cluster !== null &&
     client.id !== 0 &&
     client.replRole !== "M" &&
-    (entry.spec.firstKey > 0 || entry.spec.getKeys !== undefined || root.spec.name === "exec") &&
-    !cluster.router.route(client, entry, args, asking)
+    (entry.spec.firstKey > 0 || entry.spec.getKeys !== undefined || root.spec.name === "exec")
   ) {
-    // A transaction with a misrouted command is flagged (EXECABORT); EXEC itself discards it.
-    if (root.spec.name === "exec") {
-      client.multiQueue = null;
-      client.multiDirty = false;
-      server.unwatchAllKeys(client);
+    // A node that did not run for a while first catches up with its cluster cron.
+    cluster.runCronIfOverdue();
+    if (!cluster.router.route(client, entry, args, asking)) {
+      // A transaction with a misrouted command is flagged (EXECABORT); EXEC itself discards it.
+      if (root.spec.name === "exec") {
+        client.multiQueue = null;
+        client.multiDirty = false;
+        server.unwatchAllKeys(client);
+      }
+      rejectCommand(server, client, cluster.router.errorText(cluster.state), entry);
+      return;
     }
-    rejectCommand(server, client, cluster.router.errorText(cluster.state), entry);
-    return;
   }
   // Replication: NOREPLICAS, READONLY replica, MASTERDOWN (stale data), in processCommand's order.
   if (server.replication.checksActive) {
@@ -176,6 +179,22 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
   // A MONITOR client is a replica to Redis (CLIENT_SLAVE): it may not touch the keyspace.
   if (client.isMonitor && touchesKeyspace(client, entry)) {
     rejectCommand(server, client, "ERR Replica can't interact with the keyspace", entry);
+    return;
+  }
+  // CLIENT PAUSE (or a manual failover's pause): the command waits with its arguments and runs
+  // again from the top once the pause ends (Redis's blockPostponeClient). Here, as in Redis:
+  // after the checks that answer at once (unknown command, arity, auth, routing...) and before
+  // MULTI queueing, so a write inside MULTI waits too. Replicas, our master and the AOF replay
+  // are never held.
+  if (
+    server.pauseUntil > 0 &&
+    client.replRole === "" &&
+    client.id !== 0 &&
+    server.mustPause(client, entry)
+  ) {
+    // ASKING stays for the re-run, as Redis resets a client only after its command ran.
+    client.asking = asking;
+    server.postponeClient(client, args);
     return;
   }
   if (client.multiQueue !== null && !MULTI_IMMEDIATE.has(root.spec.name)) {

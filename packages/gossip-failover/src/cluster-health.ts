@@ -9,6 +9,12 @@
 // was in the minority waits the rejoin delay, min(max(NT, 500), 5000) ms, after its last minority
 // sighting before turning ok again (time to be told that its slots moved). Runs from
 // clusterBeforeSleep (the todo flag) and from cron while fail or after a new PFAIL.
+//
+// One rule of Shoal's own: a master whose cron did not run for longer than the node timeout
+// (SIGSTOP, a machine that froze, an event loop blocked) counts as having been in the minority
+// until then. The cluster may have failed it over meanwhile, and what it reads first on waking
+// up (a client's write, or the new owner's UPDATE) is a matter of socket order; Redis relies on
+// that order, Shoal waits the rejoin delay for the new configuration instead.
 import { NodeFlag } from "@shoal/cluster-bus/messages";
 import type { ClusterState } from "./cluster-state.js";
 import { isMaster } from "./node.js";
@@ -19,6 +25,24 @@ const NF = { ...NodeFlag };
 
 /** CLUSTER_WRITABLE_DELAY */
 export const CLUSTER_WRITABLE_DELAY = 2000;
+
+/** Called first thing in every cron: notices that this node did not run for a while. */
+export function noteCronGap(cs: ClusterState, now: number): void {
+  const last = cs.lastCronTime;
+  cs.lastCronTime = now;
+  if (last === 0 || now - last <= cs.nodeTimeout()) return;
+  if (!isMaster(cs.myself) || cs.myself.numSlots === 0) return;
+  cs.log(
+    "warning",
+    `No cluster cron for ${now - last} milliseconds (more than the node timeout): serving nothing until the cluster's configuration is known again.`,
+  );
+  cs.amongMinorityTime = now;
+  if (cs.state === "ok") {
+    cs.log("warning", "Cluster state changed: fail");
+    cs.state = "fail";
+    cs.emit({ type: "stateChanged", state: "fail" });
+  }
+}
 
 /** clusterUpdateState() */
 export function updateState(cs: ClusterState): void {

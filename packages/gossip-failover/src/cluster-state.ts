@@ -21,7 +21,7 @@ import {
   NodeFlag,
   type PingMessage,
 } from "@shoal/cluster-bus/messages";
-import { updateState } from "./cluster-health.js";
+import { noteCronGap, updateState } from "./cluster-health.js";
 import { type ElectionState, handleReplicaFailover, newElectionState } from "./election.js";
 import { failureReportsCount, markNodeAsPfailIfTimedOut } from "./failure-detection.js";
 import {
@@ -124,6 +124,8 @@ export class ClusterState {
   amongMinorityTime = 0;
   /** First clusterUpdateState() call, for the writable delay (cluster-health.ts). */
   firstCallTime = 0;
+  /** When the last cron ran (cluster-health.ts notices a frozen process by the gap). */
+  lastCronTime = 0;
   /** The replica's election in progress (election.ts). */
   readonly election: ElectionState = newElectionState();
   /** CLUSTER FAILOVER in progress, on either side (manual-failover.ts). */
@@ -372,6 +374,7 @@ export class ClusterState {
     const now = this.now();
     const nt = this.nodeTimeout();
     this.iteration++;
+    noteCronGap(this, now);
     refreshMyselfAddress(this);
     updateMyselfFlags(this);
     manualFailoverCheckTimeout(this);

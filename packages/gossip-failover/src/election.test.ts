@@ -171,6 +171,29 @@ describe("replica election after a master dies", () => {
     expect(masters[1]!.state).toBe("fail");
   });
 
+  it("a master that slept through its failover serves nothing on waking, then becomes a replica", () => {
+    const { net, masters, replicas } = formCluster(3, 1, { nodeTimeout: NT });
+    const [m0, m1] = masters as [ClusterState, ClusterState];
+    const r0 = replicas[0]![0]!;
+    net.run(500);
+    expect(m0.state).toBe("ok");
+    net.pause("10.0.0.1");
+    net.runUntil(() => owners(m1, 0) === r0.myself.name && m1.state === "ok", 10_000);
+    net.resume("10.0.0.1");
+    // Its first cron after the gap: still a master in its own view, but not serving.
+    net.apply("10.0.0.1", m0.handle({ type: "tick" }));
+    expect(owners(m0, 0)).toBe(m0.myself.name);
+    expect(m0.state).toBe("fail");
+    expect(net.logs(m0).some((l) => /^No cluster cron for \d+ milliseconds/.test(l))).toBe(true);
+    // The configuration it missed arrives; it never turned ok as a master in between.
+    let servedAsMaster = false;
+    net.runUntil(() => {
+      if (m0.state === "ok" && m0.myself.numSlots > 0) servedAsMaster = true;
+      return m0.myself.slaveof?.name === r0.myself.name;
+    }, 10_000);
+    expect(servedAsMaster).toBe(false);
+  });
+
   it("a master cut off in a minority turns fail, and after healing becomes a replica", () => {
     const { net, masters, replicas } = formCluster(3, 1, { nodeTimeout: NT });
     const r0 = replicas[0]![0]!;

@@ -28,6 +28,8 @@ import { type SlotKeys, slotKeysOf } from "./slot-keys.js";
 
 /** clusterCron() runs 10 times a second, whatever `hz` says. */
 const CRON_PERIOD_MS = 100;
+/** A cron this late means the process did not run (see runCronIfOverdue). */
+const CRON_OVERDUE_MS = 500;
 const CLUSTER_PORT_INCR = 10000;
 
 /** The redis.conf cluster directives, as the state machine takes them. */
@@ -69,6 +71,7 @@ export class ClusterStartError extends Error {}
 export class ClusterRuntime {
   readonly router: Router;
   private cronTimer: NodeJS.Timeout | undefined;
+  private lastCronAt = performance.now();
   private stopped = false;
 
   private constructor(
@@ -182,8 +185,19 @@ export class ClusterRuntime {
     view.downSince = r.linkDownSince;
   }
 
+  /**
+   * Runs the cron at once if it is late (the process was stopped, or the loop blocked): before
+   * serving a keyed command, so a master that slept through a failover learns that it did (its
+   * state goes fail) before it can acknowledge a write it no longer owns. After SIGCONT, sockets
+   * are read before timers fire; without this the first write could win the race.
+   */
+  runCronIfOverdue(): void {
+    if (performance.now() - this.lastCronAt > CRON_OVERDUE_MS) this.cron();
+  }
+
   private cron(): void {
     if (this.stopped) return;
+    this.lastCronAt = performance.now();
     try {
       this.syncReplicationView();
       this.apply(this.state.handle({ type: "tick" }));
