@@ -121,7 +121,8 @@ export class Client {
   flagString(): string {
     let f: string = this.isMonitor ? "O" : this.replRole;
     if (this.multiQueue || this.execCount >= 0) f += "x";
-    if (this.blocked) f += "b";
+    // A command held by CLIENT PAUSE (or a MIGRATE key lock) is blocked too, as in Redis.
+    if (this.blocked || this.pausedArgs !== null) f += "b";
     if (this.subscriptionCount > 0) f += "P";
     if (this.casDirty) f += "d";
     if (this.closeAfterReply) f += "c";

@@ -344,12 +344,6 @@ export class Server {
         client.closeAfterReply = true;
         break;
       }
-      if (this.pauseUntil > 0 && this.mustPause(client, dec)) {
-        // CLIENT PAUSE: hold this command (and the client's later ones) until unpaused.
-        client.pausedArgs = OwnedArgs.from(dec);
-        this.pausedClients.push(client);
-        break;
-      }
       this.callStart = mark < 0 ? performance.now() : mark;
       this.callEnd = -1;
       this.runOneCommand(client, dec);
@@ -609,17 +603,32 @@ export class Server {
    * WRITE only writes and commands that may replicate (PUBLISH ...), as in Redis 7.0; EXEC
    * when its queue holds one (mstate.cmd_flags), so a read-only transaction runs.
    */
-  private mustPause(client: Client, args: CommandArgs): boolean {
+  mustPause(client: Client, entry: CommandEntry): boolean {
     if (Date.now() >= this.pauseUntil) {
       this.unpauseExpired();
       if (this.pauseUntil === 0) return false;
     }
     if (!this.pauseWritesOnly) return true;
-    const e = this.table.lookup(args.latin1(0).toLowerCase());
-    if (e === undefined) return false;
     const replicates = (x: CommandEntry) => x.isWrite || x.spec.flags.includes("may_replicate");
-    if (e.spec.name === "exec") return client.multiQueue?.some((q) => replicates(q.entry)) ?? false;
-    return replicates(e);
+    if (entry.spec.name === "exec")
+      return client.multiQueue?.some((q) => replicates(q.entry)) ?? false;
+    return replicates(entry);
+  }
+
+  /**
+   * Holds a command until the pause ends (and, through pausedArgs, the client's later ones).
+   * The client shows as blocked (flag b, INFO blocked_clients), as Redis's BLOCKED_POSTPONE.
+   */
+  postponeClient(client: Client, args: CommandArgs): void {
+    client.pausedArgs = args instanceof OwnedArgs ? args : OwnedArgs.from(args);
+    this.pausedClients.push(client);
+    // The replies of the client's earlier commands in this batch still go out now.
+    this.scheduleFlush(client);
+  }
+
+  /** Clients holding a command until the pause ends. */
+  get postponedClients(): number {
+    return this.pausedClients.length;
   }
 
   pauseClients(ms: number, writesOnly: boolean, purpose: PausePurpose = "client"): void {
@@ -675,6 +684,9 @@ export class Server {
     this.pauseUntil = 0;
     const list = this.pausedClients;
     this.pausedClients = [];
+    // The held commands run now: their clock (SET EX, expiry checks) is now, not when they came.
+    this.turnNow = Date.now();
+    // In arrival order, each from the top of processCommand (it may be held again).
     for (const c of list) {
       const args = c.pausedArgs;
       c.pausedArgs = null;

@@ -152,7 +152,8 @@ function section(server: Server, name: string): string {
         ["maxclients", cfg.get<number>("maxclients")],
         ["client_recent_max_input_buffer", 0],
         ["client_recent_max_output_buffer", 0],
-        ["blocked_clients", server.blockedClients],
+        // Clients held by CLIENT PAUSE count, as Redis's BLOCKED_POSTPONE does.
+        ["blocked_clients", server.blockedClients + server.postponedClients],
         ["tracking_clients", 0],
         ["clients_in_timeout_table", 0],
       ]);

@@ -1,0 +1,147 @@
+// Behaviour over time and across connections, pinned against real redis-server 7.0.15: the same
+// scenario runs against a shoal-server and a redis-server and what each client saw must match
+// (issue 12: CLIENT PAUSE WRITE, lazy expiry with active expiry off, protocol desync, CLIENT KILL
+// TYPE replica, CONFIG GET names, CLIENT LIST qbuf).
+import net from "node:net";
+import { hasRedis, type ServerHandle, sleep, startRedisServer, waitFor } from "@shoal/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cmd, exchange, startShoal } from "./helpers.js";
+
+/** A raw connection that collects what the server sends; read() takes what arrived so far. */
+class Conn {
+  private buf = "";
+  ended = false;
+  error: NodeJS.ErrnoException | null = null;
+  private constructor(readonly sock: net.Socket) {
+    sock.on("data", (d: Buffer) => {
+      this.buf += d.toString("latin1");
+    });
+    sock.on("end", () => {
+      this.ended = true;
+    });
+    sock.on("error", (e: NodeJS.ErrnoException) => {
+      this.error = e;
+    });
+  }
+  static open(port: number, allowHalfOpen = false): Promise<Conn> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host: "127.0.0.1", allowHalfOpen }, () =>
+        resolve(new Conn(s)),
+      );
+      s.once("error", reject);
+    });
+  }
+  send(payload: string): void {
+    this.sock.write(Buffer.from(payload, "latin1"));
+  }
+  /** Waits until `n` replies' worth of text ends with `suffix` (or `ms` pass), then takes it. */
+  async read(until: (s: string) => boolean = () => false, ms = 300): Promise<string> {
+    const t0 = Date.now();
+    while (!until(this.buf) && Date.now() - t0 < ms) await sleep(10);
+    const out = this.buf;
+    this.buf = "";
+    return out;
+  }
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+const endsWith = (suffix: string) => (s: string) => s.endsWith(suffix);
+
+async function blockedClients(port: number): Promise<number> {
+  const info = await exchange(port, cmd("INFO", "clients"));
+  return Number(/blocked_clients:(\d+)/.exec(info)?.[1]);
+}
+
+describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
+  let shoal: ServerHandle;
+  let redis: ServerHandle;
+  beforeAll(async () => {
+    [shoal, redis] = await Promise.all([
+      startShoal(),
+      startRedisServer({ args: ["--enable-debug-command", "yes"] }),
+    ]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
+
+  /** Runs the scenario on both servers at once; returns [shoal's, redis's] transcripts. */
+  const both = <T>(scenario: (port: number) => Promise<T>) =>
+    Promise.all([scenario(shoal.port), scenario(redis.port)]);
+
+  it("CLIENT PAUSE WRITE holds writes (plain, in MULTI, EXEC, PUBLISH), in arrival order; reads and errors answer at once", async () => {
+    const scenario = async (port: number) => {
+      const log: [string, unknown][] = [];
+      const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => Conn.open(port)));
+      const [a_, b_, c_, d_] = [a!, b!, c!, d!];
+      a_.send(cmd("FLUSHALL") + cmd("CLIENT", "PAUSE", "20000", "WRITE"));
+      log.push(["pause", await a_.read(endsWith("+OK\r\n+OK\r\n"))]);
+      b_.send(cmd("SET", "p:k", "v"));
+      await waitFor(async () => (await blockedClients(port)) === 1);
+      c_.send(cmd("GET", "p:k") + cmd("SET", "p:k") + cmd("MULTI") + cmd("SET", "p:m", "1"));
+      // The read and the arity error answer at once; the SET inside MULTI waits unqueued.
+      log.push(["c before", await c_.read(endsWith("+OK\r\n"))]);
+      d_.send(cmd("MULTI") + cmd("GET", "p:m") + cmd("EXEC") + cmd("RPUSH", "p:l", "d"));
+      log.push(["read-only transaction", await d_.read(endsWith("$-1\r\n"))]);
+      await waitFor(async () => (await blockedClients(port)) === 3);
+      // Held clients show as blocked, their held command as cmd=.
+      const list = await exchange(port, cmd("CLIENT", "LIST"));
+      log.push([
+        "client list",
+        list
+          .split("\n")
+          .filter((l) => l.includes(" cmd="))
+          .map((l) => `${/ flags=(\S+)/.exec(l)?.[1]} ${/ cmd=(\S+)/.exec(l)?.[1]}`)
+          .sort(),
+      ]);
+      // PUBLISH may replicate: the pausing client itself waits, and its PING behind it.
+      a_.send(cmd("PUBLISH", "p:ch", "x") + cmd("PING"));
+      log.push(["a held", await a_.read(undefined, 200)]);
+      log.push(["b held", await b_.read(undefined, 10)]);
+      log.push(["keys while paused", await exchange(port, cmd("MGET", "p:k", "p:m", "p:l"))]);
+      log.push(["unpause", await exchange(port, cmd("CLIENT", "UNPAUSE"))]);
+      log.push(["a", await a_.read(endsWith("+PONG\r\n"))]);
+      log.push(["b", await b_.read(endsWith("+OK\r\n"))]);
+      log.push(["c", await c_.read(endsWith("+OK\r\n"))]);
+      log.push(["d", await d_.read(endsWith(":1\r\n"))]);
+      log.push(["keys after", await exchange(port, cmd("MGET", "p:k", "p:m"))]);
+
+      // Several held clients run in the order they came.
+      a_.send(cmd("CLIENT", "PAUSE", "20000", "WRITE"));
+      await a_.read(endsWith("+OK\r\n"));
+      const queued = await Promise.all([0, 1, 2, 3, 4].map(() => Conn.open(port)));
+      for (const [i, q] of queued.entries()) {
+        q.send(cmd("RPUSH", "p:order", String(i)));
+        await waitFor(async () => (await blockedClients(port)) === i + 1);
+      }
+      log.push(["unpause", await exchange(port, cmd("CLIENT", "UNPAUSE"))]);
+      log.push(["queued", await Promise.all(queued.map((q) => q.read(endsWith("\r\n"))))]);
+      log.push(["order", await exchange(port, cmd("LRANGE", "p:order", "0", "-1"))]);
+
+      // A pause issued inside a transaction starts at its end: the transaction's writes all run.
+      a_.send(
+        cmd("MULTI") +
+          cmd("SET", "p:f1", "bar") +
+          cmd("CLIENT", "PAUSE", "20000", "WRITE") +
+          cmd("SET", "p:f2", "bar") +
+          cmd("EXEC"),
+      );
+      log.push(["transaction", await a_.read(endsWith("+OK\r\n+OK\r\n+OK\r\n"))]);
+      b_.send(cmd("SET", "p:f3", "bar"));
+      await waitFor(async () => (await blockedClients(port)) === 1);
+      log.push(["during", await exchange(port, cmd("MGET", "p:f1", "p:f2", "p:f3"))]);
+      log.push(["unpause", await exchange(port, cmd("CLIENT", "UNPAUSE"))]);
+      log.push(["f3", await b_.read(endsWith("+OK\r\n"))]);
+      log.push(["after", await exchange(port, cmd("MGET", "p:f1", "p:f2", "p:f3"))]);
+      for (const x of [a_, b_, c_, d_, ...queued]) x.close();
+      return log;
+    };
+    const [s, r] = await both(scenario);
+    expect(s).toEqual(r);
+    // The scenario checked something: the SET was held until the unpause.
+    expect(r).toContainEqual(["b held", ""]);
+    expect(r).toContainEqual(["b", "+OK\r\n"]);
+  });
+});
