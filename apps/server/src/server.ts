@@ -116,6 +116,8 @@ export class Server {
   private pendingFlush: Client[] = [];
   private flushScheduled = false;
   private cronTimer: NodeJS.Timeout | undefined;
+  /** DEBUG PAUSE-CRON 1: serverCron does nothing at all until it is set back to 0. */
+  pauseCron = false;
   shuttingDown = false;
   /** Pause state, all purposes combined: until when, and whether only writes are paused. */
   pauseUntil = 0;
@@ -568,6 +570,7 @@ export class Server {
   }
 
   private serverCron(): void {
+    if (this.pauseCron) return;
     const now = Date.now();
     const s = this.stats;
     s.instantaneous.track(now, {
@@ -720,6 +723,9 @@ export class Server {
 
   /** Redis's propagateNow: one write to every consumer of the stream, in the same order. */
   private propagateNow(dbIndex: number, argv: readonly (Buffer | string)[]): void {
+    // Commands replayed from the AOF (start-up, DEBUG LOADAOF) go nowhere: Redis's propagate()
+    // returns while server.loading.
+    if (this.persistence?.loading) return;
     this.persistence?.feed(dbIndex, argv);
     this.replication.feed(dbIndex, argv);
   }

@@ -27,12 +27,16 @@ export function dumpValue(v: Value): Buffer {
   return out;
 }
 
-/** True when the payload's version is ours and its checksum matches (verifyDumpPayload). */
-export function verifyDumpPayload(p: Uint8Array): boolean {
+/**
+ * True when the payload's version is ours and its checksum matches (verifyDumpPayload). With
+ * `skipChecksum` (DEBUG SET-SKIP-CHECKSUM-VALIDATION 1) only the version is checked, as Redis.
+ */
+export function verifyDumpPayload(p: Uint8Array, skipChecksum = false): boolean {
   if (p.length < 10) return false;
   const b = Buffer.from(p.buffer, p.byteOffset, p.length);
   const footer = p.length - 10;
   if (b.readUInt16LE(footer) !== DUMP_VERSION) return false;
+  if (skipChecksum) return true;
   return crc64(b.subarray(0, footer + 2)) === b.readBigUInt64LE(footer + 2);
 }
 
@@ -48,8 +52,8 @@ const BAD_DATA = new DumpPayloadError(ERR_BAD_DATA);
  * wrong, ERR_BAD_DATA when the body does not decode to a value. (An error is not a plain string:
  * a small string value is one.)
  */
-export function restoreValue(p: Uint8Array): Value | DumpPayloadError {
-  if (!verifyDumpPayload(p)) return BAD_PAYLOAD;
+export function restoreValue(p: Uint8Array, skipChecksum = false): Value | DumpPayloadError {
+  if (!verifyDumpPayload(p, skipChecksum)) return BAD_PAYLOAD;
   try {
     const rec = unpackr.unpack(p.subarray(0, p.length - 10)) as unknown;
     if (!Array.isArray(rec) || rec.length !== 2) return BAD_DATA;

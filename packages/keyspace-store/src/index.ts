@@ -14,6 +14,7 @@ export { commands } from "./commands/index.js";
 export { keyCommands } from "./commands/keys.js";
 export { expireMillis, PROTO_MAX_BULK_LEN, stringCommands } from "./commands/strings.js";
 export { crc64 } from "./crc64.js";
+export { datasetDigest, valueDigest } from "./digest.js";
 export {
   DUMP_VERSION,
   DumpPayloadError,

@@ -85,6 +85,8 @@ export class Keyspace {
    * (a key created or overwritten). Tests with a settable clock replace it.
    */
   clock: () => number = Date.now;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE checks a payload's version but not its CRC. */
+  skipChecksumValidation = false;
 
   /**
    * The whole keyspace as of this call, as msgpack chunks produced in bounded batches that yield

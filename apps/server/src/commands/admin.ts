@@ -1,13 +1,18 @@
 // Server administration: DBSIZE LASTSAVE SAVE BGSAVE SHUTDOWN DEBUG COMMAND. Mirrors
 // dbsizeCommand()/lastsaveCommand() (src/db.c, src/server.c), shutdownCommand() (src/db.c),
 // debugCommand() (src/debug.c) and commandCommand() and friends (src/server.c), Redis 7.0.
+import fs from "node:fs";
 import {
   type CommandSpec,
+  datasetDigest,
   dumpValue,
+  globMatch,
   infoFlags,
   isList,
+  Keyspace,
   objectEncoding,
   type Value,
+  valueDigest,
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
@@ -483,24 +488,82 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     server.store.activeExpireEnabled = m !== null && Number(m[0]) !== 0;
     c.reply.ok();
   } else if (a.is(1, "reload")) {
+    debugReload(server, c, a);
+  } else if (a.is(1, "loadaof")) {
+    // Redis takes any arguments here and ignores them.
     const p = server.persistence;
-    if (!p || !server.store.snapshot || !server.store.loadSnapshot) {
-      c.reply.error(
-        "ERR DEBUG RELOAD needs snapshot support from the keyspace store, not available yet",
-      );
+    try {
+      if (!p?.reloadAof()) {
+        c.reply.error("ERR DEBUG LOADAOF needs appendonly yes: there is no append only file");
+        return;
+      }
+    } catch (err) {
+      server.log.warning(`DEBUG LOADAOF failed: ${(err as Error).message}`);
+      c.reply.error(`ERR Error loading the append only file: ${(err as Error).message}`);
       return;
     }
-    server.runAsync(c, async () => {
-      try {
-        await p.save();
-        server.store.flushAll();
-        p.loadSnapshot();
-        server.log.notice("DB reloaded by DEBUG RELOAD");
-        c.reply.ok();
-      } catch (err) {
-        c.reply.error(`ERR Error trying to load the RDB dump: ${(err as Error).message}`);
+    server.log.notice("Append Only File loaded by DEBUG LOADAOF");
+    c.reply.ok();
+  } else if (a.is(1, "digest") && a.argc === 2) {
+    const db = server.store.db?.(0);
+    c.reply.simple(db ? datasetDigest(db.keyspace) : "0".repeat(40));
+  } else if (a.is(1, "digest-value") && a.argc >= 2) {
+    // No lookup: logically expired keys are digested too, as Redis's dictFind.
+    const db = server.store.db?.(c.db);
+    c.reply.array(a.argc - 2);
+    for (let j = 2; j < a.argc; j++)
+      c.reply.simple(db ? valueDigest(db, a.latin1(j)) : "0".repeat(40));
+  } else if (a.is(1, "change-repl-id") && a.argc === 2) {
+    server.log.warning("Changing replication IDs after receiving DEBUG change-repl-id");
+    server.replication.changeReplicationId();
+    c.reply.ok();
+  } else if (a.is(1, "quicklist-packed-threshold") && a.argc === 3) {
+    // Shoal's lists have no packed/plain nodes: the value is checked as Redis checks it, then
+    // has nothing to change.
+    const sz = memtoull(a.latin1(2));
+    if (sz === undefined || sz > 2 ** 32 - 2 ** 20)
+      c.reply.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+    else c.reply.ok();
+  } else if (a.is(1, "replybuffer") && a.argc === 4) {
+    // Shoal's reply buffers are not resized by a cron: the settings are accepted and unused.
+    if (a.is(2, "peak-reset-time")) {
+      if (!a.is(3, "never") && !a.is(3, "reset") && toLong(a.latin1(3)) === undefined) {
+        c.reply.error("ERR value is not an integer or out of range");
+        return;
       }
-    });
+    } else if (!a.is(2, "resizing")) {
+      c.reply.error(subcommandSyntaxError(a));
+      return;
+    }
+    c.reply.ok();
+  } else if (a.is(1, "set-skip-checksum-validation") && a.argc === 3) {
+    const db = server.store.db?.(0);
+    if (db) db.keyspace.skipChecksumValidation = atoi(a.latin1(2)) !== 0;
+    c.reply.ok();
+  } else if (a.is(1, "pause-cron") && a.argc === 3) {
+    server.pauseCron = atoi(a.latin1(2)) !== 0;
+    c.reply.ok();
+  } else if (a.is(1, "stringmatch-test") && a.argc === 2) {
+    stringmatchFuzz();
+    c.reply.simple("Apparently Redis did not crash: test passed");
+  } else if (
+    (a.is(1, "listpack") && a.argc === 3) ||
+    (a.is(1, "quicklist") && (a.argc === 3 || a.argc === 4))
+  ) {
+    const listpack = a.is(1, "listpack");
+    const db = server.store.db?.(c.db);
+    const key = a.latin1(2);
+    const v = db?.has(key, server.turnNow) ? db.dict.get(key) : undefined;
+    if (v === undefined) c.reply.error("ERR no such key");
+    else if (objectEncoding(v) !== (listpack ? "listpack" : "quicklist"))
+      c.reply.error(`ERR Not a ${listpack ? "listpack" : "quicklist"} encoded object.`);
+    else {
+      // Redis prints its C structure (lpRepr/quicklistRepr); Shoal has none: the elements.
+      process.stdout.write(
+        `{${listpack ? "listpack" : "quicklist"} ${JSON.stringify(key)}: ${JSON.stringify(debugElements(v))}}\n`,
+      );
+      c.reply.simple(`${listpack ? "Listpack" : "Quicklist"} structure printed on stdout`);
+    }
   } else if (a.is(1, "object") && a.argc === 3) {
     const db = server.store.db?.(c.db);
     const key = a.latin1(2);
@@ -523,25 +586,65 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     const lines = [
       // Redis 7.0's lines for the subcommands Shoal has.
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CHANGE-REPL-ID",
+      "    Change the replication IDs of the instance.",
+      "    Dangerous: should be used only for testing the replication subsystem.",
+      "DIGEST",
+      "    Output a hex signature representing the current DB content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
       "ERROR <string>",
       "    Return a Redis protocol error with <string> as message. Useful for clients",
       "    unit tests to simulate Redis errors.",
       "LOG <message>",
       "    Write <message> to the server log.",
+      "LOADAOF",
+      "    Flush the AOF buffers on disk and reload the AOF in memory.",
       "OBJECT <key>",
       "    Show low level info about `key` and associated value.",
       "PROTOCOL <type>",
       "    Reply with a test value of the specified type. <type> can be: string,",
       "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
       "    true, false.",
-      "RELOAD",
-      "    Save the RDB on disk and reload it back to memory.",
+      "RELOAD [option ...]",
+      "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+      "    * MERGE: conflicting keys will be loaded from RDB.",
+      "    * NOFLUSH: the existing database will not be removed before load, but",
+      "      conflicting keys will generate an exception and kill the server.",
+      "    * NOSAVE: the database will be loaded from an existing RDB file.",
+      "    Examples:",
+      "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+      "      the database.",
+      "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+      "      existing RDB file.",
+      "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+      "      file to the database.",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
       "    default.",
+      "QUICKLIST-PACKED-THRESHOLD <size>",
+      "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+      "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+      "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+      "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
+      "STRINGMATCH-TEST",
+      "    Run a fuzz tester against the stringmatchlen() function.",
+      "LISTPACK <key>",
+      "    Show low level info about the listpack encoding of <key>.",
+      "QUICKLIST <key> [<0|1>]",
+      "    Show low level info about the quicklist encoding of <key>.",
+      "    The optional argument (0 by default) sets the level of detail",
+      "PAUSE-CRON <0|1>",
+      "    Stop periodic cron job processing.",
+      "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+      "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+      "    In case NEVER is provided the last observed peak will never be reset",
+      "    In case RESET is provided the peak reset time will be restored to the default value",
+      "REPLYBUFFER RESIZING <0|1>",
+      "    Enable or disable the reply buffer resize cron job",
       "HELP",
       "    Prints this help.",
     ];
@@ -655,4 +758,134 @@ function debugObject(v: Value, lru: number, idle: number): string {
     line += ` ql_nodes:${nodes} ql_avg_node:${avg.toFixed(2)} ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:${total}`;
   }
   return line;
+}
+
+/**
+ * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (debugCommand "reload"): save the snapshot, empty the
+ * data, load the snapshot back. NOSAVE loads the file already on disk; NOFLUSH keeps the data
+ * and adds the file's keys to it, replacing a key present in both only with MERGE. Where Redis
+ * panics on such a duplicate without MERGE, Shoal refuses before changing anything. The file is
+ * Shoal's own snapshot format (it round-trips Shoal's data), not an RDB.
+ */
+function debugReload(server: Server, c: Client, a: CommandArgs): void {
+  let flush = true;
+  let save = true;
+  let merge = false;
+  for (let j = 2; j < a.argc; j++) {
+    if (a.is(j, "merge")) merge = true;
+    else if (a.is(j, "noflush")) flush = false;
+    else if (a.is(j, "nosave")) save = false;
+    else {
+      c.reply.error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      return;
+    }
+  }
+  const p = server.persistence;
+  const live = server.store.db?.(0)?.keyspace;
+  if (!p || !live || !server.store.snapshot) {
+    c.reply.error("ERR DEBUG RELOAD needs snapshot support from the keyspace store");
+    return;
+  }
+  server.runAsync(c, async () => {
+    if (save) {
+      try {
+        await p.save();
+      } catch (err) {
+        server.log.warning(`DEBUG RELOAD: saving failed: ${(err as Error).message}`);
+        c.reply.error("ERR");
+        return;
+      }
+    }
+    try {
+      const data = fs.readFileSync(p.snapshotPath());
+      if (flush) live.loadSnapshot(data);
+      else mergeSnapshot(live, data, merge);
+    } catch (err) {
+      server.log.warning(`DEBUG RELOAD: loading failed: ${(err as Error).message}`);
+      c.reply.error(
+        err instanceof DuplicateKeyError
+          ? `ERR ${err.message}`
+          : "ERR Error trying to load the RDB dump, check server logs.",
+      );
+      return;
+    }
+    server.log.warning("DB reloaded by DEBUG RELOAD");
+    c.reply.ok();
+  });
+}
+
+class DuplicateKeyError extends Error {}
+
+/** DEBUG RELOAD NOFLUSH: the snapshot's keys added to the live data (replacing with MERGE). */
+function mergeSnapshot(live: Keyspace, data: Buffer, merge: boolean): void {
+  const loaded = new Keyspace({ databases: live.dbs.length });
+  loaded.loadSnapshot(data);
+  if (!merge)
+    loaded.dbs.forEach((db, i) => {
+      for (const key of db.dict.keys())
+        if (live.db(i).dict.has(key))
+          throw new DuplicateKeyError(
+            `DEBUG RELOAD NOFLUSH: key '${key}' in DB ${i} exists in both (MERGE replaces it)`,
+          );
+    });
+  loaded.dbs.forEach((db, i) => {
+    const dst = live.db(i);
+    for (const [key, v] of db.dict) {
+      dst.delete(key);
+      dst.add(key, v);
+      const when = db.getExpire(key);
+      if (when !== -1) dst.setExpire(key, when);
+      dst.signalModified(key);
+    }
+  });
+}
+
+/**
+ * Redis's memtoull(): digits with an optional unit (b, k, kb, m, mb, g, gb, any case); no sign,
+ * no spaces, no fraction. An empty number reads as 0.
+ */
+function memtoull(s: string): number | undefined {
+  const m = /^([0-9]*)(.*)$/s.exec(s) as RegExpExecArray;
+  const mul = (
+    { "": 1, b: 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 } as Record<
+      string,
+      number
+    >
+  )[(m[2] as string).toLowerCase()];
+  if (mul === undefined) return undefined;
+  const n = m[1] === "" ? 0 : Number(m[1]);
+  return Number.isFinite(n * mul) ? n * mul : undefined;
+}
+
+/** C's atoi: leading spaces, a sign, the digits up to the first other byte; 0 when none. */
+function atoi(s: string): number {
+  const m = /^\s*[+-]?\d+/.exec(s);
+  return m ? Number.parseInt(m[0], 10) : 0;
+}
+
+/** getLongFromObject: a whole int64 as string2ll reads it. */
+function toLong(s: string): number | undefined {
+  return /^(-?[1-9][0-9]{0,18}|0)$/.test(s) && BigInt(s) >= -(2n ** 63n) && BigInt(s) < 2n ** 63n
+    ? Number(s)
+    : undefined;
+}
+
+/**
+ * DEBUG STRINGMATCH-TEST (stringmatchlen_fuzz_test): random patterns against random strings of up
+ * to 31 bytes, only to show the matcher neither throws nor hangs. Redis runs 10 million rounds;
+ * 100 thousand keep the event loop's pause well under a second.
+ */
+function stringmatchFuzz(): void {
+  const rand = (n: number) => Math.floor(Math.random() * n);
+  const bytes = (n: number) => String.fromCharCode(...Array.from({ length: n }, () => rand(128)));
+  for (let i = 0; i < 100_000; i++) globMatch(bytes(rand(32)), bytes(rand(32)));
+}
+
+/** The elements of a listpack or quicklist value, for DEBUG LISTPACK/QUICKLIST's stdout dump. */
+function debugElements(v: Value): string[] {
+  if (isList(v)) return v.toArray().map((b) => b.toString("latin1"));
+  if (v instanceof Map) return [...v].flatMap(([f, b]) => [f, b.toString("latin1")]);
+  if (v instanceof Set || typeof v === "string" || v instanceof Uint8Array) return [];
+  const z = v as { entries(): Iterable<[string, number]> };
+  return [...z.entries()].flatMap(([m, s]) => [m, String(s)]);
 }

@@ -61,23 +61,48 @@ export class Persistence {
         cfg.get<string>("appendfilename"),
         cfg.get<FsyncPolicy>("appendfsync"),
       );
-      const files = this.aof.filesToLoad();
-      if (files.length > 0) {
-        let commands = 0;
-        for (const e of files) {
-          const file = path.join(this.aofDirPath(), e.file);
-          if (e.type === "b" && e.file.endsWith(".rdb")) this.loadSnapshotFile(file);
-          else commands += this.replayAofFile(file, e === files[files.length - 1]);
-        }
+      if (this.loadAofFiles(this.aof) > 0)
         log.notice(
           `DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
         );
-        log.verbose(`${commands} commands replayed from the append only file`);
-      }
       this.aof.open();
       return;
     }
     this.loadSnapshot();
+  }
+
+  /** Loads every file the AOF manifest lists, base then increments; returns how many. */
+  private loadAofFiles(aof: AofWriter): number {
+    const files = aof.filesToLoad();
+    let commands = 0;
+    for (const e of files) {
+      const file = path.join(this.aofDirPath(), e.file);
+      if (e.type === "b" && e.file.endsWith(".rdb")) this.loadSnapshotFile(file);
+      else commands += this.replayAofFile(file, e === files[files.length - 1]);
+    }
+    if (files.length > 0)
+      this.server.log.verbose(`${commands} commands replayed from the append only file`);
+    return files.length;
+  }
+
+  /**
+   * DEBUG LOADAOF: writes out what the AOF buffer holds, empties the data and loads the AOF back
+   * (debugCommand "loadaof"). False, and the data left alone, when appendonly is off: Redis then
+   * finds no AOF and exits, which a debug command should not make of a node.
+   */
+  reloadAof(): boolean {
+    const aof = this.aof;
+    if (aof === null) return false;
+    aof.flush();
+    this.server.store.flushAll();
+    this.loadAofFiles(aof);
+    this.server.dirty = 0;
+    return true;
+  }
+
+  /** The snapshot file (dbfilename in dir). */
+  snapshotPath(): string {
+    return path.join(this.dir, this.server.config.get<string>("dbfilename"));
   }
 
   /** Snapshot loading: only when the keyspace store provides snapshot support. */

@@ -290,6 +290,16 @@ export class Replication {
     this.ensureBacklog();
   }
 
+  /**
+   * DEBUG CHANGE-REPL-ID: a new random replid and no secondary history (Redis's
+   * changeReplicationId + clearReplicationId2): replicas can no longer partially resync.
+   */
+  changeReplicationId(): void {
+    this.replid = newReplId();
+    this.replid2 = NULL_REPLID;
+    this.secondReplOffset = -1;
+  }
+
   /** Redis's shiftReplicationId: a promoted node keeps serving the old history as replid2. */
   private shiftReplicationId(): void {
     this.replid2 = this.replid;

@@ -514,7 +514,7 @@ function restore(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     reply.error("ERR Invalid TTL value, must be >= 0");
     return;
   }
-  const v = restoreValue(args.view(3));
+  const v = restoreValue(args.view(3), ctx.keyspace.skipChecksumValidation);
   if (v instanceof DumpPayloadError) {
     reply.error(v.message);
     return;
