@@ -490,7 +490,11 @@ export class Server {
       client.socket.write(out);
     }
     if (client.closeAfterReply) {
-      client.socket.end();
+      // Redis frees the client once the reply is written: close(), not a half-close that goes on
+      // reading (and discarding) whatever the peer keeps sending, e.g. a desynced client's
+      // endless line. Closing with unread input resets the connection, as it does for Redis.
+      const sock = client.socket;
+      sock.end(() => sock.destroy());
       client.closed = true;
       this.unlinkClient(client);
       return;

@@ -144,4 +144,33 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
     expect(r).toContainEqual(["b held", ""]);
     expect(r).toContainEqual(["b", "+OK\r\n"]);
   });
+
+  it("protocol desync: a line with no end past 64 KiB gets Redis's error and a closed connection", async () => {
+    // strchr() stops at a NUL, so these lines never end; Redis gives up past PROTO_INLINE_MAX_SIZE.
+    const prefixes = ["\x00", "*\x00", "$\x00", "*1\r\n$\x00", "*1\r\n$3\r\nfoo\x00"];
+    const scenario = async (port: number) => {
+      const out: [string, string, boolean][] = [];
+      for (const prefix of prefixes) {
+        // Half-open allowed: the client keeps sending after the server's FIN, as a desynced
+        // client would; only a server that really closed the socket makes those writes fail.
+        const c = await Conn.open(port, true);
+        c.send(prefix + "a".repeat(65_537 - prefix.length));
+        const reply = await c.read((s) => c.ended && s.length > 0, 3000);
+        let reset = false;
+        for (let i = 0; i < 100 && !reset; i++) {
+          c.sock.write("a".repeat(16_384));
+          await sleep(20);
+          reset = c.error !== null || c.sock.destroyed;
+        }
+        out.push([JSON.stringify(prefix), reply, reset]);
+        c.close();
+      }
+      return out;
+    };
+    const [s, r] = await both(scenario);
+    expect(s).toEqual(r);
+    expect(r[0]).toEqual(['"\\u0000"', "-ERR Protocol error: too big inline request\r\n", true]);
+    expect(r[1]?.[1]).toBe("-ERR Protocol error: too big mbulk count string\r\n");
+    expect(await exchange(shoal.port, cmd("PING"))).toBe("+PONG\r\n");
+  });
 });
