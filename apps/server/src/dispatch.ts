@@ -77,7 +77,7 @@ function rejectCommand(server: Server, client: Client, msg: string, entry?: Comm
   if (client.multiQueue) client.multiDirty = true;
   if (entry) entry.rejectedCalls++;
   client.reply.error(msg);
-  server.countError(msg);
+  server.stats.countError(msg);
 }
 
 const DEBUG_NOT_ALLOWED =
@@ -265,6 +265,6 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   entry.calls++;
   if (client.reply.errorCount !== errorsBefore) {
     entry.failedCalls++;
-    server.countError(client.reply.lastError);
+    server.stats.countError(client.reply.lastError);
   }
 }

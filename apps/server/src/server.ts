@@ -24,7 +24,6 @@ import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
 import { quoteRepr } from "./config/split-args.js";
 import { processCommand, runHandler } from "./dispatch.js";
-import { InstantaneousMetrics } from "./instantaneous.js";
 import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
@@ -33,6 +32,7 @@ import { ReplyTooLargeError } from "./protocol/reply-buffer.js";
 import { REDACTED, redactedArgs } from "./redact.js";
 import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
+import { ServerStats } from "./stats.js";
 import type { StoreAdapter } from "./store.js";
 
 /** Why clients are paused (Redis 7.0's pause_purpose). */
@@ -48,49 +48,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 const PROTECTED_MODE_DENIED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
-export interface ServerStats {
-  connectionsReceived: number;
-  commandsProcessed: number;
-  rejectedConnections: number;
-  netInputBytes: number;
-  netOutputBytes: number;
-  errorReplies: number;
-  errorStats: Map<string, number>;
-  pubsubMessages: number;
-  expiredKeys: number;
-  keyspaceHits: number;
-  keyspaceMisses: number;
-  /** Output-buffer and query-buffer limit disconnections. */
-  clientOutputLimitDisconnections: number;
-  clientQueryLimitDisconnections: number;
-  /** total_reads_processed / total_writes_processed: socket reads and writes for clients. */
-  readsProcessed: number;
-  writesProcessed: number;
-  /** instantaneous_ops_per_sec, instantaneous_*_kbps. */
-  instantaneous: InstantaneousMetrics;
-}
-
-function freshStats(): ServerStats {
-  return {
-    connectionsReceived: 0,
-    commandsProcessed: 0,
-    rejectedConnections: 0,
-    netInputBytes: 0,
-    netOutputBytes: 0,
-    errorReplies: 0,
-    errorStats: new Map(),
-    pubsubMessages: 0,
-    expiredKeys: 0,
-    keyspaceHits: 0,
-    keyspaceMisses: 0,
-    clientOutputLimitDisconnections: 0,
-    clientQueryLimitDisconnections: 0,
-    readsProcessed: 0,
-    writesProcessed: 0,
-    instantaneous: new InstantaneousMetrics(Date.now()),
-  };
-}
-
 const keyOf = (db: number, key: string) => `${db}\u0000${key}`;
 
 export class Server {
@@ -98,7 +55,7 @@ export class Server {
   readonly clients = new Map<number, Client>();
   /** MIGRATE's cached target connections (INFO stats migrate_cached_sockets). */
   migrateLinks: { readonly size: number } | null = null;
-  stats: ServerStats = freshStats();
+  readonly stats = new ServerStats();
   readonly startTime = Date.now();
   readonly runId = randomBytes(20).toString("hex");
   /** Master–replica replication: the write stream, replicas, the link to our master. */
@@ -339,7 +296,7 @@ export class Server {
       if (r === DecodeResult.Error) {
         // Reply, then close (Redis's setProtocolError + CLIENT_CLOSE_AFTER_REPLY).
         client.reply.error(`ERR ${dec.error}`);
-        this.countError(`ERR ${dec.error}`);
+        this.stats.countError(`ERR ${dec.error}`);
         this.log.verbose(
           `Protocol error (${dec.error}) from client: ${this.clientInfoString(client)}`,
         );
@@ -370,7 +327,7 @@ export class Server {
       processCommand(this, client, args);
     } catch (err) {
       this.commandException(client, client.lastCommand, err, mark);
-      this.countError(client.reply.lastError);
+      this.stats.countError(client.reply.lastError);
     }
     this.afterCommandReply(client);
   }
@@ -890,7 +847,7 @@ export class Server {
     if (withError) {
       st.entry.failedCalls++;
       client.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-      this.countError(client.reply.lastError);
+      this.stats.countError(client.reply.lastError);
     } else if (st.timeoutReply === "nullArray") client.reply.nullArray();
     else client.reply.nullBulk();
     this.scheduleFlush(client);
@@ -942,7 +899,7 @@ export class Server {
       this.slowlog.maybeAdd(this, client, b.args, usec, entry);
     if (client.reply.errorCount !== errorsBefore) {
       entry.failedCalls++;
-      this.countError(client.reply.lastError);
+      this.stats.countError(client.reply.lastError);
     }
   }
 
@@ -1154,16 +1111,6 @@ export class Server {
 
   // ---- Errors and info -----------------------------------------------------------------------
 
-  /** INFO errorstats: counted by the first word of the error (Redis's incrementErrorCount). */
-  countError(msg: string): void {
-    this.stats.errorReplies++;
-    const sp = msg.indexOf(" ");
-    const code = sp < 0 ? msg : msg.slice(0, sp);
-    const m = this.stats.errorStats;
-    if (m.size >= 128 && !m.has(code)) return;
-    m.set(code, (m.get(code) ?? 0) + 1);
-  }
-
   /** The line CLIENT LIST prints for one client (Redis's catClientInfoString). */
   clientInfoString(c: Client): string {
     const now = Date.now();
@@ -1180,7 +1127,7 @@ export class Server {
   }
 
   resetStats(): void {
-    this.stats = freshStats();
+    this.stats.reset();
     this.replication.resetStats();
     const ks = this.store.stats;
     if (ks) ks.expiredKeys = ks.keyspaceHits = ks.keyspaceMisses = 0;

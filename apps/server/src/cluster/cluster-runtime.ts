@@ -464,7 +464,7 @@ export class ClusterRuntime {
     const server = this.server;
     server.unblockClient(c, false);
     c.reply.error(error);
-    server.countError(error);
+    server.stats.countError(error);
     server.scheduleFlush(c);
     setImmediate(() => {
       if (!c.closed) server.processInputBuffer(c);

@@ -201,7 +201,7 @@ async function transfer(
   // Errors replied after the call returned: counted as call() counts the synchronous ones.
   const fail = (msg: string) => {
     c.reply.error(msg);
-    server.countError(msg);
+    server.stats.countError(msg);
     const entry = server.table.lookup("migrate");
     if (entry !== undefined) entry.failedCalls++;
   };
