@@ -182,19 +182,6 @@ describe("data commands on the real store", () => {
     expect(await redisCli(s.port, ["info", "stats"])).toMatch(/expired_keys:200\r?\n/);
   });
 
-  it("DBSIZE never counts a key past its TTL, even one nothing has collected yet", async () => {
-    await exchange(s.port, cmd("FLUSHALL") + cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
-    try {
-      await exchange(s.port, cmd("SET", "a", "1", "PX", "30") + cmd("SET", "b", "1"));
-      await new Promise((r) => setTimeout(r, 100));
-      expect(await redisCli(s.port, ["info", "keyspace"])).toMatch(/db0:keys=2,expires=1,/);
-      expect(await exchange(s.port, cmd("DBSIZE"))).toBe(":1\r\n");
-      expect(await redisCli(s.port, ["info", "keyspace"])).toMatch(/db0:keys=1,expires=0,/);
-    } finally {
-      await exchange(s.port, cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1"));
-    }
-  });
-
   it("active expiry publishes expired events (notify-keyspace-events Ex)", async () => {
     await exchange(s.port, cmd("FLUSHALL") + cmd("CONFIG", "SET", "notify-keyspace-events", "Ex"));
     const sub = net.connect({ port: s.port, host: "127.0.0.1" });

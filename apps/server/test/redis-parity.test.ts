@@ -173,4 +173,39 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
     expect(r[1]?.[1]).toBe("-ERR Protocol error: too big mbulk count string\r\n");
     expect(await exchange(shoal.port, cmd("PING"))).toBe("+PONG\r\n");
   });
+
+  it("with active expiry off, expired keys stay in DBSIZE until a lookup deletes them", async () => {
+    const scenario = async (port: number) => {
+      const keyspace = async () =>
+        /db0:keys=\d+,expires=\d+/.exec(await exchange(port, cmd("INFO", "keyspace")))?.[0] ?? "";
+      const log: [string, string][] = [];
+      log.push([
+        "setup",
+        await exchange(
+          port,
+          cmd("FLUSHALL") +
+            cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0") +
+            cmd("PSETEX", "ae:1", "500", "v") +
+            cmd("PSETEX", "ae:2", "500", "v") +
+            cmd("PSETEX", "ae:3", "500", "v") +
+            cmd("SET", "ae:keep", "v"),
+        ),
+      ]);
+      await sleep(1000);
+      log.push(["dbsize after 1 s", await exchange(port, cmd("DBSIZE"))]);
+      log.push(["keyspace", await keyspace()]);
+      log.push(["lookups", await exchange(port, cmd("GET", "ae:1") + cmd("EXISTS", "ae:2"))]);
+      log.push(["dbsize after lookups", await exchange(port, cmd("DBSIZE"))]);
+      log.push(["keyspace", await keyspace()]);
+      await exchange(port, cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1"));
+      await waitFor(async () => (await exchange(port, cmd("DBSIZE"))) === ":1\r\n");
+      log.push(["collected by the cycle", await keyspace()]);
+      await exchange(port, cmd("FLUSHALL"));
+      return log;
+    };
+    const [s, r] = await both(scenario);
+    expect(s).toEqual(r);
+    expect(r).toContainEqual(["dbsize after 1 s", ":4\r\n"]);
+    expect(r).toContainEqual(["dbsize after lookups", ":2\r\n"]);
+  });
 });

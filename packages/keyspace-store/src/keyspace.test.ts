@@ -52,21 +52,4 @@ describe("Database", () => {
     expect(db.lookupRead("k", 20)).toEqual(Buffer.from("w"));
   });
 
-  it("DBSIZE (liveSize) leaves out expired keys: reaped on a master, only skipped on a replica", () => {
-    const dels: string[] = [];
-    const ks = new Keyspace({ hooks: { propagate: (_db, argv) => dels.push(argv.join(" ")) } });
-    const db = ks.db(0);
-    for (const k of ["a", "b", "c", "d"]) db.add(k, Buffer.from("v"));
-    db.setExpire("a", 10);
-    db.setExpire("b", 30);
-    expect(db.liveSize(5)).toBe(4);
-    ks.deleteExpired = false;
-    expect(db.liveSize(20)).toBe(3);
-    expect(db.size).toBe(4);
-    expect(dels).toEqual([]);
-    ks.deleteExpired = true;
-    expect(db.liveSize(40)).toBe(2);
-    expect(db.size).toBe(2);
-    expect(dels).toEqual(["DEL a", "DEL b"]);
-  });
 });

@@ -202,23 +202,6 @@ export class Database {
     return this.dict.size;
   }
 
-  /**
-   * DBSIZE: the keys not past their TTL. Redis's DBSIZE also counts expired keys that nothing has
-   * deleted yet; here an expired key is gone for every command, DBSIZE included, so this reaps
-   * the expired ones (a replica, which must wait for its master's DEL, only leaves them out).
-   * O(keys with a TTL), and O(1) when none has one.
-   */
-  liveSize(now: number): number {
-    if (this.expires.size === 0 || this.keyspace.ignoreExpiry) return this.dict.size;
-    let kept = 0;
-    for (const [key, when] of this.expires) {
-      if (when > now) continue;
-      this.expireNow(key);
-      if (this.dict.has(key)) kept++;
-    }
-    return this.dict.size - kept;
-  }
-
   // ---- Lookups with lazy expiry ------------------------------------------------------------
 
   /**

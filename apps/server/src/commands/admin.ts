@@ -25,10 +25,9 @@ import { def, ERR_SYNTAX, toInt } from "./define.js";
 export function adminCommands(server: Server): ServerCommandDef[] {
   return [
     def("dbsize", 1, ["readonly", "fast"], ["@keyspace", "@read", "@fast"], (c) => {
-      // Expired keys don't count (keyspace-store's liveSize reaps them); INFO keyspace's keys=
-      // stays the raw count, as Redis's.
-      const db = server.store.db?.(c.db);
-      c.reply.integer(db ? db.liveSize(server.turnNow) : server.store.dbSize(c.db));
+      // Redis's dictSize: keys past their TTL count until the active expiry cycle or a lookup
+      // deletes them (with DEBUG SET-ACTIVE-EXPIRE 0, only a lookup does).
+      c.reply.integer(server.store.dbSize(c.db));
     }),
     def("lastsave", 1, ["loading", "stale", "fast"], ["@fast", "@admin", "@dangerous"], (c) => {
       c.reply.integer(server.persistence?.lastSave ?? Math.floor(server.startTime / 1000));

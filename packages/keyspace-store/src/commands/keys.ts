@@ -392,7 +392,9 @@ function randomkey(ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter):
 }
 
 function dbsize(ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter): void {
-  reply.integer(ctx.db.liveSize(ctx.now));
+  // As Redis: every key in the dictionary, expired ones included until something deletes them
+  // (the active expiry cycle, or a lookup that finds one expired).
+  reply.integer(ctx.db.size);
 }
 
 // ---- FLUSHDB FLUSHALL SWAPDB -----------------------------------------------------------------
