@@ -56,6 +56,23 @@ export function noteSetAdd(s: Set<string>, m: string): void {
   if (s.size > encodingLimits.setMaxIntsetEntries || !isInt64String(m)) hashtables.add(s);
 }
 
+/**
+ * hashTypeSet's (and hashTypeTryConversion's) conversion: a listpack hash becomes a hashtable
+ * for good once a field or value longer than hash-max-listpack-value is written to it, or it
+ * grows past hash-max-listpack-entries. Call it for every field a write sets, so a hash that
+ * shrinks back keeps reporting hashtable.
+ */
+export function noteHashSet(h: Map<string, Buffer>, field: string, valueLength: number): void {
+  if (hashtables.has(h)) return;
+  const L = encodingLimits;
+  if (
+    field.length > L.hashMaxListpackValue ||
+    valueLength > L.hashMaxListpackValue ||
+    h.size > L.hashMaxListpackEntries
+  )
+    hashtables.add(h);
+}
+
 /** True when markHashtable was called for this value. */
 export function isMarkedHashtable(v: object): boolean {
   return hashtables.has(v);

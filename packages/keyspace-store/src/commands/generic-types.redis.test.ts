@@ -130,6 +130,39 @@ describe.skipIf(!hasRedis())("generic commands on every type vs redis-server 7.0
     expect(t.run("OBJECT", "ENCODING", "ints")).toBe("intset");
   });
 
+  // The same one-way conversion for hashes: a field or value over hash-max-listpack-value bytes
+  // written by any command, or more than hash-max-listpack-entries fields.
+  it("OBJECT ENCODING of hashes after they shrink back", async () => {
+    await oracle.command("FLUSHALL");
+    const t = new TestStore(commands);
+    const long = "x".repeat(65);
+    const steps: Step[] = [
+      ["HSET", "h1", "a", "1", "f", long],
+      ["HDEL", "h1", "f"],
+      ["HSET", "h2", "a", "1", long, "v"],
+      ["HDEL", "h2", long],
+      ["HSET", "h3", "a", long, "a", "short"],
+      ["HINCRBY", "h4", long, "1"],
+      ["HSET", "h4", "a", "1"],
+      ["HDEL", "h4", long],
+      ["HINCRBYFLOAT", "h5", long, "1.5"],
+      ["HSET", "h5", "a", "1"],
+      ["HDEL", "h5", long],
+      ["HSETNX", "h6", "f", "1"],
+      ["HSETNX", "h6", "f", long],
+      ["HSETNX", "h7", "a", "1"],
+      ["HSETNX", "h7", "f", long],
+      ["HDEL", "h7", "f"],
+      ["HMSET", "h8", ...many("f", 513).flatMap((f) => [f, "v"])],
+      ["HDEL", "h8", "f0", "f1"],
+      ["HSET", "h9", "a", "1"],
+    ];
+    for (let i = 1; i <= 9; i++) steps.push(["OBJECT", "ENCODING", `h${i}`]);
+    expect(await compareScript(t, oracle, steps)).toEqual([]);
+    expect(t.run("OBJECT", "ENCODING", "h1")).toBe("hashtable");
+    expect(t.run("OBJECT", "ENCODING", "h9")).toBe("listpack");
+  });
+
   it("DUMP + RESTORE round-trips every type with its TTL", async () => {
     await oracle.command("FLUSHALL");
     const t = new TestStore(commands);

@@ -6,7 +6,7 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { objectEncoding } from "../encoding.js";
+import { noteHashSet, objectEncoding } from "../encoding.js";
 import {
   ERR_INVALID_CURSOR,
   ERR_NOT_FLOAT,
@@ -91,6 +91,7 @@ function hsetGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, hse
     const field = args.latin1(i);
     h.set(field, args.copy(i + 1));
     if (h.size !== n) noteAdded(h, field);
+    noteHashSet(h, field, args.view(i + 1).length);
   }
   if (hset) w.integer(h.size - before);
   else w.ok();
@@ -110,6 +111,7 @@ function hsetnx(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     return;
   }
   h.set(field, args.copy(3));
+  noteHashSet(h, field, args.view(3).length);
   noteAdded(h, field);
   w.integer(1);
   ctx.db.signalModified(key);
@@ -183,6 +185,7 @@ function hincrby(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   }
   h.set(field, Buffer.from(String(result), "latin1"));
   if (cur === undefined) noteAdded(h, field);
+  noteHashSet(h, field, 0);
   w.integer(result);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hincrby", key);
@@ -221,6 +224,7 @@ function hincrbyfloat(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): v
   const value = Buffer.from(formatLongDouble(sum), "latin1");
   h.set(field, value);
   if (cur === undefined) noteAdded(h, field);
+  noteHashSet(h, field, value.length);
   w.bulk(value);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hincrbyfloat", key);
