@@ -12,7 +12,6 @@ import type {
   CommandSpec,
   KeyspaceHooks,
 } from "@shoal/keyspace-store";
-import { globMatch } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { AclLog } from "./acl-log.js";
 import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
@@ -29,6 +28,7 @@ import type { Logger } from "./log.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
 import { ReplyTooLargeError } from "./protocol/reply-buffer.js";
+import { PubSub } from "./pubsub/pubsub.js";
 import { REDACTED, redactedArgs } from "./redact.js";
 import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
@@ -95,10 +95,8 @@ export class Server {
   /** slowlog-log-slower-than, cached for the per-command check. */
   slowlogThreshold = 10000;
 
-  // Pub/sub.
-  readonly channels = new Map<string, Set<Client>>();
-  readonly patterns = new Map<string, Set<Client>>();
-  readonly shardChannels = new Map<string, Set<Client>>();
+  /** Channels, patterns and shard channels, and the clients subscribed to them (pubsub.c). */
+  readonly pubsub: PubSub;
   // WATCH: db\0key -> clients watching it.
   readonly watchedKeys = new Map<string, Set<Client>>();
   // Blocking: db\0key -> clients blocked on it, in arrival order.
@@ -134,6 +132,7 @@ export class Server {
     readonly log: Logger,
     readonly store: StoreAdapter,
   ) {
+    this.pubsub = new PubSub(this.stats, (c) => this.scheduleFlush(c));
     this.table.addServer(serverCommands(this));
     this.slowlogThreshold = config.get<number>("slowlog-log-slower-than");
     this.table.addKeyspace(store.commands, (spec) => this.wrapKeyspaceHandler(spec));
@@ -519,7 +518,7 @@ export class Server {
     this.unwatchAllKeys(client);
     this.monitors.delete(client);
     this.unblockClient(client, false);
-    this.pubsubUnsubscribeAll(client, false);
+    this.pubsub.unsubscribeAll(client, false);
   }
 
   // ---- Cron ----------------------------------------------------------------------------------
@@ -957,124 +956,6 @@ export class Server {
     }
   }
 
-  // ---- Pub/Sub (Redis's pubsub.c) ------------------------------------------------------------
-
-  subscribe(client: Client, channel: string, kind: "channel" | "shard"): void {
-    const own = kind === "channel" ? client.channels : client.shardChannels;
-    const map = kind === "channel" ? this.channels : this.shardChannels;
-    if (!own.has(channel)) {
-      own.add(channel);
-      let set = map.get(channel);
-      if (!set) {
-        set = new Set();
-        map.set(channel, set);
-      }
-      set.add(client);
-    }
-    const r = client.reply;
-    r.beginPush(3);
-    r.bulk(kind === "channel" ? "subscribe" : "ssubscribe");
-    r.bulkLatin1(channel);
-    r.integer(
-      kind === "channel" ? client.channels.size + client.patterns.size : client.shardChannels.size,
-    );
-    r.endPush();
-  }
-
-  unsubscribe(client: Client, channel: string, kind: "channel" | "shard", notify: boolean): void {
-    const own = kind === "channel" ? client.channels : client.shardChannels;
-    const map = kind === "channel" ? this.channels : this.shardChannels;
-    if (own.delete(channel)) {
-      const set = map.get(channel);
-      set?.delete(client);
-      if (set && set.size === 0) map.delete(channel);
-    }
-    if (!notify) return;
-    const r = client.reply;
-    r.beginPush(3);
-    r.bulk(kind === "channel" ? "unsubscribe" : "sunsubscribe");
-    r.bulkLatin1(channel);
-    r.integer(
-      kind === "channel" ? client.channels.size + client.patterns.size : client.shardChannels.size,
-    );
-    r.endPush();
-  }
-
-  psubscribe(client: Client, pattern: string): void {
-    if (!client.patterns.has(pattern)) {
-      client.patterns.add(pattern);
-      let set = this.patterns.get(pattern);
-      if (!set) {
-        set = new Set();
-        this.patterns.set(pattern, set);
-      }
-      set.add(client);
-    }
-    const r = client.reply;
-    r.beginPush(3);
-    r.bulk("psubscribe");
-    r.bulkLatin1(pattern);
-    r.integer(client.channels.size + client.patterns.size);
-    r.endPush();
-  }
-
-  punsubscribe(client: Client, pattern: string, notify: boolean): void {
-    if (client.patterns.delete(pattern)) {
-      const set = this.patterns.get(pattern);
-      set?.delete(client);
-      if (set && set.size === 0) this.patterns.delete(pattern);
-    }
-    if (!notify) return;
-    const r = client.reply;
-    r.beginPush(3);
-    r.bulk("punsubscribe");
-    r.bulkLatin1(pattern);
-    r.integer(client.channels.size + client.patterns.size);
-    r.endPush();
-  }
-
-  pubsubUnsubscribeAll(client: Client, notify: boolean): void {
-    for (const ch of [...client.channels]) this.unsubscribe(client, ch, "channel", notify);
-    for (const p of [...client.patterns]) this.punsubscribe(client, p, notify);
-    for (const ch of [...client.shardChannels]) this.unsubscribe(client, ch, "shard", notify);
-  }
-
-  /** Delivers a message; returns the number of receivers (Redis's pubsubPublishMessage). */
-  publish(channel: string, message: Buffer | string, shard = false): number {
-    let receivers = 0;
-    const set = (shard ? this.shardChannels : this.channels).get(channel);
-    if (set) {
-      for (const c of set) {
-        const r = c.reply;
-        r.beginPush(3);
-        r.bulk(shard ? "smessage" : "message");
-        r.bulkLatin1(channel);
-        r.bulk(message);
-        r.endPush();
-        this.scheduleFlush(c);
-        receivers++;
-      }
-    }
-    if (!shard) {
-      for (const [pattern, clients] of this.patterns) {
-        if (!globMatch(pattern, channel)) continue;
-        for (const c of clients) {
-          const r = c.reply;
-          r.beginPush(4);
-          r.bulk("pmessage");
-          r.bulkLatin1(pattern);
-          r.bulkLatin1(channel);
-          r.bulk(message);
-          r.endPush();
-          this.scheduleFlush(c);
-          receivers++;
-        }
-      }
-    }
-    this.stats.pubsubMessages++;
-    return receivers;
-  }
-
   // ---- Keyspace notifications (Redis's notify.c) ---------------------------------------------
 
   notifyKeyspaceEvent(db: number, cls: string, event: string, key: string): void {
@@ -1088,8 +969,8 @@ export class Server {
     if (!notifyClassEnabled(flags, cls)) return;
     const keyspace = flags.includes("K");
     const keyevent = flags.includes("E");
-    if (keyspace) this.publish(`__keyspace@${db}__:${key}`, Buffer.from(event, "latin1"));
-    if (keyevent) this.publish(`__keyevent@${db}__:${event}`, Buffer.from(key, "latin1"));
+    if (keyspace) this.pubsub.publish(`__keyspace@${db}__:${key}`, Buffer.from(event, "latin1"));
+    if (keyevent) this.pubsub.publish(`__keyevent@${db}__:${event}`, Buffer.from(key, "latin1"));
   }
 
   // ---- MONITOR (Redis's replicationFeedMonitors) --------------------------------------------
@@ -1144,7 +1025,7 @@ export class Server {
     c.multiQueue = null;
     c.multiDirty = false;
     this.unwatchAllKeys(c);
-    this.pubsubUnsubscribeAll(c, false);
+    this.pubsub.unsubscribeAll(c, false);
     c.db = 0;
     c.reply.resp = 2;
     c.name = "";

@@ -207,7 +207,7 @@ export class ClusterRuntime {
       if (master !== null && master.ip !== "" && this.server.replication.masterHost === null)
         this.server.replication.setMaster(master.ip, master.port, null);
       if (this.server.blockedClients > 0) this.redirectBlockedClients();
-      if (this.server.shardChannels.size > 0) this.dropShardChannelsOfLostSlots();
+      if (this.server.pubsub.shardChannels.size > 0) this.dropShardChannelsOfLostSlots();
     } catch (err) {
       // A timer callback that throws would take the process down; log it and tick on.
       this.server.log.warning(`Cluster cron failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -240,7 +240,7 @@ export class ClusterRuntime {
           this.deleteKeysInSlots(e.slots);
           break;
         case "publish":
-          this.server.publish(
+          this.server.pubsub.publish(
             Buffer.from(e.channel).toString("latin1"),
             Buffer.from(e.message),
             e.shard,
@@ -450,11 +450,11 @@ export class ClusterRuntime {
     const state = this.state;
     const me = state.myself;
     const server = this.server;
-    for (const [channel, clients] of [...server.shardChannels]) {
+    for (const [channel, clients] of [...server.pubsub.shardChannels]) {
       const owner = state.slots[keySlotLatin1(channel)] ?? null;
       if (owner === me || (owner !== null && owner === me.slaveof)) continue;
       for (const c of [...clients]) {
-        server.unsubscribe(c, channel, "shard", true);
+        server.pubsub.unsubscribe(c, channel, "shard", true);
         server.scheduleFlush(c);
       }
     }

@@ -1,6 +1,7 @@
 // All server-level commands, as one list the command table registers.
 import { clusterCommands } from "../cluster/commands.js";
 import type { ServerCommandDef } from "../command-table.js";
+import { pubsubCommands } from "../pubsub/commands.js";
 import { replicationCommands } from "../replication/commands.js";
 import type { Server } from "../server.js";
 import { aclCommands } from "./acl.js";
@@ -11,7 +12,6 @@ import { diagnosticsCommands } from "./diagnostics.js";
 import { infoCommands } from "./info.js";
 import { migrateCommands } from "./migrate.js";
 import { moduleCommands } from "./module.js";
-import { pubsubCommands } from "./pubsub.js";
 import { transactionCommands } from "./transactions.js";
 
 export function serverCommands(server: Server): ServerCommandDef[] {

@@ -5,9 +5,18 @@
 import { globMatch } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-table.js";
-import type { Server } from "../server.js";
-import { subcommandSyntaxError } from "./connection.js";
-import { def } from "./define.js";
+import { subcommandSyntaxError } from "../commands/connection.js";
+import { def } from "../commands/define.js";
+import type { PubSub } from "./pubsub.js";
+
+/** What the pub/sub commands use: the node's pub/sub state, and the cluster to fan out to. */
+export interface PubSubCommandsHost {
+  readonly pubsub: PubSub;
+  /** Cluster mode: PUBLISH/SPUBLISH reach every node's (or the shard's) subscribers. */
+  readonly cluster: {
+    propagatePublish(channel: Buffer, message: Buffer, shard: boolean): void;
+  } | null;
+}
 
 const PS = ["@pubsub", "@slow"];
 const SUB_FLAGS = ["pubsub", "noscript", "loading", "stale"] as const;
@@ -22,10 +31,11 @@ function emptyUnsubscribe(c: Client, kind: string): void {
   c.reply.endPush();
 }
 
-export function pubsubCommands(server: Server): ServerCommandDef[] {
+export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
+  const pubsub = node.pubsub;
   return [
     def("subscribe", -2, [...SUB_FLAGS], PS, (c, a) => {
-      for (let i = 1; i < a.argc; i++) server.subscribe(c, a.latin1(i), "channel");
+      for (let i = 1; i < a.argc; i++) pubsub.subscribe(c, a.latin1(i), "channel");
     }),
     def(
       "ssubscribe",
@@ -33,19 +43,19 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
       [...SUB_FLAGS],
       PS,
       (c, a) => {
-        for (let i = 1; i < a.argc; i++) server.subscribe(c, a.latin1(i), "shard");
+        for (let i = 1; i < a.argc; i++) pubsub.subscribe(c, a.latin1(i), "shard");
       },
       [1, -1, 1],
     ),
     def("psubscribe", -2, [...SUB_FLAGS], PS, (c, a) => {
-      for (let i = 1; i < a.argc; i++) server.psubscribe(c, a.latin1(i));
+      for (let i = 1; i < a.argc; i++) pubsub.psubscribe(c, a.latin1(i));
     }),
     def("unsubscribe", -1, [...SUB_FLAGS], PS, (c, a) => {
       if (a.argc === 1) {
         if (c.channels.size === 0) emptyUnsubscribe(c, "unsubscribe");
-        for (const ch of [...c.channels]) server.unsubscribe(c, ch, "channel", true);
+        for (const ch of [...c.channels]) pubsub.unsubscribe(c, ch, "channel", true);
       } else {
-        for (let i = 1; i < a.argc; i++) server.unsubscribe(c, a.latin1(i), "channel", true);
+        for (let i = 1; i < a.argc; i++) pubsub.unsubscribe(c, a.latin1(i), "channel", true);
       }
     }),
     def(
@@ -56,9 +66,9 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
       (c, a) => {
         if (a.argc === 1) {
           if (c.shardChannels.size === 0) emptyUnsubscribe(c, "sunsubscribe");
-          for (const ch of [...c.shardChannels]) server.unsubscribe(c, ch, "shard", true);
+          for (const ch of [...c.shardChannels]) pubsub.unsubscribe(c, ch, "shard", true);
         } else {
-          for (let i = 1; i < a.argc; i++) server.unsubscribe(c, a.latin1(i), "shard", true);
+          for (let i = 1; i < a.argc; i++) pubsub.unsubscribe(c, a.latin1(i), "shard", true);
         }
       },
       [1, -1, 1],
@@ -66,9 +76,9 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
     def("punsubscribe", -1, [...SUB_FLAGS], PS, (c, a) => {
       if (a.argc === 1) {
         if (c.patterns.size === 0) emptyUnsubscribe(c, "punsubscribe");
-        for (const p of [...c.patterns]) server.punsubscribe(c, p, true);
+        for (const p of [...c.patterns]) pubsub.punsubscribe(c, p, true);
       } else {
-        for (let i = 1; i < a.argc; i++) server.punsubscribe(c, a.latin1(i), true);
+        for (let i = 1; i < a.argc; i++) pubsub.punsubscribe(c, a.latin1(i), true);
       }
     }),
     def(
@@ -78,9 +88,9 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
       ["@pubsub", "@fast"],
       (c, a) => {
         const message = a.copy(2);
-        c.reply.integer(server.publish(a.latin1(1), message));
+        c.reply.integer(pubsub.publish(a.latin1(1), message));
         // Cluster mode: every node's subscribers get it (the count stays local, as in Redis).
-        server.cluster?.propagatePublish(a.copy(1), message, false);
+        node.cluster?.propagatePublish(a.copy(1), message, false);
       },
     ),
     def(
@@ -90,8 +100,8 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
       ["@pubsub", "@fast"],
       (c, a) => {
         const message = a.copy(2);
-        c.reply.integer(server.publish(a.latin1(1), message, true));
-        server.cluster?.propagatePublish(a.copy(1), message, true);
+        c.reply.integer(pubsub.publish(a.latin1(1), message, true));
+        node.cluster?.propagatePublish(a.copy(1), message, true);
       },
       [1, 1, 1],
     ),
@@ -109,7 +119,7 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
             return;
           }
           const pat = a.argc > 2 ? a.latin1(2) : undefined;
-          const out = [...server.channels.keys()].filter(
+          const out = [...pubsub.channels.keys()].filter(
             (ch) => pat === undefined || globMatch(pat, ch),
           );
           c.reply.array(out.length);
@@ -121,7 +131,7 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
             return;
           }
           const pat = a.argc > 2 ? a.latin1(2) : undefined;
-          const out = [...server.shardChannels.keys()].filter(
+          const out = [...pubsub.shardChannels.keys()].filter(
             (ch) => pat === undefined || globMatch(pat, ch),
           );
           c.reply.array(out.length);
@@ -131,18 +141,18 @@ export function pubsubCommands(server: Server): ServerCommandDef[] {
           c.reply.array((a.argc - 2) * 2);
           for (let i = 2; i < a.argc; i++) {
             c.reply.bulk(a.view(i));
-            c.reply.integer(server.channels.get(a.latin1(i))?.size ?? 0);
+            c.reply.integer(pubsub.channels.get(a.latin1(i))?.size ?? 0);
           }
         }),
         def("shardnumsub", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
           c.reply.array((a.argc - 2) * 2);
           for (let i = 2; i < a.argc; i++) {
             c.reply.bulk(a.view(i));
-            c.reply.integer(server.shardChannels.get(a.latin1(i))?.size ?? 0);
+            c.reply.integer(pubsub.shardChannels.get(a.latin1(i))?.size ?? 0);
           }
         }),
         def("numpat", 2, ["pubsub", "loading", "stale"], PS, (c) => {
-          c.reply.integer(server.patterns.size);
+          c.reply.integer(pubsub.patterns.size);
         }),
         def("help", 2, ["loading", "stale"], ["@slow"], (c) => {
           const lines = [
