@@ -2,8 +2,16 @@
 // scenario runs against a shoal-server and a redis-server and what each client saw must match
 // (issue 12: CLIENT PAUSE WRITE, lazy expiry with active expiry off, protocol desync, CLIENT KILL
 // TYPE replica, CONFIG GET names, CLIENT LIST qbuf).
+import { spawn } from "node:child_process";
 import net from "node:net";
-import { hasRedis, type ServerHandle, sleep, startRedisServer, waitFor } from "@shoal/test-utils";
+import {
+  hasRedis,
+  redisCliPath,
+  type ServerHandle,
+  sleep,
+  startRedisServer,
+  waitFor,
+} from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, startShoal } from "./helpers.js";
 
@@ -25,9 +33,7 @@ class Conn {
   }
   static open(port: number, allowHalfOpen = false): Promise<Conn> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: "127.0.0.1", allowHalfOpen }, () =>
-        resolve(new Conn(s)),
-      );
+      const s = net.connect({ port, host: "127.0.0.1", allowHalfOpen }, () => resolve(new Conn(s)));
       s.once("error", reject);
     });
   }
@@ -60,7 +66,10 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
   beforeAll(async () => {
     [shoal, redis] = await Promise.all([
       startShoal(),
-      startRedisServer({ args: ["--enable-debug-command", "yes"] }),
+      // No 5 s wait before a diskless SYNC (redis-cli --replica below).
+      startRedisServer({
+        args: ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"],
+      }),
     ]);
   }, 30_000);
   afterAll(async () => {
@@ -207,5 +216,45 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
     expect(s).toEqual(r);
     expect(r).toContainEqual(["dbsize after 1 s", ":4\r\n"]);
     expect(r).toContainEqual(["dbsize after lookups", ":2\r\n"]);
+  });
+
+  it("CLIENT KILL TYPE replica|slave closes a `redis-cli --replica` connection: the tool exits", async () => {
+    const scenario = async (port: number) => {
+      const out: [string, string][] = [];
+      for (const type of ["replica", "slave"]) {
+        const cli = spawn(redisCliPath(), ["-p", String(port), "--replica"], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let text = "";
+        cli.stdout.on("data", (d: Buffer) => {
+          text += d.toString();
+        });
+        cli.stderr.on("data", (d: Buffer) => {
+          text += d.toString();
+        });
+        const exited = new Promise<number | null>((resolve) => cli.once("exit", resolve));
+        try {
+          await waitFor(() => text.includes("Logging commands from master"));
+          const flags = async () =>
+            (await exchange(port, cmd("CLIENT", "LIST")))
+              .split("\n")
+              .filter((l) => l.includes(" flags=S "))
+              .map((l) => /cmd=(\S+)/.exec(l)?.[1] ?? "")
+              .join(",");
+          out.push([`${type}: replica listed`, await flags()]);
+          out.push([`${type}: kill`, await exchange(port, cmd("CLIENT", "KILL", "TYPE", type))]);
+          const code = await Promise.race([exited, sleep(5000).then(() => "still running")]);
+          out.push([`${type}: redis-cli`, String(code)]);
+          out.push([`${type}: replicas left`, await flags()]);
+        } finally {
+          cli.kill("SIGKILL");
+        }
+      }
+      return out;
+    };
+    const [s, r] = await both(scenario);
+    expect(s).toEqual(r);
+    expect(r).toContainEqual(["replica: kill", ":1\r\n"]);
+    expect(r).toContainEqual(["slave: redis-cli", "1"]);
   });
 });
