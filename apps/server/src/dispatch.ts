@@ -153,7 +153,7 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
       if (root.spec.name === "exec") {
         client.multiQueue = null;
         client.multiDirty = false;
-        server.unwatchAllKeys(client);
+        server.watches.unwatchAll(client);
       }
       rejectCommand(server, client, cluster.router.errorText(cluster.state), entry);
       return;

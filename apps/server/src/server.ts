@@ -25,6 +25,7 @@ import { quoteRepr } from "./config/split-args.js";
 import { processCommand, runHandler } from "./dispatch.js";
 import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
+import { WatchedKeys } from "./multi/multi.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
 import { ReplyTooLargeError } from "./protocol/reply-buffer.js";
@@ -97,8 +98,8 @@ export class Server {
 
   /** Channels, patterns and shard channels, and the clients subscribed to them (pubsub.c). */
   readonly pubsub: PubSub;
-  // WATCH: db\0key -> clients watching it.
-  readonly watchedKeys = new Map<string, Set<Client>>();
+  /** WATCHed keys and the clients watching them (multi.c). */
+  readonly watches = new WatchedKeys();
   // Blocking: db\0key -> clients blocked on it, in arrival order.
   readonly blockedOn = new Map<string, Client[]>();
   readonly readyKeys = new Set<string>();
@@ -141,8 +142,8 @@ export class Server {
     this.replication = new Replication(this);
     const hooks: KeyspaceHooks = {
       propagate: (db, argv) => this.propagate(db, argv),
-      keyModified: (db, key) => this.touchWatchedKey(db, key),
-      dbFlushed: (db) => this.touchAllWatchedKeysInDb(db),
+      keyModified: (db, key) => this.watches.touch(db, key),
+      dbFlushed: (db) => this.watches.touchAllInDb(db),
       notify: (db, cls, event, key) => this.notifyKeyspaceEvent(db, cls, event, key),
       keyReady: (db, key) => this.signalKeyAsReady(db, key),
       dbSwapped: (a, b) => {
@@ -515,7 +516,7 @@ export class Server {
   /** Removes every trace of a client from the server's state (idempotent). */
   private unlinkClient(client: Client): void {
     if (!this.clients.delete(client.id)) return;
-    this.unwatchAllKeys(client);
+    this.watches.unwatchAll(client);
     this.monitors.delete(client);
     this.unblockClient(client, false);
     this.pubsub.unsubscribeAll(client, false);
@@ -717,44 +718,6 @@ export class Server {
 
   get inExec(): boolean {
     return this.execPropagation !== null;
-  }
-
-  // ---- WATCH ---------------------------------------------------------------------------------
-
-  watchKey(client: Client, key: string): void {
-    const k = keyOf(client.db, key);
-    if (client.watched.has(k)) return;
-    client.watched.add(k);
-    let set = this.watchedKeys.get(k);
-    if (!set) {
-      set = new Set();
-      this.watchedKeys.set(k, set);
-    }
-    set.add(client);
-  }
-
-  unwatchAllKeys(client: Client): void {
-    for (const k of client.watched) {
-      const set = this.watchedKeys.get(k);
-      if (!set) continue;
-      set.delete(client);
-      if (set.size === 0) this.watchedKeys.delete(k);
-    }
-    client.watched.clear();
-    client.casDirty = false;
-  }
-
-  touchWatchedKey(db: number, key: string): void {
-    if (this.watchedKeys.size === 0) return;
-    const set = this.watchedKeys.get(keyOf(db, key));
-    if (set) for (const c of set) c.casDirty = true;
-  }
-
-  touchAllWatchedKeysInDb(db: number): void {
-    for (const [k, set] of this.watchedKeys) {
-      if (db !== -1 && !k.startsWith(`${db}\u0000`)) continue;
-      for (const c of set) c.casDirty = true;
-    }
   }
 
   // ---- Blocking (Redis's blocked.c) ----------------------------------------------------------
@@ -1024,7 +987,7 @@ export class Server {
   resetClient(c: Client): void {
     c.multiQueue = null;
     c.multiDirty = false;
-    this.unwatchAllKeys(c);
+    this.watches.unwatchAll(c);
     this.pubsub.unsubscribeAll(c, false);
     c.db = 0;
     c.reply.resp = 2;

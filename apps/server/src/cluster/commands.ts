@@ -314,7 +314,7 @@ export function clusterCommands(server: Server): ServerCommandDef[] {
         if (reply.type === "ok" && wasReplica) {
           server.replication.unsetMaster(null);
           server.store.flushAll();
-          server.touchAllWatchedKeysInDb(-1);
+          server.watches.touchAllInDb(-1);
         }
         sendReply(c, reply, false);
       }),

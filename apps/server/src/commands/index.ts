@@ -1,6 +1,7 @@
 // All server-level commands, as one list the command table registers.
 import { clusterCommands } from "../cluster/commands.js";
 import type { ServerCommandDef } from "../command-table.js";
+import { transactionCommands } from "../multi/commands.js";
 import { pubsubCommands } from "../pubsub/commands.js";
 import { replicationCommands } from "../replication/commands.js";
 import type { Server } from "../server.js";
@@ -12,7 +13,6 @@ import { diagnosticsCommands } from "./diagnostics.js";
 import { infoCommands } from "./info.js";
 import { migrateCommands } from "./migrate.js";
 import { moduleCommands } from "./module.js";
-import { transactionCommands } from "./transactions.js";
 
 export function serverCommands(server: Server): ServerCommandDef[] {
   return [

@@ -3,9 +3,9 @@
 // runtime errors of queued commands are replies inside EXEC's array, and the writes of the
 // transaction are propagated wrapped in MULTI/EXEC.
 import type { ServerCommandDef } from "../command-table.js";
+import { def } from "../commands/define.js";
 import { call } from "../dispatch.js";
 import type { Server } from "../server.js";
-import { def } from "./define.js";
 
 const TX = ["@fast", "@transaction"];
 
@@ -27,7 +27,7 @@ export function transactionCommands(server: Server): ServerCommandDef[] {
       }
       c.multiQueue = null;
       c.multiDirty = false;
-      server.unwatchAllKeys(c);
+      server.watches.unwatchAll(c);
       c.reply.ok();
     }),
     def(
@@ -44,17 +44,17 @@ export function transactionCommands(server: Server): ServerCommandDef[] {
         c.multiQueue = null;
         if (c.multiDirty) {
           c.multiDirty = false;
-          server.unwatchAllKeys(c);
+          server.watches.unwatchAll(c);
           c.reply.error("EXECABORT Transaction discarded because of previous errors.");
           return;
         }
         if (c.casDirty) {
-          server.unwatchAllKeys(c);
+          server.watches.unwatchAll(c);
           c.reply.nullArray();
           return;
         }
         // Redis unwatches before running the queue: the transaction's own writes don't abort it.
-        server.unwatchAllKeys(c);
+        server.watches.unwatchAll(c);
         c.reply.array(queue.length);
         server.beginExecPropagation(c.db);
         // CLIENT LIST shows the transaction while it runs (flags=x, multi=<queued>).
@@ -77,13 +77,13 @@ export function transactionCommands(server: Server): ServerCommandDef[] {
           c.reply.error("ERR WATCH inside MULTI is not allowed");
           return;
         }
-        for (let i = 1; i < a.argc; i++) server.watchKey(c, a.latin1(i));
+        for (let i = 1; i < a.argc; i++) server.watches.watch(c, a.latin1(i));
         c.reply.ok();
       },
       [1, -1, 1],
     ),
     def("unwatch", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
-      server.unwatchAllKeys(c);
+      server.watches.unwatchAll(c);
       c.reply.ok();
     }),
   ];
