@@ -160,7 +160,7 @@ describe("a running server's config", () => {
   });
 
   it("CONFIG GET takes glob patterns, several at once", async () => {
-    expect(await redisCli(s.port, ["config", "get", "max*"])).toBe("maxclients\n500\n");
+    expect(await redisCli(s.port, ["config", "get", "maxc*"])).toBe("maxclients\n500\n");
     // An exact name is answered as asked for, as Redis 7.0 does.
     expect(await redisCli(s.port, ["config", "get", "hz", "APPENDONLY"])).toBe(
       "hz\n10\nAPPENDONLY\nno\n",

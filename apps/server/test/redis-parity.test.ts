@@ -257,4 +257,57 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
     expect(r).toContainEqual(["replica: kill", ":1\r\n"]);
     expect(r).toContainEqual(["slave: redis-cli", "1"]);
   });
+
+  it("CONFIG GET: the names `*` lists, aliases under their own names, hidden configs by exact name only", async () => {
+    /** The name/value pairs of a CONFIG GET reply, sorted by name (Redis lists in hash order). */
+    const pairs = async (port: number, ...args: string[]) => {
+      const lines = (await exchange(port, cmd("CONFIG", "GET", ...args))).split("\r\n");
+      const values: string[] = [];
+      for (let i = 1; i < lines.length; i++)
+        if (lines[i - 1]?.startsWith("$")) values.push(lines[i]!);
+      const out: string[] = [];
+      for (let i = 0; i + 1 < values.length; i += 2) out.push(`${values[i]}=${values[i + 1]}`);
+      return out.sort();
+    };
+    const scenario = async (port: number) => ({
+      // Values differ by process (port, dir, test settings): `*` is compared by name.
+      names: (await pairs(port, "*")).map((p) => p.slice(0, p.indexOf("="))),
+      aliases: await pairs(port, "*of", "slave-*", "*ziplist*", "lua-time-limit"),
+      exact: await pairs(
+        port,
+        "replicaof",
+        "slaveof",
+        "SLAVEOF",
+        "key-load-delay",
+        "rdb-key-save-delay",
+      ),
+      hiddenByPattern: await pairs(port, "*load-delay*", "*save-delay", "loading-process-*"),
+      hidden: await pairs(port, "loading-process-events-interval-bytes"),
+      inert: await pairs(
+        port,
+        "maxmemory*",
+        "lazyfree-*",
+        "active-defrag-*",
+        "tls-*",
+        "stream-node-*",
+        "oom-score-adj*",
+        "latency-*",
+        "io-threads*",
+      ),
+      set: await exchange(
+        port,
+        cmd("CONFIG", "SET", "key-load-delay", "-5", "maxmemory", "1mb") +
+          cmd("CONFIG", "GET", "key-load-delay") +
+          cmd("CONFIG", "SET", "maxmemory-policy", "bogus") +
+          cmd("CONFIG", "SET", "io-threads", "2") +
+          cmd("CONFIG", "SET", "key-load-delay", "0", "maxmemory", "0"),
+      ),
+    });
+    const [s, r] = await both(scenario);
+    expect(s).toEqual(r);
+    expect(r.names.length).toBeGreaterThan(190);
+    expect(r.names).toContain("slaveof");
+    expect(r.names).not.toContain("key-load-delay");
+    expect(r.hiddenByPattern).toEqual([]);
+  });
 });

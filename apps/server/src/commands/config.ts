@@ -35,8 +35,9 @@ export function configCommands(server: Server): ServerCommandDef[] {
       [
         def("get", -3, ["admin", "noscript", "loading", "stale"], ADMIN, (c, a) => {
           // Redis 7.0's configGetCommand: a name without glob characters is looked up directly
-          // (aliases too) and answered under the name as given; a pattern is matched against
-          // every name and alias, skipping directives already matched under their own name.
+          // (aliases and hidden configs too) and answered under the name as given; a pattern is
+          // matched against every name and alias but hidden ones, each listed once under its own
+          // name (an alias is its own entry in Redis's table: `*of` lists slaveof and replicaof).
           const out: Array<[string, string]> = [];
           const matched = new Set<string>(); // lower-cased reply names
           for (let i = 2; i < a.argc; i++) {
@@ -49,7 +50,7 @@ export function configCommands(server: Server): ServerCommandDef[] {
               continue;
             }
             for (const [name, d] of DIRECTIVE_NAMES) {
-              if (matched.has(d.name) || matched.has(name)) continue;
+              if (matched.has(name)) continue;
               if (globMatch(pat, name, true)) {
                 matched.add(name);
                 out.push([name, configGetValue(server, d.name)]);

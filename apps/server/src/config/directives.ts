@@ -35,6 +35,11 @@ export interface Directive {
   readonly defaultText: readonly string[];
   /** CONFIG SET refuses these: "can't set immutable config". */
   readonly immutable?: boolean;
+  /**
+   * Redis's HIDDEN_CONFIG: answered by CONFIG GET under its exact name only, never matched by a
+   * pattern (key-load-delay, rdb-key-save-delay: test-suite knobs).
+   */
+  readonly hiddenConfig?: boolean;
   /** CONFIG SET refuses these unless `enable-protected-configs` allows it (PROTECTED_CONFIG). */
   readonly protected?: boolean;
   /** Parses the arguments of one config line (or of CONFIG SET's value, split the same way). */
@@ -496,7 +501,156 @@ export const DIRECTIVES: readonly Directive[] = [
   intDirective("repl-diskless-sync-max-replicas", 0, 0, MAX_INT),
   enumDirective("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"]),
   boolDirective("repl-disable-tcp-nodelay", false),
+  boolDirective("always-show-logo", false, { immutable: true }),
+  // Accepted with Redis 7.0.15's names, defaults and bounds so that config files, CONFIG GET *
+  // and CONFIG SET written for redis-server work; they change nothing in Shoal (no eviction, no
+  // defragmenter, no TLS, no io-threads, no syslog, no latency monitor, no streams yet).
+  ...inertDirectives(),
+  // HIDDEN_CONFIG in Redis: exact name only.
+  intDirective("key-load-delay", 0, -MAX_INT - 1, MAX_INT, { hiddenConfig: true }),
+  intDirective("rdb-key-save-delay", 0, -MAX_INT - 1, MAX_INT, { hiddenConfig: true }),
+  intDirective("loading-process-events-interval-bytes", 2097152, 1024, MAX_INT, {
+    hiddenConfig: true,
+  }),
 ];
+
+function inertDirectives(): Directive[] {
+  const immutable = { immutable: true };
+  // Lists of numbers on one line: `oom-score-adj-values 0 200 800`.
+  const spaced: Partial<Directive> = { parse: (args) => args.join(" ") };
+  const bools: [string, boolean, Partial<Directive>?][] = [
+    ["activedefrag", false],
+    ["activerehashing", true],
+    ["aof-disable-auto-gc", false],
+    ["aof-load-truncated", true],
+    ["aof-rewrite-incremental-fsync", true],
+    ["aof-timestamp-enabled", false],
+    ["aof-use-rdb-preamble", true],
+    ["crash-log-enabled", true],
+    ["crash-memcheck-enabled", true],
+    ["disable-thp", true, immutable],
+    ["dynamic-hz", true],
+    ["io-threads-do-reads", false, immutable],
+    ["jemalloc-bg-thread", true],
+    ["latency-tracking", true],
+    ["lazyfree-lazy-eviction", false],
+    ["lazyfree-lazy-expire", false],
+    ["lazyfree-lazy-server-del", false],
+    ["lazyfree-lazy-user-del", false],
+    ["lazyfree-lazy-user-flush", false],
+    ["no-appendfsync-on-rewrite", false],
+    ["rdb-del-sync-files", false],
+    ["rdb-save-incremental-fsync", true],
+    ["rdbchecksum", true, immutable],
+    ["rdbcompression", true],
+    ["replica-announced", true],
+    ["replica-ignore-disk-write-errors", false],
+    ["replica-ignore-maxmemory", true, { aliases: ["slave-ignore-maxmemory"] }],
+    ["replica-lazy-flush", false, { aliases: ["slave-lazy-flush"] }],
+    ["set-proc-title", true, immutable],
+    ["stop-writes-on-bgsave-error", true],
+    ["syslog-enabled", false, immutable],
+    ["tls-cluster", false],
+    ["tls-prefer-server-ciphers", false],
+    ["tls-replication", false],
+    ["tls-session-caching", true],
+  ];
+  const ints: [string, number, number, number, Partial<Directive>?][] = [
+    ["acllog-max-len", 128, 0, MAX_LL],
+    ["active-defrag-cycle-max", 25, 1, 99],
+    ["active-defrag-cycle-min", 1, 1, 99],
+    ["active-defrag-max-scan-fields", 1000, 1, MAX_LL],
+    ["active-defrag-threshold-lower", 10, 0, 1000],
+    ["active-defrag-threshold-upper", 100, 0, 1000],
+    ["active-expire-effort", 1, 1, 10],
+    ["auto-aof-rewrite-percentage", 100, 0, MAX_INT],
+    ["busy-reply-threshold", 5000, 0, MAX_LL, { aliases: ["lua-time-limit"] }],
+    ["io-threads", 1, 1, 128, immutable],
+    ["latency-monitor-threshold", 0, 0, MAX_LL],
+    ["lfu-decay-time", 1, 0, MAX_INT],
+    ["lfu-log-factor", 10, 0, MAX_INT],
+    ["list-compress-depth", 0, 0, MAX_INT],
+    ["list-max-listpack-size", -2, -MAX_INT - 1, MAX_INT, { aliases: ["list-max-ziplist-size"] }],
+    ["maxmemory-eviction-tenacity", 10, 0, 100],
+    ["maxmemory-samples", 5, 1, 64],
+    ["socket-mark-id", 0, 0, 4294967295],
+    ["stream-node-max-entries", 100, 0, MAX_LL],
+    ["tcp-backlog", 511, 0, MAX_INT, immutable],
+    ["tls-port", 0, 0, 65535],
+    ["tls-session-cache-size", 20480, 0, MAX_INT],
+    ["tls-session-cache-timeout", 300, 0, MAX_INT],
+    ["tracking-table-max-keys", 1000000, 0, MAX_LL],
+  ];
+  const memories: [string, number][] = [
+    ["active-defrag-ignore-bytes", 100 * 1024 * 1024],
+    ["auto-aof-rewrite-min-size", 64 * 1024 * 1024],
+    ["hll-sparse-max-bytes", 3000],
+    ["maxmemory", 0],
+    ["maxmemory-clients", 0],
+    ["stream-node-max-bytes", 4096],
+  ];
+  const enums: [string, string, string[], Partial<Directive>?][] = [
+    ["acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"]],
+    [
+      "maxmemory-policy",
+      "noeviction",
+      [
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "noeviction",
+      ],
+    ],
+    ["oom-score-adj", "no", ["no", "yes", "relative", "absolute"]],
+    ["propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"]],
+    ["sanitize-dump-payload", "no", ["no", "yes", "clients"]],
+    ["supervised", "no", ["upstart", "systemd", "auto", "no"], immutable],
+    [
+      "syslog-facility",
+      "local0",
+      ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],
+      immutable,
+    ],
+    ["tls-auth-clients", "yes", ["no", "yes", "optional"]],
+  ];
+  const strings: [string, string, Partial<Directive>?][] = [
+    ["aclfile", "", immutable],
+    ["aof_rewrite_cpulist", "", immutable],
+    ["bgsave_cpulist", "", immutable],
+    ["bio_cpulist", "", immutable],
+    ["server_cpulist", "", immutable],
+    ["ignore-warnings", ""],
+    ["latency-tracking-info-percentiles", "50 99 99.9", spaced],
+    ["oom-score-adj-values", "0 200 800", spaced],
+    ["proc-title-template", "{title} {listen-addr} {server-mode}"],
+    ["syslog-ident", "redis", immutable],
+    ["tls-ca-cert-dir", ""],
+    ["tls-ca-cert-file", ""],
+    ["tls-cert-file", ""],
+    ["tls-ciphers", ""],
+    ["tls-ciphersuites", ""],
+    ["tls-client-cert-file", ""],
+    ["tls-client-key-file", ""],
+    ["tls-client-key-file-pass", ""],
+    ["tls-dh-params-file", ""],
+    ["tls-key-file", ""],
+    ["tls-key-file-pass", ""],
+    ["tls-protocols", ""],
+    ["unixsocket", "", immutable],
+    ["unixsocketperm", "0", immutable],
+  ];
+  return [
+    ...bools.map(([n, d, x]) => boolDirective(n, d, x)),
+    ...ints.map(([n, d, lo, hi, x]) => intDirective(n, d, lo, hi, x)),
+    ...memories.map(([n, d]) => memoryDirective(n, d, 0, MAX_LL)),
+    ...enums.map(([n, d, v, x]) => enumDirective(n, d, v, x)),
+    ...strings.map(([n, d, x]) => stringDirective(n, d, x)),
+  ];
+}
 
 const byName = new Map<string, Directive>();
 for (const d of DIRECTIVES) {
@@ -504,8 +658,13 @@ for (const d of DIRECTIVES) {
   for (const a of d.aliases ?? []) byName.set(a, d);
 }
 
-/** Every name CONFIG GET patterns are matched against: each directive's, then its aliases. */
-export const DIRECTIVE_NAMES: readonly (readonly [string, Directive])[] = [...byName];
+/**
+ * Every name CONFIG GET patterns are matched against: each directive's, then its aliases (Redis
+ * lists an alias under its own name too), hidden directives left out.
+ */
+export const DIRECTIVE_NAMES: readonly (readonly [string, Directive])[] = [...byName].filter(
+  ([, d]) => !d.hiddenConfig,
+);
 
 export function findDirective(name: string): Directive | undefined {
   return byName.get(name.toLowerCase());
