@@ -3,7 +3,6 @@
 // subcommand), arity, authentication, pub/sub context, MULTI queueing, then the call with its
 // statistics. Cluster routing (MOVED/ASK/CROSSSLOT by the entry's key positions, cluster/routing.ts)
 // comes right after the authentication check, as in Redis; replication feeds from Server.propagate.
-import { performance } from "node:perf_hooks";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
 import type { CommandEntry } from "./command-table.js";
@@ -235,23 +234,13 @@ export function runHandler(
 /** Calls a resolved command and keeps its statistics (Redis's call()). */
 export function call(server: Server, client: Client, entry: CommandEntry, args: CommandArgs): void {
   const errorsBefore = client.reply.errorCount;
-  // A clock read costs about as much as a small command: within a batch of pipelined commands,
-  // the reading that ended the previous one (Server.callStart) is this one's start.
-  let t0 = server.callStart;
-  server.callStart = -1;
-  if (t0 < 0) t0 = performance.now();
-  server.currentClient = client;
-  server.currentArgs = args;
-  server.currentEntry = entry;
+  const ctx = server.call;
+  const t0 = ctx.enter(client, args, entry);
   runHandler(server, client, entry, args);
-  server.currentClient = null;
-  server.currentArgs = null;
-  server.currentEntry = null;
-  const t1 = performance.now();
+  const t1 = ctx.leave();
   // After the call, as Redis's call(): SELECT shows its new database, EXEC follows the
   // commands it ran, and the monitor's own commands reach it after their replies.
-  if (server.monitors.size > 0 && !entry.skipMonitor) server.feedMonitors(client, args, entry);
-  server.callEnd = t1;
+  if (server.monitors.size > 0 && !entry.skipMonitor) server.monitors.feed(client, args, entry);
   server.stats.commandsProcessed++;
   // A command that blocked is counted (calls, time, slowlog) once it is served or times out.
   if (client.blocked !== null) return;
@@ -260,7 +249,7 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   const threshold = server.slowlogThreshold;
   if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog) {
     server.slowlog.maybeAdd(server, client, args, usec, entry);
-    server.callEnd = -1;
+    ctx.dropEndReading();
   }
   entry.calls++;
   if (client.reply.errorCount !== errorsBefore) {

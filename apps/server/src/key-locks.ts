@@ -46,7 +46,7 @@ export class KeyLocks {
     const list = this.waiters;
     this.waiters = [];
     // The held commands run now: their clock (SET EX, expiry checks) is now, not when they came.
-    server.turnNow = Date.now();
+    server.call.startTurn();
     for (const c of list) {
       const args = c.pausedArgs;
       c.pausedArgs = null;

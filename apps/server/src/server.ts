@@ -5,7 +5,6 @@
 // writes replies, after the AOF has been written (and fsynced when appendfsync is always).
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { performance } from "node:perf_hooks";
 import type {
   BlockTimeoutReply,
   CommandContext,
@@ -14,6 +13,7 @@ import type {
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { AclLog } from "./acl-log.js";
+import { CallContext } from "./call-context.js";
 import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
 import { type CommandEntry, CommandTable } from "./command-table.js";
@@ -21,16 +21,16 @@ import { memorySubcommands } from "./commands/diagnostics.js";
 import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
 import type { ServerConfig } from "./config/load.js";
-import { quoteRepr } from "./config/split-args.js";
 import { processCommand, runHandler } from "./dispatch.js";
 import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
+import { Monitors } from "./monitor.js";
 import { WatchedKeys } from "./multi/multi.js";
+import { KeyspaceNotifier } from "./notify.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
 import { ReplyTooLargeError } from "./protocol/reply-buffer.js";
 import { PubSub } from "./pubsub/pubsub.js";
-import { REDACTED, redactedArgs } from "./redact.js";
 import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
 import { ServerStats } from "./stats.js";
@@ -87,8 +87,10 @@ export class Server {
   private readonly pauses = new Map<PausePurpose, { until: number; writesOnly: boolean }>();
   private pausedClients: Client[] = [];
   private pauseTimer: NodeJS.Timeout | undefined;
-  /** Clients that sent MONITOR. */
-  readonly monitors = new Set<Client>();
+  /** Clients that sent MONITOR, and the feed of every command to them (monitor.ts). */
+  readonly monitors: Monitors;
+  /** Keyspace notifications (notify.c): the store's events, published as Redis does. */
+  private readonly notifier: KeyspaceNotifier;
   readonly slowlog = new SlowLog();
   readonly aclLog = new AclLog();
   /** Keys an in-flight MIGRATE is moving: other clients' commands on them wait. */
@@ -105,22 +107,11 @@ export class Server {
   readonly readyKeys = new Set<string>();
   blockedClients = 0;
 
-  // The command currently running (for propagateSelf and ctx.block).
-  currentClient: Client | null = null;
-  currentArgs: CommandArgs | null = null;
+  /** The command being called and the batch's clock: dispatch writes it (call-context.ts). */
+  readonly call = new CallContext();
   /** Inside EXEC: propagated writes are wrapped in MULTI/EXEC. */
   private execPropagation: { dbIndex: number; started: boolean } | null = null;
 
-  /** Wall clock sampled when the current batch of commands started (ctx.now). */
-  turnNow = Date.now();
-  /**
-   * performance.now() readings that chain the durations of pipelined commands (dispatch's
-   * call()): where the next call starts timing (-1: read the clock), where the last one ended.
-   */
-  callStart = -1;
-  callEnd = -1;
-  private notifyFlags = "";
-  private notifyFlagsVersion = -1;
   /** Changes since the last save (Redis's server.dirty). */
   dirty = 0;
   persistence: Persistence | null = null;
@@ -133,7 +124,10 @@ export class Server {
     readonly log: Logger,
     readonly store: StoreAdapter,
   ) {
-    this.pubsub = new PubSub(this.stats, (c) => this.scheduleFlush(c));
+    const flush = (c: Client) => this.scheduleFlush(c);
+    this.pubsub = new PubSub(this.stats, flush);
+    this.monitors = new Monitors(flush);
+    this.notifier = new KeyspaceNotifier(config, this.pubsub);
     this.table.addServer(serverCommands(this));
     this.slowlogThreshold = config.get<number>("slowlog-log-slower-than");
     this.table.addKeyspace(store.commands, (spec) => this.wrapKeyspaceHandler(spec));
@@ -144,7 +138,7 @@ export class Server {
       propagate: (db, argv) => this.propagate(db, argv),
       keyModified: (db, key) => this.watches.touch(db, key),
       dbFlushed: (db) => this.watches.touchAllInDb(db),
-      notify: (db, cls, event, key) => this.notifyKeyspaceEvent(db, cls, event, key),
+      notify: (db, cls, event, key) => this.notifier.notify(db, cls, event, key),
       keyReady: (db, key) => this.signalKeyAsReady(db, key),
       dbSwapped: (a, b) => {
         this.signalBlockedKeysInDb(a);
@@ -286,7 +280,7 @@ export class Server {
   processInputBuffer(client: Client): void {
     const dec = client.decoder;
     // One clock read per batch: its commands share it (Redis's commandTimeSnapshot).
-    this.turnNow = Date.now();
+    this.call.startTurn();
     // The monotonic reading each command's duration starts from: the previous one's end.
     let mark = -1;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
@@ -303,12 +297,9 @@ export class Server {
         client.closeAfterReply = true;
         break;
       }
-      this.callStart = mark < 0 ? performance.now() : mark;
-      this.callEnd = -1;
+      this.call.beginCommand(mark);
       this.runOneCommand(client, dec);
-      // No call() took the reading (a rejected or queued command): the next one reads anew.
-      mark = this.callStart < 0 ? this.callEnd : -1;
-      this.callStart = -1;
+      mark = this.call.endCommand();
       if (client.reply.pendingBytes > REPLY_EARLY_FLUSH) {
         mark = -1;
         this.writeToClient(client);
@@ -649,7 +640,7 @@ export class Server {
     const list = this.pausedClients;
     this.pausedClients = [];
     // The held commands run now: their clock (SET EX, expiry checks) is now, not when they came.
-    this.turnNow = Date.now();
+    this.call.startTurn();
     // In arrival order, each from the top of processCommand (it may be held again).
     for (const c of list) {
       const args = c.pausedArgs;
@@ -692,7 +683,7 @@ export class Server {
   }
 
   propagateCurrent(dbIndex: number): void {
-    const args = this.currentArgs;
+    const args = this.call.args;
     // Nothing consumes the stream (no AOF, no replication backlog): skip copying the args.
     if (args === null || (!this.persistence?.aof && !this.replication.feeding)) return;
     if (!this.persistence?.aof && this.execPropagation === null) {
@@ -728,11 +719,11 @@ export class Server {
     timeoutMs: number,
     timeoutReply: BlockTimeoutReply,
   ): void {
-    const args = this.currentArgs;
+    const args = this.call.args;
     const entryName = client.lastCommand;
     void entryName;
     if (args === null) return;
-    const entry = this.currentEntry;
+    const entry = this.call.entry;
     if (entry === null) return;
     const state = {
       entry,
@@ -777,9 +768,6 @@ export class Server {
       Math.min(left, MAX_TIMER_MS),
     );
   }
-
-  /** The entry being called (set by dispatch for ctx.block). */
-  currentEntry: import("./command-table.js").CommandEntry | null = null;
 
   unblockClient(client: Client, _timedOut: boolean): void {
     const b = client.blocked;
@@ -842,18 +830,14 @@ export class Server {
   private serveBlocked(client: Client, b: BlockState): void {
     const entry = b.entry;
     const errorsBefore = client.reply.errorCount;
-    const t0 = performance.now();
-    this.currentClient = client;
-    this.currentArgs = b.args;
-    this.currentEntry = entry;
+    const call = this.call;
+    call.clearTiming();
+    const t0 = call.enter(client, b.args, entry);
     runHandler(this, client, entry, b.args);
-    this.currentClient = null;
-    this.currentArgs = null;
-    this.currentEntry = null;
-    this.callStart = -1;
-    this.callEnd = -1;
+    const t1 = call.leave();
+    call.clearTiming();
     if (client.blocked !== null) return;
-    const usec = Math.round((performance.now() - t0) * 1000);
+    const usec = Math.round((t1 - t0) * 1000);
     entry.usec += usec;
     entry.calls++;
     const threshold = this.slowlogThreshold;
@@ -874,7 +858,7 @@ export class Server {
    * A client whose command blocks again keeps its place in every queue.
    */
   handleClientsBlockedOnKeys(): void {
-    this.turnNow = Date.now();
+    this.call.startTurn();
     while (this.readyKeys.size > 0) {
       const keys = [...this.readyKeys];
       this.readyKeys.clear();
@@ -916,40 +900,6 @@ export class Server {
           }
         }
       }
-    }
-  }
-
-  // ---- Keyspace notifications (Redis's notify.c) ---------------------------------------------
-
-  notifyKeyspaceEvent(db: number, cls: string, event: string, key: string): void {
-    // Every write asks: the flags are re-read only after a config change.
-    if (this.notifyFlagsVersion !== this.config.version) {
-      this.notifyFlags = this.config.get<string>("notify-keyspace-events");
-      this.notifyFlagsVersion = this.config.version;
-    }
-    const flags = this.notifyFlags;
-    if (flags === "") return;
-    if (!notifyClassEnabled(flags, cls)) return;
-    const keyspace = flags.includes("K");
-    const keyevent = flags.includes("E");
-    if (keyspace) this.pubsub.publish(`__keyspace@${db}__:${key}`, Buffer.from(event, "latin1"));
-    if (keyevent) this.pubsub.publish(`__keyevent@${db}__:${event}`, Buffer.from(key, "latin1"));
-  }
-
-  // ---- MONITOR (Redis's replicationFeedMonitors) --------------------------------------------
-
-  feedMonitors(client: Client, args: CommandArgs, entry?: CommandEntry): void {
-    // Microseconds, as Redis's ustime(): monitors order and time commands by them.
-    const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-    let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${client.db} ${client.id === 0 ? "lua" : client.addr}]`;
-    const hide = entry === undefined ? null : redactedArgs(entry, args);
-    for (let i = 0; i < args.argc; i++)
-      line += ` ${hide?.has(i) ? `"${REDACTED}"` : quoteRepr(args.latin1(i))}`;
-    const bytes = Buffer.from(`${line}\r\n`, "latin1");
-    for (const m of this.monitors) {
-      if (m.closed) continue;
-      m.reply.rawAlways(bytes);
-      this.scheduleFlush(m);
     }
   }
 
@@ -996,7 +946,6 @@ export class Server {
     c.reply.enabled = true;
     // A monitor becomes a normal client again (clearClientConnectionState).
     this.monitors.delete(c);
-    c.isMonitor = false;
     // CLIENT NO-EVICT survives RESET in 7.0 (7.2's clearClientConnectionState clears it).
     c.readOnly = false;
     c.asking = false;
@@ -1119,27 +1068,6 @@ export class Server {
   }
 }
 
-/** Mirrors the class check of notifyKeyspaceEvent(): 'A' = g$lshzxetd, each letter its class. */
-function notifyClassEnabled(flags: string, cls: string): boolean {
-  const letter: Record<string, string> = {
-    generic: "g",
-    string: "$",
-    list: "l",
-    set: "s",
-    hash: "h",
-    zset: "z",
-    expired: "x",
-    evicted: "e",
-    stream: "t",
-    keymiss: "m",
-    new: "n",
-  };
-  const l = letter[cls];
-  if (l === undefined) return false;
-  if (flags.includes(l)) return true;
-  return flags.includes("A") && l !== "m" && l !== "n";
-}
-
 /** One reusable CommandContext: commands run one at a time, so one object is enough. */
 class MutableContext implements CommandContext {
   keyspace: CommandContext["keyspace"];
@@ -1155,7 +1083,7 @@ class MutableContext implements CommandContext {
   reset(_client: Client, dbIndex: number, canBlock: boolean): void {
     this.dbIndex = dbIndex;
     this.db = this.server.store.dbHandle(dbIndex) as CommandContext["db"];
-    this.now = this.server.turnNow;
+    this.now = this.server.call.now;
     this.canBlock = canBlock;
     this.readyKey = this.server.servingKey;
   }
@@ -1169,7 +1097,7 @@ class MutableContext implements CommandContext {
     this.server.dirty += n;
   }
   block(keys: readonly string[], timeoutMs: number, timeoutReply: BlockTimeoutReply): void {
-    const c = this.server.currentClient;
+    const c = this.server.call.client;
     if (c) this.server.blockClient(c, keys, timeoutMs, timeoutReply);
   }
 }

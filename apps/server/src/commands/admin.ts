@@ -552,7 +552,7 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
     const listpack = a.is(1, "listpack");
     const db = server.store.db?.(c.db);
     const key = a.latin1(2);
-    const v = db?.has(key, server.turnNow) ? db.dict.get(key) : undefined;
+    const v = db?.has(key, server.call.now) ? db.dict.get(key) : undefined;
     if (v === undefined) c.reply.error("ERR no such key");
     else if (objectEncoding(v) !== (listpack ? "listpack" : "quicklist"))
       c.reply.error(`ERR Not a ${listpack ? "listpack" : "quicklist"} encoded object.`);
@@ -566,12 +566,12 @@ function debugCommand(server: Server, c: Client, a: CommandArgs): void {
   } else if (a.is(1, "object") && a.argc === 3) {
     const db = server.store.db?.(c.db);
     const key = a.latin1(2);
-    const v = db?.has(key, server.turnNow) ? db.dict.get(key) : undefined;
+    const v = db?.has(key, server.call.now) ? db.dict.get(key) : undefined;
     if (v === undefined || db === undefined) c.reply.error("ERR no such key");
     else {
       // Not an access (Redis reads the dict directly): the key's own access time, as it was.
-      const idle = db.idleSeconds(key, server.turnNow);
-      const lru = (Math.floor(server.turnNow / 1000) - idle) & 0xffffff;
+      const idle = db.idleSeconds(key, server.call.now);
+      const lru = (Math.floor(server.call.now / 1000) - idle) & 0xffffff;
       c.reply.simple(debugObject(v, lru, idle));
     }
   } else if (a.is(1, "protocol") && a.argc === 3) {

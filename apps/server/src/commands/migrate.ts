@@ -146,7 +146,7 @@ function migrate(server: Server, links: MigrateLinks, c: Client, a: CommandArgs)
   }
   const keys: string[] = [];
   const values: Value[] = [];
-  const now = server.turnNow;
+  const now = server.call.now;
   for (let j = 0; j < numKeys; j++) {
     const key = a.latin1(firstKey + j);
     const v = db.lookupRead(key, now);

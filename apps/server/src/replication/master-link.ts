@@ -8,7 +8,6 @@
 // with our replid/offset, so a short outage costs only the missing bytes.
 
 import net from "node:net";
-import { performance } from "node:perf_hooks";
 import type { NodeBuffer } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import { processCommand } from "../dispatch.js";
@@ -445,7 +444,7 @@ export class MasterLink {
     const server = this.server;
     // One clock reading for the chunk's commands, as a client's batch (processInputBuffer); the
     // master's TTLs come as absolute times (PEXPIREAT, PXAT) anyway.
-    server.turnNow = Date.now();
+    server.call.startTurn();
     // No key is expired for the master's commands (Redis's expireIfNeeded returns 0 for the
     // master client): its DEL must find the key, and its writes must see the values it saw.
     const ks = server.store.keyspaceHandle() as { ignoreExpiry?: boolean } | undefined;
@@ -462,11 +461,9 @@ export class MasterLink {
           break;
         }
         const n = before - dec.bufferedBytes;
-        server.callStart = mark < 0 ? performance.now() : mark;
-        server.callEnd = -1;
+        server.call.beginCommand(mark);
         processCommand(server, c, dec);
-        mark = server.callStart < 0 ? server.callEnd : -1;
-        server.callStart = -1;
+        mark = server.call.endCommand();
         if (c.reply.pendingBytes > 0) c.reply.discard();
         this.pendingApplied += n;
         if (c.multiQueue === null) {
@@ -476,7 +473,7 @@ export class MasterLink {
         }
       }
     } finally {
-      server.callStart = -1;
+      server.call.clearTiming();
       if (ks) ks.ignoreExpiry = false;
     }
     if (failed) {

@@ -158,7 +158,7 @@ export class Replication {
       this.streamDb = dbIndex;
     }
     this.offset += this.slab.command(argv);
-    const c = this.server.currentClient;
+    const c = this.server.call.client;
     if (c !== null) c.woff = this.offset;
     this.server.requestBeforeSleep();
   }
@@ -172,7 +172,7 @@ export class Replication {
       this.streamDb = dbIndex;
     }
     this.offset += this.slab.commandArgs(args);
-    const c = this.server.currentClient;
+    const c = this.server.call.client;
     if (c !== null) c.woff = this.offset;
     this.server.requestBeforeSleep();
   }
