@@ -6,7 +6,7 @@ import type { Client } from "./client-connection.js";
 import { ClusterRuntime, ClusterStartError } from "./cluster/cluster-runtime.js";
 import { parseServerArgv, USAGE } from "./config/argv.js";
 import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
-import { Logger } from "./log.js";
+import { Logger, LogLevel } from "./log.js";
 import { Persistence } from "./persistence/persistence.js";
 import { Server } from "./server.js";
 import type { StoreAdapter } from "./store.js";
@@ -54,14 +54,32 @@ export async function runServer(
   }
   if (parsed.configFile !== undefined) config.configFile = path.resolve(parsed.configFile);
 
-  // Logging: the logfile is opened relative to the start directory, before `dir` applies.
+  // Redis chdir()s into `dir` while it loads the config, and opens `logfile` (a relative path
+  // included) from there: so wherever `dir` appears, in the file or on the command line, a
+  // relative logfile lands in the last `dir` given (twenty nodes started from one directory each
+  // log into their own).
+  const dir = config.get<string>("dir");
+  if (dir !== "") {
+    try {
+      process.chdir(dir);
+    } catch (err) {
+      log.warning(
+        `Can't chdir to '${dir}': ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (err as Error).message}`,
+      );
+      log.flushSync();
+      process.exit(1);
+    }
+  }
   log.setLevel(config.get<string>("loglevel"));
   const logfile = config.get<string>("logfile");
   if (logfile !== "") {
     try {
       log.reopen(logfile);
     } catch (err) {
-      process.stderr.write(`Can't open the log file: ${(err as Error).message}\n`);
+      // The sanity check after loading the config: no line to point at.
+      process.stderr.write(
+        new FatalConfigError(`Can't open the log file: ${errnoText(err)}`).message,
+      );
       process.exit(1);
     }
   }
@@ -75,19 +93,6 @@ export async function runServer(
     );
   } else {
     log.warning("Configuration loaded");
-  }
-
-  const dir = config.get<string>("dir");
-  if (dir !== "") {
-    try {
-      process.chdir(dir);
-    } catch (err) {
-      log.warning(
-        `Can't chdir to '${dir}': ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (err as Error).message}`,
-      );
-      log.flushSync();
-      process.exit(1);
-    }
   }
 
   log.role = "M";
@@ -106,9 +111,7 @@ export async function runServer(
       log.warning(`Failed to write PID file: ${(err as Error).message}`);
     }
   }
-  log.notice(
-    `Running mode=${config.get<boolean>("cluster-enabled") ? "cluster" : "standalone"}, port=${config.get<number>("port")}.`,
-  );
+  logBanner(log, config, logfile);
   log.warning("Server initialized");
 
   if (config.get<boolean>("cluster-enabled")) {
@@ -209,4 +212,52 @@ function installShutdown(server: Server, log: Logger, pidfile: string): void {
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
+}
+
+/** strerror()'s text for the common errno codes of opening a file. */
+function errnoText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "No such file or directory";
+  if (code === "EACCES") return "Permission denied";
+  if (code === "EISDIR") return "Is a directory";
+  return (err as Error).message;
+}
+
+/**
+ * Redis's redisAsciiArt(): the ASCII-art logo when `always-show-logo` is set or the log goes to a
+ * terminal, else one line. Tools wait for the logo's `PID: <pid>` line (Redis's own test suite
+ * runs its servers with always-show-logo yes and reads the pid from it).
+ */
+function logBanner(log: Logger, config: ServerConfig, logfile: string): void {
+  const mode = config.get<boolean>("cluster-enabled") ? "cluster" : "standalone";
+  const port = config.get<number>("port");
+  const showLogo =
+    config.get<boolean>("always-show-logo") || (logfile === "" && process.stdout.isTTY === true);
+  if (!showLogo) {
+    log.notice(`Running mode=${mode}, port=${port}.`);
+    return;
+  }
+  if (log.level > LogLevel.notice) return;
+  const title = `Shoal ${SHOAL_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`;
+  const art = [
+    "                _._                                                  ",
+    "           _.-``__ ''-._                                             ",
+    `      _.-\`\`    \`.  \`_.  ''-._           ${title}`,
+    "  .-`` .-```.  ```\\/    _.,_ ''-._                                  ",
+    ` (    '      ,       .-\`  | \`,    )     Running in ${mode} mode`,
+    ` |\`-._\`-...-\` __...-.\`\`-._|'\` _.-'|     Port: ${port}`,
+    ` |    \`-._   \`._    /     _.-'    |     PID: ${process.pid}`,
+    "  `-._    `-._  `-./  _.-'    _.-'                                   ",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  ",
+    " |    `-._`-._        _.-'_.-'    |           https://redis.io       ",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   ",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  ",
+    " |    `-._`-._        _.-'_.-'    |                                  ",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   ",
+    "      `-._    `-.__.-'    _.-'                                       ",
+    "          `-._        _.-'                                           ",
+    "              `-.__.-'                                               ",
+    "",
+  ];
+  log.raw(art.join("\n"));
 }

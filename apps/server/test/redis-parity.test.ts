@@ -2,18 +2,28 @@
 // scenario runs against a shoal-server and a redis-server and what each client saw must match
 // (issue 12: CLIENT PAUSE WRITE, lazy expiry with active expiry off, protocol desync, CLIENT KILL
 // TYPE replica, CONFIG GET names, CLIENT LIST qbuf).
-import { spawn } from "node:child_process";
+import { exec as execCb, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import {
+  freePort,
   hasRedis,
   redisCliPath,
+  redisServerPath,
   type ServerHandle,
   sleep,
+  spawnServer,
   startRedisServer,
   waitFor,
 } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cmd, exchange, startShoal } from "./helpers.js";
+import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
+
+const exec = promisify(execCb);
 
 /** A raw connection that collects what the server sends; read() takes what arrived so far. */
 class Conn {
@@ -310,4 +320,135 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
     expect(r.names).not.toContain("key-load-delay");
     expect(r.hiddenByPattern).toEqual([]);
   });
+});
+
+describe.skipIf(!hasRedis())("start-up vs redis-server 7.0.15", () => {
+  const servers = (args: string[], dir: string, configFile?: string) =>
+    Promise.all([
+      spawnServer({
+        command: [process.execPath, MAIN_JS, ...(configFile ? [configFile] : [])],
+        args: ["--save", "", ...args],
+        dir,
+      }),
+      spawnServer({
+        command: [redisServerPath(), ...(configFile ? [configFile] : [])],
+        args: ["--save", "", ...args],
+        dir,
+      }),
+    ]);
+
+  it("a relative logfile is opened in `dir` (the last one given), wherever it comes in the config", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "shoal-logfile-"));
+    try {
+      for (const kind of ["shoal", "redis"]) {
+        await mkdir(path.join(root, kind, "d1"), { recursive: true });
+        await mkdir(path.join(root, kind, "d2"), { recursive: true });
+      }
+      const where = async (kind: string, i: number) => {
+        const base = path.join(root, kind);
+        const found: string[] = [];
+        for (const d of ["", "d1", "d2"])
+          if (existsSync(path.join(base, d, `rel${i}.log`))) found.push(d || ".");
+        return found;
+      };
+      // 1: logfile before dir on the command line; 2: after; 3: the file says dir d2, then the
+      // command line's dir d1 comes last.
+      const runs: [string[], string | undefined][] = [
+        [["--logfile", "rel1.log", "--dir", "d1"], undefined],
+        [["--dir", "d1", "--logfile", "rel2.log"], undefined],
+        [["--dir", "d1"], "logfile rel3.log\ndir d2\n"],
+      ];
+      for (const [i, [args, conf]] of runs.entries()) {
+        const handles = await Promise.all(
+          ["shoal", "redis"].map(async (kind) => {
+            const dir = path.join(root, kind);
+            let file: string | undefined;
+            if (conf !== undefined) {
+              file = path.join(dir, `c${i + 1}.conf`);
+              await writeFile(file, conf);
+            }
+            const spawnArgs = args.map((a) => (a.startsWith("d") ? path.join(dir, a) : a));
+            return spawnServer({
+              command: [
+                ...(kind === "shoal" ? [process.execPath, MAIN_JS] : [redisServerPath()]),
+                ...(file ? [file] : []),
+              ],
+              // spawnServer puts its own --dir (the cwd) first: ours come after it.
+              args: ["--save", "", ...spawnArgs],
+              dir,
+            });
+          }),
+        );
+        await Promise.all(handles.map((h) => h.kill("SIGTERM")));
+      }
+      const [s, r] = await Promise.all(
+        ["shoal", "redis"].map(async (kind) => [
+          await where(kind, 1),
+          await where(kind, 2),
+          await where(kind, 3),
+        ]),
+      );
+      expect(s).toEqual(r);
+      expect(r).toEqual([["d1"], ["d1"], ["d1"]]);
+      const text = await readFile(path.join(root, "shoal", "d1", "rel3.log"), "utf8");
+      expect(text).toContain("Ready to accept connections");
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("the start-up banner: the logo with `PID: <pid>` on a terminal or with always-show-logo, one line otherwise", async () => {
+    const banner = (out: string, pid: number | undefined) => ({
+      pidLine: out.includes(`     PID: ${pid}`),
+      anyPid: /PID: \d+/.test(out),
+      oneLine: /Running mode=standalone, port=\d+\./.test(out),
+      modeLine: out.includes("Running in standalone mode"),
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-banner-"));
+    try {
+      const plain = await servers([], dir);
+      const logo = await servers(["--always-show-logo", "yes"], dir);
+      const seen = async (hs: ServerHandle[]) =>
+        Promise.all(
+          hs.map(async (h) => {
+            await waitFor(() => h.output().includes("Ready to accept connections"));
+            await h.stop();
+            return banner(h.output(), h.process.pid);
+          }),
+        );
+      const [plainShoal, plainRedis] = await seen(plain);
+      const [logoShoal, logoRedis] = await seen(logo);
+      expect(plainShoal).toEqual(plainRedis);
+      expect(plainRedis).toEqual({ pidLine: false, anyPid: false, oneLine: true, modeLine: false });
+      expect(logoShoal).toEqual(logoRedis);
+      expect(logoRedis).toEqual({ pidLine: true, anyPid: true, oneLine: false, modeLine: true });
+      // stdout a terminal (script(1) gives one), no logfile: the logo too.
+      const onTty = async (command: string) => {
+        const port = await freePort();
+        const child = spawn(
+          "script",
+          ["-qfc", `${command} --port ${port} --save '' --dir ${dir}`, "/dev/null"],
+          { stdio: ["ignore", "pipe", "pipe"], cwd: dir },
+        );
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+        });
+        try {
+          await waitFor(() => out.includes("Ready to accept connections"));
+        } finally {
+          child.kill("SIGKILL");
+          await exec(`${redisCliPath()} -p ${port} shutdown nosave`).catch(() => undefined);
+        }
+        const pid = Number(/^(\d+):[CM] /m.exec(out)?.[1]);
+        return banner(out, pid);
+      };
+      const ttyShoal = await onTty(`${process.execPath} ${MAIN_JS}`);
+      const ttyRedis = await onTty(redisServerPath());
+      expect(ttyShoal).toEqual(ttyRedis);
+      expect(ttyRedis.pidLine).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
