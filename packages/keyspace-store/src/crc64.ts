@@ -23,14 +23,35 @@ for (let n = 0; n < 256; n++) {
   T_LO[n] = lo;
 }
 
+/** A running CRC-64/Jones (RDB files are checksummed as they stream). */
+export class Crc64 {
+  private hi = 0;
+  private lo = 0;
+
+  constructor(start = 0n) {
+    this.hi = Number(start >> 32n) >>> 0;
+    this.lo = Number(start & 0xffffffffn) >>> 0;
+  }
+
+  update(data: Uint8Array, start = 0, end = data.length): this {
+    let hi = this.hi;
+    let lo = this.lo;
+    for (let i = start; i < end; i++) {
+      const idx = (lo ^ (data[i] as number)) & 0xff;
+      lo = (((lo >>> 8) | (hi << 24)) ^ (T_LO[idx] as number)) >>> 0;
+      hi = ((hi >>> 8) ^ (T_HI[idx] as number)) >>> 0;
+    }
+    this.hi = hi;
+    this.lo = lo;
+    return this;
+  }
+
+  value(): bigint {
+    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+  }
+}
+
 /** CRC-64/Jones of `data`, continuing from `crc` (0 to start), as a bigint. */
 export function crc64(data: Uint8Array, crc = 0n): bigint {
-  let hi = Number(crc >> 32n) >>> 0;
-  let lo = Number(crc & 0xffffffffn) >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    const idx = (lo ^ (data[i] as number)) & 0xff;
-    lo = (((lo >>> 8) | (hi << 24)) ^ (T_LO[idx] as number)) >>> 0;
-    hi = ((hi >>> 8) ^ (T_HI[idx] as number)) >>> 0;
-  }
-  return (BigInt(hi) << 32n) | BigInt(lo);
+  return new Crc64(crc).update(data).value();
 }

@@ -13,6 +13,10 @@ export const encodingLimits = {
   setMaxIntsetEntries: 512,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
+  /** list-max-listpack-size: quicklist node fill (negative: a size class, -2 = 8 KiB). */
+  listMaxListpackSize: -2,
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long get a plain quicklist node. */
+  listPackedThreshold: 1 << 30,
 };
 
 const CANONICAL_INT = /^(?:0|-?[1-9][0-9]{0,18})$/;

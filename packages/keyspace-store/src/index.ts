@@ -13,7 +13,7 @@ export { infoFlags } from "./command-types.js";
 export { commands } from "./commands/index.js";
 export { keyCommands } from "./commands/keys.js";
 export { expireMillis, PROTO_MAX_BULK_LEN, stringCommands } from "./commands/strings.js";
-export { crc64 } from "./crc64.js";
+export { Crc64, crc64 } from "./crc64.js";
 export { datasetDigest, valueDigest } from "./digest.js";
 export {
   DUMP_VERSION,
@@ -42,6 +42,20 @@ export {
   parseLongDouble,
 } from "./long-double.js";
 export { keyMemoryUsage, valueMemoryUsage } from "./memory.js";
+export { RDB_READ_VERSION_MAX, RDB_VERSION, RdbFormatError } from "./rdb/format.js";
+export { lzfCompress, lzfDecompress } from "./rdb/lzf.js";
+export { RdbCursor, RdbLoader, type RdbLoadOptions, readRdbObject } from "./rdb/reader.js";
+export type { RdbLoadWholeOptions, RdbSaveOptions } from "./rdb/stream.js";
+export {
+  type RdbAuxFields,
+  RdbWriter,
+  rdbObjectType,
+  rdbSavedObjectLen,
+  writeRdbEof,
+  writeRdbHeader,
+  writeRdbKey,
+  writeRdbSelectDb,
+} from "./rdb/writer.js";
 export {
   parseScanArgs,
   parseScanCursor,

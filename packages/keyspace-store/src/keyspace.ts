@@ -7,6 +7,15 @@ import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { KeyspaceHooks, NotifyClass } from "./command-types.js";
 import { type ExpireCycleResult, runActiveExpireCycle } from "./expire-cycle.js";
 import { keyMemoryUsage } from "./memory.js";
+import { RdbLoader, type RdbLoadOptions } from "./rdb/reader.js";
+import {
+  captureRdbSnapshot,
+  loadRdbInto,
+  type RdbLoadWholeOptions,
+  type RdbSaveOptions,
+  rdbChunks,
+  rdbChunksAsync,
+} from "./rdb/stream.js";
 import { ScanOrder } from "./scan.js";
 import {
   captureSnapshot,
@@ -124,6 +133,43 @@ export class Keyspace {
     if (data instanceof Uint8Array) loader.push(data);
     else for (const chunk of data) loader.push(chunk);
     return loader.finish();
+  }
+
+  /**
+   * The whole keyspace as of this call as an RDB file, exactly as Redis 7.0 writes one (version
+   * 10, aux fields, SELECTDB/RESIZEDB, 7.0's encodings, EOF and CRC-64), in chunks of at most
+   * `batchKeys` keys / about `batchBytes` bytes that yield to the event loop between them while
+   * commands run (dump.rdb, the AOF's RDB preamble, a full-sync payload). Iterate it to the end
+   * (or break out of the loop) so the snapshot closes.
+   */
+  rdbSnapshot(opts: RdbSaveOptions = {}): AsyncIterable<Buffer> {
+    const st = captureRdbSnapshot(this, opts);
+    return this.closeWhenDropped(rdbChunksAsync(this, st, opts), st);
+  }
+
+  /** The same RDB stream as `rdbSnapshot()`, produced synchronously as it is iterated. */
+  rdbSnapshotSync(opts: RdbSaveOptions = {}): Iterable<Buffer> {
+    const st = captureRdbSnapshot(this, opts);
+    return this.closeWhenDropped(rdbChunks(this, st, opts), st);
+  }
+
+  /**
+   * Loads a whole RDB file or stream (Redis 7.0's or any version up to 11), all or nothing: on
+   * an error the data is emptied (flush, the default) or left as it was (flush: false merges the
+   * keys only once the whole file read), and RdbFormatError is thrown. Returns the loader: `aux`
+   * (repl-id, repl-offset, ...), `loaded`, `skippedExpired`.
+   */
+  loadRdb(data: Uint8Array | Iterable<Uint8Array>, opts: RdbLoadWholeOptions = {}): RdbLoader {
+    return loadRdbInto(this, data, opts);
+  }
+
+  /**
+   * A streaming RDB loader into this keyspace, for a payload read from a socket: `push()` the
+   * pieces as they arrive, `finish()` at the end. It adds keys as it goes; empty the data first
+   * and again if it throws (Redis's replica does: emptyData before and after a failed load).
+   */
+  rdbLoader(opts: RdbLoadOptions = {}): RdbLoader {
+    return new RdbLoader(this, opts);
   }
 
   /** Round-robin position of the active expiry cycle across databases. */

@@ -38,44 +38,77 @@ export interface SnapshotOptions {
   now?: number;
 }
 
-/** [type tag, encoded data, expireAt or -1]. */
-type Image = [number, unknown, number];
+/** [pre-image data, expireAt or -1]. */
+type Image = [unknown, number];
 
 /** One database's progress in a snapshot. */
 interface DbSnap {
   readonly db: Database;
+  /** Keys and keys with a TTL at the call (RDB's RESIZEDB hint). */
+  readonly size: number;
+  readonly expiresSize: number;
   /** The live iterator over the dict as it was at the call; null once the walk is over. */
   iter: Iterator<[string, Value]> | null;
   /** Keys created after the call (not part of the snapshot). */
   readonly added: Set<string>;
   /** Keys already streamed from a pre-image: the walk skips them. */
   readonly saved: Set<string>;
+  /** Keys the walk has streamed (exact snapshots only): a later change needs no pre-image. */
+  readonly walked: Set<string> | null;
   /** Pre-images waiting to be streamed: [key, image]. */
   readonly queue: [string, Image][];
 }
+
+export interface SnapshotStateOptions {
+  /** A key's pre-image, taken just before it changes (default: the msgpack record data). */
+  preImage?: (v: Value) => unknown;
+  /**
+   * No key twice: the walk remembers what it streamed (a Set of the keys, for the snapshot's
+   * life), so a key changed after the walk passed it gets no second copy. RDB needs this (Redis
+   * refuses a file with a duplicated key); the msgpack stream tolerates duplicates.
+   */
+  exact?: boolean;
+}
+
+/** The msgpack stream's pre-image: [type tag, encoded data]. */
+const tagAndData = (v: Value): [number, unknown] =>
+  isString(v) ? [0, valueBytes(v)] : encodeValue(v);
 
 /**
  * One open snapshot. A key about to change is streamed from its pre-image (queued, then emitted
  * before the walk goes on) and remembered so the walk skips it. If the walk had already passed
  * that key, the key appears twice with the same contents (nothing changed it in between), which
- * loading tolerates; this spares a set of every streamed key.
+ * the msgpack loader tolerates; an `exact` snapshot remembers the walked keys instead.
  */
 export class SnapshotState {
   private readonly byDb = new Map<Database, DbSnap>();
   readonly dbs: DbSnap[] = [];
   keyCount = 0;
+  /** The entry nextEntry() found: key, TTL (-1 none), and the live value or else the pre-image. */
+  curKey = "";
+  curTtl = -1;
+  curLive: Value | undefined = undefined;
+  curImage: unknown = undefined;
+  private readonly preImage: (v: Value) => unknown;
+  private readonly exact: boolean;
 
   constructor(
     ks: Keyspace,
     readonly now: number,
+    opts: SnapshotStateOptions = {},
   ) {
+    this.preImage = opts.preImage ?? tagAndData;
+    this.exact = opts.exact ?? false;
     for (const db of ks.dbs) {
       if (db.dict.size === 0) continue;
       const d: DbSnap = {
         db,
+        size: db.dict.size,
+        expiresSize: db.expires.size,
         iter: db.dict.entries(),
         added: new Set(),
         saved: new Set(),
+        walked: this.exact ? new Set() : null,
         queue: [],
       };
       this.dbs.push(d);
@@ -83,18 +116,15 @@ export class SnapshotState {
     }
   }
 
-  /** The key's state at the call, taken from the database now (it has not changed since). */
-  private image(db: Database, key: string, v: Value): Image {
-    const ttl = db.expires.size !== 0 ? (db.expires.get(key) ?? -1) : -1;
-    // Strings are replaced, never mutated, so their bytes are a stable pre-image (a Buffer value
-    // itself; a JS-string value is copied out as the bytes the format carries).
-    const [tag, data] = isString(v) ? [0, valueBytes(v)] : encodeValue(v);
-    return [tag, data, ttl];
+  private ttl(db: Database, key: string): number {
+    return db.expires.size !== 0 ? (db.expires.get(key) ?? -1) : -1;
   }
 
   private save(d: DbSnap, key: string, v: Value): void {
     d.saved.add(key);
-    d.queue.push([key, this.image(d.db, key, v)]);
+    // Strings are replaced, never mutated, so their bytes are a stable pre-image (a Buffer value
+    // itself; a JS-string value is immutable); collections are encoded now.
+    d.queue.push([key, [this.preImage(v), this.ttl(d.db, key)]]);
   }
 
   /** Database hook: `key`'s value or TTL is about to change, or the key to go. */
@@ -102,6 +132,7 @@ export class SnapshotState {
     const d = this.byDb.get(db);
     // Once the walk is over every key of the call is streamed or queued: nothing more to save.
     if (d === undefined || d.iter === null || d.saved.has(key) || d.added.has(key)) return;
+    if (d.walked?.has(key)) return;
     const v = db.dict.get(key);
     if (v !== undefined) this.save(d, key, v);
   }
@@ -119,37 +150,61 @@ export class SnapshotState {
   freeze(db: Database): void {
     const d = this.byDb.get(db);
     if (d === undefined || d.iter === null) return;
-    for (const [k, v] of db.dict) if (!d.saved.has(k) && !d.added.has(k)) this.save(d, k, v);
+    for (const [k, v] of db.dict)
+      if (!d.saved.has(k) && !d.added.has(k) && !d.walked?.has(k)) this.save(d, k, v);
     d.iter = null;
   }
 
-  /** Next record of database `d`, or null when it is done; skips keys outside the snapshot. */
-  nextRecord(d: DbSnap): unknown[] | null {
+  /**
+   * Moves to the next entry of database `d` (cur* fields); false when it is done. Skips keys
+   * outside the snapshot and keys expired at the call.
+   */
+  nextEntry(d: DbSnap): boolean {
     for (;;) {
-      let key: string;
-      let img: Image;
       const q = d.queue.pop();
-      if (q !== undefined) [key, img] = q;
-      else if (d.iter !== null) {
+      if (q !== undefined) {
+        if (q[1][1] !== -1 && q[1][1] <= this.now) continue;
+        this.curKey = q[0];
+        this.curLive = undefined;
+        this.curImage = q[1][0];
+        this.curTtl = q[1][1];
+      } else if (d.iter !== null) {
         const r = d.iter.next();
         if (r.done) {
           d.iter = null;
           continue;
         }
-        key = r.value[0];
+        const key = r.value[0];
         if (d.added.has(key) || d.saved.has(key)) continue;
-        img = this.image(d.db, key, r.value[1]);
-      } else return null;
-      if (img[2] !== -1 && img[2] <= this.now) continue;
+        const ttl = this.ttl(d.db, key);
+        if (ttl !== -1 && ttl <= this.now) continue;
+        d.walked?.add(key);
+        this.curKey = key;
+        this.curLive = r.value[1];
+        this.curImage = undefined;
+        this.curTtl = ttl;
+      } else return false;
       this.keyCount++;
-      return [REC_KEY, key, img[0], img[1], img[2]];
+      return true;
     }
+  }
+
+  /** Next msgpack record of database `d`, or null when it is done. */
+  nextRecord(d: DbSnap): unknown[] | null {
+    if (!this.nextEntry(d)) return null;
+    const [tag, data] =
+      this.curLive !== undefined ? tagAndData(this.curLive) : (this.curImage as [number, unknown]);
+    return [REC_KEY, this.curKey, tag, data, this.curTtl];
   }
 }
 
 /** Opens a snapshot of the keyspace as of now (O(databases)) and registers its write hooks. */
-export function captureSnapshot(ks: Keyspace, now: number): SnapshotState {
-  const st = new SnapshotState(ks, now);
+export function captureSnapshot(
+  ks: Keyspace,
+  now: number,
+  opts: SnapshotStateOptions = {},
+): SnapshotState {
+  const st = new SnapshotState(ks, now, opts);
   ks.openSnapshots.add(st);
   return st;
 }

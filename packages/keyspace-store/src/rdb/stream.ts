@@ -1,0 +1,188 @@
+// The whole keyspace as an RDB file, streamed in bounded chunks while commands keep running (the
+// snapshot mechanism of snapshot.ts: a key about to change is serialized first, from its
+// pre-image), and loading one back. This is what the server writes as dump.rdb, as an AOF's
+// RDB preamble and as a full-sync payload, and what it reads from any of them.
+import { Crc64 } from "../crc64.js";
+import type { Keyspace } from "../keyspace.js";
+import { captureSnapshot, type SnapshotState } from "../snapshot.js";
+import type { Value } from "../value.js";
+import { RDB_OPCODE_EXPIRETIME_MS, RdbFormatError } from "./format.js";
+import { RdbLoader, type RdbLoadOptions } from "./reader.js";
+import {
+  type RdbAuxFields,
+  RdbWriter,
+  rdbObjectType,
+  writeRdbEof,
+  writeRdbHeader,
+  writeRdbKey,
+  writeRdbSelectDb,
+} from "./writer.js";
+
+export interface RdbSaveOptions {
+  /** rdbcompression (default true): LZF for strings over 20 bytes. */
+  compression?: boolean;
+  /** rdbchecksum (default true): the CRC-64 trailer, else 8 zero bytes. */
+  checksum?: boolean;
+  /** Aux fields (redis-ver, ctime, used-mem, repl-*, aof-base). */
+  aux?: RdbAuxFields;
+  /** Wall clock for "already expired" at the call (default Date.now()); expired keys are left out. */
+  now?: number;
+  /** End a chunk after this many keys (default 1024)... */
+  batchKeys?: number;
+  /** ...or once it holds this many bytes (default 256 KiB), whichever comes first. */
+  batchBytes?: number;
+}
+
+/** A collection's pre-image: its RDB type and serialized object, taken before it changed. */
+class Serialized {
+  constructor(
+    readonly type: number,
+    readonly body: Buffer,
+  ) {}
+}
+
+/** Opens an RDB snapshot of the keyspace as of now (O(databases)); see rdbChunks. */
+export function captureRdbSnapshot(ks: Keyspace, opts: RdbSaveOptions = {}): SnapshotState {
+  const pre = new RdbWriter(opts.compression ?? true, 1024);
+  return captureSnapshot(ks, opts.now ?? Date.now(), {
+    exact: true,
+    preImage: (v: Value) => {
+      if (typeof v === "string" || v instanceof Uint8Array) return v; // replaced, never mutated
+      const type = rdbObjectType(v);
+      pre.len = 0;
+      pre.objectBody(v, type);
+      return new Serialized(type, pre.take());
+    },
+  });
+}
+
+/** The chunks of an open RDB snapshot: header, databases, EOF and checksum. Closes it when done. */
+export function* rdbChunks(
+  ks: Keyspace,
+  st: SnapshotState,
+  opts: RdbSaveOptions = {},
+): Generator<Buffer> {
+  const batchKeys = opts.batchKeys ?? 1024;
+  const batchBytes = opts.batchBytes ?? 256 * 1024;
+  const w = new RdbWriter(opts.compression ?? true, batchBytes + 64 * 1024);
+  const crc = (opts.checksum ?? true) ? new Crc64() : null;
+  const flush = (): Buffer => {
+    const chunk = w.take();
+    crc?.update(chunk);
+    return chunk;
+  };
+  try {
+    writeRdbHeader(w, opts.aux);
+    let keys = 0;
+    for (const d of st.dbs) {
+      writeRdbSelectDb(w, d.db.index, d.size, d.expiresSize);
+      while (st.nextEntry(d)) {
+        const live = st.curLive;
+        if (live !== undefined) writeRdbKey(w, st.curKey, live, st.curTtl);
+        else {
+          const img = st.curImage;
+          if (st.curTtl !== -1) {
+            w.u8(RDB_OPCODE_EXPIRETIME_MS);
+            w.saveMillis(st.curTtl);
+          }
+          if (img instanceof Serialized) {
+            w.u8(img.type);
+            w.stringLatin1(st.curKey);
+            w.bytes(img.body);
+          } else writeRdbKey(w, st.curKey, img as Value, -1);
+        }
+        if (++keys >= batchKeys || w.len >= batchBytes) {
+          keys = 0;
+          yield flush();
+        }
+      }
+    }
+    // The trailer's CRC covers everything before it, EOF byte included.
+    const before = flush();
+    writeRdbEof(w, crc === null ? null : crc.value());
+    const tail = w.take();
+    yield before.length === 0 ? tail : Buffer.concat([before, tail]);
+  } finally {
+    ks.openSnapshots.delete(st);
+  }
+}
+
+/** The same chunks as an async iterable that yields to the event loop between chunks. */
+export async function* rdbChunksAsync(
+  ks: Keyspace,
+  st: SnapshotState,
+  opts: RdbSaveOptions = {},
+): AsyncGenerator<Buffer> {
+  const it = rdbChunks(ks, st, opts);
+  try {
+    for (const chunk of it) {
+      yield chunk;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    it.return(undefined);
+  }
+}
+
+export interface RdbLoadWholeOptions extends RdbLoadOptions {
+  /** Empty every database first (default true). */
+  flush?: boolean;
+}
+
+/**
+ * Loads a whole RDB stream (one buffer or its pieces) all or nothing: on an error every database
+ * is emptied (flush) or left as it was (no flush: the file is loaded aside and merged only once
+ * it read through), and the RdbFormatError is thrown. Returns the loader (aux fields, counts).
+ */
+export function loadRdbInto(
+  ks: Keyspace,
+  data: Uint8Array | Iterable<Uint8Array>,
+  opts: RdbLoadWholeOptions = {},
+): RdbLoader {
+  const flush = opts.flush ?? true;
+  const feed = (l: RdbLoader) => {
+    if (data instanceof Uint8Array) l.push(data);
+    else for (const chunk of data) l.push(chunk);
+    l.finish();
+  };
+  if (flush) {
+    for (const d of ks.dbs) d.clear();
+    const l = new RdbLoader(ks, opts);
+    try {
+      feed(l);
+    } catch (e) {
+      for (const d of ks.dbs) d.clear();
+      throw e;
+    }
+    return l;
+  }
+  // Into a scratch keyspace first, so a failure leaves the live one untouched.
+  const aside = new (ks.constructor as new (o: object) => Keyspace)({ databases: ks.dbs.length });
+  aside.deleteExpired = ks.deleteExpired;
+  const l = new RdbLoader(aside, opts);
+  feed(l);
+  if (!opts.replaceDuplicates)
+    aside.dbs.forEach((src, i) => {
+      for (const k of src.dict.keys())
+        if (ks.dbs[i]!.dict.has(k))
+          throw new RdbFormatError(`RDB has duplicated key '${k}' in DB ${i}`);
+    });
+  const hooks = ks.hooks;
+  ks.hooks = {};
+  try {
+    aside.dbs.forEach((src, i) => {
+      const dst = ks.dbs[i]!;
+      for (const [k, v] of src.dict) {
+        if (dst.dict.has(k)) dst.delete(k);
+        dst.add(k, v);
+        const t = src.expires.get(k);
+        if (t !== undefined) dst.setExpire(k, t);
+        const lru = src.lru.get(k);
+        if (lru !== undefined) dst.lru.set(k, lru);
+      }
+    });
+  } finally {
+    ks.hooks = hooks;
+  }
+  return l;
+}

@@ -1,0 +1,452 @@
+// Writing values and files in RDB version 10 exactly as Redis 7.0's rdb.c does, for the same data
+// and the same encodings:
+// - strings through rdbSaveRawString: up to 11 chars that read back as the same int32 become an
+//   INT8/16/32 encoding; with rdbcompression, strings over 20 bytes are LZF-compressed when that
+//   saves at least 4 bytes; otherwise a length and the bytes.
+// - lists as QUICKLIST_2: nodes filled as a list built by RPUSH fills them
+//   (_quicklistNodeAllowInsert with list-max-listpack-size), elements from the packed threshold
+//   up in PLAIN nodes. A list shaped by other writes may have had other node boundaries in Redis.
+// - hashes as a listpack (fields in insertion order, as Redis appends them) or a plain hash;
+//   sets as an intset (smallest width) or a plain set; sorted sets as a listpack (member, score
+//   as d2string) or ZSET_2 (greatest first, binary doubles). Which one follows objectEncoding(),
+//   i.e. Redis's thresholds and its one-way conversions.
+// - plain hashes and sets are written in Map/Set order; Redis writes its dict order, which
+//   depends on its hash seed, so those are the one place a file cannot equal Redis's byte for byte.
+import { formatDouble17g, type NodeBuffer } from "@shoal/resp-codec";
+import { crc64 } from "../crc64.js";
+import { encodingLimits, objectEncoding } from "../encoding.js";
+import { parseInt64Latin1 } from "../string-value.js";
+import type { ZSet } from "../types/zset.js";
+import {
+  type HashValue,
+  isHash,
+  isList,
+  isSet,
+  type ListValue,
+  type SetValue,
+  type Value,
+} from "../value.js";
+import { encodeIntset } from "./compact.js";
+import {
+  QUICKLIST_NODE_CONTAINER_PACKED,
+  QUICKLIST_NODE_CONTAINER_PLAIN,
+  RDB_OPCODE_AUX,
+  RDB_OPCODE_EOF,
+  RDB_OPCODE_EXPIRETIME_MS,
+  RDB_OPCODE_RESIZEDB,
+  RDB_OPCODE_SELECTDB,
+  RDB_REDIS_VER,
+  RDB_TYPE_HASH,
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_TYPE_SET,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STRING,
+  RDB_TYPE_ZSET_2,
+  RDB_TYPE_ZSET_LISTPACK,
+  RDB_VERSION,
+} from "./format.js";
+import { ListpackBuilder } from "./listpack.js";
+import { lzfCompress } from "./lzf.js";
+
+/** The aux fields rdbSaveInfoAuxFields writes; values not given get the defaults noted. */
+export interface RdbAuxFields {
+  /** redis-ver (default "7.0.15"). */
+  redisVer?: string;
+  /** ctime, unix seconds (default now). */
+  ctime?: number;
+  /** used-mem (default process.memoryUsage().rss... the caller's figure; 0 when not given). */
+  usedMem?: number;
+  /** repl-stream-db, repl-id, repl-offset: written only when replId is given (rsi in Redis). */
+  replStreamDb?: number;
+  replId?: string;
+  replOffset?: number | bigint;
+  /** aof-base: 1 in an AOF's RDB preamble (default false). */
+  aofBase?: boolean;
+}
+
+const lp = new ListpackBuilder();
+let lzfOut = Buffer.allocUnsafe(1024);
+let scratch = Buffer.allocUnsafe(1024);
+
+/**
+ * A growable byte sink with rdb.c's primitives. `compression` is rdbcompression. Values and
+ * records are appended; `take()` hands out what was written so far.
+ */
+export class RdbWriter {
+  buf: Buffer;
+  len = 0;
+
+  constructor(
+    public compression = true,
+    initial = 64 * 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n + 1024));
+    this.buf.copy(b, 0, 0, this.len);
+    this.buf = b;
+  }
+
+  /** The bytes written since the last take() (a copy), and an empty sink. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    this.len = 0;
+    return out;
+  }
+
+  u8(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  bytes(b: Uint8Array, start = 0, end = b.length): void {
+    const n = end - start;
+    this.ensure(n);
+    this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.len);
+    this.len += n;
+  }
+
+  /** rdbSaveLen. */
+  saveLen(n: number): void {
+    this.ensure(9);
+    const b = this.buf;
+    if (n < 1 << 6) b[this.len++] = n;
+    else if (n < 1 << 14) {
+      b[this.len++] = (n >>> 8) | 0x40;
+      b[this.len++] = n & 0xff;
+    } else if (n <= 0xffffffff) {
+      b[this.len++] = 0x80;
+      b.writeUInt32BE(n, this.len);
+      this.len += 4;
+    } else {
+      b[this.len++] = 0x81;
+      b.writeBigUInt64BE(BigInt(n), this.len);
+      this.len += 8;
+    }
+  }
+
+  /** rdbSaveMillisecondTime: 8 bytes little endian. */
+  saveMillis(ms: number): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(BigInt(ms), this.len);
+    this.len += 8;
+  }
+
+  /** rdbEncodeInteger for a value that fits 32 bits; false otherwise. */
+  private encInt(v: number): boolean {
+    if (v >= -128 && v <= 127) {
+      this.ensure(2);
+      this.buf[this.len++] = 0xc0;
+      this.buf.writeInt8(v, this.len++);
+    } else if (v >= -32768 && v <= 32767) {
+      this.ensure(3);
+      this.buf[this.len++] = 0xc1;
+      this.buf.writeInt16LE(v, this.len);
+      this.len += 2;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      this.ensure(5);
+      this.buf[this.len++] = 0xc2;
+      this.buf.writeInt32LE(v, this.len);
+      this.len += 4;
+    } else return false;
+    return true;
+  }
+
+  /** rdbSaveRawString of a latin1 string (keys, members, fields, small string values). */
+  stringLatin1(s: string): void {
+    const n = s.length;
+    if (n <= 11 && n > 0) {
+      const v = parseInt64Latin1(s);
+      if (typeof v === "number" && this.encInt(v)) return;
+    }
+    if (this.compression && n > 20) {
+      if (scratch.length < n) scratch = Buffer.allocUnsafe(n * 2);
+      (scratch as NodeBuffer).latin1Write(s, 0);
+      if (this.lzf(scratch, 0, n)) return;
+      this.saveLen(n);
+      this.bytes(scratch, 0, n);
+      return;
+    }
+    this.saveLen(n);
+    this.ensure(n);
+    (this.buf as NodeBuffer).latin1Write(s, this.len);
+    this.len += n;
+  }
+
+  /** rdbSaveRawString of bytes. */
+  stringBytes(b: Uint8Array, start = 0, end = b.length): void {
+    const n = end - start;
+    if (n <= 11 && n > 0) {
+      const v = parseInt64Latin1((b as NodeBuffer).latin1Slice(start, end));
+      if (typeof v === "number" && this.encInt(v)) return;
+    }
+    if (this.compression && n > 20 && this.lzf(b, start, end)) return;
+    this.saveLen(n);
+    this.bytes(b, start, end);
+  }
+
+  /** rdbSaveLzfStringObject: true when written compressed. */
+  private lzf(b: Uint8Array, start: number, end: number): boolean {
+    const n = end - start;
+    if (n <= 4) return false;
+    if (lzfOut.length < n) lzfOut = Buffer.allocUnsafe(n * 2);
+    const c = lzfCompress(b, start, end, lzfOut, n - 4);
+    if (c === 0) return false;
+    this.u8(0xc3);
+    this.saveLen(c);
+    this.saveLen(n);
+    this.bytes(lzfOut, 0, c);
+    return true;
+  }
+
+  /** rdbSaveObjectType + rdbSaveObject. */
+  object(v: Value): void {
+    const type = rdbObjectType(v);
+    this.u8(type);
+    this.objectBody(v, type);
+  }
+
+  /** rdbSaveObject: the value in the encoding `type` (from rdbObjectType). */
+  objectBody(v: Value, type: number): void {
+    switch (type) {
+      case RDB_TYPE_STRING:
+        if (typeof v === "string") this.stringLatin1(v);
+        else this.stringBytes(v as Buffer);
+        return;
+      case RDB_TYPE_LIST_QUICKLIST_2:
+        this.quicklist((v as ListValue).toArray());
+        return;
+      case RDB_TYPE_HASH_LISTPACK:
+        lp.reset();
+        for (const [f, val] of v as HashValue) {
+          lp.appendLatin1(f);
+          lp.appendBytes(val);
+        }
+        this.stringBytes(lp.buf, 0, lp.finish());
+        return;
+      case RDB_TYPE_HASH:
+        this.saveLen((v as HashValue).size);
+        for (const [f, val] of v as HashValue) {
+          this.stringLatin1(f);
+          this.stringBytes(val);
+        }
+        return;
+      case RDB_TYPE_SET_INTSET: {
+        const ints: (number | bigint)[] = [];
+        for (const m of v as SetValue) ints.push(parseInt64Latin1(m) as number | bigint);
+        ints.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        this.stringBytes(encodeIntset(ints));
+        return;
+      }
+      case RDB_TYPE_SET:
+        this.saveLen((v as SetValue).size);
+        for (const m of v as SetValue) this.stringLatin1(m);
+        return;
+      case RDB_TYPE_ZSET_LISTPACK:
+        lp.reset();
+        for (let n = (v as ZSet).zsl.first; n !== null; n = n.next) {
+          lp.appendLatin1(n.member);
+          lp.appendLatin1(formatDouble17g(n.score));
+        }
+        this.stringBytes(lp.buf, 0, lp.finish());
+        return;
+      default: {
+        const z = v as ZSet;
+        this.saveLen(z.size);
+        for (let n = z.zsl.tail; n !== null; n = n.prev) {
+          this.stringLatin1(n.member);
+          this.ensure(8);
+          this.buf.writeDoubleLE(n.score, this.len);
+          this.len += 8;
+        }
+      }
+    }
+  }
+
+  /**
+   * A quicklist of `els` as tail pushes build it (quicklistPushTail): a node takes the next
+   * element while _quicklistNodeAllowInsert says so; large elements get PLAIN nodes.
+   */
+  private quicklist(els: Buffer[]): void {
+    const fill = encodingLimits.listMaxListpackSize;
+    const plainFrom = encodingLimits.listPackedThreshold;
+    // Node boundaries first: [start, end) ranges, end < 0 marking a plain node.
+    const nodes: number[] = [];
+    let nodeStart = -1;
+    let nodeSz = 0; // listpack bytes of the open node
+    let nodeCount = 0;
+    for (let i = 0; i < els.length; i++) {
+      const sz = els[i]!.length;
+      if (sz >= plainFrom) {
+        if (nodeStart >= 0) nodes.push(nodeStart, i);
+        nodes.push(i, -1);
+        nodeStart = -1;
+        continue;
+      }
+      if (nodeStart >= 0 && allowInsert(nodeSz, nodeCount, fill, sz)) {
+        nodeSz += lpEntrySizeBytes(els[i]!);
+        nodeCount++;
+      } else {
+        if (nodeStart >= 0) nodes.push(nodeStart, i);
+        nodeStart = i;
+        nodeSz = 7 + lpEntrySizeBytes(els[i]!);
+        nodeCount = 1;
+      }
+    }
+    if (nodeStart >= 0) nodes.push(nodeStart, els.length);
+    this.saveLen(nodes.length / 2);
+    for (let k = 0; k < nodes.length; k += 2) {
+      const s = nodes[k]!;
+      const e = nodes[k + 1]!;
+      if (e < 0) {
+        this.saveLen(QUICKLIST_NODE_CONTAINER_PLAIN);
+        this.stringBytes(els[s]!);
+        continue;
+      }
+      this.saveLen(QUICKLIST_NODE_CONTAINER_PACKED);
+      lp.reset();
+      for (let i = s; i < e; i++) lp.appendBytes(els[i]!);
+      this.stringBytes(lp.buf, 0, lp.finish());
+    }
+  }
+}
+
+/** The RDB type Redis 7.0 saves this value as (rdbSaveObjectType), from its encoding. */
+export function rdbObjectType(v: Value): number {
+  if (typeof v === "string" || v instanceof Uint8Array) return RDB_TYPE_STRING;
+  if (isList(v)) return RDB_TYPE_LIST_QUICKLIST_2;
+  if (isHash(v)) return objectEncoding(v) === "listpack" ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+  if (isSet(v)) return objectEncoding(v) === "intset" ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
+  return (v as ZSet).listpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+}
+
+const optimizationLevel = [4096, 8192, 16384, 32768, 65536];
+const SIZE_SAFETY_LIMIT = 8192;
+const SIZE_ESTIMATE_OVERHEAD = 8;
+
+/**
+ * _quicklistNodeAllowInsert as 7.0.15 has it (quicklistNodeExceedsLimit): the node's listpack
+ * bytes plus the element's length plus 8 must stay within the size class of a negative fill; a
+ * positive fill caps the count, within the 8 KiB safety limit. Pinned against redis-server.
+ */
+function allowInsert(nodeSz: number, count: number, fill: number, sz: number): boolean {
+  const newSz = nodeSz + sz + SIZE_ESTIMATE_OVERHEAD;
+  if (fill < 0) {
+    const off = Math.min(-fill - 1, optimizationLevel.length - 1);
+    return newSz <= optimizationLevel[off]!;
+  }
+  if (newSz > SIZE_SAFETY_LIMIT) return false;
+  return count + 1 <= (fill === 0 ? 1 : fill);
+}
+
+/** Bytes of a listpack entry for this element. */
+function lpEntrySizeBytes(b: Buffer): number {
+  const n = b.length;
+  if (n > 0 && n <= 20) {
+    const v = parseInt64Latin1((b as NodeBuffer).latin1Slice(0, n));
+    if (v !== null) {
+      if (typeof v === "bigint") return 10;
+      if (v >= 0 && v <= 127) return 2;
+      if (v >= -4096 && v <= 4095) return 3;
+      if (v >= -32768 && v <= 32767) return 4;
+      if (v >= -8388608 && v <= 8388607) return 5;
+      if (v >= -2147483648 && v <= 2147483647) return 6;
+      return 10;
+    }
+  }
+  const l = (n < 64 ? 1 : n < 4096 ? 2 : 5) + n;
+  return l + (l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5);
+}
+
+// ---- Files -------------------------------------------------------------------------------------
+
+/** "REDIS0010" and the aux fields (rdbSaveInfoAuxFields). */
+export function writeRdbHeader(w: RdbWriter, aux: RdbAuxFields = {}): void {
+  w.bytes(Buffer.from(`REDIS${String(RDB_VERSION).padStart(4, "0")}`, "latin1"));
+  const field = (k: string, v: string) => {
+    w.u8(RDB_OPCODE_AUX);
+    w.stringLatin1(k);
+    w.stringLatin1(v);
+  };
+  field("redis-ver", aux.redisVer ?? RDB_REDIS_VER);
+  field("redis-bits", "64");
+  field("ctime", String(aux.ctime ?? Math.floor(Date.now() / 1000)));
+  field("used-mem", String(aux.usedMem ?? 0));
+  if (aux.replId !== undefined) {
+    field("repl-stream-db", String(aux.replStreamDb ?? 0));
+    field("repl-id", aux.replId);
+    field("repl-offset", String(aux.replOffset ?? 0));
+  }
+  field("aof-base", aux.aofBase ? "1" : "0");
+}
+
+/** SELECTDB and RESIZEDB before a database's keys. */
+export function writeRdbSelectDb(w: RdbWriter, db: number, size: number, expires: number): void {
+  w.u8(RDB_OPCODE_SELECTDB);
+  w.saveLen(db);
+  w.u8(RDB_OPCODE_RESIZEDB);
+  w.saveLen(size);
+  w.saveLen(expires);
+}
+
+/** One key (rdbSaveKeyValuePair without LRU/LFU info, as with maxmemory-policy noeviction). */
+export function writeRdbKey(w: RdbWriter, key: string, v: Value, expireAt: number): void {
+  if (expireAt !== -1) {
+    w.u8(RDB_OPCODE_EXPIRETIME_MS);
+    w.saveMillis(expireAt);
+  }
+  const type = rdbObjectType(v);
+  w.u8(type);
+  w.stringLatin1(key);
+  w.objectBody(v, type);
+}
+
+/** EOF and the checksum trailer (0 when rdbchecksum is off). `crc` covers every earlier byte. */
+export function writeRdbEof(w: RdbWriter, crcBefore: bigint | null): void {
+  w.u8(RDB_OPCODE_EOF);
+  const crc = crcBefore === null ? 0n : crc64(w.buf.subarray(w.len - 1, w.len), crcBefore);
+  w.ensure(8);
+  w.buf.writeBigUInt64LE(crc, w.len);
+  w.len += 8;
+}
+
+// ---- DUMP payloads -----------------------------------------------------------------------------
+
+const dumpWriter = new RdbWriter(true, 4096);
+
+/**
+ * createDumpPayload: the value in RDB form (type and object), the RDB version as 2 bytes little
+ * endian, then the CRC-64 of both, 8 bytes little endian.
+ */
+export function createDumpPayload(v: Value, compression = true): Buffer {
+  const w = dumpWriter;
+  w.compression = compression;
+  w.len = 0;
+  w.object(v);
+  w.ensure(10);
+  w.buf.writeUInt16LE(RDB_VERSION, w.len);
+  w.len += 2;
+  const crc = crc64(w.buf.subarray(0, w.len));
+  w.buf.writeBigUInt64LE(crc, w.len);
+  w.len += 8;
+  const out = w.take();
+  if (w.buf.length > 1 << 20) w.buf = Buffer.allocUnsafe(4096); // do not pin a huge buffer
+  return out;
+}
+
+/** rdbSavedObjectLen: the bytes rdbSaveObject writes for the value (DEBUG OBJECT's serializedlength). */
+export function rdbSavedObjectLen(v: Value, compression = true): number {
+  const w = dumpWriter;
+  w.compression = compression;
+  w.len = 0;
+  w.object(v);
+  const n = w.len - 1;
+  w.len = 0;
+  if (w.buf.length > 1 << 20) w.buf = Buffer.allocUnsafe(4096);
+  return n;
+}
