@@ -603,6 +603,11 @@ describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => 
     try {
       const payload =
         cmd("DEBUG", "SLEEP", "0") +
+        cmd("DEBUG", "DIGEST") +
+        cmd("DEBUG", "RELOAD") +
+        cmd("DEBUG", "LOADAOF") +
+        cmd("DEBUG", "CHANGE-REPL-ID") +
+        cmd("DEBUG", "PAUSE-CRON", "1") +
         cmd("DEBUG") +
         cmd("MODULE", "LOAD", "/nonexistent.so") +
         cmd("MODULE", "UNLOAD", "x") +
