@@ -1,0 +1,46 @@
+// The fuzzer in the test suite: a short budget on fixed seeds (any crash, hang or divergence
+// not documented in known.ts fails, with its replay line and minimal reproducer), and every
+// bug it found so far replayed by name.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Fuzzer } from "./fuzzer.js";
+import { REGRESSIONS } from "./regressions.js";
+import { runFuzz } from "./run.js";
+
+let fz: Fuzzer;
+beforeAll(async () => {
+  fz = await Fuzzer.start();
+});
+afterAll(async () => {
+  await fz?.stop();
+});
+
+describe("fuzz: regressions against redis-server 7.0.15", () => {
+  for (const r of REGRESSIONS)
+    it(r.name, async () => {
+      const res = await fz.execute(r.proto, r.steps);
+      expect(res.failure ? fz.describe(res.failure) : "agree").toBe("agree");
+    });
+});
+
+describe("fuzz: short budget", () => {
+  it("seeds 1-3, 20 s: no crash, hang or undocumented divergence", async () => {
+    const lines: string[] = [];
+    const perSeed = 20_000 / 3;
+    let commands = 0;
+    for (const seed of [1, 2, 3]) {
+      const sum = await runFuzz({
+        fuzzer: fz,
+        seed,
+        commands: Number.POSITIVE_INFINITY,
+        timeBudgetMs: perSeed,
+        log: (l) => lines.push(l),
+      });
+      commands += sum.commands;
+      expect(
+        sum.found.map((f) => `${f.replay}\n${f.reproducer}`).join("\n\n"),
+        lines.join("\n"),
+      ).toBe("");
+    }
+    expect(commands).toBeGreaterThan(1000);
+  }, 120_000);
+});

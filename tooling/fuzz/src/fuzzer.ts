@@ -1,0 +1,433 @@
+// The engine: two servers side by side, one connection to each, batches of generated steps.
+// Every batch starts from the same state on both (RESET, FLUSHALL, SAFE_CONFIG defaults, the
+// seeded keys), runs its steps in RESP2 (even batches) or RESP3 (odd ones), compares each step's
+// raw replies, checks liveness after each (the PING marker answered within the timeout, the
+// process alive), and ends with a keyspace digest compared across the two. A batch's steps
+// depend only on (seed, batch), so `--seed S --batch B` replays it exactly; a failure is
+// re-run to tell a reproducible one from a timing flake, then delta-debugged to a minimal
+// list of steps printed as redis-cli lines.
+import { mulberry32, type Random } from "@shoal/sim";
+import type { ServerHandle } from "@shoal/test-utils";
+import { redisCliPath, run } from "@shoal/test-utils";
+import { RawConnection, type StepOutcome } from "./conn.js";
+import { type Docs, EXCLUDED, fuzzedEntries, genStep, SAFE_CONFIG, type Step } from "./generate.js";
+import { knownDivergence } from "./known.js";
+import { cliQuote, parseAll, parseReply, type Reply, showCommand } from "./resp.js";
+import { agree, entryOf, ruleFor } from "./rules.js";
+import { alive, type Side, startSide } from "./servers.js";
+import { setupCommands } from "./values.js";
+
+export type FailureKind = "crash" | "hang" | "closed" | "diverge" | "digest";
+
+export interface Failure {
+  kind: FailureKind;
+  entry: string;
+  /** Steps from the batch start up to and including the failing one. */
+  steps: Step[];
+  proto: 2 | 3;
+  detail: string;
+}
+
+export interface BatchResult {
+  commands: number;
+  steps: number;
+  failure?: Failure;
+  known: { entry: string; why: string }[];
+}
+
+const enc = (cmd: readonly string[]) => cmd.map((a) => Buffer.from(a, "latin1"));
+
+function show(buf: Buffer, max = 600): string {
+  const s = JSON.stringify(buf.toString("latin1"));
+  return s.length > max ? `${s.slice(0, max)}...(${buf.length} bytes)` : s;
+}
+
+/** Seed and batch number -> the batch's own random stream. */
+export function batchRandom(seed: number, batch: number): Random {
+  return mulberry32((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(batch + 1, 0x85ebca77)) >>> 0);
+}
+
+export interface FuzzerOptions {
+  stepTimeoutMs?: number;
+  stepsPerBatch?: number;
+  log?: (line: string) => void;
+}
+
+class Side_ {
+  conn: RawConnection | undefined;
+  constructor(
+    readonly side: Side,
+    public handle: ServerHandle,
+  ) {}
+  async connection(): Promise<RawConnection> {
+    if (!this.conn || this.conn.isClosed) {
+      try {
+        this.conn = await RawConnection.open(this.handle.port);
+      } catch (err) {
+        if (alive(this.handle)) throw err;
+        throw new Error(
+          `${this.side} is not running:\n${this.handle.output().split("\n").slice(-30).join("\n")}`,
+        );
+      }
+    }
+    return this.conn;
+  }
+  async restart(): Promise<void> {
+    this.conn?.close();
+    this.conn = undefined;
+    await this.handle.stop();
+    this.handle = await startSide(this.side);
+  }
+}
+
+export class Fuzzer {
+  readonly entries: string[];
+  readonly containers: Set<string>;
+  readonly stepTimeoutMs: number;
+  readonly stepsPerBatch: number;
+  private readonly log: (line: string) => void;
+  crashes: string[] = [];
+
+  private constructor(
+    private readonly shoal: Side_,
+    private readonly redis: Side_,
+    readonly docs: Docs,
+    shoalCommands: string[],
+    opts: FuzzerOptions,
+  ) {
+    this.entries = fuzzedEntries(shoalCommands);
+    this.containers = new Set(
+      shoalCommands.filter((c) => c.includes("|")).map((c) => c.split("|")[0]!),
+    );
+    this.stepTimeoutMs = opts.stepTimeoutMs ?? 5000;
+    this.stepsPerBatch = opts.stepsPerBatch ?? 60;
+    this.log = opts.log ?? (() => {});
+  }
+
+  static async start(opts: FuzzerOptions = {}): Promise<Fuzzer> {
+    const [shoal, redis] = await Promise.all([startSide("shoal"), startSide("redis")]);
+    try {
+      const docsOut = await run(redisCliPath(), [
+        "-p",
+        String(redis.port),
+        "--json",
+        "command",
+        "docs",
+      ]);
+      const docs = JSON.parse(docsOut.stdout) as Docs;
+      const list = await run(redisCliPath(), ["-p", String(shoal.port), "command", "list"]);
+      const cmds = list.stdout
+        .split("\n")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      return new Fuzzer(new Side_("shoal", shoal), new Side_("redis", redis), docs, cmds, opts);
+    } catch (err) {
+      await Promise.all([shoal.stop(), redis.stop()]);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.shoal.conn?.close();
+    this.redis.conn?.close();
+    await Promise.all([this.shoal.handle.stop(), this.redis.handle.stop()]);
+  }
+
+  get ports(): { shoal: number; redis: number } {
+    return { shoal: this.shoal.handle.port, redis: this.redis.handle.port };
+  }
+
+  /** The steps of batch `batch` of `seed`. */
+  generate(seed: number, batch: number, n = this.stepsPerBatch): { proto: 2 | 3; steps: Step[] } {
+    const r = batchRandom(seed, batch);
+    const steps: Step[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = this.entries[Math.floor(r() * this.entries.length)]!;
+      steps.push(genStep(r, name, this.docs));
+    }
+    return { proto: batch % 2 === 0 ? 2 : 3, steps };
+  }
+
+  /** RESET, FLUSHALL, defaults, the seeded keys, then HELLO <proto>. */
+  private setupCmds(proto: 2 | 3): string[][] {
+    const cfg = Object.entries(SAFE_CONFIG)
+      .filter(([k]) => k !== "hash-max-ziplist-entries")
+      .flat();
+    return [
+      ["RESET"],
+      ["CLIENT", "UNPAUSE"],
+      ["FLUSHALL"],
+      ["CONFIG", "SET", ...cfg],
+      ["ACL", "DELUSER", "fuzzuser", "fuzz2", "", "a b"],
+      ["DEBUG", "SET-ACTIVE-EXPIRE", "1"],
+      ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"],
+      ...setupCommands(),
+      ...(proto === 3 ? [["HELLO", "3"]] : []),
+    ];
+  }
+
+  private async both(
+    cmds: string[][],
+    timeout = this.stepTimeoutMs,
+  ): Promise<[StepOutcome, StepOutcome]> {
+    const bufs = cmds.map(enc);
+    const [a, b] = await Promise.all([this.shoal.connection(), this.redis.connection()]);
+    return Promise.all([a.step(bufs, timeout), b.step(bufs, timeout)]);
+  }
+
+  /** After a step that did not come back on one side: was it a crash, a hang, a close? */
+  private async diagnose(o: StepOutcome, side: Side_): Promise<FailureKind | undefined> {
+    if (o.kind === "ok") return undefined;
+    // A socket closed by a dying process is seen before the exit: give the exit a moment.
+    for (let i = 0; i < 20 && o.kind === "closed" && alive(side.handle); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    if (!alive(side.handle)) {
+      const tail = side.handle.output().split("\n").slice(-25).join("\n");
+      this.crashes.push(tail);
+      await side.restart();
+      return "crash";
+    }
+    side.conn?.close();
+    side.conn = undefined;
+    if (o.kind === "timeout") {
+      // Still answering on a new connection? Otherwise the process is stuck: restart it.
+      try {
+        const c = await RawConnection.open(side.handle.port);
+        const ping = await c.step([], 2000);
+        c.close();
+        if (ping.kind !== "ok") await side.restart();
+      } catch {
+        await side.restart();
+      }
+      return "hang";
+    }
+    return "closed";
+  }
+
+  /**
+   * Runs `steps` from a fresh setup. Stops at the first failure (a known divergence is
+   * recorded and the run goes on).
+   */
+  async execute(proto: 2 | 3, steps: readonly Step[], digest = true): Promise<BatchResult> {
+    const res: BatchResult = { commands: 0, steps: 0, known: [] };
+    const setup = await this.both(this.setupCmds(proto), 20_000);
+    for (const [o, s] of [
+      [setup[0], this.shoal],
+      [setup[1], this.redis],
+    ] as const) {
+      const k = await this.diagnose(o, s);
+      if (k) throw new Error(`setup failed on ${s.side}: ${k} ${show(o.bytes)}`);
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      const entry = entryOf(step.cmds[0]!, this.containers);
+      const [a, b] = await this.both(step.cmds);
+      res.commands += step.cmds.length;
+      res.steps++;
+      const fail = (kind: FailureKind, detail: string): BatchResult => {
+        res.failure = { kind, entry, steps: steps.slice(0, i + 1), proto, detail };
+        return res;
+      };
+      const ka = await this.diagnose(a, this.shoal);
+      const kb = await this.diagnose(b, this.redis);
+      if (ka === "crash") return fail("crash", `shoal-server died:\n${this.crashes.at(-1)}`);
+      if (kb === "crash")
+        throw new Error(`redis-server died on ${showCommand(enc(step.cmds[0]!))}`);
+      if (ka !== kb) {
+        if (ka === undefined && kb === "closed" && a.bytes.length === 0)
+          return fail(
+            "diverge",
+            `redis closed the connection, shoal kept it; redis sent ${show(b.bytes)}`,
+          );
+        return fail(
+          ka ?? "diverge",
+          `shoal: ${ka ?? "ok"} ${show(a.bytes)}\nredis: ${kb ?? "ok"} ${show(b.bytes)}`,
+        );
+      }
+      if (ka !== undefined) {
+        // Both closed (AUTH of a deleted user...) or both timed out: same behaviour, reconnect.
+        if (ka === "closed" && a.bytes.equals(b.bytes)) continue;
+        if (ka === "closed")
+          return fail(
+            "diverge",
+            `both closed, replies differ:\nshoal: ${show(a.bytes)}\nredis: ${show(b.bytes)}`,
+          );
+        return fail("hang", "both servers timed out: a generator restriction is missing");
+      }
+      if (a.bytes.includes("internal error"))
+        return fail("crash", `shoal answered ${show(a.bytes)}`);
+      if (!agree(ruleFor(entry), entry, step.cmds[0]!, a.bytes, b.bytes)) {
+        const known = knownDivergence(entry, step.cmds, a.bytes, b.bytes);
+        if (known) {
+          res.known.push({ entry, why: known.id });
+          if (known.resync) await this.both(known.resync(step.cmds));
+          continue;
+        }
+        return fail(
+          "diverge",
+          `rule ${ruleFor(entry)}\nshoal: ${show(a.bytes)}\nredis: ${show(b.bytes)}`,
+        );
+      }
+    }
+    if (digest) {
+      const [da, db] = await Promise.all([this.digest(this.shoal), this.digest(this.redis)]);
+      if (da !== db) {
+        const la = da.split("\n");
+        const lb = db.split("\n");
+        const i = la.findIndex((l, j) => l !== lb[j]);
+        res.failure = {
+          kind: "digest",
+          entry: "(digest)",
+          steps: [...steps],
+          proto,
+          detail: `first difference:\nshoal: ${la[i]?.slice(0, 400)}\nredis: ${lb[i]?.slice(0, 400)}`,
+        };
+      }
+    }
+    return res;
+  }
+
+  /**
+   * The keyspace as text: every db, every key sorted, with its type, encoding, whether it has a
+   * TTL, and its content (sets and hashes sorted). DEBUG DIGEST is not used: Shoal's value
+   * encodings are its own, so a hash of them would not compare.
+   */
+  async digest(side: Side_): Promise<string> {
+    const conn = await side.connection();
+    const q: string[][] = [["RESET"]];
+    for (let db = 0; db < 16; db++) q.push(["SELECT", String(db)], ["KEYS", "*"]);
+    const out = await conn.step(q.map(enc), 10_000);
+    if (out.kind !== "ok") throw new Error(`digest on ${side.side}: ${out.kind}`);
+    const replies = parseAll(out.bytes);
+    const lines: string[] = [];
+    for (let db = 0; db < 16; db++) {
+      const keys = (replies[2 + db * 2]!.v as Reply[]).map((k) => k.v as string).sort();
+      if (keys.length === 0) continue;
+      const meta: string[][] = [["SELECT", String(db)]];
+      for (const k of keys) meta.push(["TYPE", k], ["PTTL", k], ["OBJECT", "ENCODING", k]);
+      const m = await conn.step(meta.map(enc), 10_000);
+      if (m.kind !== "ok") throw new Error(`digest on ${side.side}: ${m.kind}`);
+      const mr = parseAll(m.bytes).slice(1);
+      const reads: string[][] = [["SELECT", String(db)]];
+      keys.forEach((k, i) => {
+        const t = mr[i * 3]!.v as string;
+        reads.push(
+          t === "string"
+            ? ["GET", k]
+            : t === "list"
+              ? ["LRANGE", k, "0", "-1"]
+              : t === "set"
+                ? ["SMEMBERS", k]
+                : t === "zset"
+                  ? ["ZRANGE", k, "0", "-1", "WITHSCORES"]
+                  : t === "hash"
+                    ? ["HGETALL", k]
+                    : ["TYPE", k],
+        );
+      });
+      const c = await conn.step(reads.map(enc), 10_000);
+      if (c.kind !== "ok") throw new Error(`digest on ${side.side}: ${c.kind}`);
+      const cr = parseAll(c.bytes).slice(1);
+      keys.forEach((k, i) => {
+        const t = mr[i * 3]!.v as string;
+        const ttl = Number(mr[i * 3 + 1]!.v) > 0 ? "ttl" : "-";
+        const encoding = String(mr[i * 3 + 2]!.v);
+        let content = cr[i]!;
+        if (t === "hash" && Array.isArray(content.v)) {
+          const pairs: string[] = [];
+          for (let j = 0; j < content.v.length; j += 2)
+            pairs.push(`${content.v[j]!.v}=${content.v[j + 1]!.v}`);
+          content = { t: "*", v: pairs.sort().map((p) => ({ t: "+", v: p })) };
+        }
+        if (t === "set" && Array.isArray(content.v))
+          content = {
+            t: "*",
+            v: [...content.v].sort((x, y) => (String(x.v) < String(y.v) ? -1 : 1)),
+          };
+        const body = JSON.stringify(content);
+        lines.push(
+          `db${db} ${JSON.stringify(k.length > 80 ? `${k.slice(0, 20)}..${k.length}` : k)} ${t} ${encoding} ${ttl} ${body.length > 2000 ? `${body.slice(0, 2000)}..${body.length}` : body}`,
+        );
+      });
+    }
+    return lines.join("\n");
+  }
+
+  /** Runs one batch of a seed. */
+  async batch(seed: number, batch: number): Promise<BatchResult> {
+    const { proto, steps } = this.generate(seed, batch);
+    return this.execute(proto, steps);
+  }
+
+  private same(f: Failure | undefined, target: Failure): boolean {
+    return f !== undefined && f.kind === target.kind && f.entry === target.entry;
+  }
+
+  /** Re-runs a failure's steps: true when the same failure comes back. */
+  async reproduces(f: Failure): Promise<boolean> {
+    const again = await this.execute(f.proto, f.steps, f.kind === "digest");
+    return this.same(again.failure, f);
+  }
+
+  /** ddmin over the failure's steps: a smallest list that still fails the same way. */
+  async shrink(f: Failure, budget = 300): Promise<Step[]> {
+    let cur = [...f.steps];
+    const last = f.kind === "digest" ? undefined : cur.pop(); // the failing step always stays
+    const test = async (cand: Step[]) => {
+      if (budget-- <= 0) return false;
+      const steps = last ? [...cand, last] : cand;
+      const r = await this.execute(f.proto, steps, f.kind === "digest");
+      return (
+        this.same(r.failure, f) && (r.failure!.steps.length === steps.length || f.kind === "digest")
+      );
+    };
+    let n = 2;
+    while (cur.length >= 1 && budget > 0) {
+      const size = Math.ceil(cur.length / n);
+      let reduced = false;
+      for (let i = 0; i < cur.length; i += size) {
+        const complement = [...cur.slice(0, i), ...cur.slice(i + size)];
+        if (await test(complement)) {
+          cur = complement;
+          n = Math.max(n - 1, 2);
+          reduced = true;
+          break;
+        }
+      }
+      if (!reduced) {
+        if (size === 1) break;
+        n = Math.min(n * 2, cur.length);
+      }
+    }
+    // Within the failing step, drop trailing arguments that do not matter? Kept whole: the
+    // step is what the generator made, and a shorter one may be a different bug.
+    return last ? [...cur, last] : cur;
+  }
+
+  /** The minimal reproducer as lines to paste into redis-cli (the setup included). */
+  reproducer(proto: 2 | 3, steps: readonly Step[]): string {
+    // The setup, minus the seeded keys no step names.
+    const used = new Set(steps.flatMap((s) => s.cmds.flat()));
+    const setup = this.setupCmds(proto).filter(
+      (c) =>
+        c[0] !== "RESET" &&
+        (!["SET", "RPUSH", "SADD", "ZADD", "HSET"].includes(c[0]!) ||
+          used.has(c[1]!) ||
+          used.has("*")),
+    );
+    const lines = [
+      "# setup (both servers)",
+      ...setup.map((c) => showCommand(enc(c), true)),
+      "# steps",
+    ];
+    for (const s of steps) for (const c of s.cmds) lines.push(showCommand(enc(c), true));
+    return lines.join("\n");
+  }
+
+  describe(f: Failure): string {
+    const s = f.steps.at(-1)!;
+    return `${f.kind} in ${f.entry} (RESP${f.proto}): ${s.cmds.map((c) => showCommand(enc(c))).join(" ; ")}\n${f.detail}`;
+  }
+}
+
+export { cliQuote, EXCLUDED, parseReply };
