@@ -33,6 +33,8 @@ export class Client {
   readonly reply = new ReplyBuffer();
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
+  /** When bytes last came in (0: never): CLIENT LIST's qbuf-free models Redis's query buffer. */
+  lastRead = 0;
   readonly addr: string;
   readonly laddr: string;
 

@@ -43,6 +43,8 @@ export type PausePurpose = "client" | "failover";
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 /** Encoded replies above this are handed to the socket at once, mid-turn. */
 const REPLY_EARLY_FLUSH = 1024 * 1024;
+/** Usable bytes of Redis's query buffer after a 16 KiB read (CLIENT LIST qbuf-free). */
+const QUERYBUF_ALLOC = 20474;
 /** The longest delay Node's setTimeout honours (larger ones fire after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -261,7 +263,7 @@ export class Server {
   private onData(client: Client, chunk: Buffer): void {
     this.stats.netInputBytes += chunk.length;
     this.stats.readsProcessed++;
-    client.lastInteraction = Date.now();
+    client.lastInteraction = client.lastRead = Date.now();
     client.decoder.feed(chunk);
     this.processInputBuffer(client);
     if (!client.closed && !client.closeAfterReply) {
@@ -908,13 +910,26 @@ export class Server {
   /** The line CLIENT LIST prints for one client (Redis's catClientInfoString). */
   clientInfoString(c: Client): string {
     const now = Date.now();
-    const qbuf = c.decoder.bufferedBytes;
+    // The query buffer as Redis 7.0 reports it: for the client whose command is running, the
+    // whole batch it came in and that command's arguments; for others, the bytes past the last
+    // parsed argument line and the arguments parsed so far of a partial multibulk.
+    const args = c === this.call.client ? this.call.args : null;
+    const qbuf = args !== null ? c.decoder.batchBytes : c.decoder.unparsedBytes;
+    let argvMem = 0;
+    if (args !== null) for (let i = 0; i < args.argc; i++) argvMem += args.len(i);
+    else argvMem = c.decoder.partialArgBytes;
+    // Redis reads 16 KiB at a time into an sds that jemalloc rounds to 20480 bytes (less the
+    // header and terminator: 20474 usable) and frees the spare room once the client has been idle
+    // for more than 2 s (clientsCronResizeQueryBuffer); a client that never sent has none.
+    const idle = Math.floor(now / 1000) - Math.floor(c.lastRead / 1000);
+    const qbufFree =
+      c.lastRead > 0 && idle <= 2 && qbuf < QUERYBUF_ALLOC ? QUERYBUF_ALLOC - qbuf : 0;
     const omem = c.outputBytes;
     return (
       `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name} ` +
       `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${c.flagString()} ` +
       `db=${c.db} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
-      `multi=${c.multiQueue ? c.multiQueue.length : c.execCount} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
+      `multi=${c.multiQueue ? c.multiQueue.length : c.execCount} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=0 ` +
       `rbs=0 rbp=0 obl=${c.reply.pendingBytes} oll=0 omem=${omem} tot-mem=${qbuf + omem} ` +
       `events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}`
     );

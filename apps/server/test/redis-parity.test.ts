@@ -320,6 +320,52 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
     expect(r.names).not.toContain("key-load-delay");
     expect(r.hiddenByPattern).toEqual([]);
   });
+
+  it("CLIENT LIST qbuf, qbuf-free and argv-mem: idle, partial inline, partial multibulk, the caller's batch", async () => {
+    const scenario = async (port: number) => {
+      const named = async (name: string, pending: string) => {
+        const c = await Conn.open(port);
+        c.send(cmd("CLIENT", "SETNAME", name));
+        await c.read(endsWith("+OK\r\n"));
+        if (pending !== "") c.send(pending);
+        return c;
+      };
+      const conns = [
+        await named("qb-idle", ""),
+        await named("qb-inline", "GET ke"),
+        await named("qb-args", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n"),
+        await named("qb-payload", "*2\r\n$3\r\nGET\r\n$5\r\nab"),
+      ];
+      const fields = (text: string) =>
+        text
+          .split("\n")
+          .filter((l) => / name=qb-/.test(l))
+          .map(
+            (l) =>
+              `${/name=(\S+)/.exec(l)?.[1]} ${/(qbuf=\d+ qbuf-free=\d+ argv-mem=\d+)/.exec(l)?.[1]}`,
+          )
+          .sort();
+      await sleep(200);
+      const fresh = fields(await exchange(port, cmd("CLIENT", "LIST")));
+      // The caller: its whole pipelined batch is in the buffer while CLIENT LIST runs.
+      const self = await Conn.open(port);
+      self.send(
+        cmd("CLIENT", "SETNAME", "qb-self") + cmd("PING") + cmd("CLIENT", "LIST") + cmd("PING"),
+      );
+      const own = fields(await self.read(endsWith("+PONG\r\n+PONG\r\n"), 3000)).filter((l) =>
+        l.startsWith("qb-self"),
+      );
+      // Idle for more than 2 s: the spare room of each query buffer is given back.
+      await sleep(3500);
+      const idle = fields(await exchange(port, cmd("CLIENT", "LIST")));
+      for (const c of [...conns, self]) c.close();
+      return { fresh, own, idle };
+    };
+    const [s, r] = await both(scenario);
+    expect(s).toEqual(r);
+    expect(r.fresh).toContain("qb-payload qbuf=2 qbuf-free=20472 argv-mem=3");
+    expect(r.idle).toContain("qb-inline qbuf=6 qbuf-free=0 argv-mem=0");
+  }, 20_000);
 });
 
 describe.skipIf(!hasRedis())("start-up vs redis-server 7.0.15", () => {

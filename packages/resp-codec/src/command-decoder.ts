@@ -76,6 +76,8 @@ export class CommandDecoder implements CommandArgs {
   private mbRemaining = 0;
   private mbArgs = 0;
   private mbCursor = 0;
+  /** Where the awaited argument's payload starts once its `$len` line is read; -1 before. */
+  private mbPayload = -1;
 
   /** Chunks held back while a known amount of bytes is awaited (a big bulk). */
   private pending: Buffer[] = [];
@@ -105,7 +107,34 @@ export class CommandDecoder implements CommandArgs {
     return this.buf.length - this.pos + this.pendingBytes;
   }
 
-  /** True once next() has returned Error. */
+  /**
+   * What Redis's query buffer would still hold: the bytes after the last argument line it has
+   * parsed. Redis moves each complete argument of a multibulk into argv as it goes, and past an
+   * argument's `$len` line as soon as it is read, so only the rest counts (CLIENT LIST qbuf).
+   */
+  get unparsedBytes(): number {
+    if (this.mbRemaining === 0) return this.buf.length - this.pos + this.pendingBytes;
+    const from = this.mbPayload >= 0 ? this.mbPayload : this.mbCursor;
+    return this.buf.length - from + this.pendingBytes;
+  }
+
+  /** Total length of the arguments of a partly received multibulk parsed so far (argv-mem). */
+  get partialArgBytes(): number {
+    let n = 0;
+    if (this.mbRemaining > 0)
+      for (let i = 0; i < this.mbArgs; i++) n += this.ends[i]! - this.starts[i]!;
+    return n;
+  }
+
+  /**
+   * The bytes of the read buffer, consumed ones included: while a command of a pipelined batch
+   * runs, Redis's query buffer still holds the whole batch (it is trimmed after the batch).
+   */
+  get batchBytes(): number {
+    return this.buf.length + this.pendingBytes;
+  }
+
+  /** True once next() has returned Error.
   get hasFailed(): boolean {
     return this.failed;
   }
@@ -198,6 +227,7 @@ export class CommandDecoder implements CommandArgs {
       this.ends[i]! -= shift;
     }
     this.mbCursor -= shift;
+    if (this.mbPayload >= 0) this.mbPayload -= shift;
   }
 
   /** Decodes the next command into this view. */
@@ -376,7 +406,7 @@ export class CommandDecoder implements CommandArgs {
         const r = this.scanLine(at);
         if (r === LINE_MORE) {
           if (end - at > PROTO_INLINE_MAX_SIZE) return this.fail(ProtocolErrors.tooBigBulkCount);
-          this.saveProgress(remaining, k, at, 0);
+          this.saveProgress(remaining, k, at, 0, -1);
           return DecodeResult.NeedMore;
         }
         // The line is complete: only now does Redis look at its first byte.
@@ -392,7 +422,7 @@ export class CommandDecoder implements CommandArgs {
       const stop = start + len;
       // The two bytes after the payload are skipped unchecked, as Redis does.
       if (stop + 2 > end) {
-        this.saveProgress(remaining, k, at, stop + 2 - base);
+        this.saveProgress(remaining, k, at, stop + 2 - base, start);
         return DecodeResult.NeedMore;
       }
       starts[k] = start;
@@ -408,11 +438,18 @@ export class CommandDecoder implements CommandArgs {
     return DecodeResult.Command;
   }
 
-  private saveProgress(remaining: number, args: number, cursor: number, need: number): void {
+  private saveProgress(
+    remaining: number,
+    args: number,
+    cursor: number,
+    need: number,
+    payload: number,
+  ): void {
     this.mbRemaining = remaining;
     this.mbArgs = args;
     this.mbCursor = cursor;
     this.need = need;
+    this.mbPayload = payload;
   }
 
   // ---- CommandArgs ---------------------------------------------------------------------------

@@ -189,6 +189,26 @@ describe("CommandDecoder", () => {
     expect(d.bufferedBytes).toBe(0);
   });
 
+  it("reports the query buffer as Redis holds it: past parsed argument lines, parsed args aside", () => {
+    const d = new CommandDecoder();
+    const step = (bytes: string) => {
+      d.feed(Buffer.from(bytes, "latin1"));
+      expect(d.next()).toBe(DecodeResult.NeedMore);
+      return [d.unparsedBytes, d.partialArgBytes, d.bufferedBytes];
+    };
+    // [qbuf, argv-mem, all bytes of the pending command]
+    expect(step("*3\r\n")).toEqual([0, 0, 4]);
+    expect(step("$3\r\nSET\r\n$1")).toEqual([2, 3, 15]);
+    expect(step("\r\nk\r\n$5\r\nab")).toEqual([2, 4, 26]);
+    d.feed(Buffer.from("cde\r\nGET k", "latin1"));
+    expect(d.next()).toBe(DecodeResult.Command);
+    // The whole read batch, consumed bytes included, while its command runs.
+    expect(d.batchBytes).toBe(36);
+    expect(d.next()).toBe(DecodeResult.NeedMore);
+    // An inline line counts whole until it ends.
+    expect([d.unparsedBytes, d.partialArgBytes]).toEqual([5, 0]);
+  });
+
   it("stays failed after an error and can be reset", () => {
     const d = new CommandDecoder();
     d.feed(Buffer.from("*x\r\n*1\r\n$4\r\nPING\r\n"));
