@@ -248,7 +248,7 @@ export function call(server: Server, client: Client, entry: CommandEntry, args: 
   entry.usec += usec;
   const threshold = server.slowlogThreshold;
   if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog) {
-    server.slowlog.maybeAdd(server, client, args, usec, entry);
+    server.slowlog.maybeAdd(server.config, client, args, usec, entry);
     ctx.dropEndReading();
   }
   entry.calls++;

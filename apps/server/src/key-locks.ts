@@ -5,13 +5,22 @@
 // replied. Commands on other keys keep running. The check costs nothing while no key is locked.
 
 import type { CommandArgs } from "@shoal/resp-codec";
+import type { CallContext } from "./call-context.js";
 import type { Client } from "./client-connection.js";
 import { keyPositions } from "./cluster/routing.js";
-import type { CommandEntry } from "./command-table.js";
+import type { CommandEntry, CommandTable } from "./command-table.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
-import type { Server } from "./server.js";
 
 const lockKey = (db: number, key: string) => `${db}\u0000${key}`;
+
+/** What re-running a parked command takes from the node (the Server implements it). */
+export interface KeyLockHost {
+  readonly call: CallContext;
+  readonly table: CommandTable;
+  runOneCommand(client: Client, args: CommandArgs): void;
+  processInputBuffer(client: Client): void;
+  scheduleFlush(client: Client): void;
+}
 
 export class KeyLocks {
   /** db\0key -> how many MIGRATEs hold it (the same key can't be held twice, but be safe). */
@@ -35,7 +44,7 @@ export class KeyLocks {
   }
 
   /** Releases the keys and runs the commands that waited for them, in arrival order. */
-  unlock(server: Server, db: number, keys: readonly string[]): void {
+  unlock(server: KeyLockHost, db: number, keys: readonly string[]): void {
     for (const k of keys) {
       const id = lockKey(db, k);
       const n = (this.held.get(id) ?? 1) - 1;
@@ -61,7 +70,7 @@ export class KeyLocks {
    * Called before a command runs: when it names a locked key, holds it (and the client's later
    * commands) and returns true. Our master's stream and the AOF replay are never held.
    */
-  park(server: Server, client: Client, args: CommandArgs): boolean {
+  park(server: KeyLockHost, client: Client, args: CommandArgs): boolean {
     if (client.id === 0 || client.replRole === "M") return false;
     const base = server.table.lookupRaw(args.latin1(0));
     if (base === undefined) return false;

@@ -844,7 +844,7 @@ export class Server {
     entry.calls++;
     const threshold = this.slowlogThreshold;
     if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog)
-      this.slowlog.maybeAdd(this, client, b.args, usec, entry);
+      this.slowlog.maybeAdd(this.config, client, b.args, usec, entry);
     if (client.reply.errorCount !== errorsBefore) {
       entry.failedCalls++;
       this.stats.countError(client.reply.lastError);

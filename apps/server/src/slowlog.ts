@@ -4,8 +4,8 @@
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
 import type { CommandEntry } from "./command-table.js";
+import type { ServerConfig } from "./config/load.js";
 import { REDACTED, redactedArgs } from "./redact.js";
-import type { Server } from "./server.js";
 
 const SLOWLOG_ENTRY_MAX_ARGC = 32;
 const SLOWLOG_ENTRY_MAX_STRING = 128;
@@ -25,7 +25,7 @@ export class SlowLog {
 
   /** Adds an entry; the caller checked slowlog-log-slower-than. Secrets show as "(redacted)". */
   maybeAdd(
-    server: Server,
+    config: Pick<ServerConfig, "get">,
     client: Client,
     args: CommandArgs,
     usec: number,
@@ -58,7 +58,7 @@ export class SlowLog {
       peer: client.addr,
       name: client.name,
     });
-    const max = server.config.get<number>("slowlog-max-len");
+    const max = config.get<number>("slowlog-max-len");
     if (this.entries.length > max) this.entries.length = max;
   }
 

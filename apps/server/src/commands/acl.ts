@@ -6,8 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-table.js";
 import type { Server } from "../server.js";
-import { subcommandSyntaxError } from "./connection.js";
-import { def, ERR_NOT_INT, toInt } from "./define.js";
+import { def, ERR_NOT_INT, subcommandSyntaxError, toInt } from "./define.js";
 
 const SLOW = ["@slow"];
 const ADMIN = ["@admin", "@slow", "@dangerous"];

@@ -19,8 +19,7 @@ import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-table.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
 import type { Server } from "../server.js";
-import { subcommandSyntaxError } from "./connection.js";
-import { def, ERR_SYNTAX, toInt } from "./define.js";
+import { def, ERR_SYNTAX, subcommandSyntaxError, toInt } from "./define.js";
 
 export function adminCommands(server: Server): ServerCommandDef[] {
   return [

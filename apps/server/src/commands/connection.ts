@@ -10,7 +10,14 @@ import type { ServerCommandDef } from "../command-table.js";
 import { REDIS_VERSION } from "../config/load.js";
 import type { Server } from "../server.js";
 import { logAuthFailure } from "./acl.js";
-import { clientNameError, def, ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
+import {
+  clientNameError,
+  def,
+  ERR_NOT_INT,
+  ERR_SYNTAX,
+  subcommandSyntaxError,
+  toInt,
+} from "./define.js";
 
 const FAST_CONN = ["@fast", "@connection"];
 
@@ -450,9 +457,6 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
 }
 
 /** addReplySubcommandSyntaxError(): argv[1] as sent, the container's name in capitals. */
-export function subcommandSyntaxError(a: CommandArgs): string {
-  return `ERR unknown subcommand or wrong number of arguments for '${a.latin1(1)}'. Try ${a.latin1(0).toUpperCase()} HELP.`;
-}
 
 function killClient(server: Server, me: Client, victim: Client): void {
   if (victim === me) {

@@ -1,5 +1,6 @@
 // Helpers to declare server commands with Redis 7.0's COMMAND INFO metadata.
 import type { CommandFlag } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
 import type { RunCommand, ServerCommandDef } from "../command-table.js";
 
 export function def(
@@ -43,3 +44,8 @@ export function toInt(s: string): number | undefined {
 
 export const ERR_SYNTAX = "ERR syntax error";
 export const ERR_NOT_INT = "ERR value is not an integer or out of range";
+
+/** Redis's addReplySubcommandSyntaxError. */
+export function subcommandSyntaxError(a: CommandArgs): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${a.latin1(1)}'. Try ${a.latin1(0).toUpperCase()} HELP.`;
+}

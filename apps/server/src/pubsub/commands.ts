@@ -5,8 +5,7 @@
 import { globMatch } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-table.js";
-import { subcommandSyntaxError } from "../commands/connection.js";
-import { def } from "../commands/define.js";
+import { def, subcommandSyntaxError } from "../commands/define.js";
 import type { PubSub } from "./pubsub.js";
 
 /** What the pub/sub commands use: the node's pub/sub state, and the cluster to fan out to. */
