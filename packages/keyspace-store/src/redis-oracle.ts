@@ -146,9 +146,12 @@ export class RedisOracle {
     });
   }
 
-  /** Starts redis-server on a free port (extra `--directive value` args allowed) and connects. */
-  static async start(args: string[] = []): Promise<RedisOracle> {
-    const server = await startRedisServer({ args });
+  /**
+   * Starts redis-server on a free port (extra `--directive value` args allowed; `dir` to start
+   * it in a directory holding a dump.rdb to load) and connects.
+   */
+  static async start(args: string[] = [], dir?: string): Promise<RedisOracle> {
+    const server = await startRedisServer(dir === undefined ? { args } : { args, dir });
     const sock = net.connect({ port: server.port, host: "127.0.0.1" });
     await new Promise<void>((resolve, reject) => {
       sock.once("connect", () => resolve());

@@ -4,6 +4,8 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import type { CommandContext, CommandSpec } from "./command-types.js";
 import { Keyspace, type KeyspaceOptions } from "./keyspace.js";
+import { valueBytes } from "./string-value.js";
+import { Denque, isString, type Value, type ZSet } from "./value.js";
 
 export class ArrayArgs implements CommandArgs {
   constructor(readonly argv: Buffer[]) {}
@@ -348,4 +350,13 @@ export class EncodingWriter implements ReplyWriter {
   raw(bytes: Buffer): void {
     this.parts.push(Buffer.from(bytes));
   }
+}
+
+/** A value as plain data (type and contents, sets and hashes sorted), for equality in tests. */
+export function plainValue(v: Value): unknown {
+  if (isString(v)) return ["string", valueBytes(v).toString("latin1")];
+  if (v instanceof Denque) return ["list", v.toArray().map((b) => b.toString("latin1"))];
+  if (v instanceof Map) return ["hash", [...v].map(([f, x]) => [f, x.toString("latin1")]).sort()];
+  if (v instanceof Set) return ["set", [...v].sort()];
+  return ["zset", [...(v as ZSet).entries()]];
 }

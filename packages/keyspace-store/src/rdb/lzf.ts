@@ -1,4 +1,4 @@
-// LZF as Redis builds it (lzf_c.c / lzf_d.c with lzfP.h's settings: HLOG 16, VERY_FAST, no
+// LZF as Redis builds it (liblzf 3.6's lzf_c.c / lzf_d.c with lzfP.h's settings: HLOG 16, VERY_FAST, no
 // ULTRA_FAST), so a compressed string in an RDB file or DUMP payload is byte-for-byte the one
 // redis-server writes for the same input. Format:
 //   000LLLLL <L+1 literal bytes>          literal run
@@ -50,10 +50,11 @@ export function lzfCompress(
     htab[slot] = ip;
     hgen[slot] = gen;
     const off = ip - ref - 1;
+    // liblzf 3.6, as Redis 7.0 has it: no "ip + 4 < in_end" test (3.5 had one), so a match may
+    // start 3 bytes from the end; pinned against redis-server's output.
     if (
       ref > start &&
       off < MAX_OFF &&
-      ip + 4 < end &&
       inp[ref] === inp[ip] &&
       inp[ref + 1] === inp[ip + 1] &&
       inp[ref + 2] === inp[ip + 2]
@@ -61,11 +62,23 @@ export function lzfCompress(
       let len = 2;
       let maxlen = end - ip - len;
       if (maxlen > MAX_REF) maxlen = MAX_REF;
+      if (op + 3 + 1 >= outEnd && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
       out[op - lit - 1] = lit - 1; // stop run
       if (lit === 0) op--; // undo run if length is zero
-      if (op + 3 + 1 >= outEnd) return 0;
-      do len++;
-      while (len < maxlen && inp[ref + len] === inp[ip + len]);
+      // lzf_c.c compares 16 bytes unrolled first when maxlen > 16, without checking maxlen, so
+      // a match may run up to 2 bytes past it (to the end of the input): Redis's output has it.
+      let mismatch = false;
+      if (maxlen > 16)
+        for (let k = 0; k < 16; k++) {
+          len++;
+          if (inp[ref + len] !== inp[ip + len]) {
+            mismatch = true;
+            break;
+          }
+        }
+      if (!mismatch)
+        do len++;
+        while (len < maxlen && inp[ref + len] === inp[ip + len]);
       len -= 2; // now #octets - 1
       ip++;
       if (len < 7) out[op++] = (off >>> 8) + (len << 5);

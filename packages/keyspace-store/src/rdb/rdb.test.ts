@@ -1,0 +1,361 @@
+// The RDB format on its own: values of every type and encoding boundary round-trip through
+// DUMP payloads and whole files (as the same value and the same OBJECT ENCODING); LZF and CRC-64
+// against known vectors; truncated and mutated payloads and files are refused with Redis's errors
+// and never crash. Byte equality with redis-server's own output is in rdb.redis.test.ts.
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { crc64 } from "../crc64.js";
+import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
+import { encodingLimits, objectEncoding } from "../encoding.js";
+import { Keyspace } from "../keyspace.js";
+import { plainValue as plain } from "../test-kit.js";
+import { Denque, typeName, type Value, ZSet } from "../value.js";
+import { RdbFormatError } from "./format.js";
+import { lzfCompress, lzfDecompress } from "./lzf.js";
+
+const list = (xs: string[]) => new Denque(xs.map((x) => Buffer.from(x, "latin1")));
+const hash = (pairs: [string, string][]) =>
+  new Map(pairs.map(([f, v]) => [f, Buffer.from(v, "latin1")] as [string, Buffer]));
+const zset = (pairs: [string, number][]) => ZSet.from(pairs);
+const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
+const INT_EDGES = [
+  "0",
+  "-1",
+  "127",
+  "128",
+  "-128",
+  "-129",
+  "4095",
+  "4096",
+  "-4096",
+  "-4097",
+  "32767",
+  "32768",
+  "-32768",
+  "-32769",
+  "8388607",
+  "8388608",
+  "-8388608",
+  "-8388609",
+  "2147483647",
+  "2147483648",
+  "-2147483648",
+  "-2147483649",
+  "9007199254740993",
+  "9223372036854775807",
+  "-9223372036854775808",
+  "9223372036854775808",
+  "01",
+  "-0",
+  "+1",
+  " 1",
+  "1.0",
+];
+
+/** Values at every encoding boundary Redis 7.0 has, with the default limits. */
+function boundaryValues(): [string, Value][] {
+  const L = encodingLimits;
+  const out: [string, Value][] = [];
+  for (const s of INT_EDGES) out.push([`int ${s}`, s]);
+  for (const n of [0, 1, 11, 12, 20, 21, 44, 45, 4096, 4097, 100_000])
+    out.push([`string of ${n} a`, n > 4096 ? Buffer.alloc(n, "a") : "a".repeat(n)]);
+  out.push([
+    "binary",
+    Buffer.from(range(300, (i) => String.fromCharCode(i % 256)).join(""), "latin1"),
+  ]);
+  out.push(["list of int edges", list(INT_EDGES)]);
+  out.push(["list over one node", list(range(3000, (i) => `e${i}`))]);
+  out.push(["list with big elements", list(["x".repeat(9000), "y", "z".repeat(70_000)])]);
+  out.push(["list of empty strings", list(["", "", ""])]);
+  const hMax = L.hashMaxListpackEntries;
+  out.push(["hash at entries limit", hash(range(hMax, (i) => `f${i}`).map((f, i) => [f, `${i}`]))]);
+  out.push([
+    "hash over entries limit",
+    hash(range(hMax + 1, (i) => `f${i}`).map((f, i) => [f, `${i}`])),
+  ]);
+  out.push(["hash value at limit", hash([["f", "v".repeat(L.hashMaxListpackValue)]])]);
+  out.push(["hash value over limit", hash([["f", "v".repeat(L.hashMaxListpackValue + 1)]])]);
+  out.push(["hash of int edges", hash(INT_EDGES.map((x) => [x, x]))]);
+  const sMax = L.setMaxIntsetEntries;
+  out.push(["intset at limit", new Set(range(sMax, (i) => String(i * 7 - 1000)))]);
+  out.push(["intset over limit", new Set(range(sMax + 1, (i) => String(i)))]);
+  out.push(["intset int16", new Set(["1", "-32768", "32767"])]);
+  out.push(["intset int32", new Set(["1", "2147483647", "-2147483648"])]);
+  out.push(["intset int64", new Set(["1", "9223372036854775807", "-9223372036854775808"])]);
+  out.push(["set not ints", new Set(["a", "1", "01"])]);
+  const zMax = L.zsetMaxListpackEntries;
+  out.push(["zset at limit", zset(range(zMax, (i): [string, number] => [`m${i}`, i / 3]))]);
+  out.push(["zset over limit", zset(range(zMax + 1, (i): [string, number] => [`m${i}`, i / 3]))]);
+  out.push(["zset member at limit", zset([["m".repeat(L.zsetMaxListpackValue), 1]])]);
+  out.push(["zset member over limit", zset([["m".repeat(L.zsetMaxListpackValue + 1), 1]])]);
+  out.push([
+    "zset scores",
+    zset([
+      ["a", Number.NEGATIVE_INFINITY],
+      ["b", -1.5],
+      ["c", 0],
+      ["d", 1e-300],
+      ["e", 2 ** 53],
+      ["f", 1e300],
+      ["g", Number.POSITIVE_INFINITY],
+      ["h", 0.1],
+      ["i", -4503599627370495],
+    ]),
+  ]);
+  return out;
+}
+
+describe("DUMP payloads", () => {
+  for (const [name, v] of boundaryValues())
+    it(`round-trips ${name} with its encoding`, () => {
+      for (const compression of [true, false]) {
+        const back = restoreValue(dumpValue(v, compression));
+        expect(back).not.toBeInstanceOf(DumpPayloadError);
+        expect(plain(back as Value)).toEqual(plain(v));
+        expect(objectEncoding(back as Value)).toBe(objectEncoding(v));
+      }
+    });
+
+  it("refuses a newer RDB version, a bad checksum and a short payload", () => {
+    const p = dumpValue("hello");
+    const newer = Buffer.from(p);
+    newer.writeUInt16LE(11, newer.length - 10);
+    expect(restoreValue(newer)).toEqual(
+      new DumpPayloadError("ERR DUMP payload version or checksum are wrong"),
+    );
+    const bad = Buffer.from(p);
+    bad[bad.length - 1]! ^= 1;
+    expect(restoreValue(bad)).toEqual(
+      new DumpPayloadError("ERR DUMP payload version or checksum are wrong"),
+    );
+    expect(restoreValue(bad, true)).toBe("hello"); // skip-checksum-validation
+    expect(restoreValue(p.subarray(0, 9))).toBeInstanceOf(DumpPayloadError);
+  });
+
+  it("an empty collection or an unknown type is Bad data format", () => {
+    const payload = (body: number[]) => {
+      const b = Buffer.from([...body, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      b.writeBigUInt64LE(crc64(b.subarray(0, body.length + 2)), body.length + 2);
+      return b;
+    };
+    expect(restoreValue(payload([2, 0]))).toEqual(new DumpPayloadError("ERR Bad data format"));
+    expect(restoreValue(payload([15, 0]))).toEqual(new DumpPayloadError("ERR Bad data format"));
+    expect(restoreValue(payload([99]))).toEqual(new DumpPayloadError("ERR Bad data format"));
+  });
+
+  test.prop([
+    fc.oneof(
+      fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b) as Value),
+      fc
+        .array(fc.uint8Array({ maxLength: 30 }), { minLength: 1, maxLength: 40 })
+        .map((xs) => new Denque(xs.map((x) => Buffer.from(x))) as Value),
+      fc
+        .uniqueArray(fc.string({ maxLength: 80 }), { minLength: 1, maxLength: 600 })
+        .map(
+          (xs) =>
+            new Map(xs.map((x) => [Buffer.from(x).toString("latin1"), Buffer.from(x)])) as Value,
+        ),
+      fc
+        .uniqueArray(
+          fc.oneof(
+            fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+            fc.string({ maxLength: 5 }),
+          ),
+          { minLength: 1, maxLength: 600 },
+        )
+        .map((xs) => new Set(xs.map((x) => Buffer.from(x).toString("latin1"))) as Value),
+      fc
+        .uniqueArray(fc.tuple(fc.string({ maxLength: 70 }), fc.double({ noNaN: true })), {
+          minLength: 1,
+          maxLength: 200,
+          selector: (t) => t[0],
+        })
+        .map((ps) => zset(ps.map(([m, s]) => [Buffer.from(m).toString("latin1"), s])) as Value),
+    ),
+  ])("any value round-trips, encoding included", (v) => {
+    const back = restoreValue(dumpValue(v)) as Value;
+    expect(plain(back)).toEqual(plain(v));
+    expect(typeName(back)).toBe(typeName(v));
+    expect(objectEncoding(back)).toBe(objectEncoding(v));
+  });
+
+  it("every truncation of a payload is refused without a crash", () => {
+    for (const [, v] of boundaryValues().filter(([, x]) => dumpValue(x).length < 4000)) {
+      const p = dumpValue(v);
+      for (let n = 0; n < p.length; n++) {
+        const cut = Buffer.from(p.subarray(0, n));
+        expect(restoreValue(cut)).toBeInstanceOf(DumpPayloadError);
+        // With checksums skipped, the object parser itself meets the short input.
+        const r = restoreValue(cut, true);
+        expect(r instanceof DumpPayloadError || typeName(r as Value) === typeName(v)).toBe(true);
+      }
+    }
+  });
+
+  test.prop([
+    fc.integer({ min: 0, max: 20 }),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+  ])(
+    "mutated payloads (checksum skipped) give a value or Bad data format, never a throw",
+    (which, edits) => {
+      const vals = boundaryValues();
+      const p = Buffer.from(dumpValue(vals[which % vals.length]![1]));
+      for (const [at, byte] of edits) p[at % (p.length - 10)] = byte;
+      const r = restoreValue(p, true);
+      expect(r instanceof DumpPayloadError || typeName(r as Value) !== undefined).toBe(true);
+    },
+  );
+});
+
+describe("RDB files", () => {
+  function fill(ks: Keyspace): void {
+    const db = ks.db(0);
+    for (const [name, v] of boundaryValues()) db.add(`k:${name}`, v);
+    db.add("\x00\xff binary key", "v");
+    db.add("ttl", "x");
+    db.setExpire("ttl", Date.now() + 60_000);
+    ks.db(5).add("in db 5", list(["a"]));
+  }
+
+  it("a keyspace round-trips through a file in any chunking, TTLs and databases included", () => {
+    const ks = new Keyspace();
+    fill(ks);
+    const chunks = [...ks.rdbSnapshotSync({ batchKeys: 3 })];
+    expect(chunks.length).toBeGreaterThan(5);
+    const file = Buffer.concat(chunks);
+    expect(file.subarray(0, 9).toString()).toBe("REDIS0010");
+    for (const split of [1, 7, 1000, file.length]) {
+      const back = new Keyspace();
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < file.length; i += split) pieces.push(file.subarray(i, i + split));
+      const l = back.loadRdb(pieces);
+      expect(l.loaded).toBe(ks.db(0).dict.size + 1);
+      expect(l.aux.get("redis-ver")).toBe("7.0.15");
+      for (const [k, v] of ks.db(0).dict) {
+        expect(plain(back.db(0).dict.get(k)!)).toEqual(plain(v));
+        expect(objectEncoding(back.db(0).dict.get(k)!)).toBe(objectEncoding(v));
+      }
+      expect(back.db(0).getExpire("ttl")).toBe(ks.db(0).getExpire("ttl"));
+      expect(back.db(5).dict.has("in db 5")).toBe(true);
+    }
+  });
+
+  it("writes during a chunked save stream the keyspace as of the call, each key once", () => {
+    const ks = new Keyspace();
+    const db = ks.db(0);
+    for (let i = 0; i < 500; i++) db.add(`k${i}`, hash([["f", String(i)]]));
+    const it = ks.rdbSnapshotSync({ batchKeys: 10 })[Symbol.iterator]();
+    const chunks: Buffer[] = [it.next().value as Buffer];
+    // Change keys already streamed and keys not yet streamed, delete some, add new ones.
+    for (let i = 0; i < 500; i += 7) {
+      db.lookupWrite(`k${i}`, Date.now());
+      (db.dict.get(`k${i}`) as Map<string, Buffer>).set("f", Buffer.from("changed"));
+    }
+    for (let i = 3; i < 500; i += 11) db.delete(`k${i}`);
+    db.add("new", "x");
+    for (let r = it.next(); !r.done; r = it.next()) chunks.push(r.value);
+    const back = new Keyspace();
+    expect(back.loadRdb(chunks).loaded).toBe(500);
+    for (let i = 0; i < 500; i++)
+      expect((back.db(0).dict.get(`k${i}`) as Map<string, Buffer>).get("f")!.toString()).toBe(
+        String(i),
+      );
+    expect(back.db(0).dict.has("new")).toBe(false);
+  });
+
+  it("checksum, version, signature and truncation errors read as Redis's", () => {
+    const ks = new Keyspace();
+    fill(ks);
+    const file = Buffer.concat([...ks.rdbSnapshotSync()]);
+    const bad = Buffer.from(file);
+    bad[bad.length - 1]! ^= 1;
+    expect(() => new Keyspace().loadRdb(bad)).toThrow(/^Wrong RDB checksum expected: \(/);
+    expect(new Keyspace().loadRdb(bad, { checksum: false }).loaded).toBeGreaterThan(0);
+    const v12 = Buffer.from(file);
+    v12.write("0012", 5, "latin1");
+    expect(() => new Keyspace().loadRdb(v12)).toThrow("Can't handle RDB format version 12");
+    expect(() => new Keyspace().loadRdb(Buffer.from("REDXS0010"))).toThrow(
+      "Wrong signature trying to load DB from file",
+    );
+    expect(() => new Keyspace().loadRdb(file.subarray(0, file.length - 1))).toThrow(
+      "Short read or OOM loading DB. Unrecoverable error, aborting now.",
+    );
+    const zeroSum = Buffer.from(file);
+    zeroSum.fill(0, zeroSum.length - 8);
+    expect(new Keyspace().loadRdb(zeroSum).loaded).toBeGreaterThan(0); // rdbchecksum no
+  });
+
+  it("a failed load leaves nothing half-way: emptied with flush, untouched without", () => {
+    const ks = new Keyspace();
+    fill(ks);
+    const file = Buffer.concat([...ks.rdbSnapshotSync()]);
+    const cut = file.subarray(0, file.length - 20);
+    const live = new Keyspace();
+    live.db(0).add("mine", "1");
+    expect(() => live.loadRdb(cut, { flush: false })).toThrow(RdbFormatError);
+    expect([...live.db(0).dict.keys()]).toEqual(["mine"]);
+    expect(() => live.loadRdb(cut)).toThrow(RdbFormatError);
+    expect(live.db(0).dict.size).toBe(0);
+  });
+
+  it("a stream key is refused with a clear error and loads nothing", () => {
+    const ks = new Keyspace();
+    ks.db(0).add("a", "1");
+    const file = Buffer.concat([...ks.rdbSnapshotSync({ checksum: false })]);
+    // Splice a stream key (type 15) in before EOF.
+    const withStream = Buffer.concat([
+      file.subarray(0, file.length - 9),
+      Buffer.from([15, 1, 0x73, 0]),
+      file.subarray(file.length - 9),
+    ]);
+    const live = new Keyspace();
+    expect(() => live.loadRdb(withStream)).toThrow(
+      "Key 's' is a stream: Shoal has no stream type yet",
+    );
+    expect(live.db(0).dict.size).toBe(0);
+  });
+
+  test.prop(
+    [
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 6,
+      }),
+      fc.nat(),
+    ],
+    { numRuns: 60 },
+  )(
+    "mutated or truncated files throw RdbFormatError or load, never anything else",
+    (edits, cutAt) => {
+      const ks = new Keyspace();
+      fill(ks);
+      const f = Buffer.from(Buffer.concat([...ks.rdbSnapshotSync()]));
+      for (const [at, byte] of edits) f[at % f.length] = byte;
+      const data = f.subarray(0, f.length - (cutAt % 50));
+      try {
+        new Keyspace().loadRdb(data, { checksum: false });
+      } catch (e) {
+        expect(e).toBeInstanceOf(RdbFormatError);
+      }
+    },
+  );
+});
+
+describe("LZF and CRC-64", () => {
+  it("crc64 has Redis's check value", () => {
+    expect(crc64(Buffer.from("123456789")).toString(16)).toBe("e9c6d914c4b8d9ca");
+  });
+
+  test.prop([fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 1, max: 8 })])(
+    "LZF round-trips repetitive and random data",
+    (raw, period) => {
+      const b = Buffer.from(
+        raw.map((x, i) => (i % (period + 1) === 0 ? x : (raw[i % period] ?? 0))),
+      );
+      const out = Buffer.alloc(b.length + 64);
+      const n = lzfCompress(b, 0, b.length, out, out.length);
+      if (b.length > 0) expect(lzfDecompress(out, 0, n, b.length)).toEqual(b);
+    },
+  );
+});
