@@ -214,14 +214,8 @@ export function adminCommands(server: Server): ServerCommandDef[] {
           if (a.argc === 5 && a.is(2, "filterby")) {
             const v = a.latin1(4);
             if (a.is(3, "pattern")) {
-              const re = new RegExp(
-                `^${v
-                  .replace(/[.+^${}()|\\]/g, "\\$&")
-                  .replace(/\*/g, ".*")
-                  .replace(/\?/g, ".")}$`,
-                "i",
-              );
-              filter = (e) => re.test(e.fullName);
+              // stringmatchlen(nocase), as Redis: a glob ("[a-" included), never a RegExp.
+              filter = (e) => globMatch(v, e.fullName, true);
             } else if (a.is(3, "aclcat"))
               filter = (e) => e.spec.aclCategories.includes(`@${v.toLowerCase()}`);
             else if (a.is(3, "module")) filter = () => false;
