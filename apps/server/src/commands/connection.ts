@@ -20,6 +20,7 @@ import {
 } from "./define.js";
 
 const FAST_CONN = ["@fast", "@connection"];
+const ERR_INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
 export function connectionCommands(server: Server): ServerCommandDef[] {
   /** Checks a password for the default user (requirepass); "nopass" when none is set. */
@@ -68,9 +69,10 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
       },
     ),
     def("select", 2, ["loading", "stale", "fast"], FAST_CONN, (c, a) => {
+      // getIntFromObjectOrReply: a long outside int gets the range text.
       const id = toInt(a.latin1(1));
       if (id === undefined || id > 2147483647 || id < -2147483648) {
-        c.reply.error(ERR_NOT_INT);
+        c.reply.error(id === undefined ? ERR_NOT_INT : ERR_INT_RANGE);
         return;
       }
       if (server.config.get<boolean>("cluster-enabled") && id !== 0) {

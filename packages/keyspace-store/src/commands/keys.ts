@@ -22,22 +22,21 @@ const INT64_MIN = -(2n ** 63n);
 const INT32_MAX = 2147483647;
 const ERR_SAME_OBJECT = "ERR source and destination objects are the same";
 const ERR_DB_RANGE = "ERR DB index is out of range";
+const ERR_INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
 /** checkAlreadyExpired: a past time deletes the key, except on a replica (master decides). */
 function alreadyExpired(ks: Keyspace, when: number, now: number): boolean {
   return when <= now && ks.deleteExpired;
 }
 
-/** getIntFromObjectOrReply: an int32 argument, or null after replying `err`. */
-function argInt(
-  args: CommandArgs,
-  i: number,
-  reply: ReplyWriter,
-  err = ERR_NOT_INTEGER,
-): number | null {
+/**
+ * getIntFromObjectOrReply: an int32 argument, or null after replying. With no message of its
+ * own, a valid long outside int gets getRangeLongFromObjectOrReply's range text.
+ */
+function argInt(args: CommandArgs, i: number, reply: ReplyWriter, err?: string): number | null {
   const n = argLong(args, i);
   if (n === null || n < -INT32_MAX - 1 || n > INT32_MAX) {
-    reply.error(err);
+    reply.error(err ?? (n === null ? ERR_NOT_INTEGER : ERR_INT_RANGE));
     return null;
   }
   return n;
