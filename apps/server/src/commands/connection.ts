@@ -123,11 +123,6 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
             j += 2;
           } else if (a.is(j, "setname") && more >= 1) {
             name = a.utf8(j + 1);
-            const err = clientNameError(name);
-            if (err) {
-              c.reply.error(err);
-              return;
-            }
             j++;
           } else {
             c.reply.error(`ERR Syntax error in HELLO option '${a.latin1(j)}'`);
@@ -148,7 +143,15 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
           );
           return;
         }
-        if (name !== undefined) c.name = name;
+        // helloCommand: the name is checked once authenticated (after AUTH's WRONGPASS).
+        if (name !== undefined) {
+          const err = clientNameError(name);
+          if (err) {
+            c.reply.error(err);
+            return;
+          }
+          c.name = name;
+        }
         if (ver) c.reply.resp = ver as 2 | 3;
         const r = c.reply;
         r.map(7);
