@@ -288,13 +288,15 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
         c.reply.error("ERR No such client");
         return;
       }
-      if ((a.argc - 2) % 2 !== 0) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
       let skipMe = true;
       const preds: Array<(x: Client) => boolean> = [];
+      // Pair by pair, as clientKillCommand: a bad value before a lone trailing word is
+      // reported as such; the lone word is a syntax error when reached.
       for (let j = 2; j < a.argc; j += 2) {
+        if (j + 1 >= a.argc) {
+          c.reply.error(ERR_SYNTAX);
+          return;
+        }
         const v = a.utf8(j + 1);
         if (a.is(j, "id")) {
           const id = toInt(v);
