@@ -35,11 +35,16 @@ export function clientNameError(name: string): string | undefined {
   return undefined;
 }
 
-/** Redis's string2ll() on a whole string. */
+/**
+ * Redis's string2ll() on a whole string: any int64, as a number (exact below 2^53, the nearest
+ * double above, which keeps range checks such as "must be <= LONG_MAX" right).
+ */
 export function toInt(s: string): number | undefined {
   if (!/^(-?[1-9][0-9]{0,18}|0)$/.test(s)) return undefined;
   const n = Number(s);
-  return Number.isSafeInteger(n) ? n : undefined;
+  if (Number.isSafeInteger(n)) return n;
+  const b = BigInt(s);
+  return b > 9223372036854775807n || b < -9223372036854775808n ? undefined : n;
 }
 
 export const ERR_SYNTAX = "ERR syntax error";

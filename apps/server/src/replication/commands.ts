@@ -3,7 +3,7 @@
 // waitCommand() and roleCommand() in src/replication.c and the replication part of
 // genRedisInfoString() in src/server.c (Redis 7.0), with their replies and error texts.
 import type { ServerCommandDef } from "../command-table.js";
-import { def, ERR_SYNTAX } from "../commands/define.js";
+import { def, ERR_SYNTAX, toInt } from "../commands/define.js";
 import type { Server } from "../server.js";
 
 const ADMIN = ["@admin", "@slow", "@dangerous"];
@@ -83,8 +83,9 @@ export function replicationCommands(server: Server): ServerCommandDef[] {
       }
       const ns = a.latin1(1);
       const ts = a.latin1(2);
-      const num = /^(-?[1-9][0-9]{0,18}|0)$/.test(ns) ? Number(ns) : Number.NaN;
-      if (!Number.isSafeInteger(num)) {
+      // getLongFromObjectOrReply: any int64 (a count beyond the replicas is just never met).
+      const num = toInt(ns) ?? Number.NaN;
+      if (Number.isNaN(num)) {
         c.reply.error("ERR value is not an integer or out of range");
         return;
       }
