@@ -105,8 +105,10 @@ export function configCommands(server: Server): ServerCommandDef[] {
               updates.push([d.name, d.parse(splitSetValue(d, a.utf8(i + 1)), undefined)]);
             } catch (err) {
               if (!(err instanceof ConfigError)) throw err;
+              // A value error names the config entry (config->name: lowercase; an alias is its
+              // own entry), the other errors the argument as typed.
               c.reply.error(
-                `ERR CONFIG SET failed (possibly related to argument '${name}') - ${err.message}`,
+                `ERR CONFIG SET failed (possibly related to argument '${name.toLowerCase()}') - ${err.message}`,
               );
               return;
             }
