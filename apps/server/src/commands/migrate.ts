@@ -44,8 +44,13 @@ export function migrateGetKeys(args: CommandArgs): number[] {
 
 /** C's atoi(): leading blanks, a sign, digits; anything else ends the number. */
 function atoi(s: string): number {
+  // glibc's atoi is (int)strtol: saturated to a long, then cut to 32 bits (LONG_MAX -> -1).
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  return m ? Number.parseInt(m[1]!, 10) : 0;
+  if (!m) return 0;
+  let n = BigInt(m[1]!);
+  if (n > 9223372036854775807n) n = 9223372036854775807n;
+  if (n < -9223372036854775808n) n = -9223372036854775808n;
+  return Number(BigInt.asIntN(32, n));
 }
 
 /** RESP multi-bulk of `parts` (strings are latin1 bytes, as keys are). */
