@@ -71,10 +71,26 @@ function touchesKeyspace(client: Client, entry: CommandEntry): boolean {
   return one(entry);
 }
 
-/** An error before the call: counted as a rejected call, and flags an open MULTI. */
-function rejectCommand(server: Server, client: Client, msg: string, entry?: CommandEntry): void {
+/**
+ * An error before the call: counted as a rejected call, and flags an open MULTI. A rejected
+ * EXEC discards the transaction and answers execCommandAbort's EXECABORT with the reason (the
+ * "ERR " of a formatted rejection dropped, another code kept), with or without a MULTI.
+ */
+function rejectCommand(
+  server: Server,
+  client: Client,
+  msg: string,
+  entry?: CommandEntry,
+  abortExec = true,
+): void {
   if (client.multiQueue) client.multiDirty = true;
   if (entry) entry.rejectedCalls++;
+  if (abortExec && entry?.spec.name === "exec") {
+    client.multiQueue = null;
+    client.multiDirty = false;
+    server.watches.unwatchAll(client);
+    msg = `EXECABORT Transaction discarded because of: ${msg.startsWith("ERR ") ? msg.slice(4) : msg}`;
+  }
   client.reply.error(msg);
   server.stats.countError(msg);
 }
@@ -154,7 +170,7 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
         client.multiDirty = false;
         server.watches.unwatchAll(client);
       }
-      rejectCommand(server, client, cluster.router.errorText(cluster.state), entry);
+      rejectCommand(server, client, cluster.router.errorText(cluster.state), entry, false);
       return;
     }
   }
