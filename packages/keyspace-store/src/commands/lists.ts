@@ -556,7 +556,9 @@ function blockingMove(
       reply.nullBulk();
       return;
     }
-    ctx.block([args.latin1(1)], timeoutMs, "nullBulk");
+    // Timed out, replyToBlockedClientTimedOut answers every list block with a null array
+    // (RESP2 *-1), BLMOVE too; only the non-blocking path above is a null bulk.
+    ctx.block([args.latin1(1)], timeoutMs, "nullArray");
     return;
   }
   if (r === FAILED) return;
