@@ -5,7 +5,7 @@
 // comes right after the authentication check, as in Redis; replication feeds from Server.propagate.
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-table.js";
+import type { CommandEntry } from "./command-types.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
 import type { Server } from "./server.js";
 

@@ -294,7 +294,7 @@ function restricted(r: Random, name: string, docs: Docs): string[][] | undefined
     case "client|pause": {
       const c = [
         ...words(r, name),
-        pick(r, ["0", "1", "2", "-1", "abc", "", "9223372036854775807"]),
+        pick(r, ["0", "1", "2", "-1", "abc", "", "1.5", "-9223372036854775808"]),
       ];
       if (r() < 0.6) c.push(randomCase(r, pick(r, ["WRITE", "ALL", "read", "x"])));
       return [c, [...words(r, "client|unpause")]];

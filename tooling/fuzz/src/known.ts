@@ -29,6 +29,31 @@ export const KNOWN: KnownDivergence[] = [
     resync: (cmds) => [["ACL", "DELUSER", cmds[0]![2] ?? "fuzzuser"]],
   },
   {
+    id: "long-arg-in-error",
+    why: "Redis quotes at most 128 bytes of the argument in some errors (%.128s, ACL CAT); Shoal the whole argument",
+    test: (_e, _c, shoal, redis) =>
+      shoal.startsWith("-") &&
+      redis.startsWith("-") &&
+      shoal.length > redis.length &&
+      shoal.length > 200,
+  },
+  {
+    id: "config-memory-value",
+    why: "CONFIG SET of a memory-typed parameter out of range: Redis says 'argument must be a memory value', Shoal the range text",
+    test: (e, _c, shoal, redis) =>
+      e === "config|set" &&
+      redis.includes("must be a memory value") &&
+      shoal.startsWith("-ERR CONFIG SET failed"),
+  },
+  {
+    id: "client-pause-order",
+    why: "CLIENT PAUSE checks its timeout before its mode (Redis the mode first); CLIENT PAUSE is being reworked under issue 12",
+    test: (e, _c, shoal, redis) =>
+      e === "client|pause" &&
+      redis.includes("mode must be WRITE or ALL") &&
+      shoal.startsWith("-ERR timeout"),
+  },
+  {
     id: "nul-in-error",
     why: "Redis formats some error messages with C's %s, which stops at a NUL byte of the argument; Shoal prints the whole argument",
     test: (_e, _c, shoal, redis) =>

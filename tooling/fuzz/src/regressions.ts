@@ -10,6 +10,101 @@ export interface Regression {
 
 const step = (...cmds: string[][]): Step => ({ name: cmds[0]![0]!.toLowerCase(), cmds });
 
-export const REGRESSIONS: Regression[] = [];
+export const REGRESSIONS: Regression[] = [
+  {
+    name: "fuzz: COMMAND LIST FILTERBY PATTERN [a- crashed the node (the glob was compiled as a RegExp)",
+    proto: 2,
+    steps: [
+      step(["COMMAND", "LIST", "FILTERBY", "PATTERN", "[a-"]),
+      step(["COMMAND", "LIST", "FILTERBY", "PATTERN", "z[a-c]*"]),
+    ],
+  },
+  {
+    name: "fuzz: SELECT/MOVE/COPY ... DB with a long outside int answered 'not an integer' instead of Redis's range text",
+    proto: 3,
+    steps: [
+      step(["SELECT", "9223372036854775806"]),
+      step(["SELECT", "9223372036854775808"]),
+      step(["MOVE", "big", "-9223372036854775808"]),
+      step(["COPY", "ttl", "float", "DB", "9223372036854775807", "REPLACE"]),
+      step(["SWAPDB", "0", "2147483648"]),
+    ],
+  },
+  {
+    name: "fuzz: CONFIG SET errors quoted the parameter as typed, Redis quotes it lowercased",
+    proto: 3,
+    steps: [
+      step(["CONFIG", "SET", "SeT-max-iNtSeT-EnTrIes", "-5"]),
+      step(["CONFIG", "SET", "HASH-MAX-ZIPLIST-ENTRIES", "-1"]),
+      step(["CONFIG", "SET", "Lfu-log-factor", "1", "lfu-LOG-factor", "2"]),
+    ],
+  },
+  {
+    name: "fuzz: integers above 2^53 (CLIENT UNBLOCK/LIST ID, SLOWLOG GET, ACL GENPASS, WAIT, FAILOVER) were refused as not integers",
+    proto: 2,
+    steps: [
+      step(["CLIENT", "UNBLOCK", "9223372036854775806", "TIMEOUT"]),
+      step(["CLIENT", "LIST", "ID", "-2147483649", "9223372036854775807"]),
+      step(["SLOWLOG", "GET", "4611686018427387904"]),
+      step(["ACL", "GENPASS", "-9223372036854775808"]),
+      step(["WAIT", "4611686018427387904", "-1"]),
+      step(["FAILOVER", "TO", "nx", "9223372036854775807", "TIMEOUT", "100"]),
+    ],
+  },
+  {
+    name: "fuzz: a rejected EXEC (RESP2 subscribed context, no MULTI) answered the plain error, Redis answers EXECABORT",
+    proto: 2,
+    steps: [
+      step(["SUBSCRIBE", "c"]),
+      step(["MULTI"]),
+      step(["EXEC"]),
+      step(["UNSUBSCRIBE"]),
+      step(["MULTI"], ["EXEC", "x"], ["GET", "str"]),
+    ],
+  },
+  {
+    name: "fuzz: BLMOVE/BRPOPLPUSH timing out answered a null bulk (RESP2 $-1), Redis a null array (*-1)",
+    proto: 2,
+    steps: [
+      step(["BRPOPLPUSH", "missing", "dst", "0.01"]),
+      step(["BLMOVE", "missing", "list", "LEFT", "left", "0.001"]),
+      step(["MULTI"], ["BLMOVE", "missing", "list", "LEFT", "LEFT", "0.01"], ["EXEC"]),
+    ],
+  },
+  {
+    name: "fuzz: HELLO AUTH <bad password> SETNAME <bad name> answered the name error before WRONGPASS",
+    proto: 3,
+    steps: [
+      step(["HELLO", "3", "auth", "fuzzuser", "", "seTNAme", "x\ny"]),
+      step(["HELLO", "3", "SETNAME", "a b"]),
+    ],
+  },
+  {
+    name: "fuzz: CLIENT KILL ID <not a number> with an odd argument count answered syntax error before the ID error",
+    proto: 2,
+    steps: [
+      step(["CLIENT", "KILL", "ID", "id", "0"]),
+      step(["CLIENT", "KILL", "TYPE", "TYPE", "pubsub"]),
+      step(["CLIENT", "KILL", "ID", "0", "x"]),
+    ],
+  },
+  {
+    name: "fuzz: MIGRATE to port 99999999999999999999 (glibc atoi: -1) answered 'writing to target', Redis 'connecting'",
+    proto: 3,
+    steps: [
+      step([
+        "MIGRATE",
+        "127.0.0.1",
+        "99999999999999999999",
+        "",
+        "1",
+        "10",
+        "REPLACE",
+        "KEYS",
+        "int",
+      ]),
+    ],
+  },
+];
 
 export { step };

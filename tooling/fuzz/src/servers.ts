@@ -38,7 +38,9 @@ export async function startSide(side: Side): Promise<ServerHandle> {
     return spawnServer({
       command: [redisServerPath()],
       port,
-      args: [...COMMON, "--protected-mode", "no"],
+      // hz 500: Redis expires blocked clients' timeouts and ends CLIENT PAUSE from its cron, so
+      // at the default hz 10 a 1 ms BLPOP answers after up to 100 ms.
+      args: [...COMMON, "--protected-mode", "no", "--hz", "500"],
     });
   // A command's exception ends the process (SHOAL_FAIL_FAST=1): the fuzzer sees a dead server
   // and the stack trace in its output, never a quietly answered "internal error".

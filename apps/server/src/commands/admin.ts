@@ -16,7 +16,7 @@ import {
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
-import type { CommandEntry, ServerCommandDef } from "../command-table.js";
+import type { CommandEntry, ServerCommandDef } from "../command-types.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
 import type { Server } from "../server.js";
 import { def, ERR_SYNTAX, subcommandSyntaxError, toInt } from "./define.js";

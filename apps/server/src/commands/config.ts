@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { globMatch } from "@shoal/keyspace-store";
 import writeFileAtomic from "write-file-atomic";
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import {
   ConfigError,
   type ConfigValue,

@@ -6,7 +6,7 @@
 
 import type { CommandArgs } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import { REDIS_VERSION } from "../config/load.js";
 import type { Server } from "../server.js";
 import { logAuthFailure } from "./acl.js";

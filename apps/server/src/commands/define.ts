@@ -1,7 +1,7 @@
 // Helpers to declare server commands with Redis 7.0's COMMAND INFO metadata.
 import type { CommandFlag } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { RunCommand, ServerCommandDef } from "../command-table.js";
+import type { RunCommand, ServerCommandDef } from "../command-types.js";
 
 export function def(
   name: string,

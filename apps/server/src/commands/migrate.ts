@@ -16,7 +16,7 @@ import type { Database, Value } from "@shoal/keyspace-store";
 import { dumpValue } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import { type MigrateLink, MigrateLinks } from "../migrate-links.js";
 import type { Server } from "../server.js";
 import { ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";

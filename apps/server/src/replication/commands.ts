@@ -2,7 +2,7 @@
 // replication section. Mirrors replicaofCommand(), replconfCommand(), syncCommand(),
 // waitCommand() and roleCommand() in src/replication.c and the replication part of
 // genRedisInfoString() in src/server.c (Redis 7.0), with their replies and error texts.
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import { def, ERR_SYNTAX, toInt } from "../commands/define.js";
 import type { Server } from "../server.js";
 
