@@ -9,7 +9,7 @@
 import { performance } from "node:perf_hooks";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-table.js";
+import type { CommandEntry } from "./command-types.js";
 
 export class CallContext {
   /** The client whose command is running (null between commands). */

@@ -6,9 +6,11 @@
 import type net from "node:net";
 import type { BlockTimeoutReply } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { CommandEntry } from "./command-table.js";
+import type { CommandEntry as TableEntry } from "./command-table.js";
 import { CommandDecoder, type OwnedArgs } from "./protocol/command-decoder.js";
 import { ReplyBuffer } from "./protocol/reply-buffer.js";
+
+type CommandEntry = TableEntry<Client>;
 
 export const ClientReplyMode = { On: 0, Off: 1, Skip: 2, SkipNext: 3 } as const;
 

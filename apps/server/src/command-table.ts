@@ -3,20 +3,26 @@
 // config, persistence), which run with access to the client and the server. Mirrors
 // lookupCommand()/lookupSubcommand() in src/server.c (Redis 7.0): lowercase names, containers
 // whose argv[1] selects a subcommand, per-command statistics for INFO commandstats.
+// Generic over the client type C: the client holds entries (its MULTI queue, its blocked
+// command), so the table must not know the client; command-types.ts instantiates it for Client.
 
 import type { CommandFlag, CommandSpec } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "./client-connection.js";
 
-export type RunCommand = (client: Client, args: CommandArgs) => void;
+/** What the table needs of a client: a way to answer a command that has no implementation. */
+export interface TableClient {
+  readonly reply: { error(msg: string): void };
+}
 
-export interface CommandEntry {
+export type RunCommand<C extends TableClient> = (client: C, args: CommandArgs) => void;
+
+export interface CommandEntry<C extends TableClient> {
   readonly spec: CommandSpec;
   /** "get", or "config|get" for a subcommand (the name arity errors and stats use). */
   readonly fullName: string;
-  readonly run: RunCommand;
-  readonly subcommands: Map<string, CommandEntry> | undefined;
-  readonly parent: CommandEntry | undefined;
+  readonly run: RunCommand<C>;
+  readonly subcommands: Map<string, CommandEntry<C>> | undefined;
+  readonly parent: CommandEntry<C> | undefined;
   readonly isWrite: boolean;
   readonly noAuth: boolean;
   /**
@@ -40,38 +46,39 @@ export interface CommandEntry {
 const has = (spec: CommandSpec, f: CommandFlag) => spec.flags.includes(f);
 
 /** A server command: a spec without a keyspace handler, plus the function that runs it. */
-export interface ServerCommandDef extends Omit<CommandSpec, "handler" | "subcommands"> {
-  run?: RunCommand;
-  subcommands?: ServerCommandDef[];
+export interface ServerCommandDef<C extends TableClient>
+  extends Omit<CommandSpec, "handler" | "subcommands"> {
+  run?: RunCommand<C>;
+  subcommands?: ServerCommandDef<C>[];
 }
 
-export class CommandTable {
-  private readonly commands = new Map<string, CommandEntry>();
+export class CommandTable<C extends TableClient> {
+  private readonly commands = new Map<string, CommandEntry<C>>();
 
   get size(): number {
     return this.commands.size;
   }
 
-  all(): IterableIterator<CommandEntry> {
+  all(): IterableIterator<CommandEntry<C>> {
     return this.commands.values();
   }
 
-  lookup(name: string): CommandEntry | undefined {
+  lookup(name: string): CommandEntry<C> | undefined {
     return this.commands.get(name);
   }
 
   /** Lookup by the name as the client sent it (any case); caches the spellings seen. */
-  lookupRaw(raw: string): CommandEntry | undefined {
+  lookupRaw(raw: string): CommandEntry<C> | undefined {
     const hit = this.rawNames.get(raw);
     if (hit !== undefined) return hit;
     const e = this.commands.get(raw.toLowerCase());
     if (e !== undefined && this.rawNames.size < 4096) this.rawNames.set(raw, e);
     return e;
   }
-  private readonly rawNames = new Map<string, CommandEntry>();
+  private readonly rawNames = new Map<string, CommandEntry<C>>();
 
   /** Adds keyspace-store specs; `wrap` turns a CommandHandler into a RunCommand. */
-  addKeyspace(specs: readonly CommandSpec[], wrap: (spec: CommandSpec) => RunCommand): void {
+  addKeyspace(specs: readonly CommandSpec[], wrap: (spec: CommandSpec) => RunCommand<C>): void {
     for (const spec of specs) {
       // One owner per name: a command the server implements itself (SELECT, DBSIZE: client and
       // admin state) keeps the server's entry; the store's data commands fill in the rest.
@@ -83,43 +90,43 @@ export class CommandTable {
 
   private makeKeyspaceEntry(
     spec: CommandSpec,
-    wrap: (spec: CommandSpec) => RunCommand,
-    parent: CommandEntry | undefined,
-  ): CommandEntry {
+    wrap: (spec: CommandSpec) => RunCommand<C>,
+    parent: CommandEntry<C> | undefined,
+  ): CommandEntry<C> {
     const entry = makeEntry(spec, spec.handler ? wrap(spec) : notImplemented, parent, true);
     if (spec.subcommands) {
-      const subs = new Map<string, CommandEntry>();
+      const subs = new Map<string, CommandEntry<C>>();
       for (const s of spec.subcommands) {
         const short = s.name.includes("|") ? s.name.split("|")[1]! : s.name;
         subs.set(short, this.makeKeyspaceEntry(s, wrap, entry));
       }
-      (entry as { subcommands: Map<string, CommandEntry> }).subcommands = subs;
+      (entry as { subcommands: Map<string, CommandEntry<C>> }).subcommands = subs;
     }
     return entry;
   }
 
-  addServer(defs: readonly ServerCommandDef[]): void {
+  addServer(defs: readonly ServerCommandDef<C>[]): void {
     for (const d of defs) this.commands.set(d.name, makeServerEntry(d, undefined));
   }
 
   /** Server subcommands of a keyspace container (MEMORY's DOCTOR, STATS, ...). */
-  addServerSubcommands(name: string, defs: readonly ServerCommandDef[]): void {
+  addServerSubcommands(name: string, defs: readonly ServerCommandDef<C>[]): void {
     const parent = this.commands.get(name);
     if (parent?.subcommands === undefined) return;
     for (const d of defs) parent.subcommands.set(d.name, makeServerEntry(d, parent));
   }
 }
 
-function notImplemented(client: Client): void {
+function notImplemented(client: TableClient): void {
   client.reply.error("ERR this command is not implemented yet by shoal-server");
 }
 
-function makeEntry(
+function makeEntry<C extends TableClient>(
   spec: CommandSpec,
-  run: RunCommand,
-  parent: CommandEntry | undefined,
+  run: RunCommand<C>,
+  parent: CommandEntry<C> | undefined,
   fromKeyspace: boolean,
-): CommandEntry {
+): CommandEntry<C> {
   return {
     spec,
     fullName: parent ? `${parent.fullName}|${spec.name.split("|").pop()}` : spec.name,
@@ -143,13 +150,16 @@ function makeEntry(
   };
 }
 
-function makeServerEntry(d: ServerCommandDef, parent: CommandEntry | undefined): CommandEntry {
+function makeServerEntry<C extends TableClient>(
+  d: ServerCommandDef<C>,
+  parent: CommandEntry<C> | undefined,
+): CommandEntry<C> {
   const { run, subcommands, ...spec } = d;
   const entry = makeEntry(spec, run ?? notImplemented, parent, false);
   if (subcommands) {
-    const subs = new Map<string, CommandEntry>();
+    const subs = new Map<string, CommandEntry<C>>();
     for (const s of subcommands) subs.set(s.name, makeServerEntry(s, entry));
-    (entry as { subcommands: Map<string, CommandEntry> }).subcommands = subs;
+    (entry as { subcommands: Map<string, CommandEntry<C>> }).subcommands = subs;
     (entry as { spec: CommandSpec }).spec = {
       ...spec,
       subcommands: [...subs.values()].map((e) => ({ ...e.spec, name: e.fullName })),

@@ -8,7 +8,7 @@ import type { CommandArgs } from "@shoal/resp-codec";
 import type { CallContext } from "./call-context.js";
 import type { Client } from "./client-connection.js";
 import { keyPositions } from "./cluster/routing.js";
-import type { CommandEntry, CommandTable } from "./command-table.js";
+import type { CommandEntry, CommandTable } from "./command-types.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
 
 const lockKey = (db: number, key: string) => `${db}\u0000${key}`;

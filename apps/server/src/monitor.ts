@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-table.js";
+import type { CommandEntry } from "./command-types.js";
 import { quoteRepr } from "./config/split-args.js";
 import { REDACTED, redactedArgs } from "./redact.js";
 

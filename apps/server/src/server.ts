@@ -16,7 +16,8 @@ import { AclLog } from "./acl-log.js";
 import { CallContext } from "./call-context.js";
 import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
-import { type CommandEntry, CommandTable } from "./command-table.js";
+import { CommandTable } from "./command-table.js";
+import type { CommandEntry } from "./command-types.js";
 import { memorySubcommands } from "./commands/diagnostics.js";
 import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
@@ -54,7 +55,7 @@ const PROTECTED_MODE_DENIED =
 const keyOf = (db: number, key: string) => `${db}\u0000${key}`;
 
 export class Server {
-  readonly table = new CommandTable();
+  readonly table = new CommandTable<Client>();
   readonly clients = new Map<number, Client>();
   /** MIGRATE's cached target connections (INFO stats migrate_cached_sockets). */
   migrateLinks: { readonly size: number } | null = null;

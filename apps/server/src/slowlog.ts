@@ -3,7 +3,7 @@
 // one says how many more), each cut to 128 bytes with "... (N more bytes)".
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-table.js";
+import type { CommandEntry } from "./command-types.js";
 import type { ServerConfig } from "./config/load.js";
 import { REDACTED, redactedArgs } from "./redact.js";
 

@@ -15,7 +15,7 @@ import {
 import type { CommandFlag } from "@shoal/keyspace-store";
 import { keySlotRange } from "@shoal/slot-hash";
 import type { Client } from "../client-connection.js";
-import type { RunCommand, ServerCommandDef } from "../command-table.js";
+import type { RunCommand, ServerCommandDef } from "../command-types.js";
 import { def, ERR_NOT_INT, toInt } from "../commands/define.js";
 import type { Server } from "../server.js";
 import type { ClusterRuntime } from "./cluster-runtime.js";

@@ -8,7 +8,7 @@ import { OwnedArgs } from "@shoal/resp-codec";
 import { keySlot } from "@shoal/slot-hash";
 import { describe, expect, it } from "vitest";
 import type { Client } from "../client-connection.js";
-import type { CommandEntry } from "../command-table.js";
+import type { CommandEntry } from "../command-types.js";
 import { keyPositions, Redir, Router } from "./routing.js";
 
 const A = "a".repeat(40);

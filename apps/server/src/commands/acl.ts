@@ -4,7 +4,7 @@
 // other users and no aclfile; SETUSER is refused, since Shoal can't hold other users or rules.
 import { createHash, randomBytes } from "node:crypto";
 import type { Client } from "../client-connection.js";
-import type { CommandEntry, ServerCommandDef } from "../command-table.js";
+import type { CommandEntry, ServerCommandDef } from "../command-types.js";
 import type { Server } from "../server.js";
 import { def, ERR_NOT_INT, subcommandSyntaxError, toInt } from "./define.js";
 

@@ -3,7 +3,7 @@
 // (src/replication.c), Redis 7.0. Shoal has no latency monitor and no per-command latency
 // histograms, so LATENCY answers as Redis does with latency-monitor-threshold 0 and
 // latency-tracking no; FAILOVER checks what Redis checks, then refuses the switch itself.
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import type { Server } from "../server.js";
 import { def, ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 import { memoryFigures } from "./info.js";

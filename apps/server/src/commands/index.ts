@@ -1,6 +1,6 @@
 // All server-level commands, as one list the command table registers.
 import { clusterCommands } from "../cluster/commands.js";
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import { transactionCommands } from "../multi/commands.js";
 import { pubsubCommands } from "../pubsub/commands.js";
 import { replicationCommands } from "../replication/commands.js";

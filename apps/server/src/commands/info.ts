@@ -2,7 +2,7 @@
 // order and the field names tools parse; values Shoal can't measure the way Redis does (RSS,
 // allocator, fork) are reported with Redis's neutral values. `shoal_version` is Shoal's own.
 import os from "node:os";
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import type { SavePoint } from "../config/directives.js";
 import { REDIS_VERSION } from "../config/load.js";
 import { replicationInfo } from "../replication/commands.js";

@@ -1,7 +1,7 @@
 // MODULE: Shoal loads no modules. LIST is empty; LOAD, LOADEX and UNLOAD are protected by
 // enable-module-command (dispatch refuses them as Redis does) and, when allowed, fail the way
 // Redis 7.0's moduleCommand() does for a library that can't be loaded or a name not loaded.
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import type { Server } from "../server.js";
 import { def } from "./define.js";
 

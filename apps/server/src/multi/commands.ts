@@ -2,7 +2,7 @@
 // the transaction (EXECABORT at EXEC), a touched WATCHed key makes EXEC reply a null array,
 // runtime errors of queued commands are replies inside EXEC's array, and the writes of the
 // transaction are propagated wrapped in MULTI/EXEC.
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import { def } from "../commands/define.js";
 import { call } from "../dispatch.js";
 import type { Server } from "../server.js";

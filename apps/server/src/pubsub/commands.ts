@@ -4,7 +4,7 @@
 
 import { globMatch } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-table.js";
+import type { ServerCommandDef } from "../command-types.js";
 import { def, subcommandSyntaxError } from "../commands/define.js";
 import type { PubSub } from "./pubsub.js";
 

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
-import type { CommandEntry } from "../command-table.js";
+import type { CommandEntry } from "../command-types.js";
 import type { OutputLimits } from "../config/directives.js";
 import type { Server } from "../server.js";
 import { Backlog, StreamBuffer } from "./backlog.js";
