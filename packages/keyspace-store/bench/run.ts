@@ -14,6 +14,7 @@ import type { CommandContext, CommandSpec } from "../src/command-types.js";
 import { commands } from "../src/commands/index.js";
 import { Keyspace } from "../src/keyspace.js";
 import { ArrayArgs } from "../src/test-kit.js";
+import { rdbBench } from "./rdb.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -276,5 +277,7 @@ for (const w of workloads) {
       `${chunks.length} chunks, longest pause ${worst.toFixed(1)} ms incl. the capture); load ${loadMs.toFixed(0)} ms`,
   );
 }
+
+await rdbBench();
 
 console.log(`\nresults: ${writeResults("keyspace-store")}`);

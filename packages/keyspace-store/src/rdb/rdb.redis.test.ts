@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { formatDouble17g } from "@shoal/resp-codec";
+import { redisServerPath } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Crc64 } from "../crc64.js";
 import { dumpValue, restoreValue } from "../dump.js";
@@ -202,7 +203,9 @@ describe("RDB interop with redis-server 7.0.15", () => {
       path.join(dir, "dump.rdb"),
       Buffer.concat([...ks.rdbSnapshotSync({ batchKeys: 4 })]),
     );
-    const check = execFileSync("redis-check-rdb", [path.join(dir, "dump.rdb")]).toString();
+    // redis-check-rdb ships with redis-server (redis-tools), in the same directory.
+    const checker = path.join(path.dirname(redisServerPath()), "redis-check-rdb");
+    const check = execFileSync(checker, [path.join(dir, "dump.rdb")]).toString();
     expect(check).toContain("\\o/ RDB looks OK! \\o/");
     const r2 = await RedisOracle.start(DEBUG, dir);
     try {

@@ -272,14 +272,30 @@ function strtod(s: string): number {
   return Number(s);
 }
 
-const intToString = (v: number | bigint): string => String(v);
+// Compact-blob element sinks: module-level, so no closure is made per value on the load path.
+let strOut: string[] = [];
+const pushStr = (b: Uint8Array, s: number, e: number) => {
+  strOut.push((b as NodeBuffer).latin1Slice(s, e));
+};
+const pushIntStr = (v: number | bigint) => {
+  strOut.push(String(v));
+};
+let bufOut: Buffer[] = [];
+const pushBuf = (b: Uint8Array, s: number, e: number) => {
+  const x = Buffer.allocUnsafe(e - s);
+  x.set(b.subarray(s, e));
+  bufOut.push(x);
+};
+const pushIntBuf = (v: number | bigint) => {
+  bufOut.push(Buffer.from(String(v), "latin1"));
+};
 
-/** The elements of a compact blob (listpack or ziplist) as latin1 strings. */
-function compactStrings(c: RdbCursor, ziplist: boolean): string[] {
-  const out: string[] = [];
-  const onStr = (b: Uint8Array, s: number, e: number) =>
-    out.push((b as NodeBuffer).latin1Slice(s, e));
-  const onInt = (v: number | bigint) => out.push(intToString(v));
+function readCompact(
+  c: RdbCursor,
+  ziplist: boolean,
+  onStr: typeof pushStr,
+  onInt: typeof pushIntStr,
+): void {
   try {
     if (ziplist) readZiplist(c.rbuf, c.rs, c.re, onStr, onInt);
     else readListpack(c.rbuf, c.rs, c.re, onStr, onInt);
@@ -288,25 +304,20 @@ function compactStrings(c: RdbCursor, ziplist: boolean): string[] {
       throw corrupt(`${ziplist ? "Ziplist" : "Listpack"} integrity check failed.`);
     throw e;
   }
+}
+
+/** The elements of a compact blob (listpack or ziplist) as latin1 strings. */
+function compactStrings(c: RdbCursor, ziplist: boolean): string[] {
+  const out: string[] = [];
+  strOut = out;
+  readCompact(c, ziplist, pushStr, pushIntStr);
   return out;
 }
 
 /** The elements of a compact blob as owned Buffers (list elements, hash values). */
 function compactBuffers(c: RdbCursor, ziplist: boolean, out: Buffer[]): void {
-  const onStr = (b: Uint8Array, s: number, e: number) => {
-    const x = Buffer.allocUnsafe(e - s);
-    x.set(b.subarray(s, e));
-    out.push(x);
-  };
-  const onInt = (v: number | bigint) => out.push(Buffer.from(intToString(v), "latin1"));
-  try {
-    if (ziplist) readZiplist(c.rbuf, c.rs, c.re, onStr, onInt);
-    else readListpack(c.rbuf, c.rs, c.re, onStr, onInt);
-  } catch (e) {
-    if (e instanceof ListpackError || e instanceof CompactError)
-      throw corrupt(`${ziplist ? "Ziplist" : "Listpack"} integrity check failed.`);
-    throw e;
-  }
+  bufOut = out;
+  readCompact(c, ziplist, pushBuf, pushIntBuf);
 }
 
 function hashFromPairs(flat: string[]): Map<string, Buffer> {

@@ -251,7 +251,7 @@ export class RdbWriter {
         lp.reset();
         for (let n = (v as ZSet).zsl.first; n !== null; n = n.next) {
           lp.appendLatin1(n.member);
-          lp.appendLatin1(formatDouble17g(n.score));
+          lp.appendLatin1(d2string(n.score));
         }
         this.stringBytes(lp.buf, 0, lp.finish());
         return;
@@ -323,6 +323,16 @@ export function rdbObjectType(v: Value): number {
   if (isHash(v)) return objectEncoding(v) === "listpack" ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
   if (isSet(v)) return objectEncoding(v) === "intset" ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
   return (v as ZSet).listpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+}
+
+/**
+ * d2string: an integral score in (-2^52, 2^52) as ll2string prints it, anything else as %.17g
+ * (which prints those integers the same way; the integer case is only the fast path).
+ */
+function d2string(d: number): string {
+  return Number.isInteger(d) && d > -4503599627370496 && d < 4503599627370496 && !Object.is(d, -0)
+    ? String(d)
+    : formatDouble17g(d);
 }
 
 const optimizationLevel = [4096, 8192, 16384, 32768, 65536];
