@@ -316,6 +316,22 @@ describe("RDB files", () => {
     expect(live.db(0).dict.size).toBe(0);
   });
 
+  it("a duplicated key fails the load as Redis does, unless duplicates replace (DEBUG RELOAD MERGE)", () => {
+    const ks = new Keyspace();
+    ks.db(0).add("a", "1");
+    const file = Buffer.concat([...ks.rdbSnapshotSync({ checksum: false })]);
+    const again = Buffer.from([0, 1, 0x61, 0xc0, 2]); // string "a" = 2
+    const dup = Buffer.concat([
+      file.subarray(0, file.length - 9),
+      again,
+      file.subarray(file.length - 9),
+    ]);
+    expect(() => new Keyspace().loadRdb(dup)).toThrow("RDB has duplicated key 'a' in DB 0");
+    const merged = new Keyspace();
+    expect(merged.loadRdb(dup, { replaceDuplicates: true }).loaded).toBe(2);
+    expect(merged.db(0).dict.get("a")).toBe("2");
+  });
+
   test.prop(
     [
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {

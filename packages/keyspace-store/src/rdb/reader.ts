@@ -770,12 +770,17 @@ export class RdbLoader {
       return;
     }
     const db = this.db;
-    if (db.dict.has(key)) {
-      if (!this.replace)
+    if (this.replace) {
+      if (db.dict.has(key)) db.delete(key);
+      db.add(key, v);
+    } else {
+      // One hash probe instead of two: a duplicate shows as a dict that did not grow (the load
+      // then fails as a whole, so the overwritten value does not matter).
+      const before = db.dict.size;
+      db.add(key, v);
+      if (db.dict.size === before)
         throw new RdbFormatError(`RDB has duplicated key '${key}' in DB ${db.index}`);
-      db.delete(key);
     }
-    db.add(key, v);
     if (when !== -1) db.setExpire(key, when);
     if (idle !== -1) db.lru.set(key, Math.floor(this.now / 1000) - idle);
     this.loaded++;
