@@ -2,12 +2,12 @@
 // src/server.c (Redis 7.0), in the same order of checks: lookup (unknown command / unknown
 // subcommand), arity, authentication, pub/sub context, MULTI queueing, then the call with its
 // statistics. Cluster routing (MOVED/ASK/CROSSSLOT by the entry's key positions, cluster/routing.ts)
-// comes right after the authentication check, as in Redis; replication feeds from Server.propagate.
+// comes right after the authentication check, as in Redis; replication feeds from the node's propagate.
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
 import type { CommandEntry } from "./command-types.js";
+import type { NodeServices } from "./node-services.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
-import type { Server } from "./server.js";
 
 /** Commands a RESP2 client may run while subscribed (Redis's pub/sub context). */
 const PUBSUB_CONTEXT_ALLOWED = new Set([
@@ -27,7 +27,7 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
 
 /** Resolves argv[0] (and argv[1] for containers); on failure writes Redis's error and returns undefined. */
 export function lookupCommand(
-  server: Server,
+  server: NodeServices,
   client: Client,
   args: CommandArgs,
 ): CommandEntry | undefined {
@@ -77,7 +77,7 @@ function touchesKeyspace(client: Client, entry: CommandEntry): boolean {
  * "ERR " of a formatted rejection dropped, another code kept), with or without a MULTI.
  */
 function rejectCommand(
-  server: Server,
+  server: NodeServices,
   client: Client,
   msg: string,
   entry?: CommandEntry,
@@ -117,7 +117,7 @@ function arityOk(entry: CommandEntry, argc: number): boolean {
 }
 
 /** Runs one command a client sent. */
-export function processCommand(server: Server, client: Client, args: CommandArgs): void {
+export function processCommand(server: NodeServices, client: Client, args: CommandArgs): void {
   // A command naming a key an in-flight MIGRATE is moving waits for it (key-locks.ts).
   if (server.keyLocks.size !== 0 && server.keyLocks.park(server, client, args)) return;
   // ASKING holds for the next command only (for the whole transaction inside MULTI).
@@ -228,13 +228,13 @@ export function processCommand(server: Server, client: Client, args: CommandArgs
 /**
  * Runs a command's handler so that no client's input can end the process: an exception the
  * handler throws becomes an error reply to that command alone, its partial reply dropped, and a
- * warning that names the command (Server.commandException). Every path that runs a handler goes
+ * warning that names the command (NodeServices.commandException). Every path that runs a handler goes
  * through here: call() (so EXEC's queued commands, paused and key-locked commands replayed, the
  * master's stream and the AOF too) and the re-run of a blocked command. The try/catch costs
  * nothing on the hot path in V8; reading the reply's pending length is one subtraction.
  */
 export function runHandler(
-  server: Server,
+  server: NodeServices,
   client: Client,
   entry: CommandEntry,
   args: CommandArgs,
@@ -248,7 +248,12 @@ export function runHandler(
 }
 
 /** Calls a resolved command and keeps its statistics (Redis's call()). */
-export function call(server: Server, client: Client, entry: CommandEntry, args: CommandArgs): void {
+export function call(
+  server: NodeServices,
+  client: Client,
+  entry: CommandEntry,
+  args: CommandArgs,
+): void {
   const errorsBefore = client.reply.errorCount;
   const ctx = server.call;
   const t0 = ctx.enter(client, args, entry);

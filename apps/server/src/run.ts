@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Client } from "./client-connection.js";
 import { ClusterRuntime, ClusterStartError } from "./cluster/cluster-runtime.js";
+import { restrictCommandsForCluster } from "./cluster/commands.js";
 import { parseServerArgv, USAGE } from "./config/argv.js";
 import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
 import { Logger, LogLevel } from "./log.js";
@@ -118,6 +119,7 @@ export async function runServer(
     // clusterInit(): nodes.conf and the bus port, before the data is loaded.
     try {
       server.cluster = await ClusterRuntime.start(server);
+      restrictCommandsForCluster(server.table);
     } catch (err) {
       log.warning(err instanceof ClusterStartError ? err.message : String(err));
       log.flushSync();

@@ -27,6 +27,8 @@ import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
 import { Monitors } from "./monitor.js";
 import { WatchedKeys } from "./multi/multi.js";
+import type { PausePurpose } from "./node-core.js";
+import type { NodeServices } from "./node-services.js";
 import { KeyspaceNotifier } from "./notify.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
@@ -36,9 +38,6 @@ import { Replication } from "./replication/replication.js";
 import { SlowLog } from "./slowlog.js";
 import { ServerStats } from "./stats.js";
 import type { StoreAdapter } from "./store.js";
-
-/** Why clients are paused (Redis 7.0's pause_purpose). */
-export type PausePurpose = "client" | "failover";
 
 /** Output above this pauses reading from the client until the socket drains (bounded memory). */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
@@ -54,7 +53,7 @@ const PROTECTED_MODE_DENIED =
 
 const keyOf = (db: number, key: string) => `${db}\u0000${key}`;
 
-export class Server {
+export class Server implements NodeServices {
   readonly table = new CommandTable<Client>();
   readonly clients = new Map<number, Client>();
   /** MIGRATE's cached target connections (INFO stats migrate_cached_sockets). */
@@ -310,6 +309,10 @@ export class Server {
       }
     }
     this.scheduleFlush(client);
+  }
+
+  processCommand(client: Client, args: CommandArgs): void {
+    processCommand(this, client, args);
   }
 
   runOneCommand(client: Client, args: CommandArgs): void {

@@ -21,8 +21,8 @@ import {
 import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { Client } from "../client-connection.js";
 import type { ServerConfig } from "../config/load.js";
-import type { Server } from "../server.js";
-import { restrictCommandsForCluster } from "./commands.js";
+import type { NodeCore } from "../node-core.js";
+import type { Replication } from "../replication/replication.js";
 import { Router, redirectText } from "./routing.js";
 import { type SlotKeys, slotKeysOf } from "./slot-keys.js";
 
@@ -66,6 +66,11 @@ function busHosts(bind: readonly string[]): string[] {
   });
 }
 
+/** What cluster mode takes from the node: the core, and replication (following a master). */
+export interface ClusterHost extends NodeCore {
+  readonly replication: Replication;
+}
+
 export class ClusterStartError extends Error {}
 
 export class ClusterRuntime {
@@ -75,7 +80,7 @@ export class ClusterRuntime {
   private stopped = false;
 
   private constructor(
-    readonly server: Server,
+    readonly server: ClusterHost,
     readonly state: ClusterState,
     readonly bus: TcpTransport,
     /** Absolute path of nodes.conf (resolved after `dir` applied, as Redis opens it). */
@@ -91,7 +96,7 @@ export class ClusterRuntime {
    * clusterInit(): reads nodes.conf (or creates an identity), listens on the bus port, starts
    * the cron. Throws ClusterStartError with Redis's log line when the node can't start.
    */
-  static async start(server: Server): Promise<ClusterRuntime> {
+  static async start(server: ClusterHost): Promise<ClusterRuntime> {
     const config = clusterConfigFrom(server.config);
     if (server.config.get<number>("cluster-port") === 0 && config.port > 65535 - CLUSTER_PORT_INCR)
       throw new ClusterStartError(
@@ -149,7 +154,6 @@ export class ClusterRuntime {
         `Failed listening on port ${config.busPort} (cluster), aborting.`,
       );
     }
-    restrictCommandsForCluster(server);
     rt.cronTimer = setInterval(() => rt.cron(), CRON_PERIOD_MS);
     rt.cronTimer.unref();
     return rt;
@@ -178,7 +182,7 @@ export class ClusterRuntime {
   private syncReplicationView(): void {
     const r = this.server.replication;
     const view = this.state.replication;
-    view.offset = this.server.masterReplOffset;
+    view.offset = this.server.replication.offset;
     const link = r.link;
     view.linkUp = link !== null && link.state === "connected";
     view.lastInteraction = link?.lastIo ?? 0;
@@ -525,7 +529,7 @@ function lockConfigFile(file: string, name: string): void {
   });
 }
 
-function logAt(server: Server, level: string, message: string): void {
+function logAt(server: ClusterHost, level: string, message: string): void {
   const log = server.log;
   switch (level) {
     case "debug":

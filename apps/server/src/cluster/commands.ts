@@ -15,9 +15,9 @@ import {
 import type { CommandFlag } from "@shoal/keyspace-store";
 import { keySlotRange } from "@shoal/slot-hash";
 import type { Client } from "../client-connection.js";
-import type { RunCommand, ServerCommandDef } from "../command-types.js";
+import type { CommandTable, RunCommand, ServerCommandDef } from "../command-types.js";
 import { def, ERR_NOT_INT, toInt } from "../commands/define.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import type { ClusterRuntime } from "./cluster-runtime.js";
 
 const DISABLED = "ERR This instance has cluster support disabled";
@@ -200,7 +200,7 @@ function renderLinks(c: Client, rt: ClusterRuntime): void {
   }
 }
 
-export function clusterCommands(server: Server): ServerCommandDef[] {
+export function clusterCommands(server: NodeServices): ServerCommandDef[] {
   /** Runs `body` in cluster mode; otherwise Redis's "cluster support disabled". */
   const inCluster =
     (body: (c: Client, rt: ClusterRuntime, a: Parameters<RunCommand>[1]) => void): RunCommand =>
@@ -380,9 +380,9 @@ export function clusterCommands(server: Server): ServerCommandDef[] {
  * to another database, with Redis 7.0's errors (moveCommand, swapdbCommand, copyCommand). The store's
  * handlers don't know about cluster mode, so their table entries are wrapped here.
  */
-export function restrictCommandsForCluster(server: Server): void {
+export function restrictCommandsForCluster(table: CommandTable): void {
   const wrap = (name: string, check: (a: Parameters<RunCommand>[1]) => string | null) => {
-    const e = server.table.lookup(name);
+    const e = table.lookup(name);
     if (e === undefined) return;
     const inner = e.run;
     (e as { run: RunCommand }).run = (c, a) => {

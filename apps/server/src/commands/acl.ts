@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { def, ERR_NOT_INT, subcommandSyntaxError, toInt } from "./define.js";
 
 const SLOW = ["@slow"];
@@ -44,7 +44,7 @@ const NO_ACL_FILE =
   "configuration file set) in order to store users in the Redis configuration.";
 
 /** An AUTH or HELLO AUTH that failed, for ACL LOG (Redis logs these as reason "auth"). */
-export function logAuthFailure(server: Server, c: Client, object: string, username: string): void {
+export function logAuthFailure(server: NodeServices, c: Client, object: string, username: string): void {
   server.aclLog.add(
     "auth",
     server.inExec ? "multi" : "toplevel",
@@ -54,7 +54,7 @@ export function logAuthFailure(server: Server, c: Client, object: string, userna
   );
 }
 
-export function aclCommands(server: Server): ServerCommandDef[] {
+export function aclCommands(server: NodeServices): ServerCommandDef[] {
   const passwordHash = (): string | undefined => {
     const rp = server.config.get<string>("requirepass");
     return rp === "" ? undefined : createHash("sha256").update(rp, "utf8").digest("hex");

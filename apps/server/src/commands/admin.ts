@@ -1,7 +1,6 @@
 // Server administration: DBSIZE LASTSAVE SAVE BGSAVE SHUTDOWN DEBUG COMMAND. Mirrors
 // dbsizeCommand()/lastsaveCommand() (src/db.c, src/server.c), shutdownCommand() (src/db.c),
 // debugCommand() (src/debug.c) and commandCommand() and friends (src/server.c), Redis 7.0.
-import fs from "node:fs";
 import {
   type CommandSpec,
   datasetDigest,
@@ -9,7 +8,6 @@ import {
   globMatch,
   infoFlags,
   isList,
-  Keyspace,
   objectEncoding,
   type Value,
   valueDigest,
@@ -17,11 +15,12 @@ import {
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
+import { DuplicateKeyError } from "../persistence/errors.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { def, ERR_SYNTAX, subcommandSyntaxError, toInt } from "./define.js";
 
-export function adminCommands(server: Server): ServerCommandDef[] {
+export function adminCommands(server: NodeServices): ServerCommandDef[] {
   return [
     def("dbsize", 1, ["readonly", "fast"], ["@keyspace", "@read", "@fast"], (c) => {
       // Redis's dictSize: keys past their TTL count until the active expiry cycle or a lookup
@@ -335,7 +334,7 @@ export function adminCommands(server: Server): ServerCommandDef[] {
 }
 
 /** A command by the name COMMAND INFO/DOCS accept: "get", or "config|get" for a subcommand. */
-function lookupFullName(server: Server, name: string): CommandEntry | undefined {
+function lookupFullName(server: NodeServices, name: string): CommandEntry | undefined {
   const lower = name.toLowerCase();
   const bar = lower.indexOf("|");
   if (bar < 0) return server.table.lookup(lower);
@@ -451,7 +450,7 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
   for (const s of subs) writeCommandInfo(c, s.spec, s);
 }
 
-async function saveAndReply(server: Server, c: Client): Promise<void> {
+async function saveAndReply(server: NodeServices, c: Client): Promise<void> {
   const p = server.persistence;
   try {
     if (!p) throw new Error("persistence is not initialised");
@@ -463,7 +462,7 @@ async function saveAndReply(server: Server, c: Client): Promise<void> {
   }
 }
 
-function debugCommand(server: Server, c: Client, a: CommandArgs): void {
+function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
   if (a.is(1, "sleep") && a.argc === 3) {
     // strtod() on the argument: its leading number, 0 when there is none ("x" sleeps 0).
     const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(a.latin1(2));
@@ -757,9 +756,9 @@ function debugObject(v: Value, lru: number, idle: number): string {
  * data, load the snapshot back. NOSAVE loads the file already on disk; NOFLUSH keeps the data
  * and adds the file's keys to it, replacing a key present in both only with MERGE. Where Redis
  * panics on such a duplicate without MERGE, Shoal refuses before changing anything. The file is
- * Shoal's own snapshot format (it round-trips Shoal's data), not an RDB.
+ * dump.rdb, written and read as Redis does (persistence.ts).
  */
-function debugReload(server: Server, c: Client, a: CommandArgs): void {
+function debugReload(server: NodeServices, c: Client, a: CommandArgs): void {
   let flush = true;
   let save = true;
   let merge = false;
@@ -773,8 +772,7 @@ function debugReload(server: Server, c: Client, a: CommandArgs): void {
     }
   }
   const p = server.persistence;
-  const live = server.store.db?.(0)?.keyspace;
-  if (!p || !live || !server.store.snapshot) {
+  if (!p || !server.store.snapshot) {
     c.reply.error("ERR DEBUG RELOAD needs snapshot support from the keyspace store");
     return;
   }
@@ -789,9 +787,7 @@ function debugReload(server: Server, c: Client, a: CommandArgs): void {
       }
     }
     try {
-      const data = fs.readFileSync(p.snapshotPath());
-      if (flush) live.loadSnapshot(data);
-      else mergeSnapshot(live, data, merge);
+      p.reloadRdb(flush, merge);
     } catch (err) {
       server.log.warning(`DEBUG RELOAD: loading failed: ${(err as Error).message}`);
       c.reply.error(
@@ -803,32 +799,6 @@ function debugReload(server: Server, c: Client, a: CommandArgs): void {
     }
     server.log.warning("DB reloaded by DEBUG RELOAD");
     c.reply.ok();
-  });
-}
-
-class DuplicateKeyError extends Error {}
-
-/** DEBUG RELOAD NOFLUSH: the snapshot's keys added to the live data (replacing with MERGE). */
-function mergeSnapshot(live: Keyspace, data: Buffer, merge: boolean): void {
-  const loaded = new Keyspace({ databases: live.dbs.length });
-  loaded.loadSnapshot(data);
-  if (!merge)
-    loaded.dbs.forEach((db, i) => {
-      for (const key of db.dict.keys())
-        if (live.db(i).dict.has(key))
-          throw new DuplicateKeyError(
-            `DEBUG RELOAD NOFLUSH: key '${key}' in DB ${i} exists in both (MERGE replaces it)`,
-          );
-    });
-  loaded.dbs.forEach((db, i) => {
-    const dst = live.db(i);
-    for (const [key, v] of db.dict) {
-      dst.delete(key);
-      dst.add(key, v);
-      const when = db.getExpire(key);
-      if (when !== -1) dst.setExpire(key, when);
-      dst.signalModified(key);
-    }
   });
 }
 

@@ -8,7 +8,7 @@ import type { CommandArgs } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import { REDIS_VERSION } from "../config/load.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { logAuthFailure } from "./acl.js";
 import {
   clientNameError,
@@ -22,7 +22,7 @@ import {
 const FAST_CONN = ["@fast", "@connection"];
 const ERR_INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
-export function connectionCommands(server: Server): ServerCommandDef[] {
+export function connectionCommands(server: NodeServices): ServerCommandDef[] {
   /** Checks a password for the default user (requirepass); "nopass" when none is set. */
   const checkPassword = (user: string, pass: string): boolean => {
     if (user !== "default") return false;
@@ -208,7 +208,7 @@ export function connectionCommands(server: Server): ServerCommandDef[] {
   ];
 }
 
-function clientSubcommands(server: Server): ServerCommandDef[] {
+function clientSubcommands(server: NodeServices): ServerCommandDef[] {
   const adminConn = ["@admin", "@slow", "@dangerous", "@connection"];
   const slowConn = ["@slow", "@connection"];
   const onOff = (c: Client, v: string, set: (b: boolean) => void) => {
@@ -465,7 +465,7 @@ function clientSubcommands(server: Server): ServerCommandDef[] {
 
 /** addReplySubcommandSyntaxError(): argv[1] as sent, the container's name in capitals. */
 
-function killClient(server: Server, me: Client, victim: Client): void {
+function killClient(server: NodeServices, me: Client, victim: Client): void {
   if (victim === me) {
     // Killing yourself: reply first, then close (CLIENT_CLOSE_AFTER_COMMAND).
     victim.closeAfterReply = true;

@@ -4,7 +4,7 @@
 // histograms, so LATENCY answers as Redis does with latency-monitor-threshold 0 and
 // latency-tracking no; FAILOVER checks what Redis checks, then refuses the switch itself.
 import type { ServerCommandDef } from "../command-types.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { def, ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 import { memoryFigures } from "./info.js";
 
@@ -25,7 +25,7 @@ const MEMORY_FINE =
   "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs " +
   "on this base.\n";
 
-export function diagnosticsCommands(server: Server): ServerCommandDef[] {
+export function diagnosticsCommands(server: NodeServices): ServerCommandDef[] {
   return [
     def(
       "latency",
@@ -133,7 +133,7 @@ export function diagnosticsCommands(server: Server): ServerCommandDef[] {
 }
 
 /** MEMORY's subcommands that describe the server, added to keyspace-store's MEMORY container. */
-export function memorySubcommands(server: Server): ServerCommandDef[] {
+export function memorySubcommands(server: NodeServices): ServerCommandDef[] {
   return [
     // Redis calls an instance under 5 MB "empty"; V8's own heap is about that, so the data on
     // top of the startup figure decides. V8's heap figures don't map onto jemalloc's

@@ -4,7 +4,7 @@ import type { ServerCommandDef } from "../command-types.js";
 import { transactionCommands } from "../multi/commands.js";
 import { pubsubCommands } from "../pubsub/commands.js";
 import { replicationCommands } from "../replication/commands.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { aclCommands } from "./acl.js";
 import { adminCommands } from "./admin.js";
 import { configCommands } from "./config.js";
@@ -14,7 +14,7 @@ import { infoCommands } from "./info.js";
 import { migrateCommands } from "./migrate.js";
 import { moduleCommands } from "./module.js";
 
-export function serverCommands(server: Server): ServerCommandDef[] {
+export function serverCommands(server: NodeServices): ServerCommandDef[] {
   return [
     ...connectionCommands(server),
     ...transactionCommands(server),

@@ -6,7 +6,7 @@ import type { ServerCommandDef } from "../command-types.js";
 import type { SavePoint } from "../config/directives.js";
 import { REDIS_VERSION } from "../config/load.js";
 import { replicationInfo } from "../replication/commands.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { SHOAL_VERSION } from "../version.js";
 import { def } from "./define.js";
 
@@ -51,7 +51,7 @@ let memoryPeak = 0;
  * The memory figures INFO memory and MEMORY STATS share: V8's heap plus Buffers stand in for
  * the allocator's (used_memory), the process's RSS for resident memory.
  */
-export function memoryFigures(server: Server) {
+export function memoryFigures(server: NodeServices) {
   const mu = process.memoryUsage();
   const used = mu.heapUsed + mu.external + mu.arrayBuffers;
   if (used > memoryPeak) memoryPeak = used;
@@ -85,7 +85,7 @@ export function bytesToHuman(n: number): string {
   return `${v.toFixed(2)}${units[i]}`;
 }
 
-export function genInfoString(server: Server, requested: string[]): string {
+export function genInfoString(server: NodeServices, requested: string[]): string {
   let sections: string[];
   if (requested.length === 0 || requested.includes("default")) sections = [...DEFAULT_SECTIONS];
   else if (requested.includes("all") || requested.includes("everything"))
@@ -106,7 +106,7 @@ function lines(obj: Array<[string, string | number]>): string {
   return out;
 }
 
-function section(server: Server, name: string): string {
+function section(server: NodeServices, name: string): string {
   const now = Date.now();
   const cfg = server.config;
   const p = server.persistence;
@@ -388,7 +388,7 @@ function section(server: Server, name: string): string {
   return "";
 }
 
-export function infoCommands(server: Server): ServerCommandDef[] {
+export function infoCommands(server: NodeServices): ServerCommandDef[] {
   return [
     def("info", -1, ["loading", "stale", "sentinel"], ["@slow", "@dangerous"], (c, a) => {
       const req: string[] = [];

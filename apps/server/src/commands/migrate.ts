@@ -7,7 +7,7 @@
 // than a timeout, retries once on a fresh connection.
 //
 // Unlike Redis, which blocks the whole server for the transfer, the exchange runs asynchronously
-// (Server.runAsync): the client's later commands wait for the reply, and the keys being moved are
+// (NodeServices.runAsync): the client's later commands wait for the reply, and the keys being moved are
 // locked (key-locks.ts) so that no other client reads or writes one half-moved.
 //
 // Payloads are Shoal's DUMP format: Shoal to Shoal works; a real Redis target refuses them with
@@ -18,7 +18,7 @@ import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import { type MigrateLink, MigrateLinks } from "../migrate-links.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 
 const ERR_KEYS_NEEDS_EMPTY =
@@ -81,7 +81,7 @@ interface MigrateJob {
   values: Value[];
 }
 
-export function migrateCommands(server: Server): ServerCommandDef[] {
+export function migrateCommands(server: NodeServices): ServerCommandDef[] {
   const links = new MigrateLinks();
   server.migrateLinks = links;
   return [
@@ -99,7 +99,7 @@ export function migrateCommands(server: Server): ServerCommandDef[] {
   ];
 }
 
-function migrate(server: Server, links: MigrateLinks, c: Client, a: CommandArgs): void {
+function migrate(server: NodeServices, links: MigrateLinks, c: Client, a: CommandArgs): void {
   let copy = false;
   let replace = false;
   let username: string | undefined;
@@ -198,7 +198,7 @@ function migrate(server: Server, links: MigrateLinks, c: Client, a: CommandArgs)
 
 /** The exchange with the target and its outcome (the try_again/socket_err loop of Redis). */
 async function transfer(
-  server: Server,
+  server: NodeServices,
   links: MigrateLinks,
   c: Client,
   job: MigrateJob,

@@ -2,14 +2,14 @@
 // enable-module-command (dispatch refuses them as Redis does) and, when allowed, fail the way
 // Redis 7.0's moduleCommand() does for a library that can't be loaded or a name not loaded.
 import type { ServerCommandDef } from "../command-types.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 import { def } from "./define.js";
 
 const ADMIN = ["@admin", "@slow", "@dangerous"];
 // Redis adds no_async_loading, which keyspace-store's CommandFlag type doesn't list.
 const LOAD_FLAGS = ["admin", "noscript"] as const;
 
-export function moduleCommands(server: Server): ServerCommandDef[] {
+export function moduleCommands(server: NodeServices): ServerCommandDef[] {
   const loadFailed = (path: string, run: { reply: { error(m: string): void } }) => {
     server.log.warning(`Module ${path} failed to load: Shoal does not load Redis modules`);
     run.reply.error("ERR Error loading the extension. Please check the server logs.");

@@ -5,11 +5,11 @@
 import type { ServerCommandDef } from "../command-types.js";
 import { def } from "../commands/define.js";
 import { call } from "../dispatch.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 
 const TX = ["@fast", "@transaction"];
 
-export function transactionCommands(server: Server): ServerCommandDef[] {
+export function transactionCommands(server: NodeServices): ServerCommandDef[] {
   return [
     def("multi", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
       if (c.multiQueue !== null) {

@@ -6,8 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { SavePoint } from "../config/directives.js";
 import { CommandDecoder, DecodeResult, OwnedArgs } from "../protocol/command-decoder.js";
-import type { Server } from "../server.js";
 import { AofWriter, type FsyncPolicy } from "./aof.js";
+import type { PersistenceHost } from "./host.js";
 
 export class Persistence {
   aof: AofWriter | null = null;
@@ -19,7 +19,7 @@ export class Persistence {
   aofLastWriteStatus: "ok" | "err" = "ok";
   loadedKeys = 0;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: PersistenceHost) {
     server.store.afterFlushAllCommand = () => this.afterFlushAll();
   }
 

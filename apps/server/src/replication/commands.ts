@@ -4,11 +4,11 @@
 // genRedisInfoString() in src/server.c (Redis 7.0), with their replies and error texts.
 import type { ServerCommandDef } from "../command-types.js";
 import { def, ERR_SYNTAX, toInt } from "../commands/define.js";
-import type { Server } from "../server.js";
+import type { NodeServices } from "../node-services.js";
 
 const ADMIN = ["@admin", "@slow", "@dangerous"];
 
-export function replicationCommands(server: Server): ServerCommandDef[] {
+export function replicationCommands(server: NodeServices): ServerCommandDef[] {
   const repl = () => server.replication;
   const replicaof = def("replicaof", 3, ["admin", "noscript", "stale"], ADMIN, (c, a) => {
     if (server.config.get<boolean>("cluster-enabled")) {
@@ -144,7 +144,7 @@ export function replicationCommands(server: Server): ServerCommandDef[] {
 }
 
 /** INFO replication (genRedisInfoString's "replication" section). */
-export function replicationInfo(server: Server): string {
+export function replicationInfo(server: NodeServices): string {
   const r = server.replication;
   const cfg = server.config;
   const now = Date.now();

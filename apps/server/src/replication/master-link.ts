@@ -1,20 +1,48 @@
 // A replica's link to its master (the replica half of src/replication.c, Redis 7.0): connect,
 // handshake (PING, AUTH with masterauth, REPLCONF listening-port, REPLCONF capa eof capa psync2,
-// PSYNC replid offset+1), then either receive a snapshot (`$EOF:<mark>` streamed, or
-// `$<length>`) and load it, or continue from the offset the master accepted. After that the
+// PSYNC replid offset+1, or PSYNC ? -1 without a history to continue), then either continue from
+// the offset the master accepted, or receive an RDB file (`$EOF:<mark>` streamed, or
+// `$<length>`) to a temp file in `dir` and load it (readSyncBulkPayload with repl-diskless-load
+// disabled). The load is all or nothing, and only a loaded file earns the master's replid and
+// offset: a corrupt or truncated payload or a load error logs why, leaves the data empty and no
+// history to continue, and the cron starts a full sync again a second later; the link is never
+// `up` on data it did not load. A loaded file becomes dbfilename. After that the
 // master's stream runs through a client flagged M (no replies, no checks); each command's bytes
 // count into the offset once applied (not inside MULTI: a partial resync restarts at MULTI) and
 // are proxied unchanged to our own replicas. A lost link is retried from the cron every second
 // with our replid/offset, so a short outage costs only the missing bytes.
 
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import type { NodeBuffer } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
-import { processCommand } from "../dispatch.js";
 import { DecodeResult } from "../protocol/command-decoder.js";
-import type { Server } from "../server.js";
 import { encodeResp } from "./backlog.js";
-import type { Replication } from "./replication.js";
+import type { ReplicationHost } from "./host.js";
+
+/** What the link reads and writes of the node's replication state (replication.ts). */
+export interface ReplicationLinkOwner {
+  readonly replid: string;
+  /** master_repl_offset: advanced by the commands applied from the stream. */
+  offset: number;
+  /** The db the master's stream last selected. */
+  masterDb: number;
+  linkDownSince: number;
+  netReplInputBytes: number;
+  /** Passes applied stream bytes on to our own replicas and backlog. */
+  proxy(bytes: Uint8Array): void;
+  resetHistory(replid: string, offset: number): void;
+  continueWithNewReplid(replid: string): void;
+  ensureBacklogForReplica(): void;
+  psyncArgs(): [string, string];
+  /** The link broke: its history may be continued (replicationCacheMaster). */
+  cacheMaster(): void;
+  /** +FULLRESYNC: nothing held is continued (replicationDiscardCachedMaster). */
+  discardCachedMaster(): void;
+  /** A full sync's load begins: the old history goes (new replid, no backlog, no sub-replicas). */
+  abandonHistory(): void;
+}
 
 export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "connected";
 
@@ -41,15 +69,18 @@ export class MasterLink {
   private fullReplid = "";
   private fullOffset = 0;
   private eofMark: Buffer | null = null;
-  private bulk: Buffer[] = [];
+  /** The payload being received: its temp file, and (EOF form) the bytes held back as maybe the mark. */
+  private bulkFd = -1;
+  private bulkFile = "";
+  private bulkTail: Buffer = EMPTY;
   /** Stream bytes received and not yet proxied; the applied ones are a prefix. */
   private raw: Buffer[] = [];
   /** Bytes of a MULTI block applied so far (counted when EXEC is applied). */
   private pendingApplied = 0;
 
   constructor(
-    private readonly server: Server,
-    private readonly repl: Replication,
+    private readonly server: ReplicationHost,
+    private readonly repl: ReplicationLinkOwner,
     readonly host: string,
     readonly port: number,
   ) {}
@@ -111,6 +142,7 @@ export class MasterLink {
     const c = this.client;
     if (c !== null) {
       this.repl.masterDb = c.db;
+      this.repl.cacheMaster();
       this.client = null;
       this.server.closeClientNow(c);
       this.log.notice("Connection with master lost.");
@@ -120,7 +152,7 @@ export class MasterLink {
     if (this.state === "connected" || this.downSince === 0) this.downSince = Date.now();
     this.state = "connect";
     this.inbuf = EMPTY;
-    this.bulk = [];
+    this.dropBulkFile();
     this.raw = [];
     this.pendingApplied = 0;
     this.transferSize = -1;
@@ -287,6 +319,8 @@ export class MasterLink {
       this.fullReplid = id;
       this.fullOffset = Number(off);
       this.log.notice(`Full resync from master: ${id}:${off}`);
+      // replicationDiscardCachedMaster: whatever we held is not continued.
+      this.repl.discardCachedMaster();
       this.state = "sync";
       this.phase = "bulk-header";
       return;
@@ -323,11 +357,15 @@ export class MasterLink {
     if (line.startsWith("$EOF:") && line.length === 45) {
       this.eofMark = Buffer.from(line.slice(5), "latin1");
       this.transferSize = -1;
-      this.log.notice("MASTER <-> REPLICA sync: receiving streamed snapshot from master with EOF");
+      this.log.notice(
+        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk",
+      );
     } else if (/^\$[0-9]+$/.test(line)) {
       this.eofMark = null;
       this.transferSize = Number(line.slice(1));
-      this.log.notice(`MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master`);
+      this.log.notice(
+        `MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master to disk`,
+      );
     } else {
       this.log.warning(
         `Bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`,
@@ -336,7 +374,21 @@ export class MasterLink {
       return;
     }
     this.transferRead = 0;
-    this.bulk = [];
+    // temp-<unixtime>.<pid>.rdb in dir, as Redis names it.
+    this.bulkFile = path.join(
+      process.cwd(),
+      `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`,
+    );
+    try {
+      this.bulkFd = fs.openSync(this.bulkFile, "w");
+    } catch (err) {
+      this.log.warning(
+        `Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(err as Error).message}`,
+      );
+      this.fail();
+      return;
+    }
+    this.bulkTail = EMPTY;
     this.phase = "bulk";
     if (this.inbuf.length > 0) {
       const rest = this.inbuf;
@@ -345,62 +397,106 @@ export class MasterLink {
     }
   }
 
-  private onBulk(d: Buffer): void {
-    if (this.eofMark === null) {
-      const need = this.transferSize - this.transferRead;
-      if (d.length < need) {
-        this.bulk.push(d);
-        this.transferRead += d.length;
-        return;
-      }
-      this.bulk.push(d.subarray(0, need));
-      this.transferRead += need;
-      this.finishBulk(Buffer.concat(this.bulk), d.subarray(need));
-      return;
-    }
-    // EOF mode: look for the mark across the boundary with what came before.
-    const mark = this.eofMark;
-    const prev = this.bulk.length > 0 ? this.bulk[this.bulk.length - 1]! : EMPTY;
-    const carry = prev.subarray(Math.max(0, prev.length - (mark.length - 1)));
-    const window = carry.length > 0 ? Buffer.concat([carry, d]) : d;
-    const at = window.indexOf(mark);
-    if (at < 0) {
-      this.bulk.push(d);
-      this.transferRead += d.length;
-      return;
-    }
-    // The payload ends where the mark starts (possibly inside the carried bytes).
-    const all = Buffer.concat([...this.bulk, d]);
-    const payloadEnd = all.length - window.length + at;
-    this.transferRead = payloadEnd;
-    this.finishBulk(all.subarray(0, payloadEnd), all.subarray(payloadEnd + mark.length));
+  private writeBulk(d: Uint8Array): void {
+    let off = 0;
+    while (off < d.length) off += fs.writeSync(this.bulkFd, d, off);
+    this.transferRead += d.length;
   }
 
-  /** Redis's readSyncBulkPayload tail: flush, load, start the stream at the master's offset. */
-  private finishBulk(payload: Buffer, rest: Buffer): void {
+  private onBulk(d: Buffer): void {
+    try {
+      this.receiveBulk(d);
+    } catch (err) {
+      this.log.warning(`Write error saving the DB from MASTER to disk: ${(err as Error).message}`);
+      this.fail();
+    }
+  }
+
+  private receiveBulk(d: Buffer): void {
+    const mark = this.eofMark;
+    if (mark === null) {
+      const need = this.transferSize - this.transferRead;
+      if (d.length < need) {
+        this.writeBulk(d);
+        return;
+      }
+      this.writeBulk(d.subarray(0, need));
+      this.finishBulk(d.subarray(need));
+      return;
+    }
+    // EOF form: the last 40 bytes received may be the mark, so they are held back until more
+    // bytes follow. A master sends nothing after the mark before our first ACK; a mark found
+    // earlier in the window still ends the payload there.
+    const window = this.bulkTail.length > 0 ? Buffer.concat([this.bulkTail, d]) : d;
+    const at = window.indexOf(mark);
+    if (at >= 0) {
+      this.writeBulk(window.subarray(0, at));
+      this.finishBulk(window.subarray(at + mark.length));
+      return;
+    }
+    const keep = Math.min(window.length, mark.length - 1);
+    this.writeBulk(window.subarray(0, window.length - keep));
+    this.bulkTail = Buffer.from(window.subarray(window.length - keep));
+  }
+
+  /** Closes and deletes the payload's temp file (a transfer cut short, or a file not loaded). */
+  private dropBulkFile(): void {
+    if (this.bulkFd >= 0) {
+      fs.closeSync(this.bulkFd);
+      this.bulkFd = -1;
+    }
+    if (this.bulkFile !== "") {
+      fs.rmSync(this.bulkFile, { force: true });
+      this.bulkFile = "";
+    }
+    this.bulkTail = EMPTY;
+  }
+
+  /**
+   * Redis's readSyncBulkPayload tail: the file is complete; flush, load it all or nothing, take
+   * the master's replid and offset, start the stream. Any failure drops the link with the reason
+   * logged and no history earned, so the next attempt is a full sync again.
+   */
+  private finishBulk(rest: Buffer): void {
     const store = this.server.store;
+    const file = this.bulkFile;
+    fs.fsyncSync(this.bulkFd);
+    fs.closeSync(this.bulkFd);
+    this.bulkFd = -1;
     this.log.notice("MASTER <-> REPLICA sync: Flushing old data");
-    this.repl.resetHistory(this.fullReplid, this.fullOffset);
+    // Nothing may continue from the history that described the data about to go.
+    this.repl.abandonHistory();
     store.flushAll();
     this.log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
     try {
-      if (payload.length > 0) {
-        if (!store.loadSnapshot) throw new Error("this keyspace store cannot load snapshots");
-        store.loadSnapshot(payload);
+      const p = this.server.persistence;
+      if (p !== null) p.loadSyncFile(file);
+      else {
+        if (!store.loadSnapshot) throw new Error("this keyspace store cannot load RDB files");
+        store.loadSnapshot(fs.readFileSync(file));
       }
     } catch (err) {
       this.log.warning(
-        `Failed trying to load the MASTER synchronization DB from socket: ${(err as Error).message}`,
+        `Failed trying to load the MASTER synchronization DB from disk, check server logs. (${(err as Error).message})`,
       );
       store.flushAll();
       this.fail();
       return;
     }
-    this.bulk = [];
+    try {
+      fs.renameSync(file, path.join(process.cwd(), this.server.config.get<string>("dbfilename")));
+      this.bulkFile = "";
+    } catch (err) {
+      this.log.warning(
+        `Failed trying to rename the temp DB into ${this.server.config.get<string>("dbfilename")} in MASTER <-> REPLICA synchronization: ${(err as Error).message}`,
+      );
+      this.dropBulkFile();
+    }
+    this.repl.resetHistory(this.fullReplid, this.fullOffset);
     this.server.dirty++;
     const p = this.server.persistence;
     if (p?.aof && store.snapshot) {
-      // The AOF must describe the new data set: rewrite it from the loaded snapshot.
+      // The AOF must describe the new data set: rewrite it from the loaded data.
       p.rewriteAof().catch(() => {
         // Logged by rewriteAof.
       });
@@ -462,7 +558,7 @@ export class MasterLink {
         }
         const n = before - dec.bufferedBytes;
         server.call.beginCommand(mark);
-        processCommand(server, c, dec);
+        server.processCommand(c, dec);
         mark = server.call.endCommand();
         if (c.reply.pendingBytes > 0) c.reply.discard();
         this.pendingApplied += n;

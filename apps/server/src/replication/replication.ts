@@ -1,26 +1,35 @@
 // Master–replica replication for one node, both roles (src/replication.c, Redis 7.0).
 //
 // As a master it owns the replication stream: every write the server propagates (the same feed
-// and order as the AOF: Server.propagateNow) is encoded once per turn into a StreamBuffer, its
+// and order as the AOF: the node's propagateNow) is encoded once per turn into a StreamBuffer, its
 // bytes counted by `offset` (master_repl_offset), copied into the backlog and written to every
 // online replica after the AOF has been written. PSYNC answers +CONTINUE with the missing bytes
 // when the replica's history (replid, or replid2 up to second_repl_offset after a promotion) and
-// offset are still in the backlog, else +FULLRESYNC and a snapshot of the store streamed while
-// clients keep being served; the stream bytes produced meanwhile wait in the replica's queue and
-// follow the snapshot. WAIT, min-replicas-to-write and the replica list of INFO/ROLE live here.
+// offset are still in the backlog, else +FULLRESYNC and an RDB file of the data as of that turn,
+// produced while clients keep being served: streamed to the socket behind `$EOF:<40-byte mark>`
+// when repl-diskless-sync is on and the replica said `capa eof`, else written to dbfilename first
+// and sent as `$<length>` (BGSAVE with target disk). The stream bytes produced meanwhile wait in
+// the replica's queue; after a socket transfer they are sent once the replica's first REPLCONF ACK
+// says it loaded the file (repl_start_cmd_stream_on_ack: a real Redis replica reads up to the
+// mark and nothing after it). WAIT, min-replicas-to-write and the replica list of INFO/ROLE live
+// here.
 //
 // As a replica (REPLICAOF host port) a MasterLink connects to the master, and the bytes it applies
 // are proxied verbatim into this node's own stream, so sub-replicas (chained replication) and a
-// later promotion (REPLICAOF NO ONE shifts replid to replid2) keep the same offsets.
+// later promotion (REPLICAOF NO ONE shifts replid to replid2) keep the same offsets. A PSYNC asks
+// to continue only from a history this node holds (Redis's cached master: the link that broke, or
+// its own as a master turned replica); a replica takes its master's replid and offset only once
+// a full sync loaded, so a failed one leaves it asking for a full sync again.
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { CommandEntry } from "../command-types.js";
 import type { OutputLimits } from "../config/directives.js";
-import type { Server } from "../server.js";
 import { Backlog, StreamBuffer } from "./backlog.js";
-import { MasterLink } from "./master-link.js";
+import type { ReplicationHost } from "./host.js";
+import { MasterLink, type ReplicationLinkOwner } from "./master-link.js";
 
 export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";
 
@@ -38,8 +47,10 @@ export interface ReplicaConn {
   ackTime: number;
   /** Stream bytes up to this offset are not for it (they are in its snapshot or backlog copy). */
   fromOffset: number;
-  /** Stream produced while its snapshot is being sent. */
+  /** Stream produced while its snapshot is being sent (or until its first ACK). */
   deferred: Buffer[];
+  /** Sent an RDB through the socket: the stream starts with its first ACK (repl_start_cmd_stream_on_ack). */
+  waitAck: boolean;
   deferredBytes: number;
   softLimitSince: number;
 }
@@ -67,7 +78,7 @@ export const ERR_NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
 export const ERR_MASTERDOWN =
   "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
-export class Replication {
+export class Replication implements ReplicationLinkOwner {
   replid = newReplId();
   replid2 = NULL_REPLID;
   /** master_repl_offset: bytes of stream produced (master) or applied and proxied (replica). */
@@ -120,7 +131,7 @@ export class Replication {
    */
   checksActive = false;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: ReplicationHost) {}
 
   private get cfg() {
     return this.server.config;
@@ -223,7 +234,7 @@ export class Replication {
       const skip = r.fromOffset - base;
       if (skip >= data.length) continue;
       const part = skip > 0 ? data.subarray(skip) : data;
-      if (r.state === "online") {
+      if (r.state === "online" && !r.waitAck) {
         r.sock.write(part);
         this.netReplOutputBytes += part.length;
       } else {
@@ -262,6 +273,37 @@ export class Replication {
       );
     }
     return this.backlog;
+  }
+
+  /**
+   * Redis's cached master: true while this node holds a history it may ask to continue (the link
+   * that broke, or its own as a master turned replica). A +FULLRESYNC discards it; only a loaded
+   * full sync brings a history back (resetHistory).
+   */
+  private cachedMaster = false;
+
+  cacheMaster(): void {
+    this.cachedMaster = true;
+  }
+
+  discardCachedMaster(): void {
+    this.cachedMaster = false;
+  }
+
+  /**
+   * A full sync is about to replace the data: the old history no longer describes it. A new
+   * random replid, no backlog, sub-replicas disconnected (replicationAttachToNewMaster), so that
+   * nothing can continue from it, whether the load then succeeds (resetHistory) or fails.
+   */
+  abandonHistory(): void {
+    this.disconnectReplicas();
+    this.cachedMaster = false;
+    this.replid = newReplId();
+    this.replid2 = NULL_REPLID;
+    this.secondReplOffset = -1;
+    this.backlog = null;
+    this.slab.take();
+    this.slabBase = this.offset;
   }
 
   /** Replica after a full sync: a fresh backlog starting at the master's offset. */
@@ -343,6 +385,7 @@ export class Replication {
           const off = Number(value);
           if (Number.isSafeInteger(off) && off > replica.ackOffset) replica.ackOffset = off;
           replica.ackTime = Date.now();
+          if (replica.waitAck) this.startStream(replica);
           this.checkWaiters();
           return null;
         }
@@ -391,6 +434,7 @@ export class Replication {
       fromOffset: 0,
       deferred: [],
       deferredBytes: 0,
+      waitAck: false,
       softLimitSince: 0,
     };
     if (replid !== null && this.tryPartial(r, replid, offsetArg ?? "")) return;
@@ -473,37 +517,65 @@ export class Replication {
     this.attach(r);
     this.syncFull++;
     // The snapshot holds every write executed so far, including this turn's unflushed stream.
-    const chunks = store.snapshot();
+    const chunks = store.snapshot(this.server.persistence?.rdbSaveOptions() ?? {});
     r.fromOffset = this.offset;
     this.streamDb = -1;
     if (psync) r.sock.write(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
+    const socket = r.capaEof && this.cfg.get<boolean>("repl-diskless-sync");
     log.notice(
-      `Starting BGSAVE for SYNC with target: replicas sockets (streaming snapshot, offset ${this.offset})`,
+      `Starting BGSAVE for SYNC with target: ${socket ? "replicas sockets" : "disk"} (offset ${this.offset})`,
     );
-    void this.sendSnapshot(r, chunks);
+    void (socket ? this.sendRdbToSocket(r, chunks) : this.sendRdbFromDisk(r, chunks));
     this.refreshChecks();
   }
 
-  private async sendSnapshot(
+  /** Diskless: the RDB chunks go to the socket as produced, between `$EOF:<mark>` and the mark. */
+  private async sendRdbToSocket(
     r: ReplicaConn,
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   ): Promise<void> {
     const sock = r.sock;
     const gone = () => !this.replicas.has(r) || sock.destroyed;
     try {
-      if (r.capaEof) {
-        const mark = randomBytes(20).toString("hex");
-        sock.write(`$EOF:${mark}\r\n`);
-        r.state = "send_bulk";
-        for await (const chunk of chunks) {
-          if (gone()) return;
-          this.netReplOutputBytes += chunk.length;
-          if (!sock.write(chunk)) await drained(sock);
-        }
+      const mark = randomBytes(20).toString("hex");
+      sock.write(`$EOF:${mark}\r\n`);
+      r.state = "send_bulk";
+      for await (const chunk of chunks) {
         if (gone()) return;
-        sock.write(mark);
-      } else {
-        // Without EOF capability (SYNC, redis-cli --replica) the length must come first.
+        this.netReplOutputBytes += chunk.length;
+        if (!sock.write(chunk)) await drained(sock);
+      }
+      if (gone()) return;
+      sock.write(mark);
+      r.state = "online";
+      r.waitAck = true;
+      r.ackTime = Date.now();
+      this.server.log.notice(
+        `Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`,
+      );
+    } catch (err) {
+      this.server.log.warning(
+        `Diskless RDB transfer for replica ${this.replicaName(r)} failed: ${(err as Error).message}`,
+      );
+      this.dropReplica(r);
+    }
+  }
+
+  /**
+   * Disk-based: the RDB is written to dbfilename, then sent as `$<length>` and the file's bytes
+   * (sendBulkToSlave); the replica is online at once. Without persistence (an embedder's node)
+   * the file is assembled in memory instead.
+   */
+  private async sendRdbFromDisk(
+    r: ReplicaConn,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<void> {
+    const sock = r.sock;
+    const gone = () => !this.replicas.has(r) || sock.destroyed;
+    const p = this.server.persistence;
+    let fd = -1;
+    try {
+      if (p === null) {
         const parts: Uint8Array[] = [];
         let total = 0;
         for await (const chunk of chunks) {
@@ -514,8 +586,24 @@ export class Replication {
         if (gone()) return;
         r.state = "send_bulk";
         sock.write(`$${total}\r\n`);
-        for (const p of parts) sock.write(p);
+        for (const part of parts) sock.write(part);
         this.netReplOutputBytes += total;
+      } else {
+        const saved = await p.saveForSync(chunks);
+        fd = saved.fd;
+        if (gone()) return;
+        r.state = "send_bulk";
+        sock.write(`$${saved.size}\r\n`);
+        const buf = Buffer.allocUnsafe(256 * 1024);
+        for (let pos = 0; pos < saved.size; ) {
+          const n = await readAt(fd, buf, pos);
+          if (n === 0) throw new Error("short read from the RDB file");
+          if (gone()) return;
+          pos += n;
+          this.netReplOutputBytes += n;
+          if (!sock.write(Buffer.from(buf.subarray(0, n)))) await drained(sock);
+        }
+        if (gone()) return;
       }
       for (const d of r.deferred) sock.write(d);
       this.netReplOutputBytes += r.deferredBytes;
@@ -527,10 +615,23 @@ export class Replication {
       this.refreshChecks();
     } catch (err) {
       this.server.log.warning(
-        `Snapshot for replica ${this.replicaName(r)} failed: ${(err as Error).message}`,
+        `Sending the RDB to replica ${this.replicaName(r)} failed: ${(err as Error).message}`,
       );
       this.dropReplica(r);
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
     }
+  }
+
+  /** The replica's first ACK after a socket transfer: it loaded the file, the stream follows. */
+  private startStream(r: ReplicaConn): void {
+    r.waitAck = false;
+    for (const d of r.deferred) r.sock.write(d);
+    this.netReplOutputBytes += r.deferredBytes;
+    r.deferred = [];
+    r.deferredBytes = 0;
+    this.server.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
+    this.refreshChecks();
   }
 
   private replicaName(r: ReplicaConn): string {
@@ -652,6 +753,7 @@ export class Replication {
     this.setReplicaMode(true);
     this.server.log.role = "S";
     if (wasMaster) {
+      this.cachedMaster = true;
       this.server.log.notice(
         "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
       );
@@ -696,7 +798,7 @@ export class Replication {
 
   /** The PSYNC arguments for our master: our own history when we have one. */
   psyncArgs(): [string, string] {
-    if (this.backlog === null && this.offset === 0) return ["?", "-1"];
+    if (!this.cachedMaster || (this.backlog === null && this.offset === 0)) return ["?", "-1"];
     return [this.replid, String(this.offset + 1)];
   }
 
@@ -753,6 +855,12 @@ export class Replication {
       this.backlog?.resize(this.cfg.get<number>("repl-backlog-size"));
     if (name === "min-replicas-to-write" || name === "min-replicas-max-lag") this.refreshChecks();
   }
+}
+
+function readAt(fd: number, buf: Buffer, pos: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.read(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))),
+  );
 }
 
 function drained(sock: net.Socket): Promise<void> {

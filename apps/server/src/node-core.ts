@@ -1,0 +1,57 @@
+// The node as the subsystems under the commands see it (replication, persistence, cluster):
+// the configuration, the log, the data, the client table and the once-per-turn flush, and the
+// few node-wide actions they take (run a command, propagate a write, pause clients). server.ts
+// implements it; it imports nothing above the collaborators it names, so replication/,
+// persistence/ and cluster/ never import server.ts or the commands.
+import type net from "node:net";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { CallContext } from "./call-context.js";
+import type { Client } from "./client-connection.js";
+import type { ServerConfig } from "./config/load.js";
+import type { Logger } from "./log.js";
+import type { OwnedArgs } from "./protocol/command-decoder.js";
+import type { PubSub } from "./pubsub/pubsub.js";
+import type { ServerStats } from "./stats.js";
+import type { StoreAdapter } from "./store.js";
+
+/** Why clients are paused (Redis 7.0's pause_purpose). */
+export type PausePurpose = "client" | "failover";
+
+export interface NodeCore {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly store: StoreAdapter;
+  readonly stats: ServerStats;
+  /** The command being called and the batch's clock (call-context.ts). */
+  readonly call: CallContext;
+  readonly clients: ReadonlyMap<number, Client>;
+  readonly pubsub: PubSub;
+  /** `databases`, as configured. */
+  readonly databases: number;
+  /** Changes since the last save (Redis's server.dirty). */
+  dirty: number;
+  /** Clients blocked on keys (INFO blocked_clients, less the paused ones). */
+  readonly blockedClients: number;
+
+  /** Queues the client's replies for the flush at the end of this event-loop turn. */
+  scheduleFlush(client: Client): void;
+  /** Makes sure beforeSleep runs at the end of this turn. */
+  requestBeforeSleep(): void;
+  /** Runs every complete command in the client's buffer (processInputBuffer). */
+  processInputBuffer(client: Client): void;
+  /** One command through every check, as a client's (Redis's processCommand). */
+  processCommand(client: Client, args: CommandArgs): void;
+  /** A client that runs commands from a file (AOF replay): no socket, replies dropped. */
+  createReplayClient(): { run(args: OwnedArgs): void };
+  /** A connection the node opened itself (a replica's link to its master), as a client. */
+  registerClient(sock: net.Socket): Client;
+  /** Drops the connection now, discarding pending output. */
+  closeClientNow(client: Client): void;
+  /** The line CLIENT LIST prints for one client. */
+  clientInfoString(client: Client): string;
+  /** Feeds a write to the AOF and the replication stream. */
+  propagate(dbIndex: number, argv: readonly (Buffer | string)[]): void;
+  pauseClients(ms: number, writesOnly: boolean, purpose?: PausePurpose): void;
+  unpauseClients(purpose?: PausePurpose): void;
+  unblockClient(client: Client, timedOut: boolean): void;
+}

@@ -1,0 +1,16 @@
+// What persistence takes from the node: the core (node-core.ts), and the replication history a
+// snapshot records in its aux fields (rdbPopulateSaveInfo: repl-id, repl-offset, repl-stream-db).
+import type { NodeCore } from "../node-core.js";
+
+export interface ReplicationHistory {
+  /** Non-null when there is a history to record (a backlog). */
+  readonly backlog: object | null;
+  readonly isReplica: boolean;
+  readonly masterDb: number;
+  readonly replid: string;
+  readonly offset: number;
+}
+
+export interface PersistenceHost extends NodeCore {
+  readonly replication: ReplicationHistory;
+}
