@@ -148,12 +148,12 @@ describe("a command that throws", () => {
       done: (b) => b.toString("latin1").endsWith("+PONG\r\n"),
     });
     await new Promise((r) => setTimeout(r, 200));
-    expect(server.blockedClients).toBe(1);
+    expect(server.blocking.count).toBe(1);
     expect(await send(cmd("RPUSH", "g:list", "x"), ":1\r\n")).toBe(":1\r\n");
     expect((await blocked).toString("latin1")).toBe(
       "-ERR internal error in 'blockboom': re-run went wrong\r\n+PONG\r\n",
     );
-    expect(server.blockedClients).toBe(0);
+    expect(server.blocking.count).toBe(0);
   });
 
   it("when a command held by CLIENT PAUSE WRITE is replayed", async () => {

@@ -202,14 +202,14 @@ export function processCommand(server: NodeServices, client: Client, args: Comma
   // MULTI queueing, so a write inside MULTI waits too. Replicas, our master and the AOF replay
   // are never held.
   if (
-    server.pauseUntil > 0 &&
+    server.pause.pauseUntil > 0 &&
     client.replRole === "" &&
     client.id !== 0 &&
-    server.mustPause(client, entry)
+    server.pause.mustPause(client, entry)
   ) {
     // ASKING stays for the re-run, as Redis resets a client only after its command ran.
     client.asking = asking;
-    server.postponeClient(client, args);
+    server.pause.postponeClient(client, args);
     return;
   }
   if (client.multiQueue !== null && !MULTI_IMMEDIATE.has(root.spec.name)) {
@@ -222,7 +222,7 @@ export function processCommand(server: NodeServices, client: Client, args: Comma
     return;
   }
   call(server, client, entry, args);
-  if (server.readyKeys.size > 0) server.handleClientsBlockedOnKeys();
+  if (server.blocking.readyKeys.size > 0) server.blocking.handleClientsBlockedOnKeys();
 }
 
 /**

@@ -1,21 +1,20 @@
 // The node as the subsystems under the commands see it (replication, persistence, cluster):
 // the configuration, the log, the data, the client table and the once-per-turn flush, and the
-// few node-wide actions they take (run a command, propagate a write, pause clients). server.ts
+// few node-wide actions they take (run a command, propagate a write; pause clients, unblock one). server.ts
 // implements it; it imports nothing above the collaborators it names, so replication/,
 // persistence/ and cluster/ never import server.ts or the commands.
 import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
+import type { BlockedClients } from "./blocking/blocked.js";
 import type { CallContext } from "./call-context.js";
 import type { Client } from "./client-connection.js";
+import type { ClientPause } from "./client-pause.js";
 import type { ServerConfig } from "./config/load.js";
 import type { Logger } from "./log.js";
 import type { OwnedArgs } from "./protocol/command-decoder.js";
 import type { PubSub } from "./pubsub/pubsub.js";
 import type { ServerStats } from "./stats.js";
 import type { StoreAdapter } from "./store.js";
-
-/** Why clients are paused (Redis 7.0's pause_purpose). */
-export type PausePurpose = "client" | "failover";
 
 export interface NodeCore {
   readonly config: ServerConfig;
@@ -30,8 +29,10 @@ export interface NodeCore {
   readonly databases: number;
   /** Changes since the last save (Redis's server.dirty). */
   dirty: number;
-  /** Clients blocked on keys (INFO blocked_clients, less the paused ones). */
-  readonly blockedClients: number;
+  /** CLIENT PAUSE and a manual failover's pause (client-pause.ts). */
+  readonly pause: ClientPause;
+  /** Clients blocked on keys (blocking/blocked.ts). */
+  readonly blocking: BlockedClients;
 
   /** Queues the client's replies for the flush at the end of this event-loop turn. */
   scheduleFlush(client: Client): void;
@@ -51,7 +52,4 @@ export interface NodeCore {
   clientInfoString(client: Client): string;
   /** Feeds a write to the AOF and the replication stream. */
   propagate(dbIndex: number, argv: readonly (Buffer | string)[]): void;
-  pauseClients(ms: number, writesOnly: boolean, purpose?: PausePurpose): void;
-  unpauseClients(purpose?: PausePurpose): void;
-  unblockClient(client: Client, timedOut: boolean): void;
 }

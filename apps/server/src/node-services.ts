@@ -1,13 +1,13 @@
 // The node as the commands and dispatch see it: the core (node-core.ts) and the collaborators
 // above it (the command table, replication, cluster, persistence, WATCH, MONITOR, the slow log,
 // MIGRATE's key locks), with the node-wide actions commands take (CONFIG SET's side effects,
-// SHUTDOWN, RESET, CLIENT PAUSE/UNBLOCK, EXEC's propagation). server.ts implements it; nothing
+// SHUTDOWN, RESET, EXEC's propagation). server.ts implements it; nothing
 // here imports server.ts, dispatch.ts or a command module, so they import this instead.
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { AclLog } from "./acl-log.js";
 import type { Client } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
-import type { CommandEntry, CommandTable } from "./command-types.js";
+import type { CommandTable } from "./command-types.js";
 import type { KeyLocks } from "./key-locks.js";
 import type { Monitors } from "./monitor.js";
 import type { WatchedKeys } from "./multi/multi.js";
@@ -42,17 +42,6 @@ export interface NodeServices extends NodeCore {
   readonly slowlogThreshold: number;
   /** DEBUG PAUSE-CRON 1: serverCron does nothing until it is set back to 0. */
   pauseCron: boolean;
-
-  // Client pause (networking.c).
-  readonly pauseUntil: number;
-  readonly postponedClients: number;
-  mustPause(client: Client, entry: CommandEntry): boolean;
-  postponeClient(client: Client, args: CommandArgs): void;
-
-  // Blocking (blocked.c).
-  readonly readyKeys: ReadonlySet<string>;
-  handleClientsBlockedOnKeys(): void;
-  unblockByRequest(client: Client, withError: boolean): boolean;
 
   // Propagation of EXEC (multi.c).
   readonly inExec: boolean;

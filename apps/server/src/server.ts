@@ -13,11 +13,12 @@ import type {
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { AclLog } from "./acl-log.js";
+import { BlockedClients } from "./blocking/blocked.js";
 import { CallContext } from "./call-context.js";
-import { type BlockState, Client, ClientReplyMode } from "./client-connection.js";
+import { Client, ClientReplyMode } from "./client-connection.js";
+import { ClientPause } from "./client-pause.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
 import { CommandTable } from "./command-table.js";
-import type { CommandEntry } from "./command-types.js";
 import { memorySubcommands } from "./commands/diagnostics.js";
 import { serverCommands } from "./commands/index.js";
 import type { OutputLimits } from "./config/directives.js";
@@ -27,11 +28,10 @@ import { KeyLocks } from "./key-locks.js";
 import type { Logger } from "./log.js";
 import { Monitors } from "./monitor.js";
 import { WatchedKeys } from "./multi/multi.js";
-import type { PausePurpose } from "./node-core.js";
 import type { NodeServices } from "./node-services.js";
 import { KeyspaceNotifier } from "./notify.js";
 import type { Persistence } from "./persistence/persistence.js";
-import { DecodeResult, OwnedArgs } from "./protocol/command-decoder.js";
+import { DecodeResult, type OwnedArgs } from "./protocol/command-decoder.js";
 import { ReplyTooLargeError } from "./protocol/reply-buffer.js";
 import { PubSub } from "./pubsub/pubsub.js";
 import { Replication } from "./replication/replication.js";
@@ -45,13 +45,9 @@ const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 const REPLY_EARLY_FLUSH = 1024 * 1024;
 /** Usable bytes of Redis's query buffer after a 16 KiB read (CLIENT LIST qbuf-free). */
 const QUERYBUF_ALLOC = 20474;
-/** The longest delay Node's setTimeout honours (larger ones fire after 1 ms). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 const PROTECTED_MODE_DENIED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
-
-const keyOf = (db: number, key: string) => `${db}\u0000${key}`;
 
 export class Server implements NodeServices {
   readonly table = new CommandTable<Client>();
@@ -79,16 +75,8 @@ export class Server implements NodeServices {
   /** DEBUG PAUSE-CRON 1: serverCron does nothing at all until it is set back to 0. */
   pauseCron = false;
   shuttingDown = false;
-  /** Pause state, all purposes combined: until when, and whether only writes are paused. */
-  pauseUntil = 0;
-  pauseWritesOnly = false;
-  /**
-   * Pauses by purpose (Redis 7.0's client_pause_per_purpose): CLIENT PAUSE, and the master's
-   * side of a manual failover. CLIENT UNPAUSE lifts only its own; the strictest pause wins.
-   */
-  private readonly pauses = new Map<PausePurpose, { until: number; writesOnly: boolean }>();
-  private pausedClients: Client[] = [];
-  private pauseTimer: NodeJS.Timeout | undefined;
+  /** CLIENT PAUSE and a manual failover's pause (client-pause.ts). */
+  readonly pause: ClientPause;
   /** Clients that sent MONITOR, and the feed of every command to them (monitor.ts). */
   readonly monitors: Monitors;
   /** Keyspace notifications (notify.c): the store's events, published as Redis does. */
@@ -104,10 +92,8 @@ export class Server implements NodeServices {
   readonly pubsub: PubSub;
   /** WATCHed keys and the clients watching them (multi.c). */
   readonly watches = new WatchedKeys();
-  // Blocking: db\0key -> clients blocked on it, in arrival order.
-  readonly blockedOn = new Map<string, Client[]>();
-  readonly readyKeys = new Set<string>();
-  blockedClients = 0;
+  /** Clients blocked on keys, the keys ready to serve them (blocking/blocked.ts). */
+  readonly blocking: BlockedClients;
 
   /** The command being called and the batch's clock: dispatch writes it (call-context.ts). */
   readonly call = new CallContext();
@@ -130,6 +116,25 @@ export class Server implements NodeServices {
     this.pubsub = new PubSub(this.stats, flush);
     this.monitors = new Monitors(flush);
     this.notifier = new KeyspaceNotifier(config, this.pubsub);
+    this.pause = new ClientPause({
+      call: this.call,
+      scheduleFlush: flush,
+      runOneCommand: (c, args) => this.runOneCommand(c, args),
+      processInputBuffer: (c) => this.processInputBuffer(c),
+      setExpiryPaused: (on) => this.setExpiryPaused(on),
+    });
+    this.blocking = new BlockedClients({
+      call: this.call,
+      stats: this.stats,
+      scheduleFlush: flush,
+      processInputBuffer: (c) => this.processInputBuffer(c),
+      runHandler: (c, entry, args) => runHandler(this, c, entry, args),
+      slowlogCheck: (c, args, usec, entry) => {
+        const threshold = this.slowlogThreshold;
+        if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog)
+          this.slowlog.maybeAdd(this.config, c, args, usec, entry);
+      },
+    });
     this.table.addServer(serverCommands(this));
     this.slowlogThreshold = config.get<number>("slowlog-log-slower-than");
     this.table.addKeyspace(store.commands, (spec) => this.wrapKeyspaceHandler(spec));
@@ -141,10 +146,10 @@ export class Server implements NodeServices {
       keyModified: (db, key) => this.watches.touch(db, key),
       dbFlushed: (db) => this.watches.touchAllInDb(db),
       notify: (db, cls, event, key) => this.notifier.notify(db, cls, event, key),
-      keyReady: (db, key) => this.signalKeyAsReady(db, key),
+      keyReady: (db, key) => this.blocking.signalKeyAsReady(db, key),
       dbSwapped: (a, b) => {
-        this.signalBlockedKeysInDb(a);
-        this.signalBlockedKeysInDb(b);
+        this.blocking.signalBlockedKeysInDb(a);
+        this.blocking.signalBlockedKeysInDb(b);
       },
     };
     store.setHooks(hooks);
@@ -515,7 +520,7 @@ export class Server implements NodeServices {
     if (!this.clients.delete(client.id)) return;
     this.watches.unwatchAll(client);
     this.monitors.delete(client);
-    this.unblockClient(client, false);
+    this.blocking.unblock(client, false);
     this.pubsub.unsubscribeAll(client, false);
   }
 
@@ -548,81 +553,17 @@ export class Server implements NodeServices {
         }
       }
     }
-    if (this.pauseUntil > 0 && now >= this.pauseUntil) this.unpauseExpired();
+    this.pause.cron(now);
     // A replica waits for its master's DELs (Redis's activeExpireCycle runs on masters only).
     // Nor while clients are paused: the dataset stays still, expiries included (Redis 7.0's
     // checkClientPauseTimeoutAndReturnIfPaused in activeExpireCycle).
-    if (this.store.activeExpireEnabled && !this.replication.isReplica && this.pauseUntil === 0)
+    if (
+      this.store.activeExpireEnabled &&
+      !this.replication.isReplica &&
+      this.pause.pauseUntil === 0
+    )
       this.store.activeExpireCycle?.(now);
     this.persistence?.cron(now);
-  }
-
-  // ---- CLIENT PAUSE --------------------------------------------------------------------------
-
-  /**
-   * Whether the decoded command must wait for CLIENT UNPAUSE: with ALL every command does, with
-   * WRITE only writes and commands that may replicate (PUBLISH ...), as in Redis 7.0; EXEC
-   * when its queue holds one (mstate.cmd_flags), so a read-only transaction runs.
-   */
-  mustPause(client: Client, entry: CommandEntry): boolean {
-    if (Date.now() >= this.pauseUntil) {
-      this.unpauseExpired();
-      if (this.pauseUntil === 0) return false;
-    }
-    if (!this.pauseWritesOnly) return true;
-    const replicates = (x: CommandEntry) => x.isWrite || x.spec.flags.includes("may_replicate");
-    if (entry.spec.name === "exec")
-      return client.multiQueue?.some((q) => replicates(q.entry)) ?? false;
-    return replicates(entry);
-  }
-
-  /**
-   * Holds a command until the pause ends (and, through pausedArgs, the client's later ones).
-   * The client shows as blocked (flag b, INFO blocked_clients), as Redis's BLOCKED_POSTPONE.
-   */
-  postponeClient(client: Client, args: CommandArgs): void {
-    client.pausedArgs = args instanceof OwnedArgs ? args : OwnedArgs.from(args);
-    this.pausedClients.push(client);
-    // The replies of the client's earlier commands in this batch still go out now.
-    this.scheduleFlush(client);
-  }
-
-  /** Clients holding a command until the pause ends. */
-  get postponedClients(): number {
-    return this.pausedClients.length;
-  }
-
-  pauseClients(ms: number, writesOnly: boolean, purpose: PausePurpose = "client"): void {
-    this.pauses.set(purpose, { until: Date.now() + ms, writesOnly });
-    this.updatePause();
-  }
-
-  /** updateClientPauseTypeAndEndTime(): the combined pause, and a timer for its end. */
-  private updatePause(): void {
-    let until = 0;
-    let writesOnly = true;
-    for (const p of this.pauses.values()) {
-      if (p.until > until) until = p.until;
-      if (!p.writesOnly) writesOnly = false;
-    }
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = undefined;
-    if (until === 0) {
-      this.releasePausedClients();
-      return;
-    }
-    this.pauseUntil = until;
-    this.pauseWritesOnly = writesOnly;
-    this.setExpiryPaused(true);
-    this.pauseTimer = setTimeout(() => this.unpauseExpired(), until - Date.now() + 1);
-    this.pauseTimer.unref();
-  }
-
-  /** Drops the pauses whose time is up. */
-  private unpauseExpired(): void {
-    const now = Date.now();
-    for (const [purpose, p] of this.pauses) if (now >= p.until) this.pauses.delete(purpose);
-    this.updatePause();
   }
 
   /**
@@ -633,28 +574,6 @@ export class Server implements NodeServices {
     const ks = this.store.keyspaceHandle() as { deleteExpired?: boolean } | undefined;
     if (ks !== undefined && ks !== null && typeof ks.deleteExpired === "boolean")
       ks.deleteExpired = !on && !this.replication.isReplica;
-  }
-
-  unpauseClients(purpose: PausePurpose = "client"): void {
-    this.pauses.delete(purpose);
-    this.updatePause();
-  }
-
-  private releasePausedClients(): void {
-    if (this.pauseUntil !== 0) this.setExpiryPaused(false);
-    this.pauseUntil = 0;
-    const list = this.pausedClients;
-    this.pausedClients = [];
-    // The held commands run now: their clock (SET EX, expiry checks) is now, not when they came.
-    this.call.startTurn();
-    // In arrival order, each from the top of processCommand (it may be held again).
-    for (const c of list) {
-      const args = c.pausedArgs;
-      c.pausedArgs = null;
-      if (c.closed || args === null) continue;
-      this.runOneCommand(c, args);
-      this.processInputBuffer(c);
-    }
   }
 
   // ---- Keyspace commands ---------------------------------------------------------------------
@@ -715,198 +634,6 @@ export class Server implements NodeServices {
 
   get inExec(): boolean {
     return this.execPropagation !== null;
-  }
-
-  // ---- Blocking (Redis's blocked.c) ----------------------------------------------------------
-
-  blockClient(
-    client: Client,
-    keys: readonly string[],
-    timeoutMs: number,
-    timeoutReply: BlockTimeoutReply,
-  ): void {
-    const args = this.call.args;
-    const entryName = client.lastCommand;
-    void entryName;
-    if (args === null) return;
-    const entry = this.call.entry;
-    if (entry === null) return;
-    const state = {
-      entry,
-      args: args instanceof OwnedArgs ? args : OwnedArgs.from(args),
-      keys: [...keys],
-      dbIndex: client.db,
-      timeoutReply,
-      timer: undefined as NodeJS.Timeout | undefined,
-      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0,
-    };
-    client.blocked = state;
-    this.blockedClients++;
-    for (const key of keys) {
-      const k = keyOf(client.db, key);
-      let q = this.blockedOn.get(k);
-      if (!q) {
-        q = [];
-        this.blockedOn.set(k, q);
-      }
-      q.push(client);
-    }
-    if (timeoutMs > 0) this.armBlockTimer(client, state);
-  }
-
-  /**
-   * Times out a blocked client at its deadline. Node fires any delay above 2^31-1 ms at once, so
-   * a longer timeout (BLPOP k 3000000 is legal) waits in steps of at most that.
-   */
-  private armBlockTimer(client: Client, st: BlockState): void {
-    const left = Math.max(0, st.deadline - Date.now());
-    st.timer = setTimeout(
-      () => {
-        if (client.blocked !== st) return;
-        if (Date.now() < st.deadline) return this.armBlockTimer(client, st);
-        this.unblockClient(client, true);
-        st.entry.calls++;
-        if (st.timeoutReply === "nullArray") client.reply.nullArray();
-        else client.reply.nullBulk();
-        this.scheduleFlush(client);
-        this.processInputBuffer(client);
-      },
-      Math.min(left, MAX_TIMER_MS),
-    );
-  }
-
-  unblockClient(client: Client, _timedOut: boolean): void {
-    const b = client.blocked;
-    if (b === null) return;
-    client.blocked = null;
-    this.blockedClients--;
-    if (b.timer) clearTimeout(b.timer);
-    for (const key of b.keys) {
-      const k = keyOf(b.dbIndex, key);
-      const q = this.blockedOn.get(k);
-      if (!q) continue;
-      const i = q.indexOf(client);
-      if (i >= 0) q.splice(i, 1);
-      if (q.length === 0) this.blockedOn.delete(k);
-    }
-  }
-
-  /**
-   * CLIENT UNBLOCK: answers a blocked client as its timeout would, or with an -UNBLOCKED error,
-   * and lets it read on. False when the client isn't blocked.
-   */
-  unblockByRequest(client: Client, withError: boolean): boolean {
-    const st = client.blocked;
-    if (st === null) return false;
-    this.unblockClient(client, !withError);
-    st.entry.calls++;
-    if (withError) {
-      st.entry.failedCalls++;
-      client.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-      this.stats.countError(client.reply.lastError);
-    } else if (st.timeoutReply === "nullArray") client.reply.nullArray();
-    else client.reply.nullBulk();
-    this.scheduleFlush(client);
-    // After the current command (CLIENT UNBLOCK) is done, as unblockClient's queue in Redis.
-    setImmediate(() => {
-      if (!client.closed) this.processInputBuffer(client);
-    });
-    return true;
-  }
-
-  signalKeyAsReady(db: number, key: string): void {
-    if (this.blockedOn.size === 0) return;
-    const k = keyOf(db, key);
-    if (this.blockedOn.has(k)) this.readyKeys.add(k);
-  }
-
-  /**
-   * SWAPDB: every key clients of `db` are blocked on may now hold data (Redis's
-   * scanDatabaseForReadyKeys); re-running their commands finds out, and re-blocks the rest.
-   */
-  signalBlockedKeysInDb(db: number): void {
-    const prefix = `${db}\u0000`;
-    for (const k of this.blockedOn.keys()) if (k.startsWith(prefix)) this.readyKeys.add(k);
-  }
-
-  /**
-   * Re-runs a blocked client's command. Not a new call (no MONITOR line, no count in
-   * total_commands_processed): if served, it is counted then, as Redis's updateStatsOnUnblock.
-   */
-  private serveBlocked(client: Client, b: BlockState): void {
-    const entry = b.entry;
-    const errorsBefore = client.reply.errorCount;
-    const call = this.call;
-    call.clearTiming();
-    const t0 = call.enter(client, b.args, entry);
-    runHandler(this, client, entry, b.args);
-    const t1 = call.leave();
-    call.clearTiming();
-    if (client.blocked !== null) return;
-    const usec = Math.round((t1 - t0) * 1000);
-    entry.usec += usec;
-    entry.calls++;
-    const threshold = this.slowlogThreshold;
-    if (threshold >= 0 && usec >= threshold && !entry.skipSlowlog)
-      this.slowlog.maybeAdd(this.config, client, b.args, usec, entry);
-    if (client.reply.errorCount !== errorsBefore) {
-      entry.failedCalls++;
-      this.stats.countError(client.reply.lastError);
-    }
-  }
-
-  /** The key whose readiness the blocked command being re-run serves (CommandContext.readyKey). */
-  servingKey: string | null = null;
-
-  /**
-   * Serves clients blocked on keys that became ready, in arrival order, by re-running their
-   * command for that key alone (Redis's handleClientsBlockedOnKeys; see CommandContext.readyKey).
-   * A client whose command blocks again keeps its place in every queue.
-   */
-  handleClientsBlockedOnKeys(): void {
-    this.call.startTurn();
-    while (this.readyKeys.size > 0) {
-      const keys = [...this.readyKeys];
-      this.readyKeys.clear();
-      for (const k of keys) {
-        const q = this.blockedOn.get(k);
-        if (!q) continue;
-        for (const client of [...q]) {
-          const b = client.blocked;
-          if (b === null || client.closed) continue;
-          // Re-run with blocking allowed; if it blocks again, it goes back where it was.
-          const places = b.keys.map(
-            (key) => this.blockedOn.get(keyOf(b.dbIndex, key))?.indexOf(client) ?? -1,
-          );
-          this.unblockClient(client, false);
-          const prevDb = client.db;
-          client.db = b.dbIndex;
-          this.servingKey = k.slice(k.indexOf("\u0000") + 1);
-          this.serveBlocked(client, b);
-          this.servingKey = null;
-          client.db = prevDb;
-          if (client.blocked !== null) {
-            // The re-run blocked on the same keys (same args), each appended last: move it back.
-            const again = client.blocked;
-            for (let i = 0; i < again.keys.length; i++) {
-              const qq = this.blockedOn.get(keyOf(again.dbIndex, again.keys[i] as string));
-              const at = places[i] ?? -1;
-              if (qq && at >= 0 && at < qq.length - 1 && qq[qq.length - 1] === client) {
-                qq.pop();
-                qq.splice(at, 0, client);
-              }
-            }
-            if (client.blocked.timer) clearTimeout(client.blocked.timer);
-            client.blocked.deadline = b.deadline;
-            if (b.deadline > 0) this.armBlockTimer(client, client.blocked);
-          } else {
-            this.scheduleFlush(client);
-            // Its next pipelined commands run now that it is free.
-            setImmediate(() => this.processInputBuffer(client));
-          }
-        }
-      }
-    }
   }
 
   // ---- Errors and info -----------------------------------------------------------------------
@@ -1059,7 +786,7 @@ export class Server implements NodeServices {
     this.shuttingDown = true;
     this.closeListeners();
     if (this.cronTimer) clearInterval(this.cronTimer);
-    for (const c of this.clients.values()) if (c.blocked) this.unblockClient(c, false);
+    for (const c of this.clients.values()) if (c.blocked) this.blocking.unblock(c, false);
     try {
       await this.persistence?.shutdown(opts.save);
     } catch (err) {
@@ -1104,7 +831,7 @@ class MutableContext implements CommandContext {
     this.db = this.server.store.dbHandle(dbIndex) as CommandContext["db"];
     this.now = this.server.call.now;
     this.canBlock = canBlock;
-    this.readyKey = this.server.servingKey;
+    this.readyKey = this.server.blocking.servingKey;
   }
   propagateSelf(): void {
     this.server.propagateCurrent(this.dbIndex);
@@ -1117,6 +844,6 @@ class MutableContext implements CommandContext {
   }
   block(keys: readonly string[], timeoutMs: number, timeoutReply: BlockTimeoutReply): void {
     const c = this.server.call.client;
-    if (c) this.server.blockClient(c, keys, timeoutMs, timeoutReply);
+    if (c) this.server.blocking.block(c, keys, timeoutMs, timeoutReply);
   }
 }

@@ -210,7 +210,7 @@ export class ClusterRuntime {
       const master = this.state.myself.slaveof;
       if (master !== null && master.ip !== "" && this.server.replication.masterHost === null)
         this.server.replication.setMaster(master.ip, master.port, null);
-      if (this.server.blockedClients > 0) this.redirectBlockedClients();
+      if (this.server.blocking.count > 0) this.redirectBlockedClients();
       if (this.server.pubsub.shardChannels.size > 0) this.dropShardChannelsOfLostSlots();
     } catch (err) {
       // A timer callback that throws would take the process down; log it and tick on.
@@ -238,7 +238,7 @@ export class ClusterRuntime {
           logAt(this.server, e.level, e.message);
           break;
         case "stateChanged":
-          if (e.state === "fail" && this.server.blockedClients > 0) this.redirectBlockedClients();
+          if (e.state === "fail" && this.server.blocking.count > 0) this.redirectBlockedClients();
           break;
         case "deleteKeysInSlots":
           this.deleteKeysInSlots(e.slots);
@@ -262,10 +262,10 @@ export class ClusterRuntime {
           this.server.replication.unsetMaster(null);
           break;
         case "pauseWrites":
-          this.server.pauseClients(Math.max(0, e.until - Date.now()), true, "failover");
+          this.server.pause.pauseClients(Math.max(0, e.until - Date.now()), true, "failover");
           break;
         case "unpauseWrites":
-          this.server.unpauseClients("failover");
+          this.server.pause.unpauseClients("failover");
           break;
       }
     }
@@ -466,7 +466,7 @@ export class ClusterRuntime {
 
   private unblockWithError(c: Client, error: string): void {
     const server = this.server;
-    server.unblockClient(c, false);
+    server.blocking.unblock(c, false);
     c.reply.error(error);
     server.stats.countError(error);
     server.scheduleFlush(c);

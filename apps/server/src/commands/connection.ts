@@ -385,7 +385,7 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
           return;
         }
       }
-      server.pauseClients(ms, writesOnly);
+      server.pause.pauseClients(ms, writesOnly);
       c.reply.ok();
     }),
     def("unblock", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
@@ -407,10 +407,10 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
         return;
       }
       const target = server.clients.get(id);
-      c.reply.integer(target !== undefined && server.unblockByRequest(target, withError) ? 1 : 0);
+      c.reply.integer(target !== undefined && server.blocking.unblockByRequest(target, withError) ? 1 : 0);
     }),
     def("unpause", 2, ["admin", "noscript", "loading", "stale"], adminConn, (c) => {
-      server.unpauseClients();
+      server.pause.unpauseClients();
       c.reply.ok();
     }),
     def("help", 2, ["loading", "stale"], slowConn, (c) => {

@@ -5,8 +5,8 @@ import os from "node:os";
 import type { ServerCommandDef } from "../command-types.js";
 import type { SavePoint } from "../config/directives.js";
 import { REDIS_VERSION } from "../config/load.js";
-import { replicationInfo } from "../replication/commands.js";
 import type { NodeServices } from "../node-services.js";
+import { replicationInfo } from "../replication/commands.js";
 import { SHOAL_VERSION } from "../version.js";
 import { def } from "./define.js";
 
@@ -153,7 +153,7 @@ function section(server: NodeServices, name: string): string {
         ["client_recent_max_input_buffer", 0],
         ["client_recent_max_output_buffer", 0],
         // Clients held by CLIENT PAUSE count, as Redis's BLOCKED_POSTPONE does.
-        ["blocked_clients", server.blockedClients + server.postponedClients],
+        ["blocked_clients", server.blocking.count + server.pause.postponedClients],
         ["tracking_clients", 0],
         ["clients_in_timeout_table", 0],
       ]);
