@@ -407,7 +407,9 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
         return;
       }
       const target = server.clients.get(id);
-      c.reply.integer(target !== undefined && server.blocking.unblockByRequest(target, withError) ? 1 : 0);
+      c.reply.integer(
+        target !== undefined && server.blocking.unblockByRequest(target, withError) ? 1 : 0,
+      );
     }),
     def("unpause", 2, ["admin", "noscript", "loading", "stale"], adminConn, (c) => {
       server.pause.unpauseClients();
