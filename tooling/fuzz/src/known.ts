@@ -46,14 +46,6 @@ export const KNOWN: KnownDivergence[] = [
       shoal.startsWith("-ERR CONFIG SET failed"),
   },
   {
-    id: "client-pause-order",
-    why: "CLIENT PAUSE checks its timeout before its mode (Redis the mode first); CLIENT PAUSE is being reworked under issue 12",
-    test: (e, _c, shoal, redis) =>
-      e === "client|pause" &&
-      redis.includes("mode must be WRITE or ALL") &&
-      shoal.startsWith("-ERR timeout"),
-  },
-  {
     id: "nul-in-error",
     why: "Redis formats some error messages with C's %s, which stops at a NUL byte of the argument; Shoal prints the whole argument",
     test: (_e, _c, shoal, redis) =>

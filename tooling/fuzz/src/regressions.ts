@@ -105,6 +105,16 @@ export const REGRESSIONS: Regression[] = [
       ]),
     ],
   },
+  {
+    name: "fuzz: CLIENT PAUSE <bad timeout> <bad mode> answered the timeout error, Redis reads the mode first",
+    proto: 2,
+    steps: [
+      step(["CLIENT", "PAUSE", "abc", "x"], ["CLIENT", "UNPAUSE"]),
+      step(["CLIENT", "PAUSE", "-1", "read"], ["CLIENT", "UNPAUSE"]),
+      step(["CLIENT", "PAUSE", "-9223372036854775808", "WRITE"], ["CLIENT", "UNPAUSE"]),
+      step(["CLIENT", "PAUSE", "1.5", "all"], ["CLIENT", "UNPAUSE"]),
+    ],
+  },
 ];
 
 export { step };

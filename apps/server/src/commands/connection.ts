@@ -368,6 +368,15 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
         c.reply.error(subcommandSyntaxError(a));
         return;
       }
+      // clientCommand's pause: the mode is read before the timeout.
+      let writesOnly = false;
+      if (a.argc === 4) {
+        if (a.is(3, "write")) writesOnly = true;
+        else if (!a.is(3, "all")) {
+          c.reply.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+          return;
+        }
+      }
       const ms = toInt(a.latin1(2));
       if (ms === undefined) {
         c.reply.error("ERR timeout is not an integer or out of range");
@@ -376,14 +385,6 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
       if (ms < 0) {
         c.reply.error("ERR timeout is negative");
         return;
-      }
-      let writesOnly = false;
-      if (a.argc === 4) {
-        if (a.is(3, "write")) writesOnly = true;
-        else if (!a.is(3, "all")) {
-          c.reply.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
-          return;
-        }
       }
       server.pause.pauseClients(ms, writesOnly);
       c.reply.ok();
