@@ -1,8 +1,7 @@
 // OBJECT ENCODING as Redis 7.0 would answer it. Shoal stores every type one way, so the name is
-// derived from the value with redis.conf's default thresholds (the server may change them through
+// what Redis would hold under redis.conf's thresholds (the server changes them through
 // `encodingLimits` when CONFIG SET touches *-max-listpack-*). Redis converts small encodings to
-// big ones one way only; a value that grew past a threshold and shrank back reports the small
-// encoding here, unless its type tracks conversions itself (a ZSet exposes `encoding`).
+// big ones one way only, at the moments below (a ZSet tracks its own `encoding`).
 import { stringEncoding } from "./string-value.js";
 import { isHash, isList, isSet, isString, type Value } from "./value.js";
 
@@ -38,48 +37,86 @@ function allIntegers(s: Set<string>): boolean {
 }
 
 /**
- * Hashes and sets Redis has converted to a hashtable. Redis never converts back, even when the
- * value shrinks or loses its long/non-integer members; a type's write path can record the
- * conversion here (markHashtable) so OBJECT ENCODING (and HSCAN/SSCAN's whole-reply rule) stay
- * exact after shrinking. Unmarked values are judged by their current contents.
+ * The encoding Redis holds a hash or set in, decided when Redis decides it and kept after: a
+ * value is judged when it enters the keyspace (dbAdd: created, restored, loaded, stored by
+ * S*STORE) under the limits of that moment, then converted one way only by the writes that
+ * convert in Redis (setTypeAdd, hashTypeSet). CONFIG SET of a limit converts nothing: an intset
+ * stays an intset after `set-max-intset-entries 0` until its next added member, a listpack
+ * hash stays one after `hash-max-listpack-entries 2` until its next HSET. Removals never
+ * convert back. Values not judged yet (outside a keyspace) are read from their contents.
  */
-const hashtables = new WeakSet<object>();
+const held = new WeakMap<object, "compact" | "hashtable">();
 
 /** Records that Redis would now hold this hash or set as a hashtable, for good. */
 export function markHashtable(v: Map<string, Buffer> | Set<string>): void {
-  hashtables.add(v);
+  held.set(v, "hashtable");
+}
+
+/** True when this value is held as a hashtable (markHashtable, or a write converted it). */
+export function isMarkedHashtable(v: object): boolean {
+  return held.get(v) === "hashtable";
+}
+
+/** A copy (COPY, Redis's dup) keeps the original's encoding. */
+export function keepEncoding(from: object, to: object): void {
+  const e = held.get(from);
+  if (e !== undefined) held.set(to, e);
+}
+
+function setByContents(s: Set<string>): "compact" | "hashtable" {
+  return s.size <= encodingLimits.setMaxIntsetEntries && allIntegers(s) ? "compact" : "hashtable";
+}
+
+function hashByContents(h: Map<string, Buffer>): "compact" | "hashtable" {
+  const L = encodingLimits;
+  if (h.size > L.hashMaxListpackEntries) return "hashtable";
+  for (const [f, val] of h)
+    if (f.length > L.hashMaxListpackValue || val.length > L.hashMaxListpackValue)
+      return "hashtable";
+  return "compact";
 }
 
 /**
- * setTypeAdd's conversion, after `m` was added to `s`: an intset becomes a hashtable for good
- * once it gets a member that is not a canonical int64 or grows past set-max-intset-entries.
- * Call it for every member a write adds, so a set that shrinks back keeps reporting hashtable.
+ * dbAdd's moment for a hash or set: createIntsetObject/rdbLoadObject decide the encoding from
+ * the contents under the current limits. A value judged before (COPY's clone, SDIFFSTORE's
+ * algorithm 2) keeps its encoding.
+ */
+export function settleEncoding(v: Value): void {
+  if (held.has(v as object)) return;
+  if (isSet(v)) held.set(v, setByContents(v));
+  else if (isHash(v)) held.set(v, hashByContents(v));
+}
+
+/**
+ * setTypeAdd's conversion, after `m` was newly added to `s`: an intset becomes a hashtable for
+ * good once it gets a member that is not a canonical int64 or grows past
+ * set-max-intset-entries. Call it for every member a write adds (an existing member converts
+ * nothing: intsetAdd fails first).
  */
 export function noteSetAdd(s: Set<string>, m: string): void {
-  if (hashtables.has(s)) return;
-  if (s.size > encodingLimits.setMaxIntsetEntries || !isInt64String(m)) hashtables.add(s);
+  const e = held.get(s);
+  if (e === "hashtable") return;
+  if (e === undefined) held.set(s, setByContents(s));
+  else if (s.size > encodingLimits.setMaxIntsetEntries || !isInt64String(m))
+    held.set(s, "hashtable");
 }
 
 /**
  * hashTypeSet's (and hashTypeTryConversion's) conversion: a listpack hash becomes a hashtable
  * for good once a field or value longer than hash-max-listpack-value is written to it, or it
- * grows past hash-max-listpack-entries. Call it for every field a write sets, so a hash that
- * shrinks back keeps reporting hashtable.
+ * grows past hash-max-listpack-entries. Call it for every field a write sets.
  */
 export function noteHashSet(h: Map<string, Buffer>, field: string, valueLength: number): void {
-  if (hashtables.has(h)) return;
+  const e = held.get(h);
+  if (e === "hashtable") return;
   const L = encodingLimits;
-  if (
+  if (e === undefined) held.set(h, hashByContents(h));
+  else if (
     field.length > L.hashMaxListpackValue ||
     valueLength > L.hashMaxListpackValue ||
     h.size > L.hashMaxListpackEntries
   )
-    hashtables.add(h);
-}
-
-/** True when markHashtable was called for this value. */
-export function isMarkedHashtable(v: object): boolean {
-  return hashtables.has(v);
+    held.set(h, "hashtable");
 }
 
 export function objectEncoding(v: Value): string {
@@ -89,16 +126,9 @@ export function objectEncoding(v: Value): string {
   const own = (v as { encoding?: unknown }).encoding;
   if (typeof own === "string") return own;
   const L = encodingLimits;
-  if ((isHash(v) || isSet(v)) && hashtables.has(v)) return "hashtable";
-  if (isHash(v)) {
-    if (v.size > L.hashMaxListpackEntries) return "hashtable";
-    for (const [f, val] of v)
-      if (f.length > L.hashMaxListpackValue || val.length > L.hashMaxListpackValue)
-        return "hashtable";
-    return "listpack";
-  }
+  if (isHash(v)) return (held.get(v) ?? hashByContents(v)) === "compact" ? "listpack" : "hashtable";
   // Redis 7.0 sets are an intset or a hashtable (listpack sets came in 7.2).
-  if (isSet(v)) return v.size <= L.setMaxIntsetEntries && allIntegers(v) ? "intset" : "hashtable";
+  if (isSet(v)) return (held.get(v) ?? setByContents(v)) === "compact" ? "intset" : "hashtable";
   if (v.size > L.zsetMaxListpackEntries) return "skiplist";
   let n = 0;
   for (const [m] of v.entries()) {

@@ -5,6 +5,7 @@
 // Mirrors db.c in Redis 7.0 (lookupKey*, dbAdd, dbOverwrite, setKey, dbDelete, expireIfNeeded).
 import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { KeyspaceHooks, NotifyClass } from "./command-types.js";
+import { settleEncoding } from "./encoding.js";
 import { type ExpireCycleResult, runActiveExpireCycle } from "./expire-cycle.js";
 import { keyMemoryUsage } from "./memory.js";
 import { RdbLoader, type RdbLoadOptions } from "./rdb/reader.js";
@@ -327,6 +328,7 @@ export class Database {
     if (!this.keyspace.deleteExpired && this.dict.has(key)) this.delete(key);
     if (this.keyspace.openSnapshots.size !== 0)
       for (const s of this.keyspace.openSnapshots) s.added(this, key);
+    settleEncoding(value);
     this.dict.set(key, value);
     this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
     this.order.added(key);
@@ -341,6 +343,7 @@ export class Database {
   /** dbOverwrite: replaces an existing key's value, keeping its TTL. */
   overwrite(key: string, value: Value): void {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
+    settleEncoding(value);
     this.dict.set(key, value);
     // A new object in Redis: its lru is now (only an LFU policy carries the old counter over).
     this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
@@ -350,6 +353,7 @@ export class Database {
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.dict.has(key)) {
       if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
+      settleEncoding(value);
       this.dict.set(key, value);
       this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
       if (!keepTtl) this.expires.delete(key);

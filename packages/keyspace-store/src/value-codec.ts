@@ -8,7 +8,7 @@
 //   string: Buffer (of either shape)  list: Buffer[]  hash: [field, Buffer, field, Buffer, ...]
 //   set: string[]         zset: [member, score, member, score, ...] in rank order
 import Denque from "denque";
-import { isMarkedHashtable, markHashtable } from "./encoding.js";
+import { keepEncoding } from "./encoding.js";
 import { cloneString, type StringValue, valueBytes, valueFromBytes } from "./string-value.js";
 import { ZSet } from "./types/zset.js";
 import { type TypeName, typeName, type Value } from "./value.js";
@@ -75,7 +75,7 @@ const defaults: Record<TypeName, ValueCodec> = {
     clone: (v) => {
       const m = new Map<string, Buffer>();
       for (const [f, val] of v as Map<string, Buffer>) m.set(f, Buffer.from(val));
-      if (isMarkedHashtable(v as object)) markHashtable(m); // COPY keeps the encoding, as Redis's dup
+      keepEncoding(v as object, m); // COPY keeps the encoding, as Redis's dup
       return m;
     },
   },
@@ -89,7 +89,7 @@ const defaults: Record<TypeName, ValueCodec> = {
     },
     clone: (v) => {
       const s = new Set(v as Set<string>);
-      if (isMarkedHashtable(v as object)) markHashtable(s);
+      keepEncoding(v as object, s);
       return s;
     },
   },

@@ -115,6 +115,21 @@ export const REGRESSIONS: Regression[] = [
       step(["CLIENT", "PAUSE", "1.5", "all"], ["CLIENT", "UNPAUSE"]),
     ],
   },
+  {
+    name: "fuzz: after CONFIG SET set-max-intset-entries 0 / hash-max-listpack-entries 2 an existing intset or listpack hash read as hashtable before its next added member",
+    proto: 2,
+    steps: [
+      step(["CONFIG", "SET", "set-max-intset-entries", "0", "hash-max-listpack-entries", "2"]),
+      step(["SADD", "set", "1"], ["SREM", "set", "2"], ["HDEL", "hash", "f4"]),
+      step(["OBJECT", "ENCODING", "set"], ["OBJECT", "ENCODING", "hash"]),
+      step(["COPY", "set", "set2"], ["OBJECT", "ENCODING", "set2"]),
+      step(["HSET", "hash", "f1", "v1"], ["OBJECT", "ENCODING", "hash"]),
+      step(["SADD", "set2", "9"], ["OBJECT", "ENCODING", "set2"]),
+      step(["SADD", "new", "1"], ["OBJECT", "ENCODING", "new"]),
+      step(["SINTERSTORE", "inter", "set", "set"], ["OBJECT", "ENCODING", "inter"]),
+      step(["CONFIG", "SET", "set-max-intset-entries", "512"], ["OBJECT", "ENCODING", "inter"]),
+    ],
+  },
 ];
 
 export { step };

@@ -3,10 +3,13 @@ import type { Database } from "../keyspace.js";
 import { ReplyErr, Simple, TestStore } from "../test-kit.js";
 import { Denque } from "../value.js";
 import { decodeValue } from "../value-codec.js";
+import { hashCommands } from "./hashes.js";
 import { keyCommands } from "./keys.js";
+import { setCommands } from "./sets.js";
 import { stringCommands } from "./strings.js";
 
 const table = [...stringCommands, ...keyCommands];
+const withCollections = [...table, ...hashCommands, ...setCommands];
 const prop = (t: TestStore) => t.last.propagated.map((a) => a.map((x) => x.toString()).join(" "));
 
 /** One key of every type in `db`. */
@@ -158,16 +161,16 @@ describe("COPY, MOVE, SWAPDB, FLUSH", () => {
 
 describe("OBJECT ENCODING of collections (Redis 7.0 defaults)", () => {
   it("names encodings by size thresholds", () => {
-    const t = new TestStore(table);
+    const t = new TestStore(withCollections);
     const db = t.keyspace.db(0);
     fill(db);
     expect(t.run("OBJECT", "ENCODING", "l")).toBe("quicklist");
     expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
     expect(t.run("OBJECT", "ENCODING", "set")).toBe("intset");
     expect(t.run("OBJECT", "ENCODING", "z")).toBe("listpack");
-    (db.dict.get("h") as Map<string, Buffer>).set("big", Buffer.alloc(65));
+    t.run("HSET", "h", "big", "x".repeat(65));
     expect(t.run("OBJECT", "ENCODING", "h")).toBe("hashtable");
-    (db.dict.get("set") as Set<string>).add("x");
+    t.run("SADD", "set", "x");
     expect(t.run("OBJECT", "ENCODING", "set")).toBe("hashtable");
     db.add("z2", decodeValue(4, Array.from({ length: 129 }, (_, i) => [`m${i}`, i]).flat()));
     expect(t.run("OBJECT", "ENCODING", "z2")).toBe("skiplist");
@@ -175,6 +178,35 @@ describe("OBJECT ENCODING of collections (Redis 7.0 defaults)", () => {
 });
 
 describe("one-way conversions", () => {
+  it("a lowered limit converts an intset or listpack hash only at its next added member, as Redis's setTypeAdd/hashTypeSet", async () => {
+    const { encodingLimits } = await import("../encoding.js");
+    const saved = { ...encodingLimits };
+    try {
+      const t = new TestStore(withCollections);
+      t.run("SADD", "set", "1", "2", "3");
+      t.run("HSET", "h", "a", "1", "b", "2", "c", "3");
+      encodingLimits.setMaxIntsetEntries = 0;
+      encodingLimits.hashMaxListpackEntries = 2;
+      t.run("SADD", "set", "1");
+      t.run("SREM", "set", "2");
+      t.run("HDEL", "h", "c");
+      expect(t.run("OBJECT", "ENCODING", "set")).toBe("intset");
+      expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
+      t.run("COPY", "set", "set2");
+      expect(t.run("OBJECT", "ENCODING", "set2")).toBe("intset");
+      t.run("SADD", "set", "7");
+      t.run("HSET", "h", "a", "1"); // an update: hashTypeSet checks the length all the same
+      expect(t.run("OBJECT", "ENCODING", "set")).toBe("hashtable");
+      expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
+      t.run("HSET", "h", "d", "1");
+      expect(t.run("OBJECT", "ENCODING", "h")).toBe("hashtable");
+      t.run("SADD", "new", "1");
+      expect(t.run("OBJECT", "ENCODING", "new")).toBe("hashtable");
+    } finally {
+      Object.assign(encodingLimits, saved);
+    }
+  });
+
   it("a hash or set marked as a hashtable stays one after shrinking, and through COPY", async () => {
     const { markHashtable } = await import("../encoding.js");
     const t = new TestStore(table);
