@@ -169,8 +169,13 @@ export class ReplyBuffer implements ReplyWriter {
     this.errorCount++;
     this.lastError = msg;
     if (!this.enabled) return;
-    // As addReplyErrorLength(): a CR or LF in the message would break the protocol.
-    const clean = msg.includes("\r") || msg.includes("\n") ? msg.replace(/[\r\n]/g, " ") : msg;
+    // As addReplyErrorFormat(): CRs and LFs at either end are trimmed (sdstrim), the ones inside
+    // become spaces (a CR or LF would break the protocol). "Unsupported option \r\n" ends in
+    // "option ". DEBUG ERROR, which Redis maps without trimming, maps before calling this.
+    const clean =
+      msg.includes("\r") || msg.includes("\n")
+        ? msg.replace(/^[\r\n]+|[\r\n]+$/g, "").replace(/[\r\n]/g, " ")
+        : msg;
     // Messages quote arguments, held as latin1 strings of their bytes: Redis echoes those bytes
     // as they came ("got '\xff'"), so they go out one byte per character. Only text with a
     // character above U+00FF cannot be such bytes, and goes out as UTF-8.

@@ -130,6 +130,16 @@ export const REGRESSIONS: Regression[] = [
       step(["CONFIG", "SET", "set-max-intset-entries", "512"], ["OBJECT", "ENCODING", "inter"]),
     ],
   },
+  {
+    name: "fuzz: an error ending in an argument's CR/LF (PEXPIRE k 0 \\r\\n, REPLCONF \\r\\n) kept them as spaces, Redis trims them (addReplyErrorFormat); DEBUG ERROR does not",
+    proto: 3,
+    steps: [
+      step(["PEXPIRE", "str", "0", "\r\n"]),
+      step(["PEXPIRE", "str", "0", "\r\nab\r"]),
+      step(["REPLCONF", "\r\n", "c"]),
+      step(["DEBUG", "ERROR", "ab\r\n"]),
+    ],
+  },
 ];
 
 export { step };

@@ -569,7 +569,8 @@ function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
   } else if (a.is(1, "protocol") && a.argc === 3) {
     debugProtocol(c, a.latin1(2).toLowerCase());
   } else if (a.is(1, "error") && a.argc === 3) {
-    c.reply.error(a.latin1(2));
+    // debugCommand maps CR/LF to spaces itself and, unlike addReplyErrorFormat, trims nothing.
+    c.reply.error(a.latin1(2).replace(/[\r\n]/g, " "));
   } else if (a.is(1, "log") && a.argc === 3) {
     server.log.warning(`DEBUG LOG: ${a.latin1(2)}`);
     c.reply.ok();
