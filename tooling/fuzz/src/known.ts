@@ -38,14 +38,6 @@ export const KNOWN: KnownDivergence[] = [
       shoal.length > 200,
   },
   {
-    id: "config-memory-value",
-    why: "CONFIG SET of a memory-typed parameter out of range: Redis says 'argument must be a memory value', Shoal the range text",
-    test: (e, _c, shoal, redis) =>
-      e === "config|set" &&
-      redis.includes("must be a memory value") &&
-      shoal.startsWith("-ERR CONFIG SET failed"),
-  },
-  {
     id: "nul-in-error",
     why: "Redis formats some error messages with C's %s, which stops at a NUL byte of the argument; Shoal prints the whole argument",
     test: (_e, _c, shoal, redis) =>

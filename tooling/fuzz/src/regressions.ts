@@ -140,6 +140,20 @@ export const REGRESSIONS: Regression[] = [
       step(["DEBUG", "ERROR", "ab\r\n"]),
     ],
   },
+  {
+    name: "fuzz: CONFIG SET of a memory value '' or 'kb' was refused, a negative one answered the range text (memtoull: no sign, digits optional)",
+    proto: 2,
+    steps: [
+      step(["CONFIG", "SET", "hash-max-listpack-value", ""]),
+      step(["CONFIG", "GET", "hash-max-listpack-value"]),
+      step(["CONFIG", "SET", "zset-max-listpack-value", "kb"]),
+      step(["CONFIG", "SET", "zset-max-listpack-value", "-2147483649"]),
+      step(["CONFIG", "SET", "zset-max-listpack-value", "20000000000000000000k"]),
+      step(["CONFIG", "SET", "zset-max-listpack-value", "18446744073709551615"]),
+      step(["CONFIG", "SET", "zset-max-listpack-value", "1K"]),
+      step(["CONFIG", "GET", "zset-max-listpack-value"]),
+    ],
+  },
 ];
 
 export { step };

@@ -64,10 +64,17 @@ export function parseStrictInt(s: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Redis's memtoll(): a number with an optional k/kb/m/mb/g/gb unit (case-insensitive). */
+const ULLONG_MAX = 2n ** 64n - 1n;
+
+/**
+ * Redis 7.0's memtoull() read into a long long: digits, possibly none ("" and "kb" are 0), then
+ * an optional k/kb/m/mb/g/gb/b unit (case-insensitive); a sign is refused. strtoull saturates
+ * at ULLONG_MAX, the product wraps modulo 2^64, and above LLONG_MAX it reads negative (so the
+ * caller's range check refuses it, as Redis's numericBoundaryCheck).
+ */
 export function parseMemory(s: string): number | undefined {
-  const m = /^(-?[0-9]+)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
-  if (!m) return undefined;
+  const m = /^([0-9]*)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
+  if (!m || m[1]!.length >= 128) return undefined;
   const unit = (m[2] ?? "b").toLowerCase();
   const mul: Record<string, number> = {
     b: 1,
@@ -78,7 +85,9 @@ export function parseMemory(s: string): number | undefined {
     g: 1000 ** 3,
     gb: 1024 ** 3,
   };
-  return Number(m[1]) * mul[unit]!;
+  const digits = BigInt(m[1] || "0");
+  const v = ((digits > ULLONG_MAX ? ULLONG_MAX : digits) * BigInt(mul[unit]!)) & ULLONG_MAX;
+  return Number(v >= 2n ** 63n ? v - 2n ** 64n : v);
 }
 
 function boolDirective(name: string, def: boolean, extra: Partial<Directive> = {}): Directive {
