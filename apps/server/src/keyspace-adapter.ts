@@ -15,6 +15,10 @@ import {
   Keyspace,
   type KeyspaceHooks,
   type KeyspaceStats,
+  type RdbLoader,
+  type RdbLoadOptions,
+  type RdbLoadWholeOptions,
+  type RdbSaveOptions,
 } from "@shoal/keyspace-store";
 import type { StoreAdapter } from "./store.js";
 
@@ -140,16 +144,21 @@ export class KeyspaceStore implements StoreAdapter {
   }
 
   /**
-   * The keyspace as of this call, as msgpackr chunks produced in batches that yield to the event
-   * loop (writes meanwhile don't change what is written): SAVE, BGSAVE, the AOF base.
+   * The keyspace as of this call as an RDB file, in chunks produced in batches that yield to the
+   * event loop (writes meanwhile don't change what is written): SAVE, BGSAVE, the AOF base, a
+   * full-sync payload.
    */
-  snapshot(): AsyncIterable<Uint8Array> {
-    return this.keyspace.snapshot();
+  snapshot(opts?: RdbSaveOptions): AsyncIterable<Uint8Array> {
+    return this.keyspace.rdbSnapshot(opts);
   }
 
-  /** Replaces all data with a snapshot's (keys already expired are skipped). */
-  loadSnapshot(data: Uint8Array): void {
-    this.keyspace.loadSnapshot(data);
+  /** Replaces all data with an RDB file's, all or nothing (keys already expired are skipped). */
+  loadSnapshot(data: Uint8Array | Iterable<Uint8Array>, opts?: RdbLoadWholeOptions): RdbLoader {
+    return this.keyspace.loadRdb(data, opts);
+  }
+
+  rdbLoader(opts?: RdbLoadOptions): RdbLoader {
+    return this.keyspace.rdbLoader(opts);
   }
 
   flushAll(): void {

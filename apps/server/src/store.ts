@@ -3,7 +3,16 @@
 // expiry cron, snapshots for SAVE/BGSAVE/DEBUG RELOAD and the AOF base). The real store is
 // `KeyspaceStore` (keyspace-adapter.ts) over @shoal/keyspace-store; `EmptyStore` serves embedders
 // that want the connection machinery without data, and tests plug in their own.
-import type { CommandSpec, Database, KeyspaceHooks, KeyspaceStats } from "@shoal/keyspace-store";
+import type {
+  CommandSpec,
+  Database,
+  KeyspaceHooks,
+  KeyspaceStats,
+  RdbLoader,
+  RdbLoadOptions,
+  RdbLoadWholeOptions,
+  RdbSaveOptions,
+} from "@shoal/keyspace-store";
 
 export interface StoreAdapter {
   /** The keyspace-store command specs to dispatch to. */
@@ -30,9 +39,15 @@ export interface StoreAdapter {
   configure?(name: string, value: unknown): void;
   /** Wires the server's hooks into the store. */
   setHooks(hooks: KeyspaceHooks): void;
-  /** Snapshot serialization, when the store supports it (data as of the call). */
-  snapshot?(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  loadSnapshot?(data: Uint8Array): void;
+  /**
+   * The data as of the call as an RDB file (version 10, as Redis 7.0 writes it), in chunks that
+   * may be produced while commands run: dump.rdb, the AOF's RDB base, the full-sync payload.
+   */
+  snapshot?(opts?: RdbSaveOptions): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** Loads a whole RDB file, all or nothing (throws RdbFormatError; see Keyspace.loadRdb). */
+  loadSnapshot?(data: Uint8Array | Iterable<Uint8Array>, opts?: RdbLoadWholeOptions): RdbLoader;
+  /** A push-fed RDB loader (a full-sync payload as it arrives); the caller flushes on error. */
+  rdbLoader?(opts?: RdbLoadOptions): RdbLoader;
   flushAll(): void;
   /**
    * Called after a FLUSHALL command emptied the store (persistence rewrites the snapshot then, as

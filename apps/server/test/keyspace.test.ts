@@ -272,21 +272,31 @@ describe("snapshots of the real store", () => {
     }
   }, 60_000);
 
-  it("a corrupt snapshot or a Redis RDB file stops start-up with a message", async () => {
+  it("a truncated or corrupt dump.rdb stops start-up with Redis's lines, nothing served", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "shoal-snap-"));
     dirs.push(dir);
     const start = () =>
       run(process.execPath, [MAIN_JS, "--port", "0", "--save", ""], { cwd: dir, timeout: 20_000 });
-    writeFileSync(path.join(dir, "dump.rdb"), "REDIS0010\xfa\tredis-ver\x067.0.15");
+    // A Redis 7.0 header cut inside its first aux field.
+    writeFileSync(
+      path.join(dir, "dump.rdb"),
+      Buffer.from("REDIS0010\xfa\tredis-ver\x067.0", "latin1"),
+    );
     let r = await start();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      "# Fatal error loading the DB: dump.rdb is a Redis RDB file; shoal-server reads only its own snapshots",
+      "# Short read or OOM loading DB. Unrecoverable error, aborting now.",
     );
+    expect(r.stdout).toContain(
+      "# Fatal error loading the DB: Short read or OOM loading DB. Unrecoverable error, aborting now. Exiting.",
+    );
+    expect(r.stdout).not.toContain("Ready to accept connections");
     writeFileSync(path.join(dir, "dump.rdb"), "\x93garbage");
     r = await start();
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/# Fatal error loading the DB: .+\. Exiting\./);
+    expect(r.stdout).toContain(
+      "# Fatal error loading the DB: Wrong signature trying to load DB from file. Exiting.",
+    );
   }, 60_000);
 
   it("FLUSHALL with save points rewrites the snapshot: a restart doesn't bring the data back", async () => {

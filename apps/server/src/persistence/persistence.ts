@@ -1,13 +1,32 @@
-// Persistence orchestration: what to load at start (the AOF when appendonly is on, else a
-// snapshot), feeding and flushing the AOF around each event-loop turn, save points, and the
-// shutdown sequence. Mirrors loadDataFromDisk(), serverCron()'s save-point check and
-// prepareForShutdown() in src/server.c (Redis 7.0).
+// Persistence for one node, in Redis's formats (src/rdb.c, src/aof.c, Redis 7.0): what is loaded
+// at start, the snapshot file, the append-only file and the shutdown sequence.
+//
+// Snapshots are `dbfilename` in `dir`: an RDB version 10 file as Redis 7.0 writes it (with
+// rdbcompression and rdbchecksum), produced from the store's chunked snapshot while clients keep
+// being served (no fork: the snapshot saves a key's pre-image before a write changes it), written
+// to a temp file, fsynced and renamed over the old one. SAVE, BGSAVE, save points, FLUSHALL with
+// save points, the shutdown save, DEBUG RELOAD and the disk-based full sync all write it.
+//
+// At start (loadDataFromDisk) the AOF is loaded when appendonly is on (its manifest: the base,
+// RDB or commands, then the incremental files), else dump.rdb; a file written by Shoal or by a
+// real redis-server, loaded all or nothing. A file that can't be loaded stops the start with
+// Redis's lines: the reason, then "Fatal error loading the DB ... Exiting." (run.ts) — a node
+// never serves half a data set. With appendonly on and no AOF yet, an empty base and the first
+// incremental file are created (aofOpenIfNeededOnServerStart).
+//
+// BGREWRITEAOF (and CONFIG SET appendonly yes) opens the next incremental file and captures the
+// snapshot in the same event-loop turn, writes the base to `temp-rewriteaof-bg-<pid>.aof` in
+// `dir`, renames it into the AOF directory and installs it (aof.ts, step 4).
 import fs from "node:fs";
 import path from "node:path";
+import { Keyspace, type RdbLoader, type RdbSaveOptions } from "@shoal/keyspace-store";
 import type { SavePoint } from "../config/directives.js";
 import { CommandDecoder, DecodeResult, OwnedArgs } from "../protocol/command-decoder.js";
-import { AofWriter, type FsyncPolicy } from "./aof.js";
+import { AofWriter, encodeCommand, type FsyncPolicy, rewriteKeyCommands } from "./aof.js";
+import { DuplicateKeyError } from "./errors.js";
 import type { PersistenceHost } from "./host.js";
+
+const RDB_MAGIC = Buffer.from("REDIS", "latin1");
 
 export class Persistence {
   aof: AofWriter | null = null;
@@ -18,6 +37,10 @@ export class Persistence {
   bgsaveInProgress = false;
   aofLastWriteStatus: "ok" | "err" = "ok";
   loadedKeys = 0;
+  /** INFO rdb_last_load_keys_loaded / rdb_last_load_keys_expired. */
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
+  rdbSaves = 0;
 
   constructor(private readonly server: PersistenceHost) {
     server.store.afterFlushAllCommand = () => this.afterFlushAll();
@@ -42,6 +65,7 @@ export class Persistence {
     void this.bgsave();
   }
 
+  /** `dir`: run.ts chdir()s into it, as Redis does. */
   private get dir(): string {
     return process.cwd();
   }
@@ -50,39 +74,313 @@ export class Persistence {
     return path.join(this.dir, this.server.config.get<string>("appenddirname"));
   }
 
+  /** The snapshot file (dbfilename in dir). */
+  snapshotPath(): string {
+    return path.join(this.dir, this.server.config.get<string>("dbfilename"));
+  }
+
+  private newAofWriter(): AofWriter {
+    const cfg = this.server.config;
+    return new AofWriter(
+      this.aofDirPath(),
+      cfg.get<string>("appendfilename"),
+      cfg.get<FsyncPolicy>("appendfsync"),
+      (line) => this.server.log.notice(line),
+    );
+  }
+
+  // ---- RDB ----------------------------------------------------------------------------------
+
+  /**
+   * rdbcompression, rdbchecksum and the aux fields rdbSaveInfoAuxFields writes: with a
+   * replication history (a backlog), its id and offset (rdbPopulateSaveInfo), so a node started
+   * on the file knows which history the data belongs to.
+   */
+  rdbSaveOptions(aofBase = false): RdbSaveOptions {
+    const cfg = this.server.config;
+    const repl = this.server.replication;
+    const withRepl = repl.backlog !== null;
+    return {
+      compression: cfg.get<boolean>("rdbcompression"),
+      checksum: cfg.get<boolean>("rdbchecksum"),
+      aux: {
+        usedMem: process.memoryUsage().rss,
+        aofBase,
+        ...(withRepl
+          ? {
+              replStreamDb: repl.isReplica ? repl.masterDb : 0,
+              replId: repl.replid,
+              replOffset: repl.offset,
+            }
+          : {}),
+      },
+    };
+  }
+
+  /**
+   * Writes `chunks` to `file` through `tmp` (write, fsync, rename: rdbSave). The chunks may be
+   * produced while commands run; the fsync runs off the event loop.
+   */
+  private async writeFileAtomically(
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    file: string,
+    tmp: string,
+  ): Promise<void> {
+    const fd = fs.openSync(tmp, "w");
+    try {
+      for await (const chunk of chunks) {
+        let off = 0;
+        while (off < chunk.length) off += fs.writeSync(fd, chunk, off);
+      }
+      await new Promise<void>((resolve, reject) =>
+        fs.fsync(fd, (err) => (err ? reject(err) : resolve())),
+      );
+    } catch (err) {
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  }
+
+  private snapshotChunks(aofBase = false): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+    const store = this.server.store;
+    if (!store.snapshot) throw new Error("snapshots are not supported by this keyspace store");
+    return store.snapshot(this.rdbSaveOptions(aofBase));
+  }
+
+  /**
+   * Loads an RDB file, all or nothing, with Redis's log lines (rdbLoad, rdbLoadRio). An AOF's
+   * RDB base keeps expired keys (RDBFLAGS_AOF_PREAMBLE); its `trailing` bytes are an AOF tail.
+   */
+  private loadRdbData(data: Buffer, aofPreamble: boolean): RdbLoader {
+    const store = this.server.store;
+    const log = this.server.log;
+    if (!store.loadSnapshot) throw new Error("this keyspace store cannot load RDB files");
+    this.loading = true;
+    let l: RdbLoader;
+    try {
+      l = store.loadSnapshot(data, {
+        checksum: this.server.config.get<boolean>("rdbchecksum"),
+        aofPreamble,
+      });
+    } catch (err) {
+      // Redis's line first, then the caller's "Fatal error loading the DB: <reason>. Exiting."
+      const msg = (err as Error).message;
+      log.warning(msg);
+      throw new Error(msg.replace(/\.+$/, ""), { cause: err });
+    } finally {
+      this.loading = false;
+    }
+    const ver = l.aux.get("redis-ver");
+    if (ver !== undefined) log.notice(`Loading RDB produced by version ${ver}`);
+    const ctime = Number(l.aux.get("ctime"));
+    if (Number.isFinite(ctime))
+      log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - ctime)} seconds`);
+    const mem = Number(l.aux.get("used-mem"));
+    if (Number.isFinite(mem))
+      log.notice(`RDB memory usage when created ${(mem / 1024 / 1024).toFixed(2)} Mb`);
+    if (l.functions.length > 0)
+      log.warning(
+        `The RDB file holds ${l.functions.length} function libraries: Shoal has no functions, they were skipped`,
+      );
+    log.notice(`Done loading RDB, keys loaded: ${l.loaded}, keys expired: ${l.skippedExpired}.`);
+    this.lastLoadKeysLoaded = l.loaded;
+    this.lastLoadKeysExpired = l.skippedExpired;
+    this.server.dirty = 0;
+    return l;
+  }
+
+  /** Loads dump.rdb when there is one (the data is emptied first). */
+  loadSnapshot(): boolean {
+    const file = this.snapshotPath();
+    if (!fs.existsSync(file)) return false;
+    const t0 = Date.now();
+    this.loadRdbData(fs.readFileSync(file), false);
+    this.server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
+    return true;
+  }
+
+  /** Writes dbfilename (SAVE, BGSAVE, a save point, shutdown). */
+  async save(): Promise<void> {
+    // One temp file per save: a SAVE and a BGSAVE may overlap (each renames its own).
+    const tmp = path.join(this.dir, `temp-${process.pid}-${++this.saveSeq}.rdb`);
+    const dirtyBefore = this.server.dirty;
+    await this.writeFileAtomically(this.snapshotChunks(), this.snapshotPath(), tmp);
+    // Writes made while the file was written are not in it (the snapshot is as of its start).
+    this.server.dirty = Math.max(0, this.server.dirty - dirtyBefore);
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.lastSaveStatus = "ok";
+    this.rdbSaves++;
+    this.server.log.notice("DB saved on disk");
+  }
+
+  /**
+   * The disk-based full sync (rdbSaveToSlavesSockets' sibling, BGSAVE with target disk): writes
+   * dbfilename as a save does and hands back an open descriptor of that very file, so a save
+   * finishing meanwhile can't change what the replica gets. `chunks` was captured by the caller
+   * in the turn it answered +FULLRESYNC.
+   */
+  async saveForSync(
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<{ fd: number; size: number }> {
+    const tmp = path.join(this.dir, `temp-${process.pid}-${++this.saveSeq}.rdb`);
+    await this.writeFileAtomically(chunks, tmp, tmp);
+    const fd = fs.openSync(tmp, "r");
+    fs.renameSync(tmp, this.snapshotPath());
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.rdbSaves++;
+    this.server.log.notice("DB saved on disk");
+    return { fd, size: fs.fstatSync(fd).size };
+  }
+
+  /**
+   * A replica's full sync payload, received to `dbfilename` (readSyncBulkPayload with
+   * repl-diskless-load disabled), loaded all or nothing: on an error the data is left empty and
+   * the error thrown.
+   */
+  loadSyncFile(file: string): RdbLoader {
+    return this.loadRdbData(fs.readFileSync(file), false);
+  }
+
+  async bgsave(): Promise<void> {
+    this.bgsaveInProgress = true;
+    this.server.log.notice("Background saving started");
+    try {
+      await this.save();
+      this.lastBgsaveStatus = "ok";
+      this.server.log.notice("Background saving terminated with success");
+    } catch (err) {
+      this.lastBgsaveStatus = "err";
+      this.server.log.warning(`Background saving error: ${(err as Error).message}`);
+    } finally {
+      this.bgsaveInProgress = false;
+    }
+    if (this.saveAgain) {
+      this.saveAgain = false;
+      await this.bgsave();
+    }
+  }
+
+  /**
+   * DEBUG RELOAD: saves (unless NOSAVE), then loads dbfilename back: emptying the data first, or
+   * with NOFLUSH adding the file's keys to the live ones (MERGE: replacing keys in both, else a
+   * key in both is an error and nothing is added).
+   */
+  reloadRdb(flush: boolean, merge: boolean): void {
+    const store = this.server.store;
+    if (!store.loadSnapshot) throw new Error("this keyspace store cannot load RDB files");
+    const data = fs.readFileSync(this.snapshotPath());
+    this.loading = true;
+    try {
+      store.loadSnapshot(data, {
+        checksum: this.server.config.get<boolean>("rdbchecksum"),
+        flush,
+        replaceDuplicates: merge,
+      });
+    } catch (err) {
+      // Redis panics on a key in both without MERGE; Shoal refuses before changing anything.
+      const dup = /^RDB has duplicated key '(.*)' in DB (\d+)$/s.exec((err as Error).message);
+      if (dup !== null && !flush)
+        throw new DuplicateKeyError(
+          `DEBUG RELOAD NOFLUSH: key '${dup[1]}' in DB ${dup[2]} exists in both (MERGE replaces it)`,
+        );
+      throw err;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  // ---- AOF ----------------------------------------------------------------------------------
+
   /** Loads the data at start-up and opens the AOF when appendonly is on. */
   loadAtStartup(): void {
     const cfg = this.server.config;
     const log = this.server.log;
-    const t0 = Date.now();
-    if (cfg.get<boolean>("appendonly")) {
-      this.aof = new AofWriter(
-        this.aofDirPath(),
-        cfg.get<string>("appendfilename"),
-        cfg.get<FsyncPolicy>("appendfsync"),
-      );
-      if (this.loadAofFiles(this.aof) > 0)
-        log.notice(
-          `DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
-        );
-      this.aof.open();
+    if (!cfg.get<boolean>("appendonly")) {
+      this.loadSnapshot();
       return;
     }
-    this.loadSnapshot();
+    const t0 = Date.now();
+    const aof = this.newAofWriter();
+    aof.loadManifest();
+    if (this.loadAofFiles(aof))
+      log.notice(
+        `DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
+      );
+    this.openAofAtStart(aof);
   }
 
-  /** Loads every file the AOF manifest lists, base then increments; returns how many. */
-  private loadAofFiles(aof: AofWriter): number {
-    const files = aof.filesToLoad();
-    let commands = 0;
-    for (const e of files) {
-      const file = path.join(this.aofDirPath(), e.file);
-      if (e.type === "b" && e.file.endsWith(".rdb")) this.loadSnapshotFile(file);
-      else commands += this.replayAofFile(file, e === files[files.length - 1]);
+  /**
+   * aofOpenIfNeededOnServerStart: without base nor increment (a new AOF) the data as it is
+   * becomes the base (written before anything is appended); then the last increment is opened,
+   * or a first one created. History left by an interrupted rewrite is deleted.
+   */
+  private openAofAtStart(aof: AofWriter): void {
+    const m = aof.manifest;
+    if (m.base === null && m.incr.length === 0) {
+      const rdb = this.server.config.get<boolean>("aof-use-rdb-preamble");
+      const name = aof.nextBaseName(rdb);
+      fs.mkdirSync(aof.dirPath, { recursive: true });
+      const file = path.join(aof.dirPath, name);
+      const fd = fs.openSync(file, "w");
+      try {
+        for (const chunk of this.baseChunksSync(rdb)) fs.writeSync(fd, chunk);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      aof.installBase(name);
+      this.server.log.notice(`Creating AOF base file ${name} on server start`);
     }
-    if (files.length > 0)
-      this.server.log.verbose(`${commands} commands replayed from the append only file`);
-    return files.length;
+    aof.openLastIncr();
+    aof.deleteHistory();
+    this.aof = aof;
+  }
+
+  /** The data as a base file, produced synchronously (at start, before clients are served). */
+  private baseChunksSync(rdb: boolean): Iterable<Uint8Array> {
+    const ks = this.server.store.db?.(0)?.keyspace;
+    if (ks === undefined) return [];
+    const chunks = ks.rdbSnapshotSync(this.rdbSaveOptions(true));
+    return rdb ? chunks : rdbToCommandsSync(chunks, ks.dbs.length);
+  }
+
+  /**
+   * Loads every file the manifest lists, base then increments (loadAppendOnlyFiles); false when
+   * there is no AOF. A base starting with "REDIS" is an RDB (with maybe an AOF tail after it).
+   */
+  private loadAofFiles(aof: AofWriter): boolean {
+    const files = aof.manifest.filesToLoad();
+    if (files.length === 0) return false;
+    const log = this.server.log;
+    let commands = 0;
+    files.forEach((e, i) => {
+      const t0 = Date.now();
+      const file = path.join(aof.dirPath, e.file);
+      const isLast = i === files.length - 1;
+      if (!fs.existsSync(file)) {
+        // An increment that was never written to may be absent (Redis: AOF_NOT_EXIST, skipped).
+        if (e.type === "i") return;
+        throw new Error(`The AOF file ${e.file} doesn't exist`);
+      }
+      const data = fs.readFileSync(file);
+      if (data.length === 0) return;
+      if (data.length >= 5 && data.compare(RDB_MAGIC, 0, 5, 0, 5) === 0) {
+        log.notice("Reading RDB base file on AOF loading...");
+        const l = this.loadRdbData(data, true);
+        if (l.trailing > 0) {
+          log.notice("Reading the remaining AOF tail...");
+          commands += this.replayAof(data.subarray(data.length - l.trailing), file, isLast);
+        }
+      } else commands += this.replayAof(data, file, isLast);
+      log.notice(
+        `DB loaded from ${e.type === "b" ? "base" : "incr"} file ${e.file}: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
+      );
+    });
+    log.verbose(`${commands} commands replayed from the append only file`);
+    return true;
   }
 
   /**
@@ -100,46 +398,13 @@ export class Persistence {
     return true;
   }
 
-  /** The snapshot file (dbfilename in dir). */
-  snapshotPath(): string {
-    return path.join(this.dir, this.server.config.get<string>("dbfilename"));
-  }
-
-  /** Snapshot loading: only when the keyspace store provides snapshot support. */
-  loadSnapshot(): boolean {
-    const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
-    if (!fs.existsSync(file)) return false;
-    return this.loadSnapshotFile(file);
-  }
-
-  private loadSnapshotFile(file: string): boolean {
-    const store = this.server.store;
-    if (!store.loadSnapshot) {
-      this.server.log.warning(
-        `Snapshot ${file} found but this build's keyspace store cannot load snapshots yet; starting empty.`,
-      );
-      return false;
-    }
-    const t0 = Date.now();
-    const data = fs.readFileSync(file);
-    // Same file names as Redis, not the same format: say so rather than "corrupt snapshot".
-    if (data.subarray(0, 5).toString("latin1") === "REDIS")
-      throw new Error(
-        `${path.basename(file)} is a Redis RDB file; shoal-server reads only its own snapshots (move it away, or import the data with RESTORE or redis-cli --pipe)`,
-      );
-    store.loadSnapshot(data);
-    this.server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
-    return true;
-  }
-
   /**
-   * Replays one AOF file. A command cut short at the end of the last file (a crash mid-write)
-   * is dropped with a warning and the file truncated to the last whole command, as Redis does
-   * with aof-load-truncated yes.
+   * Replays commands of one AOF file. A command cut short at the end of the last file (a crash
+   * mid-write) is dropped with a warning and the file truncated to the last whole command, as
+   * Redis does with aof-load-truncated yes.
    */
-  private replayAofFile(file: string, isLast: boolean): number {
+  private replayAof(data: Buffer, file: string, isLast: boolean): number {
     const log = this.server.log;
-    const data = fs.readFileSync(file);
     const dec = new CommandDecoder();
     dec.maxBulkLen = Number.MAX_SAFE_INTEGER;
     dec.feed(data);
@@ -164,8 +429,9 @@ export class Persistence {
     }
     const leftover = dec.bufferedBytes;
     if (leftover > 0) {
-      if (!isLast) throw new Error(`Unexpected end of file in ${file}`);
-      const valid = data.length - leftover;
+      if (!isLast) throw new Error(`Unexpected end of file in ${path.basename(file)}`);
+      const size = fs.statSync(file).size;
+      const valid = size - leftover;
       log.warning(`!!! Warning: short read while loading the AOF file ${path.basename(file)}!!!`);
       log.warning(`!!! Truncating the AOF ${path.basename(file)} at offset ${valid} !!!`);
       fs.truncateSync(file, valid);
@@ -174,26 +440,16 @@ export class Persistence {
     return n;
   }
 
-  /** CONFIG SET appendonly: start an AOF holding the current data, or stop it. */
+  /** CONFIG SET appendonly: start an AOF holding the current data (startAppendOnly), or stop it. */
   setAppendOnly(on: boolean): void {
-    const cfg = this.server.config;
     if (on && this.aof === null) {
-      this.aof = new AofWriter(
-        this.aofDirPath(),
-        cfg.get<string>("appendfilename"),
-        cfg.get<FsyncPolicy>("appendfsync"),
-      );
-      this.aof.open();
-      // As Redis's startAppendOnly(): the data already in memory goes into the AOF via a rewrite.
-      if (this.server.store.snapshot) {
-        this.rewriteAof().catch(() => {
-          // Logged by rewriteAof.
-        });
-      } else {
-        this.server.log.warning(
-          "AOF enabled at run time without snapshot support: data written before now is not in the AOF.",
-        );
-      }
+      const aof = this.newAofWriter();
+      aof.loadManifest();
+      this.aof = aof;
+      // The data already in memory becomes the base; what was listed before turns to history.
+      this.rewriteAof().catch(() => {
+        // Logged by rewriteAof.
+      });
     } else if (!on && this.aof !== null) {
       this.aof.close();
       this.aof = null;
@@ -234,85 +490,47 @@ export class Persistence {
     }
   }
 
-  /**
-   * Writes a snapshot to `file` through a temp file (fsync, rename). The store's snapshot() must
-   * capture the data as of the call; the chunks may then be produced while commands run.
-   */
-  private async writeSnapshot(file: string, tmp: string): Promise<void> {
-    const store = this.server.store;
-    if (!store.snapshot) throw new Error("snapshots are not supported by this keyspace store yet");
-    const chunks = store.snapshot();
-    const fd = fs.openSync(tmp, "w");
-    try {
-      for await (const chunk of chunks) fs.writeSync(fd, chunk);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  }
-
   aofRewriteInProgress = false;
   aofRewrites = 0;
   aofLastRewriteStatus: "ok" | "err" = "ok";
 
-  /**
-   * BGREWRITEAOF: the base becomes a snapshot of the data, and the increments written during the
-   * rewrite continue in a fresh incremental file (Redis 7's multi-part rewrite).
-   */
+  /** BGREWRITEAOF (rewriteAppendOnlyFileBackground + backgroundRewriteDoneHandler). */
   async rewriteAof(): Promise<void> {
     const aof = this.aof;
     if (!aof) throw new Error("AOF is not enabled");
-    if (!this.server.store.snapshot)
-      throw new Error("snapshots are not supported by this keyspace store yet");
+    const log = this.server.log;
+    const rdb = this.server.config.get<boolean>("aof-use-rdb-preamble");
     this.aofRewriteInProgress = true;
-    this.server.log.notice("Background append only file rewriting started");
+    const tmpName = `temp-rewriteaof-bg-${process.pid}.aof`;
+    const tmp = path.join(this.dir, tmpName);
     try {
       // Same turn: the snapshot's point in time and the switch to the new increment coincide.
-      const seq = aof.startRewrite();
-      const base = path.join(this.aofDirPath(), aof.baseFileName(seq));
-      await this.writeSnapshot(base, `${base}.tmp`);
-      aof.finishRewrite(seq);
+      aof.openNewIncr("on background rewrite");
+      const chunks = this.snapshotChunks(true);
+      log.notice("Background append only file rewriting started");
+      const ks = this.server.store.db?.(0)?.keyspace;
+      const body = rdb || ks === undefined ? chunks : rdbToCommands(chunks, ks.dbs.length);
+      await this.writeFileAtomically(body, tmp, tmp);
+      log.notice(`Successfully created the temporary AOF base file ${tmpName}`);
+      if (this.aof !== aof) {
+        // appendonly was turned off meanwhile (stopAppendOnly kills the rewrite child).
+        fs.rmSync(tmp, { force: true });
+        throw new Error("the AOF was turned off during the rewrite");
+      }
+      const name = aof.nextBaseName(rdb);
+      fs.renameSync(tmp, path.join(aof.dirPath, name));
+      log.notice(`Successfully renamed the temporary AOF base file ${tmpName} into ${name}`);
+      aof.installBase(name);
       this.aofRewrites++;
       this.aofLastRewriteStatus = "ok";
-      this.server.log.notice("Background AOF rewrite finished successfully");
+      log.notice("Background AOF rewrite finished successfully");
     } catch (err) {
       this.aofLastRewriteStatus = "err";
-      this.server.log.warning(`Background AOF rewrite failed: ${(err as Error).message}`);
+      fs.rmSync(tmp, { force: true });
+      log.warning(`Background AOF rewrite failed: ${(err as Error).message}`);
       throw err;
     } finally {
       this.aofRewriteInProgress = false;
-    }
-  }
-
-  /** Writes the snapshot (SAVE); throws when the store has no snapshot support. */
-  async save(): Promise<void> {
-    const file = path.join(this.dir, this.server.config.get<string>("dbfilename"));
-    // One temp file per save: a SAVE and a BGSAVE may overlap (each renames its own).
-    const tmp = path.join(this.dir, `temp-${process.pid}-${++this.saveSeq}.rdb`);
-    await this.writeSnapshot(file, tmp);
-    this.server.dirty = 0;
-    this.lastSave = Math.floor(Date.now() / 1000);
-    this.lastSaveStatus = "ok";
-    this.server.log.notice("DB saved on disk");
-  }
-
-  async bgsave(): Promise<void> {
-    this.bgsaveInProgress = true;
-    this.server.log.notice("Background saving started");
-    try {
-      await this.save();
-      this.lastBgsaveStatus = "ok";
-      this.server.log.notice("Background saving terminated with success");
-    } catch (err) {
-      this.lastBgsaveStatus = "err";
-      this.server.log.warning(`Background saving error: ${(err as Error).message}`);
-    } finally {
-      this.bgsaveInProgress = false;
-    }
-    if (this.saveAgain) {
-      this.saveAgain = false;
-      await this.bgsave();
     }
   }
 
@@ -328,7 +546,51 @@ export class Persistence {
       this.server.log.notice("Saving the final RDB snapshot before exiting.");
       await this.save();
     } else if (save === true) {
-      throw new Error("snapshots are not supported by this keyspace store yet");
+      throw new Error("snapshots are not supported by this keyspace store");
     }
   }
+}
+
+/**
+ * A plain AOF base from RDB chunks (rewriteAppendOnlyFileRio's output): each chunk is read into a
+ * scratch keyspace (expired keys kept, as in a preamble), its keys written out as commands, and
+ * the scratch emptied, so at most one chunk's keys are held twice.
+ */
+function* convertChunk(
+  loader: RdbLoader,
+  scratch: Keyspace,
+  chunk: Uint8Array,
+  state: { db: number },
+): Generator<Buffer> {
+  loader.push(chunk);
+  for (const db of scratch.dbs) {
+    if (db.dict.size === 0) continue;
+    const out: Buffer[] = [];
+    if (db.index !== state.db) {
+      out.push(encodeCommand(["SELECT", String(db.index)]));
+      state.db = db.index;
+    }
+    for (const [key, v] of db.dict) out.push(...rewriteKeyCommands(key, v, db.getExpire(key)));
+    db.clear();
+    yield Buffer.concat(out);
+  }
+}
+
+async function* rdbToCommands(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  databases: number,
+): AsyncGenerator<Buffer> {
+  const scratch = new Keyspace({ databases });
+  const loader = scratch.rdbLoader({ aofPreamble: true });
+  const state = { db: -1 };
+  for await (const chunk of chunks) yield* convertChunk(loader, scratch, chunk, state);
+  loader.finish();
+}
+
+function* rdbToCommandsSync(chunks: Iterable<Uint8Array>, databases: number): Generator<Buffer> {
+  const scratch = new Keyspace({ databases });
+  const loader = scratch.rdbLoader({ aofPreamble: true });
+  const state = { db: -1 };
+  for (const chunk of chunks) yield* convertChunk(loader, scratch, chunk, state);
+  loader.finish();
 }

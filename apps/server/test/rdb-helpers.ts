@@ -1,0 +1,141 @@
+// Helpers for the tests where data moves between Shoal and a real redis-server 7.0.15 (RDB files,
+// AOF directories, replication, MIGRATE): data of every type across the encodings' boundaries,
+// a stream of writes, and the one number that compares two keyspaces (DEBUG DIGEST, the same
+// algorithm on both sides).
+import { type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
+import type { Redis } from "ioredis";
+import { MAIN_JS } from "./helpers.js";
+import { handles } from "./replication-helpers.js";
+
+export { cleanup, connect, info } from "./replication-helpers.js";
+
+/** shoal-server with DEBUG allowed; `dir` to start on files already there. */
+export async function shoalAt(args: string[] = [], dir?: string): Promise<ServerHandle> {
+  const s = await spawnServer({
+    command: [process.execPath, MAIN_JS],
+    args: ["--save", "", "--protected-mode", "no", "--enable-debug-command", "yes", ...args],
+    ...(dir !== undefined ? { dir } : {}),
+  });
+  handles.push(s);
+  return s;
+}
+
+/** redis-server 7.0.15 with DEBUG allowed; `dir` to start on files already there. */
+export async function redisAt(args: string[] = [], dir?: string): Promise<ServerHandle> {
+  const s = await startRedisServer({
+    args: ["--enable-debug-command", "yes", ...args],
+    ...(dir !== undefined ? { dir } : {}),
+  });
+  handles.push(s);
+  return s;
+}
+
+export async function digest(r: Redis): Promise<string> {
+  return (await r.call("DEBUG", "DIGEST")) as string;
+}
+
+/**
+ * `n` keys of every type Shoal has, across the encodings Redis 7.0 picks: int and raw strings
+ * (some over 20 bytes, LZF-compressible), binary keys, lists short and long (several quicklist
+ * nodes, a plain node), intset/listpack and plain sets, listpack and hashtable hashes and sorted
+ * sets, TTLs, and a few keys in db 1 (unless `db0Only`).
+ */
+export async function fillEveryType(
+  r: Redis,
+  n: number,
+  prefix = "k",
+  db0Only = false,
+): Promise<void> {
+  let p = r.pipeline();
+  const big = "x".repeat(70);
+  for (let i = 0; i < n; i++) {
+    const k = `${prefix}:${i}`;
+    switch (i % 10) {
+      case 0:
+        p.set(k, String(i * 7919 - 50_000));
+        break;
+      case 1:
+        p.set(k, `value-${i}-${"abc".repeat(i % 40)}`);
+        break;
+      case 2:
+        p.rpush(k, ...Array.from({ length: 1 + (i % 300) }, (_, j) => `e${j}`));
+        if (i % 100 === 2) p.rpush(k, "p".repeat(9000));
+        break;
+      case 3:
+        p.sadd(k, ...Array.from({ length: 1 + (i % 600) }, (_, j) => String(j * 3)));
+        break;
+      case 4:
+        p.sadd(k, ...Array.from({ length: 1 + (i % 200) }, (_, j) => `m${j}`));
+        break;
+      case 5:
+        p.hset(k, ...Array.from({ length: 1 + (i % 200) }, (_, j) => [`f${j}`, `v${j}`]).flat());
+        if (i % 50 === 5) p.hset(k, "long", big);
+        break;
+      case 6:
+        p.zadd(k, ...Array.from({ length: 1 + (i % 200) }, (_, j) => [j / 3, `z${j}`]).flat());
+        if (i % 50 === 6) p.zadd(k, "-inf", "min", "inf", "max", 1e300, "huge");
+        break;
+      case 7:
+        p.set(k, big + i, "PX", 3_600_000 + i);
+        break;
+      case 8:
+        p.set(Buffer.from([0, 255, 13, 10, i & 255, (i >> 8) & 255]), Buffer.from([1, 2, 0, 200]));
+        break;
+      default:
+        p.hset(k, "a", "1", "b", String(i));
+        p.pexpire(k, 7_200_000);
+    }
+    if (i % 2000 === 1999) {
+      await p.exec();
+      p = r.pipeline();
+    }
+  }
+  await p.exec();
+  if (!db0Only) {
+    await r.select(1);
+    await r.set("in-db1", "yes");
+    await r.rpush("list-db1", "a", "b");
+    await r.select(0);
+  }
+}
+
+/**
+ * A stream of `n` writes of every type (SET/INCR/RPUSH/SADD/HSET/ZADD/DEL/EXPIRE), pipelined in
+ * batches; resolves when every reply came back.
+ */
+export async function writeStream(r: Redis, n: number, prefix = "w", batch = 500): Promise<void> {
+  for (let done = 0; done < n; ) {
+    const p = r.pipeline();
+    const end = Math.min(n, done + batch);
+    for (let i = done; i < end; i++) {
+      const k = `${prefix}:${i % 2000}`;
+      switch (i % 8) {
+        case 0:
+          p.set(`${k}:s`, `v${i}`);
+          break;
+        case 1:
+          p.incr(`${k}:n`);
+          break;
+        case 2:
+          p.rpush(`${k}:l`, `e${i}`);
+          break;
+        case 3:
+          p.sadd(`${k}:set`, `m${i % 97}`);
+          break;
+        case 4:
+          p.hset(`${k}:h`, `f${i % 31}`, `v${i}`);
+          break;
+        case 5:
+          p.zadd(`${k}:z`, i % 1000, `z${i % 53}`);
+          break;
+        case 6:
+          p.del(`${k}:s`);
+          break;
+        default:
+          p.pexpire(`${k}:h`, 3_600_000);
+      }
+    }
+    await p.exec();
+    done = end;
+  }
+}

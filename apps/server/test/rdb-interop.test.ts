@@ -1,0 +1,153 @@
+// Files that move between Shoal and a real redis-server 7.0.15: dump.rdb both ways, the
+// multi-part AOF directory both ways (RDB base and plain base), checked by redis-check-rdb and
+// redis-check-aof, compared by DEBUG DIGEST (the same algorithm on both sides). Real processes.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { hasRedis, run, waitFor } from "@shoal/test-utils";
+import type { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { MAIN_JS } from "./helpers.js";
+import {
+  cleanup,
+  connect,
+  digest,
+  fillEveryType,
+  info,
+  redisAt,
+  shoalAt,
+  writeStream,
+} from "./rdb-helpers.js";
+
+afterEach(cleanup);
+
+async function waitRewriteDone(r: Redis, rewrites: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const p = await info(r, "persistence");
+      return p.aof_rewrite_in_progress === "0" && Number(p.aof_rewrites) >= rewrites;
+    },
+    { timeout: 20_000, interval: 50, what: "AOF rewrite finished" },
+  );
+}
+
+describe.skipIf(!hasRedis())("dump.rdb between Shoal and redis-server 7.0.15", () => {
+  it("Shoal's dump.rdb: redis-check-rdb accepts it and redis-server loads it with an equal digest", async () => {
+    for (const opts of [[], ["--rdbcompression", "no", "--rdbchecksum", "no"]]) {
+      const s = await shoalAt(opts);
+      const c = connect(s.port);
+      await fillEveryType(c, 5000);
+      const want = await digest(c);
+      expect(await c.save()).toBe("OK");
+      const file = path.join(s.dir, "dump.rdb");
+      const check = await run("redis-check-rdb", [file]);
+      expect(check.stdout).toContain("\\o/ RDB looks OK! \\o/");
+      expect(check.code).toBe(0);
+      // Shoal reads its own file back the same.
+      expect(await c.call("DEBUG", "RELOAD")).toBe("OK");
+      expect(await digest(c)).toBe(want);
+      await s.kill();
+      const r = await redisAt([], s.dir);
+      const rc = connect(r.port);
+      expect(await digest(rc)).toBe(want);
+      await r.kill();
+    }
+  }, 60_000);
+
+  it("redis-server's dump.rdb loads into Shoal with an equal digest", async () => {
+    const r = await redisAt();
+    const rc = connect(r.port);
+    await fillEveryType(rc, 5000);
+    const want = await digest(rc);
+    await rc.save();
+    await r.kill();
+    const s = await shoalAt([], r.dir);
+    const c = connect(s.port);
+    expect(await digest(c)).toBe(want);
+    expect(s.output()).toContain("Loading RDB produced by version 7.0.15");
+    expect(s.output()).toMatch(/Done loading RDB, keys loaded: \d+, keys expired: 0\./);
+  }, 60_000);
+
+  it("a Redis file holding a stream: Shoal says which key and refuses to start, as Redis on a bad RDB", async () => {
+    const r = await redisAt();
+    const rc = connect(r.port);
+    await fillEveryType(rc, 200);
+    await rc.xadd("events", "*", "a", "1");
+    await rc.save();
+    await r.kill();
+    const res = await run(process.execPath, [MAIN_JS, "--port", "0", "--save", ""], {
+      cwd: r.dir,
+      timeout: 20_000,
+    });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain("Key 'events' is a stream");
+    expect(res.stdout).toMatch(
+      /# Fatal error loading the DB: Key 'events' is a stream.*\. Exiting\./,
+    );
+    expect(res.stdout).not.toContain("Ready to accept connections");
+  }, 60_000);
+});
+
+describe.skipIf(!hasRedis())("the multi-part AOF between Shoal and redis-server 7.0.15", () => {
+  for (const preamble of ["yes", "no"]) {
+    it(`aof-use-rdb-preamble ${preamble}: manifest as Redis writes it, redis-check-aof accepts it, redis-server starts from it`, async () => {
+      const s = await shoalAt([
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--aof-use-rdb-preamble",
+        preamble,
+      ]);
+      const c = connect(s.port);
+      const dir = path.join(s.dir, "appendonlydir");
+      const ext = preamble === "yes" ? "rdb" : "aof";
+      // Start: an empty base and the first increment, as aofOpenIfNeededOnServerStart.
+      expect(readFileSync(path.join(dir, "appendonly.aof.manifest"), "latin1")).toBe(
+        `file appendonly.aof.1.base.${ext} seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n`,
+      );
+      await fillEveryType(c, 3000);
+      await c.bgrewriteaof();
+      await writeStream(c, 3000, "during");
+      await waitRewriteDone(c, 1);
+      await writeStream(c, 3000, "after");
+      expect(readFileSync(path.join(dir, "appendonly.aof.manifest"), "latin1")).toBe(
+        `file appendonly.aof.2.base.${ext} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n`,
+      );
+      // The history went, as aofDelHistoryFiles does.
+      expect(readdirSync(dir).sort()).toEqual([
+        `appendonly.aof.2.base.${ext}`,
+        "appendonly.aof.2.incr.aof",
+        "appendonly.aof.manifest",
+      ]);
+      const base = readFileSync(path.join(dir, `appendonly.aof.2.base.${ext}`));
+      expect(base.subarray(0, 5).toString("latin1") === "REDIS").toBe(preamble === "yes");
+      const want = await digest(c);
+      await s.kill("SIGKILL");
+      const check = await run("redis-check-aof", [path.join(dir, "appendonly.aof.manifest")]);
+      expect(check.stdout).toContain("is valid");
+      expect(check.code).toBe(0);
+      const r = await redisAt(["--appendonly", "yes"], s.dir);
+      expect(await digest(connect(r.port))).toBe(want);
+      await r.kill();
+      // And Shoal starts from it again (after redis-server, which left it as it was).
+      const s2 = await shoalAt(["--appendonly", "yes"], s.dir);
+      expect(await digest(connect(s2.port))).toBe(want);
+      expect(s2.output()).toContain(`DB loaded from base file appendonly.aof.2.base.${ext}`);
+      expect(s2.output()).toContain("DB loaded from incr file appendonly.aof.2.incr.aof");
+    }, 60_000);
+  }
+
+  it("Shoal starts from a real redis-server's appendonlydir (RDB base + increments)", async () => {
+    const r = await redisAt(["--appendonly", "yes", "--appendfsync", "always"]);
+    const rc = connect(r.port);
+    await fillEveryType(rc, 3000);
+    await rc.bgrewriteaof();
+    await waitRewriteDone(rc, 1);
+    await writeStream(rc, 3000);
+    const want = await digest(rc);
+    await r.kill("SIGKILL");
+    expect(existsSync(path.join(r.dir, "appendonlydir", "appendonly.aof.2.base.rdb"))).toBe(true);
+    const s = await shoalAt(["--appendonly", "yes"], r.dir);
+    expect(await digest(connect(s.port))).toBe(want);
+  }, 60_000);
+});
