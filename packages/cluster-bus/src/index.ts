@@ -33,7 +33,7 @@ export {
   type LogLevel,
   MessageCounters,
   noopLogger,
-  normalizeIp,
   type Transport,
   type TransportHandler,
+  unmapIpv4,
 } from "./transport.js";

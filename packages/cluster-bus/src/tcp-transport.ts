@@ -16,9 +16,9 @@ import {
   type Logger,
   MessageCounters,
   noopLogger,
-  normalizeIp,
   type Transport,
   type TransportHandler,
+  unmapIpv4,
 } from "./transport.js";
 
 export interface TcpTransportOptions {
@@ -150,8 +150,8 @@ export class TcpTransport implements Transport {
       this.handler.linkAccepted({
         id,
         direction: "from",
-        peerIp: normalizeIp(socket.remoteAddress),
-        localIp: normalizeIp(socket.localAddress),
+        peerIp: unmapIpv4(socket.remoteAddress),
+        localIp: unmapIpv4(socket.localAddress),
       }),
     );
   }
@@ -179,8 +179,8 @@ export class TcpTransport implements Transport {
           this.handler.linkUp({
             id,
             direction: "to",
-            peerIp: normalizeIp(socket.remoteAddress),
-            localIp: normalizeIp(socket.localAddress),
+            peerIp: unmapIpv4(socket.remoteAddress),
+            localIp: unmapIpv4(socket.localAddress),
           }),
         );
       });
@@ -224,7 +224,7 @@ export class TcpTransport implements Transport {
       if (err && !link.closed) {
         this.log(
           "warning",
-          `Bad message on cluster bus link ${id} from ${normalizeIp(socket.remoteAddress)}: ${err.message}; closing link`,
+          `Bad message on cluster bus link ${id} from ${unmapIpv4(socket.remoteAddress)}: ${err.message}; closing link`,
         );
         this.drop(link, "protocol-error");
       }

@@ -104,8 +104,11 @@ export class MessageCounters {
   }
 }
 
-/** Strips "::ffff:" from IPv4-mapped IPv6 addresses, as Redis's anetFdToString does. */
-export function normalizeIp(ip: string | undefined): string {
+/**
+ * A socket's address as Redis prints it: "::ffff:" stripped from an IPv4-mapped IPv6 address
+ * (anetFdToString). No validation: gossip-failover's parseIpLiteral checks addresses from users.
+ */
+export function unmapIpv4(ip: string | undefined): string {
   if (!ip) return "";
   return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
 }

@@ -5,7 +5,7 @@ export { ClusterState, type ClusterStateOptions } from "./cluster-state.js";
 export { CLUSTER_SUBCOMMANDS, clusterCommand } from "./commands.js";
 export { type CreateClusterStateOptions, createClusterState } from "./create.js";
 export { ClusterConfigError, ClusterErrors } from "./errors.js";
-export { normalizeIp } from "./membership.js";
+export { parseIpLiteral } from "./membership.js";
 export {
   type ClusterLink,
   type ClusterNode,

@@ -12,7 +12,7 @@ import {
   blacklistExists,
   linkLost,
   nodeCronHandleReconnect,
-  normalizeIp,
+  parseIpLiteral,
   processForgotten,
   processHandshakeReply,
   startHandshake,
@@ -34,11 +34,11 @@ function handshakeNode(cs: ClusterState): { n: ClusterNode; link: ClusterLink } 
 describe("clusterStartHandshake", () => {
   it("validates and normalises the address, and never starts two handshakes to one address", () => {
     const { cs } = lone();
-    expect(normalizeIp("010.0.0.1")).toBe("10.0.0.1");
-    expect(normalizeIp("0:0::1")).toBe("::1");
-    expect(normalizeIp("1.2.3")).toBeNull();
-    expect(normalizeIp("256.0.0.1")).toBeNull();
-    expect(normalizeIp("example.com")).toBeNull();
+    expect(parseIpLiteral("010.0.0.1")).toBe("10.0.0.1");
+    expect(parseIpLiteral("0:0::1")).toBe("::1");
+    expect(parseIpLiteral("1.2.3")).toBeNull();
+    expect(parseIpLiteral("256.0.0.1")).toBeNull();
+    expect(parseIpLiteral("example.com")).toBeNull();
     expect(startHandshake(cs, "10.0.0.2", 0, 17000)).toBe(false);
     expect(startHandshake(cs, "10.0.0.2", 7000, 65536)).toBe(false);
     expect(startHandshake(cs, "010.0.0.2", 7000, 17000)).toBe(true);

@@ -38,7 +38,7 @@ const NF = { ...NodeFlag };
 
 /** clusterStartHandshake(): false for an invalid address. */
 export function startHandshake(cs: ClusterState, ip: string, port: number, cport: number): boolean {
-  const norm = normalizeIp(ip);
+  const norm = parseIpLiteral(ip);
   if (norm === null) return false;
   if (port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return false;
   for (const n of cs.nodeList)
@@ -51,8 +51,11 @@ export function startHandshake(cs: ClusterState, ip: string, port: number, cport
   return true;
 }
 
-/** inet_pton-style check and normalisation of an IPv4/IPv6 literal; null if invalid. */
-export function normalizeIp(ip: string): string | null {
+/**
+ * inet_pton-style check of an IPv4/IPv6 literal (CLUSTER MEET's address), in canonical form;
+ * null if invalid. Socket addresses are cluster-bus's unmapIpv4.
+ */
+export function parseIpLiteral(ip: string): string | null {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (v4) {
     const parts = v4.slice(1).map(Number);
