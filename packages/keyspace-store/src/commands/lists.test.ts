@@ -135,7 +135,7 @@ describe("LPOP RPOP", () => {
   it("an expired list is gone", () => {
     const { t, db } = store();
     t.run("RPUSH", "l", "a");
-    db.setExpire("l", t.now);
+    db.setExpire("l", t.now - 1);
     expect(t.run("LPOP", "l")).toBeNull();
     expect(t.run("RPUSH", "l", "b")).toBe(1);
   });
@@ -557,7 +557,7 @@ describe("blocking pops", () => {
     expect(propagated()).toEqual(["RPOPLPUSH src dst"]);
     expect(range(t, "dst")).toEqual(["b", "a"]);
     expect(t.run("BLMOVE", "src", "dst", "LEFT", "RIGHT", "0.5")).toBeUndefined();
-    expect(t.last.blocked).toEqual({ keys: ["src"], timeoutMs: 500, timeoutReply: "nullBulk" });
+    expect(t.last.blocked).toEqual({ keys: ["src"], timeoutMs: 500, timeoutReply: "nullArray" });
     setString("s");
     expect(t.run("BRPOPLPUSH", "nokey", "s", 0)).toBeUndefined(); // dst checked once served
     t.run("RPUSH", "src", "c");
