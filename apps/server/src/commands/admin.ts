@@ -4,20 +4,20 @@
 import {
   type CommandSpec,
   datasetDigest,
-  dumpValue,
   globMatch,
   infoFlags,
   isList,
   objectEncoding,
+  rdbSavedObjectLen,
   type Value,
   valueDigest,
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
+import type { NodeServices } from "../node-services.js";
 import { DuplicateKeyError } from "../persistence/errors.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
-import type { NodeServices } from "../node-services.js";
 import { def, ERR_SYNTAX, subcommandSyntaxError, toInt } from "./define.js";
 
 export function adminCommands(server: NodeServices): ServerCommandDef[] {
@@ -727,11 +727,11 @@ function listpackEntryBytes(len: number): number {
 /**
  * DEBUG OBJECT's line, in Redis 7.0's format. There is no object address in Shoal: the address
  * is a placeholder; lru is the key's access time in Redis's 24-bit seconds clock and idle its
- * age (as OBJECT IDLETIME). serializedlength is the length of Shoal's DUMP body, not of Redis's
- * RDB encoding. A list reports the quicklist Redis would build with its default 8 KB nodes.
+ * age (as OBJECT IDLETIME). serializedlength is Redis's rdbSavedObjectLen (the value's RDB
+ * encoding, compressed as a save would). A list reports the quicklist Redis would build with its default 8 KB nodes.
  */
 function debugObject(v: Value, lru: number, idle: number): string {
-  let line = `Value at:0x7f0000000000 refcount:1 encoding:${objectEncoding(v)} serializedlength:${dumpValue(v).length - 10} lru:${lru} lru_seconds_idle:${idle}`;
+  let line = `Value at:0x7f0000000000 refcount:1 encoding:${objectEncoding(v)} serializedlength:${rdbSavedObjectLen(v)} lru:${lru} lru_seconds_idle:${idle}`;
   if (isList(v)) {
     let nodes = 0;
     let node = 0;
