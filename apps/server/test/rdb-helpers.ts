@@ -50,6 +50,8 @@ export async function fillEveryType(
   const big = "x".repeat(70);
   for (let i = 0; i < n; i++) {
     const k = `${prefix}:${i}`;
+    // One collection in ten crosses the encoding thresholds; the rest stay small (cheap to fill).
+    const len = (max: number) => (Math.floor(i / 10) % 10 === 0 ? 1 + (i % max) : 1 + (i % 12));
     switch (i % 10) {
       case 0:
         p.set(k, String(i * 7919 - 50_000));
@@ -58,21 +60,21 @@ export async function fillEveryType(
         p.set(k, `value-${i}-${"abc".repeat(i % 40)}`);
         break;
       case 2:
-        p.rpush(k, ...Array.from({ length: 1 + (i % 300) }, (_, j) => `e${j}`));
+        p.rpush(k, ...Array.from({ length: len(300) }, (_, j) => `e${j}`));
         if (i % 100 === 2) p.rpush(k, "p".repeat(9000));
         break;
       case 3:
-        p.sadd(k, ...Array.from({ length: 1 + (i % 600) }, (_, j) => String(j * 3)));
+        p.sadd(k, ...Array.from({ length: len(600) }, (_, j) => String(j * 3)));
         break;
       case 4:
-        p.sadd(k, ...Array.from({ length: 1 + (i % 200) }, (_, j) => `m${j}`));
+        p.sadd(k, ...Array.from({ length: len(200) }, (_, j) => `m${j}`));
         break;
       case 5:
-        p.hset(k, ...Array.from({ length: 1 + (i % 200) }, (_, j) => [`f${j}`, `v${j}`]).flat());
+        p.hset(k, ...Array.from({ length: len(200) }, (_, j) => [`f${j}`, `v${j}`]).flat());
         if (i % 50 === 5) p.hset(k, "long", big);
         break;
       case 6:
-        p.zadd(k, ...Array.from({ length: 1 + (i % 200) }, (_, j) => [j / 3, `z${j}`]).flat());
+        p.zadd(k, ...Array.from({ length: len(200) }, (_, j) => [j / 3, `z${j}`]).flat());
         if (i % 50 === 6) p.zadd(k, "-inf", "min", "inf", "max", 1e300, "huge");
         break;
       case 7:
