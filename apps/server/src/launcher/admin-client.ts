@@ -1,55 +1,11 @@
 // The launcher's one-shot admin connection: send one command to a node, read one reply. Only
 // what forming a cluster needs (simple strings, errors, integers, bulk strings, flat arrays),
-// so the launcher has no client-library dependency and never needs redis-cli.
+// so the launcher has no client-library dependency and never needs redis-cli. The bytes are
+// resp-codec's: encodeCommandBuffer out, a ReplyDecoder in (errors as RespError values).
 import net from "node:net";
+import { encodeCommandBuffer, ReplyDecoder } from "@shoal/resp-codec";
 
 export type AdminReply = string | number | null | AdminReply[] | Error;
-
-function encode(args: readonly string[]): Buffer {
-  let out = `*${args.length}\r\n`;
-  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-  return Buffer.from(out);
-}
-
-/** Parses one reply at `pos`; returns [reply, next position] or null when more bytes are needed. */
-function parse(buf: Buffer, pos: number): [AdminReply, number] | null {
-  const eol = buf.indexOf("\r\n", pos);
-  if (eol < 0) return null;
-  const type = String.fromCharCode(buf[pos]!);
-  const line = buf.toString("utf8", pos + 1, eol);
-  switch (type) {
-    case "+":
-      return [line, eol + 2];
-    case "-":
-      return [new Error(line), eol + 2];
-    case ":":
-      return [Number(line), eol + 2];
-    case "$":
-    case "=": {
-      const n = Number(line);
-      if (n < 0) return [null, eol + 2];
-      if (buf.length < eol + 2 + n + 2) return null;
-      let s = buf.toString("utf8", eol + 2, eol + 2 + n);
-      if (type === "=") s = s.slice(4);
-      return [s, eol + 2 + n + 2];
-    }
-    case "*": {
-      const n = Number(line);
-      if (n < 0) return [null, eol + 2];
-      const items: AdminReply[] = [];
-      let p = eol + 2;
-      for (let i = 0; i < n; i++) {
-        const r = parse(buf, p);
-        if (r === null) return null;
-        items.push(r[0]);
-        p = r[1];
-      }
-      return [items, p];
-    }
-    default:
-      return [new Error(`unexpected reply type '${type}'`), buf.length];
-  }
-}
 
 /** Sends one command; resolves with the reply (errors as Error values), rejects on I/O failure. */
 export function adminCall(
@@ -60,19 +16,29 @@ export function adminCall(
 ): Promise<AdminReply> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port });
-    let buf = Buffer.alloc(0);
+    let done = false;
+    const decoder = new ReplyDecoder({
+      onReply: (value) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(value as AdminReply);
+      },
+    });
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new Error(`${host}:${port} did not answer ${args[0]} within ${timeoutMs} ms`));
     }, timeoutMs);
-    sock.on("connect", () => sock.write(encode(args)));
+    sock.on("connect", () => sock.write(encodeCommandBuffer(args)));
     sock.on("data", (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      const r = parse(buf, 0);
-      if (r === null) return;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(r[0]);
+      try {
+        decoder.feed(d);
+      } catch (err) {
+        clearTimeout(timer);
+        sock.destroy();
+        reject(err);
+      }
     });
     sock.on("error", (err) => {
       clearTimeout(timer);
