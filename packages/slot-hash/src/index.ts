@@ -20,4 +20,5 @@ export {
   normalizeSlotRanges,
   parseSlotRanges,
   type SlotRange,
+  splitSlots,
 } from "./slot-ranges.js";

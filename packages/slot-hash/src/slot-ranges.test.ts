@@ -9,6 +9,7 @@ import {
   normalizeSlotRanges,
   parseSlotRanges,
   type SlotRange,
+  splitSlots,
 } from "./slot-ranges.js";
 
 const range = fc
@@ -70,4 +71,29 @@ describe("normalizeSlotRanges / countSlots", () => {
     expect([0, 16383].every(isValidSlot)).toBe(true);
     expect([-1, 16384, 1.5, Number.NaN].some(isValidSlot)).toBe(false);
   });
+});
+
+describe("splitSlots", () => {
+  test("as redis-cli --cluster create splits them (7.0.15's CLUSTER NODES after create)", () => {
+    expect(formatSlotRanges(splitSlots(3)).split(" ")).toEqual([
+      "0-5460",
+      "5461-10922",
+      "10923-16383",
+    ]);
+    expect(splitSlots(1)).toEqual([{ start: 0, end: 16383 }]);
+    expect(formatSlotRanges(splitSlots(4))).toBe("0-4095 4096-8191 8192-12287 12288-16383");
+    expect(() => splitSlots(0)).toThrow(RangeError);
+  });
+
+  test.prop([fc.integer({ min: 1, max: 16384 })], { numRuns: 30 })(
+    "contiguous, every slot once",
+    (n) => {
+      const r = splitSlots(n);
+      expect(r.length).toBe(n);
+      expect(r[0]!.start).toBe(0);
+      expect(r[n - 1]!.end).toBe(16383);
+      const gaps = r.filter((x, i) => x.end < x.start || (i > 0 && x.start !== r[i - 1]!.end + 1));
+      expect(gaps).toEqual([]);
+    },
+  );
 });

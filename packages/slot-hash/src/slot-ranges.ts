@@ -71,3 +71,26 @@ export function countSlots(ranges: Iterable<SlotRange>): number {
   for (const r of normalizeSlotRanges(ranges)) n += r.end - r.start + 1;
   return n;
 }
+
+/**
+ * The 16384 slots split among `masters` as redis-cli --cluster create does
+ * (clusterManagerCommandCreate): master i gets lround(cursor) .. lround(cursor + 16384/masters
+ * - 1), the last master everything up to 16383, and no range ever empty.
+ */
+export function splitSlots(masters: number): SlotRange[] {
+  if (!Number.isInteger(masters) || masters < 1 || masters > CLUSTER_SLOTS)
+    throw new RangeError(`cannot split the slots among ${masters} masters`);
+  const per = CLUSTER_SLOTS / masters;
+  const out: SlotRange[] = [];
+  let first = 0;
+  let cursor = 0;
+  for (let i = 0; i < masters; i++) {
+    let last = Math.round(cursor + per - 1);
+    if (last > CLUSTER_SLOTS - 1 || i === masters - 1) last = CLUSTER_SLOTS - 1;
+    if (last < first) last = first;
+    out.push({ start: first, end: last });
+    first = last + 1;
+    cursor += per;
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import {
   type MessageHeader,
   MessageType,
 } from "@shoal/cluster-bus";
+import { splitSlots } from "@shoal/slot-hash";
 import { fork, randInt } from "./prng.js";
 import { type NetworkFaults, type SimNode, Simulation } from "./sim.js";
 
@@ -45,19 +46,9 @@ export interface FormResult {
   sim: Simulation;
 }
 
-/** Slots per master as redis-cli allocates them: master i gets lround(cursor) .. lround(cursor+per-1). */
+/** Slots per master as redis-cli allocates them (slot-hash's splitSlots), as [first, last]. */
 export function allocateSlots(masters: number): [number, number][] {
-  const per = 16384 / masters;
-  const out: [number, number][] = [];
-  let cursor = 0;
-  for (let i = 0; i < masters; i++) {
-    const first = Math.round(cursor);
-    let last = Math.round(cursor + per - 1);
-    if (i === masters - 1 || last > 16383) last = 16383;
-    out.push([first, last]);
-    cursor += per;
-  }
-  return out;
+  return splitSlots(masters).map((r) => [r.start, r.end]);
 }
 
 function fail(seed: number, nodes: number, why: string): never {

@@ -4,6 +4,7 @@
 // verdicts ([OK] / [ERR]), exit code 1 when anything is wrong. Works against any server that
 // speaks the cluster commands, real Redis or shoal.
 import readline from "node:readline";
+import { splitSlots } from "@shoal/slot-hash";
 import { Command } from "commander";
 import type { Client } from "../client.js";
 import {
@@ -122,17 +123,9 @@ export function planCluster(
   const queues = [...byHost.values()];
   while (order.length < nodes.length) for (const q of queues) if (q.length) order.push(q.shift()!);
   const assignments: { index: number; slots?: [number, number]; masterIndex?: number }[] = [];
-  const per = 16384 / masters;
-  let first = 0;
-  let cursor = 0;
-  for (let i = 0; i < masters; i++) {
-    let last = Math.round(cursor + per - 1);
-    if (last > 16383 || i === masters - 1) last = 16383;
-    if (last < first) last = first;
-    assignments.push({ index: order[i]!, slots: [first, last] });
-    first = last + 1;
-    cursor += per;
-  }
+  splitSlots(masters).forEach(({ start, end }, i) => {
+    assignments.push({ index: order[i]!, slots: [start, end] });
+  });
   const candidates = order.slice(masters);
   for (let round = 0; round < replicas; round++) {
     for (let m = 0; m < masters && candidates.length; m++) {

@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { splitSlots } from "@shoal/slot-hash";
 import { type AdminReply, adminCall, parseInfo } from "./admin-client.js";
 import { type ProxiedNode, sourceAddress } from "./fault-proxy.js";
 import { distFile } from "./paths.js";
@@ -57,23 +58,6 @@ export function proxiedNodes(l: LayoutOptions): ProxiedNode[] {
     serverPort: serverPort(l, port),
     source: sourceAddress(port),
   }));
-}
-
-/** Slot ranges per master, as redis-cli --cluster create splits them. */
-export function slotRanges(masters: number): [number, number][] {
-  const per = SLOTS / masters;
-  const out: [number, number][] = [];
-  let first = 0;
-  let cursor = 0;
-  for (let i = 0; i < masters; i++) {
-    let last = Math.round(cursor + per - 1);
-    if (last > SLOTS - 1 || i === masters - 1) last = SLOTS - 1;
-    if (last < first) last = first;
-    out.push([first, last]);
-    first = last + 1;
-    cursor += per;
-  }
-  return out;
 }
 
 export function readLayout(dir: string): Layout | null {
@@ -266,10 +250,10 @@ export async function createCluster(l: Layout, print: Print, timeoutMs = 60_000)
   if (formed) {
     print("Nodes already belong to a cluster; not re-creating it");
   } else {
-    const ranges = slotRanges(l.masters);
+    const ranges = splitSlots(l.masters);
     print(`Assigning ${SLOTS} slots to ${l.masters} masters`);
     for (let i = 0; i < masters.length; i++) {
-      const [a, b] = ranges[i]!;
+      const { start: a, end: b } = ranges[i]!;
       await call(l, masters[i]!, ["CLUSTER", "ADDSLOTSRANGE", String(a), String(b)]);
       print(`  ${l.host}:${masters[i]} -> slots ${a}-${b} (${b - a + 1} slots)`);
     }
