@@ -2,9 +2,9 @@
 import { clusterCommands } from "../cluster/commands.js";
 import type { ServerCommandDef } from "../command-types.js";
 import { transactionCommands } from "../multi/commands.js";
+import type { NodeServices } from "../node-services.js";
 import { pubsubCommands } from "../pubsub/commands.js";
 import { replicationCommands } from "../replication/commands.js";
-import type { NodeServices } from "../node-services.js";
 import { aclCommands } from "./acl.js";
 import { adminCommands } from "./admin.js";
 import { configCommands } from "./config.js";
