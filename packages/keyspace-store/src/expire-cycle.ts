@@ -56,10 +56,11 @@ export function runActiveExpireCycle(
         }
         sampled++;
         const [key, when] = r.value;
-        if (when <= now) {
+        // activeExpireCycleTryExpire: `now > t`; a TTL of 0 left is not sampled either.
+        if (when < now) {
           db.expireNow(key);
           expired++;
-        } else {
+        } else if (when > now) {
           ttlSum += when - now;
           ttlSamples++;
         }

@@ -288,7 +288,8 @@ export class Database {
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && !this.keyspace.ignoreExpiry) {
       const when = this.expires.get(key);
-      if (when !== undefined && when <= now && this.expireNow(key)) return undefined;
+      // keyIsExpired: `now > when`; at the very millisecond of its expiry the key still exists.
+      if (when !== undefined && when < now && this.expireNow(key)) return undefined;
     }
     if (touch) this.lru.set(key, Math.floor(now / 1000));
     return v;
@@ -425,7 +426,7 @@ export class Database {
     const next = this.order.scan(cursor, count, (k) => {
       if (this.expires.size !== 0) {
         const when = this.expires.get(k);
-        if (when !== undefined && when <= now) {
+        if (when !== undefined && when < now) {
           expired.push(k);
           return;
         }
@@ -444,7 +445,7 @@ export class Database {
       const k = this.order.sample(random);
       if (k === undefined || !this.dict.has(k)) continue;
       const when = this.expires.size !== 0 ? this.expires.get(k) : undefined;
-      if (when !== undefined && when <= now) {
+      if (when !== undefined && when < now) {
         // On a replica the expired key stays; Redis returns it then rather than loop forever.
         if (!this.keyspace.deleteExpired) return k;
         this.expireNow(k);

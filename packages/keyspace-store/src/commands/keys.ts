@@ -361,7 +361,7 @@ function keys(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
     if (!all && !globMatch(pattern, k)) continue;
     if (checkTtl) {
       const when = db.expires.get(k);
-      if (when !== undefined && when <= now) continue;
+      if (when !== undefined && when < now) continue; // keyIsExpired: now > when
     }
     out.push(k);
   }

@@ -71,6 +71,8 @@ describe("SET and friends: propagation, events, dirty", () => {
     const { t } = store();
     t.run("SET", "k", "v", "PX", "10");
     t.now += 10;
+    expect(t.run("GET", "k")).toBe("v"); // keyIsExpired: now > when
+    t.now += 1;
     expect(t.run("GET", "k")).toBeNull();
     t.run("SET", "k", "v");
     expect(t.run("GETDEL", "k")).toBe("v");
