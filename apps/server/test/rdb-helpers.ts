@@ -45,6 +45,7 @@ export async function fillEveryType(
   n: number,
   prefix = "k",
   db0Only = false,
+  nul = true,
 ): Promise<void> {
   let p = r.pipeline();
   const big = "x".repeat(70);
@@ -81,7 +82,11 @@ export async function fillEveryType(
         p.set(k, big + i, "PX", 3_600_000 + i);
         break;
       case 8:
-        p.set(Buffer.from([0, 255, 13, 10, i & 255, (i >> 8) & 255]), Buffer.from([1, 2, 0, 200]));
+        // redis-cli --cluster import sends keys with %s: a NUL byte would cut them (`nul` false).
+        p.set(
+          Buffer.concat([Buffer.from(nul ? [0, 255, 13, 10] : [255, 13, 10]), Buffer.from(k)]),
+          Buffer.from([1, 2, 0, 200]),
+        );
         break;
       default:
         p.hset(k, "a", "1", "b", String(i));
