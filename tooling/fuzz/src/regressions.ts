@@ -154,6 +154,16 @@ export const REGRESSIONS: Regression[] = [
       step(["CONFIG", "GET", "zset-max-listpack-value"]),
     ],
   },
+  {
+    name: "fuzz: HELLO parsed every option before acting; Redis authenticates at AUTH and names at SETNAME as it reads them (WRONGPASS before a later syntax error, a name kept after one)",
+    proto: 2,
+    steps: [
+      step(["HELLO", "3", "AUTH", "fuzzuser", "", "SETNAME", "", ""]),
+      step(["HELLO", "3", "SETNAME", "zzz", "bogus"], ["CLIENT", "GETNAME"]),
+      step(["HELLO", "3", "SETNAME", "a b", "AUTH", "fuzzuser", "x"]),
+      step(["HELLO", "2", "AUTH", "default", "x", "SETNAME", "yyy", "x"], ["CLIENT", "GETNAME"]),
+    ],
+  },
 ];
 
 export { step };

@@ -112,45 +112,39 @@ export function connectionCommands(server: NodeServices): ServerCommandDef[] {
           }
           ver = v;
         }
-        let user: string | undefined;
-        let pass: string | undefined;
-        let name: string | undefined;
+        // helloCommand (7.0) acts on each option as it reads it: AUTH authenticates (or answers
+        // WRONGPASS) and SETNAME names the client (or answers the name error) before a later
+        // option's syntax error, which then leaves them done; the protocol switches last.
         for (let j = 2; j < a.argc; j++) {
           const more = a.argc - 1 - j;
           if (a.is(j, "auth") && more >= 2) {
-            user = a.utf8(j + 1);
-            pass = a.utf8(j + 2);
+            const user = a.utf8(j + 1);
+            if (!checkPassword(user, a.utf8(j + 2))) {
+              logAuthFailure(server, c, a.latin1(0), user);
+              c.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
+              return;
+            }
+            c.setAuthenticated(true);
             j += 2;
           } else if (a.is(j, "setname") && more >= 1) {
-            name = a.utf8(j + 1);
+            const name = a.utf8(j + 1);
+            const err = clientNameError(name);
+            if (err) {
+              c.reply.error(err);
+              return;
+            }
+            c.name = name;
             j++;
           } else {
             c.reply.error(`ERR Syntax error in HELLO option '${a.latin1(j)}'`);
             return;
           }
         }
-        if (user !== undefined && pass !== undefined) {
-          if (!checkPassword(user, pass)) {
-            logAuthFailure(server, c, a.latin1(0), user);
-            c.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
-            return;
-          }
-          c.setAuthenticated(true);
-        }
         if (!c.authenticated) {
           c.reply.error(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
           );
           return;
-        }
-        // helloCommand: the name is checked once authenticated (after AUTH's WRONGPASS).
-        if (name !== undefined) {
-          const err = clientNameError(name);
-          if (err) {
-            c.reply.error(err);
-            return;
-          }
-          c.name = name;
         }
         if (ver) c.reply.resp = ver as 2 | 3;
         const r = c.reply;
