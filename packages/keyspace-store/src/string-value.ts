@@ -148,12 +148,16 @@ export function markNotIntEncoded(b: Buffer): Buffer {
 
 /** A copy of a string value that keeps what OBJECT ENCODING says of it (COPY). */
 export function cloneString(v: StringValue): StringValue {
-  if (typeof v === "string") return v; // immutable: sharing is copying
-  if (isRawGrown(v)) return setRangeBytes(undefined, 0, v);
-  const c = Buffer.from(v);
-  if (notIntEncoded.has(v)) notIntEncoded.add(c);
+  if (typeof v !== "string" && isRawGrown(v)) return setRangeBytes(undefined, 0, v);
+  const c = typeof v === "string" ? Buffer.from(v, "latin1") : Buffer.from(v);
+  if (typeof v !== "string" && notIntEncoded.has(v)) notIntEncoded.add(c);
+  // dupStringObject makes a new object even of a shared integer: refcount 1, still int-encoded.
+  unshared.add(c);
   return c;
 }
+
+/** Copies (COPY) of strings: never one of Redis's shared integers. */
+const unshared = new WeakSet<Buffer>();
 
 /** True for strings grown by APPEND or SETRANGE (Redis keeps those as OBJ_ENCODING_RAW). */
 export function isRawGrown(v: StringValue): boolean {
@@ -170,6 +174,7 @@ export function stringEncoding(v: StringValue): "int" | "embstr" | "raw" {
 /** OBJECT REFCOUNT: Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) at INT_MAX. */
 export function stringRefcount(v: StringValue): number {
   if (isRawGrown(v) || v.length > 4 || isNotIntEncoded(v)) return 1;
+  if (typeof v !== "string" && unshared.has(v)) return 1;
   const n = valueInt64(v);
   return typeof n === "number" && n >= 0 && n < 10000 ? 2147483647 : 1;
 }

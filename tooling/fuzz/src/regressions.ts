@@ -164,6 +164,14 @@ export const REGRESSIONS: Regression[] = [
       step(["HELLO", "2", "AUTH", "default", "x", "SETNAME", "yyy", "x"], ["CLIENT", "GETNAME"]),
     ],
   },
+  {
+    name: "fuzz: OBJECT REFCOUNT of a COPY of a shared integer answered 2147483647, Redis's dupStringObject makes a new object (1)",
+    proto: 3,
+    steps: [
+      step(["COPY", "int", "list", "REPLACE"], ["OBJECT", "REFCOUNT", "list"]),
+      step(["OBJECT", "ENCODING", "list"], ["OBJECT", "REFCOUNT", "int"]),
+    ],
+  },
 ];
 
 export { step };
