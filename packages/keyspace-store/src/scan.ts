@@ -28,7 +28,10 @@ const U64_MAX = 2n ** 64n - 1n;
  * leading space, within unsigned 64 bits ("-1" wraps as strtoul does). Returns a number (cursors
  * above 2^53 lose precision, they are past any cursor Shoal hands out anyway) or null.
  */
-export function parseScanCursor(s: string): number | null {
+export function parseScanCursor(arg: string): number | null {
+  // strtoul reads a C string: a NUL ends the cursor ("\0x" and "" are cursor 0).
+  const nul = arg.indexOf("\0");
+  const s = nul < 0 ? arg : arg.slice(0, nul);
   if (s.length === 0) return 0;
   const m = /^([+-]?)(\d*)$/.exec(s);
   if (!m) return null;

@@ -172,6 +172,17 @@ export const REGRESSIONS: Regression[] = [
       step(["OBJECT", "ENCODING", "list"], ["OBJECT", "REFCOUNT", "int"]),
     ],
   },
+  {
+    name: "fuzz: a SCAN cursor with a NUL byte or empty was refused; strtoul reads up to the NUL (cursor 0), then HSCAN/ZSCAN check the type",
+    proto: 3,
+    steps: [
+      step(["SCAN", "\0"]),
+      step(["SCAN", "0\0x", "COUNT", "100"]),
+      step(["HSCAN", "set", "\0", "MATCH", "[^s]*"]),
+      step(["ZSCAN", "bighash", "", "MATCH", "*\0*"]),
+      step(["SSCAN", "set", "\0abc"]),
+    ],
+  },
 ];
 
 export { step };
