@@ -183,6 +183,15 @@ export const REGRESSIONS: Regression[] = [
       step(["SSCAN", "set", "\0abc"]),
     ],
   },
+  {
+    name: "fuzz: CONFIG SET <name> <bad value> <name> <value> answered the value error; Redis checks every name (duplicate parameter) before any value",
+    proto: 3,
+    steps: [
+      step(["CONFIG", "SET", "ZSET-MAX-LISTPACK-ENTRIES", "", "zsET-Max-lIStpAck-eNtRIEs", "0"]),
+      step(["CONFIG", "SET", "lfu-log-factor", "abc", "nosuch", "1"]),
+      step(["CONFIG", "SET", "lfu-log-factor", "abc", "daemonize", "no"]),
+    ],
+  },
 ];
 
 export { step };

@@ -12,6 +12,7 @@ import {
   ConfigError,
   type ConfigValue,
   DIRECTIVE_NAMES,
+  type Directive,
   DIRECTIVES,
   findDirective,
   splitSetValue,
@@ -71,6 +72,7 @@ export function configCommands(server: NodeServices): ServerCommandDef[] {
           }
           const updates: Array<[string, ConfigValue]> = [];
           const names = new Set<string>();
+          const checked: Array<[Directive, number]> = [];
           for (let i = 2; i < a.argc; i += 2) {
             // latin1: the errors below quote the name's bytes as sent.
             const name = a.latin1(i);
@@ -101,6 +103,11 @@ export function configCommands(server: NodeServices): ServerCommandDef[] {
               );
               return;
             }
+            checked.push([d, i]);
+          }
+          // configSetCommand reads the values only once every name passed (unknown, immutable,
+          // protected, duplicate): `SET a <bad value> a 1` answers duplicate parameter.
+          for (const [d, i] of checked) {
             try {
               updates.push([d.name, d.parse(splitSetValue(d, a.utf8(i + 1)), undefined)]);
             } catch (err) {
@@ -108,7 +115,7 @@ export function configCommands(server: NodeServices): ServerCommandDef[] {
               // A value error names the config entry (config->name: lowercase; an alias is its
               // own entry), the other errors the argument as typed.
               c.reply.error(
-                `ERR CONFIG SET failed (possibly related to argument '${name.toLowerCase()}') - ${err.message}`,
+                `ERR CONFIG SET failed (possibly related to argument '${a.latin1(i).toLowerCase()}') - ${err.message}`,
               );
               return;
             }
