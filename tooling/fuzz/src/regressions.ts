@@ -192,6 +192,11 @@ export const REGRESSIONS: Regression[] = [
       step(["CONFIG", "SET", "lfu-log-factor", "abc", "daemonize", "no"]),
     ],
   },
+  {
+    name: "fuzz: REPLCONF's unknown option error quoted the option lowercased, Redis as typed",
+    proto: 3,
+    steps: [step(["REPLCONF", "Inf", "f1"]), step(["REPLCONF", "LISTENING-PORT", "abc"])],
+  },
 ];
 
 export { step };

@@ -60,7 +60,8 @@ export function replicationCommands(server: NodeServices): ServerCommandDef[] {
           return;
         }
         const opts: Array<[string, string]> = [];
-        for (let j = 1; j < a.argc; j += 2) opts.push([a.latin1(j).toLowerCase(), a.latin1(j + 1)]);
+        // As typed: the error quotes the option unchanged; replconf matches it in any case.
+        for (let j = 1; j < a.argc; j += 2) opts.push([a.latin1(j), a.latin1(j + 1)]);
         const err = repl().replconf(c, opts);
         if (err === null) return;
         if (err !== undefined) c.reply.error(err);

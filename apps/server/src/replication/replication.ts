@@ -364,7 +364,7 @@ export class Replication implements ReplicationLinkOwner {
     };
     const replica = this.replicaOf(client);
     for (const [name, value] of opts) {
-      switch (name) {
+      switch (name.toLowerCase()) {
         case "listening-port": {
           const n = Number(value);
           if (!/^[0-9]+$/.test(value) || n > 65535)
