@@ -197,6 +197,14 @@ export const REGRESSIONS: Regression[] = [
     proto: 3,
     steps: [step(["REPLCONF", "Inf", "f1"]), step(["REPLCONF", "LISTENING-PORT", "abc"])],
   },
+  {
+    name: "fuzz: GETRANGE/SUBSTR k -9223372036854775807 -9223372036854775808 answered the first byte (two int64s, one double); Redis compares them exactly",
+    proto: 3,
+    steps: [
+      step(["SUBSTR", "neg", "-9223372036854775807", "-9223372036854775808"]),
+      step(["GETRANGE", "str", "-9223372036854775808", "-9223372036854775807"]),
+    ],
+  },
 ];
 
 export { step };

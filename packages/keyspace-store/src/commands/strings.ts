@@ -554,6 +554,11 @@ function getrange(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): v
     reply.bulk(EMPTY);
     return;
   }
+  // Compared as int64 first: -2^63+1 and -2^63 are one double.
+  if (s0 < 0 && e0 < 0 && s0 > e0) {
+    reply.bulk(EMPTY);
+    return;
+  }
   let start = Number(s0);
   let end = Number(e0);
   const len = v.length;
