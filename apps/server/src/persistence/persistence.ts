@@ -103,6 +103,10 @@ export class Persistence {
     return {
       compression: cfg.get<boolean>("rdbcompression"),
       checksum: cfg.get<boolean>("rdbchecksum"),
+      // Chunks of 256 keys / 64 KiB: a chunk of 200k short strings took p50 0.25 ms, p99 8 ms
+      // (1024 keys / 256 KiB, keyspace-store's default: p50 2.6 ms, p99 14 ms).
+      batchKeys: 256,
+      batchBytes: 64 * 1024,
       aux: {
         usedMem: process.memoryUsage().rss,
         aofBase,
