@@ -201,9 +201,10 @@ export class Keyspace {
 
   /** FLUSHALL: empties every database (signals WATCH once with dbIndex -1). */
   flushAll(): number {
+    // signalFlushedDb runs while the keys are still there.
+    this.hooks.dbFlushed?.(-1, (i, k) => this.dbs[i]?.dict.has(k) ?? false);
     let removed = 0;
     for (const d of this.dbs) removed += d.clear();
-    this.hooks.dbFlushed?.(-1);
     return removed;
   }
 }
@@ -222,6 +223,14 @@ export class Database {
    * 75 ns without (the second table's cache miss) — Redis's write to robj.lru costs it nothing.
    */
   lru = new Map<string, number>();
+  /**
+   * The access time (unix seconds) of a key that has no `lru` entry: keys inserted by loadAdd
+   * (an RDB load) share this one stamp instead of an entry each, until their first touch.
+   * Measured (bench/rdb.ts, 1M mixed keys, best of 3 alternating with the old code, CPU time on
+   * a loaded 2-core box): loadAdd without the per-key entry and hooks, 2710 -> 2392 ms (-12%),
+   * and 29 bytes per key less until the keys are touched.
+   */
+  loadedAccess = 0;
   /** Slot -> keys in it; only when the keyspace keeps a slot index. */
   private slots: (Set<string> | undefined)[] | null;
   /** Insertion-ordered key log behind SCAN's cursor (see scan.ts). */
@@ -300,8 +309,12 @@ export class Database {
    * missing key. `now` in unix milliseconds.
    */
   idleSeconds(key: string, now: number): number {
-    const at = this.lru.get(key);
-    return at === undefined ? 0 : Math.max(0, Math.floor(now / 1000) - at);
+    let at = this.lru.get(key);
+    if (at === undefined) {
+      if (!this.dict.has(key)) return 0;
+      at = this.loadedAccess;
+    }
+    return Math.max(0, Math.floor(now / 1000) - at);
   }
 
   /**
@@ -339,6 +352,30 @@ export class Database {
     // Redis's dbAdd: a list or sorted set appearing under a key may serve blocked clients.
     if (hooks.keyReady !== undefined && (isList(value) || isZSet(value)))
       hooks.keyReady(this.index, key);
+  }
+
+  /**
+   * add() for a bulk load (RDB): no hooks (a load is silent), no replica dict probe, and an
+   * access time of `loadedAccess` held by the database instead of a per-key entry. The caller
+   * checks for duplicates (the dict's size did not grow) and that no snapshot is open (then it
+   * uses add()). Sets the TTL when `when` is not -1.
+   */
+  loadAdd(key: string, value: Value, when: number): void {
+    settleEncoding(value);
+    this.dict.set(key, value);
+    this.order.added(key);
+    if (this.slots) this.indexAdd(key);
+    if (when !== -1) this.expires.set(key, when);
+  }
+
+  /**
+   * Starts a bulk load: keys loadAdd()s from now on were accessed at `seconds`. Returns false
+   * (the caller then uses add()) when earlier keys already share another stamp.
+   */
+  beginLoad(seconds: number): boolean {
+    if (this.lru.size !== this.dict.size && this.loadedAccess !== seconds) return false;
+    this.loadedAccess = seconds;
+    return true;
   }
 
   /** dbOverwrite: replaces an existing key's value, keeping its TTL. */
@@ -381,6 +418,7 @@ export class Database {
     this.dict.clear();
     this.expires.clear();
     this.lru.clear();
+    this.loadedAccess = 0;
     this.order.reset();
     this.expireIter = null;
     this.avgTtl = 0;
@@ -398,6 +436,7 @@ export class Database {
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.lru, other.lru] = [other.lru, this.lru];
+    [this.loadedAccess, other.loadedAccess] = [other.loadedAccess, this.loadedAccess];
     [this.slots, other.slots] = [other.slots, this.slots];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     // Fresh scan logs (built from the dicts at their first use), numbered past every cursor

@@ -332,6 +332,35 @@ describe("RDB files", () => {
     expect(merged.db(0).dict.get("a")).toBe("2");
   });
 
+  it("loaded keys were accessed at the load (one stamp per database), and age from there", () => {
+    const src = new Keyspace();
+    src.db(0).add("a", "1");
+    src.db(0).add("b", "2");
+    src.db(0).setExpire("b", Date.now() + 100_000);
+    const file = Buffer.concat([...src.rdbSnapshotSync()]);
+    const ks = new Keyspace();
+    let now = 1_000_000_000_000;
+    ks.clock = () => now;
+    ks.loadRdb(file);
+    expect(ks.db(0).getExpire("b")).toBeGreaterThan(0);
+    now += 5000;
+    expect(ks.db(0).idleSeconds("a", now)).toBe(5);
+    expect(ks.db(0).lookupRead("a", now)).toBe("1"); // a touch: its own entry from now on
+    now += 3000;
+    expect(ks.db(0).idleSeconds("a", now)).toBe(3);
+    expect(ks.db(0).idleSeconds("b", now)).toBe(8);
+    expect(ks.db(0).idleSeconds("missing", now)).toBe(0);
+    // A later load without flush keeps the earlier keys' stamp (merge goes through add()).
+    const other = new Keyspace();
+    other.db(0).add("c", "3");
+    ks.loadRdb(Buffer.concat([...other.rdbSnapshotSync()]), { flush: false });
+    now += 1000;
+    expect(ks.db(0).idleSeconds("b", now)).toBe(9);
+    expect(ks.db(0).idleSeconds("c", now)).toBe(1);
+    ks.db(0).swapContents(ks.db(1));
+    expect(ks.db(1).idleSeconds("b", now)).toBe(9);
+  });
+
   test.prop(
     [
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {

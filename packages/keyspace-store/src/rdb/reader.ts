@@ -566,6 +566,10 @@ export class RdbLoader {
   private readonly keepExpired: boolean;
   private readonly replace: boolean;
   private readonly cur = new RdbCursor(this.buf);
+  /** The database loadAdd() goes to (beginLoad accepted it), else null: add() per key. */
+  private bulkDb: Database | null = null;
+  private bulkTried: Database | null = null;
+  private readonly loadSeconds: number;
 
   constructor(
     private readonly ks: Keyspace,
@@ -576,6 +580,7 @@ export class RdbLoader {
     this.keepExpired = (opts.aofPreamble ?? false) || !ks.deleteExpired;
     this.replace = opts.replaceDuplicates ?? false;
     this.db = ks.dbs[0] as Database;
+    this.loadSeconds = Math.floor(ks.clock() / 1000);
   }
 
   push(chunk: Uint8Array): void {
@@ -770,6 +775,19 @@ export class RdbLoader {
       return;
     }
     const db = this.db;
+    if (db !== this.bulkTried) {
+      this.bulkTried = db;
+      this.bulkDb = db.beginLoad(this.loadSeconds) ? db : null;
+    }
+    if (db === this.bulkDb && !this.replace && this.ks.openSnapshots.size === 0) {
+      const before = db.dict.size;
+      db.loadAdd(key, v, when);
+      if (db.dict.size === before)
+        throw new RdbFormatError(`RDB has duplicated key '${key}' in DB ${db.index}`);
+      if (idle !== -1) db.lru.set(key, Math.floor(this.now / 1000) - idle);
+      this.loaded++;
+      return;
+    }
     if (this.replace) {
       if (db.dict.has(key)) db.delete(key);
       db.add(key, v);
