@@ -205,6 +205,23 @@ export const REGRESSIONS: Regression[] = [
       step(["GETRANGE", "str", "-9223372036854775808", "-9223372036854775807"]),
     ],
   },
+  {
+    name: "fuzz: CONFIG SET of a parameter and its alias (hash-max-listpack-entries, hash-max-ziplist-entries) answered duplicate parameter; an alias is its own config entry in Redis 7.0",
+    proto: 2,
+    steps: [
+      step([
+        "CONFIG",
+        "SET",
+        "hash-max-listpack-entries",
+        "2147483648",
+        "hasH-mAX-ZiPliST-entRIEs",
+        "2mb",
+      ]),
+      step(["CONFIG", "SET", "hash-max-listpack-entries", "64", "hash-max-ziplist-entries", "100"]),
+      step(["CONFIG", "GET", "hash-max-listpack-entries"]),
+      step(["CONFIG", "SET", "hash-max-ziplist-entries", "1", "HASH-max-ziplist-entries", "2"]),
+    ],
+  },
 ];
 
 export { step };

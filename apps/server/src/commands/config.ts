@@ -81,13 +81,16 @@ export function configCommands(server: NodeServices): ServerCommandDef[] {
               c.reply.error(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
               return;
             }
-            if (names.has(d.name)) {
+            // An alias is its own config entry in Redis 7.0 (registerConfigValue): a parameter
+            // and its alias in one CONFIG SET are not duplicates, two spellings of one name are.
+            const entry = name.toLowerCase();
+            if (names.has(entry)) {
               c.reply.error(
                 `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`,
               );
               return;
             }
-            names.add(d.name);
+            names.add(entry);
             if (d.immutable) {
               c.reply.error(
                 `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`,
