@@ -144,7 +144,7 @@ export class Server implements NodeServices {
     const hooks: KeyspaceHooks = {
       propagate: (db, argv) => this.propagate(db, argv),
       keyModified: (db, key) => this.watches.touch(db, key),
-      dbFlushed: (db) => this.watches.touchAllInDb(db),
+      dbFlushed: (db, exists) => this.watches.touchAllInDb(db, exists),
       notify: (db, cls, event, key) => this.notifier.notify(db, cls, event, key),
       keyReady: (db, key) => this.blocking.signalKeyAsReady(db, key),
       dbSwapped: (a, b) => {

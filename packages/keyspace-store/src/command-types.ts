@@ -56,8 +56,12 @@ export interface KeyspaceHooks {
   propagate?(dbIndex: number, argv: readonly (Buffer | string)[]): void;
   /** A key's value changed or it was deleted (Redis's signalModifiedKey): WATCH invalidation. */
   keyModified?(dbIndex: number, key: string): void;
-  /** A whole database was flushed (WATCH on any key of it is invalidated). dbIndex -1 = all. */
-  dbFlushed?(dbIndex: number): void;
+  /**
+   * A whole database is about to be flushed, or was swapped (dbIndex -1 = all): Redis's
+   * touchAllWatchedKeysInDb invalidates the WATCH of a key that `exists` (in the emptied
+   * database, or in the one swapped in), not of a key that was missing anyway.
+   */
+  dbFlushed?(dbIndex: number, exists: (dbIndex: number, key: string) => boolean): void;
   /** A keyspace event (Redis's notifyKeyspaceEvent). */
   notify?(dbIndex: number, cls: NotifyClass, event: string, key: string): void;
   /** A list or sorted set got elements (Redis's signalKeyAsReady): wake clients blocked on it. */

@@ -201,9 +201,10 @@ export class Keyspace {
 
   /** FLUSHALL: empties every database (signals WATCH once with dbIndex -1). */
   flushAll(): number {
+    // signalFlushedDb runs while the keys are still there.
+    this.hooks.dbFlushed?.(-1, (i, k) => this.dbs[i]?.dict.has(k) ?? false);
     let removed = 0;
     for (const d of this.dbs) removed += d.clear();
-    this.hooks.dbFlushed?.(-1);
     return removed;
   }
 }

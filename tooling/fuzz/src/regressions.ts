@@ -222,6 +222,20 @@ export const REGRESSIONS: Regression[] = [
       step(["CONFIG", "SET", "hash-max-ziplist-entries", "1", "HASH-max-ziplist-entries", "2"]),
     ],
   },
+  {
+    name: "fuzz: FLUSHDB/FLUSHALL/SWAPDB failed the EXEC of a client watching keys that did not exist; Redis's touchAllWatchedKeysInDb touches only keys that were there",
+    proto: 3,
+    steps: [
+      step(["SELECT", "5"], ["WATCH", "zset", "bighash"], ["FLUSHDB", "ASYNC"]),
+      step(["MULTI"], ["TYPE", "dst"], ["EXEC"]),
+      step(["SELECT", "0"], ["WATCH", "missing", "str"], ["SELECT", "6"], ["FLUSHALL"]),
+      step(["MULTI"], ["PING"], ["EXEC"]),
+      step(["SELECT", "0"], ["SET", "a", "1"], ["WATCH", "missing"], ["SWAPDB", "0", "9"]),
+      step(["MULTI"], ["PING"], ["EXEC"]),
+      step(["SELECT", "9"], ["WATCH", "a"], ["SWAPDB", "9", "3"]),
+      step(["MULTI"], ["PING"], ["EXEC"]),
+    ],
+  },
 ];
 
 export { step };

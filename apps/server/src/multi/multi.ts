@@ -47,10 +47,16 @@ export class WatchedKeys {
     if (set) for (const c of set) c.casDirty = true;
   }
 
-  /** Every watched key of `db` (-1: of every database) was touched: FLUSHDB, SWAPDB... */
-  touchAllInDb(db: number): void {
+  /**
+   * FLUSHDB, FLUSHALL, SWAPDB (touchAllWatchedKeysInDb): the watched keys of `db` (-1: of every
+   * database) that `exists` says were there are touched; with no predicate, all of them.
+   */
+  touchAllInDb(db: number, exists?: (db: number, key: string) => boolean): void {
     for (const [k, set] of this.keys) {
-      if (db !== -1 && !k.startsWith(`${db}\u0000`)) continue;
+      const sep = k.indexOf("\u0000");
+      const kdb = Number(k.slice(0, sep));
+      if (db !== -1 && kdb !== db) continue;
+      if (exists && !exists(kdb, k.slice(sep + 1))) continue;
       for (const c of set) c.casDirty = true;
     }
   }

@@ -408,8 +408,10 @@ function flushFlags(args: CommandArgs, reply: ReplyWriter): boolean {
 
 function flushdb(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   if (!flushFlags(args, reply)) return;
-  const n = ctx.db.clear();
-  ctx.keyspace.hooks.dbFlushed?.(ctx.db.index);
+  const db = ctx.db;
+  // signalFlushedDb runs while the keys are still there.
+  ctx.keyspace.hooks.dbFlushed?.(db.index, (_i, k) => db.dict.has(k));
+  const n = db.clear();
   ctx.addDirty(n);
   ctx.propagateSelf();
   reply.ok();
@@ -439,9 +441,11 @@ function swapdb(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
     return;
   }
   ks.swapDbs(a, b);
-  // WATCHed keys of both databases are now stale, and blocked clients may have data.
-  ks.hooks.dbFlushed?.(a);
-  if (b !== a) ks.hooks.dbFlushed?.(b);
+  // WATCHed keys of both databases are now stale (touchAllWatchedKeysInDb(db1, db2): a key in
+  // either), and blocked clients may have data.
+  const inEither = (_i: number, k: string) => ks.db(a).dict.has(k) || ks.db(b).dict.has(k);
+  ks.hooks.dbFlushed?.(a, inEither);
+  if (b !== a) ks.hooks.dbFlushed?.(b, inEither);
   ks.hooks.dbSwapped?.(a, b);
   ctx.addDirty(1);
   ctx.propagateSelf();
