@@ -15,7 +15,7 @@ import { knownDivergence } from "./known.js";
 import { cliQuote, parseAll, parseReply, type Reply, showCommand } from "./resp.js";
 import { agree, entryOf, ruleFor } from "./rules.js";
 import { alive, type Side, startSide } from "./servers.js";
-import { setupCommands } from "./values.js";
+import { DUMP_PAYLOADS, payloadSourceCommands, SEEDED_KEYS, setupCommands } from "./values.js";
 
 export type FailureKind = "crash" | "hang" | "closed" | "diverge" | "digest";
 
@@ -120,11 +120,29 @@ export class Fuzzer {
         .split("\n")
         .map((s) => s.trim())
         .filter(Boolean);
-      return new Fuzzer(new Side_("shoal", shoal), new Side_("redis", redis), docs, cmds, opts);
+      const fz = new Fuzzer(new Side_("shoal", shoal), new Side_("redis", redis), docs, cmds, opts);
+      await fz.collectPayloads();
+      return fz;
     } catch (err) {
       await Promise.all([shoal.stop(), redis.stop()]);
       throw err;
     }
+  }
+
+  /** RESTORE's pool: redis-server's DUMP of every seeded key and of a few extra encodings. */
+  private async collectPayloads(): Promise<void> {
+    if (DUMP_PAYLOADS.length > 0) return;
+    const conn = await this.redis.connection();
+    const extra = payloadSourceCommands();
+    const keys = [...SEEDED_KEYS, ...extra.map((c) => c[1]!)];
+    const out = await conn.step(
+      [...this.setupCmds(2), ...extra, ...keys.map((k) => ["DUMP", k]), ["FLUSHALL"]].map(enc),
+      20_000,
+    );
+    if (out.kind !== "ok") throw new Error(`DUMP payloads from redis-server: ${out.kind}`);
+    const replies = parseAll(out.bytes);
+    const dumps = replies.slice(replies.length - 1 - keys.length, replies.length - 1);
+    for (const d of dumps) if (typeof d.v === "string") DUMP_PAYLOADS.push(d.v);
   }
 
   async stop(): Promise<void> {
@@ -159,7 +177,10 @@ export class Fuzzer {
       ["FLUSHALL"],
       ["CONFIG", "SET", ...cfg],
       ["ACL", "DELUSER", "fuzzuser", "fuzz2", "", "a b"],
-      ["DEBUG", "SET-ACTIVE-EXPIRE", "1"],
+      // Active expiry off: when each server's expire cycle samples a key past its TTL is
+      // timing (DBSIZE counts it until then); with lazy expiry only, both delete it at its
+      // first access, as Redis does.
+      ["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
       ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"],
       ...setupCommands(),
       ...(proto === 3 ? [["HELLO", "3"]] : []),
@@ -415,12 +436,10 @@ export class Fuzzer {
           used.has(c[1]!) ||
           used.has("*")),
     );
-    const lines = [
-      "# setup (both servers)",
-      ...setup.map((c) => showCommand(enc(c), true)),
-      "# steps",
-    ];
-    for (const s of steps) for (const c of s.cmds) lines.push(showCommand(enc(c), true));
+    // Arguments over 80 bytes are abbreviated (<70000 x "x">: that byte repeated; "ab"...<n
+    // bytes>: a prefix): a 70 000-byte value printed whole buries the steps.
+    const lines = ["# setup (both servers)", ...setup.map((c) => showCommand(enc(c))), "# steps"];
+    for (const s of steps) for (const c of s.cmds) lines.push(showCommand(enc(c)));
     return lines.join("\n");
   }
 

@@ -147,10 +147,10 @@ export function cliQuote(arg: Buffer): string {
 }
 
 /** A command line for display: long arguments abbreviated as <N bytes of 'c'>. */
-export function showCommand(args: readonly Buffer[], full = false): string {
+export function showCommand(args: readonly Buffer[]): string {
   return args
     .map((a) => {
-      if (!full && a.length > 80) {
+      if (a.length > 80) {
         const same = a.every((b) => b === a[0]);
         return same
           ? `<${a.length} x ${cliQuote(a.subarray(0, 1))}>`

@@ -87,7 +87,10 @@ export async function runFuzz(opts: RunOptions): Promise<RunSummary> {
             sum.flaky++;
             log(`flaky (did not reproduce): seed ${opts.seed} batch ${b}: ${fz.describe(f)}`);
           } else {
-            const shrunk = opts.shrink === false ? f.steps : await fz.shrink(f);
+            // A hang costs a step timeout and a restart per attempt: not shrunk, the failing
+            // step is the last one printed (and --no-shrink skips shrinking altogether).
+            const shrunk =
+              opts.shrink === false || f.kind === "hang" ? f.steps : await fz.shrink(f);
             const found: Found = {
               failure: f,
               batch: b,

@@ -145,3 +145,24 @@ export function anyValue(r: Random): string {
   if (x < 0.8) return anyKey(r);
   return pick(r, PATTERNS);
 }
+
+/**
+ * DUMP payloads of the seeded keys (and of a few extra values), as redis-server 7.0.15 wrote
+ * them (latin1, one char per byte): RESTORE takes these, or one with a byte flipped or cut
+ * short (the CRC-64 refuses it before any parsing; a payload with a valid checksum and corrupt
+ * content is not sent, since redis-server trusts it with sanitize-dump-payload no). Filled by
+ * Fuzzer.start from redis-server after the batch setup; deterministic for a given setup.
+ */
+export const DUMP_PAYLOADS: string[] = [];
+
+/** Extra values DUMPed for the pool: encodings the seeded keys lack. */
+export function payloadSourceCommands(): string[][] {
+  return [
+    ["SET", "__p_int", "-9223372036854775808"],
+    ["SET", "__p_raw", "x".repeat(100)],
+    ["RPUSH", "__p_plain", "y".repeat(70_000), "z"],
+    ["SADD", "__p_big_ints", ...Array.from({ length: 600 }, (_, i) => String(i * 1000))],
+    ["HSET", "__p_long", "f", "v".repeat(100)],
+    ["ZADD", "__p_nan_like", "-inf", "a", "inf", "b", "0", "c", "1.5", "d"],
+  ];
+}
