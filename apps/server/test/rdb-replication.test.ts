@@ -68,7 +68,7 @@ describe.skipIf(!hasRedis())("replication between Shoal and redis-server 7.0.15"
       await scenario(
         master,
         async () => connect((await redisAt(["--replicaof", "127.0.0.1", String(m.port)])).port),
-        (mc) => mc.client("KILL", "TYPE", "replica"),
+        (mc) => mc.call("CLIENT", "KILL", "TYPE", "replica"),
       );
       expect(m.output()).toContain(
         diskless === "yes"
@@ -93,7 +93,7 @@ describe.skipIf(!hasRedis())("replication between Shoal and redis-server 7.0.15"
           replicaLog = () => s.output();
           return connect(s.port);
         },
-        (_mc, rc) => rc.client("KILL", "TYPE", "master"),
+        (_mc, rc) => rc.call("CLIENT", "KILL", "TYPE", "master"),
       );
       expect(replicaLog()).toContain(
         diskless === "yes"
