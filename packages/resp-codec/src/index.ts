@@ -15,7 +15,7 @@ export {
 export { type CommandArg, encodeCommand, encodeCommandBuffer } from "./command-encoder.js";
 export type { CommandArgs, ReplyWriter } from "./contracts.js";
 export { formatDouble17g } from "./double-format.js";
-export { splitInlineArgs } from "./inline-args.js";
+export { splitArgs, splitInlineArgs } from "./inline-args.js";
 export type { NodeBuffer } from "./node-buffer.js";
 export { OwnedArgs } from "./owned-args.js";
 export { expectedDollar, ProtocolErrors, RespProtocolError } from "./protocol-error.js";
@@ -26,6 +26,7 @@ export {
   type ReplyDecoderOptions,
   RespError,
 } from "./reply-decoder.js";
+export { quoteRepr } from "./repr.js";
 export {
   emptyMapReply,
   nullArrayReply,

@@ -96,3 +96,20 @@ export function splitInlineArgs(buf: Buffer, start: number, end: number, out: Bu
     out.push(Buffer.from(scratch.subarray(0, w)));
   }
 }
+
+/**
+ * sdssplitargs() on a C string: splits `line` up to its first NUL byte (nothing after one is
+ * read) into copies of its words, or returns null on unbalanced quotes. Config lines, CONFIG
+ * REWRITE's round trip and redis-cli's prompt all split this way.
+ */
+export function splitArgs(line: Uint8Array): Buffer[] | null {
+  const bytes = Buffer.isBuffer(line)
+    ? line
+    : Buffer.from(line.buffer, line.byteOffset, line.length);
+  const nul = bytes.indexOf(0);
+  const end = nul < 0 ? bytes.length : nul;
+  const out: Buffer[] = [];
+  if (!splitInlineArgs(bytes, 0, end, out)) return null;
+  // Unquoted words are views of `line`: copied, so the caller owns what it gets back.
+  return out.map((w) => Buffer.from(w));
+}

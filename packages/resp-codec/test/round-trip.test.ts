@@ -8,6 +8,7 @@ import {
   DecodeResult,
   encodeCommandBuffer,
   formatDouble17g,
+  quoteRepr,
   ReplyBuffer,
   type ReplyBuilders,
   ReplyDecoder,
@@ -276,7 +277,7 @@ describe("round trips", () => {
       numRuns: 300,
     },
   )("inline commands: quoted with escapes, then split back", (lines, sizes) => {
-    const text = lines.map((ws) => `${ws.map((w) => repr(Buffer.from(w))).join(" ")}\r\n`).join("");
+    const text = lines.map((ws) => `${ws.map((w) => quoteRepr(w)).join(" ")}\r\n`).join("");
     const bytes = Buffer.from(text, "latin1");
     const d = new CommandDecoder();
     const got: string[][] = [];
@@ -292,20 +293,3 @@ describe("round trips", () => {
     expect(got).toEqual(lines.map((ws) => ws.map((w) => Buffer.from(w).toString("latin1"))));
   });
 });
-
-/** sdscatrepr(): "..." with \\ \" \n \r \t \a \b and \xHH for the rest of the unprintables. */
-function repr(b: Buffer): string {
-  let s = '"';
-  for (const c of b) {
-    if (c === 0x5c) s += "\\\\";
-    else if (c === 0x22) s += '\\"';
-    else if (c === 0x0a) s += "\\n";
-    else if (c === 0x0d) s += "\\r";
-    else if (c === 0x09) s += "\\t";
-    else if (c === 0x07) s += "\\a";
-    else if (c === 0x08) s += "\\b";
-    else if (c >= 0x20 && c <= 0x7e) s += String.fromCharCode(c);
-    else s += `\\x${c.toString(16).padStart(2, "0")}`;
-  }
-  return `${s}"`;
-}

@@ -48,6 +48,13 @@ describe("redis-cli formatting", () => {
     expect(s('get "unterminated')).toBeUndefined();
     expect(s('get "a"b')).toBeUndefined();
     expect(s("   ")).toEqual([]);
+    // redis-cli 7.0.15 (`RPUSH l <line>`, LRANGE --no-raw): \v and \f do not end a word, a
+    // non-ASCII character is its UTF-8 bytes and no blank ("\xc2\xa0y"), `"a\x4"` is "ax4".
+    expect(s("a\fb c")).toEqual(["a\fb", "c"]);
+    expect(s("a\vb")).toEqual(["a\vb"]);
+    expect(s("\u00a0y")).toEqual(["\xc2\xa0y"]);
+    expect(s('"a\\x4" "\\z"')).toEqual(["ax4", "z"]);
+    expect(repr("\u00e9")).toBe('"\\xc3\\xa9"');
   });
 
   it("hints the remaining arguments and completes command names", () => {

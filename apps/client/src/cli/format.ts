@@ -1,42 +1,14 @@
 // Prints replies the way redis-cli 7.0 does. Mirrors cliFormatReplyTTY() (the human form:
 // `(integer) 1`, `"bar"`, `(nil)`, `1) "a"`, `(error) ERR ...`, `1# "k" => v`, `1~ "m"`) and
 // cliFormatReplyRaw() (the --raw form used when stdout is not a terminal) in src/redis-cli.c.
+import { quoteRepr } from "@shoal/resp-codec";
 import { ReplyError } from "../errors.js";
 import { DoubleReply, MapReply, SetReply, StatusReply, VerbatimReply } from "../reply-types.js";
 
-/** sdscatrepr(): a quoted string with C escapes, as redis-cli shows bulk strings. */
+/** sdscatrepr() (resp-codec's quoteRepr): a quoted string with C escapes, as redis-cli shows bulk
+ * strings; text is quoted as its UTF-8 bytes. */
 export function repr(value: Buffer | string): string {
-  const b = typeof value === "string" ? Buffer.from(value) : value;
-  let out = '"';
-  for (const c of b) {
-    switch (c) {
-      case 0x5c:
-        out += "\\\\";
-        break;
-      case 0x22:
-        out += '\\"';
-        break;
-      case 0x0a:
-        out += "\\n";
-        break;
-      case 0x0d:
-        out += "\\r";
-        break;
-      case 0x09:
-        out += "\\t";
-        break;
-      case 0x07:
-        out += "\\a";
-        break;
-      case 0x08:
-        out += "\\b";
-        break;
-      default:
-        out +=
-          c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
-    }
-  }
-  return `${out}"`;
+  return quoteRepr(typeof value === "string" ? Buffer.from(value) : value);
 }
 
 function formatDouble(d: number): string {

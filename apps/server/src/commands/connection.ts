@@ -4,7 +4,6 @@
 // src/networking.c (Redis 7.0). CLIENT SETINFO and NO-TOUCH are 7.2's: 7.0.15 answers "unknown
 // subcommand" to them, and clients that send SETINFO on connect ignore that error.
 
-import type { CommandArgs } from "@shoal/resp-codec";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import { REDIS_VERSION } from "../config/load.js";

@@ -22,6 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { isHash, isList, isSet, isString, type Value, type ZSetValue } from "@shoal/keyspace-store";
 import { formatDouble17g, type NodeBuffer } from "@shoal/resp-codec";
+import { quoteRepr, splitArgs } from "../config/split-args.js";
 
 export type AofFileType = "b" | "h" | "i";
 
@@ -54,61 +55,10 @@ export function parseManifest(text: string): ManifestEntry[] {
   return out;
 }
 
-/** sdssplitargs for the manifest: words, "quoted \x41" and 'single' strings. */
-function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (line[i] === " " || line[i] === "\t") i++;
-    if (i >= line.length) break;
-    let cur = "";
-    const q = line[i];
-    if (q === '"' || q === "'") {
-      i++;
-      for (;;) {
-        if (i >= line.length) return null;
-        const ch = line[i]!;
-        if (ch === q) {
-          i++;
-          break;
-        }
-        if (q === '"' && ch === "\\" && i + 1 < line.length) {
-          const n = line[i + 1]!;
-          if (n === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
-            cur += String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16));
-            i += 4;
-            continue;
-          }
-          cur +=
-            ({ n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" } as Record<string, string>)[n] ?? n;
-          i += 2;
-          continue;
-        }
-        cur += ch;
-        i++;
-      }
-    } else {
-      while (i < line.length && line[i] !== " " && line[i] !== "\t") cur += line[i++];
-    }
-    out.push(cur);
-  }
-  return out;
-}
-
 /** A file name as getAofManifestAsString writes it: quoted (sdscatrepr) only when it must be. */
 function reprName(name: string): string {
   if (/^[\x21-\x7e]+$/.test(name) && !/["'\\]/.test(name)) return name;
-  let s = '"';
-  for (const ch of name) {
-    const c = ch.charCodeAt(0);
-    if (ch === "\\" || ch === '"') s += `\\${ch}`;
-    else if (ch === "\n") s += "\\n";
-    else if (ch === "\r") s += "\\r";
-    else if (ch === "\t") s += "\\t";
-    else if (c < 0x20 || c > 0x7e) s += `\\x${c.toString(16).padStart(2, "0")}`;
-    else s += ch;
-  }
-  return `${s}"`;
+  return quoteRepr(name);
 }
 
 export function formatManifest(entries: readonly ManifestEntry[]): string {
