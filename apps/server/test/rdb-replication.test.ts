@@ -3,7 +3,7 @@
 // the sync: equal DEBUG DIGEST, then a partial resync after the link is killed. And the replica
 // bug of issue 14: a fake master sends a corrupt payload, then a good one.
 import net from "node:net";
-import { hasRedis, waitFor } from "@shoal/test-utils";
+import { waitFor } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -20,7 +20,12 @@ import {
 afterEach(cleanup);
 
 const KEYS = 10_000;
-const WRITES = 20_000;
+/**
+ * Writes while the replica attaches (and a quarter of that after, and again across the link
+ * kill): 100k during and after the sync with the diskless form, as the issue asks; 20k with the
+ * disk form, which takes the same code paths once the payload is on disk.
+ */
+const WRITES = { yes: 80_000, no: 16_000 } as const;
 
 async function waitInSync(master: Redis, replica: Redis): Promise<void> {
   await waitFor(
@@ -41,18 +46,19 @@ async function scenario(
   master: Redis,
   startReplica: () => Promise<Redis>,
   killLink: (master: Redis, replica: Redis) => Promise<unknown>,
+  writes: number,
 ): Promise<void> {
   await fillEveryType(master, KEYS, "k", true);
-  const during = writeStream(master, WRITES, "during");
+  const during = writeStream(master, writes, "during");
   const replica = await startReplica();
   await during;
-  await writeStream(master, WRITES / 4, "after");
+  await writeStream(master, writes / 4, "after");
   await waitInSync(master, replica);
   expect(await digest(replica)).toBe(await digest(master));
   const partialBefore = Number((await info(master, "stats")).sync_partial_ok);
   const fullBefore = Number((await info(master, "stats")).sync_full);
   await killLink(master, replica);
-  await writeStream(master, WRITES / 4, "gap");
+  await writeStream(master, writes / 4, "gap");
   await waitInSync(master, replica);
   const stats = await info(master, "stats");
   expect(Number(stats.sync_partial_ok)).toBe(partialBefore + 1);
@@ -60,8 +66,8 @@ async function scenario(
   expect(await digest(replica)).toBe(await digest(master));
 }
 
-describe.skipIf(!hasRedis())("replication between Shoal and redis-server 7.0.15", () => {
-  for (const diskless of ["yes", "no"]) {
+describe("replication between Shoal and redis-server 7.0.15", () => {
+  for (const diskless of ["yes", "no"] as const) {
     it(`redis-server replicates from a Shoal master (repl-diskless-sync ${diskless}), PSYNC after CLIENT KILL TYPE replica`, async () => {
       const m = await shoalAt(["--repl-diskless-sync", diskless]);
       const master = connect(m.port);
@@ -69,6 +75,7 @@ describe.skipIf(!hasRedis())("replication between Shoal and redis-server 7.0.15"
         master,
         async () => connect((await redisAt(["--replicaof", "127.0.0.1", String(m.port)])).port),
         (mc) => mc.call("CLIENT", "KILL", "TYPE", "replica"),
+        WRITES[diskless],
       );
       expect(m.output()).toContain(
         diskless === "yes"
@@ -94,6 +101,7 @@ describe.skipIf(!hasRedis())("replication between Shoal and redis-server 7.0.15"
           return connect(s.port);
         },
         (_mc, rc) => rc.call("CLIENT", "KILL", "TYPE", "master"),
+        WRITES[diskless],
       );
       expect(replicaLog()).toContain(
         diskless === "yes"
@@ -164,7 +172,7 @@ function fakeMaster(
   );
 }
 
-describe.skipIf(!hasRedis())("a full sync that fails earns nothing (issue 14)", () => {
+describe("a full sync that fails earns nothing (issue 14)", () => {
   it("corrupt payload, then a good one: logged, no replid/offset kept, full sync again, link up only on loaded data", async () => {
     // A good payload: a real RDB file with 1000 keys, from a Shoal node's SAVE.
     const src = await shoalAt();
