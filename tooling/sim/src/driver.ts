@@ -1,7 +1,7 @@
 // Glue between one gossip-failover state machine and any cluster-bus Transport: transport events
 // become inputs, effects become transport calls. This is the loop a server runs (plus its own
-// handling of saveConfig, logs, state changes and publish); the simulator uses an instrumented
-// copy of it.
+// handling of saveConfig, logs, state changes and publish). Effects run through applyEffects
+// (effects.ts), as the simulator's nodes run theirs.
 import type { Transport } from "@shoal/cluster-bus";
 import {
   type ClusterState,
@@ -10,6 +10,7 @@ import {
   type Input,
   type Reply,
 } from "@shoal/gossip-failover";
+import { applyEffects, type EffectHandlers } from "./effects.js";
 
 export interface DriverHooks {
   /** Persist nodes.conf; must complete before the following effects run. */
@@ -20,12 +21,25 @@ export interface DriverHooks {
 
 export class NodeDriver {
   private timer: NodeJS.Timeout | null = null;
+  private readonly handlers: EffectHandlers;
 
   constructor(
     public state: ClusterState,
     readonly transport: Transport,
     readonly hooks: DriverHooks = {},
   ) {
+    const other = (e: Effect) => hooks.other?.(e);
+    this.handlers = {
+      saveConfig: (e) => hooks.save?.(e.text, e.fsync),
+      log: (e) => hooks.log?.(e.level, e.message),
+      stateChanged: other,
+      deleteKeysInSlots: other,
+      replicate: other,
+      promote: other,
+      pauseWrites: other,
+      unpauseWrites: other,
+      publish: other,
+    };
     transport.setHandler({
       linkUp: (l) =>
         this.input({ type: "linkUp", link: l.id, localIp: l.localIp, peerIp: l.peerIp }),
@@ -61,26 +75,6 @@ export class NodeDriver {
   }
 
   apply(effects: Effect[]): void {
-    for (const e of effects) {
-      switch (e.type) {
-        case "saveConfig":
-          this.hooks.save?.(e.text, e.fsync);
-          break;
-        case "send":
-          this.transport.send(e.link, e.msg);
-          break;
-        case "connect":
-          this.transport.connect(e.link, e.host, e.port);
-          break;
-        case "close":
-          this.transport.close(e.link);
-          break;
-        case "log":
-          this.hooks.log?.(e.level, e.message);
-          break;
-        default:
-          this.hooks.other?.(e);
-      }
-    }
+    applyEffects(effects, this.transport, this.handlers);
   }
 }

@@ -2,6 +2,12 @@
 
 export { roleSignature, settled, slotDisagreement } from "./convergence.js";
 export { type DriverHooks, NodeDriver } from "./driver.js";
+export {
+  applyEffects,
+  type EffectHandlers,
+  type EffectOf,
+  type EffectTransport,
+} from "./effects.js";
 export { FaultRun, replayHint, SimFailure } from "./fault-run.js";
 export { describeNodes, formReplicatedCluster, type Layout, type LayoutOptions } from "./layout.js";
 export { type Cause, FailoverWatch, type NoObligation, type Obligation } from "./liveness.js";

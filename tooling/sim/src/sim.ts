@@ -18,6 +18,7 @@ import {
   isMaster,
   type Reply,
 } from "@shoal/gossip-failover";
+import { applyEffects, type EffectHandlers } from "./effects.js";
 import { fork, mulberry32, type Random, randInt } from "./prng.js";
 import { type NodeReplication, ReplicationModel } from "./replication.js";
 import { Scheduler, SIM_EPOCH_MS } from "./scheduler.js";
@@ -111,9 +112,20 @@ export class SimNode {
   }
 
   apply(effects: Effect[]): void {
-    const sim = this.sim;
-    const trace = sim.trace;
-    for (const e of effects) {
+    applyEffects(effects, this.transport, this.handlers);
+    this.sim.checkNodeInvariants(this);
+    this.sim.observer?.afterBatch?.(this, effects);
+  }
+
+  /**
+   * How a simulated node runs its effects: each one is hashed into the trace first (time, node,
+   * kind, then the fields that matter to replay), then the link effects go to the memory
+   * transport, saves and logs are kept, and write pauses go to the replication model.
+   */
+  private readonly handlers: EffectHandlers = {
+    each: (e) => {
+      const sim = this.sim;
+      const trace = sim.trace;
       trace.mix(sim.now - SIM_EPOCH_MS);
       trace.mix(this.index);
       trace.mix(EFFECT_CODE[e.type] ?? 0);
@@ -121,20 +133,6 @@ export class SimNode {
         case "send":
           trace.mix(e.msg.type);
           trace.mix(e.msg.header.currentEpoch);
-          this.transport.send(e.link, e.msg);
-          break;
-        case "connect":
-          this.transport.connect(e.link, e.host, e.port);
-          break;
-        case "close":
-          this.transport.close(e.link);
-          break;
-        case "saveConfig":
-          this.lastSave = sim.opts.exactSaves ? { text: e.text } : e;
-          this.saves++;
-          break;
-        case "log":
-          if (sim.opts.keepLogs) this.logs.push(`${sim.scheduler.now} ${e.level} ${e.message}`);
           break;
         case "replicate":
           // Who this node follows is read from its own view by the replication model.
@@ -145,18 +143,22 @@ export class SimNode {
           break;
         case "pauseWrites":
           trace.mix(e.until - SIM_EPOCH_MS);
-          if (sim.replication) sim.replication.pauseWrites(this, e.until);
-          break;
-        case "unpauseWrites":
-          if (sim.replication) sim.replication.unpauseWrites(this);
           break;
         default:
           break;
       }
-    }
-    sim.checkNodeInvariants(this);
-    sim.observer?.afterBatch?.(this, effects);
-  }
+    },
+    saveConfig: (e) => {
+      this.lastSave = this.sim.opts.exactSaves ? { text: e.text } : e;
+      this.saves++;
+    },
+    log: (e) => {
+      const sim = this.sim;
+      if (sim.opts.keepLogs) this.logs.push(`${sim.scheduler.now} ${e.level} ${e.message}`);
+    },
+    pauseWrites: (e) => this.sim.replication?.pauseWrites(this, e.until),
+    unpauseWrites: () => this.sim.replication?.unpauseWrites(this),
+  };
 
   /** Feeds one input, with the replication view brought up to date first. */
   handle(input: Input): void {
