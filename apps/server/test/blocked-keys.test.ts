@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { hasRedis, type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
+import { type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, startShoal } from "./helpers.js";
 
@@ -136,7 +136,7 @@ async function play(port: number, s: Scenario): Promise<string[]> {
   return [...(await Promise.all(waiting)), writer];
 }
 
-describe.skipIf(!hasRedis())("clients blocked on keys, vs redis-server 7.0.15", () => {
+describe("clients blocked on keys, vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {
@@ -240,7 +240,7 @@ async function playAof(port: number): Promise<void> {
   }
 }
 
-describe.skipIf(!hasRedis())("blocking commands in the AOF, vs redis-server 7.0.15", () => {
+describe("blocking commands in the AOF, vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {
@@ -261,7 +261,7 @@ describe.skipIf(!hasRedis())("blocking commands in the AOF, vs redis-server 7.0.
   }, 60_000);
 });
 
-describe.skipIf(!hasRedis())("blocked commands in INFO, vs redis-server 7.0.15", () => {
+describe("blocked commands in INFO, vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {
@@ -417,128 +417,119 @@ const movedIntoPlace: Record<string, { waiter: string[]; writes: string[][] }> =
   },
 };
 
-describe.skipIf(!hasRedis())(
-  "a key moved into place under a blocked client, vs redis-server 7.0.15",
-  () => {
-    let shoal: ServerHandle;
-    let redis: ServerHandle;
-    beforeAll(async () => {
-      const args = ["--appendonly", "yes", "--appendfsync", "always"];
-      [shoal, redis] = await Promise.all([startShoal(args), startRedisServer({ args })]);
-    }, 30_000);
-    afterAll(async () => {
-      await Promise.all([shoal?.stop(), redis?.stop()]);
-    });
+describe("a key moved into place under a blocked client, vs redis-server 7.0.15", () => {
+  let shoal: ServerHandle;
+  let redis: ServerHandle;
+  beforeAll(async () => {
+    const args = ["--appendonly", "yes", "--appendfsync", "always"];
+    [shoal, redis] = await Promise.all([startShoal(args), startRedisServer({ args })]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
 
-    /** Every scenario in turn: the waiter's reply, the writer's, and what each added to the AOF. */
-    async function playAll(h: ServerHandle): Promise<string[]> {
-      const out: string[] = [];
-      for (const s of Object.values(movedIntoPlace)) {
-        const before = aofCommands(h.dir).length;
-        const writer = await play(h.port, { waiters: [s.waiter], writes: s.writes, expected: [] });
-        out.push(...writer, ...aofCommands(h.dir).slice(before));
-      }
-      return out;
+  /** Every scenario in turn: the waiter's reply, the writer's, and what each added to the AOF. */
+  async function playAll(h: ServerHandle): Promise<string[]> {
+    const out: string[] = [];
+    for (const s of Object.values(movedIntoPlace)) {
+      const before = aofCommands(h.dir).length;
+      const writer = await play(h.port, { waiters: [s.waiter], writes: s.writes, expected: [] });
+      out.push(...writer, ...aofCommands(h.dir).slice(before));
     }
+    return out;
+  }
 
-    it("the element, the end, the reply and the propagated pop, as Redis", async () => {
-      const [a, b] = await Promise.all([playAll(shoal), playAll(redis)]);
-      // Not vacuous: Redis served from the moved key, and wrote the pop with its count.
-      expect(b).toContain(`*2\r\n${bulk("k")}*2\r\n${bulk("a")}${bulk("b")}`);
-      expect(b).toContain("LPOP k 2");
-      expect(b).toContain("ZPOPMIN k 2");
-      expect(a).toEqual(b);
-    }, 60_000);
-  },
-);
+  it("the element, the end, the reply and the propagated pop, as Redis", async () => {
+    const [a, b] = await Promise.all([playAll(shoal), playAll(redis)]);
+    // Not vacuous: Redis served from the moved key, and wrote the pop with its count.
+    expect(b).toContain(`*2\r\n${bulk("k")}*2\r\n${bulk("a")}${bulk("b")}`);
+    expect(b).toContain("LPOP k 2");
+    expect(b).toContain("ZPOPMIN k 2");
+    expect(a).toEqual(b);
+  }, 60_000);
+});
 
 // What replicas receive for a blocked command served later: the replication stream itself (a
 // SYNC from a raw connection), not the AOF. BZMPOP goes out as ZPOPMIN/ZPOPMAX key count.
-describe.skipIf(!hasRedis())(
-  "blocking commands in the replication stream, vs redis-server 7.0.15",
-  () => {
-    let shoal: ServerHandle;
-    let redis: ServerHandle;
-    beforeAll(async () => {
-      [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
-    }, 30_000);
-    afterAll(async () => {
-      await Promise.all([shoal?.stop(), redis?.stop()]);
+describe("blocking commands in the replication stream, vs redis-server 7.0.15", () => {
+  let shoal: ServerHandle;
+  let redis: ServerHandle;
+  beforeAll(async () => {
+    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
+
+  /** Commands a SYNC'ed replica receives while `run` executes (PINGs left out). */
+  async function stream(port: number, run: () => Promise<void>): Promise<string[]> {
+    const sock = net.connect(port, "127.0.0.1");
+    let buf = Buffer.alloc(0);
+    sock.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
     });
+    await new Promise((r) => sock.once("connect", r));
+    sock.write("SYNC\r\n");
+    // The payload first: "$<len>\r\n<bytes>" (after any newlines the master sends meanwhile).
+    let start = -1;
+    await waitFor(() => {
+      const m = /^\n*\$(\d+)\r\n/.exec(buf.toString("latin1"));
+      if (m && buf.length >= m[0].length + Number(m[1])) start = m[0].length + Number(m[1]);
+      return start >= 0;
+    });
+    await run();
+    await new Promise((r) => setTimeout(r, 300));
+    sock.destroy();
+    return buf
+      .toString("latin1", start)
+      .split(/\*\d+\r\n/)
+      .filter((c) => c !== "")
+      .map((c) =>
+        c
+          .split("\r\n")
+          .filter((_, i) => i % 2 === 1)
+          .join(" "),
+      )
+      .filter((c) => !/^ping$/i.test(c));
+  }
 
-    /** Commands a SYNC'ed replica receives while `run` executes (PINGs left out). */
-    async function stream(port: number, run: () => Promise<void>): Promise<string[]> {
-      const sock = net.connect(port, "127.0.0.1");
-      let buf = Buffer.alloc(0);
-      sock.on("data", (d) => {
-        buf = Buffer.concat([buf, d]);
-      });
-      await new Promise((r) => sock.once("connect", r));
-      sock.write("SYNC\r\n");
-      // The payload first: "$<len>\r\n<bytes>" (after any newlines the master sends meanwhile).
-      let start = -1;
-      await waitFor(() => {
-        const m = /^\n*\$(\d+)\r\n/.exec(buf.toString("latin1"));
-        if (m && buf.length >= m[0].length + Number(m[1])) start = m[0].length + Number(m[1]);
-        return start >= 0;
-      });
-      await run();
-      await new Promise((r) => setTimeout(r, 300));
-      sock.destroy();
-      return buf
-        .toString("latin1", start)
-        .split(/\*\d+\r\n/)
-        .filter((c) => c !== "")
-        .map((c) =>
-          c
-            .split("\r\n")
-            .filter((_, i) => i % 2 === 1)
-            .join(" "),
-        )
-        .filter((c) => !/^ping$/i.test(c));
-    }
-
-    const blocked: [string[], string[][]][] = [
+  const blocked: [string[], string[][]][] = [
+    [["BZMPOP", "0", "1", "z", "MAX", "COUNT", "2"], [["ZADD", "z", "1", "a", "2", "b", "3", "c"]]],
+    [["BZMPOP", "0", "2", "nx", "z2", "min"], [["ZADD", "z2", "1", "a", "2", "b"]]],
+    [
+      ["BZMPOP", "0", "1", "z3", "MIN", "COUNT", "5"],
       [
-        ["BZMPOP", "0", "1", "z", "MAX", "COUNT", "2"],
-        [["ZADD", "z", "1", "a", "2", "b", "3", "c"]],
+        ["ZADD", "src", "1", "a", "2", "b"],
+        ["RENAME", "src", "z3"],
       ],
-      [["BZMPOP", "0", "2", "nx", "z2", "min"], [["ZADD", "z2", "1", "a", "2", "b"]]],
-      [
-        ["BZMPOP", "0", "1", "z3", "MIN", "COUNT", "5"],
-        [
-          ["ZADD", "src", "1", "a", "2", "b"],
-          ["RENAME", "src", "z3"],
-        ],
-      ],
-      [["BZPOPMIN", "z4", "0"], [["ZADD", "z4", "1", "a", "2", "b"]]],
-      [["BZPOPMAX", "nx", "z5", "0"], [["ZADD", "z5", "1", "a", "2", "b"]]],
-      [["BLMPOP", "0", "1", "l", "LEFT", "COUNT", "2"], [["RPUSH", "l", "a", "b", "c"]]],
-      [["BLMPOP", "0", "1", "l2", "right"], [["RPUSH", "l2", "a", "b"]]],
-      [["BLPOP", "l3", "0"], [["RPUSH", "l3", "a", "b"]]],
-      [["BLMOVE", "s", "d", "RIGHT", "left", "0"], [["RPUSH", "s", "a", "b"]]],
-      [["BRPOPLPUSH", "s2", "d2", "0"], [["RPUSH", "s2", "a", "b"]]],
-    ];
+    ],
+    [["BZPOPMIN", "z4", "0"], [["ZADD", "z4", "1", "a", "2", "b"]]],
+    [["BZPOPMAX", "nx", "z5", "0"], [["ZADD", "z5", "1", "a", "2", "b"]]],
+    [["BLMPOP", "0", "1", "l", "LEFT", "COUNT", "2"], [["RPUSH", "l", "a", "b", "c"]]],
+    [["BLMPOP", "0", "1", "l2", "right"], [["RPUSH", "l2", "a", "b"]]],
+    [["BLPOP", "l3", "0"], [["RPUSH", "l3", "a", "b"]]],
+    [["BLMOVE", "s", "d", "RIGHT", "left", "0"], [["RPUSH", "s", "a", "b"]]],
+    [["BRPOPLPUSH", "s2", "d2", "0"], [["RPUSH", "s2", "a", "b"]]],
+  ];
 
-    async function run(port: number): Promise<void> {
-      await exchange(port, cmd("FLUSHALL"));
-      for (const [waiter, writes] of blocked) {
-        const served = exchange(port, cmd(...waiter));
-        await waitFor(async () => (await blockedClients(port)) === 1, { timeout: 10_000 });
-        await exchange(port, writes.map((w) => cmd(...w)).join(""));
-        await served;
-      }
+  async function run(port: number): Promise<void> {
+    await exchange(port, cmd("FLUSHALL"));
+    for (const [waiter, writes] of blocked) {
+      const served = exchange(port, cmd(...waiter));
+      await waitFor(async () => (await blockedClients(port)) === 1, { timeout: 10_000 });
+      await exchange(port, writes.map((w) => cmd(...w)).join(""));
+      await served;
     }
+  }
 
-    it("served after blocking: the pop as Redis writes it for replicas", async () => {
-      const [a, b] = await Promise.all([
-        stream(shoal.port, () => run(shoal.port)),
-        stream(redis.port, () => run(redis.port)),
-      ]);
-      expect(b).toContain("ZPOPMAX z 2");
-      expect(b).toContain("ZPOPMIN z3 2");
-      expect(b).toContain("LPOP l 2");
-      expect(a).toEqual(b);
-    }, 60_000);
-  },
-);
+  it("served after blocking: the pop as Redis writes it for replicas", async () => {
+    const [a, b] = await Promise.all([
+      stream(shoal.port, () => run(shoal.port)),
+      stream(redis.port, () => run(redis.port)),
+    ]);
+    expect(b).toContain("ZPOPMAX z 2");
+    expect(b).toContain("ZPOPMIN z3 2");
+    expect(b).toContain("LPOP l 2");
+    expect(a).toEqual(b);
+  }, 60_000);
+});

@@ -2,7 +2,7 @@
 // the replies must be identical. Only commands whose replies don't depend on ids, ports or
 // clocks are in the script (and CONFIG GET patterns that match one name: Redis lists matches in
 // its hash table's order).
-import { hasRedis, type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
+import { type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
 
@@ -580,7 +580,7 @@ const protocolErrors: Record<string, string> = {
   "reply then close": `${cmd("PING")}*1\r\nxx\r\n${cmd("PING")}`,
 };
 
-describe.skipIf(!hasRedis())("byte-exact replies vs redis-server 7.0.15", () => {
+describe("byte-exact replies vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {

@@ -3,7 +3,7 @@
 // type. Compared by DEBUG DIGEST: Redis's digest of one database is mix(0, db id) XOR the digests
 // of its keys, so the XOR of three non-empty nodes' digests (an odd count of mix terms) equals the
 // digest of one node holding all their keys.
-import { hasRedis, redisCliPath, run, startCluster } from "@shoal/test-utils";
+import { redisCliPath, run, startCluster } from "@shoal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAIN_JS } from "./helpers.js";
 import { cleanup, connect, digest, fillEveryType, redisAt } from "./rdb-helpers.js";
@@ -19,7 +19,7 @@ function xorHex(hexes: string[]): string {
   return out.toString("hex");
 }
 
-describe.skipIf(!hasRedis())("redis-cli --cluster import into a Shoal cluster", () => {
+describe("redis-cli --cluster import into a Shoal cluster", () => {
   it("10k keys of every type from redis-server 7.0.15, equal digests", async () => {
     const cluster = await startCluster({
       command: [process.execPath, MAIN_JS],

@@ -2,7 +2,7 @@
 // 7.0.15: replies and errors byte for byte, DIGEST/DIGEST-VALUE equal to Redis's for the same
 // data of every type, RELOAD and LOADAOF keeping the data (same digest before and after, and as
 // Redis's), CHANGE-REPL-ID, PAUSE-CRON and SET-SKIP-CHECKSUM-VALIDATION by their effects.
-import { hasRedis, rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
+import { rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, startShoal } from "./helpers.js";
 
@@ -50,7 +50,7 @@ const KEYS = [
   "bigzset",
 ];
 
-describe.skipIf(!hasRedis())("DEBUG subcommands vs redis-server 7.0.15", () => {
+describe("DEBUG subcommands vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   const both = (payload: string) =>
@@ -252,7 +252,7 @@ describe.skipIf(!hasRedis())("DEBUG subcommands vs redis-server 7.0.15", () => {
   });
 });
 
-describe.skipIf(!hasRedis())("DEBUG LOADAOF vs redis-server 7.0.15", () => {
+describe("DEBUG LOADAOF vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {

@@ -3,7 +3,7 @@
 // EXPIRETIME, PEXPIRETIME, OBJECT) and the commands that read the dict without a lookup (DEBUG
 // OBJECT, MEMORY USAGE, SCAN, KEYS, RANDOMKEY). Each probe gets its own key, the same script runs
 // on both servers, and after two seconds every key's idle time must read the same on both.
-import { hasRedis, type ServerHandle, startRedisServer } from "@shoal/test-utils";
+import { type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, startShoal } from "./helpers.js";
 
@@ -32,7 +32,7 @@ function probe(argv: string[], key: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!hasRedis())("OBJECT IDLETIME vs redis-server 7.0.15", () => {
+describe("OBJECT IDLETIME vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {

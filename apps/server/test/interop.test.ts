@@ -2,20 +2,13 @@
 // (incl. a --pipe mass insert and --scan), redis-benchmark on the data commands (also at 1000
 // clients), ioredis and node-redis over RESP2 and RESP3.
 
-import {
-  hasRedis,
-  redisCli,
-  run,
-  type ServerHandle,
-  startRedisServer,
-  waitFor,
-} from "@shoal/test-utils";
+import { redisCli, run, type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, startShoal } from "./helpers.js";
 
-describe.skipIf(!hasRedis())("redis tools and clients", () => {
+describe("redis tools and clients", () => {
   let s: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {

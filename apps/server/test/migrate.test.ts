@@ -7,13 +7,7 @@
 // other clients until MIGRATE has replied. DUMP payloads being Redis's, keys of every type move
 // from Shoal to a real redis-server and back with equal DEBUG DIGEST.
 import net from "node:net";
-import {
-  freePort,
-  hasRedis,
-  type ServerHandle,
-  startRedisServer,
-  waitFor,
-} from "@shoal/test-utils";
+import { freePort, type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange } from "./helpers.js";
@@ -26,13 +20,12 @@ const redis: ServerHandle[] = [];
 
 beforeAll(async () => {
   [src, dst] = await Promise.all([shoal(), shoal()]);
-  if (hasRedis())
-    redis.push(
-      ...(await Promise.all([
-        startRedisServer({ args: ["--enable-debug-command", "yes"] }),
-        startRedisServer(),
-      ])),
-    );
+  redis.push(
+    ...(await Promise.all([
+      startRedisServer({ args: ["--enable-debug-command", "yes"] }),
+      startRedisServer(),
+    ])),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -194,41 +187,37 @@ describe("MIGRATE between standalone servers", () => {
     );
   }, 30_000);
 
-  it.skipIf(!hasRedis())(
-    "DUMP payloads are Redis's: every type moves Shoal -> redis-server 7.0.15 -> Shoal, equal DEBUG DIGEST",
-    async () => {
-      const [from, r, back] = [connect(src.port), connect(redis[0]!.port), connect(dst.port)];
-      await Promise.all([from.flushall(), r.flushall(), back.flushall()]);
-      await fillEveryType(from, 3000, "m", true);
-      const want = await digest(from);
-      const n = await from.dbsize();
-      /** MIGRATE ... KEYS in batches of 200, binary keys included. */
-      const moveAll = async (c: Redis, port: number) => {
-        const keys = await c.keysBuffer("*");
-        for (let i = 0; i < keys.length; i += 200)
-          expect(
-            await c.call(
-              "MIGRATE",
-              "127.0.0.1",
-              String(port),
-              "",
-              "0",
-              "5000",
-              "KEYS",
-              ...keys.slice(i, i + 200),
-            ),
-          ).toBe("OK");
-        expect(await c.dbsize()).toBe(0);
-      };
-      await moveAll(from, redis[0]!.port);
-      expect(await r.dbsize()).toBe(n);
-      expect(await r.call("DEBUG", "DIGEST")).toBe(want);
-      await moveAll(r, dst.port);
-      expect(await back.dbsize()).toBe(n);
-      expect(await digest(back)).toBe(want);
-    },
-    60_000,
-  );
+  it("DUMP payloads are Redis's: every type moves Shoal -> redis-server 7.0.15 -> Shoal, equal DEBUG DIGEST", async () => {
+    const [from, r, back] = [connect(src.port), connect(redis[0]!.port), connect(dst.port)];
+    await Promise.all([from.flushall(), r.flushall(), back.flushall()]);
+    await fillEveryType(from, 3000, "m", true);
+    const want = await digest(from);
+    const n = await from.dbsize();
+    /** MIGRATE ... KEYS in batches of 200, binary keys included. */
+    const moveAll = async (c: Redis, port: number) => {
+      const keys = await c.keysBuffer("*");
+      for (let i = 0; i < keys.length; i += 200)
+        expect(
+          await c.call(
+            "MIGRATE",
+            "127.0.0.1",
+            String(port),
+            "",
+            "0",
+            "5000",
+            "KEYS",
+            ...keys.slice(i, i + 200),
+          ),
+        ).toBe("OK");
+      expect(await c.dbsize()).toBe(0);
+    };
+    await moveAll(from, redis[0]!.port);
+    expect(await r.dbsize()).toBe(n);
+    expect(await r.call("DEBUG", "DIGEST")).toBe(want);
+    await moveAll(r, dst.port);
+    expect(await back.dbsize()).toBe(n);
+    expect(await digest(back)).toBe(want);
+  }, 60_000);
 
   it("replicas see the moved keys as one DEL", async () => {
     const replica = await shoal(["--replicaof", "127.0.0.1", String(src.port)]);

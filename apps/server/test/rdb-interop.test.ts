@@ -3,7 +3,7 @@
 // redis-check-aof, compared by DEBUG DIGEST (the same algorithm on both sides). Real processes.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { hasRedis, run, waitFor } from "@shoal/test-utils";
+import { run, waitFor } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAIN_JS } from "./helpers.js";
@@ -30,7 +30,7 @@ async function waitRewriteDone(r: Redis, rewrites: number): Promise<void> {
   );
 }
 
-describe.skipIf(!hasRedis())("dump.rdb between Shoal and redis-server 7.0.15", () => {
+describe("dump.rdb between Shoal and redis-server 7.0.15", () => {
   it("Shoal's dump.rdb: redis-check-rdb accepts it and redis-server loads it with an equal digest", async () => {
     for (const opts of [[], ["--rdbcompression", "no", "--rdbchecksum", "no"]]) {
       const s = await shoalAt(opts);
@@ -87,7 +87,7 @@ describe.skipIf(!hasRedis())("dump.rdb between Shoal and redis-server 7.0.15", (
   }, 60_000);
 });
 
-describe.skipIf(!hasRedis())("the multi-part AOF between Shoal and redis-server 7.0.15", () => {
+describe("the multi-part AOF between Shoal and redis-server 7.0.15", () => {
   for (const preamble of ["yes", "no"]) {
     it(`aof-use-rdb-preamble ${preamble}: manifest as Redis writes it, redis-check-aof accepts it, redis-server starts from it`, async () => {
       const s = await shoalAt([

@@ -11,7 +11,6 @@ import path from "node:path";
 import { promisify } from "node:util";
 import {
   freePort,
-  hasRedis,
   redisCliPath,
   redisServerPath,
   type ServerHandle,
@@ -70,7 +69,7 @@ async function blockedClients(port: number): Promise<number> {
   return Number(/blocked_clients:(\d+)/.exec(info)?.[1]);
 }
 
-describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
+describe("behaviour vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {
@@ -368,7 +367,7 @@ describe.skipIf(!hasRedis())("behaviour vs redis-server 7.0.15", () => {
   }, 20_000);
 });
 
-describe.skipIf(!hasRedis())("start-up vs redis-server 7.0.15", () => {
+describe("start-up vs redis-server 7.0.15", () => {
   const servers = (args: string[], dir: string, configFile?: string) =>
     Promise.all([
       spawnServer({

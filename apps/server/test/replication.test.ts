@@ -5,14 +5,7 @@
 // `redis-cli --replica` against a shoal master.
 
 import { spawn } from "node:child_process";
-import {
-  hasRedis,
-  pauseProcess,
-  redisCliPath,
-  resumeProcess,
-  sleep,
-  waitFor,
-} from "@shoal/test-utils";
+import { pauseProcess, redisCliPath, resumeProcess, sleep, waitFor } from "@shoal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   cleanup,
@@ -220,7 +213,7 @@ describe("replica behaviour", () => {
   });
 });
 
-describe.skipIf(!hasRedis())("real redis-cli --replica", () => {
+describe("real redis-cli --replica", () => {
   it("gets the snapshot and the command stream, and the master keeps serving", async () => {
     const m = await shoal();
     const mc = connect(m.port);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type ClusterHandle, hasRedis, startCluster } from "@shoal/test-utils";
+import { type ClusterHandle, startCluster } from "@shoal/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
 import { seqRandom, TestNet } from "../test/harness.js";
 import {
@@ -124,7 +124,7 @@ describe("nodes.conf", () => {
     expect(state.nodes.get(b.myself.name)!.ip).toBe("10.0.0.2");
   });
 
-  describe.skipIf(!hasRedis())("files written by a real redis-server 7.0.15 cluster", () => {
+  describe("files written by a real redis-server 7.0.15 cluster", () => {
     let cluster: ClusterHandle | undefined;
     afterAll(async () => cluster?.stop());
 

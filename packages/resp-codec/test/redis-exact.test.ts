@@ -3,7 +3,7 @@
 // command decoder reports is the error Redis sends for the same bytes; inline commands split
 // the way Redis splits them (checked through ECHO).
 import net from "node:net";
-import { hasRedis, rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
+import { rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CommandArg,
@@ -206,7 +206,7 @@ const INLINE_ECHOES = [
   "ECHO a\rb\r\n",
 ];
 
-describe.skipIf(!hasRedis())("byte-exact with redis-server 7.0.15", () => {
+describe("byte-exact with redis-server 7.0.15", () => {
   let server: ServerHandle;
   let authServer: ServerHandle;
   beforeAll(async () => {

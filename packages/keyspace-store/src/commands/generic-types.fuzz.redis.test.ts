@@ -2,7 +2,6 @@
 // ENCODING, COPY, RENAME, DEL, EXPIRE, SCAN TYPE, ...) on redis-server 7.0.15 and on the store,
 // reply for reply. Families not in the table yet are left out of the mix.
 import { fc } from "@fast-check/vitest";
-import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
 import { TestStore } from "../test-kit.js";
@@ -47,7 +46,7 @@ const step: fc.Arbitrary<CompareStep> = fc
   )
   .map((argv) => ({ argv: [...argv], unordered: argv[0] === "SCAN" }));
 
-describe.skipIf(!hasRedis())("random mixed-type sequences vs redis-server 7.0.15", () => {
+describe("random mixed-type sequences vs redis-server 7.0.15", () => {
   let oracle: RedisOracle;
   beforeAll(async () => {
     oracle = await RedisOracle.start();

@@ -2,7 +2,6 @@
 // redis-server 7.0.15: TYPE, OBJECT ENCODING across the size thresholds, COPY/RENAME/MOVE of
 // collections, SCAN with TYPE, DUMP+RESTORE round trips (payloads differ by design, so only
 // their effects are compared). Families not in the table yet are left out.
-import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
 import { TestStore } from "../test-kit.js";
@@ -57,7 +56,7 @@ function script(): Step[] {
   return s.filter((x) => !(Array.isArray(x) && x[0] === "SELECT"));
 }
 
-describe.skipIf(!hasRedis())("generic commands on every type vs redis-server 7.0.15", () => {
+describe("generic commands on every type vs redis-server 7.0.15", () => {
   let oracle: RedisOracle;
   beforeAll(async () => {
     oracle = await RedisOracle.start();

@@ -6,7 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { hasRedis, rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
+import { rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { infoFlags } from "../command-types.js";
 import { TestStore } from "../test-kit.js";
@@ -322,7 +322,7 @@ function script(): Step[] {
 
 // ---- The tests ----------------------------------------------------------------------------------
 
-describe.skipIf(!hasRedis())("hashes and sets vs redis-server 7.0.15", () => {
+describe("hashes and sets vs redis-server 7.0.15", () => {
   let redis: ServerHandle;
   beforeAll(async () => {
     redis = await startRedisServer();

@@ -3,7 +3,7 @@
 // every reply must be the same bytes. Also checks the command table against COMMAND INFO.
 import net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
-import { hasRedis, type ServerHandle, startRedisServer } from "@shoal/test-utils";
+import { type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CommandContext,
@@ -350,7 +350,7 @@ const BATCH = [
 
 // ---- The tests ----------------------------------------------------------------------------------
 
-describe.skipIf(!hasRedis())("lists against redis-server 7.0.15", () => {
+describe("lists against redis-server 7.0.15", () => {
   let redis: ServerHandle;
   beforeAll(async () => {
     redis = await startRedisServer();

@@ -2,7 +2,7 @@
 // publishes (notify-keyspace-events "KEA" plus new and keymiss: every class) on
 // __keyevent@<db>__:<event> channels for the same commands.
 import net from "node:net";
-import { hasRedis, waitFor } from "@shoal/test-utils";
+import { waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
 import { TestStore } from "../test-kit.js";
@@ -10,7 +10,7 @@ import { keyCommands } from "./keys.js";
 import { stringCommands } from "./strings.js";
 import { SCRIPT } from "./strings-keys.script.js";
 
-describe.skipIf(!hasRedis())("keyspace events vs redis-server 7.0.15", () => {
+describe("keyspace events vs redis-server 7.0.15", () => {
   let oracle: RedisOracle;
   let sub: net.Socket;
   const theirs: string[] = [];

@@ -3,7 +3,6 @@
 // (PXAT/PEXPIREAT/ABSTTL arguments computed from the clock) are masked as "<ms>".
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
 import { TestStore } from "../test-kit.js";
@@ -25,7 +24,7 @@ function parseAof(buf: Buffer): string[] {
 }
 const mask = (argv: string[]) => argv.map((a) => (/^1[0-9]{12}$/.test(a) ? "<ms>" : a)).join(" ");
 
-describe.skipIf(!hasRedis())("propagation vs redis-server 7.0.15's AOF", () => {
+describe("propagation vs redis-server 7.0.15's AOF", () => {
   let oracle: RedisOracle;
   beforeAll(async () => {
     oracle = await RedisOracle.start(["--appendonly", "yes", "--appendfsync", "always"]);

@@ -1,6 +1,5 @@
 // Strings and generic key commands against real redis-server 7.0.15, reply for reply as RESP
 // bytes in RESP2 and RESP3 (see redis-oracle.ts). Skipped when redis-server is not installed.
-import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
 import { TestStore } from "../test-kit.js";
@@ -302,7 +301,7 @@ const KEYS: Step[] = [
   ["DBSIZE"],
 ];
 
-describe.skipIf(!hasRedis())("strings and keys vs redis-server 7.0.15", () => {
+describe("strings and keys vs redis-server 7.0.15", () => {
   let oracle: RedisOracle;
   beforeAll(async () => {
     oracle = await RedisOracle.start();

@@ -6,7 +6,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { CommandArgs } from "@shoal/resp-codec";
-import { hasRedis } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { infoFlags } from "../command-types.js";
 import { compareScript, decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
@@ -425,7 +424,7 @@ function script(): string[][] {
   return c;
 }
 
-describe.skipIf(!hasRedis())("sorted sets vs redis-server 7.0.15", () => {
+describe("sorted sets vs redis-server 7.0.15", () => {
   let oracle: RedisOracle;
   beforeAll(async () => {
     oracle = await RedisOracle.start();
