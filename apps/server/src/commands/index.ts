@@ -7,12 +7,17 @@ import { pubsubCommands } from "../pubsub/commands.js";
 import { replicationCommands } from "../replication/commands.js";
 import { aclCommands } from "./acl.js";
 import { adminCommands } from "./admin.js";
+import { commandCommands } from "./command.js";
 import { configCommands } from "./config.js";
 import { connectionCommands } from "./connection.js";
+import { debugCommands } from "./debug.js";
 import { diagnosticsCommands } from "./diagnostics.js";
 import { infoCommands } from "./info.js";
 import { migrateCommands } from "./migrate.js";
 import { moduleCommands } from "./module.js";
+import { monitorCommands } from "./monitor.js";
+import { shutdownCommands } from "./shutdown.js";
+import { slowlogCommands } from "./slowlog.js";
 
 export function serverCommands(server: NodeServices): ServerCommandDef[] {
   return [
@@ -22,6 +27,11 @@ export function serverCommands(server: NodeServices): ServerCommandDef[] {
     ...configCommands(server),
     ...infoCommands(server),
     ...adminCommands(server),
+    ...shutdownCommands(server),
+    ...monitorCommands(server),
+    ...slowlogCommands(server),
+    ...debugCommands(server),
+    ...commandCommands(server),
     ...aclCommands(server),
     ...moduleCommands(server),
     ...diagnosticsCommands(server),

@@ -1,0 +1,282 @@
+// COMMAND and its subcommands (COUNT, LIST, INFO, DOCS, GETKEYS, HELP): commandCommand() and
+// friends (src/server.c, Redis 7.0). COMMAND INFO's 10-element entry is writeCommandInfo; its
+// flags and categories are written in Redis's order.
+import { type CommandSpec, globMatch, infoFlags } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { Client } from "../client-connection.js";
+import type { CommandEntry, ServerCommandDef } from "../command-types.js";
+import type { NodeServices } from "../node-services.js";
+import { OwnedArgs } from "../protocol/command-decoder.js";
+import { def, ERR_SYNTAX, replyHelp } from "./define.js";
+
+/** COMMAND (no subcommand) and COMMAND INFO without names: every command. */
+function commandCommand(server: NodeServices, c: Client): void {
+  const all = [...server.table.all()];
+  c.reply.array(all.length);
+  for (const e of all) writeCommandInfo(c, e.spec, e);
+}
+
+function commandCountCommand(server: NodeServices, c: Client): void {
+  c.reply.integer(server.table.size);
+}
+
+function commandListCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+  let filter: ((e: CommandEntry) => boolean) | undefined;
+  if (a.argc === 5 && a.is(2, "filterby")) {
+    const v = a.latin1(4);
+    if (a.is(3, "pattern")) {
+      // stringmatchlen(nocase), as Redis: a glob ("[a-" included), never a RegExp.
+      filter = (e) => globMatch(v, e.fullName, true);
+    } else if (a.is(3, "aclcat"))
+      filter = (e) => e.spec.aclCategories.includes(`@${v.toLowerCase()}`);
+    else if (a.is(3, "module")) filter = () => false;
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  } else if (a.argc !== 2) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  // Subcommands are listed too, under their full names (commandListWithFilter).
+  const names: string[] = [];
+  for (const e of server.table.all()) {
+    if (!filter || filter(e)) names.push(e.fullName);
+    if (e.subcommands)
+      for (const s of e.subcommands.values()) if (!filter || filter(s)) names.push(s.fullName);
+  }
+  c.reply.array(names.length);
+  for (const n of names) c.reply.bulk(n);
+}
+
+function commandInfoCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+  if (a.argc === 2) {
+    const all = [...server.table.all()];
+    c.reply.array(all.length);
+    for (const e of all) writeCommandInfo(c, e.spec, e);
+    return;
+  }
+  c.reply.array(a.argc - 2);
+  for (let i = 2; i < a.argc; i++) {
+    const e = lookupFullName(server, a.latin1(i));
+    if (e) writeCommandInfo(c, e.spec, e);
+    else c.reply.nullBulk(); // addReplyNull: $-1 in RESP2
+  }
+}
+
+function commandDocsCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+  // Docs (summary, since, group, arguments) aren't in the command table yet: Shoal
+  // answers the map with the entries it knows, an empty one for unknown names.
+  const names =
+    a.argc === 2
+      ? [...server.table.all()].map((e) => e.spec.name)
+      : Array.from({ length: a.argc - 2 }, (_, i) => a.latin1(i + 2).toLowerCase());
+  const known = names.filter((n) => lookupFullName(server, n));
+  c.reply.map(known.length);
+  for (const n of known) {
+    c.reply.bulk(n);
+    c.reply.map(0);
+  }
+}
+
+// Redis 7.0 declares GETKEYS with arity -4 (a command and at least one argument).
+function commandGetKeysCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+  // lookupCommand(): a container's argv[1] names the subcommand (MEMORY USAGE k).
+  let e = server.table.lookup(a.latin1(2).toLowerCase());
+  if (e?.subcommands) e = e.subcommands.get(a.latin1(3).toLowerCase());
+  if (!e) {
+    c.reply.error("ERR Invalid command specified");
+    return;
+  }
+  // getKeysSubcommandImpl's order: keyless commands first, then the arity check.
+  if (!e.spec.getKeys && e.spec.firstKey <= 0) {
+    c.reply.error("ERR The command has no key arguments");
+    return;
+  }
+  const argc = a.argc - 2;
+  const ar = e.spec.arity;
+  if ((ar > 0 && argc !== ar) || argc < -ar) {
+    c.reply.error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  const keys: number[] = [];
+  if (e.spec.getKeys) {
+    // getKeys reads a view whose argv[0] is the command name: shift by two.
+    const sub = new OwnedArgs(Array.from({ length: argc }, (_, i) => a.copy(i + 2)));
+    keys.push(...e.spec.getKeys(sub));
+  } else if (e.spec.firstKey > 0) {
+    const last = e.spec.lastKey < 0 ? argc + e.spec.lastKey : e.spec.lastKey;
+    for (let k = e.spec.firstKey; k <= last; k += e.spec.step || 1) keys.push(k);
+  }
+  if (keys.length === 0) {
+    // Keys that can't be found (ZUNIONSTORE d 5 x): an error, unless none are required.
+    if (e.spec.flags.includes("no_mandatory_keys")) c.reply.array(0);
+    else c.reply.error("ERR Invalid arguments specified for command");
+    return;
+  }
+  c.reply.array(keys.length);
+  for (const k of keys) c.reply.bulk(a.view(k + 2));
+}
+
+function commandHelpCommand(c: Client): void {
+  replyHelp(c, "COMMAND", [
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+  ]);
+}
+
+/** A command by the name COMMAND INFO/DOCS accept: "get", or "config|get" for a subcommand. */
+function lookupFullName(server: NodeServices, name: string): CommandEntry | undefined {
+  const lower = name.toLowerCase();
+  const bar = lower.indexOf("|");
+  if (bar < 0) return server.table.lookup(lower);
+  return server.table.lookup(lower.slice(0, bar))?.subcommands?.get(lower.slice(bar + 1));
+}
+
+/**
+ * The flags COMMAND INFO shows, in addReplyFlagsForCommand's order: may_replicate, sentinel,
+ * only_sentinel and protected are hidden on purpose (Redis 7.0).
+ */
+const INFO_FLAG_ORDER = [
+  "write",
+  "readonly",
+  "denyoom",
+  "module",
+  "admin",
+  "pubsub",
+  "noscript",
+  "blocking",
+  "loading",
+  "stale",
+  "skip_monitor",
+  "skip_slowlog",
+  "asking",
+  "fast",
+  "no_auth",
+  "no_mandatory_keys",
+  "no_async_loading",
+  "no_multi",
+  "movablekeys",
+  "allow_busy",
+];
+
+/** ACL categories in Redis's table order (addReplyCommandCategories). */
+const CATEGORY_ORDER = [
+  "@keyspace",
+  "@read",
+  "@write",
+  "@set",
+  "@sortedset",
+  "@list",
+  "@hash",
+  "@string",
+  "@bitmap",
+  "@hyperloglog",
+  "@geo",
+  "@stream",
+  "@pubsub",
+  "@admin",
+  "@fast",
+  "@slow",
+  "@blocking",
+  "@dangerous",
+  "@connection",
+  "@transaction",
+  "@scripting",
+];
+
+/**
+ * Commands Redis 7.0 flags no_async_loading. keyspace-store's CommandFlag type has no such
+ * flag, so the server adds it here, where COMMAND INFO is written.
+ */
+const NO_ASYNC_LOADING = new Set([
+  "save",
+  "bgsave",
+  "bgrewriteaof",
+  "replicaof",
+  "slaveof",
+  "psync",
+  "sync",
+  "module|load",
+  "module|loadex",
+  "module|unload",
+  "cluster|addslots",
+  "cluster|addslotsrange",
+  "cluster|bumpepoch",
+  "cluster|delslots",
+  "cluster|delslotsrange",
+  "cluster|failover",
+  "cluster|flushslots",
+  "cluster|forget",
+  "cluster|meet",
+  "cluster|replicate",
+  "cluster|saveconfig",
+  "cluster|set-config-epoch",
+  "cluster|setslot",
+]);
+
+/** COMMAND INFO's 10-element array (Redis 7.0 addReplyCommandInfo). */
+function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | undefined): void {
+  const r = c.reply;
+  const name = entry ? entry.fullName : spec.name;
+  r.array(10);
+  r.bulk(name);
+  r.integer(spec.arity);
+  const has = new Set<string>(infoFlags(spec));
+  if (NO_ASYNC_LOADING.has(name)) has.add("no_async_loading");
+  const flags = INFO_FLAG_ORDER.filter((f) => has.has(f));
+  r.set(flags.length);
+  for (const f of flags) r.simple(f);
+  r.integer(spec.firstKey);
+  r.integer(spec.lastKey);
+  r.integer(spec.step);
+  const cats = CATEGORY_ORDER.filter((a) => spec.aclCategories.includes(a));
+  r.set(cats.length);
+  for (const a of cats) r.simple(a);
+  // Tips and key specs are sets in 7.0 (RESP3 ~), and so is an empty subcommand list.
+  r.set(0); // tips
+  r.set(0); // key specifications: not described by the command table yet
+  const subs = entry?.subcommands ? [...entry.subcommands.values()] : [];
+  if (subs.length === 0) r.set(0);
+  else r.array(subs.length);
+  for (const s of subs) writeCommandInfo(c, s.spec, s);
+}
+
+const CONN = ["@slow", "@connection"];
+
+export function commandCommands(server: NodeServices): ServerCommandDef[] {
+  return [
+    def(
+      "command",
+      -1,
+      ["loading", "stale", "sentinel"],
+      CONN,
+      (c) => commandCommand(server, c),
+      [0, 0, 0],
+      [
+        def("count", 2, ["loading", "stale"], CONN, (c) => commandCountCommand(server, c)),
+        def("list", -2, ["loading", "stale"], CONN, (c, a) => commandListCommand(server, c, a)),
+        def("info", -2, ["loading", "stale"], CONN, (c, a) => commandInfoCommand(server, c, a)),
+        def("docs", -2, ["loading", "stale"], CONN, (c, a) => commandDocsCommand(server, c, a)),
+        def("getkeys", -4, ["loading", "stale"], CONN, (c, a) =>
+          commandGetKeysCommand(server, c, a),
+        ),
+        def("help", 2, ["loading", "stale"], CONN, (c) => commandHelpCommand(c)),
+      ],
+    ),
+  ];
+}

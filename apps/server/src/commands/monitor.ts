@@ -1,0 +1,25 @@
+// MONITOR: monitorCommand() (src/server.c, Redis 7.0). The feed itself is ../monitor.ts.
+import type { Client } from "../client-connection.js";
+import type { ServerCommandDef } from "../command-types.js";
+import type { NodeServices } from "../node-services.js";
+import { def } from "./define.js";
+
+function monitorCommand(server: NodeServices, c: Client): void {
+  // Already monitoring: ignored, without a reply (monitorCommand).
+  if (c.isMonitor) return;
+  server.monitors.add(c);
+  c.isMonitor = true;
+  c.reply.ok();
+}
+
+export function monitorCommands(server: NodeServices): ServerCommandDef[] {
+  return [
+    def(
+      "monitor",
+      1,
+      ["admin", "noscript", "loading", "stale"],
+      ["@admin", "@slow", "@dangerous"],
+      (c) => monitorCommand(server, c),
+    ),
+  ];
+}

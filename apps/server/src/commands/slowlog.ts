@@ -1,0 +1,82 @@
+// SLOWLOG GET/LEN/RESET/HELP: slowlogCommand() (src/slowlog.c, Redis 7.0). The log itself is
+// ../slowlog.ts.
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { Client } from "../client-connection.js";
+import type { ServerCommandDef } from "../command-types.js";
+import type { NodeServices } from "../node-services.js";
+import { def, replyHelp, subcommandSyntaxError, toInt } from "./define.js";
+
+function slowlogGetCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+  let count = 10;
+  if (a.argc === 3) {
+    const n = toInt(a.latin1(2));
+    if (n === undefined || n < -1) {
+      c.reply.error("ERR count should be greater than or equal to -1");
+      return;
+    }
+    count = n === -1 ? server.slowlog.entries.length : n;
+  } else if (a.argc > 3) {
+    c.reply.error(subcommandSyntaxError(a));
+    return;
+  }
+  const list = server.slowlog.entries.slice(0, count);
+  c.reply.array(list.length);
+  for (const e of list) {
+    c.reply.array(6);
+    c.reply.integer(e.id);
+    c.reply.integer(e.time);
+    c.reply.integer(e.duration);
+    c.reply.array(e.args.length);
+    for (const x of e.args) c.reply.bulkLatin1(x);
+    c.reply.bulk(e.peer);
+    c.reply.bulk(e.name);
+  }
+}
+
+function slowlogLenCommand(server: NodeServices, c: Client): void {
+  c.reply.integer(server.slowlog.entries.length);
+}
+
+function slowlogResetCommand(server: NodeServices, c: Client): void {
+  server.slowlog.reset();
+  c.reply.ok();
+}
+
+function slowlogHelpCommand(c: Client): void {
+  replyHelp(c, "SLOWLOG", [
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+  ]);
+}
+
+const ADMIN = ["@admin", "@slow", "@dangerous"];
+
+export function slowlogCommands(server: NodeServices): ServerCommandDef[] {
+  return [
+    def(
+      "slowlog",
+      -2,
+      [],
+      ["@slow"],
+      undefined,
+      [0, 0, 0],
+      [
+        def("get", -2, ["admin", "loading", "stale"], ADMIN, (c, a) =>
+          slowlogGetCommand(server, c, a),
+        ),
+        def("len", 2, ["admin", "loading", "stale"], ADMIN, (c) => slowlogLenCommand(server, c)),
+        def("reset", 2, ["admin", "loading", "stale"], ADMIN, (c) =>
+          slowlogResetCommand(server, c),
+        ),
+        def("help", 2, ["loading", "stale"], ["@slow"], (c) => slowlogHelpCommand(c)),
+      ],
+    ),
+  ];
+}
