@@ -65,6 +65,27 @@ describe("dump.rdb between Shoal and redis-server 7.0.15", () => {
     expect(await digest(c)).toBe(want);
     expect(s.output()).toContain("Loading RDB produced by version 7.0.15");
     expect(s.output()).toMatch(/Done loading RDB, keys loaded: \d+, keys expired: 0\./);
+    // INFO persistence tells what the load did, as Redis's does; a SAVE is counted.
+    // Keys of every database (the fill uses more than db 0), from INFO keyspace.
+    const keyspace = String(await c.info("keyspace"));
+    const total = [...keyspace.matchAll(/^db\d+:keys=(\d+),/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+    const persistence = async () => {
+      const out: Record<string, string> = {};
+      for (const line of String(await c.info("persistence")).split("\r\n")) {
+        const i = line.indexOf(":");
+        if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+      }
+      return out;
+    };
+    const before = await persistence();
+    expect(total).toBeGreaterThan(5000);
+    expect(before.rdb_last_load_keys_loaded).toBe(String(total));
+    expect(before.rdb_last_load_keys_expired).toBe("0");
+    expect(await c.save()).toBe("OK");
+    expect(Number((await persistence()).rdb_saves)).toBe(Number(before.rdb_saves) + 1);
   }, 60_000);
 
   it("a Redis file holding a stream: Shoal says which key and refuses to start, as Redis on a bad RDB", async () => {
