@@ -10,6 +10,9 @@ export interface Regression {
 
 const step = (...cmds: string[][]): Step => ({ name: cmds[0]![0]!.toLowerCase(), cmds });
 
+/** redis-server 7.0.15's DUMP of "" (type 0, length 0, RDB version 10, CRC-64), latin1. */
+const EMPTY_STRING_DUMP = "\x00\x00\n\x00]\x9b\\@\x0f\x7f\xa2\xda";
+
 export const REGRESSIONS: Regression[] = [
   {
     name: "fuzz: COMMAND LIST FILTERBY PATTERN [a- crashed the node (the glob was compiled as a RegExp)",
@@ -234,6 +237,20 @@ export const REGRESSIONS: Regression[] = [
       step(["MULTI"], ["PING"], ["EXEC"]),
       step(["SELECT", "9"], ["WATCH", "a"], ["SWAPDB", "9", "3"]),
       step(["MULTI"], ["PING"], ["EXEC"]),
+    ],
+  },
+  {
+    name: "fuzz: RESTORE k 9223372036854775807 <payload> REPLACE created the key; Redis's ttl += mstime() wraps negative, so the key is already expired (deleted, OK)",
+    proto: 3,
+    steps: [
+      step(["RESTORE", "float", "9223372036854775807", EMPTY_STRING_DUMP, "REPLACE"]),
+      step(["EXISTS", "float"], ["DBSIZE"]),
+      step(["RESTORE-ASKING", "list", "9223372036854775806", EMPTY_STRING_DUMP, "REPLACE"]),
+      step(
+        ["HSETNX", "list", "f", "v"],
+        ["RESTORE", "new", "9223372036854775807", EMPTY_STRING_DUMP],
+      ),
+      step(["EXISTS", "new"], ["DBSIZE"]),
     ],
   },
 ];

@@ -529,8 +529,12 @@ function restore(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     return;
   }
   const deleted = replace && db.lookupWrite(key, ctx.now) !== undefined && db.delete(key);
-  let ttl = Number(ttlArg);
-  if (ttl !== 0 && !absttl) ttl += ctx.now;
+  // `ttl += mstime()` on a long long: past LLONG_MAX it wraps negative, so RESTORE k
+  // 9223372036854775807 ... finds the key already expired (deleted with REPLACE, reply OK).
+  let ttlB = BigInt(ttlArg);
+  if (ttlB !== 0n && !absttl) ttlB += BigInt(Math.floor(ctx.now));
+  if (ttlB > INT64_MAX) ttlB -= 2n ** 64n;
+  const ttl = Number(ttlB);
   if (ttl !== 0 && alreadyExpired(ctx.keyspace, ttl, ctx.now)) {
     if (deleted) {
       ctx.propagate(["DEL", key]);
