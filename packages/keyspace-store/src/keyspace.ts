@@ -161,6 +161,9 @@ export class Keyspace {
    * (repl-id, repl-offset, ...), `loaded`, `skippedExpired`.
    */
   loadRdb(data: Uint8Array | Iterable<Uint8Array>, opts: RdbLoadWholeOptions = {}): RdbLoader {
+    // DEBUG RELOAD empties the data first (emptyData -> signalFlushedDb): the WATCH of a key
+    // that was there fails, as after FLUSHALL.
+    if (opts.flush ?? true) this.hooks.dbFlushed?.(-1, (i, k) => this.dbs[i]?.dict.has(k) ?? false);
     return loadRdbInto(this, data, opts);
   }
 

@@ -253,6 +253,16 @@ export const REGRESSIONS: Regression[] = [
       step(["EXISTS", "new"], ["DBSIZE"]),
     ],
   },
+  {
+    name: "fuzz: DEBUG RELOAD kept the WATCH of keys that were there; Redis empties the data first (signalFlushedDb), so their EXEC fails",
+    proto: 2,
+    steps: [
+      step(["WATCH", "float"], ["DEBUG", "RELOAD"]),
+      step(["MULTI"], ["PING"], ["EXEC"]),
+      step(["WATCH", "missing"], ["DEBUG", "RELOAD"]),
+      step(["MULTI"], ["PING"], ["EXEC"]),
+    ],
+  },
 ];
 
 export { step };
