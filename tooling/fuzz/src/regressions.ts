@@ -263,6 +263,15 @@ export const REGRESSIONS: Regression[] = [
       step(["MULTI"], ["PING"], ["EXEC"]),
     ],
   },
+  {
+    name: "fuzz: DEBUG RELOAD after PEXPIREAT k 9223372036854775806 answered -ERR (the double 2^63 written as an int64); the time is written as LLONG_MAX",
+    proto: 3,
+    steps: [
+      step(["PEXPIREAT", "empty-named", "9223372036854775806", "LT"]),
+      step(["DEBUG", "RELOAD"], ["EXISTS", "empty-named"]),
+      step(["PEXPIRETIME", "empty-named"]),
+    ],
+  },
 ];
 
 export { step };

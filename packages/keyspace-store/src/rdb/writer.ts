@@ -65,6 +65,7 @@ export interface RdbAuxFields {
   aofBase?: boolean;
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
 const lp = new ListpackBuilder();
 let lzfOut = Buffer.allocUnsafe(1024);
 let scratch = Buffer.allocUnsafe(1024);
@@ -130,10 +131,17 @@ export class RdbWriter {
     }
   }
 
-  /** rdbSaveMillisecondTime: 8 bytes little endian. */
+  /**
+   * rdbSaveMillisecondTime: 8 bytes little endian. A time near LLONG_MAX (PEXPIREAT k
+   * 9223372036854775806) is held as the double 2^63, one past int64: it is written as LLONG_MAX.
+   */
   saveMillis(ms: number): void {
     this.ensure(8);
-    this.buf.writeBigInt64LE(BigInt(ms), this.len);
+    const t = BigInt(ms);
+    this.buf.writeBigInt64LE(
+      t > INT64_MAX ? INT64_MAX : t < -INT64_MAX - 1n ? -INT64_MAX - 1n : t,
+      this.len,
+    );
     this.len += 8;
   }
 
