@@ -272,6 +272,11 @@ export const REGRESSIONS: Regression[] = [
       step(["PEXPIRETIME", "empty-named"]),
     ],
   },
+  {
+    name: "fuzz: CLIENT KILL TYPE <non-UTF-8 byte> quoted the type as U+FFFD; Redis quotes the bytes as sent",
+    proto: 2,
+    steps: [step(["CLIENT", "KILL", "TYPE", "\xe9"]), step(["CLIENT", "KILL", "TYPE", "x\xff"])],
+  },
 ];
 
 export { step };

@@ -314,7 +314,7 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
           else if (t === "master") preds.push((x) => x.replRole === "M");
           else if (t === "replica" || t === "slave") preds.push((x) => x.replRole === "S");
           else {
-            c.reply.error(`ERR Unknown client type '${v}'`);
+            c.reply.error(`ERR Unknown client type '${a.latin1(j + 1)}'`); // the bytes as sent
             return;
           }
         } else if (a.is(j, "skipme")) {
