@@ -2,9 +2,12 @@
 // util.c (* ? [abc] [^a] [a-z] and backslash escapes) on latin1 strings, one char per byte,
 // including its guard against abusive patterns (nesting limit and the skip-longer-matches cut).
 
-/** True when `str` matches the glob `pattern` exactly as Redis's stringmatchlen() decides. */
+/**
+ * True when `str` matches the glob `pattern` exactly as Redis's stringmatchlen() decides: even
+ * "*" does not match "" (its loop never starts). KEYS and SCAN short-circuit "*" before calling
+ * it (allkeys, use_pattern; globMatcher below), PUBLISH's patterns and PUBSUB CHANNELS do not.
+ */
 export function globMatch(pattern: string, str: string, nocase = false): boolean {
-  if (pattern.length === 1 && pattern.charCodeAt(0) === 42) return true;
   const state = { skipLongerMatches: false };
   return matchFrom(pattern, 0, str, 0, nocase, state, 0);
 }

@@ -277,6 +277,18 @@ export const REGRESSIONS: Regression[] = [
     proto: 2,
     steps: [step(["CLIENT", "KILL", "TYPE", "\xe9"]), step(["CLIENT", "KILL", "TYPE", "x\xff"])],
   },
+  {
+    name: 'fuzz: the pattern * matched the empty channel; Redis\'s stringmatchlen never matches "" but for the pattern "" (KEYS/SCAN short-circuit * first)',
+    proto: 3,
+    steps: [
+      step(["PSUBSCRIBE", "*", "", "?*"]),
+      step(["PUBLISH", "", "x"]),
+      step(["SUBSCRIBE", ""], ["PUBSUB", "CHANNELS", "*"], ["PUBSUB", "CHANNELS", ""]),
+      step(["RESET"], ["SET", "", "v"]),
+      step(["KEYS", "*"]),
+      step(["SCAN", "0", "MATCH", "*", "COUNT", "100"]),
+    ],
+  },
 ];
 
 export { step };
