@@ -63,7 +63,7 @@ export const RESTRICTED: Record<string, string> = {
   "config|set": "only the SAFE_CONFIG parameters (encodings, limits), reset before every batch",
   "restore|restore-asking":
     "the payload is mostly one of redis-server's own DUMPs (of every type and encoding), sometimes with a byte flipped or cut short; never a corrupt payload with a valid checksum (redis-server trusts those)",
-  "psetex|pexpire|set px|getex px|restore":
+  "psetex|pexpire|set px|getex px|restore|restore-asking":
     "a TTL of 1-199 ms becomes 200 ms: which server sees a few-ms TTL pass first is timing",
   debug:
     "only OBJECT, PROTOCOL, ERROR, LOG, SLEEP 0, SET-ACTIVE-EXPIRE 0 (never on), DIGEST, DIGEST-VALUE, RELOAD, LISTPACK, QUICKLIST, QUICKLIST-PACKED-THRESHOLD, CHANGE-REPL-ID, HELP",
@@ -567,7 +567,8 @@ const TX_BODY = [
 function noShortMillisecondTtl(c: string[]): void {
   const short = (v: string | undefined) => v !== undefined && /^[1-9][0-9]?$|^1[0-9][0-9]$/.test(v);
   const name = c[0]?.toLowerCase();
-  if ((name === "psetex" || name === "pexpire" || name === "restore") && short(c[2])) c[2] = "200";
+  const ms2 = ["psetex", "pexpire", "restore", "restore-asking"];
+  if (name !== undefined && ms2.includes(name) && short(c[2])) c[2] = "200";
   if (name === "set" || name === "getex")
     for (let i = 2; i < c.length - 1; i++)
       if (c[i]!.toLowerCase() === "px" && short(c[i + 1])) c[i + 1] = "200";
