@@ -88,6 +88,14 @@ export function settleEncoding(v: Value): void {
 }
 
 /**
+ * rdbLoadObject of a listpack hash (DEBUG RELOAD, RESTORE): Redis 7.0 converts it only past
+ * hash-max-listpack-entries, whatever the lengths of its fields and values.
+ */
+export function settleLoadedListpackHash(h: Map<string, Buffer>): void {
+  held.set(h, h.size > encodingLimits.hashMaxListpackEntries ? "hashtable" : "compact");
+}
+
+/**
  * setTypeAdd's conversion, after `m` was newly added to `s`: an intset becomes a hashtable for
  * good once it gets a member that is not a canonical int64 or grows past
  * set-max-intset-entries. Call it for every member a write adds (an existing member converts

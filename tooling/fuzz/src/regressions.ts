@@ -289,6 +289,18 @@ export const REGRESSIONS: Regression[] = [
       step(["SCAN", "0", "MATCH", "*", "COUNT", "100"]),
     ],
   },
+  {
+    name: "fuzz: DEBUG RELOAD after CONFIG SET hash-max-listpack-value 0 turned a listpack hash (or zset) into a hashtable; Redis converts a loaded listpack only past the entries limit",
+    proto: 2,
+    steps: [
+      step(["CONFIG", "SET", "hash-max-listpack-value", "0", "zset-max-listpack-value", "0"]),
+      step(["DEBUG", "RELOAD"]),
+      step(["OBJECT", "ENCODING", "hash"], ["OBJECT", "ENCODING", "zset"]),
+      step(["CONFIG", "SET", "hash-max-listpack-entries", "2", "zset-max-listpack-entries", "2"]),
+      step(["DEBUG", "RELOAD"]),
+      step(["OBJECT", "ENCODING", "hash"], ["OBJECT", "ENCODING", "zset"]),
+    ],
+  },
 ];
 
 export { step };

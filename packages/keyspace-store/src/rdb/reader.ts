@@ -8,6 +8,7 @@
 // DUMP, Redis's "Bad data format"), never a crash or a half-built value.
 import type { NodeBuffer } from "@shoal/resp-codec";
 import { Crc64 } from "../crc64.js";
+import { encodingLimits, settleLoadedListpackHash } from "../encoding.js";
 import type { Database, Keyspace } from "../keyspace.js";
 import { ZSet } from "../types/zset.js";
 import { Denque, type Value } from "../value.js";
@@ -406,6 +407,9 @@ function compactZSet(c: RdbCursor, ziplist: boolean): ZSet | null {
     if (z.dict.has(m)) throw corrupt("Duplicate zset fields detected");
     z.insert(m, s);
   }
+  // rdbLoadObject converts a loaded listpack zset only past zset-max-listpack-entries, whatever
+  // its members' lengths.
+  if (!z.listpack && members.length <= encodingLimits.zsetMaxListpackEntries) z.toListpack();
   return z;
 }
 
@@ -523,10 +527,15 @@ export function readRdbObject(c: RdbCursor, type: number, key: string): Value | 
       c.readRange();
       return compactZSet(c, type === RDB_TYPE_ZSET_ZIPLIST);
     }
-    case RDB_TYPE_HASH_ZIPLIST:
+    case RDB_TYPE_HASH_ZIPLIST: {
+      c.readRange();
+      return compactHash(c, true);
+    }
     case RDB_TYPE_HASH_LISTPACK: {
       c.readRange();
-      return compactHash(c, type === RDB_TYPE_HASH_ZIPLIST);
+      const h = compactHash(c, false);
+      if (h !== null) settleLoadedListpackHash(h);
+      return h;
     }
     case RDB_TYPE_HASH_ZIPMAP: {
       c.readRange();
