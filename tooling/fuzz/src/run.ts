@@ -83,14 +83,19 @@ export async function runFuzz(opts: RunOptions): Promise<RunSummary> {
         if (prev) prev.count++;
         else {
           const reproducible = await fz.reproduces(f);
-          if (!reproducible) {
+          // A reply or digest difference that does not come back is a timing flake (a TTL
+          // passing between two reads); a crash or a hang fails the run even once.
+          if (!reproducible && f.kind !== "crash" && f.kind !== "hang") {
             sum.flaky++;
             log(`flaky (did not reproduce): seed ${opts.seed} batch ${b}: ${fz.describe(f)}`);
           } else {
             // A hang costs a step timeout and a restart per attempt: not shrunk, the failing
-            // step is the last one printed (and --no-shrink skips shrinking altogether).
+            // step is the last one printed (and --no-shrink skips shrinking altogether); nor is
+            // a crash that did not come back.
             const shrunk =
-              opts.shrink === false || f.kind === "hang" ? f.steps : await fz.shrink(f);
+              opts.shrink === false || f.kind === "hang" || !reproducible
+                ? f.steps
+                : await fz.shrink(f);
             const found: Found = {
               failure: f,
               batch: b,
@@ -103,7 +108,7 @@ export async function runFuzz(opts: RunOptions): Promise<RunSummary> {
             seen.set(key, found);
             sum.found.push(found);
             log(
-              `\nFAILURE ${key} — seed ${opts.seed} batch ${b}\n${fz.describe(f)}\nreplay: ${found.replay}\nminimal reproducer (${shrunk.length} of ${f.steps.length} steps, RESP${f.proto}):\n${found.reproducer}\n`,
+              `\nFAILURE ${key}${reproducible ? "" : " (once, did not come back)"} — seed ${opts.seed} batch ${b}\n${fz.describe(f)}\nreplay: ${found.replay}\nminimal reproducer (${shrunk.length} of ${f.steps.length} steps, RESP${f.proto}):\n${found.reproducer}\n`,
             );
           }
         }
