@@ -12,8 +12,8 @@ import {
   ConfigError,
   type ConfigValue,
   DIRECTIVE_NAMES,
-  type Directive,
   DIRECTIVES,
+  type Directive,
   findDirective,
   splitSetValue,
 } from "../config/directives.js";
