@@ -53,5 +53,4 @@ describe("Database", () => {
     expect(db.getExpire("k")).toBe(-1);
     expect(db.lookupRead("k", 20)).toEqual(Buffer.from("w"));
   });
-
 });

@@ -44,7 +44,12 @@ const NO_ACL_FILE =
   "configuration file set) in order to store users in the Redis configuration.";
 
 /** An AUTH or HELLO AUTH that failed, for ACL LOG (Redis logs these as reason "auth"). */
-export function logAuthFailure(server: NodeServices, c: Client, object: string, username: string): void {
+export function logAuthFailure(
+  server: NodeServices,
+  c: Client,
+  object: string,
+  username: string,
+): void {
   server.aclLog.add(
     "auth",
     server.inExec ? "multi" : "toplevel",
