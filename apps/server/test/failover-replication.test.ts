@@ -9,26 +9,7 @@ import { redisCli, waitFor } from "@shoal/test-utils";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster, type LocalClusterNode } from "../dist/index.js";
-
-async function info(port: number, section: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await redisCli(port, ["INFO", section])).split(/\r?\n/)) {
-    const i = line.indexOf(":");
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
-
-/** A key whose slot lies in the first of `ranges` ("0-5460" style). */
-function keyIn(ranges: string[], prefix: string): string {
-  const [lo, hi] = ranges[0]!.split("-").map(Number) as [number, number | undefined];
-  for (let i = 0; i < 1_000_000; i++) {
-    const k = `${prefix}${i}`;
-    const slot = keySlot(k);
-    if (slot >= lo && slot <= (hi ?? lo)) return k;
-  }
-  throw new Error(`no key found for ${ranges[0]}`);
-}
+import { info, keysIn } from "./failover-helpers.js";
 
 describe("failover and replication, 3 masters × 2 replicas", () => {
   let cluster: LocalCluster;
@@ -41,7 +22,7 @@ describe("failover and replication, 3 masters × 2 replicas", () => {
     await waitFor(
       async () => {
         for (const n of nodes.filter((x) => x.role === "replica"))
-          if ((await info(n.port, "replication")).master_link_status !== "up") return false;
+          if ((await info(n.port, "INFO", "replication")).master_link_status !== "up") return false;
         return true;
       },
       { timeout: 30_000, interval: 200 },
@@ -57,7 +38,7 @@ describe("failover and replication, 3 masters × 2 replicas", () => {
       LocalClusterNode,
       LocalClusterNode,
     ];
-    const key = keyIn(master.slots, "repl:");
+    const key = keysIn(master.slots, 1, "repl")[0]!;
     const direct = new Redis(master.port, "127.0.0.1", { lazyConnect: true });
     await direct.connect();
     await direct.set(key, "v1");
@@ -90,15 +71,15 @@ describe("failover and replication, 3 masters × 2 replicas", () => {
     });
 
     const fullBefore =
-      Number((await info(r1.port, "stats")).sync_full ?? 0) +
-      Number((await info(r2.port, "stats")).sync_full ?? 0);
+      Number((await info(r1.port, "INFO", "stats")).sync_full ?? 0) +
+      Number((await info(r2.port, "INFO", "stats")).sync_full ?? 0);
     await cluster.kill(master.port);
     const promoted = await cluster.waitForPromotion(master.port, { timeout: 20_000 });
     expect([r1.port, r2.port]).toContain(promoted);
     const sibling = promoted === r1.port ? r2 : r1;
     await waitFor(
       async () => {
-        const i = await info(sibling.port, "replication");
+        const i = await info(sibling.port, "INFO", "replication");
         return i.master_port === String(promoted) && i.master_link_status === "up";
       },
       { timeout: 20_000, interval: 100 },
@@ -114,15 +95,15 @@ describe("failover and replication, 3 masters × 2 replicas", () => {
     for (const c of readers) c.disconnect();
 
     // The promoted node kept the old history: the sibling's PSYNC continued it.
-    const pstats = await info(promoted, "stats");
+    const pstats = await info(promoted, "INFO", "stats");
     expect(Number(pstats.sync_partial_ok)).toBeGreaterThanOrEqual(1);
     expect(Number(pstats.sync_full)).toBe(0);
-    const prepl = await info(promoted, "replication");
+    const prepl = await info(promoted, "INFO", "replication");
     expect(prepl.role).toBe("master");
     expect(prepl.master_replid2).not.toBe("0000000000000000000000000000000000000000");
     const fullAfter =
-      Number((await info(r1.port, "stats")).sync_full ?? 0) +
-      Number((await info(r2.port, "stats")).sync_full ?? 0);
+      Number((await info(r1.port, "INFO", "stats")).sync_full ?? 0) +
+      Number((await info(r2.port, "INFO", "stats")).sync_full ?? 0);
     expect(fullAfter).toBe(fullBefore);
     const log = fs.readFileSync(`${cluster.dir}/${sibling.port}/shoal.log`, "utf8");
     expect(log).toMatch(
@@ -143,17 +124,17 @@ describe("failover and replication, 3 masters × 2 replicas", () => {
         n.role === "master" && n.process === "running" && nodes.some((r) => r.master === n.port),
     )!;
     const replica = nodes.find((n) => n.master === master.port && n.process === "running")!;
-    const key = keyIn(master.slots, "mf:");
+    const key = keysIn(master.slots, 1, "mf")[0]!;
     const client = new Redis(master.port, "127.0.0.1", { lazyConnect: true });
     await client.connect();
     expect(await client.set(key, "before")).toBe("OK");
 
     expect(await cluster.failover(replica.port)).toBeDefined();
-    await waitFor(async () => (await info(replica.port, "replication")).role === "master", {
+    await waitFor(async () => (await info(replica.port, "INFO", "replication")).role === "master", {
       timeout: 10_000,
       interval: 50,
     });
-    await waitFor(async () => (await info(master.port, "replication")).role === "slave", {
+    await waitFor(async () => (await info(master.port, "INFO", "replication")).role === "slave", {
       timeout: 10_000,
       interval: 50,
     });
