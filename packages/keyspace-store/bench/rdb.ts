@@ -12,8 +12,8 @@ import path from "node:path";
 import { hasRedis, startRedisServer } from "@shoal/test-utils";
 import { dumpValue, restoreValue } from "../src/dump.js";
 import { Keyspace } from "../src/keyspace.js";
-import { replyLength } from "../src/redis-oracle.js";
 import type { Value } from "../src/value.js";
+import { replyLength } from "../test/redis-oracle.js";
 
 const N = Number(process.env.SHOAL_BENCH_KEYS ?? 1_000_000);
 

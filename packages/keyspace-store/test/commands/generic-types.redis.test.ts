@@ -3,9 +3,9 @@
 // collections, SCAN with TYPE, DUMP+RESTORE round trips (payloads differ by design, so only
 // their effects are compared). Families not in the table yet are left out.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commands } from "../../src/commands/index.js";
+import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { commands } from "./index.js";
 
 type Step = string[] | CompareStep;
 const has = (name: string) => commands.some((c) => c.name === name && c.handler);

@@ -1,10 +1,10 @@
 // Strings and generic key commands against real redis-server 7.0.15, reply for reply as RESP
 // bytes in RESP2 and RESP3 (see redis-oracle.ts). Skipped when redis-server is not installed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyCommands } from "../../src/commands/keys.js";
+import { stringCommands } from "../../src/commands/strings.js";
+import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { keyCommands } from "./keys.js";
-import { stringCommands } from "./strings.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
 const table = [...stringCommands, ...keyCommands];

@@ -4,10 +4,10 @@
 // whose scores are all 0, where lex order is defined.
 import { fc } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyCommands } from "../../src/commands/keys.js";
+import { zsetCommands } from "../../src/commands/zsets.js";
+import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { keyCommands } from "./keys.js";
-import { zsetCommands } from "./zsets.js";
 
 const key = fc.constantFrom("a", "b", "c");
 const anyKey = fc.constantFrom("a", "b", "c", "l", "nokey");

@@ -7,13 +7,13 @@ import net from "node:net";
 import path from "node:path";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { infoFlags } from "../command-types.js";
+import { infoFlags } from "../../src/command-types.js";
+import { cmd } from "../../src/commands/define.js";
+import { keyCommands } from "../../src/commands/keys.js";
+import { stringCommands } from "../../src/commands/strings.js";
+import { zsetCommands } from "../../src/commands/zsets.js";
+import { ArrayArgs, TestStore } from "../../src/test-kit.js";
 import { compareScript, decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
-import { ArrayArgs, TestStore } from "../test-kit.js";
-import { cmd } from "./define.js";
-import { keyCommands } from "./keys.js";
-import { stringCommands } from "./strings.js";
-import { zsetCommands } from "./zsets.js";
 
 // Plain sets are inputs of ZUNION/ZINTER/ZDIFF; a minimal SADD stands in for the set family here.
 const saddStandIn = cmd(

@@ -5,10 +5,10 @@
 // treat them as missing either way: no DBSIZE, no RANDOMKEY).
 import { fc } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyCommands } from "../../src/commands/keys.js";
+import { stringCommands } from "../../src/commands/strings.js";
+import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { keyCommands } from "./keys.js";
-import { stringCommands } from "./strings.js";
 
 const key = fc.constantFrom("a", "b", "c", "{t}d");
 const value = fc.oneof(

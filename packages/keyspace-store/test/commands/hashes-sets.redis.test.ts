@@ -8,10 +8,10 @@ import net from "node:net";
 import path from "node:path";
 import { rawExchange, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { infoFlags } from "../command-types.js";
-import { TestStore } from "../test-kit.js";
-import { hashCommands } from "./hashes.js";
-import { setCommands } from "./sets.js";
+import { infoFlags } from "../../src/command-types.js";
+import { hashCommands } from "../../src/commands/hashes.js";
+import { setCommands } from "../../src/commands/sets.js";
+import { TestStore } from "../../src/test-kit.js";
 
 // ---- Type-keeping RESP parsing (sets stay apart from arrays when sorted) -----------------------------------------------------------------------
 

@@ -11,16 +11,16 @@ import path from "node:path";
 import { formatDouble17g } from "@shoal/resp-codec";
 import { redisServerPath } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Crc64 } from "../crc64.js";
-import { dumpValue, restoreValue } from "../dump.js";
-import { objectEncoding } from "../encoding.js";
-import { Keyspace } from "../keyspace.js";
+import { Crc64 } from "../../src/crc64.js";
+import { dumpValue, restoreValue } from "../../src/dump.js";
+import { objectEncoding } from "../../src/encoding.js";
+import { Keyspace } from "../../src/keyspace.js";
+import { lzfCompress } from "../../src/rdb/lzf.js";
+import { rdbObjectType } from "../../src/rdb/writer.js";
+import { valueBytes } from "../../src/string-value.js";
+import { plainValue as plain } from "../../src/test-kit.js";
+import { Denque, isString, type Value, ZSet } from "../../src/value.js";
 import { decodeReply, RedisOracle } from "../redis-oracle.js";
-import { valueBytes } from "../string-value.js";
-import { plainValue as plain } from "../test-kit.js";
-import { Denque, isString, type Value, ZSet } from "../value.js";
-import { lzfCompress } from "./lzf.js";
-import { rdbObjectType } from "./writer.js";
 
 const DEBUG = ["--enable-debug-command", "yes"];
 

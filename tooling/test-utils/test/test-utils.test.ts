@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { freeClusterPorts, rawExchange, redisCli, startRedisServer, waitFor } from "./index.js";
+import {
+  freeClusterPorts,
+  rawExchange,
+  redisCli,
+  startRedisServer,
+  waitFor,
+} from "../src/index.js";
 
 describe("test-utils", () => {
   it("hands out distinct ports whose bus port is free too", async () => {

@@ -6,10 +6,10 @@
 // hashtable SSCAN answering in one call, as ours does.
 import { fc } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashCommands } from "../../src/commands/hashes.js";
+import { setCommands } from "../../src/commands/sets.js";
+import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { hashCommands } from "./hashes.js";
-import { setCommands } from "./sets.js";
 
 const key = fc.constantFrom("a", "b", "c", "nokey");
 const member = fc.constantFrom("x", "y", "1", "2", "-5", "", "\u00ff\u0000", "3.5");

@@ -4,10 +4,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyCommands } from "../../src/commands/keys.js";
+import { stringCommands } from "../../src/commands/strings.js";
+import { TestStore } from "../../src/test-kit.js";
 import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { keyCommands } from "./keys.js";
-import { stringCommands } from "./strings.js";
 import { SCRIPT } from "./strings-keys.script.js";
 
 /** Commands in an AOF, without SELECT/MULTI/EXEC framing, with clock-derived times masked. */

@@ -3,9 +3,9 @@
 // reply for reply. Families not in the table yet are left out of the mix.
 import { fc } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commands } from "../../src/commands/index.js";
+import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { commands } from "./index.js";
 
 const has = (name: string) => commands.some((c) => c.name === name && c.handler);
 const key = fc.constantFrom("a", "b", "c");

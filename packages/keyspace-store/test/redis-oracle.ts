@@ -2,7 +2,7 @@
 // and to a TestStore, and the replies are compared as RESP bytes (RESP2, or RESP3 after HELLO 3).
 // For any command family's tests:
 //
-//   const oracle = await RedisOracle.start();            // skip the suite when !hasRedis()
+//   const oracle = await RedisOracle.start();            // fails when redis-server is missing
 //   const t = new TestStore(commands);
 //   expect(await compareScript(t, oracle, [["SET", "k", "v"], ["GET", "k"],
 //     { argv: ["KEYS", "*"], unordered: true }])).toEqual([]);
@@ -13,7 +13,7 @@
 // Not part of the package's public API (tests only).
 import net from "node:net";
 import { type ServerHandle, startRedisServer } from "@shoal/test-utils";
-import type { TestStore } from "./test-kit.js";
+import type { TestStore } from "../src/test-kit.js";
 
 type Arg = string | Buffer | number;
 

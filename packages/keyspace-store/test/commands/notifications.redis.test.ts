@@ -4,10 +4,10 @@
 import net from "node:net";
 import { waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyCommands } from "../../src/commands/keys.js";
+import { stringCommands } from "../../src/commands/strings.js";
+import { TestStore } from "../../src/test-kit.js";
 import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
-import { TestStore } from "../test-kit.js";
-import { keyCommands } from "./keys.js";
-import { stringCommands } from "./strings.js";
 import { SCRIPT } from "./strings-keys.script.js";
 
 describe("keyspace events vs redis-server 7.0.15", () => {

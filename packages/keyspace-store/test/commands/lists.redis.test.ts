@@ -10,10 +10,10 @@ import {
   type CommandSpec,
   infoFlags,
   type KeyspaceHooks,
-} from "../command-types.js";
-import { Keyspace } from "../keyspace.js";
-import { ArrayArgs, EncodingWriter } from "../test-kit.js";
-import { listCommands } from "./lists.js";
+} from "../../src/command-types.js";
+import { listCommands } from "../../src/commands/lists.js";
+import { Keyspace } from "../../src/keyspace.js";
+import { ArrayArgs, EncodingWriter } from "../../src/test-kit.js";
 
 // ---- Our side: run a spec and encode its reply as Redis would ---------------------------------
 

@@ -2,11 +2,11 @@
 // 7.0.15) the COMMAND INFO fields of the core commands: arity, flags, key positions, ACL
 // categories, subcommands.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CommandSpec, infoFlags } from "../command-types.js";
+import { type CommandSpec, infoFlags } from "../../src/command-types.js";
+import { commands } from "../../src/commands/index.js";
+import { keyCommands } from "../../src/commands/keys.js";
+import { stringCommands } from "../../src/commands/strings.js";
 import { decodeReply, RedisOracle } from "../redis-oracle.js";
-import { commands } from "./index.js";
-import { keyCommands } from "./keys.js";
-import { stringCommands } from "./strings.js";
 
 describe("command table", () => {
   it("names every command once, in lowercase, with sane key positions", () => {
