@@ -251,7 +251,7 @@ for (const w of workloads) {
   console.log(line);
 }
 
-// ---- Snapshot throughput ---------------------------------------------------------------------
+// ---- RDB snapshot throughput of small strings (mixed keys against Redis: bench/rdb.ts) ---------
 
 {
   const src = new Keyspace({ databases: 1 });
@@ -261,7 +261,7 @@ for (const w of workloads) {
   let worst = 0;
   let last = t;
   const chunks: Uint8Array[] = [];
-  for (const c of src.snapshotSync()) {
+  for (const c of src.rdbSnapshotSync()) {
     chunks.push(c);
     const now = performance.now();
     worst = Math.max(worst, now - last);
@@ -270,10 +270,10 @@ for (const w of workloads) {
   const ms = performance.now() - t;
   const mb = chunks.reduce((a, c) => a + c.length, 0) / 1e6;
   t = performance.now();
-  new Keyspace({ databases: 1 }).loadSnapshot(chunks);
+  new Keyspace({ databases: 1 }).loadRdb(chunks);
   const loadMs = performance.now() - t;
   console.log(
-    `\nsnapshot of ${N} small strings: ${ms.toFixed(0)} ms (${(mb / (ms / 1000)).toFixed(0)} MB/s, ` +
+    `\nRDB snapshot of ${N} small strings: ${ms.toFixed(0)} ms (${(mb / (ms / 1000)).toFixed(0)} MB/s, ` +
       `${chunks.length} chunks, longest pause ${worst.toFixed(1)} ms incl. the capture); load ${loadMs.toFixed(0)} ms`,
   );
 }

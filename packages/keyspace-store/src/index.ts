@@ -66,12 +66,6 @@ export {
   scanContainer,
 } from "./scan.js";
 export {
-  SNAPSHOT_VERSION,
-  SnapshotFormatError,
-  SnapshotLoader,
-  type SnapshotOptions,
-} from "./snapshot.js";
-export {
   appendBytes,
   INLINE_STRING_MAX,
   replyValue,

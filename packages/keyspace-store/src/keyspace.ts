@@ -9,6 +9,7 @@ import { settleEncoding } from "./encoding.js";
 import { type ExpireCycleResult, runActiveExpireCycle } from "./expire-cycle.js";
 import { keyMemoryUsage } from "./memory.js";
 import { RdbLoader, type RdbLoadOptions } from "./rdb/reader.js";
+import type { SnapshotState } from "./rdb/snapshot-walk.js";
 import {
   captureRdbSnapshot,
   loadRdbInto,
@@ -18,14 +19,6 @@ import {
   rdbChunksAsync,
 } from "./rdb/stream.js";
 import { ScanOrder } from "./scan.js";
-import {
-  captureSnapshot,
-  SnapshotLoader,
-  type SnapshotOptions,
-  type SnapshotState,
-  snapshotChunks,
-  snapshotChunksAsync,
-} from "./snapshot.js";
 import { isList, isZSet, type Value } from "./value.js";
 
 export interface KeyspaceOptions {
@@ -81,7 +74,7 @@ export class Keyspace {
     return d;
   }
 
-  /** Snapshots being streamed: every change saves the key's prior state first (snapshot.ts). */
+  /** Snapshots being streamed: each change saves the key's prior state first (rdb/snapshot-walk.ts). */
   readonly openSnapshots = new Set<SnapshotState>();
   /**
    * maxmemory-policy as the server configured it: OBJECT FREQ needs an LFU policy and OBJECT
@@ -98,42 +91,10 @@ export class Keyspace {
   /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE checks a payload's version but not its CRC. */
   skipChecksumValidation = false;
 
-  /**
-   * The whole keyspace as of this call, as msgpack chunks produced in bounded batches that yield
-   * to the event loop between them (persistence, replica full sync). Iterate it to the end (or
-   * break out of the loop) so the snapshot closes.
-   */
-  snapshot(opts: SnapshotOptions = {}): AsyncIterable<Uint8Array> {
-    const st = captureSnapshot(this, opts.now ?? Date.now());
-    return this.closeWhenDropped(snapshotChunksAsync(this, st, opts), st);
-  }
-
-  /** The same stream as `snapshot()`, produced synchronously as it is iterated. */
-  snapshotSync(opts: SnapshotOptions = {}): Iterable<Uint8Array> {
-    const st = captureSnapshot(this, opts.now ?? Date.now());
-    return this.closeWhenDropped(snapshotChunks(this, st, opts), st);
-  }
-
   /** A snapshot abandoned without being iterated to the end closes when its iterator is collected. */
   private closeWhenDropped<T extends object>(it: T, st: SnapshotState): T {
     snapshotReaper.register(it, { ks: this, st });
     return it;
-  }
-
-  /**
-   * Loads a snapshot (the concatenated chunks, or the chunks one by one). Empties every database
-   * first unless `flush` is false. Returns the number of keys loaded; throws SnapshotFormatError
-   * on a corrupt or truncated stream. Keys expired at `now` are skipped (kept on a replica).
-   */
-  loadSnapshot(
-    data: Uint8Array | Iterable<Uint8Array>,
-    opts: { flush?: boolean; now?: number } = {},
-  ): number {
-    if (opts.flush ?? true) for (const d of this.dbs) d.clear();
-    const loader = new SnapshotLoader(this, opts.now ?? Date.now());
-    if (data instanceof Uint8Array) loader.push(data);
-    else for (const chunk of data) loader.push(chunk);
-    return loader.finish();
   }
 
   /**
@@ -544,7 +505,7 @@ export class Database {
     return this.expires.delete(key);
   }
 
-  /** Lets every open snapshot save `key` as it was before a change (see snapshot.ts). */
+  /** Lets every open snapshot save `key` as it was before a change (see rdb/snapshot-walk.ts). */
   private snapBeforeChange(key: string): void {
     for (const s of this.keyspace.openSnapshots) s.beforeChange(this, key);
   }

@@ -106,7 +106,7 @@ describe("string values in their two shapes", () => {
     t.run("APPEND", "a", "x");
     t.run("APPEND", "a", Buffer.from([0xff]));
     const ks = new Keyspace();
-    ks.loadSnapshot([...t.keyspace.snapshotSync()]);
+    ks.loadRdb([...t.keyspace.rdbSnapshotSync()]);
     const db = ks.db(0);
     expect(Buffer.from(db.dict.get("s") as string, "latin1")).toEqual(ALL_BYTES);
     expect(typeof db.dict.get("a")).toBe("string");

@@ -1,10 +1,10 @@
-// How each value type becomes plain data and back, for snapshots, DUMP/RESTORE and COPY. One
-// small registry keyed by type, so the author of a type can supply a faster or richer codec
-// (registerValueCodec) without touching the snapshot or DUMP code. The defaults go through the
-// types' public shapes: Denque.toArray(), Map entries, Set values, ZSet.entries()/add().
+// How each value type becomes plain data and back, and a deep copy of a value (COPY). One small
+// registry keyed by type, so the author of a type can supply a faster or richer codec
+// (registerValueCodec). Snapshots and DUMP payloads do not go through it: they are RDB (rdb/).
+// The defaults go through the types' public shapes: Denque.toArray(), Map entries, Set values,
+// ZSet.entries()/add().
 //
-// Encoded forms (msgpack-friendly; members and fields stay latin1 JS strings, which msgpack
-// carries as UTF-8 and gives back unchanged; element bytes stay Buffers, carried as bin):
+// Encoded forms (members and fields stay latin1 JS strings; element bytes stay Buffers):
 //   string: Buffer (of either shape)  list: Buffer[]  hash: [field, Buffer, field, Buffer, ...]
 //   set: string[]         zset: [member, score, member, score, ...] in rank order
 import Denque from "denque";
@@ -14,7 +14,7 @@ import { ZSet } from "./types/zset.js";
 import { type TypeName, typeName, type Value } from "./value.js";
 
 export interface ValueCodec {
-  /** Plain data for msgpack. Must not keep references into the value that it may mutate later. */
+  /** Plain data. Must not keep references into the value that it may mutate later. */
   encode(v: Value): unknown;
   /** A fresh value from `encode`'s output; throws on malformed data. */
   decode(data: unknown): Value;
@@ -22,7 +22,7 @@ export interface ValueCodec {
   clone?(v: Value): Value;
 }
 
-/** Type tags in snapshots and DUMP payloads (stable: they are on disk). */
+/** Type tags of the [tag, data] pairs encodeValue gives. */
 export const TYPE_TAGS: Record<TypeName, number> = { string: 0, list: 1, hash: 2, set: 3, zset: 4 };
 const TAG_NAMES: TypeName[] = ["string", "list", "hash", "set", "zset"];
 
@@ -128,7 +128,7 @@ function zsetFromPairs(a: unknown[]): ZSet {
 
 const codecs: Record<TypeName, ValueCodec> = { ...defaults };
 
-/** Replaces the codec of one type (call at module load, before any snapshot is taken). */
+/** Replaces the codec of one type (call at module load, before any COPY). */
 export function registerValueCodec(type: TypeName, codec: ValueCodec): void {
   codecs[type] = codec;
 }

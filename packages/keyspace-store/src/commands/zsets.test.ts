@@ -467,7 +467,7 @@ describe("with the core's value codec", () => {
     const t = new TestStore([...zsetCommands, ...keyCommands]);
     fill(t);
     const u = new TestStore([...zsetCommands, ...keyCommands]);
-    u.keyspace.loadSnapshot(t.keyspace.snapshotSync({ now: t.now }), { now: t.now });
+    u.keyspace.loadRdb(t.keyspace.rdbSnapshotSync({ now: t.now }), { now: t.now });
     for (const k of ["small", "big"]) expect(shape(u, k)).toEqual(shape(t, k));
     expect(u.run("ZRANK", "big", "m150")).toBe(t.run("ZRANK", "big", "m150"));
   });

@@ -1,13 +1,13 @@
 // The whole keyspace as an RDB file, streamed in bounded chunks while commands keep running (the
-// snapshot mechanism of snapshot.ts: a key about to change is serialized first, from its
-// pre-image), and loading one back. This is what the server writes as dump.rdb, as an AOF's
+// walk of snapshot-walk.ts: a key about to change is serialized first, from its pre-image), and
+// loading one back. This is what the server writes as dump.rdb, as an AOF's
 // RDB preamble and as a full-sync payload, and what it reads from any of them.
 import { Crc64 } from "../crc64.js";
 import type { Keyspace } from "../keyspace.js";
-import { captureSnapshot, type SnapshotState } from "../snapshot.js";
 import type { Value } from "../value.js";
 import { RDB_OPCODE_EXPIRETIME_MS, RdbFormatError } from "./format.js";
 import { RdbLoader, type RdbLoadOptions } from "./reader.js";
+import { captureSnapshot, type SnapshotState } from "./snapshot-walk.js";
 import {
   type RdbAuxFields,
   RdbWriter,
@@ -44,15 +44,12 @@ class Serialized {
 /** Opens an RDB snapshot of the keyspace as of now (O(databases)); see rdbChunks. */
 export function captureRdbSnapshot(ks: Keyspace, opts: RdbSaveOptions = {}): SnapshotState {
   const pre = new RdbWriter(opts.compression ?? true, 1024);
-  return captureSnapshot(ks, opts.now ?? Date.now(), {
-    exact: true,
-    preImage: (v: Value) => {
-      if (typeof v === "string" || v instanceof Uint8Array) return v; // replaced, never mutated
-      const type = rdbObjectType(v);
-      pre.len = 0;
-      pre.objectBody(v, type);
-      return new Serialized(type, pre.take());
-    },
+  return captureSnapshot(ks, opts.now ?? Date.now(), (v: Value) => {
+    if (typeof v === "string" || v instanceof Uint8Array) return v; // replaced, never mutated
+    const type = rdbObjectType(v);
+    pre.len = 0;
+    pre.objectBody(v, type);
+    return new Serialized(type, pre.take());
   });
 }
 

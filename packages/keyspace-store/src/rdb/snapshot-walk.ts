@@ -1,0 +1,155 @@
+// The walk behind an RDB snapshot: the whole keyspace as of one moment, streamed while commands
+// keep running, without a fork and without a pause. Redis forks to get a point-in-time copy; here
+// the walk goes through each database's live dict with a JS Map iterator (which tolerates changes
+// underneath) in bounded batches, and the Database reports every change before it happens: a key
+// about to be written, given a new TTL or deleted is taken first as it was (its pre-image: the
+// Buffer itself for a string, which writes replace rather than mutate, or the serialized
+// collection) and skipped by the walk, and keys created after the call are skipped too. So the
+// stream is the keyspace exactly as of the call, each key once, and taking it costs O(1) up front.
+import type { Database, Keyspace } from "../keyspace.js";
+import type { Value } from "../value.js";
+
+/** [pre-image data, expireAt or -1]. */
+type Image = [unknown, number];
+
+/** One database's progress in a snapshot. */
+interface DbSnap {
+  readonly db: Database;
+  /** Keys and keys with a TTL at the call (RDB's RESIZEDB hint). */
+  readonly size: number;
+  readonly expiresSize: number;
+  /** The live iterator over the dict as it was at the call; null once the walk is over. */
+  iter: Iterator<[string, Value]> | null;
+  /** Keys created after the call (not part of the snapshot). */
+  readonly added: Set<string>;
+  /** Keys already streamed from a pre-image: the walk skips them. */
+  readonly saved: Set<string>;
+  /**
+   * Keys the walk has streamed, for the snapshot's life: a key changed after the walk passed it
+   * gets no second copy (Redis refuses an RDB file with a duplicated key).
+   */
+  readonly walked: Set<string>;
+  /** Pre-images waiting to be streamed: [key, image]. */
+  readonly queue: [string, Image][];
+}
+
+/** A key's pre-image, taken just before it changes (the serialized collection, for RDB). */
+export type PreImage = (v: Value) => unknown;
+
+/**
+ * One open snapshot. A key about to change is streamed from its pre-image (queued, then emitted
+ * before the walk goes on) and remembered so the walk skips it; a key the walk already passed
+ * needs nothing.
+ */
+export class SnapshotState {
+  private readonly byDb = new Map<Database, DbSnap>();
+  readonly dbs: DbSnap[] = [];
+  keyCount = 0;
+  /** The entry nextEntry() found: key, TTL (-1 none), and the live value or else the pre-image. */
+  curKey = "";
+  curTtl = -1;
+  curLive: Value | undefined = undefined;
+  curImage: unknown = undefined;
+
+  constructor(
+    ks: Keyspace,
+    readonly now: number,
+    private readonly preImage: PreImage,
+  ) {
+    for (const db of ks.dbs) {
+      if (db.dict.size === 0) continue;
+      const d: DbSnap = {
+        db,
+        size: db.dict.size,
+        expiresSize: db.expires.size,
+        iter: db.dict.entries(),
+        added: new Set(),
+        saved: new Set(),
+        walked: new Set(),
+        queue: [],
+      };
+      this.dbs.push(d);
+      this.byDb.set(db, d);
+    }
+  }
+
+  private ttl(db: Database, key: string): number {
+    return db.expires.size !== 0 ? (db.expires.get(key) ?? -1) : -1;
+  }
+
+  private save(d: DbSnap, key: string, v: Value): void {
+    d.saved.add(key);
+    // Strings are replaced, never mutated, so their bytes are a stable pre-image (a Buffer value
+    // itself; a JS-string value is immutable); collections are encoded now.
+    d.queue.push([key, [this.preImage(v), this.ttl(d.db, key)]]);
+  }
+
+  /** Database hook: `key`'s value or TTL is about to change, or the key to go. */
+  beforeChange(db: Database, key: string): void {
+    const d = this.byDb.get(db);
+    // Once the walk is over every key of the call is streamed or queued: nothing more to save.
+    if (d === undefined || d.iter === null || d.saved.has(key) || d.added.has(key)) return;
+    if (d.walked.has(key)) return;
+    const v = db.dict.get(key);
+    if (v !== undefined) this.save(d, key, v);
+  }
+
+  /** Database hook: `key` was just created. */
+  added(db: Database, key: string): void {
+    const d = this.byDb.get(db);
+    if (d !== undefined && d.iter !== null) d.added.add(key);
+  }
+
+  /**
+   * Database hook before the dict is emptied or swapped away: every key not saved yet is saved
+   * now (pointer copies for strings) and the live walk of this database ends.
+   */
+  freeze(db: Database): void {
+    const d = this.byDb.get(db);
+    if (d === undefined || d.iter === null) return;
+    for (const [k, v] of db.dict)
+      if (!d.saved.has(k) && !d.added.has(k) && !d.walked.has(k)) this.save(d, k, v);
+    d.iter = null;
+  }
+
+  /**
+   * Moves to the next entry of database `d` (cur* fields); false when it is done. Skips keys
+   * outside the snapshot and keys expired at the call.
+   */
+  nextEntry(d: DbSnap): boolean {
+    for (;;) {
+      const q = d.queue.pop();
+      if (q !== undefined) {
+        if (q[1][1] !== -1 && q[1][1] <= this.now) continue;
+        this.curKey = q[0];
+        this.curLive = undefined;
+        this.curImage = q[1][0];
+        this.curTtl = q[1][1];
+      } else if (d.iter !== null) {
+        const r = d.iter.next();
+        if (r.done) {
+          d.iter = null;
+          continue;
+        }
+        const key = r.value[0];
+        if (d.added.has(key) || d.saved.has(key)) continue;
+        const ttl = this.ttl(d.db, key);
+        if (ttl !== -1 && ttl <= this.now) continue;
+        d.walked.add(key);
+        this.curKey = key;
+        this.curLive = r.value[1];
+        this.curImage = undefined;
+        this.curTtl = ttl;
+      } else return false;
+      this.keyCount++;
+      return true;
+    }
+  }
+}
+
+/** Opens a snapshot of the keyspace as of now (O(databases)) and registers its write hooks. */
+export function captureSnapshot(ks: Keyspace, now: number, preImage: PreImage): SnapshotState {
+  const st = new SnapshotState(ks, now, preImage);
+  ks.openSnapshots.add(st);
+  return st;
+}
