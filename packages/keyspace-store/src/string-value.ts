@@ -182,3 +182,31 @@ export function stringRefcount(v: StringValue): number {
 function isNotIntEncoded(v: StringValue): boolean {
   return typeof v !== "string" && notIntEncoded.has(v);
 }
+
+/**
+ * sdsgrowzero after dbUnshareStringValue (SETBIT, BITFIELD): a raw string of at least `minLen`
+ * bytes that starts with `old`'s bytes and is zero past them, for the caller to write into.
+ * With `inPlace` (no snapshot holds the old bytes as a pre-image) a raw string that is long
+ * enough comes back as is, and one with spare room grows over it; otherwise the bytes are copied
+ * and the caller stores the new Buffer.
+ */
+export function growZero(old: StringValue | undefined, minLen: number, inPlace: boolean): Buffer {
+  const oldLen = old?.length ?? 0;
+  const total = Math.max(oldLen, minLen);
+  if (inPlace && old !== undefined && typeof old !== "string" && isRawGrown(old)) {
+    if (oldLen >= minLen) return old;
+    const ab = old.buffer;
+    const end = old.byteOffset + oldLen;
+    if (tails.get(ab) === end && ab.byteLength - old.byteOffset >= total) {
+      new Uint8Array(ab, end, total - oldLen).fill(0);
+      tails.set(ab, old.byteOffset + total);
+      return Buffer.from(ab as ArrayBuffer, old.byteOffset, total);
+    }
+  }
+  // A new key is made exactly as long as needed (sdsnewlen), a grown one with sds's spare room.
+  const b = old === undefined ? Buffer.from(new ArrayBuffer(total)) : withRoom(total);
+  if (typeof old === "string") (b as NodeBuffer).latin1Write(old, 0);
+  else if (old !== undefined) b.set(old, 0);
+  tails.set(b.buffer, total);
+  return b;
+}

@@ -2,6 +2,8 @@
 // its own commands. Each family lives in its own module and owns its specs; index.test.ts checks
 // that no name appears twice (the server would silently keep only one of them).
 import type { CommandSpec } from "../command-types.js";
+import { bitfieldCommands } from "./bitfield.js";
+import { bitmapCommands } from "./bitops.js";
 import { hashCommands } from "./hashes.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
@@ -16,4 +18,6 @@ export const commands: readonly CommandSpec[] = [
   ...hashCommands,
   ...setCommands,
   ...zsetCommands,
+  ...bitmapCommands,
+  ...bitfieldCommands,
 ];

@@ -1,0 +1,100 @@
+// What a real redis-server 7.0.15 emits besides replies, for a script of commands: the keyspace
+// events it publishes and the commands it appends to its AOF. Each helper starts its own server,
+// runs every command there and through `mine` (the Shoal side, called just before), and returns
+// Redis's stream in the shape the tests compare: "db:event key" lines, and AOF commands joined
+// by spaces with SELECT/MULTI/EXEC framing left out.
+import { readdirSync, readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { waitFor } from "@shoal/test-utils";
+import { type CommandSpec, infoFlags } from "../../src/command-types.js";
+import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
+
+/** Keyspace events (every class, new and keymiss too) Redis publishes for `script`. */
+export async function keyEvents(
+  script: readonly string[][],
+  mine: (argv: string[]) => void,
+): Promise<string[]> {
+  const oracle = await RedisOracle.start(["--notify-keyspace-events", "KEAnm"]);
+  const sub = net.connect({ port: oracle.server.port, host: "127.0.0.1" });
+  const theirs: string[] = [];
+  try {
+    let buf = Buffer.alloc(0);
+    sub.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (let n = replyLength(buf); n > 0; n = replyLength(buf)) {
+        const m = decodeReply(buf.subarray(0, n)) as string[];
+        buf = buf.subarray(n);
+        if (m[0] === "pmessage")
+          theirs.push(`${String(m[2]).replace(/^__keyevent@(\d+)__:/, "$1:")} ${m[3]}`);
+      }
+    });
+    sub.write("*2\r\n$10\r\nPSUBSCRIBE\r\n$14\r\n__keyevent@*:*\r\n");
+    await new Promise((r) => setTimeout(r, 100));
+    for (const argv of script) {
+      mine(argv);
+      await oracle.command(...argv);
+    }
+    await oracle.command("SET", "__end__", "1");
+    await waitFor(() => theirs.at(-1) === "0:set __end__", { timeout: 5000, what: "events" });
+    return theirs.slice(0, -2); // the end marker's new + set
+  } finally {
+    sub.destroy();
+    await oracle.stop();
+  }
+}
+
+/** Commands Redis appends to its AOF for `script`. */
+export async function aofCommands(
+  script: readonly string[][],
+  mine: (argv: string[]) => void,
+): Promise<string[]> {
+  const oracle = await RedisOracle.start(["--appendonly", "yes", "--appendfsync", "always"]);
+  try {
+    for (const argv of script) {
+      mine(argv);
+      await oracle.command(...argv);
+    }
+    await oracle.command("PING");
+    const dir = path.join(oracle.server.dir, "appendonlydir");
+    const incr = readdirSync(dir).find((f) => f.endsWith(".incr.aof")) as string;
+    const buf = readFileSync(path.join(dir, incr));
+    const out: string[] = [];
+    for (let at = 0; at < buf.length; ) {
+      const n = replyLength(buf, at);
+      const cmd = decodeReply(buf.subarray(at, at + n)) as string[];
+      at += n;
+      if (["select", "multi", "exec"].includes(String(cmd[0]).toLowerCase())) continue;
+      out.push(cmd.join(" "));
+    }
+    return out;
+  } finally {
+    await oracle.stop();
+  }
+}
+
+/**
+ * Specs whose COMMAND INFO fields (name, arity, flags, key positions, ACL categories) differ from
+ * what `oracle` answers, as { mine, theirs } pairs; tips and key specs are not compared.
+ */
+export async function commandInfoMismatches(
+  oracle: RedisOracle,
+  specs: readonly CommandSpec[],
+): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const c of specs) {
+    const [r] = decodeReply(await oracle.command("COMMAND", "INFO", c.name)) as unknown[][];
+    const theirs = (r as unknown[]).slice(0, 7);
+    const mine = [
+      c.name,
+      c.arity,
+      infoFlags(c).map((f) => `+${f}`),
+      c.firstKey,
+      c.lastKey,
+      c.step,
+      c.aclCategories.map((a) => `+${a}`),
+    ];
+    if (JSON.stringify(mine) !== JSON.stringify(theirs)) out.push({ mine, theirs });
+  }
+  return out;
+}
