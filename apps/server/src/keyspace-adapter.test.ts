@@ -1,19 +1,14 @@
 // KeyspaceStore without sockets: the slot-index view cluster mode reads, the config it takes,
 // INFO's numbers, the paced expiry cycle and a snapshot round trip through the adapter.
-import { encodingLimits, type StringValue, valueBytes } from "@shoal/keyspace-store";
+import { DEFAULT_ENCODING_LIMITS, type StringValue, valueBytes } from "@shoal/keyspace-store";
 import { keySlot } from "@shoal/slot-hash";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeyspaceStore } from "./keyspace-adapter.js";
 import { createStore } from "./store-factory.js";
 
 const buf = (s: string) => Buffer.from(s, "latin1");
 
 describe("KeyspaceStore", () => {
-  const saved = { ...encodingLimits };
-  afterEach(() => {
-    Object.assign(encodingLimits, saved);
-  });
-
   it("createStore builds the real store; slotIndex gives db(0) the per-slot view", () => {
     const store = createStore(1, { slotIndex: true }) as KeyspaceStore;
     expect(store).toBeInstanceOf(KeyspaceStore);
@@ -30,14 +25,22 @@ describe("KeyspaceStore", () => {
     expect(() => plain.db(0).countKeysInSlot(0)).toThrow(/slot index/);
   });
 
-  it("configure sets the encoding thresholds it knows and ignores other names", () => {
+  it("configure sets its own keyspace's encoding thresholds and ignores other names", () => {
     const store = new KeyspaceStore({ databases: 1 });
+    const other = new KeyspaceStore({ databases: 1 });
     expect(store.configNames).toContain("zset-max-listpack-entries");
+    expect(store.configNames).toContain("list-max-listpack-size");
     store.configure("zset-max-listpack-entries", 3);
     store.configure("hash-max-listpack-value", 10);
+    store.configure("list-max-listpack-size", 5);
     store.configure("maxclients", 5);
-    expect(encodingLimits.zsetMaxListpackEntries).toBe(3);
-    expect(encodingLimits.hashMaxListpackValue).toBe(10);
+    expect(store.keyspace.encodingLimits).toEqual({
+      ...DEFAULT_ENCODING_LIMITS,
+      zsetMaxListpackEntries: 3,
+      hashMaxListpackValue: 10,
+      listMaxListpackSize: 5,
+    });
+    expect(other.keyspace.encodingLimits).toEqual(DEFAULT_ENCODING_LIMITS);
   });
 
   it("counts, expires and avg_ttl for INFO; the expiry cycle deletes what is due", () => {

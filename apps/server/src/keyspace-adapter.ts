@@ -11,7 +11,7 @@ import {
   type CommandSpec,
   commands,
   type Database,
-  encodingLimits,
+  type EncodingLimits,
   Keyspace,
   type KeyspaceHooks,
   type KeyspaceStats,
@@ -29,13 +29,17 @@ export interface KeyspaceStoreOptions {
   slotIndex?: boolean;
 }
 
-/** redis.conf encoding thresholds -> keyspace-store's `encodingLimits` (OBJECT ENCODING, zsets). */
-const ENCODING_DIRECTIVES = new Map<string, keyof typeof encodingLimits>([
+/**
+ * redis.conf encoding thresholds -> the Keyspace's EncodingLimits (OBJECT ENCODING, conversions,
+ * a list's quicklist nodes in RDB files and DUMP payloads).
+ */
+const ENCODING_DIRECTIVES = new Map<string, keyof EncodingLimits>([
   ["hash-max-listpack-entries", "hashMaxListpackEntries"],
   ["hash-max-listpack-value", "hashMaxListpackValue"],
   ["set-max-intset-entries", "setMaxIntsetEntries"],
   ["zset-max-listpack-entries", "zsetMaxListpackEntries"],
   ["zset-max-listpack-value", "zsetMaxListpackValue"],
+  ["list-max-listpack-size", "listMaxListpackSize"],
 ]);
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: a cron step may use 25% of the cron period. */
@@ -130,13 +134,10 @@ export class KeyspaceStore implements StoreAdapter {
 
   readonly configNames: readonly string[] = [...ENCODING_DIRECTIVES.keys()];
 
-  /**
-   * A config value the store uses. The encoding thresholds are process-wide in keyspace-store
-   * (one server per process).
-   */
-  configure(name: string, value: unknown): void {
+  /** A config value the store uses (one of configNames): this keyspace's, no other's. */
+  configure(name: string, value: number): void {
     const field = ENCODING_DIRECTIVES.get(name);
-    if (field !== undefined && typeof value === "number") encodingLimits[field] = value;
+    if (field !== undefined) this.keyspace.configureEncoding({ [field]: value });
   }
 
   setHooks(hooks: KeyspaceHooks): void {

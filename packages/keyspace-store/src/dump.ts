@@ -4,6 +4,7 @@
 // payload moves between Shoal and Redis both ways (MIGRATE, redis-cli --cluster import), and
 // Redis's "version or checksum" refusal applies to the same payloads.
 import { crc64 } from "./crc64.js";
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from "./encoding.js";
 import { RDB_VERSION } from "./rdb/format.js";
 import { readDumpBody } from "./rdb/reader.js";
 import { createDumpPayload } from "./rdb/writer.js";
@@ -14,9 +15,16 @@ export const DUMP_VERSION = RDB_VERSION;
 export const ERR_DUMP_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
 export const ERR_BAD_DATA = "ERR Bad data format";
 
-/** The DUMP payload of a value; `compression` is rdbcompression (default yes). */
-export function dumpValue(v: Value, compression = true): Buffer {
-  return createDumpPayload(v, compression);
+/**
+ * The DUMP payload of a value; `compression` is rdbcompression (default yes), `limits` the
+ * encoding limits of the value's keyspace (they decide a list's quicklist nodes).
+ */
+export function dumpValue(
+  v: Value,
+  compression = true,
+  limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+): Buffer {
+  return createDumpPayload(v, compression, limits);
 }
 
 /**
@@ -44,10 +52,15 @@ const BAD_DATA = new DumpPayloadError(ERR_BAD_DATA);
  * The value in a verified payload, or why not: ERR_DUMP_PAYLOAD when the version or checksum is
  * wrong, ERR_BAD_DATA when the object does not decode or is an empty collection. As Redis, the
  * object is read from the payload's start and bytes left before the footer are not checked.
- * (An error is not a plain string: a small string value is one.)
+ * (An error is not a plain string: a small string value is one.) Encodings are decided under
+ * `limits`, those of the keyspace the value goes to.
  */
-export function restoreValue(p: Uint8Array, skipChecksum = false): Value | DumpPayloadError {
+export function restoreValue(
+  p: Uint8Array,
+  skipChecksum = false,
+  limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+): Value | DumpPayloadError {
   if (!verifyDumpPayload(p, skipChecksum)) return BAD_PAYLOAD;
-  const v = readDumpBody(Buffer.from(p.buffer, p.byteOffset, p.length));
+  const v = readDumpBody(Buffer.from(p.buffer, p.byteOffset, p.length), limits);
   return v === null ? BAD_DATA : v;
 }

@@ -1,22 +1,43 @@
 // OBJECT ENCODING as Redis 7.0 would answer it. Shoal stores every type one way, so the name is
-// what Redis would hold under redis.conf's thresholds (the server changes them through
-// `encodingLimits` when CONFIG SET touches *-max-listpack-*). Redis converts small encodings to
-// big ones one way only, at the moments below (a ZSet tracks its own `encoding`).
+// what Redis would hold under redis.conf's thresholds. The thresholds belong to a Keyspace
+// (`KeyspaceOptions.encodingLimits`, `Keyspace.configureEncoding` on CONFIG SET), so two
+// keyspaces in one process can differ; every function here takes the limits it judges by.
+// Redis converts small encodings to big ones one way only, at the moments below (a ZSet tracks
+// its own `encoding`).
 import { stringEncoding } from "./string-value.js";
-import { isHash, isList, isSet, isString, type Value } from "./value.js";
+import { isHash, isList, isSet, isString, isZSet, type Value } from "./value.js";
 
-/** redis.conf defaults (Redis 7.0). */
-export const encodingLimits = {
+/** The redis.conf thresholds that decide the encoding Redis holds a value in. */
+export interface EncodingLimits {
+  /** hash-max-listpack-entries */
+  hashMaxListpackEntries: number;
+  /** hash-max-listpack-value */
+  hashMaxListpackValue: number;
+  /** set-max-intset-entries */
+  setMaxIntsetEntries: number;
+  /** zset-max-listpack-entries */
+  zsetMaxListpackEntries: number;
+  /** zset-max-listpack-value */
+  zsetMaxListpackValue: number;
+  /** list-max-listpack-size: quicklist node fill (negative: a size class, -2 = 8 KiB). */
+  listMaxListpackSize: number;
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long get a plain quicklist node. */
+  listPackedThreshold: number;
+}
+
+/**
+ * redis.conf defaults (Redis 7.0): what a Keyspace starts with, and what a value judged outside
+ * any keyspace (a ZSet built alone, a DUMP payload decoded alone) is judged by.
+ */
+export const DEFAULT_ENCODING_LIMITS: Readonly<EncodingLimits> = Object.freeze({
   hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   setMaxIntsetEntries: 512,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
-  /** list-max-listpack-size: quicklist node fill (negative: a size class, -2 = 8 KiB). */
   listMaxListpackSize: -2,
-  /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long get a plain quicklist node. */
   listPackedThreshold: 1 << 30,
-};
+});
 
 const CANONICAL_INT = /^(?:0|-?[1-9][0-9]{0,18})$/;
 const INT64_MIN = -(2n ** 63n);
@@ -63,12 +84,13 @@ export function keepEncoding(from: object, to: object): void {
   if (e !== undefined) held.set(to, e);
 }
 
-function setByContents(s: Set<string>): "compact" | "hashtable" {
-  return s.size <= encodingLimits.setMaxIntsetEntries && allIntegers(s) ? "compact" : "hashtable";
+type Limits = Readonly<EncodingLimits>;
+
+function setByContents(s: Set<string>, L: Limits): "compact" | "hashtable" {
+  return s.size <= L.setMaxIntsetEntries && allIntegers(s) ? "compact" : "hashtable";
 }
 
-function hashByContents(h: Map<string, Buffer>): "compact" | "hashtable" {
-  const L = encodingLimits;
+function hashByContents(h: Map<string, Buffer>, L: Limits): "compact" | "hashtable" {
   if (h.size > L.hashMaxListpackEntries) return "hashtable";
   for (const [f, val] of h)
     if (f.length > L.hashMaxListpackValue || val.length > L.hashMaxListpackValue)
@@ -78,21 +100,24 @@ function hashByContents(h: Map<string, Buffer>): "compact" | "hashtable" {
 
 /**
  * dbAdd's moment for a hash or set: createIntsetObject/rdbLoadObject decide the encoding from
- * the contents under the current limits. A value judged before (COPY's clone, SDIFFSTORE's
- * algorithm 2) keeps its encoding.
+ * the contents under the keyspace's current limits `L`. A value judged before (COPY's clone,
+ * SDIFFSTORE's algorithm 2) keeps its encoding. A sorted set entering the keyspace takes `L`
+ * as the limits its later inserts are judged by.
  */
-export function settleEncoding(v: Value): void {
+export function settleEncoding(v: Value, L: Limits): void {
   if (held.has(v as object)) return;
-  if (isSet(v)) held.set(v, setByContents(v));
-  else if (isHash(v)) held.set(v, hashByContents(v));
+  if (isSet(v)) held.set(v, setByContents(v, L));
+  else if (isHash(v)) held.set(v, hashByContents(v, L));
+  // A sorted set judges its own inserts: from now on by this keyspace's limits.
+  else if (isZSet(v)) v.limits = L;
 }
 
 /**
  * rdbLoadObject of a listpack hash (DEBUG RELOAD, RESTORE): Redis 7.0 converts it only past
  * hash-max-listpack-entries, whatever the lengths of its fields and values.
  */
-export function settleLoadedListpackHash(h: Map<string, Buffer>): void {
-  held.set(h, h.size > encodingLimits.hashMaxListpackEntries ? "hashtable" : "compact");
+export function settleLoadedListpackHash(h: Map<string, Buffer>, L: Limits): void {
+  held.set(h, h.size > L.hashMaxListpackEntries ? "hashtable" : "compact");
 }
 
 /**
@@ -101,12 +126,11 @@ export function settleLoadedListpackHash(h: Map<string, Buffer>): void {
  * set-max-intset-entries. Call it for every member a write adds (an existing member converts
  * nothing: intsetAdd fails first).
  */
-export function noteSetAdd(s: Set<string>, m: string): void {
+export function noteSetAdd(s: Set<string>, m: string, L: Limits): void {
   const e = held.get(s);
   if (e === "hashtable") return;
-  if (e === undefined) held.set(s, setByContents(s));
-  else if (s.size > encodingLimits.setMaxIntsetEntries || !isInt64String(m))
-    held.set(s, "hashtable");
+  if (e === undefined) held.set(s, setByContents(s, L));
+  else if (s.size > L.setMaxIntsetEntries || !isInt64String(m)) held.set(s, "hashtable");
 }
 
 /**
@@ -114,11 +138,15 @@ export function noteSetAdd(s: Set<string>, m: string): void {
  * for good once a field or value longer than hash-max-listpack-value is written to it, or it
  * grows past hash-max-listpack-entries. Call it for every field a write sets.
  */
-export function noteHashSet(h: Map<string, Buffer>, field: string, valueLength: number): void {
+export function noteHashSet(
+  h: Map<string, Buffer>,
+  field: string,
+  valueLength: number,
+  L: Limits,
+): void {
   const e = held.get(h);
   if (e === "hashtable") return;
-  const L = encodingLimits;
-  if (e === undefined) held.set(h, hashByContents(h));
+  if (e === undefined) held.set(h, hashByContents(h, L));
   else if (
     field.length > L.hashMaxListpackValue ||
     valueLength > L.hashMaxListpackValue ||
@@ -127,16 +155,20 @@ export function noteHashSet(h: Map<string, Buffer>, field: string, valueLength: 
     held.set(h, "hashtable");
 }
 
-export function objectEncoding(v: Value): string {
+/**
+ * OBJECT ENCODING of a value. `L` judges a value that no keyspace judged yet (pass its
+ * keyspace's `encodingLimits`; a value alone is judged by Redis's defaults).
+ */
+export function objectEncoding(v: Value, L: Limits = DEFAULT_ENCODING_LIMITS): string {
   if (isString(v)) return stringEncoding(v);
   // Redis 7.0 always stores lists as a quicklist (listpack lists came in 7.2).
   if (isList(v)) return "quicklist";
   const own = (v as { encoding?: unknown }).encoding;
   if (typeof own === "string") return own;
-  const L = encodingLimits;
-  if (isHash(v)) return (held.get(v) ?? hashByContents(v)) === "compact" ? "listpack" : "hashtable";
+  if (isHash(v))
+    return (held.get(v) ?? hashByContents(v, L)) === "compact" ? "listpack" : "hashtable";
   // Redis 7.0 sets are an intset or a hashtable (listpack sets came in 7.2).
-  if (isSet(v)) return (held.get(v) ?? setByContents(v)) === "compact" ? "intset" : "hashtable";
+  if (isSet(v)) return (held.get(v) ?? setByContents(v, L)) === "compact" ? "intset" : "hashtable";
   if (v.size > L.zsetMaxListpackEntries) return "skiplist";
   let n = 0;
   for (const [m] of v.entries()) {

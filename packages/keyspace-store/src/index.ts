@@ -10,6 +10,7 @@ export type {
   NotifyClass,
 } from "./command-types.js";
 export { infoFlags } from "./command-types.js";
+export { cmd, replyHelp } from "./commands/define.js";
 export { commands } from "./commands/index.js";
 export { keyCommands } from "./commands/keys.js";
 export { expireMillis, PROTO_MAX_BULK_LEN, stringCommands } from "./commands/strings.js";
@@ -25,7 +26,8 @@ export {
   verifyDumpPayload,
 } from "./dump.js";
 export {
-  encodingLimits,
+  DEFAULT_ENCODING_LIMITS,
+  type EncodingLimits,
   isInt64String,
   isMarkedHashtable,
   markHashtable,

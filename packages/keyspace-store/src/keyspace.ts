@@ -5,7 +5,7 @@
 // Mirrors db.c in Redis 7.0 (lookupKey*, dbAdd, dbOverwrite, setKey, dbDelete, expireIfNeeded).
 import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { KeyspaceHooks, NotifyClass } from "./command-types.js";
-import { settleEncoding } from "./encoding.js";
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits, settleEncoding } from "./encoding.js";
 import { type ExpireCycleResult, runActiveExpireCycle } from "./expire-cycle.js";
 import { keyMemoryUsage } from "./memory.js";
 import { RdbLoader, type RdbLoadOptions } from "./rdb/reader.js";
@@ -30,6 +30,17 @@ export interface KeyspaceOptions {
   hooks?: KeyspaceHooks;
   /** Cluster mode: db 0 only (COPY ... DB, MOVE, SWAPDB refused). Default: slotIndex. */
   clusterMode?: boolean;
+  /**
+   * The redis.conf thresholds of OBJECT ENCODING, conversions and RDB/DUMP layouts
+   * (hash-max-listpack-*, set-max-intset-entries, zset-max-listpack-*, list-max-listpack-size);
+   * missing ones take Redis 7.0's defaults. Change them later with `configureEncoding`.
+   */
+  encodingLimits?: Partial<EncodingLimits>;
+  /**
+   * The random source of SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER and RANDOMKEY: a function
+   * returning a number in [0, 1). Default Math.random; a seeded one makes replies reproducible.
+   */
+  random?: () => number;
 }
 
 /** Counters INFO stats reports. */
@@ -60,12 +71,32 @@ export class Keyspace {
    */
   ignoreExpiry = false;
 
+  /** The random source of the commands that pick at random (KeyspaceOptions.random). */
+  readonly random: () => number;
+  /** This keyspace's own thresholds; values in it hold a reference and see changes in place. */
+  private readonly limits: EncodingLimits;
+
   constructor(options: KeyspaceOptions = {}) {
     const n = options.databases ?? 16;
     this.slotIndex = options.slotIndex ?? false;
     this.clusterMode = options.clusterMode ?? this.slotIndex;
     this.hooks = options.hooks ?? {};
+    this.random = options.random ?? Math.random;
+    this.limits = { ...DEFAULT_ENCODING_LIMITS, ...options.encodingLimits };
     this.dbs = Array.from({ length: n }, (_, i) => new Database(this, i));
+  }
+
+  /** The thresholds values of this keyspace are judged by (read-only: see configureEncoding). */
+  get encodingLimits(): Readonly<EncodingLimits> {
+    return this.limits;
+  }
+
+  /**
+   * Changes some thresholds (CONFIG SET hash-max-listpack-entries and the like). As in Redis,
+   * nothing is converted now: each value is judged by the new limits at its next write.
+   */
+  configureEncoding(limits: Partial<EncodingLimits>): void {
+    Object.assign(this.limits, limits);
   }
 
   db(index: number): Database {
@@ -306,7 +337,7 @@ export class Database {
     if (!this.keyspace.deleteExpired && this.dict.has(key)) this.delete(key);
     if (this.keyspace.openSnapshots.size !== 0)
       for (const s of this.keyspace.openSnapshots) s.added(this, key);
-    settleEncoding(value);
+    settleEncoding(value, this.keyspace.encodingLimits);
     this.dict.set(key, value);
     this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
     this.order.added(key);
@@ -325,7 +356,7 @@ export class Database {
    * uses add()). Sets the TTL when `when` is not -1.
    */
   loadAdd(key: string, value: Value, when: number): void {
-    settleEncoding(value);
+    settleEncoding(value, this.keyspace.encodingLimits);
     this.dict.set(key, value);
     this.order.added(key);
     if (this.slots) this.indexAdd(key);
@@ -345,7 +376,7 @@ export class Database {
   /** dbOverwrite: replaces an existing key's value, keeping its TTL. */
   overwrite(key: string, value: Value): void {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
-    settleEncoding(value);
+    settleEncoding(value, this.keyspace.encodingLimits);
     this.dict.set(key, value);
     // A new object in Redis: its lru is now (only an LFU policy carries the old counter over).
     this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
@@ -355,7 +386,7 @@ export class Database {
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.dict.has(key)) {
       if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
-      settleEncoding(value);
+      settleEncoding(value, this.keyspace.encodingLimits);
       this.dict.set(key, value);
       this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
       if (!keepTtl) this.expires.delete(key);
@@ -441,7 +472,7 @@ export class Database {
   }
 
   /** A random live key (RANDOMKEY), or undefined when the database is empty. */
-  randomKey(now: number, random: () => number = Math.random): string | undefined {
+  randomKey(now: number, random: () => number = this.keyspace.random): string | undefined {
     // Pick random log slots (dead ones are retried); expired keys are deleted as Redis's
     // dbRandomKey does. After a bounded number of tries fall back to the first live key.
     for (let tries = 0; tries < 100 && this.dict.size > 0; tries++) {
@@ -526,6 +557,14 @@ export class Database {
   }
 
   // ---- Per-slot index (cluster mode) -------------------------------------------------------
+
+  /**
+   * True when this database keeps the per-slot key index (its keyspace was built with
+   * `slotIndex: true`): countKeysInSlot, getKeysInSlot and deleteSlot throw without it.
+   */
+  get hasSlotIndex(): boolean {
+    return this.slots !== null;
+  }
 
   private indexAdd(key: string): void {
     const slot = keySlotLatin1(key);

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ReplyErr, Simple, TestStore } from "../test-kit.js";
-import { setRandomSource } from "../types/hash-set-random.js";
 import { hashCommands } from "./hashes.js";
 import { setCommands } from "./sets.js";
 
@@ -8,8 +7,10 @@ const WRONGTYPE = new ReplyErr("WRONGTYPE Operation against a key holding the wr
 const NOT_INT = new ReplyErr("ERR value is not an integer or out of range");
 const SYNTAX = new ReplyErr("ERR syntax error");
 
-function store(events?: string[]): TestStore {
+/** A store recording `events`, picking with `random` (the keyspace's random source). */
+function store(events?: string[], random: () => number = Math.random): TestStore {
   return new TestStore([...hashCommands, ...setCommands], {
+    random,
     hooks: events
       ? {
           // "new" (dbAdd's event) belongs to the core; these tests follow the family's events.
@@ -297,10 +298,6 @@ describe("redis.io examples", () => {
 });
 
 describe("HRANDFIELD", () => {
-  afterEach(() => {
-    setRandomSource(Math.random);
-  });
-
   it("handles missing keys and the count forms", () => {
     const t = store();
     expect(t.run("HRANDFIELD", "nokey")).toBeNull();
@@ -335,13 +332,13 @@ describe("HRANDFIELD", () => {
     expect(t.run("HRANDFIELD", "h", "1", "WITHVALUES")).toHaveLength(1);
   });
 
-  it("is deterministic with an injected random source", () => {
-    const t = store();
+  it("is deterministic with the keyspace's random source", () => {
+    let r = 0.99;
+    const t = store(undefined, () => r);
     t.run("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4");
-    setRandomSource(() => 0.99);
     expect(t.run("HRANDFIELD", "h")).toBe("d");
     expect(t.run("HRANDFIELD", "h", "-2")).toEqual(["d", "d"]);
-    setRandomSource(() => 0);
+    r = 0;
     expect(t.run("HRANDFIELD", "h")).toBe("a");
   });
 

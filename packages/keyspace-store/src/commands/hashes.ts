@@ -91,7 +91,7 @@ function hsetGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, hse
     const field = args.latin1(i);
     h.set(field, args.copy(i + 1));
     if (h.size !== n) noteAdded(h, field);
-    noteHashSet(h, field, args.view(i + 1).length);
+    noteHashSet(h, field, args.view(i + 1).length, ctx.keyspace.encodingLimits);
   }
   if (hset) w.integer(h.size - before);
   else w.ok();
@@ -111,7 +111,7 @@ function hsetnx(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     return;
   }
   h.set(field, args.copy(3));
-  noteHashSet(h, field, args.view(3).length);
+  noteHashSet(h, field, args.view(3).length, ctx.keyspace.encodingLimits);
   noteAdded(h, field);
   w.integer(1);
   ctx.db.signalModified(key);
@@ -185,7 +185,7 @@ function hincrby(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   }
   h.set(field, Buffer.from(String(result), "latin1"));
   if (cur === undefined) noteAdded(h, field);
-  noteHashSet(h, field, 0);
+  noteHashSet(h, field, 0, ctx.keyspace.encodingLimits);
   w.integer(result);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hincrby", key);
@@ -224,7 +224,7 @@ function hincrbyfloat(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): v
   const value = Buffer.from(formatLongDouble(sum), "latin1");
   h.set(field, value);
   if (cur === undefined) noteAdded(h, field);
-  noteHashSet(h, field, value.length);
+  noteHashSet(h, field, value.length, ctx.keyspace.encodingLimits);
   w.bulk(value);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hincrbyfloat", key);
@@ -319,7 +319,7 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
       w.nullBulk();
       return;
     }
-    w.bulkLatin1(randomKey(h));
+    w.bulkLatin1(randomKey(h, ctx.keyspace.random));
     return;
   }
   const l = parseInt64(args.view(2));
@@ -353,7 +353,9 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
   if (!unique || count === 1) {
     // Repetition allowed: independent picks, in random order.
     w.array(flat ? count * 2 : count);
-    forEachRandomKey(h, count, (f) => replyFieldValue(w, f, h.get(f) as Buffer, withValues));
+    forEachRandomKey(h, count, ctx.keyspace.random, (f) =>
+      replyFieldValue(w, f, h.get(f) as Buffer, withValues),
+    );
     return;
   }
   if (count >= size) {
@@ -361,7 +363,7 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
     for (const [f, v] of h) replyFieldValue(w, f, v, withValues);
     return;
   }
-  const picked = randomDistinctKeys(h, count);
+  const picked = randomDistinctKeys(h, count, ctx.keyspace.random);
   w.array(flat ? count * 2 : count);
   for (const f of picked) replyFieldValue(w, f, h.get(f) as Buffer, withValues);
 }
@@ -387,11 +389,17 @@ function hscan(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   const fields: string[] = [];
   const values: Buffer[] = [];
   const match = opts.match;
-  const next = scanContainer(h, cursor, opts.count, objectEncoding(h) === "listpack", (f, v) => {
-    if (match !== null && !match(f)) return;
-    fields.push(f);
-    values.push(v as Buffer);
-  });
+  const next = scanContainer(
+    h,
+    cursor,
+    opts.count,
+    objectEncoding(h, ctx.keyspace.encodingLimits) === "listpack",
+    (f, v) => {
+      if (match !== null && !match(f)) return;
+      fields.push(f);
+      values.push(v as Buffer);
+    },
+  );
   w.array(2);
   w.bulkLatin1(String(next));
   w.array(fields.length * 2);

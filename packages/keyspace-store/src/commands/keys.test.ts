@@ -178,33 +178,26 @@ describe("OBJECT ENCODING of collections (Redis 7.0 defaults)", () => {
 });
 
 describe("one-way conversions", () => {
-  it("a lowered limit converts an intset or listpack hash only at its next added member, as Redis's setTypeAdd/hashTypeSet", async () => {
-    const { encodingLimits } = await import("../encoding.js");
-    const saved = { ...encodingLimits };
-    try {
-      const t = new TestStore(withCollections);
-      t.run("SADD", "set", "1", "2", "3");
-      t.run("HSET", "h", "a", "1", "b", "2", "c", "3");
-      encodingLimits.setMaxIntsetEntries = 0;
-      encodingLimits.hashMaxListpackEntries = 2;
-      t.run("SADD", "set", "1");
-      t.run("SREM", "set", "2");
-      t.run("HDEL", "h", "c");
-      expect(t.run("OBJECT", "ENCODING", "set")).toBe("intset");
-      expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
-      t.run("COPY", "set", "set2");
-      expect(t.run("OBJECT", "ENCODING", "set2")).toBe("intset");
-      t.run("SADD", "set", "7");
-      t.run("HSET", "h", "a", "1"); // an update: hashTypeSet checks the length all the same
-      expect(t.run("OBJECT", "ENCODING", "set")).toBe("hashtable");
-      expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
-      t.run("HSET", "h", "d", "1");
-      expect(t.run("OBJECT", "ENCODING", "h")).toBe("hashtable");
-      t.run("SADD", "new", "1");
-      expect(t.run("OBJECT", "ENCODING", "new")).toBe("hashtable");
-    } finally {
-      Object.assign(encodingLimits, saved);
-    }
+  it("a lowered limit converts an intset or listpack hash only at its next added member, as Redis's setTypeAdd/hashTypeSet", () => {
+    const t = new TestStore(withCollections);
+    t.run("SADD", "set", "1", "2", "3");
+    t.run("HSET", "h", "a", "1", "b", "2", "c", "3");
+    t.keyspace.configureEncoding({ setMaxIntsetEntries: 0, hashMaxListpackEntries: 2 });
+    t.run("SADD", "set", "1");
+    t.run("SREM", "set", "2");
+    t.run("HDEL", "h", "c");
+    expect(t.run("OBJECT", "ENCODING", "set")).toBe("intset");
+    expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
+    t.run("COPY", "set", "set2");
+    expect(t.run("OBJECT", "ENCODING", "set2")).toBe("intset");
+    t.run("SADD", "set", "7");
+    t.run("HSET", "h", "a", "1"); // an update: hashTypeSet checks the length all the same
+    expect(t.run("OBJECT", "ENCODING", "set")).toBe("hashtable");
+    expect(t.run("OBJECT", "ENCODING", "h")).toBe("listpack");
+    t.run("HSET", "h", "d", "1");
+    expect(t.run("OBJECT", "ENCODING", "h")).toBe("hashtable");
+    t.run("SADD", "new", "1");
+    expect(t.run("OBJECT", "ENCODING", "new")).toBe("hashtable");
   });
 
   it("a hash or set marked as a hashtable stays one after shrinking, and through COPY", async () => {

@@ -457,7 +457,7 @@ function swapdb(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
 function dump(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const v = ctx.db.lookupRead(args.latin1(1), ctx.now);
   if (v === undefined) reply.nullBulk();
-  else reply.bulk(dumpValue(v));
+  else reply.bulk(dumpValue(v, true, ctx.keyspace.encodingLimits));
 }
 
 function isEmptyCollection(v: Value): boolean {
@@ -519,7 +519,11 @@ function restore(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     reply.error("ERR Invalid TTL value, must be >= 0");
     return;
   }
-  const v = restoreValue(args.view(3), ctx.keyspace.skipChecksumValidation);
+  const v = restoreValue(
+    args.view(3),
+    ctx.keyspace.skipChecksumValidation,
+    ctx.keyspace.encodingLimits,
+  );
   if (v instanceof DumpPayloadError) {
     reply.error(v.message);
     return;
@@ -597,7 +601,7 @@ function objectLookup(
 
 function objectEncodingCmd(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const v = objectLookup(ctx, args, reply);
-  if (v !== undefined) reply.bulk(objectEncoding(v));
+  if (v !== undefined) reply.bulk(objectEncoding(v, ctx.keyspace.encodingLimits));
 }
 
 function objectRefcount(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {

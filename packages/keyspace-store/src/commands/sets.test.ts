@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ArrayArgs, ReplyErr, TestStore } from "../test-kit.js";
-import { setRandomSource } from "../types/hash-set-random.js";
 import { hashCommands } from "./hashes.js";
 import { setCommands } from "./sets.js";
 
@@ -8,8 +7,10 @@ const WRONGTYPE = new ReplyErr("WRONGTYPE Operation against a key holding the wr
 const NOT_INT = new ReplyErr("ERR value is not an integer or out of range");
 const SYNTAX = new ReplyErr("ERR syntax error");
 
-function store(events?: string[]): TestStore {
+/** A store recording `events`, picking with `random` (the keyspace's random source). */
+function store(events?: string[], random: () => number = Math.random): TestStore {
   return new TestStore([...setCommands, ...hashCommands], {
+    random,
     hooks: events
       ? {
           // "new" (dbAdd's event) belongs to the core; these tests follow the family's events.
@@ -27,10 +28,6 @@ function propagated(t: TestStore): string[][] {
 }
 
 const sorted = (v: unknown): string[] => [...(v as string[])].sort();
-
-afterEach(() => {
-  setRandomSource(Math.random);
-});
 
 describe("SADD / SREM / SCARD / SISMEMBER / SMISMEMBER / SMEMBERS", () => {
   it("adds and removes members, counting only changes", () => {
@@ -110,10 +107,9 @@ describe("SADD / SREM / SCARD / SISMEMBER / SMISMEMBER / SMEMBERS", () => {
 describe("SPOP", () => {
   it("pops one member and propagates it as SREM", () => {
     const events: string[] = [];
-    const t = store(events);
+    const t = store(events, () => 0);
     t.run("SADD", "s", "a", "b");
     events.length = 0;
-    setRandomSource(() => 0);
     expect(t.run("SPOP", "s")).toBe("a");
     expect(propagated(t)).toEqual([["SREM", "s", "a"]]);
     expect(events).toEqual(["set:spop:s", "modified:s"]);
@@ -213,10 +209,9 @@ describe("SRANDMEMBER", () => {
     expect(t.run("SCARD", "s")).toBe(3);
   });
 
-  it("follows the injected random source", () => {
-    const t = store();
+  it("follows the keyspace's random source", () => {
+    const t = store(undefined, () => 0.5);
     t.run("SADD", "s", "a", "b", "c");
-    setRandomSource(() => 0.5);
     expect(t.run("SRANDMEMBER", "s")).toBe("b");
     expect(t.run("SRANDMEMBER", "s", "-2")).toEqual(["b", "b"]);
   });

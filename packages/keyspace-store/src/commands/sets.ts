@@ -6,13 +6,7 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import {
-  encodingLimits,
-  isInt64String,
-  markHashtable,
-  noteSetAdd,
-  objectEncoding,
-} from "../encoding.js";
+import { isInt64String, markHashtable, noteSetAdd, objectEncoding } from "../encoding.js";
 import {
   ERR_INVALID_CURSOR,
   ERR_MUST_BE_POSITIVE,
@@ -81,7 +75,7 @@ function sadd(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     s.add(m);
     if (s.size !== n) {
       noteAdded(s, m);
-      noteSetAdd(s, m);
+      noteSetAdd(s, m, ctx.keyspace.encodingLimits);
     }
   }
   const added = s.size - before;
@@ -139,7 +133,7 @@ function spop(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     w.nullBulk();
     return;
   }
-  const m = popRandomKey(s);
+  const m = popRandomKey(s, ctx.keyspace.random);
   ctx.db.notify("set", "spop", key);
   ctx.propagate(["SREM", args.copy(1), bytes(m)]);
   w.bulkLatin1(m);
@@ -177,7 +171,7 @@ function spopWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): 
     ctx.db.signalModified(key);
     return;
   }
-  const popped = randomDistinctKeys(s, count);
+  const popped = randomDistinctKeys(s, count, ctx.keyspace.random);
   const keyBytes = args.copy(1);
   w.set(count);
   for (const m of popped) {
@@ -227,7 +221,7 @@ function smove(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   if (!target.has(member)) {
     target.add(member);
     noteAdded(target, member);
-    noteSetAdd(target, member);
+    noteSetAdd(target, member, ctx.keyspace.encodingLimits);
     ctx.addDirty(1);
     ctx.db.signalModified(dstKey);
     ctx.db.notify("set", "sadd", dstKey);
@@ -280,7 +274,7 @@ function srandmember(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): vo
     w.nullBulk();
     return;
   }
-  w.bulkLatin1(randomKey(s));
+  w.bulkLatin1(randomKey(s, ctx.keyspace.random));
 }
 
 function srandmemberWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
@@ -304,7 +298,7 @@ function srandmemberWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWr
     // Repetition allowed (or a single pick): independent picks, in random order.
     const count = l === 1 ? 1 : -Number(l);
     w.array(count);
-    forEachRandomKey(s, count, (m) => w.bulkLatin1(m));
+    forEachRandomKey(s, count, ctx.keyspace.random, (m) => w.bulkLatin1(m));
     return;
   }
   const count = Number(l);
@@ -314,7 +308,7 @@ function srandmemberWithCount(ctx: CommandContext, args: CommandArgs, w: ReplyWr
     return;
   }
   w.array(count);
-  for (const m of randomDistinctKeys(s, count)) w.bulkLatin1(m);
+  for (const m of randomDistinctKeys(s, count, ctx.keyspace.random)) w.bulkLatin1(m);
 }
 
 // ---- Multi-key algebra ----------------------------------------------------------------------
@@ -428,7 +422,7 @@ function sunionDiffGeneric(
       // members: the result turns hashtable on the way (a non-integer or too many members in
       // the first set) and stays one. Only the encoding shows which algorithm ran.
       if (dstKey !== null && diffAlgorithm(sets as (SetValue | undefined)[]) === 2) {
-        if (first.size > encodingLimits.setMaxIntsetEntries) markHashtable(result);
+        if (first.size > ctx.keyspace.encodingLimits.setMaxIntsetEntries) markHashtable(result);
         else
           for (const m of first)
             if (!isInt64String(m)) {
@@ -520,9 +514,15 @@ function sscan(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   if (opts === null) return;
   const out: string[] = [];
   const match = opts.match;
-  const next = scanContainer(s, cursor, opts.count, objectEncoding(s) === "intset", (m) => {
-    if (match === null || match(m)) out.push(m);
-  });
+  const next = scanContainer(
+    s,
+    cursor,
+    opts.count,
+    objectEncoding(s, ctx.keyspace.encodingLimits) === "intset",
+    (m) => {
+      if (match === null || match(m)) out.push(m);
+    },
+  );
   w.array(2);
   w.bulkLatin1(String(next));
   w.array(out.length);

@@ -9,7 +9,6 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { argInt64, argLong } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { encodingLimits } from "../encoding.js";
 import {
   ERR_INVALID_CURSOR,
   ERR_MIN_MAX_NOT_FLOAT,
@@ -154,7 +153,7 @@ function zaddGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, inc
   if (z === undefined) {
     if (xx) return incr ? w.nullBulk() : w.integer(0);
     // 7.0 picks the encoding from the first member only; later inserts convert as needed.
-    z = new ZSet(0, args.len(si + 1));
+    z = new ZSet(0, args.len(si + 1), ctx.keyspace.encodingLimits);
     db.add(key, z); // dbAdd wakes clients blocked on the key
   }
   let added = 0;
@@ -423,7 +422,7 @@ function zrangeGeneric(
   if (!store) return replyNodes(w, withscores);
   // Redis sizes the destination from the count when a rank range knows it up front (a large one
   // starts as a skiplist and keeps -0); score and lex ranges start as a listpack and convert.
-  const dst = new ZSet(type === BY_RANK ? NODES.length : 0, 0);
+  const dst = new ZSet(type === BY_RANK ? NODES.length : 0, 0, ctx.keyspace.encodingLimits);
   for (const x of NODES) dst.insert(x.member, x.score);
   NODES.length = 0;
   storeResult(ctx, w, args.latin1(1), dst, "zrangestore");
@@ -642,8 +641,8 @@ function zmpopGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, bl
 
 // ---- ZRANDMEMBER ----------------------------------------------------------------------------------
 
-function randomNode(z: ZSet): ZNode {
-  return z.zsl.byRank(1 + Math.floor(Math.random() * z.size)) as ZNode;
+function randomNode(z: ZSet, random: () => number): ZNode {
+  return z.zsl.byRank(1 + Math.floor(random() * z.size)) as ZNode;
 }
 
 function zrandmember(ctx: CommandContext, args: CommandArgs, w: ReplyWriter) {
@@ -662,7 +661,7 @@ function zrandmember(ctx: CommandContext, args: CommandArgs, w: ReplyWriter) {
   const z = getZSet(ctx, args.latin1(1), w, false);
   if (z === null) return;
   if (z === undefined) return w.nullBulk();
-  w.bulkLatin1(randomNode(z).member);
+  w.bulkLatin1(randomNode(z, ctx.keyspace.random).member);
 }
 
 function zrandmemberCount(
@@ -678,11 +677,12 @@ function zrandmemberCount(
   const nested = withscores && w.resp === 3;
   const size = z.size;
   const count = Math.abs(l);
+  const random = ctx.keyspace.random;
   // Negative count: independent draws, repeats allowed, random order.
   if (l < 0 || count === 1) {
     w.array(withscores && !nested ? count * 2 : count);
     for (let i = 0; i < count; i++) {
-      const x = randomNode(z);
+      const x = randomNode(z, random);
       if (nested) w.array(2);
       w.bulkLatin1(x.member);
       if (withscores) w.double(x.score);
@@ -698,7 +698,7 @@ function zrandmemberCount(
   if (count * 3 > size) {
     for (let x = z.zsl.first; x !== null; x = x.next) NODES.push(x);
     for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(Math.random() * (size - i));
+      const j = i + Math.floor(random() * (size - i));
       const t = NODES[i] as ZNode;
       NODES[i] = NODES[j] as ZNode;
       NODES[j] = t;
@@ -706,7 +706,7 @@ function zrandmemberCount(
     NODES.length = count;
   } else {
     const picked = new Set<number>();
-    while (picked.size < count) picked.add(1 + Math.floor(Math.random() * size));
+    while (picked.size < count) picked.add(1 + Math.floor(random() * size));
     for (const r of picked) NODES.push(z.zsl.byRank(r) as ZNode);
   }
   replyNodes(w, withscores);
@@ -867,17 +867,14 @@ function zsetOpGeneric(
   if (cardOnly) return w.integer(cardinality);
 
   // Built as a skiplist, then listpack-sized results are marked back as Redis converts them.
-  const dst = new ZSet(Number.POSITIVE_INFINITY);
+  const limits = ctx.keyspace.encodingLimits;
+  const dst = new ZSet(Number.POSITIVE_INFINITY, 0, limits);
   let maxLen = 0;
   for (const [m, s] of result) {
     dst.insert(m, s);
     if (m.length > maxLen) maxLen = m.length;
   }
-  if (
-    dst.size <= encodingLimits.zsetMaxListpackEntries &&
-    maxLen <= encodingLimits.zsetMaxListpackValue &&
-    store
-  )
+  if (dst.size <= limits.zsetMaxListpackEntries && maxLen <= limits.zsetMaxListpackValue && store)
     dst.toListpack();
   if (store) {
     const event = op === OP_UNION ? "zunionstore" : op === OP_INTER ? "zinterstore" : "zdiffstore";

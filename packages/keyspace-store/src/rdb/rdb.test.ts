@@ -6,7 +6,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { crc64 } from "../crc64.js";
 import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
-import { encodingLimits, objectEncoding } from "../encoding.js";
+import { DEFAULT_ENCODING_LIMITS, objectEncoding } from "../encoding.js";
 import { Keyspace } from "../keyspace.js";
 import { plainValue as plain } from "../test-kit.js";
 import { Denque, typeName, type Value, ZSet } from "../value.js";
@@ -55,7 +55,7 @@ const INT_EDGES = [
 
 /** Values at every encoding boundary Redis 7.0 has, with the default limits. */
 function boundaryValues(): [string, Value][] {
-  const L = encodingLimits;
+  const L = DEFAULT_ENCODING_LIMITS;
   const out: [string, Value][] = [];
   for (const s of INT_EDGES) out.push([`int ${s}`, s]);
   for (const n of [0, 1, 11, 12, 20, 21, 44, 45, 4096, 4097, 100_000])

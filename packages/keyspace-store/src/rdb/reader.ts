@@ -8,7 +8,11 @@
 // DUMP, Redis's "Bad data format"), never a crash or a half-built value.
 import type { NodeBuffer } from "@shoal/resp-codec";
 import { Crc64 } from "../crc64.js";
-import { encodingLimits, settleLoadedListpackHash } from "../encoding.js";
+import {
+  DEFAULT_ENCODING_LIMITS,
+  type EncodingLimits,
+  settleLoadedListpackHash,
+} from "../encoding.js";
 import type { Database, Keyspace } from "../keyspace.js";
 import { ZSet } from "../types/zset.js";
 import { Denque, type Value } from "../value.js";
@@ -388,7 +392,7 @@ function compactHash(c: RdbCursor, ziplist: boolean): Map<string, Buffer> | null
 }
 
 /** A compact (listpack/ziplist) zset, or null when empty. */
-function compactZSet(c: RdbCursor, ziplist: boolean): ZSet | null {
+function compactZSet(c: RdbCursor, ziplist: boolean, L: Readonly<EncodingLimits>): ZSet | null {
   const members: string[] = [];
   const scores: number[] = [];
   zMembers = members;
@@ -399,7 +403,7 @@ function compactZSet(c: RdbCursor, ziplist: boolean): ZSet | null {
   if (zMember !== null) throw corrupt("Zset listpack integrity check failed.");
   let maxLen = 0;
   for (let i = 0; i < members.length; i++) maxLen = Math.max(maxLen, members[i]!.length);
-  const z = new ZSet(members.length, maxLen);
+  const z = new ZSet(members.length, maxLen, L);
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
     const s = scores[i]!;
@@ -409,7 +413,7 @@ function compactZSet(c: RdbCursor, ziplist: boolean): ZSet | null {
   }
   // rdbLoadObject converts a loaded listpack zset only past zset-max-listpack-entries, whatever
   // its members' lengths.
-  if (!z.listpack && members.length <= encodingLimits.zsetMaxListpackEntries) z.toListpack();
+  if (!z.listpack && members.length <= L.zsetMaxListpackEntries) z.toListpack();
   return z;
 }
 
@@ -422,8 +426,14 @@ function setFrom(members: string[], what: string): Set<string> {
 /**
  * rdbLoadObject: the value of RDB type `type` at the cursor, or null for an empty collection
  * (Redis skips those keys, and RESTORE refuses them). Throws RdbFormatError on corrupt data.
+ * Encodings are decided under `L`, the limits of the keyspace the value is loaded into.
  */
-export function readRdbObject(c: RdbCursor, type: number, key: string): Value | null {
+export function readRdbObject(
+  c: RdbCursor,
+  type: number,
+  key: string,
+  L: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+): Value | null {
   switch (type) {
     case RDB_TYPE_STRING:
       return c.readStringValue();
@@ -457,7 +467,7 @@ export function readRdbObject(c: RdbCursor, type: number, key: string): Value | 
         scores.push(s);
         if (m.length > maxLen) maxLen = m.length;
       }
-      const z = new ZSet(n, maxLen);
+      const z = new ZSet(n, maxLen, L);
       for (let i = 0; i < n; i++) {
         if (z.dict.has(members[i]!)) throw corrupt("Duplicate zset fields detected");
         z.insert(members[i]!, scores[i]!);
@@ -525,7 +535,7 @@ export function readRdbObject(c: RdbCursor, type: number, key: string): Value | 
     case RDB_TYPE_ZSET_ZIPLIST:
     case RDB_TYPE_ZSET_LISTPACK: {
       c.readRange();
-      return compactZSet(c, type === RDB_TYPE_ZSET_ZIPLIST);
+      return compactZSet(c, type === RDB_TYPE_ZSET_ZIPLIST, L);
     }
     case RDB_TYPE_HASH_ZIPLIST: {
       c.readRange();
@@ -534,7 +544,7 @@ export function readRdbObject(c: RdbCursor, type: number, key: string): Value | 
     case RDB_TYPE_HASH_LISTPACK: {
       c.readRange();
       const h = compactHash(c, false);
-      if (h !== null) settleLoadedListpackHash(h);
+      if (h !== null) settleLoadedListpackHash(h, L);
       return h;
     }
     case RDB_TYPE_HASH_ZIPMAP: {
@@ -573,11 +583,11 @@ export function readRdbObject(c: RdbCursor, type: number, key: string): Value | 
  * The value in a DUMP payload body (type byte and object, footer excluded), or null when it does
  * not decode (Redis answers "Bad data format"); an empty collection is null too.
  */
-export function readDumpBody(body: Buffer): Value | null {
+export function readDumpBody(body: Buffer, L: Readonly<EncodingLimits>): Value | null {
   const c = new RdbCursor(body);
   try {
     const type = c.u8();
-    return readRdbObject(c, type, "");
+    return readRdbObject(c, type, "", L);
   } catch (e) {
     if (e === NEED || e instanceof RdbFormatError) return null;
     throw e;
@@ -832,7 +842,7 @@ export class RdbLoader {
 
   private key(c: RdbCursor, type: number): void {
     const key = c.readLatin1();
-    const v = readRdbObject(c, type, key);
+    const v = readRdbObject(c, type, key, this.ks.encodingLimits);
     const when = this.expireAt;
     const idle = this.idle;
     this.expireAt = -1;

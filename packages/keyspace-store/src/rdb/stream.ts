@@ -43,10 +43,10 @@ class Serialized {
 
 /** Opens an RDB snapshot of the keyspace as of now (O(databases)); see rdbChunks. */
 export function captureRdbSnapshot(ks: Keyspace, opts: RdbSaveOptions = {}): SnapshotState {
-  const pre = new RdbWriter(opts.compression ?? true, 1024);
+  const pre = new RdbWriter(opts.compression ?? true, 1024, ks.encodingLimits);
   return captureSnapshot(ks, opts.now ?? Date.now(), (v: Value) => {
     if (typeof v === "string" || v instanceof Uint8Array) return v; // replaced, never mutated
-    const type = rdbObjectType(v);
+    const type = rdbObjectType(v, pre.limits);
     pre.len = 0;
     pre.objectBody(v, type);
     return new Serialized(type, pre.take());
@@ -61,7 +61,7 @@ export function* rdbChunks(
 ): Generator<Buffer> {
   const batchKeys = opts.batchKeys ?? 1024;
   const batchBytes = opts.batchBytes ?? 256 * 1024;
-  const w = new RdbWriter(opts.compression ?? true, batchBytes + 64 * 1024);
+  const w = new RdbWriter(opts.compression ?? true, batchBytes + 64 * 1024, ks.encodingLimits);
   const crc = (opts.checksum ?? true) ? new Crc64() : null;
   const flush = (): Buffer => {
     const chunk = w.take();

@@ -14,7 +14,7 @@
 //   depends on its hash seed, so those are the one place a file cannot equal Redis's byte for byte.
 import { formatDouble17g, type NodeBuffer } from "@shoal/resp-codec";
 import { crc64 } from "../crc64.js";
-import { encodingLimits, objectEncoding } from "../encoding.js";
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits, objectEncoding } from "../encoding.js";
 import { parseInt64Latin1 } from "../string-value.js";
 import type { ZSet } from "../types/zset.js";
 import {
@@ -71,7 +71,8 @@ let lzfOut = Buffer.allocUnsafe(1024);
 let scratch = Buffer.allocUnsafe(1024);
 
 /**
- * A growable byte sink with rdb.c's primitives. `compression` is rdbcompression. Values and
+ * A growable byte sink with rdb.c's primitives. `compression` is rdbcompression; `limits` are
+ * the encoding limits of the keyspace written (a list's quicklist nodes follow them). Values and
  * records are appended; `take()` hands out what was written so far.
  */
 export class RdbWriter {
@@ -81,6 +82,7 @@ export class RdbWriter {
   constructor(
     public compression = true,
     initial = 64 * 1024,
+    public limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
   ) {
     this.buf = Buffer.allocUnsafe(initial);
   }
@@ -214,7 +216,7 @@ export class RdbWriter {
 
   /** rdbSaveObjectType + rdbSaveObject. */
   object(v: Value): void {
-    const type = rdbObjectType(v);
+    const type = rdbObjectType(v, this.limits);
     this.u8(type);
     this.objectBody(v, type);
   }
@@ -281,8 +283,8 @@ export class RdbWriter {
    * element while _quicklistNodeAllowInsert says so; large elements get PLAIN nodes.
    */
   private quicklist(els: Buffer[]): void {
-    const fill = encodingLimits.listMaxListpackSize;
-    const plainFrom = encodingLimits.listPackedThreshold;
+    const fill = this.limits.listMaxListpackSize;
+    const plainFrom = this.limits.listPackedThreshold;
     // Node boundaries first: [start, end) ranges, end < 0 marking a plain node.
     const nodes: number[] = [];
     let nodeStart = -1;
@@ -324,12 +326,19 @@ export class RdbWriter {
   }
 }
 
-/** The RDB type Redis 7.0 saves this value as (rdbSaveObjectType), from its encoding. */
-export function rdbObjectType(v: Value): number {
+/**
+ * The RDB type Redis 7.0 saves this value as (rdbSaveObjectType), from its encoding (`limits`
+ * judge a hash or set no keyspace judged yet, as objectEncoding).
+ */
+export function rdbObjectType(
+  v: Value,
+  limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+): number {
   if (typeof v === "string" || v instanceof Uint8Array) return RDB_TYPE_STRING;
   if (isList(v)) return RDB_TYPE_LIST_QUICKLIST_2;
-  if (isHash(v)) return objectEncoding(v) === "listpack" ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
-  if (isSet(v)) return objectEncoding(v) === "intset" ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
+  if (isHash(v))
+    return objectEncoding(v, limits) === "listpack" ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+  if (isSet(v)) return objectEncoding(v, limits) === "intset" ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
   return (v as ZSet).listpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
 }
 
@@ -418,7 +427,7 @@ export function writeRdbKey(w: RdbWriter, key: string, v: Value, expireAt: numbe
     w.u8(RDB_OPCODE_EXPIRETIME_MS);
     w.saveMillis(expireAt);
   }
-  const type = rdbObjectType(v);
+  const type = rdbObjectType(v, w.limits);
   w.u8(type);
   w.stringLatin1(key);
   w.objectBody(v, type);
@@ -441,9 +450,14 @@ const dumpWriter = new RdbWriter(true, 4096);
  * createDumpPayload: the value in RDB form (type and object), the RDB version as 2 bytes little
  * endian, then the CRC-64 of both, 8 bytes little endian.
  */
-export function createDumpPayload(v: Value, compression = true): Buffer {
+export function createDumpPayload(
+  v: Value,
+  compression = true,
+  limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+): Buffer {
   const w = dumpWriter;
   w.compression = compression;
+  w.limits = limits;
   w.len = 0;
   w.object(v);
   w.ensure(10);
@@ -457,10 +471,18 @@ export function createDumpPayload(v: Value, compression = true): Buffer {
   return out;
 }
 
-/** rdbSavedObjectLen: the bytes rdbSaveObject writes for the value (DEBUG OBJECT's serializedlength). */
-export function rdbSavedObjectLen(v: Value, compression = true): number {
+/**
+ * rdbSavedObjectLen: the bytes rdbSaveObject writes for the value (DEBUG OBJECT's
+ * serializedlength), under its keyspace's `limits`.
+ */
+export function rdbSavedObjectLen(
+  v: Value,
+  compression = true,
+  limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+): number {
   const w = dumpWriter;
   w.compression = compression;
+  w.limits = limits;
   w.len = 0;
   w.object(v);
   const n = w.len - 1;

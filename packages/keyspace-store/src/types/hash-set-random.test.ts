@@ -1,5 +1,5 @@
 import { fc, test } from "@fast-check/vitest";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   forEachRandomKey,
   noteAdded,
@@ -7,20 +7,17 @@ import {
   popRandomKey,
   randomDistinctKeys,
   randomKey,
-  setRandomSource,
 } from "./hash-set-random.js";
 
-afterEach(() => {
-  setRandomSource(Math.random);
-});
+const R = Math.random;
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
 
 describe("random picks", () => {
   it("follows the injected source", () => {
-    setRandomSource(() => 0.75);
-    expect(randomKey(new Set(["a", "b", "c", "d"]))).toBe("d");
-    expect(randomKey(new Map(members(400).map((m) => [m, 1])))).toBe("m300");
+    const r = () => 0.75;
+    expect(randomKey(new Set(["a", "b", "c", "d"]), r)).toBe("d");
+    expect(randomKey(new Map(members(400).map((m) => [m, 1])), r)).toBe("m300");
   });
 
   for (const n of [5, 500]) {
@@ -29,7 +26,7 @@ describe("random picks", () => {
       const counts = new Map<string, number>();
       const rounds = n * 1000;
       for (let i = 0; i < rounds / 2; i++) {
-        for (const m of randomDistinctKeys(s, 2)) counts.set(m, (counts.get(m) ?? 0) + 1);
+        for (const m of randomDistinctKeys(s, 2, R)) counts.set(m, (counts.get(m) ?? 0) + 1);
       }
       // 1000 expected per member; a fair pick stays well inside +-25%.
       for (const m of s) expect(counts.get(m)).toBeGreaterThan(750);
@@ -40,7 +37,7 @@ describe("random picks", () => {
   it("repeats picks for a negative count without building the count", () => {
     const s = new Set(members(300));
     let n = 0;
-    forEachRandomKey(s, 10_000, (m) => {
+    forEachRandomKey(s, 10_000, R, (m) => {
       expect(s.has(m)).toBe(true);
       n++;
     });
@@ -52,7 +49,7 @@ describe("random picks", () => {
     (n, c) => {
       const count = Math.min(c, n - 1);
       const items = members(n);
-      const got = count === 0 ? [] : randomDistinctKeys(new Set(items), count);
+      const got = count === 0 ? [] : randomDistinctKeys(new Set(items), count, R);
       expect(got).toHaveLength(count);
       expect(new Set(got).size).toBe(count);
       for (const x of got) expect(items).toContain(x);
@@ -76,7 +73,7 @@ describe("random picks", () => {
     { numRuns: 50 },
   )("the side array stays in step with the set", (ops) => {
     const s = new Set(members(200));
-    randomKey(s); // builds the side array
+    randomKey(s, R); // builds the side array
     for (const o of ops) {
       if (o.op === "add") {
         const m = `m${o.m}`;
@@ -89,20 +86,16 @@ describe("random picks", () => {
       } else if (s.size > 0) {
         if (o.op === "pop") {
           const before = s.size;
-          const m = popRandomKey(s);
+          const m = popRandomKey(s, R);
           expect(s.has(m)).toBe(false);
           expect(s.size).toBe(before - 1);
-        } else expect(s.has(randomKey(s))).toBe(true);
+        } else expect(s.has(randomKey(s, R))).toBe(true);
       }
     }
     // Every member is reachable: sweeping the random source hits each position once.
     if (s.size >= 128) {
       const seen = new Set<string>();
-      for (let i = 0; i < s.size; i++) {
-        setRandomSource(() => (i + 0.5) / s.size);
-        seen.add(randomKey(s));
-      }
-      setRandomSource(Math.random);
+      for (let i = 0; i < s.size; i++) seen.add(randomKey(s, () => (i + 0.5) / s.size));
       expect(seen).toEqual(s);
     }
   });

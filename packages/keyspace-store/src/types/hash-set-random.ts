@@ -6,21 +6,15 @@
 //   swap-removes from it, and the commands call noteAdded / noteRemoved when they insert or
 //   delete keys. A size mismatch or a pick no longer present rebuilds it, so a change made
 //   without a note costs a rebuild, never a wrong answer.
-// The random source is swappable so tests can make picks reproducible.
+// Every pick takes the random source of the keyspace it serves (KeyspaceOptions.random), so a
+// seeded source makes the picks reproducible.
 
 type Keyed = Set<string> | Map<string, unknown>;
-
-let random: () => number = Math.random;
-
-/** Replaces the random source (a function returning [0, 1)); returns the previous one. */
-export function setRandomSource(fn: () => number): () => number {
-  const prev = random;
-  random = fn;
-  return prev;
-}
+/** A function returning a number in [0, 1), as Math.random. */
+export type RandomSource = () => number;
 
 /** A uniform integer in [0, n). */
-export function randomIndex(n: number): number {
+export function randomIndex(n: number, random: RandomSource): number {
   return Math.floor(random() * n);
 }
 
@@ -56,10 +50,10 @@ export function noteRemoved(c: Keyed): void {
 }
 
 /** Index in keyArray(c) of a random live key (rebuilding once if a pick went stale). */
-function pickIndex(c: Keyed): number {
+function pickIndex(c: Keyed, random: RandomSource): number {
   for (let attempt = 0; ; attempt++) {
     const arr = keyArray(c);
-    const i = randomIndex(arr.length);
+    const i = randomIndex(arr.length, random);
     if (c.has(arr[i] as string) || attempt > 0) return i;
     keyArrays.delete(c);
   }
@@ -73,20 +67,20 @@ function walkTo<T>(it: Iterable<T>, i: number): T {
 }
 
 /** A random key of a non-empty collection. */
-export function randomKey(c: Keyed): string {
-  if (c.size < MIN_INDEXED) return walkTo(c.keys(), randomIndex(c.size));
-  return keyArray(c)[pickIndex(c)] as string;
+export function randomKey(c: Keyed, random: RandomSource): string {
+  if (c.size < MIN_INDEXED) return walkTo(c.keys(), randomIndex(c.size, random));
+  return keyArray(c)[pickIndex(c, random)] as string;
 }
 
 /** Removes a random member of a non-empty set and returns it (SPOP without COUNT). */
-export function popRandomKey(s: Set<string>): string {
+export function popRandomKey(s: Set<string>, random: RandomSource): string {
   if (s.size < MIN_INDEXED) {
-    const m = walkTo(s.keys(), randomIndex(s.size));
+    const m = walkTo(s.keys(), randomIndex(s.size, random));
     s.delete(m);
     keyArrays.delete(s);
     return m;
   }
-  const i = pickIndex(s);
+  const i = pickIndex(s, random);
   const arr = keyArray(s);
   const m = arr[i] as string;
   s.delete(m);
@@ -99,21 +93,26 @@ export function popRandomKey(s: Set<string>): string {
  * `count` random keys with repetition (negative COUNT), in random order. Passed to `visit` one by
  * one so a large COUNT builds nothing of its size.
  */
-export function forEachRandomKey(c: Keyed, count: number, visit: (key: string) => void): void {
+export function forEachRandomKey(
+  c: Keyed,
+  count: number,
+  random: RandomSource,
+  visit: (key: string) => void,
+): void {
   const arr = c.size < MIN_INDEXED ? Array.from(c.keys()) : keyArray(c);
   const n = arr.length;
-  for (let j = 0; j < count; j++) visit(arr[randomIndex(n)] as string);
+  for (let j = 0; j < count; j++) visit(arr[randomIndex(n, random)] as string);
 }
 
 /**
  * `count` distinct random keys (0 < count < size), in random order. Floyd's algorithm picks the
  * positions without an n-sized scratch array; small collections are then walked once.
  */
-export function randomDistinctKeys(c: Keyed, count: number): string[] {
+export function randomDistinctKeys(c: Keyed, count: number, random: RandomSource): string[] {
   const n = c.size;
   const picked = new Set<number>();
   for (let j = n - count; j < n; j++) {
-    const t = randomIndex(j + 1);
+    const t = randomIndex(j + 1, random);
     picked.add(picked.has(t) ? j : t);
   }
   const out: string[] = [];
@@ -133,7 +132,7 @@ export function randomDistinctKeys(c: Keyed, count: number): string[] {
   }
   // Floyd's set is not uniformly ordered, and Redis's reply order is random: shuffle.
   for (let j = out.length - 1; j > 0; j--) {
-    const r = randomIndex(j + 1);
+    const r = randomIndex(j + 1, random);
     const t = out[j] as string;
     out[j] = out[r] as string;
     out[r] = t;

@@ -3,7 +3,7 @@
 // rank, first/last in score and lex ranges, and range deletions must all agree with the model.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { encodingLimits } from "../encoding.js";
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from "../encoding.js";
 import {
   LEX_MAX,
   LEX_MIN,
@@ -202,22 +202,22 @@ describe("ZSet", () => {
     expect(new ZSet(129, 1).encoding).toBe("skiplist");
   });
 
-  it("follows CONFIG SET zset-max-listpack-* through encodingLimits", () => {
-    const saved = { ...encodingLimits };
-    try {
-      encodingLimits.zsetMaxListpackEntries = 2;
-      const z = ZSet.from([
+  it("follows its limits (zset-max-listpack-*), changed in place as CONFIG SET does", () => {
+    const limits: EncodingLimits = { ...DEFAULT_ENCODING_LIMITS, zsetMaxListpackEntries: 2 };
+    const z = ZSet.from(
+      [
         ["a", 1],
         ["b", 2],
-      ]);
-      expect(z.encoding).toBe("listpack");
-      z.add("c", 3);
-      expect(z.encoding).toBe("skiplist");
-      encodingLimits.zsetMaxListpackEntries = 0;
-      expect(new ZSet().encoding).toBe("skiplist");
-    } finally {
-      Object.assign(encodingLimits, saved);
-    }
+      ],
+      limits,
+    );
+    expect(z.encoding).toBe("listpack");
+    z.add("c", 3);
+    expect(z.encoding).toBe("skiplist");
+    limits.zsetMaxListpackEntries = 0;
+    expect(new ZSet(0, 0, limits).encoding).toBe("skiplist");
+    // Sets built alone follow Redis's defaults.
+    expect(new ZSet().encoding).toBe("listpack");
   });
 
   it("stores -0 as 0 while a listpack, as Redis's text scores do", () => {

@@ -106,6 +106,10 @@ function before(n: ZNode, score: number, member: string): boolean {
 const UPDATE: ZNode[] = new Array(SKIPLIST_MAXLEVEL);
 const RANK = new Float64Array(SKIPLIST_MAXLEVEL);
 
+/**
+ * zslRandomLevel. Math.random, not the keyspace's random source: a node's level shapes the
+ * index only, never a reply, so seeding the keyspace must not need to reach in here.
+ */
 function randomLevel(): number {
   let level = 1;
   while (level < SKIPLIST_MAXLEVEL && Math.random() < SKIPLIST_P) level++;

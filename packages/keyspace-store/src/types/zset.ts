@@ -5,9 +5,10 @@
 // Redis also switches between a compact listpack and the skiplist encoding; replies never
 // depend on it except ZSCAN (a listpack is returned whole, in rank order) and OBJECT ENCODING,
 // so the ZSet only tracks which encoding Redis would use, with Redis's conversion rules.
-// The thresholds are encoding.ts's `encodingLimits` (zset-max-listpack-entries/-value), which
-// the server updates on CONFIG SET; that module imports this one only inside functions.
-import { encodingLimits } from "../encoding.js";
+// The thresholds (zset-max-listpack-entries/-value) are the EncodingLimits of the keyspace the
+// set belongs to, held by reference: CONFIG SET changes them in place, and the next insert sees
+// the new values as Redis's zsetAdd reads server.zset_max_listpack_* each time.
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from "../encoding.js";
 import { SkipList, type ZNode } from "./skiplist.js";
 
 export class ZSet {
@@ -17,12 +18,19 @@ export class ZSet {
   /** True while Redis would still hold this set as a listpack. */
   listpack: boolean;
 
-  /** `sizeHint`/`maxLenHint` choose the starting encoding as Redis's zsetTypeCreate does. */
-  constructor(sizeHint = 0, maxLenHint = 0) {
+  /**
+   * `sizeHint`/`maxLenHint` choose the starting encoding as Redis's zsetTypeCreate does, under
+   * `limits` (its keyspace's `encodingLimits`; Redis's defaults for a set built alone).
+   */
+  constructor(
+    sizeHint = 0,
+    maxLenHint = 0,
+    public limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+  ) {
     this.listpack =
-      encodingLimits.zsetMaxListpackEntries > 0 &&
-      sizeHint <= encodingLimits.zsetMaxListpackEntries &&
-      maxLenHint <= encodingLimits.zsetMaxListpackValue;
+      limits.zsetMaxListpackEntries > 0 &&
+      sizeHint <= limits.zsetMaxListpackEntries &&
+      maxLenHint <= limits.zsetMaxListpackValue;
   }
 
   get size(): number {
@@ -43,8 +51,8 @@ export class ZSet {
   insert(member: string, score0: number): ZNode {
     if (
       this.listpack &&
-      (this.dict.size + 1 > encodingLimits.zsetMaxListpackEntries ||
-        member.length > encodingLimits.zsetMaxListpackValue)
+      (this.dict.size + 1 > this.limits.zsetMaxListpackEntries ||
+        member.length > this.limits.zsetMaxListpackValue)
     )
       this.listpack = false;
     // A listpack keeps scores as text and reads "-0" back as the integer 0.
@@ -96,7 +104,7 @@ export class ZSet {
 
   /** A deep copy (COPY, snapshots); keeps the encoding, as Redis's zsetDup does. */
   clone(): ZSet {
-    const z = new ZSet();
+    const z = new ZSet(0, 0, this.limits);
     z.listpack = this.listpack;
     // Appending in rank order: each insert walks to the tail, still O(log n) per member.
     for (let n = this.zsl.first; n !== null; n = n.next) {
@@ -111,9 +119,15 @@ export class ZSet {
     for (let n = this.zsl.first; n !== null; n = n.next) yield [n.member, n.score];
   }
 
-  /** Builds a set from (member, score) pairs (later duplicates win), with Redis's encoding rule. */
-  static from(pairs: Iterable<readonly [string, number]>): ZSet {
-    const z = new ZSet();
+  /**
+   * Builds a set from (member, score) pairs (later duplicates win), with Redis's encoding rule
+   * under `limits`.
+   */
+  static from(
+    pairs: Iterable<readonly [string, number]>,
+    limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+  ): ZSet {
+    const z = new ZSet(0, 0, limits);
     for (const [m, s] of pairs) z.add(m, s);
     return z;
   }
