@@ -45,12 +45,11 @@ export interface CommandEntry<C extends TableClient> {
 
 const has = (spec: CommandSpec, f: CommandFlag) => spec.flags.includes(f);
 
-/** A server command: a spec without a keyspace handler, plus the function that runs it. */
-export interface ServerCommandDef<C extends TableClient>
-  extends Omit<CommandSpec, "handler" | "subcommands"> {
-  run?: RunCommand<C>;
-  subcommands?: ServerCommandDef<C>[];
-}
+/**
+ * A server command: declared with keyspace-store's `cmd` like the store's own, its handler a
+ * function of the client rather than of a CommandContext.
+ */
+export type ServerCommandDef<C extends TableClient> = CommandSpec<RunCommand<C>>;
 
 export class CommandTable<C extends TableClient> {
   private readonly commands = new Map<string, CommandEntry<C>>();
@@ -135,9 +134,7 @@ function makeEntry<C extends TableClient>(
     parent,
     isWrite: has(spec, "write"),
     noAuth: has(spec, "no_auth"),
-    isProtected:
-      (parent?.spec.name ?? spec.name) === "debug" ||
-      (parent?.spec.name === "module" && spec.name !== "list" && spec.name !== "help"),
+    isProtected: has(spec, "protected"),
     noMulti: has(spec, "no_multi"),
     isBlocking: has(spec, "blocking"),
     skipMonitor: has(spec, "admin") || has(spec, "skip_monitor"),
@@ -154,8 +151,8 @@ function makeServerEntry<C extends TableClient>(
   d: ServerCommandDef<C>,
   parent: CommandEntry<C> | undefined,
 ): CommandEntry<C> {
-  const { run, subcommands, ...spec } = d;
-  const entry = makeEntry(spec, run ?? notImplemented, parent, false);
+  const { handler, subcommands, ...spec } = d;
+  const entry = makeEntry(spec, handler ?? notImplemented, parent, false);
   if (subcommands) {
     const subs = new Map<string, CommandEntry<C>>();
     for (const s of subcommands) subs.set(s.name, makeServerEntry(s, entry));

@@ -7,31 +7,39 @@ import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import type { Database, Keyspace } from "./keyspace.js";
 
 /**
- * Redis 7.0 command flags as COMMAND INFO prints them (lowercase). `movablekeys` is not among
- * them: it is derived from the spec's `getKeys` (see infoFlags).
+ * Redis 7.0's command flags (CMD_* in server.h), lowercase as COMMAND INFO prints them, in the
+ * order addReplyCommandFlags lists them. `movablekeys` is not among them: it is derived from the
+ * spec's `getKeys` (see infoFlags). `may_replicate`, `sentinel`, `only_sentinel` and `protected`
+ * are real flags COMMAND INFO hides on purpose; `protected` marks the commands the
+ * enable-debug-command / enable-module-command configs guard (DEBUG, MODULE LOAD/LOADEX/UNLOAD).
  */
-export type CommandFlag =
-  | "write"
-  | "readonly"
-  | "denyoom"
-  | "module"
-  | "admin"
-  | "pubsub"
-  | "noscript"
-  | "blocking"
-  | "loading"
-  | "stale"
-  | "skip_monitor"
-  | "skip_slowlog"
-  | "asking"
-  | "fast"
-  | "no_auth"
-  | "may_replicate"
-  | "no_mandatory_keys"
-  | "no_multi"
-  | "allow_busy"
-  | "sentinel"
-  | "only_sentinel";
+export const COMMAND_FLAGS = [
+  "write",
+  "readonly",
+  "denyoom",
+  "module",
+  "admin",
+  "pubsub",
+  "noscript",
+  "blocking",
+  "loading",
+  "stale",
+  "skip_monitor",
+  "skip_slowlog",
+  "asking",
+  "fast",
+  "no_auth",
+  "may_replicate",
+  "sentinel",
+  "only_sentinel",
+  "no_mandatory_keys",
+  "protected",
+  "no_async_loading",
+  "no_multi",
+  "allow_busy",
+] as const;
+
+export type CommandFlag = (typeof COMMAND_FLAGS)[number];
 
 /** Keyspace notification classes, as the letters of `notify-keyspace-events` name them. */
 export type NotifyClass =
@@ -118,8 +126,12 @@ export interface CommandContext {
  */
 export type CommandHandler = (ctx: CommandContext, args: CommandArgs, reply: ReplyWriter) => void;
 
-/** One entry of the command table, shaped like Redis 7.0's COMMAND INFO. */
-export interface CommandSpec {
+/**
+ * One entry of the command table, shaped like Redis 7.0's COMMAND INFO. `H` is what runs it:
+ * keyspace-store's CommandHandler, or the server's own function for the commands it implements
+ * (CLIENT, CONFIG, ...), which are declared the same way.
+ */
+export interface CommandSpec<H = CommandHandler> {
   /** Lowercase name; for a subcommand, "parent|sub" as Redis 7 names it (e.g. "object|encoding"). */
   readonly name: string;
   /** Redis arity: n > 0 exactly n arguments (name included), n < 0 at least -n. */
@@ -137,9 +149,9 @@ export interface CommandSpec {
    */
   readonly getKeys?: (args: CommandArgs) => number[];
   /** Subcommands (OBJECT ENCODING, ...), each a full spec. */
-  readonly subcommands?: readonly CommandSpec[];
-  /** Absent for commands the server implements itself (it supplies the handler). */
-  readonly handler?: CommandHandler;
+  readonly subcommands?: readonly CommandSpec<H>[];
+  /** Absent for a container (its subcommands run) and for commands the server supplies. */
+  readonly handler?: H;
 }
 
 /**
@@ -149,7 +161,7 @@ export interface CommandSpec {
  * describe), so it can never disagree with where cluster routing and COMMAND GETKEYS look.
  * Redis's order puts it after no_multi and before allow_busy.
  */
-export function infoFlags(spec: CommandSpec): readonly string[] {
+export function infoFlags(spec: CommandSpec<unknown>): readonly string[] {
   if (spec.getKeys === undefined) return spec.flags;
   const out: string[] = [...spec.flags];
   const at = out.indexOf("allow_busy");

@@ -12,18 +12,19 @@ import {
   type Reply,
   type SlotsNodeEntry,
 } from "@shoal/gossip-failover";
-import type { CommandFlag } from "@shoal/keyspace-store";
+import { cmd } from "@shoal/keyspace-store";
 import { keySlotRange } from "@shoal/slot-hash";
 import type { Client } from "../client-connection.js";
 import type { CommandTable, RunCommand, ServerCommandDef } from "../command-types.js";
-import { def, ERR_NOT_INT, toInt } from "../commands/define.js";
+import { ERR_NOT_INT, toInt } from "../commands/define.js";
 import type { NodeServices } from "../node-services.js";
 import type { ClusterRuntime } from "./cluster-runtime.js";
 
 const DISABLED = "ERR This instance has cluster support disabled";
-const ADMIN: CommandFlag[] = ["admin", "stale"];
-const ADMIN_ACL = ["@admin", "@slow", "@dangerous"];
-const SLOW = ["@slow"];
+const ADMIN = "admin stale";
+const ADMIN_NO_ASYNC = "admin stale no_async_loading";
+const ADMIN_ACL = "@admin @slow @dangerous";
+const SLOW = "@slow";
 const CLUSTER_SLOTS = 16384;
 
 const HELP = [
@@ -219,23 +220,16 @@ export function clusterCommands(server: NodeServices): ServerCommandDef[] {
       for (let i = 1; i < a.argc; i++) argv.push(a.utf8(i));
       sendReply(c, rt.command(argv), verbatim);
     });
-  const sub = (
-    name: string,
-    arity: number,
-    flags: CommandFlag[],
-    acl: string[],
-    run: RunCommand,
-  ): ServerCommandDef => def(name, arity, flags, acl, run);
-
   const subcommands: ServerCommandDef[] = [
-    sub("addslots", -3, ADMIN, ADMIN_ACL, machine()),
-    sub("addslotsrange", -4, ADMIN, ADMIN_ACL, machine()),
-    sub("bumpepoch", 2, ADMIN, ADMIN_ACL, machine()),
-    sub("count-failure-reports", 3, ADMIN, ADMIN_ACL, machine()),
-    sub(
+    cmd("addslots", -3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("addslotsrange", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("bumpepoch", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("count-failure-reports", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd(
       "countkeysinslot",
       3,
-      ["stale"],
+      "stale",
+      [0, 0, 0],
       SLOW,
       inCluster((c, rt, a) => {
         const slot = toInt(a.latin1(2));
@@ -244,15 +238,16 @@ export function clusterCommands(server: NodeServices): ServerCommandDef[] {
         c.reply.integer(rt.slotKeys.countKeysInSlot(slot));
       }),
     ),
-    sub("delslots", -3, ADMIN, ADMIN_ACL, machine()),
-    sub("delslotsrange", -4, ADMIN, ADMIN_ACL, machine()),
-    sub("failover", -2, ADMIN, ADMIN_ACL, machine()),
-    sub("flushslots", 2, ADMIN, ADMIN_ACL, machine()),
-    sub("forget", 3, ADMIN, ADMIN_ACL, machine()),
-    sub(
+    cmd("delslots", -3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("delslotsrange", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("failover", -2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("flushslots", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("forget", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd(
       "getkeysinslot",
       4,
-      ["stale"],
+      "stale",
+      [0, 0, 0],
       SLOW,
       inCluster((c, rt, a) => {
         const slot = toInt(a.latin1(2));
@@ -266,44 +261,48 @@ export function clusterCommands(server: NodeServices): ServerCommandDef[] {
         for (const k of keys) c.reply.bulkLatin1(k);
       }),
     ),
-    sub(
+    cmd(
       "help",
       2,
-      ["loading", "stale"],
+      "loading stale",
+      [0, 0, 0],
       SLOW,
       inCluster((c) => {
         c.reply.array(HELP.length);
         for (const line of HELP) c.reply.simple(line);
       }),
     ),
-    sub("info", 2, ["stale"], SLOW, machine(true)),
-    sub(
+    cmd("info", 2, "stale", [0, 0, 0], SLOW, machine(true)),
+    cmd(
       "keyslot",
       3,
-      ["stale"],
+      "stale",
+      [0, 0, 0],
       SLOW,
       inCluster((c, _rt, a) => {
         const v = a.view(2);
         c.reply.integer(keySlotRange(v, 0, v.length));
       }),
     ),
-    sub(
+    cmd(
       "links",
       2,
-      ["stale"],
+      "stale",
+      [0, 0, 0],
       SLOW,
       inCluster((c, rt) => renderLinks(c, rt)),
     ),
-    sub("meet", -4, ADMIN, ADMIN_ACL, machine()),
-    sub("myid", 2, ["stale"], SLOW, machine()),
-    sub("myshardid", 2, ["stale"], SLOW, machine()),
-    sub("nodes", 2, ["stale"], SLOW, machine(true)),
-    sub("replicas", 3, ADMIN, ADMIN_ACL, machine()),
-    sub("replicate", 3, ADMIN, ADMIN_ACL, machine()),
-    sub(
+    cmd("meet", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("myid", 2, "stale", [0, 0, 0], SLOW, machine()),
+    cmd("myshardid", 2, "stale", [0, 0, 0], SLOW, machine()),
+    cmd("nodes", 2, "stale", [0, 0, 0], SLOW, machine(true)),
+    cmd("replicas", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("replicate", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd(
       "reset",
       -2,
-      ["admin", "noscript", "stale"],
+      "admin noscript stale",
+      [0, 0, 0],
       ADMIN_ACL,
       inCluster((c, rt, a) => {
         const argv: string[] = [];
@@ -319,53 +318,58 @@ export function clusterCommands(server: NodeServices): ServerCommandDef[] {
         sendReply(c, reply, false);
       }),
     ),
-    sub("saveconfig", 2, ADMIN, ADMIN_ACL, machine()),
-    sub("set-config-epoch", 3, ADMIN, ADMIN_ACL, machine()),
-    sub("setslot", -4, ADMIN, ADMIN_ACL, machine()),
-    sub(
+    cmd("saveconfig", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("set-config-epoch", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("setslot", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd(
       "shards",
       2,
-      ["stale"],
+      "stale",
+      [0, 0, 0],
       SLOW,
       inCluster((c, rt) => renderShards(c, rt)),
     ),
-    sub("slaves", 3, ADMIN, ADMIN_ACL, machine()),
-    sub(
+    cmd("slaves", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd(
       "slots",
       2,
-      ["stale"],
+      "stale",
+      [0, 0, 0],
       SLOW,
       inCluster((c, rt) => renderSlots(c, rt)),
     ),
   ];
 
-  const CONN = ["@fast", "@connection"];
+  const CONN = "@fast @connection";
   return [
-    def("cluster", -2, [], SLOW, undefined, [0, 0, 0], subcommands),
-    def(
+    cmd("cluster", -2, "", [0, 0, 0], SLOW, undefined, { subcommands: subcommands }),
+    cmd(
       "readonly",
       1,
-      ["loading", "stale", "fast"],
+      "loading stale fast",
+      [0, 0, 0],
       CONN,
       inCluster((c) => {
         c.readOnly = true;
         c.reply.ok();
       }),
     ),
-    def(
+    cmd(
       "readwrite",
       1,
-      ["loading", "stale", "fast"],
+      "loading stale fast",
+      [0, 0, 0],
       CONN,
       inCluster((c) => {
         c.readOnly = false;
         c.reply.ok();
       }),
     ),
-    def(
+    cmd(
       "asking",
       1,
-      ["fast"],
+      "fast",
+      [0, 0, 0],
       CONN,
       inCluster((c) => {
         c.asking = true;

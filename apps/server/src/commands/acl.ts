@@ -2,16 +2,18 @@
 // Mirrors aclCommand() in src/acl.c (Redis 7.0) for what reads that user: WHOAMI, USERS, LIST,
 // GETUSER, CAT, DRYRUN, LOG, GENPASS, HELP. DELUSER and SAVE/LOAD answer as Redis does with no
 // other users and no aclfile; SETUSER is refused, since Shoal can't hold other users or rules.
+
 import { createHash, randomBytes } from "node:crypto";
+import { cmd } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
-import { def, ERR_NOT_INT, subcommandSyntaxError, toInt } from "./define.js";
+import { ERR_NOT_INT, subcommandSyntaxError, toInt } from "./define.js";
 
-const SLOW = ["@slow"];
-const ADMIN = ["@admin", "@slow", "@dangerous"];
-const RO = ["noscript", "loading", "stale"] as const;
-const ADMIN_FLAGS = ["admin", "noscript", "loading", "stale"] as const;
+const SLOW = "@slow";
+const ADMIN = "@admin @slow @dangerous";
+const RO = "noscript loading stale";
+const ADMIN_FLAGS = "admin noscript loading stale";
 
 /** ACL CAT's categories, in Redis's order (ACLCommandCategories). */
 const CATEGORIES = [
@@ -65,25 +67,19 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
     return rp === "" ? undefined : createHash("sha256").update(rp, "utf8").digest("hex");
   };
   return [
-    def(
-      "acl",
-      -2,
-      [],
-      SLOW,
-      undefined,
-      [0, 0, 0],
-      [
-        def("whoami", 2, [...RO], SLOW, (c) => c.reply.bulk("default")),
-        def("users", 2, [...ADMIN_FLAGS], ADMIN, (c) => {
+    cmd("acl", -2, "", [0, 0, 0], SLOW, undefined, {
+      subcommands: [
+        cmd("whoami", 2, RO, [0, 0, 0], SLOW, (c) => c.reply.bulk("default")),
+        cmd("users", 2, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c) => {
           c.reply.array(1);
           c.reply.bulk("default");
         }),
-        def("list", 2, [...ADMIN_FLAGS], ADMIN, (c) => {
+        cmd("list", 2, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c) => {
           const h = passwordHash();
           c.reply.array(1);
           c.reply.bulk(`user default on ${h === undefined ? "nopass" : `#${h}`} ~* &* +@all`);
         }),
-        def("getuser", 3, [...ADMIN_FLAGS], ADMIN, (c, a) => {
+        cmd("getuser", 3, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c, a) => {
           if (a.latin1(2) !== "default") {
             c.reply.nullBulk();
             return;
@@ -107,7 +103,7 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
           r.bulk("selectors");
           r.array(0);
         }),
-        def("cat", -2, [...RO], SLOW, (c, a) => {
+        cmd("cat", -2, RO, [0, 0, 0], SLOW, (c, a) => {
           if (a.argc === 2) {
             c.reply.array(CATEGORIES.length);
             for (const cat of CATEGORIES) c.reply.bulk(cat);
@@ -132,7 +128,7 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
           c.reply.array(names.length);
           for (const n of names) c.reply.bulk(n);
         }),
-        def("dryrun", -4, [...ADMIN_FLAGS], ADMIN, (c, a) => {
+        cmd("dryrun", -4, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c, a) => {
           if (a.latin1(2) !== "default") {
             c.reply.error(`ERR User '${a.latin1(2)}' not found`);
             return;
@@ -152,7 +148,7 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
           // The default user may run everything (+@all ~* &*).
           c.reply.ok();
         }),
-        def("log", -2, [...ADMIN_FLAGS], ADMIN, (c, a) => {
+        cmd("log", -2, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c, a) => {
           let count = 10;
           if (a.argc === 3) {
             if (a.is(2, "reset")) {
@@ -192,7 +188,7 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
             r.bulk(e.clientInfo);
           }
         }),
-        def("genpass", -2, [...RO], SLOW, (c, a) => {
+        cmd("genpass", -2, RO, [0, 0, 0], SLOW, (c, a) => {
           let bits = 256;
           if (a.argc === 3) {
             const n = toInt(a.latin1(2));
@@ -218,7 +214,7 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
               .slice(0, chars),
           );
         }),
-        def("deluser", -3, [...ADMIN_FLAGS], ADMIN, (c, a) => {
+        cmd("deluser", -3, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c, a) => {
           for (let j = 2; j < a.argc; j++) {
             if (a.latin1(j) === "default") {
               c.reply.error("ERR The 'default' user cannot be removed");
@@ -227,14 +223,14 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
           }
           c.reply.integer(0); // no other user exists
         }),
-        def("setuser", -3, [...ADMIN_FLAGS], ADMIN, (c) => {
+        cmd("setuser", -3, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c) => {
           c.reply.error(
             "ERR ACL SETUSER is not supported by Shoal: the default user is the only user (set its password with CONFIG SET requirepass)",
           );
         }),
-        def("save", 2, [...ADMIN_FLAGS], ADMIN, (c) => c.reply.error(NO_ACL_FILE)),
-        def("load", 2, [...ADMIN_FLAGS], ADMIN, (c) => c.reply.error(NO_ACL_FILE)),
-        def("help", 2, ["loading", "stale"], SLOW, (c) => {
+        cmd("save", 2, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c) => c.reply.error(NO_ACL_FILE)),
+        cmd("load", 2, ADMIN_FLAGS, [0, 0, 0], ADMIN, (c) => c.reply.error(NO_ACL_FILE)),
+        cmd("help", 2, "loading stale", [0, 0, 0], SLOW, (c) => {
           const lines = [
             "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "CAT [<category>]",
@@ -270,6 +266,6 @@ export function aclCommands(server: NodeServices): ServerCommandDef[] {
           for (const l of lines) c.reply.simple(l);
         }),
       ],
-    ),
+    }),
   ];
 }

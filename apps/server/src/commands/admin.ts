@@ -2,22 +2,23 @@
 // dbsizeCommand()/lastsaveCommand() (src/db.c, src/server.c), saveCommand()/bgsaveCommand()
 // (src/rdb.c) and bgrewriteaofCommand() (src/aof.c), Redis 7.0. COMMAND, DEBUG, MONITOR, SLOWLOG
 // and SHUTDOWN have their own modules (command.ts, debug.ts, monitor.ts, slowlog.ts, shutdown.ts).
+import { cmd } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
-import { def, ERR_SYNTAX } from "./define.js";
+import { ERR_SYNTAX } from "./define.js";
 
 export function adminCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def("dbsize", 1, ["readonly", "fast"], ["@keyspace", "@read", "@fast"], (c) => {
+    cmd("dbsize", 1, "readonly fast", [0, 0, 0], "@keyspace @read @fast", (c) => {
       // Redis's dictSize: keys past their TTL count until the active expiry cycle or a lookup
       // deletes them (with DEBUG SET-ACTIVE-EXPIRE 0, only a lookup does).
       c.reply.integer(server.store.dbSize(c.db));
     }),
-    def("lastsave", 1, ["loading", "stale", "fast"], ["@fast", "@admin", "@dangerous"], (c) => {
+    cmd("lastsave", 1, "loading stale fast", [0, 0, 0], "@fast @admin @dangerous", (c) => {
       c.reply.integer(server.persistence?.lastSave ?? Math.floor(server.startTime / 1000));
     }),
-    def("save", 1, ["admin", "noscript", "no_multi"], ["@admin", "@slow", "@dangerous"], (c) => {
+    cmd("save", 1, "admin noscript no_async_loading no_multi", [0, 0, 0], "@admin @slow @dangerous", (c) => {
       const p = server.persistence;
       if (p?.bgsaveInProgress) {
         c.reply.error("ERR Background save already in progress");
@@ -25,7 +26,7 @@ export function adminCommands(server: NodeServices): ServerCommandDef[] {
       }
       server.runAsync(c, () => saveAndReply(server, c));
     }),
-    def("bgsave", -1, ["admin", "noscript"], ["@admin", "@slow", "@dangerous"], (c, a) => {
+    cmd("bgsave", -1, "admin noscript no_async_loading", [0, 0, 0], "@admin @slow @dangerous", (c, a) => {
       if (a.argc > 2 || (a.argc === 2 && !a.is(1, "schedule"))) {
         c.reply.error(ERR_SYNTAX);
         return;
@@ -42,7 +43,7 @@ export function adminCommands(server: NodeServices): ServerCommandDef[] {
       void p.bgsave();
       c.reply.simple("Background saving started");
     }),
-    def("bgrewriteaof", 1, ["admin", "noscript"], ["@admin", "@slow", "@dangerous"], (c) => {
+    cmd("bgrewriteaof", 1, "admin noscript no_async_loading", [0, 0, 0], "@admin @slow @dangerous", (c) => {
       const p = server.persistence;
       if (!p?.aof) {
         c.reply.error("ERR BGREWRITEAOF needs appendonly yes on shoal-server");

@@ -1,13 +1,13 @@
 // COMMAND and its subcommands (COUNT, LIST, INFO, DOCS, GETKEYS, HELP): commandCommand() and
 // friends (src/server.c, Redis 7.0). COMMAND INFO's 10-element entry is writeCommandInfo; its
 // flags and categories are written in Redis's order.
-import { type CommandSpec, globMatch, infoFlags } from "@shoal/keyspace-store";
+import { type CommandSpec, cmd, globMatch, infoFlags, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
-import { def, ERR_SYNTAX, replyHelp } from "./define.js";
+import { ERR_SYNTAX } from "./define.js";
 
 /** COMMAND (no subcommand) and COMMAND INFO without names: every command. */
 function commandCommand(server: NodeServices, c: Client): void {
@@ -119,7 +119,7 @@ function commandGetKeysCommand(server: NodeServices, c: Client, a: CommandArgs):
 }
 
 function commandHelpCommand(c: Client): void {
-  replyHelp(c, "COMMAND", [
+  replyHelp(c.reply, "COMMAND", [
     "(no subcommand)",
     "    Return details about all Redis commands.",
     "COUNT",
@@ -199,36 +199,6 @@ const CATEGORY_ORDER = [
   "@scripting",
 ];
 
-/**
- * Commands Redis 7.0 flags no_async_loading. keyspace-store's CommandFlag type has no such
- * flag, so the server adds it here, where COMMAND INFO is written.
- */
-const NO_ASYNC_LOADING = new Set([
-  "save",
-  "bgsave",
-  "bgrewriteaof",
-  "replicaof",
-  "slaveof",
-  "psync",
-  "sync",
-  "module|load",
-  "module|loadex",
-  "module|unload",
-  "cluster|addslots",
-  "cluster|addslotsrange",
-  "cluster|bumpepoch",
-  "cluster|delslots",
-  "cluster|delslotsrange",
-  "cluster|failover",
-  "cluster|flushslots",
-  "cluster|forget",
-  "cluster|meet",
-  "cluster|replicate",
-  "cluster|saveconfig",
-  "cluster|set-config-epoch",
-  "cluster|setslot",
-]);
-
 /** COMMAND INFO's 10-element array (Redis 7.0 addReplyCommandInfo). */
 function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | undefined): void {
   const r = c.reply;
@@ -237,7 +207,6 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
   r.bulk(name);
   r.integer(spec.arity);
   const has = new Set<string>(infoFlags(spec));
-  if (NO_ASYNC_LOADING.has(name)) has.add("no_async_loading");
   const flags = INFO_FLAG_ORDER.filter((f) => has.has(f));
   r.set(flags.length);
   for (const f of flags) r.simple(f);
@@ -256,27 +225,35 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
   for (const s of subs) writeCommandInfo(c, s.spec, s);
 }
 
-const CONN = ["@slow", "@connection"];
+const CONN = "@slow @connection";
 
 export function commandCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def(
+    cmd(
       "command",
       -1,
-      ["loading", "stale", "sentinel"],
+      "loading stale sentinel",
+      [0, 0, 0],
       CONN,
       (c) => commandCommand(server, c),
-      [0, 0, 0],
-      [
-        def("count", 2, ["loading", "stale"], CONN, (c) => commandCountCommand(server, c)),
-        def("list", -2, ["loading", "stale"], CONN, (c, a) => commandListCommand(server, c, a)),
-        def("info", -2, ["loading", "stale"], CONN, (c, a) => commandInfoCommand(server, c, a)),
-        def("docs", -2, ["loading", "stale"], CONN, (c, a) => commandDocsCommand(server, c, a)),
-        def("getkeys", -4, ["loading", "stale"], CONN, (c, a) =>
-          commandGetKeysCommand(server, c, a),
-        ),
-        def("help", 2, ["loading", "stale"], CONN, (c) => commandHelpCommand(c)),
-      ],
+      {
+        subcommands: [
+          cmd("count", 2, "loading stale", [0, 0, 0], CONN, (c) => commandCountCommand(server, c)),
+          cmd("list", -2, "loading stale", [0, 0, 0], CONN, (c, a) =>
+            commandListCommand(server, c, a),
+          ),
+          cmd("info", -2, "loading stale", [0, 0, 0], CONN, (c, a) =>
+            commandInfoCommand(server, c, a),
+          ),
+          cmd("docs", -2, "loading stale", [0, 0, 0], CONN, (c, a) =>
+            commandDocsCommand(server, c, a),
+          ),
+          cmd("getkeys", -4, "loading stale", [0, 0, 0], CONN, (c, a) =>
+            commandGetKeysCommand(server, c, a),
+          ),
+          cmd("help", 2, "loading stale", [0, 0, 0], CONN, (c) => commandHelpCommand(c)),
+        ],
+      },
     ),
   ];
 }

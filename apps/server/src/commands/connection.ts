@@ -4,6 +4,7 @@
 // src/networking.c (Redis 7.0). CLIENT SETINFO and NO-TOUCH are 7.2's: 7.0.15 answers "unknown
 // subcommand" to them, and clients that send SETINFO on connect ignore that error.
 
+import { cmd } from "@shoal/keyspace-store";
 import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import { REDIS_VERSION } from "../config/load.js";
@@ -11,14 +12,13 @@ import type { NodeServices } from "../node-services.js";
 import { logAuthFailure } from "./acl.js";
 import {
   clientNameError,
-  def,
   ERR_NOT_INT,
   ERR_SYNTAX,
   subcommandSyntaxError,
   toInt,
 } from "./define.js";
 
-const FAST_CONN = ["@fast", "@connection"];
+const FAST_CONN = "@fast @connection";
 const ERR_INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
 export function connectionCommands(server: NodeServices): ServerCommandDef[] {
@@ -30,7 +30,7 @@ export function connectionCommands(server: NodeServices): ServerCommandDef[] {
   };
 
   return [
-    def("ping", -1, ["fast", "sentinel"], FAST_CONN, (c, a) => {
+    cmd("ping", -1, "fast sentinel", [0, 0, 0], FAST_CONN, (c, a) => {
       if (a.argc > 2) {
         c.reply.error("ERR wrong number of arguments for 'ping' command");
         return;
@@ -46,28 +46,16 @@ export function connectionCommands(server: NodeServices): ServerCommandDef[] {
         c.reply.bulk(a.view(1));
       }
     }),
-    def("echo", 2, ["loading", "stale", "fast"], FAST_CONN, (c, a) => c.reply.bulk(a.view(1))),
-    def(
-      "quit",
-      -1,
-      ["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"],
-      FAST_CONN,
-      (c) => {
-        c.reply.ok();
-        c.closeAfterReply = true;
-      },
-    ),
-    def(
-      "reset",
-      1,
-      ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
-      FAST_CONN,
-      (c) => {
-        server.resetClient(c);
-        c.reply.simple("RESET");
-      },
-    ),
-    def("select", 2, ["loading", "stale", "fast"], FAST_CONN, (c, a) => {
+    cmd("echo", 2, "loading stale fast", [0, 0, 0], FAST_CONN, (c, a) => c.reply.bulk(a.view(1))),
+    cmd("quit", -1, "allow_busy noscript loading stale fast no_auth", [0, 0, 0], FAST_CONN, (c) => {
+      c.reply.ok();
+      c.closeAfterReply = true;
+    }),
+    cmd("reset", 1, "noscript loading stale fast no_auth allow_busy", [0, 0, 0], FAST_CONN, (c) => {
+      server.resetClient(c);
+      c.reply.simple("RESET");
+    }),
+    cmd("select", 2, "loading stale fast", [0, 0, 0], FAST_CONN, (c, a) => {
       // getIntFromObjectOrReply: a long outside int gets the range text.
       const id = toInt(a.latin1(1));
       if (id === undefined || id > 2147483647 || id < -2147483648) {
@@ -85,17 +73,18 @@ export function connectionCommands(server: NodeServices): ServerCommandDef[] {
       c.db = id;
       c.reply.ok();
     }),
-    def("time", 1, ["loading", "stale", "fast"], ["@fast"], (c) => {
+    cmd("time", 1, "loading stale fast", [0, 0, 0], "@fast", (c) => {
       // Wall clock with microseconds: the time origin plus the monotonic clock's offset.
       const us = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
       c.reply.array(2);
       c.reply.bulk(String(us / 1000000n));
       c.reply.bulk(String(us % 1000000n));
     }),
-    def(
+    cmd(
       "hello",
       -1,
-      ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"],
+      "noscript loading stale fast no_auth sentinel allow_busy",
+      [0, 0, 0],
       FAST_CONN,
       (c, a) => {
         let ver = 0;
@@ -164,10 +153,11 @@ export function connectionCommands(server: NodeServices): ServerCommandDef[] {
         r.array(0);
       },
     ),
-    def(
+    cmd(
       "auth",
       -2,
-      ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"],
+      "noscript loading stale fast no_auth sentinel allow_busy",
+      [0, 0, 0],
       FAST_CONN,
       (c, a) => {
         if (a.argc > 3) {
@@ -197,13 +187,15 @@ export function connectionCommands(server: NodeServices): ServerCommandDef[] {
         }
       },
     ),
-    def("client", -2, [], ["@slow"], undefined, [0, 0, 0], clientSubcommands(server)),
+    cmd("client", -2, "", [0, 0, 0], "@slow", undefined, {
+      subcommands: clientSubcommands(server),
+    }),
   ];
 }
 
 function clientSubcommands(server: NodeServices): ServerCommandDef[] {
-  const adminConn = ["@admin", "@slow", "@dangerous", "@connection"];
-  const slowConn = ["@slow", "@connection"];
+  const adminConn = "@admin @slow @dangerous @connection";
+  const slowConn = "@slow @connection";
   const onOff = (c: Client, v: string, set: (b: boolean) => void) => {
     if (v === "on") set(true);
     else if (v === "off") set(false);
@@ -214,8 +206,8 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
     c.reply.ok();
   };
   return [
-    def("id", 2, ["noscript", "loading", "stale"], slowConn, (c) => c.reply.integer(c.id)),
-    def("setname", 3, ["noscript", "loading", "stale"], slowConn, (c, a) => {
+    cmd("id", 2, "noscript loading stale", [0, 0, 0], slowConn, (c) => c.reply.integer(c.id)),
+    cmd("setname", 3, "noscript loading stale", [0, 0, 0], slowConn, (c, a) => {
       const name = a.utf8(2);
       const err = clientNameError(name);
       if (err) {
@@ -225,11 +217,11 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
       c.name = name;
       c.reply.ok();
     }),
-    def("getname", 2, ["noscript", "loading", "stale"], slowConn, (c) => {
+    cmd("getname", 2, "noscript loading stale", [0, 0, 0], slowConn, (c) => {
       if (c.name === "") c.reply.nullBulk();
       else c.reply.bulk(c.name);
     }),
-    def("list", -2, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+    cmd("list", -2, "admin noscript loading stale", [0, 0, 0], adminConn, (c, a) => {
       let filter: ((x: Client) => boolean) | undefined;
       if (a.argc === 4 && a.is(2, "type")) {
         const t = a.latin1(3).toLowerCase();
@@ -264,10 +256,10 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
       }
       c.reply.verbatim("txt", out);
     }),
-    def("info", 2, ["noscript", "loading", "stale"], slowConn, (c) => {
+    cmd("info", 2, "noscript loading stale", [0, 0, 0], slowConn, (c) => {
       c.reply.verbatim("txt", `${server.clientInfoString(c)}\n`);
     }),
-    def("kill", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+    cmd("kill", -3, "admin noscript loading stale", [0, 0, 0], adminConn, (c, a) => {
       if (a.argc === 3) {
         // Old form: CLIENT KILL addr:port.
         const addr = a.utf8(2);
@@ -338,7 +330,7 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
       }
       c.reply.integer(killed);
     }),
-    def("reply", 3, ["noscript", "loading", "stale"], slowConn, (c, a) => {
+    cmd("reply", 3, "noscript loading stale", [0, 0, 0], slowConn, (c, a) => {
       if (a.is(2, "on")) {
         c.replyMode = ClientReplyMode.On;
         c.reply.enabled = true;
@@ -351,12 +343,12 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
         c.reply.error(ERR_SYNTAX);
       }
     }),
-    def("no-evict", 3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) =>
+    cmd("no-evict", 3, "admin noscript loading stale", [0, 0, 0], adminConn, (c, a) =>
       onOff(c, a.latin1(2).toLowerCase(), (b) => {
         c.noEvict = b;
       }),
     ),
-    def("pause", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+    cmd("pause", -3, "admin noscript loading stale", [0, 0, 0], adminConn, (c, a) => {
       if (a.argc > 4) {
         c.reply.error(subcommandSyntaxError(a));
         return;
@@ -382,7 +374,7 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
       server.pause.pauseClients(ms, writesOnly);
       c.reply.ok();
     }),
-    def("unblock", -3, ["admin", "noscript", "loading", "stale"], adminConn, (c, a) => {
+    cmd("unblock", -3, "admin noscript loading stale", [0, 0, 0], adminConn, (c, a) => {
       if (a.argc > 4) {
         c.reply.error(subcommandSyntaxError(a));
         return;
@@ -405,11 +397,11 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
         target !== undefined && server.blocking.unblockByRequest(target, withError) ? 1 : 0,
       );
     }),
-    def("unpause", 2, ["admin", "noscript", "loading", "stale"], adminConn, (c) => {
+    cmd("unpause", 2, "admin noscript loading stale", [0, 0, 0], adminConn, (c) => {
       server.pause.unpauseClients();
       c.reply.ok();
     }),
-    def("help", 2, ["loading", "stale"], slowConn, (c) => {
+    cmd("help", 2, "loading stale", [0, 0, 0], slowConn, (c) => {
       // Redis 7.0's text, less CACHING, GETREDIR, TRACKING and TRACKINGINFO (no client-side
       // caching in Shoal: those answer "unknown subcommand").
       const lines = [

@@ -1,10 +1,12 @@
 // DEBUG and its subcommands: debugCommand() (src/debug.c, Redis 7.0), the ones Shoal has.
 import {
+  cmd,
   datasetDigest,
   globMatch,
   isList,
   objectEncoding,
   rdbSavedObjectLen,
+  replyHelp,
   type Value,
   valueDigest,
 } from "@shoal/keyspace-store";
@@ -13,7 +15,7 @@ import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { DuplicateKeyError } from "../persistence/errors.js";
-import { def, replyHelp, subcommandSyntaxError } from "./define.js";
+import { subcommandSyntaxError } from "./define.js";
 
 function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
   if (a.is(1, "sleep") && a.argc === 3) {
@@ -129,7 +131,7 @@ function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
     c.reply.ok();
   } else if (a.is(1, "help") && a.argc === 2) {
     // Redis 7.0's lines for the subcommands Shoal has.
-    replyHelp(c, "DEBUG", [
+    replyHelp(c.reply, "DEBUG", [
       "CHANGE-REPL-ID",
       "    Change the replication IDs of the instance.",
       "    Dangerous: should be used only for testing the replication subsystem.",
@@ -403,12 +405,8 @@ function debugElements(v: Value): string[] {
 
 export function debugCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def(
-      "debug",
-      -2,
-      ["admin", "noscript", "loading", "stale"],
-      ["@admin", "@slow", "@dangerous"],
-      (c, a) => debugCommand(server, c, a),
+    cmd("debug", -2, "admin noscript loading stale protected", [0, 0, 0], "@admin @slow @dangerous", (c, a) =>
+      debugCommand(server, c, a),
     ),
   ];
 }

@@ -1,30 +1,6 @@
-// Helpers to declare server commands with Redis 7.0's COMMAND INFO metadata.
-import type { CommandFlag } from "@shoal/keyspace-store";
+// Argument checks and error texts the server's command handlers share. Commands themselves are
+// declared with keyspace-store's `cmd`, as the store's are.
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { RunCommand, ServerCommandDef } from "../command-types.js";
-
-export function def(
-  name: string,
-  arity: number,
-  flags: CommandFlag[],
-  aclCategories: string[],
-  run: RunCommand | undefined,
-  keys: [number, number, number] = [0, 0, 0],
-  subcommands?: ServerCommandDef[],
-): ServerCommandDef {
-  return {
-    name,
-    arity,
-    flags,
-    firstKey: keys[0],
-    lastKey: keys[1],
-    step: keys[2],
-    aclCategories,
-    ...(run ? { run } : {}),
-    ...(subcommands ? { subcommands } : {}),
-  };
-}
 
 /** Redis's validateClientName(): printable ASCII without spaces. */
 export function clientNameError(name: string): string | undefined {
@@ -54,16 +30,4 @@ export const ERR_NOT_INT = "ERR value is not an integer or out of range";
 /** Redis's addReplySubcommandSyntaxError. */
 export function subcommandSyntaxError(a: CommandArgs): string {
   return `ERR unknown subcommand or wrong number of arguments for '${a.latin1(1)}'. Try ${a.latin1(0).toUpperCase()} HELP.`;
-}
-
-/**
- * A container's HELP reply as Redis's addReplyHelp() writes it: the "<NAME> <subcommand> ..."
- * header, the command's own lines, then the HELP entry every container ends with.
- */
-export function replyHelp(c: Client, name: string, lines: readonly string[]): void {
-  c.reply.array(lines.length + 3);
-  c.reply.simple(`${name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) c.reply.simple(l);
-  c.reply.simple("HELP");
-  c.reply.simple("    Prints this help.");
 }

@@ -3,13 +3,14 @@
 // (src/replication.c), Redis 7.0. Shoal has no latency monitor and no per-command latency
 // histograms, so LATENCY answers as Redis does with latency-monitor-threshold 0 and
 // latency-tracking no; FAILOVER checks what Redis checks, then refuses the switch itself.
+import { cmd } from "@shoal/keyspace-store";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
-import { def, ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
+import { ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 import { memoryFigures } from "./info.js";
 
-const ADMIN_DIAG = ["@admin", "@slow", "@dangerous"];
-const DIAG_FLAGS = ["admin", "noscript", "loading", "stale"] as const;
+const ADMIN_DIAG = "@admin @slow @dangerous";
+const DIAG_FLAGS = "admin noscript loading stale";
 
 const LATENCY_DISABLED =
   "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. " +
@@ -27,27 +28,21 @@ const MEMORY_FINE =
 
 export function diagnosticsCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def(
-      "latency",
-      -2,
-      [],
-      ["@slow"],
-      undefined,
-      [0, 0, 0],
-      [
+    cmd("latency", -2, "", [0, 0, 0], "@slow", undefined, {
+      subcommands: [
         // No events are ever recorded: every event's history is empty.
-        def("latest", 2, [...DIAG_FLAGS], ADMIN_DIAG, (c) => c.reply.array(0)),
-        def("history", 3, [...DIAG_FLAGS], ADMIN_DIAG, (c) => c.reply.array(0)),
-        def("reset", -2, [...DIAG_FLAGS], ADMIN_DIAG, (c) => c.reply.integer(0)),
-        def("graph", 3, [...DIAG_FLAGS], ADMIN_DIAG, (c, a) =>
+        cmd("latest", 2, DIAG_FLAGS, [0, 0, 0], ADMIN_DIAG, (c) => c.reply.array(0)),
+        cmd("history", 3, DIAG_FLAGS, [0, 0, 0], ADMIN_DIAG, (c) => c.reply.array(0)),
+        cmd("reset", -2, DIAG_FLAGS, [0, 0, 0], ADMIN_DIAG, (c) => c.reply.integer(0)),
+        cmd("graph", 3, DIAG_FLAGS, [0, 0, 0], ADMIN_DIAG, (c, a) =>
           c.reply.error(`ERR No samples available for event '${a.latin1(2)}'`),
         ),
-        def("doctor", 2, [...DIAG_FLAGS], ADMIN_DIAG, (c) =>
+        cmd("doctor", 2, DIAG_FLAGS, [0, 0, 0], ADMIN_DIAG, (c) =>
           c.reply.verbatim("txt", LATENCY_DISABLED),
         ),
         // As latency-tracking no: no command has a histogram, so the map is empty.
-        def("histogram", -2, [...DIAG_FLAGS], ADMIN_DIAG, (c) => c.reply.map(0)),
-        def("help", 2, ["loading", "stale"], ["@slow"], (c) => {
+        cmd("histogram", -2, DIAG_FLAGS, [0, 0, 0], ADMIN_DIAG, (c) => c.reply.map(0)),
+        cmd("help", 2, "loading stale", [0, 0, 0], "@slow", (c) => {
           const lines = [
             "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "DOCTOR",
@@ -71,8 +66,8 @@ export function diagnosticsCommands(server: NodeServices): ServerCommandDef[] {
           for (const l of lines) c.reply.simple(l);
         }),
       ],
-    ),
-    def("failover", -1, ["admin", "noscript", "stale"], ADMIN_DIAG, (c, a) => {
+    }),
+    cmd("failover", -1, "admin noscript stale", [0, 0, 0], ADMIN_DIAG, (c, a) => {
       if (server.config.get<boolean>("cluster-enabled")) {
         c.reply.error("ERR FAILOVER not allowed in cluster mode.");
         return;
@@ -138,16 +133,16 @@ export function memorySubcommands(server: NodeServices): ServerCommandDef[] {
     // Redis calls an instance under 5 MB "empty"; V8's own heap is about that, so the data on
     // top of the startup figure decides. V8's heap figures don't map onto jemalloc's
     // fragmentation checks, so no other issue is diagnosed.
-    def("doctor", 2, [], ["@slow"], (c) => {
+    cmd("doctor", 2, "", [0, 0, 0], "@slow", (c) => {
       const m = memoryFigures(server);
       c.reply.verbatim("txt", m.used - m.startup < 5 * 1024 * 1024 ? MEMORY_EMPTY : MEMORY_FINE);
     }),
     // Redis's answer when built without jemalloc.
-    def("malloc-stats", 2, [], ["@slow"], (c) =>
+    cmd("malloc-stats", 2, "", [0, 0, 0], "@slow", (c) =>
       c.reply.bulk("Stats not supported for the current allocator"),
     ),
-    def("purge", 2, [], ["@slow"], (c) => c.reply.ok()),
-    def("stats", 2, [], ["@slow"], (c) => {
+    cmd("purge", 2, "", [0, 0, 0], "@slow", (c) => c.reply.ok()),
+    cmd("stats", 2, "", [0, 0, 0], "@slow", (c) => {
       const m = memoryFigures(server);
       const dbs: number[] = [];
       let keys = 0;

@@ -1,14 +1,15 @@
 // INFO. Mirrors genRedisInfoString() in src/server.c (Redis 7.0): the same sections in the same
 // order and the field names tools parse; values Shoal can't measure the way Redis does (RSS,
 // allocator, fork) are reported with Redis's neutral values. `shoal_version` is Shoal's own.
+
 import os from "node:os";
+import { cmd } from "@shoal/keyspace-store";
 import type { ServerCommandDef } from "../command-types.js";
 import type { SavePoint } from "../config/directives.js";
 import { REDIS_VERSION } from "../config/load.js";
 import type { NodeServices } from "../node-services.js";
 import { replicationInfo } from "../replication/commands.js";
 import { SHOAL_VERSION } from "../version.js";
-import { def } from "./define.js";
 
 const DEFAULT_SECTIONS = [
   "server",
@@ -390,7 +391,7 @@ function section(server: NodeServices, name: string): string {
 
 export function infoCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def("info", -1, ["loading", "stale", "sentinel"], ["@slow", "@dangerous"], (c, a) => {
+    cmd("info", -1, "loading stale sentinel", [0, 0, 0], "@slow @dangerous", (c, a) => {
       const req: string[] = [];
       for (let i = 1; i < a.argc; i++) req.push(a.latin1(i).toLowerCase());
       c.reply.verbatim("txt", genInfoString(server, req));

@@ -13,7 +13,7 @@
 // Payloads are Shoal's DUMP format: Shoal to Shoal works; a real Redis target refuses them with
 // its "DUMP payload version or checksum are wrong", reported as a target error.
 import type { Database, Value } from "@shoal/keyspace-store";
-import { dumpValue } from "@shoal/keyspace-store";
+import { cmd, dumpValue } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
@@ -85,17 +85,15 @@ export function migrateCommands(server: NodeServices): ServerCommandDef[] {
   const links = new MigrateLinks();
   server.migrateLinks = links;
   return [
-    {
-      name: "migrate",
-      arity: -6,
-      flags: ["write"],
-      firstKey: 3,
-      lastKey: 3,
-      step: 1,
-      aclCategories: ["@keyspace", "@write", "@slow", "@dangerous"],
-      getKeys: migrateGetKeys,
-      run: (c, a) => migrate(server, links, c, a),
-    },
+    cmd(
+      "migrate",
+      -6,
+      "write",
+      [3, 3, 1],
+      "@keyspace @write @slow @dangerous",
+      (c, a) => migrate(server, links, c, a),
+      { getKeys: migrateGetKeys },
+    ),
   ];
 }
 

@@ -1,8 +1,8 @@
 // MONITOR: monitorCommand() (src/server.c, Redis 7.0). The feed itself is ../monitor.ts.
+import { cmd } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
-import { def } from "./define.js";
 
 function monitorCommand(server: NodeServices, c: Client): void {
   // Already monitoring: ignored, without a reply (monitorCommand).
@@ -14,12 +14,8 @@ function monitorCommand(server: NodeServices, c: Client): void {
 
 export function monitorCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def(
-      "monitor",
-      1,
-      ["admin", "noscript", "loading", "stale"],
-      ["@admin", "@slow", "@dangerous"],
-      (c) => monitorCommand(server, c),
+    cmd("monitor", 1, "admin noscript loading stale", [0, 0, 0], "@admin @slow @dangerous", (c) =>
+      monitorCommand(server, c),
     ),
   ];
 }

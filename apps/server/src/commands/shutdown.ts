@@ -1,9 +1,10 @@
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: shutdownCommand() (src/db.c, Redis 7.0).
+import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
-import { def, ERR_SYNTAX } from "./define.js";
+import { ERR_SYNTAX } from "./define.js";
 
 function shutdownCommand(server: NodeServices, c: Client, a: CommandArgs): void {
   let nosave = false;
@@ -38,11 +39,12 @@ function shutdownCommand(server: NodeServices, c: Client, a: CommandArgs): void 
 
 export function shutdownCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def(
+    cmd(
       "shutdown",
       -1,
-      ["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"],
-      ["@admin", "@slow", "@dangerous"],
+      "admin noscript loading stale no_multi sentinel allow_busy",
+      [0, 0, 0],
+      "@admin @slow @dangerous",
       (c, a) => shutdownCommand(server, c, a),
     ),
   ];

@@ -1,10 +1,11 @@
 // SLOWLOG GET/LEN/RESET/HELP: slowlogCommand() (src/slowlog.c, Redis 7.0). The log itself is
 // ../slowlog.ts.
+import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
-import { def, replyHelp, subcommandSyntaxError, toInt } from "./define.js";
+import { subcommandSyntaxError, toInt } from "./define.js";
 
 function slowlogGetCommand(server: NodeServices, c: Client, a: CommandArgs): void {
   let count = 10;
@@ -43,7 +44,7 @@ function slowlogResetCommand(server: NodeServices, c: Client): void {
 }
 
 function slowlogHelpCommand(c: Client): void {
-  replyHelp(c, "SLOWLOG", [
+  replyHelp(c.reply, "SLOWLOG", [
     "GET [<count>]",
     "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
     "    Entries are made of:",
@@ -56,27 +57,21 @@ function slowlogHelpCommand(c: Client): void {
   ]);
 }
 
-const ADMIN = ["@admin", "@slow", "@dangerous"];
+const ADMIN = "@admin @slow @dangerous";
 
 export function slowlogCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def(
-      "slowlog",
-      -2,
-      [],
-      ["@slow"],
-      undefined,
-      [0, 0, 0],
-      [
-        def("get", -2, ["admin", "loading", "stale"], ADMIN, (c, a) =>
+    cmd("slowlog", -2, "", [0, 0, 0], "@slow", undefined, {
+      subcommands: [
+        cmd("get", -2, "admin loading stale", [0, 0, 0], ADMIN, (c, a) =>
           slowlogGetCommand(server, c, a),
         ),
-        def("len", 2, ["admin", "loading", "stale"], ADMIN, (c) => slowlogLenCommand(server, c)),
-        def("reset", 2, ["admin", "loading", "stale"], ADMIN, (c) =>
+        cmd("len", 2, "admin loading stale", [0, 0, 0], ADMIN, (c) => slowlogLenCommand(server, c)),
+        cmd("reset", 2, "admin loading stale", [0, 0, 0], ADMIN, (c) =>
           slowlogResetCommand(server, c),
         ),
-        def("help", 2, ["loading", "stale"], ["@slow"], (c) => slowlogHelpCommand(c)),
+        cmd("help", 2, "loading stale", [0, 0, 0], "@slow", (c) => slowlogHelpCommand(c)),
       ],
-    ),
+    }),
   ];
 }

@@ -2,16 +2,16 @@
 // the transaction (EXECABORT at EXEC), a touched WATCHed key makes EXEC reply a null array,
 // runtime errors of queued commands are replies inside EXEC's array, and the writes of the
 // transaction are propagated wrapped in MULTI/EXEC.
+import { cmd } from "@shoal/keyspace-store";
 import type { ServerCommandDef } from "../command-types.js";
-import { def } from "../commands/define.js";
 import { call } from "../dispatch.js";
 import type { NodeServices } from "../node-services.js";
 
-const TX = ["@fast", "@transaction"];
+const TX = "@fast @transaction";
 
 export function transactionCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    def("multi", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
+    cmd("multi", 1, "noscript loading stale fast allow_busy", [0, 0, 0], TX, (c) => {
       if (c.multiQueue !== null) {
         c.reply.error("ERR MULTI calls can not be nested");
         return;
@@ -20,7 +20,7 @@ export function transactionCommands(server: NodeServices): ServerCommandDef[] {
       c.multiDirty = false;
       c.reply.ok();
     }),
-    def("discard", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
+    cmd("discard", 1, "noscript loading stale fast allow_busy", [0, 0, 0], TX, (c) => {
       if (c.multiQueue === null) {
         c.reply.error("ERR DISCARD without MULTI");
         return;
@@ -30,59 +30,46 @@ export function transactionCommands(server: NodeServices): ServerCommandDef[] {
       server.watches.unwatchAll(c);
       c.reply.ok();
     }),
-    def(
-      "exec",
-      1,
-      ["noscript", "loading", "stale", "skip_slowlog"],
-      ["@slow", "@transaction"],
-      (c) => {
-        const queue = c.multiQueue;
-        if (queue === null) {
-          c.reply.error("ERR EXEC without MULTI");
-          return;
-        }
-        c.multiQueue = null;
-        if (c.multiDirty) {
-          c.multiDirty = false;
-          server.watches.unwatchAll(c);
-          c.reply.error("EXECABORT Transaction discarded because of previous errors.");
-          return;
-        }
-        if (c.casDirty) {
-          server.watches.unwatchAll(c);
-          c.reply.nullArray();
-          return;
-        }
-        // Redis unwatches before running the queue: the transaction's own writes don't abort it.
+    cmd("exec", 1, "noscript loading stale skip_slowlog", [0, 0, 0], "@slow @transaction", (c) => {
+      const queue = c.multiQueue;
+      if (queue === null) {
+        c.reply.error("ERR EXEC without MULTI");
+        return;
+      }
+      c.multiQueue = null;
+      if (c.multiDirty) {
+        c.multiDirty = false;
         server.watches.unwatchAll(c);
-        c.reply.array(queue.length);
-        server.beginExecPropagation(c.db);
-        // CLIENT LIST shows the transaction while it runs (flags=x, multi=<queued>).
-        c.execCount = queue.length;
-        try {
-          for (const q of queue) call(server, c, q.entry, q.args);
-        } finally {
-          c.execCount = -1;
-          server.endExecPropagation(c.db);
-        }
-      },
-    ),
-    def(
-      "watch",
-      -2,
-      ["noscript", "loading", "stale", "fast", "allow_busy"],
-      TX,
-      (c, a) => {
-        if (c.multiQueue !== null) {
-          c.reply.error("ERR WATCH inside MULTI is not allowed");
-          return;
-        }
-        for (let i = 1; i < a.argc; i++) server.watches.watch(c, a.latin1(i));
-        c.reply.ok();
-      },
-      [1, -1, 1],
-    ),
-    def("unwatch", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], TX, (c) => {
+        c.reply.error("EXECABORT Transaction discarded because of previous errors.");
+        return;
+      }
+      if (c.casDirty) {
+        server.watches.unwatchAll(c);
+        c.reply.nullArray();
+        return;
+      }
+      // Redis unwatches before running the queue: the transaction's own writes don't abort it.
+      server.watches.unwatchAll(c);
+      c.reply.array(queue.length);
+      server.beginExecPropagation(c.db);
+      // CLIENT LIST shows the transaction while it runs (flags=x, multi=<queued>).
+      c.execCount = queue.length;
+      try {
+        for (const q of queue) call(server, c, q.entry, q.args);
+      } finally {
+        c.execCount = -1;
+        server.endExecPropagation(c.db);
+      }
+    }),
+    cmd("watch", -2, "noscript loading stale fast allow_busy", [1, -1, 1], TX, (c, a) => {
+      if (c.multiQueue !== null) {
+        c.reply.error("ERR WATCH inside MULTI is not allowed");
+        return;
+      }
+      for (let i = 1; i < a.argc; i++) server.watches.watch(c, a.latin1(i));
+      c.reply.ok();
+    }),
+    cmd("unwatch", 1, "noscript loading stale fast allow_busy", [0, 0, 0], TX, (c) => {
       server.watches.unwatchAll(c);
       c.reply.ok();
     }),

@@ -2,10 +2,10 @@
 // one push per channel; UNSUBSCRIBE without arguments leaves every channel (and with none
 // subscribed replies a single "unsubscribe" with a null channel); PUBSUB introspection.
 
-import { globMatch } from "@shoal/keyspace-store";
+import { cmd, globMatch } from "@shoal/keyspace-store";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
-import { def, subcommandSyntaxError } from "../commands/define.js";
+import { subcommandSyntaxError } from "../commands/define.js";
 import type { PubSub } from "./pubsub.js";
 
 /** What the pub/sub commands use: the node's pub/sub state, and the cluster to fan out to. */
@@ -17,8 +17,8 @@ export interface PubSubCommandsHost {
   } | null;
 }
 
-const PS = ["@pubsub", "@slow"];
-const SUB_FLAGS = ["pubsub", "noscript", "loading", "stale"] as const;
+const PS = "@pubsub @slow";
+const SUB_FLAGS = "pubsub noscript loading stale";
 
 function emptyUnsubscribe(c: Client, kind: string): void {
   c.reply.beginPush(3);
@@ -33,23 +33,16 @@ function emptyUnsubscribe(c: Client, kind: string): void {
 export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
   const pubsub = node.pubsub;
   return [
-    def("subscribe", -2, [...SUB_FLAGS], PS, (c, a) => {
+    cmd("subscribe", -2, SUB_FLAGS, [0, 0, 0], PS, (c, a) => {
       for (let i = 1; i < a.argc; i++) pubsub.subscribe(c, a.latin1(i), "channel");
     }),
-    def(
-      "ssubscribe",
-      -2,
-      [...SUB_FLAGS],
-      PS,
-      (c, a) => {
-        for (let i = 1; i < a.argc; i++) pubsub.subscribe(c, a.latin1(i), "shard");
-      },
-      [1, -1, 1],
-    ),
-    def("psubscribe", -2, [...SUB_FLAGS], PS, (c, a) => {
+    cmd("ssubscribe", -2, SUB_FLAGS, [1, -1, 1], PS, (c, a) => {
+      for (let i = 1; i < a.argc; i++) pubsub.subscribe(c, a.latin1(i), "shard");
+    }),
+    cmd("psubscribe", -2, SUB_FLAGS, [0, 0, 0], PS, (c, a) => {
       for (let i = 1; i < a.argc; i++) pubsub.psubscribe(c, a.latin1(i));
     }),
-    def("unsubscribe", -1, [...SUB_FLAGS], PS, (c, a) => {
+    cmd("unsubscribe", -1, SUB_FLAGS, [0, 0, 0], PS, (c, a) => {
       if (a.argc === 1) {
         if (c.channels.size === 0) emptyUnsubscribe(c, "unsubscribe");
         for (const ch of [...c.channels]) pubsub.unsubscribe(c, ch, "channel", true);
@@ -57,22 +50,15 @@ export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
         for (let i = 1; i < a.argc; i++) pubsub.unsubscribe(c, a.latin1(i), "channel", true);
       }
     }),
-    def(
-      "sunsubscribe",
-      -1,
-      [...SUB_FLAGS],
-      PS,
-      (c, a) => {
-        if (a.argc === 1) {
-          if (c.shardChannels.size === 0) emptyUnsubscribe(c, "sunsubscribe");
-          for (const ch of [...c.shardChannels]) pubsub.unsubscribe(c, ch, "shard", true);
-        } else {
-          for (let i = 1; i < a.argc; i++) pubsub.unsubscribe(c, a.latin1(i), "shard", true);
-        }
-      },
-      [1, -1, 1],
-    ),
-    def("punsubscribe", -1, [...SUB_FLAGS], PS, (c, a) => {
+    cmd("sunsubscribe", -1, SUB_FLAGS, [1, -1, 1], PS, (c, a) => {
+      if (a.argc === 1) {
+        if (c.shardChannels.size === 0) emptyUnsubscribe(c, "sunsubscribe");
+        for (const ch of [...c.shardChannels]) pubsub.unsubscribe(c, ch, "shard", true);
+      } else {
+        for (let i = 1; i < a.argc; i++) pubsub.unsubscribe(c, a.latin1(i), "shard", true);
+      }
+    }),
+    cmd("punsubscribe", -1, SUB_FLAGS, [0, 0, 0], PS, (c, a) => {
       if (a.argc === 1) {
         if (c.patterns.size === 0) emptyUnsubscribe(c, "punsubscribe");
         for (const p of [...c.patterns]) pubsub.punsubscribe(c, p, true);
@@ -80,11 +66,12 @@ export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
         for (let i = 1; i < a.argc; i++) pubsub.punsubscribe(c, a.latin1(i), true);
       }
     }),
-    def(
+    cmd(
       "publish",
       3,
-      ["pubsub", "loading", "stale", "fast", "may_replicate"],
-      ["@pubsub", "@fast"],
+      "pubsub loading stale fast may_replicate",
+      [0, 0, 0],
+      "@pubsub @fast",
       (c, a) => {
         const message = a.copy(2);
         c.reply.integer(pubsub.publish(a.latin1(1), message));
@@ -92,27 +79,21 @@ export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
         node.cluster?.propagatePublish(a.copy(1), message, false);
       },
     ),
-    def(
+    cmd(
       "spublish",
       3,
-      ["pubsub", "loading", "stale", "fast", "may_replicate"],
-      ["@pubsub", "@fast"],
+      "pubsub loading stale fast may_replicate",
+      [1, 1, 1],
+      "@pubsub @fast",
       (c, a) => {
         const message = a.copy(2);
         c.reply.integer(pubsub.publish(a.latin1(1), message, true));
         node.cluster?.propagatePublish(a.copy(1), message, true);
       },
-      [1, 1, 1],
     ),
-    def(
-      "pubsub",
-      -2,
-      [],
-      ["@slow"],
-      undefined,
-      [0, 0, 0],
-      [
-        def("channels", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+    cmd("pubsub", -2, "", [0, 0, 0], "@slow", undefined, {
+      subcommands: [
+        cmd("channels", -2, "pubsub loading stale", [0, 0, 0], PS, (c, a) => {
           if (a.argc > 3) {
             c.reply.error(subcommandSyntaxError(a));
             return;
@@ -124,7 +105,7 @@ export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
           c.reply.array(out.length);
           for (const ch of out) c.reply.bulkLatin1(ch);
         }),
-        def("shardchannels", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+        cmd("shardchannels", -2, "pubsub loading stale", [0, 0, 0], PS, (c, a) => {
           if (a.argc > 3) {
             c.reply.error(subcommandSyntaxError(a));
             return;
@@ -136,24 +117,24 @@ export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
           c.reply.array(out.length);
           for (const ch of out) c.reply.bulkLatin1(ch);
         }),
-        def("numsub", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+        cmd("numsub", -2, "pubsub loading stale", [0, 0, 0], PS, (c, a) => {
           c.reply.array((a.argc - 2) * 2);
           for (let i = 2; i < a.argc; i++) {
             c.reply.bulk(a.view(i));
             c.reply.integer(pubsub.channels.get(a.latin1(i))?.size ?? 0);
           }
         }),
-        def("shardnumsub", -2, ["pubsub", "loading", "stale"], PS, (c, a) => {
+        cmd("shardnumsub", -2, "pubsub loading stale", [0, 0, 0], PS, (c, a) => {
           c.reply.array((a.argc - 2) * 2);
           for (let i = 2; i < a.argc; i++) {
             c.reply.bulk(a.view(i));
             c.reply.integer(pubsub.shardChannels.get(a.latin1(i))?.size ?? 0);
           }
         }),
-        def("numpat", 2, ["pubsub", "loading", "stale"], PS, (c) => {
+        cmd("numpat", 2, "pubsub loading stale", [0, 0, 0], PS, (c) => {
           c.reply.integer(pubsub.patterns.size);
         }),
-        def("help", 2, ["loading", "stale"], ["@slow"], (c) => {
+        cmd("help", 2, "loading stale", [0, 0, 0], "@slow", (c) => {
           const lines = [
             "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "CHANNELS [<pattern>]",
@@ -174,6 +155,6 @@ export function pubsubCommands(node: PubSubCommandsHost): ServerCommandDef[] {
           for (const l of lines) c.reply.simple(l);
         }),
       ],
-    ),
+    }),
   ];
 }

@@ -2,58 +2,67 @@
 // replication section. Mirrors replicaofCommand(), replconfCommand(), syncCommand(),
 // waitCommand() and roleCommand() in src/replication.c and the replication part of
 // genRedisInfoString() in src/server.c (Redis 7.0), with their replies and error texts.
+import { cmd } from "@shoal/keyspace-store";
 import type { ServerCommandDef } from "../command-types.js";
-import { def, ERR_SYNTAX, toInt } from "../commands/define.js";
+import { ERR_SYNTAX, toInt } from "../commands/define.js";
 import type { NodeServices } from "../node-services.js";
 
-const ADMIN = ["@admin", "@slow", "@dangerous"];
+const ADMIN = "@admin @slow @dangerous";
 
 export function replicationCommands(server: NodeServices): ServerCommandDef[] {
   const repl = () => server.replication;
-  const replicaof = def("replicaof", 3, ["admin", "noscript", "stale"], ADMIN, (c, a) => {
-    if (server.config.get<boolean>("cluster-enabled")) {
-      c.reply.error("ERR REPLICAOF not allowed in cluster mode.");
-      return;
-    }
-    const r = repl();
-    if (a.is(1, "no") && a.is(2, "one")) {
-      r.unsetMaster(c);
+  const replicaof: ServerCommandDef = cmd(
+    "replicaof",
+    3,
+    "admin noscript stale no_async_loading",
+    [0, 0, 0],
+    ADMIN,
+    (c, a) => {
+      if (server.config.get<boolean>("cluster-enabled")) {
+        c.reply.error("ERR REPLICAOF not allowed in cluster mode.");
+        return;
+      }
+      const r = repl();
+      if (a.is(1, "no") && a.is(2, "one")) {
+        r.unsetMaster(c);
+        c.reply.ok();
+        return;
+      }
+      if (c.replRole === "S") {
+        c.reply.error("ERR Command is not valid when client is a replica.");
+        return;
+      }
+      const ps = a.latin1(2);
+      const port = /^(-?[1-9][0-9]*|0)$/.test(ps) ? Number(ps) : Number.NaN;
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        c.reply.error("ERR Invalid master port");
+        return;
+      }
+      const host = a.latin1(1);
+      if (
+        r.masterHost !== null &&
+        r.masterHost.toLowerCase() === host.toLowerCase() &&
+        r.masterPort === port
+      ) {
+        server.log.notice(
+          "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
+        );
+        c.reply.simple("OK Already connected to specified master");
+        return;
+      }
+      r.setMaster(host, port, c);
       c.reply.ok();
-      return;
-    }
-    if (c.replRole === "S") {
-      c.reply.error("ERR Command is not valid when client is a replica.");
-      return;
-    }
-    const ps = a.latin1(2);
-    const port = /^(-?[1-9][0-9]*|0)$/.test(ps) ? Number(ps) : Number.NaN;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      c.reply.error("ERR Invalid master port");
-      return;
-    }
-    const host = a.latin1(1);
-    if (
-      r.masterHost !== null &&
-      r.masterHost.toLowerCase() === host.toLowerCase() &&
-      r.masterPort === port
-    ) {
-      server.log.notice(
-        "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
-      );
-      c.reply.simple("OK Already connected to specified master");
-      return;
-    }
-    r.setMaster(host, port, c);
-    c.reply.ok();
-  });
+    },
+  );
   return [
     replicaof,
     { ...replicaof, name: "slaveof" },
-    def(
+    cmd(
       "replconf",
       -1,
-      ["admin", "noscript", "loading", "stale", "allow_busy"],
-      ["@admin", "@slow", "@dangerous"],
+      "admin noscript loading stale allow_busy",
+      [0, 0, 0],
+      "@admin @slow @dangerous",
       (c, a) => {
         if (a.argc % 2 === 0) {
           c.reply.error(ERR_SYNTAX);
@@ -68,13 +77,13 @@ export function replicationCommands(server: NodeServices): ServerCommandDef[] {
         else c.reply.ok();
       },
     ),
-    def("psync", -3, ["admin", "noscript", "no_multi"], ADMIN, (c, a) => {
+    cmd("psync", -3, "admin noscript no_async_loading no_multi", [0, 0, 0], ADMIN, (c, a) => {
       repl().sync(c, a.latin1(1), a.latin1(2));
     }),
-    def("sync", 1, ["admin", "noscript", "no_multi"], ADMIN, (c) => {
+    cmd("sync", 1, "admin noscript no_async_loading no_multi", [0, 0, 0], ADMIN, (c) => {
       repl().sync(c, null, null);
     }),
-    def("wait", 3, ["noscript"], ["@slow", "@connection"], (c, a) => {
+    cmd("wait", 3, "noscript", [0, 0, 0], "@slow @connection", (c, a) => {
       const r = repl();
       if (r.isReplica) {
         c.reply.error(
@@ -109,38 +118,32 @@ export function replicationCommands(server: NodeServices): ServerCommandDef[] {
         c.reply.integer(n);
       });
     }),
-    def(
-      "role",
-      1,
-      ["noscript", "loading", "stale", "fast"],
-      ["@admin", "@fast", "@dangerous"],
-      (c) => {
-        const r = repl();
-        const w = c.reply;
-        if (r.masterHost === null) {
-          const online = [...r.replicas].filter((x) => x.state === "online");
+    cmd("role", 1, "noscript loading stale fast", [0, 0, 0], "@admin @fast @dangerous", (c) => {
+      const r = repl();
+      const w = c.reply;
+      if (r.masterHost === null) {
+        const online = [...r.replicas].filter((x) => x.state === "online");
+        w.array(3);
+        w.bulk("master");
+        w.integer(r.offset);
+        w.array(online.length);
+        for (const x of online) {
           w.array(3);
-          w.bulk("master");
-          w.integer(r.offset);
-          w.array(online.length);
-          for (const x of online) {
-            w.array(3);
-            w.bulk(x.ip);
-            w.bulk(String(x.listeningPort));
-            w.bulk(String(x.ackOffset));
-          }
-          return;
+          w.bulk(x.ip);
+          w.bulk(String(x.listeningPort));
+          w.bulk(String(x.ackOffset));
         }
-        const link = r.link;
-        w.array(5);
-        w.bulk("slave");
-        w.bulk(r.masterHost);
-        w.integer(r.masterPort);
-        const st = link?.state ?? "connect";
-        w.bulk(st === "handshake" ? "handshake" : st);
-        w.integer(link?.state === "connected" ? r.offset : -1);
-      },
-    ),
+        return;
+      }
+      const link = r.link;
+      w.array(5);
+      w.bulk("slave");
+      w.bulk(r.masterHost);
+      w.integer(r.masterPort);
+      const st = link?.state ?? "connect";
+      w.bulk(st === "handshake" ? "handshake" : st);
+      w.integer(link?.state === "connected" ? r.offset : -1);
+    }),
   ];
 }
 

@@ -15,7 +15,7 @@ import { parseScanArgs } from "../scan.js";
 import { stringRefcount } from "../string-value.js";
 import { isString, typeName, type Value } from "../value.js";
 import { cloneValue } from "../value-codec.js";
-import { cmd } from "./define.js";
+import { cmd, replyHelp } from "./define.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -571,7 +571,6 @@ function restore(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
 // ---- OBJECT ----------------------------------------------------------------------------------
 
 const OBJECT_HELP = [
-  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "ENCODING <key>",
   "    Return the kind of internal representation used in order to store the value",
   "    associated with a <key>.",
@@ -584,8 +583,6 @@ const OBJECT_HELP = [
   "REFCOUNT <key>",
   "    Return the number of references of the value associated with the specified",
   "    <key>.",
-  "HELP",
-  "    Prints this help.",
 ];
 
 /** objectCommandLookup: no hit/miss accounting, no keymiss event; null bulk when missing. */
@@ -629,8 +626,7 @@ function objectFreq(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter):
 }
 
 function objectHelp(_ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter): void {
-  reply.array(OBJECT_HELP.length);
-  for (const line of OBJECT_HELP) reply.simple(line);
+  replyHelp(reply, "OBJECT", OBJECT_HELP);
 }
 
 // ---- MEMORY USAGE ----------------------------------------------------------------------------
@@ -662,7 +658,6 @@ function memoryUsage(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
 }
 
 const MEMORY_HELP = [
-  "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "DOCTOR",
   "    Return memory problems reports.",
   "MALLOC-STATS",
@@ -674,13 +669,10 @@ const MEMORY_HELP = [
   "USAGE <key> [SAMPLES <count>]",
   "    Return memory in bytes used by <key> and its value. Nested values are",
   "    sampled up to <count> times (default: 5, 0 means sample all).",
-  "HELP",
-  "    Prints this help.",
 ];
 
 function memoryHelp(_ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter): void {
-  reply.array(MEMORY_HELP.length);
-  for (const line of MEMORY_HELP) reply.simple(line);
+  replyHelp(reply, "MEMORY", MEMORY_HELP);
 }
 
 const objectSub = (name: string, handler: CommandSpec["handler"]): CommandSpec =>
