@@ -1,8 +1,10 @@
-// The node as the subsystems under the commands see it (replication, persistence, cluster):
-// the configuration, the log, the data, the client table and the once-per-turn flush, and the
-// few node-wide actions they take (run a command, propagate a write; pause clients, unblock one). server.ts
-// implements it; it imports nothing above the collaborators it names, so replication/,
-// persistence/ and cluster/ never import server.ts or the commands.
+// The node as the subsystems under the commands see it (replication, persistence, cluster), in
+// two parts: its state (the configuration, the log, the data, the counters, the call context and
+// the collaborators that hold clients: pub/sub, pause, blocking) and its client I/O (the client
+// table, the once-per-turn flush, running a command as a client's, propagating a write), which
+// networking/ and propagate.ts provide. server.ts implements it; it imports nothing above the
+// collaborators it names, so replication/, persistence/ and cluster/ never import server.ts or
+// the commands.
 import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { BlockedClients } from "./blocking/blocked.js";
@@ -16,14 +18,14 @@ import type { PubSub } from "./pubsub/pubsub.js";
 import type { ServerStats } from "./stats.js";
 import type { StoreAdapter } from "./store.js";
 
-export interface NodeCore {
+/** The node's state every subsystem reads. */
+export interface NodeState {
   readonly config: ServerConfig;
   readonly log: Logger;
   readonly store: StoreAdapter;
   readonly stats: ServerStats;
   /** The command being called and the batch's clock (call-context.ts). */
   readonly call: CallContext;
-  readonly clients: ReadonlyMap<number, Client>;
   readonly pubsub: PubSub;
   /** `databases`, as configured. */
   readonly databases: number;
@@ -33,7 +35,11 @@ export interface NodeCore {
   readonly pause: ClientPause;
   /** Clients blocked on keys (blocking/blocked.ts). */
   readonly blocking: BlockedClients;
+}
 
+/** Clients in and out (networking/networking.ts), and writes out to the AOF and replicas. */
+export interface ClientIO {
+  readonly clients: ReadonlyMap<number, Client>;
   /** Queues the client's replies for the flush at the end of this event-loop turn. */
   scheduleFlush(client: Client): void;
   /** Makes sure beforeSleep runs at the end of this turn. */
@@ -50,6 +56,8 @@ export interface NodeCore {
   closeClientNow(client: Client): void;
   /** The line CLIENT LIST prints for one client. */
   clientInfoString(client: Client): string;
-  /** Feeds a write to the AOF and the replication stream. */
+  /** Feeds a write to the AOF and the replication stream (propagate.ts). */
   propagate(dbIndex: number, argv: readonly (Buffer | string)[]): void;
 }
+
+export interface NodeCore extends NodeState, ClientIO {}

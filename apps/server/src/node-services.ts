@@ -1,8 +1,11 @@
-// The node as the commands and dispatch see it: the core (node-core.ts) and the collaborators
-// above it (the command table, replication, cluster, persistence, WATCH, MONITOR, the slow log,
-// MIGRATE's key locks), with the node-wide actions commands take (CONFIG SET's side effects,
-// SHUTDOWN, RESET, EXEC's propagation). server.ts implements it; nothing
-// here imports server.ts, dispatch.ts or a command module, so they import this instead.
+// The node as the commands and dispatch see it, cut by concern so that each command module can
+// name the few it uses (as pubsubCommands takes { pubsub, cluster }) instead of the whole node:
+// who the node is (INFO server), the collaborators that own state (the command table,
+// replication, cluster, persistence, WATCH, MONITOR, the slow log, the ACL log, MIGRATE's key
+// locks), running commands (the guard, the async tail, EXEC's propagation), and the node-wide
+// actions of admin commands (CONFIG SET's side effects, RESETSTAT, RESET, SHUTDOWN). NodeServices
+// is all of them over the core (node-core.ts); server.ts implements it. Nothing here imports
+// server.ts, dispatch.ts or a command module, so they import this instead.
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { AclLog } from "./acl-log.js";
 import type { Client } from "./client-connection.js";
@@ -13,6 +16,7 @@ import type { Monitors } from "./monitor.js";
 import type { WatchedKeys } from "./multi/multi.js";
 import type { NodeCore } from "./node-core.js";
 import type { Persistence } from "./persistence/persistence.js";
+import type { ExecPropagation } from "./propagate.js";
 import type { Replication } from "./replication/replication.js";
 import type { SlowLog } from "./slowlog.js";
 
@@ -21,7 +25,15 @@ export interface ShutdownOptions {
   force: boolean;
 }
 
-export interface NodeServices extends NodeCore {
+/** Who the node is: INFO server's process fields. */
+export interface NodeIdentity {
+  readonly startTime: number;
+  readonly runId: string;
+  readonly executable: string;
+}
+
+/** The collaborators that own node-wide state, one per Redis concept. */
+export interface NodeCollaborators {
   readonly table: CommandTable;
   readonly replication: Replication;
   readonly cluster: ClusterRuntime | null;
@@ -33,27 +45,22 @@ export interface NodeServices extends NodeCore {
   readonly keyLocks: KeyLocks;
   /** MIGRATE's cached target connections (INFO stats migrate_cached_sockets). */
   migrateLinks: { readonly size: number } | null;
-  readonly startTime: number;
-  readonly runId: string;
-  readonly executable: string;
-  /** Offset of the replication stream (master_repl_offset). */
-  readonly masterReplOffset: number;
-  /** slowlog-log-slower-than, cached for the per-command check. */
-  readonly slowlogThreshold: number;
-  /** DEBUG PAUSE-CRON 1: serverCron does nothing until it is set back to 0. */
-  pauseCron: boolean;
+}
 
-  // Propagation of EXEC (multi.c).
-  readonly inExec: boolean;
-  beginExecPropagation(dbIndex: number): void;
-  endExecPropagation(dbIndex: number): void;
-
-  /** A command's exception: answered with an error and logged (dispatch's guard). */
+/** Running commands beyond dispatch's one call: the guard, the async tail, a re-run, EXEC. */
+export interface CommandRunner extends ExecPropagation {
+  /** A command's exception: answered with an error and logged (command-guard.ts). */
   commandException(client: Client, name: string, err: unknown, mark: number): void;
   /** Runs one decoded command with the client's reply mode applied (CLIENT REPLY). */
   runOneCommand(client: Client, args: CommandArgs): void;
   /** Runs the asynchronous tail of a command; the client's later commands wait for it. */
   runAsync(client: Client, work: () => Promise<void>): void;
+  /** slowlog-log-slower-than, cached for the per-command check. */
+  readonly slowlogThreshold: number;
+}
+
+/** The node-wide actions of admin commands (CONFIG, CLIENT, DEBUG, SHUTDOWN). */
+export interface NodeControl {
   /** Side effects of CONFIG SET on a running node. */
   applyConfigChange(name: string): void;
   /** CONFIG SET port/bind: listen on the new addresses, then close the old listeners. */
@@ -64,4 +71,13 @@ export interface NodeServices extends NodeCore {
   resetClient(client: Client): void;
   /** SHUTDOWN: the whole sequence; answers the client when it fails. */
   requestShutdown(opts: ShutdownOptions, from: Client | null): Promise<void>;
+  /** DEBUG PAUSE-CRON 1: serverCron does nothing until it is set back to 0. */
+  pauseCron: boolean;
 }
+
+export interface NodeServices
+  extends NodeCore,
+    NodeIdentity,
+    NodeCollaborators,
+    CommandRunner,
+    NodeControl {}

@@ -1,0 +1,73 @@
+// The CommandContext keyspace-store's handlers run with (keyspace-store's command-types.ts): the
+// database the client has selected, the batch's clock, whether the command may block, and the
+// node's side of propagation, dirty counting and blocking. One mutable object, reset before each
+// store command: commands run one at a time. The read side of the call (who is calling what) is
+// call-context.ts; this is what a store command writes back through.
+import type { BlockTimeoutReply, CommandContext, CommandSpec } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { BlockedClients } from "./blocking/blocked.js";
+import type { CallContext } from "./call-context.js";
+import type { Client } from "./client-connection.js";
+import type { Propagation } from "./propagate.js";
+import type { StoreAdapter } from "./store.js";
+
+/** What a store command's context reaches on the node. */
+export interface StoreCommandHost {
+  readonly store: StoreAdapter;
+  readonly call: CallContext;
+  readonly blocking: BlockedClients;
+  readonly propagation: Propagation;
+  /** Changes since the last save (Redis's server.dirty). */
+  dirty: number;
+}
+
+/** One reusable CommandContext: commands run one at a time, so one object is enough. */
+export class StoreCommandContext implements CommandContext {
+  keyspace: CommandContext["keyspace"];
+  db: CommandContext["db"];
+  dbIndex = 0;
+  now = 0;
+  canBlock = true;
+  readyKey: string | null = null;
+
+  constructor(private readonly host: StoreCommandHost) {
+    this.keyspace = host.store.keyspaceHandle() as CommandContext["keyspace"];
+    this.db = host.store.dbHandle(0) as CommandContext["db"];
+  }
+
+  /** A store command's handler as the command table runs it: the context reset for its client. */
+  wrap(spec: CommandSpec): (client: Client, args: CommandArgs) => void {
+    const handler = spec.handler!;
+    return (client: Client, args: CommandArgs) => {
+      // A blocked client's re-run, and commands inside EXEC, may not block (again).
+      this.reset(client.db, !client.blocked && !this.host.propagation.inExec);
+      handler(this, args, client.reply);
+    };
+  }
+
+  private reset(dbIndex: number, canBlock: boolean): void {
+    const host = this.host;
+    this.dbIndex = dbIndex;
+    this.db = host.store.dbHandle(dbIndex) as CommandContext["db"];
+    this.now = host.call.now;
+    this.canBlock = canBlock;
+    this.readyKey = host.blocking.servingKey;
+  }
+
+  propagateSelf(): void {
+    this.host.propagation.propagateCurrent(this.dbIndex);
+  }
+
+  propagate(argv: readonly (Buffer | string)[]): void {
+    this.host.propagation.propagate(this.dbIndex, argv);
+  }
+
+  addDirty(n: number): void {
+    this.host.dirty += n;
+  }
+
+  block(keys: readonly string[], timeoutMs: number, timeoutReply: BlockTimeoutReply): void {
+    const c = this.host.call.client;
+    if (c) this.host.blocking.block(c, keys, timeoutMs, timeoutReply);
+  }
+}

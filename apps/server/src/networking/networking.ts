@@ -1,0 +1,422 @@
+// Client connections: accepting them (maxclients, protected mode), the client table, reading and
+// running what a client sent, and writing replies once per event-loop turn. Mirrors
+// src/networking.c (Redis 7.0): acceptCommonHandler, createClient/freeClient,
+// processInputBuffer, handleClientsWithPendingWrites/writeToClient, the output buffer limits and
+// catClientInfoString; and clientsCronHandleTimeout (src/timeout.c). Replies are never written
+// from a command: a client with output is queued (scheduleFlush) and the turn's end writes them
+// all, after the node's beforeSleep has written the AOF (and fsynced it when appendfsync is
+// always) and fed the replicas, as Redis's beforeSleep does.
+import type net from "node:net";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { CallContext } from "../call-context.js";
+import { Client, ClientReplyMode } from "../client-connection.js";
+import type { OutputLimits } from "../config/directives.js";
+import type { ServerConfig } from "../config/load.js";
+import type { Logger } from "../log.js";
+import { DecodeResult, type OwnedArgs } from "../protocol/command-decoder.js";
+import type { ServerStats } from "../stats.js";
+import { Listeners } from "./listeners.js";
+
+/** Output above this pauses reading from the client until the socket drains (bounded memory). */
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+/** Encoded replies above this are handed to the socket at once, mid-turn. */
+const REPLY_EARLY_FLUSH = 1024 * 1024;
+/** Usable bytes of Redis's query buffer after a 16 KiB read (CLIENT LIST qbuf-free). */
+const QUERYBUF_ALLOC = 20474;
+
+const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/** What networking takes from the node. */
+export interface NetworkingHost {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly stats: ServerStats;
+  /** The command being called (CLIENT LIST's qbuf) and the batch clock. */
+  readonly call: CallContext;
+  /** SHUTDOWN under way: new connections are dropped. */
+  readonly shuttingDown: boolean;
+  /** One command through every check (dispatch's processCommand). */
+  processCommand(client: Client, args: CommandArgs): void;
+  /** A command's exception: answered with an error and logged (command-guard.ts). */
+  commandException(client: Client, name: string, err: unknown, mark: number): void;
+  /** At the end of a turn, before replies are written: the AOF and the replication stream. */
+  beforeSleep(): void;
+  /** A freed client leaves WATCH, MONITOR, blocking and pub/sub (freeClient's unlinking). */
+  clientUnlinked(client: Client): void;
+}
+
+export class Networking {
+  readonly clients = new Map<number, Client>();
+  private nextClientId = 1;
+  private readonly listeners: Listeners;
+  private pendingFlush: Client[] = [];
+  private flushScheduled = false;
+  private readonly config: ServerConfig;
+  private readonly stats: ServerStats;
+  private readonly call: CallContext;
+
+  constructor(private readonly host: NetworkingHost) {
+    this.config = host.config;
+    this.stats = host.stats;
+    this.call = host.call;
+    this.listeners = new Listeners(host.log, (sock) => this.acceptConnection(sock));
+  }
+
+  // ---- Listening -----------------------------------------------------------------------------
+
+  /** Binds every `bind` address on `port`; throws (with Redis's wording logged) on failure. */
+  listen(): Promise<void> {
+    return this.listeners.listen(
+      this.config.get<number>("port"),
+      this.config.get<string[]>("bind"),
+    );
+  }
+
+  /** CONFIG SET port/bind: the new listeners first, then the old ones closed (changeListener). */
+  rebind(port: number, bind: string[]): Promise<void> {
+    return this.listeners.rebind(port, bind);
+  }
+
+  stopListening(): void {
+    this.listeners.close();
+  }
+
+  // ---- Connections ---------------------------------------------------------------------------
+
+  private acceptConnection(sock: net.Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.host.shuttingDown) {
+      sock.destroy();
+      return;
+    }
+    const keepalive = this.config.get<number>("tcp-keepalive");
+    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
+    if (this.clients.size >= this.config.get<number>("maxclients")) {
+      this.stats.rejectedConnections++;
+      sock.end("-ERR max number of clients reached\r\n");
+      return;
+    }
+    if (this.isProtectedModeDenied(sock)) {
+      this.stats.rejectedConnections++;
+      sock.end(PROTECTED_MODE_DENIED);
+      return;
+    }
+    const client = new Client(
+      this.nextClientId++,
+      sock,
+      this.config.get<string>("requirepass") !== "",
+    );
+    client.decoder.maxBulkLen = this.config.get<number>("proto-max-bulk-len");
+    this.clients.set(client.id, client);
+    sock.on("data", (chunk: Buffer) => this.onData(client, chunk));
+    sock.on("error", () => {
+      // ECONNRESET and friends: the close event frees the client.
+    });
+    sock.on("close", () => this.freeClient(client));
+  }
+
+  private isProtectedModeDenied(sock: net.Socket): boolean {
+    if (!this.config.get<boolean>("protected-mode")) return false;
+    if (this.config.get<string>("requirepass") !== "") return false;
+    const bind = this.config.get<string[]>("bind").join(" ");
+    if (bind !== "* -::*") return false;
+    const ra = sock.remoteAddress ?? "";
+    return !(
+      ra === "127.0.0.1" ||
+      ra === "::1" ||
+      ra === "::ffff:127.0.0.1" ||
+      ra.startsWith("127.")
+    );
+  }
+
+  /** A connection the server opened itself (a replica's link to its master), as a client. */
+  registerClient(sock: net.Socket): Client {
+    const client = new Client(this.nextClientId++, sock, false);
+    this.clients.set(client.id, client);
+    return client;
+  }
+
+  /** A client that runs commands from a file (AOF replay): no socket, replies dropped. */
+  createReplayClient(): { run(args: OwnedArgs): void } {
+    const fake = {
+      remoteAddress: "",
+      remotePort: 0,
+      localAddress: "",
+      localPort: 0,
+      writableLength: 0,
+    };
+    const client = new Client(0, fake as unknown as net.Socket, false);
+    return {
+      run: (args: OwnedArgs) => {
+        this.host.processCommand(client, args);
+        client.reply.discard();
+        client.reply.take();
+      },
+    };
+  }
+
+  // ---- Reading and running -------------------------------------------------------------------
+
+  private onData(client: Client, chunk: Buffer): void {
+    this.stats.netInputBytes += chunk.length;
+    this.stats.readsProcessed++;
+    client.lastInteraction = client.lastRead = Date.now();
+    client.decoder.feed(chunk);
+    this.processInputBuffer(client);
+    if (!client.closed && !client.closeAfterReply) {
+      const limit = this.config.get<number>("client-query-buffer-limit");
+      if (client.decoder.bufferedBytes > limit) {
+        this.host.log.warning(
+          `Closing client that reached max query buffer length: ${this.clientInfoString(client)} (qbuf initial bytes: ${JSON.stringify(client.decoder.peek(64))})`,
+        );
+        this.stats.clientQueryLimitDisconnections++;
+        this.closeClientNow(client);
+      }
+    }
+  }
+
+  /** Runs every complete command in the client's buffer (Redis's processInputBuffer). */
+  processInputBuffer(client: Client): void {
+    const dec = client.decoder;
+    // One clock read per batch: its commands share it (Redis's commandTimeSnapshot).
+    this.call.startTurn();
+    // The monotonic reading each command's duration starts from: the previous one's end.
+    let mark = -1;
+    while (!client.closed && !client.closeAfterReply && client.blocked === null) {
+      if (client.readPaused || client.pausedArgs !== null || client.asyncPending) return;
+      const r = dec.next();
+      if (r === DecodeResult.NeedMore) break;
+      if (r === DecodeResult.Error) {
+        // Reply, then close (Redis's setProtocolError + CLIENT_CLOSE_AFTER_REPLY).
+        client.reply.error(`ERR ${dec.error}`);
+        this.stats.countError(`ERR ${dec.error}`);
+        this.host.log.verbose(
+          `Protocol error (${dec.error}) from client: ${this.clientInfoString(client)}`,
+        );
+        client.closeAfterReply = true;
+        break;
+      }
+      this.call.beginCommand(mark);
+      this.runOneCommand(client, dec);
+      mark = this.call.endCommand();
+      if (client.reply.pendingBytes > REPLY_EARLY_FLUSH) {
+        mark = -1;
+        this.writeToClient(client);
+        if (client.readPaused) return;
+      }
+    }
+    this.scheduleFlush(client);
+  }
+
+  /** One decoded command, with the client's reply mode (CLIENT REPLY) applied around it. */
+  runOneCommand(client: Client, args: CommandArgs): void {
+    beforeCommandReply(client);
+    // Handlers are guarded one by one (dispatch's runHandler); this catches the rest of the
+    // command's path (routing, MONITOR feed, serving blocked clients afterwards).
+    const mark = client.reply.pendingBytes;
+    try {
+      this.host.processCommand(client, args);
+    } catch (err) {
+      this.host.commandException(client, client.lastCommand, err, mark);
+      this.stats.countError(client.reply.lastError);
+    }
+    afterCommandReply(client);
+  }
+
+  /**
+   * Runs the asynchronous tail of a command (a save, a rebind): the client's later commands wait
+   * until it has replied, so replies stay in order.
+   */
+  runAsync(client: Client, work: () => Promise<void>): void {
+    client.asyncPending = true;
+    work()
+      .catch((err: unknown) => {
+        client.reply.error(`ERR ${(err as Error).message}`);
+      })
+      .finally(() => {
+        client.asyncPending = false;
+        if (client.closed) return;
+        this.scheduleFlush(client);
+        this.processInputBuffer(client);
+      });
+  }
+
+  // ---- Writing (once per event-loop turn) ----------------------------------------------------
+
+  /** Queues the client for the flush at the end of this event-loop turn. */
+  scheduleFlush(client: Client): void {
+    if (!client.pendingFlush) {
+      client.pendingFlush = true;
+      this.pendingFlush.push(client);
+    }
+    this.requestBeforeSleep();
+  }
+
+  /** Makes sure beforeSleep runs at the end of this turn (writes to flush without a client). */
+  requestBeforeSleep(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.beforeSleep);
+    }
+  }
+
+  /** Once per event-loop turn: the node's beforeSleep (the AOF first), then every client's replies. */
+  private readonly beforeSleep = (): void => {
+    this.flushScheduled = false;
+    this.host.beforeSleep();
+    const list = this.pendingFlush;
+    this.pendingFlush = [];
+    for (const c of list) {
+      c.pendingFlush = false;
+      if (!c.closed) this.writeToClient(c);
+    }
+  };
+
+  private writeToClient(client: Client): void {
+    const out = client.reply.take();
+    if (out !== null) {
+      this.stats.netOutputBytes += out.length;
+      this.stats.writesProcessed++;
+      client.socket.write(out);
+    }
+    if (client.closeAfterReply) {
+      // Redis frees the client once the reply is written: close(), not a half-close that goes on
+      // reading (and discarding) whatever the peer keeps sending, e.g. a desynced client's
+      // endless line. Closing with unread input resets the connection, as it does for Redis.
+      const sock = client.socket;
+      sock.end(() => sock.destroy());
+      client.closed = true;
+      this.unlinkClient(client);
+      return;
+    }
+    if (this.checkOutputLimits(client)) return;
+    if (!client.readPaused && client.socket.writableLength > OUTPUT_HIGH_WATER) {
+      // Backpressure: stop reading (and running) this client's commands until the socket drains.
+      client.readPaused = true;
+      client.socket.pause();
+      client.socket.once("drain", () => {
+        client.readPaused = false;
+        if (client.closed) return;
+        client.socket.resume();
+        this.processInputBuffer(client);
+      });
+    }
+  }
+
+  /** client-output-buffer-limit: true when the client was closed. */
+  private checkOutputLimits(client: Client): boolean {
+    const limits = this.config.get<OutputLimits>("client-output-buffer-limit");
+    const cls = client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
+    const used = client.outputBytes;
+    let over = cls.hard > 0 && used >= cls.hard;
+    if (!over && cls.soft > 0 && used >= cls.soft) {
+      const now = Date.now();
+      if (client.softLimitSince === 0) client.softLimitSince = now;
+      else if (now - client.softLimitSince >= cls.softSeconds * 1000) over = true;
+    } else if (used < cls.soft) {
+      client.softLimitSince = 0;
+    }
+    if (!over) return false;
+    this.host.log.warning(
+      `Client ${this.clientInfoString(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    this.stats.clientOutputLimitDisconnections++;
+    this.closeClientNow(client);
+    return true;
+  }
+
+  // ---- Closing -------------------------------------------------------------------------------
+
+  /** Drops the connection now, discarding pending output. */
+  closeClientNow(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    client.reply.discard();
+    client.socket.destroy();
+    this.unlinkClient(client);
+  }
+
+  /** Closes every client connection after writing what is pending (the last step of shutdown). */
+  closeAllClients(): void {
+    for (const c of this.clients.values()) {
+      const out = c.reply.take();
+      if (out) c.socket.write(out);
+      c.socket.end();
+    }
+  }
+
+  /** The `timeout` directive: idle clients are closed (clientsCronHandleTimeout). */
+  closeIdleClients(now: number): void {
+    const timeout = this.config.get<number>("timeout");
+    if (timeout <= 0) return;
+    for (const c of this.clients.values()) {
+      if (c.blocked || c.subscriptionCount > 0 || c.replRole !== "") continue;
+      if (now - c.lastInteraction > timeout * 1000) {
+        this.host.log.verbose("Closing idle client");
+        this.closeClientNow(c);
+      }
+    }
+  }
+
+  private freeClient(client: Client): void {
+    client.closed = true;
+    this.unlinkClient(client);
+  }
+
+  /** Removes every trace of a client from the node's state (idempotent). */
+  private unlinkClient(client: Client): void {
+    if (!this.clients.delete(client.id)) return;
+    this.host.clientUnlinked(client);
+  }
+
+  // ---- Introspection -------------------------------------------------------------------------
+
+  /** The line CLIENT LIST prints for one client (Redis's catClientInfoString). */
+  clientInfoString(c: Client): string {
+    const now = Date.now();
+    // The query buffer as Redis 7.0 reports it: for the client whose command is running, the
+    // whole batch it came in and that command's arguments; for others, the bytes past the last
+    // parsed argument line and the arguments parsed so far of a partial multibulk.
+    const args = c === this.call.client ? this.call.args : null;
+    const qbuf = args !== null ? c.decoder.batchBytes : c.decoder.unparsedBytes;
+    let argvMem = 0;
+    if (args !== null) for (let i = 0; i < args.argc; i++) argvMem += args.len(i);
+    else argvMem = c.decoder.partialArgBytes;
+    // Redis reads 16 KiB at a time into an sds that jemalloc rounds to 20480 bytes (less the
+    // header and terminator: 20474 usable) and frees the spare room once the client has been idle
+    // for more than 2 s (clientsCronResizeQueryBuffer); a client that never sent has none.
+    const idle = Math.floor(now / 1000) - Math.floor(c.lastRead / 1000);
+    const qbufFree =
+      c.lastRead > 0 && idle <= 2 && qbuf < QUERYBUF_ALLOC ? QUERYBUF_ALLOC - qbuf : 0;
+    const omem = c.outputBytes;
+    return (
+      `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name} ` +
+      `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${c.flagString()} ` +
+      `db=${c.db} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
+      `multi=${c.multiQueue ? c.multiQueue.length : c.execCount} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=0 ` +
+      `rbs=0 rbp=0 obl=${c.reply.pendingBytes} oll=0 omem=${omem} tot-mem=${qbuf + omem} ` +
+      `events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}`
+    );
+  }
+}
+
+/** CLIENT REPLY OFF/SKIP: replies of this command are dropped. */
+function beforeCommandReply(client: Client): void {
+  if (client.replyMode === ClientReplyMode.On) return;
+  if (client.replyMode === ClientReplyMode.SkipNext) {
+    client.replyMode = ClientReplyMode.Skip;
+    client.reply.enabled = false;
+  }
+}
+
+function afterCommandReply(client: Client): void {
+  if (client.replyMode === ClientReplyMode.Skip) {
+    client.replyMode = ClientReplyMode.On;
+    client.reply.enabled = true;
+  } else if (client.replyMode === ClientReplyMode.Off) {
+    client.reply.enabled = false;
+  } else if (client.replyMode === ClientReplyMode.On) {
+    client.reply.enabled = true;
+  }
+}
