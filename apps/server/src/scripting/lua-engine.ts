@@ -1,0 +1,216 @@
+// The Lua engine: Redis 7.0.15's Lua 5.1 with its libraries and the script_lua.c environment,
+// compiled to WebAssembly by tooling/lua-wasm/build.sh (C side: tooling/lua-wasm/shim/shoal_lua.c).
+// This file instantiates it synchronously and is the only place that touches its memory.
+//
+// Why this engine (measured, see the server README "Scripting"): the exact dialect scripts are
+// written for (numbers printed "%.14g", unpack, table.getn, cjson/cmsgpack/bit/struct as Redis
+// ships them) and a call overhead below a pure-JS VM's. Commands cross the boundary as RESP bytes
+// both ways, as in Redis, where redis.call runs on a fake client whose reply is parsed back.
+import { luaWasmBase64 } from "./lua-wasm.generated.js";
+
+/** What a running script reaches outside the VM. */
+export interface LuaHost {
+  /** redis.call/pcall: run the command, return its RESP reply in protocol `resp`. */
+  call(argv: Buffer[], resp: 2 | 3): Uint8Array;
+  /** Every 100k instructions while the time-limit hook is on: true kills the script. */
+  interrupt(): boolean;
+  /** redis.log at or above the verbosity (0 debug .. 3 warning). */
+  log(level: number, message: string): void;
+  /** redis.set_repl(flags): 0 none, 1 AOF, 2 replicas, 3 both. */
+  setRepl(flags: number): void;
+}
+
+export interface LuaRunResult {
+  /** The reply for the caller, already in the caller's protocol. */
+  reply: Buffer;
+  isError: boolean;
+}
+
+// The server's lib settings (ES2023, no DOM) declare no WebAssembly values: the little used here.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Exports {
+  memory: { buffer: ArrayBuffer };
+  _initialize(): void;
+  malloc(n: number): number;
+  free(p: number): void;
+  sl_init(): number;
+  sl_reset(): void;
+  sl_out_ptr(): number;
+  sl_out_len(): number;
+  sl_reply_buffer(n: number): number;
+  sl_args_ptr(): number;
+  sl_arglens_ptr(): number;
+  sl_args_reserve(bytes: number, count: number): number;
+  sl_set_verbosity(v: number): void;
+  sl_eval_compile(name: number, body: number, len: number): number;
+  sl_eval_exists(name: number): number;
+  sl_eval_run(name: number, nkeys: number, nargs: number, resp: number, hook: number): number;
+  sl_memory(): number;
+}
+
+let compiled: object | undefined;
+
+function wasmModule(): object {
+  compiled ??= new wasm.Module(Buffer.from(luaWasmBase64, "base64"));
+  return compiled;
+}
+
+const ENOSYS = 52;
+
+export class LuaEngine {
+  private readonly ex: Exports;
+  private tempRet0 = 0;
+  private host: LuaHost;
+
+  constructor(host: LuaHost) {
+    this.host = host;
+    const env = {
+      js_call: (argc: number, resp: number) => this.onCall(argc, resp),
+      js_interrupt: () => (this.host.interrupt() ? 1 : 0),
+      js_log: (level: number, ptr: number, len: number) =>
+        this.host.log(level, Buffer.from(this.bytes(ptr, len)).toString("latin1")),
+      js_set_repl: (flags: number) => this.host.setRepl(flags),
+      getTempRet0: () => this.tempRet0,
+      setTempRet0: (v: number) => {
+        this.tempRet0 = v;
+      },
+      emscripten_notify_memory_growth: () => {},
+      __syscall_dup3: () => -ENOSYS,
+    };
+    // The sandbox has no files: print, io and the debugger's stdin are not reachable from
+    // scripts (Redis removes them), so the C library's stdio ends here.
+    const wasi = {
+      proc_exit: (code: number) => {
+        throw new Error(`lua engine aborted (${code})`);
+      },
+      fd_write: () => ENOSYS,
+      fd_read: () => ENOSYS,
+      fd_close: () => ENOSYS,
+      fd_seek: () => ENOSYS,
+    };
+    const instance = new wasm.Instance(wasmModule(), {
+      env,
+      wasi_snapshot_preview1: wasi,
+    });
+    this.ex = instance.exports as unknown as Exports;
+    this.ex._initialize();
+    this.ex.sl_init();
+  }
+
+  /** Lets one engine serve several callers in turn (the host of the script running now). */
+  setHost(host: LuaHost): void {
+    this.host = host;
+  }
+
+  setVerbosity(level: number): void {
+    this.ex.sl_set_verbosity(level);
+  }
+
+  /** Compiles a script body as registry[name]; null on success, else the RESP error reply. */
+  compile(name: string, body: Uint8Array): Buffer | null {
+    const namePtr = this.cstring(name);
+    const bodyPtr = this.ex.malloc(body.length + 1);
+    this.u8().set(body, bodyPtr);
+    const rc = this.ex.sl_eval_compile(namePtr, bodyPtr, body.length);
+    this.ex.free(bodyPtr);
+    this.ex.free(namePtr);
+    return rc === 0 ? null : this.out();
+  }
+
+  exists(name: string): boolean {
+    const namePtr = this.cstring(name);
+    const r = this.ex.sl_eval_exists(namePtr);
+    this.ex.free(namePtr);
+    return r !== 0;
+  }
+
+  /** Runs registry[name] with KEYS and ARGV set; the reply comes in the caller's protocol. */
+  run(
+    name: string,
+    keys: readonly Uint8Array[],
+    args: readonly Uint8Array[],
+    resp: 2 | 3,
+    hook: boolean,
+  ): LuaRunResult {
+    let bytes = 0;
+    for (const k of keys) bytes += k.length;
+    for (const a of args) bytes += a.length;
+    const count = keys.length + args.length;
+    const base = this.ex.sl_args_reserve(bytes, count);
+    const lens = this.ex.sl_arglens_ptr() >>> 2;
+    const u8 = this.u8();
+    const u32 = new Uint32Array(this.ex.memory.buffer);
+    let off = 0;
+    let i = 0;
+    for (const list of [keys, args]) {
+      for (const v of list) {
+        u8.set(v, base + off);
+        u32[lens + i * 2] = off;
+        u32[lens + i * 2 + 1] = v.length;
+        off += v.length;
+        i++;
+      }
+    }
+    const namePtr = this.cstring(name);
+    const isError = this.ex.sl_eval_run(namePtr, keys.length, args.length, resp, hook ? 1 : 0);
+    this.ex.free(namePtr);
+    return { reply: this.out(), isError: isError !== 0 };
+  }
+
+  /** SCRIPT FLUSH: a fresh Lua state. */
+  reset(): void {
+    this.ex.sl_reset();
+  }
+
+  /** Bytes the Lua heap holds (used_memory_lua). */
+  memory(): number {
+    return this.ex.sl_memory();
+  }
+
+  private onCall(argc: number, resp: number): number {
+    const base = this.ex.sl_args_ptr();
+    const lens = this.ex.sl_arglens_ptr() >>> 2;
+    const u8 = this.u8();
+    const u32 = new Uint32Array(this.ex.memory.buffer);
+    const argv: Buffer[] = new Array(argc);
+    for (let i = 0; i < argc; i++) {
+      const off = u32[lens + i * 2]!;
+      const len = u32[lens + i * 2 + 1]!;
+      // A copy: commands keep their arguments (SET stores the value) and the buffer is reused.
+      argv[i] = Buffer.from(u8.subarray(base + off, base + off + len));
+    }
+    const reply = this.host.call(argv, resp === 3 ? 3 : 2);
+    const ptr = this.ex.sl_reply_buffer(reply.length);
+    this.u8().set(reply, ptr);
+    return reply.length;
+  }
+
+  private out(): Buffer {
+    const ptr = this.ex.sl_out_ptr();
+    const len = this.ex.sl_out_len();
+    return Buffer.from(this.bytes(ptr, len));
+  }
+
+  private bytes(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.ex.memory.buffer, ptr, len);
+  }
+
+  // Views are taken again after every call into the module: memory.grow detaches the old ones.
+  private u8(): Uint8Array {
+    return new Uint8Array(this.ex.memory.buffer);
+  }
+
+  private cstring(s: string): number {
+    const b = Buffer.from(s, "latin1");
+    const p = this.ex.malloc(b.length + 1);
+    const u8 = this.u8();
+    u8.set(b, p);
+    u8[p + b.length] = 0;
+    return p;
+  }
+}
