@@ -3,66 +3,29 @@
 // (src/rdb.c) and bgrewriteaofCommand() (src/aof.c), Redis 7.0. COMMAND, DEBUG, MONITOR, SLOWLOG
 // and SHUTDOWN have their own modules (command.ts, debug.ts, monitor.ts, slowlog.ts, shutdown.ts).
 import { cmd } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { ERR_SYNTAX } from "./define.js";
 
-export function adminCommands(server: NodeServices): ServerCommandDef[] {
-  return [
-    cmd("dbsize", 1, "readonly fast", [0, 0, 0], "@keyspace @read @fast", (c) => {
-      // Redis's dictSize: keys past their TTL count until the active expiry cycle or a lookup
-      // deletes them (with DEBUG SET-ACTIVE-EXPIRE 0, only a lookup does).
-      c.reply.integer(server.store.dbSize(c.db));
-    }),
-    cmd("lastsave", 1, "loading stale fast", [0, 0, 0], "@fast @admin @dangerous", (c) => {
-      c.reply.integer(server.persistence?.lastSave ?? Math.floor(server.startTime / 1000));
-    }),
-    cmd("save", 1, "admin noscript no_async_loading no_multi", [0, 0, 0], "@admin @slow @dangerous", (c) => {
-      const p = server.persistence;
-      if (p?.bgsaveInProgress) {
-        c.reply.error("ERR Background save already in progress");
-        return;
-      }
-      server.runAsync(c, () => saveAndReply(server, c));
-    }),
-    cmd("bgsave", -1, "admin noscript no_async_loading", [0, 0, 0], "@admin @slow @dangerous", (c, a) => {
-      if (a.argc > 2 || (a.argc === 2 && !a.is(1, "schedule"))) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
-      const p = server.persistence;
-      if (!server.store.snapshot || !p) {
-        c.reply.error("ERR snapshots are not supported by this build's keyspace store yet");
-        return;
-      }
-      if (p.bgsaveInProgress) {
-        c.reply.error("ERR Background save already in progress");
-        return;
-      }
-      void p.bgsave();
-      c.reply.simple("Background saving started");
-    }),
-    cmd("bgrewriteaof", 1, "admin noscript no_async_loading", [0, 0, 0], "@admin @slow @dangerous", (c) => {
-      const p = server.persistence;
-      if (!p?.aof) {
-        c.reply.error("ERR BGREWRITEAOF needs appendonly yes on shoal-server");
-        return;
-      }
-      if (!server.store.snapshot) {
-        c.reply.error("ERR snapshots are not supported by this build's keyspace store yet");
-        return;
-      }
-      if (p.aofRewriteInProgress) {
-        c.reply.error("ERR Background append only file rewriting already in progress");
-        return;
-      }
-      p.rewriteAof().catch(() => {
-        // Logged by rewriteAof; INFO shows aof_last_bgrewrite_status:err.
-      });
-      c.reply.simple("Background append only file rewriting started");
-    }),
-  ];
+function dbsizeCommand(server: NodeServices, c: Client): void {
+  // Redis's dictSize: keys past their TTL count until the active expiry cycle or a lookup
+  // deletes them (with DEBUG SET-ACTIVE-EXPIRE 0, only a lookup does).
+  c.reply.integer(server.store.dbSize(c.db));
+}
+
+function lastsaveCommand(server: NodeServices, c: Client): void {
+  c.reply.integer(server.persistence?.lastSave ?? Math.floor(server.startTime / 1000));
+}
+
+function saveCommand(server: NodeServices, c: Client): void {
+  const p = server.persistence;
+  if (p?.bgsaveInProgress) {
+    c.reply.error("ERR Background save already in progress");
+    return;
+  }
+  server.runAsync(c, () => saveAndReply(server, c));
 }
 
 async function saveAndReply(server: NodeServices, c: Client): Promise<void> {
@@ -75,4 +38,55 @@ async function saveAndReply(server: NodeServices, c: Client): Promise<void> {
     server.log.warning(`SAVE failed: ${(err as Error).message}`);
     c.reply.error(`ERR ${(err as Error).message}`);
   }
+}
+
+function bgsaveCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+  if (a.argc > 2 || (a.argc === 2 && !a.is(1, "schedule"))) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const p = server.persistence;
+  if (!p) {
+    c.reply.error("ERR snapshots are not supported by this build's keyspace store yet");
+    return;
+  }
+  if (p.bgsaveInProgress) {
+    c.reply.error("ERR Background save already in progress");
+    return;
+  }
+  void p.bgsave();
+  c.reply.simple("Background saving started");
+}
+
+function bgrewriteaofCommand(server: NodeServices, c: Client): void {
+  const p = server.persistence;
+  if (!p?.aof) {
+    c.reply.error("ERR BGREWRITEAOF needs appendonly yes on shoal-server");
+    return;
+  }
+  if (p.aofRewriteInProgress) {
+    c.reply.error("ERR Background append only file rewriting already in progress");
+    return;
+  }
+  p.rewriteAof().catch(() => {
+    // Logged by rewriteAof; INFO shows aof_last_bgrewrite_status:err.
+  });
+  c.reply.simple("Background append only file rewriting started");
+}
+
+const ADMIN = "@admin @slow @dangerous";
+const SAVE = "admin noscript no_async_loading";
+
+export function adminCommands(server: NodeServices): ServerCommandDef[] {
+  return [
+    cmd("dbsize", 1, "readonly fast", [0, 0, 0], "@keyspace @read @fast", (c) =>
+      dbsizeCommand(server, c),
+    ),
+    cmd("lastsave", 1, "loading stale fast", [0, 0, 0], "@fast @admin @dangerous", (c) =>
+      lastsaveCommand(server, c),
+    ),
+    cmd("save", 1, `${SAVE} no_multi`, [0, 0, 0], ADMIN, (c) => saveCommand(server, c)),
+    cmd("bgsave", -1, SAVE, [0, 0, 0], ADMIN, (c, a) => bgsaveCommand(server, c, a)),
+    cmd("bgrewriteaof", 1, SAVE, [0, 0, 0], ADMIN, (c) => bgrewriteaofCommand(server, c)),
+  ];
 }

@@ -4,6 +4,8 @@
 
 import os from "node:os";
 import { cmd } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
+import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { SavePoint } from "../config/directives.js";
 import { REDIS_VERSION } from "../config/load.js";
@@ -389,12 +391,16 @@ function section(server: NodeServices, name: string): string {
   return "";
 }
 
+function infoCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+  const req: string[] = [];
+  for (let i = 1; i < a.argc; i++) req.push(a.latin1(i).toLowerCase());
+  c.reply.verbatim("txt", genInfoString(server, req));
+}
+
 export function infoCommands(server: NodeServices): ServerCommandDef[] {
   return [
-    cmd("info", -1, "loading stale sentinel", [0, 0, 0], "@slow @dangerous", (c, a) => {
-      const req: string[] = [];
-      for (let i = 1; i < a.argc; i++) req.push(a.latin1(i).toLowerCase());
-      c.reply.verbatim("txt", genInfoString(server, req));
-    }),
+    cmd("info", -1, "loading stale sentinel", [0, 0, 0], "@slow @dangerous", (c, a) =>
+      infoCommand(server, c, a),
+    ),
   ];
 }
