@@ -31,8 +31,8 @@ export class StoreCommandContext implements CommandContext {
   readyKey: string | null = null;
 
   constructor(private readonly host: StoreCommandHost) {
-    this.keyspace = host.store.keyspaceHandle() as CommandContext["keyspace"];
-    this.db = host.store.dbHandle(0) as CommandContext["db"];
+    this.keyspace = host.store.keyspace;
+    this.db = host.store.db(0);
   }
 
   /** A store command's handler as the command table runs it: the context reset for its client. */
@@ -48,7 +48,7 @@ export class StoreCommandContext implements CommandContext {
   private reset(dbIndex: number, canBlock: boolean): void {
     const host = this.host;
     this.dbIndex = dbIndex;
-    this.db = host.store.dbHandle(dbIndex) as CommandContext["db"];
+    this.db = host.store.db(dbIndex);
     this.now = host.call.now;
     this.canBlock = canBlock;
     this.readyKey = host.blocking.servingKey;

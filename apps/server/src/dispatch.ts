@@ -6,8 +6,31 @@
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "./client-connection.js";
 import type { CommandEntry } from "./command-types.js";
+import type { KeyLockHost } from "./key-locks.js";
 import type { NodeServices } from "./node-services.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
+
+/**
+ * What dispatch reads and drives on the node: one member per check of processCommand (key locks,
+ * the table, routing, replication, pause, WATCH for aborted transactions) and per step of call()
+ * (the call context, MONITOR, the statistics, the slow log, the exception guard, blocked clients).
+ */
+export type DispatchHost = KeyLockHost &
+  Pick<
+    NodeServices,
+    | "config"
+    | "stats"
+    | "keyLocks"
+    | "cluster"
+    | "replication"
+    | "pause"
+    | "watches"
+    | "monitors"
+    | "blocking"
+    | "slowlog"
+    | "slowlogThreshold"
+    | "commandException"
+  >;
 
 /** Commands a RESP2 client may run while subscribed (Redis's pub/sub context). */
 const PUBSUB_CONTEXT_ALLOWED = new Set([
@@ -27,7 +50,7 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
 
 /** Resolves argv[0] (and argv[1] for containers); on failure writes Redis's error and returns undefined. */
 export function lookupCommand(
-  server: NodeServices,
+  server: DispatchHost,
   client: Client,
   args: CommandArgs,
 ): CommandEntry | undefined {
@@ -77,7 +100,7 @@ function touchesKeyspace(client: Client, entry: CommandEntry): boolean {
  * "ERR " of a formatted rejection dropped, another code kept), with or without a MULTI.
  */
 function rejectCommand(
-  server: NodeServices,
+  server: DispatchHost,
   client: Client,
   msg: string,
   entry?: CommandEntry,
@@ -117,7 +140,7 @@ function arityOk(entry: CommandEntry, argc: number): boolean {
 }
 
 /** Runs one command a client sent. */
-export function processCommand(server: NodeServices, client: Client, args: CommandArgs): void {
+export function processCommand(server: DispatchHost, client: Client, args: CommandArgs): void {
   // A command naming a key an in-flight MIGRATE is moving waits for it (key-locks.ts).
   if (server.keyLocks.size !== 0 && server.keyLocks.park(server, client, args)) return;
   // ASKING holds for the next command only (for the whole transaction inside MULTI).
@@ -228,13 +251,13 @@ export function processCommand(server: NodeServices, client: Client, args: Comma
 /**
  * Runs a command's handler so that no client's input can end the process: an exception the
  * handler throws becomes an error reply to that command alone, its partial reply dropped, and a
- * warning that names the command (NodeServices.commandException). Every path that runs a handler goes
+ * warning that names the command (command-guard.ts). Every path that runs a handler goes
  * through here: call() (so EXEC's queued commands, paused and key-locked commands replayed, the
  * master's stream and the AOF too) and the re-run of a blocked command. The try/catch costs
  * nothing on the hot path in V8; reading the reply's pending length is one subtraction.
  */
 export function runHandler(
-  server: NodeServices,
+  server: DispatchHost,
   client: Client,
   entry: CommandEntry,
   args: CommandArgs,
@@ -249,7 +272,7 @@ export function runHandler(
 
 /** Calls a resolved command and keeps its statistics (Redis's call()). */
 export function call(
-  server: NodeServices,
+  server: DispatchHost,
   client: Client,
   entry: CommandEntry,
   args: CommandArgs,

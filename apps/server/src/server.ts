@@ -140,7 +140,7 @@ export class Server implements NodeServices {
     };
     store.setHooks(hooks);
     // Store tunables (encoding thresholds) from the config; CONFIG SET passes changes on.
-    for (const name of store.configNames ?? []) store.configure?.(name, config.get(name));
+    for (const name of store.configNames) store.configure(name, config.get(name));
   }
 
   get databases(): number {
@@ -284,7 +284,7 @@ export class Server implements NodeServices {
       !this.replication.isReplica &&
       this.pause.pauseUntil === 0
     )
-      this.store.activeExpireCycle?.(now);
+      this.store.activeExpireCycle(now);
     this.persistence?.cron(now);
   }
 
@@ -293,9 +293,7 @@ export class Server implements NodeServices {
    * replicas), as a replica does: Redis 7.0's expireIfNeeded during a pause.
    */
   private setExpiryPaused(on: boolean): void {
-    const ks = this.store.keyspaceHandle() as { deleteExpired?: boolean } | undefined;
-    if (ks !== undefined && ks !== null && typeof ks.deleteExpired === "boolean")
-      ks.deleteExpired = !on && !this.replication.isReplica;
+    this.store.keyspace.deleteExpired = !on && !this.replication.isReplica;
   }
 
   // ---- Node-wide actions of commands ---------------------------------------------------------
@@ -334,7 +332,7 @@ export class Server implements NodeServices {
 
   /** Side effects of CONFIG SET on a running server. */
   applyConfigChange(name: string): void {
-    this.store.configure?.(name, this.config.get(name));
+    if (this.store.configNames.includes(name)) this.store.configure(name, this.config.get(name));
     if (name.startsWith("repl-") || name.startsWith("min-replicas-"))
       this.replication.applyConfigChange(name);
     if (name.startsWith("cluster-") || name === "repl-ping-replica-period")

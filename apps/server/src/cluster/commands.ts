@@ -20,6 +20,12 @@ import { ERR_NOT_INT, toInt } from "../commands/define.js";
 import type { NodeServices } from "../node-services.js";
 import type { ClusterRuntime } from "./cluster-runtime.js";
 
+/** What CLUSTER takes from the node: cluster mode, the data (slot keys), replication, WATCH. */
+export type ClusterCommandsHost = Pick<
+  NodeServices,
+  "watches" | "store" | "replication" | "cluster"
+>;
+
 const DISABLED = "ERR This instance has cluster support disabled";
 const ADMIN = "admin stale";
 const ADMIN_NO_ASYNC = "admin stale no_async_loading";
@@ -201,7 +207,7 @@ function renderLinks(c: Client, rt: ClusterRuntime): void {
   }
 }
 
-export function clusterCommands(server: NodeServices): ServerCommandDef[] {
+export function clusterCommands(server: ClusterCommandsHost): ServerCommandDef[] {
   /** Runs `body` in cluster mode; otherwise Redis's "cluster support disabled". */
   const inCluster =
     (body: (c: Client, rt: ClusterRuntime, a: Parameters<RunCommand>[1]) => void): RunCommand =>

@@ -10,6 +10,12 @@ import type { CommandEntry, ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { ERR_NOT_INT, subcommandSyntaxError, toInt } from "./define.js";
 
+/** What ACL takes from the node: the ACL log, the command table (ACL CAT), requirepass. */
+export type AclCommandsHost = Pick<
+  NodeServices,
+  "aclLog" | "table" | "inExec" | "config" | "clientInfoString"
+>;
+
 const SLOW = "@slow";
 const ADMIN = "@admin @slow @dangerous";
 const RO = "noscript loading stale";
@@ -47,7 +53,7 @@ const NO_ACL_FILE =
 
 /** An AUTH or HELLO AUTH that failed, for ACL LOG (Redis logs these as reason "auth"). */
 export function logAuthFailure(
-  server: NodeServices,
+  server: Pick<AclCommandsHost, "aclLog" | "inExec" | "clientInfoString">,
   c: Client,
   object: string,
   username: string,
@@ -61,7 +67,7 @@ export function logAuthFailure(
   );
 }
 
-export function aclCommands(server: NodeServices): ServerCommandDef[] {
+export function aclCommands(server: AclCommandsHost): ServerCommandDef[] {
   const passwordHash = (): string | undefined => {
     const rp = server.config.get<string>("requirepass");
     return rp === "" ? undefined : createHash("sha256").update(rp, "utf8").digest("hex");

@@ -9,17 +9,23 @@ import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { ERR_SYNTAX } from "./define.js";
 
-function dbsizeCommand(server: NodeServices, c: Client): void {
+/** What DBSIZE, LASTSAVE and the saves take from the node. */
+export type AdminCommandsHost = Pick<
+  NodeServices,
+  "persistence" | "store" | "startTime" | "runAsync" | "log"
+>;
+
+function dbsizeCommand(server: AdminCommandsHost, c: Client): void {
   // Redis's dictSize: keys past their TTL count until the active expiry cycle or a lookup
   // deletes them (with DEBUG SET-ACTIVE-EXPIRE 0, only a lookup does).
   c.reply.integer(server.store.dbSize(c.db));
 }
 
-function lastsaveCommand(server: NodeServices, c: Client): void {
+function lastsaveCommand(server: AdminCommandsHost, c: Client): void {
   c.reply.integer(server.persistence?.lastSave ?? Math.floor(server.startTime / 1000));
 }
 
-function saveCommand(server: NodeServices, c: Client): void {
+function saveCommand(server: AdminCommandsHost, c: Client): void {
   const p = server.persistence;
   if (p?.bgsaveInProgress) {
     c.reply.error("ERR Background save already in progress");
@@ -28,7 +34,7 @@ function saveCommand(server: NodeServices, c: Client): void {
   server.runAsync(c, () => saveAndReply(server, c));
 }
 
-async function saveAndReply(server: NodeServices, c: Client): Promise<void> {
+async function saveAndReply(server: AdminCommandsHost, c: Client): Promise<void> {
   const p = server.persistence;
   try {
     if (!p) throw new Error("persistence is not initialised");
@@ -40,7 +46,7 @@ async function saveAndReply(server: NodeServices, c: Client): Promise<void> {
   }
 }
 
-function bgsaveCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+function bgsaveCommand(server: AdminCommandsHost, c: Client, a: CommandArgs): void {
   if (a.argc > 2 || (a.argc === 2 && !a.is(1, "schedule"))) {
     c.reply.error(ERR_SYNTAX);
     return;
@@ -58,7 +64,7 @@ function bgsaveCommand(server: NodeServices, c: Client, a: CommandArgs): void {
   c.reply.simple("Background saving started");
 }
 
-function bgrewriteaofCommand(server: NodeServices, c: Client): void {
+function bgrewriteaofCommand(server: AdminCommandsHost, c: Client): void {
   const p = server.persistence;
   if (!p?.aof) {
     c.reply.error("ERR BGREWRITEAOF needs appendonly yes on shoal-server");
@@ -77,7 +83,7 @@ function bgrewriteaofCommand(server: NodeServices, c: Client): void {
 const ADMIN = "@admin @slow @dangerous";
 const SAVE = "admin noscript no_async_loading";
 
-export function adminCommands(server: NodeServices): ServerCommandDef[] {
+export function adminCommands(server: AdminCommandsHost): ServerCommandDef[] {
   return [
     cmd("dbsize", 1, "readonly fast", [0, 0, 0], "@keyspace @read @fast", (c) =>
       dbsizeCommand(server, c),

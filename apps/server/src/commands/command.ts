@@ -10,17 +10,20 @@ import { OwnedArgs } from "../protocol/command-decoder.js";
 import { ERR_SYNTAX } from "./define.js";
 
 /** COMMAND (no subcommand) and COMMAND INFO without names: every command. */
-function commandCommand(server: NodeServices, c: Client): void {
+/** What COMMAND takes from the node: the command table. */
+export type CommandCommandsHost = Pick<NodeServices, "table">;
+
+function commandCommand(server: CommandCommandsHost, c: Client): void {
   const all = [...server.table.all()];
   c.reply.array(all.length);
   for (const e of all) writeCommandInfo(c, e.spec, e);
 }
 
-function commandCountCommand(server: NodeServices, c: Client): void {
+function commandCountCommand(server: CommandCommandsHost, c: Client): void {
   c.reply.integer(server.table.size);
 }
 
-function commandListCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+function commandListCommand(server: CommandCommandsHost, c: Client, a: CommandArgs): void {
   let filter: ((e: CommandEntry) => boolean) | undefined;
   if (a.argc === 5 && a.is(2, "filterby")) {
     const v = a.latin1(4);
@@ -49,7 +52,7 @@ function commandListCommand(server: NodeServices, c: Client, a: CommandArgs): vo
   for (const n of names) c.reply.bulk(n);
 }
 
-function commandInfoCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+function commandInfoCommand(server: CommandCommandsHost, c: Client, a: CommandArgs): void {
   if (a.argc === 2) {
     const all = [...server.table.all()];
     c.reply.array(all.length);
@@ -64,7 +67,7 @@ function commandInfoCommand(server: NodeServices, c: Client, a: CommandArgs): vo
   }
 }
 
-function commandDocsCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+function commandDocsCommand(server: CommandCommandsHost, c: Client, a: CommandArgs): void {
   // Docs (summary, since, group, arguments) aren't in the command table yet: Shoal
   // answers the map with the entries it knows, an empty one for unknown names.
   const names =
@@ -80,7 +83,7 @@ function commandDocsCommand(server: NodeServices, c: Client, a: CommandArgs): vo
 }
 
 // Redis 7.0 declares GETKEYS with arity -4 (a command and at least one argument).
-function commandGetKeysCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+function commandGetKeysCommand(server: CommandCommandsHost, c: Client, a: CommandArgs): void {
   // lookupCommand(): a container's argv[1] names the subcommand (MEMORY USAGE k).
   let e = server.table.lookup(a.latin1(2).toLowerCase());
   if (e?.subcommands) e = e.subcommands.get(a.latin1(3).toLowerCase());
@@ -140,7 +143,7 @@ function commandHelpCommand(c: Client): void {
 }
 
 /** A command by the name COMMAND INFO/DOCS accept: "get", or "config|get" for a subcommand. */
-function lookupFullName(server: NodeServices, name: string): CommandEntry | undefined {
+function lookupFullName(server: CommandCommandsHost, name: string): CommandEntry | undefined {
   const lower = name.toLowerCase();
   const bar = lower.indexOf("|");
   if (bar < 0) return server.table.lookup(lower);
@@ -227,7 +230,7 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
 
 const CONN = "@slow @connection";
 
-export function commandCommands(server: NodeServices): ServerCommandDef[] {
+export function commandCommands(server: CommandCommandsHost): ServerCommandDef[] {
   return [
     cmd(
       "command",

@@ -18,10 +18,28 @@ import {
   toInt,
 } from "./define.js";
 
+/**
+ * What the connection and CLIENT commands take from the node: the client table, and what a
+ * failed AUTH logs.
+ */
+export type ConnectionCommandsHost = Pick<
+  NodeServices,
+  | "config"
+  | "clients"
+  | "pause"
+  | "clientInfoString"
+  | "resetClient"
+  | "databases"
+  | "closeClientNow"
+  | "blocking"
+  | "aclLog"
+  | "inExec"
+>;
+
 const FAST_CONN = "@fast @connection";
 const ERR_INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
-export function connectionCommands(server: NodeServices): ServerCommandDef[] {
+export function connectionCommands(server: ConnectionCommandsHost): ServerCommandDef[] {
   /** Checks a password for the default user (requirepass); "nopass" when none is set. */
   const checkPassword = (user: string, pass: string): boolean => {
     if (user !== "default") return false;
@@ -193,7 +211,7 @@ export function connectionCommands(server: NodeServices): ServerCommandDef[] {
   ];
 }
 
-function clientSubcommands(server: NodeServices): ServerCommandDef[] {
+function clientSubcommands(server: ConnectionCommandsHost): ServerCommandDef[] {
   const adminConn = "@admin @slow @dangerous @connection";
   const slowConn = "@slow @connection";
   const onOff = (c: Client, v: string, set: (b: boolean) => void) => {
@@ -453,7 +471,7 @@ function clientSubcommands(server: NodeServices): ServerCommandDef[] {
 
 /** addReplySubcommandSyntaxError(): argv[1] as sent, the container's name in capitals. */
 
-function killClient(server: NodeServices, me: Client, victim: Client): void {
+function killClient(server: ConnectionCommandsHost, me: Client, victim: Client): void {
   if (victim === me) {
     // Killing yourself: reply first, then close (CLIENT_CLOSE_AFTER_COMMAND).
     victim.closeAfterReply = true;

@@ -2,6 +2,7 @@
 import {
   cmd,
   datasetDigest,
+  type EncodingLimits,
   globMatch,
   isList,
   objectEncoding,
@@ -17,7 +18,13 @@ import type { NodeServices } from "../node-services.js";
 import { DuplicateKeyError } from "../persistence/errors.js";
 import { subcommandSyntaxError } from "./define.js";
 
-function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+/** What DEBUG takes from the node: the data, persistence (RELOAD, LOADAOF), the cron switch. */
+export type DebugCommandsHost = Pick<
+  NodeServices,
+  "store" | "log" | "call" | "persistence" | "runAsync" | "replication" | "pauseCron"
+>;
+
+function debugCommand(server: DebugCommandsHost, c: Client, a: CommandArgs): void {
   if (a.is(1, "sleep") && a.argc === 3) {
     // strtod() on the argument: its leading number, 0 when there is none ("x" sleeps 0).
     const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(a.latin1(2));
@@ -51,14 +58,12 @@ function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
     server.log.notice("Append Only File loaded by DEBUG LOADAOF");
     c.reply.ok();
   } else if (a.is(1, "digest") && a.argc === 2) {
-    const db = server.store.db?.(0);
-    c.reply.simple(db ? datasetDigest(db.keyspace) : "0".repeat(40));
+    c.reply.simple(datasetDigest(server.store.keyspace));
   } else if (a.is(1, "digest-value") && a.argc >= 2) {
     // No lookup: logically expired keys are digested too, as Redis's dictFind.
-    const db = server.store.db?.(c.db);
+    const db = server.store.db(c.db);
     c.reply.array(a.argc - 2);
-    for (let j = 2; j < a.argc; j++)
-      c.reply.simple(db ? valueDigest(db, a.latin1(j)) : "0".repeat(40));
+    for (let j = 2; j < a.argc; j++) c.reply.simple(valueDigest(db, a.latin1(j)));
   } else if (a.is(1, "change-repl-id") && a.argc === 2) {
     server.log.warning("Changing replication IDs after receiving DEBUG change-repl-id");
     server.replication.changeReplicationId();
@@ -83,8 +88,7 @@ function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
     }
     c.reply.ok();
   } else if (a.is(1, "set-skip-checksum-validation") && a.argc === 3) {
-    const db = server.store.db?.(0);
-    if (db) db.keyspace.skipChecksumValidation = atoi(a.latin1(2)) !== 0;
+    server.store.keyspace.skipChecksumValidation = atoi(a.latin1(2)) !== 0;
     c.reply.ok();
   } else if (a.is(1, "pause-cron") && a.argc === 3) {
     server.pauseCron = atoi(a.latin1(2)) !== 0;
@@ -97,11 +101,11 @@ function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
     (a.is(1, "quicklist") && (a.argc === 3 || a.argc === 4))
   ) {
     const listpack = a.is(1, "listpack");
-    const db = server.store.db?.(c.db);
+    const db = server.store.db(c.db);
     const key = a.latin1(2);
-    const v = db?.has(key, server.call.now) ? db.dict.get(key) : undefined;
+    const v = db.has(key, server.call.now) ? db.dict.get(key) : undefined;
     if (v === undefined) c.reply.error("ERR no such key");
-    else if (objectEncoding(v) !== (listpack ? "listpack" : "quicklist"))
+    else if (objectEncoding(v, db.keyspace.encodingLimits) !== (listpack ? "listpack" : "quicklist"))
       c.reply.error(`ERR Not a ${listpack ? "listpack" : "quicklist"} encoded object.`);
     else {
       // Redis prints its C structure (lpRepr/quicklistRepr); Shoal has none: the elements.
@@ -111,15 +115,15 @@ function debugCommand(server: NodeServices, c: Client, a: CommandArgs): void {
       c.reply.simple(`${listpack ? "Listpack" : "Quicklist"} structure printed on stdout`);
     }
   } else if (a.is(1, "object") && a.argc === 3) {
-    const db = server.store.db?.(c.db);
+    const db = server.store.db(c.db);
     const key = a.latin1(2);
-    const v = db?.has(key, server.call.now) ? db.dict.get(key) : undefined;
-    if (v === undefined || db === undefined) c.reply.error("ERR no such key");
+    const v = db.has(key, server.call.now) ? db.dict.get(key) : undefined;
+    if (v === undefined) c.reply.error("ERR no such key");
     else {
       // Not an access (Redis reads the dict directly): the key's own access time, as it was.
       const idle = db.idleSeconds(key, server.call.now);
       const lru = (Math.floor(server.call.now / 1000) - idle) & 0xffffff;
-      c.reply.simple(debugObject(v, lru, idle));
+      c.reply.simple(debugObject(v, lru, idle, db.keyspace.encodingLimits));
     }
   } else if (a.is(1, "protocol") && a.argc === 3) {
     debugProtocol(c, a.latin1(2).toLowerCase());
@@ -280,8 +284,13 @@ function listpackEntryBytes(len: number): number {
  * age (as OBJECT IDLETIME). serializedlength is Redis's rdbSavedObjectLen (the value's RDB
  * encoding, compressed as a save would). A list reports the quicklist Redis would build with its default 8 KB nodes.
  */
-function debugObject(v: Value, lru: number, idle: number): string {
-  let line = `Value at:0x7f0000000000 refcount:1 encoding:${objectEncoding(v)} serializedlength:${rdbSavedObjectLen(v)} lru:${lru} lru_seconds_idle:${idle}`;
+function debugObject(
+  v: Value,
+  lru: number,
+  idle: number,
+  limits: Readonly<EncodingLimits>,
+): string {
+  let line = `Value at:0x7f0000000000 refcount:1 encoding:${objectEncoding(v, limits)} serializedlength:${rdbSavedObjectLen(v, true, limits)} lru:${lru} lru_seconds_idle:${idle}`;
   if (isList(v)) {
     let nodes = 0;
     let node = 0;
@@ -309,7 +318,7 @@ function debugObject(v: Value, lru: number, idle: number): string {
  * panics on such a duplicate without MERGE, Shoal refuses before changing anything. The file is
  * dump.rdb, written and read as Redis does (persistence.ts).
  */
-function debugReload(server: NodeServices, c: Client, a: CommandArgs): void {
+function debugReload(server: DebugCommandsHost, c: Client, a: CommandArgs): void {
   let flush = true;
   let save = true;
   let merge = false;
@@ -323,7 +332,7 @@ function debugReload(server: NodeServices, c: Client, a: CommandArgs): void {
     }
   }
   const p = server.persistence;
-  if (!p || !server.store.snapshot) {
+  if (!p) {
     c.reply.error("ERR DEBUG RELOAD needs snapshot support from the keyspace store");
     return;
   }
@@ -403,10 +412,15 @@ function debugElements(v: Value): string[] {
   return [...z.entries()].flatMap(([m, s]) => [m, String(s)]);
 }
 
-export function debugCommands(server: NodeServices): ServerCommandDef[] {
+export function debugCommands(server: DebugCommandsHost): ServerCommandDef[] {
   return [
-    cmd("debug", -2, "admin noscript loading stale protected", [0, 0, 0], "@admin @slow @dangerous", (c, a) =>
-      debugCommand(server, c, a),
+    cmd(
+      "debug",
+      -2,
+      "admin noscript loading stale protected",
+      [0, 0, 0],
+      "@admin @slow @dangerous",
+      (c, a) => debugCommand(server, c, a),
     ),
   ];
 }

@@ -9,6 +9,12 @@ import type { NodeServices } from "../node-services.js";
 import { ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 import { memoryFigures } from "./info.js";
 
+/** What LATENCY, MEMORY and FAILOVER take from the node. */
+export type DiagnosticsCommandsHost = Pick<
+  NodeServices,
+  "replication" | "persistence" | "store" | "databases" | "config"
+>;
+
 const ADMIN_DIAG = "@admin @slow @dangerous";
 const DIAG_FLAGS = "admin noscript loading stale";
 
@@ -26,7 +32,7 @@ const MEMORY_FINE =
   "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs " +
   "on this base.\n";
 
-export function diagnosticsCommands(server: NodeServices): ServerCommandDef[] {
+export function diagnosticsCommands(server: DiagnosticsCommandsHost): ServerCommandDef[] {
   return [
     cmd("latency", -2, "", [0, 0, 0], "@slow", undefined, {
       subcommands: [
@@ -128,7 +134,7 @@ export function diagnosticsCommands(server: NodeServices): ServerCommandDef[] {
 }
 
 /** MEMORY's subcommands that describe the server, added to keyspace-store's MEMORY container. */
-export function memorySubcommands(server: NodeServices): ServerCommandDef[] {
+export function memorySubcommands(server: DiagnosticsCommandsHost): ServerCommandDef[] {
   return [
     // Redis calls an instance under 5 MB "empty"; V8's own heap is about that, so the data on
     // top of the startup figure decides. V8's heap figures don't map onto jemalloc's

@@ -13,6 +13,28 @@ import type { NodeServices } from "../node-services.js";
 import { replicationInfo } from "../replication/commands.js";
 import { SHOAL_VERSION } from "../version.js";
 
+/** What INFO reads: the owner of every section's figures. */
+export type InfoHost = Pick<
+  NodeServices,
+  | "config"
+  | "store"
+  | "stats"
+  | "pubsub"
+  | "clients"
+  | "pause"
+  | "blocking"
+  | "dirty"
+  | "databases"
+  | "table"
+  | "replication"
+  | "persistence"
+  | "cluster"
+  | "migrateLinks"
+  | "startTime"
+  | "runId"
+  | "executable"
+>;
+
 const DEFAULT_SECTIONS = [
   "server",
   "clients",
@@ -54,7 +76,7 @@ let memoryPeak = 0;
  * The memory figures INFO memory and MEMORY STATS share: V8's heap plus Buffers stand in for
  * the allocator's (used_memory), the process's RSS for resident memory.
  */
-export function memoryFigures(server: NodeServices) {
+export function memoryFigures(server: Pick<InfoHost, "replication" | "persistence">) {
   const mu = process.memoryUsage();
   const used = mu.heapUsed + mu.external + mu.arrayBuffers;
   if (used > memoryPeak) memoryPeak = used;
@@ -88,7 +110,7 @@ export function bytesToHuman(n: number): string {
   return `${v.toFixed(2)}${units[i]}`;
 }
 
-export function genInfoString(server: NodeServices, requested: string[]): string {
+export function genInfoString(server: InfoHost, requested: string[]): string {
   let sections: string[];
   if (requested.length === 0 || requested.includes("default")) sections = [...DEFAULT_SECTIONS];
   else if (requested.includes("all") || requested.includes("everything"))
@@ -109,7 +131,7 @@ function lines(obj: Array<[string, string | number]>): string {
   return out;
 }
 
-function section(server: NodeServices, name: string): string {
+function section(server: InfoHost, name: string): string {
   const now = Date.now();
   const cfg = server.config;
   const p = server.persistence;
@@ -391,13 +413,13 @@ function section(server: NodeServices, name: string): string {
   return "";
 }
 
-function infoCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+function infoCommand(server: InfoHost, c: Client, a: CommandArgs): void {
   const req: string[] = [];
   for (let i = 1; i < a.argc; i++) req.push(a.latin1(i).toLowerCase());
   c.reply.verbatim("txt", genInfoString(server, req));
 }
 
-export function infoCommands(server: NodeServices): ServerCommandDef[] {
+export function infoCommands(server: InfoHost): ServerCommandDef[] {
   return [
     cmd("info", -1, "loading stale sentinel", [0, 0, 0], "@slow @dangerous", (c, a) =>
       infoCommand(server, c, a),

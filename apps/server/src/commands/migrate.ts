@@ -17,9 +17,29 @@ import { cmd, dumpValue } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
+import type { KeyLockHost } from "../key-locks.js";
 import { type MigrateLink, MigrateLinks } from "../migrate-links.js";
 import type { NodeServices } from "../node-services.js";
 import { ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
+
+/**
+ * What MIGRATE takes from the node: the data, the key locks (which re-run the commands they
+ * held), propagation.
+ */
+export type MigrateCommandsHost = KeyLockHost &
+  Pick<
+    NodeServices,
+    | "keyLocks"
+    | "store"
+    | "stats"
+    | "runAsync"
+    | "propagate"
+    | "migrateLinks"
+    | "inExec"
+    | "dirty"
+    | "config"
+    | "cluster"
+  >;
 
 const ERR_KEYS_NEEDS_EMPTY =
   "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string";
@@ -81,7 +101,7 @@ interface MigrateJob {
   values: Value[];
 }
 
-export function migrateCommands(server: NodeServices): ServerCommandDef[] {
+export function migrateCommands(server: MigrateCommandsHost): ServerCommandDef[] {
   const links = new MigrateLinks();
   server.migrateLinks = links;
   return [
@@ -97,7 +117,12 @@ export function migrateCommands(server: NodeServices): ServerCommandDef[] {
   ];
 }
 
-function migrate(server: NodeServices, links: MigrateLinks, c: Client, a: CommandArgs): void {
+function migrate(
+  server: MigrateCommandsHost,
+  links: MigrateLinks,
+  c: Client,
+  a: CommandArgs,
+): void {
   let copy = false;
   let replace = false;
   let username: string | undefined;
@@ -142,11 +167,7 @@ function migrate(server: NodeServices, links: MigrateLinks, c: Client, a: Comman
   }
   if (timeout <= 0) timeout = 1000;
 
-  const db = server.store.db?.(c.db);
-  if (db === undefined) {
-    c.reply.error("ERR MIGRATE needs keyspace-store's data store");
-    return;
-  }
+  const db = server.store.db(c.db);
   const keys: string[] = [];
   const values: Value[] = [];
   const now = server.call.now;
@@ -196,7 +217,7 @@ function migrate(server: NodeServices, links: MigrateLinks, c: Client, a: Comman
 
 /** The exchange with the target and its outcome (the try_again/socket_err loop of Redis). */
 async function transfer(
-  server: NodeServices,
+  server: MigrateCommandsHost,
   links: MigrateLinks,
   c: Client,
   job: MigrateJob,
@@ -260,7 +281,7 @@ async function transfer(
       }
       let payload = payloads[j];
       if (payload === undefined) {
-        payload = dumpValue(job.values[j]!);
+        payload = dumpValue(job.values[j]!, true, job.db.keyspace.encodingLimits);
         payloads[j] = payload;
       }
       const parts: (string | Buffer)[] = [restore, key, String(ttl), payload];

@@ -7,7 +7,10 @@ import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 
-function moduleLoadCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+/** What MODULE takes from the node: the log (a load is refused with a warning). */
+export type ModuleCommandsHost = Pick<NodeServices, "log">;
+
+function moduleLoadCommand(server: ModuleCommandsHost, c: Client, a: CommandArgs): void {
   server.log.warning(`Module ${a.latin1(2)} failed to load: Shoal does not load Redis modules`);
   c.reply.error("ERR Error loading the extension. Please check the server logs.");
 }
@@ -32,7 +35,7 @@ function moduleHelpCommand(c: Client): void {
 const ADMIN = "@admin @slow @dangerous";
 const LOAD = "admin noscript no_async_loading protected";
 
-export function moduleCommands(server: NodeServices): ServerCommandDef[] {
+export function moduleCommands(server: ModuleCommandsHost): ServerCommandDef[] {
   return [
     cmd("module", -2, "", [0, 0, 0], "@slow", undefined, {
       subcommands: [

@@ -4,7 +4,10 @@ import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 
-function monitorCommand(server: NodeServices, c: Client): void {
+/** What MONITOR takes from the node: the monitors. */
+export type MonitorCommandsHost = Pick<NodeServices, "monitors">;
+
+function monitorCommand(server: MonitorCommandsHost, c: Client): void {
   // Already monitoring: ignored, without a reply (monitorCommand).
   if (c.isMonitor) return;
   server.monitors.add(c);
@@ -12,7 +15,7 @@ function monitorCommand(server: NodeServices, c: Client): void {
   c.reply.ok();
 }
 
-export function monitorCommands(server: NodeServices): ServerCommandDef[] {
+export function monitorCommands(server: MonitorCommandsHost): ServerCommandDef[] {
   return [
     cmd("monitor", 1, "admin noscript loading stale", [0, 0, 0], "@admin @slow @dangerous", (c) =>
       monitorCommand(server, c),

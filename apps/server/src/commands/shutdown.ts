@@ -6,7 +6,10 @@ import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { ERR_SYNTAX } from "./define.js";
 
-function shutdownCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+/** What SHUTDOWN takes from the node: the shutdown sequence. */
+export type ShutdownCommandsHost = Pick<NodeServices, "requestShutdown">;
+
+function shutdownCommand(server: ShutdownCommandsHost, c: Client, a: CommandArgs): void {
   let nosave = false;
   let dosave = false;
   let force = false;
@@ -37,7 +40,7 @@ function shutdownCommand(server: NodeServices, c: Client, a: CommandArgs): void 
   void server.requestShutdown({ save, force }, c);
 }
 
-export function shutdownCommands(server: NodeServices): ServerCommandDef[] {
+export function shutdownCommands(server: ShutdownCommandsHost): ServerCommandDef[] {
   return [
     cmd(
       "shutdown",

@@ -7,7 +7,10 @@ import type { ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { subcommandSyntaxError, toInt } from "./define.js";
 
-function slowlogGetCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+/** What SLOWLOG takes from the node: the slow log. */
+export type SlowlogCommandsHost = Pick<NodeServices, "slowlog">;
+
+function slowlogGetCommand(server: SlowlogCommandsHost, c: Client, a: CommandArgs): void {
   let count = 10;
   if (a.argc === 3) {
     const n = toInt(a.latin1(2));
@@ -34,11 +37,11 @@ function slowlogGetCommand(server: NodeServices, c: Client, a: CommandArgs): voi
   }
 }
 
-function slowlogLenCommand(server: NodeServices, c: Client): void {
+function slowlogLenCommand(server: SlowlogCommandsHost, c: Client): void {
   c.reply.integer(server.slowlog.entries.length);
 }
 
-function slowlogResetCommand(server: NodeServices, c: Client): void {
+function slowlogResetCommand(server: SlowlogCommandsHost, c: Client): void {
   server.slowlog.reset();
   c.reply.ok();
 }
@@ -59,7 +62,7 @@ function slowlogHelpCommand(c: Client): void {
 
 const ADMIN = "@admin @slow @dangerous";
 
-export function slowlogCommands(server: NodeServices): ServerCommandDef[] {
+export function slowlogCommands(server: SlowlogCommandsHost): ServerCommandDef[] {
   return [
     cmd("slowlog", -2, "", [0, 0, 0], "@slow", undefined, {
       subcommands: [

@@ -6,8 +6,15 @@ import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { ServerCommandDef } from "../command-types.js";
-import { call } from "../dispatch.js";
+import { call, type DispatchHost } from "../dispatch.js";
 import type { NodeServices } from "../node-services.js";
+
+/**
+ * What MULTI/EXEC/WATCH take from the node: WATCH, EXEC's propagation, and dispatch's call()
+ * for the queued commands.
+ */
+export type TransactionCommandsHost = DispatchHost &
+  Pick<NodeServices, "watches" | "beginExecPropagation" | "endExecPropagation">;
 
 function multiCommand(c: Client): void {
   if (c.multiQueue !== null) {
@@ -19,7 +26,7 @@ function multiCommand(c: Client): void {
   c.reply.ok();
 }
 
-function discardCommand(server: NodeServices, c: Client): void {
+function discardCommand(server: TransactionCommandsHost, c: Client): void {
   if (c.multiQueue === null) {
     c.reply.error("ERR DISCARD without MULTI");
     return;
@@ -30,7 +37,7 @@ function discardCommand(server: NodeServices, c: Client): void {
   c.reply.ok();
 }
 
-function execCommand(server: NodeServices, c: Client): void {
+function execCommand(server: TransactionCommandsHost, c: Client): void {
   const queue = c.multiQueue;
   if (queue === null) {
     c.reply.error("ERR EXEC without MULTI");
@@ -62,7 +69,7 @@ function execCommand(server: NodeServices, c: Client): void {
   }
 }
 
-function watchCommand(server: NodeServices, c: Client, a: CommandArgs): void {
+function watchCommand(server: TransactionCommandsHost, c: Client, a: CommandArgs): void {
   if (c.multiQueue !== null) {
     c.reply.error("ERR WATCH inside MULTI is not allowed");
     return;
@@ -71,7 +78,7 @@ function watchCommand(server: NodeServices, c: Client, a: CommandArgs): void {
   c.reply.ok();
 }
 
-function unwatchCommand(server: NodeServices, c: Client): void {
+function unwatchCommand(server: TransactionCommandsHost, c: Client): void {
   server.watches.unwatchAll(c);
   c.reply.ok();
 }
@@ -79,7 +86,7 @@ function unwatchCommand(server: NodeServices, c: Client): void {
 const TX = "@fast @transaction";
 const TX_FLAGS = "noscript loading stale fast allow_busy";
 
-export function transactionCommands(server: NodeServices): ServerCommandDef[] {
+export function transactionCommands(server: TransactionCommandsHost): ServerCommandDef[] {
   return [
     cmd("multi", 1, TX_FLAGS, [0, 0, 0], TX, multiCommand),
     cmd("discard", 1, TX_FLAGS, [0, 0, 0], TX, (c) => discardCommand(server, c)),

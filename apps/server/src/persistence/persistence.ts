@@ -56,7 +56,7 @@ export class Persistence {
    * taken now (empty); a BGSAVE still writing the old data is followed by another save.
    */
   private afterFlushAll(): void {
-    if (this.loading || !this.server.store.snapshot) return;
+    if (this.loading) return;
     if (this.server.config.get<SavePoint[]>("save").length === 0) return;
     if (this.bgsaveInProgress) {
       this.saveAgain = true;
@@ -150,7 +150,6 @@ export class Persistence {
 
   private snapshotChunks(aofBase = false): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
     const store = this.server.store;
-    if (!store.snapshot) throw new Error("snapshots are not supported by this keyspace store");
     return store.snapshot(this.rdbSaveOptions(aofBase));
   }
 
@@ -161,7 +160,6 @@ export class Persistence {
   private loadRdbData(data: Buffer, aofPreamble: boolean): RdbLoader {
     const store = this.server.store;
     const log = this.server.log;
-    if (!store.loadSnapshot) throw new Error("this keyspace store cannot load RDB files");
     this.loading = true;
     let l: RdbLoader;
     try {
@@ -274,7 +272,6 @@ export class Persistence {
    */
   reloadRdb(flush: boolean, merge: boolean): void {
     const store = this.server.store;
-    if (!store.loadSnapshot) throw new Error("this keyspace store cannot load RDB files");
     const data = fs.readFileSync(this.snapshotPath());
     this.loading = true;
     try {
@@ -345,8 +342,7 @@ export class Persistence {
 
   /** The data as a base file, produced synchronously (at start, before clients are served). */
   private baseChunksSync(rdb: boolean): Iterable<Uint8Array> {
-    const ks = this.server.store.db?.(0)?.keyspace;
-    if (ks === undefined) return [];
+    const ks = this.server.store.keyspace;
     const chunks = ks.rdbSnapshotSync(this.rdbSaveOptions(true));
     return rdb ? chunks : rdbToCommandsSync(chunks, ks.dbs.length);
   }
@@ -483,7 +479,7 @@ export class Persistence {
     this.aof?.cron(now);
     // Save points: "save <seconds> <changes>" (serverCron).
     const points = this.server.config.get<SavePoint[]>("save");
-    if (points.length === 0 || this.bgsaveInProgress || !this.server.store.snapshot) return;
+    if (points.length === 0 || this.bgsaveInProgress) return;
     const elapsed = Math.floor(now / 1000) - this.lastSave;
     for (const p of points) {
       if (this.server.dirty >= p.changes && elapsed >= p.seconds) {
@@ -512,8 +508,7 @@ export class Persistence {
       aof.openNewIncr("on background rewrite");
       const chunks = this.snapshotChunks(true);
       log.notice("Background append only file rewriting started");
-      const ks = this.server.store.db?.(0)?.keyspace;
-      const body = rdb || ks === undefined ? chunks : rdbToCommands(chunks, ks.dbs.length);
+      const body = rdb ? chunks : rdbToCommands(chunks, this.server.store.keyspace.dbs.length);
       await this.writeFileAtomically(body, tmp, tmp);
       log.notice(`Successfully created the temporary AOF base file ${tmpName}`);
       if (this.aof !== aof) {
@@ -546,7 +541,7 @@ export class Persistence {
     }
     const points = this.server.config.get<SavePoint[]>("save");
     const wantSave = save ?? points.length > 0;
-    if (wantSave && this.server.store.snapshot) {
+    if (wantSave) {
       this.server.log.notice("Saving the final RDB snapshot before exiting.");
       await this.save();
     } else if (save === true) {

@@ -7,9 +7,15 @@ import type { ServerCommandDef } from "../command-types.js";
 import { ERR_SYNTAX, toInt } from "../commands/define.js";
 import type { NodeServices } from "../node-services.js";
 
+/** What the replication commands take from the node. */
+export type ReplicationCommandsHost = Pick<
+  NodeServices,
+  "replication" | "config" | "runAsync" | "log" | "inExec"
+>;
+
 const ADMIN = "@admin @slow @dangerous";
 
-export function replicationCommands(server: NodeServices): ServerCommandDef[] {
+export function replicationCommands(server: ReplicationCommandsHost): ServerCommandDef[] {
   const repl = () => server.replication;
   const replicaof: ServerCommandDef = cmd(
     "replicaof",
@@ -148,7 +154,9 @@ export function replicationCommands(server: NodeServices): ServerCommandDef[] {
 }
 
 /** INFO replication (genRedisInfoString's "replication" section). */
-export function replicationInfo(server: NodeServices): string {
+export function replicationInfo(
+  server: Pick<ReplicationCommandsHost, "replication" | "config">,
+): string {
   const r = server.replication;
   const cfg = server.config;
   const now = Date.now();

@@ -472,7 +472,6 @@ export class MasterLink {
       const p = this.server.persistence;
       if (p !== null) p.loadSyncFile(file);
       else {
-        if (!store.loadSnapshot) throw new Error("this keyspace store cannot load RDB files");
         store.loadSnapshot(fs.readFileSync(file));
       }
     } catch (err) {
@@ -495,7 +494,7 @@ export class MasterLink {
     this.repl.resetHistory(this.fullReplid, this.fullOffset);
     this.server.dirty++;
     const p = this.server.persistence;
-    if (p?.aof && store.snapshot) {
+    if (p?.aof) {
       // The AOF must describe the new data set: rewrite it from the loaded data.
       p.rewriteAof().catch(() => {
         // Logged by rewriteAof.
@@ -543,8 +542,8 @@ export class MasterLink {
     server.call.startTurn();
     // No key is expired for the master's commands (Redis's expireIfNeeded returns 0 for the
     // master client): its DEL must find the key, and its writes must see the values it saw.
-    const ks = server.store.keyspaceHandle() as { ignoreExpiry?: boolean } | undefined;
-    if (ks) ks.ignoreExpiry = true;
+    const ks = server.store.keyspace;
+    ks.ignoreExpiry = true;
     // As in processInputBuffer, each command's duration starts at the previous one's end.
     let mark = -1;
     try {
@@ -570,7 +569,7 @@ export class MasterLink {
       }
     } finally {
       server.call.clearTiming();
-      if (ks) ks.ignoreExpiry = false;
+      ks.ignoreExpiry = false;
     }
     if (failed) {
       this.log.warning(`Protocol error from MASTER: ${dec.error}`);

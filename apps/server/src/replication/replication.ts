@@ -503,12 +503,6 @@ export class Replication implements ReplicationLinkOwner {
   private fullResync(r: ReplicaConn, psync: boolean): void {
     const store = this.server.store;
     const log = this.server.log;
-    if (!store.snapshot) {
-      r.client.reply.error(
-        "ERR full resynchronization needs snapshot support in the keyspace store",
-      );
-      return;
-    }
     log.notice(`Replica ${this.replicaName(r)} asks for synchronization`);
     if (psync) {
       // "Full resync requested by replica" is how Redis logs a PSYNC that can't continue.
@@ -791,9 +785,7 @@ export class Replication implements ReplicationLinkOwner {
 
   /** A replica never deletes expired keys itself: it waits for the master's DEL. */
   private setReplicaMode(on: boolean): void {
-    const ks = this.server.store.keyspaceHandle() as { deleteExpired?: boolean } | undefined;
-    if (ks !== undefined && ks !== null && typeof ks.deleteExpired === "boolean")
-      ks.deleteExpired = !on;
+    this.server.store.keyspace.deleteExpired = !on;
   }
 
   /** The PSYNC arguments for our master: our own history when we have one. */

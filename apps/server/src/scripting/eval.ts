@@ -1,0 +1,390 @@
+// EVAL and the script cache (Redis 7.0's eval.c and script.c): scripts compiled once into the
+// Lua engine under f_<sha1>, run with KEYS/ARGV, their redis.call()s executed as a fake client's
+// commands through dispatch's call(), with the checks scriptCall() makes first.
+//
+// How one EVAL runs:
+//  1. numkeys checked, the script found by SHA (EVALSHA) or compiled (EVAL; a shebang's flags
+//     read first); scriptPrepareForRun's refusals (no-cluster, *_RO with a writing script).
+//  2. The run context is set: the caller, the script client on the caller's db in RESP2, the
+//     start time for the busy-script hook, the slot the declared keys hash to (cluster mode).
+//  3. The writes the script makes are propagated wrapped in MULTI/EXEC, through the path EXEC
+//     uses (beginExecPropagation/endExecPropagation), unless the caller is inside EXEC already.
+//  4. Each redis.call: lookup, arity, noscript, read-only scripts, a replica's read-only
+//     writes, the cluster checks (local keys, one slot unless allowed), then call() on the
+//     script client; its reply bytes go back to Lua.
+//  5. The Lua value returned (or the error) comes back as RESP in the caller's protocol and is
+//     written to the caller.
+import { createHash } from "node:crypto";
+import type { CommandArgs } from "@shoal/resp-codec";
+import { keySlotRange } from "@shoal/slot-hash";
+import { Client } from "../client-connection.js";
+import { keyPositions } from "../cluster/routing.js";
+import type { CommandEntry } from "../command-types.js";
+import { call, type DispatchHost } from "../dispatch.js";
+import type { NodeServices } from "../node-services.js";
+import { OwnedArgs } from "../protocol/command-decoder.js";
+import { LuaEngine } from "./lua-engine.js";
+import { parseShebang, ScriptFlag } from "./shebang.js";
+
+/** What scripting takes from the node. */
+export type ScriptingHost = DispatchHost &
+  Pick<NodeServices, "log" | "beginExecPropagation" | "endExecPropagation" | "inExec">;
+
+export const NOSCRIPT_ERR = "NOSCRIPT No matching script. Please use EVAL.";
+export const BUSY_ERR =
+  "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+
+interface CachedScript {
+  body: Buffer;
+  flags: number;
+}
+
+/** One script run (Redis's scriptRunCtx). */
+interface RunContext {
+  caller: Client;
+  sha: string;
+  flags: number;
+  readOnly: boolean;
+  allowCrossSlot: boolean;
+  /** A write ran: the script can no longer be refused a write or killed (UNKILLABLE). */
+  writeDirty: boolean;
+  /** The slot the script's keys hash to so far (-1: none yet). */
+  slot: number;
+  startMs: number;
+  timedOut: boolean;
+  killed: boolean;
+  /** redis.set_repl: 1 AOF, 2 replicas. */
+  replFlags: number;
+}
+
+export class Scripting {
+  private lua: LuaEngine | null = null;
+  private readonly scripts = new Map<string, CachedScript>();
+  private scriptsBytes = 0;
+  /** The script running now (Redis's curr_run_ctx), null between scripts. */
+  running: RunContext | null = null;
+  private scriptClient: Client;
+
+  constructor(private readonly server: ScriptingHost) {
+    this.scriptClient = makeScriptClient();
+  }
+
+  private engine(): LuaEngine {
+    if (this.lua === null) {
+      this.lua = new LuaEngine({
+        call: (argv, resp) => this.redisCall(argv, resp),
+        interrupt: () => this.interrupt(),
+        log: (level, msg) => this.log(level, msg),
+        setRepl: (flags) => {
+          if (this.running) this.running.replFlags = flags;
+        },
+      });
+    }
+    return this.lua;
+  }
+
+  get cachedScripts(): number {
+    return this.scripts.size;
+  }
+
+  /** INFO memory's used_memory_lua (the Lua heap) and used_memory_scripts (the bodies). */
+  get luaMemory(): number {
+    return this.lua?.memory() ?? 0;
+  }
+  get scriptsMemory(): number {
+    return this.scriptsBytes;
+  }
+
+  // ---- The cache ------------------------------------------------------------------------------
+
+  /** luaCreateFunction: the SHA, or writes the error to the client and returns null. */
+  createFunction(client: Client | null, body: Buffer): string | null {
+    const sha = createHash("sha1").update(body).digest("hex");
+    if (this.scripts.has(sha)) return sha;
+    const shebang = parseShebang(body);
+    if ("error" in shebang) {
+      client?.reply.error(`ERR ${shebang.error}`);
+      return null;
+    }
+    // The shebang line is skipped but its newline kept, so line numbers stay the user's.
+    const err = this.engine().compile(`f_${sha}`, body.subarray(shebang.length));
+    if (err !== null) {
+      client?.reply.error(errorText(err));
+      return null;
+    }
+    this.scripts.set(sha, { body, flags: shebang.flags });
+    this.scriptsBytes += body.length + 40;
+    return sha;
+  }
+
+  exists(sha: string): boolean {
+    return this.scripts.has(sha.toLowerCase());
+  }
+
+  /** SCRIPT FLUSH: the cache and the Lua state go. */
+  flush(): void {
+    this.scripts.clear();
+    this.scriptsBytes = 0;
+    this.lua?.reset();
+  }
+
+  // ---- EVAL -----------------------------------------------------------------------------------
+
+  /** evalGenericCommand for EVAL, EVALSHA and their _RO forms. */
+  eval(client: Client, args: CommandArgs, evalsha: boolean, ro: boolean): void {
+    const numkeys = parseLongLong(args.latin1(2));
+    if (numkeys === undefined) {
+      client.reply.error("ERR value is not an integer or out of range");
+      return;
+    }
+    if (numkeys > args.argc - 3) {
+      client.reply.error("ERR Number of keys can't be greater than number of args");
+      return;
+    }
+    if (numkeys < 0) {
+      client.reply.error("ERR Number of keys can't be negative");
+      return;
+    }
+    let sha: string;
+    if (evalsha) {
+      sha = args.latin1(1).toLowerCase();
+      // evalShaCommand: anything but 40 characters cannot name a script.
+      if (sha.length !== 40 || !this.scripts.has(sha)) {
+        client.reply.error(NOSCRIPT_ERR);
+        return;
+      }
+    } else {
+      const created = this.createFunction(client, args.copy(1));
+      if (created === null) return;
+      sha = created;
+    }
+    const script = this.scripts.get(sha)!;
+    const keys: Buffer[] = [];
+    for (let i = 0; i < numkeys; i++) keys.push(args.view(3 + i));
+    const argv: Buffer[] = [];
+    for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
+    this.runScript(client, sha, script.flags, ro, keys, argv);
+  }
+
+  /** scriptPrepareForRun, luaCallFunction and scriptResetRun. */
+  private runScript(
+    client: Client,
+    sha: string,
+    flags: number,
+    ro: boolean,
+    keys: Buffer[],
+    argv: Buffer[],
+  ): void {
+    const server = this.server;
+    const compat = (flags & ScriptFlag.EvalCompatMode) !== 0;
+    if (!compat) {
+      if (flags & ScriptFlag.NoCluster && server.cluster !== null) {
+        client.reply.error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
+        return;
+      }
+      if (!(flags & ScriptFlag.NoWrites) && ro) {
+        client.reply.error("ERR Can not execute a script with write flag using *_ro command.");
+        return;
+      }
+    }
+    const run: RunContext = {
+      caller: client,
+      sha,
+      flags,
+      readOnly: ro || (!compat && (flags & ScriptFlag.NoWrites) !== 0),
+      allowCrossSlot: compat || (flags & ScriptFlag.AllowCrossSlot) !== 0,
+      writeDirty: false,
+      slot: -1,
+      startMs: performance.now(),
+      timedOut: false,
+      killed: false,
+      replFlags: 3,
+    };
+    // The declared keys' slot (c->slot after processCommand's routing): the script's
+    // undeclared keys must hash there too unless cross-slot access is allowed.
+    if (server.cluster !== null && keys.length > 0) {
+      run.slot = keySlotRange(keys[0]!, 0, keys[0]!.length);
+    }
+    const sc = this.scriptClient;
+    sc.db = client.db;
+    sc.reply.resp = 2;
+    const engine = this.engine();
+    const threshold = server.config.get<number>("busy-reply-threshold");
+    const nested = server.inExec;
+    if (!nested) server.beginExecPropagation(client.db);
+    this.running = run;
+    let result: { reply: Buffer; isError: boolean };
+    try {
+      result = engine.run(`f_${sha}`, keys, argv, client.resp, threshold > 0);
+    } finally {
+      this.running = null;
+      if (!nested) server.endExecPropagation(client.db);
+    }
+    if (run.timedOut) {
+      server.log.warning("Script finished after the busy threshold.");
+    }
+    if (result.isError) client.reply.error(errorText(result.reply));
+    else client.reply.raw(result.reply);
+  }
+
+  // ---- redis.call -----------------------------------------------------------------------------
+
+  /** scriptCall: the checks, then the command on the script client; its RESP reply. */
+  private redisCall(argv: Buffer[], resp: 2 | 3): Uint8Array {
+    const run = this.running!;
+    const server = this.server;
+    const args = new OwnedArgs(argv);
+    const entry = lookupForScript(server, args);
+    if (entry === undefined)
+      return scriptError(server, "ERR Unknown Redis command called from script");
+    const arity = entry.spec.arity;
+    if ((arity > 0 && arity !== args.argc) || args.argc < -arity) {
+      return scriptError(
+        server,
+        "ERR Wrong number of args calling Redis command from script",
+        entry,
+      );
+    }
+    const flags = entry.spec.flags;
+    if (flags.includes("noscript")) {
+      return scriptError(server, "ERR This Redis command is not allowed from script", entry);
+    }
+    const mayReplicate = flags.includes("may_replicate");
+    if (run.readOnly && (entry.isWrite || mayReplicate)) {
+      return scriptError(
+        server,
+        "ERR Write commands are not allowed from read-only scripts.",
+        entry,
+      );
+    }
+    if (entry.isWrite && !run.writeDirty && server.replication.checksActive) {
+      // A read-only replica refuses the script's first write as it would a client's.
+      const err = server.replication.check(run.caller, entry);
+      if (err?.startsWith("READONLY")) return scriptError(server, err, entry);
+    }
+    if (entry.isWrite) run.writeDirty = true;
+    const clusterErr = this.checkCluster(run, entry, args);
+    if (clusterErr !== undefined) return scriptError(server, clusterErr, entry);
+
+    const sc = this.scriptClient;
+    sc.reply.resp = resp;
+    // call() takes over the call context for the nested command; EVAL's is put back after.
+    const ctx = server.call;
+    const saved = { client: ctx.client, args: ctx.args, entry: ctx.entry };
+    call(server, sc, entry, args);
+    ctx.client = saved.client;
+    ctx.args = saved.args;
+    ctx.entry = saved.entry;
+    const reply = sc.reply.take();
+    return reply === null ? EMPTY_NULL : reply;
+  }
+
+  /** scriptVerifyClusterState: local keys only, and one slot unless the script allows more. */
+  private checkCluster(
+    run: RunContext,
+    entry: CommandEntry,
+    args: CommandArgs,
+  ): string | undefined {
+    const cluster = this.server.cluster;
+    if (cluster === null || run.caller.replRole === "M" || run.caller.id === 0) return undefined;
+    const positions = keyPositions(entry.spec, args);
+    if (positions.length === 0) return undefined;
+    if (!cluster.router.route(run.caller, entry, args, run.caller.asking)) {
+      const text = cluster.router.errorText(cluster.state);
+      if (text.startsWith("CLUSTERDOWN The cluster is down and only accepts read commands")) {
+        return "ERR Script attempted to execute a write command while the cluster is down and readonly";
+      }
+      if (text.startsWith("CLUSTERDOWN The cluster is down")) {
+        return "ERR Script attempted to execute a command while the cluster is down";
+      }
+      return "ERR Script attempted to access a non local key in a cluster node";
+    }
+    if (run.allowCrossSlot) return undefined;
+    const v = args.view(positions[0]!);
+    const slot = keySlotRange(v, 0, v.length);
+    if (run.slot === -1) run.slot = slot;
+    else if (run.slot !== slot) {
+      return "ERR Script attempted to access keys that do not hash to the same slot";
+    }
+    return undefined;
+  }
+
+  // ---- Busy scripts ---------------------------------------------------------------------------
+
+  /** scriptInterrupt, every 100k Lua instructions. */
+  private interrupt(): boolean {
+    const run = this.running;
+    if (run === null) return false;
+    if (!run.timedOut) {
+      const elapsed = Math.floor(performance.now() - run.startMs);
+      if (elapsed < this.server.config.get<number>("busy-reply-threshold")) return false;
+      run.timedOut = true;
+      this.server.log.warning(
+        `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${run.sha}.`,
+      );
+    }
+    return run.killed;
+  }
+
+  /** SCRIPT KILL: the error text, or undefined when the running script was told to stop. */
+  kill(): string | undefined {
+    const run = this.running;
+    if (run === null) return "NOTBUSY No scripts in execution right now.";
+    if (run.caller.replRole === "M") {
+      return "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.";
+    }
+    if (run.writeDirty) {
+      return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+    }
+    run.killed = true;
+    return undefined;
+  }
+
+  private log(level: number, msg: string): void {
+    const log = this.server.log;
+    if (level >= 3) log.warning(msg);
+    else if (level === 2) log.notice(msg);
+    else log.verbose(msg);
+  }
+}
+
+const EMPTY_NULL = Buffer.from("$-1\r\n");
+
+/** A client with no connection that runs the scripts' commands (Redis's lua_client). */
+function makeScriptClient(): Client {
+  const fake = {
+    remoteAddress: "",
+    remotePort: 0,
+    localAddress: "",
+    localPort: 0,
+    writableLength: 0,
+  };
+  // Id -1: never the AOF client (0) nor a connection's; not in the client table.
+  return new Client(-1, fake as unknown as ConstructorParameters<typeof Client>[1], false);
+}
+
+/** lookupCommand on a script's argv: a container needs a known subcommand. */
+function lookupForScript(server: ScriptingHost, args: CommandArgs): CommandEntry | undefined {
+  const base = server.table.lookupRaw(args.latin1(0));
+  if (base === undefined) return undefined;
+  if (base.subcommands === undefined || args.argc < 2) return base;
+  return base.subcommands.get(args.latin1(1).toLowerCase());
+}
+
+/** A check of scriptCall refused the command: counted as Redis does, answered to Lua. */
+function scriptError(server: ScriptingHost, msg: string, entry?: CommandEntry): Buffer {
+  if (entry) entry.rejectedCalls++;
+  server.stats.countError(msg);
+  return Buffer.from(`-${msg}\r\n`, "latin1");
+}
+
+/** The text of a RESP error line ("-ERR x\r\n" -> "ERR x"). */
+function errorText(reply: Buffer): string {
+  return reply.toString("latin1", 1, reply.length - 2);
+}
+
+function parseLongLong(s: string): number | undefined {
+  if (!/^(-?[1-9][0-9]{0,18}|0)$/.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+}
