@@ -23,6 +23,8 @@ export interface EncodingLimits {
   listMaxListpackSize: number;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long get a plain quicklist node. */
   listPackedThreshold: number;
+  /** hll-sparse-max-bytes: a sparse HyperLogLog that would grow past it turns dense. */
+  hllSparseMaxBytes: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export const DEFAULT_ENCODING_LIMITS: Readonly<EncodingLimits> = Object.freeze({
   zsetMaxListpackValue: 64,
   listMaxListpackSize: -2,
   listPackedThreshold: 1 << 30,
+  hllSparseMaxBytes: 3000,
 });
 
 const CANONICAL_INT = /^(?:0|-?[1-9][0-9]{0,18})$/;

@@ -5,6 +5,7 @@ import type { CommandSpec } from "../command-types.js";
 import { bitfieldCommands } from "./bitfield.js";
 import { bitmapCommands } from "./bitops.js";
 import { hashCommands } from "./hashes.js";
+import { hyperloglogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { setCommands } from "./sets.js";
@@ -20,4 +21,5 @@ export const commands: readonly CommandSpec[] = [
   ...zsetCommands,
   ...bitmapCommands,
   ...bitfieldCommands,
+  ...hyperloglogCommands,
 ];

@@ -441,7 +441,9 @@ describe("bitmaps and bitfields vs redis-server 7.0.15", () => {
   });
 
   it("describe themselves as COMMAND INFO does", async () => {
-    expect(await commandInfoMismatches(oracle, [...bitmapCommands, ...bitfieldCommands])).toEqual([]);
+    expect(await commandInfoMismatches(oracle, [...bitmapCommands, ...bitfieldCommands])).toEqual(
+      [],
+    );
   });
 
   for (const resp of [2, 3] as const) {
