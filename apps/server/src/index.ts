@@ -13,7 +13,7 @@ export {
   type WaitOptions,
 } from "./launcher/local-cluster-api.js";
 export { formatLogTime, Logger, LogLevel } from "./log.js";
-export { type ShoalNode, type StartNodeOptions, startNode } from "./node-handle.js";
+export { type ShoalNode, startNode } from "./node-handle.js";
 export { versionLine } from "./run.js";
-export { EmptyStore, type StoreAdapter } from "./store.js";
+export type { StoreAdapter } from "./store.js";
 export { type CreateStoreOptions, createStore } from "./store-factory.js";

@@ -1,8 +1,9 @@
-// KeyspaceStore without sockets: the slot-index view cluster mode reads, the config it takes,
+// KeyspaceStore without sockets: the slot index cluster mode reads, the config it takes,
 // INFO's numbers, the paced expiry cycle and a snapshot round trip through the adapter.
 import { DEFAULT_ENCODING_LIMITS, type StringValue, valueBytes } from "@shoal/keyspace-store";
 import { keySlot } from "@shoal/slot-hash";
 import { describe, expect, it } from "vitest";
+import { slotKeysOf } from "./cluster/slot-keys.js";
 import { KeyspaceStore } from "./keyspace-adapter.js";
 import { createStore } from "./store-factory.js";
 
@@ -10,7 +11,7 @@ const buf = (s: string) => Buffer.from(s, "latin1");
 
 describe("KeyspaceStore", () => {
   it("createStore builds the real store; slotIndex gives db(0) the per-slot view", () => {
-    const store = createStore(1, { slotIndex: true }) as KeyspaceStore;
+    const store = createStore(1, { slotIndex: true });
     expect(store).toBeInstanceOf(KeyspaceStore);
     expect(store.commands.some((c) => c.name === "set")).toBe(true);
     const db = store.db(0);
@@ -20,9 +21,13 @@ describe("KeyspaceStore", () => {
     expect(db.getKeysInSlot(slot, 10).sort()).toEqual(["{user}:1", "{user}:2"]);
     expect(db.deleteSlot(slot)).toBe(2);
     expect(store.dbSize(0)).toBe(1);
-    // Standalone: no slot index.
-    const plain = createStore(16) as KeyspaceStore;
+    expect(slotKeysOf(store)).toBe(db);
+    // Standalone: no slot index, and cluster mode refuses such a store.
+    const plain = createStore(16);
+    expect(db.hasSlotIndex).toBe(true);
+    expect(plain.db(0).hasSlotIndex).toBe(false);
     expect(() => plain.db(0).countKeysInSlot(0)).toThrow(/slot index/);
+    expect(() => slotKeysOf(plain)).toThrow(/slotIndex: true/);
   });
 
   it("configure sets its own keyspace's encoding thresholds and ignores other names", () => {
@@ -33,12 +38,14 @@ describe("KeyspaceStore", () => {
     store.configure("zset-max-listpack-entries", 3);
     store.configure("hash-max-listpack-value", 10);
     store.configure("list-max-listpack-size", 5);
+    store.configure("hll-sparse-max-bytes", 100);
     store.configure("maxclients", 5);
     expect(store.keyspace.encodingLimits).toEqual({
       ...DEFAULT_ENCODING_LIMITS,
       zsetMaxListpackEntries: 3,
       hashMaxListpackValue: 10,
       listMaxListpackSize: 5,
+      hllSparseMaxBytes: 100,
     });
     expect(other.keyspace.encodingLimits).toEqual(DEFAULT_ENCODING_LIMITS);
   });

@@ -4,8 +4,8 @@
 // stream to persistence (SAVE, BGSAVE, DEBUG RELOAD, the AOF base).
 //
 // Cluster mode (the cluster engineer's view): `db(0)` is the Database with the per-slot index
-// (`countKeysInSlot(slot)`, `getKeysInSlot(slot, count)`, `deleteSlot(slot)`, `size`), built
-// only when the store was created with `slotIndex: true`.
+// (`hasSlotIndex`, `countKeysInSlot(slot)`, `getKeysInSlot(slot, count)`, `deleteSlot(slot)`,
+// `size`), built only when the store was created with `slotIndex: true`.
 import {
   type CommandHandler,
   type CommandSpec,
@@ -40,6 +40,7 @@ const ENCODING_DIRECTIVES = new Map<string, keyof EncodingLimits>([
   ["zset-max-listpack-entries", "zsetMaxListpackEntries"],
   ["zset-max-listpack-value", "zsetMaxListpackValue"],
   ["list-max-listpack-size", "listMaxListpackSize"],
+  ["hll-sparse-max-bytes", "hllSparseMaxBytes"],
 ]);
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: a cron step may use 25% of the cron period. */
@@ -88,20 +89,12 @@ export class KeyspaceStore implements StoreAdapter {
     return this.keyspace.stats;
   }
 
-  keyspaceHandle(): Keyspace {
-    return this.keyspace;
-  }
-
-  dbHandle(i: number): Database {
-    return this.keyspace.dbs[i] as Database;
-  }
-
   dbSize(i: number): number {
-    return (this.keyspace.dbs[i] as Database).size;
+    return this.keyspace.db(i).size;
   }
 
   expiresCount(i: number): number {
-    return (this.keyspace.dbs[i] as Database).expires.size;
+    return this.keyspace.db(i).expires.size;
   }
 
   /**
@@ -109,7 +102,7 @@ export class KeyspaceStore implements StoreAdapter {
    * TTLs it samples; keyspace-store keeps the same (`Database.avgTtl`). Without one, a sample.
    */
   avgTtl(i: number, now: number): number {
-    const db = this.keyspace.dbs[i] as Database;
+    const db = this.keyspace.db(i);
     if (db.expires.size === 0) return 0;
     if (db.avgTtl > 0) return Math.round(db.avgTtl);
     let sum = 0;

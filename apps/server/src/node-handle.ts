@@ -1,13 +1,8 @@
 // The server package's public face: a running node as a small handle (its port, run id, INFO,
 // shutdown), not the Server class and its collaborators, which stay internal to src/ (tests
-// import them from there). shoal-server's main() and the test fixtures start nodes this way.
+// import them from there). An embedder starts a node in its own process this way.
 import { genInfoString } from "./commands/info.js";
-import { type RunServerOptions, runServer } from "./run.js";
-
-export interface StartNodeOptions {
-  /** Builds the data store (tests plug a small one in; default: keyspace-store). */
-  createStore?: RunServerOptions["createStore"];
-}
+import { runServer } from "./run.js";
 
 export interface ShoalNode {
   /** The TCP port the node listens on. */
@@ -29,11 +24,8 @@ export interface ShoalNode {
  * shoal-server does: config, logs, data loading, listening, signal handlers. Resolves once it
  * accepts connections; undefined when the arguments only asked for --version or --help.
  */
-export async function startNode(
-  argv: string[],
-  opts: StartNodeOptions = {},
-): Promise<ShoalNode | undefined> {
-  const server = await runServer(argv, opts.createStore ? { createStore: opts.createStore } : {});
+export async function startNode(argv: string[]): Promise<ShoalNode | undefined> {
+  const server = await runServer(argv);
   if (server === undefined) return undefined;
   return {
     port: server.config.get<number>("port"),

@@ -10,23 +10,14 @@ import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "
 import { Logger, LogLevel } from "./log.js";
 import { Persistence } from "./persistence/persistence.js";
 import { Server } from "./server.js";
-import type { StoreAdapter } from "./store.js";
-import { type CreateStoreOptions, createStore } from "./store-factory.js";
+import { createStore } from "./store-factory.js";
 import { SHOAL_VERSION } from "./version.js";
 
 export function versionLine(): string {
   return `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=shoal-${SHOAL_VERSION}\nShoal server v=${SHOAL_VERSION} node=${process.version}`;
 }
 
-export interface RunServerOptions {
-  /** Builds the data store (tests plug a small one in; default: keyspace-store). */
-  createStore?: (databases: number, opts: CreateStoreOptions) => StoreAdapter;
-}
-
-export async function runServer(
-  argv: string[],
-  opts: RunServerOptions = {},
-): Promise<Server | undefined> {
+export async function runServer(argv: string[]): Promise<Server | undefined> {
   const parsed = parseServerArgv(argv);
   if (parsed.kind === "version") {
     process.stdout.write(`${versionLine()}\n`);
@@ -100,7 +91,7 @@ export async function runServer(
   const server = new Server(
     config,
     log,
-    (opts.createStore ?? createStore)(config.get<number>("databases"), {
+    createStore(config.get<number>("databases"), {
       slotIndex: config.get<boolean>("cluster-enabled"),
     }),
   );

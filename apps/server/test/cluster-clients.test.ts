@@ -1,26 +1,20 @@
 // Real cluster clients against a shoal cluster formed by `redis-cli --cluster create`: ioredis
-// Cluster, node-redis createCluster, `redis-cli -c` and `redis-benchmark --cluster`. The nodes run
-// the real shoal-server once its store serves SET/GET/MGET, else the in-test string store
-// (same server, same cluster code), in which case MGET is left out.
+// Cluster, node-redis createCluster, `redis-cli -c` and `redis-benchmark --cluster`.
 import net from "node:net";
 import { keySlot } from "@shoal/slot-hash";
 import { type ClusterHandle, redisCliPath, run, startCluster, waitFor } from "@shoal/test-utils";
 import { Cluster } from "ioredis";
 import { createCluster } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataServerCommand } from "./cluster-helpers.js";
-import { cmd, exchange } from "./helpers.js";
+import { cmd, exchange, MAIN_JS } from "./helpers.js";
 
 const N = 10_000;
 const BATCH = 500;
 
 let cluster: ClusterHandle;
-let realStore = false;
 
 beforeAll(async () => {
-  const server = dataServerCommand();
-  realStore = server.realStore;
-  cluster = await startCluster({ command: server.command, nodeTimeout: 2000 });
+  cluster = await startCluster({ command: [process.execPath, MAIN_JS], nodeTimeout: 2000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -44,12 +38,10 @@ describe("cluster clients", () => {
       await batched(N, async (i) => {
         expect(await c.get(`io:key:${i}`)).toBe(`v${i}`);
       });
-      if (realStore) {
-        await batched(N, (i) => c.set(`{io:${i}}:b`, `b${i}`));
-        await batched(N, async (i) => {
-          expect(await c.mget(`{io:${i}}:a`, `{io:${i}}:b`)).toEqual([null, `b${i}`]);
-        });
-      }
+      await batched(N, (i) => c.set(`{io:${i}}:b`, `b${i}`));
+      await batched(N, async (i) => {
+        expect(await c.mget(`{io:${i}}:a`, `{io:${i}}:b`)).toEqual([null, `b${i}`]);
+      });
       // Keys spread over every master.
       const masters = c.nodes("master");
       expect(masters).toHaveLength(3);
@@ -69,12 +61,10 @@ describe("cluster clients", () => {
       await batched(N, async (i) => {
         expect(await c.get(`nr:key:${i}`)).toBe(`v${i}`);
       });
-      if (realStore) {
-        await batched(N, async (i) => {
-          await c.set(`{nr:${i}}:a`, `a${i}`);
-          expect(await c.mGet([`{nr:${i}}:a`, `{nr:${i}}:b`])).toEqual([`a${i}`, null]);
-        });
-      }
+      await batched(N, async (i) => {
+        await c.set(`{nr:${i}}:a`, `a${i}`);
+        expect(await c.mGet([`{nr:${i}}:a`, `{nr:${i}}:b`])).toEqual([`a${i}`, null]);
+      });
     } finally {
       await c.quit();
     }
@@ -151,7 +141,6 @@ describe("cluster clients", () => {
   });
 
   it("keys of a slot taken over by a node with a newer config epoch are deleted", async () => {
-    if (!realStore) return; // the in-test store keeps no slot index
     const [p0, p1] = [cluster.ports[0]!, cluster.ports[1]!];
     const id = async (p: number) => (await exchange(p, cmd("CLUSTER", "MYID"))).split("\r\n")[1]!;
     const [id0, id1] = [await id(p0), await id(p1)];

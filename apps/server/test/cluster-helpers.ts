@@ -1,30 +1,10 @@
-// Helpers for the cluster process tests: which server to run as a data node, consecutive free
-// ports for the launcher, and a RESP "shape" to compare replies with a real Redis 7.0 cluster
-// when values (ids, ports, times) necessarily differ.
-import { execFileSync } from "node:child_process";
+// Helpers for the cluster process tests: consecutive free ports for the launcher, and a RESP
+// "shape" to compare replies with a real Redis 7.0 cluster when values (ids, ports, times)
+// necessarily differ.
 import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { MAIN_JS } from "./helpers.js";
 
-export const KV_SERVER = fileURLToPath(new URL("./fixtures/kv-server.mjs", import.meta.url));
 export const LAUNCHER = fileURLToPath(new URL("../bin/shoal-cluster", import.meta.url));
-
-/**
- * The server command for tests that write data: the real shoal-server once its store serves
- * SET/GET/MGET, else the in-test string store (test/fixtures/kv-server.mjs) with the same
- * cluster code. Asked in a child process: inside vitest, workspace imports resolve to sources.
- */
-export function dataServerCommand(): { command: string[]; realStore: boolean } {
-  const probe = `import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)}).then((m) => {
-    const names = new Set(m.createStore(1, { slotIndex: true }).commands.map((c) => c.name));
-    process.stdout.write(String(["set", "get", "mget"].every((n) => names.has(n))));
-  })`;
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", probe], {
-    encoding: "utf8",
-  });
-  const realStore = out.trim() === "true";
-  return { command: [process.execPath, realStore ? MAIN_JS : KV_SERVER], realStore };
-}
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

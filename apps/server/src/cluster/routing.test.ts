@@ -3,7 +3,7 @@
 // unassigned slots, movable keys — plus the key-position rules themselves.
 
 import { createClusterState, defaultClusterConfig } from "@shoal/gossip-failover";
-import type { CommandSpec } from "@shoal/keyspace-store";
+import { type CommandSpec, Keyspace } from "@shoal/keyspace-store";
 import { OwnedArgs } from "@shoal/resp-codec";
 import { keySlot } from "@shoal/slot-hash";
 import { describe, expect, it } from "vitest";
@@ -64,12 +64,9 @@ function keyOn(side: "A" | "B"): string {
   }
 }
 
-const noKeys = () => ({
-  size: 0,
-  countKeysInSlot: () => 0,
-  getKeysInSlot: () => [],
-  deleteSlot: () => 0,
-});
+/** An empty db 0 with the slot index, as a cluster node's store has. */
+const empty = new Keyspace({ databases: 1, slotIndex: true }).db(0);
+const noKeys = () => empty;
 
 describe("keyPositions", () => {
   it("follows first/last/step, negative last, and getKeys", () => {

@@ -227,9 +227,7 @@ export class Router {
         if (!view.equals(this.firstArgs.view(this.firstPos))) this.multipleKeys = true;
       }
       if (this.open !== 0 && !shardPubsub) {
-        const has = this.keys().has;
-        if (has === undefined || !has.call(this.keys(), args.latin1(pos), Date.now()))
-          this.missingKeys++;
+        if (!this.keys().has(args.latin1(pos), Date.now())) this.missingKeys++;
         else this.existingKeys++;
       }
     }

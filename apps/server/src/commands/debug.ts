@@ -105,7 +105,9 @@ function debugCommand(server: DebugCommandsHost, c: Client, a: CommandArgs): voi
     const key = a.latin1(2);
     const v = db.has(key, server.call.now) ? db.dict.get(key) : undefined;
     if (v === undefined) c.reply.error("ERR no such key");
-    else if (objectEncoding(v, db.keyspace.encodingLimits) !== (listpack ? "listpack" : "quicklist"))
+    else if (
+      objectEncoding(v, db.keyspace.encodingLimits) !== (listpack ? "listpack" : "quicklist")
+    )
       c.reply.error(`ERR Not a ${listpack ? "listpack" : "quicklist"} encoded object.`);
     else {
       // Redis prints its C structure (lpRepr/quicklistRepr); Shoal has none: the elements.

@@ -403,7 +403,7 @@ function section(server: InfoHost, name: string): string {
       for (let i = 0; i < server.databases; i++) {
         const keys = server.store.dbSize(i);
         if (keys === 0) continue;
-        const avg = server.store.avgTtl?.(i, now) ?? 0;
+        const avg = server.store.avgTtl(i, now);
         out += `db${i}:keys=${keys},expires=${server.store.expiresCount(i)},avg_ttl=${avg}\r\n`;
       }
       return out;
