@@ -78,6 +78,28 @@ const streams = (argv: readonly Arg[]): number[] => {
   const n = Math.floor((argv.length - at - 1) / 2);
   return Array.from({ length: n }, (_, i) => at + 1 + i);
 };
+/** MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH ..] [AUTH2 .. ..] [KEYS k...]. */
+const migrateKeys = (argv: readonly Arg[]): number[] => {
+  // migrateGetKeys: the key at 3, unless KEYS (past the AUTH arguments) lists them.
+  for (let i = 6; i < argv.length; i++) {
+    const a = String(argv[i]).toUpperCase();
+    if (a === "AUTH") i += 1;
+    else if (a === "AUTH2") i += 2;
+    else if (a === "KEYS") return Array.from({ length: argv.length - i - 1 }, (_, j) => i + 1 + j);
+  }
+  return [3];
+};
+/** SORT key [BY p] [LIMIT o c] [GET p ...] [ASC|DESC] [ALPHA] [STORE dest] (sortGetKeys). */
+const sortKeys = (argv: readonly Arg[]): number[] => {
+  let store = -1;
+  for (let i = 2; i < argv.length; i++) {
+    const a = String(argv[i]).toUpperCase();
+    if (a === "LIMIT") i += 2;
+    else if (a === "GET" || a === "BY") i += 1;
+    else if (a === "STORE" && i + 1 < argv.length) store = i + 1; // the last STORE wins
+  }
+  return store < 0 ? [1] : [1, store];
+};
 const k1 = keyRange(1);
 const allKeys = keyRange(1, -1);
 
@@ -266,9 +288,9 @@ export type CommandMethods<S> = {
 // Commands with keys that are not typed methods but still route by key when sent with call().
 const EXTRA: Record<string, CommandSpec> = {
   OBJECT: c("OBJECT", keyRange(2), RO),
-  MIGRATE: c("MIGRATE", none),
+  MIGRATE: c("MIGRATE", migrateKeys),
   RESTORE: c("RESTORE", k1),
-  SORT: c("SORT", k1),
+  SORT: c("SORT", sortKeys),
   BLPOP: c("BLPOP", keyRange(1, -2)),
   BRPOP: c("BRPOP", keyRange(1, -2)),
   XREADGROUP: c("XREADGROUP", streams),
@@ -313,6 +335,11 @@ const READONLY_EXTRA = new Set([
   "GEOSEARCH",
   "MEMORY",
 ]);
+
+/** Every entry of the table once (typed methods and EXTRA), for checks against a server's table. */
+export function commandSpecs(): CommandSpec[] {
+  return [...byName.values()];
+}
 
 /** Looks up a command by name (any case); undefined for commands the table does not know. */
 export function lookupCommand(name: string): CommandSpec | undefined {
