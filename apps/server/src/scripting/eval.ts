@@ -23,12 +23,21 @@ import type { CommandEntry } from "../command-types.js";
 import { call, type DispatchHost } from "../dispatch.js";
 import type { NodeServices } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
+import { serveClientsWhileBusy } from "./busy.js";
 import { LuaEngine } from "./lua-engine.js";
 import { parseShebang, ScriptFlag } from "./shebang.js";
 
 /** What scripting takes from the node. */
 export type ScriptingHost = DispatchHost &
-  Pick<NodeServices, "log" | "beginExecPropagation" | "endExecPropagation" | "inExec">;
+  Pick<
+    NodeServices,
+    | "log"
+    | "beginExecPropagation"
+    | "endExecPropagation"
+    | "inExec"
+    | "clients"
+    | "processInputBuffer"
+  >;
 
 export const NOSCRIPT_ERR = "NOSCRIPT No matching script. Please use EVAL.";
 export const BUSY_ERR =
@@ -220,9 +229,6 @@ export class Scripting {
       this.running = null;
       if (!nested) server.endExecPropagation(client.db);
     }
-    if (run.timedOut) {
-      server.log.warning("Script finished after the busy threshold.");
-    }
     if (result.isError) client.reply.error(errorText(result.reply));
     else client.reply.raw(result.reply);
   }
@@ -311,6 +317,26 @@ export class Scripting {
 
   // ---- Busy scripts ---------------------------------------------------------------------------
 
+  /**
+   * The BUSY error for a command another client sends while a script is past the threshold
+   * (processCommand's isInsideYieldingLongCommand check), or undefined. SHUTDOWN NOSAVE, an
+   * allow_busy command, stops the script so the shutdown can go on once it returned.
+   */
+  busyError(entry: CommandEntry, args: CommandArgs): string | undefined {
+    const run = this.running;
+    if (run === null || !run.timedOut) return undefined;
+    const root = entry.parent ?? entry;
+    if (root.spec.name === "shutdown") {
+      let nosave = false;
+      for (let i = 1; i < args.argc; i++)
+        if (args.latin1(i).toLowerCase() === "nosave") nosave = true;
+      if (!nosave) return BUSY_ERR;
+      run.killed = true;
+      return undefined;
+    }
+    return entry.spec.flags.includes("allow_busy") ? undefined : BUSY_ERR;
+  }
+
   /** scriptInterrupt, every 100k Lua instructions. */
   private interrupt(): boolean {
     const run = this.running;
@@ -323,6 +349,13 @@ export class Scripting {
         `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${run.sha}.`,
       );
     }
+    // processEventsWhileBlocked: the other clients' commands, EVAL's call context kept.
+    const ctx = this.server.call;
+    const saved = { client: ctx.client, args: ctx.args, entry: ctx.entry };
+    serveClientsWhileBusy(this.server, run.caller);
+    ctx.client = saved.client;
+    ctx.args = saved.args;
+    ctx.entry = saved.entry;
     return run.killed;
   }
 

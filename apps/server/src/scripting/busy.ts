@@ -1,0 +1,80 @@
+// Serving other clients while a script runs past busy-reply-threshold (Redis's
+// processEventsWhileBlocked, called from scriptInterrupt).
+//
+// The Lua VM runs on the main thread, inside one synchronous call: the event loop is stopped
+// until the script returns. Once the script is past the threshold, the instruction-count hook
+// (every 100k instructions) comes here and does by hand what the event loop would: it reads
+// what each connected client sent, straight from the socket's file descriptor (a non-blocking
+// read(2); EAGAIN when nothing came), feeds it to the client's decoder, runs the complete
+// commands through the normal path, where dispatch answers BUSY to everything but the
+// allow_busy commands (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE...), and writes the replies
+// with a synchronous write(2). A partial command stays in the decoder for the event loop to
+// complete later; bytes read here never reach libuv, so nothing is read twice.
+//
+// What it cannot do: accept new connections (accept(2) is libuv's), serve clients on TLS or on
+// anything but a plain TCP socket, or run timers. Its cost is one read(2) per client per hook
+// call past the threshold (about every millisecond), nothing before it.
+import fs from "node:fs";
+import type { Client } from "../client-connection.js";
+
+export interface BusyHost {
+  readonly clients: ReadonlyMap<number, Client>;
+  processInputBuffer(client: Client): void;
+}
+
+const READ_SIZE = 16 * 1024;
+let scratch: Buffer | null = null;
+
+function fdOf(client: Client): number {
+  const fd = (client.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === "number" ? fd : -1;
+}
+
+/** One pass over the clients: read, run, reply. `caller` (the script's client) is left alone. */
+export function serveClientsWhileBusy(host: BusyHost, caller: Client): void {
+  scratch ??= Buffer.allocUnsafe(READ_SIZE);
+  for (const client of host.clients.values()) {
+    if (client === caller || client.closed || client.replRole !== "") continue;
+    const fd = fdOf(client);
+    if (fd < 0) continue;
+    let got = false;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, scratch, 0, READ_SIZE, null);
+      } catch {
+        break; // EAGAIN: nothing more for now (or an error the event loop will see)
+      }
+      if (n <= 0) break; // EOF: the event loop sees it too and frees the client
+      client.decoder.feed(Buffer.from(scratch.subarray(0, n)));
+      got = true;
+      if (n < READ_SIZE) break;
+    }
+    if (!got) continue;
+    host.processInputBuffer(client);
+    writeNow(client, fd);
+  }
+}
+
+/** The replies written synchronously; what the socket does not take waits for the event loop. */
+function writeNow(client: Client, fd: number): void {
+  const out = client.reply.take();
+  if (out === null) return;
+  // Bytes already queued in the socket must go first: then this goes behind them.
+  if (client.socket.writableLength > 0) {
+    client.socket.write(Buffer.from(out));
+    return;
+  }
+  let off = 0;
+  while (off < out.length) {
+    let n: number;
+    try {
+      n = fs.writeSync(fd, out, off, out.length - off);
+    } catch {
+      break;
+    }
+    if (n <= 0) break;
+    off += n;
+  }
+  if (off < out.length) client.socket.write(Buffer.from(out.subarray(off)));
+}
