@@ -59,6 +59,10 @@ export async function spawnServer(opts: SpawnServerOptions): Promise<ServerHandl
     "127.0.0.1",
     "--dir",
     dir,
+    // As Redis's own test servers (tests/assets/default.conf): a diskless full sync starts at
+    // once instead of waiting 5 s for more replicas; `args` may set it back.
+    "--repl-diskless-sync-delay",
+    "0",
     ...(opts.args ?? []),
   ];
   const child = spawn(file!, args, {

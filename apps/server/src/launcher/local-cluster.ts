@@ -167,6 +167,9 @@ export function spawnNode(l: Layout, port: number): ChildProcess {
       "",
       "--appendonly",
       "no",
+      // Each master's replicas attach together at start-up: no 5 s wait for more of them.
+      "--repl-diskless-sync-delay",
+      "0",
       ...proxied,
       ...l.serverArgs,
     ],

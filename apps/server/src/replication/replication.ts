@@ -8,11 +8,14 @@
 // offset are still in the backlog, else +FULLRESYNC and an RDB file of the data as of that turn,
 // produced while clients keep being served: streamed to the socket behind `$EOF:<40-byte mark>`
 // when repl-diskless-sync is on and the replica said `capa eof`, else written to dbfilename first
-// and sent as `$<length>` (BGSAVE with target disk). The stream bytes produced meanwhile wait in
-// the replica's queue; after a socket transfer they are sent once the replica's first REPLCONF ACK
-// says it loaded the file (repl_start_cmd_stream_on_ack: a real Redis replica reads up to the
-// mark and nothing after it). WAIT, min-replicas-to-write and the replica list of INFO/ROLE live
-// here.
+// and sent as `$<length>` (BGSAVE with target disk). A diskless sync first waits
+// repl-diskless-sync-delay seconds (or until repl-diskless-sync-max-replicas are waiting), so
+// replicas arriving together share one RDB stream, and +FULLRESYNC goes out when it starts
+// (syncCommand's "Delay next BGSAVE", replicationStartPendingFork). The stream bytes produced
+// meanwhile wait in the replica's queue; after a socket transfer they are sent once the
+// replica's first REPLCONF ACK says it loaded the file (repl_start_cmd_stream_on_ack: a real
+// Redis replica reads up to the mark and nothing after it). WAIT, min-replicas-to-write and the
+// replica list of INFO/ROLE live here.
 //
 // As a replica (REPLICAOF host port) a MasterLink connects to the master, and the bytes it applies
 // are proxied verbatim into this node's own stream, so sub-replicas (chained replication) and a
@@ -98,6 +101,12 @@ export class Replication implements ReplicationLinkOwner {
   private noReplicasSince = Date.now();
   private lastPing = 0;
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Replicas waiting for the next diskless transfer (Redis's SLAVE_STATE_WAIT_BGSAVE_START), with
+   * when they asked and whether they said PSYNC (they get +FULLRESYNC when it starts).
+   */
+  private readonly pendingSync = new Map<ReplicaConn, { since: number; psync: boolean }>();
+  private pendingTimer: NodeJS.Timeout | undefined;
 
   // Replica role.
   /** The master client's selected db, kept across links (a partial resync continues in it). */
@@ -151,6 +160,7 @@ export class Replication implements ReplicationLinkOwner {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
     this.link?.close();
   }
 
@@ -510,48 +520,104 @@ export class Replication implements ReplicationLinkOwner {
     }
     this.attach(r);
     this.syncFull++;
-    // The snapshot holds every write executed so far, including this turn's unflushed stream.
-    const chunks = store.snapshot(this.server.persistence?.rdbSaveOptions() ?? {});
-    r.fromOffset = this.offset;
-    this.streamDb = -1;
-    if (psync) r.sock.write(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
     const socket = r.capaEof && this.cfg.get<boolean>("repl-diskless-sync");
-    log.notice(
-      `Starting BGSAVE for SYNC with target: ${socket ? "replicas sockets" : "disk"} (offset ${this.offset})`,
-    );
-    void (socket ? this.sendRdbToSocket(r, chunks) : this.sendRdbFromDisk(r, chunks));
+    if (socket && this.cfg.get<number>("repl-diskless-sync-delay") > 0) {
+      // No stream for it until its transfer starts: what it misses meanwhile is in the RDB.
+      r.fromOffset = Number.POSITIVE_INFINITY;
+      this.pendingSync.set(r, { since: Date.now(), psync });
+      log.notice("Delay next BGSAVE for diskless SYNC");
+      this.startPendingSync();
+    } else this.startSync([[r, psync]], socket);
     this.refreshChecks();
   }
 
-  /** Diskless: the RDB chunks go to the socket as produced, between `$EOF:<mark>` and the mark. */
-  private async sendRdbToSocket(
-    r: ReplicaConn,
+  /**
+   * replicationStartPendingFork: the waiting replicas get one diskless transfer once the one
+   * waiting longest has waited repl-diskless-sync-delay seconds, or as soon as
+   * repl-diskless-sync-max-replicas (when not 0) are waiting; else a timer comes back then.
+   */
+  private startPendingSync(): void {
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = undefined;
+    for (const r of this.pendingSync.keys()) if (!this.replicas.has(r)) this.pendingSync.delete(r);
+    if (this.pendingSync.size === 0) return;
+    const delayMs = this.cfg.get<number>("repl-diskless-sync-delay") * 1000;
+    const max = this.cfg.get<number>("repl-diskless-sync-max-replicas");
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const p of this.pendingSync.values()) oldest = Math.min(oldest, p.since);
+    const wait = oldest + delayMs - Date.now();
+    if (wait > 0 && (max === 0 || this.pendingSync.size < max)) {
+      this.pendingTimer = setTimeout(() => this.startPendingSync(), wait);
+      this.pendingTimer.unref();
+      return;
+    }
+    const batch: [ReplicaConn, boolean][] = [];
+    for (const [r, p] of this.pendingSync) batch.push([r, p.psync]);
+    this.pendingSync.clear();
+    this.startSync(batch, true);
+  }
+
+  /**
+   * startBgsaveForReplication: one snapshot of the data as of this turn for every replica of
+   * `batch` ([replica, said PSYNC]), each told +FULLRESYNC with this offset, then the RDB.
+   */
+  private startSync(batch: [ReplicaConn, boolean][], socket: boolean): void {
+    // The snapshot holds every write executed so far, including this turn's unflushed stream.
+    const chunks = this.server.store.snapshot!(this.server.persistence?.rdbSaveOptions() ?? {});
+    this.streamDb = -1;
+    for (const [r, psync] of batch) {
+      r.fromOffset = this.offset;
+      if (psync) r.sock.write(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
+    }
+    this.server.log.notice(
+      `Starting BGSAVE for SYNC with target: ${socket ? "replicas sockets" : "disk"} (offset ${this.offset})`,
+    );
+    const rs = batch.map(([r]) => r);
+    void (socket ? this.sendRdbToSockets(rs, chunks) : this.sendRdbFromDisk(rs[0]!, chunks));
+  }
+
+  /**
+   * Diskless: the RDB chunks go to every replica's socket as produced, between `$EOF:<mark>` and
+   * the mark; the next chunk waits for the slowest socket to drain (rdbPipeWriteHandler), and a
+   * replica that goes away is dropped from the transfer without stopping it for the others.
+   */
+  private async sendRdbToSockets(
+    rs: ReplicaConn[],
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   ): Promise<void> {
-    const sock = r.sock;
-    const gone = () => !this.replicas.has(r) || sock.destroyed;
+    const alive = () => rs.filter((r) => this.replicas.has(r) && !r.sock.destroyed);
     try {
       const mark = randomBytes(20).toString("hex");
-      sock.write(`$EOF:${mark}\r\n`);
-      r.state = "send_bulk";
-      for await (const chunk of chunks) {
-        if (gone()) return;
-        this.netReplOutputBytes += chunk.length;
-        if (!sock.write(chunk)) await drained(sock);
+      for (const r of rs) {
+        r.sock.write(`$EOF:${mark}\r\n`);
+        r.state = "send_bulk";
       }
-      if (gone()) return;
-      sock.write(mark);
-      r.state = "online";
-      r.waitAck = true;
-      r.ackTime = Date.now();
-      this.server.log.notice(
-        `Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`,
-      );
+      for await (const chunk of chunks) {
+        const to = alive();
+        if (to.length === 0) return;
+        const slow: Promise<void>[] = [];
+        for (const r of to) {
+          this.netReplOutputBytes += chunk.length;
+          if (!r.sock.write(chunk)) slow.push(drained(r.sock));
+        }
+        if (slow.length > 0) await Promise.all(slow);
+      }
+      for (const r of alive()) {
+        r.sock.write(mark);
+        r.state = "online";
+        r.waitAck = true;
+        r.ackTime = Date.now();
+        this.server.log.notice(
+          `Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`,
+        );
+      }
     } catch (err) {
-      this.server.log.warning(
-        `Diskless RDB transfer for replica ${this.replicaName(r)} failed: ${(err as Error).message}`,
-      );
-      this.dropReplica(r);
+      for (const r of alive()) {
+        this.server.log.warning(
+          `Diskless RDB transfer for replica ${this.replicaName(r)} failed: ${(err as Error).message}`,
+        );
+        this.dropReplica(r);
+      }
     }
   }
 
@@ -639,6 +705,7 @@ export class Replication implements ReplicationLinkOwner {
 
   private replicaGone(r: ReplicaConn): void {
     if (!this.replicas.delete(r)) return;
+    this.pendingSync.delete(r);
     this.server.log.notice(`Connection with replica ${this.replicaName(r)} lost.`);
     if (this.replicas.size === 0) this.noReplicasSince = Date.now();
     this.refreshChecks();
@@ -808,6 +875,8 @@ export class Replication implements ReplicationLinkOwner {
         this.server.requestBeforeSleep();
       }
     }
+    // A CONFIG SET of the delay or of max-replicas applies to replicas already waiting.
+    if (this.pendingSync.size > 0) this.startPendingSync();
     const timeout = cfg.get<number>("repl-timeout") * 1000;
     for (const r of [...this.replicas]) {
       if (r.state === "online" && now - r.ackTime > timeout) {
