@@ -9,6 +9,8 @@ export interface ReplicationHistory {
   readonly masterDb: number;
   readonly replid: string;
   readonly offset: number;
+  /** The history a dump.rdb loaded at start-up recorded (repl-id, repl-offset, repl-stream-db). */
+  restoreStoredHistory(replid: string, offset: number, db: number): void;
 }
 
 export interface PersistenceHost extends NodeCore {

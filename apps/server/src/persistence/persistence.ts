@@ -194,13 +194,22 @@ export class Persistence {
     return l;
   }
 
-  /** Loads dump.rdb when there is one (the data is emptied first). */
+  /**
+   * Loads dump.rdb when there is one (the data is emptied first), and hands the replication
+   * history it recorded to replication (loadDataFromDisk: a replica continues from it).
+   */
   loadSnapshot(): boolean {
     const file = this.snapshotPath();
     if (!fs.existsSync(file)) return false;
     const t0 = Date.now();
-    this.loadRdbData(fs.readFileSync(file), false);
+    const l = this.loadRdbData(fs.readFileSync(file), false);
     this.server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
+    const id = l.aux.get("repl-id");
+    const offset = Number(l.aux.get("repl-offset"));
+    const db = Number(l.aux.get("repl-stream-db") ?? -1);
+    // Older writers may record repl-stream-db -1 (rdbPopulateSaveInfo's note): no history then.
+    if (id?.length === 40 && Number.isSafeInteger(offset) && offset >= 0 && db >= 0)
+      this.server.replication.restoreStoredHistory(id, offset, db);
     return true;
   }
 

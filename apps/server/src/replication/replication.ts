@@ -173,7 +173,10 @@ export class Replication implements ReplicationLinkOwner {
   /** Redis's replicationFeedSlaves: one propagated write (ignored on a replica: it proxies). */
   feed(dbIndex: number, argv: readonly (Buffer | string)[]): void {
     if (this.masterHost !== null) return;
-    if (this.backlog === null && this.replicas.size === 0) return;
+    if (this.backlog === null && this.replicas.size === 0) {
+      this.stored = null; // the data no longer is what the stored offset describes
+      return;
+    }
     if (dbIndex !== this.streamDb && dbIndex >= 0) {
       this.offset += this.slab.command(["SELECT", String(dbIndex)]);
       this.streamDb = dbIndex;
@@ -187,7 +190,10 @@ export class Replication implements ReplicationLinkOwner {
   /** feed() of the command being run, encoded from its arguments where they are. */
   feedArgs(dbIndex: number, args: CommandArgs): void {
     if (this.masterHost !== null) return;
-    if (this.backlog === null && this.replicas.size === 0) return;
+    if (this.backlog === null && this.replicas.size === 0) {
+      this.stored = null;
+      return;
+    }
     if (dbIndex !== this.streamDb && dbIndex >= 0) {
       this.offset += this.slab.command(["SELECT", String(dbIndex)]);
       this.streamDb = dbIndex;
@@ -291,6 +297,18 @@ export class Replication implements ReplicationLinkOwner {
    * full sync brings a history back (resetHistory).
    */
   private cachedMaster = false;
+
+  /**
+   * The history dump.rdb recorded (rdbPopulateSaveInfo's repl-id, repl-offset, repl-stream-db),
+   * read at start-up and good until this node writes anything of its own: a node that starts as
+   * a replica continues it (loadDataFromDisk's "Restore the replication ID / offset from the RDB
+   * file", then replicationCacheMasterUsingMyself), so a restart costs a partial resync.
+   */
+  private stored: { replid: string; offset: number; db: number } | null = null;
+
+  restoreStoredHistory(replid: string, offset: number, db: number): void {
+    this.stored = { replid, offset, db };
+  }
 
   cacheMaster(): void {
     this.cachedMaster = true;
@@ -807,6 +825,8 @@ export class Replication implements ReplicationLinkOwner {
   /** Redis's replicationSetMaster. `from` is the client that asked (for the log line). */
   setMaster(host: string, port: number, from: Client | null): void {
     const wasMaster = this.masterHost === null;
+    const h = this.stored;
+    this.stored = null;
     this.link?.close();
     this.link = null;
     this.masterHost = host;
@@ -814,6 +834,12 @@ export class Replication implements ReplicationLinkOwner {
     this.setReplicaMode(true);
     this.server.log.role = "S";
     if (wasMaster) {
+      if (h !== null && this.backlog === null && this.offset === 0) {
+        this.replid = h.replid;
+        this.offset = h.offset;
+        this.slabBase = h.offset;
+        this.masterDb = h.db;
+      }
       this.cachedMaster = true;
       this.server.log.notice(
         "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
