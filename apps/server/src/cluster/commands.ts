@@ -12,7 +12,8 @@ import {
   type Reply,
   type SlotsNodeEntry,
 } from "@shoal/gossip-failover";
-import { cmd } from "@shoal/keyspace-store";
+import { cmd, replyHelp } from "@shoal/keyspace-store";
+import type { CommandArgs } from "@shoal/resp-codec";
 import { keySlotRange } from "@shoal/slot-hash";
 import type { Client } from "../client-connection.js";
 import type { CommandTable, RunCommand, ServerCommandDef } from "../command-types.js";
@@ -27,14 +28,9 @@ export type ClusterCommandsHost = Pick<
 >;
 
 const DISABLED = "ERR This instance has cluster support disabled";
-const ADMIN = "admin stale";
-const ADMIN_NO_ASYNC = "admin stale no_async_loading";
-const ADMIN_ACL = "@admin @slow @dangerous";
-const SLOW = "@slow";
 const CLUSTER_SLOTS = 16384;
 
 const HELP = [
-  "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "ADDSLOTS <slot> [<slot> ...]",
   "    Assign slots to current node.",
   "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
@@ -88,8 +84,6 @@ const HELP = [
   "LINKS",
   "    Return information about all network links between this node and its peers.",
   "    Output format is an array where each array element is a map containing attributes of a link",
-  "HELP",
-  "    Prints this help.",
 ];
 
 /** Renders a gossip-failover Reply; NODES and INFO are verbatim text in RESP3, as in 7.0. */
@@ -207,182 +201,76 @@ function renderLinks(c: Client, rt: ClusterRuntime): void {
   }
 }
 
-export function clusterCommands(server: ClusterCommandsHost): ServerCommandDef[] {
-  /** Runs `body` in cluster mode; otherwise Redis's "cluster support disabled". */
-  const inCluster =
-    (body: (c: Client, rt: ClusterRuntime, a: Parameters<RunCommand>[1]) => void): RunCommand =>
-    (c, a) => {
-      const rt = server.cluster;
-      if (rt === null) {
-        c.reply.error(DISABLED);
-        return;
-      }
-      body(c, rt, a);
-    };
-  /** A subcommand the state machine answers. */
-  const machine = (verbatim = false): RunCommand =>
-    inCluster((c, rt, a) => {
-      const argv: string[] = [];
-      for (let i = 1; i < a.argc; i++) argv.push(a.utf8(i));
-      sendReply(c, rt.command(argv), verbatim);
-    });
-  const subcommands: ServerCommandDef[] = [
-    cmd("addslots", -3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("addslotsrange", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("bumpepoch", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("count-failure-reports", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd(
-      "countkeysinslot",
-      3,
-      "stale",
-      [0, 0, 0],
-      SLOW,
-      inCluster((c, rt, a) => {
-        const slot = toInt(a.latin1(2));
-        if (slot === undefined) return c.reply.error(ERR_NOT_INT);
-        if (slot < 0 || slot >= CLUSTER_SLOTS) return c.reply.error("ERR Invalid slot");
-        c.reply.integer(rt.slotKeys.countKeysInSlot(slot));
-      }),
-    ),
-    cmd("delslots", -3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("delslotsrange", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("failover", -2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("flushslots", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("forget", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd(
-      "getkeysinslot",
-      4,
-      "stale",
-      [0, 0, 0],
-      SLOW,
-      inCluster((c, rt, a) => {
-        const slot = toInt(a.latin1(2));
-        if (slot === undefined) return c.reply.error(ERR_NOT_INT);
-        const max = toInt(a.latin1(3));
-        if (max === undefined) return c.reply.error(ERR_NOT_INT);
-        if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0)
-          return c.reply.error("ERR Invalid slot or number of keys");
-        const keys = rt.slotKeys.getKeysInSlot(slot, max);
-        c.reply.array(keys.length);
-        for (const k of keys) c.reply.bulkLatin1(k);
-      }),
-    ),
-    cmd(
-      "help",
-      2,
-      "loading stale",
-      [0, 0, 0],
-      SLOW,
-      inCluster((c) => {
-        c.reply.array(HELP.length);
-        for (const line of HELP) c.reply.simple(line);
-      }),
-    ),
-    cmd("info", 2, "stale", [0, 0, 0], SLOW, machine(true)),
-    cmd(
-      "keyslot",
-      3,
-      "stale",
-      [0, 0, 0],
-      SLOW,
-      inCluster((c, _rt, a) => {
-        const v = a.view(2);
-        c.reply.integer(keySlotRange(v, 0, v.length));
-      }),
-    ),
-    cmd(
-      "links",
-      2,
-      "stale",
-      [0, 0, 0],
-      SLOW,
-      inCluster((c, rt) => renderLinks(c, rt)),
-    ),
-    cmd("meet", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("myid", 2, "stale", [0, 0, 0], SLOW, machine()),
-    cmd("myshardid", 2, "stale", [0, 0, 0], SLOW, machine()),
-    cmd("nodes", 2, "stale", [0, 0, 0], SLOW, machine(true)),
-    cmd("replicas", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("replicate", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd(
-      "reset",
-      -2,
-      "admin noscript stale",
-      [0, 0, 0],
-      ADMIN_ACL,
-      inCluster((c, rt, a) => {
-        const argv: string[] = [];
-        for (let i = 1; i < a.argc; i++) argv.push(a.utf8(i));
-        const wasReplica = rt.state.myself.slaveof !== null;
-        const reply = rt.command(argv);
-        // A replica that resets becomes an empty master (Redis's emptyData in clusterReset).
-        if (reply.type === "ok" && wasReplica) {
-          server.replication.unsetMaster(null);
-          server.store.flushAll();
-          server.watches.touchAllInDb(-1);
-        }
-        sendReply(c, reply, false);
-      }),
-    ),
-    cmd("saveconfig", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("set-config-epoch", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd("setslot", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd(
-      "shards",
-      2,
-      "stale",
-      [0, 0, 0],
-      SLOW,
-      inCluster((c, rt) => renderShards(c, rt)),
-    ),
-    cmd("slaves", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
-    cmd(
-      "slots",
-      2,
-      "stale",
-      [0, 0, 0],
-      SLOW,
-      inCluster((c, rt) => renderSlots(c, rt)),
-    ),
-  ];
+function clusterCountkeysinslotCommand(c: Client, rt: ClusterRuntime, a: CommandArgs): void {
+  const slot = toInt(a.latin1(2));
+  if (slot === undefined) {
+    c.reply.error(ERR_NOT_INT);
+    return;
+  }
+  if (slot < 0 || slot >= CLUSTER_SLOTS) {
+    c.reply.error("ERR Invalid slot");
+    return;
+  }
+  c.reply.integer(rt.slotKeys.countKeysInSlot(slot));
+}
 
-  const CONN = "@fast @connection";
-  return [
-    cmd("cluster", -2, "", [0, 0, 0], SLOW, undefined, { subcommands: subcommands }),
-    cmd(
-      "readonly",
-      1,
-      "loading stale fast",
-      [0, 0, 0],
-      CONN,
-      inCluster((c) => {
-        c.readOnly = true;
-        c.reply.ok();
-      }),
-    ),
-    cmd(
-      "readwrite",
-      1,
-      "loading stale fast",
-      [0, 0, 0],
-      CONN,
-      inCluster((c) => {
-        c.readOnly = false;
-        c.reply.ok();
-      }),
-    ),
-    cmd(
-      "asking",
-      1,
-      "fast",
-      [0, 0, 0],
-      CONN,
-      inCluster((c) => {
-        c.asking = true;
-        c.reply.ok();
-      }),
-    ),
-  ];
+function clusterGetkeysinslotCommand(c: Client, rt: ClusterRuntime, a: CommandArgs): void {
+  const slot = toInt(a.latin1(2));
+  if (slot === undefined) {
+    c.reply.error(ERR_NOT_INT);
+    return;
+  }
+  const max = toInt(a.latin1(3));
+  if (max === undefined) {
+    c.reply.error(ERR_NOT_INT);
+    return;
+  }
+  if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0) {
+    c.reply.error("ERR Invalid slot or number of keys");
+    return;
+  }
+  const keys = rt.slotKeys.getKeysInSlot(slot, max);
+  c.reply.array(keys.length);
+  for (const k of keys) c.reply.bulkLatin1(k);
+}
+
+function clusterKeyslotCommand(c: Client, _rt: ClusterRuntime, a: CommandArgs): void {
+  const v = a.view(2);
+  c.reply.integer(keySlotRange(v, 0, v.length));
+}
+
+function clusterResetCommand(
+  server: ClusterCommandsHost,
+  c: Client,
+  rt: ClusterRuntime,
+  a: CommandArgs,
+): void {
+  const argv: string[] = [];
+  for (let i = 1; i < a.argc; i++) argv.push(a.utf8(i));
+  const wasReplica = rt.state.myself.slaveof !== null;
+  const reply = rt.command(argv);
+  // A replica that resets becomes an empty master (Redis's emptyData in clusterReset).
+  if (reply.type === "ok" && wasReplica) {
+    server.replication.unsetMaster(null);
+    server.store.flushAll();
+    server.watches.touchAllInDb(-1);
+  }
+  sendReply(c, reply, false);
+}
+
+function clusterHelpCommand(c: Client): void {
+  replyHelp(c.reply, "CLUSTER", HELP);
+}
+
+/** READONLY, READWRITE: reads of this connection may (or may no longer) be served by a replica. */
+function readonlyCommand(c: Client, readOnly: boolean): void {
+  c.readOnly = readOnly;
+  c.reply.ok();
+}
+
+function askingCommand(c: Client): void {
+  c.asking = true;
+  c.reply.ok();
 }
 
 /**
@@ -412,4 +300,88 @@ export function restrictCommandsForCluster(table: CommandTable): void {
     }
     return null;
   });
+}
+
+const ADMIN_ACL = "@admin @slow @dangerous";
+const SLOW = "@slow";
+const CONN = "@fast @connection";
+const ADMIN = "admin stale";
+const ADMIN_NO_ASYNC = "admin stale no_async_loading";
+
+export function clusterCommands(server: ClusterCommandsHost): ServerCommandDef[] {
+  /** Runs `body` in cluster mode; otherwise Redis's "cluster support disabled". */
+  const inCluster =
+    (body: (c: Client, rt: ClusterRuntime, a: CommandArgs) => void): RunCommand =>
+    (c, a) => {
+      const rt = server.cluster;
+      if (rt === null) {
+        c.reply.error(DISABLED);
+        return;
+      }
+      body(c, rt, a);
+    };
+  /** A subcommand the state machine answers. */
+  const machine = (verbatim = false): RunCommand =>
+    inCluster((c, rt, a) => {
+      const argv: string[] = [];
+      for (let i = 1; i < a.argc; i++) argv.push(a.utf8(i));
+      sendReply(c, rt.command(argv), verbatim);
+    });
+  const subcommands: ServerCommandDef[] = [
+    cmd("addslots", -3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("addslotsrange", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("bumpepoch", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("count-failure-reports", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("countkeysinslot", 3, "stale", [0, 0, 0], SLOW, inCluster(clusterCountkeysinslotCommand)),
+    cmd("delslots", -3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("delslotsrange", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("failover", -2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("flushslots", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("forget", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("getkeysinslot", 4, "stale", [0, 0, 0], SLOW, inCluster(clusterGetkeysinslotCommand)),
+    cmd("help", 2, "loading stale", [0, 0, 0], SLOW, inCluster(clusterHelpCommand)),
+    cmd("info", 2, "stale", [0, 0, 0], SLOW, machine(true)),
+    cmd("keyslot", 3, "stale", [0, 0, 0], SLOW, inCluster(clusterKeyslotCommand)),
+    cmd("links", 2, "stale", [0, 0, 0], SLOW, inCluster(renderLinks)),
+    cmd("meet", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("myid", 2, "stale", [0, 0, 0], SLOW, machine()),
+    cmd("myshardid", 2, "stale", [0, 0, 0], SLOW, machine()),
+    cmd("nodes", 2, "stale", [0, 0, 0], SLOW, machine(true)),
+    cmd("replicas", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("replicate", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd(
+      "reset",
+      -2,
+      "admin noscript stale",
+      [0, 0, 0],
+      ADMIN_ACL,
+      inCluster((c, rt, a) => clusterResetCommand(server, c, rt, a)),
+    ),
+    cmd("saveconfig", 2, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("set-config-epoch", 3, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("setslot", -4, ADMIN_NO_ASYNC, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("shards", 2, "stale", [0, 0, 0], SLOW, inCluster(renderShards)),
+    cmd("slaves", 3, ADMIN, [0, 0, 0], ADMIN_ACL, machine()),
+    cmd("slots", 2, "stale", [0, 0, 0], SLOW, inCluster(renderSlots)),
+  ];
+  return [
+    cmd("cluster", -2, "", [0, 0, 0], SLOW, undefined, { subcommands }),
+    cmd(
+      "readonly",
+      1,
+      "loading stale fast",
+      [0, 0, 0],
+      CONN,
+      inCluster((c) => readonlyCommand(c, true)),
+    ),
+    cmd(
+      "readwrite",
+      1,
+      "loading stale fast",
+      [0, 0, 0],
+      CONN,
+      inCluster((c) => readonlyCommand(c, false)),
+    ),
+    cmd("asking", 1, "fast", [0, 0, 0], CONN, inCluster(askingCommand)),
+  ];
 }
