@@ -9,6 +9,7 @@ import { hyperloglogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { setCommands } from "./sets.js";
+import { sortCommands } from "./sort.js";
 import { stringCommands } from "./strings.js";
 import { zsetCommands } from "./zsets.js";
 
@@ -22,4 +23,5 @@ export const commands: readonly CommandSpec[] = [
   ...bitmapCommands,
   ...bitfieldCommands,
   ...hyperloglogCommands,
+  ...sortCommands,
 ];
