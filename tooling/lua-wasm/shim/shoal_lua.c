@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lauxlib.h"
 #include "lua.h"
@@ -988,6 +989,20 @@ static void setfn(lua_State *L, const char *k, lua_CFunction f) {
     lua_settable(L, -3);
 }
 
+static void registerLogFunction(lua_State *L) {
+    setfn(L, "log", luaLogCommand);
+    setnum(L, "LOG_DEBUG", LL_DEBUG);
+    setnum(L, "LOG_VERBOSE", LL_VERBOSE);
+    setnum(L, "LOG_NOTICE", LL_NOTICE);
+    setnum(L, "LOG_WARNING", LL_WARNING);
+}
+static void registerVersion(lua_State *L) {
+    setnum(L, "REDIS_VERSION_NUM", REDIS_VERSION_NUM);
+    lua_pushstring(L, "REDIS_VERSION");
+    lua_pushstring(L, REDIS_VERSION);
+    lua_settable(L, -3);
+}
+
 static const char *errh_func =
     "local dbg = debug\n"
     "debug = nil\n"
@@ -1006,57 +1021,62 @@ static const char *errh_func =
     "  return err\n"
     "end\n";
 
+/* luaRegisterRedisAPI: the libraries under the allow list, pcall, the redis table, Redis's
+ * math.random. Shared by the EVAL state and the functions state. */
+static void registerRedisAPI(lua_State *L, int eval_mode) {
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    luaSetAllowListProtection(L);
+    lua_pop(L, 1);
+
+    luaLoadLib(L, "", luaopen_base);
+    luaLoadLib(L, LUA_TABLIBNAME, luaopen_table);
+    luaLoadLib(L, LUA_STRLIBNAME, luaopen_string);
+    luaLoadLib(L, LUA_MATHLIBNAME, luaopen_math);
+    luaLoadLib(L, LUA_DBLIBNAME, luaopen_debug);
+    luaLoadLib(L, "cjson", luaopen_cjson);
+    luaLoadLib(L, "struct", luaopen_struct);
+    luaLoadLib(L, "cmsgpack", luaopen_cmsgpack);
+    luaLoadLib(L, "bit", luaopen_bit);
+
+    lua_pushcfunction(L, luaRedisPcall);
+    lua_setglobal(L, "pcall");
+
+    lua_newtable(L);
+    setfn(L, "call", luaRedisCallCommand);
+    setfn(L, "pcall", luaRedisPCallCommand);
+    registerLogFunction(L);
+    registerVersion(L);
+    setfn(L, "setresp", luaSetResp);
+    setfn(L, "sha1hex", luaRedisSha1hexCommand);
+    setfn(L, "error_reply", luaRedisErrorReplyCommand);
+    setfn(L, "status_reply", luaRedisStatusReplyCommand);
+    setfn(L, "set_repl", luaRedisSetReplCommand);
+    setnum(L, "REPL_NONE", PROPAGATE_NONE);
+    setnum(L, "REPL_AOF", PROPAGATE_AOF);
+    setnum(L, "REPL_SLAVE", PROPAGATE_REPL);
+    setnum(L, "REPL_REPLICA", PROPAGATE_REPL);
+    setnum(L, "REPL_ALL", PROPAGATE_AOF | PROPAGATE_REPL);
+    setfn(L, "acl_check_cmd", luaRedisAclCheckCmdCommand);
+    if (eval_mode) {
+        /* eval.c scriptingInit adds these to EVAL's redis table only */
+        setfn(L, "breakpoint", luaRedisBreakpointCommand);
+        setfn(L, "debug", luaRedisDebugCommand);
+        setfn(L, "replicate_commands", luaRedisReplicateCommandsCommand);
+    }
+    lua_setglobal(L, "redis");
+
+    lua_getglobal(L, "math");
+    setfn(L, "random", redis_math_random);
+    setfn(L, "randomseed", redis_math_randomseed);
+    lua_setglobal(L, "math");
+}
+
+static int functions_mode = 0;
+
 EXPORT int sl_init(void) {
+    functions_mode = 0;
     lua = lua_open();
-    lua_pushvalue(lua, LUA_GLOBALSINDEX);
-    luaSetAllowListProtection(lua);
-    lua_pop(lua, 1);
-
-    luaLoadLib(lua, "", luaopen_base);
-    luaLoadLib(lua, LUA_TABLIBNAME, luaopen_table);
-    luaLoadLib(lua, LUA_STRLIBNAME, luaopen_string);
-    luaLoadLib(lua, LUA_MATHLIBNAME, luaopen_math);
-    luaLoadLib(lua, LUA_DBLIBNAME, luaopen_debug);
-    luaLoadLib(lua, "cjson", luaopen_cjson);
-    luaLoadLib(lua, "struct", luaopen_struct);
-    luaLoadLib(lua, "cmsgpack", luaopen_cmsgpack);
-    luaLoadLib(lua, "bit", luaopen_bit);
-
-    lua_pushcfunction(lua, luaRedisPcall);
-    lua_setglobal(lua, "pcall");
-
-    lua_newtable(lua);
-    setfn(lua, "call", luaRedisCallCommand);
-    setfn(lua, "pcall", luaRedisPCallCommand);
-    setfn(lua, "log", luaLogCommand);
-    setnum(lua, "LOG_DEBUG", LL_DEBUG);
-    setnum(lua, "LOG_VERBOSE", LL_VERBOSE);
-    setnum(lua, "LOG_NOTICE", LL_NOTICE);
-    setnum(lua, "LOG_WARNING", LL_WARNING);
-    setnum(lua, "REDIS_VERSION_NUM", REDIS_VERSION_NUM);
-    lua_pushstring(lua, "REDIS_VERSION");
-    lua_pushstring(lua, REDIS_VERSION);
-    lua_settable(lua, -3);
-    setfn(lua, "setresp", luaSetResp);
-    setfn(lua, "sha1hex", luaRedisSha1hexCommand);
-    setfn(lua, "error_reply", luaRedisErrorReplyCommand);
-    setfn(lua, "status_reply", luaRedisStatusReplyCommand);
-    setfn(lua, "set_repl", luaRedisSetReplCommand);
-    setnum(lua, "REPL_NONE", PROPAGATE_NONE);
-    setnum(lua, "REPL_AOF", PROPAGATE_AOF);
-    setnum(lua, "REPL_SLAVE", PROPAGATE_REPL);
-    setnum(lua, "REPL_REPLICA", PROPAGATE_REPL);
-    setnum(lua, "REPL_ALL", PROPAGATE_AOF | PROPAGATE_REPL);
-    setfn(lua, "acl_check_cmd", luaRedisAclCheckCmdCommand);
-    setfn(lua, "breakpoint", luaRedisBreakpointCommand);
-    setfn(lua, "debug", luaRedisDebugCommand);
-    setfn(lua, "replicate_commands", luaRedisReplicateCommandsCommand);
-    lua_setglobal(lua, "redis");
-
-    lua_getglobal(lua, "math");
-    setfn(lua, "random", redis_math_random);
-    setfn(lua, "randomseed", redis_math_randomseed);
-    lua_setglobal(lua, "math");
+    registerRedisAPI(lua, 1);
 
     luaL_loadbuffer(lua, errh_func, strlen(errh_func), "@err_handler_def");
     lua_pcall(lua, 0, 0, 0);
@@ -1068,6 +1088,271 @@ EXPORT int sl_init(void) {
     luaSetTableProtectionForBasicTypes(lua);
     return 0;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Functions (function_lua.c): a state of its own, whose globals are an empty read-only table
+ * reading through to the real ones; while a library loads they read through to the library API
+ * (redis.register_function, redis.log, the version) instead.
+ * ------------------------------------------------------------------------------------------- */
+
+#define REGISTRY_ERROR_HANDLER_NAME "__ERROR_HANDLER__"
+#define LIBRARY_API_NAME "__LIBRARY_API__"
+#define GLOBALS_API_NAME "__GLOBALS_API__"
+
+/* Records a registered function: 0, or 1 with the error text in the reply buffer. */
+IMPORT("js_register_function")
+extern int js_register_function(const char *name, int name_len, const char *desc, int desc_len,
+                                int flags, int ref);
+
+static int loading = 0;
+
+static void luaEngineLoadHook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (js_interrupt()) {
+        lua_sethook(L, luaEngineLoadHook, LUA_MASKLINE, 0);
+        luaPushError(L, "FUNCTION LOAD timeout");
+        lua_error(L);
+    }
+}
+
+static int luaRegisterFunctionReadFlags(lua_State *L, int *flags) {
+    static const char *names[] = {"no-writes", "allow-oom", "allow-stale", "no-cluster",
+                                  "allow-cross-slot-keys", NULL};
+    static const int bits[] = {1, 2, 4, 8, 32};
+    int j = 1, f = 0;
+    while (1) {
+        lua_pushnumber(L, j++);
+        lua_gettable(L, -2);
+        if (lua_type(L, -1) == LUA_TNIL) {
+            lua_pop(L, 1);
+            break;
+        }
+        if (!lua_isstring(L, -1)) {
+            lua_pop(L, 1);
+            return 0;
+        }
+        const char *s = lua_tostring(L, -1);
+        int found = 0;
+        for (int i = 0; names[i]; i++) {
+            if (!strcasecmp(names[i], s)) {
+                f |= bits[i];
+                found = 1;
+                break;
+            }
+        }
+        lua_pop(L, 1);
+        if (!found) return 0;
+    }
+    *flags = f;
+    return 1;
+}
+
+static int luaRegisterFunction(lua_State *L) {
+    if (!loading) {
+        luaPushError(L, "redis.register_function can only be called on FUNCTION LOAD command");
+        return lua_error(L);
+    }
+    int argc = lua_gettop(L);
+    const char *err = NULL;
+    const char *name = NULL, *desc = NULL;
+    size_t name_len = 0, desc_len = 0;
+    int ref = LUA_NOREF, flags = 0;
+    /* name and desc are kept alive as registry refs while the arguments are read */
+    int name_ref = LUA_NOREF, desc_ref = LUA_NOREF;
+    if (argc < 1 || argc > 2) {
+        err = "wrong number of arguments to redis.register_function";
+    } else if (argc == 1) {
+        if (!lua_istable(L, 1)) {
+            err = "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).";
+        } else {
+            lua_pushnil(L);
+            while (lua_next(L, -2)) {
+                if (!lua_isstring(L, -2)) {
+                    err = "named argument key given to redis.register_function is not a string";
+                    break;
+                }
+                const char *key = lua_tostring(L, -2);
+                if (!strcasecmp(key, "function_name")) {
+                    if (!lua_isstring(L, -1)) {
+                        err = "function_name argument given to redis.register_function must be a string";
+                        break;
+                    }
+                    if (name_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, name_ref);
+                    lua_pushvalue(L, -1);
+                    name_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+                } else if (!strcasecmp(key, "description")) {
+                    if (!lua_isstring(L, -1)) {
+                        err = "description argument given to redis.register_function must be a string";
+                        break;
+                    }
+                    if (desc_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, desc_ref);
+                    lua_pushvalue(L, -1);
+                    desc_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+                } else if (!strcasecmp(key, "callback")) {
+                    if (!lua_isfunction(L, -1)) {
+                        err = "callback argument given to redis.register_function must be a function";
+                        break;
+                    }
+                    if (ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, ref);
+                    ref = luaL_ref(L, LUA_REGISTRYINDEX);
+                    continue;
+                } else if (!strcasecmp(key, "flags")) {
+                    if (!lua_istable(L, -1)) {
+                        err = "flags argument to redis.register_function must be a table representing function flags";
+                        break;
+                    }
+                    if (!luaRegisterFunctionReadFlags(L, &flags)) {
+                        err = "unknown flag given";
+                        break;
+                    }
+                } else {
+                    err = "unknown argument given to redis.register_function";
+                    break;
+                }
+                lua_pop(L, 1);
+            }
+            if (!err && name_ref == LUA_NOREF) err = "redis.register_function must get a function name argument";
+            if (!err && ref == LUA_NOREF) err = "redis.register_function must get a callback argument";
+        }
+    } else {
+        if (!lua_isstring(L, 1)) {
+            err = "first argument to redis.register_function must be a string";
+        } else if (!lua_isfunction(L, 2)) {
+            err = "second argument to redis.register_function must be a function";
+        } else {
+            ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops the function */
+            lua_pushvalue(L, 1);
+            name_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        }
+    }
+    if (!err) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, name_ref);
+        name = lua_tolstring(L, -1, &name_len);
+        if (desc_ref != LUA_NOREF) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, desc_ref);
+            desc = lua_tolstring(L, -1, &desc_len);
+        }
+        if (js_register_function(name, (int)name_len, desc, desc ? (int)desc_len : -1, flags, ref)) {
+            luaL_unref(L, LUA_REGISTRYINDEX, ref);
+            ref = LUA_NOREF;
+            err = reply.p; /* the text JS wrote */
+        }
+    } else if (ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    }
+    if (name_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, name_ref);
+    if (desc_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, desc_ref);
+    if (err) {
+        luaPushError(L, err);
+        return lua_error(L);
+    }
+    return 0;
+}
+
+static const char *fn_errh_func =
+    "local dbg = debug\n"
+    "debug = nil\n"
+    "local error_handler = function (err)\n"
+    "  local i = dbg.getinfo(2,'nSl')\n"
+    "  if i and i.what == 'C' then\n"
+    "    i = dbg.getinfo(3,'nSl')\n"
+    "  end\n"
+    "  if type(err) ~= 'table' then\n"
+    "    err = {err='ERR ' .. tostring(err)}"
+    "  end"
+    "  if i then\n"
+    "    err['source'] = i.source\n"
+    "    err['line'] = i.currentline\n"
+    "  end"
+    "  return err\n"
+    "end\n"
+    "return error_handler";
+
+/* luaEngineInitEngine. */
+EXPORT int sl_fn_init(void) {
+    functions_mode = 1;
+    lua = lua_open();
+    registerRedisAPI(lua, 0);
+
+    lua_newtable(lua); /* library globals */
+    lua_newtable(lua); /* library `redis` table */
+    setfn(lua, "register_function", luaRegisterFunction);
+    registerLogFunction(lua);
+    registerVersion(lua);
+    luaSetErrorMetatable(lua);
+    lua_setfield(lua, -2, "redis");
+    luaSetErrorMetatable(lua);
+    luaSetTableProtectionRecursively(lua);
+    lua_setfield(lua, LUA_REGISTRYINDEX, LIBRARY_API_NAME);
+
+    lua_pushstring(lua, REGISTRY_ERROR_HANDLER_NAME);
+    luaL_loadbuffer(lua, fn_errh_func, strlen(fn_errh_func), "@err_handler_def");
+    lua_pcall(lua, 0, 1, 0);
+    lua_settable(lua, LUA_REGISTRYINDEX);
+
+    lua_pushvalue(lua, LUA_GLOBALSINDEX);
+    luaSetErrorMetatable(lua);
+    luaSetTableProtectionRecursively(lua);
+    lua_pop(lua, 1);
+
+    lua_pushvalue(lua, LUA_GLOBALSINDEX);
+    lua_setfield(lua, LUA_REGISTRYINDEX, GLOBALS_API_NAME);
+
+    lua_newtable(lua); /* new globals */
+    lua_newtable(lua); /* its metatable */
+    lua_pushvalue(lua, LUA_GLOBALSINDEX);
+    lua_setfield(lua, -2, "__index");
+    lua_enablereadonlytable(lua, -1, 1);
+    lua_setmetatable(lua, -2);
+    lua_enablereadonlytable(lua, -1, 1);
+    lua_replace(lua, LUA_GLOBALSINDEX);
+
+    luaSetTableProtectionForBasicTypes(lua);
+    return 0;
+}
+
+static void setGlobalsIndex(const char *api) {
+    lua_getmetatable(lua, LUA_GLOBALSINDEX);
+    lua_enablereadonlytable(lua, -1, 0);
+    lua_getfield(lua, LUA_REGISTRYINDEX, api);
+    lua_setfield(lua, -2, "__index");
+    lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 1);
+    lua_pop(lua, 1);
+}
+
+/* luaEngineCreate: runs a library's code (after its shebang line) so that it registers its
+ * functions through js_register_function. 0, or 1 with the error text (no code) in `out`. */
+EXPORT int sl_fn_load(const char *code, int len) {
+    out.len = 0;
+    int ret = 1;
+    setGlobalsIndex(LIBRARY_API_NAME);
+    if (luaL_loadbuffer(lua, code, (size_t)len, "@user_function")) {
+        buf_addstr(&out, "Error compiling function: ");
+        buf_addstr(&out, lua_tostring(lua, -1));
+        lua_pop(lua, 1);
+        goto done;
+    }
+    loading = 1;
+    lua_sethook(lua, luaEngineLoadHook, LUA_MASKCOUNT, 100000);
+    if (lua_pcall(lua, 0, 0, 0)) {
+        errinfo_t ei = {0};
+        luaExtractErrorInformation(lua, &ei);
+        buf_addstr(&out, "Error registering functions: ");
+        buf_addstr(&out, ei.msg ? ei.msg : "");
+        errinfo_free(&ei);
+        lua_pop(lua, 1);
+        goto done;
+    }
+    ret = 0;
+done:
+    loading = 0;
+    setGlobalsIndex(GLOBALS_API_NAME);
+    lua_sethook(lua, NULL, 0, 0);
+    return ret;
+}
+
+/* luaEngineFreeFunction. */
+EXPORT void sl_fn_unref(int ref) { luaL_unref(lua, LUA_REGISTRYINDEX, ref); }
 
 /* ---------------------------------------------------------------------------------------------
  * EVAL: compile a body under its registry name, run it (eval.c luaCreateFunction,
@@ -1137,9 +1422,12 @@ EXPORT char *sl_args_reserve(int total_bytes, int count) {
     return args.p;
 }
 
-/* Runs registry[funcname] with KEYS/ARGV; the RESP reply for the caller is left in `out`.
- * Returns 0 on success, 1 when the reply is an error. */
-EXPORT int sl_eval_run(const char *funcname, int nkeys, int nargs, int caller_resp, int hook) {
+/* luaCallFunction: runs registry[funcname] (EVAL, KEYS/ARGV as globals) or the function
+ * registry[ref] (FCALL, keys and args as its two arguments; `funcname` its name for errors).
+ * The RESP reply for the caller is left in `out`; returns 1 when it is an error. */
+static int run_function(const char *funcname, int ref, int nkeys, int nargs, int caller_resp,
+                        int hook) {
+    int eval_mode = ref < 0;
     int gc_period = 50;
     static long gc_count = 0;
     out.len = 0;
@@ -1147,23 +1435,33 @@ EXPORT int sl_eval_run(const char *funcname, int nkeys, int nargs, int caller_re
     script_resp = 2;
     redisSrand48(0); /* same PRNG sequence at every call, as Redis's evalGenericCommand */
 
-    lua_getglobal(lua, "__redis__err__handler");
-    lua_getfield(lua, LUA_REGISTRYINDEX, funcname);
+    if (eval_mode) {
+        lua_getglobal(lua, "__redis__err__handler");
+        lua_getfield(lua, LUA_REGISTRYINDEX, funcname);
+    } else {
+        lua_pushstring(lua, REGISTRY_ERROR_HANDLER_NAME);
+        lua_gettable(lua, LUA_REGISTRYINDEX);
+        lua_rawgeti(lua, LUA_REGISTRYINDEX, ref);
+    }
     in_script = 1;
     if (hook) lua_sethook(lua, luaMaskCountHook, LUA_MASKCOUNT, 100000);
 
     luaCreateArray(lua, 0, nkeys);
-    lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 0);
-    lua_setglobal(lua, "KEYS");
-    lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 1);
+    if (eval_mode) {
+        lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 0);
+        lua_setglobal(lua, "KEYS");
+        lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 1);
+    }
     luaCreateArray(lua, nkeys, nargs);
-    lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 0);
-    lua_setglobal(lua, "ARGV");
-    lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 1);
+    if (eval_mode) {
+        lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 0);
+        lua_setglobal(lua, "ARGV");
+        lua_enablereadonlytable(lua, LUA_GLOBALSINDEX, 1);
+    }
 
     /* Errors name the script by its SHA (run_ctx->funcname), not by its registry name. */
-    const char *shown = strncmp(funcname, "f_", 2) == 0 ? funcname + 2 : funcname;
-    int err = lua_pcall(lua, 0, 1, -2);
+    const char *shown = eval_mode && strncmp(funcname, "f_", 2) == 0 ? funcname + 2 : funcname;
+    int err = eval_mode ? lua_pcall(lua, 0, 1, -2) : lua_pcall(lua, 2, 1, -4);
     if (++gc_count == gc_period) {
         lua_gc(lua, LUA_GCSTEP, gc_period);
         gc_count = 0;
@@ -1217,10 +1515,19 @@ EXPORT int sl_eval_run(const char *funcname, int nkeys, int nargs, int caller_re
     return is_error;
 }
 
+EXPORT int sl_eval_run(const char *funcname, int nkeys, int nargs, int caller_resp, int hook) {
+    return run_function(funcname, -1, nkeys, nargs, caller_resp, hook);
+}
+
+EXPORT int sl_fn_run(int ref, const char *name, int nkeys, int nargs, int caller_resp, int hook) {
+    return run_function(name, ref, nkeys, nargs, caller_resp, hook);
+}
+
 /* SCRIPT FLUSH: a new state, as scriptingReset does. */
 EXPORT void sl_reset(void) {
     lua_close(lua);
-    sl_init();
+    if (functions_mode) sl_fn_init();
+    else sl_init();
 }
 
 EXPORT int sl_memory(void) { return lua_gc(lua, LUA_GCCOUNT, 0) * 1024; }

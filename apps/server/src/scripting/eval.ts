@@ -24,7 +24,8 @@ import { call, type DispatchHost } from "../dispatch.js";
 import type { NodeServices } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
 import { serveClientsWhileBusy } from "./busy.js";
-import { LuaEngine } from "./lua-engine.js";
+import { FunctionLibraries } from "./functions.js";
+import { LuaEngine, type LuaHost, type LuaRunResult } from "./lua-engine.js";
 import { parseShebang, ScriptFlag } from "./shebang.js";
 
 /** What scripting takes from the node. */
@@ -42,6 +43,10 @@ export type ScriptingHost = DispatchHost &
 export const NOSCRIPT_ERR = "NOSCRIPT No matching script. Please use EVAL.";
 export const BUSY_ERR =
   "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+export const BUSY_FUNCTION_ERR =
+  "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+/** FUNCTION LOAD's time limit for running a library's code (LOAD_TIMEOUT_MS). */
+const LOAD_TIMEOUT_MS = 500;
 
 interface CachedScript {
   body: Buffer;
@@ -51,7 +56,10 @@ interface CachedScript {
 /** One script run (Redis's scriptRunCtx). */
 interface RunContext {
   caller: Client;
-  sha: string;
+  /** EVAL (SCRIPT KILL) rather than FCALL (FUNCTION KILL). */
+  evalMode: boolean;
+  /** The script's SHA or the function's name (run_ctx->funcname). */
+  name: string;
   flags: number;
   readOnly: boolean;
   allowCrossSlot: boolean;
@@ -64,10 +72,16 @@ interface RunContext {
   killed: boolean;
   /** redis.set_repl: 1 AOF, 2 replicas. */
   replFlags: number;
+  /** The caller's command (FUNCTION STATS). */
+  callerArgv: Buffer[];
 }
 
 export class Scripting {
   private lua: LuaEngine | null = null;
+  private fnLua: LuaEngine | null = null;
+  readonly libraries = new FunctionLibraries(() => this.functionsEngine());
+  /** performance.now() when FUNCTION LOAD started running a library's code (-1: not loading). */
+  private loadingSince = -1;
   private readonly scripts = new Map<string, CachedScript>();
   private scriptsBytes = 0;
   /** The script running now (Redis's curr_run_ctx), null between scripts. */
@@ -78,18 +92,42 @@ export class Scripting {
     this.scriptClient = makeScriptClient();
   }
 
+  private luaHost(): LuaHost {
+    return {
+      call: (argv, resp) => this.redisCall(argv, resp),
+      interrupt: () => this.interrupt(),
+      log: (level, msg) => this.log(level, msg),
+      setRepl: (flags) => {
+        if (this.running) this.running.replFlags = flags;
+      },
+      registerFunction: (name, desc, flags, ref) =>
+        this.libraries.registerFunction(name, desc, flags, ref),
+    };
+  }
+
   private engine(): LuaEngine {
-    if (this.lua === null) {
-      this.lua = new LuaEngine({
-        call: (argv, resp) => this.redisCall(argv, resp),
-        interrupt: () => this.interrupt(),
-        log: (level, msg) => this.log(level, msg),
-        setRepl: (flags) => {
-          if (this.running) this.running.replFlags = flags;
-        },
-      });
-    }
+    this.lua ??= new LuaEngine(this.luaHost());
     return this.lua;
+  }
+
+  private functionsEngine(): LuaEngine {
+    this.fnLua ??= new LuaEngine(this.luaHost(), "functions");
+    return this.fnLua;
+  }
+
+  /** FUNCTION LOAD: the library's name, or the error text (without "ERR "). */
+  loadLibrary(code: Buffer, replace: boolean): { name: string } | { error: string } {
+    this.loadingSince = performance.now();
+    try {
+      return this.libraries.load(code, replace);
+    } finally {
+      this.loadingSince = -1;
+    }
+  }
+
+  /** INFO memory's used_memory_vm_functions. */
+  get functionsMemory(): number {
+    return this.fnLua?.memory() ?? 0;
   }
 
   get cachedScripts(): number {
@@ -172,17 +210,49 @@ export class Scripting {
     for (let i = 0; i < numkeys; i++) keys.push(args.view(3 + i));
     const argv: Buffer[] = [];
     for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
-    this.runScript(client, sha, script.flags, ro, keys, argv);
+    this.runScript(client, true, sha, script.flags, ro, keys, (hook) =>
+      this.engine().run(`f_${sha}`, keys, argv, client.resp, hook),
+    );
+  }
+
+  /** fcallCommandGeneric for FCALL and FCALL_RO. */
+  fcall(client: Client, args: CommandArgs, ro: boolean): void {
+    const f = this.libraries.functions.get(args.latin1(1));
+    if (f === undefined) {
+      client.reply.error("ERR Function not found");
+      return;
+    }
+    const numkeys = parseLongLong(args.latin1(2));
+    if (numkeys === undefined) {
+      client.reply.error("ERR Bad number of keys provided");
+      return;
+    }
+    if (numkeys > args.argc - 3) {
+      client.reply.error("ERR Number of keys can't be greater than number of args");
+      return;
+    }
+    if (numkeys < 0) {
+      client.reply.error("ERR Number of keys can't be negative");
+      return;
+    }
+    const keys: Buffer[] = [];
+    for (let i = 0; i < numkeys; i++) keys.push(args.view(3 + i));
+    const argv: Buffer[] = [];
+    for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
+    this.runScript(client, false, f.name, f.flags, ro, keys, (hook) =>
+      this.functionsEngine().callFunction(f.ref, f.name, keys, argv, client.resp, hook),
+    );
   }
 
   /** scriptPrepareForRun, luaCallFunction and scriptResetRun. */
   private runScript(
     client: Client,
-    sha: string,
+    evalMode: boolean,
+    name: string,
     flags: number,
     ro: boolean,
-    keys: Buffer[],
-    argv: Buffer[],
+    keys: readonly Buffer[],
+    exec: (hook: boolean) => LuaRunResult,
   ): void {
     const server = this.server;
     const compat = (flags & ScriptFlag.EvalCompatMode) !== 0;
@@ -198,7 +268,8 @@ export class Scripting {
     }
     const run: RunContext = {
       caller: client,
-      sha,
+      evalMode,
+      name,
       flags,
       readOnly: ro || (!compat && (flags & ScriptFlag.NoWrites) !== 0),
       allowCrossSlot: compat || (flags & ScriptFlag.AllowCrossSlot) !== 0,
@@ -208,7 +279,12 @@ export class Scripting {
       timedOut: false,
       killed: false,
       replFlags: 3,
+      callerArgv: [],
     };
+    const callerArgs = server.call.args;
+    if (!evalMode && callerArgs !== null) {
+      for (let i = 0; i < callerArgs.argc; i++) run.callerArgv.push(callerArgs.copy(i));
+    }
     // The declared keys' slot (c->slot after processCommand's routing): the script's
     // undeclared keys must hash there too unless cross-slot access is allowed.
     if (server.cluster !== null && keys.length > 0) {
@@ -217,14 +293,13 @@ export class Scripting {
     const sc = this.scriptClient;
     sc.db = client.db;
     sc.reply.resp = 2;
-    const engine = this.engine();
     const threshold = server.config.get<number>("busy-reply-threshold");
     const nested = server.inExec;
     if (!nested) server.beginExecPropagation(client.db);
     this.running = run;
     let result: { reply: Buffer; isError: boolean };
     try {
-      result = engine.run(`f_${sha}`, keys, argv, client.resp, threshold > 0);
+      result = exec(threshold > 0);
     } finally {
       this.running = null;
       if (!nested) server.endExecPropagation(client.db);
@@ -330,15 +405,18 @@ export class Scripting {
       let nosave = false;
       for (let i = 1; i < args.argc; i++)
         if (args.latin1(i).toLowerCase() === "nosave") nosave = true;
-      if (!nosave) return BUSY_ERR;
+      if (!nosave) return run.evalMode ? BUSY_ERR : BUSY_FUNCTION_ERR;
       run.killed = true;
       return undefined;
     }
-    return entry.spec.flags.includes("allow_busy") ? undefined : BUSY_ERR;
+    if (entry.spec.flags.includes("allow_busy")) return undefined;
+    return run.evalMode ? BUSY_ERR : BUSY_FUNCTION_ERR;
   }
 
   /** scriptInterrupt, every 100k Lua instructions. */
   private interrupt(): boolean {
+    // FUNCTION LOAD running a library's code (luaEngineLoadHook): 500 ms at most.
+    if (this.loadingSince >= 0) return performance.now() - this.loadingSince > LOAD_TIMEOUT_MS;
     const run = this.running;
     if (run === null) return false;
     if (!run.timedOut) {
@@ -346,7 +424,7 @@ export class Scripting {
       if (elapsed < this.server.config.get<number>("busy-reply-threshold")) return false;
       run.timedOut = true;
       this.server.log.warning(
-        `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${run.sha}.`,
+        `Slow script detected: still in execution after ${elapsed} milliseconds. You can try killing the script using the ${run.evalMode ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${run.name}.`,
       );
     }
     // processEventsWhileBlocked: the other clients' commands, EVAL's call context kept.
@@ -359,8 +437,8 @@ export class Scripting {
     return run.killed;
   }
 
-  /** SCRIPT KILL: the error text, or undefined when the running script was told to stop. */
-  kill(): string | undefined {
+  /** SCRIPT KILL / FUNCTION KILL: the error, or undefined when the script was told to stop. */
+  kill(evalMode: boolean): string | undefined {
     const run = this.running;
     if (run === null) return "NOTBUSY No scripts in execution right now.";
     if (run.caller.replRole === "M") {
@@ -369,8 +447,22 @@ export class Scripting {
     if (run.writeDirty) {
       return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
     }
+    if (evalMode && !run.evalMode) return BUSY_FUNCTION_ERR;
+    if (!evalMode && run.evalMode) return BUSY_ERR;
     run.killed = true;
     return undefined;
+  }
+
+  /** FUNCTION STATS' running_script: the function, the caller's command, its duration. */
+  runningFunction(): { name: string; argv: Buffer[]; durationMs: number } | null | "eval" {
+    const run = this.running;
+    if (run === null) return null;
+    if (run.evalMode) return "eval";
+    return {
+      name: run.name,
+      argv: run.callerArgv,
+      durationMs: Math.floor(performance.now() - run.startMs),
+    };
   }
 
   private log(level: number, msg: string): void {

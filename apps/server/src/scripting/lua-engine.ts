@@ -18,6 +18,16 @@ export interface LuaHost {
   log(level: number, message: string): void;
   /** redis.set_repl(flags): 0 none, 1 AOF, 2 replicas, 3 both. */
   setRepl(flags: number): void;
+  /**
+   * redis.register_function while FUNCTION LOAD runs a library (functions mode only): an error
+   * text refuses it, undefined accepts it.
+   */
+  registerFunction?(
+    name: Buffer,
+    description: Buffer | null,
+    flags: number,
+    ref: number,
+  ): string | undefined;
 }
 
 export interface LuaRunResult {
@@ -51,6 +61,17 @@ interface Exports {
   sl_eval_exists(name: number): number;
   sl_eval_run(name: number, nkeys: number, nargs: number, resp: number, hook: number): number;
   sl_memory(): number;
+  sl_fn_init(): number;
+  sl_fn_load(code: number, len: number): number;
+  sl_fn_unref(ref: number): void;
+  sl_fn_run(
+    ref: number,
+    name: number,
+    nkeys: number,
+    nargs: number,
+    resp: number,
+    hook: number,
+  ): number;
 }
 
 let compiled: object | undefined;
@@ -67,7 +88,8 @@ export class LuaEngine {
   private tempRet0 = 0;
   private host: LuaHost;
 
-  constructor(host: LuaHost) {
+  /** `functions`: a FUNCTION engine (function_lua.c) instead of EVAL's (eval.c). */
+  constructor(host: LuaHost, mode: "eval" | "functions" = "eval") {
     this.host = host;
     const env = {
       js_call: (argc: number, resp: number) => this.onCall(argc, resp),
@@ -76,6 +98,26 @@ export class LuaEngine {
         this.host.log(level, Buffer.from(this.bytes(ptr, len)).toString("latin1")),
       js_set_repl: (flags: number) => this.host.setRepl(flags),
       getTempRet0: () => this.tempRet0,
+      js_register_function: (
+        name: number,
+        nameLen: number,
+        desc: number,
+        descLen: number,
+        flags: number,
+        ref: number,
+      ) => {
+        const err = this.host.registerFunction?.(
+          Buffer.from(this.bytes(name, nameLen)),
+          descLen < 0 ? null : Buffer.from(this.bytes(desc, descLen)),
+          flags,
+          ref,
+        );
+        if (err === undefined) return 0;
+        const b = Buffer.from(`${err}\0`, "latin1");
+        const ptr = this.ex.sl_reply_buffer(b.length);
+        this.u8().set(b, ptr);
+        return 1;
+      },
       setTempRet0: (v: number) => {
         this.tempRet0 = v;
       },
@@ -99,7 +141,8 @@ export class LuaEngine {
     });
     this.ex = instance.exports as unknown as Exports;
     this.ex._initialize();
-    this.ex.sl_init();
+    if (mode === "functions") this.ex.sl_fn_init();
+    else this.ex.sl_init();
   }
 
   /** Lets one engine serve several callers in turn (the host of the script running now). */
@@ -129,6 +172,39 @@ export class LuaEngine {
     return r !== 0;
   }
 
+  /**
+   * FUNCTION LOAD's engine step: runs a library's code (shebang line removed) so it registers
+   * its functions through the host; null, or the error text (without a code).
+   */
+  loadLibrary(code: Uint8Array): string | null {
+    const ptr = this.ex.malloc(code.length + 1);
+    this.u8().set(code, ptr);
+    const rc = this.ex.sl_fn_load(ptr, code.length);
+    this.ex.free(ptr);
+    return rc === 0 ? null : this.out().toString("latin1");
+  }
+
+  /** Frees a registered function (a library deleted or replaced). */
+  unref(ref: number): void {
+    this.ex.sl_fn_unref(ref);
+  }
+
+  /** FCALL: the function registered as `ref` with (keys, args); errors name it `name`. */
+  callFunction(
+    ref: number,
+    name: string,
+    keys: readonly Uint8Array[],
+    args: readonly Uint8Array[],
+    resp: 2 | 3,
+    hook: boolean,
+  ): LuaRunResult {
+    this.putArgs(keys, args);
+    const namePtr = this.cstring(name);
+    const isError = this.ex.sl_fn_run(ref, namePtr, keys.length, args.length, resp, hook ? 1 : 0);
+    this.ex.free(namePtr);
+    return { reply: this.out(), isError: isError !== 0 };
+  }
+
   /** Runs registry[name] with KEYS and ARGV set; the reply comes in the caller's protocol. */
   run(
     name: string,
@@ -137,6 +213,14 @@ export class LuaEngine {
     resp: 2 | 3,
     hook: boolean,
   ): LuaRunResult {
+    this.putArgs(keys, args);
+    const namePtr = this.cstring(name);
+    const isError = this.ex.sl_eval_run(namePtr, keys.length, args.length, resp, hook ? 1 : 0);
+    this.ex.free(namePtr);
+    return { reply: this.out(), isError: isError !== 0 };
+  }
+
+  private putArgs(keys: readonly Uint8Array[], args: readonly Uint8Array[]): void {
     let bytes = 0;
     for (const k of keys) bytes += k.length;
     for (const a of args) bytes += a.length;
@@ -156,10 +240,6 @@ export class LuaEngine {
         i++;
       }
     }
-    const namePtr = this.cstring(name);
-    const isError = this.ex.sl_eval_run(namePtr, keys.length, args.length, resp, hook ? 1 : 0);
-    this.ex.free(namePtr);
-    return { reply: this.out(), isError: isError !== 0 };
   }
 
   /** SCRIPT FLUSH: a fresh Lua state. */

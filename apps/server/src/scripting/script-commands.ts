@@ -43,7 +43,7 @@ function scriptFlushCommand(s: Scripting, c: Client, a: CommandArgs): void {
 }
 
 function scriptKillCommand(s: Scripting, c: Client): void {
-  const err = s.kill();
+  const err = s.kill(true);
   if (err === undefined) c.reply.ok();
   else c.reply.error(err);
 }
