@@ -84,8 +84,32 @@ export class SnapshotState {
     d.queue.push([key, [this.preImage(v), this.ttl(d.db, key)]]);
   }
 
+  /**
+   * The key being written in steps (a big collection, objectBodySteps) and how to write the rest
+   * at once: it must be done before anything changes the value.
+   */
+  private inProgress: { db: Database; key: string; finish: () => void } | null = null;
+
+  /** The walk's current key is written in steps from now on; `finish` writes the rest. */
+  beginSteps(db: Database, key: string, finish: () => void): void {
+    this.inProgress = { db, key, finish };
+  }
+
+  /** The stepped key is written (or `finish` ran). */
+  endSteps(): void {
+    this.inProgress = null;
+  }
+
+  private finishSteps(): void {
+    const p = this.inProgress;
+    this.inProgress = null;
+    p?.finish();
+  }
+
   /** Database hook: `key`'s value or TTL is about to change, or the key to go. */
   beforeChange(db: Database, key: string): void {
+    const p = this.inProgress;
+    if (p !== null && p.key === key && p.db === db) this.finishSteps();
     const d = this.byDb.get(db);
     // Once the walk is over every key of the call is streamed or queued: nothing more to save.
     if (d === undefined || d.iter === null || d.saved.has(key) || d.added.has(key)) return;
@@ -105,6 +129,8 @@ export class SnapshotState {
    * now (pointer copies for strings) and the live walk of this database ends.
    */
   freeze(db: Database): void {
+    // The stepped value may move (SWAPDB) and change where this walk no longer looks.
+    if (this.inProgress?.db === db) this.finishSteps();
     const d = this.byDb.get(db);
     if (d === undefined || d.iter === null) return;
     for (const [k, v] of db.dict)

@@ -12,9 +12,11 @@ import {
   type RdbAuxFields,
   RdbWriter,
   rdbObjectType,
+  steppedElements,
   writeRdbEof,
   writeRdbHeader,
   writeRdbKey,
+  writeRdbKeyHead,
   writeRdbSelectDb,
 } from "./writer.js";
 
@@ -75,8 +77,26 @@ export function* rdbChunks(
       writeRdbSelectDb(w, d.db.index, d.size, d.expiresSize);
       while (st.nextEntry(d)) {
         const live = st.curLive;
-        if (live !== undefined) writeRdbKey(w, st.curKey, live, st.curTtl);
-        else {
+        if (live !== undefined) {
+          const type = rdbObjectType(live, w.limits);
+          if (steppedElements(live, type) > batchKeys) {
+            // A big collection in steps of batchKeys elements, a chunk handed out after each:
+            // written whole it held the event loop for its whole length (1M fields: > 1 s).
+            writeRdbKeyHead(w, st.curKey, type, st.curTtl);
+            const body = w.objectBodySteps(live, type, batchKeys);
+            st.beginSteps(d.db, st.curKey, () => {
+              while (!body.next().done);
+            });
+            while (!body.next().done) {
+              keys = 0;
+              yield flush();
+            }
+            st.endSteps();
+          } else {
+            writeRdbKeyHead(w, st.curKey, type, st.curTtl);
+            w.objectBody(live, type);
+          }
+        } else {
           const img = st.curImage;
           if (st.curTtl !== -1) {
             w.u8(RDB_OPCODE_EXPIRETIME_MS);

@@ -229,7 +229,7 @@ export class RdbWriter {
         else this.stringBytes(v as Buffer);
         return;
       case RDB_TYPE_LIST_QUICKLIST_2:
-        this.quicklist((v as ListValue).toArray());
+        this.quicklist(v as ListValue);
         return;
       case RDB_TYPE_HASH_LISTPACK:
         lp.reset();
@@ -279,19 +279,94 @@ export class RdbWriter {
   }
 
   /**
+   * objectBody in steps, for a collection too big to write between two turns of the event loop
+   * (a plain hash, set or sorted set, or a quicklist): it yields after every `every` elements or
+   * 64 KiB written, and the caller hands out what was written and lets other work run. The value
+   * must not change while the steps are pending: a writer finishes them first (runs the rest at
+   * once), which the snapshot walk does (snapshot-walk.ts).
+   */
+  *objectBodySteps(v: Value, type: number, every: number): Generator<void, void, void> {
+    let n = 0;
+    let mark = this.len + STEP_BYTES;
+    // One step's worth written: the caller's turn (the counters start over when it resumes).
+    const due = (): boolean => {
+      if (++n < every && this.len < mark) return false;
+      n = 0;
+      mark = this.len + STEP_BYTES;
+      return true;
+    };
+    switch (type) {
+      case RDB_TYPE_LIST_QUICKLIST_2: {
+        const els = v as ListValue; // read in place: a copy of 1M elements took 5-20 ms
+        const plan = new QuicklistPlan();
+        for (let i = 0; i < els.length; i += every) {
+          this.planQuicklist(els, plan, i, Math.min(els.length, i + every));
+          yield;
+        }
+        plan.close(els.length);
+        const nodes = plan.nodes;
+        this.saveLen(nodes.length / 2);
+        for (let k = 0; k < nodes.length; k += 2) {
+          this.quicklistNode(els, nodes[k]!, nodes[k + 1]!);
+          n += nodes[k + 1]! < 0 ? 0 : nodes[k + 1]! - nodes[k]!;
+          if (due()) yield;
+        }
+        return;
+      }
+      case RDB_TYPE_HASH:
+        this.saveLen((v as HashValue).size);
+        for (const [f, val] of v as HashValue) {
+          this.stringLatin1(f);
+          this.stringBytes(val);
+          if (due()) yield;
+        }
+        return;
+      case RDB_TYPE_SET:
+        this.saveLen((v as SetValue).size);
+        for (const m of v as SetValue) {
+          this.stringLatin1(m);
+          if (due()) yield;
+        }
+        return;
+      case RDB_TYPE_ZSET_2: {
+        const z = v as ZSet;
+        this.saveLen(z.size);
+        for (let e = z.zsl.tail; e !== null; e = e.prev) {
+          this.stringLatin1(e.member);
+          this.ensure(8);
+          this.buf.writeDoubleLE(e.score, this.len);
+          this.len += 8;
+          if (due()) yield;
+        }
+        return;
+      }
+      default:
+        this.objectBody(v, type); // the compact encodings are small by their limits
+    }
+  }
+
+  /**
    * A quicklist of `els` as tail pushes build it (quicklistPushTail): a node takes the next
    * element while _quicklistNodeAllowInsert says so; large elements get PLAIN nodes.
    */
-  private quicklist(els: Buffer[]): void {
+  private quicklist(els: ListValue): void {
+    const plan = new QuicklistPlan();
+    this.planQuicklist(els, plan, 0, els.length);
+    plan.close(els.length);
+    const nodes = plan.nodes;
+    this.saveLen(nodes.length / 2);
+    for (let k = 0; k < nodes.length; k += 2) this.quicklistNode(els, nodes[k]!, nodes[k + 1]!);
+  }
+
+  /** Node boundaries of els[from, to), continuing `plan` (the elements before `from`). */
+  private planQuicklist(els: ListValue, plan: QuicklistPlan, from: number, to: number): void {
     const fill = this.limits.listMaxListpackSize;
     const plainFrom = this.limits.listPackedThreshold;
-    // Node boundaries first: [start, end) ranges, end < 0 marking a plain node.
-    const nodes: number[] = [];
-    let nodeStart = -1;
-    let nodeSz = 0; // listpack bytes of the open node
-    let nodeCount = 0;
-    for (let i = 0; i < els.length; i++) {
-      const sz = els[i]!.length;
+    const nodes = plan.nodes;
+    let { nodeStart, nodeSz, nodeCount } = plan;
+    for (let i = from; i < to; i++) {
+      const el = els.peekAt(i)!;
+      const sz = el.length;
       if (sz >= plainFrom) {
         if (nodeStart >= 0) nodes.push(nodeStart, i);
         nodes.push(i, -1);
@@ -299,30 +374,64 @@ export class RdbWriter {
         continue;
       }
       if (nodeStart >= 0 && allowInsert(nodeSz, nodeCount, fill, sz)) {
-        nodeSz += lpEntrySizeBytes(els[i]!);
+        nodeSz += lpEntrySizeBytes(el);
         nodeCount++;
       } else {
         if (nodeStart >= 0) nodes.push(nodeStart, i);
         nodeStart = i;
-        nodeSz = 7 + lpEntrySizeBytes(els[i]!);
+        nodeSz = 7 + lpEntrySizeBytes(el);
         nodeCount = 1;
       }
     }
-    if (nodeStart >= 0) nodes.push(nodeStart, els.length);
-    this.saveLen(nodes.length / 2);
-    for (let k = 0; k < nodes.length; k += 2) {
-      const s = nodes[k]!;
-      const e = nodes[k + 1]!;
-      if (e < 0) {
-        this.saveLen(QUICKLIST_NODE_CONTAINER_PLAIN);
-        this.stringBytes(els[s]!);
-        continue;
-      }
-      this.saveLen(QUICKLIST_NODE_CONTAINER_PACKED);
-      lp.reset();
-      for (let i = s; i < e; i++) lp.appendBytes(els[i]!);
-      this.stringBytes(lp.buf, 0, lp.finish());
+    plan.nodeStart = nodeStart;
+    plan.nodeSz = nodeSz;
+    plan.nodeCount = nodeCount;
+  }
+
+  /** One quicklist node: els[s, e) as a listpack, or els[s] alone as a PLAIN node (e < 0). */
+  private quicklistNode(els: ListValue, s: number, e: number): void {
+    if (e < 0) {
+      this.saveLen(QUICKLIST_NODE_CONTAINER_PLAIN);
+      this.stringBytes(els.peekAt(s)!);
+      return;
     }
+    this.saveLen(QUICKLIST_NODE_CONTAINER_PACKED);
+    lp.reset();
+    for (let i = s; i < e; i++) lp.appendBytes(els.peekAt(i)!);
+    this.stringBytes(lp.buf, 0, lp.finish());
+  }
+}
+
+/** Bytes a step of objectBodySteps writes at most, give or take one element. */
+const STEP_BYTES = 64 * 1024;
+
+/** Quicklist node boundaries being planned: [start, end) pairs, end < 0 marking a plain node. */
+class QuicklistPlan {
+  readonly nodes: number[] = [];
+  /** The open node: its first element (-1: none), listpack bytes and element count. */
+  nodeStart = -1;
+  nodeSz = 0;
+  nodeCount = 0;
+
+  close(length: number): void {
+    if (this.nodeStart >= 0) this.nodes.push(this.nodeStart, length);
+    this.nodeStart = -1;
+  }
+}
+
+/** Elements of a collection written in steps (objectBodySteps), or 0 for the other types. */
+export function steppedElements(v: Value, type: number): number {
+  switch (type) {
+    case RDB_TYPE_LIST_QUICKLIST_2:
+      return (v as ListValue).length;
+    case RDB_TYPE_HASH:
+      return (v as HashValue).size;
+    case RDB_TYPE_SET:
+      return (v as SetValue).size;
+    case RDB_TYPE_ZSET_2:
+      return (v as ZSet).size;
+    default:
+      return 0;
   }
 }
 
@@ -423,14 +532,19 @@ export function writeRdbSelectDb(w: RdbWriter, db: number, size: number, expires
 
 /** One key (rdbSaveKeyValuePair without LRU/LFU info, as with maxmemory-policy noeviction). */
 export function writeRdbKey(w: RdbWriter, key: string, v: Value, expireAt: number): void {
+  const type = rdbObjectType(v, w.limits);
+  writeRdbKeyHead(w, key, type, expireAt);
+  w.objectBody(v, type);
+}
+
+/** What comes before a key's value: its expiry (when it has one), type and name. */
+export function writeRdbKeyHead(w: RdbWriter, key: string, type: number, expireAt: number): void {
   if (expireAt !== -1) {
     w.u8(RDB_OPCODE_EXPIRETIME_MS);
     w.saveMillis(expireAt);
   }
-  const type = rdbObjectType(v, w.limits);
   w.u8(type);
   w.stringLatin1(key);
-  w.objectBody(v, type);
 }
 
 /** EOF and the checksum trailer (0 when rdbchecksum is off). `crc` covers every earlier byte. */
