@@ -9,9 +9,10 @@ import type { Replication } from "./replication/replication.js";
 
 /** The consumers of the stream; persistence is attached after start-up (run.ts). */
 export interface PropagationHost {
-  readonly call: CallContext;
-  readonly persistence: Persistence | null;
-  readonly replication: Replication;
+  /** The command being called: propagateCurrent sends its arguments. */
+  readonly call: Pick<CallContext, "args">;
+  readonly persistence: Pick<Persistence, "loading" | "aof" | "feed"> | null;
+  readonly replication: Pick<Replication, "feed" | "feedArgs" | "feeding">;
 }
 
 /** What EXEC needs of propagation (multi.c's execCommand). */
