@@ -13,7 +13,7 @@ const unknown = /^-ERR unknown (sub)?command/;
 
 // Commands of Redis 7.0 that Shoal does not implement (other issues): ACL CAT lists them.
 const MISSING =
-  /^(sort|sort_ro|x[a-z]+|geo[a-z_]*|georadius[a-z_]*|bit[a-z]+|setbit|getbit|pf[a-z]+|eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
+  /^(x[a-z]+|geo[a-z_]*|georadius[a-z_]*|eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
 
 /** Shoal's ACL CAT reply equals Redis's minus commands Shoal lacks (any order). */
 function aclCatSubset(shoal: string, redis: string): boolean {
@@ -57,8 +57,27 @@ export const KNOWN: KnownDivergence[] = [
   },
   {
     id: "acl-cat-missing-commands",
-    why: "ACL CAT <category> lists Redis's commands of the category: the ones Shoal lacks (SORT, streams, geo, bitmaps, HyperLogLog, scripting) are missing from Shoal's list, which is otherwise the same",
+    why: "ACL CAT <category> lists Redis's commands of the category: the ones Shoal lacks (streams, geo, scripting) are missing from Shoal's list, which is otherwise the same",
     test: (e, _c, shoal, redis) => e === "acl|cat" && aclCatSubset(shoal, redis),
+  },
+  {
+    id: "sort-hash-order",
+    why: "SORT/SORT_RO ... BY: members whose sort keys are equal (BY without '*' sorts nothing; ALPHA BY values equal or missing) keep the source's order, and a set's or sorted set's hash-table order is the implementation's, so the members (LIMIT picks others) and their order may differ; the counts must not. A STORE destination is deleted on both sides after",
+    test: (e, cmds, shoal, redis) =>
+      (e === "sort" || e === "sort_ro") &&
+      cmds.some((c) => c.slice(2).some((a) => a.toLowerCase() === "by")) &&
+      shoal.startsWith("*") &&
+      shoal.slice(0, shoal.indexOf("\r\n")) === redis.slice(0, redis.indexOf("\r\n")),
+    resync: sortStoreKeys,
+  },
+  {
+    id: "sort-stale-errno",
+    why: "Redis's SORT reads errno for ERANGE without clearing it: after any strtod overflow or underflow in the process, SORT of members that are not int-encoded fails with 'One or more scores can't be converted into double' until something resets errno; Shoal judges each value alone. A STORE destination is deleted on both sides after",
+    test: (e, _c, shoal, redis) =>
+      (e === "sort" || e === "sort_ro") &&
+      redis.startsWith("-ERR One or more scores can't be converted into double") &&
+      !shoal.startsWith("-"),
+    resync: sortStoreKeys,
   },
   {
     id: "nul-in-error",
@@ -67,6 +86,15 @@ export const KNOWN: KnownDivergence[] = [
       onlyErrorLinesDiffer(shoal, redis, (a, b) => a.includes("\0") && !b.includes("\0")),
   },
 ];
+
+/** DEL of the keys a SORT ... STORE of these commands may have written (SORT keeps the last). */
+function sortStoreKeys(cmds: readonly string[][]): string[][] {
+  const keys: string[] = [];
+  for (const c of cmds)
+    for (let i = 2; i + 1 < c.length; i++)
+      if (c[i]!.toLowerCase() === "store") keys.push(c[i + 1]!);
+  return keys.length > 0 ? [["DEL", ...keys]] : [];
+}
 
 /** The replies differ only in error lines (top level or inside EXEC's array), each by `why`. */
 function onlyErrorLinesDiffer(
