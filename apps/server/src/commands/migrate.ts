@@ -101,22 +101,6 @@ interface MigrateJob {
   values: Value[];
 }
 
-export function migrateCommands(server: MigrateCommandsHost): ServerCommandDef[] {
-  const links = new MigrateLinks();
-  server.migrateLinks = links;
-  return [
-    cmd(
-      "migrate",
-      -6,
-      "write",
-      [3, 3, 1],
-      "@keyspace @write @slow @dangerous",
-      (c, a) => migrate(server, links, c, a),
-      { getKeys: migrateGetKeys },
-    ),
-  ];
-}
-
 function migrate(
   server: MigrateCommandsHost,
   links: MigrateLinks,
@@ -370,4 +354,20 @@ async function transfer(
     links.release(link);
     return;
   }
+}
+
+export function migrateCommands(server: MigrateCommandsHost): ServerCommandDef[] {
+  const links = new MigrateLinks();
+  server.migrateLinks = links;
+  return [
+    cmd(
+      "migrate",
+      -6,
+      "write",
+      [3, 3, 1],
+      "@keyspace @write @slow @dangerous",
+      (c, a) => migrate(server, links, c, a),
+      { getKeys: migrateGetKeys },
+    ),
+  ];
 }
