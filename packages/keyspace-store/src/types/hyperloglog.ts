@@ -42,20 +42,15 @@ let mulLo = 0;
 
 /** (ah:al) * (bh:bl) mod 2^64, into mulHi:mulLo. */
 function mul64(ah: number, al: number, bh: number, bl: number): void {
-  // al * bl in full, from 16-bit pieces (each partial product stays below 2^53).
+  // The low word is Math.imul's; the high word of al * bl comes from 16-bit pieces, whose sums
+  // stay exact in a double (below 2^34).
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
   const b1 = bl >>> 16;
-  let t = a0 * b0;
-  const w0 = t & 0xffff;
-  t = a1 * b0 + (t >>> 16);
-  const w1 = t & 0xffff;
-  const w2 = Math.floor(t / 65536);
-  t = a0 * b1 + w1;
-  const k = Math.floor(t / 65536);
-  mulLo = (((t & 0xffff) << 16) | w0) >>> 0;
-  mulHi = (a1 * b1 + w2 + k + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
+  const mid = a1 * b0 + a0 * b1 + ((a0 * b0) >>> 16);
+  mulLo = Math.imul(al, bl) >>> 0;
+  mulHi = (a1 * b1 + Math.floor(mid / 65536) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
 }
 
 /** Redis's MurmurHash64A of b[start, end) with `seed`, into mulHi:mulLo (hi, lo). */
