@@ -1433,7 +1433,8 @@ static int run_function(const char *funcname, int ref, int nkeys, int nargs, int
     out.len = 0;
     client_resp = caller_resp;
     script_resp = 2;
-    redisSrand48(0); /* same PRNG sequence at every call, as Redis's evalGenericCommand */
+    /* math.random is not reseeded per call: Redis 7's sequence runs on from the process's first
+     * script (rand.c's fixed seed) unless a script calls math.randomseed. */
 
     if (eval_mode) {
         lua_getglobal(lua, "__redis__err__handler");

@@ -99,7 +99,7 @@ describe("FUNCTION LOAD", () => {
     expect(other.libs.restore(dump, "append")).toBeNull();
     expect(other.fcall("myfunc", [], ["x"])).toBe("$1\r\nx\r\n");
     expect(other.libs.restore(dump, "append")).toBe("Library mylib already exists");
-    dump[3] ^= 1;
+    dump[3] = dump[3]! ^ 1;
     expect(other.libs.restore(dump, "append")).toBe("DUMP payload version or checksum are wrong");
   });
 });

@@ -130,7 +130,7 @@ export class FunctionLibraries {
         reply.bulk("flags");
         const names = FLAG_NAMES.filter(([bit]) => f.flags & bit).map(([, n]) => n);
         reply.set(names.length);
-        for (const n of names) reply.bulk(n);
+        for (const n of names) reply.simple(n);
       }
       if (withCode) {
         reply.bulk("library_code");

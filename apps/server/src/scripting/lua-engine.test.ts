@@ -165,11 +165,13 @@ describe("environment", () => {
     expect(evalScript("return _VERSION")).toBe("$7\r\nLua 5.1\r\n");
     expect(evalScript("return redis.REDIS_VERSION")).toBe("$6\r\n7.0.15\r\n");
   });
-  it("seeds math.random the same at every call", () => {
-    const body = "return tostring(math.random())";
-    expect(evalScript(body)).toBe(evalScript(body));
-    expect(evalScript("return math.random(1, 1000)")).toBe(
-      evalScript("return math.random(1, 1000)"),
+  it("math.random runs on from rand.c's fixed seed, as a fresh redis-server's", () => {
+    const fresh = engineWith(() => Buffer.from("+OK\r\n")).evalScript;
+    expect(fresh("return {math.random(100), math.random(100), tostring(math.random())}")).toBe(
+      "*3\r\n:40\r\n:85\r\n$16\r\n0.35333609737146\r\n",
+    );
+    expect(fresh("math.randomseed(7); return {math.random(100), math.random(100)}")).toBe(
+      "*2\r\n:27\r\n:69\r\n",
     );
   });
   it("KEYS and ARGV", () => {

@@ -86,6 +86,11 @@ const ENOSYS = 52;
 export class LuaEngine {
   private readonly ex: Exports;
   private tempRet0 = 0;
+  /** Views of the module's memory, taken again when memory.grow replaced its buffer. */
+  private view8 = new Uint8Array(0);
+  private view32 = new Uint32Array(0);
+  /** Function names as C strings in the module's memory, kept across runs. */
+  private readonly names = new Map<string, number>();
   private host: LuaHost;
 
   /** `functions`: a FUNCTION engine (function_lua.c) instead of EVAL's (eval.c). */
@@ -199,9 +204,14 @@ export class LuaEngine {
     hook: boolean,
   ): LuaRunResult {
     this.putArgs(keys, args);
-    const namePtr = this.cstring(name);
-    const isError = this.ex.sl_fn_run(ref, namePtr, keys.length, args.length, resp, hook ? 1 : 0);
-    this.ex.free(namePtr);
+    const isError = this.ex.sl_fn_run(
+      ref,
+      this.nameptr(name),
+      keys.length,
+      args.length,
+      resp,
+      hook ? 1 : 0,
+    );
     return { reply: this.out(), isError: isError !== 0 };
   }
 
@@ -214,9 +224,13 @@ export class LuaEngine {
     hook: boolean,
   ): LuaRunResult {
     this.putArgs(keys, args);
-    const namePtr = this.cstring(name);
-    const isError = this.ex.sl_eval_run(namePtr, keys.length, args.length, resp, hook ? 1 : 0);
-    this.ex.free(namePtr);
+    const isError = this.ex.sl_eval_run(
+      this.nameptr(name),
+      keys.length,
+      args.length,
+      resp,
+      hook ? 1 : 0,
+    );
     return { reply: this.out(), isError: isError !== 0 };
   }
 
@@ -228,7 +242,7 @@ export class LuaEngine {
     const base = this.ex.sl_args_reserve(bytes, count);
     const lens = this.ex.sl_arglens_ptr() >>> 2;
     const u8 = this.u8();
-    const u32 = new Uint32Array(this.ex.memory.buffer);
+    const u32 = this.u32();
     let off = 0;
     let i = 0;
     for (const list of [keys, args]) {
@@ -245,6 +259,8 @@ export class LuaEngine {
   /** SCRIPT FLUSH: a fresh Lua state. */
   reset(): void {
     this.ex.sl_reset();
+    for (const p of this.names.values()) this.ex.free(p);
+    this.names.clear();
   }
 
   /** Bytes the Lua heap holds (used_memory_lua). */
@@ -256,7 +272,7 @@ export class LuaEngine {
     const base = this.ex.sl_args_ptr();
     const lens = this.ex.sl_arglens_ptr() >>> 2;
     const u8 = this.u8();
-    const u32 = new Uint32Array(this.ex.memory.buffer);
+    const u32 = this.u32();
     const argv: Buffer[] = new Array(argc);
     for (let i = 0; i < argc; i++) {
       const off = u32[lens + i * 2]!;
@@ -280,9 +296,28 @@ export class LuaEngine {
     return new Uint8Array(this.ex.memory.buffer, ptr, len);
   }
 
-  // Views are taken again after every call into the module: memory.grow detaches the old ones.
+  // A call into the module may grow its memory, which detaches the old views: checked each time.
   private u8(): Uint8Array {
-    return new Uint8Array(this.ex.memory.buffer);
+    if (this.view8.buffer !== this.ex.memory.buffer) {
+      this.view8 = new Uint8Array(this.ex.memory.buffer);
+      this.view32 = new Uint32Array(this.ex.memory.buffer);
+    }
+    return this.view8;
+  }
+
+  private u32(): Uint32Array {
+    this.u8();
+    return this.view32;
+  }
+
+  /** `name` as a C string that stays allocated (script and function names recur). */
+  private nameptr(name: string): number {
+    let p = this.names.get(name);
+    if (p === undefined) {
+      p = this.cstring(name);
+      this.names.set(name, p);
+    }
+    return p;
   }
 
   private cstring(s: string): number {
