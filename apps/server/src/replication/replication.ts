@@ -1,21 +1,18 @@
-// Master–replica replication for one node, both roles (src/replication.c, Redis 7.0).
+// Master–replica replication for one node, both roles (src/replication.c, Redis 7.0): the node's
+// replication state and the coordinator of the modules that hold each part of it.
 //
-// As a master it owns the replication stream: every write the server propagates (the same feed
-// and order as the AOF: the node's propagateNow) is encoded once per turn into a StreamBuffer, its
-// bytes counted by `offset` (master_repl_offset), copied into the backlog and written to every
-// online replica after the AOF has been written. PSYNC answers +CONTINUE with the missing bytes
-// when the replica's history (replid, or replid2 up to second_repl_offset after a promotion) and
-// offset are still in the backlog, else +FULLRESYNC and an RDB file of the data as of that turn,
-// produced while clients keep being served: streamed to the socket behind `$EOF:<40-byte mark>`
-// when repl-diskless-sync is on and the replica said `capa eof`, else written to dbfilename first
-// and sent as `$<length>` (BGSAVE with target disk). A diskless sync first waits
-// repl-diskless-sync-delay seconds (or until repl-diskless-sync-max-replicas are waiting), so
-// replicas arriving together share one RDB stream, and +FULLRESYNC goes out when it starts
-// (syncCommand's "Delay next BGSAVE", replicationStartPendingFork). The stream bytes produced
-// meanwhile wait in the replica's queue; after a socket transfer they are sent once the
-// replica's first REPLCONF ACK says it loaded the file (repl_start_cmd_stream_on_ack: a real
-// Redis replica reads up to the mark and nothing after it). WAIT, min-replicas-to-write and the
-// replica list of INFO/ROLE live here.
+// Held here: the history (replid, replid2 up to second_repl_offset after a promotion, the offset
+// master_repl_offset, the backlog; Redis's cached master and the history dump.rdb recorded), the
+// role and its changes (REPLICAOF host port / NO ONE, a cluster failover's promotion), the
+// processCommand checks (read-only replica, stale data, min-replicas-to-write), the
+// once-a-second cron and the INFO counters. Elsewhere in this folder:
+// - stream.ts: the stream of propagated writes, flushed once per turn to the backlog and replicas;
+// - backlog.ts: the backlog ring and the turn's stream buffer;
+// - replicas.ts: the replicas attached to us, REPLCONF and ACK bookkeeping, output limits;
+// - master-sync.ts: SYNC/PSYNC as a master: partial resync, full sync by disk or diskless;
+// - wait.ts: WAIT;
+// - master-link.ts: the replica's link to its master (handshake, payload load, applied stream);
+// - commands.ts: the commands and INFO replication.
 //
 // As a replica (REPLICAOF host port) a MasterLink connects to the master, and the bytes it applies
 // are proxied verbatim into this node's own stream, so sub-replicas (chained replication) and a
@@ -24,54 +21,16 @@
 // its own as a master turned replica); a replica takes its master's replid and offset only once
 // a full sync loaded, so a failed one leaves it asking for a full sync again.
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
-import { type Client, ClientReplyMode } from "../client-connection.js";
+import type { Client } from "../client-connection.js";
 import type { CommandEntry } from "../command-types.js";
-import type { OutputLimits } from "../config/directives.js";
-import { Backlog, StreamBuffer } from "./backlog.js";
+import { Backlog } from "./backlog.js";
 import type { ReplicationHost } from "./host.js";
 import { MasterLink, type ReplicationLinkOwner } from "./master-link.js";
-
-export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";
-
-/** A replica attached to this node (Redis's client with CLIENT_SLAVE). */
-export interface ReplicaConn {
-  readonly client: Client;
-  readonly sock: net.Socket;
-  state: ReplicaState;
-  listeningPort: number;
-  ip: string;
-  capaEof: boolean;
-  capaPsync2: boolean;
-  /** Offset the replica acknowledged (REPLCONF ACK), and when (ms). */
-  ackOffset: number;
-  ackTime: number;
-  /** Stream bytes up to this offset are not for it (they are in its snapshot or backlog copy). */
-  fromOffset: number;
-  /** Stream produced while its snapshot is being sent (or until its first ACK). */
-  deferred: Buffer[];
-  /** Sent an RDB through the socket: the stream starts with its first ACK (repl_start_cmd_stream_on_ack). */
-  waitAck: boolean;
-  deferredBytes: number;
-  softLimitSince: number;
-}
-
-interface WaitRequest {
-  client: Client;
-  target: number;
-  numReplicas: number;
-  done: (count: number) => void;
-}
-
-/** What a connection said in REPLCONF before it became a replica. */
-interface ReplconfState {
-  listeningPort: number;
-  ip: string;
-  capaEof: boolean;
-  capaPsync2: boolean;
-}
+import { MasterSync, type MasterSyncOwner } from "./master-sync.js";
+import { type ReplicaConn, ReplicaRegistry, type ReplicaRegistryOwner } from "./replicas.js";
+import { ReplicationStream, type StreamOwner } from "./stream.js";
+import { Waiters } from "./wait.js";
 
 const NULL_REPLID = "0000000000000000000000000000000000000000";
 const newReplId = () => randomBytes(20).toString("hex");
@@ -81,32 +40,22 @@ export const ERR_NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
 export const ERR_MASTERDOWN =
   "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
-export class Replication implements ReplicationLinkOwner {
+export class Replication
+  implements ReplicationLinkOwner, StreamOwner, ReplicaRegistryOwner, MasterSyncOwner
+{
   replid = newReplId();
   replid2 = NULL_REPLID;
   /** master_repl_offset: bytes of stream produced (master) or applied and proxied (replica). */
   offset = 0;
   secondReplOffset = -1;
   backlog: Backlog | null = null;
-  readonly replicas = new Set<ReplicaConn>();
-  private readonly replconfState = new WeakMap<Client, ReplconfState>();
-
-  // The turn's stream, not yet written: its bytes are offsets (slabBase, offset].
-  private readonly slab = new StreamBuffer();
-  private slabBase = 0;
-  /** Database the stream last SELECTed (-1: the next write starts with SELECT). */
-  private streamDb = -1;
-  private getAckRequested = false;
-  private readonly waiters: WaitRequest[] = [];
-  private noReplicasSince = Date.now();
+  readonly registry: ReplicaRegistry;
+  readonly replicas: ReadonlySet<ReplicaConn>;
+  readonly stream: ReplicationStream;
+  private readonly masterSync: MasterSync;
+  private readonly waiters: Waiters;
   private lastPing = 0;
   private timer: NodeJS.Timeout | undefined;
-  /**
-   * Replicas waiting for the next diskless transfer (Redis's SLAVE_STATE_WAIT_BGSAVE_START), with
-   * when they asked and whether they said PSYNC (they get +FULLRESYNC when it starts).
-   */
-  private readonly pendingSync = new Map<ReplicaConn, { since: number; psync: boolean }>();
-  private pendingTimer: NodeJS.Timeout | undefined;
 
   // Replica role.
   /** The master client's selected db, kept across links (a partial resync continues in it). */
@@ -140,7 +89,13 @@ export class Replication implements ReplicationLinkOwner {
    */
   checksActive = false;
 
-  constructor(private readonly server: ReplicationHost) {}
+  constructor(private readonly server: ReplicationHost) {
+    this.registry = new ReplicaRegistry(server, this);
+    this.replicas = this.registry.replicas;
+    this.stream = new ReplicationStream(server, this);
+    this.masterSync = new MasterSync(server, this);
+    this.waiters = new Waiters(this.registry, this.stream);
+  }
 
   private get cfg() {
     return this.server.config;
@@ -160,7 +115,7 @@ export class Replication implements ReplicationLinkOwner {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.masterSync.stop();
     this.link?.close();
   }
 
@@ -168,128 +123,46 @@ export class Replication implements ReplicationLinkOwner {
     return this.masterHost !== null;
   }
 
-  // ---- The stream -------------------------------------------------------------------------------
+  // ---- The stream (stream.ts) -------------------------------------------------------------------
 
   /** Redis's replicationFeedSlaves: one propagated write (ignored on a replica: it proxies). */
   feed(dbIndex: number, argv: readonly (Buffer | string)[]): void {
-    if (this.masterHost !== null) return;
-    if (this.backlog === null && this.replicas.size === 0) {
-      this.stored = null; // the data no longer is what the stored offset describes
-      return;
-    }
-    if (dbIndex !== this.streamDb && dbIndex >= 0) {
-      this.offset += this.slab.command(["SELECT", String(dbIndex)]);
-      this.streamDb = dbIndex;
-    }
-    this.offset += this.slab.command(argv);
-    const c = this.server.call.client;
-    if (c !== null) c.woff = this.offset;
-    this.server.requestBeforeSleep();
+    this.stream.feed(dbIndex, argv);
   }
 
   /** feed() of the command being run, encoded from its arguments where they are. */
   feedArgs(dbIndex: number, args: CommandArgs): void {
-    if (this.masterHost !== null) return;
-    if (this.backlog === null && this.replicas.size === 0) {
-      this.stored = null;
-      return;
-    }
-    if (dbIndex !== this.streamDb && dbIndex >= 0) {
-      this.offset += this.slab.command(["SELECT", String(dbIndex)]);
-      this.streamDb = dbIndex;
-    }
-    this.offset += this.slab.commandArgs(args);
-    const c = this.server.call.client;
-    if (c !== null) c.woff = this.offset;
-    this.server.requestBeforeSleep();
+    this.stream.feedArgs(dbIndex, args);
   }
 
   /** Whether anything consumes propagated writes (so they must be copied). */
   get feeding(): boolean {
-    return this.masterHost === null && (this.backlog !== null || this.replicas.size > 0);
+    return this.stream.feeding;
   }
 
-  /**
-   * Replica: bytes applied from the master's stream (already counted in `offset` by the link),
-   * proxied unchanged into our backlog and to our replicas.
-   */
+  /** Replica: applied bytes of the master's stream, passed on to our backlog and replicas. */
   proxy(bytes: Uint8Array): void {
-    if (this.backlog === null && this.replicas.size === 0) {
-      this.slabBase = this.offset;
-      return;
-    }
-    if (this.replicas.size === 0 && this.slab.length === 0) {
-      // Only our backlog takes it: straight in, without passing through the turn's buffer.
-      this.backlog!.append(bytes);
-      this.slabBase = this.offset;
-      return;
-    }
-    this.slab.raw(bytes);
-    this.server.requestBeforeSleep();
+    this.stream.proxy(bytes);
   }
 
   /** Once per turn, after the AOF was written: the stream goes to the backlog and the replicas. */
   beforeSleep(): void {
-    if (this.getAckRequested && this.masterHost === null) {
-      this.getAckRequested = false;
-      if (this.replicas.size > 0) this.offset += this.slab.command(["REPLCONF", "GETACK", "*"]);
-    }
-    if (this.slab.length === 0) return;
-    const base = this.slabBase;
-    if (this.replicas.size === 0) {
-      // The backlog copies what it keeps: no socket holds on to these bytes, so no copy here.
-      this.backlog?.append(this.slab.view());
-      this.slab.clear();
-      this.slabBase = this.offset;
-      return;
-    }
-    const data = this.slab.take();
-    this.slabBase = this.offset;
-    this.backlog?.append(data);
-    for (const r of this.replicas) {
-      const skip = r.fromOffset - base;
-      if (skip >= data.length) continue;
-      const part = skip > 0 ? data.subarray(skip) : data;
-      if (r.state === "online" && !r.waitAck) {
-        r.sock.write(part);
-        this.netReplOutputBytes += part.length;
-      } else {
-        r.deferred.push(part);
-        r.deferredBytes += part.length;
-      }
-      this.checkReplicaLimits(r);
-    }
+    this.stream.flush();
   }
 
-  /** client-output-buffer-limit replica class (hard, or soft for soft-seconds). */
-  private checkReplicaLimits(r: ReplicaConn): void {
-    const lim = this.cfg.get<OutputLimits>("client-output-buffer-limit").replica;
-    const used = r.sock.writableLength + r.deferredBytes;
-    let over = lim.hard > 0 && used >= lim.hard;
-    if (!over && lim.soft > 0 && used >= lim.soft) {
-      const now = Date.now();
-      if (r.softLimitSince === 0) r.softLimitSince = now;
-      else if (now - r.softLimitSince >= lim.softSeconds * 1000) over = true;
-    } else if (used < lim.soft) r.softLimitSince = 0;
-    if (!over) return;
-    this.server.log.warning(
-      `Client ${this.server.clientInfoString(r.client)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
-    );
-    this.server.stats.clientOutputLimitDisconnections++;
-    this.dropReplica(r);
-  }
-
-  private ensureBacklog(): Backlog {
+  ensureBacklog(): Backlog {
     if (this.backlog === null) {
       // Nothing unflushed can exist without a backlog or replicas: the stream starts here.
       this.backlog = new Backlog(this.cfg.get<number>("repl-backlog-size"), this.offset);
-      this.slabBase = this.offset;
+      this.stream.continueAt(this.offset);
       this.server.log.notice(
         `Replication backlog created, my new replication IDs are '${this.replid}' and '${this.replid2}'`,
       );
     }
     return this.backlog;
   }
+
+  // ---- The history (replication IDs, cached master) ---------------------------------------------
 
   /**
    * Redis's cached master: true while this node holds a history it may ask to continue (the link
@@ -308,6 +181,10 @@ export class Replication implements ReplicationLinkOwner {
 
   restoreStoredHistory(replid: string, offset: number, db: number): void {
     this.stored = { replid, offset, db };
+  }
+
+  forgetStoredHistory(): void {
+    this.stored = null; // the data no longer is what the stored offset describes
   }
 
   cacheMaster(): void {
@@ -330,8 +207,7 @@ export class Replication implements ReplicationLinkOwner {
     this.replid2 = NULL_REPLID;
     this.secondReplOffset = -1;
     this.backlog = null;
-    this.slab.take();
-    this.slabBase = this.offset;
+    this.stream.restartAt(this.offset);
   }
 
   /** Replica after a full sync: a fresh backlog starting at the master's offset. */
@@ -341,8 +217,7 @@ export class Replication implements ReplicationLinkOwner {
     this.replid2 = NULL_REPLID;
     this.secondReplOffset = -1;
     this.offset = offset;
-    this.slab.take();
-    this.slabBase = offset;
+    this.stream.restartAt(offset);
     this.backlog = new Backlog(this.cfg.get<number>("repl-backlog-size"), offset);
   }
 
@@ -380,412 +255,53 @@ export class Replication implements ReplicationLinkOwner {
     );
   }
 
-  // ---- Replicas attached to us ---------------------------------------------------------------
+  // ---- Replicas attached to us (replicas.ts, master-sync.ts) ------------------------------------
 
   /** REPLCONF from a (future) replica. Returns an error text or undefined (OK / no reply). */
   replconf(client: Client, opts: Array<[string, string]>): string | undefined | null {
-    const st = this.replconfState.get(client) ?? {
-      listeningPort: 0,
-      ip: "",
-      capaEof: false,
-      capaPsync2: false,
-    };
-    const replica = this.replicaOf(client);
-    for (const [name, value] of opts) {
-      switch (name.toLowerCase()) {
-        case "listening-port": {
-          const n = Number(value);
-          if (!/^[0-9]+$/.test(value) || n > 65535)
-            return "ERR value is not an integer or out of range";
-          st.listeningPort = n;
-          break;
-        }
-        case "ip-address":
-          st.ip = value;
-          break;
-        case "capa":
-          if (value.toLowerCase() === "eof") st.capaEof = true;
-          else if (value.toLowerCase() === "psync2") st.capaPsync2 = true;
-          break;
-        case "ack": {
-          // From a replica: no reply, as in Redis.
-          if (replica === undefined) return null;
-          const off = Number(value);
-          if (Number.isSafeInteger(off) && off > replica.ackOffset) replica.ackOffset = off;
-          replica.ackTime = Date.now();
-          if (replica.waitAck) this.startStream(replica);
-          this.checkWaiters();
-          return null;
-        }
-        case "fack":
-          return null;
-        case "getack": {
-          // From our master: answer with what we applied.
-          if (this.link !== null && client === this.link.client) this.link.sendAck();
-          return null;
-        }
-        case "rdb-only":
-        case "rdb-filter-only":
-          break;
-        default:
-          return `ERR Unrecognized REPLCONF option: ${name}`;
-      }
-    }
-    this.replconfState.set(client, st);
-    return undefined;
-  }
-
-  private replicaOf(client: Client): ReplicaConn | undefined {
-    if (client.replRole !== "S") return undefined;
-    for (const r of this.replicas) if (r.client === client) return r;
-    return undefined;
+    return this.registry.replconf(client, opts);
   }
 
   /** PSYNC replid offset, or SYNC (psync false): Redis's syncCommand. */
   sync(client: Client, replid: string | null, offsetArg: string | null): void {
-    if (client.replRole === "S") return;
-    if (this.masterHost !== null && this.link?.state !== "connected") {
-      client.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
-      return;
-    }
-    const st = this.replconfState.get(client);
-    const r: ReplicaConn = {
-      client,
-      sock: client.socket,
-      state: "wait_bgsave",
-      listeningPort: st?.listeningPort ?? 0,
-      ip: st?.ip || client.addr.slice(0, client.addr.lastIndexOf(":")),
-      capaEof: st?.capaEof ?? false,
-      capaPsync2: st?.capaPsync2 ?? false,
-      ackOffset: 0,
-      ackTime: Date.now(),
-      fromOffset: 0,
-      deferred: [],
-      deferredBytes: 0,
-      waitAck: false,
-      softLimitSince: 0,
-    };
-    if (replid !== null && this.tryPartial(r, replid, offsetArg ?? "")) return;
-    if (replid !== null && replid !== "?") this.syncPartialErr++;
-    this.fullResync(r, replid !== null);
+    this.masterSync.sync(client, replid, offsetArg);
   }
 
-  /** Redis's masterTryPartialResynchronization. */
-  private tryPartial(r: ReplicaConn, replid: string, offsetArg: string): boolean {
-    const psyncOffset = /^-?[0-9]+$/.test(offsetArg) ? Number(offsetArg) : Number.NaN;
-    const log = this.server.log;
-    if (!Number.isSafeInteger(psyncOffset)) return false;
-    if (
-      replid !== this.replid &&
-      (replid !== this.replid2 || psyncOffset > this.secondReplOffset)
-    ) {
-      if (replid !== "?") {
-        if (replid !== this.replid && replid !== this.replid2)
-          log.notice(
-            `Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${this.replid}' and '${this.replid2}')`,
-          );
-        else
-          log.notice(
-            `Partial resynchronization not accepted: Requested offset for second ID was ${psyncOffset}, but I can reply up to ${this.secondReplOffset}`,
-          );
-      }
-      return false;
-    }
-    const bl = this.backlog;
-    // Bytes still in the turn's buffer are not in the backlog yet, but no replica can have them.
-    if (bl === null || !bl.covers(psyncOffset)) {
-      log.notice(
-        `Unable to partial resync with replica ${this.replicaName(r)} for lack of backlog (Replica request was: ${psyncOffset}).`,
-      );
-      return false;
-    }
-    this.attach(r);
-    const sock = r.sock;
-    sock.write(r.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : "+CONTINUE\r\n");
-    const data = bl.readFrom(psyncOffset);
-    if (data.length > 0) sock.write(data);
-    this.netReplOutputBytes += data.length;
-    r.fromOffset = bl.endOffset;
-    r.state = "online";
-    this.syncPartialOk++;
-    log.notice(
-      `Partial resynchronization request from ${this.replicaName(r)} accepted. Sending ${data.length} bytes of backlog starting from offset ${psyncOffset}.`,
-    );
+  replicaAcked(r: ReplicaConn): void {
+    if (r.waitAck) this.masterSync.startStream(r);
+    this.waiters.check();
+  }
+
+  ackRequested(client: Client): void {
+    if (this.link !== null && client === this.link.client) this.link.sendAck();
+  }
+
+  replicaLost(r: ReplicaConn): void {
+    this.masterSync.forget(r);
     this.refreshChecks();
-    return true;
-  }
-
-  /** Marks the connection as a replica: its pending replies go out first, later ones are dropped. */
-  private attach(r: ReplicaConn): void {
-    const c = r.client;
-    const pending = c.reply.take();
-    if (pending !== null) r.sock.write(pending);
-    c.replRole = "S";
-    c.replyMode = ClientReplyMode.Off;
-    c.reply.enabled = false;
-    this.replicas.add(r);
-    this.ensureBacklog();
-    r.sock.once("close", () => this.replicaGone(r));
-  }
-
-  private fullResync(r: ReplicaConn, psync: boolean): void {
-    const store = this.server.store;
-    const log = this.server.log;
-    log.notice(`Replica ${this.replicaName(r)} asks for synchronization`);
-    if (psync) {
-      // "Full resync requested by replica" is how Redis logs a PSYNC that can't continue.
-      log.notice(`Full resync requested by replica ${this.replicaName(r)}`);
-    }
-    this.attach(r);
-    this.syncFull++;
-    const socket = r.capaEof && this.cfg.get<boolean>("repl-diskless-sync");
-    if (socket && this.cfg.get<number>("repl-diskless-sync-delay") > 0) {
-      // No stream for it until its transfer starts: what it misses meanwhile is in the RDB.
-      r.fromOffset = Number.POSITIVE_INFINITY;
-      this.pendingSync.set(r, { since: Date.now(), psync });
-      log.notice("Delay next BGSAVE for diskless SYNC");
-      this.startPendingSync();
-    } else this.startSync([[r, psync]], socket);
-    this.refreshChecks();
-  }
-
-  /**
-   * replicationStartPendingFork: the waiting replicas get one diskless transfer once the one
-   * waiting longest has waited repl-diskless-sync-delay seconds, or as soon as
-   * repl-diskless-sync-max-replicas (when not 0) are waiting; else a timer comes back then.
-   */
-  private startPendingSync(): void {
-    if (this.pendingTimer) clearTimeout(this.pendingTimer);
-    this.pendingTimer = undefined;
-    for (const r of this.pendingSync.keys()) if (!this.replicas.has(r)) this.pendingSync.delete(r);
-    if (this.pendingSync.size === 0) return;
-    const delayMs = this.cfg.get<number>("repl-diskless-sync-delay") * 1000;
-    const max = this.cfg.get<number>("repl-diskless-sync-max-replicas");
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const p of this.pendingSync.values()) oldest = Math.min(oldest, p.since);
-    const wait = oldest + delayMs - Date.now();
-    if (wait > 0 && (max === 0 || this.pendingSync.size < max)) {
-      this.pendingTimer = setTimeout(() => this.startPendingSync(), wait);
-      this.pendingTimer.unref();
-      return;
-    }
-    const batch: [ReplicaConn, boolean][] = [];
-    for (const [r, p] of this.pendingSync) batch.push([r, p.psync]);
-    this.pendingSync.clear();
-    this.startSync(batch, true);
-  }
-
-  /**
-   * startBgsaveForReplication: one snapshot of the data as of this turn for every replica of
-   * `batch` ([replica, said PSYNC]), each told +FULLRESYNC with this offset, then the RDB.
-   */
-  private startSync(batch: [ReplicaConn, boolean][], socket: boolean): void {
-    // The snapshot holds every write executed so far, including this turn's unflushed stream.
-    const chunks = this.server.store.snapshot!(this.server.persistence?.rdbSaveOptions() ?? {});
-    this.streamDb = -1;
-    for (const [r, psync] of batch) {
-      r.fromOffset = this.offset;
-      if (psync) r.sock.write(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
-    }
-    this.server.log.notice(
-      `Starting BGSAVE for SYNC with target: ${socket ? "replicas sockets" : "disk"} (offset ${this.offset})`,
-    );
-    const rs = batch.map(([r]) => r);
-    void (socket ? this.sendRdbToSockets(rs, chunks) : this.sendRdbFromDisk(rs[0]!, chunks));
-  }
-
-  /**
-   * Diskless: the RDB chunks go to every replica's socket as produced, between `$EOF:<mark>` and
-   * the mark; the next chunk waits for the slowest socket to drain (rdbPipeWriteHandler), and a
-   * replica that goes away is dropped from the transfer without stopping it for the others.
-   */
-  private async sendRdbToSockets(
-    rs: ReplicaConn[],
-    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  ): Promise<void> {
-    const alive = () => rs.filter((r) => this.replicas.has(r) && !r.sock.destroyed);
-    try {
-      const mark = randomBytes(20).toString("hex");
-      for (const r of rs) {
-        r.sock.write(`$EOF:${mark}\r\n`);
-        r.state = "send_bulk";
-      }
-      for await (const chunk of chunks) {
-        const to = alive();
-        if (to.length === 0) return;
-        const slow: Promise<void>[] = [];
-        for (const r of to) {
-          this.netReplOutputBytes += chunk.length;
-          if (!r.sock.write(chunk)) slow.push(drained(r.sock));
-        }
-        if (slow.length > 0) await Promise.all(slow);
-      }
-      for (const r of alive()) {
-        r.sock.write(mark);
-        r.state = "online";
-        r.waitAck = true;
-        r.ackTime = Date.now();
-        this.server.log.notice(
-          `Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`,
-        );
-      }
-    } catch (err) {
-      for (const r of alive()) {
-        this.server.log.warning(
-          `Diskless RDB transfer for replica ${this.replicaName(r)} failed: ${(err as Error).message}`,
-        );
-        this.dropReplica(r);
-      }
-    }
-  }
-
-  /**
-   * Disk-based: the RDB is written to dbfilename, then sent as `$<length>` and the file's bytes
-   * (sendBulkToSlave); the replica is online at once. Without persistence (an embedder's node)
-   * the file is assembled in memory instead.
-   */
-  private async sendRdbFromDisk(
-    r: ReplicaConn,
-    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  ): Promise<void> {
-    const sock = r.sock;
-    const gone = () => !this.replicas.has(r) || sock.destroyed;
-    const p = this.server.persistence;
-    let fd = -1;
-    try {
-      if (p === null) {
-        const parts: Uint8Array[] = [];
-        let total = 0;
-        for await (const chunk of chunks) {
-          if (gone()) return;
-          parts.push(chunk);
-          total += chunk.length;
-        }
-        if (gone()) return;
-        r.state = "send_bulk";
-        sock.write(`$${total}\r\n`);
-        for (const part of parts) sock.write(part);
-        this.netReplOutputBytes += total;
-      } else {
-        const saved = await p.saveForSync(chunks);
-        fd = saved.fd;
-        if (gone()) return;
-        r.state = "send_bulk";
-        sock.write(`$${saved.size}\r\n`);
-        const buf = Buffer.allocUnsafe(256 * 1024);
-        for (let pos = 0; pos < saved.size; ) {
-          const n = await readAt(fd, buf, pos);
-          if (n === 0) throw new Error("short read from the RDB file");
-          if (gone()) return;
-          pos += n;
-          this.netReplOutputBytes += n;
-          if (!sock.write(Buffer.from(buf.subarray(0, n)))) await drained(sock);
-        }
-        if (gone()) return;
-      }
-      for (const d of r.deferred) sock.write(d);
-      this.netReplOutputBytes += r.deferredBytes;
-      r.deferred = [];
-      r.deferredBytes = 0;
-      r.state = "online";
-      r.ackTime = Date.now();
-      this.server.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
-      this.refreshChecks();
-    } catch (err) {
-      this.server.log.warning(
-        `Sending the RDB to replica ${this.replicaName(r)} failed: ${(err as Error).message}`,
-      );
-      this.dropReplica(r);
-    } finally {
-      if (fd >= 0) fs.closeSync(fd);
-    }
-  }
-
-  /** The replica's first ACK after a socket transfer: it loaded the file, the stream follows. */
-  private startStream(r: ReplicaConn): void {
-    r.waitAck = false;
-    for (const d of r.deferred) r.sock.write(d);
-    this.netReplOutputBytes += r.deferredBytes;
-    r.deferred = [];
-    r.deferredBytes = 0;
-    this.server.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
-    this.refreshChecks();
-  }
-
-  private replicaName(r: ReplicaConn): string {
-    return `${r.ip}:${r.listeningPort || r.client.addr.slice(r.client.addr.lastIndexOf(":") + 1)}`;
-  }
-
-  private dropReplica(r: ReplicaConn): void {
-    this.server.closeClientNow(r.client);
-    this.replicaGone(r);
-  }
-
-  private replicaGone(r: ReplicaConn): void {
-    if (!this.replicas.delete(r)) return;
-    this.pendingSync.delete(r);
-    this.server.log.notice(`Connection with replica ${this.replicaName(r)} lost.`);
-    if (this.replicas.size === 0) this.noReplicasSince = Date.now();
-    this.refreshChecks();
-    this.checkWaiters();
+    this.waiters.check();
   }
 
   /** Redis's disconnectSlaves(): they reconnect and resync (partially when they can). */
   disconnectReplicas(): void {
-    for (const r of [...this.replicas]) this.dropReplica(r);
+    this.registry.disconnectAll();
   }
 
-  // ---- WAIT, min-replicas ---------------------------------------------------------------------
+  // ---- WAIT, min-replicas -----------------------------------------------------------------------
 
   /** Replicas whose acknowledged offset reached `offset`. */
   countAcks(offset: number): number {
-    let n = 0;
-    for (const r of this.replicas) if (r.state === "online" && r.ackOffset >= offset) n++;
-    return n;
+    return this.registry.countAcks(offset);
   }
 
   /** WAIT: resolves with the count once enough replicas acknowledged, or at the timeout. */
   wait(client: Client, numReplicas: number, timeoutMs: number): Promise<number> {
-    const target = client.woff;
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const req: WaitRequest = {
-        client,
-        target,
-        numReplicas,
-        done: (count) => {
-          if (timer) clearTimeout(timer);
-          const i = this.waiters.indexOf(req);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve(count);
-        },
-      };
-      this.waiters.push(req);
-      if (timeoutMs > 0) timer = setTimeout(() => req.done(this.countAcks(target)), timeoutMs);
-      this.getAckRequested = true;
-      this.server.requestBeforeSleep();
-    });
-  }
-
-  private checkWaiters(): void {
-    if (this.waiters.length === 0) return;
-    for (const w of [...this.waiters]) {
-      if (w.client.closed) {
-        w.done(0);
-        continue;
-      }
-      const n = this.countAcks(w.target);
-      if (n >= w.numReplicas) w.done(n);
-    }
+    return this.waiters.wait(client, numReplicas, timeoutMs);
   }
 
   /** Online replicas with lag <= min-replicas-max-lag (Redis's repl_good_slaves_count). */
   goodReplicas(now = Date.now()): number {
-    const maxLag = this.cfg.get<number>("min-replicas-max-lag");
-    let n = 0;
-    for (const r of this.replicas)
-      if (r.state === "online" && Math.floor((now - r.ackTime) / 1000) <= maxLag) n++;
-    return n;
+    return this.registry.goodReplicas(now);
   }
 
   /** Recomputes whether processCommand must call check(). */
@@ -820,7 +336,7 @@ export class Replication implements ReplicationLinkOwner {
     return undefined;
   }
 
-  // ---- Role changes (REPLICAOF) ---------------------------------------------------------------
+  // ---- Role changes (REPLICAOF) ------------------------------------------------------------------
 
   /** Redis's replicationSetMaster. `from` is the client that asked (for the log line). */
   setMaster(host: string, port: number, from: Client | null): void {
@@ -837,15 +353,14 @@ export class Replication implements ReplicationLinkOwner {
       if (h !== null && this.backlog === null && this.offset === 0) {
         this.replid = h.replid;
         this.offset = h.offset;
-        this.slabBase = h.offset;
+        this.stream.continueAt(h.offset);
         this.masterDb = h.db;
       }
       this.cachedMaster = true;
       this.server.log.notice(
         "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
       );
-      // Writes waiting for acknowledgements will not get more as a replica.
-      for (const w of [...this.waiters]) w.done(this.countAcks(w.target));
+      this.waiters.releaseAll();
     }
     this.link = new MasterLink(this.server, this, host, port);
     this.link.connect();
@@ -867,8 +382,8 @@ export class Replication implements ReplicationLinkOwner {
     this.shiftReplicationId();
     // Replicas must learn the new ID; they partially resync right away.
     this.disconnectReplicas();
-    this.streamDb = -1;
-    this.noReplicasSince = Date.now();
+    this.stream.reselectDb();
+    this.registry.noReplicasSince = Date.now();
     if (from !== null)
       this.server.log.notice(
         `MASTER MODE enabled (user request from '${this.server.clientInfoString(from)}')`,
@@ -887,7 +402,7 @@ export class Replication implements ReplicationLinkOwner {
     return [this.replid, String(this.offset + 1)];
   }
 
-  // ---- Cron (replicationCron, once a second) -------------------------------------------------
+  // ---- Cron (replicationCron, once a second) ----------------------------------------------------
 
   private cron(): void {
     const now = Date.now();
@@ -897,22 +412,11 @@ export class Replication implements ReplicationLinkOwner {
       const period = cfg.get<number>("repl-ping-replica-period") * 1000;
       if (now - this.lastPing >= period) {
         this.lastPing = now;
-        this.offset += this.slab.command(["PING"]);
-        this.server.requestBeforeSleep();
+        this.stream.ping();
       }
     }
-    // A CONFIG SET of the delay or of max-replicas applies to replicas already waiting.
-    if (this.pendingSync.size > 0) this.startPendingSync();
-    const timeout = cfg.get<number>("repl-timeout") * 1000;
-    for (const r of [...this.replicas]) {
-      if (r.state === "online" && now - r.ackTime > timeout) {
-        this.server.log.warning(
-          `Disconnecting timedout replica (streaming sync): ${this.replicaName(r)}`,
-        );
-        this.dropReplica(r);
-      }
-      this.checkReplicaLimitsIdle(r);
-    }
+    this.masterSync.cron();
+    this.registry.cron(now);
     // A master without replicas for repl-backlog-ttl frees the backlog (and starts a new history).
     const ttl = cfg.get<number>("repl-backlog-ttl");
     if (
@@ -920,7 +424,7 @@ export class Replication implements ReplicationLinkOwner {
       this.backlog !== null &&
       this.replicas.size === 0 &&
       ttl > 0 &&
-      now - this.noReplicasSince > ttl * 1000
+      now - this.registry.noReplicasSince > ttl * 1000
     ) {
       this.replid = newReplId();
       this.replid2 = NULL_REPLID;
@@ -932,34 +436,12 @@ export class Replication implements ReplicationLinkOwner {
     }
   }
 
-  private checkReplicaLimitsIdle(r: ReplicaConn): void {
-    if (r.deferredBytes > 0 || r.sock.writableLength > 0) this.checkReplicaLimits(r);
-  }
-
   /** CONFIG SET side effects. */
   applyConfigChange(name: string): void {
     if (name === "repl-backlog-size")
       this.backlog?.resize(this.cfg.get<number>("repl-backlog-size"));
     if (name === "min-replicas-to-write" || name === "min-replicas-max-lag") this.refreshChecks();
   }
-}
-
-function readAt(fd: number, buf: Buffer, pos: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    fs.read(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))),
-  );
-}
-
-function drained(sock: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      sock.off("drain", done);
-      sock.off("close", done);
-      resolve();
-    };
-    sock.on("drain", done);
-    sock.on("close", done);
-  });
 }
 
 export { NULL_REPLID };
