@@ -1,5 +1,6 @@
 // Persistence for one node, in Redis's formats (src/rdb.c, src/aof.c, Redis 7.0): what is loaded
-// at start, the snapshot file, the append-only file and the shutdown sequence.
+// at start, the snapshot file, the append-only file and the shutdown sequence. Reading files into
+// the data is loading.ts's; the AOF's files and manifest are aof.ts's.
 //
 // Snapshots are `dbfilename` in `dir`: an RDB version 10 file as Redis 7.0 writes it (with
 // rdbcompression and rdbchecksum), produced from the store's chunked snapshot while clients keep
@@ -21,14 +22,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { Keyspace, type RdbLoader, type RdbSaveOptions } from "@shoal/keyspace-store";
 import type { SavePoint } from "../config/directives.js";
-import { CommandDecoder, DecodeResult, OwnedArgs } from "../protocol/command-decoder.js";
 import { AofWriter, encodeCommand, type FsyncPolicy, rewriteKeyCommands } from "./aof.js";
-import { DuplicateKeyError } from "./errors.js";
 import type { PersistenceHost } from "./host.js";
+import { DataLoader, type LoadingOwner } from "./loading.js";
 
-const RDB_MAGIC = Buffer.from("REDIS", "latin1");
-
-export class Persistence {
+export class Persistence implements LoadingOwner {
   aof: AofWriter | null = null;
   loading = false;
   lastSave = Math.floor(Date.now() / 1000);
@@ -42,7 +40,10 @@ export class Persistence {
   lastLoadKeysExpired = 0;
   rdbSaves = 0;
 
+  private readonly loader: DataLoader;
+
   constructor(private readonly server: PersistenceHost) {
+    this.loader = new DataLoader(server, this);
     server.store.afterFlushAllCommand = () => this.afterFlushAll();
   }
 
@@ -153,66 +154,6 @@ export class Persistence {
     return store.snapshot(this.rdbSaveOptions(aofBase));
   }
 
-  /**
-   * Loads an RDB file, all or nothing, with Redis's log lines (rdbLoad, rdbLoadRio). An AOF's
-   * RDB base keeps expired keys (RDBFLAGS_AOF_PREAMBLE); its `trailing` bytes are an AOF tail.
-   */
-  private loadRdbData(data: Buffer, aofPreamble: boolean): RdbLoader {
-    const store = this.server.store;
-    const log = this.server.log;
-    this.loading = true;
-    let l: RdbLoader;
-    try {
-      l = store.loadSnapshot(data, {
-        checksum: this.server.config.get<boolean>("rdbchecksum"),
-        aofPreamble,
-      });
-    } catch (err) {
-      // Redis's line first, then the caller's "Fatal error loading the DB: <reason>. Exiting."
-      const msg = (err as Error).message;
-      log.warning(msg);
-      throw new Error(msg.replace(/\.+$/, ""), { cause: err });
-    } finally {
-      this.loading = false;
-    }
-    const ver = l.aux.get("redis-ver");
-    if (ver !== undefined) log.notice(`Loading RDB produced by version ${ver}`);
-    const ctime = Number(l.aux.get("ctime"));
-    if (Number.isFinite(ctime))
-      log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - ctime)} seconds`);
-    const mem = Number(l.aux.get("used-mem"));
-    if (Number.isFinite(mem))
-      log.notice(`RDB memory usage when created ${(mem / 1024 / 1024).toFixed(2)} Mb`);
-    if (l.functions.length > 0)
-      log.warning(
-        `The RDB file holds ${l.functions.length} function libraries: Shoal has no functions, they were skipped`,
-      );
-    log.notice(`Done loading RDB, keys loaded: ${l.loaded}, keys expired: ${l.skippedExpired}.`);
-    this.lastLoadKeysLoaded = l.loaded;
-    this.lastLoadKeysExpired = l.skippedExpired;
-    this.server.dirty = 0;
-    return l;
-  }
-
-  /**
-   * Loads dump.rdb when there is one (the data is emptied first), and hands the replication
-   * history it recorded to replication (loadDataFromDisk: a replica continues from it).
-   */
-  loadSnapshot(): boolean {
-    const file = this.snapshotPath();
-    if (!fs.existsSync(file)) return false;
-    const t0 = Date.now();
-    const l = this.loadRdbData(fs.readFileSync(file), false);
-    this.server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
-    const id = l.aux.get("repl-id");
-    const offset = Number(l.aux.get("repl-offset"));
-    const db = Number(l.aux.get("repl-stream-db") ?? -1);
-    // Older writers may record repl-stream-db -1 (rdbPopulateSaveInfo's note): no history then.
-    if (id?.length === 40 && Number.isSafeInteger(offset) && offset >= 0 && db >= 0)
-      this.server.replication.restoreStoredHistory(id, offset, db);
-    return true;
-  }
-
   /** Writes dbfilename (SAVE, BGSAVE, a save point, shutdown). */
   async save(): Promise<void> {
     // One temp file per save: a SAVE and a BGSAVE may overlap (each renames its own).
@@ -252,7 +193,7 @@ export class Persistence {
    * the error thrown.
    */
   loadSyncFile(file: string): RdbLoader {
-    return this.loadRdbData(fs.readFileSync(file), false);
+    return this.loader.loadSyncFile(file);
   }
 
   async bgsave(): Promise<void> {
@@ -280,26 +221,7 @@ export class Persistence {
    * key in both is an error and nothing is added).
    */
   reloadRdb(flush: boolean, merge: boolean): void {
-    const store = this.server.store;
-    const data = fs.readFileSync(this.snapshotPath());
-    this.loading = true;
-    try {
-      store.loadSnapshot(data, {
-        checksum: this.server.config.get<boolean>("rdbchecksum"),
-        flush,
-        replaceDuplicates: merge,
-      });
-    } catch (err) {
-      // Redis panics on a key in both without MERGE; Shoal refuses before changing anything.
-      const dup = /^RDB has duplicated key '(.*)' in DB (\d+)$/s.exec((err as Error).message);
-      if (dup !== null && !flush)
-        throw new DuplicateKeyError(
-          `DEBUG RELOAD NOFLUSH: key '${dup[1]}' in DB ${dup[2]} exists in both (MERGE replaces it)`,
-        );
-      throw err;
-    } finally {
-      this.loading = false;
-    }
+    this.loader.reloadRdb(this.snapshotPath(), flush, merge);
   }
 
   // ---- AOF ----------------------------------------------------------------------------------
@@ -309,13 +231,13 @@ export class Persistence {
     const cfg = this.server.config;
     const log = this.server.log;
     if (!cfg.get<boolean>("appendonly")) {
-      this.loadSnapshot();
+      this.loader.loadSnapshot(this.snapshotPath());
       return;
     }
     const t0 = Date.now();
     const aof = this.newAofWriter();
     aof.loadManifest();
-    if (this.loadAofFiles(aof))
+    if (this.loader.loadAofFiles(aof))
       log.notice(
         `DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
       );
@@ -357,42 +279,6 @@ export class Persistence {
   }
 
   /**
-   * Loads every file the manifest lists, base then increments (loadAppendOnlyFiles); false when
-   * there is no AOF. A base starting with "REDIS" is an RDB (with maybe an AOF tail after it).
-   */
-  private loadAofFiles(aof: AofWriter): boolean {
-    const files = aof.manifest.filesToLoad();
-    if (files.length === 0) return false;
-    const log = this.server.log;
-    let commands = 0;
-    files.forEach((e, i) => {
-      const t0 = Date.now();
-      const file = path.join(aof.dirPath, e.file);
-      const isLast = i === files.length - 1;
-      if (!fs.existsSync(file)) {
-        // An increment that was never written to may be absent (Redis: AOF_NOT_EXIST, skipped).
-        if (e.type === "i") return;
-        throw new Error(`The AOF file ${e.file} doesn't exist`);
-      }
-      const data = fs.readFileSync(file);
-      if (data.length === 0) return;
-      if (data.length >= 5 && data.compare(RDB_MAGIC, 0, 5, 0, 5) === 0) {
-        log.notice("Reading RDB base file on AOF loading...");
-        const l = this.loadRdbData(data, true);
-        if (l.trailing > 0) {
-          log.notice("Reading the remaining AOF tail...");
-          commands += this.replayAof(data.subarray(data.length - l.trailing), file, isLast);
-        }
-      } else commands += this.replayAof(data, file, isLast);
-      log.notice(
-        `DB loaded from ${e.type === "b" ? "base" : "incr"} file ${e.file}: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`,
-      );
-    });
-    log.verbose(`${commands} commands replayed from the append only file`);
-    return true;
-  }
-
-  /**
    * DEBUG LOADAOF: writes out what the AOF buffer holds, empties the data and loads the AOF back
    * (debugCommand "loadaof"). False, and the data left alone, when appendonly is off: Redis then
    * finds no AOF and exits, which a debug command should not make of a node.
@@ -402,51 +288,9 @@ export class Persistence {
     if (aof === null) return false;
     aof.flush();
     this.server.store.flushAll();
-    this.loadAofFiles(aof);
+    this.loader.loadAofFiles(aof);
     this.server.dirty = 0;
     return true;
-  }
-
-  /**
-   * Replays commands of one AOF file. A command cut short at the end of the last file (a crash
-   * mid-write) is dropped with a warning and the file truncated to the last whole command, as
-   * Redis does with aof-load-truncated yes.
-   */
-  private replayAof(data: Buffer, file: string, isLast: boolean): number {
-    const log = this.server.log;
-    const dec = new CommandDecoder();
-    dec.maxBulkLen = Number.MAX_SAFE_INTEGER;
-    dec.feed(data);
-    const replay = this.server.createReplayClient();
-    this.loading = true;
-    let n = 0;
-    try {
-      for (;;) {
-        const r = dec.next();
-        if (r === DecodeResult.NeedMore) break;
-        if (r === DecodeResult.Error) {
-          log.warning(
-            `Bad file format reading the append only file ${path.basename(file)}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
-          );
-          throw new Error(`bad AOF format: ${dec.error}`);
-        }
-        replay.run(OwnedArgs.from(dec));
-        n++;
-      }
-    } finally {
-      this.loading = false;
-    }
-    const leftover = dec.bufferedBytes;
-    if (leftover > 0) {
-      if (!isLast) throw new Error(`Unexpected end of file in ${path.basename(file)}`);
-      const size = fs.statSync(file).size;
-      const valid = size - leftover;
-      log.warning(`!!! Warning: short read while loading the AOF file ${path.basename(file)}!!!`);
-      log.warning(`!!! Truncating the AOF ${path.basename(file)} at offset ${valid} !!!`);
-      fs.truncateSync(file, valid);
-      log.warning(`AOF ${path.basename(file)} loaded anyway because aof-load-truncated is enabled`);
-    }
-    return n;
   }
 
   /** CONFIG SET appendonly: start an AOF holding the current data (startAppendOnly), or stop it. */
