@@ -4,6 +4,7 @@
 import type { CommandSpec } from "../command-types.js";
 import { bitfieldCommands } from "./bitfield.js";
 import { bitmapCommands } from "./bitops.js";
+import { geoCommands } from "./geo.js";
 import { hashCommands } from "./hashes.js";
 import { hyperloglogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
@@ -24,4 +25,5 @@ export const commands: readonly CommandSpec[] = [
   ...bitfieldCommands,
   ...hyperloglogCommands,
   ...sortCommands,
+  ...geoCommands,
 ];

@@ -115,7 +115,17 @@ function storeResult(ctx: CommandContext, w: ReplyWriter, dst: string, z: ZSet, 
 
 const SCORES = new Float64Array(1024);
 
-function zaddGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, incrCmd: boolean) {
+/**
+ * ZADD and ZINCRBY. `propagateAs` is the argv to propagate instead of the client's own: GEOADD
+ * runs as the ZADD it rewrites itself into, and that ZADD is what Redis propagates.
+ */
+export function zaddGeneric(
+  ctx: CommandContext,
+  args: CommandArgs,
+  w: ReplyWriter,
+  incrCmd: boolean,
+  propagateAs?: readonly Buffer[],
+) {
   let nx = false;
   let xx = false;
   let gt = false;
@@ -195,7 +205,8 @@ function zaddGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, inc
     ctx.addDirty(added + updated);
     db.signalModified(key);
     db.notify("zset", incr ? "zincr" : "zadd", key);
-    ctx.propagateSelf();
+    if (propagateAs) ctx.propagate(propagateAs);
+    else ctx.propagateSelf();
   }
 }
 
