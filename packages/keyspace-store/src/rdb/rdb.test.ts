@@ -264,6 +264,20 @@ describe("RDB files", () => {
     expect(back.db(0).dict.has("new")).toBe(false);
   });
 
+  it("function libraries are FUNCTION2 records after the aux fields, read back by the loader", () => {
+    const ks = new Keyspace();
+    fill(ks);
+    const code = Buffer.from(
+      "#!lua name=lib\nredis.register_function('f', function() return 1 end)",
+    );
+    const file = Buffer.concat([...ks.rdbSnapshotSync({ functions: [code] })]);
+    // rdbSaveFunctions: opcode 245, then the code as an RDB string (LZF past 20 bytes).
+    expect(file.indexOf(Buffer.from([0xf5]))).toBeLessThan(file.indexOf(Buffer.from([0xfe])));
+    const l = new Keyspace().loadRdb(file);
+    expect(l.functions).toEqual([code]);
+    expect(l.loaded).toBe(new Keyspace().loadRdb(Buffer.concat([...ks.rdbSnapshotSync()])).loaded);
+  });
+
   it("checksum, version, signature and truncation errors read as Redis's", () => {
     const ks = new Keyspace();
     fill(ks);

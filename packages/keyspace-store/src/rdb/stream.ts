@@ -5,7 +5,7 @@
 import { Crc64 } from "../crc64.js";
 import type { Keyspace } from "../keyspace.js";
 import type { Value } from "../value.js";
-import { RDB_OPCODE_EXPIRETIME_MS, RdbFormatError } from "./format.js";
+import { RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_FUNCTION2, RdbFormatError } from "./format.js";
 import { RdbLoader, type RdbLoadOptions } from "./reader.js";
 import { captureSnapshot, type SnapshotState } from "./snapshot-walk.js";
 import {
@@ -27,6 +27,8 @@ export interface RdbSaveOptions {
   checksum?: boolean;
   /** Aux fields (redis-ver, ctime, used-mem, repl-*, aof-base). */
   aux?: RdbAuxFields;
+  /** Function libraries' code, written as FUNCTION2 records after the aux fields (rdbSaveFunctions). */
+  functions?: readonly Uint8Array[];
   /** Wall clock for "already expired" at the call (default Date.now()); expired keys are left out. */
   now?: number;
   /** End a chunk after this many keys (default 1024)... */
@@ -72,6 +74,10 @@ export function* rdbChunks(
   };
   try {
     writeRdbHeader(w, opts.aux);
+    for (const code of opts.functions ?? []) {
+      w.u8(RDB_OPCODE_FUNCTION2);
+      w.stringBytes(code);
+    }
     let keys = 0;
     for (const d of st.dbs) {
       writeRdbSelectDb(w, d.db.index, d.size, d.expiresSize);
