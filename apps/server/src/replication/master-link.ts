@@ -2,8 +2,8 @@
 // handshake (PING, AUTH with masterauth, REPLCONF listening-port, REPLCONF capa eof capa psync2,
 // PSYNC replid offset+1, or PSYNC ? -1 without a history to continue), then either continue from
 // the offset the master accepted, or receive an RDB file (`$EOF:<mark>` streamed, or
-// `$<length>`) to a temp file in `dir` and load it (readSyncBulkPayload with repl-diskless-load
-// disabled). The load is all or nothing, and only a loaded file earns the master's replid and
+// `$<length>`) to a temp file in `dir` (sync-payload.ts) and load it (readSyncBulkPayload with
+// repl-diskless-load disabled). The load is all or nothing, and only a loaded file earns the master's replid and
 // offset: a corrupt or truncated payload or a load error logs why, leaves the data empty and no
 // history to continue, and the cron starts a full sync again a second later; the link is never
 // `up` on data it did not load. A loaded file becomes dbfilename. After that the
@@ -20,6 +20,7 @@ import { type Client, ClientReplyMode } from "../client-connection.js";
 import { DecodeResult } from "../protocol/command-decoder.js";
 import { encodeResp } from "./backlog.js";
 import type { ReplicationHost } from "./host.js";
+import { SyncPayload } from "./sync-payload.js";
 
 /** What the link reads and writes of the node's replication state (replication.ts). */
 export interface ReplicationLinkOwner {
@@ -58,9 +59,6 @@ export class MasterLink {
   /** Last time anything arrived from the master (ms), and when the link went down. */
   lastIo = Date.now();
   downSince = 0;
-  /** Snapshot transfer progress (INFO master_sync_*): total (-1 with an EOF mark) and read. */
-  transferSize = -1;
-  transferRead = 0;
 
   private sock: net.Socket | null = null;
   private phase: Phase = "ping";
@@ -68,11 +66,8 @@ export class MasterLink {
   private dead = false;
   private fullReplid = "";
   private fullOffset = 0;
-  private eofMark: Buffer | null = null;
-  /** The payload being received: its temp file, and (EOF form) the bytes held back as maybe the mark. */
-  private bulkFd = -1;
-  private bulkFile = "";
-  private bulkTail: Buffer = EMPTY;
+  /** The full sync's payload being received to a temp file. */
+  private payload: SyncPayload | null = null;
   /** Stream bytes received and not yet proxied; the applied ones are a prefix. */
   private raw: Buffer[] = [];
   /** Bytes of a MULTI block applied so far (counted when EXEC is applied). */
@@ -87,6 +82,15 @@ export class MasterLink {
 
   private get log() {
     return this.server.log;
+  }
+
+  /** Snapshot transfer progress (INFO master_sync_*): total (-1 with an EOF mark) and read. */
+  get transferSize(): number {
+    return this.payload?.size ?? -1;
+  }
+
+  get transferRead(): number {
+    return this.payload?.read ?? 0;
   }
 
   connect(): void {
@@ -152,11 +156,9 @@ export class MasterLink {
     if (this.state === "connected" || this.downSince === 0) this.downSince = Date.now();
     this.state = "connect";
     this.inbuf = EMPTY;
-    this.dropBulkFile();
+    this.dropPayload();
     this.raw = [];
     this.pendingApplied = 0;
-    this.transferSize = -1;
-    this.transferRead = 0;
   }
 
   private send(argv: string[]): void {
@@ -354,18 +356,18 @@ export class MasterLink {
       this.fail();
       return;
     }
+    let size: number;
+    let mark: Buffer | null;
     if (line.startsWith("$EOF:") && line.length === 45) {
-      this.eofMark = Buffer.from(line.slice(5), "latin1");
-      this.transferSize = -1;
+      mark = Buffer.from(line.slice(5), "latin1");
+      size = -1;
       this.log.notice(
         "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk",
       );
     } else if (/^\$[0-9]+$/.test(line)) {
-      this.eofMark = null;
-      this.transferSize = Number(line.slice(1));
-      this.log.notice(
-        `MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master to disk`,
-      );
+      mark = null;
+      size = Number(line.slice(1));
+      this.log.notice(`MASTER <-> REPLICA sync: receiving ${size} bytes from master to disk`);
     } else {
       this.log.warning(
         `Bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`,
@@ -373,14 +375,8 @@ export class MasterLink {
       this.fail();
       return;
     }
-    this.transferRead = 0;
-    // temp-<unixtime>.<pid>.rdb in dir, as Redis names it.
-    this.bulkFile = path.join(
-      process.cwd(),
-      `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`,
-    );
     try {
-      this.bulkFd = fs.openSync(this.bulkFile, "w");
+      this.payload = new SyncPayload(size, mark);
     } catch (err) {
       this.log.warning(
         `Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(err as Error).message}`,
@@ -388,7 +384,6 @@ export class MasterLink {
       this.fail();
       return;
     }
-    this.bulkTail = EMPTY;
     this.phase = "bulk";
     if (this.inbuf.length > 0) {
       const rest = this.inbuf;
@@ -397,59 +392,22 @@ export class MasterLink {
     }
   }
 
-  private writeBulk(d: Uint8Array): void {
-    let off = 0;
-    while (off < d.length) off += fs.writeSync(this.bulkFd, d, off);
-    this.transferRead += d.length;
-  }
-
   private onBulk(d: Buffer): void {
+    const payload = this.payload;
+    if (payload === null) return;
     try {
-      this.receiveBulk(d);
+      const rest = payload.push(d);
+      if (rest !== null) this.finishBulk(payload, rest);
     } catch (err) {
       this.log.warning(`Write error saving the DB from MASTER to disk: ${(err as Error).message}`);
       this.fail();
     }
   }
 
-  private receiveBulk(d: Buffer): void {
-    const mark = this.eofMark;
-    if (mark === null) {
-      const need = this.transferSize - this.transferRead;
-      if (d.length < need) {
-        this.writeBulk(d);
-        return;
-      }
-      this.writeBulk(d.subarray(0, need));
-      this.finishBulk(d.subarray(need));
-      return;
-    }
-    // EOF form: the last 40 bytes received may be the mark, so they are held back until more
-    // bytes follow. A master sends nothing after the mark before our first ACK; a mark found
-    // earlier in the window still ends the payload there.
-    const window = this.bulkTail.length > 0 ? Buffer.concat([this.bulkTail, d]) : d;
-    const at = window.indexOf(mark);
-    if (at >= 0) {
-      this.writeBulk(window.subarray(0, at));
-      this.finishBulk(window.subarray(at + mark.length));
-      return;
-    }
-    const keep = Math.min(window.length, mark.length - 1);
-    this.writeBulk(window.subarray(0, window.length - keep));
-    this.bulkTail = Buffer.from(window.subarray(window.length - keep));
-  }
-
-  /** Closes and deletes the payload's temp file (a transfer cut short, or a file not loaded). */
-  private dropBulkFile(): void {
-    if (this.bulkFd >= 0) {
-      fs.closeSync(this.bulkFd);
-      this.bulkFd = -1;
-    }
-    if (this.bulkFile !== "") {
-      fs.rmSync(this.bulkFile, { force: true });
-      this.bulkFile = "";
-    }
-    this.bulkTail = EMPTY;
+  /** Drops the payload being received, deleting its temp file unless it became dbfilename. */
+  private dropPayload(): void {
+    this.payload?.discard();
+    this.payload = null;
   }
 
   /**
@@ -457,12 +415,9 @@ export class MasterLink {
    * the master's replid and offset, start the stream. Any failure drops the link with the reason
    * logged and no history earned, so the next attempt is a full sync again.
    */
-  private finishBulk(rest: Buffer): void {
+  private finishBulk(payload: SyncPayload, rest: Buffer): void {
     const store = this.server.store;
-    const file = this.bulkFile;
-    fs.fsyncSync(this.bulkFd);
-    fs.closeSync(this.bulkFd);
-    this.bulkFd = -1;
+    const file = payload.close();
     this.log.notice("MASTER <-> REPLICA sync: Flushing old data");
     // Nothing may continue from the history that described the data about to go.
     this.repl.abandonHistory();
@@ -484,13 +439,13 @@ export class MasterLink {
     }
     try {
       fs.renameSync(file, path.join(process.cwd(), this.server.config.get<string>("dbfilename")));
-      this.bulkFile = "";
+      payload.keep();
     } catch (err) {
       this.log.warning(
         `Failed trying to rename the temp DB into ${this.server.config.get<string>("dbfilename")} in MASTER <-> REPLICA synchronization: ${(err as Error).message}`,
       );
-      this.dropBulkFile();
     }
+    this.dropPayload();
     this.repl.resetHistory(this.fullReplid, this.fullOffset);
     this.server.dirty++;
     const p = this.server.persistence;
@@ -518,7 +473,6 @@ export class MasterLink {
     this.state = "connected";
     this.phase = "stream";
     this.downSince = 0;
-    this.transferSize = -1;
     // The first ACK tells the master we are online.
     this.sendAck();
     const rest = this.inbuf;
