@@ -11,7 +11,8 @@
 // - replicas.ts: the replicas attached to us, REPLCONF and ACK bookkeeping, output limits;
 // - master-sync.ts: SYNC/PSYNC as a master: partial resync, full sync by disk or diskless;
 // - wait.ts: WAIT;
-// - master-link.ts: the replica's link to its master (handshake, payload load, applied stream);
+// - master-link.ts: the replica's link to its master (handshake, payload load, applied stream),
+//   sync-payload.ts: the full sync's payload as it arrives;
 // - commands.ts: the commands and INFO replication.
 //
 // As a replica (REPLICAOF host port) a MasterLink connects to the master, and the bytes it applies
