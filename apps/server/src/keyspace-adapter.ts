@@ -41,6 +41,8 @@ const ENCODING_DIRECTIVES = new Map<string, keyof EncodingLimits>([
   ["zset-max-listpack-value", "zsetMaxListpackValue"],
   ["list-max-listpack-size", "listMaxListpackSize"],
   ["hll-sparse-max-bytes", "hllSparseMaxBytes"],
+  ["stream-node-max-bytes", "streamNodeMaxBytes"],
+  ["stream-node-max-entries", "streamNodeMaxEntries"],
 ]);
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: a cron step may use 25% of the cron period. */

@@ -12,7 +12,8 @@
 import { createHash } from "node:crypto";
 import { formatDouble17g } from "@shoal/resp-codec";
 import type { Database, Keyspace } from "./keyspace.js";
-import { isHash, isList, isSet, isString, type Value } from "./value.js";
+import { formatStreamId } from "./types/stream-id.js";
+import { isHash, isList, isSet, isStream, isString, type Value } from "./value.js";
 
 type Digest = Buffer;
 
@@ -44,6 +45,7 @@ function typeId(v: Value): number {
   if (isList(v)) return 1;
   if (isSet(v)) return 2;
   if (isHash(v)) return 4;
+  if (isStream(v)) return 6;
   return 3;
 }
 
@@ -60,6 +62,13 @@ function xorObjectDigest(db: Database, key: string, d: Digest, v: Value): void {
       mixDigest(e, val);
       xorDigest(d, e);
     }
+  } else if (isStream(v)) {
+    // Each entry's "<ms>.<seq>", then its fields and values, in ID order (groups are left out).
+    v.range(0n, (1n << 128n) - 1n, false, 0, (id, fv) => {
+      mixDigest(d, latin1(formatStreamId(id).replace("-", ".")));
+      for (const s of fv) mixDigest(d, latin1(s));
+      return true;
+    });
   } else {
     for (const [m, score] of v.entries()) {
       const e = Buffer.alloc(20);

@@ -5,7 +5,7 @@
 // Redis converts small encodings to big ones one way only, at the moments below (a ZSet tracks
 // its own `encoding`).
 import { stringEncoding } from "./string-value.js";
-import { isHash, isList, isSet, isString, isZSet, type Value } from "./value.js";
+import { isHash, isList, isSet, isStream, isString, isZSet, type Value } from "./value.js";
 
 /** The redis.conf thresholds that decide the encoding Redis holds a value in. */
 export interface EncodingLimits {
@@ -25,6 +25,10 @@ export interface EncodingLimits {
   listPackedThreshold: number;
   /** hll-sparse-max-bytes: a sparse HyperLogLog that would grow past it turns dense. */
   hllSparseMaxBytes: number;
+  /** stream-node-max-bytes: a stream node (listpack) takes no entry that would reach it (0 = 1 GiB). */
+  streamNodeMaxBytes: number;
+  /** stream-node-max-entries: entries (deleted ones too) per stream node (0 = no limit). */
+  streamNodeMaxEntries: number;
 }
 
 /**
@@ -40,6 +44,8 @@ export const DEFAULT_ENCODING_LIMITS: Readonly<EncodingLimits> = Object.freeze({
   listMaxListpackSize: -2,
   listPackedThreshold: 1 << 30,
   hllSparseMaxBytes: 3000,
+  streamNodeMaxBytes: 4096,
+  streamNodeMaxEntries: 100,
 });
 
 const CANONICAL_INT = /^(?:0|-?[1-9][0-9]{0,18})$/;
@@ -172,6 +178,7 @@ export function objectEncoding(v: Value, L: Limits = DEFAULT_ENCODING_LIMITS): s
     return (held.get(v) ?? hashByContents(v, L)) === "compact" ? "listpack" : "hashtable";
   // Redis 7.0 sets are an intset or a hashtable (listpack sets came in 7.2).
   if (isSet(v)) return (held.get(v) ?? setByContents(v, L)) === "compact" ? "intset" : "hashtable";
+  if (isStream(v)) return "stream";
   if (v.size > L.zsetMaxListpackEntries) return "skiplist";
   let n = 0;
   for (const [m] of v.entries()) {

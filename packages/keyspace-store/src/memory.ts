@@ -5,7 +5,7 @@
 // sorted-set member);
 // collections are sampled and extrapolated as Redis's objectComputeSize() does, so a call is
 // O(samples), not O(size).
-import { isHash, isList, isSet, isString, type Value } from "./value.js";
+import { isHash, isList, isSet, isStream, isString, type Value } from "./value.js";
 
 /** One Map entry (key, value, chain slot, and the bucket array at its average load). */
 export const MAP_ENTRY_BYTES = 44;
@@ -59,6 +59,25 @@ export function valueMemoryUsage(v: Value, samples = 5): number {
       k++;
     }
     return 64 + v.size * SET_ENTRY_BYTES + (k === 0 ? 0 : (sum / k) * v.size);
+  }
+  if (isStream(v)) {
+    // Per entry: its ID (a 128-bit bigint) and slot, its field-value array and tombstone slot,
+    // the value strings (fields equal to the node's master fields are shared).
+    let sum = 0;
+    let k = 0;
+    v.range(
+      0n,
+      (1n << 128n) - 1n,
+      false,
+      limit === Number.POSITIVE_INFINITY ? 0 : limit,
+      (_id, fv) => {
+        sum += 40 + 8 + 16 + 8 * fv.length + 8;
+        for (let i = 1; i < fv.length; i += 2) sum += stringBytes((fv[i] as string).length);
+        k++;
+        return true;
+      },
+    );
+    return 128 + v.nodes.length * 160 + (k === 0 ? 0 : (sum / k) * v.length);
   }
   // Sorted set: member -> score map plus one skip-list node per member.
   const z = v;

@@ -5,7 +5,7 @@ import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import type { CommandContext, CommandSpec } from "./command-types.js";
 import { Keyspace, type KeyspaceOptions } from "./keyspace.js";
 import { valueBytes } from "./string-value.js";
-import { Denque, isString, type Value, type ZSet } from "./value.js";
+import { Denque, isString, Stream, type Value, type ZSet } from "./value.js";
 
 export class ArrayArgs implements CommandArgs {
   constructor(readonly argv: Buffer[]) {}
@@ -358,5 +358,10 @@ export function plainValue(v: Value): unknown {
   if (v instanceof Denque) return ["list", v.toArray().map((b) => b.toString("latin1"))];
   if (v instanceof Map) return ["hash", [...v].map(([f, x]) => [f, x.toString("latin1")]).sort()];
   if (v instanceof Set) return ["set", [...v].sort()];
+  if (v instanceof Stream) {
+    const entries: unknown[] = [];
+    v.range(0n, (1n << 128n) - 1n, false, 0, (id, fv) => void entries.push([String(id), fv]));
+    return ["stream", String(v.lastId), entries];
+  }
   return ["zset", [...(v as ZSet).entries()]];
 }

@@ -7,9 +7,13 @@
 // Encoded forms (members and fields stay latin1 JS strings; element bytes stay Buffers):
 //   string: Buffer (of either shape)  list: Buffer[]  hash: [field, Buffer, field, Buffer, ...]
 //   set: string[]         zset: [member, score, member, score, ...] in rank order
+//   stream: [lastId, entriesAdded, maxDeletedId, [id, [field, value, ...]], ...] (IDs as
+//   "<ms>-<seq>" strings; consumer groups are not carried: COPY clones them with Stream.clone)
 import Denque from "denque";
-import { keepEncoding } from "./encoding.js";
+import { DEFAULT_ENCODING_LIMITS, keepEncoding } from "./encoding.js";
 import { cloneString, type StringValue, valueBytes, valueFromBytes } from "./string-value.js";
+import { Stream } from "./types/stream.js";
+import { formatStreamId, parseStreamId } from "./types/stream-id.js";
 import { ZSet } from "./types/zset.js";
 import { type TypeName, typeName, type Value } from "./value.js";
 
@@ -23,8 +27,15 @@ export interface ValueCodec {
 }
 
 /** Type tags of the [tag, data] pairs encodeValue gives. */
-export const TYPE_TAGS: Record<TypeName, number> = { string: 0, list: 1, hash: 2, set: 3, zset: 4 };
-const TAG_NAMES: TypeName[] = ["string", "list", "hash", "set", "zset"];
+export const TYPE_TAGS: Record<TypeName, number> = {
+  string: 0,
+  list: 1,
+  hash: 2,
+  set: 3,
+  zset: 4,
+  stream: 5,
+};
+const TAG_NAMES: TypeName[] = ["string", "list", "hash", "set", "zset", "stream"];
 
 function bytes(x: unknown): Buffer {
   if (x instanceof Uint8Array) return Buffer.from(x);
@@ -105,6 +116,36 @@ const defaults: Record<TypeName, ValueCodec> = {
       return zsetFromPairs(a);
     },
     clone: (v) => (v as ZSet).clone(),
+  },
+  stream: {
+    encode: (v) => {
+      const st = v as Stream;
+      const entries: unknown[] = [];
+      st.range(0n, (1n << 128n) - 1n, false, 0, (id, fv) => {
+        entries.push([formatStreamId(id), fv.slice()]);
+        return true;
+      });
+      return [formatStreamId(st.lastId), st.entriesAdded, formatStreamId(st.maxDeletedId), entries];
+    },
+    decode: (d) => {
+      const [last, added, maxDel, entries] = array(d);
+      const id = (x: unknown): bigint => {
+        const p = parseStreamId(str(x), 0n, true);
+        if (p === null) throw new TypeError("bad stream ID");
+        return p.id;
+      };
+      const st = new Stream();
+      for (const e of array(entries)) {
+        const [eid, fv] = array(e);
+        st.append(id(eid), array(fv).map(str), DEFAULT_ENCODING_LIMITS);
+      }
+      st.lastId = id(last);
+      st.maxDeletedId = id(maxDel);
+      if (typeof added !== "number") throw new TypeError("bad entries-added");
+      st.entriesAdded = added;
+      return st;
+    },
+    clone: (v) => (v as Stream).clone(),
   },
 };
 

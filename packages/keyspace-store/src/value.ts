@@ -1,12 +1,13 @@
 // The shapes a key's value takes, one JS type per Redis type, with no wrapper object per key
 // (memory per key is measured against Redis's). The type is told by the value's class: a JS
 // string or a Buffer = string (string-value.ts), Denque = list, Map = hash, Set = set,
-// ZSet = sorted set.
+// ZSet = sorted set, Stream = stream.
 // Keys, hash fields, set and sorted-set members are latin1 strings (one char per byte, so
 // binary-safe); string values are latin1 strings too when small, else owned Buffers; list
 // elements and hash values are owned Buffers.
 import Denque from "denque";
 import type { StringValue } from "./string-value.js";
+import { Stream } from "./types/stream.js";
 import { ZSet } from "./types/zset.js";
 
 export type { StringValue };
@@ -14,9 +15,10 @@ export type ListValue = Denque<Buffer>;
 export type HashValue = Map<string, Buffer>;
 export type SetValue = Set<string>;
 export type ZSetValue = ZSet;
-export type Value = StringValue | ListValue | HashValue | SetValue | ZSetValue;
+export type StreamValue = Stream;
+export type Value = StringValue | ListValue | HashValue | SetValue | ZSetValue | StreamValue;
 
-export type TypeName = "string" | "list" | "hash" | "set" | "zset";
+export type TypeName = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
@@ -25,6 +27,7 @@ export function typeName(v: Value): TypeName {
   if (v instanceof Map) return "hash";
   if (v instanceof Set) return "set";
   if (v instanceof ZSet) return "zset";
+  if (v instanceof Stream) return "stream";
   return "list";
 }
 
@@ -34,5 +37,6 @@ export const isList = (v: Value): v is ListValue => v instanceof Denque;
 export const isHash = (v: Value): v is HashValue => v instanceof Map;
 export const isSet = (v: Value): v is SetValue => v instanceof Set;
 export const isZSet = (v: Value): v is ZSetValue => v instanceof ZSet;
+export const isStream = (v: Value): v is StreamValue => v instanceof Stream;
 
-export { Denque, ZSet };
+export { Denque, Stream, ZSet };

@@ -11,6 +11,7 @@ import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
+import { streamCommands } from "./streams.js";
 import { stringCommands } from "./strings.js";
 import { zsetCommands } from "./zsets.js";
 

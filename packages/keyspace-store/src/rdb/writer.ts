@@ -22,6 +22,7 @@ import {
   isHash,
   isList,
   isSet,
+  isStream,
   type ListValue,
   type SetValue,
   type Value,
@@ -448,6 +449,8 @@ export function rdbObjectType(
   if (isHash(v))
     return objectEncoding(v, limits) === "listpack" ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
   if (isSet(v)) return objectEncoding(v, limits) === "intset" ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
+  if (isStream(v))
+    throw new Error("stream values have no RDB form in Shoal yet (RDB_TYPE_STREAM_LISTPACKS_2)");
   return (v as ZSet).listpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
 }
 

@@ -1,0 +1,569 @@
+// The stream family (t_stream.c in Redis 7.0): XADD, XRANGE/XREVRANGE, XLEN, XDEL, XTRIM, XSETID.
+// Each handler follows Redis's order of checks (options, arity, IDs, then the key and its type)
+// so bad input gets the error Redis sends, and propagates what Redis propagates: XADD with the
+// ID it generated (for `*` and `<ms>-*`), and approximate trimming (`~`, LIMIT) rewritten as the
+// exact trim it turned out to be (`=` with the resulting length or first ID), so that replicas
+// and the AOF end with the same entries.
+import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
+import { parseInt64 } from "../args.js";
+import type { CommandContext, CommandSpec } from "../command-types.js";
+import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, errArity } from "../errors.js";
+import type { Database } from "../keyspace.js";
+import { Stream } from "../types/stream.js";
+import {
+  decrId,
+  ERR_INVALID_STREAM_ID,
+  formatStreamId,
+  incrId,
+  type ParsedId,
+  parseStreamId,
+  STREAM_ID_MAX,
+  U64_MAX,
+} from "../types/stream-id.js";
+import { isStream, type Value, WRONGTYPE } from "../value.js";
+import { cmd } from "./define.js";
+
+const ERR_XADD_ID_SMALLER =
+  "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+const ERR_XADD_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0";
+const ERR_EXHAUSTED = "ERR The stream has exhausted the last possible ID, unable to add more items";
+const ERR_BOTH_STRATEGIES =
+  "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+
+// ---- Shared helpers --------------------------------------------------------------------------
+
+/** The stream at `key` for a read; undefined when absent, null after a WRONGTYPE reply. */
+function readStream(
+  db: Database,
+  key: string,
+  now: number,
+  reply: ReplyWriter,
+): Stream | null | undefined {
+  const v = db.lookupRead(key, now);
+  if (v === undefined) return undefined;
+  if (!isStream(v)) {
+    reply.error(WRONGTYPE);
+    return null;
+  }
+  return v;
+}
+
+/** The stream at `key` for a write; undefined when absent, null after a WRONGTYPE reply. */
+function writeStream(
+  db: Database,
+  key: string,
+  now: number,
+  reply: ReplyWriter,
+): Stream | null | undefined {
+  const v: Value | undefined = db.lookupWrite(key, now);
+  if (v === undefined) return undefined;
+  if (!isStream(v)) {
+    reply.error(WRONGTYPE);
+    return null;
+  }
+  return v;
+}
+
+/** streamParseStrictIDOrReply / streamParseIDOrReply on argument `i`. */
+function argId(
+  args: CommandArgs,
+  i: number,
+  reply: ReplyWriter,
+  missingSeq: bigint,
+  strict: boolean,
+): bigint | null {
+  const p = parseStreamId(args.latin1(i), missingSeq, strict);
+  if (p === null) {
+    reply.error(ERR_INVALID_STREAM_ID);
+    return null;
+  }
+  return p.id;
+}
+
+/** One entry as streamReplyWithRange emits it: [id, [field, value, ...]]. */
+export function replyEntry(reply: ReplyWriter, id: bigint, fv: readonly string[]): void {
+  reply.array(2);
+  reply.bulk(formatStreamId(id));
+  reply.array(fv.length);
+  for (const s of fv) reply.bulkLatin1(s);
+}
+
+/** Entries start..end (rev: end..start) as an array, at most `count` (0 = all). */
+function replyRange(
+  reply: ReplyWriter,
+  s: Stream,
+  start: bigint,
+  end: bigint,
+  rev: boolean,
+  count: number,
+): number {
+  const ids: bigint[] = [];
+  const fvs: string[][] = [];
+  s.range(start, end, rev, count, (id, fv) => {
+    ids.push(id);
+    fvs.push(fv);
+    return true;
+  });
+  reply.array(ids.length);
+  for (let i = 0; i < ids.length; i++) replyEntry(reply, ids[i] as bigint, fvs[i] as string[]);
+  return ids.length;
+}
+
+// ---- XADD / XTRIM argument parsing (streamParseAddOrTrimArgsOrReply) -------------------------
+
+interface AddTrimArgs {
+  strategy: "none" | "maxlen" | "minid";
+  maxlen: number;
+  minid: bigint;
+  approx: boolean;
+  /** 0 = no limit. */
+  limit: number;
+  /** Argument index of the MAXLEN count or MINID id. */
+  strategyArg: number;
+  noMkStream: boolean;
+  /** XADD's explicit ID, null for `*`. */
+  id: ParsedId | null;
+  /** XADD: the index of the ID argument. */
+  idPos: number;
+}
+
+function parseAddTrim(
+  ctx: CommandContext,
+  args: CommandArgs,
+  reply: ReplyWriter,
+  xadd: boolean,
+): AddTrimArgs | null {
+  const a: AddTrimArgs = {
+    strategy: "none",
+    maxlen: -1,
+    minid: 0n,
+    approx: false,
+    limit: 0,
+    strategyArg: 0,
+    noMkStream: false,
+    id: null,
+    idPos: 0,
+  };
+  let limitGiven = false;
+  const argc = args.argc;
+  let i = 2;
+  for (; i < argc; i++) {
+    const more = argc - 1 - i;
+    if (xadd && args.len(i) === 1 && args.view(i)[0] === 0x2a) break; // "*"
+    if (args.is(i, "maxlen") && more) {
+      if (a.strategy !== "none") {
+        reply.error(ERR_BOTH_STRATEGIES);
+        return null;
+      }
+      a.approx = false;
+      if (more >= 2 && args.len(i + 1) === 1) {
+        const c = args.view(i + 1)[0];
+        if (c === 0x7e) {
+          a.approx = true;
+          i++;
+        } else if (c === 0x3d) i++;
+      }
+      const n = parseInt64(args.view(i + 1));
+      if (n === null) {
+        reply.error(ERR_NOT_INTEGER);
+        return null;
+      }
+      if (n < 0) {
+        reply.error("ERR The MAXLEN argument must be >= 0.");
+        return null;
+      }
+      a.maxlen = Number(n);
+      i++;
+      a.strategy = "maxlen";
+      a.strategyArg = i;
+    } else if (args.is(i, "minid") && more) {
+      if (a.strategy !== "none") {
+        reply.error(ERR_BOTH_STRATEGIES);
+        return null;
+      }
+      a.approx = false;
+      if (more >= 2 && args.len(i + 1) === 1) {
+        const c = args.view(i + 1)[0];
+        if (c === 0x7e) {
+          a.approx = true;
+          i++;
+        } else if (c === 0x3d) i++;
+      }
+      const id = argId(args, i + 1, reply, 0n, true);
+      if (id === null) return null;
+      a.minid = id;
+      i++;
+      a.strategy = "minid";
+      a.strategyArg = i;
+    } else if (args.is(i, "limit") && more) {
+      const n = parseInt64(args.view(i + 1));
+      if (n === null) {
+        reply.error(ERR_NOT_INTEGER);
+        return null;
+      }
+      if (n < 0) {
+        reply.error("ERR The LIMIT argument must be >= 0.");
+        return null;
+      }
+      a.limit = Number(n);
+      limitGiven = true;
+      i++;
+    } else if (xadd && args.is(i, "nomkstream")) {
+      a.noMkStream = true;
+    } else if (xadd) {
+      const p = parseStreamId(args.latin1(i), 0n, true, true);
+      if (p === null) {
+        reply.error(ERR_INVALID_STREAM_ID);
+        return null;
+      }
+      a.id = p;
+      break;
+    } else {
+      reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  a.idPos = i;
+  if (a.limit && a.strategy === "none") {
+    reply.error("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
+    return null;
+  }
+  if (!xadd && a.strategy === "none") {
+    reply.error("ERR syntax error, XTRIM must be called with a trimming strategy");
+    return null;
+  }
+  if (limitGiven) {
+    if (!a.approx) {
+      reply.error("ERR syntax error, LIMIT cannot be used without the special ~ option");
+      return null;
+    }
+  } else if (a.approx) {
+    // 100 nodes' worth of entries by default, so one `~` trim never runs for long.
+    const perNode = ctx.keyspace.encodingLimits.streamNodeMaxEntries;
+    a.limit = 100 * perNode;
+    if (a.limit <= 0 || a.limit > 1000000) a.limit = 10000;
+  } else a.limit = 0;
+  return a;
+}
+
+/** Runs the trim `a` asks for; returns the entries removed. */
+function trimBy(s: Stream, a: AddTrimArgs): number {
+  if (a.strategy === "none") return 0;
+  return s.trim(a.strategy === "maxlen" ? a.maxlen : null, a.minid, a.approx, a.limit);
+}
+
+/**
+ * streamRewriteApproxSpecifier + streamRewriteTrimArgument: `~` becomes `=` and the count or ID
+ * becomes what the stream now holds, in a copy of the arguments to propagate.
+ */
+function rewriteTrim(argv: (Buffer | string)[], s: Stream, a: AddTrimArgs): void {
+  argv[a.strategyArg - 1] = "=";
+  // streamGetEdgeID(s, 1, 0): the first entry, tombstones included (max ID when empty).
+  argv[a.strategyArg] =
+    a.strategy === "maxlen"
+      ? String(s.length)
+      : formatStreamId(s.nodes[0]?.ids[0] ?? STREAM_ID_MAX);
+}
+
+function argvCopy(args: CommandArgs): (Buffer | string)[] {
+  const out: (Buffer | string)[] = [];
+  for (let i = 0; i < args.argc; i++) out.push(args.copy(i));
+  return out;
+}
+
+// ---- XADD ------------------------------------------------------------------------------------
+
+function xadd(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const a = parseAddTrim(ctx, args, reply, true);
+  if (a === null) return;
+  const fieldPos = a.idPos + 1;
+  const n = args.argc - fieldPos;
+  if (n < 2 || n % 2 === 1) {
+    reply.error(errArity("xadd"));
+    return;
+  }
+  if (a.id?.seqGiven && a.id.id === 0n) {
+    reply.error(ERR_XADD_ID_ZERO);
+    return;
+  }
+  const db = ctx.db;
+  const key = args.latin1(1);
+  let s = writeStream(db, key, ctx.now, reply);
+  if (s === null) return;
+  if (s === undefined) {
+    if (a.noMkStream) {
+      reply.nullBulk();
+      return;
+    }
+    s = new Stream();
+    db.add(key, s);
+  }
+  if (s.lastId === STREAM_ID_MAX) {
+    reply.error(ERR_EXHAUSTED);
+    return;
+  }
+  // streamAppendItem's ID: explicit, "<ms>-*" (next sequence of that millisecond), or the clock.
+  let id: bigint;
+  if (a.id === null) {
+    const ms = BigInt(Math.max(0, Math.floor(ctx.now)));
+    id = ms > s.lastId >> 64n ? ms << 64n : (incrId(s.lastId) as bigint);
+  } else if (a.id.seqGiven) id = a.id.id;
+  else {
+    const ms = a.id.id >> 64n;
+    if (s.lastId >> 64n === ms) {
+      if ((s.lastId & U64_MAX) === U64_MAX) {
+        // 7.0.15 leaves errno other than EDOM here, hence this (misleading) text.
+        reply.error("ERR Elements are too large to be stored");
+        return;
+      }
+      id = s.lastId + 1n;
+    } else id = a.id.id;
+  }
+  if (id <= s.lastId) {
+    reply.error(ERR_XADD_ID_SMALLER);
+    return;
+  }
+  const fv: string[] = new Array(n);
+  for (let i = 0; i < n; i++) fv[i] = args.latin1(fieldPos + i);
+  s.append(id, fv, ctx.keyspace.encodingLimits);
+  reply.bulk(formatStreamId(id));
+  db.signalModified(key);
+  db.notify("stream", "xadd", key);
+  ctx.addDirty(1);
+  const argv = argvCopy(args);
+  if (a.strategy !== "none") {
+    if (trimBy(s, a)) db.notify("stream", "xtrim", key);
+    if (a.approx) rewriteTrim(argv, s, a);
+  }
+  if (a.id === null || !a.id.seqGiven) argv[a.idPos] = formatStreamId(id);
+  ctx.propagate(argv);
+  db.signalReady(key);
+}
+
+// ---- XRANGE XREVRANGE ------------------------------------------------------------------------
+
+/** streamParseIntervalIDOrReply: "(" makes the bound exclusive (not for "-"/"+" alone). */
+function intervalId(
+  args: CommandArgs,
+  i: number,
+  reply: ReplyWriter,
+  missingSeq: bigint,
+): { id: bigint; exclusive: boolean } | null {
+  const raw = args.latin1(i);
+  const exclusive = raw.length > 1 && raw[0] === "(";
+  const p = exclusive
+    ? parseStreamId(raw.slice(1), missingSeq, true)
+    : parseStreamId(raw, missingSeq, false);
+  if (p === null) {
+    reply.error(ERR_INVALID_STREAM_ID);
+    return null;
+  }
+  return { id: p.id, exclusive };
+}
+
+function xrangeGeneric(
+  ctx: CommandContext,
+  args: CommandArgs,
+  reply: ReplyWriter,
+  rev: boolean,
+): void {
+  const s0 = intervalId(args, rev ? 3 : 2, reply, 0n);
+  if (s0 === null) return;
+  let start = s0.id;
+  if (s0.exclusive) {
+    const n = incrId(start);
+    if (n === null) {
+      reply.error("ERR invalid start ID for the interval");
+      return;
+    }
+    start = n;
+  }
+  const e0 = intervalId(args, rev ? 2 : 3, reply, U64_MAX);
+  if (e0 === null) return;
+  let end = e0.id;
+  if (e0.exclusive) {
+    const n = decrId(end);
+    if (n === null) {
+      reply.error("ERR invalid end ID for the interval");
+      return;
+    }
+    end = n;
+  }
+  let count = -1;
+  for (let j = 4; j < args.argc; j++) {
+    if (args.is(j, "count") && args.argc - j - 1 >= 1) {
+      const n = parseInt64(args.view(j + 1));
+      if (n === null) {
+        reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      count = n < 0 ? 0 : Number(n);
+      j++;
+    } else {
+      reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const s = readStream(ctx.db, args.latin1(1), ctx.now, reply);
+  if (s === null) return;
+  if (s === undefined) {
+    reply.array(0);
+    return;
+  }
+  if (count === 0) {
+    reply.nullArray();
+    return;
+  }
+  replyRange(reply, s, start, end, rev, count === -1 ? 0 : count);
+}
+
+// ---- XLEN ------------------------------------------------------------------------------------
+
+function xlen(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const s = readStream(ctx.db, args.latin1(1), ctx.now, reply);
+  if (s === null) return;
+  reply.integer(s === undefined ? 0 : s.length);
+}
+
+// ---- XDEL ------------------------------------------------------------------------------------
+
+function xdel(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const db = ctx.db;
+  const key = args.latin1(1);
+  const s = writeStream(db, key, ctx.now, reply);
+  if (s === null) return;
+  if (s === undefined) {
+    reply.integer(0);
+    return;
+  }
+  // Every ID is checked before any entry is deleted: no half-done XDEL.
+  const ids: bigint[] = [];
+  for (let j = 2; j < args.argc; j++) {
+    const id = argId(args, j, reply, 0n, true);
+    if (id === null) return;
+    ids.push(id);
+  }
+  let deleted = 0;
+  for (const id of ids) {
+    if (!s.delete(id)) continue;
+    if (id > s.maxDeletedId) s.maxDeletedId = id;
+    deleted++;
+  }
+  if (deleted) {
+    db.signalModified(key);
+    db.notify("stream", "xdel", key);
+    ctx.addDirty(deleted);
+    ctx.propagateSelf();
+  }
+  reply.integer(deleted);
+}
+
+// ---- XTRIM -----------------------------------------------------------------------------------
+
+function xtrim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const a = parseAddTrim(ctx, args, reply, false);
+  if (a === null) return;
+  const db = ctx.db;
+  const key = args.latin1(1);
+  const s = writeStream(db, key, ctx.now, reply);
+  if (s === null) return;
+  if (s === undefined) {
+    reply.integer(0);
+    return;
+  }
+  const deleted = trimBy(s, a);
+  if (deleted) {
+    db.notify("stream", "xtrim", key);
+    const argv = argvCopy(args);
+    if (a.approx) rewriteTrim(argv, s, a);
+    db.signalModified(key);
+    ctx.addDirty(deleted);
+    ctx.propagate(argv);
+  }
+  reply.integer(deleted);
+}
+
+// ---- XSETID ----------------------------------------------------------------------------------
+
+function xsetid(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const id = argId(args, 2, reply, 0n, true);
+  if (id === null) return;
+  let entriesAdded = -1;
+  let maxDel = 0n;
+  for (let i = 3; i < args.argc; ) {
+    const more = args.argc - 1 - i;
+    if (args.is(i, "entriesadded") && more) {
+      const n = parseInt64(args.view(i + 1));
+      if (n === null) {
+        reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      if (n < 0) {
+        reply.error("ERR entries_added must be positive");
+        return;
+      }
+      entriesAdded = Number(n);
+      i += 2;
+    } else if (args.is(i, "maxdeletedid") && more) {
+      const m = argId(args, i + 1, reply, 0n, true);
+      if (m === null) return;
+      if (id < m) {
+        reply.error(
+          "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
+        );
+        return;
+      }
+      maxDel = m;
+      i += 2;
+    } else {
+      reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const db = ctx.db;
+  const key = args.latin1(1);
+  const s = writeStream(db, key, ctx.now, reply);
+  if (s === null) return;
+  if (s === undefined) {
+    reply.error(ERR_NO_SUCH_KEY);
+    return;
+  }
+  if (s.length > 0) {
+    const top = s.edgeId(false) as bigint;
+    if (id < top) {
+      reply.error("ERR The ID specified in XSETID is smaller than the target stream top item");
+      return;
+    }
+    if (entriesAdded !== -1 && s.length > entriesAdded) {
+      reply.error(
+        "ERR The entries_added specified in XSETID is smaller than the target stream length",
+      );
+      return;
+    }
+  }
+  s.lastId = id;
+  if (entriesAdded !== -1) s.entriesAdded = entriesAdded;
+  if (maxDel !== 0n) s.maxDeletedId = maxDel;
+  reply.ok();
+  db.signalModified(key);
+  db.notify("stream", "xsetid", key);
+  ctx.addDirty(1);
+  ctx.propagateSelf();
+}
+
+const W = "@write @stream";
+const R = "@read @stream";
+
+export const streamCommands: CommandSpec[] = [
+  cmd("xadd", -5, "write denyoom fast", [1, 1, 1], `${W} @fast`, xadd),
+  cmd("xrange", -4, "readonly", [1, 1, 1], `${R} @slow`, (c, a, r) =>
+    xrangeGeneric(c, a, r, false),
+  ),
+  cmd("xrevrange", -4, "readonly", [1, 1, 1], `${R} @slow`, (c, a, r) =>
+    xrangeGeneric(c, a, r, true),
+  ),
+  cmd("xlen", 2, "readonly fast", [1, 1, 1], `${R} @fast`, xlen),
+  cmd("xdel", -3, "write fast", [1, 1, 1], `${W} @fast`, xdel),
+  cmd("xtrim", -4, "write", [1, 1, 1], `${W} @slow`, xtrim),
+  cmd("xsetid", -3, "write denyoom fast", [1, 1, 1], `${W} @fast`, xsetid),
+];

@@ -1,0 +1,411 @@
+// Streams against real redis-server 7.0.15: replies byte for byte in RESP2 and RESP3 (scripted
+// edge cases of IDs, trimming and errors, then random XADD/XDEL/XTRIM/XRANGE sequences whose
+// approximate trims depend on where Redis's listpack nodes end), the keyspace events they publish
+// and what they write to the AOF (generated IDs and `~` trims rewritten as Redis rewrites them).
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyCommands } from "../../src/commands/keys.js";
+import { listCommands } from "../../src/commands/lists.js";
+import { streamCommands } from "../../src/commands/streams.js";
+import { stringCommands } from "../../src/commands/strings.js";
+import { TestStore } from "../../src/test-kit.js";
+import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { aofCommands, commandInfoMismatches, keyEvents } from "./oracle-streams.js";
+
+type Step = (string | number | Buffer)[] | CompareStep;
+const table = [...stringCommands, ...keyCommands, ...listCommands, ...streamCommands];
+
+const BASICS: Step[] = [
+  ["XLEN", "s"],
+  ["XRANGE", "s", "-", "+"],
+  ["XADD", "s", "1-1", "a", "1"],
+  ["XADD", "s", "1-1", "a", "1"],
+  ["XADD", "s", "1-0", "a", "1"],
+  ["XADD", "s", "0-0", "a", "1"],
+  ["XADD", "new", "0-0", "a", "1"],
+  ["EXISTS", "new"],
+  ["XADD", "new", "0-*", "a", "1"],
+  ["XADD", "s", "1", "a"],
+  ["XADD", "s", "1-*", "a", "1", "b", "2"],
+  ["XADD", "s", "5-*", "a", "1"],
+  ["XADD", "s", "5-*", "b", "1"],
+  ["XADD", "s", "4-*", "a", "1"],
+  ["XADD", "s", "abc", "a", "1"],
+  ["XADD", "s", "1-x", "a", "1"],
+  ["XADD", "s", "-", "a", "1"],
+  ["XADD", "s", "+", "a", "1"],
+  ["XADD", "s", "7-", "a", "1"],
+  ["XADD", "s", "-7", "a", "1"],
+  ["XADD", "s", "+8", "a", "1"],
+  ["XADD", "s", " 9-1", "a", "1"],
+  ["XADD", "s", "10-+1", "a", "1"],
+  ["XADD", "s", "011-01", "a", "1"],
+  ["XADD", "s", "12--0", "a", "1"],
+  ["XADD", "s", "18446744073709551616-0", "a", "1"],
+  ["XADD", "s", "MAXLEN", "x", "*", "a", "1"],
+  ["XADD", "s", "MAXLEN", "-1", "*", "a", "1"],
+  ["XADD", "s", "MAXLEN", "=", "1", "LIMIT", "5", "*", "a", "1"],
+  ["XADD", "s", "MINID", "1", "MAXLEN", "2", "*", "a", "1"],
+  ["XADD", "s", "MAXLEN", "2", "MINID", "1", "*", "a", "1"],
+  ["XADD", "s", "LIMIT", "5", "20-1", "a", "1"],
+  ["XADD", "s", "LIMIT", "-1", "MAXLEN", "~", "1", "*", "a", "1"],
+  ["XADD", "s", "LIMIT", "x", "*", "a", "1"],
+  ["XADD", "s", "MINID", "~", "x", "*", "a", "1"],
+  ["XADD", "s", "NOMKSTREAM"],
+  ["XADD", "nos", "NOMKSTREAM", "*", "a", "1"],
+  ["XADD", "nos", "nomkstream", "MAXLEN", "1", "1-1", "a", "1"],
+  ["EXISTS", "nos"],
+  ["XADD", "s", "NOMKSTREAM", "30-0", "f", "v"],
+  ["XADD", "s", "30-1", "f"],
+  ["XADD", "s", "30-1", "f", "v", "g"],
+  ["XLEN", "s"],
+  ["XRANGE", "s", "-", "+"],
+  ["XREVRANGE", "s", "+", "-"],
+  ["XRANGE", "s", "-", "+", "COUNT", "2"],
+  ["XREVRANGE", "s", "+", "-", "COUNT", "2"],
+  ["XRANGE", "s", "-", "+", "COUNT", "0"],
+  ["XRANGE", "s", "-", "+", "COUNT", "-1"],
+  ["XRANGE", "s", "-", "+", "COUNT"],
+  ["XRANGE", "s", "-", "+", "COUNT", "x"],
+  ["XRANGE", "s", "-", "+", "LIMIT", "1"],
+  ["XRANGE", "s", "1", "5"],
+  ["XRANGE", "s", "(1-1", "(5-1"],
+  ["XRANGE", "s", "(1", "5"],
+  ["XRANGE", "s", "5", "1"],
+  ["XREVRANGE", "s", "5", "1"],
+  ["XREVRANGE", "s", "(5-1", "1"],
+  ["XRANGE", "s", "(-", "+"],
+  ["XRANGE", "s", "-", "(+"],
+  ["XRANGE", "s", "(", "+"],
+  ["XRANGE", "s", "(18446744073709551615-18446744073709551615", "+"],
+  ["XRANGE", "s", "0", "(0-0"],
+  ["XRANGE", "s", "0", "(0"],
+  ["XRANGE", "s", "x", "+"],
+  ["XRANGE", "nokey", "x", "+"],
+  ["XRANGE", "nokey", "-", "+"],
+  ["XRANGE", "nokey", "-", "+", "COUNT", "0"],
+  ["XDEL", "s", "1-1", "5-0", "99-0"],
+  ["XDEL", "s", "1-1"],
+  ["XDEL", "s", "abc"],
+  ["XDEL", "s", "-"],
+  ["XDEL", "nokey", "1-1"],
+  ["XDEL", "nokey", "abc"],
+  ["XLEN", "s"],
+  ["XRANGE", "s", "-", "+"],
+  ["TYPE", "s"],
+  ["OBJECT", "ENCODING", "s"],
+  ["SET", "str", "x"],
+  ["XADD", "str", "*", "a", "1"],
+  ["XLEN", "str"],
+  ["XRANGE", "str", "-", "+"],
+  ["XDEL", "str", "1-1"],
+  ["XTRIM", "str", "MAXLEN", "1"],
+  ["XSETID", "str", "1-1"],
+  ["XLEN", "nokey"],
+  ["XSETID", "nokey", "1-1"],
+  ["XSETID", "s", "1-1"],
+  ["XSETID", "s", "100-0"],
+  ["XSETID", "s", "x"],
+  ["XSETID", "s", "200-0", "ENTRIESADDED", "-1"],
+  ["XSETID", "s", "200-0", "ENTRIESADDED", "1"],
+  ["XSETID", "s", "200-0", "ENTRIESADDED", "x"],
+  ["XSETID", "s", "200-0", "MAXDELETEDID", "300-0"],
+  ["XSETID", "s", "200-0", "MAXDELETEDID", "x"],
+  ["XSETID", "s", "200-0", "FOO", "1"],
+  ["XSETID", "s", "200-0", "ENTRIESADDED"],
+  ["XSETID", "s", "200-0", "ENTRIESADDED", "100", "MAXDELETEDID", "150-0"],
+  ["XSETID", "s", "140-0"],
+  ["XADD", "s", "150-0", "a", "1"],
+  ["XADD", "s", "201-0", "a", "1"],
+  ["XADD", "max", "18446744073709551615-18446744073709551615", "a", "1"],
+  ["XADD", "max", "*", "a", "1"],
+  ["XADD", "max2", "18446744073709551615-*", "a", "1"],
+  ["XADD", "max2", "18446744073709551615", "a", "1"],
+  ["XADD", "max3", "5-18446744073709551615", "a", "1"],
+  ["XADD", "max3", "5-*", "a", "1"],
+  ["XADD", "max3", "6-*", "a", "1"],
+  ["XTRIM", "s"],
+  ["XTRIM", "s", "MAXLEN"],
+  ["XTRIM", "s", "foo", "1"],
+  ["XTRIM", "s", "MAXLEN", "~"],
+  ["XTRIM", "s", "MAXLEN", "1", "LIMIT", "1"],
+  ["XTRIM", "s", "LIMIT", "1", "MAXLEN", "~", "1"],
+  ["XTRIM", "s", "LIMIT", "1", "x", "y"],
+  ["XTRIM", "s", "MINID", "x"],
+  ["XTRIM", "s", "NOMKSTREAM", "MAXLEN", "1"],
+  ["XTRIM", "nokey", "MAXLEN", "1"],
+  ["XTRIM", "nokey", "MAXLEN", "x"],
+  ["XTRIM", "s", "MAXLEN", "~", "1"],
+  ["XTRIM", "s", "MAXLEN", "=", "3"],
+  ["XLEN", "s"],
+  ["XTRIM", "s", "MINID", "5-1"],
+  ["XRANGE", "s", "-", "+"],
+  ["XTRIM", "s", "MAXLEN", "0"],
+  ["XLEN", "s"],
+  ["EXISTS", "s"],
+  ["XRANGE", "s", "-", "+"],
+  ["XADD", "s", "*", "a", "1"],
+  ["XADD", "s", "1-1", "a", "1"],
+  ["XADD", "s", "MAXLEN", "0", "300-0", "a", "1"],
+  ["XLEN", "s"],
+  ["XADD", "bin", "1-1", Buffer.from([0, 255, 13, 10]), Buffer.from([1, 2, 3])],
+  ["XRANGE", "bin", "-", "+"],
+  ["XADD", "ints", "1-1", "1", "2", "-3", "100000000000"],
+  ["XRANGE", "ints", "-", "+"],
+  { argv: ["XADD", "auto", "*", "a", "1"], noCompare: true },
+  ["XLEN", "auto"],
+  ["DEL", "auto"],
+];
+
+/** A long stream with mixed fields and sizes, then approximate and exact trims. */
+function bigScript(): Step[] {
+  const out: Step[] = [];
+  for (let i = 1; i <= 400; i++) {
+    const fields =
+      i % 7 === 0
+        ? ["other", "x".repeat(i % 50)]
+        : i % 11 === 0
+          ? ["a", "1", "b", "y".repeat(300)]
+          : ["a", String(i * 13), "b", "v".repeat(i % 40)];
+    out.push(["XADD", "big", `${1000 + Math.floor(i / 3)}-${i}`, ...fields]);
+    if (i % 50 === 0) out.push(["XDEL", "big", `${1000 + Math.floor((i - 7) / 3)}-${i - 7}`]);
+  }
+  out.push(
+    ["XLEN", "big"],
+    ["XADD", "big", "MAXLEN", "~", "350", "2000-0", "a", "1"],
+    ["XLEN", "big"],
+    ["XTRIM", "big", "MAXLEN", "~", "250", "LIMIT", "10"],
+    ["XTRIM", "big", "MAXLEN", "~", "250", "LIMIT", "150"],
+    ["XLEN", "big"],
+    ["XTRIM", "big", "MINID", "~", "1080"],
+    ["XLEN", "big"],
+    ["XRANGE", "big", "-", "+", "COUNT", "3"],
+    ["XTRIM", "big", "MINID", "1090-5"],
+    ["XRANGE", "big", "-", "+", "COUNT", "3"],
+    ["XTRIM", "big", "MAXLEN", "~", "10", "LIMIT", "0"],
+    ["XLEN", "big"],
+    ["XRANGE", "big", "-", "+", "COUNT", "3"],
+    ["XREVRANGE", "big", "+", "-", "COUNT", "3"],
+    ["XTRIM", "big", "MAXLEN", "5"],
+    ["XRANGE", "big", "-", "+"],
+  );
+  return out;
+}
+
+describe("streams vs redis-server 7.0.15", () => {
+  let oracle: RedisOracle;
+  beforeAll(async () => {
+    oracle = await RedisOracle.start();
+  });
+  afterAll(async () => {
+    await oracle.stop();
+  });
+
+  it("describe themselves as COMMAND INFO does", async () => {
+    expect(await commandInfoMismatches(oracle, streamCommands)).toEqual([]);
+  });
+
+  for (const resp of [2, 3] as const) {
+    for (const [name, script] of [
+      ["basics", BASICS],
+      ["node boundaries and trims", bigScript()],
+    ] as const) {
+      it(`${name}, RESP${resp}`, async () => {
+        await oracle.command("FLUSHALL");
+        const t = new TestStore(table);
+        t.resp = resp;
+        expect(await compareScript(t, oracle, script)).toEqual([]);
+      });
+    }
+  }
+});
+
+describe("random stream commands vs redis-server 7.0.15", () => {
+  let oracle: RedisOracle;
+  beforeAll(async () => {
+    oracle = await RedisOracle.start();
+  });
+  afterAll(async () => {
+    await oracle.stop();
+  });
+
+  // IDs advance through a few milliseconds so that explicit, "<ms>-*" and stale IDs all occur;
+  // values vary in size so that nodes end on bytes as well as on entry counts.
+  const key = fc.constantFrom("x1", "x2");
+  const id = fc.oneof(
+    fc
+      .tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }))
+      .map(([m, s]) => `${m}-${s}`),
+    fc.integer({ min: 0, max: 40 }).map((m) => `${m}-*`),
+    fc.integer({ min: 0, max: 40 }).map(String),
+  );
+  const value = fc.oneof(
+    fc.integer({ min: -200, max: 5000 }).map(String),
+    fc.integer({ min: 0, max: 700 }).map((n) => "v".repeat(n)),
+  );
+  const fields = fc.oneof(
+    fc.tuple(value, value).map(([a, b]) => ["a", a, "b", b]),
+    value.map((v) => ["c", v]),
+  );
+  const trim = fc.oneof(
+    fc.constant([] as string[]),
+    fc
+      .tuple(fc.constantFrom("~", "=", null), fc.integer({ min: 0, max: 120 }))
+      .map(([op, n]) => (op === null ? ["MAXLEN", String(n)] : ["MAXLEN", op, String(n)])),
+    fc
+      .tuple(fc.constantFrom("~", "="), fc.integer({ min: 0, max: 40 }))
+      .map(([op, m]) => ["MINID", op, `${m}-1`]),
+  );
+  const limit = fc.oneof(
+    fc.constant([] as string[]),
+    fc.integer({ min: 0, max: 150 }).map((n) => ["LIMIT", String(n)]),
+  );
+  const command = fc.oneof(
+    {
+      weight: 12,
+      arbitrary: fc
+        .tuple(key, id, fields, fc.array(fields, { maxLength: 3 }))
+        .chain(([k, i, f, more]) =>
+          fc.constant(more.flatMap((g) => [["XADD", k, i, ...g]]).concat([["XADD", k, i, ...f]])),
+        ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(key, trim, fc.integer({ min: 0, max: 40 }), fields)
+        .map(([k, t, m, f]) => [["XADD", k, ...t, `${m}-*`, ...f]]),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(key, trim, limit)
+        .filter(([, t]) => t.length > 0)
+        .map(([k, t, l]) => [t.includes("~") ? ["XTRIM", k, ...t, ...l] : ["XTRIM", k, ...t]]),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(key, fc.array(id, { minLength: 1, maxLength: 4 }))
+        .map(([k, ids]) => [["XDEL", k, ...ids.map((i) => i.replace("-*", "-0"))]]),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(key, id, id, fc.boolean(), fc.integer({ min: 0, max: 5 }))
+        .map(([k, a, b, rev, c]) => [
+          [
+            rev ? "XREVRANGE" : "XRANGE",
+            k,
+            b.replace("-*", ""),
+            a.replace("-*", ""),
+            "COUNT",
+            String(c),
+          ],
+        ]),
+    },
+  );
+
+  it("agree reply for reply, then on every entry", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (cmds) => {
+        await oracle.command("FLUSHALL");
+        const t = new TestStore(table);
+        const script: Step[] = [
+          ...cmds.flat(),
+          ["XLEN", "x1"],
+          ["XRANGE", "x1", "-", "+"],
+          ["XLEN", "x2"],
+          ["XRANGE", "x2", "-", "+"],
+        ];
+        expect(await compareScript(t, oracle, script)).toEqual([]);
+      }),
+      { numRuns: 120 },
+    );
+  }, 180_000);
+});
+
+const EVENTS: string[][] = [
+  ["XADD", "s", "1-1", "a", "1"],
+  ["XADD", "s", "1-1", "a", "1"],
+  ["XADD", "s", "1-*", "a", "1"],
+  ["XADD", "s", "2", "a", "1"],
+  ["XADD", "s", "MAXLEN", "2", "3-*", "a", "1"],
+  ["XADD", "s", "MAXLEN", "~", "2", "4-*", "a", "1"],
+  ["XADD", "s", "MINID", "~", "4", "LIMIT", "10", "5-*", "a", "1"],
+  ["XADD", "s", "MINID", "4", "6-*", "a", "1"],
+  ["XADD", "nos", "NOMKSTREAM", "1-1", "a", "1"],
+  ["XDEL", "s", "4-0", "99-9"],
+  ["XDEL", "s", "99-9"],
+  ["XTRIM", "s", "MAXLEN", "5"],
+  ["XTRIM", "s", "MAXLEN", "1"],
+  ["XSETID", "s", "10-0"],
+  ["XSETID", "s", "10-0", "ENTRIESADDED", "50", "MAXDELETEDID", "5-0"],
+  ["XSETID", "s", "1-0"],
+  ["XRANGE", "s", "-", "+"],
+  ["XLEN", "s"],
+  ["XTRIM", "s", "MAXLEN", "0"],
+  ["XADD", "s", "DOESNOTPARSE"],
+];
+
+/** 250 entries over 3 nodes, then `~` trims that remove whole nodes and get rewritten. */
+function approxEvents(): string[][] {
+  const out: string[][] = [];
+  for (let i = 1; i <= 250; i++) out.push(["XADD", "t", `${i}-1`, "f", String(i)]);
+  out.push(
+    ["XADD", "t", "MAXLEN", "~", "180", "300-*", "f", "x"],
+    ["XADD", "t", "MAXLEN", "~", "180", "301-*", "f", "x"],
+    ["XTRIM", "t", "MAXLEN", "~", "10", "LIMIT", "100"],
+    ["XTRIM", "t", "MINID", "~", "240"],
+    ["XTRIM", "t", "MINID", "~", "240"],
+    ["XADD", "t", "MINID", "~", "260", "302-*", "f", "x"],
+    ["SET", "done", "1"],
+  );
+  return out;
+}
+
+describe("stream events and propagation vs redis-server 7.0.15", () => {
+  for (const [name, script] of [
+    ["scripted", EVENTS],
+    ["approximate trims", approxEvents()],
+  ] as const) {
+    it(`${name}: publish the same keyspace events`, async () => {
+      const mine: string[] = [];
+      const t = new TestStore(table, {
+        hooks: { notify: (db, _cls, event, key) => mine.push(`${db}:${event} ${key}`) },
+      });
+      const theirs = await keyEvents([...script, ["SET", "done", "1"]], (argv) => {
+        t.now = Date.now();
+        t.run(...argv);
+      });
+      expect(theirs.length).toBeGreaterThan(10);
+      expect(mine).toEqual(theirs);
+    });
+
+    it(`${name}: propagate the same commands as the AOF holds`, async () => {
+      const mine: string[] = [];
+      const t = new TestStore(table);
+      const theirs = await aofCommands(script, (argv) => {
+        t.now = Date.now();
+        t.run(...argv);
+        for (const p of t.last.propagated) mine.push(p.map((x) => x.toString()).join(" "));
+      });
+      expect(theirs.length).toBeGreaterThan(10);
+      expect(mine).toEqual(theirs);
+    });
+  }
+
+  it("XADD * replies and propagates the ID it generated from the command's clock", () => {
+    const t = new TestStore(table);
+    t.now = 1_700_000_000_123;
+    t.run("XADD", "s", "*", "a", "1");
+    t.run("XADD", "s", "MAXLEN", "~", "5", "*", "a", "2");
+    t.now = 1_700_000_000_100; // the clock went back: the sequence goes on
+    t.run("XADD", "s", "*", "a", "3");
+    expect(t.last.propagated.map((p) => p.map(String).join(" "))).toEqual([
+      "XADD s 1700000000123-2 a 3",
+    ]);
+    const r = t.run("XRANGE", "s", "-", "+");
+    expect(JSON.stringify(r)).toContain("1700000000123-1");
+    expect(t.run("TYPE", "s")).toMatchObject({ value: "stream" });
+  });
+});
