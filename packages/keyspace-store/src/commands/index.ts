@@ -27,4 +27,5 @@ export const commands: readonly CommandSpec[] = [
   ...hyperloglogCommands,
   ...sortCommands,
   ...geoCommands,
+  ...streamCommands,
 ];
