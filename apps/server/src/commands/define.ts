@@ -1,5 +1,6 @@
 // Argument checks and error texts the server's command handlers share. Commands themselves are
 // declared with keyspace-store's `cmd`, as the store's are.
+import { errors } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 
 /** Redis's validateClientName(): printable ASCII without spaces. */
@@ -24,8 +25,9 @@ export function toInt(s: string): number | undefined {
   return b > 9223372036854775807n || b < -9223372036854775808n ? undefined : n;
 }
 
-export const ERR_SYNTAX = "ERR syntax error";
-export const ERR_NOT_INT = "ERR value is not an integer or out of range";
+// The texts are keyspace-store's (one copy of each Redis error string).
+export const ERR_SYNTAX = errors.ERR_SYNTAX;
+export const ERR_NOT_INT = errors.ERR_NOT_INTEGER;
 
 /** Redis's addReplySubcommandSyntaxError. */
 export function subcommandSyntaxError(a: CommandArgs): string {
