@@ -66,8 +66,13 @@ export class StoreCommandContext implements CommandContext {
     this.host.dirty += n;
   }
 
-  block(keys: readonly string[], timeoutMs: number, timeoutReply: BlockTimeoutReply): void {
+  block(
+    keys: readonly string[],
+    timeoutMs: number,
+    timeoutReply: BlockTimeoutReply,
+    rerun?: readonly (Buffer | string)[],
+  ): void {
     const c = this.host.call.client;
-    if (c) this.host.blocking.block(c, keys, timeoutMs, timeoutReply);
+    if (c) this.host.blocking.block(c, keys, timeoutMs, timeoutReply, rerun);
   }
 }

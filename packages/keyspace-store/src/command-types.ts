@@ -115,9 +115,16 @@ export interface CommandContext {
   /**
    * Park the client: no reply now. The server re-runs the same command (same args) when one of
    * `keys` becomes ready, and replies `timeoutReply` after `timeoutMs` (0 = wait forever).
-   * Clients blocked on a key are retried in arrival order.
+   * Clients blocked on a key are retried in arrival order. `rerun`, when given, is the command
+   * to re-run instead of this one's own arguments: XREAD keeps the IDs it waits after (`$`
+   * resolved at the time it blocked), as Redis keeps them in the client's bpop state.
    */
-  block(keys: readonly string[], timeoutMs: number, timeoutReply: BlockTimeoutReply): void;
+  block(
+    keys: readonly string[],
+    timeoutMs: number,
+    timeoutReply: BlockTimeoutReply,
+    rerun?: readonly (Buffer | string)[],
+  ): void;
 }
 
 /**

@@ -160,7 +160,13 @@ export function formatDouble(d: number): string {
 /** What a command did besides replying. */
 export interface RunRecord {
   propagated: (Buffer | string)[][];
-  blocked: { keys: readonly string[]; timeoutMs: number; timeoutReply: string } | null;
+  blocked: {
+    keys: readonly string[];
+    timeoutMs: number;
+    timeoutReply: string;
+    /** The command the server would re-run (CommandContext.block's `rerun`). */
+    rerun?: Buffer[];
+  } | null;
   dirty: number;
 }
 
@@ -258,8 +264,9 @@ export class TestStore {
       addDirty: (n) => {
         rec.dirty += n;
       },
-      block: (keys, timeoutMs, timeoutReply) => {
+      block: (keys, timeoutMs, timeoutReply, rerun) => {
         rec.blocked = { keys, timeoutMs, timeoutReply };
+        if (rerun !== undefined) rec.blocked.rerun = rerun.map((a) => Buffer.from(a));
       },
     };
     (spec.handler as NonNullable<CommandSpec["handler"]>)(ctx, args, w);

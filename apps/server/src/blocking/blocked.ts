@@ -40,12 +40,16 @@ export class BlockedClients {
 
   constructor(private readonly host: BlockingHost) {}
 
-  /** blockForKeys(): the current command waits on `keys` (its args kept to run it again). */
+  /**
+   * blockForKeys(): the current command waits on `keys` (its args kept to run it again, or
+   * `rerun` in their place: XREAD's IDs as resolved when it blocked).
+   */
   block(
     client: Client,
     keys: readonly string[],
     timeoutMs: number,
     timeoutReply: BlockTimeoutReply,
+    rerun?: readonly (Buffer | string)[],
   ): void {
     const call = this.host.call;
     const args = call.args;
@@ -54,7 +58,12 @@ export class BlockedClients {
     if (entry === null) return;
     const state: BlockState = {
       entry,
-      args: args instanceof OwnedArgs ? args : OwnedArgs.from(args),
+      args:
+        rerun !== undefined
+          ? new OwnedArgs(rerun.map((a) => (typeof a === "string" ? Buffer.from(a, "latin1") : a)))
+          : args instanceof OwnedArgs
+            ? args
+            : OwnedArgs.from(args),
       keys: [...keys],
       dbIndex: client.db,
       timeoutReply,

@@ -1,4 +1,5 @@
-// The stream family (t_stream.c in Redis 7.0): XADD, XRANGE/XREVRANGE, XLEN, XDEL, XTRIM, XSETID.
+// The stream family (t_stream.c in Redis 7.0): XADD, XRANGE/XREVRANGE, XLEN, XDEL, XTRIM, XSETID,
+// XREAD (blocking too).
 // Each handler follows Redis's order of checks (options, arity, IDs, then the key and its type)
 // so bad input gets the error Redis sends, and propagates what Redis propagates: XADD with the
 // ID it generated (for `*` and `<ms>-*`), and approximate trimming (`~`, LIMIT) rewritten as the
@@ -551,6 +552,164 @@ function xsetid(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   ctx.propagateSelf();
 }
 
+// ---- XREAD -----------------------------------------------------------------------------------
+
+/** XREAD's COUNT when it blocks without one (XREAD_BLOCKED_DEFAULT_COUNT). */
+const XREAD_BLOCKED_DEFAULT_COUNT = 1000;
+
+/**
+ * xreadGetKeys: the keys follow the first STREAMS option, one per ID. "STREAMS" may also be a
+ * key or a group name, so the options before it are skipped by shape.
+ */
+export function xreadKeys(args: CommandArgs): number[] {
+  let pos = -1;
+  for (let i = 1; i < args.argc; i++) {
+    if (args.is(i, "block") || args.is(i, "count")) i++;
+    else if (args.is(i, "group")) i += 2;
+    else if (args.is(i, "noack")) continue;
+    else {
+      if (args.is(i, "streams")) pos = i;
+      break;
+    }
+  }
+  const num = args.argc - pos - 1;
+  if (pos === -1 || num === 0 || num % 2 !== 0) return [];
+  const out: number[] = [];
+  for (let i = pos + 1; i < args.argc - num / 2; i++) out.push(i);
+  return out;
+}
+
+/**
+ * XREAD [COUNT n] [BLOCK ms] STREAMS key... id...: entries after each ID. Blocking, it waits with
+ * the IDs resolved (`$` = the stream's last ID at that moment) and, once a key is ready, is
+ * served from that key alone (serveClientsBlockedOnStreamKey), in the same reply shape.
+ */
+function xread(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const argc = args.argc;
+  let timeout = -1;
+  let timeoutArg = 0;
+  let count = 0;
+  let streamsArg = 0;
+  let nstreams = 0;
+  for (let i = 1; i < argc; i++) {
+    const more = argc - i - 1;
+    if (args.is(i, "block") && more) {
+      i++;
+      const n = parseInt64(args.view(i));
+      if (n === null) {
+        reply.error("ERR timeout is not an integer or out of range");
+        return;
+      }
+      if (n < 0) {
+        reply.error("ERR timeout is negative");
+        return;
+      }
+      timeout = Number(n);
+      timeoutArg = i;
+    } else if (args.is(i, "count") && more) {
+      i++;
+      const n = parseInt64(args.view(i));
+      if (n === null) {
+        reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      count = n < 0 ? 0 : Number(n);
+    } else if (args.is(i, "streams") && more) {
+      streamsArg = i + 1;
+      nstreams = argc - streamsArg;
+      if (nstreams % 2 !== 0) {
+        reply.error(
+          "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+        );
+        return;
+      }
+      nstreams /= 2;
+      break;
+    } else if (args.is(i, "group") && more >= 2) {
+      reply.error(
+        "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+      );
+      return;
+    } else if (args.is(i, "noack")) {
+      reply.error(
+        "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+      );
+      return;
+    } else {
+      reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if (streamsArg === 0) {
+    reply.error(ERR_SYNTAX);
+    return;
+  }
+  const db = ctx.db;
+  const ready = ctx.readyKey ?? null;
+  const keys: string[] = [];
+  const ids: bigint[] = [];
+  const streams: (Stream | undefined)[] = [];
+  for (let k = 0; k < nstreams; k++) {
+    const key = args.latin1(streamsArg + k);
+    const v = db.lookupRead(key, ctx.now);
+    let s: Stream | undefined;
+    if (v !== undefined) {
+      if (isStream(v)) s = v;
+      else if (ready === null) {
+        reply.error(WRONGTYPE);
+        return;
+      }
+    }
+    const idArg = streamsArg + nstreams + k;
+    let id: bigint;
+    if (args.len(idArg) === 1 && args.view(idArg)[0] === 0x24) id = s === undefined ? 0n : s.lastId;
+    else if (args.len(idArg) === 1 && args.view(idArg)[0] === 0x3e) {
+      reply.error(
+        "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.",
+      );
+      return;
+    } else {
+      const p = argId(args, idArg, reply, 0n, true);
+      if (p === null) return;
+      id = p;
+    }
+    keys.push(key);
+    ids.push(id);
+    streams.push(s);
+  }
+  // Serve what can be served now: streams with an entry after their ID.
+  const served: number[] = [];
+  for (let k = 0; k < nstreams; k++) {
+    const s = streams[k];
+    if (s === undefined || (ready !== null && keys[k] !== ready)) continue;
+    if (s.length && s.lastId > (ids[k] as bigint)) served.push(k);
+  }
+  if (served.length > 0) {
+    if (reply.resp === 2) reply.array(served.length);
+    else reply.map(served.length);
+    for (const k of served) {
+      if (reply.resp === 2) reply.array(2);
+      reply.bulk(args.view(streamsArg + k));
+      replyRange(reply, streams[k] as Stream, (ids[k] as bigint) + 1n, STREAM_ID_MAX, false, count);
+    }
+    return;
+  }
+  if (timeout !== -1) {
+    if (!ctx.canBlock) {
+      reply.nullArray();
+      return;
+    }
+    const rerun: (Buffer | string)[] = [args.copy(0), "COUNT"];
+    rerun.push(String(count || XREAD_BLOCKED_DEFAULT_COUNT), "BLOCK", args.copy(timeoutArg));
+    rerun.push("STREAMS");
+    for (let k = 0; k < nstreams; k++) rerun.push(args.copy(streamsArg + k));
+    for (const id of ids) rerun.push(formatStreamId(id));
+    ctx.block(keys, timeout, "nullArray", rerun);
+    return;
+  }
+  reply.nullArray();
+}
+
 const W = "@write @stream";
 const R = "@read @stream";
 
@@ -565,5 +724,8 @@ export const streamCommands: CommandSpec[] = [
   cmd("xlen", 2, "readonly fast", [1, 1, 1], `${R} @fast`, xlen),
   cmd("xdel", -3, "write fast", [1, 1, 1], `${W} @fast`, xdel),
   cmd("xtrim", -4, "write", [1, 1, 1], `${W} @slow`, xtrim),
+  cmd("xread", -4, "readonly blocking", [0, 0, 0], `${R} @slow @blocking`, xread, {
+    getKeys: xreadKeys,
+  }),
   cmd("xsetid", -3, "write denyoom fast", [1, 1, 1], `${W} @fast`, xsetid),
 ];

@@ -9,7 +9,7 @@ import { Stream } from "./stream.js";
 import { formatStreamId, parseStreamId, STREAM_ID_MAX, streamId } from "./stream-id.js";
 
 type Op =
-  | { t: "add"; gap: number; fv: string[] }
+  | { t: "add"; gap: number; fv: readonly string[] }
   | { t: "del"; pick: number }
   | { t: "maxlen"; n: number; approx: boolean; limit: number }
   | { t: "minid"; pick: number; approx: boolean };
@@ -21,7 +21,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       t: fc.constant("add" as const),
       gap: fc.integer({ min: 1, max: 5 }),
       fv: fc.oneof(
-        fc.constant(["a", "1"]),
+        fc.constant(["a", "1"] as string[]),
         fc.tuple(fc.string(), fc.string({ maxLength: 900 })).map(([f, v]) => [f, v]),
       ),
     }),

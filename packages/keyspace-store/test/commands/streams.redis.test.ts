@@ -2,14 +2,16 @@
 // edge cases of IDs, trimming and errors, then random XADD/XDEL/XTRIM/XRANGE sequences whose
 // approximate trims depend on where Redis's listpack nodes end), the keyspace events they publish
 // and what they write to the AOF (generated IDs and `~` trims rewritten as Redis rewrites them).
+
+import { OwnedArgs } from "@shoal/resp-codec";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyCommands } from "../../src/commands/keys.js";
 import { listCommands } from "../../src/commands/lists.js";
-import { streamCommands } from "../../src/commands/streams.js";
+import { streamCommands, xreadKeys } from "../../src/commands/streams.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, decodeReply, RedisOracle } from "../redis-oracle.js";
 import { aofCommands, commandInfoMismatches, keyEvents } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
@@ -152,6 +154,36 @@ const BASICS: Step[] = [
   ["XRANGE", "bin", "-", "+"],
   ["XADD", "ints", "1-1", "1", "2", "-3", "100000000000"],
   ["XRANGE", "ints", "-", "+"],
+  ["XADD", "ra", "1-1", "f", "v"],
+  ["XADD", "ra", "2-1", "f", "w", "g", "x"],
+  ["XADD", "rb", "1-1", "f", "v"],
+  ["XREAD", "STREAMS", "ra", "rb", "0", "0"],
+  ["XREAD", "COUNT", "1", "STREAMS", "ra", "nokey", "rb", "0", "0", "1-1"],
+  ["XREAD", "COUNT", "1", "STREAMS", "ra", "rb", "1-1", "1-1"],
+  ["XREAD", "STREAMS", "ra", "rb", "$", "$"],
+  ["XREAD", "STREAMS", "nokey", "$"],
+  ["XREAD", "COUNT", "0", "STREAMS", "ra", "0"],
+  ["XREAD", "COUNT", "-5", "STREAMS", "ra", "(0"],
+  ["XREAD", "BLOCK", "-1", "STREAMS", "ra", "0"],
+  ["XREAD", "BLOCK", "x", "STREAMS", "ra", "0"],
+  ["XREAD", "BLOCK", "1.5", "STREAMS", "ra", "0"],
+  ["XREAD", "BLOCK", "10", "STREAMS", "ra", "0"],
+  ["XREAD", "COUNT", "x", "STREAMS", "ra", "0"],
+  ["XREAD", "STREAMS", "ra"],
+  ["XREAD", "COUNT", "1", "STREAMS", "ra"],
+  ["XREAD", "COUNT", "1", "STREAMS", "ra", "rb", "0"],
+  ["XREAD", "FOO", "STREAMS", "ra", "0"],
+  ["XREAD", "COUNT", "1", "ra", "0"],
+  ["XREAD", "STREAMS", "ra", ">"],
+  ["XREAD", "GROUP", "g", "c", "STREAMS", "ra", "0"],
+  ["XREAD", "NOACK", "STREAMS", "ra", "0"],
+  ["XREAD", "STREAMS", "ra", "+"],
+  ["XREAD", "STREAMS", "ra", "-"],
+  ["XREAD", "STREAMS", "ra", "0-*"],
+  ["XREAD", "STREAMS", "ra", "str", "0", "0"],
+  ["XREAD", "STREAMS", "str", "ra", "0", "x"],
+  ["XREAD", "STREAMS", "ra", "str", "x", "0"],
+  ["XREAD", "STREAMS", "ra", "18446744073709551615-18446744073709551615"],
   { argv: ["XADD", "auto", "*", "a", "1"], noCompare: true },
   ["XLEN", "auto"],
   ["DEL", "auto"],
@@ -203,6 +235,19 @@ describe("streams vs redis-server 7.0.15", () => {
 
   it("describe themselves as COMMAND INFO does", async () => {
     expect(await commandInfoMismatches(oracle, streamCommands)).toEqual([]);
+  });
+
+  it("find XREAD's keys where COMMAND GETKEYS does", async () => {
+    for (const line of [
+      "XREAD COUNT 1 BLOCK 0 STREAMS a b 0 0",
+      "XREAD STREAMS streams streams 0 0",
+      "XREAD BLOCK 5 STREAMS k 0",
+    ]) {
+      const argv = line.split(" ");
+      const theirs = decodeReply(await oracle.command("COMMAND", "GETKEYS", ...argv));
+      const mine = xreadKeys(new OwnedArgs(argv.map((a) => Buffer.from(a))));
+      expect(mine.map((i) => argv[i])).toEqual(theirs);
+    }
   });
 
   for (const resp of [2, 3] as const) {
@@ -393,6 +438,27 @@ describe("stream events and propagation vs redis-server 7.0.15", () => {
       expect(mine).toEqual(theirs);
     });
   }
+
+  it("XREAD BLOCK waits after the IDs it resolved, then is served from the ready key alone", () => {
+    const t = new TestStore(table);
+    t.run("XADD", "s", "5-1", "a", "1");
+    t.run("XREAD", "BLOCK", "100", "STREAMS", "s", "str", "nokey", "$", "0", "$");
+    expect(t.last.blocked?.keys).toEqual(["s", "str", "nokey"]);
+    expect(t.last.blocked?.timeoutMs).toBe(100);
+    const rerun = (t.last.blocked?.rerun ?? []).map(String);
+    expect(rerun).toEqual("XREAD COUNT 1000 BLOCK 100 STREAMS s str nokey 5-1 0-0 0-0".split(" "));
+    t.run("XADD", "nokey", "1-1", "b", "2");
+    t.run("XADD", "s", "6-1", "c", "3");
+    t.run("SET", "str", "x");
+    t.readyKey = "s";
+    expect(t.run(...rerun)).toEqual([["s", [["6-1", ["c", "3"]]]]]);
+    t.readyKey = "str"; // wrong type now: blocks again, no error
+    t.run(...rerun);
+    expect(t.last.blocked?.keys).toEqual(["s", "str", "nokey"]);
+    t.readyKey = null;
+    t.canBlock = false;
+    expect(t.run("XREAD", "BLOCK", "0", "STREAMS", "s", "$")).toBeNull();
+  });
 
   it("XADD * replies and propagates the ID it generated from the command's clock", () => {
     const t = new TestStore(table);
