@@ -14,6 +14,7 @@ import {
   LAT_RANGE,
   LONG_RANGE,
 } from "./geohash.js";
+import { asin, cos, sin } from "./libm.js";
 
 const D_R = Math.PI / 180.0;
 const EARTH_RADIUS_IN_METERS = 6372797.560856;
@@ -68,12 +69,8 @@ export function boundingBox(shape: GeoShape): [number, number, number, number] {
   const height = shape.conversion * (shape.type === "circle" ? shape.radius : shape.height / 2);
   const width = shape.conversion * (shape.type === "circle" ? shape.radius : shape.width / 2);
   const latDelta = radDeg(height / EARTH_RADIUS_IN_METERS);
-  const longDeltaTop = radDeg(
-    width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude + latDelta)),
-  );
-  const longDeltaBottom = radDeg(
-    width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude - latDelta)),
-  );
+  const longDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / cos(degRad(latitude + latDelta)));
+  const longDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / cos(degRad(latitude - latDelta)));
   // The edge nearer the pole is the wider one: the bottom in the southern hemisphere.
   const southern = latitude < 0;
   return [
@@ -156,13 +153,13 @@ export function latDistance(lat1d: number, lat2d: number): number {
 export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
   const lon1r = degRad(lon1d);
   const lon2r = degRad(lon2d);
-  const v = Math.sin((lon2r - lon1r) / 2);
+  const v = sin((lon2r - lon1r) / 2);
   if (v === 0.0) return latDistance(lat1d, lat2d);
   const lat1r = degRad(lat1d);
   const lat2r = degRad(lat2d);
-  const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  const u = sin((lat2r - lat1r) / 2);
+  const a = u * u + cos(lat1r) * cos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * asin(Math.sqrt(a));
 }
 
 /**
