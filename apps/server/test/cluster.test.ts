@@ -222,6 +222,41 @@ describe("routing", () => {
     expect(a).toBe(b);
   });
 
+  it("geo STORE/STOREDIST keys are routed with the source (key specs): CROSSSLOT, MOVED", async () => {
+    const [x, y] = twoLocalNames();
+    const src = `{${x}}src`;
+    const dst = `{${x}}dst`;
+    const search = ["15", "37", "200", "km"];
+    const payload =
+      cmd("GEOADD", src, "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania") +
+      cmd("GEORADIUS", src, ...search, "STORE", dst) +
+      cmd("GEORADIUS", src, ...search, "STORE", y) +
+      cmd("GEORADIUS", src, ...search, "ASC", "STOREDIST", y) +
+      cmd("GEORADIUSBYMEMBER", src, "Palermo", "200", "km", "STORE", y) +
+      cmd("GEORADIUS_RO", src, ...search, "STORE", y) +
+      cmd("GEOSEARCHSTORE", y, src, "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km") +
+      cmd(
+        "GEOSEARCHSTORE",
+        dst,
+        src,
+        "FROMLONLAT",
+        "15",
+        "37",
+        "BYRADIUS",
+        "200",
+        "km",
+        "STOREDIST",
+      ) +
+      cmd("ZRANGE", dst, "0", "-1", "WITHSCORES") +
+      cmd("GEORADIUS", "{foo}a", "0", "0", "1", "km", "STORE", "{foo}b") +
+      cmd("DEL", src, dst);
+    const [a, b] = await both(0, payload);
+    expect(a).toContain("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+    expect(a).toContain("-MOVED ");
+    expect(a).toContain("*4\r\n$7\r\nCatania\r\n"); // the STOREDIST result, read back
+    expect(a).toBe(b);
+  });
+
   it("open slots: ASK from the migrating node, ASKING at the importing one, TRYAGAIN for several missing keys", async () => {
     const key = twoLocalNames()[0]; // served by node 0
     const slot = String(keySlot(key));
