@@ -13,7 +13,7 @@ const unknown = /^-ERR unknown (sub)?command/;
 
 // Commands of Redis 7.0 that Shoal does not implement (other issues): ACL CAT lists them.
 const MISSING =
-  /^(x[a-z]+|geo[a-z_]*|georadius[a-z_]*|eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
+  /^(x[a-z]+|eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
 
 /** Shoal's ACL CAT reply equals Redis's minus commands Shoal lacks (any order). */
 function aclCatSubset(shoal: string, redis: string): boolean {
@@ -57,7 +57,7 @@ export const KNOWN: KnownDivergence[] = [
   },
   {
     id: "acl-cat-missing-commands",
-    why: "ACL CAT <category> lists Redis's commands of the category: the ones Shoal lacks (streams, geo, scripting) are missing from Shoal's list, which is otherwise the same",
+    why: "ACL CAT <category> lists Redis's commands of the category: the ones Shoal lacks (streams, scripting) are missing from Shoal's list, which is otherwise the same",
     test: (e, _c, shoal, redis) => e === "acl|cat" && aclCatSubset(shoal, redis),
   },
   {
