@@ -11,6 +11,7 @@ import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
+import { streamGroupCommands } from "./stream-groups.js";
 import { streamCommands } from "./streams.js";
 import { stringCommands } from "./strings.js";
 import { zsetCommands } from "./zsets.js";
@@ -28,4 +29,5 @@ export const commands: readonly CommandSpec[] = [
   ...sortCommands,
   ...geoCommands,
   ...streamCommands,
+  ...streamGroupCommands,
 ];

@@ -34,7 +34,7 @@ const ERR_BOTH_STRATEGIES =
 // ---- Shared helpers --------------------------------------------------------------------------
 
 /** The stream at `key` for a read; undefined when absent, null after a WRONGTYPE reply. */
-function readStream(
+export function readStream(
   db: Database,
   key: string,
   now: number,
@@ -50,7 +50,7 @@ function readStream(
 }
 
 /** The stream at `key` for a write; undefined when absent, null after a WRONGTYPE reply. */
-function writeStream(
+export function writeStream(
   db: Database,
   key: string,
   now: number,
@@ -66,7 +66,7 @@ function writeStream(
 }
 
 /** streamParseStrictIDOrReply / streamParseIDOrReply on argument `i`. */
-function argId(
+export function argId(
   args: CommandArgs,
   i: number,
   reply: ReplyWriter,
@@ -90,7 +90,7 @@ export function replyEntry(reply: ReplyWriter, id: bigint, fv: readonly string[]
 }
 
 /** Entries start..end (rev: end..start) as an array, at most `count` (0 = all). */
-function replyRange(
+export function replyRange(
   reply: ReplyWriter,
   s: Stream,
   start: bigint,
@@ -266,7 +266,7 @@ function rewriteTrim(argv: (Buffer | string)[], s: Stream, a: AddTrimArgs): void
       : formatStreamId(s.nodes[0]?.ids[0] ?? STREAM_ID_MAX);
 }
 
-function argvCopy(args: CommandArgs): (Buffer | string)[] {
+export function argvCopy(args: CommandArgs): (Buffer | string)[] {
   const out: (Buffer | string)[] = [];
   for (let i = 0; i < args.argc; i++) out.push(args.copy(i));
   return out;
@@ -584,13 +584,34 @@ export function xreadKeys(args: CommandArgs): number[] {
  * the IDs resolved (`$` = the stream's last ID at that moment) and, once a key is ready, is
  * served from that key alone (serveClientsBlockedOnStreamKey), in the same reply shape.
  */
-function xread(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+/** XREAD / XREADGROUP options, as xreadCommand parses them. */
+export interface XreadArgs {
+  /** -1 = no BLOCK. */
+  timeout: number;
+  timeoutArg: number;
+  count: number;
+  streamsArg: number;
+  nstreams: number;
+  /** XREADGROUP: the index of GROUP's group name (the consumer follows), 0 when absent. */
+  groupArg: number;
+  noack: boolean;
+}
+
+export function parseXread(
+  args: CommandArgs,
+  reply: ReplyWriter,
+  xreadgroup: boolean,
+): XreadArgs | null {
   const argc = args.argc;
-  let timeout = -1;
-  let timeoutArg = 0;
-  let count = 0;
-  let streamsArg = 0;
-  let nstreams = 0;
+  const a: XreadArgs = {
+    timeout: -1,
+    timeoutArg: 0,
+    count: 0,
+    streamsArg: 0,
+    nstreams: 0,
+    groupArg: 0,
+    noack: false,
+  };
   for (let i = 1; i < argc; i++) {
     const more = argc - i - 1;
     if (args.is(i, "block") && more) {
@@ -598,52 +619,67 @@ function xread(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void
       const n = parseInt64(args.view(i));
       if (n === null) {
         reply.error("ERR timeout is not an integer or out of range");
-        return;
+        return null;
       }
       if (n < 0) {
         reply.error("ERR timeout is negative");
-        return;
+        return null;
       }
-      timeout = Number(n);
-      timeoutArg = i;
+      a.timeout = Number(n);
+      a.timeoutArg = i;
     } else if (args.is(i, "count") && more) {
       i++;
       const n = parseInt64(args.view(i));
       if (n === null) {
         reply.error(ERR_NOT_INTEGER);
-        return;
+        return null;
       }
-      count = n < 0 ? 0 : Number(n);
+      a.count = n < 0 ? 0 : Number(n);
     } else if (args.is(i, "streams") && more) {
-      streamsArg = i + 1;
-      nstreams = argc - streamsArg;
-      if (nstreams % 2 !== 0) {
+      a.streamsArg = i + 1;
+      a.nstreams = argc - a.streamsArg;
+      if (a.nstreams % 2 !== 0) {
+        const name = xreadgroup ? "XREADGROUP" : "XREAD";
         reply.error(
-          "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+          `ERR Unbalanced ${name} list of streams: for each stream key an ID or '$' must be specified.`,
         );
-        return;
+        return null;
       }
-      nstreams /= 2;
+      a.nstreams /= 2;
       break;
     } else if (args.is(i, "group") && more >= 2) {
-      reply.error(
-        "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
-      );
-      return;
+      if (!xreadgroup) {
+        reply.error(
+          "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+        );
+        return null;
+      }
+      a.groupArg = i + 1;
+      i += 2;
     } else if (args.is(i, "noack")) {
-      reply.error(
-        "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
-      );
-      return;
+      if (!xreadgroup) {
+        reply.error(
+          "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+        );
+        return null;
+      }
+      a.noack = true;
     } else {
       reply.error(ERR_SYNTAX);
-      return;
+      return null;
     }
   }
-  if (streamsArg === 0) {
+  if (a.streamsArg === 0) {
     reply.error(ERR_SYNTAX);
-    return;
+    return null;
   }
+  return a;
+}
+
+function xread(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const x = parseXread(args, reply, false);
+  if (x === null) return;
+  const { timeout, timeoutArg, count, streamsArg, nstreams } = x;
   const db = ctx.db;
   const ready = ctx.readyKey ?? null;
   const keys: string[] = [];
@@ -682,7 +718,8 @@ function xread(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void
   for (let k = 0; k < nstreams; k++) {
     const s = streams[k];
     if (s === undefined || (ready !== null && keys[k] !== ready)) continue;
-    if (s.length && s.lastId > (ids[k] as bigint)) served.push(k);
+    // streamLastValidID: a deleted last entry is not something to serve.
+    if (s.length && (s.edgeId(false) as bigint) > (ids[k] as bigint)) served.push(k);
   }
   if (served.length > 0) {
     if (reply.resp === 2) reply.array(served.length);

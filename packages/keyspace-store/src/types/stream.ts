@@ -140,18 +140,75 @@ export class StreamNode {
 
 // ---- Consumer groups (t_stream.c streamCG, streamConsumer, streamNACK) -------------------------
 
-/** A pending entry: delivered to `consumer`, not acknowledged yet. */
+/** A pending entry: delivered to `consumer`, not acknowledged yet (streamNACK). */
 export interface StreamNack {
   consumer: StreamConsumer;
   deliveryTime: number;
   deliveryCount: number;
 }
 
+/**
+ * A pending entries list: NACKs by ID, iterated in ID order as Redis's rax is. New deliveries
+ * almost always carry the greatest ID so far, so the sorted ID array mostly grows at its end.
+ */
+export class PendingList {
+  private readonly ids: bigint[] = [];
+  private readonly map = new Map<bigint, StreamNack>();
+
+  get size(): number {
+    return this.ids.length;
+  }
+  get(id: bigint): StreamNack | undefined {
+    return this.map.get(id);
+  }
+  private lowerBound(id: bigint): number {
+    const ids = this.ids;
+    if (ids.length === 0 || (ids[ids.length - 1] as bigint) < id) return ids.length;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ids[mid] as bigint) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  /** raxTryInsert: false when `id` is already there. */
+  insert(id: bigint, nack: StreamNack): boolean {
+    if (this.map.has(id)) return false;
+    this.map.set(id, nack);
+    const at = this.lowerBound(id);
+    if (at === this.ids.length) this.ids.push(id);
+    else this.ids.splice(at, 0, id);
+    return true;
+  }
+  delete(id: bigint): boolean {
+    if (!this.map.delete(id)) return false;
+    this.ids.splice(this.lowerBound(id), 1);
+    return true;
+  }
+  /** IDs in [start, end], ascending. */
+  *range(start: bigint, end: bigint): Generator<[bigint, StreamNack]> {
+    for (let i = this.lowerBound(start); i < this.ids.length; i++) {
+      const id = this.ids[i] as bigint;
+      if (id > end) return;
+      const n = this.map.get(id);
+      if (n !== undefined) yield [id, n];
+    }
+  }
+  first(): bigint | undefined {
+    return this.ids[0];
+  }
+  last(): bigint | undefined {
+    return this.ids[this.ids.length - 1];
+  }
+}
+
 export class StreamConsumer {
   /** Last time the consumer was seen (read, claimed, created). */
   seenTime: number;
-  /** Its own pending entries, by ID (the same objects as the group's PEL). */
-  readonly pel = new Map<bigint, StreamNack>();
+  /** Its own pending entries (the same objects as in the group's PEL). */
+  readonly pel = new PendingList();
   constructor(
     readonly name: string,
     now: number,
@@ -160,13 +217,16 @@ export class StreamConsumer {
   }
 }
 
+/** SCG_INVALID_ENTRIES_READ: a group's read counter that is not known. */
+export const ENTRIES_READ_INVALID = -1;
+
 export class StreamGroup {
   lastId: bigint;
-  /** entries_read: how many entries the group has read, or -1 when unknown (SCG_INVALID_ENTRIES_READ). */
+  /** entries_read: how many entries the group has read, or ENTRIES_READ_INVALID. */
   entriesRead: number;
-  /** Every pending entry of the group, by ID. */
-  readonly pel = new Map<bigint, StreamNack>();
-  /** Consumers by name, in creation order; replies sort them by name as Redis's rax does. */
+  /** Every pending entry of the group. */
+  readonly pel = new PendingList();
+  /** Consumers by name; replies list them sorted by name, as Redis's rax holds them. */
   readonly consumers = new Map<string, StreamConsumer>();
   constructor(lastId: bigint, entriesRead: number) {
     this.lastId = lastId;
@@ -268,7 +328,7 @@ export class Stream {
     end: bigint,
     rev: boolean,
     count: number,
-    fn: (id: bigint, fv: string[]) => boolean | undefined,
+    fn: (id: bigint, fv: string[]) => unknown,
   ): number {
     let n = 0;
     if (start > end || this.length === 0) return 0;
@@ -353,6 +413,29 @@ export class Stream {
     return deleted;
   }
 
+  /** streamRangeHasTombstones: whether an XDEL hole may lie within [start, end]. */
+  rangeHasTombstones(start: bigint, end: bigint): boolean {
+    if (!this.length || this.maxDeletedId === 0n) return false;
+    if (this.firstId > this.maxDeletedId) return false;
+    return start <= this.maxDeletedId && this.maxDeletedId <= end;
+  }
+
+  /**
+   * streamEstimateDistanceFromFirstEverEntry: the entries-read counter of `id`, or
+   * ENTRIES_READ_INVALID when holes or its position make it unknowable.
+   */
+  estimateDistance(id: bigint): number {
+    if (!this.entriesAdded) return 0;
+    if (!this.length && id <= this.lastId) return this.entriesAdded;
+    if (id === this.lastId) return this.entriesAdded;
+    if (id > this.lastId) return ENTRIES_READ_INVALID;
+    if (this.maxDeletedId === 0n || this.maxDeletedId < this.firstId) {
+      if (id < this.firstId) return this.entriesAdded - this.length;
+      if (id === this.firstId) return this.entriesAdded - this.length + 1;
+    }
+    return ENTRIES_READ_INVALID;
+  }
+
   /** A deep copy (COPY): entries, counters and groups. */
   clone(): Stream {
     const s = new Stream();
@@ -377,15 +460,15 @@ export class Stream {
           const cc = new StreamConsumer(cname, con.seenTime);
           c.consumers.set(cname, cc);
         }
-        for (const [id, nack] of g.pel) {
+        for (const [id, nack] of g.pel.range(0n, STREAM_ID_MAX)) {
           const cc = c.consumers.get(nack.consumer.name) as StreamConsumer;
           const nn: StreamNack = {
             consumer: cc,
             deliveryTime: nack.deliveryTime,
             deliveryCount: nack.deliveryCount,
           };
-          c.pel.set(id, nn);
-          cc.pel.set(id, nn);
+          c.pel.insert(id, nn);
+          cc.pel.insert(id, nn);
         }
         s.groups.set(name, c);
       }
