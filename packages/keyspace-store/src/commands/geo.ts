@@ -21,9 +21,8 @@ import {
   GEO_LAT_MIN,
   GEO_LONG_MAX,
   GEO_LONG_MIN,
-  GEO_STEP_MAX,
   type GeoHashBits,
-  geohashEncodeWGS84,
+  geoScoreString,
   hashIsZero,
   standardGeohash,
 } from "../types/geohash.js";
@@ -126,8 +125,7 @@ function geoadd(ctx: CommandContext, args: CommandArgs, w: ReplyWriter) {
   for (let i = 0; i < elements; i++) {
     const xy = longLatOrReply(args, longIdx + i * 3, w);
     if (xy === null) return;
-    const hash = geohashEncodeWGS84(xy[0], xy[1], GEO_STEP_MAX) as GeoHashBits;
-    argv.push(Buffer.from(align52Bits(hash).toString()), args.copy(longIdx + i * 3 + 2));
+    argv.push(Buffer.from(geoScoreString(xy[0], xy[1])), args.copy(longIdx + i * 3 + 2));
   }
   zaddGeneric(ctx, new OwnedArgs(argv), w, false, argv);
 }

@@ -163,6 +163,19 @@ export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: 
 }
 
 /**
+ * The same haversine with V8's Math (a few ulps from glibc's; up to ~1e-8 relative near
+ * antipodes, where asin is steep): only to reject points clearly outside a limit, each then
+ * spared the correctly rounded evaluation (about 2 us).
+ */
+function clearlyBeyond(lon1d: number, lat1d: number, lon2d: number, lat2d: number, limit: number) {
+  const v = Math.sin((degRad(lon2d) - degRad(lon1d)) / 2);
+  const u = Math.sin((degRad(lat2d) - degRad(lat1d)) / 2);
+  const a = u * u + Math.cos(degRad(lat1d)) * Math.cos(degRad(lat2d)) * v * v;
+  const d = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  return d > limit * (1 + 1e-6) + 1e-3;
+}
+
+/**
  * geoWithinShape: the point's distance from the shape's centre when it lies inside the shape,
  * else -1. A box is tested on its latitude span, then on the longitude distance at the point's
  * own latitude, as Redis does.
@@ -171,12 +184,15 @@ export function distanceIfWithin(shape: GeoShape, lon: number, lat: number): num
   const x1 = shape.xy[0];
   const y1 = shape.xy[1];
   if (shape.type === "circle") {
+    const radius = shape.radius * shape.conversion;
+    if (clearlyBeyond(x1, y1, lon, lat, radius)) return -1;
     const d = geoDistance(x1, y1, lon, lat);
-    return d > shape.radius * shape.conversion ? -1 : d;
+    return d > radius ? -1 : d;
   }
   const widthM = shape.width * shape.conversion;
   const heightM = shape.height * shape.conversion;
   if (latDistance(lat, y1) > heightM / 2) return -1;
+  if (clearlyBeyond(lon, lat, x1, lat, widthM / 2)) return -1;
   if (geoDistance(lon, lat, x1, lat) > widthM / 2) return -1;
   return geoDistance(x1, y1, lon, lat);
 }

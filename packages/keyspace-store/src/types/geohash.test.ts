@@ -7,6 +7,7 @@ import {
   geohashDecode,
   geohashEncodeWGS84,
   geohashNeighbors,
+  geoScoreString,
   interleave64,
   LAT_RANGE,
   LONG_RANGE,
@@ -39,6 +40,24 @@ describe("geohash (geohash.c)", () => {
     expect(xy[1]?.toFixed(17)).toBe("38.11555639549629859");
     expect(standardGeohash(3479099956230698)).toBe("sqc8b49rny0");
     expect(standardGeohash(3479447370796909)).toBe("sqdtr74hyu0");
+  });
+
+  it("writes GEOADD's score string as the BigInt encoder does, limits included", () => {
+    const points: [number, number][] = [
+      [180, 85.05112878],
+      [180, 0],
+      [-180, -85.05112878],
+      [0, 85.05112878],
+      [13.361389, 38.115556],
+    ];
+    for (let i = 0; i < 2000; i++)
+      points.push([Math.random() * 360 - 180, Math.random() * 170.1 - 85.05]);
+    for (const [lon, lat] of points) {
+      const h = geohashEncodeWGS84(lon, lat, GEO_STEP_MAX);
+      if (h === null) throw new Error("not encodable");
+      expect(geoScoreString(lon, lat), `${lon},${lat}`).toBe(align52Bits(h).toString());
+    }
+    expect(geoScoreString(180, 0)).toBe(String(2n ** 53n + interleave64(33554432, 0)));
   });
 
   it("interleaves latitude on the even bits and longitude on the odd ones", () => {

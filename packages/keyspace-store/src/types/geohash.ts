@@ -234,6 +234,21 @@ export function decodeScore(score: number, xy: Float64Array | number[]): void {
   areaCenter(SCRATCH, xy);
 }
 
+/**
+ * GEOADD's score for a point within the limits, as the decimal string ZADD receives
+ * (sdsfromlonglong of the step-26 hash): geohashEncodeWGS84 + geohashAlign52Bits without BigInt
+ * except at the upper limits, where the hash is one bit wider than 2^53.
+ */
+export function geoScoreString(longitude: number, latitude: number): string {
+  const x = Math.trunc(((latitude - GEO_LAT_MIN) / (GEO_LAT_MAX - GEO_LAT_MIN)) * 2 ** 26) >>> 0;
+  const y =
+    Math.trunc(((longitude - GEO_LONG_MIN) / (GEO_LONG_MAX - GEO_LONG_MIN)) * 2 ** 26) >>> 0;
+  const lo = (spread16(x) | (spread16(y) << 1)) >>> 0;
+  const hi = (spread16(x >>> 16) | (spread16(y >>> 16) << 1)) >>> 0;
+  if (hi < 2 ** 21) return String(hi * TWO32 + lo); // below 2^53: exact as a double
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+}
+
 /** geohashAlign52Bits: the hash shifted to a 52-bit score prefix (uint64 arithmetic). */
 export function align52Bits(hash: GeoHashBits): bigint {
   return (hash.bits << BigInt(52 - hash.step * 2)) & M64;
