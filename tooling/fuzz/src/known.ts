@@ -12,8 +12,7 @@ export interface KnownDivergence {
 const unknown = /^-ERR unknown (sub)?command/;
 
 // Commands of Redis 7.0 that Shoal does not implement (other issues): ACL CAT lists them.
-const MISSING =
-  /^(x[a-z]+|eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
+const MISSING = /^(x[a-z]+|eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
 
 /** Shoal's ACL CAT reply equals Redis's minus commands Shoal lacks (any order). */
 function aclCatSubset(shoal: string, redis: string): boolean {
