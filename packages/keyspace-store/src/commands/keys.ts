@@ -13,7 +13,7 @@ import { globMatch } from "../glob.js";
 import type { Database, Keyspace } from "../keyspace.js";
 import { parseScanArgs } from "../scan.js";
 import { stringRefcount } from "../string-value.js";
-import { isString, typeName, type Value } from "../value.js";
+import { isStream, isString, typeName, type Value } from "../value.js";
 import { cloneValue } from "../value-codec.js";
 import { cmd, replyHelp } from "./define.js";
 
@@ -461,7 +461,8 @@ function dump(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
 }
 
 function isEmptyCollection(v: Value): boolean {
-  if (isString(v)) return false;
+  // A stream may be empty and still carry its last ID and groups: Redis restores it.
+  if (isString(v) || isStream(v)) return false;
   const n = (v as { size?: unknown }).size ?? (v as { length?: unknown }).length;
   return n === 0;
 }

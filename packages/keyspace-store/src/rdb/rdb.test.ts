@@ -4,11 +4,12 @@
 // and never crash. Byte equality with redis-server's own output is in rdb.redis.test.ts.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
+import { commands } from "../commands/index.js";
 import { crc64 } from "../crc64.js";
 import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
 import { DEFAULT_ENCODING_LIMITS, objectEncoding } from "../encoding.js";
 import { Keyspace } from "../keyspace.js";
-import { plainValue as plain } from "../test-kit.js";
+import { plainValue as plain, TestStore } from "../test-kit.js";
 import { Denque, typeName, type Value, ZSet } from "../value.js";
 import { RdbFormatError } from "./format.js";
 import { lzfCompress, lzfDecompress } from "./lzf.js";
@@ -313,21 +314,48 @@ describe("RDB files", () => {
     expect(live.db(0).dict.size).toBe(0);
   });
 
-  it("a stream key is refused with a clear error and loads nothing", () => {
+  it("a stream in Redis 7.2's layout (type 21) is refused with a clear error and loads nothing", () => {
     const ks = new Keyspace();
     ks.db(0).add("a", "1");
     const file = Buffer.concat([...ks.rdbSnapshotSync({ checksum: false })]);
-    // Splice a stream key (type 15) in before EOF.
+    // Splice a stream key (type 21) in before EOF.
     const withStream = Buffer.concat([
       file.subarray(0, file.length - 9),
-      Buffer.from([15, 1, 0x73, 0]),
+      Buffer.from([21, 1, 0x73, 0]),
       file.subarray(file.length - 9),
     ]);
     const live = new Keyspace();
     expect(() => live.loadRdb(withStream)).toThrow(
-      "Key 's' is a stream: Shoal has no stream type yet",
+      "Key 's' is a stream in Redis 7.2's layout (RDB_TYPE_STREAM_LISTPACKS_3)",
     );
     expect(live.db(0).dict.size).toBe(0);
+  });
+
+  it("streams (tombstones, groups, pending entries, an empty one) round-trip through a snapshot", () => {
+    const t = new TestStore(commands);
+    const ks = t.keyspace;
+    for (let i = 1; i <= 230; i++)
+      t.run("XADD", "s", `${i}-${i % 3}`, "f", String(i), "g", "v".repeat(i % 50));
+    t.run("XDEL", "s", "5-2", "100-1");
+    t.run("XGROUP", "CREATE", "s", "g", "0");
+    t.run("XREADGROUP", "GROUP", "g", "c1", "COUNT", "10", "STREAMS", "s", ">");
+    t.run("XREADGROUP", "GROUP", "g", "c2", "COUNT", "3", "STREAMS", "s", ">");
+    t.run("XGROUP", "CREATE", "e", "g", "$", "MKSTREAM");
+    const file = Buffer.concat([...ks.rdbSnapshotSync()]);
+    const t2 = new TestStore(commands);
+    t2.now = t.now;
+    const back = t2.keyspace;
+    back.loadRdb(file);
+    for (const key of ["s", "e"])
+      expect(plain(back.db(0).dict.get(key) as Value)).toEqual(
+        plain(ks.db(0).dict.get(key) as Value),
+      );
+    for (const c of [
+      ["XPENDING", "s", "g"],
+      ["XINFO", "STREAM", "s"],
+      ["XINFO", "GROUPS", "e"],
+    ])
+      expect(t2.runResp(...c)).toEqual(t.runResp(...c));
   });
 
   it("a duplicated key fails the load as Redis does, unless duplicates replace (DEBUG RELOAD MERGE)", () => {

@@ -62,6 +62,7 @@ import {
 } from "./format.js";
 import { ListpackError, readListpack } from "./listpack.js";
 import { lzfDecompress } from "./lzf.js";
+import { readStreamObject } from "./stream-rdb.js";
 
 /** Thrown (one shared instance) when a read runs past the bytes buffered so far. */
 class NeedMore {
@@ -563,9 +564,10 @@ export function readRdbObject(
     }
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
+      return readStreamObject(c, type);
     case RDB_TYPE_STREAM_LISTPACKS_3:
       throw new RdbFormatError(
-        `Key '${key}' is a stream: Shoal has no stream type yet, so the data cannot be loaded`,
+        `Key '${key}' is a stream in Redis 7.2's layout (RDB_TYPE_STREAM_LISTPACKS_3), which Shoal does not read`,
       );
     case RDB_TYPE_MODULE_PRE_GA:
     case RDB_TYPE_MODULE_2:

@@ -25,6 +25,7 @@ import {
   isStream,
   type ListValue,
   type SetValue,
+  type StreamValue,
   type Value,
 } from "../value.js";
 import { encodeIntset } from "./compact.js";
@@ -42,6 +43,7 @@ import {
   RDB_TYPE_LIST_QUICKLIST_2,
   RDB_TYPE_SET,
   RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STREAM_LISTPACKS_2,
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET_2,
   RDB_TYPE_ZSET_LISTPACK,
@@ -49,6 +51,7 @@ import {
 } from "./format.js";
 import { ListpackBuilder } from "./listpack.js";
 import { lzfCompress } from "./lzf.js";
+import { writeStreamObject } from "./stream-rdb.js";
 
 /** The aux fields rdbSaveInfoAuxFields writes; values not given get the defaults noted. */
 export interface RdbAuxFields {
@@ -266,6 +269,9 @@ export class RdbWriter {
         }
         this.stringBytes(lp.buf, 0, lp.finish());
         return;
+      case RDB_TYPE_STREAM_LISTPACKS_2:
+        writeStreamObject(this, v as StreamValue);
+        return;
       default: {
         const z = v as ZSet;
         this.saveLen(z.size);
@@ -449,8 +455,7 @@ export function rdbObjectType(
   if (isHash(v))
     return objectEncoding(v, limits) === "listpack" ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
   if (isSet(v)) return objectEncoding(v, limits) === "intset" ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
-  if (isStream(v))
-    throw new Error("stream values have no RDB form in Shoal yet (RDB_TYPE_STREAM_LISTPACKS_2)");
+  if (isStream(v)) return RDB_TYPE_STREAM_LISTPACKS_2;
   return (v as ZSet).listpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
 }
 

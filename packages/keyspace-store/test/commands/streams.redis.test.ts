@@ -352,6 +352,7 @@ function bigScript(): Step[] {
   }
   out.push(
     ["XLEN", "big"],
+    ["DUMP", "big"],
     ["XINFO", "STREAM", "big"],
     ["XINFO", "STREAM", "big", "FULL", "COUNT", "3"],
     ["XADD", "big", "MAXLEN", "~", "350", "2000-0", "a", "1"],
@@ -369,9 +370,11 @@ function bigScript(): Step[] {
     ["XLEN", "big"],
     ["XRANGE", "big", "-", "+", "COUNT", "3"],
     ["XREVRANGE", "big", "+", "-", "COUNT", "3"],
+    ["DUMP", "big"],
     ["XTRIM", "big", "MAXLEN", "5"],
     ["XRANGE", "big", "-", "+"],
     ["XINFO", "STREAM", "big"],
+    ["DUMP", "big"],
   );
   return out;
 }
@@ -521,6 +524,52 @@ describe("random stream commands vs redis-server 7.0.15", () => {
       { numRuns: 120 },
     );
   }, 180_000);
+});
+
+describe("streams through DUMP/RESTORE vs redis-server 7.0.15", () => {
+  let oracle: RedisOracle;
+  beforeAll(async () => {
+    oracle = await RedisOracle.start();
+  });
+  afterAll(async () => {
+    await oracle.stop();
+  });
+
+  it("a stream with groups dumped by Redis restores into the same stream, and dumps back byte for byte", async () => {
+    await oracle.command("FLUSHALL");
+    const setup: string[][] = [
+      ["XADD", "s", "1-1", "a", "1", "b", "x".repeat(40)],
+      ["XADD", "s", "2-1", "a", "2", "b", "y"],
+      ["XADD", "s", "3-1", "other", "3"],
+      ["XADD", "s", "18446744073709551615-5", "big", "ms"],
+      ["XDEL", "s", "2-1"],
+      ["XGROUP", "CREATE", "s", "g", "0"],
+      ["XGROUP", "CREATE", "s", "empty", "$", "ENTRIESREAD", "5"],
+      ["XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">"],
+      ["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"],
+      ["XGROUP", "CREATECONSUMER", "s", "g", "idle"],
+      ["XACK", "s", "g", "3-1"],
+      ["XADD", "e", "1-1", "f", "v"],
+      ["XDEL", "e", "1-1"],
+      ["XGROUP", "CREATE", "e", "g", "$"],
+    ];
+    for (const c of setup) await oracle.command(...c);
+    const t = new TestStore(table);
+    for (const key of ["s", "e"]) {
+      const payload = decodeReply(await oracle.command("DUMP", key)) as string;
+      const bytes = Buffer.from(payload, "latin1");
+      expect(t.runResp("RESTORE", key, "0", bytes).toString()).toBe("+OK\r\n");
+      await oracle.command("DEL", key);
+      await oracle.command("RESTORE", key, "0", bytes);
+      const script: Step[] = [
+        ["XINFO", "STREAM", key, "FULL"],
+        ["XINFO", "GROUPS", key],
+        ["XRANGE", key, "-", "+"],
+        ["DUMP", key],
+      ];
+      expect(await compareScript(t, oracle, script)).toEqual([]);
+    }
+  });
 });
 
 describe("random consumer-group commands vs redis-server 7.0.15", () => {
