@@ -1,4 +1,4 @@
-// XREAD BLOCK against real redis-server 7.0.15: waiters block in order on a started shoal-server
+// XREAD and XREADGROUP BLOCK against real redis-server 7.0.15: waiters block in order on a started shoal-server
 // and on Redis, another connection writes, and every byte each waiter and the writer get must be
 // the same. `$` is the last ID at the time the waiter blocked (not when it is served), a waiter is
 // served from the stream that became ready alone, a key of another type leaves it blocked, and a
@@ -53,6 +53,34 @@ const scenarios: Record<string, Scenario> = {
       ["XADD", "k", "1-1", "f", "v"],
     ],
   },
+  "XREADGROUP > waiters share new entries in arrival order": {
+    setup: [["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]],
+    waiters: [
+      ["XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "q", ">"],
+      ["XREADGROUP", "GROUP", "g", "bob", "COUNT", "1", "BLOCK", "0", "STREAMS", "q", ">"],
+    ],
+    writes: [
+      ["MULTI"],
+      ["XADD", "q", "1-1", "f", "v"],
+      ["XADD", "q", "2-1", "f", "w"],
+      ["EXEC"],
+      ["XADD", "q", "3-1", "f", "x"],
+      ["XPENDING", "q", "g"],
+    ],
+  },
+  "XREADGROUP stays blocked on another group's key until its own stream gets entries": {
+    setup: [
+      ["XGROUP", "CREATE", "a", "g", "$", "MKSTREAM"],
+      ["XGROUP", "CREATE", "b", "g", "$", "MKSTREAM"],
+    ],
+    waiters: [
+      ["XREADGROUP", "GROUP", "g", "c", "NOACK", "BLOCK", "0", "STREAMS", "a", "b", ">", ">"],
+    ],
+    writes: [
+      ["XADD", "b", "1-1", "f", "v"],
+      ["XINFO", "GROUPS", "b"],
+    ],
+  },
   "waiters left blocked keep their order; XDEL and XTRIM serve nobody": {
     setup: [["XADD", "q", "1-1", "f", "v"]],
     waiters: [
@@ -86,7 +114,7 @@ async function play(port: number, s: Scenario): Promise<string[]> {
   return [...(await Promise.all(waiting)), writer];
 }
 
-describe("XREAD BLOCK, vs redis-server 7.0.15", () => {
+describe("XREAD and XREADGROUP BLOCK, vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
   beforeAll(async () => {
@@ -105,6 +133,17 @@ describe("XREAD BLOCK, vs redis-server 7.0.15", () => {
       expect(a).toEqual(b);
     }, 30_000);
   }
+
+  it("XGROUP DESTROY answers a blocked XREADGROUP with NOGROUP", async () => {
+    const s: Scenario = {
+      setup: [["XGROUP", "CREATE", "d", "g", "$", "MKSTREAM"]],
+      waiters: [["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "d", ">"]],
+      writes: [["XGROUP", "DESTROY", "d", "g"]],
+    };
+    const [a, b] = await Promise.all([play(shoal.port, s), play(redis.port, s)]);
+    expect(b[0]).toMatch(/^-NOGROUP /);
+    expect(a).toEqual(b);
+  });
 
   it("times out with a null array, and answers at once inside MULTI", async () => {
     for (const port of [shoal.port, redis.port]) {

@@ -435,13 +435,18 @@ function xreadgroup(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter):
     }
     const g = s === undefined ? undefined : lookupGroup(s, gname);
     if (g === undefined) {
-      if (ready !== null && key !== ready) {
-        // Another key of a blocked XREADGROUP: not served from here.
+      if (ready !== null && (key !== ready || s === undefined)) {
+        // Another key of a blocked XREADGROUP, or no stream there now: not served from here.
         keys.push(key);
         streams.push(undefined);
         groups.push(new StreamGroup(0n, 0));
         ids.push(null);
         continue;
+      }
+      if (ready !== null) {
+        // Blocked, and the group went away under it (XGROUP DESTROY).
+        reply.error("NOGROUP the consumer group this client was blocked on no longer exists");
+        return;
       }
       reply.error(
         `NOGROUP No such key '${key}' or consumer group '${gname}' in XREADGROUP with GROUP option`,
