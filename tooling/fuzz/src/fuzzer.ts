@@ -6,12 +6,13 @@
 // depend only on (seed, batch), so `--seed S --batch B` replays it exactly; a failure is
 // re-run to tell a reproducible one from a timing flake, then delta-debugged to a minimal
 // list of steps printed as redis-cli lines.
+import { createHash } from "node:crypto";
 import { mulberry32, type Random } from "@shoal/sim";
 import type { ServerHandle } from "@shoal/test-utils";
 import { redisCliPath, run } from "@shoal/test-utils";
 import { RawConnection, type StepOutcome } from "./conn.js";
 import { type Docs, EXCLUDED, fuzzedEntries, genStep, SAFE_CONFIG, type Step } from "./generate.js";
-import { knownDivergence } from "./known.js";
+import { inHashOrder, knownDivergence, type SortCall, sortCalls, sortStoreKeys } from "./known.js";
 import { cliQuote, parseAll, parseReply, type Reply, showCommand } from "./resp.js";
 import { agree, entryOf, ruleFor } from "./rules.js";
 import { alive, type Side, startSide } from "./servers.js";
@@ -40,6 +41,40 @@ const enc = (cmd: readonly string[]) => cmd.map((a) => Buffer.from(a, "latin1"))
 function show(buf: Buffer, max = 600): string {
   const s = JSON.stringify(buf.toString("latin1"));
   return s.length > max ? `${s.slice(0, max)}...(${buf.length} bytes)` : s;
+}
+
+/** Strings longer than this are digested by GETRANGE chunks of this size. */
+const STRING_CHUNK = 16 * 1024 * 1024;
+
+/**
+ * A key's content in a digest line: its JSON when short, else the first 2000 characters of it
+ * and a hash of the whole. The JSON is built and hashed element by element: a list of thousands
+ * of 70 000-byte elements stringified whole passes V8's longest string (RangeError: Invalid
+ * string length, seed 1607).
+ */
+function contentText(r: Reply): string {
+  const h = createHash("sha256");
+  let head = "";
+  let length = 0;
+  const put = (s: string) => {
+    h.update(s, "utf8");
+    length += s.length;
+    if (head.length < 2000) head += s.slice(0, 2000 - head.length);
+  };
+  const walk = (x: Reply) => {
+    if (!Array.isArray(x.v)) {
+      put(JSON.stringify(x));
+      return;
+    }
+    put(`{"t":${JSON.stringify(x.t)},"v":[`);
+    x.v.forEach((e, i) => {
+      if (i > 0) put(",");
+      walk(e);
+    });
+    put("]}");
+  };
+  walk(r);
+  return length > 2000 ? `${head}..${length} sha256 ${h.digest("hex")}` : head;
 }
 
 /** Seed and batch number -> the batch's own random stream. */
@@ -242,6 +277,8 @@ export class Fuzzer {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       const entry = entryOf(step.cmds[0]!, this.containers);
+      const sorts = sortCalls(step.cmds).filter((c) => c.by !== undefined);
+      const sources = sorts.length > 0 ? await this.sortSources(sorts) : new Map<string, string>();
       const [a, b] = await this.both(step.cmds);
       res.commands += step.cmds.length;
       res.steps++;
@@ -278,7 +315,7 @@ export class Fuzzer {
       if (a.bytes.includes("internal error"))
         return fail("crash", `shoal answered ${show(a.bytes)}`);
       if (!agree(ruleFor(entry), entry, step.cmds[0]!, a.bytes, b.bytes)) {
-        const known = knownDivergence(entry, step.cmds, a.bytes, b.bytes);
+        const known = knownDivergence(entry, step.cmds, a.bytes, b.bytes, sources);
         if (known) {
           res.known.push({ entry, why: known.id });
           if (known.resync) await this.both(known.resync(step.cmds));
@@ -288,6 +325,12 @@ export class Fuzzer {
           "diverge",
           `rule ${ruleFor(entry)}\nshoal: ${show(a.bytes)}\nredis: ${show(b.bytes)}`,
         );
+      }
+      const stored = sorts.filter((c) => c.store !== undefined && inHashOrder(c, sources));
+      if (stored.length > 0) {
+        const differ = await this.sortStoresDiffer(stored);
+        if (differ === "known") res.known.push({ entry, why: "sort-hash-order" });
+        else if (differ) return fail("diverge", differ);
       }
     }
     if (digest) {
@@ -308,6 +351,52 @@ export class Fuzzer {
     return res;
   }
 
+  /** TYPE and OBJECT ENCODING on redis-server of the keys these SORTs read (sent to both). */
+  private async sortSources(sorts: readonly SortCall[]): Promise<Map<string, string>> {
+    const srcs = [...new Set(sorts.map((c) => c.src))];
+    const [, r] = await this.both(
+      srcs.flatMap((k) => [
+        ["TYPE", k],
+        ["OBJECT", "ENCODING", k],
+      ]),
+    );
+    const out = new Map<string, string>();
+    if (r.kind !== "ok") return out;
+    const replies = parseAll(r.bytes);
+    for (const [i, k] of srcs.entries())
+      out.set(k, `${replies[i * 2]?.v} ${replies[i * 2 + 1]?.v}`);
+    return out;
+  }
+
+  /**
+   * After SORT ... STORE of a source in hash-table order (inHashOrder) whose replies agreed:
+   * the stored lists may hold equal-keyed members in another order (other members too, under
+   * LIMIT), which the digest would see. Same length, and without LIMIT the same elements:
+   * "known" (the destinations are then deleted on both); anything else is a difference.
+   */
+  private async sortStoresDiffer(stored: readonly SortCall[]): Promise<string | undefined> {
+    const reads = stored.map((c) => ["LRANGE", c.store!, "0", "-1"]);
+    const [x, y] = await this.both(reads);
+    if (x.kind !== "ok" || y.kind !== "ok") return `LRANGE of the STORE keys: ${x.kind}/${y.kind}`;
+    if (x.bytes.equals(y.bytes)) return undefined;
+    const ra = parseAll(x.bytes);
+    const rb = parseAll(y.bytes);
+    const same = stored.every((c, i) => {
+      const la = (ra[i]?.v ?? []) as Reply[];
+      const lb = (rb[i]?.v ?? []) as Reply[];
+      if (!Array.isArray(la) || !Array.isArray(lb) || la.length !== lb.length) return false;
+      if (c.limit) return true;
+      const sorted = (l: Reply[]) => l.map((e) => String(e.v)).sort();
+      const sa = sorted(la);
+      const sb = sorted(lb);
+      return sa.every((e, j) => e === sb[j]);
+    });
+    if (!same)
+      return `the lists SORT stored differ beyond the order of equal sort keys:\nshoal: ${show(x.bytes)}\nredis: ${show(y.bytes)}`;
+    await this.both(sortStoreKeys(stored.map((c) => ["SORT", c.src, "STORE", c.store!])));
+    return "known";
+  }
+
   /**
    * The keyspace as text: every db, every key sorted, with its type, encoding, whether it has a
    * TTL, and its content (sets and hashes sorted). DEBUG DIGEST is not used: Shoal's value
@@ -325,34 +414,54 @@ export class Fuzzer {
       const keys = (replies[2 + db * 2]!.v as Reply[]).map((k) => k.v as string).sort();
       if (keys.length === 0) continue;
       const meta: string[][] = [["SELECT", String(db)]];
-      for (const k of keys) meta.push(["TYPE", k], ["PTTL", k], ["OBJECT", "ENCODING", k]);
+      for (const k of keys)
+        meta.push(["TYPE", k], ["PTTL", k], ["OBJECT", "ENCODING", k], ["STRLEN", k]);
       const m = await conn.step(meta.map(enc), 10_000);
       if (m.kind !== "ok") throw new Error(`digest on ${side.side}: ${m.kind}`);
       const mr = parseAll(m.bytes).slice(1);
       const reads: string[][] = [["SELECT", String(db)]];
+      // Strings past STRING_CHUNK (SETRANGE makes them up to 512 MB, past V8's longest string)
+      // are read by GETRANGE chunks below, each hashed as it comes.
+      const chunked = new Map<string, string>();
+      for (const [i, k] of keys.entries()) {
+        const len = Number(mr[i * 4 + 3]!.v);
+        if (mr[i * 4]!.v !== "string" || !(len > STRING_CHUNK)) continue;
+        const h = createHash("sha256");
+        for (let at = 0; at < len; at += STRING_CHUNK) {
+          const r = await conn.step(
+            [["GETRANGE", k, String(at), String(at + STRING_CHUNK - 1)]].map(enc),
+            10_000,
+          );
+          if (r.kind !== "ok") throw new Error(`digest on ${side.side}: ${r.kind}`);
+          h.update(r.bytes);
+        }
+        chunked.set(k, `"${len} bytes, sha256 ${h.digest("hex")}"`);
+      }
       keys.forEach((k, i) => {
-        const t = mr[i * 3]!.v as string;
+        const t = mr[i * 4]!.v as string;
         reads.push(
-          t === "string"
-            ? ["GET", k]
-            : t === "list"
-              ? ["LRANGE", k, "0", "-1"]
-              : t === "set"
-                ? ["SMEMBERS", k]
-                : t === "zset"
-                  ? ["ZRANGE", k, "0", "-1", "WITHSCORES"]
-                  : t === "hash"
-                    ? ["HGETALL", k]
-                    : ["TYPE", k],
+          chunked.has(k)
+            ? ["TYPE", k]
+            : t === "string"
+              ? ["GET", k]
+              : t === "list"
+                ? ["LRANGE", k, "0", "-1"]
+                : t === "set"
+                  ? ["SMEMBERS", k]
+                  : t === "zset"
+                    ? ["ZRANGE", k, "0", "-1", "WITHSCORES"]
+                    : t === "hash"
+                      ? ["HGETALL", k]
+                      : ["TYPE", k],
         );
       });
       const c = await conn.step(reads.map(enc), 10_000);
       if (c.kind !== "ok") throw new Error(`digest on ${side.side}: ${c.kind}`);
       const cr = parseAll(c.bytes).slice(1);
       keys.forEach((k, i) => {
-        const t = mr[i * 3]!.v as string;
-        const ttl = Number(mr[i * 3 + 1]!.v) > 0 ? "ttl" : "-";
-        const encoding = String(mr[i * 3 + 2]!.v);
+        const t = mr[i * 4]!.v as string;
+        const ttl = Number(mr[i * 4 + 1]!.v) > 0 ? "ttl" : "-";
+        const encoding = String(mr[i * 4 + 2]!.v);
         let content = cr[i]!;
         if (t === "hash" && Array.isArray(content.v)) {
           const pairs: string[] = [];
@@ -365,9 +474,9 @@ export class Fuzzer {
             t: "*",
             v: [...content.v].sort((x, y) => (String(x.v) < String(y.v) ? -1 : 1)),
           };
-        const body = JSON.stringify(content);
+        const body = chunked.get(k) ?? contentText(content);
         lines.push(
-          `db${db} ${JSON.stringify(k.length > 80 ? `${k.slice(0, 20)}..${k.length}` : k)} ${t} ${encoding} ${ttl} ${body.length > 2000 ? `${body.slice(0, 2000)}..${body.length}` : body}`,
+          `db${db} ${JSON.stringify(k.length > 80 ? `${k.slice(0, 20)}..${k.length}` : k)} ${t} ${encoding} ${ttl} ${body}`,
         );
       });
     }

@@ -4,7 +4,13 @@
 export interface KnownDivergence {
   id: string;
   why: string;
-  test(entry: string, cmds: readonly string[][], shoal: string, redis: string): boolean;
+  test(
+    entry: string,
+    cmds: readonly string[][],
+    shoal: string,
+    redis: string,
+    sources: SortSources,
+  ): boolean;
   /** Commands sent to both afterwards to bring the two keyspaces/configs back in line. */
   resync?(cmds: readonly string[][]): string[][];
 }
@@ -12,7 +18,7 @@ export interface KnownDivergence {
 const unknown = /^-ERR unknown (sub)?command/;
 
 // Commands of Redis 7.0 that Shoal does not implement (other issues): ACL CAT lists them.
-const MISSING = /^(x[a-z]+|eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
+const MISSING = /^(eval[a-z_]*|evalsha[a-z_]*|fcall[a-z_]*|function|script|lcs)$/;
 
 /** Shoal's ACL CAT reply equals Redis's minus commands Shoal lacks (any order). */
 function aclCatSubset(shoal: string, redis: string): boolean {
@@ -56,15 +62,15 @@ export const KNOWN: KnownDivergence[] = [
   },
   {
     id: "acl-cat-missing-commands",
-    why: "ACL CAT <category> lists Redis's commands of the category: the ones Shoal lacks (streams, scripting) are missing from Shoal's list, which is otherwise the same",
+    why: "ACL CAT <category> lists Redis's commands of the category: the ones Shoal lacks (scripting) are missing from Shoal's list, which is otherwise the same",
     test: (e, _c, shoal, redis) => e === "acl|cat" && aclCatSubset(shoal, redis),
   },
   {
     id: "sort-hash-order",
     why: "SORT/SORT_RO ... BY: members whose sort keys are equal (BY without '*' sorts nothing; ALPHA BY values equal or missing) keep the source's order, and a set's or sorted set's hash-table order is the implementation's, so the members (LIMIT picks others) and their order may differ; the counts must not. A STORE destination is deleted on both sides after",
-    test: (e, cmds, shoal, redis) =>
+    test: (e, cmds, shoal, redis, sources) =>
       (e === "sort" || e === "sort_ro") &&
-      cmds.some((c) => c.slice(2).some((a) => a.toLowerCase() === "by")) &&
+      sortCalls(cmds).some((c) => inHashOrder(c, sources)) &&
       shoal.startsWith("*") &&
       shoal.slice(0, shoal.indexOf("\r\n")) === redis.slice(0, redis.indexOf("\r\n")),
     resync: sortStoreKeys,
@@ -86,8 +92,62 @@ export const KNOWN: KnownDivergence[] = [
   },
 ];
 
+/** A SORT or SORT_RO of a step, its options as sortCommand reads them. */
+export interface SortCall {
+  src: string;
+  /** The last BY pattern. */
+  by?: string;
+  alpha: boolean;
+  limit: boolean;
+  /** The last STORE key (SORT only). */
+  store?: string;
+}
+
+/** Source key -> its TYPE and OBJECT ENCODING on redis-server before the step ("set hashtable"). */
+export type SortSources = ReadonlyMap<string, string>;
+
+export function sortCalls(cmds: readonly string[][]): SortCall[] {
+  const calls: SortCall[] = [];
+  for (const c of cmds) {
+    const name = c[0]!.toLowerCase();
+    if ((name !== "sort" && name !== "sort_ro") || c.length < 2) continue;
+    const call: SortCall = { src: c[1]!, alpha: false, limit: false };
+    for (let j = 2; j < c.length; j++) {
+      const a = c[j]!.toLowerCase();
+      const left = c.length - j - 1;
+      if (a === "alpha") call.alpha = true;
+      else if (a === "limit" && left >= 2) {
+        call.limit = true;
+        j += 2;
+      } else if (a === "store" && left >= 1 && name === "sort") call.store = c[++j]!;
+      else if (a === "by" && left >= 1) call.by = c[++j]!;
+      else if (a === "get" && left >= 1) j++;
+    }
+    calls.push(call);
+  }
+  return calls;
+}
+
+/**
+ * Whether this SORT's members with equal sort keys come out in the source's hash-table order:
+ * a hashtable set or a sorted set (Redis sorts a sorted set from its dict) sorted ALPHA by a BY
+ * pattern (equal or missing values compare equal and qualsort/pqsort keep or shuffle them as
+ * loaded; numeric ties fall back to the members' bytes), or a hashtable set by a BY without '*'
+ * and no STORE (not sorted at all). An intset or a list has an order of its own: never.
+ */
+export function inHashOrder(c: SortCall, sources: SortSources): boolean {
+  if (c.by === undefined) return false;
+  const src = sources.get(c.src) ?? "";
+  const hashSet = src === "set hashtable";
+  const star = c.by.split("\0")[0]!.includes("*");
+  return (
+    ((hashSet || src.startsWith("zset ")) && star && c.alpha) ||
+    (hashSet && !star && c.store === undefined)
+  );
+}
+
 /** DEL of the keys a SORT ... STORE of these commands may have written (SORT keeps the last). */
-function sortStoreKeys(cmds: readonly string[][]): string[][] {
+export function sortStoreKeys(cmds: readonly string[][]): string[][] {
   const keys: string[] = [];
   for (const c of cmds)
     for (let i = 2; i + 1 < c.length; i++)
@@ -115,8 +175,9 @@ export function knownDivergence(
   cmds: readonly string[][],
   shoal: Buffer,
   redis: Buffer,
+  sources: SortSources = new Map(),
 ): KnownDivergence | undefined {
   const a = shoal.toString("latin1");
   const b = redis.toString("latin1");
-  return KNOWN.find((k) => k.test(entry, cmds, a, b));
+  return KNOWN.find((k) => k.test(entry, cmds, a, b, sources));
 }

@@ -301,6 +301,26 @@ export const REGRESSIONS: Regression[] = [
       step(["OBJECT", "ENCODING", "hash"], ["OBJECT", "ENCODING", "zset"]),
     ],
   },
+  {
+    name: "fuzz: SORT of an intset by equal ALPHA BY values (or BY nosort) kept insertion order, STORE too; Redis loads an intset ascending (seed 1612 batch 240: SORT set BY s* ALPHA STORE hash)",
+    proto: 2,
+    steps: [
+      step(["SADD", "set", "10", "-7"]),
+      step(["SORT", "set", "BY", "s*", "ALPHA", "STORE", "hash"]),
+      step(["SORT", "set", "BY", "nosort"]),
+      step(["SORT_RO", "set", "BY", "nosort", "DESC", "LIMIT", "0", "3"]),
+      step(["SORT", "set", "BY", "s*", "ALPHA", "LIMIT", "1", "2", "STORE", "dst"]),
+    ],
+  },
+  {
+    name: "fuzzer: SORT ... BY <pattern> ALPHA STORE of a hashtable set or a sorted set stores equal-keyed members in hash-table order (sort-hash-order): the stored lists are compared as elements, then deleted, not left to the digest",
+    proto: 3,
+    steps: [
+      step(["SORT", "sset", "BY", "nosuch_*", "ALPHA", "STORE", "big"]),
+      step(["SORT", "zset", "BY", "*a*", "ALPHA", "DESC", "STORE", "bigset"]),
+      step(["SORT", "bigset", "BY", "s*", "ALPHA", "LIMIT", "0", "2", "STORE", "dst"]),
+    ],
+  },
 ];
 
 export { step };
