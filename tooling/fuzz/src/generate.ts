@@ -58,6 +58,8 @@ export const RESTRICTED: Record<string, string> = {
   "blpop|brpop|brpoplpush|blmove|blmpop|bzpopmin|bzpopmax|bzmpop":
     "timeout never 0 or a long finite value (would block forever): 0.01, 0.001, 1e-320 or invalid",
   wait: "timeout never 0 (blocks forever without replicas)",
+  "xread|xreadgroup": "BLOCK never 0 (would block forever): 1 or 2 ms, or invalid",
+  xadd: "no `*` ID (each server's clock): `<ms>-*` with a fixed ms instead",
   "client|pause": "timeout 0-2 ms or invalid, and CLIENT UNPAUSE in the same step",
   "client|reply": "OFF/SKIP only inside a step that ends with CLIENT REPLY ON",
   "client|kill":
@@ -304,6 +306,19 @@ function restricted(r: Random, name: string, docs: Docs): string[][] | undefined
     }
     case "wait":
       return [[randomCase(r, "wait"), anyInt(r), pick(r, ["1", "5", "-1", "abc", ""])]];
+    case "xread":
+    case "xreadgroup": {
+      const c = plain(r, name, docs);
+      for (let i = 1; i + 1 < c.length; i++)
+        if (c[i]!.toLowerCase() === "block") c[i + 1] = pick(r, ["1", "2", "-1", "abc"]);
+      return [c];
+    }
+    case "xadd": {
+      const c = plain(r, name, docs);
+      for (let i = 2; i < c.length; i++)
+        if (c[i] === "*") c[i] = pick(r, ["1-*", "1700000000000-*", "18446744073709551615-*"]);
+      return [c];
+    }
     case "client|pause": {
       const c = [
         ...words(r, name),

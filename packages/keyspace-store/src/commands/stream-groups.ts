@@ -16,18 +16,10 @@ import {
   StreamGroup,
   type StreamNack,
 } from "../types/stream.js";
-import {
-  decrId,
-  ERR_INVALID_STREAM_ID,
-  formatStreamId,
-  incrId,
-  parseStreamId,
-  STREAM_ID_MAX,
-  U64_MAX,
-} from "../types/stream-id.js";
+import { formatStreamId, parseStreamId, STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
 import { isStream, WRONGTYPE } from "../value.js";
 import { cmd, replyHelp } from "./define.js";
-import { argId, parseXread, readStream, replyEntry, xreadKeys } from "./streams.js";
+import { argId, intervalBound, parseXread, readStream, replyEntry, xreadKeys } from "./streams.js";
 
 const errNoGroupForKey = (group: string, key: string) =>
   `NOGROUP No such consumer group '${group}' for key name '${key}'`;
@@ -562,34 +554,6 @@ function xack(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
 
 // ---- XPENDING --------------------------------------------------------------------------------
 
-/** streamParseIntervalIDOrReply with the "(" bounds XRANGE takes. */
-function intervalBound(
-  args: CommandArgs,
-  i: number,
-  reply: ReplyWriter,
-  missingSeq: bigint,
-  start: boolean,
-): bigint | null {
-  const raw = args.latin1(i);
-  const exclusive = raw.length > 1 && raw[0] === "(";
-  const p = exclusive
-    ? parseStreamId(raw.slice(1), missingSeq, true)
-    : parseStreamId(raw, missingSeq, false);
-  if (p === null) {
-    reply.error(ERR_INVALID_STREAM_ID);
-    return null;
-  }
-  if (!exclusive) return p.id;
-  const n = start ? incrId(p.id) : decrId(p.id);
-  if (n === null) {
-    reply.error(
-      start ? "ERR invalid start ID for the interval" : "ERR invalid end ID for the interval",
-    );
-    return null;
-  }
-  return n;
-}
-
 function xpending(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const argc = args.argc;
   const justinfo = argc === 3;
@@ -1012,6 +976,13 @@ export function raxNodeCount(keys: readonly bigint[]): number {
 }
 
 function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  // The key first, then FULL [COUNT n], as xinfoCommand does.
+  const s = readStream(ctx.db, args.latin1(2), ctx.now, reply);
+  if (s === null) return;
+  if (s === undefined) {
+    reply.error(ERR_NO_SUCH_KEY);
+    return;
+  }
   let full = false;
   let count = 10;
   const argc = args.argc;
@@ -1029,12 +1000,6 @@ function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
       }
       count = n < 0 ? 0 : Number(n);
     }
-  }
-  const s = readStream(ctx.db, args.latin1(2), ctx.now, reply);
-  if (s === null) return;
-  if (s === undefined) {
-    reply.error(ERR_NO_SUCH_KEY);
-    return;
   }
   reply.map(full ? 9 : 10);
   reply.bulk("length");

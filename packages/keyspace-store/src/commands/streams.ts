@@ -343,13 +343,17 @@ function xadd(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
 
 // ---- XRANGE XREVRANGE ------------------------------------------------------------------------
 
-/** streamParseIntervalIDOrReply: "(" makes the bound exclusive (not for "-"/"+" alone). */
-function intervalId(
+/**
+ * streamParseIntervalIDOrReply: "(" makes the bound exclusive (not for "-"/"+" alone), moved
+ * one ID inward (`start` moves up, an end moves down); null after an error reply.
+ */
+export function intervalBound(
   args: CommandArgs,
   i: number,
   reply: ReplyWriter,
   missingSeq: bigint,
-): { id: bigint; exclusive: boolean } | null {
+  start: boolean,
+): bigint | null {
   const raw = args.latin1(i);
   const exclusive = raw.length > 1 && raw[0] === "(";
   const p = exclusive
@@ -359,7 +363,15 @@ function intervalId(
     reply.error(ERR_INVALID_STREAM_ID);
     return null;
   }
-  return { id: p.id, exclusive };
+  if (!exclusive) return p.id;
+  const n = start ? incrId(p.id) : decrId(p.id);
+  if (n === null) {
+    reply.error(
+      start ? "ERR invalid start ID for the interval" : "ERR invalid end ID for the interval",
+    );
+    return null;
+  }
+  return n;
 }
 
 function xrangeGeneric(
@@ -368,28 +380,10 @@ function xrangeGeneric(
   reply: ReplyWriter,
   rev: boolean,
 ): void {
-  const s0 = intervalId(args, rev ? 3 : 2, reply, 0n);
-  if (s0 === null) return;
-  let start = s0.id;
-  if (s0.exclusive) {
-    const n = incrId(start);
-    if (n === null) {
-      reply.error("ERR invalid start ID for the interval");
-      return;
-    }
-    start = n;
-  }
-  const e0 = intervalId(args, rev ? 2 : 3, reply, U64_MAX);
-  if (e0 === null) return;
-  let end = e0.id;
-  if (e0.exclusive) {
-    const n = decrId(end);
-    if (n === null) {
-      reply.error("ERR invalid end ID for the interval");
-      return;
-    }
-    end = n;
-  }
+  const start = intervalBound(args, rev ? 3 : 2, reply, 0n, true);
+  if (start === null) return;
+  const end = intervalBound(args, rev ? 2 : 3, reply, U64_MAX, false);
+  if (end === null) return;
   let count = -1;
   for (let j = 4; j < args.argc; j++) {
     if (args.is(j, "count") && args.argc - j - 1 >= 1) {
@@ -639,9 +633,9 @@ export function parseXread(
       a.streamsArg = i + 1;
       a.nstreams = argc - a.streamsArg;
       if (a.nstreams % 2 !== 0) {
-        const name = xreadgroup ? "XREADGROUP" : "XREAD";
+        // XREADGROUP's error says XREAD too.
         reply.error(
-          `ERR Unbalanced ${name} list of streams: for each stream key an ID or '$' must be specified.`,
+          "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
         );
         return null;
       }

@@ -56,8 +56,7 @@ function millis(w: RdbWriter, ms: number): void {
 }
 
 /** A number when exact (the builder takes a bigint as a 64-bit integer entry). */
-const small = (v: bigint): number | bigint =>
-  v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v;
+const small = (v: bigint): number | bigint => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v);
 
 /** The listpack Redis would hold for this node (streamAppendItem's layout). */
 function nodeListpack(node: StreamNode): void {
