@@ -67,7 +67,7 @@ export const KNOWN: KnownDivergence[] = [
   },
   {
     id: "sort-hash-order",
-    why: "SORT/SORT_RO ... BY: members whose sort keys are equal (BY without '*' sorts nothing; ALPHA BY values equal or missing) keep the source's order, and a set's or sorted set's hash-table order is the implementation's, so the members (LIMIT picks others) and their order may differ; the counts must not. A STORE destination is deleted on both sides after",
+    why: "SORT/SORT_RO ... BY of a hashtable set or a sorted set (inHashOrder: TYPE/OBJECT ENCODING read before the step): members whose sort keys are equal (BY without '*' sorts nothing; ALPHA BY values equal or missing) keep the source's order, and its hash-table order is the implementation's, so the members (LIMIT picks others) and their order may differ; the counts must not. With STORE the replies agree and the stored lists are compared after the step: same length, same elements without LIMIT; then deleted on both sides (a STORE destination is deleted after a differing reply too)",
     test: (e, cmds, shoal, redis, sources) =>
       (e === "sort" || e === "sort_ro") &&
       sortCalls(cmds).some((c) => inHashOrder(c, sources)) &&
