@@ -75,6 +75,8 @@ export const RESTRICTED: Record<string, string> = {
   migrate: "to 127.0.0.1 port 1 (refused) or an invalid port, timeout 10 ms",
   "acl|setuser|acl|deluser": "never the default user (would lock the fuzzer out)",
   "multi|exec|discard": "MULTI only as a whole transaction step (MULTI ... EXEC/DISCARD)",
+  "script|debug":
+    "NO or invalid: after YES/SYNC redis-server runs the next EVAL as a Lua debugger session, which ends the connection",
 };
 
 /** CONFIG SET parameters the fuzzer may change, with the defaults setup restores. */
@@ -319,6 +321,8 @@ function restricted(r: Random, name: string, docs: Docs): string[][] | undefined
         if (c[i] === "*") c[i] = pick(r, ["1-*", "1700000000000-*", "18446744073709551615-*"]);
       return [c];
     }
+    case "script|debug":
+      return [[...words(r, name), pick(r, ["NO", "no", "x", "", "YES NO"])]];
     case "client|pause": {
       const c = [
         ...words(r, name),

@@ -321,6 +321,23 @@ export const REGRESSIONS: Regression[] = [
       step(["SORT", "bigset", "BY", "s*", "ALPHA", "LIMIT", "0", "2", "STORE", "dst"]),
     ],
   },
+  {
+    name: "fuzz: EVALSHA checked numkeys before its SHA's length (Redis answers NOSCRIPT first), and EVAL's numkeys took 19-digit numbers past int64",
+    proto: 3,
+    steps: [
+      step(["EVALSHA", "h1", "6", "d"]),
+      step(["EVALSHA_RO", "a", "1.0"]),
+      step(["EVALSHA", "0123456789012345678901234567890123456789", "x"]),
+      step(["EVAL", "d", "9223372036854775808", "c"]),
+      step(["EVAL_RO", "+", "-9223372036854775809"]),
+      step(["EVAL", "return 1", "-9223372036854775808"]),
+    ],
+  },
+  {
+    name: "fuzz: FUNCTION LIST's unknown-argument error trimmed CR/LF at its end; Redis's addReplyErrorSdsSafe only maps them to spaces",
+    proto: 2,
+    steps: [step(["FUNCTION", "LIST", "\r\n"]), step(["FUNCTION", "LIST", "a\rb\n"])],
+  },
 ];
 
 export { step };

@@ -179,6 +179,11 @@ export class Scripting {
 
   /** evalGenericCommand for EVAL, EVALSHA and their _RO forms. */
   eval(client: Client, args: CommandArgs, evalsha: boolean, ro: boolean): void {
+    // evalShaCommand: anything but 40 characters cannot name a script, answered before numkeys.
+    if (evalsha && args.view(1).length !== 40) {
+      client.reply.error(NOSCRIPT_ERR);
+      return;
+    }
     const numkeys = parseLongLong(args.latin1(2));
     if (numkeys === undefined) {
       client.reply.error("ERR value is not an integer or out of range");
@@ -195,8 +200,7 @@ export class Scripting {
     let sha: string;
     if (evalsha) {
       sha = args.latin1(1).toLowerCase();
-      // evalShaCommand: anything but 40 characters cannot name a script.
-      if (sha.length !== 40 || !this.scripts.has(sha)) {
+      if (!this.scripts.has(sha)) {
         client.reply.error(NOSCRIPT_ERR);
         return;
       }
@@ -510,6 +514,8 @@ function errorText(reply: Buffer): string {
 
 function parseLongLong(s: string): number | undefined {
   if (!/^(-?[1-9][0-9]{0,18}|0)$/.test(s)) return undefined;
+  // 19 digits reach past int64: string2ll refuses those.
+  if (s.length >= 19 && BigInt.asIntN(64, BigInt(s)) !== BigInt(s)) return undefined;
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
 }

@@ -84,7 +84,8 @@ function functionListCommand(s: Scripting, c: Client, a: CommandArgs): void {
       pattern = a.latin1(++i);
       continue;
     }
-    c.reply.error(`ERR Unknown argument ${a.latin1(i)}`);
+    // addReplyErrorSdsSafe: CR and LF become spaces, none trimmed (reply.error would trim).
+    c.reply.error(`ERR Unknown argument ${a.latin1(i)}`.replace(/[\r\n]/g, " "));
     return;
   }
   s.libraries.list(c.reply, pattern, withCode);
