@@ -29,6 +29,7 @@ export class StoreCommandContext implements CommandContext {
   now = 0;
   canBlock = true;
   readyKey: string | null = null;
+  obeyClient = false;
 
   constructor(private readonly host: StoreCommandHost) {
     this.keyspace = host.store.keyspace;
@@ -41,6 +42,8 @@ export class StoreCommandContext implements CommandContext {
     return (client: Client, args: CommandArgs) => {
       // A blocked client's re-run, and commands inside EXEC, may not block (again).
       this.reset(client.db, !client.blocked && !this.host.propagation.inExec);
+      // mustObeyClient(): the AOF replay client (id 0) and our master.
+      this.obeyClient = client.id === 0 || client.replRole === "M";
       handler(this, args, client.reply);
     };
   }

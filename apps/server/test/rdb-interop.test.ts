@@ -119,8 +119,53 @@ describe("dump.rdb between Shoal and redis-server 7.0.15", () => {
   }, 60_000);
 });
 
+/** Streams with tombstones, groups, pending entries, an idle consumer and an empty stream. */
+async function fillStreams(c: Redis): Promise<void> {
+  for (let i = 1; i <= 150; i++)
+    await c.xadd("events", `${i}-1`, "a", String(i), "b", "x".repeat(i % 9));
+  await c.xdel("events", "150-1", "9-1");
+  await c.call("XGROUP", "CREATE", "events", "g", "0");
+  await c.call("XREADGROUP", "GROUP", "g", "alice", "COUNT", "7", "STREAMS", "events", ">");
+  await c.call("XREADGROUP", "GROUP", "g", "bob", "COUNT", "2", "STREAMS", "events", ">");
+  await c.call("XGROUP", "CREATECONSUMER", "events", "g", "idle");
+  await c.call("XACK", "events", "g", "2-1");
+  await c.call("XGROUP", "CREATE", "events", "late", "$", "ENTRIESREAD", "149");
+  await c.call("XGROUP", "CREATE", "empty", "g", "$", "MKSTREAM");
+}
+
+/** What must survive: entries, counters, groups and PELs (not idle or seen times). */
+async function streamState(c: Redis): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const k of ["events", "empty"]) {
+    out.push(await c.call("XINFO", "STREAM", k), await c.call("XINFO", "GROUPS", k));
+    out.push(await c.call("XRANGE", k, "-", "+"));
+  }
+  const pel = (await c.call("XPENDING", "events", "g", "-", "+", "100")) as unknown[][];
+  out.push(pel.map(([id, owner, , n]) => [id, owner, n]));
+  return out;
+}
+
 describe("the multi-part AOF between Shoal and redis-server 7.0.15", () => {
   for (const preamble of ["yes", "no"]) {
+    it(`aof-use-rdb-preamble ${preamble}: streams survive a rewrite, in Shoal and in redis-server`, async () => {
+      const s = await shoalAt(["--appendonly", "yes", "--aof-use-rdb-preamble", preamble]);
+      const c = connect(s.port);
+      await fillStreams(c);
+      const want = await streamState(c);
+      const sum = await digest(c);
+      await c.bgrewriteaof();
+      await waitRewriteDone(c, 1);
+      await s.kill("SIGKILL");
+      const s2 = await shoalAt(["--appendonly", "yes"], s.dir);
+      expect(await streamState(connect(s2.port))).toEqual(want);
+      await s2.kill();
+      const r = await redisAt(["--appendonly", "yes"], s.dir);
+      const rc = connect(r.port);
+      expect(await digest(rc)).toBe(sum);
+      expect(await streamState(rc)).toEqual(want);
+      await r.kill();
+    }, 60_000);
+
     it(`aof-use-rdb-preamble ${preamble}: manifest as Redis writes it, redis-check-aof accepts it, redis-server starts from it`, async () => {
       const s = await shoalAt([
         "--appendonly",

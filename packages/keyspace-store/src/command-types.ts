@@ -106,6 +106,11 @@ export interface CommandContext {
    * and a missing, empty or wrong-typed value blocks it again with no reply.
    */
   readonly readyKey?: string | null;
+  /**
+   * The command comes from the AOF being loaded or from our master (Redis's mustObeyClient): it
+   * is what a write turned into, so checks meant for users give way (XADD/XTRIM's LIMIT with `=`).
+   */
+  readonly obeyClient?: boolean;
   /** Propagate this command's own arguments unchanged (the common case for writes). */
   propagateSelf(): void;
   /** Propagate a rewritten command instead of (or in addition to) this one; may be called several times. */

@@ -75,16 +75,20 @@ export {
   valueBytes,
   valueFromBytes,
 } from "./string-value.js";
+export { Stream, StreamGroup } from "./types/stream.js";
+export { formatStreamId } from "./types/stream-id.js";
 export { ZSet } from "./types/zset.js";
 export {
   type HashValue,
   isHash,
   isList,
   isSet,
+  isStream,
   isString,
   isZSet,
   type ListValue,
   type SetValue,
+  type StreamValue,
   type StringValue,
   type TypeName,
   typeName,

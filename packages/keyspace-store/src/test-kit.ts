@@ -183,6 +183,8 @@ export class TestStore {
   /** Set to re-run a blocked command as the server does once this key is ready (ctx.readyKey). */
   readyKey: string | null = null;
   last: RunRecord = { propagated: [], blocked: null, dirty: 0 };
+  /** Run commands as the AOF loader or a master's stream would (ctx.obeyClient). */
+  obeyClient = false;
   private readonly table = new Map<string, CommandSpec>();
 
   constructor(commands: readonly CommandSpec[], options: KeyspaceOptions = {}) {
@@ -259,6 +261,7 @@ export class TestStore {
       now: this.now,
       canBlock: this.canBlock,
       readyKey: this.readyKey,
+      obeyClient: this.obeyClient,
       propagateSelf: () => rec.propagated.push(bufs.map((b) => Buffer.from(b))),
       propagate: (a) => rec.propagated.push([...a]),
       addDirty: (n) => {

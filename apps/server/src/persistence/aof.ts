@@ -20,7 +20,18 @@
 //    history files are deleted (backgroundRewriteDoneHandler, aofDelHistoryFiles).
 import fs from "node:fs";
 import path from "node:path";
-import { isHash, isList, isSet, isString, type Value, type ZSetValue } from "@shoal/keyspace-store";
+import {
+  formatStreamId,
+  isHash,
+  isList,
+  isSet,
+  isStream,
+  isString,
+  type StreamGroup,
+  type StreamValue,
+  type Value,
+  type ZSetValue,
+} from "@shoal/keyspace-store";
 import { formatDouble17g, type NodeBuffer } from "@shoal/resp-codec";
 import { quoteRepr, splitArgs } from "../config/split-args.js";
 
@@ -177,6 +188,7 @@ export function rewriteKeyCommands(key: string, v: Value, expireAt: number): Buf
       "HMSET",
       mapIter(v, ([f, val]) => [f, val]),
     );
+  else if (isStream(v)) rewriteStream(out, key, v);
   else
     batched(
       "ZADD",
@@ -184,6 +196,69 @@ export function rewriteKeyCommands(key: string, v: Value, expireAt: number): Buf
     );
   if (expireAt !== -1) out.push(encodeCommand(["PEXPIREAT", key, String(expireAt)]));
   return out;
+}
+
+/**
+ * rewriteStreamObject: one XADD per entry (an empty stream: XADD MAXLEN 0 0-1 x y), XSETID with
+ * the last ID, entries added and max deleted ID, then per group (by name) XGROUP CREATE ...
+ * ENTRIESREAD, and per consumer (by name) an XCLAIM ... FORCE per pending entry, or XGROUP
+ * CREATECONSUMER when it has none.
+ */
+function rewriteStream(out: Buffer[], key: string, s: StreamValue): void {
+  const byName = <T>(m: Map<string, T>) =>
+    [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (s.length)
+    s.range(0n, (1n << 128n) - 1n, false, 0, (id, fv) => {
+      out.push(encodeCommand(["XADD", key, formatStreamId(id), ...fv]));
+    });
+  else out.push(encodeCommand(["XADD", key, "MAXLEN", "0", "0-1", "x", "y"]));
+  out.push(
+    encodeCommand([
+      "XSETID",
+      key,
+      formatStreamId(s.lastId),
+      "ENTRIESADDED",
+      String(s.entriesAdded),
+      "MAXDELETEDID",
+      formatStreamId(s.maxDeletedId),
+    ]),
+  );
+  for (const [gname, g] of byName(s.groups ?? new Map<string, StreamGroup>())) {
+    out.push(
+      encodeCommand([
+        "XGROUP",
+        "CREATE",
+        key,
+        gname,
+        formatStreamId(g.lastId),
+        "ENTRIESREAD",
+        String(g.entriesRead),
+      ]),
+    );
+    for (const [cname, c] of byName(g.consumers)) {
+      if (c.pel.size === 0) {
+        out.push(encodeCommand(["XGROUP", "CREATECONSUMER", key, gname, cname]));
+        continue;
+      }
+      for (const [id, nack] of c.pel.range(0n, (1n << 128n) - 1n))
+        out.push(
+          encodeCommand([
+            "XCLAIM",
+            key,
+            gname,
+            cname,
+            "0",
+            formatStreamId(id),
+            "TIME",
+            String(nack.deliveryTime),
+            "RETRYCOUNT",
+            String(nack.deliveryCount),
+            "JUSTID",
+            "FORCE",
+          ]),
+        );
+    }
+  }
 }
 
 function* mapIter<T, U>(it: Iterable<T>, f: (t: T) => U): Iterable<U> {

@@ -233,7 +233,10 @@ function parseAddTrim(
     reply.error("ERR syntax error, XTRIM must be called with a trimming strategy");
     return null;
   }
-  if (limitGiven) {
+  if (ctx.obeyClient) {
+    // Replayed or from our master: the trim was rewritten to what it did, so it runs whole.
+    a.limit = 0;
+  } else if (limitGiven) {
     if (!a.approx) {
       reply.error("ERR syntax error, LIMIT cannot be used without the special ~ option");
       return null;

@@ -846,6 +846,27 @@ describe("stream events and propagation vs redis-server 7.0.15", () => {
     expect(t.run("XREAD", "BLOCK", "0", "STREAMS", "s", "$")).toBeNull();
   });
 
+  it("what XADD/XTRIM propagate replays to the same stream on a replica or from the AOF", () => {
+    const t = new TestStore(table);
+    const log: Buffer[][] = [];
+    for (const argv of approxEvents()) {
+      t.run(...argv);
+      for (const p of t.last.propagated) log.push(p.map((x) => Buffer.from(x)));
+    }
+    // `~` with LIMIT goes out as `=` with LIMIT: refused from a user, obeyed from the AOF/master.
+    expect(log.some((p) => p.map(String).includes("LIMIT"))).toBe(true);
+    const replica = new TestStore(table);
+    replica.obeyClient = true;
+    for (const p of log) expect(String(replica.runResp(...p))).not.toMatch(/^-/);
+    for (const k of ["t"])
+      expect(replica.runResp("XRANGE", k, "-", "+")).toEqual(t.runResp("XRANGE", k, "-", "+"));
+    const user = new TestStore(table);
+    const refused = log.map((p) => String(user.runResp(...p)));
+    expect(refused).toContain(
+      "-ERR syntax error, LIMIT cannot be used without the special ~ option\r\n",
+    );
+  });
+
   it("XADD * replies and propagates the ID it generated from the command's clock", () => {
     const t = new TestStore(table);
     t.now = 1_700_000_000_123;
