@@ -18,13 +18,27 @@ export interface PropagationHost {
 /** What EXEC needs of propagation (multi.c's execCommand). */
 export interface ExecPropagation {
   readonly inExec: boolean;
-  beginExecPropagation(dbIndex: number): void;
+  /**
+   * `script`: a script's effects (scripting/eval.ts), wrapped in MULTI/EXEC only when there is
+   * more than one, as Redis 7.0's propagatePendingCommands does (numops > 1).
+   */
+  beginExecPropagation(dbIndex: number, script?: boolean): void;
   endExecPropagation(dbIndex: number): void;
+  /** redis.set_repl: the consumers the next writes go to (1 the AOF, 2 the replicas). */
+  setPropagationTargets(targets: number): void;
 }
 
 export class Propagation implements ExecPropagation {
   /** Inside EXEC: propagated writes are wrapped in MULTI/EXEC. */
-  private exec: { dbIndex: number; started: boolean } | null = null;
+  private exec: {
+    dbIndex: number;
+    started: boolean;
+    /** A script's first write, held until a second one (then MULTI goes first) or the end. */
+    held: { dbIndex: number; argv: Buffer[]; targets: number } | null;
+    script: boolean;
+  } | null = null;
+  /** Consumers the writes go to: 1 the AOF, 2 the replicas (redis.set_repl inside a script). */
+  private targets = 3;
 
   constructor(private readonly host: PropagationHost) {}
 
@@ -35,10 +49,33 @@ export class Propagation implements ExecPropagation {
   propagate(dbIndex: number, argv: readonly (Buffer | string)[]): void {
     const ep = this.exec;
     if (ep !== null && !ep.started) {
+      if (ep.script && ep.held === null) {
+        // Copies: propagateCurrent hands views of the command's arguments.
+        ep.held = {
+          dbIndex,
+          argv: argv.map((a) => Buffer.from(a as Buffer)),
+          targets: this.targets,
+        };
+        return;
+      }
       ep.started = true;
       this.propagateNow(dbIndex, ["MULTI"]);
+      if (ep.held !== null) this.propagateHeld(ep.held);
+      ep.held = null;
     }
     this.propagateNow(dbIndex, argv);
+  }
+
+  setPropagationTargets(targets: number): void {
+    this.targets = targets;
+  }
+
+  /** A held script write, to the consumers it was meant for when it ran. */
+  private propagateHeld(held: { dbIndex: number; argv: Buffer[]; targets: number }): void {
+    const now = this.targets;
+    this.targets = held.targets;
+    this.propagateNow(held.dbIndex, held.argv);
+    this.targets = now;
   }
 
   /** Redis's propagateNow: one write to every consumer of the stream, in the same order. */
@@ -47,8 +84,8 @@ export class Propagation implements ExecPropagation {
     // Commands replayed from the AOF (start-up, DEBUG LOADAOF) go nowhere: Redis's propagate()
     // returns while server.loading.
     if (persistence?.loading) return;
-    persistence?.feed(dbIndex, argv);
-    replication.feed(dbIndex, argv);
+    if (this.targets & 1) persistence?.feed(dbIndex, argv);
+    if (this.targets & 2) replication.feed(dbIndex, argv);
   }
 
   /** The command being called, as its client sent it (a store command's propagateSelf). */
@@ -57,7 +94,7 @@ export class Propagation implements ExecPropagation {
     const args = call.args;
     // Nothing consumes the stream (no AOF, no replication backlog): skip copying the args.
     if (args === null || (!persistence?.aof && !replication.feeding)) return;
-    if (!persistence?.aof && this.exec === null) {
+    if (!persistence?.aof && this.exec === null && this.targets === 3) {
       // Only the replication stream takes it, outside MULTI/EXEC: encoded straight from the args.
       replication.feedArgs(dbIndex, args);
       return;
@@ -68,13 +105,15 @@ export class Propagation implements ExecPropagation {
     this.propagate(dbIndex, argv);
   }
 
-  beginExecPropagation(dbIndex: number): void {
-    this.exec = { dbIndex, started: false };
+  beginExecPropagation(dbIndex: number, script = false): void {
+    this.exec = { dbIndex, started: false, held: null, script };
   }
 
   endExecPropagation(dbIndex: number): void {
     const ep = this.exec;
     this.exec = null;
+    this.targets = 3;
+    if (ep?.held) this.propagateHeld(ep.held);
     if (ep?.started) this.propagateNow(dbIndex, ["EXEC"]);
   }
 }
