@@ -30,6 +30,7 @@ export type DispatchHost = KeyLockHost &
     | "slowlog"
     | "slowlogThreshold"
     | "commandException"
+    | "scripting"
   >;
 
 /** Commands a RESP2 client may run while subscribed (Redis's pub/sub context). */
@@ -205,6 +206,13 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
       return;
     }
   }
+  // A script past busy-reply-threshold lets others in only for allow_busy commands
+  // (isInsideYieldingLongCommand in processCommand); scripting/busy.ts brings them here.
+  const busy = server.scripting.busyError(entry, args);
+  if (busy !== undefined) {
+    rejectCommand(server, client, busy, entry);
+    return;
+  }
   if (client.inPubSubContext && !PUBSUB_CONTEXT_ALLOWED.has(root.spec.name)) {
     rejectCommand(
       server,
@@ -245,7 +253,8 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
     return;
   }
   call(server, client, entry, args);
-  if (server.blocking.readyKeys.size > 0) server.blocking.handleClientsBlockedOnKeys();
+  if (server.blocking.readyKeys.size > 0 && !server.scripting.inScript)
+    server.blocking.handleClientsBlockedOnKeys();
 }
 
 /**

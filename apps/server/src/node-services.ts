@@ -10,7 +10,7 @@ import type { CommandArgs } from "@shoal/resp-codec";
 import type { AclLog } from "./acl-log.js";
 import type { Client } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
-import type { CommandTable } from "./command-types.js";
+import type { CommandEntry, CommandTable } from "./command-types.js";
 import type { KeyLocks } from "./key-locks.js";
 import type { Monitors } from "./monitor.js";
 import type { WatchedKeys } from "./multi/multi.js";
@@ -43,6 +43,23 @@ export interface NodeCollaborators {
   readonly slowlog: SlowLog;
   readonly aclLog: AclLog;
   readonly keyLocks: KeyLocks;
+  /** Lua scripts and functions (scripting/): what dispatch asks while a script is busy. */
+  readonly scripting: {
+    /** The BUSY error for another client's command while a script runs past the threshold. */
+    busyError(entry: CommandEntry, args: CommandArgs): string | undefined;
+    /** A script is running: clients blocked on keys wait for it to end. */
+    readonly inScript: boolean;
+    /** INFO memory's scripting fields. */
+    memoryInfo(): {
+      vmEval: number;
+      scriptsEval: number;
+      cachedScripts: number;
+      functions: number;
+      libraries: number;
+      vmFunctions: number;
+      functionsBytes: number;
+    };
+  };
   /** MIGRATE's cached target connections (INFO stats migrate_cached_sockets). */
   migrateLinks: { readonly size: number } | null;
 }

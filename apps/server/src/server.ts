@@ -35,6 +35,9 @@ import { Propagation } from "./propagate.js";
 import type { OwnedArgs } from "./protocol/command-decoder.js";
 import { PubSub } from "./pubsub/pubsub.js";
 import { Replication } from "./replication/replication.js";
+import { Scripting } from "./scripting/eval.js";
+import { functionCommands } from "./scripting/function-commands.js";
+import { scriptCommands } from "./scripting/script-commands.js";
 import { SlowLog } from "./slowlog.js";
 import { ServerStats } from "./stats.js";
 import type { StoreAdapter } from "./store.js";
@@ -69,6 +72,7 @@ export class Server implements NodeServices {
   readonly aclLog = new AclLog();
   /** Keys an in-flight MIGRATE is moving: other clients' commands on them wait. */
   readonly keyLocks = new KeyLocks();
+  readonly scripting: Scripting = new Scripting(this);
   /** slowlog-log-slower-than, cached for the per-command check. */
   slowlogThreshold = 10000;
 
@@ -122,6 +126,10 @@ export class Server implements NodeServices {
       },
     });
     this.table.addServer(serverCommands(this));
+    this.table.addServer([
+      ...scriptCommands(this.scripting),
+      ...functionCommands(this.scripting, this),
+    ]);
     this.slowlogThreshold = config.get<number>("slowlog-log-slower-than");
     this.storeContext = new StoreCommandContext(this);
     this.table.addKeyspace(store.commands, (spec) => this.storeContext.wrap(spec));
@@ -247,8 +255,12 @@ export class Server implements NodeServices {
     return this.propagation.inExec;
   }
 
-  beginExecPropagation(dbIndex: number): void {
-    this.propagation.beginExecPropagation(dbIndex);
+  beginExecPropagation(dbIndex: number, script?: boolean): void {
+    this.propagation.beginExecPropagation(dbIndex, script);
+  }
+
+  setPropagationTargets(targets: number): void {
+    this.propagation.setPropagationTargets(targets);
   }
 
   endExecPropagation(dbIndex: number): void {

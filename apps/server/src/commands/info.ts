@@ -33,6 +33,7 @@ export type InfoHost = Pick<
   | "startTime"
   | "runId"
   | "executable"
+  | "scripting"
 >;
 
 const DEFAULT_SECTIONS = [
@@ -184,9 +185,10 @@ function section(server: InfoHost, name: string): string {
       ]);
     }
     case "memory": {
-      // What Shoal doesn't have (Lua, functions, defrag, lazyfree, allocator internals)
+      // What Shoal doesn't have (defrag, lazyfree, allocator internals)
       // reports Redis's idle values.
       const m = memoryFigures(server);
+      const lua = server.scripting.memoryInfo();
       const { mu, used, startup, replBacklog, overhead, dataset, allocated } = m;
       const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(2)}%`;
       const maxmemory = 0; // no maxmemory/eviction yet
@@ -207,19 +209,19 @@ function section(server: InfoHost, name: string): string {
         ["allocator_resident", mu.rss],
         ["total_system_memory", os.totalmem()],
         ["total_system_memory_human", bytesToHuman(os.totalmem())],
-        ["used_memory_lua", 0],
-        ["used_memory_vm_eval", 0],
-        ["used_memory_lua_human", "0B"],
-        ["used_memory_scripts_eval", 0],
-        ["number_of_cached_scripts", 0],
-        ["number_of_functions", 0],
-        ["number_of_libraries", 0],
-        ["used_memory_vm_functions", 0],
-        ["used_memory_vm_total", 0],
-        ["used_memory_vm_total_human", "0B"],
-        ["used_memory_functions", 0],
-        ["used_memory_scripts", 0],
-        ["used_memory_scripts_human", "0B"],
+        ["used_memory_lua", lua.vmEval],
+        ["used_memory_vm_eval", lua.vmEval],
+        ["used_memory_lua_human", bytesToHuman(lua.vmEval)],
+        ["used_memory_scripts_eval", lua.scriptsEval],
+        ["number_of_cached_scripts", lua.cachedScripts],
+        ["number_of_functions", lua.functions],
+        ["number_of_libraries", lua.libraries],
+        ["used_memory_vm_functions", lua.vmFunctions],
+        ["used_memory_vm_total", lua.vmEval + lua.vmFunctions],
+        ["used_memory_vm_total_human", bytesToHuman(lua.vmEval + lua.vmFunctions)],
+        ["used_memory_functions", lua.functionsBytes],
+        ["used_memory_scripts", lua.scriptsEval + lua.functionsBytes],
+        ["used_memory_scripts_human", bytesToHuman(lua.scriptsEval + lua.functionsBytes)],
         ["maxmemory", maxmemory],
         ["maxmemory_human", bytesToHuman(maxmemory)],
         ["maxmemory_policy", "noeviction"],

@@ -15,4 +15,10 @@ export interface ReplicationHistory {
 
 export interface PersistenceHost extends NodeCore {
   readonly replication: ReplicationHistory;
+  /** The function libraries a snapshot carries (scripting/eval.ts). */
+  readonly scripting: {
+    functionCodes(): Buffer[];
+    /** Replaces the libraries with a loaded snapshot's; the first load error, or null. */
+    loadFunctions(codes: readonly Buffer[]): string | null;
+  };
 }

@@ -61,10 +61,9 @@ export class DataLoader {
     const mem = Number(l.aux.get("used-mem"));
     if (Number.isFinite(mem))
       log.notice(`RDB memory usage when created ${(mem / 1024 / 1024).toFixed(2)} Mb`);
-    if (l.functions.length > 0)
-      log.warning(
-        `The RDB file holds ${l.functions.length} function libraries: Shoal has no functions, they were skipped`,
-      );
+    // The file's libraries replace the node's (rdbFunctionLoad after emptyData).
+    const fnErr = this.server.scripting.loadFunctions(l.functions);
+    if (fnErr !== null) log.warning(`Failed loading library, ${fnErr}`);
     log.notice(`Done loading RDB, keys loaded: ${l.loaded}, keys expired: ${l.skippedExpired}.`);
     this.owner.lastLoadKeysLoaded = l.loaded;
     this.owner.lastLoadKeysExpired = l.skippedExpired;

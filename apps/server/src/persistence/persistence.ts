@@ -108,6 +108,7 @@ export class Persistence implements LoadingOwner {
       // (1024 keys / 256 KiB, keyspace-store's default: p50 2.6 ms, p99 14 ms).
       batchKeys: 256,
       batchBytes: 64 * 1024,
+      functions: this.server.scripting.functionCodes(),
       aux: {
         usedMem: process.memoryUsage().rss,
         aofBase,

@@ -36,6 +36,7 @@ export type ScriptingHost = DispatchHost &
     | "beginExecPropagation"
     | "endExecPropagation"
     | "inExec"
+    | "setPropagationTargets"
     | "clients"
     | "processInputBuffer"
   >;
@@ -47,6 +48,16 @@ export const BUSY_FUNCTION_ERR =
   "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 /** FUNCTION LOAD's time limit for running a library's code (LOAD_TIMEOUT_MS). */
 const LOAD_TIMEOUT_MS = 500;
+
+export interface ScriptingMemory {
+  vmEval: number;
+  scriptsEval: number;
+  cachedScripts: number;
+  functions: number;
+  libraries: number;
+  vmFunctions: number;
+  functionsBytes: number;
+}
 
 interface CachedScript {
   body: Buffer;
@@ -125,21 +136,45 @@ export class Scripting {
     }
   }
 
-  /** INFO memory's used_memory_vm_functions. */
-  get functionsMemory(): number {
-    return this.fnLua?.memory() ?? 0;
+  /** A script is running (the busy path serves other clients meanwhile). */
+  get inScript(): boolean {
+    return this.running !== null;
   }
 
-  get cachedScripts(): number {
-    return this.scripts.size;
+  /** The libraries' code, for a snapshot's FUNCTION2 records (rdbSaveFunctions). */
+  functionCodes(): Buffer[] {
+    return [...this.libraries.libraries.values()].map((l) => l.code);
   }
 
-  /** INFO memory's used_memory_lua (the Lua heap) and used_memory_scripts (the bodies). */
-  get luaMemory(): number {
-    return this.lua?.memory() ?? 0;
+  /**
+   * A loaded snapshot's libraries replace the current ones (a replica's full sync, DEBUG
+   * RELOAD, start-up): the error of the first that fails to load, or null.
+   */
+  loadFunctions(codes: readonly Buffer[]): string | null {
+    this.libraries.flush();
+    for (const code of codes) {
+      const r = this.loadLibrary(code, true);
+      if ("error" in r) return r.error;
+    }
+    return null;
   }
-  get scriptsMemory(): number {
-    return this.scriptsBytes;
+
+  /** INFO memory's scripting fields (Redis's evalMemory, functionsMemory and friends). */
+  memoryInfo(): ScriptingMemory {
+    let functionsBytes = 0;
+    for (const lib of this.libraries.libraries.values()) {
+      functionsBytes += lib.code.length + lib.name.length;
+      for (const f of lib.functions.values()) functionsBytes += f.name.length + 64;
+    }
+    return {
+      vmEval: this.lua?.memory() ?? 0,
+      scriptsEval: this.scriptsBytes,
+      cachedScripts: this.scripts.size,
+      functions: this.libraries.functions.size,
+      libraries: this.libraries.libraries.size,
+      vmFunctions: this.fnLua?.memory() ?? 0,
+      functionsBytes,
+    };
   }
 
   // ---- The cache ------------------------------------------------------------------------------
@@ -298,14 +333,17 @@ export class Scripting {
     sc.db = client.db;
     sc.reply.resp = 2;
     const threshold = server.config.get<number>("busy-reply-threshold");
+    // Inside EXEC the script's writes join the transaction's MULTI/EXEC; otherwise they are
+    // wrapped in one of their own when there is more than one (propagatePendingCommands).
     const nested = server.inExec;
-    if (!nested) server.beginExecPropagation(client.db);
+    if (!nested) server.beginExecPropagation(client.db, true);
     this.running = run;
-    let result: { reply: Buffer; isError: boolean };
+    let result: LuaRunResult;
     try {
       result = exec(threshold > 0);
     } finally {
       this.running = null;
+      server.setPropagationTargets(3);
       if (!nested) server.endExecPropagation(client.db);
     }
     if (result.isError) client.reply.error(errorText(result.reply));
@@ -330,12 +368,11 @@ export class Scripting {
         entry,
       );
     }
-    const flags = entry.spec.flags;
-    if (flags.includes("noscript")) {
+    const traits = scriptTraits(entry);
+    if (traits.noscript) {
       return scriptError(server, "ERR This Redis command is not allowed from script", entry);
     }
-    const mayReplicate = flags.includes("may_replicate");
-    if (run.readOnly && (entry.isWrite || mayReplicate)) {
+    if (run.readOnly && (entry.isWrite || traits.mayReplicate)) {
       return scriptError(
         server,
         "ERR Write commands are not allowed from read-only scripts.",
@@ -353,6 +390,8 @@ export class Scripting {
 
     const sc = this.scriptClient;
     sc.reply.resp = resp;
+    // redis.set_repl: the consumers this command's effects go to (scriptCall's call_flags).
+    server.setPropagationTargets(run.replFlags);
     // call() takes over the call context for the nested command; EVAL's is put back after.
     const ctx = server.call;
     const saved = { client: ctx.client, args: ctx.args, entry: ctx.entry };
@@ -478,6 +517,20 @@ export class Scripting {
 }
 
 const EMPTY_NULL = Buffer.from("$-1\r\n");
+
+/** The flags scriptCall reads, per table entry, looked up once (flags are a string list). */
+const traitsCache = new WeakMap<CommandEntry, { noscript: boolean; mayReplicate: boolean }>();
+function scriptTraits(entry: CommandEntry): { noscript: boolean; mayReplicate: boolean } {
+  let t = traitsCache.get(entry);
+  if (t === undefined) {
+    t = {
+      noscript: entry.spec.flags.includes("noscript"),
+      mayReplicate: entry.spec.flags.includes("may_replicate"),
+    };
+    traitsCache.set(entry, t);
+  }
+  return t;
+}
 
 /** A client with no connection that runs the scripts' commands (Redis's lua_client). */
 function makeScriptClient(): Client {

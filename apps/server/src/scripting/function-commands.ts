@@ -229,7 +229,15 @@ const WRITE_SCRIPTING = "@write @slow @scripting";
 export function functionCommands(s: Scripting, host: FunctionCommandsHost): ServerCommandDef[] {
   const keys = { getKeys: evalGetKeys };
   return [
-    cmd("fcall", -3, FCALL_FLAGS, [0, 0, 0], SCRIPTING, (c, a) => s.fcall(c, a, false), keys),
+    cmd(
+      "fcall",
+      -3,
+      `may_replicate ${FCALL_FLAGS}`,
+      [0, 0, 0],
+      SCRIPTING,
+      (c, a) => s.fcall(c, a, false),
+      keys,
+    ),
     cmd(
       "fcall_ro",
       -3,

@@ -68,13 +68,32 @@ function scriptHelpCommand(c: Client): void {
 }
 
 const EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys";
+// EVAL may write (eval.json's MAY_REPLICATE, which COMMAND INFO hides): CLIENT PAUSE WRITE holds
+// it; the _RO forms may not write.
+const EVAL_WRITE_FLAGS = `may_replicate ${EVAL_FLAGS}`;
 const SCRIPTING = "@slow @scripting";
 
 export function scriptCommands(s: Scripting): ServerCommandDef[] {
   const keys = { getKeys: evalGetKeys };
   return [
-    cmd("eval", -3, EVAL_FLAGS, [0, 0, 0], SCRIPTING, (c, a) => s.eval(c, a, false, false), keys),
-    cmd("evalsha", -3, EVAL_FLAGS, [0, 0, 0], SCRIPTING, (c, a) => s.eval(c, a, true, false), keys),
+    cmd(
+      "eval",
+      -3,
+      EVAL_WRITE_FLAGS,
+      [0, 0, 0],
+      SCRIPTING,
+      (c, a) => s.eval(c, a, false, false),
+      keys,
+    ),
+    cmd(
+      "evalsha",
+      -3,
+      EVAL_WRITE_FLAGS,
+      [0, 0, 0],
+      SCRIPTING,
+      (c, a) => s.eval(c, a, true, false),
+      keys,
+    ),
     cmd(
       "eval_ro",
       -3,
