@@ -44,6 +44,11 @@ const scenarios: Record<string, Scenario> = {
       ["EXEC"],
     ],
   },
+  "XREAD is served when a stream is copied into its key": {
+    setup: [["XADD", "src", "1-1", "f", "v"]],
+    waiters: [["XREAD", "BLOCK", "0", "STREAMS", "k", "$"]],
+    writes: [["COPY", "src", "k"]],
+  },
   "XREAD stays blocked while a list holds its key": {
     setup: [],
     waiters: [["XREAD", "BLOCK", "0", "STREAMS", "k", "$"]],

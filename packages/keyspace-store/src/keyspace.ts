@@ -19,7 +19,7 @@ import {
   rdbChunksAsync,
 } from "./rdb/stream.js";
 import { ScanOrder } from "./scan.js";
-import { isList, isZSet, type Value } from "./value.js";
+import { isList, isStream, isZSet, type Value } from "./value.js";
 
 export interface KeyspaceOptions {
   /** Number of databases (redis.conf `databases`); cluster mode uses db 0 only. Default 16. */
@@ -344,8 +344,8 @@ export class Database {
     if (this.slots) this.indexAdd(key);
     const hooks = this.keyspace.hooks;
     hooks.notify?.(this.index, "new", "new", key);
-    // Redis's dbAdd: a list or sorted set appearing under a key may serve blocked clients.
-    if (hooks.keyReady !== undefined && (isList(value) || isZSet(value)))
+    // Redis's dbAdd: a list, sorted set or stream appearing under a key may serve blocked clients.
+    if (hooks.keyReady !== undefined && (isList(value) || isZSet(value) || isStream(value)))
       hooks.keyReady(this.index, key);
   }
 
