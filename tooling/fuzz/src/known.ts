@@ -109,7 +109,7 @@ export type SortSources = ReadonlyMap<string, string>;
 export function sortCalls(cmds: readonly string[][]): SortCall[] {
   const calls: SortCall[] = [];
   for (const c of cmds) {
-    const name = c[0]!.toLowerCase();
+    const name = c[0]?.toLowerCase();
     if ((name !== "sort" && name !== "sort_ro") || c.length < 2) continue;
     const call: SortCall = { src: c[1]!, alpha: false, limit: false };
     for (let j = 2; j < c.length; j++) {
