@@ -39,6 +39,8 @@ describe("KeyspaceStore", () => {
     store.configure("hash-max-listpack-value", 10);
     store.configure("list-max-listpack-size", 5);
     store.configure("hll-sparse-max-bytes", 100);
+    store.configure("stream-node-max-bytes", 0);
+    store.configure("stream-node-max-entries", 7);
     store.configure("maxclients", 5);
     expect(store.keyspace.encodingLimits).toEqual({
       ...DEFAULT_ENCODING_LIMITS,
@@ -46,6 +48,8 @@ describe("KeyspaceStore", () => {
       hashMaxListpackValue: 10,
       listMaxListpackSize: 5,
       hllSparseMaxBytes: 100,
+      streamNodeMaxBytes: 0,
+      streamNodeMaxEntries: 7,
     });
     expect(other.keyspace.encodingLimits).toEqual(DEFAULT_ENCODING_LIMITS);
   });

@@ -406,6 +406,46 @@ describe("streams vs redis-server 7.0.15", () => {
     expect(await commandInfoMismatches(oracle, [...streamCommands, ...subs])).toEqual([]);
   });
 
+  it("stream-node-max-entries and -bytes split nodes where Redis does", async () => {
+    for (const [bytes, entries] of [
+      ["200", "7"],
+      ["0", "3"],
+      ["1", "0"],
+    ] as const) {
+      await oracle.command("FLUSHALL");
+      await oracle.command("CONFIG", "SET", "stream-node-max-bytes", bytes);
+      await oracle.command("CONFIG", "SET", "stream-node-max-entries", entries);
+      const t = new TestStore(table, {
+        encodingLimits: {
+          streamNodeMaxBytes: Number(bytes),
+          streamNodeMaxEntries: Number(entries),
+        },
+      });
+      const script: Step[] = [];
+      for (let i = 1; i <= 60; i++)
+        script.push([
+          "XADD",
+          "s",
+          `${i}-1`,
+          "f",
+          "v".repeat((i * 7) % 40),
+          ...(i % 5 ? [] : ["g", "1"]),
+        ]);
+      script.push(
+        ["XINFO", "STREAM", "s"],
+        ["XDEL", "s", "3-1", "4-1"],
+        ["XTRIM", "s", "MAXLEN", "~", "40"],
+        ["XINFO", "STREAM", "s"],
+        ["XTRIM", "s", "MINID", "~", "45"],
+        ["XINFO", "STREAM", "s"],
+        ["DUMP", "s"],
+      );
+      expect(await compareScript(t, oracle, script)).toEqual([]);
+    }
+    await oracle.command("CONFIG", "SET", "stream-node-max-bytes", "4096");
+    await oracle.command("CONFIG", "SET", "stream-node-max-entries", "100");
+  });
+
   it("find XREAD's keys where COMMAND GETKEYS does", async () => {
     for (const line of [
       "XREAD COUNT 1 BLOCK 0 STREAMS a b 0 0",
