@@ -11,7 +11,9 @@ import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
+import { streamClaimCommands } from "./stream-claims.js";
 import { streamGroupCommands } from "./stream-groups.js";
+import { streamInfoCommands } from "./stream-info.js";
 import { streamCommands } from "./streams.js";
 import { stringCommands } from "./strings.js";
 import { zsetCommands } from "./zsets.js";
@@ -30,4 +32,6 @@ export const commands: readonly CommandSpec[] = [
   ...geoCommands,
   ...streamCommands,
   ...streamGroupCommands,
+  ...streamClaimCommands,
+  ...streamInfoCommands,
 ];

@@ -1,13 +1,13 @@
 // Stream consumer groups (the second half of t_stream.c in Redis 7.0): XGROUP, XREADGROUP, XACK,
-// XPENDING, XCLAIM, XAUTOCLAIM, XINFO. What replicas and the AOF get is what Redis writes for
-// them: XREADGROUP is never propagated itself; each entry it delivers goes out as an idempotent
+// XPENDING, and the group helpers XCLAIM/XAUTOCLAIM (stream-claims.ts) and XINFO
+// (stream-info.ts) share. What replicas and the AOF get is what Redis writes for them:
+// XREADGROUP is never propagated itself; each entry it delivers goes out as an idempotent
 // `XCLAIM key group consumer 0 id TIME t RETRYCOUNT n FORCE JUSTID LASTID last`, and a moved
-// last-delivered ID as `XGROUP SETID key group id ENTRIESREAD n`. XCLAIM and XAUTOCLAIM
-// propagate the same XCLAIM form per entry they touch.
+// last-delivered ID as `XGROUP SETID key group id ENTRIESREAD n`.
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
+import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
 import {
   ENTRIES_READ_INVALID,
   type Stream,
@@ -16,18 +16,18 @@ import {
   StreamGroup,
   type StreamNack,
 } from "../types/stream.js";
-import { formatStreamId, parseStreamId, STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
+import { formatStreamId, STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
 import { isStream, WRONGTYPE } from "../value.js";
 import { cmd, replyHelp } from "./define.js";
 import { argId, intervalBound, parseXread, readStream, replyEntry, xreadKeys } from "./streams.js";
 
-const errNoGroupForKey = (group: string, key: string) =>
+export const errNoGroupForKey = (group: string, key: string) =>
   `NOGROUP No such consumer group '${group}' for key name '${key}'`;
-const errNoKeyOrGroup = (key: string, group: string) =>
+export const errNoKeyOrGroup = (key: string, group: string) =>
   `NOGROUP No such key '${key}' or consumer group '${group}'`;
 
 /** The group, or undefined. */
-function lookupGroup(s: Stream, name: string): StreamGroup | undefined {
+export function lookupGroup(s: Stream, name: string): StreamGroup | undefined {
   return s.groups?.get(name);
 }
 
@@ -46,7 +46,7 @@ function createConsumer(
 }
 
 /** streamLookupConsumer (refreshing seen-time), creating the consumer when missing. */
-function consumerFor(
+export function consumerFor(
   ctx: CommandContext,
   g: StreamGroup,
   name: string,
@@ -61,7 +61,7 @@ function consumerFor(
 }
 
 /** streamPropagateXCLAIM: the idempotent XCLAIM that replays a delivery or claim. */
-function propagateXclaim(
+export function propagateXclaim(
   ctx: CommandContext,
   key: string,
   g: StreamGroup,
@@ -88,7 +88,12 @@ function propagateXclaim(
 }
 
 /** streamPropagateGroupID: XGROUP SETID with the group's entries-read. */
-function propagateGroupId(ctx: CommandContext, key: string, g: StreamGroup, group: string): void {
+export function propagateGroupId(
+  ctx: CommandContext,
+  key: string,
+  g: StreamGroup,
+  group: string,
+): void {
   ctx.propagate([
     "XGROUP",
     "SETID",
@@ -101,7 +106,7 @@ function propagateGroupId(ctx: CommandContext, key: string, g: StreamGroup, grou
 }
 
 /** Removes a NACK from the group's and its consumer's PEL. */
-function dropNack(g: StreamGroup, id: bigint, nack: StreamNack): void {
+export function dropNack(g: StreamGroup, id: bigint, nack: StreamNack): void {
   g.pel.delete(id);
   nack.consumer.pel.delete(id);
 }
@@ -125,7 +130,7 @@ const XGROUP_HELP = [
   "    Set the current group ID and entries_read counter.",
 ];
 
-function subcommandSyntaxError(args: CommandArgs, reply: ReplyWriter): void {
+export function subcommandSyntaxError(args: CommandArgs, reply: ReplyWriter): void {
   reply.error(
     `ERR unknown subcommand or wrong number of arguments for '${args.latin1(1).slice(0, 128)}'. Try ${args.latin1(0).toUpperCase()} HELP.`,
   );
@@ -651,435 +656,8 @@ function xpending(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): v
 }
 
 /** Consumers in name (byte) order, as Redis's rax iterates them. */
-function sortedConsumers(g: StreamGroup): StreamConsumer[] {
+export function sortedConsumers(g: StreamGroup): StreamConsumer[] {
   return [...g.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-// ---- XCLAIM ----------------------------------------------------------------------------------
-
-/**
- * Moves `nack` to consumer `c` with a new delivery time and count (XCLAIM and XAUTOCLAIM) and
- * propagates the claim now, in PEL order; returns what writes the entry (or its ID) into the
- * reply, whose length is known only at the end.
- */
-function claimOne(
-  ctx: CommandContext,
-  s: Stream,
-  key: string,
-  gname: string,
-  g: StreamGroup,
-  c: StreamConsumer,
-  id: bigint,
-  nack: StreamNack,
-  deliveryTime: number,
-  retryCount: number,
-  justid: boolean,
-): (r: ReplyWriter) => void {
-  if (nack.consumer !== c) nack.consumer?.pel.delete(id);
-  nack.deliveryTime = deliveryTime;
-  if (retryCount >= 0) nack.deliveryCount = retryCount;
-  else if (!justid) nack.deliveryCount++;
-  if (nack.consumer !== c) {
-    c.pel.insert(id, nack);
-    nack.consumer = c;
-  }
-  propagateXclaim(ctx, key, g, gname, id, nack);
-  ctx.addDirty(1);
-  const fv = s.get(id) as string[];
-  return (r) => {
-    if (justid) r.bulk(formatStreamId(id));
-    else replyEntry(r, id, fv);
-  };
-}
-
-function argLongOr(args: CommandArgs, i: number, reply: ReplyWriter, msg: string): number | null {
-  const n = parseInt64(args.view(i));
-  if (n === null) {
-    reply.error(`ERR ${msg}`);
-    return null;
-  }
-  return Number(n);
-}
-
-function xclaim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  const key = args.latin1(1);
-  const gname = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
-  if (s === null) return;
-  const g = s === undefined ? undefined : lookupGroup(s, gname);
-  if (s === undefined || g === undefined) {
-    reply.error(errNoKeyOrGroup(key, gname));
-    return;
-  }
-  let minidle = argLongOr(args, 4, reply, "Invalid min-idle-time argument for XCLAIM");
-  if (minidle === null) return;
-  if (minidle < 0) minidle = 0;
-  let j = 5;
-  const ids: bigint[] = [];
-  for (; j < args.argc; j++) {
-    const p = parseStreamId(args.latin1(j), 0n, true);
-    if (p === null) break;
-    ids.push(p.id);
-  }
-  const now = ctx.now;
-  let force = false;
-  let justid = false;
-  let deliveryTime = -1;
-  let retryCount = -1;
-  let lastId = 0n;
-  for (; j < args.argc; j++) {
-    const more = args.argc - 1 - j;
-    if (args.is(j, "force")) force = true;
-    else if (args.is(j, "justid")) justid = true;
-    else if (args.is(j, "idle") && more) {
-      j++;
-      const n = argLongOr(args, j, reply, "Invalid IDLE option argument for XCLAIM");
-      if (n === null) return;
-      deliveryTime = now - n;
-    } else if (args.is(j, "time") && more) {
-      j++;
-      const n = argLongOr(args, j, reply, "Invalid TIME option argument for XCLAIM");
-      if (n === null) return;
-      deliveryTime = n;
-    } else if (args.is(j, "retrycount") && more) {
-      j++;
-      const n = argLongOr(args, j, reply, "Invalid RETRYCOUNT option argument for XCLAIM");
-      if (n === null) return;
-      retryCount = n;
-    } else if (args.is(j, "lastid") && more) {
-      j++;
-      const id = argId(args, j, reply, 0n, true);
-      if (id === null) return;
-      lastId = id;
-    } else {
-      reply.error(`ERR Unrecognized XCLAIM option '${args.latin1(j)}'`);
-      return;
-    }
-  }
-  let propagateLastId = false;
-  if (lastId > g.lastId) {
-    g.lastId = lastId;
-    propagateLastId = true;
-  }
-  if (deliveryTime !== -1) {
-    if (deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
-  } else deliveryTime = now;
-  // The reply's length is known only at the end: collect the claims, then write them.
-  const parts: ((r: ReplyWriter) => void)[] = [];
-  let consumer: StreamConsumer | null = null;
-  const cname = args.latin1(3);
-  for (const id of ids) {
-    let nack = g.pel.get(id);
-    if (s.get(id) === undefined) {
-      if (nack !== undefined) {
-        propagateXclaim(ctx, key, g, gname, id, nack);
-        propagateLastId = false;
-        ctx.addDirty(1);
-        dropNack(g, id, nack);
-      }
-      continue;
-    }
-    if (force && nack === undefined) {
-      // A NACK without a consumer yet: XCLAIM ... FORCE creates PEL entries (AOF, replicas).
-      nack = { consumer: null as unknown as StreamConsumer, deliveryTime: now, deliveryCount: 1 };
-      g.pel.insert(id, nack);
-    }
-    if (nack === undefined) continue;
-    if (nack.consumer && minidle && now - nack.deliveryTime < minidle) continue;
-    if (consumer === null) consumer = consumerFor(ctx, g, cname, key);
-    parts.push(
-      claimOne(ctx, s, key, gname, g, consumer, id, nack, deliveryTime, retryCount, justid),
-    );
-    propagateLastId = false;
-  }
-  if (propagateLastId) {
-    propagateGroupId(ctx, key, g, gname);
-    ctx.addDirty(1);
-  }
-  reply.array(parts.length);
-  for (const p of parts) p(reply);
-}
-
-// ---- XAUTOCLAIM ------------------------------------------------------------------------------
-
-function xautoclaim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  let minidle = argLongOr(args, 4, reply, "Invalid min-idle-time argument for XAUTOCLAIM");
-  if (minidle === null) return;
-  if (minidle < 0) minidle = 0;
-  const start = intervalBound(args, 5, reply, 0n, true);
-  if (start === null) return;
-  let count = 100;
-  let justid = false;
-  for (let j = 6; j < args.argc; j++) {
-    const more = args.argc - 1 - j;
-    if (args.is(j, "count") && more) {
-      const n = parseInt64(args.view(j + 1));
-      const max = Math.floor((2 ** 63 - 1) / 16);
-      if (n === null || n < 1 || n > max) {
-        reply.error("ERR COUNT must be > 0");
-        return;
-      }
-      count = Number(n);
-      j++;
-    } else if (args.is(j, "justid")) justid = true;
-    else {
-      reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
-  const key = args.latin1(1);
-  const gname = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
-  if (s === null) return;
-  const g = s === undefined ? undefined : lookupGroup(s, gname);
-  if (s === undefined || g === undefined) {
-    reply.error(errNoKeyOrGroup(key, gname));
-    return;
-  }
-  let attempts = count * 10;
-  const now = ctx.now;
-  const cname = args.latin1(3);
-  let consumer: StreamConsumer | null = null;
-  const deleted: bigint[] = [];
-  const claimed: ((r: ReplyWriter) => void)[] = [];
-  const pending = [...g.pel.range(start, STREAM_ID_MAX)];
-  let at = 0;
-  while (attempts-- && count && at < pending.length) {
-    const [id, nack] = pending[at++] as [bigint, StreamNack];
-    if (s.get(id) === undefined) {
-      propagateXclaim(ctx, key, g, gname, id, nack);
-      ctx.addDirty(1);
-      dropNack(g, id, nack);
-      deleted.push(id);
-      count--;
-      continue;
-    }
-    if (minidle && now - nack.deliveryTime < minidle) continue;
-    if (consumer === null) consumer = consumerFor(ctx, g, cname, key);
-    claimed.push(claimOne(ctx, s, key, gname, g, consumer, id, nack, now, -1, justid));
-    count--;
-  }
-  const next = pending[at]?.[0] ?? 0n;
-  reply.array(3);
-  reply.bulk(formatStreamId(next));
-  reply.array(claimed.length);
-  for (const w of claimed) w(reply);
-  reply.array(deleted.length);
-  for (const id of deleted) reply.bulk(formatStreamId(id));
-}
-
-// ---- XINFO -----------------------------------------------------------------------------------
-
-const XINFO_HELP = [
-  "CONSUMERS <key> <groupname>",
-  "    Show consumers of <groupname>.",
-  "GROUPS <key>",
-  "    Show the stream consumer groups.",
-  "STREAM <key> [FULL [COUNT <count>]",
-  "    Show information about the stream.",
-];
-
-/** streamReplyWithCGLag: the group's lag, or null when holes make it unknowable. */
-function replyLag(reply: ReplyWriter, s: Stream, g: StreamGroup): void {
-  if (!s.entriesAdded) reply.integer(0);
-  else if (g.entriesRead !== ENTRIES_READ_INVALID && !s.rangeHasTombstones(g.lastId, STREAM_ID_MAX))
-    reply.integer(s.entriesAdded - g.entriesRead);
-  else {
-    const read = s.estimateDistance(g.lastId);
-    if (read !== ENTRIES_READ_INVALID) reply.integer(s.entriesAdded - read);
-    else reply.nullBulk();
-  }
-}
-
-function sortedGroups(s: Stream): [string, StreamGroup][] {
-  return [...(s.groups ?? new Map<string, StreamGroup>())].sort((a, b) =>
-    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
-  );
-}
-
-function xinfoConsumers(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  const key = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
-  if (s === null) return;
-  if (s === undefined) {
-    reply.error(ERR_NO_SUCH_KEY);
-    return;
-  }
-  const gname = args.latin1(3);
-  const g = lookupGroup(s, gname);
-  if (g === undefined) {
-    reply.error(errNoGroupForKey(gname, key));
-    return;
-  }
-  const cs = sortedConsumers(g);
-  reply.array(cs.length);
-  for (const c of cs) {
-    reply.map(3);
-    reply.bulk("name");
-    reply.bulkLatin1(c.name);
-    reply.bulk("pending");
-    reply.integer(c.pel.size);
-    reply.bulk("idle");
-    reply.integer(Math.max(0, ctx.now - c.seenTime));
-  }
-}
-
-function xinfoGroups(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  const s = readStream(ctx.db, args.latin1(2), ctx.now, reply);
-  if (s === null) return;
-  if (s === undefined) {
-    reply.error(ERR_NO_SUCH_KEY);
-    return;
-  }
-  const gs = sortedGroups(s);
-  reply.array(gs.length);
-  for (const [name, g] of gs) {
-    reply.map(6);
-    reply.bulk("name");
-    reply.bulkLatin1(name);
-    reply.bulk("consumers");
-    reply.integer(g.consumers.size);
-    reply.bulk("pending");
-    reply.integer(g.pel.size);
-    reply.bulk("last-delivered-id");
-    reply.bulk(formatStreamId(g.lastId));
-    reply.bulk("entries-read");
-    if (g.entriesRead !== ENTRIES_READ_INVALID) reply.integer(g.entriesRead);
-    else reply.nullBulk();
-    reply.bulk("lag");
-    replyLag(reply, s, g);
-  }
-}
-
-/**
- * The number of nodes Redis's rax holds for these 16-byte big-endian keys (radix-tree-nodes):
- * in a path-compressed trie, the root, every key, every position with two or more children and
- * every child of such a position start a node; single-child runs are folded into one.
- */
-export function raxNodeCount(keys: readonly bigint[]): number {
-  const hex = keys.map((k) => k.toString(16).padStart(32, "0"));
-  const walk = (group: string[], depth: number, parentBranches: boolean): number => {
-    if (depth === 16) return 1;
-    const children = new Map<string, string[]>();
-    for (const h of group) {
-      const c = h.slice(depth * 2, depth * 2 + 2);
-      const l = children.get(c);
-      if (l === undefined) children.set(c, [h]);
-      else l.push(h);
-    }
-    const branches = children.size > 1;
-    let n = depth === 0 || parentBranches || branches ? 1 : 0;
-    for (const l of children.values()) n += walk(l, depth + 1, branches);
-    return n;
-  };
-  return hex.length === 0 ? 1 : walk(hex, 0, false);
-}
-
-function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  // The key first, then FULL [COUNT n], as xinfoCommand does.
-  const s = readStream(ctx.db, args.latin1(2), ctx.now, reply);
-  if (s === null) return;
-  if (s === undefined) {
-    reply.error(ERR_NO_SUCH_KEY);
-    return;
-  }
-  let full = false;
-  let count = 10;
-  const argc = args.argc;
-  if (argc > 3) {
-    if (!args.is(3, "full") || (argc !== 4 && argc !== 6) || (argc === 6 && !args.is(4, "count"))) {
-      subcommandSyntaxError(args, reply);
-      return;
-    }
-    full = true;
-    if (argc === 6) {
-      const n = parseInt64(args.view(5));
-      if (n === null) {
-        reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      count = n < 0 ? 0 : Number(n);
-    }
-  }
-  reply.map(full ? 9 : 10);
-  reply.bulk("length");
-  reply.integer(s.length);
-  reply.bulk("radix-tree-keys");
-  reply.integer(s.nodes.length);
-  reply.bulk("radix-tree-nodes");
-  reply.integer(raxNodeCount(s.nodes.map((n) => n.masterId)));
-  reply.bulk("last-generated-id");
-  reply.bulk(formatStreamId(s.lastId));
-  reply.bulk("max-deleted-entry-id");
-  reply.bulk(formatStreamId(s.maxDeletedId));
-  reply.bulk("entries-added");
-  reply.integer(s.entriesAdded);
-  reply.bulk("recorded-first-entry-id");
-  reply.bulk(formatStreamId(s.firstId));
-  if (!full) {
-    reply.bulk("groups");
-    reply.integer(s.groups?.size ?? 0);
-    for (const first of [true, false]) {
-      reply.bulk(first ? "first-entry" : "last-entry");
-      const id = s.edgeId(first);
-      if (id === undefined) reply.nullBulk();
-      else replyEntry(reply, id, s.get(id) as string[]);
-    }
-    return;
-  }
-  reply.bulk("entries");
-  const entries: [bigint, string[]][] = [];
-  s.range(0n, STREAM_ID_MAX, false, count, (id, fv) => void entries.push([id, fv]));
-  reply.array(entries.length);
-  for (const [id, fv] of entries) replyEntry(reply, id, fv);
-  reply.bulk("groups");
-  const gs = sortedGroups(s);
-  reply.array(gs.length);
-  for (const [name, g] of gs) {
-    reply.map(7);
-    reply.bulk("name");
-    reply.bulkLatin1(name);
-    reply.bulk("last-delivered-id");
-    reply.bulk(formatStreamId(g.lastId));
-    reply.bulk("entries-read");
-    if (g.entriesRead !== ENTRIES_READ_INVALID) reply.integer(g.entriesRead);
-    else reply.nullBulk();
-    reply.bulk("lag");
-    replyLag(reply, s, g);
-    reply.bulk("pel-count");
-    reply.integer(g.pel.size);
-    reply.bulk("pending");
-    const pel = [...g.pel.range(0n, STREAM_ID_MAX)].slice(0, count || undefined);
-    reply.array(pel.length);
-    for (const [id, nack] of pel) {
-      reply.array(4);
-      reply.bulk(formatStreamId(id));
-      reply.bulkLatin1(nack.consumer.name);
-      reply.integer(nack.deliveryTime);
-      reply.integer(nack.deliveryCount);
-    }
-    reply.bulk("consumers");
-    const cs = sortedConsumers(g);
-    reply.array(cs.length);
-    for (const c of cs) {
-      reply.map(4);
-      reply.bulk("name");
-      reply.bulkLatin1(c.name);
-      reply.bulk("seen-time");
-      reply.integer(c.seenTime);
-      reply.bulk("pel-count");
-      reply.integer(c.pel.size);
-      reply.bulk("pending");
-      const cp = [...c.pel.range(0n, STREAM_ID_MAX)].slice(0, count || undefined);
-      reply.array(cp.length);
-      for (const [id, nack] of cp) {
-        reply.array(3);
-        reply.bulk(formatStreamId(id));
-        reply.integer(nack.deliveryTime);
-        reply.integer(nack.deliveryCount);
-      }
-    }
-  }
 }
 
 const W = "@write @stream";
@@ -1109,16 +687,4 @@ export const streamGroupCommands: CommandSpec[] = [
   }),
   cmd("xack", -4, "write fast", [1, 1, 1], `${W} @fast`, xack),
   cmd("xpending", -3, "readonly", [1, 1, 1], "@read @stream @slow", xpending),
-  cmd("xclaim", -6, "write fast", [1, 1, 1], `${W} @fast`, xclaim),
-  cmd("xautoclaim", -6, "write fast", [1, 1, 1], `${W} @fast`, xautoclaim),
-  cmd("xinfo", -2, "", [0, 0, 0], "@slow", undefined, {
-    subcommands: [
-      cmd("xinfo|consumers", 4, "readonly", [2, 2, 1], "@read @stream @slow", xinfoConsumers),
-      cmd("xinfo|groups", 3, "readonly", [2, 2, 1], "@read @stream @slow", xinfoGroups),
-      cmd("xinfo|stream", -3, "readonly", [2, 2, 1], "@read @stream @slow", xinfoStream),
-      cmd("xinfo|help", 2, "loading stale", [0, 0, 0], "@stream @slow", (_c, _a, r) =>
-        replyHelp(r, "XINFO", XINFO_HELP),
-      ),
-    ],
-  }),
 ];

@@ -8,7 +8,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyCommands } from "../../src/commands/keys.js";
 import { listCommands } from "../../src/commands/lists.js";
+import { streamClaimCommands } from "../../src/commands/stream-claims.js";
 import { streamGroupCommands } from "../../src/commands/stream-groups.js";
+import { streamInfoCommands } from "../../src/commands/stream-info.js";
 import { streamCommands, xreadKeys } from "../../src/commands/streams.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
@@ -23,6 +25,8 @@ const table = [
   ...listCommands,
   ...streamCommands,
   ...streamGroupCommands,
+  ...streamClaimCommands,
+  ...streamInfoCommands,
 ];
 
 const BASICS: Step[] = [
@@ -402,7 +406,9 @@ describe("streams vs redis-server 7.0.15", () => {
   });
 
   it("describe themselves as COMMAND INFO does", async () => {
-    const subs = streamGroupCommands.flatMap((c) => [c, ...(c.subcommands ?? [])]);
+    const subs = [...streamGroupCommands, ...streamClaimCommands, ...streamInfoCommands].flatMap(
+      (c) => [c, ...(c.subcommands ?? [])],
+    );
     expect(await commandInfoMismatches(oracle, [...streamCommands, ...subs])).toEqual([]);
   });
 
