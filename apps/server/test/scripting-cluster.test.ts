@@ -5,6 +5,7 @@
 // Then the libraries with the hash-tagged keys their docs prescribe for cluster use.
 import { type ClusterHandle, startCluster } from "@shoal/test-utils";
 import Queue from "bull";
+import { Queue as MqQueue, Worker } from "bullmq";
 import { Cluster } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import Redlock from "redlock";
@@ -13,6 +14,8 @@ import { cmd, exchange, MAIN_JS } from "./helpers.js";
 
 /** bull's client type (its own ioredis 5): the ioredis 6 Cluster is used as one. */
 type BullClient = ReturnType<NonNullable<Queue.QueueOptions["createClient"]>>;
+/** BullMQ's connection type (its own ioredis 5), likewise. */
+type MqConnection = NonNullable<ConstructorParameters<typeof MqQueue>[1]>["connection"];
 
 let shoal: ClusterHandle;
 let redis: ClusterHandle;
@@ -156,5 +159,32 @@ describe("libraries on a Shoal cluster, hash-tagged keys", () => {
       paused: 0,
       waiting: 0,
     });
+  }, 60_000);
+
+  it("BullMQ with a {hash-tagged} prefix", async () => {
+    const connection = () =>
+      new Cluster(shoal.seeds, {
+        redisOptions: { maxRetriesPerRequest: null },
+      }) as unknown as MqConnection;
+    const queue = new MqQueue("jobs", { connection: connection(), prefix: "{bullmq}" });
+    const n = 200;
+    const done = new Set<string>();
+    const worker = new Worker("jobs", async (job) => job.data.i + 1, {
+      connection: connection(),
+      prefix: "{bullmq}",
+      concurrency: 4,
+    });
+    const finished = new Promise<void>((resolve) => {
+      worker.on("completed", (job) => {
+        done.add(job.id!);
+        if (done.size === n) resolve();
+      });
+    });
+    await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: "j", data: { i } })));
+    await finished;
+    const counts = await queue.getJobCounts("completed", "failed", "waiting", "active");
+    await worker.close();
+    await queue.close();
+    expect(counts).toEqual({ completed: n, failed: 0, waiting: 0, active: 0, paused: 0 });
   }, 60_000);
 });
