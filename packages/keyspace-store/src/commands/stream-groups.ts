@@ -463,7 +463,8 @@ function xreadgroup(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter):
     else {
       const p = argId(args, idArg, reply, 0n, true);
       if (p === null) return;
-      id = p;
+      // Redis marks ">" with the greatest ID: given explicitly, that ID reads as ">" too.
+      id = p === STREAM_ID_MAX ? null : p;
     }
     keys.push(key);
     streams.push(s);
