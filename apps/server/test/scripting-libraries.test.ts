@@ -2,12 +2,14 @@
 // standalone shoal-server and against redis-server 7.0.15, each with the same outcome: bull
 // (jobs with retries, delays and priorities processed by workers, global events over pub/sub),
 // redlock (acquire, extend, release under contention), rate-limiter-flexible (limits enforced
-// exactly), BullMQ (the same jobs through its Lua scripts, a Worker and the events stream).
+// exactly), BullMQ (the same jobs through its Lua scripts, a Worker and the events stream),
+// redis-semaphore (a mutex and a 3-slot semaphore under contention).
 import { freePort, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import Queue from "bull";
 import { Queue as MqQueue, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
+import { Mutex, Semaphore } from "redis-semaphore";
 import Redlock from "redlock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startShoal } from "./helpers.js";
@@ -251,4 +253,55 @@ describe("rate-limiter-flexible", () => {
       two: 3,
     });
   });
+});
+
+/** redis-semaphore: 12 tasks through a mutex, then through a semaphore of 3 slots. */
+async function runSemaphore(port: number) {
+  const client = new Redis(port, "127.0.0.1");
+  let inside = 0;
+  let maxMutex = 0;
+  let maxSem = 0;
+  const work = async (max: (n: number) => void) => {
+    inside++;
+    max(inside);
+    await new Promise((r) => setTimeout(r, 10));
+    inside--;
+  };
+  await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      const m = new Mutex(client, "{sem}:mutex", { acquireTimeout: 10_000, retryInterval: 5 });
+      await m.acquire();
+      await work((n) => {
+        maxMutex = Math.max(maxMutex, n);
+      });
+      await m.release();
+    }),
+  );
+  await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      const s = new Semaphore(client, "{sem}:sem", 3, { acquireTimeout: 10_000, retryInterval: 5 });
+      await s.acquire();
+      await work((n) => {
+        maxSem = Math.max(maxSem, n);
+      });
+      await s.release();
+    }),
+  );
+  const left = await client.exists("{sem}:mutex", "{sem}:sem");
+  client.disconnect();
+  return { maxMutex, maxSem, left };
+}
+
+describe("redis-semaphore", () => {
+  it.each(servers)(
+    "%s: a mutex and a semaphore hold under contention",
+    async (_n, port) => {
+      const r = await runSemaphore(port());
+      expect(r.maxMutex).toBe(1);
+      expect(r.maxSem).toBeGreaterThanOrEqual(2);
+      expect(r.maxSem).toBeLessThanOrEqual(3);
+      expect(r.left).toBe(0);
+    },
+    30_000,
+  );
 });
