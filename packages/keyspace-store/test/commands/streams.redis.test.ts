@@ -577,18 +577,21 @@ describe("random stream commands vs redis-server 7.0.15", () => {
 
   it("agree reply for reply, then on every entry", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (cmds) => {
-        await oracle.command("FLUSHALL");
-        const t = new TestStore(table);
-        const script: Step[] = [
-          ...cmds.flat(),
-          ["XLEN", "x1"],
-          ["XRANGE", "x1", "-", "+"],
-          ["XLEN", "x2"],
-          ["XRANGE", "x2", "-", "+"],
-        ];
-        expect(await compareScript(t, oracle, script)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.array(command, { minLength: 1, maxLength: 40, size: "max" }),
+        async (cmds) => {
+          await oracle.command("FLUSHALL");
+          const t = new TestStore(table);
+          const script: Step[] = [
+            ...cmds.flat(),
+            ["XLEN", "x1"],
+            ["XRANGE", "x1", "-", "+"],
+            ["XLEN", "x2"],
+            ["XRANGE", "x2", "-", "+"],
+          ];
+          expect(await compareScript(t, oracle, script)).toEqual([]);
+        },
+      ),
       { numRuns: 120 },
     );
   }, 180_000);
@@ -732,38 +735,41 @@ describe("random consumer-group commands vs redis-server 7.0.15", () => {
 
   it("agree reply for reply; every group's PEL is its consumers' PELs", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (cmds) => {
-        await oracle.command("FLUSHALL");
-        const t = new TestStore(table);
-        const script: Step[] = [
-          ["XGROUP", "CREATE", "s", "g1", "$", "MKSTREAM"],
-          ["XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "0"],
-          ...cmds,
-          ["XPENDING", "s", "g1"],
-          ["XPENDING", "s", "g2"],
-          ["XINFO", "GROUPS", "s"],
-        ];
-        expect(await compareScript(t, oracle, script)).toEqual([]);
-        // Every pending entry, its owner and delivery count (idle times are each side's clock).
-        for (const g of ["g1", "g2"]) {
-          const argv = ["XPENDING", "s", g, "-", "+", "100"];
-          const strip = (r: unknown) => (r as unknown[][]).map(([i, c, , n]) => [i, c, n]);
-          const mine = strip(decodeReply(t.runResp(...argv)));
-          expect(mine).toEqual(strip(decodeReply(await oracle.command(...argv))));
-        }
-        const s = t.keyspace.db(0).lookupRead("s", Date.now()) as Stream;
-        for (const g of s.groups?.values() ?? []) {
-          let sum = 0;
-          for (const c of g.consumers.values()) {
-            sum += c.pel.size;
-            for (const [pid, nack] of c.pel.range(0n, 2n ** 128n)) {
-              expect(g.pel.get(pid)).toBe(nack);
-              expect(nack.consumer).toBe(c);
-            }
+      fc.asyncProperty(
+        fc.array(command, { minLength: 1, maxLength: 40, size: "max" }),
+        async (cmds) => {
+          await oracle.command("FLUSHALL");
+          const t = new TestStore(table);
+          const script: Step[] = [
+            ["XGROUP", "CREATE", "s", "g1", "$", "MKSTREAM"],
+            ["XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "0"],
+            ...cmds,
+            ["XPENDING", "s", "g1"],
+            ["XPENDING", "s", "g2"],
+            ["XINFO", "GROUPS", "s"],
+          ];
+          expect(await compareScript(t, oracle, script)).toEqual([]);
+          // Every pending entry, its owner and delivery count (idle times are each side's clock).
+          for (const g of ["g1", "g2"]) {
+            const argv = ["XPENDING", "s", g, "-", "+", "100"];
+            const strip = (r: unknown) => (r as unknown[][]).map(([i, c, , n]) => [i, c, n]);
+            const mine = strip(decodeReply(t.runResp(...argv)));
+            expect(mine).toEqual(strip(decodeReply(await oracle.command(...argv))));
           }
-          expect(sum).toBe(g.pel.size);
-        }
-      }),
+          const s = t.keyspace.db(0).lookupRead("s", Date.now()) as Stream;
+          for (const g of s.groups?.values() ?? []) {
+            let sum = 0;
+            for (const c of g.consumers.values()) {
+              sum += c.pel.size;
+              for (const [pid, nack] of c.pel.range(0n, 2n ** 128n)) {
+                expect(g.pel.get(pid)).toBe(nack);
+                expect(nack.consumer).toBe(c);
+              }
+            }
+            expect(sum).toBe(g.pel.size);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   }, 180_000);
