@@ -36,7 +36,8 @@ export class Monitors {
   feed(client: Client, args: CommandArgs, entry?: CommandEntry): void {
     // Microseconds, as Redis's ustime(): monitors order and time commands by them.
     const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-    let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${client.db} ${client.id === 0 ? "lua" : client.addr}]`;
+    // "lua" for the scripts' client (id -1, scripting/eval.ts), as Redis's CLIENT_SCRIPT.
+    let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} [${client.db} ${client.id <= 0 ? "lua" : client.addr}]`;
     const hide = entry === undefined ? null : redactedArgs(entry, args);
     for (let i = 0; i < args.argc; i++)
       line += ` ${hide?.has(i) ? `"${REDACTED}"` : quoteRepr(args.latin1(i))}`;

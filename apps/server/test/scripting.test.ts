@@ -273,6 +273,40 @@ async function open(port: number): Promise<{ sock: net.Socket; data: () => strin
   return { sock, data: () => buf };
 }
 
+describe("MONITOR", () => {
+  it("shows EVAL and FCALL before the commands they run, those as [db lua]", async () => {
+    const seen = async (port: number) => {
+      const mon = await open(port);
+      mon.sock.write(cmd("MONITOR"));
+      await waitFor(() => mon.data() === "+OK\r\n", { timeout: 5000 });
+      await exchange(
+        port,
+        cmd(
+          "FUNCTION",
+          "LOAD",
+          "REPLACE",
+          "#!lua name=m\nredis.register_function('mf', function(k) return redis.call('GET', k[1]) end)",
+        ) +
+          cmd("EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "k") +
+          cmd("FCALL", "mf", "1", "k"),
+      );
+      await waitFor(() => mon.data().includes('"GET" "k"'), { timeout: 5000 });
+      mon.sock.destroy();
+      // Times and the client's address differ between the two servers.
+      return mon
+        .data()
+        .replace(/\+\d+\.\d{6} /g, "+T ")
+        .replace(/\[0 127\.0\.0\.1:\d+\]/g, "[0 ADDR]")
+        .split("\r\n")
+        .filter((l) => !l.includes('"ECHO"') && !l.includes('"FUNCTION"'))
+        .join("\r\n");
+    };
+    const [s, r] = await Promise.all([seen(shoal.port), seen(redis.port)]);
+    expect(s).toBe(r);
+    expect(r).toContain('[0 lua] "SET" "k" "v"');
+  });
+});
+
 describe("busy scripts", () => {
   it.each([
     ["shoal", () => shoal.port],

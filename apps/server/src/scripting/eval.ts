@@ -214,6 +214,8 @@ export class Scripting {
 
   /** evalGenericCommand for EVAL, EVALSHA and their _RO forms. */
   eval(client: Client, args: CommandArgs, evalsha: boolean, ro: boolean): void {
+    // Fed to MONITOR here, before the commands the script runs (evalCommand; EVAL is skip_monitor).
+    if (this.server.monitors.size > 0) this.server.monitors.feed(client, args);
     // evalShaCommand: anything but 40 characters cannot name a script, answered before numkeys.
     if (evalsha && args.view(1).length !== 40) {
       client.reply.error(NOSCRIPT_ERR);
@@ -256,6 +258,7 @@ export class Scripting {
 
   /** fcallCommandGeneric for FCALL and FCALL_RO. */
   fcall(client: Client, args: CommandArgs, ro: boolean): void {
+    if (this.server.monitors.size > 0) this.server.monitors.feed(client, args);
     const f = this.libraries.functions.get(args.latin1(1));
     if (f === undefined) {
       client.reply.error("ERR Function not found");
