@@ -10,8 +10,7 @@ import type { CommandContext, CommandSpec } from "../command-types.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
 import {
   ENTRIES_READ_INVALID,
-  type Stream,
-  Stream as StreamClass,
+  Stream,
   StreamConsumer,
   StreamGroup,
   type StreamNack,
@@ -220,7 +219,7 @@ function xgroupCreate(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter
   const key = args.latin1(2);
   let s = p.s;
   if (s === undefined) {
-    s = new StreamClass();
+    s = new Stream();
     ctx.db.add(key, s);
     ctx.db.signalModified(key);
   }

@@ -9,8 +9,6 @@ export const STREAM_ID_MAX = (U64_MAX << 64n) | U64_MAX;
 export const ERR_INVALID_STREAM_ID = "ERR Invalid stream ID specified as stream command argument";
 
 export const streamId = (ms: bigint, seq: bigint): bigint => (ms << 64n) | seq;
-export const idMs = (id: bigint): bigint => id >> 64n;
-export const idSeq = (id: bigint): bigint => id & U64_MAX;
 
 /** "<ms>-<seq>", as Redis's addReplyStreamID prints it. */
 export function formatStreamId(id: bigint): string {

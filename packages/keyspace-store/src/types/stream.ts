@@ -9,9 +9,7 @@
 // Field and value bytes are latin1 strings; an entry whose fields equal its node's master fields
 // shares the master's field strings.
 import { type EncodingLimits, isInt64String } from "../encoding.js";
-import { ERR_INVALID_STREAM_ID, STREAM_ID_MAX } from "./stream-id.js";
-
-export { ERR_INVALID_STREAM_ID };
+import { STREAM_ID_MAX } from "./stream-id.js";
 
 /** stream-node-max-bytes and stream-node-max-entries (the keyspace's EncodingLimits). */
 export type StreamNodeLimits = Pick<EncodingLimits, "streamNodeMaxBytes" | "streamNodeMaxEntries">;
@@ -34,10 +32,10 @@ function intEncSize(v: bigint | number): number {
 }
 
 /** Bytes of an integer element (encoding, data and backlen). */
-export const lpIntBytes = (v: bigint | number): number => intEncSize(v) + 1;
+const lpIntBytes = (v: bigint | number): number => intEncSize(v) + 1;
 
 /** Bytes of a string element: integer-encoded when it reads as a canonical int64 (lpStringToInt64). */
-export function lpStringBytes(s: string): number {
+function lpStringBytes(s: string): number {
   if (s.length > 0 && s.length < 21 && isInt64String(s)) return lpIntBytes(BigInt(s));
   const n = s.length;
   const enc = n <= 63 ? 1 + n : n <= 4095 ? 2 + n : 5 + n;

@@ -125,8 +125,8 @@ it("random stream and group commands agree reply for reply", async () => {
       arbitrary: fc.tuple(id, n).map(([a, k]) => ["XREAD", "COUNT", k, "STREAMS", "s", a]),
     },
     { weight: 1, arbitrary: g.map((gg) => ["XPENDING", "s", gg]) },
-    { weight: 1, arbitrary: fc.constant(["XINFO", "GROUPS", "s"]) },
-    { weight: 1, arbitrary: fc.constant(["XINFO", "STREAM", "s"]) },
+    { weight: 1, arbitrary: fc.constant(["XINFO", "GROUPS", "s"] as string[]) },
+    { weight: 1, arbitrary: fc.constant(["XINFO", "STREAM", "s"] as string[]) },
   );
   try {
     await fc.assert(
