@@ -450,6 +450,19 @@ describe("functions on replicas", () => {
       expect(await exchange(replica.port, cmd("FCALL_RO", "before_f", "0"))).toBe(
         "$6\r\nbefore\r\n",
       );
+      // A read-only replica: scripts that may write are refused up front (shebang) or at their
+      // first write (EVAL compatibility mode), as scriptPrepareForRun and scriptCall do.
+      expect(await exchange(replica.port, cmd("EVAL", "#!lua\nreturn 1", "0"))).toBe(
+        "-READONLY Can not run script with write flag on readonly replica\r\n",
+      );
+      expect(
+        await exchange(replica.port, cmd("EVAL", "#!lua flags=no-writes\nreturn 1", "0")),
+      ).toBe(":1\r\n");
+      expect(
+        await exchange(replica.port, cmd("EVAL", "return redis.call('SET', 'x', '1')", "0")),
+      ).toMatch(
+        /^-READONLY You can't write against a read only replica\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/,
+      );
     } finally {
       await Promise.all([replica?.stop(), master.stop()]);
     }

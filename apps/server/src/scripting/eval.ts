@@ -303,6 +303,16 @@ export class Scripting {
         client.reply.error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
         return;
       }
+      const obeyed = client.replRole === "M" || client.id === 0;
+      if (
+        !(flags & ScriptFlag.NoWrites) &&
+        server.replication.isReplica &&
+        server.config.get<boolean>("replica-read-only") &&
+        !obeyed
+      ) {
+        client.reply.error("READONLY Can not run script with write flag on readonly replica");
+        return;
+      }
       if (!(flags & ScriptFlag.NoWrites) && ro) {
         client.reply.error("ERR Can not execute a script with write flag using *_ro command.");
         return;
@@ -385,7 +395,9 @@ export class Scripting {
     if (entry.isWrite && !run.writeDirty && server.replication.checksActive) {
       // A read-only replica refuses the script's first write as it would a client's.
       const err = server.replication.check(run.caller, entry);
-      if (err?.startsWith("READONLY")) return scriptError(server, err, entry);
+      if (err?.startsWith("READONLY") || err?.startsWith("NOREPLICAS")) {
+        return scriptError(server, err, entry);
+      }
     }
     if (entry.isWrite) run.writeDirty = true;
     const clusterErr = this.checkCluster(run, entry, args);
