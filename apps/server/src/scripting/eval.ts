@@ -62,6 +62,8 @@ export interface ScriptingMemory {
 interface CachedScript {
   body: Buffer;
   flags: number;
+  /** f_<sha>, its registry name: one string, so the engine's lookups reuse its hash. */
+  fname: string;
 }
 
 /** One script run (Redis's scriptRunCtx). */
@@ -194,7 +196,7 @@ export class Scripting {
       client?.reply.error(errorText(err));
       return null;
     }
-    this.scripts.set(sha, { body, flags: shebang.flags });
+    this.scripts.set(sha, { body, flags: shebang.flags, fname: `f_${sha}` });
     this.scriptsBytes += body.length + 40;
     return sha;
   }
@@ -252,7 +254,7 @@ export class Scripting {
     const argv: Buffer[] = [];
     for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
     this.runScript(client, true, sha, script.flags, ro, keys, (hook) =>
-      this.engine().run(`f_${sha}`, keys, argv, client.resp, hook),
+      this.engine().run(script.fname, keys, argv, client.resp, hook),
     );
   }
 

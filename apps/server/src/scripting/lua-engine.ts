@@ -298,7 +298,9 @@ export class LuaEngine {
 
   // A call into the module may grow its memory, which detaches the old views: checked each time.
   private u8(): Uint8Array {
-    if (this.view8.buffer !== this.ex.memory.buffer) {
+    // A grown memory detaches the old buffer, whose views then read as empty: no need to fetch
+    // memory.buffer (an accessor call) every time.
+    if (this.view8.length === 0) {
       this.view8 = new Uint8Array(this.ex.memory.buffer);
       this.view32 = new Uint32Array(this.ex.memory.buffer);
     }
