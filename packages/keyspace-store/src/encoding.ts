@@ -114,9 +114,16 @@ function hashByContents(h: Map<string, Buffer>, L: Limits): "compact" | "hashtab
  * as the limits its later inserts are judged by.
  */
 export function settleEncoding(v: Value, L: Limits): void {
-  if (held.has(v as object)) return;
-  if (isSet(v)) held.set(v, setByContents(v, L));
-  else if (isHash(v)) held.set(v, hashByContents(v, L));
+  if (held.has(v as object)) {
+    // A set judged before (COPY's clone, a reply's result) may still need its intset order.
+    if (isSet(v) && held.get(v) === "compact") sortIntset(v);
+    return;
+  }
+  if (isSet(v)) {
+    const e = setByContents(v, L);
+    held.set(v, e);
+    if (e === "compact") sortIntset(v);
+  } else if (isHash(v)) held.set(v, hashByContents(v, L));
   // A sorted set judges its own inserts: from now on by this keyspace's limits.
   else if (isZSet(v)) v.limits = L;
 }
@@ -138,8 +145,73 @@ export function settleLoadedListpackHash(h: Map<string, Buffer>, L: Limits): voi
 export function noteSetAdd(s: Set<string>, m: string, L: Limits): void {
   const e = held.get(s);
   if (e === "hashtable") return;
-  if (e === undefined) held.set(s, setByContents(s, L));
-  else if (s.size > L.setMaxIntsetEntries || !isInt64String(m)) held.set(s, "hashtable");
+  if (e === undefined) {
+    const judged = setByContents(s, L);
+    held.set(s, judged);
+    if (judged === "compact") sortIntset(s);
+  } else if (s.size > L.setMaxIntsetEntries || !isInt64String(m)) held.set(s, "hashtable");
+  else placeIntsetMember(s, m);
+}
+
+// ---- intset order --------------------------------------------------------------------------
+// Redis's intset keeps its integers ascending, and every reader (SMEMBERS, SSCAN, SINTER,
+// SRANDMEMBER's whole-set case, SORT, RDB) sees that order. Shoal's Set iterates in insertion
+// order, so while a set is an intset it is kept in ascending insertion order: a member added
+// above the largest is appended as is; one added below it makes the Set rebuilt with the member
+// in place, O(n) for at most set-max-intset-entries members (Redis's intsetAdd moves memory too).
+
+/** An upper bound of each intset's largest member (removals leave it high, which is safe). */
+const intsetMax = new WeakMap<Set<string>, string>();
+
+/** Compares two canonical int64 strings by value, with no number conversion. */
+function compareInt64Strings(a: string, b: string): number {
+  const negA = a.charCodeAt(0) === 45;
+  const negB = b.charCodeAt(0) === 45;
+  if (negA !== negB) return negA ? -1 : 1;
+  const r = a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+  return negA ? -r : r;
+}
+
+/** Reorders an intset's Set ascending (in place: the Set's identity carries its encoding). */
+function sortIntset(s: Set<string>): void {
+  const members = [...s].sort(compareInt64Strings);
+  let sorted = true;
+  let i = 0;
+  for (const m of s)
+    if (m !== members[i++]) {
+      sorted = false;
+      break;
+    }
+  if (!sorted) {
+    s.clear();
+    for (const m of members) s.add(m);
+  }
+  if (members.length > 0) intsetMax.set(s, members[members.length - 1] as string);
+}
+
+/** After `m` was appended to an intset's Set: moves it to its ascending place. */
+function placeIntsetMember(s: Set<string>, m: string): void {
+  const max = intsetMax.get(s);
+  if (max === undefined) {
+    sortIntset(s);
+    return;
+  }
+  if (compareInt64Strings(m, max) > 0) {
+    intsetMax.set(s, m);
+    return;
+  }
+  const members = [...s];
+  members.pop(); // m, appended last
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareInt64Strings(members[mid] as string, m) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  members.splice(lo, 0, m);
+  s.clear();
+  for (const x of members) s.add(x);
 }
 
 /**

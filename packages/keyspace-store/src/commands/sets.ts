@@ -6,7 +6,13 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { isInt64String, markHashtable, noteSetAdd, objectEncoding } from "../encoding.js";
+import {
+  isInt64String,
+  markHashtable,
+  noteSetAdd,
+  objectEncoding,
+  settleEncoding,
+} from "../encoding.js";
 import {
   ERR_INVALID_CURSOR,
   ERR_MUST_BE_POSITIVE,
@@ -433,7 +439,11 @@ function sunionDiffGeneric(
     }
   }
   if (dstKey !== null) storeResult(ctx, dstKey, result, diff ? "sdiffstore" : "sunionstore", w);
-  else replyMembers(w, result, result.size);
+  else {
+    // Redis builds the reply in a set of its own (createIntsetObject): ascending while an intset.
+    settleEncoding(result, ctx.keyspace.encodingLimits);
+    replyMembers(w, result, result.size);
+  }
 }
 
 /**

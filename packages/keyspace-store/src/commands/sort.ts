@@ -17,7 +17,6 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { objectEncoding } from "../encoding.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
 import type { Database } from "../keyspace.js";
 import { type StringValue, valueBytes } from "../string-value.js";
@@ -98,22 +97,6 @@ function sortScore(s: string): number | null {
 /** strcmp / memcmp order of two latin1 byte strings. */
 function byteCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * A set's members in the order Redis loads them: an intset holds its integers ascending (Shoal's
- * Set keeps insertion order), and members whose sort keys are equal under ALPHA BY keep that
- * order; a hashtable's order is its dict's, which Shoal does not reproduce.
- */
-function setMembers(s: Set<string>, encoding: string): string[] {
-  const els = [...s];
-  if (encoding !== "intset") return els;
-  // An intset's members are canonical int64 strings: numbers below 2^53, else BigInt.
-  const key = (m: string) => (m.length < 16 ? Number(m) : BigInt(m));
-  return els
-    .map((m) => ({ m, k: key(m) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((e) => e.m);
 }
 
 function sortGeneric(
@@ -207,7 +190,8 @@ function sortGeneric(
       start = 0;
     }
   } else if (isList(v)) els = v.toArray().map((b) => b.toString("latin1"));
-  else if (isSet(v)) els = setMembers(v, objectEncoding(v, ctx.keyspace.encodingLimits));
+  // An intset's Set iterates ascending (encoding.ts keeps it so), the order Redis loads it in.
+  else if (isSet(v)) els = [...v];
   else els = [...v.dict.keys()];
 
   let conversionError = false;

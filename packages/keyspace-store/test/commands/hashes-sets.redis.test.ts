@@ -306,6 +306,36 @@ function script(): Step[] {
     SC("SSCAN", "h", "0"),
     E("SCARD", "h"),
   ];
+  // Intsets hold their integers ascending, whatever order they were added in: every reader sees
+  // that order, so these replies are compared exactly (hashtable sets are dict-ordered).
+  s.push(
+    E("SADD", "io", "3", "1", "2", "-5"),
+    E("SMEMBERS", "io"),
+    E("SSCAN", "io", "0"),
+    E("SINTER", "io", "io"),
+    E("SUNIONSTORE", "iu", "io"),
+    E("SMEMBERS", "iu"),
+    E("SRANDMEMBER", "io", "10"),
+    E("SUNIONSTORE", "ic", "io"),
+    E("SPOP", "ic", "10"),
+    E("SADD", "io", "0", "9223372036854775807", "-9223372036854775808", "100000", "-40000"),
+    E("SMEMBERS", "io"),
+    E("SREM", "io", "9223372036854775807", "3"),
+    E("SADD", "io", "4", "70000"),
+    E("SMEMBERS", "io"),
+    E("SADD", "io2", "7", "-1", "2", "50"),
+    E("SUNION", "io2", "io"),
+    E("SDIFF", "io2", "io"),
+    E("SINTER", "io2", "io"),
+    E("SMOVE", "io2", "io", "-1"),
+    E("SMEMBERS", "io"),
+    E("SADD", "mixed", "x", "7", "2"),
+    E("SINTERSTORE", "im", "mixed", "io2"),
+    E("SMEMBERS", "im"),
+    E("SDIFFSTORE", "id", "io", "io2"),
+    E("SMEMBERS", "id"),
+    E("SRANDMEMBER", "id", "100"),
+  );
   // Binary-safe fields, values and members.
   s.push(
     E("HSET", "bin", "\x00\xff", "\r\n\x80"),
