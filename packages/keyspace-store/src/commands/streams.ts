@@ -128,6 +128,25 @@ interface AddTrimArgs {
   idPos: number;
 }
 
+/**
+ * strcasecmp(argv[i], word) == 0 as streamParseAddOrTrimArgsOrReply tests its options: on the
+ * argument as a C string, so bytes after a NUL are not seen ("maxlen\0x" is MAXLEN).
+ */
+function cWordIs(args: CommandArgs, i: number, word: string): boolean {
+  const v = args.view(i);
+  const nul = v.indexOf(0);
+  if (nul === -1) return args.is(i, word);
+  if (nul !== word.length) return false;
+  for (let j = 0; j < nul; j++) if (((v[j] as number) | 0x20) !== word.charCodeAt(j)) return false;
+  return true;
+}
+
+/** `opt[0] == c && opt[1] == '\0'`: a one-character argument, or one cut short by a NUL. */
+function cCharIs(args: CommandArgs, i: number, c: number): boolean {
+  const v = args.view(i);
+  return v.length > 0 && v[0] === c && (v.length === 1 || v[1] === 0);
+}
+
 function parseAddTrim(
   ctx: CommandContext,
   args: CommandArgs,
@@ -150,19 +169,19 @@ function parseAddTrim(
   let i = 2;
   for (; i < argc; i++) {
     const more = argc - 1 - i;
-    if (xadd && args.len(i) === 1 && args.view(i)[0] === 0x2a) break; // "*"
-    if (args.is(i, "maxlen") && more) {
+    // "*" is tested as a C string: "*\0x" is an auto ID too.
+    if (xadd && cCharIs(args, i, 0x2a)) break;
+    if (cWordIs(args, i, "maxlen") && more) {
       if (a.strategy !== "none") {
         reply.error(ERR_BOTH_STRATEGIES);
         return null;
       }
       a.approx = false;
-      if (more >= 2 && args.len(i + 1) === 1) {
-        const c = args.view(i + 1)[0];
-        if (c === 0x7e) {
+      if (more >= 2) {
+        if (cCharIs(args, i + 1, 0x7e)) {
           a.approx = true;
           i++;
-        } else if (c === 0x3d) i++;
+        } else if (cCharIs(args, i + 1, 0x3d)) i++;
       }
       const n = parseInt64(args.view(i + 1));
       if (n === null) {
@@ -177,18 +196,17 @@ function parseAddTrim(
       i++;
       a.strategy = "maxlen";
       a.strategyArg = i;
-    } else if (args.is(i, "minid") && more) {
+    } else if (cWordIs(args, i, "minid") && more) {
       if (a.strategy !== "none") {
         reply.error(ERR_BOTH_STRATEGIES);
         return null;
       }
       a.approx = false;
-      if (more >= 2 && args.len(i + 1) === 1) {
-        const c = args.view(i + 1)[0];
-        if (c === 0x7e) {
+      if (more >= 2) {
+        if (cCharIs(args, i + 1, 0x7e)) {
           a.approx = true;
           i++;
-        } else if (c === 0x3d) i++;
+        } else if (cCharIs(args, i + 1, 0x3d)) i++;
       }
       const id = argId(args, i + 1, reply, 0n, true);
       if (id === null) return null;
@@ -196,7 +214,7 @@ function parseAddTrim(
       i++;
       a.strategy = "minid";
       a.strategyArg = i;
-    } else if (args.is(i, "limit") && more) {
+    } else if (cWordIs(args, i, "limit") && more) {
       const n = parseInt64(args.view(i + 1));
       if (n === null) {
         reply.error(ERR_NOT_INTEGER);
@@ -209,7 +227,7 @@ function parseAddTrim(
       a.limit = Number(n);
       limitGiven = true;
       i++;
-    } else if (xadd && args.is(i, "nomkstream")) {
+    } else if (xadd && cWordIs(args, i, "nomkstream")) {
       a.noMkStream = true;
     } else if (xadd) {
       const p = parseStreamId(args.latin1(i), 0n, true, true);
