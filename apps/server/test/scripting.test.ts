@@ -153,7 +153,9 @@ const CASES: [string, string][] = [
       cmd("SCRIPT", "KILL") +
       cmd("SCRIPT", "HELP") +
       cmd("SCRIPT", "EXISTS") +
-      cmd("SCRIPT", "NOPE"),
+      cmd("SCRIPT", "NOPE") +
+      cmd("SCRIPT", "DEBUG", "no") +
+      cmd("SCRIPT", "DEBUG", "maybe"),
   ],
   [
     "shebang flags",

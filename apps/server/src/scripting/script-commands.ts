@@ -48,6 +48,20 @@ function scriptKillCommand(s: Scripting, c: Client): void {
   else c.reply.error(err);
 }
 
+/** SCRIPT DEBUG: Shoal has no Lua debugger (ldb); NO, the default, is all it can be set to. */
+function scriptDebugCommand(c: Client, a: CommandArgs): void {
+  // clientHasPendingReplies: replies of this batch not written yet.
+  if (c.reply.pendingBytes > 0) {
+    c.reply.error("ERR SCRIPT DEBUG must be called outside a pipeline");
+    return;
+  }
+  const mode = a.latin1(2).toLowerCase();
+  if (mode === "no") c.reply.ok();
+  else if (mode === "yes" || mode === "sync")
+    c.reply.error("ERR SCRIPT DEBUG YES/SYNC is not supported: shoal-server has no Lua debugger");
+  else c.reply.error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+}
+
 function scriptHelpCommand(c: Client): void {
   replyHelp(c.reply, "SCRIPT", [
     "DEBUG (YES|SYNC|NO)",
@@ -115,6 +129,7 @@ export function scriptCommands(s: Scripting): ServerCommandDef[] {
     cmd("script", -2, "", [0, 0, 0], "@slow", undefined, {
       subcommands: [
         cmd("flush", -2, "noscript", [0, 0, 0], SCRIPTING, (c, a) => scriptFlushCommand(s, c, a)),
+        cmd("debug", 3, "noscript", [0, 0, 0], SCRIPTING, (c, a) => scriptDebugCommand(c, a)),
         cmd("exists", -3, "noscript", [0, 0, 0], SCRIPTING, (c, a) => scriptExistsCommand(s, c, a)),
         cmd("kill", 2, "noscript allow_busy", [0, 0, 0], SCRIPTING, (c) => scriptKillCommand(s, c)),
         cmd("load", 3, "noscript stale", [0, 0, 0], SCRIPTING, (c, a) =>
