@@ -432,6 +432,40 @@ describe("functions in snapshots", () => {
   });
 });
 
+describe("functions in a plain AOF", () => {
+  it("a rewrite without RDB preamble writes FUNCTION LOAD first; a restart loads them", async () => {
+    const aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    const port = await freePort();
+    let s = await startShoal(aof, { port });
+    try {
+      await exchange(
+        s.port,
+        cmd(
+          "FUNCTION",
+          "LOAD",
+          "#!lua name=a\nredis.register_function('af', function() return 'a' end)",
+        ) + cmd("SET", "k", "v"),
+      );
+      await exchange(s.port, cmd("BGREWRITEAOF"));
+      const base = () => {
+        const d = path.join(s.dir, "appendonlydir");
+        const f = readdirSync(d).find((x) => x.endsWith(".base.aof"));
+        return f === undefined ? "" : readFileSync(path.join(d, f), "latin1");
+      };
+      await waitFor(() => base().includes("SET"), { timeout: 10_000 });
+      expect(base().startsWith("*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")).toBe(true);
+      const dir = s.dir;
+      await s.kill();
+      s = await startShoal(aof, { port, dir });
+      expect(await exchange(s.port, cmd("FCALL", "af", "0") + cmd("GET", "k"))).toBe(
+        "$1\r\na\r\n$1\r\nv\r\n",
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe("functions on replicas", () => {
   it("reach a replica by the full sync and by the stream", async () => {
     const lib = (name: string) =>

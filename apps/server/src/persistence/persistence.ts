@@ -413,9 +413,13 @@ function* convertChunk(
   loader: RdbLoader,
   scratch: Keyspace,
   chunk: Uint8Array,
-  state: { db: number },
+  state: { db: number; functions: number },
 ): Generator<Buffer> {
   loader.push(chunk);
+  // Function libraries first, as rewriteFunctions writes them: FUNCTION LOAD <code> each.
+  while (state.functions < loader.functions.length) {
+    yield encodeCommand(["FUNCTION", "LOAD", loader.functions[state.functions++]!]);
+  }
   for (const db of scratch.dbs) {
     if (db.dict.size === 0) continue;
     const out: Buffer[] = [];
@@ -435,7 +439,7 @@ async function* rdbToCommands(
 ): AsyncGenerator<Buffer> {
   const scratch = new Keyspace({ databases });
   const loader = scratch.rdbLoader({ aofPreamble: true });
-  const state = { db: -1 };
+  const state = { db: -1, functions: 0 };
   for await (const chunk of chunks) yield* convertChunk(loader, scratch, chunk, state);
   loader.finish();
 }
@@ -443,7 +447,7 @@ async function* rdbToCommands(
 function* rdbToCommandsSync(chunks: Iterable<Uint8Array>, databases: number): Generator<Buffer> {
   const scratch = new Keyspace({ databases });
   const loader = scratch.rdbLoader({ aofPreamble: true });
-  const state = { db: -1 };
+  const state = { db: -1, functions: 0 };
   for (const chunk of chunks) yield* convertChunk(loader, scratch, chunk, state);
   loader.finish();
 }
