@@ -142,7 +142,7 @@ export function settleLoadedListpackHash(h: Map<string, Buffer>, L: Limits): voi
  * set-max-intset-entries. Call it for every member a write adds (an existing member converts
  * nothing: intsetAdd fails first).
  */
-export function noteSetAdd(s: Set<string>, m: string, L: Limits): void {
+export function noteSetAdd(s: Set<string>, m: string, L: Limits, batch = false): void {
   const e = held.get(s);
   if (e === "hashtable") return;
   if (e === undefined) {
@@ -150,7 +150,15 @@ export function noteSetAdd(s: Set<string>, m: string, L: Limits): void {
     held.set(s, judged);
     if (judged === "compact") sortIntset(s);
   } else if (s.size > L.setMaxIntsetEntries || !isInt64String(m)) held.set(s, "hashtable");
-  else placeIntsetMember(s, m);
+  else placeIntsetMember(s, m, batch);
+}
+
+/**
+ * After a write that called noteSetAdd with `batch` for several members (SADD): puts an intset
+ * left out of order back in ascending order, one sort instead of a rebuild per member.
+ */
+export function endSetAdds(s: Set<string>): void {
+  if (held.get(s) === "compact" && !intsetMax.has(s)) sortIntset(s);
 }
 
 // ---- intset order --------------------------------------------------------------------------
@@ -189,15 +197,22 @@ function sortIntset(s: Set<string>): void {
   if (members.length > 0) intsetMax.set(s, members[members.length - 1] as string);
 }
 
-/** After `m` was appended to an intset's Set: moves it to its ascending place. */
-function placeIntsetMember(s: Set<string>, m: string): void {
+/**
+ * After `m` was appended to an intset's Set: moves it to its ascending place, or with `batch`
+ * leaves the Set unsorted (no max recorded) for endSetAdds to sort once.
+ */
+function placeIntsetMember(s: Set<string>, m: string, batch: boolean): void {
   const max = intsetMax.get(s);
   if (max === undefined) {
-    sortIntset(s);
+    if (!batch) sortIntset(s);
     return;
   }
   if (compareInt64Strings(m, max) > 0) {
     intsetMax.set(s, m);
+    return;
+  }
+  if (batch) {
+    intsetMax.delete(s);
     return;
   }
   const members = [...s];

@@ -451,3 +451,38 @@ describe("SSCAN", () => {
     expect(t.run("SSCAN", "nokey", "0", "COUNT", "0")).toEqual(["0", []]);
   });
 });
+
+describe("intset order", () => {
+  it("stays ascending through out-of-order adds, removals that leave a stale largest member, and SMOVE", () => {
+    const t = store();
+    for (let i = 0; i < 500; i++) t.run("SADD", "s", String(-i));
+    t.run("SADD", "s", "5", "-1000", "7", "6");
+    t.run("SREM", "s", "7");
+    t.run("SADD", "s", "-1001", "6", "3");
+    t.run("SADD", "src", "4", "-2000");
+    t.run("SMOVE", "src", "s", "4");
+    t.run("SMOVE", "src", "s", "-2000");
+    // 507 integers: an intset (a hashtable would keep the insertion order checked against).
+    const m = t.run("SMEMBERS", "s") as string[];
+    expect(m).toEqual([...m].sort((a, b) => Number(a) - Number(b)));
+    expect(m.slice(0, 3)).toEqual(["-2000", "-1001", "-1000"]);
+    expect(m.slice(-4)).toEqual(["3", "4", "5", "6"]);
+  });
+
+  it("orders 64-bit members by value, not by their text", () => {
+    const t = store();
+    t.run("SADD", "s", "9223372036854775807", "-9223372036854775808", "10", "9", "-10", "-9", "0");
+    expect(t.run("SMEMBERS", "s")).toEqual([
+      "-9223372036854775808",
+      "-10",
+      "-9",
+      "0",
+      "9",
+      "10",
+      "9223372036854775807",
+    ]);
+    // A hashtable set keeps its own (insertion) order.
+    t.run("SADD", "h", "3", "x", "1");
+    expect(t.run("SMEMBERS", "h")).toEqual(["3", "x", "1"]);
+  });
+});

@@ -7,6 +7,7 @@ import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
 import {
+  endSetAdds,
   isInt64String,
   markHashtable,
   noteSetAdd,
@@ -81,9 +82,10 @@ function sadd(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     s.add(m);
     if (s.size !== n) {
       noteAdded(s, m);
-      noteSetAdd(s, m, ctx.keyspace.encodingLimits);
+      noteSetAdd(s, m, ctx.keyspace.encodingLimits, true);
     }
   }
+  endSetAdds(s);
   const added = s.size - before;
   w.integer(added);
   if (added === 0) return;
