@@ -7,6 +7,14 @@ import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
+import {
+  commandData,
+  type DocTree,
+  getKeysProcFlags,
+  type KeyRef,
+  keysFromSpecs,
+  writeDocTree,
+} from "./command-docs.js";
 import { ERR_SYNTAX } from "./define.js";
 
 /** COMMAND (no subcommand) and COMMAND INFO without names: every command. */
@@ -68,22 +76,43 @@ function commandInfoCommand(server: CommandCommandsHost, c: Client, a: CommandAr
 }
 
 function commandDocsCommand(server: CommandCommandsHost, c: Client, a: CommandArgs): void {
-  // Docs (summary, since, group, arguments) aren't in the command table yet: Shoal
-  // answers the map with the entries it knows, an empty one for unknown names.
-  const names =
+  // commandDocsCommand(): every command, or those named that exist, under their full names.
+  const entries =
     a.argc === 2
-      ? [...server.table.all()].map((e) => e.spec.name)
-      : Array.from({ length: a.argc - 2 }, (_, i) => a.latin1(i + 2).toLowerCase());
-  const known = names.filter((n) => lookupFullName(server, n));
+      ? [...server.table.all()]
+      : Array.from({ length: a.argc - 2 }, (_, i) => lookupFullName(server, a.latin1(i + 2)));
+  const known = entries.filter((e): e is CommandEntry => e !== undefined);
   c.reply.map(known.length);
-  for (const n of known) {
-    c.reply.bulk(n);
-    c.reply.map(0);
+  for (const e of known) {
+    c.reply.bulk(e.fullName);
+    writeCommandDocs(c, e);
   }
 }
 
-// Redis 7.0 declares GETKEYS with arity -4 (a command and at least one argument).
-function commandGetKeysCommand(server: CommandCommandsHost, c: Client, a: CommandArgs): void {
+/** addReplyCommandDocs: Redis's docs for the command, then its subcommands Shoal has. */
+function writeCommandDocs(c: Client, e: CommandEntry): void {
+  const docs = commandData(e.fullName)?.[2];
+  const subs = e.subcommands ? [...e.subcommands.values()] : [];
+  // A command Redis 7.0.15 hasn't: what is known of it, its group being Redis's catch-all.
+  const fields: DocTree[] = Array.isArray(docs) ? docs.slice(1) : ["group", "server"];
+  c.reply.map(fields.length / 2 + (subs.length > 0 ? 1 : 0));
+  for (const f of fields) writeDocTree(c.reply, f);
+  if (subs.length === 0) return;
+  c.reply.bulk("subcommands");
+  c.reply.map(subs.length);
+  for (const s of subs) {
+    c.reply.bulk(s.fullName);
+    writeCommandDocs(c, s);
+  }
+}
+
+// Redis 7.0 declares GETKEYS and GETKEYSANDFLAGS with arity -4 (a command and an argument).
+function commandGetKeysCommand(
+  server: CommandCommandsHost,
+  c: Client,
+  a: CommandArgs,
+  withFlags: boolean,
+): void {
   // lookupCommand(): a container's argv[1] names the subcommand (MEMORY USAGE k).
   let e = server.table.lookup(a.latin1(2).toLowerCase());
   if (e?.subcommands) e = e.subcommands.get(a.latin1(3).toLowerCase());
@@ -117,9 +146,44 @@ function commandGetKeysCommand(server: CommandCommandsHost, c: Client, a: Comman
     else c.reply.error("ERR Invalid arguments specified for command");
     return;
   }
-  c.reply.array(keys.length);
-  for (const k of keys) c.reply.bulk(a.view(k + 2));
+  if (!withFlags) {
+    c.reply.array(keys.length);
+    for (const k of keys) c.reply.bulk(a.view(k + 2));
+    return;
+  }
+  // Redis takes keys and flags from the key specs when they are complete and their flags
+  // fixed (getKeysFromCommandWithSpecs); otherwise from getkeys_proc, with its own flags.
+  const args = Array.from({ length: argc }, (_, i) => a.latin1(i + 2));
+  const found = keysFromSpecs(e.fullName, args);
+  const refs: KeyRef[] =
+    found.complete && !found.variableFlags && found.keys.length > 0
+      ? found.keys
+      : keys.map((pos) => ({ pos, flags: getKeysProcFlags(e.fullName, args, pos) }));
+  c.reply.array(refs.length);
+  for (const k of refs) {
+    c.reply.array(2);
+    c.reply.bulk(a.view(k.pos + 2));
+    // addReplyFlagsForKeyArgs: a set of status strings, in the order of the spec's flags.
+    const shown = k.flags.filter((f) => KEY_FLAG_ORDER.includes(f));
+    c.reply.set(shown.length);
+    for (const f of shown) c.reply.simple(f);
+  }
 }
+
+/** The flags addReplyFlagsForKeyArgs names, in its order. */
+const KEY_FLAG_ORDER = [
+  "RO",
+  "RW",
+  "OW",
+  "RM",
+  "access",
+  "update",
+  "insert",
+  "delete",
+  "not_key",
+  "incomplete",
+  "variable_flags",
+];
 
 function commandHelpCommand(c: Client): void {
   replyHelp(c.reply, "COMMAND", [
@@ -139,6 +203,8 @@ function commandHelpCommand(c: Client): void {
     "    commands are returned.",
     "GETKEYS <full-command>",
     "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
   ]);
 }
 
@@ -220,8 +286,14 @@ function writeCommandInfo(c: Client, spec: CommandSpec, entry: CommandEntry | un
   r.set(cats.length);
   for (const a of cats) r.simple(a);
   // Tips and key specs are sets in 7.0 (RESP3 ~), and so is an empty subcommand list.
-  r.set(0); // tips
-  r.set(0); // key specifications: not described by the command table yet
+  const data = commandData(name);
+  if (data) {
+    writeDocTree(r, data[0]);
+    writeDocTree(r, data[1]);
+  } else {
+    r.set(0);
+    r.set(0);
+  }
   const subs = entry?.subcommands ? [...entry.subcommands.values()] : [];
   if (subs.length === 0) r.set(0);
   else r.array(subs.length);
@@ -252,7 +324,10 @@ export function commandCommands(server: CommandCommandsHost): ServerCommandDef[]
             commandDocsCommand(server, c, a),
           ),
           cmd("getkeys", -4, "loading stale", [0, 0, 0], CONN, (c, a) =>
-            commandGetKeysCommand(server, c, a),
+            commandGetKeysCommand(server, c, a, false),
+          ),
+          cmd("getkeysandflags", -4, "loading stale", [0, 0, 0], CONN, (c, a) =>
+            commandGetKeysCommand(server, c, a, true),
           ),
           cmd("help", 2, "loading stale", [0, 0, 0], CONN, (c) => commandHelpCommand(c)),
         ],
