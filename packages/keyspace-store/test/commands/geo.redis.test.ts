@@ -11,7 +11,7 @@ import { stringCommands } from "../../src/commands/strings.js";
 import { zsetCommands } from "../../src/commands/zsets.js";
 import { ArrayArgs, TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, decodeReply, RedisOracle } from "../redis-oracle.js";
-import { aofCommands, commandInfoMismatches, keyEvents } from "./oracle-streams.js";
+import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
 const table = [...stringCommands, ...keyCommands, ...zsetCommands, ...geoCommands];
@@ -586,26 +586,13 @@ const EVENTS: string[][] = [
 
 describe("geo events and propagation vs redis-server 7.0.15", () => {
   it("publish the same keyspace events", async () => {
-    const mine: string[] = [];
-    const t = new TestStore(table, {
-      hooks: { notify: (db, _cls, event, key) => mine.push(`${db}:${event} ${key}`) },
-    });
-    const theirs = await keyEvents(EVENTS, (argv) => {
-      t.now = Date.now();
-      t.run(...argv);
-    });
+    const { mine, theirs } = await keyEventsOfBoth(table, EVENTS);
     expect(theirs.length).toBeGreaterThan(10);
     expect(mine).toEqual(theirs);
   });
 
   it("propagate the same commands as the AOF holds (GEOADD as the ZADD it runs)", async () => {
-    const mine: string[] = [];
-    const t = new TestStore(table);
-    const theirs = await aofCommands(EVENTS, (argv) => {
-      t.now = Date.now();
-      t.run(...argv);
-      for (const p of t.last.propagated) mine.push(p.map((x) => x.toString()).join(" "));
-    });
+    const { mine, theirs } = await aofCommandsOfBoth(table, EVENTS);
     expect(theirs.some((c) => c.startsWith("zadd g "))).toBe(true);
     expect(mine).toEqual(theirs);
   });

@@ -9,7 +9,7 @@ import { listCommands } from "../../src/commands/lists.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
-import { aofCommands, commandInfoMismatches, keyEvents } from "./oracle-streams.js";
+import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
 const table = [...stringCommands, ...keyCommands, ...listCommands, ...hyperloglogCommands];
@@ -252,26 +252,13 @@ const EVENTS: string[][] = [
 
 describe("HyperLogLog events and propagation vs redis-server 7.0.15", () => {
   it("publish the same keyspace events", async () => {
-    const mine: string[] = [];
-    const t = new TestStore(table, {
-      hooks: { notify: (db, _cls, event, key) => mine.push(`${db}:${event} ${key}`) },
-    });
-    const theirs = await keyEvents(EVENTS, (argv) => {
-      t.now = Date.now();
-      t.run(...argv);
-    });
+    const { mine, theirs } = await keyEventsOfBoth(table, EVENTS);
     expect(theirs.length).toBeGreaterThan(10);
     expect(mine).toEqual(theirs);
   });
 
   it("propagate the same commands as the AOF holds", async () => {
-    const mine: string[] = [];
-    const t = new TestStore(table);
-    const theirs = await aofCommands(EVENTS, (argv) => {
-      t.now = Date.now();
-      t.run(...argv);
-      for (const p of t.last.propagated) mine.push(p.map((x) => x.toString()).join(" "));
-    });
+    const { mine, theirs } = await aofCommandsOfBoth(table, EVENTS);
     expect(mine).toEqual(theirs);
   });
 });

@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { waitFor } from "@shoal/test-utils";
 import { type CommandSpec, infoFlags } from "../../src/command-types.js";
+import { TestStore } from "../../src/test-kit.js";
 import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
 
 /** Keyspace events (every class, new and keymiss too) Redis publishes for `script`. */
@@ -44,6 +45,22 @@ export async function keyEvents(
   }
 }
 
+/** Keyspace events a TestStore over `table` publishes for `script` (mine) and Redis's (theirs). */
+export async function keyEventsOfBoth(
+  table: readonly CommandSpec[],
+  script: readonly string[][],
+): Promise<{ mine: string[]; theirs: string[] }> {
+  const mine: string[] = [];
+  const t = new TestStore(table, {
+    hooks: { notify: (db, _cls, event, key) => mine.push(`${db}:${event} ${key}`) },
+  });
+  const theirs = await keyEvents(script, (argv) => {
+    t.now = Date.now();
+    t.run(...argv);
+  });
+  return { mine, theirs };
+}
+
 /** Commands Redis appends to its AOF for `script`. */
 export async function aofCommands(
   script: readonly string[][],
@@ -71,6 +88,21 @@ export async function aofCommands(
   } finally {
     await oracle.stop();
   }
+}
+
+/** Commands a TestStore over `table` propagates for `script` (mine) and Redis's AOF (theirs). */
+export async function aofCommandsOfBoth(
+  table: readonly CommandSpec[],
+  script: readonly string[][],
+): Promise<{ mine: string[]; theirs: string[] }> {
+  const mine: string[] = [];
+  const t = new TestStore(table);
+  const theirs = await aofCommands(script, (argv) => {
+    t.now = Date.now();
+    t.run(...argv);
+    for (const p of t.last.propagated) mine.push(p.map((x) => x.toString()).join(" "));
+  });
+  return { mine, theirs };
 }
 
 /**
