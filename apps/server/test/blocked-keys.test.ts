@@ -9,6 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import { type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blockedClients, playBlocking } from "./blocking-helpers.js";
 import { cmd, exchange, startShoal } from "./helpers.js";
 
 interface Scenario {
@@ -117,25 +118,6 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
-async function blockedClients(port: number): Promise<number> {
-  const info = await exchange(port, cmd("INFO", "clients"));
-  return Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? -1);
-}
-
-/** Runs a scenario on a fresh keyspace; resolves with each waiter's bytes, then the writer's. */
-async function play(port: number, s: Scenario): Promise<string[]> {
-  await exchange(port, cmd("FLUSHALL"));
-  const waiting: Promise<string>[] = [];
-  for (const w of s.waiters) {
-    // exchange() pipelines an ECHO marker: it runs, and the exchange ends, once the waiter is served.
-    waiting.push(exchange(port, cmd(...w)));
-    const n = waiting.length;
-    await waitFor(async () => (await blockedClients(port)) === n, { timeout: 10_000 });
-  }
-  const writer = await exchange(port, s.writes.map((w) => cmd(...w)).join(""));
-  return [...(await Promise.all(waiting)), writer];
-}
-
 describe("clients blocked on keys, vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
@@ -148,7 +130,7 @@ describe("clients blocked on keys, vs redis-server 7.0.15", () => {
 
   for (const [name, s] of Object.entries(scenarios)) {
     it(name, async () => {
-      const [a, b] = await Promise.all([play(shoal.port, s), play(redis.port, s)]);
+      const [a, b] = await Promise.all([playBlocking(shoal.port, s), playBlocking(redis.port, s)]);
       expect(b.slice(0, -1)).toEqual(s.expected);
       expect(a).toEqual(b);
     }, 30_000);
@@ -433,7 +415,7 @@ describe("a key moved into place under a blocked client, vs redis-server 7.0.15"
     const out: string[] = [];
     for (const s of Object.values(movedIntoPlace)) {
       const before = aofCommands(h.dir).length;
-      const writer = await play(h.port, { waiters: [s.waiter], writes: s.writes, expected: [] });
+      const writer = await playBlocking(h.port, { waiters: [s.waiter], writes: s.writes });
       out.push(...writer, ...aofCommands(h.dir).slice(before));
     }
     return out;

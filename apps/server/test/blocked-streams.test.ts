@@ -3,8 +3,9 @@
 // the same. `$` is the last ID at the time the waiter blocked (not when it is served), a waiter is
 // served from the stream that became ready alone, a key of another type leaves it blocked, and a
 // timeout answers a null array.
-import { type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
+import { type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { playBlocking } from "./blocking-helpers.js";
 import { cmd, exchange, startShoal } from "./helpers.js";
 
 interface Scenario {
@@ -100,25 +101,6 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
-async function blockedClients(port: number): Promise<number> {
-  const info = await exchange(port, cmd("INFO", "clients"));
-  return Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? -1);
-}
-
-/** Runs a scenario on a fresh keyspace; resolves with each waiter's bytes, then the writer's. */
-async function play(port: number, s: Scenario): Promise<string[]> {
-  await exchange(port, cmd("FLUSHALL"));
-  for (const c of s.setup) await exchange(port, cmd(...c));
-  const waiting: Promise<string>[] = [];
-  for (const w of s.waiters) {
-    waiting.push(exchange(port, cmd(...w)));
-    const n = waiting.length;
-    await waitFor(async () => (await blockedClients(port)) === n, { timeout: 10_000 });
-  }
-  const writer = await exchange(port, s.writes.map((w) => cmd(...w)).join(""));
-  return [...(await Promise.all(waiting)), writer];
-}
-
 describe("XREAD and XREADGROUP BLOCK, vs redis-server 7.0.15", () => {
   let shoal: ServerHandle;
   let redis: ServerHandle;
@@ -131,7 +113,7 @@ describe("XREAD and XREADGROUP BLOCK, vs redis-server 7.0.15", () => {
 
   for (const [name, s] of Object.entries(scenarios)) {
     it(name, async () => {
-      const [a, b] = await Promise.all([play(shoal.port, s), play(redis.port, s)]);
+      const [a, b] = await Promise.all([playBlocking(shoal.port, s), playBlocking(redis.port, s)]);
       // Every waiter was served with entries (an array reply), on both.
       for (const w of (b as string[]).slice(0, s.waiters.length))
         expect(w).toMatch(/^\*1\r\n\*2\r\n/);
@@ -145,7 +127,7 @@ describe("XREAD and XREADGROUP BLOCK, vs redis-server 7.0.15", () => {
       waiters: [["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "d", ">"]],
       writes: [["XGROUP", "DESTROY", "d", "g"]],
     };
-    const [a, b] = await Promise.all([play(shoal.port, s), play(redis.port, s)]);
+    const [a, b] = await Promise.all([playBlocking(shoal.port, s), playBlocking(redis.port, s)]);
     expect(b[0]).toMatch(/^-NOGROUP /);
     expect(a).toEqual(b);
   });
