@@ -1,5 +1,5 @@
-// COMMAND DOCS, COMMAND INFO's tips and key specs, COMMAND GETKEYSANDFLAGS and COMMAND HELP
-// against real redis-server 7.0.15, in RESP2 and RESP3, for every command Shoal has: the bytes of
+// COMMAND DOCS, COMMAND INFO's tips and key specs, COMMAND GETKEYSANDFLAGS, COMMAND HELP and
+// LOLWUT against real redis-server 7.0.15, in RESP2 and RESP3, for every command Shoal has: the bytes of
 // each reply must be Redis's. A container's subcommands come in Redis's dict order (its hash
 // seed is random per process), so a container is compared without them; each subcommand is
 // compared on its own under its full name.
@@ -16,9 +16,10 @@ function parse(b: string, i: number): [Value, number] {
   const line = b.slice(i + 1, e);
   const p = e + 2;
   const t = b[i]!;
-  if (t === "$") {
+  if (t === "$" || t === "=") {
+    // Verbatim strings (=) keep their "txt:" prefix.
     const n = Number(line);
-    return n < 0 ? [null, p] : [`$${b.slice(p, p + n)}`, p + n + 2];
+    return n < 0 ? [null, p] : [`${t}${b.slice(p, p + n)}`, p + n + 2];
   }
   if (t === ":") return [Number(line), p];
   if (t === "_") return [null, p];
@@ -190,4 +191,60 @@ describe("COMMAND DOCS / INFO / GETKEYSANDFLAGS vs redis-server 7.0.15", () => {
       expect(ra[0]!.raw).toContain("OW\r\n");
       expect(ra.at(-1)!.raw).toContain("GETKEYSANDFLAGS <full-command>");
     });
+
+  // LOLWUT's drawings are random past Schotter's second row (rand(), seeded per process in
+  // Redis too) and in every skyline taller than one row: those are compared by shape.
+  const lolwuts = [
+    [],
+    ["VERSION", "5", "66", "8", "2"],
+    ["VERSION", "5", "7", "3", "2"],
+    ["VERSION", "5", "1000", "200", "1"],
+    ["VERSION", "5", "0", "0", "0"],
+    ["version", "5", "33", "5", "2"],
+    ["VERSION", "6", "1000", "1"],
+    ["VERSION", "4294967301", "20", "3", "1"],
+    ["VERSION", "-1"],
+    ["VERSION", "x"],
+    ["VERSION", "5", "x"],
+    ["VERSION"],
+    ["foo", "bar"],
+  ];
+  for (const proto of ["2", "3"])
+    it(`LOLWUT, RESP${proto}`, async () => {
+      const payload = cmd("HELLO", proto) + lolwuts.map((c) => cmd("LOLWUT", ...c)).join("");
+      const [a, b] = await Promise.all([
+        exchange(shoal.port, payload),
+        exchange(redis.port, payload),
+      ]);
+      const [ra, rb] = [replies(a).slice(1), replies(b).slice(1)];
+      expect(ra.map((r) => r.raw)).toEqual(rb.map((r) => r.raw));
+      expect(ra[1]!.raw).toContain(
+        "Georg Nees - schotter, plotter on paper, 1968. Redis ver. 7.0.15\n",
+      );
+    });
+
+  it("LOLWUT's random drawings have Redis's shape", async () => {
+    const shape = (text: string) => {
+      const body = String(replies(text)[0]!.value);
+      const lines = body.split("\n");
+      return {
+        lines: lines.length,
+        widths: new Set(lines.slice(0, -3).map((l) => l.length)),
+        tail: lines.slice(-3),
+      };
+    };
+    for (const args of [
+      ["VERSION", "5"],
+      ["VERSION", "5", "100", "20", "30"],
+      ["VERSION", "6", "40", "12"],
+    ]) {
+      const [a, b] = await Promise.all([
+        exchange(shoal.port, cmd("LOLWUT", ...args)),
+        exchange(redis.port, cmd("LOLWUT", ...args)),
+      ]);
+      expect(shape(a).lines).toBe(shape(b).lines);
+      expect(shape(a).tail).toEqual(shape(b).tail);
+      if (args[1] === "5") expect(shape(a).widths).toEqual(shape(b).widths);
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { diagnosticsCommands } from "./diagnostics.js";
 import { infoCommands } from "./info.js";
+import { lolwutCommands } from "./lolwut.js";
 import { migrateCommands } from "./migrate.js";
 import { moduleCommands } from "./module.js";
 import { monitorCommands } from "./monitor.js";
@@ -32,6 +33,7 @@ export function serverCommands(server: NodeServices): ServerCommandDef[] {
     ...slowlogCommands(server),
     ...debugCommands(server),
     ...commandCommands(server),
+    ...lolwutCommands(),
     ...aclCommands(server),
     ...moduleCommands(server),
     ...diagnosticsCommands(server),
