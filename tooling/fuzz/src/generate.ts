@@ -59,7 +59,7 @@ export const RESTRICTED: Record<string, string> = {
     "timeout never 0 or a long finite value (would block forever): 0.01, 0.001, 1e-320 or invalid",
   wait: "timeout never 0 (blocks forever without replicas)",
   "xread|xreadgroup": "BLOCK never 0 (would block forever): 1 or 2 ms, or invalid",
-  xadd: "no `*` ID (each server's clock): `<ms>-*` with a fixed ms instead",
+  xadd: "no `*` (or `*\\0...`) ID (each server's clock): `<ms>-*` with a fixed ms instead",
   "client|pause": "timeout 0-2 ms or invalid, and CLIENT UNPAUSE in the same step",
   "client|reply": "OFF/SKIP only inside a step that ends with CLIENT REPLY ON",
   "client|kill":
@@ -317,8 +317,10 @@ function restricted(r: Random, name: string, docs: Docs): string[][] | undefined
     }
     case "xadd": {
       const c = plain(r, name, docs);
+      // "*\0..." is an auto ID too: Redis reads the ID as a C string.
       for (let i = 2; i < c.length; i++)
-        if (c[i] === "*") c[i] = pick(r, ["1-*", "1700000000000-*", "18446744073709551615-*"]);
+        if (c[i] === "*" || c[i]!.startsWith("*\0"))
+          c[i] = pick(r, ["1-*", "1700000000000-*", "18446744073709551615-*"]);
       return [c];
     }
     case "script|debug":
