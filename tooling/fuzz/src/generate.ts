@@ -317,10 +317,11 @@ function restricted(r: Random, name: string, docs: Docs): string[][] | undefined
     }
     case "xadd": {
       const c = plain(r, name, docs);
-      // "*\0..." is an auto ID too: Redis reads the ID as a C string.
       for (let i = 2; i < c.length; i++)
-        if (c[i] === "*" || c[i]!.startsWith("*\0"))
-          c[i] = pick(r, ["1-*", "1700000000000-*", "18446744073709551615-*"]);
+        if (c[i] === "*") c[i] = pick(r, ["1-*", "1700000000000-*", "18446744073709551615-*"]);
+        // "*\0..." is an auto ID too (Redis reads the ID as a C string); replaced without
+        // drawing, so every seed's batches stay what they were.
+        else if (c[i]!.startsWith("*\0")) c[i] = "1700000000000-*";
       return [c];
     }
     case "script|debug":
