@@ -12,12 +12,11 @@ import { cmd } from "./define.js";
 import {
   consumerFor,
   dropNack,
-  errNoKeyOrGroup,
-  lookupGroup,
   propagateGroupId,
   propagateXclaim,
+  readGroup,
 } from "./stream-groups.js";
-import { argId, intervalBound, readStream, replyEntry } from "./streams.js";
+import { argId, intervalBound, replyEntry } from "./streams.js";
 
 // ---- XCLAIM ----------------------------------------------------------------------------------
 
@@ -66,15 +65,11 @@ function argLongOr(args: CommandArgs, i: number, reply: ReplyWriter, msg: string
 }
 
 function xclaim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
+  const found = readGroup(ctx, args, reply);
+  if (found === null) return;
+  const { s, g } = found;
   const key = args.latin1(1);
   const gname = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
-  if (s === null) return;
-  const g = s === undefined ? undefined : lookupGroup(s, gname);
-  if (s === undefined || g === undefined) {
-    reply.error(errNoKeyOrGroup(key, gname));
-    return;
-  }
   let minidle = argLongOr(args, 4, reply, "Invalid min-idle-time argument for XCLAIM");
   if (minidle === null) return;
   if (minidle < 0) minidle = 0;
@@ -191,15 +186,11 @@ function xautoclaim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter):
       return;
     }
   }
+  const found = readGroup(ctx, args, reply);
+  if (found === null) return;
+  const { s, g } = found;
   const key = args.latin1(1);
   const gname = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
-  if (s === null) return;
-  const g = s === undefined ? undefined : lookupGroup(s, gname);
-  if (s === undefined || g === undefined) {
-    reply.error(errNoKeyOrGroup(key, gname));
-    return;
-  }
   let attempts = count * 10;
   const now = ctx.now;
   const cname = args.latin1(3);

@@ -30,6 +30,27 @@ export function lookupGroup(s: Stream, name: string): StreamGroup | undefined {
   return s.groups?.get(name);
 }
 
+/**
+ * The stream at argv[1] and its group named by argv[2] (XPENDING, XCLAIM, XAUTOCLAIM); null once
+ * an error is replied: WRONGTYPE, or NOGROUP when either is missing.
+ */
+export function readGroup(
+  ctx: CommandContext,
+  args: CommandArgs,
+  reply: ReplyWriter,
+): { s: Stream; g: StreamGroup } | null {
+  const key = args.latin1(1);
+  const gname = args.latin1(2);
+  const s = readStream(ctx.db, key, ctx.now, reply);
+  if (s === null) return null;
+  const g = s === undefined ? undefined : lookupGroup(s, gname);
+  if (s === undefined || g === undefined) {
+    reply.error(errNoKeyOrGroup(key, gname));
+    return null;
+  }
+  return { s, g };
+}
+
 /** streamCreateConsumer: a new consumer (event and dirty as Redis counts them). */
 function createConsumer(
   ctx: CommandContext,
@@ -600,15 +621,9 @@ function xpending(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): v
     end = b;
     if (at + 3 < argc) consumerArg = at + 3;
   }
-  const key = args.latin1(1);
-  const gname = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
-  if (s === null) return;
-  const g = s === undefined ? undefined : lookupGroup(s, gname);
-  if (g === undefined) {
-    reply.error(errNoKeyOrGroup(key, gname));
-    return;
-  }
+  const found = readGroup(ctx, args, reply);
+  if (found === null) return;
+  const { g } = found;
   if (justinfo) {
     reply.array(4);
     reply.integer(g.pel.size);
