@@ -124,15 +124,7 @@ export class StreamNode {
 
   /** Index of the first entry with ID >= id (size when none). */
   lowerBound(id: bigint): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((ids[mid] as bigint) < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBoundOf(this.ids, id);
   }
 }
 
@@ -162,14 +154,7 @@ export class PendingList {
   private lowerBound(id: bigint): number {
     const ids = this.ids;
     if (ids.length === 0 || (ids[ids.length - 1] as bigint) < id) return ids.length;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((ids[mid] as bigint) < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBoundOf(ids, id);
   }
   /** raxTryInsert: false when `id` is already there. */
   insert(id: bigint, nack: StreamNack): boolean {
@@ -473,4 +458,16 @@ export class Stream {
     }
     return s;
   }
+}
+
+/** Index of the first of the ascending `ids` that is >= id (ids.length when none). */
+function lowerBoundOf(ids: readonly bigint[], id: bigint): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ids[mid] as bigint) < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
