@@ -223,19 +223,9 @@ export class Scripting {
       client.reply.error(NOSCRIPT_ERR);
       return;
     }
-    const numkeys = parseLongLong(args.latin1(2));
-    if (numkeys === undefined) {
-      client.reply.error("ERR value is not an integer or out of range");
-      return;
-    }
-    if (numkeys > args.argc - 3) {
-      client.reply.error("ERR Number of keys can't be greater than number of args");
-      return;
-    }
-    if (numkeys < 0) {
-      client.reply.error("ERR Number of keys can't be negative");
-      return;
-    }
+    const split = keysAndArgs(client, args, "ERR value is not an integer or out of range");
+    if (split === null) return;
+    const [keys, argv] = split;
     let sha: string;
     if (evalsha) {
       sha = args.latin1(1).toLowerCase();
@@ -249,10 +239,6 @@ export class Scripting {
       sha = created;
     }
     const script = this.scripts.get(sha)!;
-    const keys: Buffer[] = [];
-    for (let i = 0; i < numkeys; i++) keys.push(args.view(3 + i));
-    const argv: Buffer[] = [];
-    for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
     this.runScript(client, true, sha, script.flags, ro, keys, (hook) =>
       this.engine().run(script.fname, keys, argv, client.resp, hook),
     );
@@ -266,23 +252,9 @@ export class Scripting {
       client.reply.error("ERR Function not found");
       return;
     }
-    const numkeys = parseLongLong(args.latin1(2));
-    if (numkeys === undefined) {
-      client.reply.error("ERR Bad number of keys provided");
-      return;
-    }
-    if (numkeys > args.argc - 3) {
-      client.reply.error("ERR Number of keys can't be greater than number of args");
-      return;
-    }
-    if (numkeys < 0) {
-      client.reply.error("ERR Number of keys can't be negative");
-      return;
-    }
-    const keys: Buffer[] = [];
-    for (let i = 0; i < numkeys; i++) keys.push(args.view(3 + i));
-    const argv: Buffer[] = [];
-    for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
+    const split = keysAndArgs(client, args, "ERR Bad number of keys provided");
+    if (split === null) return;
+    const [keys, argv] = split;
     this.runScript(client, false, f.name, f.flags, ro, keys, (hook) =>
       this.functionsEngine().callFunction(f.ref, f.name, keys, argv, client.resp, hook),
     );
@@ -588,4 +560,34 @@ function parseLongLong(s: string): number | undefined {
   if (s.length >= 19 && BigInt.asIntN(64, BigInt(s)) !== BigInt(s)) return undefined;
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * numkeys at argv[2] checked as evalGenericCommand/fcallCommandGeneric do (`notInteger` is each
+ * one's error for a numkeys that is not one), then the keys after it and the arguments after
+ * those; null once an error is replied.
+ */
+function keysAndArgs(
+  client: Client,
+  args: CommandArgs,
+  notInteger: string,
+): [keys: Buffer[], argv: Buffer[]] | null {
+  const numkeys = parseLongLong(args.latin1(2));
+  if (numkeys === undefined) {
+    client.reply.error(notInteger);
+    return null;
+  }
+  if (numkeys > args.argc - 3) {
+    client.reply.error("ERR Number of keys can't be greater than number of args");
+    return null;
+  }
+  if (numkeys < 0) {
+    client.reply.error("ERR Number of keys can't be negative");
+    return null;
+  }
+  const keys: Buffer[] = [];
+  for (let i = 0; i < numkeys; i++) keys.push(args.view(3 + i));
+  const argv: Buffer[] = [];
+  for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
+  return [keys, argv];
 }
