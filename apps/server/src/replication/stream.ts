@@ -39,37 +39,40 @@ export class ReplicationStream {
 
   /** Redis's replicationFeedSlaves: one propagated write (ignored on a replica: it proxies). */
   feed(dbIndex: number, argv: readonly (Buffer | string)[]): void {
-    const o = this.owner;
-    if (o.masterHost !== null) return;
-    if (o.backlog === null && o.registry.replicas.size === 0) {
-      o.forgetStoredHistory();
-      return;
-    }
-    if (dbIndex !== this.db && dbIndex >= 0) {
-      o.offset += this.slab.command(["SELECT", String(dbIndex)]);
-      this.db = dbIndex;
-    }
-    o.offset += this.slab.command(argv);
-    const c = this.server.call.client;
-    if (c !== null) c.woff = o.offset;
-    this.server.requestBeforeSleep();
+    if (!this.beginFeed(dbIndex)) return;
+    this.owner.offset += this.slab.command(argv);
+    this.endFeed();
   }
 
   /** feed() of the command being run, encoded from its arguments where they are. */
   feedArgs(dbIndex: number, args: CommandArgs): void {
+    if (!this.beginFeed(dbIndex)) return;
+    this.owner.offset += this.slab.commandArgs(args);
+    this.endFeed();
+  }
+
+  /**
+   * What comes before a fed command: false when nothing consumes it (a replica, or no backlog and
+   * no replicas); else the SELECT its db needs, if the stream is in another db.
+   */
+  private beginFeed(dbIndex: number): boolean {
     const o = this.owner;
-    if (o.masterHost !== null) return;
+    if (o.masterHost !== null) return false;
     if (o.backlog === null && o.registry.replicas.size === 0) {
       o.forgetStoredHistory();
-      return;
+      return false;
     }
     if (dbIndex !== this.db && dbIndex >= 0) {
       o.offset += this.slab.command(["SELECT", String(dbIndex)]);
       this.db = dbIndex;
     }
-    o.offset += this.slab.commandArgs(args);
+    return true;
+  }
+
+  /** What comes after: the writing client's offset (WAIT) and a flush before sleeping. */
+  private endFeed(): void {
     const c = this.server.call.client;
-    if (c !== null) c.woff = o.offset;
+    if (c !== null) c.woff = this.owner.offset;
     this.server.requestBeforeSleep();
   }
 
