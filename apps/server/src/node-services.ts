@@ -18,6 +18,7 @@ import type { NodeCore } from "./node-core.js";
 import type { Persistence } from "./persistence/persistence.js";
 import type { ExecPropagation } from "./propagate.js";
 import type { Replication } from "./replication/replication.js";
+import type { ScriptingMemory } from "./scripting/eval.js";
 import type { SlowLog } from "./slowlog.js";
 
 export interface ShutdownOptions {
@@ -50,15 +51,7 @@ export interface NodeCollaborators {
     /** A script is running: clients blocked on keys wait for it to end. */
     readonly inScript: boolean;
     /** INFO memory's scripting fields. */
-    memoryInfo(): {
-      vmEval: number;
-      scriptsEval: number;
-      cachedScripts: number;
-      functions: number;
-      libraries: number;
-      vmFunctions: number;
-      functionsBytes: number;
-    };
+    memoryInfo(): ScriptingMemory;
   };
   /** MIGRATE's cached target connections (INFO stats migrate_cached_sockets). */
   migrateLinks: { readonly size: number } | null;
