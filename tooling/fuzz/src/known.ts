@@ -35,7 +35,7 @@ function aclCatSubset(shoal: string, redis: string): boolean {
 export const KNOWN: KnownDivergence[] = [
   {
     id: "not-implemented",
-    why: "a Redis 7.0 subcommand Shoal does not implement (CLIENT TRACKING/CACHING/GETREDIR/TRACKINGINFO, COMMAND GETKEYSANDFLAGS...); Shoal answers unknown subcommand",
+    why: "a Redis 7.0 subcommand Shoal does not implement (CLIENT TRACKING/CACHING/GETREDIR/TRACKINGINFO...); Shoal answers unknown subcommand",
     test: (_e, _c, shoal, redis) => unknown.test(shoal) && !unknown.test(redis),
     // CLIENT TRACKING ON took on Redis: its invalidation pushes would follow every later write.
     resync: () => [["CLIENT", "TRACKING", "OFF"]],
