@@ -15,6 +15,7 @@ import {
   waitFor,
 } from "@shoal/test-utils";
 import { Redis } from "ioredis";
+import { median } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
@@ -143,8 +144,6 @@ async function measure(master: Node, replicas: Node[], n: number): Promise<Resul
   const lags = sampler ? await sampler.stop() : [];
   return { rps, lagP99: p99(lags) };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const nodes: Record<Kind, Node[]> = { shoal: [], redis: [] };

@@ -5,7 +5,8 @@
 // Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_TESTS.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { redisCli, type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
+import { redisCli, type ServerHandle } from "@shoal/test-utils";
+import { median, withShoalAndRedis } from "./servers.js";
 
 // SHOAL_BENCH_FIXTURE=1 runs the server with the tests' tiny store (SET GET INCR LPUSH) instead of
 // keyspace-store, to tell the server's own overhead from the store's.
@@ -59,8 +60,6 @@ function benchmark(port: number, tests: string[], pipeline: number): Promise<Map
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 /** Tests whose command shoal-server knows (the fixture store has only a few). */
 async function supported(port: number): Promise<string[]> {
   const out: string[] = [];
@@ -74,14 +73,7 @@ async function supported(port: number): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  let shoal: ServerHandle | undefined;
-  let redis: ServerHandle | undefined;
-  try {
-    shoal = await spawnServer({
-      command: [process.execPath, MAIN_JS],
-      args: ["--save", "", "--appendonly", "no"],
-    });
-    redis = await startRedisServer();
+  await withShoalAndRedis(MAIN_JS, async (shoal, redis) => {
     const tests = await supported(shoal.port);
     console.log(
       `redis-benchmark -n ${N} -c 50, ${ROUNDS} alternating rounds; tests: ${tests.join(",")}`,
@@ -132,10 +124,7 @@ async function main(): Promise<void> {
         );
       }
     }
-  } finally {
-    await shoal?.stop();
-    await redis?.stop();
-  }
+  });
 }
 
 await main();

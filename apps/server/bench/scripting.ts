@@ -6,8 +6,9 @@
 // Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_JOBS (5000).
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { redisCli, type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
+import { redisCli } from "@shoal/test-utils";
 import { Queue } from "bullmq";
+import { median, withShoalAndRedis } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
@@ -60,17 +61,8 @@ async function bullmqAdds(port: number): Promise<number> {
   return rps;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 async function main(): Promise<void> {
-  let shoal: ServerHandle | undefined;
-  let redis: ServerHandle | undefined;
-  try {
-    shoal = await spawnServer({
-      command: [process.execPath, MAIN_JS],
-      args: ["--save", "", "--appendonly", "no"],
-    });
-    redis = await startRedisServer();
+  await withShoalAndRedis(MAIN_JS, async (shoal, redis) => {
     const sha = (await redisCli(shoal.port, ["script", "load", SCRIPT])).trim();
     await redisCli(redis.port, ["script", "load", SCRIPT]);
     const cases: [string, (port: number) => Promise<number>][] = [
@@ -95,10 +87,7 @@ async function main(): Promise<void> {
         `${name.padEnd(16)}${a.toFixed(0).padStart(12)}${b.toFixed(0).padStart(12)}${(a / b).toFixed(2).padStart(8)}`,
       );
     }
-  } finally {
-    await shoal?.stop();
-    await redis?.stop();
-  }
+  });
 }
 
 await main();
