@@ -121,7 +121,6 @@ export class MasterSync {
   }
 
   private fullResync(r: ReplicaConn, psync: boolean): void {
-    const store = this.server.store;
     const log = this.server.log;
     log.notice(`Replica ${replicaName(r)} asks for synchronization`);
     if (psync) {
@@ -185,7 +184,7 @@ export class MasterSync {
   private startSync(batch: [ReplicaConn, boolean][], socket: boolean): void {
     const o = this.owner;
     // The snapshot holds every write executed so far, including this turn's unflushed stream.
-    const chunks = this.server.store.snapshot!(this.server.persistence?.rdbSaveOptions() ?? {});
+    const chunks = this.server.store.snapshot(this.server.persistence?.rdbSaveOptions() ?? {});
     o.stream.reselectDb();
     for (const [r, psync] of batch) {
       r.fromOffset = o.offset;
