@@ -41,6 +41,18 @@ export const COMMAND_FLAGS = [
 
 export type CommandFlag = (typeof COMMAND_FLAGS)[number];
 
+/**
+ * The flags COMMAND INFO shows, in addReplyFlagsForCommand's order: COMMAND_FLAGS without the
+ * ones Redis 7.0 hides on purpose, and the derived `movablekeys` before allow_busy.
+ */
+export const INFO_FLAG_ORDER: readonly string[] = COMMAND_FLAGS.flatMap((f) =>
+  f === "allow_busy"
+    ? ["movablekeys", f]
+    : ["may_replicate", "sentinel", "only_sentinel", "protected"].includes(f)
+      ? []
+      : [f],
+);
+
 /** Keyspace notification classes, as the letters of `notify-keyspace-events` name them. */
 export type NotifyClass =
   | "generic" // g

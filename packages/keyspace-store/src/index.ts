@@ -9,7 +9,7 @@ export type {
   KeyspaceHooks,
   NotifyClass,
 } from "./command-types.js";
-export { infoFlags } from "./command-types.js";
+export { INFO_FLAG_ORDER, infoFlags } from "./command-types.js";
 export { cmd, replyHelp } from "./commands/define.js";
 export { commands } from "./commands/index.js";
 export { keyCommands } from "./commands/keys.js";

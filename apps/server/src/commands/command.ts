@@ -1,7 +1,14 @@
 // COMMAND and its subcommands (COUNT, LIST, INFO, DOCS, GETKEYS, HELP): commandCommand() and
 // friends (src/server.c, Redis 7.0). COMMAND INFO's 10-element entry is writeCommandInfo; its
 // flags and categories are written in Redis's order.
-import { type CommandSpec, cmd, globMatch, infoFlags, replyHelp } from "@shoal/keyspace-store";
+import {
+  type CommandSpec,
+  cmd,
+  globMatch,
+  INFO_FLAG_ORDER,
+  infoFlags,
+  replyHelp,
+} from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
@@ -215,33 +222,6 @@ function lookupFullName(server: CommandCommandsHost, name: string): CommandEntry
   if (bar < 0) return server.table.lookup(lower);
   return server.table.lookup(lower.slice(0, bar))?.subcommands?.get(lower.slice(bar + 1));
 }
-
-/**
- * The flags COMMAND INFO shows, in addReplyFlagsForCommand's order: may_replicate, sentinel,
- * only_sentinel and protected are hidden on purpose (Redis 7.0).
- */
-const INFO_FLAG_ORDER = [
-  "write",
-  "readonly",
-  "denyoom",
-  "module",
-  "admin",
-  "pubsub",
-  "noscript",
-  "blocking",
-  "loading",
-  "stale",
-  "skip_monitor",
-  "skip_slowlog",
-  "asking",
-  "fast",
-  "no_auth",
-  "no_mandatory_keys",
-  "no_async_loading",
-  "no_multi",
-  "movablekeys",
-  "allow_busy",
-];
 
 /** ACL categories in Redis's table order (addReplyCommandCategories). */
 const CATEGORY_ORDER = [
