@@ -33,6 +33,16 @@ const servers = [
   ["redis", () => redis.port],
 ] as const;
 
+/** Job `i`'s options, the same for bull and BullMQ: some delayed, some prioritised, one retry. */
+function jobOptions(i: number) {
+  return {
+    attempts: 2,
+    backoff: { type: "fixed" as const, delay: 10 },
+    ...(i % 10 === 0 ? { delay: 50 } : {}),
+    ...(i % 7 === 0 ? { priority: 1 + (i % 3) } : {}),
+  };
+}
+
 /** bull: `n` jobs, some delayed, some prioritised, every third failing once then retried. */
 async function runBull(port: number, n: number) {
   const queue = new Queue("shoal-test", { redis: { host: "127.0.0.1", port } });
@@ -58,12 +68,7 @@ async function runBull(port: number, n: number) {
   await queue.addBulk(
     Array.from({ length: n }, (_, i) => ({
       data: { i },
-      opts: {
-        attempts: 2,
-        backoff: { type: "fixed", delay: 10 },
-        ...(i % 10 === 0 ? { delay: 50 } : {}),
-        ...(i % 7 === 0 ? { priority: 1 + (i % 3) } : {}),
-      },
+      opts: jobOptions(i),
     })),
   );
   await finished;
@@ -132,12 +137,7 @@ async function runBullmq(port: number, n: number) {
     Array.from({ length: n }, (_, i) => ({
       name: "job",
       data: { i },
-      opts: {
-        attempts: 2,
-        backoff: { type: "fixed", delay: 10 },
-        ...(i % 10 === 0 ? { delay: 50 } : {}),
-        ...(i % 7 === 0 ? { priority: 1 + (i % 3) } : {}),
-      },
+      opts: jobOptions(i),
     })),
   );
   await finished;
