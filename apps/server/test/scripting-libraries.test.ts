@@ -3,11 +3,14 @@
 // (jobs with retries, delays and priorities processed by workers, global events over pub/sub),
 // redlock (acquire, extend, release under contention), rate-limiter-flexible (limits enforced
 // exactly), BullMQ (the same jobs through its Lua scripts, a Worker and the events stream),
-// redis-semaphore (a mutex and a 3-slot semaphore under contention).
+// redis-semaphore (a mutex and a 3-slot semaphore under contention), rate-limit-redis (express-rate-limit's
+// Redis store: limits enforced exactly).
 import { freePort, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import Queue from "bull";
 import { Queue as MqQueue, QueueEvents, Worker } from "bullmq";
+import { rateLimit } from "express-rate-limit";
 import { Redis } from "ioredis";
+import { RedisStore } from "rate-limit-redis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { Mutex, Semaphore } from "redis-semaphore";
 import Redlock from "redlock";
@@ -304,4 +307,71 @@ describe("redis-semaphore", () => {
     },
     30_000,
   );
+});
+
+/**
+ * rate-limit-redis behind express-rate-limit's middleware: 3 requests a minute per client key;
+ * 5 requests from "a" (the last 2 refused), 1 from "b", then the store's counters, a decrement
+ * and a reset, all through its Lua scripts.
+ */
+async function runRateLimitRedis(port: number) {
+  const client = new Redis(port, "127.0.0.1");
+  const store = new RedisStore({
+    prefix: "rlr:",
+    sendCommand: (command: string, ...args: string[]) =>
+      client.call(command, ...args) as Promise<number>,
+  });
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: 3,
+    standardHeaders: false,
+    legacyHeaders: false,
+    validate: false,
+    store,
+    keyGenerator: (req) => (req as unknown as { user: string }).user,
+    handler: (_req, res) => {
+      (res as unknown as { refused: boolean }).refused = true;
+    },
+  });
+  const request = async (user: string) => {
+    const res = { refused: false, writableEnded: false, headersSent: false, on: () => res };
+    let passed = false;
+    await limiter({ user } as never, res as never, () => {
+      passed = true;
+    });
+    return passed && !res.refused ? "ok" : "limited";
+  };
+  const outcomes: string[] = [];
+  for (const user of ["a", "a", "a", "a", "a", "b"]) outcomes.push(await request(user));
+  const a = await store.get("a");
+  const ttl = await client.pttl("rlr:a");
+  await store.decrement("a");
+  const afterDecrement = (await store.get("a"))?.totalHits;
+  await store.resetKey("a");
+  const afterReset = await client.exists("rlr:a");
+  const again = await request("a");
+  client.disconnect();
+  return {
+    outcomes,
+    hits: a?.totalHits,
+    resetInWindow: a !== undefined && a.resetTime !== undefined,
+    ttlSet: ttl > 0 && ttl <= 60_000,
+    afterDecrement,
+    afterReset,
+    again,
+  };
+}
+
+describe("rate-limit-redis", () => {
+  it.each(servers)("%s: limits enforced exactly", async (_n, port) => {
+    expect(await runRateLimitRedis(port())).toEqual({
+      outcomes: ["ok", "ok", "ok", "limited", "limited", "ok"],
+      hits: 5,
+      resetInWindow: true,
+      ttlSet: true,
+      afterDecrement: 4,
+      afterReset: 0,
+      again: "ok",
+    });
+  });
 });
