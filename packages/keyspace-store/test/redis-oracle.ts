@@ -13,6 +13,7 @@
 // Not part of the package's public API (tests only).
 import net from "node:net";
 import { type ServerHandle, startRedisServer } from "@shoal/test-utils";
+import { afterAll, beforeAll } from "vitest";
 import type { TestStore } from "../src/test-kit.js";
 
 type Arg = string | Buffer | number;
@@ -188,6 +189,24 @@ export class RedisOracle {
     this.sock.destroy();
     await this.server.stop();
   }
+}
+
+/**
+ * A RedisOracle (no extra args) started before the tests of the describe it is called in and
+ * stopped after them; the returned function gets it, from inside a test.
+ */
+export function oracleForSuite(): () => RedisOracle {
+  let oracle: RedisOracle | undefined;
+  beforeAll(async () => {
+    oracle = await RedisOracle.start();
+  }, 30_000);
+  afterAll(async () => {
+    await oracle?.stop();
+  });
+  return () => {
+    if (oracle === undefined) throw new Error("the suite's redis-server is not started");
+    return oracle;
+  };
 }
 
 /** One step of a comparison script: a command, and whether its top-level array is unordered. */

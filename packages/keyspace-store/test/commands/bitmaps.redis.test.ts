@@ -2,14 +2,14 @@
 // RESP3 (scripted edge cases, then random BITFIELD/SETBIT/BITCOUNT/BITPOS/BITOP sequences), the
 // keyspace events they publish and what they write to the AOF.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bitfieldCommands } from "../../src/commands/bitfield.js";
 import { bitmapCommands } from "../../src/commands/bitops.js";
 import { keyCommands } from "../../src/commands/keys.js";
 import { listCommands } from "../../src/commands/lists.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
@@ -432,16 +432,10 @@ const BITFIELDS: Step[] = [
 ];
 
 describe("bitmaps and bitfields vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it("describe themselves as COMMAND INFO does", async () => {
-    expect(await commandInfoMismatches(oracle, [...bitmapCommands, ...bitfieldCommands])).toEqual(
+    expect(await commandInfoMismatches(oracle(), [...bitmapCommands, ...bitfieldCommands])).toEqual(
       [],
     );
   });
@@ -452,10 +446,10 @@ describe("bitmaps and bitfields vs redis-server 7.0.15", () => {
       ["bitfields", BITFIELDS],
     ] as const) {
       it(`${name}, RESP${resp}`, async () => {
-        await oracle.command("FLUSHALL");
+        await oracle().command("FLUSHALL");
         const t = new TestStore(table);
         t.resp = resp;
-        expect(await compareScript(t, oracle, script)).toEqual([]);
+        expect(await compareScript(t, oracle(), script)).toEqual([]);
       });
     }
   }
@@ -534,10 +528,10 @@ describe("bitmaps and bitfields vs redis-server 7.0.15", () => {
   it("random bit commands agree reply for reply and byte for byte", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (cmds) => {
-        await oracle.command("FLUSHALL");
+        await oracle().command("FLUSHALL");
         const t = new TestStore(table);
         const script: Step[] = [...cmds, ["GET", "r1"], ["GET", "r2"], ["GET", "r3"]];
-        expect(await compareScript(t, oracle, script)).toEqual([]);
+        expect(await compareScript(t, oracle(), script)).toEqual([]);
       }),
       { numRuns: 150 },
     );

@@ -1,12 +1,12 @@
 // The command table as a whole: unique names, sane shapes, and (against real redis-server
 // 7.0.15) the COMMAND INFO fields of the core commands: arity, flags, key positions, ACL
 // categories, subcommands.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type CommandSpec, infoFlags } from "../../src/command-types.js";
 import { commands } from "../../src/commands/index.js";
 import { keyCommands } from "../../src/commands/keys.js";
 import { stringCommands } from "../../src/commands/strings.js";
-import { decodeReply, RedisOracle } from "../redis-oracle.js";
+import { decodeReply, oracleForSuite } from "../redis-oracle.js";
 
 describe("command table", () => {
   it("names every command once, in lowercase, with sane key positions", () => {
@@ -37,18 +37,12 @@ function info(c: CommandSpec): unknown[] {
 }
 
 describe("COMMAND INFO vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it("matches for strings and key commands", async () => {
     const mismatches: unknown[] = [];
     for (const c of [...stringCommands, ...keyCommands]) {
-      const [r] = decodeReply(await oracle.command("COMMAND", "INFO", c.name)) as unknown[][];
+      const [r] = decodeReply(await oracle().command("COMMAND", "INFO", c.name)) as unknown[][];
       const theirs = r as unknown[];
       // MEMORY's other subcommands belong to the server: compare the ones defined here.
       const ours = new Set((c.subcommands ?? []).map((x) => x.name));

@@ -2,10 +2,10 @@
 // ENCODING, COPY, RENAME, DEL, EXPIRE, SCAN TYPE, ...) on redis-server 7.0.15 and on the store,
 // reply for reply. Families not in the table yet are left out of the mix.
 import { fc } from "@fast-check/vitest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { commands } from "../../src/commands/index.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 
 const has = (name: string) => commands.some((c) => c.name === name && c.handler);
 const key = fc.constantFrom("a", "b", "c");
@@ -47,13 +47,7 @@ const step: fc.Arbitrary<CompareStep> = fc
   .map((argv) => ({ argv: [...argv], unordered: argv[0] === "SCAN" }));
 
 describe("random mixed-type sequences vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it("reply identically", async () => {
     const runs = fc.sample(fc.array(step, { minLength: 5, maxLength: 50 }), {
@@ -61,8 +55,8 @@ describe("random mixed-type sequences vs redis-server 7.0.15", () => {
       seed: 7,
     });
     for (const script of runs) {
-      await oracle.command("FLUSHALL");
-      const mismatches = await compareScript(new TestStore(commands), oracle, script);
+      await oracle().command("FLUSHALL");
+      const mismatches = await compareScript(new TestStore(commands), oracle(), script);
       if (mismatches.length > 0) {
         const upTo = mismatches[0]?.index ?? 0;
         expect({

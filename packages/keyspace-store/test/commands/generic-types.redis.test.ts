@@ -2,10 +2,10 @@
 // redis-server 7.0.15: TYPE, OBJECT ENCODING across the size thresholds, COPY/RENAME/MOVE of
 // collections, SCAN with TYPE, DUMP+RESTORE round trips (payloads differ by design, so only
 // their effects are compared). Families not in the table yet are left out.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { commands } from "../../src/commands/index.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 
 type Step = string[] | CompareStep;
 const has = (name: string) => commands.some((c) => c.name === name && c.handler);
@@ -58,18 +58,12 @@ function script(): Step[] {
 }
 
 describe("generic commands on every type vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it("TYPE, OBJECT ENCODING, COPY, RENAME, MOVE, SCAN TYPE", async () => {
-    await oracle.command("FLUSHALL");
+    await oracle().command("FLUSHALL");
     const t = new TestStore(commands);
-    expect(await compareScript(t, oracle, script())).toEqual([]);
+    expect(await compareScript(t, oracle(), script())).toEqual([]);
   });
 
   // Redis converts an intset to a hashtable for good (a non-integer member, or more than
@@ -77,7 +71,7 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
   // member: SDIFFSTORE's algorithm 2 adds the whole first set before removing, so its result
   // can be a hashtable of integers. Each STORE variant over sets of either encoding.
   it("OBJECT ENCODING of sets after conversions and of every *STORE result", async () => {
-    await oracle.command("FLUSHALL");
+    await oracle().command("FLUSHALL");
     const t = new TestStore(commands);
     const enc = (k: string): Step => ["OBJECT", "ENCODING", k];
     const steps: Step[] = [
@@ -123,7 +117,7 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
       ["SDIFFSTORE", "o", "big", "x1", "x2", "x3"],
     ];
     for (const st of stores) steps.push(st, ...(st[0] === "SADD" ? [] : [enc("o")]));
-    const mismatches = await compareScript(t, oracle, steps);
+    const mismatches = await compareScript(t, oracle(), steps);
     expect(mismatches).toEqual([]);
     // Both encodings came up, so the comparison above told something.
     expect(t.run("OBJECT", "ENCODING", "hti")).toBe("hashtable");
@@ -134,7 +128,7 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
   // intset encoding requires it), RESTORE and COPY keep it, and a member added to a copy or a
   // restored set takes its place.
   it("an intset keeps ascending order through DUMP, RESTORE and COPY", async () => {
-    await oracle.command("FLUSHALL");
+    await oracle().command("FLUSHALL");
     const t = new TestStore(commands);
     const raw = (b: Buffer) => b.subarray(b.indexOf("\r\n") + 2, b.length - 2);
     const steps: Step[] = [
@@ -146,8 +140,8 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
       ["SMEMBERS", "ic"],
       ["DUMP", "ic"],
     ];
-    expect(await compareScript(t, oracle, steps)).toEqual([]);
-    const payload = raw(await oracle.command("DUMP", "io"));
+    expect(await compareScript(t, oracle(), steps)).toEqual([]);
+    const payload = raw(await oracle().command("DUMP", "io"));
     const restored: CompareStep[] = [
       { argv: ["RESTORE", "ir", 0, payload] },
       { argv: ["SMEMBERS", "ir"] },
@@ -156,14 +150,14 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
       { argv: ["OBJECT", "ENCODING", "ir"] },
       { argv: ["SSCAN", "ir", "0"] },
     ];
-    expect(await compareScript(t, oracle, restored)).toEqual([]);
+    expect(await compareScript(t, oracle(), restored)).toEqual([]);
     expect(t.run("OBJECT", "ENCODING", "ir")).toBe("intset");
   });
 
   // The same one-way conversion for hashes: a field or value over hash-max-listpack-value bytes
   // written by any command, or more than hash-max-listpack-entries fields.
   it("OBJECT ENCODING of hashes after they shrink back", async () => {
-    await oracle.command("FLUSHALL");
+    await oracle().command("FLUSHALL");
     const t = new TestStore(commands);
     const long = "x".repeat(65);
     const steps: Step[] = [
@@ -188,13 +182,13 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
       ["HSET", "h9", "a", "1"],
     ];
     for (let i = 1; i <= 9; i++) steps.push(["OBJECT", "ENCODING", `h${i}`]);
-    expect(await compareScript(t, oracle, steps)).toEqual([]);
+    expect(await compareScript(t, oracle(), steps)).toEqual([]);
     expect(t.run("OBJECT", "ENCODING", "h1")).toBe("hashtable");
     expect(t.run("OBJECT", "ENCODING", "h9")).toBe("listpack");
   });
 
   it("DUMP + RESTORE round-trips every type with its TTL", async () => {
-    await oracle.command("FLUSHALL");
+    await oracle().command("FLUSHALL");
     const t = new TestStore(commands);
     const keys = ["l", "h", "si", "z"].filter((_, i) =>
       has(["rpush", "hset", "sadd", "zadd"][i] as string),
@@ -205,15 +199,15 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
     if (has("sadd")) steps.push(["SADD", "si", "1", "x"]);
     if (has("zadd")) steps.push(["ZADD", "z", "1.5", "a", "-inf", "b"]);
     steps.push(["SET", "s", "str"]);
-    expect(await compareScript(t, oracle, steps)).toEqual([]);
+    expect(await compareScript(t, oracle(), steps)).toEqual([]);
     for (const k of [...keys, "s"]) {
       // Each side restores its own payload; the effects must match.
       const mine = t.runBuffers("DUMP", k) as Buffer;
-      const theirs = await oracle.command("DUMP", k);
+      const theirs = await oracle().command("DUMP", k);
       const payload = theirs.subarray(theirs.indexOf("\r\n") + 2, theirs.length - 2);
       t.now = Date.now();
       t.run("RESTORE", `${k}:r`, "100000", mine);
-      await oracle.command("RESTORE", `${k}:r`, "100000", payload);
+      await oracle().command("RESTORE", `${k}:r`, "100000", payload);
     }
     const check: Step[] = [
       ...keys.map((k) => ({ argv: ["TYPE", `${k}:r`] })),
@@ -225,6 +219,6 @@ describe("generic commands on every type vs redis-server 7.0.15", () => {
       ["RESTORE", "s:r", "0", "x"],
       ["DUMP", "nokey"],
     ];
-    expect(await compareScript(t, oracle, check)).toEqual([]);
+    expect(await compareScript(t, oracle(), check)).toEqual([]);
   });
 });

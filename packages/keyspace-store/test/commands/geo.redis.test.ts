@@ -4,13 +4,13 @@
 // near the poles and the antimeridian queried by random radius and box searches with random
 // options, plus COMMAND INFO/GETKEYS, keyspace events and the AOF.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { geoCommands } from "../../src/commands/geo.js";
 import { keyCommands } from "../../src/commands/keys.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { zsetCommands } from "../../src/commands/zsets.js";
 import { ArrayArgs, TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, decodeReply, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, decodeReply, oracleForSuite } from "../redis-oracle.js";
 import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
@@ -358,16 +358,10 @@ const SCRIPT: Step[] = [
 ];
 
 describe("geo vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it("describe themselves as COMMAND INFO does, keys included", async () => {
-    expect(await commandInfoMismatches(oracle, geoCommands)).toEqual([]);
+    expect(await commandInfoMismatches(oracle(), geoCommands)).toEqual([]);
     for (const name of ["georadius", "georadiusbymember"]) {
       const spec = geoCommands.find((c) => c.name === name);
       for (const argv of [
@@ -379,7 +373,7 @@ describe("geo vs redis-server 7.0.15", () => {
         [name, "k", "store", "1", "km", "store", "d"],
         [name, "k", "0", "0", "1", "km", "STOREDIST", "a", "STORE", "b", "store", "c", "STORE"],
       ]) {
-        const theirs = decodeReply(await oracle.command("COMMAND", "GETKEYS", ...argv));
+        const theirs = decodeReply(await oracle().command("COMMAND", "GETKEYS", ...argv));
         const mine = (spec?.getKeys?.(new ArrayArgs(argv.map((a) => Buffer.from(a)))) ?? []).map(
           (i) => argv[i],
         );
@@ -390,10 +384,10 @@ describe("geo vs redis-server 7.0.15", () => {
 
   for (const resp of [2, 3] as const) {
     it(`scripted, RESP${resp}`, async () => {
-      await oracle.command("FLUSHALL");
+      await oracle().command("FLUSHALL");
       const t = new TestStore(table);
       t.resp = resp;
-      expect(await compareScript(t, oracle, SCRIPT)).toEqual([]);
+      expect(await compareScript(t, oracle(), SCRIPT)).toEqual([]);
     });
   }
 
@@ -518,8 +512,8 @@ describe("geo vs redis-server 7.0.15", () => {
         fc.array(query, { minLength: 1, maxLength: 10 }),
         fc.constantFrom(2, 3),
         async (pts, queries, resp) => {
-          await oracle.command("FLUSHALL");
-          await oracle.command("HELLO", String(resp));
+          await oracle().command("FLUSHALL");
+          await oracle().command("HELLO", String(resp));
           const t = new TestStore(table);
           t.resp = resp as 2 | 3;
           const members: string[] = [];
@@ -540,7 +534,7 @@ describe("geo vs redis-server 7.0.15", () => {
           for (const argv of script) {
             t.now = Date.now();
             const mine = t.runResp(...argv);
-            const theirs = await oracle.command(...argv);
+            const theirs = await oracle().command(...argv);
             const what = { command: argv.join(" "), mine: decodeReply(mine) };
             if (storedist && argv[0] === "ZRANGE") {
               storedDistances++;

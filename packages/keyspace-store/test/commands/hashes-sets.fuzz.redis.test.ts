@@ -5,11 +5,11 @@
 // Redis leaves unordered are compared as sets. At most 8 distinct members keep Redis's small
 // hashtable SSCAN answering in one call, as ours does.
 import { fc } from "@fast-check/vitest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashCommands } from "../../src/commands/hashes.js";
 import { setCommands } from "../../src/commands/sets.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 
 const key = fc.constantFrom("a", "b", "c", "nokey");
 const member = fc.constantFrom("x", "y", "1", "2", "-5", "", "\u00ff\u0000", "3.5");
@@ -84,13 +84,7 @@ const command: fc.Arbitrary<CompareStep> = fc
   .map((argv) => ({ argv, unordered: UNORDERED.has(argv[0]) }));
 
 describe("random hash/set command sequences vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it.each([2, 3] as const)(
     "reply identically in RESP%i",
@@ -100,10 +94,10 @@ describe("random hash/set command sequences vs redis-server 7.0.15", () => {
         seed: 7 + resp,
       });
       for (const script of runs) {
-        await oracle.command("FLUSHALL");
+        await oracle().command("FLUSHALL");
         const t = new TestStore([...hashCommands, ...setCommands]);
         t.resp = resp;
-        const mismatches = await compareScript(t, oracle, script);
+        const mismatches = await compareScript(t, oracle(), script);
         if (mismatches.length > 0) {
           const upTo = mismatches[0]?.index ?? 0;
           expect({

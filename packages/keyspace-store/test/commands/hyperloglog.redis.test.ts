@@ -2,13 +2,13 @@
 // same registers (PFDEBUG GETREG) and the same estimates, scripted and for random inputs large
 // enough to promote sparse HLLs to dense; plus errors, keyspace events and the AOF.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hyperloglogCommands } from "../../src/commands/hyperloglog.js";
 import { keyCommands } from "../../src/commands/keys.js";
 import { listCommands } from "../../src/commands/lists.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
@@ -140,38 +140,32 @@ const SCRIPT: Step[] = [
 ];
 
 describe("HyperLogLog vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it("describe themselves as COMMAND INFO does", async () => {
-    expect(await commandInfoMismatches(oracle, hyperloglogCommands)).toEqual([]);
+    expect(await commandInfoMismatches(oracle(), hyperloglogCommands)).toEqual([]);
   });
 
   for (const resp of [2, 3] as const) {
     it(`scripted, RESP${resp}`, async () => {
-      await oracle.command("FLUSHALL");
+      await oracle().command("FLUSHALL");
       const t = new TestStore(table);
       t.resp = resp;
-      expect(await compareScript(t, oracle, SCRIPT)).toEqual([]);
+      expect(await compareScript(t, oracle(), SCRIPT)).toEqual([]);
     }, 30_000);
   }
 
   it("hll-sparse-max-bytes decides when a sparse HLL turns dense", async () => {
-    await oracle.command("FLUSHALL");
-    await oracle.command("CONFIG", "SET", "hll-sparse-max-bytes", "100");
+    await oracle().command("FLUSHALL");
+    await oracle().command("CONFIG", "SET", "hll-sparse-max-bytes", "100");
     try {
       const t = new TestStore(table, { encodingLimits: { hllSparseMaxBytes: 100 } });
       const steps: Step[] = [];
       for (let i = 0; i < 60; i++)
         steps.push(["PFADD", "k", `m${i}`], ["PFDEBUG", "ENCODING", "k"], ["GET", "k"]);
-      expect(await compareScript(t, oracle, steps)).toEqual([]);
+      expect(await compareScript(t, oracle(), steps)).toEqual([]);
     } finally {
-      await oracle.command("CONFIG", "SET", "hll-sparse-max-bytes", "3000");
+      await oracle().command("CONFIG", "SET", "hll-sparse-max-bytes", "3000");
     }
   });
 
@@ -211,12 +205,12 @@ describe("HyperLogLog vs redis-server 7.0.15", () => {
   it("random inputs: same replies, bytes and registers", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (cmds) => {
-        await oracle.command("FLUSHALL");
+        await oracle().command("FLUSHALL");
         const t = new TestStore(table);
         const script: Step[] = [...cmds];
         for (const k of ["p1", "p2", "p3"])
           script.push(["GET", k], ["PFCOUNT", k], { argv: ["PFDEBUG", "GETREG", k] }, ["GET", k]);
-        expect(await compareScript(t, oracle, script)).toEqual([]);
+        expect(await compareScript(t, oracle(), script)).toEqual([]);
       }),
       { numRuns: 60 },
     );
@@ -224,7 +218,7 @@ describe("HyperLogLog vs redis-server 7.0.15", () => {
 
   it("PFSELFTEST passes", async () => {
     const t = new TestStore(table);
-    expect(await compareScript(t, oracle, [["PFSELFTEST"]])).toEqual([]);
+    expect(await compareScript(t, oracle(), [["PFSELFTEST"]])).toEqual([]);
   }, 60_000);
 });
 

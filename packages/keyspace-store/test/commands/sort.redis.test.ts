@@ -13,7 +13,13 @@ import { sortCommands } from "../../src/commands/sort.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { zsetCommands } from "../../src/commands/zsets.js";
 import { ArrayArgs, TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, decodeReply, RedisOracle } from "../redis-oracle.js";
+import {
+  type CompareStep,
+  compareScript,
+  decodeReply,
+  oracleForSuite,
+  RedisOracle,
+} from "../redis-oracle.js";
 import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
@@ -180,16 +186,10 @@ const SCRIPT: Step[] = [
 ];
 
 describe("SORT vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it("describe themselves as COMMAND INFO does, keys included", async () => {
-    expect(await commandInfoMismatches(oracle, sortCommands)).toEqual([]);
+    expect(await commandInfoMismatches(oracle(), sortCommands)).toEqual([]);
     const sort = sortCommands[0] as (typeof sortCommands)[number];
     for (const argv of [
       ["SORT", "k"],
@@ -198,7 +198,7 @@ describe("SORT vs redis-server 7.0.15", () => {
       ["SORT", "k", "GET", "#", "STORE", "limit", "x", "y"],
       ["SORT", "k", "STORE"],
     ]) {
-      const theirs = decodeReply(await oracle.command("COMMAND", "GETKEYS", ...argv)) as string[];
+      const theirs = decodeReply(await oracle().command("COMMAND", "GETKEYS", ...argv)) as string[];
       const mine = (sort.getKeys?.(new ArrayArgs(argv.map((a) => Buffer.from(a)))) ?? []).map(
         (i) => argv[i],
       );
@@ -208,10 +208,10 @@ describe("SORT vs redis-server 7.0.15", () => {
 
   for (const resp of [2, 3] as const) {
     it(`scripted, RESP${resp}`, async () => {
-      await oracle.command("FLUSHALL");
+      await oracle().command("FLUSHALL");
       const t = new TestStore(table);
       t.resp = resp;
-      expect(await compareScript(t, oracle, SCRIPT)).toEqual([]);
+      expect(await compareScript(t, oracle(), SCRIPT)).toEqual([]);
     });
   }
 
@@ -232,7 +232,7 @@ describe("SORT vs redis-server 7.0.15", () => {
         fc.integer({ min: -3, max: 85 }),
         fc.integer({ min: -3, max: 85 }),
         async (elements, weights, opts, a, b) => {
-          await oracle.command("FLUSHALL");
+          await oracle().command("FLUSHALL");
           const t = new TestStore(table);
           const argv = ["SORT", "rl"];
           if (opts.includes("DESC")) argv.push("DESC");
@@ -262,7 +262,7 @@ describe("SORT vs redis-server 7.0.15", () => {
             }
             script.push(["SORT", "ps"], ["SORT", "ps", "ALPHA", "DESC", "LIMIT", "1", "5"]);
           }
-          expect(await compareScript(t, oracle, script)).toEqual([]);
+          expect(await compareScript(t, oracle(), script)).toEqual([]);
         },
       ),
       { numRuns: 200 },

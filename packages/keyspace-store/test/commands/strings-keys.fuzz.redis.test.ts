@@ -4,11 +4,11 @@
 // Redis's background expiry may remove at any moment are only observed through commands that
 // treat them as missing either way: no DBSIZE, no RANDOMKEY).
 import { fc } from "@fast-check/vitest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keyCommands } from "../../src/commands/keys.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 
 const key = fc.constantFrom("a", "b", "c", "{t}d");
 const value = fc.oneof(
@@ -76,13 +76,7 @@ const command: fc.Arbitrary<CompareStep> = fc
   }));
 
 describe("random string/key command sequences vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   it.each([2, 3] as const)("reply identically in RESP%i", async (resp) => {
     const runs = fc.sample(fc.array(command, { minLength: 5, maxLength: 60 }), {
@@ -90,10 +84,10 @@ describe("random string/key command sequences vs redis-server 7.0.15", () => {
       seed: 42 + resp,
     });
     for (const script of runs) {
-      await oracle.command("FLUSHALL");
+      await oracle().command("FLUSHALL");
       const t = new TestStore([...stringCommands, ...keyCommands]);
       t.resp = resp;
-      const mismatches = await compareScript(t, oracle, script);
+      const mismatches = await compareScript(t, oracle(), script);
       if (mismatches.length > 0) {
         const upTo = mismatches[0]?.index ?? 0;
         expect({

@@ -1,10 +1,10 @@
 // Strings and generic key commands against real redis-server 7.0.15, reply for reply as RESP
 // bytes in RESP2 and RESP3 (see redis-oracle.ts). Skipped when redis-server is not installed.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keyCommands } from "../../src/commands/keys.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
 const table = [...stringCommands, ...keyCommands];
@@ -302,26 +302,20 @@ const KEYS: Step[] = [
 ];
 
 describe("strings and keys vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   for (const resp of [2, 3] as const) {
     it(`strings, RESP${resp}`, async () => {
-      await oracle.command("FLUSHALL");
+      await oracle().command("FLUSHALL");
       const t = new TestStore(table);
       t.resp = resp;
-      expect(await compareScript(t, oracle, STRINGS)).toEqual([]);
+      expect(await compareScript(t, oracle(), STRINGS)).toEqual([]);
     });
     it(`keys, RESP${resp}`, async () => {
-      await oracle.command("FLUSHALL");
+      await oracle().command("FLUSHALL");
       const t = new TestStore(table);
       t.resp = resp;
-      expect(await compareScript(t, oracle, KEYS)).toEqual([]);
+      expect(await compareScript(t, oracle(), KEYS)).toEqual([]);
     });
   }
 });

@@ -3,11 +3,11 @@
 // small (listpack-sized in Redis) except one that grows past the limits; lex commands use a key
 // whose scores are all 0, where lex order is defined.
 import { fc } from "@fast-check/vitest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keyCommands } from "../../src/commands/keys.js";
 import { zsetCommands } from "../../src/commands/zsets.js";
 import { TestStore } from "../../src/test-kit.js";
-import { type CompareStep, compareScript, RedisOracle } from "../redis-oracle.js";
+import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
 
 const key = fc.constantFrom("a", "b", "c");
 const anyKey = fc.constantFrom("a", "b", "c", "l", "nokey");
@@ -144,13 +144,7 @@ const grow: string[][] = [
 ];
 
 describe("random sorted-set commands vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   for (const resp of [2, 3] as const) {
     it(`RESP${resp}`, async () => {
@@ -158,10 +152,10 @@ describe("random sorted-set commands vs redis-server 7.0.15", () => {
         fc.asyncProperty(
           fc.array(command, { minLength: 1, maxLength: 80, size: "max" }),
           async (cmds) => {
-            await oracle.command("FLUSHALL");
+            await oracle().command("FLUSHALL");
             const t = new TestStore([...zsetCommands, ...keyCommands]);
             t.resp = resp;
-            const mismatches = await compareScript(t, oracle, [...grow, ...cmds]);
+            const mismatches = await compareScript(t, oracle(), [...grow, ...cmds]);
             expect(mismatches).toEqual([]);
           },
         ),

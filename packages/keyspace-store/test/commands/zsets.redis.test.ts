@@ -6,14 +6,20 @@ import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { CommandArgs } from "@shoal/resp-codec";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { infoFlags } from "../../src/command-types.js";
 import { cmd } from "../../src/commands/define.js";
 import { keyCommands } from "../../src/commands/keys.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { zsetCommands } from "../../src/commands/zsets.js";
 import { ArrayArgs, TestStore } from "../../src/test-kit.js";
-import { compareScript, decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
+import {
+  compareScript,
+  decodeReply,
+  oracleForSuite,
+  RedisOracle,
+  replyLength,
+} from "../redis-oracle.js";
 
 // Plain sets are inputs of ZUNION/ZINTER/ZDIFF; a minimal SADD stands in for the set family here.
 const saddStandIn = cmd(
@@ -425,31 +431,25 @@ function script(): string[][] {
 }
 
 describe("sorted sets vs redis-server 7.0.15", () => {
-  let oracle: RedisOracle;
-  beforeAll(async () => {
-    oracle = await RedisOracle.start();
-  }, 30_000);
-  afterAll(async () => {
-    await oracle?.stop();
-  });
+  const oracle = oracleForSuite();
 
   for (const resp of [2, 3] as const) {
     it(`replies like Redis in RESP${resp}`, async () => {
-      await oracle.command("FLUSHALL");
+      await oracle().command("FLUSHALL");
       const t = new TestStore(table);
       t.resp = resp;
-      expect(await compareScript(t, oracle, script())).toEqual([]);
+      expect(await compareScript(t, oracle(), script())).toEqual([]);
     }, 60_000);
   }
 
   it("counts keyspace hits and misses as Redis does", async () => {
-    await oracle.command("FLUSHALL");
-    await oracle.command("CONFIG", "RESETSTAT");
+    await oracle().command("FLUSHALL");
+    await oracle().command("CONFIG", "RESETSTAT");
     const t = new TestStore(table);
     // Sorted-set commands only (no blocking ones: without the script's SET a BZPOPMIN could wait).
     const steps = script().filter((c) => (c[0] as string).startsWith("Z"));
-    expect(await compareScript(t, oracle, steps)).toEqual([]);
-    const info = decodeReply(await oracle.command("INFO", "stats")) as string;
+    expect(await compareScript(t, oracle(), steps)).toEqual([]);
+    const info = decodeReply(await oracle().command("INFO", "stats")) as string;
     const stat = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1]);
     expect({
       hits: t.keyspace.stats.keyspaceHits,
@@ -461,10 +461,10 @@ describe("sorted sets vs redis-server 7.0.15", () => {
   });
 
   it("sends the same keyspace events as Redis, in order", async () => {
-    await oracle.command("FLUSHALL");
-    await oracle.command("CONFIG", "SET", "notify-keyspace-events", "Ezg");
+    await oracle().command("FLUSHALL");
+    await oracle().command("CONFIG", "SET", "notify-keyspace-events", "Ezg");
     // A second connection subscribed to every key event of db 0.
-    const sub = net.connect({ port: oracle.server.port, host: "127.0.0.1" });
+    const sub = net.connect({ port: oracle().server.port, host: "127.0.0.1" });
     let buf = Buffer.alloc(0);
     sub.on("data", (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -493,7 +493,7 @@ describe("sorted sets vs redis-server 7.0.15", () => {
         },
       });
       const steps = script().filter((c) => (c[0] as string).startsWith("Z"));
-      expect(await compareScript(t, oracle, steps)).toEqual([]);
+      expect(await compareScript(t, oracle(), steps)).toEqual([]);
       sub.write("PING\r\n");
       await waitFor((r) => JSON.stringify(r.at(-1)).includes("pong"));
       const theirs = (replies().slice(1, -1) as string[][]).map(
@@ -503,7 +503,7 @@ describe("sorted sets vs redis-server 7.0.15", () => {
       expect(ours.length).toBeGreaterThan(50);
     } finally {
       sub.destroy();
-      await oracle.command("CONFIG", "SET", "notify-keyspace-events", "");
+      await oracle().command("CONFIG", "SET", "notify-keyspace-events", "");
     }
   });
 
@@ -538,9 +538,9 @@ describe("sorted sets vs redis-server 7.0.15", () => {
   });
 
   it("pins COMMAND INFO for every command", async () => {
-    await oracle.command("HELLO", "2");
+    await oracle().command("HELLO", "2");
     const names = zsetCommands.map((c) => c.name);
-    const rows = decodeReply(await oracle.command("COMMAND", "INFO", ...names)) as unknown[][];
+    const rows = decodeReply(await oracle().command("COMMAND", "INFO", ...names)) as unknown[][];
     const strip = (xs: unknown) => (xs as string[]).map((x) => x.replace(/^\+/, ""));
     zsetCommands.forEach((spec, i) => {
       const row = rows[i] as unknown[];
@@ -561,7 +561,7 @@ describe("sorted sets vs redis-server 7.0.15", () => {
   });
 
   it("finds the keys of numkeys commands as COMMAND GETKEYS does", async () => {
-    await oracle.command("HELLO", "2");
+    await oracle().command("HELLO", "2");
     const cases = [
       "ZUNIONSTORE d 2 a b WEIGHTS 1 2",
       "ZINTER 3 a b c",
@@ -572,7 +572,7 @@ describe("sorted sets vs redis-server 7.0.15", () => {
       "ZDIFFSTORE d 1 a",
     ].map(sp);
     for (const c of cases) {
-      const theirs = decodeReply(await oracle.command("COMMAND", "GETKEYS", ...c));
+      const theirs = decodeReply(await oracle().command("COMMAND", "GETKEYS", ...c));
       const spec = zsetCommands.find((s) => s.name === (c[0] as string).toLowerCase());
       const args: CommandArgs = new ArrayArgs(c.map((a) => Buffer.from(a)));
       const idx = spec?.getKeys?.(args) ?? [];
