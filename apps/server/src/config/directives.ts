@@ -511,6 +511,7 @@ export const DIRECTIVES: readonly Directive[] = [
   enumDirective("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"]),
   boolDirective("repl-disable-tcp-nodelay", false),
   boolDirective("always-show-logo", false, { immutable: true }),
+  maxmemoryDirective(),
   // Accepted with Redis 7.0.15's names, defaults and bounds so that config files, CONFIG GET *
   // and CONFIG SET written for redis-server work; they change nothing in Shoal (no eviction, no
   // defragmenter, no TLS, no io-threads, no syslog, no latency monitor, no streams yet).
@@ -522,6 +523,26 @@ export const DIRECTIVES: readonly Directive[] = [
     hiddenConfig: true,
   }),
 ];
+
+/**
+ * maxmemory 0 (no limit) only: Shoal has no eviction yet, and a cap that is accepted but never
+ * enforced would let a cache grow until the machine kills it. Values are still read as Redis
+ * reads them, so a malformed one gets Redis's error first.
+ */
+function maxmemoryDirective(): Directive {
+  const base = memoryDirective("maxmemory", 0, 0, MAX_LL);
+  return {
+    ...base,
+    parse(args, prev) {
+      const n = base.parse(args, prev);
+      if (n !== 0)
+        throw new ConfigError(
+          "maxmemory is not supported by Shoal yet (no eviction): only 0, no limit, is accepted",
+        );
+      return n;
+    },
+  };
+}
 
 function inertDirectives(): Directive[] {
   const immutable = { immutable: true };
@@ -594,7 +615,6 @@ function inertDirectives(): Directive[] {
     ["active-defrag-ignore-bytes", 100 * 1024 * 1024],
     ["auto-aof-rewrite-min-size", 64 * 1024 * 1024],
     ["hll-sparse-max-bytes", 3000],
-    ["maxmemory", 0],
     ["maxmemory-clients", 0],
     ["stream-node-max-bytes", 4096],
   ];

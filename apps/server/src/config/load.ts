@@ -71,8 +71,11 @@ export class ServerConfig {
 
   /** Loads config text (file contents + "\n" + argv options), throwing FatalConfigError. */
   loadFromString(text: string): void {
+    this.loadLines(text, new Set<string>(), 0);
+  }
+
+  private loadLines(text: string, seen: Set<string>, depth: number): void {
     const lines = text.split("\n");
-    const seen = new Set<string>();
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
       if (line.length === 0 || line.startsWith("#")) continue;
@@ -82,6 +85,7 @@ export class ServerConfig {
       if (argv.length === 0) continue;
       argv[0] = argv[0]!.toLowerCase();
       try {
+        if (this.specialLine(argv, seen, depth)) continue;
         const d = findDirective(argv[0]);
         if (d === undefined || (argv.length < 2 && d.name !== "save"))
           throw new ConfigError(
@@ -97,6 +101,34 @@ export class ServerConfig {
     }
   }
 
+  /**
+   * Config-file-only lines that hold no value: `include` reads another file in place (as Redis's
+   * loadServerConfig(argv[1])); `rename-command` and `loadmodule` are refused, because ignoring
+   * them would leave a command the operator meant to hide reachable, or a module's commands
+   * missing, without a word.
+   */
+  private specialLine(argv: readonly string[], seen: Set<string>, depth: number): boolean {
+    const name = argv[0];
+    if (name === "include") {
+      if (argv.length !== 2) throw new ConfigError("Bad directive or wrong number of arguments");
+      // Redis has no limit and recurses until the stack gives out; a cycle is a mistake.
+      if (depth >= 32) throw new ConfigError("include nested too deeply (an include cycle?)");
+      this.loadLines(readConfigFile(argv[1]!), seen, depth + 1);
+      return true;
+    }
+    if (name === "rename-command") {
+      if (argv.length !== 3) throw new ConfigError("Bad directive or wrong number of arguments");
+      throw new ConfigError(
+        "rename-command is not supported by Shoal: the command would stay reachable under its name; remove the line (use ACL rules to deny commands)",
+      );
+    }
+    if (name === "loadmodule") {
+      if (argv.length < 2) throw new ConfigError("Bad directive or wrong number of arguments");
+      throw new ConfigError(`Shoal can't load Redis modules; remove 'loadmodule ${argv[1]}'`);
+    }
+    return false;
+  }
+
   /** All directives with their CONFIG GET text. */
   entries(): Array<[Directive, string]> {
     return DIRECTIVES.map((d) => [d, d.format(this.values.get(d.name)!)]);
@@ -110,16 +142,7 @@ export function buildConfigText(
   options: string,
 ): string {
   let text = "";
-  if (configFile !== undefined) {
-    try {
-      text = readFileSync(configFile, "latin1");
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new FatalConfigError(
-        `Fatal error, can't open config file '${configFile}': ${e.code === "ENOENT" ? "No such file or directory" : e.message}`,
-      );
-    }
-  }
+  if (configFile !== undefined) text = readConfigFile(configFile);
   if (fromStdin) {
     try {
       text += readFileSync(0, "latin1");
@@ -129,4 +152,16 @@ export function buildConfigText(
   }
   if (options.length > 0) text += `\n${options}`;
   return text;
+}
+
+/** A config file's text, or Redis's "can't open config file" fatal error. */
+function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, "latin1");
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new FatalConfigError(
+      `Fatal error, can't open config file '${file}': ${e.code === "ENOENT" ? "No such file or directory" : e.message}`,
+    );
+  }
 }
