@@ -5,7 +5,12 @@ import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER } from "../errors.js";
-import { ENTRIES_READ_INVALID, type Stream, type StreamGroup } from "../types/stream.js";
+import {
+  ENTRIES_READ_INVALID,
+  type PendingList,
+  type Stream,
+  type StreamGroup,
+} from "../types/stream.js";
 import { formatStreamId, STREAM_ID_MAX } from "../types/stream-id.js";
 import { cmd, replyHelp } from "./define.js";
 import {
@@ -123,6 +128,27 @@ export function raxNodeCount(keys: readonly bigint[]): number {
   return hex.length === 0 ? 1 : walk(hex, 0, false);
 }
 
+/**
+ * XINFO STREAM FULL's "pending" of a group (each entry naming its consumer) or of a consumer: the
+ * first `count` entries of the PEL, all of them for 0.
+ */
+function replyPending(
+  reply: ReplyWriter,
+  pel: PendingList,
+  count: number,
+  withConsumer: boolean,
+): void {
+  const first = [...pel.range(0n, STREAM_ID_MAX)].slice(0, count || undefined);
+  reply.array(first.length);
+  for (const [id, nack] of first) {
+    reply.array(withConsumer ? 4 : 3);
+    reply.bulk(formatStreamId(id));
+    if (withConsumer) reply.bulkLatin1(nack.consumer.name);
+    reply.integer(nack.deliveryTime);
+    reply.integer(nack.deliveryCount);
+  }
+}
+
 function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   // The key first, then FULL [COUNT n], as xinfoCommand does.
   const s = readStream(ctx.db, args.latin1(2), ctx.now, reply);
@@ -197,15 +223,7 @@ function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
     reply.bulk("pel-count");
     reply.integer(g.pel.size);
     reply.bulk("pending");
-    const pel = [...g.pel.range(0n, STREAM_ID_MAX)].slice(0, count || undefined);
-    reply.array(pel.length);
-    for (const [id, nack] of pel) {
-      reply.array(4);
-      reply.bulk(formatStreamId(id));
-      reply.bulkLatin1(nack.consumer.name);
-      reply.integer(nack.deliveryTime);
-      reply.integer(nack.deliveryCount);
-    }
+    replyPending(reply, g.pel, count, true);
     reply.bulk("consumers");
     const cs = sortedConsumers(g);
     reply.array(cs.length);
@@ -218,14 +236,7 @@ function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
       reply.bulk("pel-count");
       reply.integer(c.pel.size);
       reply.bulk("pending");
-      const cp = [...c.pel.range(0n, STREAM_ID_MAX)].slice(0, count || undefined);
-      reply.array(cp.length);
-      for (const [id, nack] of cp) {
-        reply.array(3);
-        reply.bulk(formatStreamId(id));
-        reply.integer(nack.deliveryTime);
-        reply.integer(nack.deliveryCount);
-      }
+      replyPending(reply, c.pel, count, false);
     }
   }
 }
