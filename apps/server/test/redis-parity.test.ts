@@ -305,11 +305,11 @@ describe("behaviour vs redis-server 7.0.15", () => {
       ),
       set: await exchange(
         port,
-        cmd("CONFIG", "SET", "key-load-delay", "-5", "maxmemory", "1mb") +
+        cmd("CONFIG", "SET", "key-load-delay", "-5", "maxmemory-samples", "7") +
           cmd("CONFIG", "GET", "key-load-delay") +
           cmd("CONFIG", "SET", "maxmemory-policy", "bogus") +
           cmd("CONFIG", "SET", "io-threads", "2") +
-          cmd("CONFIG", "SET", "key-load-delay", "0", "maxmemory", "0"),
+          cmd("CONFIG", "SET", "key-load-delay", "0", "maxmemory-samples", "5"),
       ),
     });
     const [s, r] = await both(scenario);

@@ -192,9 +192,8 @@ function stringDirective(
 /** isValidAuxString() of cluster-announce-hostname: letters, digits, '-' and '.' only. */
 function validateHostname(s: string): void {
   if (!/^[A-Za-z0-9.-]*$/.test(s))
-    throw new ConfigError(
-      "Hostnames must be less than 256 characters and only contain alphanumeric characters, '-' or '.'",
-    );
+    throw new ConfigError("Hostnames may only contain alphanumeric characters, hyphens or dots");
+  if (s.length > 255) throw new ConfigError("Hostnames must be less than 256 characters");
 }
 
 const NOTIFY_CLASSES = "Ag$lshzxeKEtmd";
@@ -205,6 +204,24 @@ export function validateNotifyFlags(s: string): void {
     if (!NOTIFY_CLASSES.includes(c) && c !== "n")
       throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
   }
+}
+
+/**
+ * keyspaceEventsFlagsToString() of the parsed flags: Redis stores a bit set and reports it in
+ * one order ("KEA" reads "AKE"); under "A" the 'n' class is not written out, as in Redis 7.0
+ * (it stays enabled).
+ */
+function canonicalNotifyFlags(s: string): string {
+  const has = new Set<string>();
+  for (const c of s) {
+    if (c === "A") for (const a of "g$lshzxetd") has.add(a);
+    else has.add(c);
+  }
+  let out = "";
+  if ([..."g$lshzxetd"].every((c) => has.has(c))) out = "A";
+  else for (const c of "g$lshzxetdn") if (has.has(c)) out += c;
+  for (const c of "KEm") if (has.has(c)) out += c;
+  return out;
 }
 
 function parseSave(args: readonly string[], prev: ConfigValue | undefined): SavePoint[] {
@@ -288,10 +305,9 @@ function shutdownOnSignal(name: string): Directive {
         if (!allowed.includes(f))
           throw new ConfigError(`argument(s) must be one of the following: ${allowed.join(", ")}`);
       if (flags.includes("save") && flags.includes("nosave"))
-        throw new ConfigError(
-          "argument(s) must be one of the following: default, save, nosave, now, force",
-        );
-      return flags.filter((f) => f !== "default").join(" ") || "default";
+        throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
+      // Reported in the flags' own order, as Redis's enum bit names (`now save` reads `save now`).
+      return allowed.filter((f) => f !== "default" && flags.includes(f)).join(" ") || "default";
     },
     format: (v) => String(v),
   };
@@ -362,7 +378,7 @@ export const DIRECTIVES: readonly Directive[] = [
   }),
   intDirective("databases", 16, 1, MAX_INT, { immutable: true }),
   stringDirective("requirepass", ""),
-  intDirective("maxclients", 10000, 1, MAX_INT),
+  intDirective("maxclients", 10000, 1, 4294967295),
   intDirective("timeout", 0, 0, MAX_INT),
   intDirective("tcp-keepalive", 300, 0, MAX_INT),
   memoryDirective("proto-max-bulk-len", 512 * 1024 * 1024, 1024 * 1024, MAX_LL),
@@ -450,8 +466,24 @@ export const DIRECTIVES: readonly Directive[] = [
   }),
   intDirective("cluster-migration-barrier", 1, 0, MAX_INT),
   memoryDirective("cluster-link-sendbuf-limit", 0, 0, MAX_LL),
-  stringDirective("notify-keyspace-events", "", { validate: validateNotifyFlags }),
-  intDirective("hz", 10, 0, MAX_INT),
+  {
+    ...stringDirective("notify-keyspace-events", ""),
+    parse(args) {
+      const v = one(args);
+      validateNotifyFlags(v);
+      return v;
+    },
+    // Stored as given (the flags the notifier reads), reported as Redis reports its bit set.
+    format: (v) => canonicalNotifyFlags(String(v)),
+  },
+  // updateHZ(): read as an int, then held to CONFIG_MIN_HZ..CONFIG_MAX_HZ (CONFIG GET shows it so).
+  {
+    ...intDirective("hz", 10, 0, MAX_INT),
+    parse(args, prev) {
+      const n = intDirective("hz", 10, 0, MAX_INT).parse(args, prev) as number;
+      return Math.max(1, Math.min(500, n));
+    },
+  },
   intDirective("shutdown-timeout", 10, 0, MAX_INT),
   shutdownOnSignal("shutdown-on-sigterm"),
   shutdownOnSignal("shutdown-on-sigint"),
@@ -522,6 +554,7 @@ export const DIRECTIVES: readonly Directive[] = [
   intDirective("loading-process-events-interval-bytes", 2097152, 1024, MAX_INT, {
     hiddenConfig: true,
   }),
+  intDirective("watchdog-period", 0, 0, MAX_INT, { hiddenConfig: true }),
 ];
 
 /**
@@ -544,10 +577,84 @@ function maxmemoryDirective(): Directive {
   };
 }
 
+/** A memory value or, with PERCENT_CONFIG, "N%" of maxmemory (0..100); CONFIG GET shows "N%". */
+function percentMemoryDirective(name: string, def: number): Directive {
+  return {
+    name,
+    defaultText: [String(def)],
+    parse(args) {
+      const s = one(args);
+      if (s.endsWith("%")) {
+        const pct = parseStrictInt(s.slice(0, -1));
+        if (pct === undefined || pct < 0)
+          throw new ConfigError("argument must be a memory or percent value");
+        if (pct > 100) throw new ConfigError("percentage argument must be less or equal to 100");
+        // 0% is no limit, as 0 bytes: Redis stores both as 0.
+        return pct === 0 ? 0 : `${pct}%`;
+      }
+      const n = parseMemory(s);
+      if (n === undefined) throw new ConfigError("argument must be a memory or percent value");
+      if (n < 0)
+        throw new ConfigError(`argument must be between 0 and ${boundText(MAX_LL)} inclusive`);
+      return n;
+    },
+    format: (v) => String(v),
+  };
+}
+
+/** A config-file line's words, or CONFIG SET's one value split at spaces (sdssplitlen). */
+function words(args: readonly string[]): string[] {
+  return args.length === 1 ? args[0]!.split(" ").filter((w) => w !== "") : [...args];
+}
+
+/** oom-score-adj-values: three integers in -2000..2000 (replica, master, background child). */
+function oomScoreAdjValues(): Directive {
+  const range = "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+  return {
+    name: "oom-score-adj-values",
+    defaultText: ["0", "200", "800"],
+    parse(args) {
+      const w = words(args);
+      if (w.length !== 3) throw new ConfigError("wrong number of arguments");
+      return w
+        .map((x) => {
+          if (!/^\s*[+-]?[0-9]+$/.test(x)) throw new ConfigError(range);
+          const n = Number(x);
+          if (n < -2000 || n > 2000) throw new ConfigError(range);
+          return String(n);
+        })
+        .join(" ");
+    },
+    format: (v) => String(v),
+  };
+}
+
+/** latency-tracking-info-percentiles: any number of doubles in 0..100, possibly none. */
+function latencyPercentiles(): Directive {
+  return {
+    name: "latency-tracking-info-percentiles",
+    defaultText: ["50", "99", "99.9"],
+    parse(args) {
+      const w = args.length === 1 && args[0] === "" ? [] : words(args);
+      return w
+        .map((x) => {
+          const n = Number(x);
+          if (x.trim() === "" || Number.isNaN(n))
+            throw new ConfigError("Invalid latency-tracking-info-percentiles parameters");
+          if (n < 0 || n > 100)
+            throw new ConfigError(
+              "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+            );
+          return String(n);
+        })
+        .join(" ");
+    },
+    format: (v) => String(v),
+  };
+}
+
 function inertDirectives(): Directive[] {
   const immutable = { immutable: true };
-  // Lists of numbers on one line: `oom-score-adj-values 0 200 800`.
-  const spaced: Partial<Directive> = { parse: (args) => args.join(" ") };
   const bools: [string, boolean, Partial<Directive>?][] = [
     ["activedefrag", false],
     ["activerehashing", true],
@@ -602,8 +709,8 @@ function inertDirectives(): Directive[] {
     ["list-compress-depth", 0, 0, MAX_INT],
     ["list-max-listpack-size", -2, -MAX_INT - 1, MAX_INT, { aliases: ["list-max-ziplist-size"] }],
     ["maxmemory-eviction-tenacity", 10, 0, 100],
-    ["maxmemory-samples", 5, 1, 64],
-    ["socket-mark-id", 0, 0, 4294967295],
+    ["maxmemory-samples", 5, 1, MAX_INT],
+    ["socket-mark-id", 0, 0, 4294967295, immutable],
     ["stream-node-max-entries", 100, 0, MAX_LL],
     ["tcp-backlog", 511, 0, MAX_INT, immutable],
     ["tls-port", 0, 0, 65535],
@@ -615,7 +722,6 @@ function inertDirectives(): Directive[] {
     ["active-defrag-ignore-bytes", 100 * 1024 * 1024],
     ["auto-aof-rewrite-min-size", 64 * 1024 * 1024],
     ["hll-sparse-max-bytes", 3000],
-    ["maxmemory-clients", 0],
     ["stream-node-max-bytes", 4096],
   ];
   const enums: [string, string, string[], Partial<Directive>?][] = [
@@ -653,8 +759,6 @@ function inertDirectives(): Directive[] {
     ["bio_cpulist", "", immutable],
     ["server_cpulist", "", immutable],
     ["ignore-warnings", ""],
-    ["latency-tracking-info-percentiles", "50 99 99.9", spaced],
-    ["oom-score-adj-values", "0 200 800", spaced],
     ["proc-title-template", "{title} {listen-addr} {server-mode}"],
     ["syslog-ident", "redis", immutable],
     ["tls-ca-cert-dir", ""],
@@ -673,6 +777,9 @@ function inertDirectives(): Directive[] {
     ["unixsocketperm", "0", immutable],
   ];
   return [
+    percentMemoryDirective("maxmemory-clients", 0),
+    oomScoreAdjValues(),
+    latencyPercentiles(),
     ...bools.map(([n, d, x]) => boolDirective(n, d, x)),
     ...ints.map(([n, d, lo, hi, x]) => intDirective(n, d, lo, hi, x)),
     ...memories.map(([n, d]) => memoryDirective(n, d, 0, MAX_LL)),
