@@ -380,7 +380,7 @@ describe("config-file-only lines", () => {
     }
   });
 
-  it("rename-command, loadmodule and a non-zero maxmemory stop start-up with a reason", async () => {
+  it("rename-command, loadmodule, user, aclfile, TLS and a non-zero maxmemory stop start-up with a reason", async () => {
     const cases: Array<[string[], string]> = [
       [
         ["--rename-command", "FLUSHALL", ""],
@@ -388,6 +388,10 @@ describe("config-file-only lines", () => {
       ],
       [["--loadmodule", "/nonexistent/m.so"], "Shoal can't load Redis modules"],
       [["--maxmemory", "100mb"], "maxmemory is not supported by Shoal yet (no eviction)"],
+      [["--user", "alice", "on", ">pw", "+@all"], "ACL users in the config file are not supported"],
+      [["--aclfile", "/etc/redis/users.acl"], "aclfile is not supported by Shoal"],
+      [["--tls-port", "6380"], "tls-port is not supported by Shoal: it has no TLS"],
+      [["--tls-replication", "yes"], "tls-replication is not supported by Shoal"],
     ];
     for (const [args, text] of cases) {
       const r = await run(BIN, args);

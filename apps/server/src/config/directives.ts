@@ -653,6 +653,23 @@ function latencyPercentiles(): Directive {
   };
 }
 
+/**
+ * A directive Shoal lacks whose non-default value can't be ignored without losing security: an
+ * ACL file that would lock the default user out, TLS links that would run in clear text. Read as
+ * Redis reads it first, so a malformed value still gets Redis's error.
+ */
+function onlyDefault(d: Directive, why: string): Directive {
+  const def = d.parse(d.defaultText, undefined);
+  return {
+    ...d,
+    parse(args, prev) {
+      const v = d.parse(args, prev);
+      if (v !== def) throw new ConfigError(`${d.name} is not supported by Shoal: ${why}`);
+      return v;
+    },
+  };
+}
+
 function inertDirectives(): Directive[] {
   const immutable = { immutable: true };
   const bools: [string, boolean, Partial<Directive>?][] = [
@@ -687,9 +704,7 @@ function inertDirectives(): Directive[] {
     ["set-proc-title", true, immutable],
     ["stop-writes-on-bgsave-error", true],
     ["syslog-enabled", false, immutable],
-    ["tls-cluster", false],
     ["tls-prefer-server-ciphers", false],
-    ["tls-replication", false],
     ["tls-session-caching", true],
   ];
   const ints: [string, number, number, number, Partial<Directive>?][] = [
@@ -713,7 +728,6 @@ function inertDirectives(): Directive[] {
     ["socket-mark-id", 0, 0, 4294967295, immutable],
     ["stream-node-max-entries", 100, 0, MAX_LL],
     ["tcp-backlog", 511, 0, MAX_INT, immutable],
-    ["tls-port", 0, 0, 65535],
     ["tls-session-cache-size", 20480, 0, MAX_INT],
     ["tls-session-cache-timeout", 300, 0, MAX_INT],
     ["tracking-table-max-keys", 1000000, 0, MAX_LL],
@@ -753,7 +767,6 @@ function inertDirectives(): Directive[] {
     ["tls-auth-clients", "yes", ["no", "yes", "optional"]],
   ];
   const strings: [string, string, Partial<Directive>?][] = [
-    ["aclfile", "", immutable],
     ["aof_rewrite_cpulist", "", immutable],
     ["bgsave_cpulist", "", immutable],
     ["bio_cpulist", "", immutable],
@@ -776,7 +789,18 @@ function inertDirectives(): Directive[] {
     ["unixsocket", "", immutable],
     ["unixsocketperm", "0", immutable],
   ];
+  const noTls = "it has no TLS; only the default is accepted";
+  const refused: Directive[] = [
+    onlyDefault(
+      stringDirective("aclfile", "", immutable),
+      "it has no ACL users beyond 'default'; remove the line",
+    ),
+    onlyDefault(intDirective("tls-port", 0, 0, 65535), noTls),
+    onlyDefault(boolDirective("tls-cluster", false), noTls),
+    onlyDefault(boolDirective("tls-replication", false), noTls),
+  ];
   return [
+    ...refused,
     percentMemoryDirective("maxmemory-clients", 0),
     oomScoreAdjValues(),
     latencyPercentiles(),

@@ -103,9 +103,9 @@ export class ServerConfig {
 
   /**
    * Config-file-only lines that hold no value: `include` reads another file in place (as Redis's
-   * loadServerConfig(argv[1])); `rename-command` and `loadmodule` are refused, because ignoring
-   * them would leave a command the operator meant to hide reachable, or a module's commands
-   * missing, without a word.
+   * loadServerConfig(argv[1])); `rename-command`, `user` and `loadmodule` are refused: ignoring
+   * them would leave a command the operator meant to hide reachable, a user meant to be locked
+   * open, or a module's commands missing, without a word.
    */
   private specialLine(argv: readonly string[], seen: Set<string>, depth: number): boolean {
     const name = argv[0];
@@ -120,6 +120,13 @@ export class ServerConfig {
       if (argv.length !== 3) throw new ConfigError("Bad directive or wrong number of arguments");
       throw new ConfigError(
         "rename-command is not supported by Shoal: the command would stay reachable under its name; remove the line (use ACL rules to deny commands)",
+      );
+    }
+    if (name === "user") {
+      if (argv.length < 2) throw new ConfigError("Bad directive or wrong number of arguments");
+      // Dropping the line would leave the default user open where the file meant to close it.
+      throw new ConfigError(
+        "ACL users in the config file are not supported by Shoal (it has only 'default'); remove the 'user' lines",
       );
     }
     if (name === "loadmodule") {
