@@ -383,11 +383,13 @@ export class Scripting {
     server.setPropagationTargets(run.replFlags);
     // call() takes over the call context for the nested command; EVAL's is put back after.
     const ctx = server.call;
-    const saved = { client: ctx.client, args: ctx.args, entry: ctx.entry };
+    const savedClient = ctx.client;
+    const savedArgs = ctx.args;
+    const savedEntry = ctx.entry;
     call(server, sc, entry, args);
-    ctx.client = saved.client;
-    ctx.args = saved.args;
-    ctx.entry = saved.entry;
+    ctx.client = savedClient;
+    ctx.args = savedArgs;
+    ctx.entry = savedEntry;
     const reply = sc.reply.take();
     return reply === null ? EMPTY_NULL : reply;
   }

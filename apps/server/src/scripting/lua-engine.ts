@@ -31,7 +31,10 @@ export interface LuaHost {
 }
 
 export interface LuaRunResult {
-  /** The reply for the caller, already in the caller's protocol. */
+  /**
+   * The reply for the caller, already in the caller's protocol: a view of the engine's memory,
+   * to be written out before the engine runs again.
+   */
   reply: Buffer;
   isError: boolean;
 }
@@ -82,12 +85,14 @@ function wasmModule(): object {
 }
 
 const ENOSYS = 52;
+/** redis.call arguments up to this many bytes in all are copied out of the module at once. */
+const ONE_COPY_MAX = 4096;
 
 export class LuaEngine {
   private readonly ex: Exports;
   private tempRet0 = 0;
   /** Views of the module's memory, taken again when memory.grow replaced its buffer. */
-  private view8 = new Uint8Array(0);
+  private view8: Buffer = Buffer.alloc(0);
   private view32 = new Uint32Array(0);
   /** Function names as C strings in the module's memory, kept across runs. */
   private readonly names = new Map<string, number>();
@@ -274,11 +279,24 @@ export class LuaEngine {
     const u8 = this.u8();
     const u32 = this.u32();
     const argv: Buffer[] = new Array(argc);
-    for (let i = 0; i < argc; i++) {
-      const off = u32[lens + i * 2]!;
-      const len = u32[lens + i * 2 + 1]!;
-      // A copy: commands keep their arguments (SET stores the value) and the buffer is reused.
-      argv[i] = Buffer.from(u8.subarray(base + off, base + off + len));
+    // Arguments are laid out back to back: a copy (commands keep their arguments, SET stores
+    // the value, and the region is reused) taken in one piece, and views of it per argument.
+    const end = argc > 0 ? u32[lens + (argc - 1) * 2]! + u32[lens + (argc - 1) * 2 + 1]! : 0;
+    if (end <= ONE_COPY_MAX) {
+      const all = Buffer.allocUnsafe(end);
+      u8.copy(all, 0, base, base + end);
+      for (let i = 0; i < argc; i++) {
+        const off = u32[lens + i * 2]!;
+        argv[i] = all.subarray(off, off + u32[lens + i * 2 + 1]!);
+      }
+    } else {
+      // Large arguments each get their own copy, so a value kept does not pin its neighbours.
+      for (let i = 0; i < argc; i++) {
+        const off = u32[lens + i * 2]!;
+        const all = Buffer.allocUnsafe(u32[lens + i * 2 + 1]!);
+        u8.copy(all, 0, base + off, base + off + all.length);
+        argv[i] = all;
+      }
     }
     const reply = this.host.call(argv, resp === 3 ? 3 : 2);
     const ptr = this.ex.sl_reply_buffer(reply.length);
@@ -286,10 +304,14 @@ export class LuaEngine {
     return reply.length;
   }
 
+  /**
+   * The reply of the last run: a view of the module's memory, valid until the next call into
+   * the engine (callers write it out at once, so it is not copied).
+   */
   private out(): Buffer {
     const ptr = this.ex.sl_out_ptr();
     const len = this.ex.sl_out_len();
-    return Buffer.from(this.bytes(ptr, len));
+    return this.u8().subarray(ptr, ptr + len);
   }
 
   private bytes(ptr: number, len: number): Uint8Array {
@@ -297,11 +319,12 @@ export class LuaEngine {
   }
 
   // A call into the module may grow its memory, which detaches the old views: checked each time.
-  private u8(): Uint8Array {
+  private u8(): Buffer {
     // A grown memory detaches the old buffer, whose views then read as empty: no need to fetch
     // memory.buffer (an accessor call) every time.
     if (this.view8.length === 0) {
-      this.view8 = new Uint8Array(this.ex.memory.buffer);
+      // A Buffer, so copies out of the module are Buffer.copy (no view made for them).
+      this.view8 = Buffer.from(this.ex.memory.buffer);
       this.view32 = new Uint32Array(this.ex.memory.buffer);
     }
     return this.view8;
