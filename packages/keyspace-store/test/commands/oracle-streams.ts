@@ -8,7 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { waitFor } from "@shoal/test-utils";
 import { type CommandSpec, infoFlags } from "../../src/command-types.js";
-import { TestStore } from "../../src/test-kit.js";
+import { ArrayArgs, TestStore } from "../../src/test-kit.js";
 import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
 
 /** Keyspace events (every class, new and keymiss too) Redis publishes for `script`. */
@@ -129,4 +129,23 @@ export async function commandInfoMismatches(
     if (JSON.stringify(mine) !== JSON.stringify(theirs)) out.push({ mine, theirs });
   }
   return out;
+}
+
+/**
+ * The keys `spec.getKeys` finds in each argv (mine) and what COMMAND GETKEYS answers for it
+ * (theirs: a key list, or Redis's error), in the same order, for one toEqual.
+ */
+export async function getKeysOfBoth(
+  oracle: RedisOracle,
+  spec: CommandSpec | undefined,
+  argvs: readonly string[][],
+): Promise<{ mine: string[][]; theirs: unknown[] }> {
+  const mine: string[][] = [];
+  const theirs: unknown[] = [];
+  for (const argv of argvs) {
+    theirs.push(decodeReply(await oracle.command("COMMAND", "GETKEYS", ...argv)));
+    const at = spec?.getKeys?.(new ArrayArgs(argv.map((a) => Buffer.from(a)))) ?? [];
+    mine.push(at.map((i) => argv[i] as string));
+  }
+  return { mine, theirs };
 }
