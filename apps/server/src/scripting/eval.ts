@@ -100,6 +100,7 @@ export class Scripting {
   /** The script running now (Redis's curr_run_ctx), null between scripts. */
   running: RunContext | null = null;
   private scriptClient: Client;
+  private readonly recentCommands = new RecentCommands();
 
   constructor(private readonly server: ScriptingHost) {
     this.scriptClient = makeScriptClient();
@@ -344,7 +345,7 @@ export class Scripting {
     const run = this.running!;
     const server = this.server;
     const args = new OwnedArgs(argv);
-    const entry = lookupForScript(server, args);
+    const entry = lookupForScript(server, this.recentCommands, args);
     if (entry === undefined)
       return scriptError(server, "ERR Unknown Redis command called from script");
     const arity = entry.spec.arity;
@@ -536,9 +537,43 @@ function makeScriptClient(): Client {
   return new Client(-1, fake as unknown as ConstructorParameters<typeof Client>[1], false);
 }
 
+/**
+ * The command names scripts called last, as the bytes they sent, with their table entries: a
+ * script's redis.call names recur every run, and matching a few bytes here costs less than
+ * decoding the name to a string for the table's map each call.
+ */
+class RecentCommands {
+  private readonly names: Buffer[] = [];
+  private readonly entries: CommandEntry[] = [];
+  private next = 0;
+
+  get(server: ScriptingHost, name: Buffer): CommandEntry | undefined {
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]!;
+      if (n.length !== name.length) continue;
+      let j = 0;
+      while (j < n.length && n[j] === name[j]) j++;
+      if (j === n.length) return this.entries[i];
+    }
+    const e = server.table.lookupRaw(name.toString("latin1"));
+    if (e === undefined) return undefined;
+    // Round robin over 16 slots: a script's handful of commands stay put.
+    const slot = this.next;
+    this.next = (slot + 1) % 16;
+    names[slot] = Buffer.from(name);
+    this.entries[slot] = e;
+    return e;
+  }
+}
+
 /** lookupCommand on a script's argv: a container needs a known subcommand. */
-function lookupForScript(server: ScriptingHost, args: CommandArgs): CommandEntry | undefined {
-  const base = server.table.lookupRaw(args.latin1(0));
+function lookupForScript(
+  server: ScriptingHost,
+  recent: RecentCommands,
+  args: OwnedArgs,
+): CommandEntry | undefined {
+  const base = recent.get(server, args.view(0));
   if (base === undefined) return undefined;
   if (base.subcommands === undefined || args.argc < 2) return base;
   return base.subcommands.get(args.latin1(1).toLowerCase());
@@ -557,6 +592,11 @@ function errorText(reply: Buffer): string {
 }
 
 function parseLongLong(s: string): number | undefined {
+  // numkeys is nearly always one digit.
+  if (s.length === 1) {
+    const d = s.charCodeAt(0) - 48;
+    return d >= 0 && d <= 9 ? d : undefined;
+  }
   if (!/^(-?[1-9][0-9]{0,18}|0)$/.test(s)) return undefined;
   // 19 digits reach past int64: string2ll refuses those.
   if (s.length >= 19 && BigInt.asIntN(64, BigInt(s)) !== BigInt(s)) return undefined;
