@@ -7,10 +7,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerHandle, waitFor } from "@shoal/test-utils";
+import { describe, expect, it } from "vitest";
 import { blockedClients, playBlocking } from "./blocking-helpers.js";
-import { cmd, exchange, startShoal } from "./helpers.js";
+import { cmd, exchange, shoalAndRedisForSuite } from "./helpers.js";
 
 interface Scenario {
   /** Blocking commands, each on its own connection, blocked in this order. */
@@ -119,18 +119,14 @@ const scenarios: Record<string, Scenario> = {
 };
 
 describe("clients blocked on keys, vs redis-server 7.0.15", () => {
-  let shoal: ServerHandle;
-  let redis: ServerHandle;
-  beforeAll(async () => {
-    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([shoal?.stop(), redis?.stop()]);
-  });
+  const servers = shoalAndRedisForSuite();
 
   for (const [name, s] of Object.entries(scenarios)) {
     it(name, async () => {
-      const [a, b] = await Promise.all([playBlocking(shoal.port, s), playBlocking(redis.port, s)]);
+      const [a, b] = await Promise.all([
+        playBlocking(servers.shoal.port, s),
+        playBlocking(servers.redis.port, s),
+      ]);
       expect(b.slice(0, -1)).toEqual(s.expected);
       expect(a).toEqual(b);
     }, 30_000);
@@ -223,35 +219,20 @@ async function playAof(port: number): Promise<void> {
 }
 
 describe("blocking commands in the AOF, vs redis-server 7.0.15", () => {
-  let shoal: ServerHandle;
-  let redis: ServerHandle;
-  beforeAll(async () => {
-    const args = ["--appendonly", "yes", "--appendfsync", "always"];
-    [shoal, redis] = await Promise.all([startShoal(args), startRedisServer({ args })]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([shoal?.stop(), redis?.stop()]);
-  });
+  const servers = shoalAndRedisForSuite(["--appendonly", "yes", "--appendfsync", "always"]);
 
   it("served at once and served after blocking", async () => {
-    await Promise.all([playAof(shoal.port), playAof(redis.port)]);
-    const expected = aofCommands(redis.dir);
+    await Promise.all([playAof(servers.shoal.port), playAof(servers.redis.port)]);
+    const expected = aofCommands(servers.redis.dir);
     expect(expected).toContain("LMOVE s d right left");
     expect(expected).toContain("LMOVE s2 d2 left right");
     expect(expected).toContain("LPOP s2 2");
-    expect(aofCommands(shoal.dir)).toEqual(expected);
+    expect(aofCommands(servers.shoal.dir)).toEqual(expected);
   }, 60_000);
 });
 
 describe("blocked commands in INFO, vs redis-server 7.0.15", () => {
-  let shoal: ServerHandle;
-  let redis: ServerHandle;
-  beforeAll(async () => {
-    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([shoal?.stop(), redis?.stop()]);
-  });
+  const servers = shoalAndRedisForSuite();
 
   // A blocked command counts one call when served or timed out, not when it blocks (nor when
   // a wrong-typed key leaves it blocked); total_commands_processed counts it once.
@@ -277,7 +258,7 @@ describe("blocked commands in INFO, vs redis-server 7.0.15", () => {
   }
 
   it("calls, failed calls, errors and commands processed", async () => {
-    const [a, b] = await Promise.all([stats(shoal.port), stats(redis.port)]);
+    const [a, b] = await Promise.all([stats(servers.shoal.port), stats(servers.redis.port)]);
     expect(b).toContain("cmdstat_blpop:calls=2,rejected_calls=0,failed_calls=0");
     expect(a).toEqual(b);
   }, 30_000);
@@ -400,15 +381,7 @@ const movedIntoPlace: Record<string, { waiter: string[]; writes: string[][] }> =
 };
 
 describe("a key moved into place under a blocked client, vs redis-server 7.0.15", () => {
-  let shoal: ServerHandle;
-  let redis: ServerHandle;
-  beforeAll(async () => {
-    const args = ["--appendonly", "yes", "--appendfsync", "always"];
-    [shoal, redis] = await Promise.all([startShoal(args), startRedisServer({ args })]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([shoal?.stop(), redis?.stop()]);
-  });
+  const servers = shoalAndRedisForSuite(["--appendonly", "yes", "--appendfsync", "always"]);
 
   /** Every scenario in turn: the waiter's reply, the writer's, and what each added to the AOF. */
   async function playAll(h: ServerHandle): Promise<string[]> {
@@ -422,7 +395,7 @@ describe("a key moved into place under a blocked client, vs redis-server 7.0.15"
   }
 
   it("the element, the end, the reply and the propagated pop, as Redis", async () => {
-    const [a, b] = await Promise.all([playAll(shoal), playAll(redis)]);
+    const [a, b] = await Promise.all([playAll(servers.shoal), playAll(servers.redis)]);
     // Not vacuous: Redis served from the moved key, and wrote the pop with its count.
     expect(b).toContain(`*2\r\n${bulk("k")}*2\r\n${bulk("a")}${bulk("b")}`);
     expect(b).toContain("LPOP k 2");
@@ -434,14 +407,7 @@ describe("a key moved into place under a blocked client, vs redis-server 7.0.15"
 // What replicas receive for a blocked command served later: the replication stream itself (a
 // SYNC from a raw connection), not the AOF. BZMPOP goes out as ZPOPMIN/ZPOPMAX key count.
 describe("blocking commands in the replication stream, vs redis-server 7.0.15", () => {
-  let shoal: ServerHandle;
-  let redis: ServerHandle;
-  beforeAll(async () => {
-    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([shoal?.stop(), redis?.stop()]);
-  });
+  const servers = shoalAndRedisForSuite();
 
   /** Commands a SYNC'ed replica receives while `run` executes (PINGs left out). */
   async function stream(port: number, run: () => Promise<void>): Promise<string[]> {
@@ -506,8 +472,8 @@ describe("blocking commands in the replication stream, vs redis-server 7.0.15", 
 
   it("served after blocking: the pop as Redis writes it for replicas", async () => {
     const [a, b] = await Promise.all([
-      stream(shoal.port, () => run(shoal.port)),
-      stream(redis.port, () => run(redis.port)),
+      stream(servers.shoal.port, () => run(servers.shoal.port)),
+      stream(servers.redis.port, () => run(servers.redis.port)),
     ]);
     expect(b).toContain("ZPOPMAX z 2");
     expect(b).toContain("ZPOPMIN z3 2");

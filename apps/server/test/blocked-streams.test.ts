@@ -3,10 +3,9 @@
 // the same. `$` is the last ID at the time the waiter blocked (not when it is served), a waiter is
 // served from the stream that became ready alone, a key of another type leaves it blocked, and a
 // timeout answers a null array.
-import { type ServerHandle, startRedisServer } from "@shoal/test-utils";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { playBlocking } from "./blocking-helpers.js";
-import { cmd, exchange, startShoal } from "./helpers.js";
+import { cmd, exchange, shoalAndRedisForSuite } from "./helpers.js";
 
 interface Scenario {
   /** Written before anyone blocks. */
@@ -102,18 +101,14 @@ const scenarios: Record<string, Scenario> = {
 };
 
 describe("XREAD and XREADGROUP BLOCK, vs redis-server 7.0.15", () => {
-  let shoal: ServerHandle;
-  let redis: ServerHandle;
-  beforeAll(async () => {
-    [shoal, redis] = await Promise.all([startShoal(), startRedisServer()]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([shoal?.stop(), redis?.stop()]);
-  });
+  const servers = shoalAndRedisForSuite();
 
   for (const [name, s] of Object.entries(scenarios)) {
     it(name, async () => {
-      const [a, b] = await Promise.all([playBlocking(shoal.port, s), playBlocking(redis.port, s)]);
+      const [a, b] = await Promise.all([
+        playBlocking(servers.shoal.port, s),
+        playBlocking(servers.redis.port, s),
+      ]);
       // Every waiter was served with entries (an array reply), on both.
       for (const w of (b as string[]).slice(0, s.waiters.length))
         expect(w).toMatch(/^\*1\r\n\*2\r\n/);
@@ -127,13 +122,16 @@ describe("XREAD and XREADGROUP BLOCK, vs redis-server 7.0.15", () => {
       waiters: [["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "d", ">"]],
       writes: [["XGROUP", "DESTROY", "d", "g"]],
     };
-    const [a, b] = await Promise.all([playBlocking(shoal.port, s), playBlocking(redis.port, s)]);
+    const [a, b] = await Promise.all([
+      playBlocking(servers.shoal.port, s),
+      playBlocking(servers.redis.port, s),
+    ]);
     expect(b[0]).toMatch(/^-NOGROUP /);
     expect(a).toEqual(b);
   });
 
   it("times out with a null array, and answers at once inside MULTI", async () => {
-    for (const port of [shoal.port, redis.port]) {
+    for (const port of [servers.shoal.port, servers.redis.port]) {
       expect(await exchange(port, cmd("XREAD", "BLOCK", "30", "STREAMS", "none", "$"))).toMatch(
         /^\*-1\r\n/,
       );

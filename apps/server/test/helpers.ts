@@ -1,7 +1,8 @@
 // Shared helpers for the process-level tests: where the built server is, how to start it, and
 // how to run the same bytes against shoal-server and a real redis-server.
 import { fileURLToPath } from "node:url";
-import { rawExchange, type ServerHandle, spawnServer } from "@shoal/test-utils";
+import { rawExchange, type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
+import { afterAll, beforeAll } from "vitest";
 
 export const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 export const BIN = fileURLToPath(new URL("../bin/shoal-server", import.meta.url));
@@ -17,6 +18,36 @@ export function startShoal(
     ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
   });
+}
+
+/**
+ * shoal-server and redis-server, both given `args`, started before the tests of the describe it is
+ * called in and stopped after them; read `shoal` and `redis` from inside a test.
+ */
+export function shoalAndRedisForSuite(args: string[] = []): {
+  readonly shoal: ServerHandle;
+  readonly redis: ServerHandle;
+} {
+  let shoal: ServerHandle | undefined;
+  let redis: ServerHandle | undefined;
+  beforeAll(async () => {
+    [shoal, redis] = await Promise.all([startShoal(args), startRedisServer({ args })]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([shoal?.stop(), redis?.stop()]);
+  });
+  const started = (h: ServerHandle | undefined): ServerHandle => {
+    if (h === undefined) throw new Error("the suite's servers are not started");
+    return h;
+  };
+  return {
+    get shoal() {
+      return started(shoal);
+    },
+    get redis() {
+      return started(redis);
+    },
+  };
 }
 
 const END = "*2\r\n$4\r\nECHO\r\n$9\r\n__end__!!\r\n";
