@@ -18,8 +18,18 @@ import type { NodeCore } from "./node-core.js";
 import type { Persistence } from "./persistence/persistence.js";
 import type { ExecPropagation } from "./propagate.js";
 import type { Replication } from "./replication/replication.js";
-import type { ScriptingMemory } from "./scripting/eval.js";
 import type { SlowLog } from "./slowlog.js";
+
+/** INFO memory's scripting fields (used_memory_vm_eval, number_of_cached_scripts...). */
+export interface ScriptingMemory {
+  vmEval: number;
+  scriptsEval: number;
+  cachedScripts: number;
+  functions: number;
+  libraries: number;
+  vmFunctions: number;
+  functionsBytes: number;
+}
 
 export interface ShutdownOptions {
   save: boolean | undefined;

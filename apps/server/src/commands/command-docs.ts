@@ -2,15 +2,12 @@
 // COMMAND DOCS's per-command map (addReplyCommandDocs), COMMAND INFO's tips and key-specs
 // elements, and the key specs read back for COMMAND GETKEYSANDFLAGS.
 import type { ReplyWriter } from "@shoal/resp-codec";
-import { COMMAND_DATA } from "./command-docs.generated.js";
+import { COMMAND_DATA, type DocTree } from "./command-docs.generated.js";
 
 /**
- * A RESP3 value kept as data: a bulk string, an integer, or [tag, ...items] with tag "*"
- * (array), "%" (map, keys and values alternating), "~" (set) or "+" (simple string). The
- * writer turns maps and sets into arrays in RESP2, as Redis's addReplyMapLen/addReplySetLen.
+ * Writes a DocTree (a RESP3 value kept as data; map keys and values alternate). Maps and sets
+ * become arrays in RESP2, as Redis's addReplyMapLen/addReplySetLen make them.
  */
-export type DocTree = string | number | DocTree[];
-
 export function writeDocTree(r: ReplyWriter, t: DocTree): void {
   if (typeof t === "string") r.bulk(t);
   else if (typeof t === "number") r.integer(t);

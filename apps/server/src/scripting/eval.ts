@@ -21,7 +21,7 @@ import { Client } from "../client-connection.js";
 import { keyPositions } from "../cluster/routing.js";
 import type { CommandEntry } from "../command-types.js";
 import { call, type DispatchHost } from "../dispatch.js";
-import type { NodeServices } from "../node-services.js";
+import type { NodeServices, ScriptingMemory } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
 import { serveClientsWhileBusy } from "./busy.js";
 import { FunctionLibraries } from "./functions.js";
@@ -48,16 +48,6 @@ export const BUSY_FUNCTION_ERR =
   "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 /** FUNCTION LOAD's time limit for running a library's code (LOAD_TIMEOUT_MS). */
 const LOAD_TIMEOUT_MS = 500;
-
-export interface ScriptingMemory {
-  vmEval: number;
-  scriptsEval: number;
-  cachedScripts: number;
-  functions: number;
-  libraries: number;
-  vmFunctions: number;
-  functionsBytes: number;
-}
 
 interface CachedScript {
   body: Buffer;
