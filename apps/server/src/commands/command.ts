@@ -14,9 +14,9 @@ import type { Client } from "../client-connection.js";
 import type { CommandEntry, ServerCommandDef } from "../command-types.js";
 import type { NodeServices } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
+import type { DocTree } from "./command-docs.generated.js";
 import {
   commandData,
-  type DocTree,
   getKeysProcFlags,
   type KeyRef,
   keysFromSpecs,
