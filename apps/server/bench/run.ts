@@ -8,14 +8,7 @@ import { fileURLToPath } from "node:url";
 import { redisCli, type ServerHandle } from "@shoal/test-utils";
 import { median, withShoalAndRedis } from "./servers.js";
 
-// SHOAL_BENCH_FIXTURE=1 runs the server with the tests' tiny store (SET GET INCR LPUSH) instead of
-// keyspace-store, to tell the server's own overhead from the store's.
-const MAIN_JS = fileURLToPath(
-  new URL(
-    process.env.SHOAL_BENCH_FIXTURE === "1" ? "../test/fixtures/kv-server.mjs" : "../dist/main.js",
-    import.meta.url,
-  ),
-);
+const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
 const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 3);
 const WANTED = (
