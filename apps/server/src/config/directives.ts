@@ -535,8 +535,8 @@ export const DIRECTIVES: readonly Directive[] = [
   intDirective("replica-priority", 100, 0, MAX_INT, { aliases: ["slave-priority"] }),
   stringDirective("replica-announce-ip", "", { aliases: ["slave-announce-ip"] }),
   intDirective("replica-announce-port", 0, 0, 65535, { aliases: ["slave-announce-port"] }),
-  // Accepted for redis.conf compatibility: shoal always streams the snapshot over the socket
-  // (diskless, no delay) and loads it in memory.
+  // Full sync: by disk or diskless (with Redis's delay and max-replicas); the replica loads what
+  // it receives from a temp file whatever repl-diskless-load says.
   boolDirective("repl-diskless-sync", true),
   intDirective("repl-diskless-sync-delay", 5, 0, MAX_INT),
   intDirective("repl-diskless-sync-max-replicas", 0, 0, MAX_INT),
@@ -544,10 +544,12 @@ export const DIRECTIVES: readonly Directive[] = [
   boolDirective("repl-disable-tcp-nodelay", false),
   boolDirective("always-show-logo", false, { immutable: true }),
   maxmemoryDirective(),
-  // Accepted with Redis 7.0.15's names, defaults and bounds so that config files, CONFIG GET *
-  // and CONFIG SET written for redis-server work; they change nothing in Shoal (no eviction, no
-  // defragmenter, no TLS, no io-threads, no syslog, no latency monitor, no streams yet).
-  ...inertDirectives(),
+  // Plain booleans and numbers with Redis 7.0.15's names, defaults and bounds, declared by
+  // table. Some take effect where they are read (rdbchecksum, rdbcompression,
+  // aof-use-rdb-preamble, busy-reply-threshold, the list/HLL/stream encoding limits...); the
+  // rest are accepted and reported only (no eviction, defragmenter, io-threads, syslog, latency
+  // monitor): the server README's Configuration section lists which.
+  ...tableDirectives(),
   // HIDDEN_CONFIG in Redis: exact name only.
   intDirective("key-load-delay", 0, -MAX_INT - 1, MAX_INT, { hiddenConfig: true }),
   intDirective("rdb-key-save-delay", 0, -MAX_INT - 1, MAX_INT, { hiddenConfig: true }),
@@ -670,7 +672,7 @@ function onlyDefault(d: Directive, why: string): Directive {
   };
 }
 
-function inertDirectives(): Directive[] {
+function tableDirectives(): Directive[] {
   const immutable = { immutable: true };
   const bools: [string, boolean, Partial<Directive>?][] = [
     ["activedefrag", false],
