@@ -35,6 +35,9 @@ export function serveClientsWhileBusy(host: BusyHost, caller: Client): void {
   scratch ??= Buffer.allocUnsafe(READ_SIZE);
   for (const client of host.clients.values()) {
     if (client === caller || client.closed || client.replRole !== "") continue;
+    // A client held for backpressure, or with bytes Node already read into the stream's buffer,
+    // is left to the event loop: reading its fd here would run what it sent out of order.
+    if (client.readPaused || client.socket.readableLength > 0) continue;
     const fd = fdOf(client);
     if (fd < 0) continue;
     let got = false;
