@@ -8,8 +8,8 @@
 // commands the reading that ended one command is where the next one starts (beginCommand's mark).
 import { performance } from "node:perf_hooks";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-types.js";
+import type { CommandEntry } from "./commands/command-types.js";
+import type { Client } from "./networking/client-connection.js";
 
 export class CallContext {
   /** The client whose command is running (null between commands). */

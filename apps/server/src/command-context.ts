@@ -7,9 +7,9 @@ import type { BlockTimeoutReply, CommandContext, CommandSpec } from "@shoal/keys
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { BlockedClients } from "./blocking/blocked.js";
 import type { CallContext } from "./call-context.js";
-import type { Client } from "./client-connection.js";
+import type { Client } from "./networking/client-connection.js";
 import type { Propagation } from "./propagate.js";
-import type { StoreAdapter } from "./store.js";
+import type { StoreAdapter } from "./store/store.js";
 
 /** What a store command's context reaches on the node. */
 export interface StoreCommandHost {

@@ -7,9 +7,9 @@ import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { freePort, rawExchange } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerConfig } from "./config/load.js";
-import { KeyspaceStore } from "./keyspace-adapter.js";
 import { Logger } from "./log.js";
 import { Server } from "./server.js";
+import { KeyspaceStore } from "./store/keyspace-adapter.js";
 
 const spec = (
   name: string,

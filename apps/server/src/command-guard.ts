@@ -2,8 +2,9 @@
 // command alone and a warning in the log, never the end of the node (Redis has no equivalent: a
 // C command that crashes takes the server down). Dispatch's runHandler and networking's
 // runOneCommand call it; SHOAL_FAIL_FAST=1 (the test suites' setting) turns it back into a crash.
-import type { Client } from "./client-connection.js";
+
 import type { Logger } from "./log.js";
+import type { Client } from "./networking/client-connection.js";
 import { ReplyTooLargeError } from "./protocol/reply-buffer.js";
 
 export class CommandGuard {

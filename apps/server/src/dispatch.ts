@@ -4,9 +4,9 @@
 // statistics. Cluster routing (MOVED/ASK/CROSSSLOT by the entry's key positions, cluster/routing.ts)
 // comes right after the authentication check, as in Redis; replication feeds from the node's propagate.
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-types.js";
-import type { KeyLockHost } from "./key-locks.js";
+import type { KeyLockHost } from "./cluster/key-locks.js";
+import type { CommandEntry } from "./commands/command-types.js";
+import type { Client } from "./networking/client-connection.js";
 import type { NodeServices } from "./node-services.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
 

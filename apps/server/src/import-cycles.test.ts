@@ -17,7 +17,7 @@ describe("apps/server/src import graph", () => {
       ["d.ts", ["a.ts"]],
     ]);
     expect(importCycles(g)).toEqual([["a.ts", "b.ts", "c.ts"]]);
-    // `import type` lines are edges: dispatch.ts imports command-types.ts for types only.
-    expect(importGraph(SRC).get("dispatch.ts")).toContain("command-types.ts");
+    // `import type` lines are edges: dispatch.ts imports commands/command-types.ts for types only.
+    expect(importGraph(SRC).get("dispatch.ts")).toContain("commands/command-types.ts");
   });
 });

@@ -3,7 +3,6 @@ export { type ParsedArgv, parseServerArgv } from "./config/argv.js";
 export { ConfigError, DIRECTIVES, type Directive } from "./config/directives.js";
 export { FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
 export { quoteRepr, splitArgs } from "./config/split-args.js";
-export { KeyspaceStore, type KeyspaceStoreOptions } from "./keyspace-adapter.js";
 export type { FailoverMode } from "./launcher/faults.js";
 export type { ProcessState } from "./launcher/local-cluster.js";
 export {
@@ -15,5 +14,6 @@ export {
 export { formatLogTime, Logger, LogLevel } from "./log.js";
 export { type ShoalNode, startNode } from "./node-handle.js";
 export { versionLine } from "./run.js";
-export type { StoreAdapter } from "./store.js";
-export { type CreateStoreOptions, createStore } from "./store-factory.js";
+export { KeyspaceStore, type KeyspaceStoreOptions } from "./store/keyspace-adapter.js";
+export type { StoreAdapter } from "./store/store.js";
+export { type CreateStoreOptions, createStore } from "./store/store-factory.js";

@@ -9,14 +9,14 @@ import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { BlockedClients } from "./blocking/blocked.js";
 import type { CallContext } from "./call-context.js";
-import type { Client } from "./client-connection.js";
-import type { ClientPause } from "./client-pause.js";
 import type { ServerConfig } from "./config/load.js";
+import type { ServerStats } from "./diagnostics/stats.js";
 import type { Logger } from "./log.js";
+import type { Client } from "./networking/client-connection.js";
+import type { ClientPause } from "./networking/client-pause.js";
 import type { OwnedArgs } from "./protocol/command-decoder.js";
 import type { PubSub } from "./pubsub/pubsub.js";
-import type { ServerStats } from "./stats.js";
-import type { StoreAdapter } from "./store.js";
+import type { StoreAdapter } from "./store/store.js";
 
 /** The node's state every subsystem reads. */
 export interface NodeState {

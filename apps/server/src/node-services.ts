@@ -7,18 +7,18 @@
 // is all of them over the core (node-core.ts); server.ts implements it. Nothing here imports
 // server.ts, dispatch.ts or a command module, so they import this instead.
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { AclLog } from "./acl-log.js";
-import type { Client } from "./client-connection.js";
 import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
-import type { CommandEntry, CommandTable } from "./command-types.js";
-import type { KeyLocks } from "./key-locks.js";
-import type { Monitors } from "./monitor.js";
+import type { KeyLocks } from "./cluster/key-locks.js";
+import type { CommandEntry, CommandTable } from "./commands/command-types.js";
+import type { AclLog } from "./diagnostics/acl-log.js";
+import type { Monitors } from "./diagnostics/monitor.js";
+import type { SlowLog } from "./diagnostics/slowlog.js";
 import type { WatchedKeys } from "./multi/multi.js";
+import type { Client } from "./networking/client-connection.js";
 import type { NodeCore } from "./node-core.js";
 import type { Persistence } from "./persistence/persistence.js";
 import type { ExecPropagation } from "./propagate.js";
 import type { Replication } from "./replication/replication.js";
-import type { SlowLog } from "./slowlog.js";
 
 /** INFO memory's scripting fields (used_memory_vm_eval, number_of_cached_scripts...). */
 export interface ScriptingMemory {

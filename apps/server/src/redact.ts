@@ -3,7 +3,7 @@
 // HELLO's AUTH username and password, CONFIG SET of a sensitive config (requirepass, masterauth,
 // masteruser), MIGRATE's AUTH password and AUTH2 username and password.
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { CommandEntry } from "./command-types.js";
+import type { CommandEntry } from "./commands/command-types.js";
 
 export const REDACTED = "(redacted)";
 

@@ -2,15 +2,15 @@
 // finishShutdown() in src/server.c), kept apart from main.ts so it can be embedded and tested.
 import fs from "node:fs";
 import path from "node:path";
-import type { Client } from "./client-connection.js";
 import { ClusterRuntime, ClusterStartError } from "./cluster/cluster-runtime.js";
 import { restrictCommandsForCluster } from "./cluster/commands.js";
 import { parseServerArgv, USAGE } from "./config/argv.js";
 import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
 import { Logger, LogLevel } from "./log.js";
+import type { Client } from "./networking/client-connection.js";
 import { Persistence } from "./persistence/persistence.js";
 import { Server } from "./server.js";
-import { createStore } from "./store-factory.js";
+import { createStore } from "./store/store-factory.js";
 import { SHOAL_VERSION } from "./version.js";
 
 export function versionLine(): string {

@@ -7,10 +7,10 @@
 import type { BlockTimeoutReply } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { CallContext } from "../call-context.js";
-import type { BlockState, Client } from "../client-connection.js";
-import type { CommandEntry } from "../command-types.js";
+import type { CommandEntry } from "../commands/command-types.js";
+import type { ServerStats } from "../diagnostics/stats.js";
+import type { BlockState, Client } from "../networking/client-connection.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
-import type { ServerStats } from "../stats.js";
 import { armBlockTimeout } from "./timeout.js";
 
 const keyOf = (db: number, key: string) => `${db}\u0000${key}`;

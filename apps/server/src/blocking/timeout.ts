@@ -1,7 +1,7 @@
 // Blocked clients' timeouts: a timer per blocked client, fired at its deadline. Plays the part
 // of handleBlockedClientsTimeout() in src/timeout.c (Redis 7.0), which walks a radix tree of
 // deadlines each event-loop turn; here each blocked client has its own timer instead.
-import type { BlockState, Client } from "../client-connection.js";
+import type { BlockState, Client } from "../networking/client-connection.js";
 
 /** The longest delay Node's setTimeout honours (larger ones fire after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;

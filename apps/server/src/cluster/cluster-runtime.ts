@@ -19,8 +19,8 @@ import {
   type Reply,
 } from "@shoal/gossip-failover";
 import { keySlotLatin1 } from "@shoal/slot-hash";
-import type { Client } from "../client-connection.js";
 import type { ServerConfig } from "../config/load.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeCore } from "../node-core.js";
 import type { Replication } from "../replication/replication.js";
 import { Router, redirectText } from "./routing.js";

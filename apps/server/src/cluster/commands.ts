@@ -15,9 +15,9 @@ import {
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { keySlotRange } from "@shoal/slot-hash";
-import type { Client } from "../client-connection.js";
-import type { CommandTable, RunCommand, ServerCommandDef } from "../command-types.js";
+import type { CommandTable, RunCommand, ServerCommandDef } from "../commands/command-types.js";
 import { ERR_NOT_INT, toInt } from "../commands/define.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
 import type { ClusterRuntime } from "./cluster-runtime.js";
 

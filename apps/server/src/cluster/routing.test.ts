@@ -7,8 +7,8 @@ import { type CommandSpec, Keyspace } from "@shoal/keyspace-store";
 import { OwnedArgs } from "@shoal/resp-codec";
 import { keySlot } from "@shoal/slot-hash";
 import { describe, expect, it } from "vitest";
-import type { Client } from "../client-connection.js";
-import type { CommandEntry } from "../command-types.js";
+import type { CommandEntry } from "../commands/command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import { keyPositions, Redir, Router } from "./routing.js";
 
 const A = "a".repeat(40);

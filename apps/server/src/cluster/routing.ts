@@ -14,8 +14,8 @@ import {
 import type { CommandSpec } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { keySlotRange } from "@shoal/slot-hash";
-import type { Client } from "../client-connection.js";
-import type { CommandEntry } from "../command-types.js";
+import type { CommandEntry } from "../commands/command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { SlotKeys } from "./slot-keys.js";
 
 /** Redis's CLUSTER_REDIR_* codes. */

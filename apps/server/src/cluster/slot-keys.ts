@@ -2,7 +2,7 @@
 // `server.db[0].slots_to_keys`). keyspace-store's Database keeps it when its keyspace was built
 // with `slotIndex: true`, which the server does whenever cluster-enabled is yes.
 import type { Database } from "@shoal/keyspace-store";
-import type { StoreAdapter } from "../store.js";
+import type { StoreAdapter } from "../store/store.js";
 
 /**
  * The part of db 0 cluster mode uses: `size` (CLUSTER RESET / FLUSHSLOTS / REPLICATE refuse a

@@ -6,9 +6,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { CommandEntry, ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { CommandEntry, ServerCommandDef } from "./command-types.js";
 import { ERR_NOT_INT, subcommandSyntaxError, toInt } from "./define.js";
 
 /** What ACL takes from the node: the ACL log, the command table (ACL CAT), requirepass. */

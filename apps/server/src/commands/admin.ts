@@ -4,9 +4,9 @@
 // and SHUTDOWN have their own modules (command.ts, debug.ts, monitor.ts, slowlog.ts, shutdown.ts).
 import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { ERR_SYNTAX } from "./define.js";
 
 /** What DBSIZE, LASTSAVE and the saves take from the node. */

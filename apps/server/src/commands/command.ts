@@ -10,8 +10,7 @@ import {
   replyHelp,
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { CommandEntry, ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
 import type { DocTree } from "./command-docs.generated.js";
@@ -22,6 +21,7 @@ import {
   keysFromSpecs,
   writeDocTree,
 } from "./command-docs.js";
+import type { CommandEntry, ServerCommandDef } from "./command-types.js";
 import { ERR_SYNTAX } from "./define.js";
 
 /** COMMAND (no subcommand) and COMMAND INFO without names: every command. */

@@ -8,8 +8,6 @@ import path from "node:path";
 import { cmd, globMatch, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import writeFileAtomic from "write-file-atomic";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
 import {
   ConfigError,
   type ConfigValue,
@@ -21,7 +19,9 @@ import {
 } from "../config/directives.js";
 import { quoteRepr, splitArgs } from "../config/split-args.js";
 import { allowProtectedAction } from "../dispatch.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 
 /** What CONFIG takes from the node: the configuration and CONFIG SET's side effects. */
 export type ConfigCommandsHost = Pick<

@@ -6,11 +6,11 @@
 
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import { type Client, ClientReplyMode } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
 import { REDIS_VERSION } from "../config/load.js";
+import { type Client, ClientReplyMode } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
 import { logAuthFailure } from "./acl.js";
+import type { ServerCommandDef } from "./command-types.js";
 import {
   clientNameError,
   ERR_NOT_INT,

@@ -12,10 +12,10 @@ import {
   valueDigest,
 } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
 import { DuplicateKeyError } from "../persistence/errors.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { subcommandSyntaxError } from "./define.js";
 
 /** What DEBUG takes from the node: the data, persistence (RELOAD, LOADAOF), the cron switch. */

@@ -5,9 +5,9 @@
 // latency-tracking no; FAILOVER checks what Redis checks, then refuses the switch itself.
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 import { memoryFigures } from "./info.js";
 

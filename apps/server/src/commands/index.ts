@@ -1,6 +1,5 @@
 // All server-level commands, as one list the command table registers.
 import { clusterCommands } from "../cluster/commands.js";
-import type { ServerCommandDef } from "../command-types.js";
 import { transactionCommands } from "../multi/commands.js";
 import type { NodeServices } from "../node-services.js";
 import { pubsubCommands } from "../pubsub/commands.js";
@@ -8,6 +7,7 @@ import { replicationCommands } from "../replication/commands.js";
 import { aclCommands } from "./acl.js";
 import { adminCommands } from "./admin.js";
 import { commandCommands } from "./command.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { configCommands } from "./config.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";

@@ -5,13 +5,13 @@
 import os from "node:os";
 import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
 import type { SavePoint } from "../config/directives.js";
 import { REDIS_VERSION } from "../config/load.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
 import { replicationInfo } from "../replication/commands.js";
 import { SHOAL_VERSION } from "../version.js";
+import type { ServerCommandDef } from "./command-types.js";
 
 /** What INFO reads: the owner of every section's figures. */
 export type InfoHost = Pick<

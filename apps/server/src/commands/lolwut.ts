@@ -6,9 +6,9 @@
 // Redis uses rand() (seeded per process there too).
 import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
 import { REDIS_VERSION } from "../config/load.js";
+import type { Client } from "../networking/client-connection.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { ERR_NOT_INT, toInt } from "./define.js";
 
 const f = Math.fround;

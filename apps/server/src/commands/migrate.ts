@@ -15,11 +15,11 @@
 import type { Database, Value } from "@shoal/keyspace-store";
 import { cmd, dumpValue } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
-import type { KeyLockHost } from "../key-locks.js";
-import { type MigrateLink, MigrateLinks } from "../migrate-links.js";
+import type { KeyLockHost } from "../cluster/key-locks.js";
+import { type MigrateLink, MigrateLinks } from "../cluster/migrate-links.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { ERR_NOT_INT, ERR_SYNTAX, toInt } from "./define.js";
 
 /**

@@ -3,9 +3,9 @@
 // Redis 7.0's moduleCommand() does for a library that can't be loaded or a name not loaded.
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 
 /** What MODULE takes from the node: the log (a load is refused with a warning). */
 export type ModuleCommandsHost = Pick<NodeServices, "log">;

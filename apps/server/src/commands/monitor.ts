@@ -1,8 +1,8 @@
 // MONITOR: monitorCommand() (src/server.c, Redis 7.0). The feed itself is ../monitor.ts.
 import { cmd } from "@shoal/keyspace-store";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 
 /** What MONITOR takes from the node: the monitors. */
 export type MonitorCommandsHost = Pick<NodeServices, "monitors">;

@@ -1,9 +1,9 @@
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: shutdownCommand() (src/db.c, Redis 7.0).
 import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { ERR_SYNTAX } from "./define.js";
 
 /** What SHUTDOWN takes from the node: the shutdown sequence. */

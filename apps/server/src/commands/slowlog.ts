@@ -2,9 +2,9 @@
 // ../slowlog.ts.
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import type { ServerCommandDef } from "./command-types.js";
 import { subcommandSyntaxError, toInt } from "./define.js";
 
 /** What SLOWLOG takes from the node: the slow log. */

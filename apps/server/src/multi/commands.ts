@@ -4,9 +4,9 @@
 // transaction are propagated wrapped in MULTI/EXEC.
 import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { ServerCommandDef } from "../commands/command-types.js";
 import { call, type DispatchHost } from "../dispatch.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
 
 /**

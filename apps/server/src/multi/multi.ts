@@ -4,7 +4,7 @@
 // array. The client's own set (Client.watched) holds the same db\0key strings, so unwatching
 // needs no search. The MULTI queue itself lives on the client (Client.multiQueue); EXEC runs it
 // through dispatch's call() (multi/commands.ts).
-import type { Client } from "../client-connection.js";
+import type { Client } from "../networking/client-connection.js";
 
 const keyOf = (db: number, key: string) => `${db}\u0000${key}`;
 

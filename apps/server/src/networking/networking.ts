@@ -9,12 +9,12 @@
 import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { CallContext } from "../call-context.js";
-import { Client, ClientReplyMode } from "../client-connection.js";
 import type { OutputLimits } from "../config/directives.js";
 import type { ServerConfig } from "../config/load.js";
+import type { ServerStats } from "../diagnostics/stats.js";
 import type { Logger } from "../log.js";
 import { DecodeResult, type OwnedArgs } from "../protocol/command-decoder.js";
-import type { ServerStats } from "../stats.js";
+import { Client, ClientReplyMode } from "./client-connection.js";
 import { Listeners } from "./listeners.js";
 
 /** Output above this pauses reading from the client until the socket drains (bounded memory). */

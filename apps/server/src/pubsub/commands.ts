@@ -4,9 +4,9 @@
 
 import { cmd, globMatch, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { ServerCommandDef } from "../commands/command-types.js";
 import { subcommandSyntaxError } from "../commands/define.js";
+import type { Client } from "../networking/client-connection.js";
 import type { PubSub } from "./pubsub.js";
 
 /** What the pub/sub commands use: the node's pub/sub state, and the cluster to fan out to. */

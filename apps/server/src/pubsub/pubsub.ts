@@ -4,8 +4,8 @@
 // receives a message on this channel". Messages are pushes (RESP3 >, RESP2 *) written to the
 // subscriber's reply buffer and flushed with the turn's other replies.
 import { globMatch } from "@shoal/keyspace-store";
-import type { Client } from "../client-connection.js";
-import type { ServerStats } from "../stats.js";
+import type { ServerStats } from "../diagnostics/stats.js";
+import type { Client } from "../networking/client-connection.js";
 
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();

@@ -4,9 +4,9 @@
 // genRedisInfoString() in src/server.c (Redis 7.0), with their replies and error texts.
 import { cmd } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { ServerCommandDef } from "../commands/command-types.js";
 import { ERR_SYNTAX, toInt } from "../commands/define.js";
+import type { Client } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
 
 /** What the replication commands take from the node. */

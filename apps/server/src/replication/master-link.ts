@@ -16,7 +16,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { NodeBuffer } from "@shoal/resp-codec";
-import { type Client, ClientReplyMode } from "../client-connection.js";
+import { type Client, ClientReplyMode } from "../networking/client-connection.js";
 import { DecodeResult } from "../protocol/command-decoder.js";
 import { encodeResp } from "./backlog.js";
 import type { ReplicationHost } from "./host.js";

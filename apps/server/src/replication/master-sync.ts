@@ -15,7 +15,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import type net from "node:net";
-import type { Client } from "../client-connection.js";
+import type { Client } from "../networking/client-connection.js";
 import type { Backlog } from "./backlog.js";
 import type { ReplicationHost } from "./host.js";
 import type { LinkState } from "./master-link.js";

@@ -7,8 +7,8 @@
 // (disconnectSlaves). What an ACK or a lost replica means for the rest of replication (the
 // stream after a socket transfer, WAIT) is the owner's.
 import type net from "node:net";
-import { type Client, ClientReplyMode } from "../client-connection.js";
 import type { OutputLimits } from "../config/directives.js";
+import { type Client, ClientReplyMode } from "../networking/client-connection.js";
 import type { ReplicationHost } from "./host.js";
 
 export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";

@@ -23,8 +23,8 @@
 // a full sync loaded, so a failed one leaves it asking for a full sync again.
 import { randomBytes } from "node:crypto";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { CommandEntry } from "../command-types.js";
+import type { CommandEntry } from "../commands/command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import { Backlog } from "./backlog.js";
 import type { ReplicationHost } from "./host.js";
 import { MasterLink, type ReplicationLinkOwner } from "./master-link.js";

@@ -4,7 +4,7 @@
 // replicas for their offset (REPLCONF GETACK * in the next flush of the stream); every REPLCONF
 // ACK and every replica lost re-counts the waiters. When the node turns into a replica the
 // waiters get the count they have.
-import type { Client } from "../client-connection.js";
+import type { Client } from "../networking/client-connection.js";
 import type { ReplicaRegistry } from "./replicas.js";
 import type { ReplicationStream } from "./stream.js";
 

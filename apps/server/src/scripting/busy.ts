@@ -15,7 +15,7 @@
 // anything but a plain TCP socket, or run timers. Its cost is one read(2) per client per hook
 // call past the threshold (about every millisecond), nothing before it.
 import fs from "node:fs";
-import type { Client } from "../client-connection.js";
+import type { Client } from "../networking/client-connection.js";
 
 export interface BusyHost {
   readonly clients: ReadonlyMap<number, Client>;

@@ -17,10 +17,10 @@
 import { createHash } from "node:crypto";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { keySlotRange } from "@shoal/slot-hash";
-import { Client } from "../client-connection.js";
 import { keyPositions } from "../cluster/routing.js";
-import type { CommandEntry } from "../command-types.js";
+import type { CommandEntry } from "../commands/command-types.js";
 import { call, type DispatchHost } from "../dispatch.js";
+import { Client } from "../networking/client-connection.js";
 import type { NodeServices, ScriptingMemory } from "../node-services.js";
 import { OwnedArgs } from "../protocol/command-decoder.js";
 import { serveClientsWhileBusy } from "./busy.js";

@@ -4,9 +4,9 @@
 // propagates a write command whose dirty counter moved.
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { ServerCommandDef } from "../commands/command-types.js";
 import { subcommandSyntaxError } from "../commands/define.js";
+import type { Client } from "../networking/client-connection.js";
 import type { Scripting } from "./eval.js";
 import type { RestorePolicy } from "./functions.js";
 import { evalGetKeys } from "./script-commands.js";

@@ -2,8 +2,8 @@
 // eval.c commands), declared as commands.def does; the work is in eval.ts.
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "../client-connection.js";
-import type { ServerCommandDef } from "../command-types.js";
+import type { ServerCommandDef } from "../commands/command-types.js";
+import type { Client } from "../networking/client-connection.js";
 import type { Scripting } from "./eval.js";
 
 /** EVAL's keys: numkeys at argv[2], then that many (no keys when numkeys is not usable). */

@@ -6,9 +6,9 @@
 import type net from "node:net";
 import type { BlockTimeoutReply } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { CommandEntry as TableEntry } from "./command-table.js";
-import { CommandDecoder, type OwnedArgs } from "./protocol/command-decoder.js";
-import { ReplyBuffer } from "./protocol/reply-buffer.js";
+import type { CommandEntry as TableEntry } from "../commands/command-table.js";
+import { CommandDecoder, type OwnedArgs } from "../protocol/command-decoder.js";
+import { ReplyBuffer } from "../protocol/reply-buffer.js";
 
 type CommandEntry = TableEntry<Client>;
 

@@ -1,6 +1,6 @@
 // The server's command types: the command table's entries, definitions and handlers for the
 // server's Client (command-table.ts is generic over the client, which holds entries itself).
-import type { Client } from "./client-connection.js";
+import type { Client } from "../networking/client-connection.js";
 import type * as table from "./command-table.js";
 
 export type CommandEntry = table.CommandEntry<Client>;

@@ -3,7 +3,7 @@
 import { DEFAULT_ENCODING_LIMITS, type StringValue, valueBytes } from "@shoal/keyspace-store";
 import { keySlot } from "@shoal/slot-hash";
 import { describe, expect, it } from "vitest";
-import { slotKeysOf } from "./cluster/slot-keys.js";
+import { slotKeysOf } from "../cluster/slot-keys.js";
 import { KeyspaceStore } from "./keyspace-adapter.js";
 import { createStore } from "./store-factory.js";
 

@@ -5,10 +5,10 @@
 // by purpose ("client" for CLIENT PAUSE, "failover" for CLUSTER FAILOVER's master side), each
 // lifted on its own; the strictest pause in force wins (ALL over WRITE, the latest end time).
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { CallContext } from "./call-context.js";
+import type { CallContext } from "../call-context.js";
+import type { CommandEntry } from "../commands/command-types.js";
+import { OwnedArgs } from "../protocol/command-decoder.js";
 import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-types.js";
-import { OwnedArgs } from "./protocol/command-decoder.js";
 
 /** Why clients are paused (Redis 7.0's pause_purpose). */
 export type PausePurpose = "client" | "failover";

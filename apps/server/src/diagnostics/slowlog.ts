@@ -2,10 +2,10 @@
 // slowlog-max-len entries. Mirrors src/slowlog.c (Redis 7.0): at most 32 arguments kept (the last
 // one says how many more), each cut to 128 bytes with "... (N more bytes)".
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-types.js";
-import type { ServerConfig } from "./config/load.js";
-import { REDACTED, redactedArgs } from "./redact.js";
+import type { CommandEntry } from "../commands/command-types.js";
+import type { ServerConfig } from "../config/load.js";
+import type { Client } from "../networking/client-connection.js";
+import { REDACTED, redactedArgs } from "../redact.js";
 
 const SLOWLOG_ENTRY_MAX_ARGC = 32;
 const SLOWLOG_ENTRY_MAX_STRING = 128;

@@ -3,10 +3,10 @@
 // +<unix seconds>.<micros> [<db> <addr>] "arg" "arg" ..., with AUTH-like arguments redacted.
 import { performance } from "node:perf_hooks";
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { Client } from "./client-connection.js";
-import type { CommandEntry } from "./command-types.js";
-import { quoteRepr } from "./config/split-args.js";
-import { REDACTED, redactedArgs } from "./redact.js";
+import type { CommandEntry } from "../commands/command-types.js";
+import { quoteRepr } from "../config/split-args.js";
+import type { Client } from "../networking/client-connection.js";
+import { REDACTED, redactedArgs } from "../redact.js";
 
 export class Monitors {
   private readonly clients = new Set<Client>();

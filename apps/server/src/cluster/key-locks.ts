@@ -5,11 +5,11 @@
 // replied. Commands on other keys keep running. The check costs nothing while no key is locked.
 
 import type { CommandArgs } from "@shoal/resp-codec";
-import type { CallContext } from "./call-context.js";
-import type { Client } from "./client-connection.js";
-import { keyPositions } from "./cluster/routing.js";
-import type { CommandEntry, CommandTable } from "./command-types.js";
-import { OwnedArgs } from "./protocol/command-decoder.js";
+import type { CallContext } from "../call-context.js";
+import type { CommandEntry, CommandTable } from "../commands/command-types.js";
+import type { Client } from "../networking/client-connection.js";
+import { OwnedArgs } from "../protocol/command-decoder.js";
+import { keyPositions } from "./routing.js";
 
 const lockKey = (db: number, key: string) => `${db}\u0000${key}`;
 
