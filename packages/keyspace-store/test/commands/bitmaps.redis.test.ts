@@ -10,7 +10,7 @@ import { listCommands } from "../../src/commands/lists.js";
 import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, oracleForSuite } from "../redis-oracle.js";
-import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
+import { commandInfoMismatches, describeEventsAndPropagation } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
 const table = [
@@ -562,15 +562,4 @@ const EVENTS: string[][] = [
   ["SET", "done", "1"],
 ];
 
-describe("bitmap events and propagation vs redis-server 7.0.15", () => {
-  it("publish the same keyspace events", async () => {
-    const { mine, theirs } = await keyEventsOfBoth(table, EVENTS);
-    expect(theirs.length).toBeGreaterThan(10);
-    expect(mine).toEqual(theirs);
-  });
-
-  it("propagate the same commands as the AOF holds", async () => {
-    const { mine, theirs } = await aofCommandsOfBoth(table, EVENTS);
-    expect(mine).toEqual(theirs);
-  });
-});
+describeEventsAndPropagation("bitmap", table, EVENTS, { minEvents: 10 });

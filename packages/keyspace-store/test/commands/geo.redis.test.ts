@@ -12,10 +12,9 @@ import { zsetCommands } from "../../src/commands/zsets.js";
 import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, decodeReply, oracleForSuite } from "../redis-oracle.js";
 import {
-  aofCommandsOfBoth,
   commandInfoMismatches,
+  describeEventsAndPropagation,
   getKeysOfBoth,
-  keyEventsOfBoth,
 } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
@@ -578,16 +577,8 @@ const EVENTS: string[][] = [
   ["SET", "done", "1"],
 ];
 
-describe("geo events and propagation vs redis-server 7.0.15", () => {
-  it("publish the same keyspace events", async () => {
-    const { mine, theirs } = await keyEventsOfBoth(table, EVENTS);
-    expect(theirs.length).toBeGreaterThan(10);
-    expect(mine).toEqual(theirs);
-  });
-
-  it("propagate the same commands as the AOF holds (GEOADD as the ZADD it runs)", async () => {
-    const { mine, theirs } = await aofCommandsOfBoth(table, EVENTS);
-    expect(theirs.some((c) => c.startsWith("zadd g "))).toBe(true);
-    expect(mine).toEqual(theirs);
-  });
+describeEventsAndPropagation("geo", table, EVENTS, {
+  minEvents: 10,
+  aofTitle: "propagate the same commands as the AOF holds (GEOADD as the ZADD it runs)",
+  aofShape: (theirs) => expect(theirs.some((c) => c.startsWith("zadd g "))).toBe(true),
 });

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { waitFor } from "@shoal/test-utils";
+import { describe, expect, it } from "vitest";
 import { type CommandSpec, infoFlags } from "../../src/command-types.js";
 import { ArrayArgs, TestStore } from "../../src/test-kit.js";
 import { decodeReply, RedisOracle, replyLength } from "../redis-oracle.js";
@@ -103,6 +104,32 @@ export async function aofCommandsOfBoth(
     for (const p of t.last.propagated) mine.push(p.map((x) => x.toString()).join(" "));
   });
   return { mine, theirs };
+}
+
+/**
+ * The two checks every family's differential file makes on a scripted run: the same keyspace
+ * events as Redis (at least `minEvents` of them, so an empty script can't pass) and the same
+ * propagated commands as Redis's AOF, with `aofShape` for a family-specific look at the AOF.
+ */
+export function describeEventsAndPropagation(
+  family: string,
+  table: readonly CommandSpec[],
+  script: readonly string[][],
+  opts: { minEvents: number; aofTitle?: string; aofShape?: (theirs: string[]) => void },
+): void {
+  describe(`${family} events and propagation vs redis-server 7.0.15`, () => {
+    it("publish the same keyspace events", async () => {
+      const { mine, theirs } = await keyEventsOfBoth(table, script);
+      expect(theirs.length).toBeGreaterThan(opts.minEvents);
+      expect(mine).toEqual(theirs);
+    });
+
+    it(opts.aofTitle ?? "propagate the same commands as the AOF holds", async () => {
+      const { mine, theirs } = await aofCommandsOfBoth(table, script);
+      opts.aofShape?.(theirs);
+      expect(mine).toEqual(theirs);
+    });
+  });
 }
 
 /**

@@ -15,10 +15,9 @@ import { zsetCommands } from "../../src/commands/zsets.js";
 import { TestStore } from "../../src/test-kit.js";
 import { type CompareStep, compareScript, oracleForSuite, RedisOracle } from "../redis-oracle.js";
 import {
-  aofCommandsOfBoth,
   commandInfoMismatches,
+  describeEventsAndPropagation,
   getKeysOfBoth,
-  keyEventsOfBoth,
 } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
@@ -340,15 +339,4 @@ const EVENTS: string[][] = [
   ["SET", "done", "1"],
 ];
 
-describe("SORT events and propagation vs redis-server 7.0.15", () => {
-  it("publish the same keyspace events", async () => {
-    const { mine, theirs } = await keyEventsOfBoth(table, EVENTS);
-    expect(theirs.length).toBeGreaterThan(5);
-    expect(mine).toEqual(theirs);
-  });
-
-  it("propagate the same commands as the AOF holds", async () => {
-    const { mine, theirs } = await aofCommandsOfBoth(table, EVENTS);
-    expect(mine).toEqual(theirs);
-  });
-});
+describeEventsAndPropagation("SORT", table, EVENTS, { minEvents: 5 });
