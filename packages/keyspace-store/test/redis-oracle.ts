@@ -12,8 +12,9 @@
 // The TestStore's clock follows the wall clock during a comparison, so TTL replies line up.
 // Not part of the package's public API (tests only).
 import net from "node:net";
+import { fc } from "@fast-check/vitest";
 import { type ServerHandle, startRedisServer } from "@shoal/test-utils";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { TestStore } from "../src/test-kit.js";
 
 type Arg = string | Buffer | number;
@@ -239,10 +240,6 @@ function normalize(buf: Buffer, unordered: boolean): unknown {
 }
 
 /**
- * Runs `script` on both sides in order; returns the steps whose replies differ (empty when all
- * match). Protocol follows `store.resp`: with 3, HELLO 3 is sent to Redis first.
- */
-/**
  * TTL and PTTL count down from each server's own clock, read a moment apart: a remaining time
  * may differ by one tick of its unit when a boundary falls between the two reads (or the test
  * process stalls between them). Negative answers (-1 no TTL, -2 no key) must match exactly.
@@ -262,6 +259,10 @@ function withinCountdownSlack(argv: readonly Arg[], mine: Buffer, theirs: Buffer
   return a !== null && b !== null && a >= 0 && b >= 0 && Math.abs(a - b) <= slack;
 }
 
+/**
+ * Runs `script` on both sides in order; returns the steps whose replies differ (empty when all
+ * match). Protocol follows `store.resp`: with 3, HELLO 3 is sent to Redis first.
+ */
 export async function compareScript(
   store: TestStore,
   oracle: RedisOracle,
@@ -292,4 +293,32 @@ export async function compareScript(
     }
   }
   return out;
+}
+
+/**
+ * The loop of the random-sequence files: `runs` scripts of `step`s drawn with `seed`, each run on
+ * a fresh store and a flushed redis-server; the first mismatch fails the test, showing the script
+ * up to it (one command a line, ready for redis-cli).
+ */
+export async function compareRandomScripts(
+  oracle: RedisOracle,
+  makeStore: () => TestStore,
+  step: fc.Arbitrary<CompareStep>,
+  opts: { runs: number; seed: number; maxLength: number },
+): Promise<void> {
+  const scripts = fc.sample(fc.array(step, { minLength: 5, maxLength: opts.maxLength }), {
+    numRuns: opts.runs,
+    seed: opts.seed,
+  });
+  for (const script of scripts) {
+    await oracle.command("FLUSHALL");
+    const mismatches = await compareScript(makeStore(), oracle, script);
+    if (mismatches.length > 0) {
+      const upTo = mismatches[0]?.index ?? 0;
+      expect({
+        script: script.slice(0, upTo + 1).map((s) => s.argv.join(" ")),
+        mismatch: mismatches[0],
+      }).toBe(null);
+    }
+  }
 }
