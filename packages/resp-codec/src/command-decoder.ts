@@ -5,8 +5,13 @@
 // Speed comes from not materialising arguments: a decoded command is a set of (start, end)
 // bounds into the read buffer, and the decoder itself is the CommandArgs view a handler reads
 // them through. A chunk that starts on a command boundary is used in place; bytes of a command
-// split across chunks are gathered once, into a buffer that grows by doubling (or, while a big
-// bulk is awaited, once its last byte is here), so any chunking costs linear time.
+// split across chunks are gathered once, into a buffer that grows by doubling (or, while a bulk
+// is awaited, once its last byte is here), so any chunking costs linear time.
+//
+// A big argument (BIG_ARG or more, not all here when its `$len` line is read) gets a buffer of
+// its own, filled as the bytes arrive, as Redis reads a PROTO_MBULK_BIG_ARG straight into an sds
+// it then hands to argv: the first copy() of it hands over that very buffer. A 500 MB SET thus
+// costs the value once, not the held chunks, their gathering and the store's copy (3x).
 import type { CommandArgs } from "./contracts.js";
 import { splitInlineArgs } from "./inline-args.js";
 import type { NodeBuffer } from "./node-buffer.js";
@@ -29,6 +34,8 @@ export type DecodeResult = (typeof DecodeResult)[keyof typeof DecodeResult];
 
 const EMPTY = Buffer.alloc(0);
 const MIN_GATHER = 16 * 1024;
+/** Redis's PROTO_MBULK_BIG_ARG: a bulk this long is read into a buffer of its own. */
+export const BIG_ARG = 32 * 1024;
 
 // scanLine() results.
 const LINE_OK = 0;
@@ -66,7 +73,10 @@ export class CommandDecoder implements CommandArgs {
   private store: Buffer | null = null;
   private starts: number[] = [];
   private ends: number[] = [];
-  /** Inline commands: one Buffer per word (views of the line, copies for quoted words). */
+  /**
+   * Inline commands: one Buffer per word (views of the line, copies for quoted words); also a
+   * command with big arguments (isInline then means "arguments held as Buffers").
+   */
   private inlineArgs: Buffer[] = [];
   private isInline = false;
   private failed = false;
@@ -84,6 +94,18 @@ export class CommandDecoder implements CommandArgs {
   private pendingBytes = 0;
   /** Bytes, counted from pos, that must be buffered before parsing can progress (0: unknown). */
   private need = 0;
+
+  // A big argument being filled: its own buffer, the bytes in it so far, and how many of the
+  // CR LF after it are still to be skipped. `owned` holds the current multibulk's arguments that
+  // live outside `buf` (copies of those before a big one, and the big ones), by index.
+  private big: Buffer | null = null;
+  private bigFill = 0;
+  private bigSkip = 0;
+  private owned: Buffer[] | null = null;
+  /** Big buffers of the multibulk being read. */
+  private bigArgs: Buffer[] = [];
+  /** Big buffers of the command just decoded that copy() has not handed out yet. */
+  private handoff: Buffer[] | null = null;
 
   // scanLine() outputs.
   private num = 0;
@@ -104,7 +126,7 @@ export class CommandDecoder implements CommandArgs {
 
   /** Bytes received and not yet consumed (client-query-buffer-limit, CLIENT LIST qbuf). */
   get bufferedBytes(): number {
-    return this.buf.length - this.pos + this.pendingBytes;
+    return this.buf.length - this.pos + this.pendingBytes + this.bigFill;
   }
 
   /**
@@ -113,6 +135,8 @@ export class CommandDecoder implements CommandArgs {
    * argument's `$len` line as soon as it is read, so only the rest counts (CLIENT LIST qbuf).
    */
   get unparsedBytes(): number {
+    // A big argument is Redis's whole query buffer while it is read.
+    if (this.big !== null) return this.bigFill + this.buf.length - this.pos;
     if (this.mbRemaining === 0) return this.buf.length - this.pos + this.pendingBytes;
     const from = this.mbPayload >= 0 ? this.mbPayload : this.mbCursor;
     return this.buf.length - from + this.pendingBytes;
@@ -121,8 +145,14 @@ export class CommandDecoder implements CommandArgs {
   /** Total length of the arguments of a partly received multibulk parsed so far (argv-mem). */
   get partialArgBytes(): number {
     let n = 0;
-    if (this.mbRemaining > 0)
-      for (let i = 0; i < this.mbArgs; i++) n += this.ends[i]! - this.starts[i]!;
+    if (this.mbRemaining === 0 && this.big === null) return 0;
+    const owned = this.owned;
+    for (let i = 0; i < this.mbArgs; i++) {
+      const o = owned?.[i];
+      // The big argument being read is not in argv yet.
+      if (o !== undefined) n += o === this.big ? 0 : o.length;
+      else n += this.ends[i]! - this.starts[i]!;
+    }
     return n;
   }
 
@@ -141,6 +171,8 @@ export class CommandDecoder implements CommandArgs {
 
   /** The first `n` unconsumed bytes as latin1 (for log lines). */
   peek(n: number): string {
+    if (this.big !== null && this.pos >= this.buf.length)
+      return (this.big as NodeBuffer).latin1Slice(0, Math.min(this.bigFill, n));
     return (this.buf as NodeBuffer).latin1Slice(this.pos, Math.min(this.buf.length, this.pos + n));
   }
 
@@ -159,11 +191,25 @@ export class CommandDecoder implements CommandArgs {
     this.failed = false;
     this.error = "";
     this.scanAt = -1;
+    this.dropBig();
+  }
+
+  private dropBig(): void {
+    this.big = null;
+    this.bigFill = this.bigSkip = 0;
+    this.owned = null;
+    this.bigArgs = [];
+    this.handoff = null;
+    this.inlineArgs = [];
   }
 
   /** Adds bytes read from the socket. The decoder keeps a reference and never writes to it. */
   feed(chunk: Buffer): void {
     if (this.failed || chunk.length === 0) return;
+    if (this.big !== null) {
+      chunk = this.fillBig(chunk);
+      if (chunk.length === 0) return;
+    }
     const rest = this.buf.length - this.pos;
     if (rest === 0 && this.pendingBytes === 0) {
       this.buf = chunk;
@@ -179,6 +225,20 @@ export class CommandDecoder implements CommandArgs {
       return;
     }
     this.append(chunk);
+  }
+
+  /** Copies what `chunk` holds of the big argument (and its CR LF) into it; returns the rest. */
+  private fillBig(chunk: Buffer): Buffer {
+    const big = this.big!;
+    let off = Math.min(big.length - this.bigFill, chunk.length);
+    if (off > 0) {
+      chunk.copy(big, this.bigFill, 0, off);
+      this.bigFill += off;
+    }
+    const skip = Math.min(this.bigSkip, chunk.length - off);
+    this.bigSkip -= skip;
+    off += skip;
+    return off === chunk.length ? EMPTY : chunk.subarray(off);
   }
 
   /** Gathers unconsumed bytes, held chunks and `chunk` into an owned buffer. */
@@ -233,6 +293,18 @@ export class CommandDecoder implements CommandArgs {
   /** Decodes the next command into this view. */
   next(): DecodeResult {
     if (this.failed) return DecodeResult.Error;
+    if (this.handoff !== null) {
+      // The last command had big arguments: hold on to none of them.
+      this.handoff = null;
+      this.inlineArgs = [];
+    }
+    if (this.big !== null) {
+      if (this.bigFill < this.big.length || this.bigSkip > 0) return DecodeResult.NeedMore;
+      this.big = null;
+      this.bigFill = 0;
+      // The big argument was the command's last: it is complete.
+      if (this.mbRemaining === 0) return this.ownedCommand(this.mbArgs);
+    }
     if (this.pendingBytes > 0) {
       if (this.buf.length - this.pos + this.pendingBytes < this.need) return DecodeResult.NeedMore;
       this.append(EMPTY);
@@ -266,6 +338,7 @@ export class CommandDecoder implements CommandArgs {
     this.mbRemaining = 0;
     this.argc = 0;
     this.scanAt = -1;
+    this.dropBig();
     return DecodeResult.Error;
   }
 
@@ -422,6 +495,7 @@ export class CommandDecoder implements CommandArgs {
       const stop = start + len;
       // The two bytes after the payload are skipped unchecked, as Redis does.
       if (stop + 2 > end) {
+        if (len >= BIG_ARG) return this.startBig(remaining - 1, k, start, len);
         this.saveProgress(remaining, k, at, stop + 2 - base, start);
         return DecodeResult.NeedMore;
       }
@@ -432,9 +506,50 @@ export class CommandDecoder implements CommandArgs {
       at = stop + 2;
     }
     this.mbRemaining = 0;
+    this.pos = at;
+    if (this.owned !== null) return this.ownedCommand(k);
     this.argc = k;
     this.isInline = false;
-    this.pos = at;
+    return DecodeResult.Command;
+  }
+
+  /**
+   * Argument `k` (payload at `start`, `len` bytes) is big and not all here: its bytes so far go
+   * into a buffer of its own, the arguments before it are copied out of `buf` (small ones), and
+   * `buf` is left empty for what follows the big argument.
+   */
+  private startBig(remaining: number, k: number, start: number, len: number): DecodeResult {
+    const buf = this.buf;
+    const owned = this.owned ?? [];
+    for (let i = 0; i < k; i++)
+      owned[i] ??= Buffer.from(buf.subarray(this.starts[i]!, this.ends[i]!));
+    const big = Buffer.allocUnsafeSlow(len);
+    const have = buf.length - start; // less than len + 2: part of the payload, maybe its CR
+    const copied = buf.copy(big, 0, start, Math.min(buf.length, start + len));
+    owned[k] = big;
+    this.owned = owned;
+    this.bigArgs.push(big);
+    this.big = big;
+    this.bigFill = copied;
+    this.bigSkip = 2 - (have - copied);
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.store = null;
+    this.scanAt = -1;
+    this.saveProgress(remaining, k + 1, 0, 0, -1);
+    return DecodeResult.NeedMore;
+  }
+
+  /** A command with big arguments: all its arguments as Buffers (the inline form's storage). */
+  private ownedCommand(argc: number): DecodeResult {
+    const owned = this.owned!;
+    for (let i = 0; i < argc; i++) owned[i] ??= this.buf.subarray(this.starts[i]!, this.ends[i]!);
+    this.owned = null;
+    this.handoff = this.bigArgs;
+    this.bigArgs = [];
+    this.inlineArgs = owned;
+    this.argc = argc;
+    this.isInline = true;
     return DecodeResult.Command;
   }
 
@@ -461,7 +576,14 @@ export class CommandDecoder implements CommandArgs {
     return this.isInline ? this.inlineArgs[i]! : this.buf.subarray(this.starts[i]!, this.ends[i]!);
   }
   copy(i: number): Buffer {
-    if (this.isInline) return Buffer.from(this.inlineArgs[i]!);
+    if (this.isInline) {
+      const b = this.inlineArgs[i]!;
+      // A big argument's own buffer is handed over, once: its bytes are needed nowhere else.
+      const j = this.handoff === null ? -1 : this.handoff.indexOf(b);
+      if (j < 0) return Buffer.from(b);
+      this.handoff!.splice(j, 1);
+      return b;
+    }
     const buf = this.buf;
     const s = this.starts[i]!;
     const n = this.ends[i]! - s;

@@ -16,6 +16,8 @@ const MIN_ROOM = 512;
 /** Up to this many bytes, a loop beats a native call (latin1Write, TypedArray set). */
 const SHORT = 16;
 const NON_LATIN1 = /[^\u0000-\u00ff]/;
+/** A write this big grows the slab to fit it rather than doubling it. */
+const BIG_WRITE = 64 * 1024;
 /**
  * The most one connection can hold unflushed: a command's whole reply is encoded before the
  * turn's flush, so this bounds a single reply. It is what one Buffer can hold (capped at 4 GiB).
@@ -70,7 +72,9 @@ export class ReplyBuffer implements ReplyWriter {
     if (this.off === this.start) return null;
     const out = this.slab.subarray(this.start, this.off);
     this.start = this.off;
-    if (this.slab.length - this.off < MIN_ROOM) {
+    // A slab grown for a big reply goes with it: kept, it would hold the reply's memory for as
+    // long as the connection lives.
+    if (this.slab.length - this.off < MIN_ROOM || this.slab.length > this.slabSize) {
       this.slab = Buffer.allocUnsafe(this.slabSize) as NodeBuffer;
       this.start = this.off = 0;
     }
@@ -98,8 +102,11 @@ export class ReplyBuffer implements ReplyWriter {
     // than by allocUnsafe's ERR_OUT_OF_RANGE deep in a command.
     if (!(n >= 0) || used + n > MAX_PENDING_REPLY)
       throw new ReplyTooLargeError(`${used} bytes pending, ${n} more requested`);
+    // Doubling keeps many writes linear; one big element (a large bulk) after little else gets
+    // its size and a slab's worth of room, not twice its size.
+    const want = n >= BIG_WRITE && used < n ? used + n + this.slabSize : (used + n) * 2;
     const next = Buffer.allocUnsafe(
-      Math.max(this.slabSize, Math.min((used + n) * 2, MAX_PENDING_REPLY)),
+      Math.max(this.slabSize, Math.min(want, MAX_PENDING_REPLY)),
     ) as NodeBuffer;
     this.slab.copy(next, 0, this.start, this.off);
     this.slab = next;

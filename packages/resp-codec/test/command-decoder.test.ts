@@ -93,6 +93,16 @@ const cases: Array<[string, string, Out]> = [
   ["NUL hides the newline (Redis waits)", "PING\x00\r\n", []],
   ["NUL in a count line (Redis waits)", "*1\r\n\x00\r\n", []],
   ["commands after a partial one wait", "*2\r\n$3\r\nGET\r\n$1\r\n", []],
+  [
+    "a big argument between others, then a pipelined command",
+    `*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\n${"v".repeat(40_000)}\r\n$2\r\nEX\r\n*1\r\n$4\r\nPING\r\n`,
+    [["SET", "k", "v".repeat(40_000), "EX"], ["PING"]],
+  ],
+  [
+    "two big arguments, the last one ending the command",
+    `*3\r\n$4\r\nMSET\r\n$32768\r\n${"a".repeat(32_768)}\r\n$33000\r\n${"b".repeat(33_000)}\r\nPING\r\n`,
+    [["MSET", "a".repeat(32_768), "b".repeat(33_000)], ["PING"]],
+  ],
 ];
 
 describe("CommandDecoder", () => {
@@ -170,7 +180,7 @@ describe("CommandDecoder", () => {
     expect(decodeAll(ok, [], opts)).toHaveLength(1);
   });
 
-  it("waits for a large bulk without copying per chunk and counts buffered bytes", () => {
+  it("reads a big bulk into a buffer of its own and counts it as the query buffer", () => {
     const d = new CommandDecoder();
     d.feed(Buffer.from("*2\r\n$4\r\nECHO\r\n$100000\r\n"));
     expect(d.next()).toBe(DecodeResult.NeedMore);
@@ -178,7 +188,9 @@ describe("CommandDecoder", () => {
       d.feed(Buffer.alloc(1000, 97));
       expect(d.next()).toBe(DecodeResult.NeedMore);
     }
-    expect(d.bufferedBytes).toBe(23 + 99_000);
+    // Redis's query buffer is the big argument itself; ECHO went to argv.
+    expect([d.bufferedBytes, d.unparsedBytes, d.partialArgBytes]).toEqual([99_000, 99_000, 4]);
+    expect(d.peek(3)).toBe("aaa");
     d.feed(Buffer.from(`${"a".repeat(1000)}\r\n*1\r\n$4\r\nPING\r\n`));
     expect(d.next()).toBe(DecodeResult.Command);
     expect(d.len(1)).toBe(100_000);
@@ -207,6 +219,46 @@ describe("CommandDecoder", () => {
     expect(d.next()).toBe(DecodeResult.NeedMore);
     // An inline line counts whole until it ends.
     expect([d.unparsedBytes, d.partialArgBytes]).toEqual([5, 0]);
+  });
+
+  it("hands a big argument's own buffer to the first copy(), and keeps none of it afterwards", () => {
+    const d = new CommandDecoder();
+    d.feed(Buffer.from("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$50000\r\nxy"));
+    expect(d.next()).toBe(DecodeResult.NeedMore);
+    d.feed(Buffer.alloc(49_998, 122));
+    expect(d.next()).toBe(DecodeResult.NeedMore);
+    d.feed(Buffer.from("\r"));
+    expect(d.next()).toBe(DecodeResult.NeedMore);
+    d.feed(Buffer.from("\n*1\r\n$4\r\nPING\r\n"));
+    expect(d.next()).toBe(DecodeResult.Command);
+    const view = d.view(2);
+    expect(view.length).toBe(50_000);
+    expect(view.buffer.byteLength).toBe(50_000); // its own memory, not a slice of a read
+    expect(d.latin1(2).slice(0, 3)).toBe("xyz");
+    const owned = d.copy(2);
+    expect(owned).toBe(view);
+    const again = d.copy(2);
+    expect(again).not.toBe(view);
+    expect(again.equals(view)).toBe(true);
+    expect(d.copy(1)).not.toBe(d.view(1));
+    expect(d.next()).toBe(DecodeResult.Command);
+    expect(d.is(0, "ping")).toBe(true);
+    expect(d.next()).toBe(DecodeResult.NeedMore);
+    expect(d.bufferedBytes).toBe(0);
+  });
+
+  it("applies the limits to a big argument before reading it", () => {
+    expect(decodeAll(Buffer.from("*1\r\n$40000\r\nab"), [], { maxBulkLen: 39_999 })).toEqual([
+      E("Protocol error: invalid bulk length"),
+    ]);
+    const d = new CommandDecoder();
+    d.feed(Buffer.from("*2\r\n$4\r\nECHO\r\n$40000\r\nab"));
+    expect(d.next()).toBe(DecodeResult.NeedMore);
+    d.reset();
+    expect(d.bufferedBytes).toBe(0);
+    d.feed(Buffer.from("*1\r\n$4\r\nPING\r\n"));
+    expect(d.next()).toBe(DecodeResult.Command);
+    expect(d.argc).toBe(1);
   });
 
   it("stays failed after an error and can be reset", () => {

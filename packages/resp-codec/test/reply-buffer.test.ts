@@ -103,6 +103,21 @@ describe("ReplyBuffer", () => {
     expect(w.take()).toBeNull();
   });
 
+  it("encodes a big bulk with one slab of about its size, and lets that slab go after take()", () => {
+    const w = new ReplyBuffer({ slabSize: 1024 });
+    const value = Buffer.alloc(1_000_000, 118);
+    w.bulk(value);
+    const out = w.take()!;
+    expect(out.length).toBe(1_000_000 + 12);
+    // Not twice the value (doubling), and not kept as the connection's slab afterwards.
+    expect(out.buffer.byteLength).toBeLessThan(1_000_000 + 4096);
+    w.ok();
+    const next = w.take()!;
+    expect(next.toString()).toBe("+OK\r\n");
+    expect(next.buffer).not.toBe(out.buffer);
+    expect(out.subarray(0, 12).toString()).toBe("$1000000\r\nvv");
+  });
+
   it("keeps pending bytes across growth and discards on request", () => {
     const w = new ReplyBuffer({ slabSize: 64 });
     for (let i = 0; i < 100; i++) w.integer(i);
