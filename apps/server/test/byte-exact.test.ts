@@ -379,6 +379,11 @@ sessions["command getkeys and subcommand names"] = [
   cmd("COMMAND", "GETKEYS", "MEMORY", "nosuch", "k"),
   cmd("COMMAND", "GETKEYS", "MEMORY", "USAGE"),
   cmd("COMMAND", "GETKEYS", "OBJECT", "HELP", "x"),
+  // Channels are NOT_KEY key specs: keyless for GETKEYS, though cluster mode routes on them.
+  cmd("COMMAND", "GETKEYS", "SPUBLISH", "ch", "m"),
+  cmd("COMMAND", "GETKEYSANDFLAGS", "SSUBSCRIBE", "a", "b"),
+  cmd("COMMAND", "GETKEYS", "SUNSUBSCRIBE", "a"),
+  cmd("COMMAND", "GETKEYS", "PUBLISH", "ch", "m"),
   cmd("COMMAND", "INFO", "config|get", "config|nosuch"),
   cmd("COMMAND", "DOCS", "nosuch|x"),
   cmd("COMMAND", "LIST", "FILTERBY", "PATTERN", "client|li*"),

@@ -69,6 +69,17 @@ function specFlags(spec: Map<string, DocTree>): string[] {
   return Array.isArray(f) ? f.slice(1).map((x) => (x as DocTree[])[1] as string) : [];
 }
 
+/**
+ * Whether Redis's key specs of the command are all NOT_KEY (SPUBLISH, SSUBSCRIBE, SUNSUBSCRIBE:
+ * their channels are specs only for cluster routing). doesCommandHaveKeys (db.c) counts such a
+ * command as keyless, so COMMAND GETKEYS refuses it even though Shoal routes on the channel.
+ */
+export function hasOnlyNotKeySpecs(fullName: string): boolean {
+  const specs = commandData(fullName)?.[1];
+  if (!Array.isArray(specs) || specs.length < 2) return false;
+  return specs.slice(1).every((st) => specFlags(fieldsOf(st)).includes("not_key"));
+}
+
 export interface KeySpecKeys {
   /** Every spec evaluated cleanly (getKeysUsingKeySpecs returned >= 0). */
   complete: boolean;

@@ -18,6 +18,7 @@ import {
   commandData,
   getKeysProcFlags,
   type KeyRef,
+  hasOnlyNotKeySpecs,
   keysFromSpecs,
   writeDocTree,
 } from "./command-docs.js";
@@ -128,7 +129,7 @@ function commandGetKeysCommand(
     return;
   }
   // getKeysSubcommandImpl's order: keyless commands first, then the arity check.
-  if (!e.spec.getKeys && e.spec.firstKey <= 0) {
+  if ((!e.spec.getKeys && e.spec.firstKey <= 0) || hasOnlyNotKeySpecs(e.fullName)) {
     c.reply.error("ERR The command has no key arguments");
     return;
   }
