@@ -75,22 +75,41 @@ function allIntegers(s: Set<string>): boolean {
  * hash stays one after `hash-max-listpack-entries 2` until its next HSET. Removals never
  * convert back. Values not judged yet (outside a keyspace) are read from their contents.
  */
-const held = new WeakMap<object, "compact" | "hashtable">();
+// The record lives on the value itself, under a symbol (no string-keyed property, so nothing a
+// Map/Set consumer enumerates): a WeakMap entry per hash and set cost a side-table insert per
+// loaded value and ephemeron work in every major GC.
+const HELD = Symbol("encoding");
+/** An upper bound of an intset's largest member (removals leave it high, which is safe). */
+const INTSET_MAX = Symbol("largest intset member");
+type Held = "compact" | "hashtable";
+interface Judged {
+  [HELD]?: Held;
+  [INTSET_MAX]?: string | undefined;
+}
+const heldOf = (v: object): Held | undefined => (v as Judged)[HELD];
+const hold = (v: object, e: Held): void => {
+  (v as Judged)[HELD] = e;
+};
+const maxOf = (s: Set<string>): string | undefined => (s as Judged)[INTSET_MAX];
+// Set to undefined rather than deleted: a delete would turn the Set into a slow-properties object.
+const setMax = (s: Set<string>, m: string | undefined): void => {
+  (s as Judged)[INTSET_MAX] = m;
+};
 
 /** Records that Redis would now hold this hash or set as a hashtable, for good. */
 export function markHashtable(v: Map<string, Buffer> | Set<string>): void {
-  held.set(v, "hashtable");
+  hold(v, "hashtable");
 }
 
 /** True when this value is held as a hashtable (markHashtable, or a write converted it). */
 export function isMarkedHashtable(v: object): boolean {
-  return held.get(v) === "hashtable";
+  return heldOf(v) === "hashtable";
 }
 
 /** A copy (COPY, Redis's dup) keeps the original's encoding. */
 export function keepEncoding(from: object, to: object): void {
-  const e = held.get(from);
-  if (e !== undefined) held.set(to, e);
+  const e = heldOf(from);
+  if (e !== undefined) hold(to, e);
 }
 
 type Limits = Readonly<EncodingLimits>;
@@ -114,16 +133,18 @@ function hashByContents(h: Map<string, Buffer>, L: Limits): "compact" | "hashtab
  * as the limits its later inserts are judged by.
  */
 export function settleEncoding(v: Value, L: Limits): void {
-  if (held.has(v as object)) {
-    // A set judged before (COPY's clone, a reply's result) may still need its intset order.
-    if (isSet(v) && held.get(v) === "compact") sortIntset(v);
+  const judged = heldOf(v as object);
+  if (judged !== undefined) {
+    // A set judged before (COPY's clone, a reply's result) may still need its intset order;
+    // one whose largest member is known is in order already (a loaded intset).
+    if (judged === "compact" && isSet(v) && maxOf(v) === undefined) sortIntset(v);
     return;
   }
   if (isSet(v)) {
     const e = setByContents(v, L);
-    held.set(v, e);
+    hold(v, e);
     if (e === "compact") sortIntset(v);
-  } else if (isHash(v)) held.set(v, hashByContents(v, L));
+  } else if (isHash(v)) hold(v, hashByContents(v, L));
   // A sorted set judges its own inserts: from now on by this keyspace's limits.
   else if (isZSet(v)) v.limits = L;
 }
@@ -133,7 +154,20 @@ export function settleEncoding(v: Value, L: Limits): void {
  * hash-max-listpack-entries, whatever the lengths of its fields and values.
  */
 export function settleLoadedListpackHash(h: Map<string, Buffer>, L: Limits): void {
-  held.set(h, h.size > L.hashMaxListpackEntries ? "hashtable" : "compact");
+  hold(h, h.size > L.hashMaxListpackEntries ? "hashtable" : "compact");
+}
+
+/**
+ * rdbLoadObject of an intset: `s` holds its members in the intset's (ascending) order, the last
+ * being the largest. Redis converts it only past set-max-intset-entries; no member needs the
+ * integer test or a sort.
+ */
+export function settleLoadedIntset(s: Set<string>, largest: string, L: Limits): void {
+  if (s.size > L.setMaxIntsetEntries) hold(s, "hashtable");
+  else {
+    hold(s, "compact");
+    setMax(s, largest);
+  }
 }
 
 /**
@@ -143,13 +177,13 @@ export function settleLoadedListpackHash(h: Map<string, Buffer>, L: Limits): voi
  * nothing: intsetAdd fails first).
  */
 export function noteSetAdd(s: Set<string>, m: string, L: Limits, batch = false): void {
-  const e = held.get(s);
+  const e = heldOf(s);
   if (e === "hashtable") return;
   if (e === undefined) {
     const judged = setByContents(s, L);
-    held.set(s, judged);
+    hold(s, judged);
     if (judged === "compact") sortIntset(s);
-  } else if (s.size > L.setMaxIntsetEntries || !isInt64String(m)) held.set(s, "hashtable");
+  } else if (s.size > L.setMaxIntsetEntries || !isInt64String(m)) hold(s, "hashtable");
   else placeIntsetMember(s, m, batch);
 }
 
@@ -158,7 +192,7 @@ export function noteSetAdd(s: Set<string>, m: string, L: Limits, batch = false):
  * left out of order back in ascending order, one sort instead of a rebuild per member.
  */
 export function endSetAdds(s: Set<string>): void {
-  if (held.get(s) === "compact" && !intsetMax.has(s)) sortIntset(s);
+  if (heldOf(s) === "compact" && maxOf(s) === undefined) sortIntset(s);
 }
 
 // ---- intset order --------------------------------------------------------------------------
@@ -167,9 +201,6 @@ export function endSetAdds(s: Set<string>): void {
 // order, so while a set is an intset it is kept in ascending insertion order: a member added
 // above the largest is appended as is; one added below it makes the Set rebuilt with the member
 // in place, O(n) for at most set-max-intset-entries members (Redis's intsetAdd moves memory too).
-
-/** An upper bound of each intset's largest member (removals leave it high, which is safe). */
-const intsetMax = new WeakMap<Set<string>, string>();
 
 /** Compares two canonical int64 strings by value, with no number conversion. */
 function compareInt64Strings(a: string, b: string): number {
@@ -194,7 +225,7 @@ function sortIntset(s: Set<string>): void {
     s.clear();
     for (const m of members) s.add(m);
   }
-  if (members.length > 0) intsetMax.set(s, members[members.length - 1] as string);
+  if (members.length > 0) setMax(s, members[members.length - 1] as string);
 }
 
 /**
@@ -202,17 +233,17 @@ function sortIntset(s: Set<string>): void {
  * leaves the Set unsorted (no max recorded) for endSetAdds to sort once.
  */
 function placeIntsetMember(s: Set<string>, m: string, batch: boolean): void {
-  const max = intsetMax.get(s);
+  const max = maxOf(s);
   if (max === undefined) {
     if (!batch) sortIntset(s);
     return;
   }
   if (compareInt64Strings(m, max) > 0) {
-    intsetMax.set(s, m);
+    setMax(s, m);
     return;
   }
   if (batch) {
-    intsetMax.delete(s);
+    setMax(s, undefined);
     return;
   }
   const members = [...s];
@@ -240,15 +271,15 @@ export function noteHashSet(
   valueLength: number,
   L: Limits,
 ): void {
-  const e = held.get(h);
+  const e = heldOf(h);
   if (e === "hashtable") return;
-  if (e === undefined) held.set(h, hashByContents(h, L));
+  if (e === undefined) hold(h, hashByContents(h, L));
   else if (
     field.length > L.hashMaxListpackValue ||
     valueLength > L.hashMaxListpackValue ||
     h.size > L.hashMaxListpackEntries
   )
-    held.set(h, "hashtable");
+    hold(h, "hashtable");
 }
 
 /**
@@ -262,9 +293,9 @@ export function objectEncoding(v: Value, L: Limits = DEFAULT_ENCODING_LIMITS): s
   const own = (v as { encoding?: unknown }).encoding;
   if (typeof own === "string") return own;
   if (isHash(v))
-    return (held.get(v) ?? hashByContents(v, L)) === "compact" ? "listpack" : "hashtable";
+    return (heldOf(v) ?? hashByContents(v, L)) === "compact" ? "listpack" : "hashtable";
   // Redis 7.0 sets are an intset or a hashtable (listpack sets came in 7.2).
-  if (isSet(v)) return (held.get(v) ?? setByContents(v, L)) === "compact" ? "intset" : "hashtable";
+  if (isSet(v)) return (heldOf(v) ?? setByContents(v, L)) === "compact" ? "intset" : "hashtable";
   if (isStream(v)) return "stream";
   if (v.size > L.zsetMaxListpackEntries) return "skiplist";
   let n = 0;

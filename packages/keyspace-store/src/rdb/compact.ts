@@ -35,8 +35,16 @@ export function encodeIntset(sorted: readonly (number | bigint)[]): Buffer {
   return out;
 }
 
-/** The members of an intset, in its (ascending) order; validates as intsetValidateIntegrity. */
-export function readIntset(p: Uint8Array, start: number, end: number): (number | bigint)[] {
+/**
+ * The members of an intset, in its (ascending) order, each given to `onInt` (no array of them);
+ * validates as intsetValidateIntegrity. Returns the count.
+ */
+export function readIntset(
+  p: Uint8Array,
+  start: number,
+  end: number,
+  onInt: (v: number | bigint) => void,
+): number {
   const size = end - start;
   if (size < 8) throw new CompactError("intset too small");
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
@@ -44,7 +52,6 @@ export function readIntset(p: Uint8Array, start: number, end: number): (number |
   if (width !== 2 && width !== 4 && width !== 8) throw new CompactError("bad intset encoding");
   const count = dv.getUint32(start + 4, true);
   if (count === 0 || 8 + count * width !== size) throw new CompactError("intset size mismatch");
-  const out = new Array<number | bigint>(count);
   let prev: number | bigint | null = null;
   for (let k = 0, o = start + 8; k < count; k++, o += width) {
     let v: number | bigint;
@@ -55,10 +62,10 @@ export function readIntset(p: Uint8Array, start: number, end: number): (number |
       v = b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
     }
     if (prev !== null && !(prev < v)) throw new CompactError("intset not sorted or has duplicates");
-    out[k] = v;
+    onInt(v);
     prev = v;
   }
-  return out;
+  return count;
 }
 
 // ---- ziplist -----------------------------------------------------------------------------------

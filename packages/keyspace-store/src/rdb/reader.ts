@@ -11,6 +11,7 @@ import { Crc64 } from "../crc64.js";
 import {
   DEFAULT_ENCODING_LIMITS,
   type EncodingLimits,
+  settleLoadedIntset,
   settleLoadedListpackHash,
 } from "../encoding.js";
 import type { Database, Keyspace } from "../keyspace.js";
@@ -345,6 +346,12 @@ const zInt = (v: number | bigint) => {
     zMember = null;
   }
 };
+let intsetOut = new Set<string>();
+let lastIntMember = "";
+const addIntMember = (v: number | bigint) => {
+  lastIntMember = String(v);
+  intsetOut.add(lastIntMember);
+};
 const pushIntBuf = (v: number | bigint) => {
   bufOut.push(Buffer.from(String(v), "latin1"));
 };
@@ -518,14 +525,15 @@ export function readRdbObject(
     }
     case RDB_TYPE_SET_INTSET: {
       c.readRange();
-      let ints: (number | bigint)[];
+      const s = new Set<string>();
+      intsetOut = s;
       try {
-        ints = readIntset(c.rbuf, c.rs, c.re);
+        readIntset(c.rbuf, c.rs, c.re, addIntMember);
       } catch {
         throw corrupt("Intset integrity check failed.");
       }
-      const s = new Set<string>();
-      for (const v of ints) s.add(String(v));
+      // Ascending and distinct (validated): the last member added is the largest.
+      settleLoadedIntset(s, lastIntMember, L);
       return s;
     }
     case RDB_TYPE_SET_LISTPACK: {
@@ -769,7 +777,9 @@ export class RdbLoader {
       case RDB_OPCODE_EXPIRETIME_MS: {
         c.need(8);
         // Before version 9 this was written in host order; every real writer is little endian.
-        this.expireAt = Number(this.buf.readBigInt64LE(c.pos));
+        // Two 32-bit halves instead of a BigInt per key: hi * 2^32 is exact and the one addition
+        // rounds as Number(bigint) does.
+        this.expireAt = this.buf.readInt32LE(c.pos + 4) * 4294967296 + this.buf.readUInt32LE(c.pos);
         c.pos += 8;
         return;
       }
