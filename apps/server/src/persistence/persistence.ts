@@ -34,7 +34,6 @@ export class Persistence implements LoadingOwner {
   lastBgsaveStatus: "ok" | "err" = "ok";
   bgsaveInProgress = false;
   aofLastWriteStatus: "ok" | "err" = "ok";
-  loadedKeys = 0;
   /** INFO rdb_last_load_keys_loaded / rdb_last_load_keys_expired. */
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
