@@ -16,6 +16,16 @@ export class CallContext {
   client: Client | null = null;
   args: CommandArgs | null = null;
   entry: CommandEntry | null = null;
+  /** Nested call()s running (Redis's execution_nesting): 2 inside EXEC's or a script's command. */
+  depth = 0;
+  /** The client of the outermost call() while it runs (Redis's server.current_client). */
+  current: Client | null = null;
+  /**
+   * The command a connection (not a script) called last: while a script runs, its caller's EVAL
+   * or FCALL (Redis's script_caller->cmd/argv, whose keys client-side caching remembers).
+   */
+  callerEntry: CommandEntry | null = null;
+  callerArgs: CommandArgs | null = null;
   /** Wall clock sampled when the current batch of commands started (ctx.now). */
   now = Date.now();
   /** performance.now() where the next call starts timing (-1: read the clock). */
@@ -55,6 +65,12 @@ export class CallContext {
     let t0 = this.start;
     this.start = -1;
     if (t0 < 0) t0 = performance.now();
+    if (this.depth++ === 0) this.current = client;
+    // Id -1 is the scripts' client.
+    if (client.id !== -1) {
+      this.callerEntry = entry;
+      this.callerArgs = args;
+    }
     this.client = client;
     this.args = args;
     this.entry = entry;
@@ -63,6 +79,7 @@ export class CallContext {
 
   /** call(): the command returned; returns its end reading, which the next command may reuse. */
   leave(): number {
+    if (--this.depth === 0) this.current = null;
     this.client = null;
     this.args = null;
     this.entry = null;

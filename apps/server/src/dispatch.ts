@@ -31,6 +31,7 @@ export type DispatchHost = KeyLockHost &
     | "slowlogThreshold"
     | "commandException"
     | "scripting"
+    | "tracking"
   >;
 
 /** Commands a RESP2 client may run while subscribed (Redis's pub/sub context). */
@@ -198,6 +199,8 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
       return;
     }
   }
+  // tracking-table-max-keys: the table is trimmed before each command while a client tracks.
+  if (server.tracking.clients !== 0) server.tracking.limitUsedSlots();
   // Replication: NOREPLICAS, READONLY replica, MASTERDOWN (stale data), in processCommand's order.
   if (server.replication.checksActive) {
     const err = server.replication.check(client, entry);
@@ -291,6 +294,9 @@ export function call(
   const t0 = ctx.enter(client, args, entry);
   runHandler(server, client, entry, args);
   const t1 = ctx.leave();
+  // Client-side caching: a read's keys remembered, messages held for this client sent after it.
+  const tracking = server.tracking;
+  if (tracking.afterCallNeeded) tracking.afterCall(client, entry, args);
   // After the call, as Redis's call(): SELECT shows its new database, EXEC follows the
   // commands it ran, and the monitor's own commands reach it after their replies.
   if (server.monitors.size > 0 && !entry.skipMonitor) server.monitors.feed(client, args, entry);

@@ -19,6 +19,7 @@ import type { NodeCore } from "./node-core.js";
 import type { Persistence } from "./persistence/persistence.js";
 import type { ExecPropagation } from "./propagate.js";
 import type { Replication } from "./replication/replication.js";
+import type { Tracking } from "./tracking/tracking.js";
 
 /** INFO memory's scripting fields (used_memory_vm_eval, number_of_cached_scripts...). */
 export interface ScriptingMemory {
@@ -50,6 +51,8 @@ export interface NodeCollaborators {
   readonly cluster: ClusterRuntime | null;
   readonly persistence: Persistence | null;
   readonly watches: WatchedKeys;
+  /** Client-side caching (CLIENT TRACKING): the keys clients may cache, their invalidations. */
+  readonly tracking: Tracking;
   readonly monitors: Monitors;
   readonly slowlog: SlowLog;
   readonly aclLog: AclLog;

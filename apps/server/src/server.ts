@@ -41,6 +41,7 @@ import { Scripting } from "./scripting/eval.js";
 import { functionCommands } from "./scripting/function-commands.js";
 import { scriptCommands } from "./scripting/script-commands.js";
 import type { StoreAdapter } from "./store/store.js";
+import { Tracking } from "./tracking/tracking.js";
 
 export class Server implements NodeServices {
   readonly table = new CommandTable<Client>();
@@ -80,6 +81,8 @@ export class Server implements NodeServices {
   readonly pubsub: PubSub;
   /** WATCHed keys and the clients watching them (multi.c). */
   readonly watches = new WatchedKeys();
+  /** Client-side caching: who may cache which keys, and their invalidations (tracking.c). */
+  readonly tracking: Tracking;
   /** Clients blocked on keys, the keys ready to serve them (blocking/blocked.ts). */
   readonly blocking: BlockedClients;
 
@@ -106,6 +109,7 @@ export class Server implements NodeServices {
     this.pubsub = new PubSub(this.stats, flush);
     this.monitors = new Monitors(flush);
     this.notifier = new KeyspaceNotifier(config, this.pubsub);
+    this.tracking = new Tracking(this);
     this.pause = new ClientPause({
       call: this.call,
       scheduleFlush: flush,
@@ -137,8 +141,16 @@ export class Server implements NodeServices {
     this.replication = new Replication(this);
     const hooks: KeyspaceHooks = {
       propagate: (db, argv) => this.propagation.propagate(db, argv),
-      keyModified: (db, key) => this.watches.touch(db, key),
-      dbFlushed: (db, exists) => this.watches.touchAllInDb(db, exists),
+      keyModified: (db, key, byServer) => {
+        this.watches.touch(db, key);
+        if (this.tracking.armed)
+          this.tracking.invalidateKey(key, byServer ? null : this.call.client);
+      },
+      dbFlushed: (db, exists, swapped) => {
+        this.watches.touchAllInDb(db, exists);
+        // signalFlushedDb tells client-side caches; SWAPDB (dbSwapDatabases) does not.
+        if (!swapped && this.tracking.armed) this.tracking.invalidateAllOnFlush();
+      },
       notify: (db, cls, event, key) => this.notifier.notify(db, cls, event, key),
       keyReady: (db, key) => this.blocking.signalKeyAsReady(db, key),
       dbSwapped: (a, b) => {
@@ -218,13 +230,20 @@ export class Server implements NodeServices {
   /** freeClient()'s unlinking: the client leaves every list the node keeps of it. */
   clientUnlinked(client: Client): void {
     this.watches.unwatchAll(client);
+    if (client.tracking !== 0) this.tracking.disable(client);
     this.monitors.delete(client);
     this.blocking.unblock(client, false);
     this.pubsub.unsubscribeAll(client, false);
   }
 
-  /** Once per event-loop turn, before the replies: write the AOF (fsync if `always`), feed replicas. */
+  /**
+   * Once per event-loop turn, before the replies: send client-side caching's BCAST messages,
+   * write the AOF (fsync if `always`), feed replicas.
+   */
   beforeSleep(): void {
+    // BCAST invalidations of the turn; messages held for a blocked command's re-run.
+    this.tracking.broadcast();
+    this.tracking.sendPending();
     this.persistence?.beforeSleep();
     this.replication.beforeSleep();
   }
@@ -298,6 +317,8 @@ export class Server implements NodeServices {
     )
       this.store.activeExpireCycle(now);
     this.persistence?.cron(now);
+    // Also here, so a CONFIG SET tracking-table-max-keys applies on an idle server too.
+    if (this.tracking.clients !== 0) this.tracking.limitUsedSlots();
   }
 
   /**
@@ -328,6 +349,7 @@ export class Server implements NodeServices {
     c.multiQueue = null;
     c.multiDirty = false;
     this.watches.unwatchAll(c);
+    if (c.tracking !== 0) this.tracking.disable(c);
     this.pubsub.unsubscribeAll(c, false);
     c.db = 0;
     c.reply.resp = 2;

@@ -74,14 +74,23 @@ export interface KeyspaceHooks {
    * rewritten to absolute, INCRBYFLOAT as SET ... KEEPTTL, SPOP as SREM, expirations as DEL, ...).
    */
   propagate?(dbIndex: number, argv: readonly (Buffer | string)[]): void;
-  /** A key's value changed or it was deleted (Redis's signalModifiedKey): WATCH invalidation. */
-  keyModified?(dbIndex: number, key: string): void;
+  /**
+   * A key's value changed or it was deleted (Redis's signalModifiedKey): WATCH and client-side
+   * caching invalidation. `byServer` when no client's command did it (expiry, eviction: Redis's
+   * signalModifiedKey(NULL, ...)), so a NOLOOP client still hears of it.
+   */
+  keyModified?(dbIndex: number, key: string, byServer?: boolean): void;
   /**
    * A whole database is about to be flushed, or was swapped (dbIndex -1 = all): Redis's
    * touchAllWatchedKeysInDb invalidates the WATCH of a key that `exists` (in the emptied
-   * database, or in the one swapped in), not of a key that was missing anyway.
+   * database, or in the one swapped in), not of a key that was missing anyway. `swapped` for
+   * SWAPDB: only a flush tells client-side caches that every key is invalid.
    */
-  dbFlushed?(dbIndex: number, exists: (dbIndex: number, key: string) => boolean): void;
+  dbFlushed?(
+    dbIndex: number,
+    exists: (dbIndex: number, key: string) => boolean,
+    swapped?: boolean,
+  ): void;
   /** A keyspace event (Redis's notifyKeyspaceEvent). */
   notify?(dbIndex: number, cls: NotifyClass, event: string, key: string): void;
   /** A list or sorted set got elements (Redis's signalKeyAsReady): wake clients blocked on it. */

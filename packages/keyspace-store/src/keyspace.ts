@@ -324,7 +324,7 @@ export class Database {
     ks.stats.expiredKeys++;
     ks.hooks.propagate?.(this.index, ["DEL", key]);
     ks.hooks.notify?.(this.index, "expired", "expired", key);
-    ks.hooks.keyModified?.(this.index, key);
+    ks.hooks.keyModified?.(this.index, key, true);
     return true;
   }
 

@@ -24,6 +24,8 @@ export interface CommandEntry<C extends TableClient> {
   readonly subcommands: Map<string, CommandEntry<C>> | undefined;
   readonly parent: CommandEntry<C> | undefined;
   readonly isWrite: boolean;
+  /** CMD_READONLY: a tracking client's keys are remembered after it (client-side caching). */
+  readonly isReadonly: boolean;
   readonly noAuth: boolean;
   /**
    * Redis's CMD_PROTECTED: DEBUG, refused unless `enable-debug-command` allows it, and MODULE
@@ -133,6 +135,7 @@ function makeEntry<C extends TableClient>(
     subcommands: undefined,
     parent,
     isWrite: has(spec, "write"),
+    isReadonly: has(spec, "readonly"),
     noAuth: has(spec, "no_auth"),
     isProtected: has(spec, "protected"),
     noMulti: has(spec, "no_multi"),

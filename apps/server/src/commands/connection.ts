@@ -2,13 +2,15 @@
 // Mirrors pingCommand()/echoCommand()/selectCommand()/helloCommand()/resetCommand() in
 // src/server.c and src/networking.c, authCommand() in src/acl.c, clientCommand() in
 // src/networking.c (Redis 7.0). CLIENT SETINFO and NO-TOUCH are 7.2's: 7.0.15 answers "unknown
-// subcommand" to them, and clients that send SETINFO on connect ignore that error.
+// subcommand" to them, and clients that send SETINFO on connect ignore that error. CLIENT
+// TRACKING, CACHING, GETREDIR and TRACKINGINFO are client-side caching's (tracking/commands.ts).
 
 import { cmd, replyHelp } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
 import { REDIS_VERSION } from "../config/load.js";
 import { type Client, ClientReplyMode } from "../networking/client-connection.js";
 import type { NodeServices } from "../node-services.js";
+import { trackingClientSubcommands } from "../tracking/commands.js";
 import { logAuthFailure } from "./acl.js";
 import type { ServerCommandDef } from "./command-types.js";
 import {
@@ -35,6 +37,7 @@ export type ConnectionCommandsHost = Pick<
   | "blocking"
   | "aclLog"
   | "inExec"
+  | "tracking"
 >;
 
 const FAST_CONN = "@fast @connection";
@@ -406,9 +409,11 @@ function clientNoEvictCommand(c: Client, a: CommandArgs): void {
 }
 
 function clientHelpCommand(c: Client): void {
-  // Redis 7.0's text, less CACHING, GETREDIR, TRACKING and TRACKINGINFO (no client-side
-  // caching in Shoal: those answer "unknown subcommand").
   replyHelp(c.reply, "CLIENT", [
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
     "GETNAME",
     "    Return the name of the current connection.",
     "ID",
@@ -443,6 +448,11 @@ function clientHelpCommand(c: Client): void {
     "    Assign the name <name> to the current connection.",
     "UNBLOCK <clientid> [TIMEOUT|ERROR]",
     "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
   ]);
@@ -529,5 +539,6 @@ function clientSubcommands(server: ConnectionCommandsHost): ServerCommandDef[] {
       clientUnpauseCommand(server, c),
     ),
     cmd("help", 2, "loading stale", [0, 0, 0], SLOW_CONN, clientHelpCommand),
+    ...trackingClientSubcommands(server),
   ];
 }

@@ -34,6 +34,7 @@ export type InfoHost = Pick<
   | "runId"
   | "executable"
   | "scripting"
+  | "tracking"
 >;
 
 const DEFAULT_SECTIONS = [
@@ -180,7 +181,7 @@ function section(server: InfoHost, name: string): string {
         ["client_recent_max_output_buffer", 0],
         // Clients held by CLIENT PAUSE count, as Redis's BLOCKED_POSTPONE does.
         ["blocked_clients", server.blocking.count + server.pause.postponedClients],
-        ["tracking_clients", 0],
+        ["tracking_clients", server.tracking.clients],
         ["clients_in_timeout_table", 0],
       ]);
     }
@@ -339,9 +340,9 @@ function section(server: InfoHost, name: string): string {
         ["active_defrag_key_misses", 0],
         ["total_active_defrag_time", 0],
         ["current_active_defrag_time", 0],
-        ["tracking_total_keys", 0],
-        ["tracking_total_items", 0],
-        ["tracking_total_prefixes", 0],
+        ["tracking_total_keys", server.tracking.totalKeys],
+        ["tracking_total_items", server.tracking.items],
+        ["tracking_total_prefixes", server.tracking.prefixCount],
         ["unexpected_error_replies", 0],
         ["total_error_replies", s.errorReplies],
         ["dump_payload_sanitizations", 0],

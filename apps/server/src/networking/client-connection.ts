@@ -9,6 +9,7 @@ import type { CommandArgs } from "@shoal/resp-codec";
 import type { CommandEntry as TableEntry } from "../commands/command-table.js";
 import { CommandDecoder, type OwnedArgs } from "../protocol/command-decoder.js";
 import { ReplyBuffer } from "../protocol/reply-buffer.js";
+import { TrackingFlag } from "../tracking/tracking-flags.js";
 
 type CommandEntry = TableEntry<Client>;
 
@@ -82,6 +83,10 @@ export class Client {
   pendingFlush = false;
   /** When the output went over the soft limit (0 = under it). */
   softLimitSince = 0;
+  /** CLIENT TRACKING: TrackingFlag bits (0: off), the REDIRECT id, the BCAST prefixes. */
+  tracking = 0;
+  trackingRedirect = 0;
+  trackingPrefixes: Set<string> | null = null;
   /** Replication role of the connection: "S" a replica of ours, "M" our master. */
   replRole: "" | "S" | "M" = "";
   /** Replication offset right after this client's last propagated write (WAIT). */
@@ -124,10 +129,16 @@ export class Client {
   /** Redis's flags field in CLIENT LIST. */
   flagString(): string {
     let f: string = this.isMonitor ? "O" : this.replRole;
+    if (this.subscriptionCount > 0) f += "P";
     if (this.multiQueue || this.execCount >= 0) f += "x";
     // A command held by CLIENT PAUSE (or a MIGRATE key lock) is blocked too, as in Redis.
     if (this.blocked || this.pausedArgs !== null) f += "b";
-    if (this.subscriptionCount > 0) f += "P";
+    const t = this.tracking;
+    if (t !== 0) {
+      if (t & TrackingFlag.On) f += "t";
+      if (t & TrackingFlag.BrokenRedir) f += "R";
+      if (t & TrackingFlag.Bcast) f += "B";
+    }
     if (this.casDirty) f += "d";
     if (this.closeAfterReply) f += "c";
     if (this.readOnly) f += "r";

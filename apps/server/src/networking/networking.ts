@@ -14,6 +14,7 @@ import type { ServerConfig } from "../config/load.js";
 import type { ServerStats } from "../diagnostics/stats.js";
 import type { Logger } from "../log.js";
 import { DecodeResult, type OwnedArgs } from "../protocol/command-decoder.js";
+import { TrackingFlag } from "../tracking/tracking-flags.js";
 import { Client, ClientReplyMode } from "./client-connection.js";
 import { Listeners } from "./listeners.js";
 
@@ -222,6 +223,15 @@ export class Networking {
       this.stats.countError(client.reply.lastError);
     }
     afterCommandReply(client);
+    // CLIENT CACHING applies to the next command, or to the whole next transaction, and a CLIENT
+    // command in between keeps it (resetClient's CLIENT_TRACKING_CACHING rule).
+    if (
+      client.tracking & TrackingFlag.Caching &&
+      client.multiQueue === null &&
+      client.blocked === null &&
+      !client.lastCommand.startsWith("client|")
+    )
+      client.tracking &= ~TrackingFlag.Caching;
   }
 
   /**
@@ -396,7 +406,7 @@ export class Networking {
       `db=${c.db} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
       `multi=${c.multiQueue ? c.multiQueue.length : c.execCount} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=0 ` +
       `rbs=0 rbp=0 obl=${c.reply.pendingBytes} oll=0 omem=${omem} tot-mem=${qbuf + omem} ` +
-      `events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}`
+      `events=r cmd=${c.lastCommand} user=default redir=${c.tracking !== 0 ? c.trackingRedirect : -1} resp=${c.resp}`
     );
   }
 }

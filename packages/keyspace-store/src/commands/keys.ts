@@ -444,8 +444,8 @@ function swapdb(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   // WATCHed keys of both databases are now stale (touchAllWatchedKeysInDb(db1, db2): a key in
   // either), and blocked clients may have data.
   const inEither = (_i: number, k: string) => ks.db(a).dict.has(k) || ks.db(b).dict.has(k);
-  ks.hooks.dbFlushed?.(a, inEither);
-  if (b !== a) ks.hooks.dbFlushed?.(b, inEither);
+  ks.hooks.dbFlushed?.(a, inEither, true);
+  if (b !== a) ks.hooks.dbFlushed?.(b, inEither, true);
   ks.hooks.dbSwapped?.(a, b);
   ctx.addDirty(1);
   ctx.propagateSelf();
