@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { LuaEngine } from "../../apps/server/src/scripting/lua-engine.js";
+import { OwnedArgs } from "../../packages/resp-codec/src/index.js";
 
 const dir = process.argv[2] ?? "/tmp/luabench";
 const req = createRequire(join(dir, "package.json"));
@@ -47,13 +48,7 @@ function wasm51(): Engine {
     },
     run(src, keys, args) {
       const name = names.get(src)!;
-      const r = e.run(
-        name,
-        keys.map((k) => Buffer.from(k)),
-        args.map((a) => Buffer.from(a)),
-        2,
-        true,
-      );
+      const r = e.run(name, OwnedArgs.of(...keys, ...args), 0, keys.length, 2, true);
       return r.reply.toString();
     },
   };

@@ -22,7 +22,6 @@ import type { CommandEntry } from "../commands/command-types.js";
 import { call, type DispatchHost } from "../dispatch.js";
 import { Client } from "../networking/client-connection.js";
 import type { NodeServices, ScriptingMemory } from "../node-services.js";
-import { OwnedArgs } from "../protocol/command-decoder.js";
 import { serveClientsWhileBusy } from "./busy.js";
 import { FunctionLibraries } from "./functions.js";
 import { LuaEngine, type LuaHost, type LuaRunResult } from "./lua-engine.js";
@@ -52,6 +51,7 @@ const LOAD_TIMEOUT_MS = 500;
 interface CachedScript {
   body: Buffer;
   flags: number;
+  sha: string;
   /** f_<sha>, its registry name: one string, so the engine's lookups reuse its hash. */
   fname: string;
 }
@@ -91,6 +91,7 @@ export class Scripting {
   running: RunContext | null = null;
   private scriptClient: Client;
   private readonly recentCommands = new RecentCommands();
+  private readonly recentScripts = new RecentScripts();
 
   constructor(private readonly server: ScriptingHost) {
     this.scriptClient = makeScriptClient();
@@ -98,7 +99,7 @@ export class Scripting {
 
   private luaHost(): LuaHost {
     return {
-      call: (argv, resp) => this.redisCall(argv, resp),
+      call: (args, resp) => this.redisCall(args, resp),
       interrupt: () => this.interrupt(),
       log: (level, msg) => this.log(level, msg),
       setRepl: (flags) => {
@@ -187,7 +188,7 @@ export class Scripting {
       client?.reply.error(errorText(err));
       return null;
     }
-    this.scripts.set(sha, { body, flags: shebang.flags, fname: `f_${sha}` });
+    this.scripts.set(sha, { body, flags: shebang.flags, sha, fname: `f_${sha}` });
     this.scriptsBytes += body.length + 40;
     return sha;
   }
@@ -199,6 +200,7 @@ export class Scripting {
   /** SCRIPT FLUSH: the cache and the Lua state go. */
   flush(): void {
     this.scripts.clear();
+    this.recentScripts.clear();
     this.scriptsBytes = 0;
     this.lua?.reset();
   }
@@ -210,28 +212,31 @@ export class Scripting {
     // Fed to MONITOR here, before the commands the script runs (evalCommand; EVAL is skip_monitor).
     if (this.server.monitors.size > 0) this.server.monitors.feed(client, args);
     // evalShaCommand: anything but 40 characters cannot name a script, answered before numkeys.
-    if (evalsha && args.view(1).length !== 40) {
+    if (evalsha && args.len(1) !== 40) {
       client.reply.error(NOSCRIPT_ERR);
       return;
     }
-    const split = keysAndArgs(client, args, "ERR value is not an integer or out of range");
-    if (split === null) return;
-    const [keys, argv] = split;
-    let sha: string;
+    const nkeys = numKeys(client, args, "ERR value is not an integer or out of range");
+    if (nkeys < 0) return;
+    let script: CachedScript | undefined;
     if (evalsha) {
-      sha = args.latin1(1).toLowerCase();
-      if (!this.scripts.has(sha)) {
-        client.reply.error(NOSCRIPT_ERR);
-        return;
+      script = this.recentScripts.get(args);
+      if (script === undefined) {
+        script = this.scripts.get(args.latin1(1).toLowerCase());
+        if (script === undefined) {
+          client.reply.error(NOSCRIPT_ERR);
+          return;
+        }
+        this.recentScripts.add(script);
       }
     } else {
       const created = this.createFunction(client, args.copy(1));
       if (created === null) return;
-      sha = created;
+      script = this.scripts.get(created)!;
     }
-    const script = this.scripts.get(sha)!;
-    this.runScript(client, true, sha, script.flags, ro, keys, (hook) =>
-      this.engine().run(script.fname, keys, argv, client.resp, hook),
+    const s = script;
+    this.runScript(client, true, s.sha, s.flags, ro, args, nkeys, (hook) =>
+      this.engine().run(s.fname, args, 3, nkeys, client.resp, hook),
     );
   }
 
@@ -243,22 +248,22 @@ export class Scripting {
       client.reply.error("ERR Function not found");
       return;
     }
-    const split = keysAndArgs(client, args, "ERR Bad number of keys provided");
-    if (split === null) return;
-    const [keys, argv] = split;
-    this.runScript(client, false, f.name, f.flags, ro, keys, (hook) =>
-      this.functionsEngine().callFunction(f.ref, f.name, keys, argv, client.resp, hook),
+    const nkeys = numKeys(client, args, "ERR Bad number of keys provided");
+    if (nkeys < 0) return;
+    this.runScript(client, false, f.name, f.flags, ro, args, nkeys, (hook) =>
+      this.functionsEngine().callFunction(f.ref, f.name, args, 3, nkeys, client.resp, hook),
     );
   }
 
-  /** scriptPrepareForRun, luaCallFunction and scriptResetRun. */
+  /** scriptPrepareForRun, luaCallFunction and scriptResetRun; the keys are args[3, 3 + nkeys). */
   private runScript(
     client: Client,
     evalMode: boolean,
     name: string,
     flags: number,
     ro: boolean,
-    keys: readonly Buffer[],
+    args: CommandArgs,
+    nkeys: number,
     exec: (hook: boolean) => LuaRunResult,
   ): void {
     const server = this.server;
@@ -304,8 +309,9 @@ export class Scripting {
     }
     // The declared keys' slot (c->slot after processCommand's routing): the script's
     // undeclared keys must hash there too unless cross-slot access is allowed.
-    if (server.cluster !== null && keys.length > 0) {
-      run.slot = keySlotRange(keys[0]!, 0, keys[0]!.length);
+    if (server.cluster !== null && nkeys > 0) {
+      const key = args.view(3);
+      run.slot = keySlotRange(key, 0, key.length);
     }
     const sc = this.scriptClient;
     sc.db = client.db;
@@ -331,10 +337,9 @@ export class Scripting {
   // ---- redis.call -----------------------------------------------------------------------------
 
   /** scriptCall: the checks, then the command on the script client; its RESP reply. */
-  private redisCall(argv: Buffer[], resp: 2 | 3): Uint8Array {
+  private redisCall(args: CommandArgs, resp: 2 | 3): Uint8Array {
     const run = this.running!;
     const server = this.server;
-    const args = new OwnedArgs(argv);
     const entry = lookupForScript(server, this.recentCommands, args);
     if (entry === undefined)
       return scriptError(server, "ERR Unknown Redis command called from script");
@@ -557,11 +562,36 @@ class RecentCommands {
   }
 }
 
+/**
+ * The scripts EVALSHA named last: their SHA compared with the argument's bytes in place
+ * (ignoring case, as the lookup does), before decoding it to a string for the cache's map.
+ */
+class RecentScripts {
+  private readonly scripts: CachedScript[] = [];
+  private next = 0;
+
+  get(args: CommandArgs): CachedScript | undefined {
+    const scripts = this.scripts;
+    for (let i = 0; i < scripts.length; i++) if (args.is(1, scripts[i]!.sha)) return scripts[i];
+    return undefined;
+  }
+
+  add(script: CachedScript): void {
+    this.scripts[this.next] = script;
+    this.next = (this.next + 1) % 8;
+  }
+
+  clear(): void {
+    this.scripts.length = 0;
+    this.next = 0;
+  }
+}
+
 /** lookupCommand on a script's argv: a container needs a known subcommand. */
 function lookupForScript(
   server: ScriptingHost,
   recent: RecentCommands,
-  args: OwnedArgs,
+  args: CommandArgs,
 ): CommandEntry | undefined {
   const base = recent.get(server, args.view(0));
   if (base === undefined) return undefined;
@@ -596,30 +626,22 @@ function parseLongLong(s: string): number | undefined {
 
 /**
  * numkeys at argv[2] checked as evalGenericCommand/fcallCommandGeneric do (`notInteger` is each
- * one's error for a numkeys that is not one), then the keys after it and the arguments after
- * those; null once an error is replied.
+ * one's error for a numkeys that is not one): the keys are args[3, 3 + numkeys) and the script's
+ * arguments the rest; -1 once an error is replied.
  */
-function keysAndArgs(
-  client: Client,
-  args: CommandArgs,
-  notInteger: string,
-): [keys: Buffer[], argv: Buffer[]] | null {
+function numKeys(client: Client, args: CommandArgs, notInteger: string): number {
   const numkeys = parseLongLong(args.latin1(2));
   if (numkeys === undefined) {
     client.reply.error(notInteger);
-    return null;
+    return -1;
   }
   if (numkeys > args.argc - 3) {
     client.reply.error("ERR Number of keys can't be greater than number of args");
-    return null;
+    return -1;
   }
   if (numkeys < 0) {
     client.reply.error("ERR Number of keys can't be negative");
-    return null;
+    return -1;
   }
-  const keys: Buffer[] = [];
-  for (let i = 0; i < numkeys; i++) keys.push(args.view(3 + i));
-  const argv: Buffer[] = [];
-  for (let i = 3 + numkeys; i < args.argc; i++) argv.push(args.view(i));
-  return [keys, argv];
+  return numkeys;
 }

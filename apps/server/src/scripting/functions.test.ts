@@ -1,5 +1,6 @@
 // Function libraries with the Lua engine alone (redis.call answered by a stub): FUNCTION LOAD's
 // checks and FCALL's replies and errors, each text as redis-server 7.0.15 answers the same.
+import { OwnedArgs } from "@shoal/resp-codec";
 import { describe, expect, it } from "vitest";
 import { FunctionLibraries } from "./functions.js";
 import { LuaEngine } from "./lua-engine.js";
@@ -24,14 +25,7 @@ function setup() {
   const fcall = (name: string, keys: string[], args: string[]) => {
     const f = libs!.functions.get(name)!;
     return engine
-      .callFunction(
-        f.ref,
-        f.name,
-        keys.map((k) => Buffer.from(k)),
-        args.map((a) => Buffer.from(a)),
-        2,
-        false,
-      )
+      .callFunction(f.ref, f.name, OwnedArgs.of(...keys, ...args), 0, keys.length, 2, false)
       .reply.toString("latin1");
   };
   return { libs, load, fcall };

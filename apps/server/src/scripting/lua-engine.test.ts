@@ -2,14 +2,19 @@
 // and the sandbox, each expected reply copied from redis-server 7.0.15 (Debian) answering the
 // same EVAL. Whole-server comparisons with a live redis-server are in test/scripting.test.ts.
 import { createHash } from "node:crypto";
+import { OwnedArgs } from "@shoal/resp-codec";
 import { describe, expect, it } from "vitest";
-import { LuaEngine, type LuaHost } from "./lua-engine.js";
+import { LuaEngine } from "./lua-engine.js";
 
-function engineWith(call: LuaHost["call"], interrupt: () => boolean = () => false) {
+function engineWith(
+  call: (argv: Buffer[], resp: 2 | 3) => Uint8Array,
+  interrupt: () => boolean = () => false,
+) {
   const logs: string[] = [];
   const calls: string[][] = [];
   const engine = new LuaEngine({
-    call: (argv, resp) => {
+    call: (args, resp) => {
+      const argv = Array.from({ length: args.argc }, (_, i) => args.copy(i));
       calls.push(argv.map((a) => a.toString()));
       return call(argv, resp);
     },
@@ -21,13 +26,7 @@ function engineWith(call: LuaHost["call"], interrupt: () => boolean = () => fals
     const sha = createHash("sha1").update(body).digest("hex");
     const err = engine.compile(`f_${sha}`, Buffer.from(body));
     if (err) return err.toString("latin1");
-    const r = engine.run(
-      `f_${sha}`,
-      keys.map((k) => Buffer.from(k)),
-      args.map((a) => Buffer.from(a)),
-      resp,
-      true,
-    );
+    const r = engine.run(`f_${sha}`, OwnedArgs.of(...keys, ...args), 0, keys.length, resp, true);
     return r.reply.toString("latin1");
   };
   return { engine, evalScript, logs, calls };

@@ -6,12 +6,14 @@
 // written for (numbers printed "%.14g", unpack, table.getn, cjson/cmsgpack/bit/struct as Redis
 // ships them) and a call overhead below a pure-JS VM's. Commands cross the boundary as RESP bytes
 // both ways, as in Redis, where redis.call runs on a fake client whose reply is parsed back.
+import { type CommandArgs, OwnedArgs } from "@shoal/resp-codec";
+import { CallArgs } from "./call-args.js";
 import { luaWasmBase64 } from "./lua-wasm.generated.js";
 
 /** What a running script reaches outside the VM. */
 export interface LuaHost {
   /** redis.call/pcall: run the command, return its RESP reply in protocol `resp`. */
-  call(argv: Buffer[], resp: 2 | 3): Uint8Array;
+  call(args: CommandArgs, resp: 2 | 3): Uint8Array;
   /** Every 100k instructions while the time-limit hook is on: true kills the script. */
   interrupt(): boolean;
   /** redis.log at or above the verbosity (0 debug .. 3 warning). */
@@ -199,65 +201,70 @@ export class LuaEngine {
     this.ex.sl_fn_unref(ref);
   }
 
-  /** FCALL: the function registered as `ref` with (keys, args); errors name it `name`. */
+  /**
+   * FCALL: the function registered as `ref`, its keys `args[first, first + nkeys)` and its
+   * arguments the rest of `args`; errors name it `name`.
+   */
   callFunction(
     ref: number,
     name: string,
-    keys: readonly Uint8Array[],
-    args: readonly Uint8Array[],
+    args: CommandArgs,
+    first: number,
+    nkeys: number,
     resp: 2 | 3,
     hook: boolean,
   ): LuaRunResult {
-    this.putArgs(keys, args);
+    this.putArgs(args, first);
     const isError = this.ex.sl_fn_run(
       ref,
       this.nameptr(name),
-      keys.length,
-      args.length,
+      nkeys,
+      args.argc - first - nkeys,
       resp,
       hook ? 1 : 0,
     );
     return { reply: this.out(), isError: isError !== 0 };
   }
 
-  /** Runs registry[name] with KEYS and ARGV set; the reply comes in the caller's protocol. */
+  /**
+   * Runs registry[name] with KEYS = `args[first, first + nkeys)` and ARGV the rest of `args`
+   * (EVAL's own argument vector, no per-key arrays); the reply comes in the caller's protocol.
+   */
   run(
     name: string,
-    keys: readonly Uint8Array[],
-    args: readonly Uint8Array[],
+    args: CommandArgs,
+    first: number,
+    nkeys: number,
     resp: 2 | 3,
     hook: boolean,
   ): LuaRunResult {
-    this.putArgs(keys, args);
+    this.putArgs(args, first);
     const isError = this.ex.sl_eval_run(
       this.nameptr(name),
-      keys.length,
-      args.length,
+      nkeys,
+      args.argc - first - nkeys,
       resp,
       hook ? 1 : 0,
     );
     return { reply: this.out(), isError: isError !== 0 };
   }
 
-  private putArgs(keys: readonly Uint8Array[], args: readonly Uint8Array[]): void {
+  /** args[first..] into the engine's argument region (one region, reused by every run). */
+  private putArgs(args: CommandArgs, first: number): void {
+    const argc = args.argc;
     let bytes = 0;
-    for (const k of keys) bytes += k.length;
-    for (const a of args) bytes += a.length;
-    const count = keys.length + args.length;
-    const base = this.ex.sl_args_reserve(bytes, count);
+    for (let i = first; i < argc; i++) bytes += args.len(i);
+    const base = this.ex.sl_args_reserve(bytes, argc - first);
     const lens = this.ex.sl_arglens_ptr() >>> 2;
     const u8 = this.u8();
     const u32 = this.u32();
     let off = 0;
-    let i = 0;
-    for (const list of [keys, args]) {
-      for (const v of list) {
-        u8.set(v, base + off);
-        u32[lens + i * 2] = off;
-        u32[lens + i * 2 + 1] = v.length;
-        off += v.length;
-        i++;
-      }
+    for (let i = first, j = lens; i < argc; i++, j += 2) {
+      const v = args.view(i);
+      u8.set(v, base + off);
+      u32[j] = off;
+      u32[j + 1] = v.length;
+      off += v.length;
     }
   }
 
@@ -278,27 +285,26 @@ export class LuaEngine {
     const lens = this.ex.sl_arglens_ptr() >>> 2;
     const u8 = this.u8();
     const u32 = this.u32();
-    const argv: Buffer[] = new Array(argc);
-    // Arguments are laid out back to back: a copy (commands keep their arguments, SET stores
-    // the value, and the region is reused) taken in one piece, and views of it per argument.
+    // Arguments are laid out back to back: a copy (commands may keep what they are given, and
+    // the region is reused) taken in one piece, read through the bounds the engine wrote.
     const end = argc > 0 ? u32[lens + (argc - 1) * 2]! + u32[lens + (argc - 1) * 2 + 1]! : 0;
+    let args: CommandArgs;
     if (end <= ONE_COPY_MAX) {
       const all = Buffer.allocUnsafe(end);
       u8.copy(all, 0, base, base + end);
-      for (let i = 0; i < argc; i++) {
-        const off = u32[lens + i * 2]!;
-        argv[i] = all.subarray(off, off + u32[lens + i * 2 + 1]!);
-      }
+      args = new CallArgs(all, u32.slice(lens, lens + argc * 2));
     } else {
       // Large arguments each get their own copy, so a value kept does not pin its neighbours.
+      const argv: Buffer[] = new Array(argc);
       for (let i = 0; i < argc; i++) {
         const off = u32[lens + i * 2]!;
-        const all = Buffer.allocUnsafe(u32[lens + i * 2 + 1]!);
-        u8.copy(all, 0, base + off, base + off + all.length);
-        argv[i] = all;
+        const one = Buffer.allocUnsafe(u32[lens + i * 2 + 1]!);
+        u8.copy(one, 0, base + off, base + off + one.length);
+        argv[i] = one;
       }
+      args = new OwnedArgs(argv);
     }
-    const reply = this.host.call(argv, resp === 3 ? 3 : 2);
+    const reply = this.host.call(args, resp === 3 ? 3 : 2);
     const ptr = this.ex.sl_reply_buffer(reply.length);
     this.u8().set(reply, ptr);
     return reply.length;
