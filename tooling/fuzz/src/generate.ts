@@ -49,6 +49,8 @@ export const EXCLUDED: Record<string, string> = {
   sync: "turns the connection into a replication stream",
   psync: "turns the connection into a replication stream",
   quit: "closes the connection (tested in apps/server/test)",
+  "client|tracking":
+    "its invalidation pushes would land between later replies (tested in apps/server/test/client-tracking.test.ts)",
   pfselftest:
     "adds 10 million elements, seconds per call (tested in keyspace-store's hyperloglog.redis.test.ts)",
 };

@@ -18,8 +18,8 @@ export interface KnownDivergence {
 const unknown = /^-ERR unknown (sub)?command/;
 
 // Commands of Redis 7.0 that Shoal does not implement, which ACL CAT lists on Redis only: none
-// since scripting landed (only CLIENT TRACKING's subcommands are missing, and ACL CAT lists
-// commands). The comparison stays order-free: Redis lists a category in its dict's order.
+// since scripting landed. The comparison stays order-free: Redis lists a category in its dict's
+// order.
 const MISSING = /^$/;
 
 /** Shoal's ACL CAT reply equals Redis's minus commands Shoal lacks (any order). */
@@ -37,10 +37,8 @@ function aclCatSubset(shoal: string, redis: string): boolean {
 export const KNOWN: KnownDivergence[] = [
   {
     id: "not-implemented",
-    why: "a Redis 7.0 subcommand Shoal does not implement (CLIENT TRACKING/CACHING/GETREDIR/TRACKINGINFO...); Shoal answers unknown subcommand",
+    why: "a Redis 7.0 subcommand Shoal does not implement; Shoal answers unknown subcommand",
     test: (_e, _c, shoal, redis) => unknown.test(shoal) && !unknown.test(redis),
-    // CLIENT TRACKING ON took on Redis: its invalidation pushes would follow every later write.
-    resync: () => [["CLIENT", "TRACKING", "OFF"]],
   },
   {
     id: "cluster-myshardid",
