@@ -305,7 +305,7 @@ export class Server implements NodeServices {
       replIn: this.replication.netReplInputBytes,
       replOut: this.replication.netReplOutputBytes,
     });
-    this.net.closeIdleClients(now);
+    this.net.clientsCron(now);
     this.pause.cron(now);
     // A replica waits for its master's DELs (Redis's activeExpireCycle runs on masters only).
     // Nor while clients are paused: the dataset stays still, expiries included (Redis 7.0's

@@ -15,6 +15,8 @@ export const ERR_MIN_MAX_NOT_STRING = "ERR min or max not valid string range ite
 export const ERR_NUMKEYS_ZERO = "ERR numkeys should be greater than 0";
 export const ERR_INVALID_CURSOR = "ERR invalid cursor";
 export const ERR_NAN_RESULT = "ERR resulting score is not a number (NaN)";
+/** shared.oomerr: a denyoom command past maxmemory, or an allocation the process can't make. */
+export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /** Redis 7.0's arity error; `name` is the command's lowercase full name ("object|encoding"). */
 export function errArity(name: string): string {

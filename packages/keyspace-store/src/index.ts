@@ -34,6 +34,12 @@ export {
   objectEncoding,
 } from "./encoding.js";
 export * as errors from "./errors.js";
+export {
+  EVPOOL_SIZE,
+  type EvictionPick,
+  MAXMEMORY_POLICIES,
+  type MaxmemoryPolicy,
+} from "./eviction.js";
 export { ACCEPTABLE_STALE, type ExpireCycleResult, KEYS_PER_LOOP } from "./expire-cycle.js";
 export { globMatch, globMatcher } from "./glob.js";
 export { Database, Keyspace, type KeyspaceOptions, type KeyspaceStats } from "./keyspace.js";
@@ -43,6 +49,7 @@ export {
   type LongDouble,
   parseLongDouble,
 } from "./long-double.js";
+export { LFU_INIT_VAL, lfuDecrAndReturn, lfuLogIncr } from "./lru-lfu.js";
 export { keyMemoryUsage, valueMemoryUsage } from "./memory.js";
 export { RDB_READ_VERSION_MAX, RDB_VERSION, RdbFormatError } from "./rdb/format.js";
 export { lzfCompress, lzfDecompress } from "./rdb/lzf.js";

@@ -23,7 +23,12 @@ describe("Database", () => {
     expect(db.size).toBe(0);
     expect(db.countKeysInSlot(keySlotLatin1("a"))).toBe(0);
     expect(events).toEqual(["new a", "propagate DEL a", "expired a", "keymiss a"]);
-    expect(ks.stats).toEqual({ keyspaceHits: 2, keyspaceMisses: 1, expiredKeys: 1 });
+    expect(ks.stats).toEqual({
+      keyspaceHits: 2,
+      keyspaceMisses: 1,
+      expiredKeys: 1,
+      evictedKeys: 0,
+    });
   });
 
   it("lists and deletes the keys of a slot", () => {

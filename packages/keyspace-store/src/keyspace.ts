@@ -6,8 +6,28 @@
 import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { KeyspaceHooks, NotifyClass } from "./command-types.js";
 import { DEFAULT_ENCODING_LIMITS, type EncodingLimits, settleEncoding } from "./encoding.js";
+import { EvictionPool } from "./eviction.js";
 import { type ExpireCycleResult, runActiveExpireCycle } from "./expire-cycle.js";
-import { keyMemoryUsage } from "./memory.js";
+import {
+  estimateIdleMs,
+  type LfuSettings,
+  lfuDecrAndReturn,
+  lfuInitRecord,
+  lfuTimeInMinutes,
+  lfuTouch,
+  lruClock,
+  lruRecordIdle,
+} from "./lru-lfu.js";
+import {
+  chargedValueBytes,
+  chargeValue,
+  KEY_OVERHEAD_BYTES,
+  keyMemoryUsage,
+  remeasureValue,
+  SET_ENTRY_BYTES,
+  stringBytes,
+  TTL_ENTRY_BYTES,
+} from "./memory.js";
 import { RdbLoader, type RdbLoadOptions } from "./rdb/reader.js";
 import type { SnapshotState } from "./rdb/snapshot-walk.js";
 import {
@@ -48,6 +68,8 @@ export interface KeyspaceStats {
   keyspaceHits: number;
   keyspaceMisses: number;
   expiredKeys: number;
+  /** Keys removed by eviction (INFO's evicted_keys). */
+  evictedKeys: number;
 }
 
 const snapshotReaper = new FinalizationRegistry<{ ks: Keyspace; st: SnapshotState }>(({ ks, st }) =>
@@ -58,7 +80,12 @@ export class Keyspace {
   readonly dbs: Database[];
   readonly slotIndex: boolean;
   hooks: KeyspaceHooks;
-  readonly stats: KeyspaceStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0 };
+  readonly stats: KeyspaceStats = {
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    expiredKeys: 0,
+    evictedKeys: 0,
+  };
   /**
    * False on a replica: keys past their TTL read as missing but are only deleted when the master
    * sends DEL (Redis's expireIfNeeded on replicas).
@@ -107,11 +134,31 @@ export class Keyspace {
 
   /** Snapshots being streamed: each change saves the key's prior state first (rdb/snapshot-walk.ts). */
   readonly openSnapshots = new Set<SnapshotState>();
+  private policy = "noeviction";
   /**
-   * maxmemory-policy as the server configured it: OBJECT FREQ needs an LFU policy and OBJECT
-   * IDLETIME a non-LFU one, as in Redis.
+   * True under an LFU maxmemory-policy: a key's access record (Database.lru) is then an LFU
+   * counter and its decay minute rather than an access time (see lru-lfu.ts).
    */
-  maxmemoryPolicy = "noeviction";
+  lfu = false;
+  /** lfu-log-factor and lfu-decay-time. */
+  readonly lfuSettings: LfuSettings = { logFactor: 10, decayTime: 1 };
+  /** The candidates eviction keeps between calls (evict.c's EvictionPoolLRU). */
+  readonly evictionPool = new EvictionPool(this);
+
+  /**
+   * maxmemory-policy as the server configured it: it picks what eviction samples, and OBJECT
+   * FREQ needs an LFU policy and OBJECT IDLETIME a non-LFU one, as in Redis. Switching between
+   * LRU and LFU reinterprets the records already kept, as Redis does ("LRU and LFU data will
+   * take some time to adjust").
+   */
+  get maxmemoryPolicy(): string {
+    return this.policy;
+  }
+
+  set maxmemoryPolicy(p: string) {
+    this.policy = p;
+    this.lfu = p.endsWith("-lfu");
+  }
   /** Cluster mode (COPY to another db, MOVE and SWAPDB are refused). Defaults to slotIndex. */
   clusterMode: boolean;
   /**
@@ -181,6 +228,17 @@ export class Keyspace {
     return runActiveExpireCycle(this, now, budgetMs);
   }
 
+  /**
+   * What the keys of all databases cost, by the running accounting of memory.ts (the dataset
+   * part of used_memory, which eviction compares with maxmemory). O(databases) plus the
+   * collections written since the last call, re-measured now.
+   */
+  datasetBytes(): number {
+    let total = 0;
+    for (const d of this.dbs) total += d.chargedBytes();
+    return total;
+  }
+
   /** Approximate bytes held by all keys of all databases (sampled; see Database.memoryEstimate). */
   memoryEstimate(): number {
     let total = 0;
@@ -200,6 +258,7 @@ export class Keyspace {
     this.hooks.dbFlushed?.(-1, (i, k) => this.dbs[i]?.dict.has(k) ?? false);
     let removed = 0;
     for (const d of this.dbs) removed += d.clear();
+    this.evictionPool.clear();
     return removed;
   }
 }
@@ -210,9 +269,10 @@ export class Database {
   /** Key -> absolute expiry time in unix milliseconds; only keys with a TTL. */
   expires = new Map<string, number>();
   /**
-   * Key -> its last access in unix seconds: the `lru` field of Redis's robj, stamped when the
+   * Key -> its access record: the `lru` field of Redis's robj (the LRU clock of the last access,
+   * or under an LFU policy the LFU counter and its decay minute: lru-lfu.ts), stamped when the
    * key is created or overwritten and by every lookup not made with LOOKUP_NOTOUCH, and read
-   * by OBJECT IDLETIME and DEBUG OBJECT. One Map entry per key (a Smi value) is the price of
+   * by eviction, OBJECT IDLETIME/FREQ and DEBUG OBJECT. One Map entry per key (a Smi value) is the price of
    * answering idle times as Redis does; there is no per-key wrapper object to hold it. Measured
    * on 1M string keys (Node 20): 29 bytes per key, and a touching lookup about 150 ns against
    * 75 ns without (the second table's cache miss) — Redis's write to robj.lru costs it nothing.
@@ -234,6 +294,14 @@ export class Database {
   expireIter: Iterator<[string, number]> | null = null;
   /** Running average of sampled TTLs (ms), as INFO keyspace's avg_ttl. */
   avgTtl = 0;
+  /** Where eviction's volatile-* sampling resumes in `expires` (a live Map iterator). */
+  evictIter: Iterator<string> | null = null;
+  /** What this database's keys cost, by the accounting of memory.ts (see chargedBytes). */
+  private bytes = 0;
+  /** Collections written in place since they were last measured (re-measured by chargedBytes). */
+  private resized = new Set<string>();
+  /** What each key costs beyond its name and value (the slot index's entry in cluster mode). */
+  private readonly keyOverhead: number;
 
   constructor(
     readonly keyspace: Keyspace,
@@ -241,6 +309,24 @@ export class Database {
   ) {
     this.slots = keyspace.slotIndex ? new Array(16384) : null;
     this.order = this.makeOrder();
+    this.keyOverhead = KEY_OVERHEAD_BYTES + (keyspace.slotIndex ? SET_ENTRY_BYTES : 0);
+  }
+
+  /** The accounting's figure for this database, after re-measuring the collections written. */
+  chargedBytes(): number {
+    if (this.resized.size !== 0) {
+      for (const k of this.resized) {
+        const v = this.dict.get(k);
+        if (v !== undefined) this.bytes += remeasureValue(v);
+      }
+      this.resized.clear();
+    }
+    return this.bytes;
+  }
+
+  /** A key and its value enter the accounting. */
+  private chargeKey(key: string, value: Value): void {
+    this.bytes += this.keyOverhead + stringBytes(key.length) + chargeValue(value);
   }
 
   private makeOrder(firstSeq = 1): ScanOrder<string> {
@@ -295,8 +381,46 @@ export class Database {
       // keyIsExpired: `now > when`; at the very millisecond of its expiry the key still exists.
       if (when !== undefined && when < now && this.expireNow(key)) return undefined;
     }
-    if (touch) this.lru.set(key, Math.floor(now / 1000));
+    if (touch) this.touch(key, now);
     return v;
+  }
+
+  /** An access to a key (lookupKey's LRU/LFU update). */
+  private touch(key: string, now: number): void {
+    const ks = this.keyspace;
+    if (!ks.lfu) this.lru.set(key, lruClock(now));
+    else this.lru.set(key, lfuTouch(this.accessRecord(key), now, ks.lfuSettings, ks.random));
+  }
+
+  /** The record a key was stamped with when created now: an access time, or LFU_INIT_VAL. */
+  private newRecord(nowMs: number): number {
+    return this.keyspace.lfu ? lfuInitRecord(nowMs) : lruClock(nowMs);
+  }
+
+  /**
+   * A key's access record (its robj `lru` field): the LRU clock of its last access, or under an
+   * LFU policy the LFU record (lru-lfu.ts). Keys loaded in bulk share the load's stamp.
+   */
+  accessRecord(key: string): number {
+    const r = this.lru.get(key);
+    if (r !== undefined) return r;
+    const at = this.loadedAccess * 1000;
+    return this.keyspace.lfu ? lfuInitRecord(at) : lruClock(at);
+  }
+
+  /**
+   * objectSetLRUOrLFU (RESTORE IDLETIME/FREQ, an RDB's IDLE/FREQ opcodes): under an LFU policy a
+   * `freq` sets the counter, otherwise an `idle` (seconds) back-dates the access; -1 = not given.
+   */
+  setAccess(key: string, idle: number, freq: number, nowMs: number): void {
+    if (this.keyspace.lfu) {
+      if (freq >= 0) this.lru.set(key, (lfuTimeInMinutes(nowMs) << 8) | freq);
+    } else if (idle >= 0) this.lru.set(key, lruRecordIdle(idle, nowMs));
+  }
+
+  /** OBJECT FREQ: the key's LFU counter after decay (meaningful under an LFU policy). */
+  lfuFrequency(key: string, now: number): number {
+    return lfuDecrAndReturn(this.accessRecord(key), now, this.keyspace.lfuSettings.decayTime);
   }
 
   /**
@@ -304,12 +428,8 @@ export class Database {
    * missing key. `now` in unix milliseconds.
    */
   idleSeconds(key: string, now: number): number {
-    let at = this.lru.get(key);
-    if (at === undefined) {
-      if (!this.dict.has(key)) return 0;
-      at = this.loadedAccess;
-    }
-    return Math.max(0, Math.floor(now / 1000) - at);
+    if (!this.dict.has(key)) return 0;
+    return Math.floor(estimateIdleMs(this.accessRecord(key), now) / 1000);
   }
 
   /**
@@ -328,6 +448,20 @@ export class Database {
     return true;
   }
 
+  /**
+   * Evicts a key (performEvictions's deletion): removes it, invalidates WATCH, notifies
+   * "evicted" and propagates DEL, or UNLINK under lazyfree-lazy-eviction (propagateDeletion).
+   */
+  evict(key: string, lazy: boolean): void {
+    const ks = this.keyspace;
+    this.delete(key);
+    ks.stats.evictedKeys++;
+    // By the server, not a client (signalModifiedKey(NULL, ...)): a NOLOOP client hears of it.
+    ks.hooks.keyModified?.(this.index, key, true);
+    ks.hooks.notify?.(this.index, "evicted", "evicted", key);
+    ks.hooks.propagate?.(this.index, [lazy ? "UNLINK" : "DEL", key]);
+  }
+
   // ---- Writes ------------------------------------------------------------------------------
 
   /** dbAdd: the key must not exist. Wakes clients blocked on it when the value is a list or zset. */
@@ -339,7 +473,8 @@ export class Database {
       for (const s of this.keyspace.openSnapshots) s.added(this, key);
     settleEncoding(value, this.keyspace.encodingLimits);
     this.dict.set(key, value);
-    this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
+    this.chargeKey(key, value);
+    this.lru.set(key, this.newRecord(this.keyspace.clock()));
     this.order.added(key);
     if (this.slots) this.indexAdd(key);
     const hooks = this.keyspace.hooks;
@@ -358,9 +493,13 @@ export class Database {
   loadAdd(key: string, value: Value, when: number): void {
     settleEncoding(value, this.keyspace.encodingLimits);
     this.dict.set(key, value);
+    this.chargeKey(key, value);
     this.order.added(key);
     if (this.slots) this.indexAdd(key);
-    if (when !== -1) this.expires.set(key, when);
+    if (when !== -1) {
+      this.expires.set(key, when);
+      this.bytes += TTL_ENTRY_BYTES;
+    }
   }
 
   /**
@@ -376,20 +515,29 @@ export class Database {
   /** dbOverwrite: replaces an existing key's value, keeping its TTL. */
   overwrite(key: string, value: Value): void {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
+    this.replaceValue(key, value);
+  }
+
+  /** dbOverwrite's part shared with setKey: the value, its charge and its access record. */
+  private replaceValue(key: string, value: Value): void {
     settleEncoding(value, this.keyspace.encodingLimits);
+    const old = this.dict.get(key);
     this.dict.set(key, value);
+    if (old !== value) {
+      if (old !== undefined) this.bytes -= chargedValueBytes(old);
+      this.bytes += chargeValue(value);
+    }
     // A new object in Redis: its lru is now (only an LFU policy carries the old counter over).
-    this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
+    if (!this.keyspace.lfu) this.lru.set(key, lruClock(this.keyspace.clock()));
   }
 
   /** setKey: add or overwrite; drops the TTL unless keepTtl. Signals keyModified. */
   setKey(key: string, value: Value, keepTtl = false): void {
     if (this.dict.has(key)) {
       if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
-      settleEncoding(value, this.keyspace.encodingLimits);
-      this.dict.set(key, value);
-      this.lru.set(key, Math.floor(this.keyspace.clock() / 1000));
-      if (!keepTtl) this.expires.delete(key);
+      this.replaceValue(key, value);
+      if (!keepTtl && this.expires.size !== 0 && this.expires.delete(key))
+        this.bytes -= TTL_ENTRY_BYTES;
     } else this.add(key, value);
     this.keyspace.hooks.keyModified?.(this.index, key);
   }
@@ -397,10 +545,13 @@ export class Database {
   /** dbDelete: removes the key and its TTL. Does not signal; callers signal and notify. */
   delete(key: string): boolean {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
-    if (!this.dict.delete(key)) return false;
+    const v = this.dict.get(key);
+    if (v === undefined) return false;
+    this.dict.delete(key);
+    this.bytes -= this.keyOverhead + stringBytes(key.length) + chargedValueBytes(v);
     this.lru.delete(key);
     this.order.removed();
-    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.expires.size !== 0 && this.expires.delete(key)) this.bytes -= TTL_ENTRY_BYTES;
     if (this.slots) this.indexDelete(key);
     return true;
   }
@@ -413,9 +564,12 @@ export class Database {
     this.dict.clear();
     this.expires.clear();
     this.lru.clear();
+    this.bytes = 0;
+    this.resized.clear();
     this.loadedAccess = 0;
     this.order.reset();
     this.expireIter = null;
+    this.evictIter = null;
     this.avgTtl = 0;
     if (this.slots) this.slots.fill(undefined);
     return n;
@@ -434,6 +588,8 @@ export class Database {
     [this.loadedAccess, other.loadedAccess] = [other.loadedAccess, this.loadedAccess];
     [this.slots, other.slots] = [other.slots, this.slots];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    [this.bytes, other.bytes] = [other.bytes, this.bytes];
+    [this.resized, other.resized] = [other.resized, this.resized];
     // Fresh scan logs (built from the dicts at their first use), numbered past every cursor
     // either database handed out: a scan in progress restarts rather than skip keys.
     const next = Math.max(this.order.next, other.order.next);
@@ -441,6 +597,8 @@ export class Database {
     other.order = other.makeOrder(next);
     this.expireIter = null;
     other.expireIter = null;
+    this.evictIter = null;
+    other.evictIter = null;
   }
 
   // ---- Iteration ---------------------------------------------------------------------------
@@ -469,6 +627,11 @@ export class Database {
     });
     for (const k of expired) if (this.dict.has(k)) this.expireNow(k);
     return next;
+  }
+
+  /** A key from a random slot of the key log, possibly deleted since: eviction's sampling. */
+  sampleKey(): string | undefined {
+    return this.order.sample(this.keyspace.random);
   }
 
   /** A random live key (RANDOMKEY), or undefined when the database is empty. */
@@ -522,7 +685,9 @@ export class Database {
   /** Sets an absolute expiry (unix ms) on an existing key. */
   setExpire(key: string, when: number): void {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
+    const n = this.expires.size;
     this.expires.set(key, when);
+    if (this.expires.size !== n) this.bytes += TTL_ENTRY_BYTES;
   }
 
   /** Absolute expiry in unix ms, or -1 when the key has no TTL. */
@@ -533,7 +698,9 @@ export class Database {
   /** Removes a TTL; true if there was one. */
   persist(key: string): boolean {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
-    return this.expires.delete(key);
+    if (!this.expires.delete(key)) return false;
+    this.bytes -= TTL_ENTRY_BYTES;
+    return true;
   }
 
   /** Lets every open snapshot save `key` as it was before a change (see rdb/snapshot-walk.ts). */
@@ -544,6 +711,10 @@ export class Database {
   // ---- Signals (thin wrappers so commands read like Redis's) -------------------------------
 
   signalModified(key: string): void {
+    // A collection written in place is re-measured when the accounting is next read.
+    const v = this.dict.get(key);
+    if (v !== undefined && typeof v !== "string" && !(v instanceof Uint8Array))
+      this.resized.add(key);
     this.keyspace.hooks.keyModified?.(this.index, key);
   }
 

@@ -20,6 +20,12 @@ export const DEQUE_SLOT_BYTES = 12;
 /** A sorted-set member's skip-list node (level pointers and spans, average level). */
 export const SKIPLIST_NODE_BYTES = 50;
 
+/**
+ * A stream node apart from its entry bytes: the StreamNode and its listpack builder, the Buffer
+ * with its own ArrayBuffer, the master and last ID bigints, the master fields, its array slot.
+ */
+export const STREAM_NODE_BYTES = 420;
+
 const ceil8 = (n: number): number => (n + 7) & ~7;
 
 /** A sequential one-byte string of `len` chars. */
@@ -61,23 +67,17 @@ export function valueMemoryUsage(v: Value, samples = 5): number {
     return 64 + v.size * SET_ENTRY_BYTES + (k === 0 ? 0 : (sum / k) * v.size);
   }
   if (isStream(v)) {
-    // Per entry: its ID (a 128-bit bigint) and slot, its field-value array and tombstone slot,
-    // the value strings (fields equal to the node's master fields are shared).
+    // Each node: its object, its listpack builder, its Buffer and their bytes (entries are
+    // held encoded), and the node's slot in the stream's array; groups are not counted.
     let sum = 0;
     let k = 0;
-    v.range(
-      0n,
-      (1n << 128n) - 1n,
-      false,
-      limit === Number.POSITIVE_INFINITY ? 0 : limit,
-      (_id, fv) => {
-        sum += 40 + 8 + 16 + 8 * fv.length + 8;
-        for (let i = 1; i < fv.length; i += 2) sum += stringBytes((fv[i] as string).length);
-        k++;
-        return true;
-      },
-    );
-    return 128 + v.nodes.length * 160 + (k === 0 ? 0 : (sum / k) * v.length);
+    for (const node of v.nodes) {
+      if (k >= limit) break;
+      sum += node.heapBytes;
+      k++;
+    }
+    const nodes = v.nodes.length;
+    return 128 + nodes * STREAM_NODE_BYTES + (k === 0 ? 0 : (sum / k) * nodes);
   }
   // Sorted set: member -> score map plus one skip-list node per member.
   const z = v;
@@ -92,8 +92,52 @@ export function valueMemoryUsage(v: Value, samples = 5): number {
   return 128 + z.size * per + (k === 0 ? 0 : (sum / k) * z.size);
 }
 
+/** A TTL: its entry in the expires Map and the boxed expiry time. */
+export const TTL_ENTRY_BYTES = MAP_ENTRY_BYTES + HEAP_NUMBER_BYTES;
+
 /** A key's dict entry, its name, its value, and its TTL entry when it has one. */
 export function keyMemoryUsage(key: string, v: Value, hasTtl: boolean, samples = 5): number {
   const base = MAP_ENTRY_BYTES + stringBytes(key.length) + valueMemoryUsage(v, samples);
-  return Math.round(base + (hasTtl ? MAP_ENTRY_BYTES + HEAP_NUMBER_BYTES : 0));
+  return Math.round(base + (hasTtl ? TTL_ENTRY_BYTES : 0));
+}
+
+// ---- Dataset accounting (used_memory's dataset part, what eviction compares to maxmemory) -----
+//
+// Walking the keyspace per command is out of the question and V8's heapUsed counts garbage until
+// the next collection (evicting on it over-evicts, then oscillates), so each Database keeps a
+// running total of what its keys cost: charged when a key, a value or a TTL is added, credited
+// back with the same figure when it goes. A string's figure follows from the value itself; a
+// collection changes in place, so its figure is the one last measured (held per value object,
+// not per key, so RENAME and MOVE carry it), re-measured after a write signals it.
+
+/** Beyond its name and value, what every key costs: its dict entry, its access record (a Smi in
+ * Database.lru) and its slot in the SCAN/sampling log. */
+export const KEY_OVERHEAD_BYTES = MAP_ENTRY_BYTES + 29 + 16;
+
+/** A collection's last measured bytes (valueMemoryUsage with the default 5 samples). */
+const measured = new WeakMap<object, number>();
+
+/** Bytes a value is charged now: strings by their length, collections as last measured. */
+export function chargedValueBytes(v: Value): number {
+  if (typeof v === "string") return stringBytes(v.length);
+  if (v instanceof Uint8Array) return bufferBytes(v.length);
+  return measured.get(v) ?? 0;
+}
+
+/** Bytes a value newly stored under a key is charged (a collection measured now). */
+export function chargeValue(v: Value): number {
+  if (typeof v === "string") return stringBytes(v.length);
+  if (v instanceof Uint8Array) return bufferBytes(v.length);
+  const now = Math.round(valueMemoryUsage(v, 5));
+  measured.set(v, now);
+  return now;
+}
+
+/** Re-measures a collection after a write changed it in place; returns the change of its charge. */
+export function remeasureValue(v: Value): number {
+  if (typeof v === "string" || v instanceof Uint8Array) return 0;
+  const before = measured.get(v) ?? 0;
+  const now = Math.round(valueMemoryUsage(v, 5));
+  measured.set(v, now);
+  return now - before;
 }

@@ -142,6 +142,11 @@ export class CommandDecoder implements CommandArgs {
     return this.buf.length - from + this.pendingBytes;
   }
 
+  /** Length of the big argument being read into a buffer of its own; 0 when none is. */
+  get bigArgLength(): number {
+    return this.big === null ? 0 : this.big.length;
+  }
+
   /** Total length of the arguments of a partly received multibulk parsed so far (argv-mem). */
   get partialArgBytes(): number {
     let n = 0;

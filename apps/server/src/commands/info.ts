@@ -322,7 +322,7 @@ function section(server: InfoHost, name: string): string {
         ["expired_time_cap_reached_count", 0],
         ["expire_cycle_cpu_milliseconds", 0],
         ["evicted_keys", 0],
-        ["evicted_clients", 0],
+        ["evicted_clients", s.evictedClients],
         ["total_eviction_exceeded_time", 0],
         ["current_eviction_exceeded_time", 0],
         ["keyspace_hits", ks?.keyspaceHits ?? s.keyspaceHits],

@@ -18,6 +18,8 @@ export class ServerStats {
   /** Output-buffer and query-buffer limit disconnections. */
   clientOutputLimitDisconnections = 0;
   clientQueryLimitDisconnections = 0;
+  /** Clients closed by maxmemory-clients (evicted_clients). */
+  evictedClients = 0;
   /** total_reads_processed / total_writes_processed: socket reads and writes for clients. */
   readsProcessed = 0;
   writesProcessed = 0;
@@ -41,6 +43,7 @@ export class ServerStats {
     this.errorStats.clear();
     this.pubsubMessages = this.expiredKeys = this.keyspaceHits = this.keyspaceMisses = 0;
     this.clientOutputLimitDisconnections = this.clientQueryLimitDisconnections = 0;
+    this.evictedClients = 0;
     this.readsProcessed = this.writesProcessed = 0;
     this.instantaneous = new InstantaneousMetrics(Date.now());
   }

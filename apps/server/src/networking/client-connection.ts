@@ -81,8 +81,10 @@ export class Client {
   readPaused = false;
   /** In the server's set of connections to flush this turn. */
   pendingFlush = false;
-  /** When the output went over the soft limit (0 = under it). */
+  /** When the output went over the soft limit (unix seconds; 0 = under it). */
   softLimitSince = 0;
+  /** The memory last counted for this client in the clients' sum (client-memory.ts). */
+  memUsage = 0;
   /** CLIENT TRACKING: TrackingFlag bits (0: off), the REDIRECT id, the BCAST prefixes. */
   tracking = 0;
   trackingRedirect = 0;

@@ -9,16 +9,22 @@
 import type net from "node:net";
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { CallContext } from "../call-context.js";
-import type { OutputLimits } from "../config/directives.js";
+import type { OutputLimitClass, OutputLimits } from "../config/directives.js";
 import type { ServerConfig } from "../config/load.js";
 import type { ServerStats } from "../diagnostics/stats.js";
 import type { Logger } from "../log.js";
 import { DecodeResult, type OwnedArgs } from "../protocol/command-decoder.js";
 import { TrackingFlag } from "../tracking/tracking-flags.js";
 import { Client, ClientReplyMode } from "./client-connection.js";
+import { ClientMemory, clientEvictionLimit, clientMemoryUsage } from "./client-memory.js";
 import { Listeners } from "./listeners.js";
+import { hasOutputLimit, outputLimitLogLine, outputLimitReached } from "./output-limits.js";
 
-/** Output above this pauses reading from the client until the socket drains (bounded memory). */
+/**
+ * Output above this pauses reading from a client whose class has no output limit (normal's
+ * default) until the socket drains: memory stays bounded where Redis would let it grow. A class
+ * with a limit is left to it, as in Redis: the client is disconnected there.
+ */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 /** Encoded replies above this are handed to the socket at once, mid-turn. */
 const REPLY_EARLY_FLUSH = 1024 * 1024;
@@ -49,6 +55,8 @@ export interface NetworkingHost {
 
 export class Networking {
   readonly clients = new Map<number, Client>();
+  /** What the clients hold: per connection and the running sum (client-memory.ts). */
+  readonly clientMemory = new ClientMemory();
   private nextClientId = 1;
   private readonly listeners: Listeners;
   private pendingFlush: Client[] = [];
@@ -164,17 +172,22 @@ export class Networking {
     this.stats.readsProcessed++;
     client.lastInteraction = client.lastRead = Date.now();
     client.decoder.feed(chunk);
-    this.processInputBuffer(client);
-    if (!client.closed && !client.closeAfterReply) {
-      const limit = this.config.get<number>("client-query-buffer-limit");
-      if (client.decoder.bufferedBytes > limit) {
-        this.host.log.warning(
-          `Closing client that reached max query buffer length: ${this.clientInfoString(client)} (qbuf initial bytes: ${JSON.stringify(client.decoder.peek(64))})`,
-        );
-        this.stats.clientQueryLimitDisconnections++;
-        this.closeClientNow(client);
-      }
+    // readQueryFromClient checks the limit after the read, before running anything: a command
+    // whose bytes went over it is not run. Our master's stream is exempt, as in Redis.
+    if (
+      client.decoder.bufferedBytes > this.config.get<number>("client-query-buffer-limit") &&
+      client.replRole !== "M"
+    ) {
+      this.host.log.warning(
+        `Closing client that reached max query buffer length: ${this.clientInfoString(client)} (qbuf initial bytes: ${JSON.stringify(client.decoder.peek(64))})`,
+      );
+      this.stats.clientQueryLimitDisconnections++;
+      this.closeClientNow(client);
+      return;
     }
+    this.processInputBuffer(client);
+    this.clientMemory.update(client);
+    this.evictClients();
   }
 
   /** Runs every complete command in the client's buffer (Redis's processInputBuffer). */
@@ -281,6 +294,7 @@ export class Networking {
       c.pendingFlush = false;
       if (!c.closed) this.writeToClient(c);
     }
+    this.evictClients();
   };
 
   private writeToClient(client: Client): void {
@@ -300,37 +314,40 @@ export class Networking {
       this.unlinkClient(client);
       return;
     }
-    if (this.checkOutputLimits(client)) return;
-    if (!client.readPaused && client.socket.writableLength > OUTPUT_HIGH_WATER) {
+    const limits = this.outputLimits(client);
+    if (this.checkOutputLimits(client, limits)) return;
+    this.clientMemory.update(client);
+    if (
+      !client.readPaused &&
+      client.socket.writableLength > OUTPUT_HIGH_WATER &&
+      !hasOutputLimit(limits)
+    ) {
       // Backpressure: stop reading (and running) this client's commands until the socket drains.
       client.readPaused = true;
       client.socket.pause();
       client.socket.once("drain", () => {
         client.readPaused = false;
         if (client.closed) return;
+        this.clientMemory.update(client);
         client.socket.resume();
         this.processInputBuffer(client);
       });
     }
   }
 
-  /** client-output-buffer-limit: true when the client was closed. */
-  private checkOutputLimits(client: Client): boolean {
+  /** The client's class of client-output-buffer-limit (getClientType: pub/sub or normal). */
+  private outputLimits(client: Client): OutputLimitClass {
     const limits = this.config.get<OutputLimits>("client-output-buffer-limit");
-    const cls = client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
-    const used = client.outputBytes;
-    let over = cls.hard > 0 && used >= cls.hard;
-    if (!over && cls.soft > 0 && used >= cls.soft) {
-      const now = Date.now();
-      if (client.softLimitSince === 0) client.softLimitSince = now;
-      else if (now - client.softLimitSince >= cls.softSeconds * 1000) over = true;
-    } else if (used < cls.soft) {
-      client.softLimitSince = 0;
-    }
-    if (!over) return false;
-    this.host.log.warning(
-      `Client ${this.clientInfoString(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
-    );
+    return client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
+  }
+
+  /** closeClientOnOutputBufferLimitReached: true when the client was closed. */
+  private checkOutputLimits(client: Client, limits: OutputLimitClass): boolean {
+    // Our master's link is never limited (CLIENT_TYPE_MASTER counts as normal, but Redis does
+    // not close it for this: its replies are not even sent).
+    if (client.replRole === "M") return false;
+    if (!outputLimitReached(limits, client.outputBytes, client, Date.now())) return false;
+    this.host.log.warning(outputLimitLogLine(this.clientInfoString(client)));
     this.stats.clientOutputLimitDisconnections++;
     this.closeClientNow(client);
     return true;
@@ -356,8 +373,35 @@ export class Networking {
     }
   }
 
+  /**
+   * clientsCron's share: every client's memory re-measured (the kernel drains sockets without
+   * telling), eviction if that put the sum over maxmemory-clients, then idle clients closed.
+   */
+  clientsCron(now: number): void {
+    for (const c of this.clients.values()) this.clientMemory.update(c);
+    this.evictClients();
+    this.closeIdleClients(now);
+  }
+
+  /** maxmemory-clients: the biggest clients closed until the sum is under it (evictClients). */
+  evictClients(): void {
+    const setting = this.config.get<number | string>("maxmemory-clients");
+    if (setting === 0) return;
+    const limit = clientEvictionLimit(setting, this.config.get<number>("maxmemory"));
+    this.clientMemory.evict(
+      limit,
+      this.clients.values(),
+      (c) => {
+        this.host.log.notice(`Evicting client: ${this.clientInfoString(c)}`);
+        this.stats.evictedClients++;
+        this.closeClientNow(c);
+      },
+      () => this.host.log.warning("Over client maxmemory after evicting all evictable clients"),
+    );
+  }
+
   /** The `timeout` directive: idle clients are closed (clientsCronHandleTimeout). */
-  closeIdleClients(now: number): void {
+  private closeIdleClients(now: number): void {
     const timeout = this.config.get<number>("timeout");
     if (timeout <= 0) return;
     for (const c of this.clients.values()) {
@@ -377,6 +421,7 @@ export class Networking {
   /** Removes every trace of a client from the node's state (idempotent). */
   private unlinkClient(client: Client): void {
     if (!this.clients.delete(client.id)) return;
+    this.clientMemory.remove(client);
     this.host.clientUnlinked(client);
   }
 
@@ -397,18 +442,37 @@ export class Networking {
     // header and terminator: 20474 usable) and frees the spare room once the client has been idle
     // for more than 2 s (clientsCronResizeQueryBuffer); a client that never sent has none.
     const idle = Math.floor(now / 1000) - Math.floor(c.lastRead / 1000);
+    const big = c.decoder.bigArgLength;
     const qbufFree =
-      c.lastRead > 0 && idle <= 2 && qbuf < QUERYBUF_ALLOC ? QUERYBUF_ALLOC - qbuf : 0;
+      big > 0
+        ? bigArgQuerybufRoom(big) - qbuf
+        : c.lastRead > 0 && idle <= 2 && qbuf < QUERYBUF_ALLOC
+          ? QUERYBUF_ALLOC - qbuf
+          : 0;
     const omem = c.outputBytes;
+    const totMem = clientMemoryUsage(c);
     return (
       `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name} ` +
       `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${c.flagString()} ` +
       `db=${c.db} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
       `multi=${c.multiQueue ? c.multiQueue.length : c.execCount} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=0 ` +
-      `rbs=0 rbp=0 obl=${c.reply.pendingBytes} oll=0 omem=${omem} tot-mem=${qbuf + omem} ` +
+      `rbs=16384 rbp=16384 obl=${c.reply.pendingBytes} oll=0 omem=${omem} tot-mem=${totMem} ` +
       `events=r cmd=${c.lastCommand} user=default redir=${c.tracking !== 0 ? c.trackingRedirect : -1} resp=${c.resp}`
     );
   }
+}
+
+/**
+ * The room of the query buffer Redis sizes for a big argument (sdsMakeRoomForNonGreedy to the
+ * bulk and its CR LF): jemalloc's size class of the sds, less its header and terminator.
+ */
+function bigArgQuerybufRoom(len: number): number {
+  const n = len + 2;
+  const header = n < 1 << 16 ? 5 : n < 2 ** 32 ? 9 : 17;
+  const want = header + n + 1;
+  // Large classes: four per power of two.
+  const step = 2 ** (Math.floor(Math.log2(want - 1)) - 2);
+  return Math.ceil(want / step) * step - header - 1;
 }
 
 /** CLIENT REPLY OFF/SKIP: replies of this command are dropped. */

@@ -9,6 +9,7 @@
 import type net from "node:net";
 import type { OutputLimits } from "../config/directives.js";
 import { type Client, ClientReplyMode } from "../networking/client-connection.js";
+import { outputLimitLogLine, outputLimitReached } from "../networking/output-limits.js";
 import type { ReplicationHost } from "./host.js";
 
 export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";
@@ -170,18 +171,14 @@ export class ReplicaRegistry {
 
   /** client-output-buffer-limit replica class (hard, or soft for soft-seconds). */
   checkLimits(r: ReplicaConn): void {
-    const lim = this.server.config.get<OutputLimits>("client-output-buffer-limit").replica;
+    let lim = this.server.config.get<OutputLimits>("client-output-buffer-limit").replica;
+    // A hard limit under repl-backlog-size would drop a replica a partial sync just fed: Redis
+    // 7.0 uses the backlog's size instead.
+    const backlog = this.server.config.get<number>("repl-backlog-size");
+    if (lim.hard > 0 && lim.hard < backlog) lim = { ...lim, hard: backlog };
     const used = r.sock.writableLength + r.deferredBytes;
-    let over = lim.hard > 0 && used >= lim.hard;
-    if (!over && lim.soft > 0 && used >= lim.soft) {
-      const now = Date.now();
-      if (r.softLimitSince === 0) r.softLimitSince = now;
-      else if (now - r.softLimitSince >= lim.softSeconds * 1000) over = true;
-    } else if (used < lim.soft) r.softLimitSince = 0;
-    if (!over) return;
-    this.server.log.warning(
-      `Client ${this.server.clientInfoString(r.client)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
-    );
+    if (!outputLimitReached(lim, used, r, Date.now())) return;
+    this.server.log.warning(outputLimitLogLine(this.server.clientInfoString(r.client)));
     this.server.stats.clientOutputLimitDisconnections++;
     this.drop(r);
   }

@@ -7,7 +7,7 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
+import { ERR_NOT_INTEGER, ERR_OOM, ERR_SYNTAX } from "../errors.js";
 import { growZero, type StringValue, valueBytes } from "../string-value.js";
 import { findBit, getBit, popcount } from "../types/bitmap.js";
 import { isString, WRONGTYPE } from "../value.js";
@@ -16,7 +16,6 @@ import { PROTO_MAX_BULK_LEN } from "./strings.js";
 
 const ERR_BIT_OFFSET = "ERR bit offset is not an integer or out of range";
 const ERR_BIT_VALUE = "ERR bit is not an integer or out of range";
-const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 // ---- Shared with BITFIELD ----------------------------------------------------------------------
 

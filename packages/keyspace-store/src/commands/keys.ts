@@ -551,9 +551,7 @@ function restore(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     return;
   }
   db.add(key, v);
-  // objectSetLRUOrLFU: IDLETIME back-dates the access time (unless an LFU policy tracks none).
-  if (idle >= 0 && !ctx.keyspace.maxmemoryPolicy.includes("lfu"))
-    db.lru.set(key, Math.floor(ctx.now / 1000) - idle);
+  db.setAccess(key, idle, freq, ctx.now);
   if (ttl !== 0) {
     db.setExpire(key, ttl);
     if (!absttl) {
@@ -610,20 +608,20 @@ function objectRefcount(ctx: CommandContext, args: CommandArgs, reply: ReplyWrit
 const LFU_ERR =
   "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 const LRU_ERR =
-  "ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+  "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 function objectIdletime(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const v = objectLookup(ctx, args, reply);
   if (v === undefined) return;
-  if (ctx.keyspace.maxmemoryPolicy.includes("lfu")) reply.error(LRU_ERR);
+  if (ctx.keyspace.lfu) reply.error(LRU_ERR);
   else reply.integer(ctx.db.idleSeconds(args.latin1(2), ctx.now));
 }
 
 function objectFreq(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const v = objectLookup(ctx, args, reply);
   if (v === undefined) return;
-  if (!ctx.keyspace.maxmemoryPolicy.includes("lfu")) reply.error(LFU_ERR);
-  else reply.integer(0);
+  if (!ctx.keyspace.lfu) reply.error(LFU_ERR);
+  else reply.integer(ctx.db.lfuFrequency(args.latin1(2), ctx.now));
 }
 
 function objectHelp(_ctx: CommandContext, _args: CommandArgs, reply: ReplyWriter): void {

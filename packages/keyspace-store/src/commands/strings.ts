@@ -6,7 +6,14 @@
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, errArity } from "../errors.js";
+import {
+  ERR_NOT_FLOAT,
+  ERR_NOT_INTEGER,
+  ERR_OOM,
+  ERR_OVERFLOW,
+  ERR_SYNTAX,
+  errArity,
+} from "../errors.js";
 import type { Database } from "../keyspace.js";
 import {
   addLongDouble,
@@ -186,8 +193,6 @@ function incrDecr(
   ctx.propagateSelf();
   reply.integer(result);
 }
-
-const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /**
  * Runs an allocation that a client sized (APPEND/SETRANGE up to 512 MB): if the process cannot

@@ -652,6 +652,7 @@ export class RdbLoader {
   private db: Database;
   private expireAt = -1;
   private idle = -1;
+  private freq = -1;
   private readonly now: number;
   private readonly checksum: boolean;
   private readonly keepExpired: boolean;
@@ -793,7 +794,7 @@ export class RdbLoader {
         this.idle = c.readCount();
         return;
       case RDB_OPCODE_FREQ:
-        c.u8(); // LFU counter: Shoal keeps no LFU data
+        this.freq = c.u8();
         return;
       case RDB_OPCODE_SELECTDB: {
         const i = c.readCount();
@@ -857,8 +858,10 @@ export class RdbLoader {
     const v = readRdbObject(c, type, key, this.ks.encodingLimits);
     const when = this.expireAt;
     const idle = this.idle;
+    const freq = this.freq;
     this.expireAt = -1;
     this.idle = -1;
+    this.freq = -1;
     if (v === null) {
       this.skippedEmpty++;
       return;
@@ -877,7 +880,7 @@ export class RdbLoader {
       db.loadAdd(key, v, when);
       if (db.dict.size === before)
         throw new RdbFormatError(`RDB has duplicated key '${key}' in DB ${db.index}`);
-      if (idle !== -1) db.lru.set(key, Math.floor(this.now / 1000) - idle);
+      if (idle !== -1 || freq !== -1) db.setAccess(key, idle, freq, this.now);
       this.loaded++;
       return;
     }
@@ -893,7 +896,7 @@ export class RdbLoader {
         throw new RdbFormatError(`RDB has duplicated key '${key}' in DB ${db.index}`);
     }
     if (when !== -1) db.setExpire(key, when);
-    if (idle !== -1) db.lru.set(key, Math.floor(this.now / 1000) - idle);
+    if (idle !== -1 || freq !== -1) db.setAccess(key, idle, freq, this.now);
     this.loaded++;
   }
 }
