@@ -104,8 +104,30 @@ static void out_printf(const char *fmt, ...) {
     va_end(ap);
     buf_add(&out, tmp, (size_t)n);
 }
+/* "<type><v>\r\n" into `dst` (32 bytes); its length. Bulk lengths, integers and aggregate headers
+ * are on every reply: written by hand, as vsnprintf costs more than the rest of a small reply. */
+static size_t num_line(char *dst, char type, long long v) {
+    char tmp[24];
+    char *p = tmp + sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    size_t n = (size_t)(tmp + sizeof(tmp) - p);
+    dst[0] = type;
+    memcpy(dst + 1, p, n);
+    dst[n + 1] = '\r';
+    dst[n + 2] = '\n';
+    return n + 3;
+}
+static void out_num_line(char type, long long v) {
+    char line[32];
+    buf_add(&out, line, num_line(line, type, v));
+}
 static void out_bulk(const char *s, size_t n) {
-    out_printf("$%zu\r\n", n);
+    out_num_line('$', (long long)n);
     buf_add(&out, s, n);
     buf_add(&out, "\r\n", 2);
 }
@@ -123,7 +145,7 @@ static void out_error(const char *s, size_t n, int map_newlines) {
 /* Inserts an aggregate header before the elements written since `start` (setDeferred*Len). */
 static void out_header_at(size_t start, char type, long n) {
     char hdr[32];
-    int hl = snprintf(hdr, sizeof(hdr), "%c%ld\r\n", type, n);
+    int hl = (int)num_line(hdr, type, n);
     buf_reserve(&out, (size_t)hl);
     memmove(out.p + start + hl, out.p + start, out.len - start);
     memcpy(out.p + start, hdr, (size_t)hl);
@@ -409,7 +431,7 @@ static void luaReplyToRedisReply(lua_State *L) {
         }
         break;
     case LUA_TNUMBER:
-        out_printf(":%lld\r\n", (long long)lua_tonumber(L, -1));
+        out_num_line(':', (long long)lua_tonumber(L, -1));
         break;
     case LUA_TTABLE: {
         lua_pushstring(L, "err");
