@@ -6,6 +6,7 @@
 import type { CommandArgs } from "@shoal/resp-codec";
 import type { KeyLockHost } from "./cluster/key-locks.js";
 import type { CommandEntry } from "./commands/command-types.js";
+import { ERR_OOM, EvictResult } from "./memory/evict.js";
 import type { Client } from "./networking/client-connection.js";
 import type { NodeServices } from "./node-services.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
@@ -31,6 +32,7 @@ export type DispatchHost = KeyLockHost &
     | "slowlogThreshold"
     | "commandException"
     | "scripting"
+    | "evictor"
     | "tracking"
   >;
 
@@ -201,6 +203,13 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
   }
   // tracking-table-max-keys: the table is trimmed before each command while a client tracks.
   if (server.tracking.clients !== 0) server.tracking.limitUsedSlots();
+  // maxmemory: not while a busy script lets other clients in (isInsideYieldingLongCommand).
+  if (
+    server.evictor.maxmemory !== 0 &&
+    !server.scripting.inScript &&
+    rejectedForMemory(server, client, entry, root)
+  )
+    return;
   // Replication: NOREPLICAS, READONLY replica, MASTERDOWN (stale data), in processCommand's order.
   if (server.replication.checksActive) {
     const err = server.replication.check(client, entry);
@@ -258,6 +267,31 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
   call(server, client, entry, args);
   if (server.blocking.readyKeys.size > 0 && !server.scripting.inScript)
     server.blocking.handleClientsBlockedOnKeys();
+}
+
+/**
+ * processCommand's maxmemory step: evict first (performEvictions); if memory is still over the
+ * limit, refuse a denyoom command, an EXEC whose queue holds one, and anything queued inside
+ * MULTI but EXEC/DISCARD/QUIT/RESET (queueing grows memory too). The outcome is kept for the
+ * first write of a script (pre_command_oom_state, see scriptOomError).
+ */
+function rejectedForMemory(
+  server: DispatchHost,
+  client: Client,
+  entry: CommandEntry,
+  root: CommandEntry,
+): boolean {
+  const oom = server.evictor.performEvictions() === EvictResult.fail;
+  server.evictor.preCommandOom = oom;
+  if (!oom) return false;
+  const name = root.spec.name;
+  const inMulti = client.multiQueue !== null;
+  const deny =
+    entry.denyoom ||
+    (name === "exec" && (client.multiQueue?.some((q) => q.entry.denyoom) ?? false)) ||
+    (inMulti && name !== "exec" && name !== "discard" && name !== "quit" && name !== "reset");
+  if (deny) rejectCommand(server, client, ERR_OOM, entry);
+  return deny;
 }
 
 /**

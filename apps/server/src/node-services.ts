@@ -16,6 +16,7 @@ import type { SlowLog } from "./diagnostics/slowlog.js";
 import type { WatchedKeys } from "./multi/multi.js";
 import type { Client } from "./networking/client-connection.js";
 import type { NodeCore } from "./node-core.js";
+import type { Evictor } from "./memory/evict.js";
 import type { Persistence } from "./persistence/persistence.js";
 import type { ExecPropagation } from "./propagate.js";
 import type { Replication } from "./replication/replication.js";
@@ -51,6 +52,8 @@ export interface NodeCollaborators {
   readonly cluster: ClusterRuntime | null;
   readonly persistence: Persistence | null;
   readonly watches: WatchedKeys;
+  /** maxmemory: the memory figure, eviction and the OOM check (memory/evict.ts). */
+  readonly evictor: Evictor;
   /** Client-side caching (CLIENT TRACKING): the keys clients may cache, their invalidations. */
   readonly tracking: Tracking;
   readonly monitors: Monitors;

@@ -26,6 +26,7 @@ import { SlowLog } from "./diagnostics/slowlog.js";
 import { ServerStats } from "./diagnostics/stats.js";
 import { processCommand, runHandler } from "./dispatch.js";
 import type { Logger } from "./log.js";
+import { Evictor } from "./memory/evict.js";
 import { WatchedKeys } from "./multi/multi.js";
 import { type Client, ClientReplyMode } from "./networking/client-connection.js";
 import { ClientPause } from "./networking/client-pause.js";
@@ -81,6 +82,8 @@ export class Server implements NodeServices {
   readonly pubsub: PubSub;
   /** WATCHed keys and the clients watching them (multi.c). */
   readonly watches = new WatchedKeys();
+  /** maxmemory: the memory figure, eviction, the OOM check (memory/evict.ts). */
+  readonly evictor: Evictor;
   /** Client-side caching: who may cache which keys, and their invalidations (tracking.c). */
   readonly tracking: Tracking;
   /** Clients blocked on keys, the keys ready to serve them (blocking/blocked.ts). */
@@ -159,6 +162,8 @@ export class Server implements NodeServices {
       },
     };
     store.setHooks(hooks);
+    this.evictor = new Evictor(this);
+    this.configureEviction();
     // Store tunables (encoding thresholds) from the config; CONFIG SET passes changes on.
     for (const name of store.configNames) store.configure(name, config.get(name));
   }
@@ -331,11 +336,20 @@ export class Server implements NodeServices {
 
   // ---- Node-wide actions of commands ---------------------------------------------------------
 
+  /** The keyspace's side of maxmemory-policy, lfu-log-factor and lfu-decay-time. */
+  private configureEviction(): void {
+    const ks = this.store.keyspace;
+    ks.maxmemoryPolicy = this.config.get<string>("maxmemory-policy");
+    ks.lfuSettings.logFactor = this.config.get<number>("lfu-log-factor");
+    ks.lfuSettings.decayTime = this.config.get<number>("lfu-decay-time");
+  }
+
   resetStats(): void {
     this.stats.reset();
     this.replication.resetStats();
     const ks = this.store.stats;
-    if (ks) ks.expiredKeys = ks.keyspaceHits = ks.keyspaceMisses = 0;
+    if (ks) ks.expiredKeys = ks.keyspaceHits = ks.keyspaceMisses = ks.evictedKeys = 0;
+    this.evictor.resetStats();
     for (const e of this.table.all()) {
       e.calls = e.usec = e.rejectedCalls = e.failedCalls = 0;
       if (e.subcommands)
@@ -392,6 +406,14 @@ export class Server implements NodeServices {
         break;
       case "appendonly":
         this.persistence?.setAppendOnly(this.config.get<boolean>("appendonly"));
+        break;
+      case "maxmemory":
+        this.evictor.maxmemoryChanged();
+        break;
+      case "maxmemory-policy":
+      case "lfu-log-factor":
+      case "lfu-decay-time":
+        this.configureEviction();
         break;
       case "hz":
         if (this.cronTimer) {

@@ -210,17 +210,15 @@ describe("CONFIG GET/SET vs redis-server 7.0.15", () => {
       expect(all).toContain(text);
   });
 
-  it("a non-zero maxmemory is refused (no eviction yet); every maxmemory-policy is accepted", async () => {
-    const reply = await exchange(
-      shoal.port,
-      cmd("CONFIG", "SET", "maxmemory", "1mb") +
-        cmd("CONFIG", "GET", "maxmemory") +
-        cmd("CONFIG", "SET", "maxmemory", "0"),
-    );
-    expect(reply).toBe(
-      "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - maxmemory is not supported by Shoal yet (no eviction): only 0, no limit, is accepted\r\n" +
-        "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n+OK\r\n",
-    );
+  it("maxmemory and every maxmemory-policy are set and read back as Redis does", async () => {
+    const mm =
+      cmd("CONFIG", "SET", "maxmemory", "1gb") +
+      cmd("CONFIG", "GET", "maxmemory") +
+      cmd("CONFIG", "SET", "maxmemory", "-1") +
+      cmd("CONFIG", "SET", "maxmemory", "0");
+    const [ms, mr] = await Promise.all([exchange(shoal.port, mm), exchange(redis.port, mm)]);
+    expect(ms).toContain("$10\r\n1073741824\r\n");
+    expect(ms).toBe(mr);
     const policies = [
       "volatile-lru",
       "volatile-lfu",
@@ -380,14 +378,13 @@ describe("config-file-only lines", () => {
     }
   });
 
-  it("rename-command, loadmodule, user, aclfile, TLS and a non-zero maxmemory stop start-up with a reason", async () => {
+  it("rename-command, loadmodule, user, aclfile and TLS stop start-up with a reason", async () => {
     const cases: Array<[string[], string]> = [
       [
         ["--rename-command", "FLUSHALL", ""],
         "rename-command is not supported by Shoal: the command would stay reachable under its name",
       ],
       [["--loadmodule", "/nonexistent/m.so"], "Shoal can't load Redis modules"],
-      [["--maxmemory", "100mb"], "maxmemory is not supported by Shoal yet (no eviction)"],
       [["--user", "alice", "on", ">pw", "+@all"], "ACL users in the config file are not supported"],
       [["--aclfile", "/etc/redis/users.acl"], "aclfile is not supported by Shoal"],
       [["--tls-port", "6380"], "tls-port is not supported by Shoal: it has no TLS"],

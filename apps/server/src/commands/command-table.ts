@@ -33,6 +33,8 @@ export interface CommandEntry<C extends TableClient> {
    */
   readonly isProtected: boolean;
   readonly noMulti: boolean;
+  /** CMD_DENYOOM: refused while used memory is over maxmemory and eviction can't help. */
+  readonly denyoom: boolean;
   readonly isBlocking: boolean;
   /** Not shown to MONITOR (admin commands, skip_monitor). */
   readonly skipMonitor: boolean;
@@ -139,6 +141,7 @@ function makeEntry<C extends TableClient>(
     noAuth: has(spec, "no_auth"),
     isProtected: has(spec, "protected"),
     noMulti: has(spec, "no_multi"),
+    denyoom: has(spec, "denyoom"),
     isBlocking: has(spec, "blocking"),
     skipMonitor: has(spec, "admin") || has(spec, "skip_monitor"),
     skipSlowlog: has(spec, "skip_slowlog"),

@@ -124,8 +124,7 @@ function debugCommand(server: DebugCommandsHost, c: Client, a: CommandArgs): voi
     else {
       // Not an access (Redis reads the dict directly): the key's own access time, as it was.
       const idle = db.idleSeconds(key, server.call.now);
-      const lru = (Math.floor(server.call.now / 1000) - idle) & 0xffffff;
-      c.reply.simple(debugObject(v, lru, idle, db.keyspace.encodingLimits));
+      c.reply.simple(debugObject(v, db.accessRecord(key), idle, db.keyspace.encodingLimits));
     }
   } else if (a.is(1, "protocol") && a.argc === 3) {
     debugProtocol(c, a.latin1(2).toLowerCase());

@@ -14,7 +14,7 @@ import { memoryFigures } from "./info.js";
 /** What LATENCY, MEMORY and FAILOVER take from the node. */
 export type DiagnosticsCommandsHost = Pick<
   NodeServices,
-  "replication" | "persistence" | "store" | "databases" | "config"
+  "replication" | "persistence" | "store" | "databases" | "config" | "evictor"
 >;
 
 const ADMIN_DIAG = "@admin @slow @dangerous";
@@ -137,7 +137,7 @@ function memoryStatsCommand(server: DiagnosticsCommandsHost, c: Client): void {
   int("total.allocated", m.used);
   int("startup.allocated", m.startup);
   int("replication.backlog", m.replBacklog);
-  int("clients.slaves", 0);
+  int("clients.slaves", m.replicaBuffers);
   int("clients.normal", 0);
   int("cluster.links", 0);
   int("aof.buffer", m.aofBuffer);

@@ -34,6 +34,7 @@ export type InfoHost = Pick<
   | "runId"
   | "executable"
   | "scripting"
+  | "evictor"
   | "tracking"
 >;
 
@@ -66,35 +67,22 @@ const ALL_SECTIONS = [
   "keyspace",
 ];
 
-/** used_memory_startup: what the process held when this module loaded, before any data. */
-const STARTUP_MEMORY = (() => {
-  const mu = process.memoryUsage();
-  return mu.heapUsed + mu.external + mu.arrayBuffers;
-})();
 /** used_memory_peak: the largest used_memory an INFO call has seen (Redis samples it in its cron). */
 let memoryPeak = 0;
 
 /**
- * The memory figures INFO memory and MEMORY STATS share: V8's heap plus Buffers stand in for
- * the allocator's (used_memory), the process's RSS for resident memory.
+ * The memory figures INFO memory and MEMORY STATS share: used_memory is the figure maxmemory
+ * is checked against (memory/evict.ts: start-up heap, the keyspace's accounting, replication
+ * and AOF buffers); V8's own heap figures stand in for the allocator's, RSS for resident memory.
  */
-export function memoryFigures(server: Pick<InfoHost, "replication" | "persistence">) {
+export function memoryFigures(server: Pick<InfoHost, "evictor">) {
   const mu = process.memoryUsage();
-  const used = mu.heapUsed + mu.external + mu.arrayBuffers;
-  if (used > memoryPeak) memoryPeak = used;
-  const startup = Math.min(STARTUP_MEMORY, used);
-  const replBacklog = server.replication.backlog?.histlen ?? 0;
-  const aofBuffer = server.persistence?.aof?.pendingBytes ?? 0;
-  const overhead = startup + replBacklog + aofBuffer;
+  const f = server.evictor.memoryFigures();
+  if (f.used > memoryPeak) memoryPeak = f.used;
   return {
+    ...f,
     mu,
-    used,
     peak: memoryPeak,
-    startup,
-    replBacklog,
-    aofBuffer,
-    overhead,
-    dataset: Math.max(0, used - overhead),
     allocated: mu.heapTotal + mu.external + mu.arrayBuffers,
     rss: mu.rss,
   };
@@ -192,7 +180,7 @@ function section(server: InfoHost, name: string): string {
       const lua = server.scripting.memoryInfo();
       const { mu, used, startup, replBacklog, overhead, dataset, allocated } = m;
       const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(2)}%`;
-      const maxmemory = 0; // no maxmemory/eviction yet
+      const maxmemory = server.config.get<number>("maxmemory");
       return lines([
         ["used_memory", used],
         ["used_memory_human", bytesToHuman(used)],
@@ -225,7 +213,7 @@ function section(server: InfoHost, name: string): string {
         ["used_memory_scripts_human", bytesToHuman(lua.scriptsEval + lua.functionsBytes)],
         ["maxmemory", maxmemory],
         ["maxmemory_human", bytesToHuman(maxmemory)],
-        ["maxmemory_policy", "noeviction"],
+        ["maxmemory_policy", server.config.get<string>("maxmemory-policy")],
         ["allocator_frag_ratio", "1.00"],
         ["allocator_frag_bytes", 0],
         ["allocator_rss_ratio", (mu.rss / Math.max(1, allocated)).toFixed(2)],
@@ -234,10 +222,10 @@ function section(server: InfoHost, name: string): string {
         ["rss_overhead_bytes", 0],
         ["mem_fragmentation_ratio", (mu.rss / Math.max(1, used)).toFixed(2)],
         ["mem_fragmentation_bytes", mu.rss - used],
-        ["mem_not_counted_for_evict", 0],
+        ["mem_not_counted_for_evict", m.notCountedForEvict],
         ["mem_replication_backlog", replBacklog],
-        ["mem_total_replication_buffers", replBacklog],
-        ["mem_clients_slaves", 0],
+        ["mem_total_replication_buffers", replBacklog + m.replicaBuffers],
+        ["mem_clients_slaves", m.replicaBuffers],
         ["mem_clients_normal", 0],
         ["mem_cluster_links", 0],
         ["mem_aof_buffer", p?.aof?.pendingBytes ?? 0],
@@ -298,6 +286,7 @@ function section(server: InfoHost, name: string): string {
     case "stats": {
       const s = server.stats;
       const ks = server.store.stats;
+      const exceeded = server.evictor.exceededTimes();
       const inst = s.instantaneous;
       const kbps = (m: { get(): number }) => (m.get() / 1024).toFixed(2);
       const repl = server.replication;
@@ -321,10 +310,10 @@ function section(server: InfoHost, name: string): string {
         ["expired_stale_perc", "0.00"],
         ["expired_time_cap_reached_count", 0],
         ["expire_cycle_cpu_milliseconds", 0],
-        ["evicted_keys", 0],
+        ["evicted_keys", ks?.evictedKeys ?? 0],
         ["evicted_clients", s.evictedClients],
-        ["total_eviction_exceeded_time", 0],
-        ["current_eviction_exceeded_time", 0],
+        ["total_eviction_exceeded_time", exceeded.total],
+        ["current_eviction_exceeded_time", exceeded.current],
         ["keyspace_hits", ks?.keyspaceHits ?? s.keyspaceHits],
         ["keyspace_misses", ks?.keyspaceMisses ?? s.keyspaceMisses],
         ["pubsub_channels", server.pubsub.channels.size],

@@ -2,6 +2,7 @@
 // Mirrors the standardConfig table of src/config.c (Redis 7.0): every directive has a type
 // (bool, numeric, memory, enum, string, special), a default, bounds, and whether CONFIG SET may
 // change it at run time. Error texts are Redis's, because scripts and tests match on them.
+import { MAXMEMORY_POLICIES } from "@shoal/keyspace-store";
 import { splitArgs } from "./split-args.js";
 
 export type ConfigValue = string | number | boolean | string[] | SavePoint[] | OutputLimits;
@@ -543,11 +544,12 @@ export const DIRECTIVES: readonly Directive[] = [
   enumDirective("repl-diskless-load", "disabled", ["disabled", "on-empty-db", "swapdb"]),
   boolDirective("repl-disable-tcp-nodelay", false),
   boolDirective("always-show-logo", false, { immutable: true }),
-  maxmemoryDirective(),
+  // The limit eviction keeps used memory under (memory/evict.ts).
+  memoryDirective("maxmemory", 0, 0, MAX_LL),
   // Plain booleans and numbers with Redis 7.0.15's names, defaults and bounds, declared by
   // table. Some take effect where they are read (rdbchecksum, rdbcompression,
   // aof-use-rdb-preamble, busy-reply-threshold, the list/HLL/stream encoding limits...); the
-  // rest are accepted and reported only (no eviction, defragmenter, io-threads, syslog, latency
+  // rest are accepted and reported only (defragmenter, io-threads, syslog, latency
   // monitor): the server README's Configuration section lists which.
   ...tableDirectives(),
   // HIDDEN_CONFIG in Redis: exact name only.
@@ -558,26 +560,6 @@ export const DIRECTIVES: readonly Directive[] = [
   }),
   intDirective("watchdog-period", 0, 0, MAX_INT, { hiddenConfig: true }),
 ];
-
-/**
- * maxmemory 0 (no limit) only: Shoal has no eviction yet, and a cap that is accepted but never
- * enforced would let a cache grow until the machine kills it. Values are still read as Redis
- * reads them, so a malformed one gets Redis's error first.
- */
-function maxmemoryDirective(): Directive {
-  const base = memoryDirective("maxmemory", 0, 0, MAX_LL);
-  return {
-    ...base,
-    parse(args, prev) {
-      const n = base.parse(args, prev);
-      if (n !== 0)
-        throw new ConfigError(
-          "maxmemory is not supported by Shoal yet (no eviction): only 0, no limit, is accepted",
-        );
-      return n;
-    },
-  };
-}
 
 /** A memory value or, with PERCENT_CONFIG, "N%" of maxmemory (0..100); CONFIG GET shows "N%". */
 function percentMemoryDirective(name: string, def: number): Directive {
@@ -742,20 +724,7 @@ function tableDirectives(): Directive[] {
   ];
   const enums: [string, string, string[], Partial<Directive>?][] = [
     ["acl-pubsub-default", "resetchannels", ["allchannels", "resetchannels"]],
-    [
-      "maxmemory-policy",
-      "noeviction",
-      [
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "noeviction",
-      ],
-    ],
+    ["maxmemory-policy", "noeviction", [...MAXMEMORY_POLICIES]],
     ["oom-score-adj", "no", ["no", "yes", "relative", "absolute"]],
     ["propagation-error-behavior", "ignore", ["ignore", "panic", "panic-on-replicas"]],
     ["sanitize-dump-payload", "no", ["no", "yes", "clients"]],
