@@ -5,6 +5,7 @@
 // CACHING, NOLOOP), every write path (commands, lazy and active expiry, FLUSHALL/FLUSHDB,
 // MULTI/EXEC, scripts), the option errors, CLIENT TRACKINGINFO/GETREDIR/INFO/LIST, RESET and
 // HELLO 3, and tracking-table-max-keys.
+import { redisCli, waitFor } from "@shoal/test-utils";
 import { describe, expect, it } from "vitest";
 import { shoalAndRedisForSuite } from "./helpers.js";
 import { flagsAndRedir, runScenario, type Step, trackingInfo } from "./tracking-helpers.js";
@@ -67,7 +68,7 @@ describe("CLIENT TRACKING vs redis-server 7.0.15", () => {
   it("RESP2 REDIRECT to a client subscribed to __redis__:invalidate, flushes, a redirect gone", async () => {
     const t = await same({ A: 2, B: 2, C: 2, D: 3 }, [
       { on: "B", send: [["SUBSCRIBE", "__redis__:invalidate"]] },
-      { on: "A", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{B}"]] },
+      { on: "A", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{id:B}"]] },
       {
         on: "A",
         send: [
@@ -77,7 +78,7 @@ describe("CLIENT TRACKING vs redis-server 7.0.15", () => {
       },
       { on: "C", send: [["SET", "k", "1"]] },
       { on: "A", send: [["SET", "j", "1"]] },
-      { on: "D", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{B}"]] },
+      { on: "D", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{id:B}"]] },
       { on: "C", send: [["FLUSHALL"]] },
       {
         on: "A",
@@ -110,18 +111,18 @@ describe("CLIENT TRACKING vs redis-server 7.0.15", () => {
 
   it("RESP3 REDIRECT, and the option errors of CLIENT TRACKING", async () => {
     await same({ A: 3, B: 3, C: 2 }, [
-      { on: "A", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{C}"]] },
+      { on: "A", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{id:C}"]] },
       { on: "A", send: [["GET", "k"]] },
       { on: "B", send: [["SET", "k", "1"]] },
       { on: "C", send: [["SUBSCRIBE", "other"]] },
       { on: "A", send: [["GET", "k"]] },
       { on: "B", send: [["SET", "k", "1"]] },
-      { on: "A", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{B}"]] },
+      { on: "A", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{id:B}"]] },
       { on: "A", send: [["GET", "k"]] },
       { on: "B", send: [["SET", "k", "1"]] },
       { on: "B", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "99999"]] },
       { on: "B", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "x"]] },
-      { on: "B", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{A}", "REDIRECT", "{A}"]] },
+      { on: "B", send: [["CLIENT", "TRACKING", "on", "REDIRECT", "{id:A}", "REDIRECT", "{id:A}"]] },
       { on: "B", send: [["CLIENT", "TRACKING", "on", "REDIRECT"]] },
       { on: "B", send: [["CLIENT", "TRACKING", "on", "PREFIX", "a"]] },
       { on: "B", send: [["CLIENT", "TRACKING", "on", "BCAST", "OPTIN"]] },
@@ -442,5 +443,39 @@ describe("CLIENT TRACKING vs redis-server 7.0.15", () => {
     expect(pushes(shoal)).toBe(3);
     expect(pushes(shoal)).toBe(pushes(redis));
     expect(shape(shoal)).toEqual(shape(redis));
+  });
+});
+
+describe("CLIENT TRACKING in cluster mode vs redis-server 7.0.15 (each node tracks its own reads)", () => {
+  const servers = shoalAndRedisForSuite(["--cluster-enabled", "yes"]);
+
+  it("a one-node cluster per server: default mode, BCAST, FLUSHALL", async () => {
+    for (const h of [servers.shoal, servers.redis]) {
+      await redisCli(h.port, ["cluster", "addslotsrange", "0", "16383"]);
+      await waitFor(async () =>
+        (await redisCli(h.port, ["cluster", "info"])).includes("cluster_state:ok"),
+      );
+    }
+    const steps: Step[] = [
+      {
+        on: "A",
+        send: [
+          ["CLIENT", "TRACKING", "on"],
+          ["GET", "{u}1"],
+          ["MGET", "{u}2", "{u}3"],
+        ],
+      },
+      { on: "C", send: [["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "{u}"]] },
+      { on: "B", send: [["MSET", "{u}1", "x", "{u}3", "y"]] },
+      { on: "B", send: [["SELECT", "1"]] },
+      INFO,
+      { on: "B", send: [["FLUSHALL"]] },
+    ];
+    const [shoal, redis] = await Promise.all([
+      runScenario(servers.shoal.port, { A: 3, B: 2, C: 3 }, steps),
+      runScenario(servers.redis.port, { A: 3, B: 2, C: 3 }, steps),
+    ]);
+    expect(shoal).toEqual(redis);
+    expect(shoal.join("").match(/invalidate/g)?.length).toBe(5);
   });
 });

@@ -90,7 +90,7 @@ class Conn {
 export interface SendStep {
   /** The connection that sends. */
   on: string;
-  /** Commands, sent in one write; `{X}` in an argument is connection X's client id. */
+  /** Commands, sent in one write; `{id:X}` in an argument is connection X's client id. */
   send: string[][];
   /** Replies to wait for (default: one per command). */
   replies?: number;
@@ -157,7 +157,7 @@ export async function runScenario(
       } else {
         const c = byName.get(step.on)!;
         const args = step.send.map((a) =>
-          a.map((s) => s.replace(/\{(\w+)\}/g, (_, n) => ids.get(n)!)),
+          a.map((s) => s.replace(/\{id:(\w+)\}/g, (_, n) => ids.get(n)!)),
         );
         c.send(args);
         await c.waitReplies(step.replies ?? args.length);
