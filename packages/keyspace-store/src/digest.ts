@@ -9,35 +9,47 @@
 // name, the type as a big-endian uint32, then the value, and is xored into the database's result;
 // a key with a TTL also xors in "!!expire!!". Sorted-set scores go in as %.17g, as 7.0 prints
 // them (7.2 moved to the shortest form).
-import { createHash } from "node:crypto";
+import type { NodeBuffer } from "@shoal/resp-codec";
 import { formatDouble17g } from "@shoal/resp-codec";
 import type { Database, Keyspace } from "./keyspace.js";
+import { sha1Into } from "./sha1.js";
 import { formatStreamId } from "./types/stream-id.js";
 import { isHash, isList, isSet, isStream, isString, type Value } from "./value.js";
 
 type Digest = Buffer;
 
-function sha1(data: Uint8Array): Buffer {
-  return createHash("sha1").update(data).digest();
-}
+// Scratch space, so a digest allocates nothing per key or element: the SHA-1 being xored in, and
+// a latin1 string's bytes.
+const h = Buffer.alloc(20);
+let text = Buffer.allocUnsafe(256);
 
-function xorDigest(d: Digest, data: Uint8Array): void {
-  const h = sha1(data);
+function xorDigest(d: Digest, data: Uint8Array, start = 0, end = data.length): void {
+  sha1Into(data, start, end, h);
   for (let j = 0; j < 20; j++) d[j] = (d[j] as number) ^ (h[j] as number);
 }
 
-function mixDigest(d: Digest, data: Uint8Array): void {
-  xorDigest(d, data);
-  sha1(d).copy(d);
+function mixDigest(d: Digest, data: Uint8Array, start = 0, end = data.length): void {
+  xorDigest(d, data, start, end);
+  sha1Into(d, 0, 20, d);
 }
 
-const latin1 = (s: string): Buffer => Buffer.from(s, "latin1");
+/** The bytes of a latin1 string, in the scratch buffer: text[0, returned length). */
+function latin1(s: string): number {
+  if (text.length < s.length) text = Buffer.allocUnsafe(s.length * 2);
+  return (text as NodeBuffer).latin1Write(s, 0);
+}
+
+const mixLatin1 = (d: Digest, s: string): void => mixDigest(d, text, 0, latin1(s));
+const xorLatin1 = (d: Digest, s: string): void => xorDigest(d, text, 0, latin1(s));
 
 function uint32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n >>> 0);
   return b;
 }
+
+/** The type ids as mixed in (typeId's range). */
+const TYPE_IDS = [0, 1, 2, 3, 4, 5, 6].map(uint32);
 
 /** Redis's type ids (OBJ_STRING 0, OBJ_LIST 1, OBJ_SET 2, OBJ_ZSET 3, OBJ_HASH 4). */
 function typeId(v: Value): number {
@@ -49,35 +61,40 @@ function typeId(v: Value): number {
   return 3;
 }
 
+/** A hash field's or sorted-set member's own digest, before it is xored in. */
+const entry = Buffer.alloc(20);
+
 /** xorObjectDigest: mixes the value of `key` into `d`. */
 function xorObjectDigest(db: Database, key: string, d: Digest, v: Value): void {
-  mixDigest(d, uint32(typeId(v)));
-  if (isString(v)) mixDigest(d, typeof v === "string" ? latin1(v) : v);
-  else if (isList(v)) for (let i = 0; i < v.length; i++) mixDigest(d, v.peekAt(i) as Buffer);
-  else if (isSet(v)) for (const m of v) xorDigest(d, latin1(m));
+  mixDigest(d, TYPE_IDS[typeId(v)] as Buffer);
+  if (isString(v)) {
+    if (typeof v === "string") mixLatin1(d, v);
+    else mixDigest(d, v);
+  } else if (isList(v)) for (let i = 0; i < v.length; i++) mixDigest(d, v.peekAt(i) as Buffer);
+  else if (isSet(v)) for (const m of v) xorLatin1(d, m);
   else if (isHash(v)) {
     for (const [f, val] of v) {
-      const e = Buffer.alloc(20);
-      mixDigest(e, latin1(f));
-      mixDigest(e, val);
-      xorDigest(d, e);
+      entry.fill(0);
+      mixLatin1(entry, f);
+      mixDigest(entry, val);
+      xorDigest(d, entry);
     }
   } else if (isStream(v)) {
     // Each entry's "<ms>.<seq>", then its fields and values, in ID order (groups are left out).
     v.range(0n, (1n << 128n) - 1n, false, 0, (id, fv) => {
-      mixDigest(d, latin1(formatStreamId(id).replace("-", ".")));
-      for (const s of fv) mixDigest(d, latin1(s));
+      mixLatin1(d, formatStreamId(id).replace("-", "."));
+      for (const s of fv) mixLatin1(d, s);
       return true;
     });
   } else {
     for (const [m, score] of v.entries()) {
-      const e = Buffer.alloc(20);
-      mixDigest(e, latin1(m));
-      mixDigest(e, latin1(formatDouble17g(score)));
-      xorDigest(d, e);
+      entry.fill(0);
+      mixLatin1(entry, m);
+      mixLatin1(entry, formatDouble17g(score));
+      xorDigest(d, entry);
     }
   }
-  if (db.getExpire(key) !== -1) xorDigest(d, latin1("!!expire!!"));
+  if (db.getExpire(key) !== -1) xorLatin1(d, "!!expire!!");
 }
 
 const hex = (d: Digest): string => d.toString("hex");
@@ -92,9 +109,10 @@ export function datasetDigest(ks: Keyspace): string {
     if (db.dict.size === 0) return;
     // The database number goes in, so the same data in another database digests differently.
     mixDigest(final, uint32(j));
+    const d = Buffer.alloc(20);
     for (const [key, v] of db.dict) {
-      const d = Buffer.alloc(20);
-      mixDigest(d, latin1(key));
+      d.fill(0);
+      mixLatin1(d, key);
       xorObjectDigest(db, key, d, v);
       xorDigest(final, d);
     }
