@@ -417,21 +417,21 @@ describe("CLIENT TRACKING vs redis-server 7.0.15", () => {
   });
 
   it("tracking-table-max-keys: over the limit, keys are invalidated before the next command", async () => {
-    const [shoal, redis] = await Promise.all(
-      [servers.shoal.port, servers.redis.port].map((port) =>
-        runScenario(port, { A: 3 }, [
-          { on: "A", send: [["CLIENT", "TRACKING", "on"]] },
-          { on: "A", send: [["CONFIG", "SET", "tracking-table-max-keys", "2"]] },
-          { on: "A", send: [["MGET", "k1", "k2", "k3", "k4", "k5"]] },
-          { on: "A", send: [["PING"]] },
-          INFO,
-          { on: "A", send: [["CONFIG", "SET", "tracking-table-max-keys", "0"]] },
-          { on: "A", send: [["MGET", "k1", "k2", "k3", "k4", "k5"]] },
-          { on: "A", send: [["PING"]] },
-          INFO,
-        ]),
-      ),
-    );
+    const steps: Step[] = [
+      { on: "A", send: [["CLIENT", "TRACKING", "on"]] },
+      { on: "A", send: [["CONFIG", "SET", "tracking-table-max-keys", "2"]] },
+      { on: "A", send: [["MGET", "k1", "k2", "k3", "k4", "k5"]] },
+      { on: "A", send: [["PING"]] },
+      INFO,
+      { on: "A", send: [["CONFIG", "SET", "tracking-table-max-keys", "0"]] },
+      { on: "A", send: [["MGET", "k1", "k2", "k3", "k4", "k5"]] },
+      { on: "A", send: [["PING"]] },
+      INFO,
+    ];
+    const [shoal, redis] = await Promise.all([
+      runScenario(servers.shoal.port, { A: 3 }, steps),
+      runScenario(servers.redis.port, { A: 3 }, steps),
+    ]);
     // Which keys go is random in Redis, and when: before the next command, or in serverCron.
     // Compare the whole byte stream with the key names hidden, and how many were invalidated.
     const shape = (t: string[]) =>
