@@ -27,6 +27,7 @@ import { ServerStats } from "./diagnostics/stats.js";
 import { processCommand, runHandler } from "./dispatch.js";
 import type { Logger } from "./log.js";
 import { Evictor } from "./memory/evict.js";
+import { MemoryReclaim } from "./memory/reclaim.js";
 import { WatchedKeys } from "./multi/multi.js";
 import { type Client, ClientReplyMode } from "./networking/client-connection.js";
 import { ClientPause } from "./networking/client-pause.js";
@@ -84,6 +85,8 @@ export class Server implements NodeServices {
   readonly watches = new WatchedKeys();
   /** maxmemory: the memory figure, eviction, the OOM check (memory/evict.ts). */
   readonly evictor: Evictor;
+  /** A GC asked for once deletions freed enough for V8 to give back (memory/reclaim.ts). */
+  private readonly reclaim: MemoryReclaim;
   /** Client-side caching: who may cache which keys, and their invalidations (tracking.c). */
   readonly tracking: Tracking;
   /** Clients blocked on keys, the keys ready to serve them (blocking/blocked.ts). */
@@ -163,6 +166,10 @@ export class Server implements NodeServices {
     };
     store.setHooks(hooks);
     this.evictor = new Evictor(this);
+    this.reclaim = new MemoryReclaim(
+      () => store.keyspace.datasetBytes(),
+      () => this.net.clientMemory.normalBytes,
+    );
     this.configureEviction();
     // Store tunables (encoding thresholds) from the config; CONFIG SET passes changes on.
     for (const name of store.configNames) store.configure(name, config.get(name));
@@ -322,6 +329,7 @@ export class Server implements NodeServices {
     )
       this.store.activeExpireCycle(now);
     this.persistence?.cron(now);
+    this.reclaim.cron(now);
     // Also here, so a CONFIG SET tracking-table-max-keys applies on an idle server too.
     if (this.tracking.clients !== 0) this.tracking.limitUsedSlots();
   }

@@ -2,8 +2,8 @@
 // getClientMemoryUsage, updateClientMemUsage, getClientEvictionLimit, clientEvictionAllowed and
 // evictClients (src/networking.c).
 //
-// Each connection's figure (CLIENT LIST tot-mem) is its fixed cost plus its query buffer, the
-// arguments of a partly read command and its output (encoded replies and bytes the socket still
+// Each connection's figure (CLIENT LIST tot-mem) is its fixed cost plus its query buffer (a big
+// argument's whole buffer), the arguments of a partly read command and its output (encoded replies and bytes the socket still
 // holds). The figures of normal and pub/sub clients are kept as one running sum, `normalBytes`,
 // updated whenever a connection's buffers change (after a read and its commands, after a flush,
 // when the socket drains, each cron tick for sockets the kernel drained part of): it is what
@@ -29,7 +29,10 @@ const BUCKET_MAX_LOG = 33;
 /** One connection's memory (getClientMemoryUsage; CLIENT LIST tot-mem). */
 export function clientMemoryUsage(c: Client): number {
   const d = c.decoder;
-  return CLIENT_FIXED_BYTES + d.bufferedBytes + d.partialArgBytes + c.outputBytes;
+  // A big argument's buffer is allocated whole when its length is read, as Redis sizes its query
+  // buffer for it (sdsZmallocSize counts the allocation).
+  const query = Math.max(d.bufferedBytes, d.bigArgLength);
+  return CLIENT_FIXED_BYTES + query + d.partialArgBytes + c.outputBytes;
 }
 
 /** maxmemory-clients in bytes (0: no client eviction); a percent is of maxmemory. */
