@@ -2,6 +2,7 @@
 // AOF directories, replication, MIGRATE): data of every type across the encodings' boundaries,
 // a stream of writes, and the one number that compares two keyspaces (DEBUG DIGEST, the same
 // algorithm on both sides).
+import { createHash } from "node:crypto";
 import { type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
 import { MAIN_JS } from "./helpers.js";
@@ -32,6 +33,31 @@ export async function redisAt(args: string[] = [], dir?: string): Promise<Server
 
 export async function digest(r: Redis): Promise<string> {
   return (await r.call("DEBUG", "DIGEST")) as string;
+}
+
+/**
+ * DEBUG DIGEST of the union of the nodes' keyspaces (db 0 only), comparable with one server's
+ * DEBUG DIGEST of the same keys. computeDatasetDigest starts a non-empty db 0 from
+ * D0 = SHA1(SHA1(htonl(0))) (mixDigest of the db number), then xors in each key's digest, so
+ * the xor of k non-empty nodes' digests is the whole keyspace's when k is odd, and that xor D0
+ * when k is even (checked against redis-server 7.0.15: two servers holding half the keys each,
+ * and three holding a third, against one holding all).
+ */
+export async function unionDigest(nodes: Redis[]): Promise<string> {
+  const acc = Buffer.alloc(20);
+  let nonEmpty = 0;
+  for (const hex of await Promise.all(nodes.map(digest))) {
+    const d = Buffer.from(hex, "hex");
+    if (d.every((b) => b === 0)) continue;
+    nonEmpty++;
+    for (let i = 0; i < 20; i++) acc[i]! ^= d[i]!;
+  }
+  if (nonEmpty % 2 === 0 && nonEmpty > 0) {
+    const d0 = createHash("sha1").update(createHash("sha1").update(Buffer.alloc(4)).digest());
+    const b = d0.digest();
+    for (let i = 0; i < 20; i++) acc[i]! ^= b[i]!;
+  }
+  return acc.toString("hex");
 }
 
 /**
