@@ -29,8 +29,10 @@ interface DbSnap {
    * gets no second copy (Redis refuses an RDB file with a duplicated key). Built only when a
    * change first needs it (walkedKeys): until then the dict has changed by appends alone (a
    * change, a delete, a flush or a swap reach beforeChange/freeze first), so the keys passed are
-   * the first `passed` of the dict's insertion order. A save with no write meanwhile never
-   * builds it: a Set of every key cost as much as the dict's own inserts (1M keys: ~15% of a save).
+   * the first `passed` of the dict's insertion order. A synchronous save (SAVE: nothing writes
+   * meanwhile) never builds it: a Set of every key cost as much as the dict's own inserts (1M
+   * keys: ~20% of a save). An asynchronous one, where writes interleave, records each key as it
+   * passes (walkEagerly), since building the set at the first write would be one O(n) pause.
    */
   walked: Set<string> | null;
   /** How many entries the live iterator has yielded. */
@@ -78,6 +80,11 @@ export class SnapshotState {
       this.dbs.push(d);
       this.byDb.set(db, d);
     }
+  }
+
+  /** From now on every key the walk passes is recorded by name (see DbSnap.walked). */
+  walkEagerly(): void {
+    for (const d of this.dbs) this.walkedKeys(d);
   }
 
   /** The keys the walk of `d` has passed (see DbSnap.walked), built at the first need. */

@@ -136,6 +136,8 @@ export async function* rdbChunksAsync(
   st: SnapshotState,
   opts: RdbSaveOptions = {},
 ): AsyncGenerator<Buffer> {
+  // Writes run between chunks: no O(n) build of the walked keys at the first one.
+  st.walkEagerly();
   const it = rdbChunks(ks, st, opts);
   try {
     for (const chunk of it) {
