@@ -63,6 +63,19 @@ async function writeMany(
 /** How many times `text` is in the server's output. */
 const countLines = (h: ServerHandle, text: string) => h.output().split(text).length - 1;
 
+/**
+ * A client sends `header` (a command up to a big bulk's length line) and then the bulk's bytes
+ * until the server logs `line` once more; resolves once the server has closed it.
+ */
+async function bulkUntilClosed(h: ServerHandle, header: string, line: string): Promise<void> {
+  const marks = countLines(h, line);
+  const c = await deafClient(h.port);
+  c.sock.write(header);
+  await writeMany(c.sock, "x".repeat(64 * 1024), 100, () => countLines(h, line) > marks);
+  await waitFor(() => countLines(h, line) > marks, { what: line });
+  await c.closed();
+}
+
 /** Sends `payload` on a fresh connection and resolves with the `n` replies' bytes. */
 async function send(port: number, payload: string, until: string): Promise<string> {
   const r = await rawExchange(port, payload, {
@@ -211,13 +224,11 @@ describe("client-query-buffer-limit and the query buffer", () => {
   for (const who of ["shoal", "redis"] as const) {
     it(`${who}: a bulk longer than the limit (within proto-max-bulk-len) closes the client with the log line`, async () => {
       const h = servers[who];
-      const line = "Closing client that reached max query buffer length";
-      const marks = countLines(h, line);
-      const c = await deafClient(h.port);
-      c.sock.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n`);
-      await writeMany(c.sock, "q".repeat(64 * 1024), 40, () => countLines(h, line) > marks);
-      await waitFor(() => countLines(h, line) > marks);
-      await c.closed();
+      await bulkUntilClosed(
+        h,
+        "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n",
+        "Closing client that reached max query buffer length",
+      );
       expect(await redisCli(h.port, ["exists", "k"])).toBe("0\n");
     });
   }
@@ -232,13 +243,11 @@ describe("maxmemory-clients", () => {
       await redisCli(h.port, ["config", "set", "maxmemory-clients", "1mb"]);
       try {
         const evictedBefore = Number(await infoField(h.port, "stats", "evicted_clients"));
-        const line = "Evicting client: id=";
-        const marks = countLines(h, line);
-        const a = await deafClient(h.port);
-        a.sock.write(`*3\r\n$3\r\nSET\r\n$2\r\nka\r\n$4000000\r\n`);
-        await writeMany(a.sock, "a".repeat(64 * 1024), 40, () => countLines(h, line) > marks);
-        await waitFor(() => countLines(h, line) > marks);
-        await a.closed();
+        await bulkUntilClosed(
+          h,
+          "*3\r\n$3\r\nSET\r\n$2\r\nka\r\n$4000000\r\n",
+          "Evicting client: id=",
+        );
         expect(Number(await infoField(h.port, "stats", "evicted_clients"))).toBe(evictedBefore + 1);
 
         // The same from a client that asked not to be evicted: its SET completes.

@@ -50,6 +50,23 @@ export function shoalAndRedisForSuite(args: string[] = []): {
   };
 }
 
+/** A shoal-server given `args`, started before the tests of the describe and stopped after. */
+export function shoalForSuite(args: string[] = []): { readonly shoal: ServerHandle } {
+  let shoal: ServerHandle | undefined;
+  beforeAll(async () => {
+    shoal = await startShoal(args);
+  }, 30_000);
+  afterAll(async () => {
+    await shoal?.stop();
+  });
+  return {
+    get shoal() {
+      if (shoal === undefined) throw new Error("the suite's server is not started");
+      return shoal;
+    },
+  };
+}
+
 const END = "*2\r\n$4\r\nECHO\r\n$9\r\n__end__!!\r\n";
 const END_REPLY = "$9\r\n__end__!!\r\n";
 

@@ -4,9 +4,9 @@
 // a generous deadline: nothing here depends on how fast the machine is.
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import { type ServerHandle, waitFor } from "@shoal/test-utils";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cmd, startShoal } from "./helpers.js";
+import { waitFor } from "@shoal/test-utils";
+import { describe, expect, it } from "vitest";
+import { cmd, shoalForSuite } from "./helpers.js";
 
 const MB = 1024 * 1024;
 const SIZE = 500 * MB;
@@ -53,15 +53,10 @@ function send(port: number, payload: string): Promise<string> {
 }
 
 describe("memory given back", () => {
-  let s: ServerHandle;
-  beforeAll(async () => {
-    s = await startShoal();
-  }, 30_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const suite = shoalForSuite();
 
   it("a 500 MB SET peaks near the value's size, and DEL gives the memory back", async () => {
+    const s = suite.shoal;
     const pid = s.process.pid!;
     const base = rss(pid);
     let peak = base;
