@@ -10,6 +10,7 @@ import { ERR_OOM, EvictResult } from "./memory/evict.js";
 import type { Client } from "./networking/client-connection.js";
 import type { NodeServices } from "./node-services.js";
 import { OwnedArgs } from "./protocol/command-decoder.js";
+import { SCRIPT_COMMANDS } from "./scripting/script-command-flags.js";
 
 /**
  * What dispatch reads and drives on the node: one member per check of processCommand (key locks,
@@ -201,18 +202,20 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
       return;
     }
   }
+  // A script's shebang flags stand for EVAL's/FCALL's own in the checks below (getCommandFlags).
+  const checked = SCRIPT_COMMANDS.has(name) ? server.scripting.checkedEntry(entry, args) : entry;
   // tracking-table-max-keys: the table is trimmed before each command while a client tracks.
   if (server.tracking.clients !== 0) server.tracking.limitUsedSlots();
   // maxmemory: not while a busy script lets other clients in (isInsideYieldingLongCommand).
   if (
     server.evictor.maxmemory !== 0 &&
     !server.scripting.inScript &&
-    rejectedForMemory(server, client, entry, root)
+    rejectedForMemory(server, client, checked, root)
   )
     return;
   // Replication: NOREPLICAS, READONLY replica, MASTERDOWN (stale data), in processCommand's order.
   if (server.replication.checksActive) {
-    const err = server.replication.check(client, entry);
+    const err = server.replication.check(client, checked);
     if (err !== undefined) {
       rejectCommand(server, client, err, entry);
       return;
@@ -248,7 +251,7 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
     server.pause.pauseUntil > 0 &&
     client.replRole === "" &&
     client.id !== 0 &&
-    server.pause.mustPause(client, entry)
+    server.pause.mustPause(client, checked)
   ) {
     // ASKING stays for the re-run, as Redis resets a client only after its command ran.
     client.asking = asking;

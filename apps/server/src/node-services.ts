@@ -64,6 +64,8 @@ export interface NodeCollaborators {
   readonly scripting: {
     /** The BUSY error for another client's command while a script runs past the threshold. */
     busyError(entry: CommandEntry, args: CommandArgs): string | undefined;
+    /** EVAL and FCALL as their script's flags make them (evalGetCommandFlags). */
+    checkedEntry(entry: CommandEntry, args: CommandArgs): CommandEntry;
     /** A script is running: clients blocked on keys wait for it to end. */
     readonly inScript: boolean;
     /** INFO memory's scripting fields. */

@@ -486,10 +486,12 @@ describe("functions on replicas", () => {
       expect(await exchange(replica.port, cmd("FCALL_RO", "before_f", "0"))).toBe(
         "$6\r\nbefore\r\n",
       );
-      // A read-only replica: scripts that may write are refused up front (shebang) or at their
-      // first write (EVAL compatibility mode), as scriptPrepareForRun and scriptCall do.
+      // A read-only replica: scripts that may write are refused up front (a shebang without
+      // no-writes makes EVAL a write command in processCommand's checks, so the error is the
+      // replica's own, as redis-server answers) or at their first write (EVAL compatibility
+      // mode), as scriptCall does.
       expect(await exchange(replica.port, cmd("EVAL", "#!lua\nreturn 1", "0"))).toBe(
-        "-READONLY Can not run script with write flag on readonly replica\r\n",
+        "-READONLY You can't write against a read only replica.\r\n",
       );
       expect(
         await exchange(replica.port, cmd("EVAL", "#!lua flags=no-writes\nreturn 1", "0")),

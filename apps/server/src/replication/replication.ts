@@ -328,13 +328,18 @@ export class Replication
       return undefined;
     }
     if (isWrite && this.cfg.get<boolean>("replica-read-only")) return ERR_READONLY;
-    if (
-      this.link?.state !== "connected" &&
-      !this.cfg.get<boolean>("replica-serve-stale-data") &&
-      !(entry.parent ?? entry).spec.flags.includes("stale")
-    )
-      return ERR_MASTERDOWN;
+    // The command's own flags: a subcommand's (CONFIG SET is stale, CONFIG is not), as c->cmd.
+    if (this.runningStale && !entry.spec.flags.includes("stale")) return ERR_MASTERDOWN;
     return undefined;
+  }
+
+  /** A replica cut from its master that may not serve its data (Redis's running_stale). */
+  get runningStale(): boolean {
+    return (
+      this.masterHost !== null &&
+      this.link?.state !== "connected" &&
+      !this.cfg.get<boolean>("replica-serve-stale-data")
+    );
   }
 
   // ---- Role changes (REPLICAOF) ------------------------------------------------------------------

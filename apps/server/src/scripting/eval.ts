@@ -20,11 +20,14 @@ import { keySlotRange } from "@shoal/slot-hash";
 import { keyPositions } from "../cluster/routing.js";
 import type { CommandEntry } from "../commands/command-types.js";
 import { call, type DispatchHost } from "../dispatch.js";
+import { scriptOomError } from "../memory/evict.js";
 import { Client } from "../networking/client-connection.js";
 import type { NodeServices, ScriptingMemory } from "../node-services.js";
+import { ERR_MASTERDOWN } from "../replication/replication.js";
 import { serveClientsWhileBusy } from "./busy.js";
 import { FunctionLibraries } from "./functions.js";
 import { LuaEngine, type LuaHost, type LuaRunResult } from "./lua-engine.js";
+import { withScriptFlags } from "./script-command-flags.js";
 import { parseShebang, ScriptFlag } from "./shebang.js";
 
 /** What scripting takes from the node. */
@@ -65,6 +68,8 @@ interface RunContext {
   name: string;
   flags: number;
   readOnly: boolean;
+  /** `allow-oom`: its commands run even when it started out of memory (SCRIPT_ALLOW_OOM). */
+  allowOom: boolean;
   allowCrossSlot: boolean;
   /** A write ran: the script can no longer be refused a write or killed (UNKILLABLE). */
   writeDirty: boolean;
@@ -205,6 +210,36 @@ export class Scripting {
     this.lua?.reset();
   }
 
+  /**
+   * evalGetCommandFlags / fcallGetCommandFlags: the entry processCommand checks a script command
+   * against (maxmemory, replica, stale data, CLIENT PAUSE WRITE). A script with a shebang (every
+   * function) replaces EVAL's static write/denyoom/stale/may_replicate flags with what its flags
+   * declare; one without keeps EVAL's, and so does a script not found (it fails later anyway).
+   */
+  checkedEntry(entry: CommandEntry, args: CommandArgs): CommandEntry {
+    const name = entry.spec.name;
+    let flags: number;
+    if (name === "fcall" || name === "fcall_ro") {
+      const f = this.libraries.functions.get(args.latin1(1));
+      if (f === undefined) return entry;
+      flags = f.flags;
+    } else if (name === "evalsha" || name === "evalsha_ro") {
+      if (args.len(1) !== 40) return entry;
+      const s = this.recentScripts.get(args) ?? this.scripts.get(args.latin1(1).toLowerCase());
+      if (s === undefined) return entry;
+      flags = s.flags;
+    } else {
+      // EVAL: the body's shebang says the same as its cached script's flags would.
+      const body = args.view(1);
+      if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return entry;
+      const shebang = parseShebang(body);
+      if ("error" in shebang) return entry;
+      flags = shebang.flags;
+    }
+    if (flags & ScriptFlag.EvalCompatMode) return entry;
+    return withScriptFlags(entry, flags);
+  }
+
   // ---- EVAL -----------------------------------------------------------------------------------
 
   /** evalGenericCommand for EVAL, EVALSHA and their _RO forms. */
@@ -273,6 +308,12 @@ export class Scripting {
         client.reply.error("ERR Can not run script on cluster, 'no-cluster' flag is set.");
         return;
       }
+      if (server.replication.runningStale && !(flags & ScriptFlag.AllowStale)) {
+        client.reply.error(
+          "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
+        );
+        return;
+      }
       const obeyed = client.replRole === "M" || client.id === 0;
       if (
         !(flags & ScriptFlag.NoWrites) &&
@@ -287,6 +328,20 @@ export class Scripting {
         client.reply.error("ERR Can not execute a script with write flag using *_ro command.");
         return;
       }
+      // The no-writes flag implies allow-oom (pre_command_oom_state: processCommand's finding).
+      if (
+        server.evictor.maxmemory !== 0 &&
+        server.evictor.preCommandOom &&
+        !(flags & (ScriptFlag.AllowOom | ScriptFlag.NoWrites))
+      ) {
+        client.reply.error(
+          "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        );
+        return;
+      }
+    } else if (server.replication.runningStale) {
+      client.reply.error(ERR_MASTERDOWN);
+      return;
     }
     const run: RunContext = {
       caller: client,
@@ -294,6 +349,7 @@ export class Scripting {
       name,
       flags,
       readOnly: ro || (!compat && (flags & ScriptFlag.NoWrites) !== 0),
+      allowOom: !compat && (flags & ScriptFlag.AllowOom) !== 0,
       allowCrossSlot: compat || (flags & ScriptFlag.AllowCrossSlot) !== 0,
       writeDirty: false,
       slot: -1,
@@ -355,6 +411,11 @@ export class Scripting {
     if (traits.noscript) {
       return scriptError(server, "ERR This Redis command is not allowed from script", entry);
     }
+    const obeyed = run.caller.replRole === "M" || run.caller.id === 0;
+    // scriptVerifyAllowStale: a stale replica runs only the commands flagged stale.
+    if (server.replication.runningStale && !obeyed && !traits.stale) {
+      return scriptError(server, "ERR Can not execute the command on a stale replica", entry);
+    }
     if (run.readOnly && (entry.isWrite || traits.mayReplicate)) {
       return scriptError(
         server,
@@ -368,6 +429,14 @@ export class Scripting {
       if (err?.startsWith("READONLY") || err?.startsWith("NOREPLICAS")) {
         return scriptError(server, err, entry);
       }
+    }
+    if (server.evictor.maxmemory !== 0) {
+      const oom = scriptOomError(server.evictor, entry, {
+        allowOom: run.allowOom,
+        wroteSoFar: run.writeDirty,
+        obeyed,
+      });
+      if (oom !== undefined) return scriptError(server, oom, entry);
     }
     if (entry.isWrite) run.writeDirty = true;
     const clusterErr = this.checkCluster(run, entry, args);
@@ -506,13 +575,19 @@ export class Scripting {
 const EMPTY_NULL = Buffer.from("$-1\r\n");
 
 /** The flags scriptCall reads, per table entry, looked up once (flags are a string list). */
-const traitsCache = new WeakMap<CommandEntry, { noscript: boolean; mayReplicate: boolean }>();
-function scriptTraits(entry: CommandEntry): { noscript: boolean; mayReplicate: boolean } {
+interface ScriptTraits {
+  noscript: boolean;
+  mayReplicate: boolean;
+  stale: boolean;
+}
+const traitsCache = new WeakMap<CommandEntry, ScriptTraits>();
+function scriptTraits(entry: CommandEntry): ScriptTraits {
   let t = traitsCache.get(entry);
   if (t === undefined) {
     t = {
       noscript: entry.spec.flags.includes("noscript"),
       mayReplicate: entry.spec.flags.includes("may_replicate"),
+      stale: entry.spec.flags.includes("stale"),
     };
     traitsCache.set(entry, t);
   }
