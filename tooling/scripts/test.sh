@@ -16,6 +16,13 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
   fi
 fi
 
+# redis-py with client-side caching (5.1+), for client-tracking-libraries.test.ts.
+if ! python3 -c "from redis.cache import CacheConfig" 2>/dev/null; then
+  python3 -m pip install -q redis==8.1.0 || {
+    echo "redis-py 8.1.0 could not be installed (pip install redis==8.1.0): the client-side caching interop test will fail" >&2
+  }
+fi
+
 "${PNPM[@]}" install --frozen-lockfile
 "${PNPM[@]}" build
 mkdir -p .vitest
