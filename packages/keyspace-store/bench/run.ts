@@ -3,7 +3,11 @@
 // real redis-server 7.0.15 (`INFO memory` used_memory) for the same workload:
 //   - 1M small strings (SET key:N value:N)
 //   - one sorted set of 1M members (ZADD z N member:N)
-// Commands whose family is not in the table yet are skipped. SHOAL_BENCH_KEYS overrides 1M.
+//   - one stream of 1M entries (XADD s * f v), and one of 1M entries with four small fields:
+//     memory per stream entry
+// Commands whose family is not in the table yet are skipped. SHOAL_BENCH_KEYS overrides 1M;
+// SHOAL_BENCH_ONLY (a regular expression) keeps only the throughput cases and memory workloads
+// whose names match.
 import net from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -13,6 +17,7 @@ import { hasRedis, startRedisServer } from "@shoal/test-utils";
 import type { CommandContext, CommandSpec } from "../src/command-types.js";
 import { commands } from "../src/commands/index.js";
 import { Keyspace } from "../src/keyspace.js";
+import { keyMemoryUsage } from "../src/memory.js";
 import { ArrayArgs } from "../src/test-kit.js";
 import { rdbBench } from "./rdb.js";
 
@@ -20,6 +25,7 @@ setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
 const N = Number(process.env.SHOAL_BENCH_KEYS ?? 1_000_000);
+const ONLY = new RegExp(process.env.SHOAL_BENCH_ONLY ?? "");
 
 // ---- A minimal server loop around the store ----------------------------------------------------
 
@@ -113,7 +119,46 @@ if (zadd && zrange) {
   cases.push(["ZRANGE (10 members)", () => r.forEach(zrange)]);
 } else console.log("ZADD/ZRANGE: sorted-set commands not in the table yet, skipped");
 
-for (const [name, fn] of cases)
+{
+  const xadd = runner("xadd");
+  const xreadgroup = runner("xreadgroup");
+  const xack = runner("xack");
+  const xrange = runner("xrange");
+  // Bounded, so that the stream stays the same size however many rounds tinybench runs.
+  const a = keys.map((_, i) => argv("XADD", "xbench", "MAXLEN", "~", "100000", "*", "f", `${i}`));
+  cases.push(["XADD (* f v, MAXLEN ~ 100000)", () => a.forEach(xadd!)]);
+  // XREADGROUP COUNT 10 and the XACK of the ten IDs it delivered, over a stream of 1M entries
+  // with explicit IDs 1-1..1-1000000; the group starts over at its end.
+  const total = 1_000_000;
+  for (let i = 1; i <= total; i++)
+    xadd!(argv("XADD", "xgroups", `1-${i}`, "name", "alice", "ts", `${i}`));
+  const create = table.get("xgroup")?.subcommands?.find((c) => c.name === "xgroup|create");
+  create?.handler?.(ctx, argv("XGROUP", "CREATE", "xgroups", "g", "0"), writer);
+  const setid = table.get("xgroup")?.subcommands?.find((c) => c.name === "xgroup|setid");
+  const read = argv("XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "STREAMS", "xgroups", ">");
+  const restart = argv("XGROUP", "SETID", "xgroups", "g", "0");
+  const acks = Array.from({ length: total / 10 }, (_, k) =>
+    argv("XACK", "xgroups", "g", ...Array.from({ length: 10 }, (_, j) => `1-${k * 10 + j + 1}`)),
+  );
+  let next = 0;
+  cases.push([
+    "XREADGROUP COUNT 10 + XACK of the 10 IDs",
+    () => {
+      for (let b = 0; b < BATCH; b++) {
+        if (next === acks.length) {
+          setid?.handler?.(ctx, restart, writer);
+          next = 0;
+        }
+        xreadgroup!(read);
+        xack!(acks[next++] as CommandArgs);
+      }
+    },
+  ]);
+  const r = keys.map((_, i) => argv("XRANGE", "xgroups", `1-${i * 997 + 1}`, "+", "COUNT", "10"));
+  cases.push(["XRANGE (10 entries from an ID)", () => r.forEach(xrange!)]);
+}
+
+for (const [name, fn] of cases.filter(([name]) => ONLY.test(name)))
   await compare(`${name} (direct on the store)`, { name: "shoal", fn }, [], {
     opsPerCall: BATCH,
     rounds: 3,
@@ -129,14 +174,20 @@ function heap(): number {
   return m.heapUsed + m.external;
 }
 
-function shoalBytesPerKey(fill: (ks: Keyspace) => void, slotIndex = false): number {
+/** Heap growth per command, and MEMORY USAGE of `key` (SAMPLES 0) when given. */
+function shoalBytesPerKey(
+  fill: (ks: Keyspace) => void,
+  slotIndex = false,
+  key?: string,
+): { heap: number; usage: number } {
   const k = new Keyspace({ databases: 1, slotIndex });
   const before = heap();
   fill(k);
   const after = heap();
   const per = (after - before) / N;
   if (k.db(0).size === 0) throw new Error("nothing was stored");
-  return per;
+  const v = key === undefined ? undefined : k.db(0).dict.get(key);
+  return { heap: per, usage: v === undefined ? 0 : keyMemoryUsage(key as string, v, false, 0) };
 }
 
 function viaCommands(ks2: Keyspace, name: string, make: (i: number) => string[]): void {
@@ -178,6 +229,17 @@ async function pipeline(port: number, make: (i: number) => string[], n = N): Pro
   sock.destroy();
 }
 
+/** MEMORY USAGE <key> SAMPLES 0 on a server. */
+async function memoryUsage(port: number, key: string): Promise<number> {
+  const sock = net.connect({ port, host: "127.0.0.1" });
+  const text = await new Promise<string>((resolve) => {
+    sock.on("data", (d) => resolve(d.toString()));
+    sock.write(`MEMORY USAGE ${key} SAMPLES 0\r\n`);
+  });
+  sock.destroy();
+  return Number(/:(\d+)/.exec(text)?.[1]);
+}
+
 async function usedMemory(port: number): Promise<number> {
   const sock = net.connect({ port, host: "127.0.0.1" });
   const text = await new Promise<string>((resolve) => {
@@ -197,6 +259,10 @@ const workloads: {
   cmd: string;
   make: (i: number) => string[];
   cluster?: boolean;
+  /** What one command adds: a key, or an entry of one stream. */
+  unit?: string;
+  /** The one key the workload fills: MEMORY USAGE <key> SAMPLES 0 is printed for both too. */
+  key?: string;
 }[] = [
   { name: `${N} small strings`, cmd: "set", make: (i) => ["SET", `key:${i}`, `value:${i}`] },
   {
@@ -209,6 +275,20 @@ const workloads: {
     name: `one sorted set of ${N} members`,
     cmd: "zadd",
     make: (i) => ["ZADD", "z", String(i), `member:${i}`],
+  },
+  {
+    name: `one stream of ${N} entries (XADD s * f v)`,
+    cmd: "xadd",
+    unit: "entry",
+    key: "s",
+    make: () => ["XADD", "s", "*", "f", "v"],
+  },
+  {
+    name: `one stream of ${N} entries (XADD s * name alice ts <n> status ok n <n>)`,
+    cmd: "xadd",
+    unit: "entry",
+    key: "s",
+    make: (i) => ["XADD", "s", "*", "name", "alice", "ts", `${i}`, "status", "ok", "n", `${i}`],
   },
 ];
 
@@ -229,13 +309,20 @@ async function startClusterRedis() {
   throw new Error("the one-node cluster never reached cluster_state:ok");
 }
 
-for (const w of workloads) {
+for (const w of workloads.filter((x) => ONLY.test(x.name))) {
   if (!table.get(w.cmd)?.handler) {
     console.log(`\nmemory, ${w.name}: ${w.cmd.toUpperCase()} not in the table yet, skipped`);
     continue;
   }
-  const shoal = shoalBytesPerKey((k) => viaCommands(k, w.cmd, w.make), w.cluster ?? false);
-  let line = `\nmemory, ${w.name}\n  shoal ${shoal.toFixed(1)} B/key`;
+  const measured = shoalBytesPerKey(
+    (k) => viaCommands(k, w.cmd, w.make),
+    w.cluster ?? false,
+    w.key,
+  );
+  const shoal = measured.heap;
+  const unit = `B/${w.unit ?? "key"}`;
+  let line = `\nmemory, ${w.name}\n  shoal ${shoal.toFixed(1)} ${unit}`;
+  let usage = w.key === undefined ? "" : `  MEMORY USAGE: shoal ${(measured.usage / N).toFixed(1)}`;
   if (hasRedis()) {
     const redis = w.cluster ? await startClusterRedis() : await startRedisServer();
     try {
@@ -243,17 +330,20 @@ for (const w of workloads) {
       await pipeline(redis.port, w.make);
       const after = await usedMemory(redis.port);
       const r = (after - before) / N;
-      line += `, redis-server 7.0.15 ${r.toFixed(1)} B/key\n  ratio shoal/redis: ${(shoal / r).toFixed(2)}x`;
+      line += `, redis-server 7.0.15 ${r.toFixed(1)} ${unit}\n  ratio shoal/redis: ${(shoal / r).toFixed(2)}x`;
+      if (w.key !== undefined)
+        usage += `, redis-server ${((await memoryUsage(redis.port, w.key)) / N).toFixed(1)} ${unit}`;
     } finally {
       await redis.stop();
     }
   } else line += " (redis-server not installed: no comparison)";
   console.log(line);
+  if (usage) console.log(usage);
 }
 
 // ---- RDB snapshot throughput of small strings (mixed keys against Redis: bench/rdb.ts) ---------
 
-{
+if (ONLY.test("RDB snapshot")) {
   const src = new Keyspace({ databases: 1 });
   for (let i = 0; i < N; i++) src.db(0).add(`key:${i}`, `value:${i}`); // as SET stores them
   gc(); // the garbage of the memory runs above is not the snapshot's cost
@@ -278,6 +368,6 @@ for (const w of workloads) {
   );
 }
 
-await rdbBench();
+if (ONLY.test("RDB snapshot")) await rdbBench();
 
 console.log(`\nresults: ${writeResults("keyspace-store")}`);

@@ -129,7 +129,7 @@ function xclaim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   const cname = args.latin1(3);
   for (const id of ids) {
     let nack = g.pel.get(id);
-    if (s.get(id) === undefined) {
+    if (!s.has(id)) {
       if (nack !== undefined) {
         propagateXclaim(ctx, key, g, gname, id, nack);
         propagateLastId = false;
@@ -201,7 +201,7 @@ function xautoclaim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter):
   let at = 0;
   while (attempts-- && count && at < pending.length) {
     const [id, nack] = pending[at++] as [bigint, StreamNack];
-    if (s.get(id) === undefined) {
+    if (!s.has(id)) {
       propagateXclaim(ctx, key, g, gname, id, nack);
       ctx.addDirty(1);
       dropNack(g, id, nack);

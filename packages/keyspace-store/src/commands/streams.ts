@@ -284,7 +284,7 @@ function rewriteTrim(argv: (Buffer | string)[], s: Stream, a: AddTrimArgs): void
   argv[a.strategyArg] =
     a.strategy === "maxlen"
       ? String(s.length)
-      : formatStreamId(s.nodes[0]?.ids[0] ?? STREAM_ID_MAX);
+      : formatStreamId(s.nodes[0]?.masterId ?? STREAM_ID_MAX);
 }
 
 export function argvCopy(args: CommandArgs): (Buffer | string)[] {

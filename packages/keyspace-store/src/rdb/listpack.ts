@@ -10,11 +10,21 @@ import { parseInt64Latin1 } from "../string-value.js";
 export const LP_HDR_SIZE = 6;
 export const LP_EOF = 0xff;
 
-/** Growable byte buffer for building a listpack (reused between values). */
+/**
+ * Growable byte buffer for building a listpack (reused between values, or held by a stream node
+ * as its entries: see `compact`).
+ */
 export class ListpackBuilder {
-  buf: Buffer = Buffer.allocUnsafe(4096);
+  buf: Buffer;
   len = LP_HDR_SIZE;
   count = 0;
+
+  // Buffers of their own (allocUnsafeSlow), not slices of Node's shared 8 KiB pool: a stream
+  // node keeps its bytes for as long as the entries live, and a pooled slice would keep alive
+  // the whole slab with every short-lived buffer carved from it.
+  constructor(capacity = 4096) {
+    this.buf = Buffer.allocUnsafeSlow(capacity);
+  }
 
   reset(): void {
     this.len = LP_HDR_SIZE;
@@ -23,7 +33,7 @@ export class ListpackBuilder {
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n + 64));
+    const b = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.len + n + 64));
     this.buf.copy(b, 0, 0, this.len);
     this.buf = b;
   }
@@ -45,6 +55,22 @@ export class ListpackBuilder {
     this.len += n;
     this.backlen(this.len - start);
     this.count++;
+  }
+
+  /** Appends `count` elements already encoded (another listpack's entries, backlens included). */
+  appendEncoded(b: Uint8Array, count: number): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    this.count += count;
+  }
+
+  /** Drops the spare capacity (a builder that will not grow again). */
+  compact(): void {
+    if (this.buf.length === this.len) return;
+    const b = Buffer.allocUnsafeSlow(this.len);
+    this.buf.copy(b, 0, 0, this.len);
+    this.buf = b;
   }
 
   /** Appends an element given as bytes. */

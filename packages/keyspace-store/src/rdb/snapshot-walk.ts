@@ -12,6 +12,32 @@ import type { Value } from "../value.js";
 /** [pre-image data, expireAt or -1]. */
 type Image = [unknown, number];
 
+/**
+ * A set of key names grown a key at a time during an asynchronous save, in Sets of at most
+ * SHARD_KEYS: one Set of every key rehashes its whole table as it doubles, a single step of
+ * O(n) inside one chunk (at 1M keys, the save's longest pause), where a shard's is bounded.
+ * A lookup asks each shard (a write during a save of 1M keys: 16 probes).
+ */
+class KeySet {
+  private readonly shards: Set<string>[] = [new Set()];
+  private last = this.shards[0]!;
+
+  add(key: string): void {
+    if (this.last.size >= SHARD_KEYS) {
+      this.last = new Set();
+      this.shards.push(this.last);
+    }
+    this.last.add(key);
+  }
+
+  has(key: string): boolean {
+    for (const s of this.shards) if (s.has(key)) return true;
+    return false;
+  }
+}
+
+const SHARD_KEYS = 65536;
+
 /** One database's progress in a snapshot. */
 interface DbSnap {
   readonly db: Database;
@@ -34,7 +60,7 @@ interface DbSnap {
    * keys: ~20% of a save). An asynchronous one, where writes interleave, records each key as it
    * passes (walkEagerly), since building the set at the first write would be one O(n) pause.
    */
-  walked: Set<string> | null;
+  walked: KeySet | null;
   /** How many entries the live iterator has yielded. */
   passed: number;
   /** Pre-images waiting to be streamed: [key, image]. */
@@ -88,9 +114,9 @@ export class SnapshotState {
   }
 
   /** The keys the walk of `d` has passed (see DbSnap.walked), built at the first need. */
-  private walkedKeys(d: DbSnap): Set<string> {
+  private walkedKeys(d: DbSnap): KeySet {
     if (d.walked === null) {
-      const w = new Set<string>();
+      const w = new KeySet();
       let n = d.passed;
       if (n > 0)
         for (const k of d.db.dict.keys()) {

@@ -55,34 +55,13 @@ function millis(w: RdbWriter, ms: number): void {
   w.bytes(b);
 }
 
-/** A number when exact (the builder takes a bigint as a 64-bit integer entry). */
-const small = (v: bigint): number | bigint => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v);
-
-/** The listpack Redis would hold for this node (streamAppendItem's layout). */
+/** The listpack Redis holds for this node: "count deleted" and then the node's own bytes. */
 function nodeListpack(node: StreamNode): void {
   lp.reset();
   lp.appendInt(node.live);
   lp.appendInt(node.dead);
-  lp.appendInt(node.masterFields.length);
-  for (const f of node.masterFields) lp.appendLatin1(f);
-  lp.appendInt(0);
-  const mMs = node.masterId >> 64n;
-  const mSeq = node.masterId & U64_MAX;
-  for (let i = 0; i < node.size; i++) {
-    const id = node.ids[i] as bigint;
-    const fv = node.fvs[i] as string[];
-    const same = node.sameFields(fv);
-    const n = fv.length / 2;
-    lp.appendInt((same ? 2 : 0) | (node.deleted[i] ? 1 : 0));
-    lp.appendInt(small(BigInt.asIntN(64, (id >> 64n) - mMs)));
-    lp.appendInt(small(BigInt.asIntN(64, (id & U64_MAX) - mSeq)));
-    if (same) for (let j = 0; j < n; j++) lp.appendLatin1(fv[j * 2 + 1] as string);
-    else {
-      lp.appendInt(n);
-      for (const s of fv) lp.appendLatin1(s);
-    }
-    lp.appendInt(same ? n + 3 : n * 2 + 4);
-  }
+  const { bytes, elements } = node.encoded();
+  lp.appendEncoded(bytes, elements);
 }
 
 const byName = <T>(m: Map<string, T>): [string, T][] =>
@@ -211,9 +190,11 @@ function readNode(masterId: bigint, c: RdbCursor): StreamNode {
       for (let j = 0; j < n * 2; j++) fv.push(str());
     }
     int(); // lp-count
-    node.push((ms << 64n) | seq, fv);
-    if (flags & 1) node.markDeleted(node.size - 1);
+    const id = (ms << 64n) | seq;
+    if (node.size > 0 && id <= node.lastId) throw corrupt("entries out of order");
+    node.push(id, fv, (flags & 1) !== 0);
   }
+  node.seal();
   if (BigInt(node.live) !== live || BigInt(node.dead) !== dead)
     throw corrupt("master entry counts disagree with its entries");
   return node;
@@ -230,8 +211,7 @@ export function readStreamObject(c: RdbCursor, type: number): Stream {
     const node = readNode(masterId, c);
     if (node.live === 0) throw corrupt("empty listpack inside a stream");
     const prev = s.nodes[s.nodes.length - 1];
-    if (prev !== undefined && prev.ids[prev.size - 1]! >= masterId)
-      throw corrupt("nodes out of order");
+    if (prev !== undefined && prev.lastId >= masterId) throw corrupt("nodes out of order");
     s.nodes.push(node);
   }
   s.length = Number(readLenBig(c));

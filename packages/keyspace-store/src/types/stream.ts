@@ -8,8 +8,10 @@
 // Redis's tombstones do, until the node holds no live entry and is dropped.
 // Field and value bytes are latin1 strings; an entry whose fields equal its node's master fields
 // shares the master's field strings.
-import { type EncodingLimits, isInt64String } from "../encoding.js";
-import { STREAM_ID_MAX } from "./stream-id.js";
+import type { NodeBuffer } from "@shoal/resp-codec";
+import type { EncodingLimits } from "../encoding.js";
+import { ListpackBuilder, LP_HDR_SIZE } from "../rdb/listpack.js";
+import { STREAM_ID_MAX, U64_MAX } from "./stream-id.js";
 
 /** stream-node-max-bytes and stream-node-max-entries (the keyspace's EncodingLimits). */
 export type StreamNodeLimits = Pick<EncodingLimits, "streamNodeMaxBytes" | "streamNodeMaxEntries">;
@@ -17,114 +19,457 @@ export type StreamNodeLimits = Pick<EncodingLimits, "streamNodeMaxBytes" | "stre
 /** STREAM_LISTPACK_MAX_SIZE: the cap on stream-node-max-bytes. */
 const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
 
-// ---- Listpack element sizes (listpack.c, 7.0) --------------------------------------------------
+// ---- Reading listpack elements (listpack.c lpGet, lpSkip) --------------------------------------
+
+/** Where the element read last ended (after its backlen). */
+let at = 0;
 
 const backlenSize = (l: number): number =>
   l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
 
-function intEncSize(v: bigint | number): number {
-  if (v >= 0 && v <= 127) return 1;
-  if (v >= -4096 && v <= 4095) return 2;
-  if (v >= -32768 && v <= 32767) return 3;
-  if (v >= -8388608 && v <= 8388607) return 4;
-  if (v >= -2147483648 && v <= 2147483647) return 5;
-  return 9;
+/** The integer element at p (or a string element's length, negated minus one), sets `at`. */
+function lpInt(b: Buffer, p: number): number | bigint {
+  const c = b[p] as number;
+  let v: number | bigint;
+  let n: number;
+  if (c < 0x80) {
+    at = p + 2;
+    return c;
+  }
+  if (c >= 0xc0 && c < 0xe0) {
+    v = ((c & 0x1f) << 8) | (b[p + 1] as number);
+    if (v >= 1 << 12) v -= 1 << 13;
+    at = p + 3;
+    return v;
+  }
+  if (c === 0xf1) {
+    v = b.readInt16LE(p + 1);
+    n = 3;
+  } else if (c === 0xf2) {
+    v = b.readIntLE(p + 1, 3);
+    n = 4;
+  } else if (c === 0xf3) {
+    v = b.readInt32LE(p + 1);
+    n = 5;
+  } else if (c === 0xf4) {
+    const w = b.readBigInt64LE(p + 1);
+    v = w >= -9007199254740991n && w <= 9007199254740991n ? Number(w) : w;
+    n = 9;
+  } else throw new Error("stream listpack: integer expected");
+  at = p + n + 1;
+  return v;
+}
+
+/** Start and length of a string element's bytes at p, or -1 for an integer element. */
+function lpStrHeader(b: Buffer, p: number): number {
+  const c = b[p] as number;
+  let n: number;
+  let h: number;
+  if (c >= 0x80 && c < 0xc0) {
+    n = c & 0x3f;
+    h = 1;
+  } else if (c >= 0xe0 && c < 0xf0) {
+    n = ((c & 0x0f) << 8) | (b[p + 1] as number);
+    h = 2;
+  } else if (c === 0xf0) {
+    n = b.readUInt32LE(p + 1);
+    h = 5;
+  } else return -1;
+  at = p + h + n + backlenSize(h + n);
+  strStart = p + h;
+  return n;
+}
+let strStart = 0;
+
+/** The element at p as the string Redis replies with (integers in decimal); sets `at`. */
+function lpString(b: Buffer, p: number): string {
+  const n = lpStrHeader(b, p);
+  if (n < 0) return String(lpInt(b, p));
+  return (b as NodeBuffer).latin1Slice(strStart, strStart + n);
+}
+
+/** The start of the element that ends at p (lpPrev: its backlen, read backwards). */
+function lpPrev(b: Buffer, p: number): number {
+  let q = p - 1;
+  let len = 0;
+  for (let shift = 0; ; shift += 7) {
+    const c = b[q] as number;
+    len += (c & 127) * 2 ** shift;
+    if ((c & 128) === 0) break;
+    q--;
+  }
+  return q - len;
+}
+
+/** The position after the element at p. */
+function lpSkip(b: Buffer, p: number): number {
+  if (lpStrHeader(b, p) < 0) lpInt(b, p);
+  return at;
 }
 
 /** Bytes of an integer element (encoding, data and backlen). */
-const lpIntBytes = (v: bigint | number): number => intEncSize(v) + 1;
-
-/** Bytes of a string element: integer-encoded when it reads as a canonical int64 (lpStringToInt64). */
-function lpStringBytes(s: string): number {
-  if (s.length > 0 && s.length < 21 && isInt64String(s)) return lpIntBytes(BigInt(s));
-  const n = s.length;
-  const enc = n <= 63 ? 1 + n : n <= 4095 ? 2 + n : 5 + n;
-  return enc + backlenSize(enc);
+function lpIntBytes(v: number): number {
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
 }
 
 /** A 64-bit difference as lpAppendInteger receives it (uint64 arithmetic cast to int64). */
-const asInt64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+function delta(a: bigint, b: bigint): number | bigint {
+  const d = BigInt.asIntN(64, a - b);
+  return d >= -9007199254740991n && d <= 9007199254740991n ? Number(d) : d;
+}
+
+/** IDs whose halves are both below 2^53 decode to exact numbers (the fast path). */
+const EXACT = 1n << 53n;
+const isExact = (id: bigint): boolean => id >> 64n < EXACT && (id & U64_MAX) < EXACT;
+
+// The entry StreamNode.head() decoded last (module state rather than per-node fields: one
+// stream command runs at a time, and a node is only walked inside one call).
+let hFlags = 0;
+let hMs = 0;
+let hSeq = 0;
+let hId = 0n;
+/** Where the decoded entry's fields (or values) start. */
+let hBody = 0;
+/** headId()'s last milliseconds, as a number and shifted into a 128-bit ID. */
+let idMs = 0;
+let idMsHigh = 0n;
+
+/** Entries between two offsets a node indexes (see StreamNode.idx). */
+const SEEK_STRIDE = 8;
+
+/** STREAM_ITEM_FLAG_DELETED, STREAM_ITEM_FLAG_SAMEFIELDS. */
+const FLAG_DELETED = 1;
+const FLAG_SAMEFIELDS = 2;
+
+/**
+ * An ID to compare entries with: the bigint, and its halves as numbers (rounded above 2^53,
+ * which still orders them correctly against an exact node's IDs, all below 2^53).
+ */
+export interface IdBound {
+  id: bigint;
+  ms: number;
+  seq: number;
+}
+const bound = (id: bigint): IdBound => ({
+  id,
+  ms: Number(id >> 64n),
+  seq: Number(id & U64_MAX),
+});
 
 // ---- Nodes -------------------------------------------------------------------------------------
 
+/**
+ * One listpack of Redis's radix tree, as its bytes: `lp` holds, after its (unused) header room,
+ * the master entry's "num-fields field... 0" and then each entry "flags ms-delta seq-delta
+ * [num-fields field...] value... lp-count", element for element as streamAppendItem lays them
+ * out; only the master entry's leading "count deleted" are kept as numbers (they change on
+ * every XDEL, and their encoded size with them). Entries are found by walking the elements.
+ */
 export class StreamNode {
   /** The ID of the node's first entry: its rax key and the base of the delta-encoded IDs. */
   readonly masterId: bigint;
   readonly masterFields: string[];
-  readonly ids: bigint[] = [];
-  /** Each entry's field, value, field, value, ... */
-  readonly fvs: string[][] = [];
-  /** Tombstones (STREAM_ITEM_FLAG_DELETED). */
-  readonly deleted: boolean[] = [];
+  /** Entries, deleted ones included. */
+  size = 0;
   /** Entries not deleted (the master entry's "count"). */
   live = 0;
   /** The master entry's "deleted". */
   dead = 0;
-  /** The listpack's bytes apart from the count and deleted elements. */
-  private body: number;
+  /** The ID of the last entry (deleted or not). */
+  lastId: bigint;
+  private readonly lp: ListpackBuilder;
+  /** Offset of the first entry (after the master entry). */
+  private readonly first: number;
+  /** Whether every ID in the node is isExact (entries then decode to numbers, no bigints). */
+  private exact: boolean;
+  private readonly mMs: number;
+  private readonly mSeq: number;
+  // The offset of every SEEK_STRIDE-th entry: seek() bisects these and then walks at most a
+  // stride, instead of walking the node from its first entry (offsets never move: entries are
+  // only appended, or flagged deleted in place).
+  private idx: number[] = [];
 
   constructor(masterId: bigint, fields: string[]) {
     this.masterId = masterId;
+    this.lastId = masterId;
     this.masterFields = fields;
-    // Header (6) + end byte (1), num-fields, fields, the master terminator 0.
-    let b = 7 + lpIntBytes(fields.length) + lpIntBytes(0);
-    for (const f of fields) b += lpStringBytes(f);
-    this.body = b;
+    this.exact = isExact(masterId);
+    this.mMs = Number(masterId >> 64n);
+    this.mSeq = Number(masterId & U64_MAX);
+    this.lp = new ListpackBuilder(64 + fields.length * 8);
+    this.lp.appendInt(fields.length);
+    for (const f of fields) this.lp.appendLatin1(f);
+    this.lp.appendInt(0);
+    this.first = this.lp.len;
   }
 
   /** lpBytes() of the listpack this node stands for. */
   get bytes(): number {
-    return this.body + lpIntBytes(this.live) + lpIntBytes(this.dead);
+    return this.lp.len + lpIntBytes(this.live) + lpIntBytes(this.dead) + 1;
   }
 
-  get size(): number {
-    return this.ids.length;
+  /** Bytes held in memory for the entries (the buffer, spare capacity included). */
+  get heapBytes(): number {
+    return this.lp.buf.length;
+  }
+
+  /** The listpack's elements after "count deleted", and how many there are (for RDB). */
+  encoded(): { bytes: Buffer; elements: number } {
+    return { bytes: this.lp.buf.subarray(LP_HDR_SIZE, this.lp.len), elements: this.lp.count };
   }
 
   /** True when `fv`'s fields are the master entry's (STREAM_ITEM_FLAG_SAMEFIELDS). */
-  sameFields(fv: readonly string[]): boolean {
+  private sameFields(fv: readonly string[]): boolean {
     const m = this.masterFields;
     if (fv.length !== m.length * 2) return false;
     for (let i = 0; i < m.length; i++) if (fv[i * 2] !== m[i]) return false;
     return true;
   }
 
-  push(id: bigint, fv: string[]): void {
+  /** streamAppendItem's part: appends entry `id` (greater than lastId), deleted when `deleted`. */
+  push(id: bigint, fv: readonly string[], deleted = false): void {
+    const lp = this.lp;
     const same = this.sameFields(fv);
     const n = fv.length / 2;
-    let b =
-      lpIntBytes(same ? 2 : 0) +
-      lpIntBytes(asInt64((id >> 64n) - (this.masterId >> 64n))) +
-      lpIntBytes(asInt64((id & 0xffffffffffffffffn) - (this.masterId & 0xffffffffffffffffn)));
+    if (this.exact && !isExact(id)) this.exact = false;
+    if (this.size % SEEK_STRIDE === 0) this.idx.push(lp.len);
+    lp.appendInt((same ? FLAG_SAMEFIELDS : 0) | (deleted ? FLAG_DELETED : 0));
+    lp.appendInt(delta(id >> 64n, this.masterId >> 64n));
+    lp.appendInt(delta(id & U64_MAX, this.masterId & U64_MAX));
     if (same) {
-      // Share the master's field strings instead of keeping a copy per entry.
-      for (let i = 0; i < n; i++) fv[i * 2] = this.masterFields[i] as string;
-      for (let i = 0; i < n; i++) b += lpStringBytes(fv[i * 2 + 1] as string);
-      b += lpIntBytes(n + 3);
+      for (let i = 1; i < fv.length; i += 2) lp.appendLatin1(fv[i] as string);
+      lp.appendInt(n + 3);
     } else {
-      b += lpIntBytes(n);
-      for (const s of fv) b += lpStringBytes(s);
-      b += lpIntBytes(n * 2 + 4);
+      lp.appendInt(n);
+      for (const s of fv) lp.appendLatin1(s);
+      lp.appendInt(n * 2 + 4);
     }
-    this.body += b;
-    this.ids.push(id);
-    this.fvs.push(fv);
-    this.deleted.push(false);
-    this.live++;
+    this.size++;
+    this.lastId = id;
+    if (deleted) this.dead++;
+    else this.live++;
   }
 
-  /** Marks entry `i` deleted; returns false when it already was. */
-  markDeleted(i: number): boolean {
-    if (this.deleted[i]) return false;
-    this.deleted[i] = true;
+  /** Gives back the spare capacity once no entry will be appended. */
+  seal(): void {
+    this.lp.compact();
+    this.idx = this.idx.slice();
+  }
+
+  /** The offset of the first entry, and the end of the entries. */
+  get start(): number {
+    return this.first;
+  }
+  get end(): number {
+    return this.lp.len;
+  }
+
+  private head(p: number): void {
+    const b = this.lp.buf;
+    hFlags = b[p] as number;
+    const dms = lpInt(b, p + 2);
+    const dseq = lpInt(b, at);
+    hBody = at;
+    if (this.exact) {
+      hMs = this.mMs + (dms as number);
+      hSeq = this.mSeq + (dseq as number);
+    } else {
+      const m = this.masterId;
+      hId =
+        (BigInt.asUintN(64, (m >> 64n) + BigInt(dms)) << 64n) |
+        BigInt.asUintN(64, (m & U64_MAX) + BigInt(dseq));
+    }
+  }
+
+  /** The decoded entry's ID against `t`: negative, zero or positive. */
+  private cmp(t: IdBound): number {
+    if (this.exact) return hMs !== t.ms ? hMs - t.ms : hSeq - t.seq;
+    return hId < t.id ? -1 : hId > t.id ? 1 : 0;
+  }
+
+  private headId(): bigint {
+    if (!this.exact) return hId;
+    // Entries of a node mostly share a few milliseconds: keep the last one's shifted bigint.
+    if (hMs !== idMs) {
+      idMs = hMs;
+      idMsHigh = BigInt(hMs) << 64n;
+    }
+    return idMsHigh | BigInt(hSeq);
+  }
+
+  /** The offset after the decoded entry. */
+  private skipBody(): number {
+    const b = this.lp.buf;
+    let p = hBody;
+    let n = this.masterFields.length;
+    if ((hFlags & FLAG_SAMEFIELDS) === 0) {
+      n = lpInt(b, p) as number;
+      p = at;
+      n *= 2;
+    }
+    for (let i = 0; i < n; i++) p = lpSkip(b, p);
+    return lpSkip(b, p);
+  }
+
+  /** The decoded entry's field-value list (fresh strings); `at` ends after the entry. */
+  private body(): string[] {
+    const b = this.lp.buf;
+    let p = hBody;
+    const fv: string[] = [];
+    if (hFlags & FLAG_SAMEFIELDS) {
+      for (const f of this.masterFields) {
+        fv.push(f, lpString(b, p));
+        p = at;
+      }
+    } else {
+      const n = (lpInt(b, p) as number) * 2;
+      p = at;
+      for (let i = 0; i < n; i++) {
+        fv.push(lpString(b, p));
+        p = at;
+      }
+    }
+    lpSkip(b, p);
+    return fv;
+  }
+
+  /** Offset of the first entry with ID >= t (end when none). */
+  seek(t: IdBound): number {
+    let p = this.first;
+    const end = this.lp.len;
+    if (t.id <= this.masterId) return p;
+    if (t.id > this.lastId) return end;
+    // The last indexed entry below t (the first entry, the master ID, is).
+    const idx = this.idx;
+    let lo = 0;
+    let hi = idx.length;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      this.head(idx[mid] as number);
+      if (this.cmp(t) < 0) lo = mid;
+      else hi = mid;
+    }
+    p = idx[lo] as number;
+    while (p < end) {
+      this.head(p);
+      if (this.cmp(t) >= 0) return p;
+      p = this.skipBody();
+    }
+    return end;
+  }
+
+  /**
+   * Walks entries from offset p (an entry's start) while their ID <= `last`, calling `fn` with
+   * each live one's ID and fields until it returns false. True when the walk stopped before the
+   * node's end (past `last`, or `fn` said so).
+   */
+  forward(p: number, last: IdBound, fn: (id: bigint, fv: string[]) => boolean): boolean {
+    const end = this.lp.len;
+    while (p < end) {
+      this.head(p);
+      if (this.cmp(last) > 0) return true;
+      if (hFlags & FLAG_DELETED) p = this.skipBody();
+      else {
+        const fv = this.body();
+        const next = at;
+        if (!fn(this.headId(), fv)) return true;
+        p = next;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The offset of the entry before the one at p (p may be `end`), or -1 before the first: the
+   * entry's last element, lp-count, says how many elements precede it in the entry, and each
+   * element's backlen leads to its start, as Redis's streamIteratorGetID walks backwards.
+   */
+  prev(p: number): number {
+    if (p <= this.first) return -1;
+    const b = this.lp.buf;
+    let e = lpPrev(b, p);
+    const n = lpInt(b, e) as number;
+    for (let i = 0; i < n; i++) e = lpPrev(b, e);
+    return e;
+  }
+
+  /**
+   * Walks entries backwards from the one before p while their ID >= `first`, skipping those
+   * above `last`, calling `fn` for each live one until it returns false. True when the walk
+   * stopped before the node's start.
+   */
+  backward(
+    p: number,
+    first: IdBound,
+    last: IdBound,
+    fn: (id: bigint, fv: string[]) => boolean,
+  ): boolean {
+    for (p = this.prev(p); p >= 0; p = this.prev(p)) {
+      this.head(p);
+      if (this.cmp(last) > 0) continue;
+      if (this.cmp(first) < 0) return true;
+      if (hFlags & FLAG_DELETED) continue;
+      if (!fn(this.headId(), this.body())) return true;
+    }
+    return false;
+  }
+
+  /** Offsets of every entry, in order. */
+  offsets(): number[] {
+    const out: number[] = [];
+    for (let p = this.first; p < this.lp.len; p = this.skipBody()) {
+      out.push(p);
+      this.head(p);
+    }
+    return out;
+  }
+
+  /** The entry at p: its ID, whether deleted, its fields (when `withFields`). */
+  entryAt(p: number, withFields: boolean): { id: bigint; deleted: boolean; fv: string[] | null } {
+    this.head(p);
+    return {
+      id: this.headId(),
+      deleted: (hFlags & FLAG_DELETED) !== 0,
+      fv: withFields ? this.body() : null,
+    };
+  }
+
+  /** The offset after the entry at p. */
+  after(p: number): number {
+    this.head(p);
+    return this.skipBody();
+  }
+
+  /** A copy with its own bytes (COPY). */
+  clone(): StreamNode {
+    const n = new StreamNode(this.masterId, this.masterFields);
+    const { bytes, elements } = this.encoded();
+    n.lp.len = LP_HDR_SIZE;
+    n.lp.count = 0;
+    n.lp.appendEncoded(bytes, elements);
+    n.lp.compact();
+    n.size = this.size;
+    n.live = this.live;
+    n.dead = this.dead;
+    n.lastId = this.lastId;
+    n.exact = this.exact;
+    n.idx = this.idx.slice();
+    return n;
+  }
+
+  /** Marks the entry at p deleted (its flags element is one byte); false when it already was. */
+  markDeleted(p: number): boolean {
+    const b = this.lp.buf;
+    if ((b[p] as number) & FLAG_DELETED) return false;
+    b[p] = (b[p] as number) | FLAG_DELETED;
     this.live--;
     this.dead++;
     return true;
-  }
-
-  /** Index of the first entry with ID >= id (size when none). */
-  lowerBound(id: bigint): number {
-    return lowerBoundOf(this.ids, id);
   }
 }
 
@@ -235,10 +580,10 @@ export class Stream {
   groups: Map<string, StreamGroup> | null = null;
 
   /**
-   * streamAppendItem after the ID was chosen and checked: `fv` is field, value, ... (owned by the
-   * stream from now on), `totelelen` the sum of their lengths.
+   * streamAppendItem after the ID was chosen and checked: `fv` is field, value, ...,
+   * `totelelen` the sum of their lengths.
    */
-  append(id: bigint, fv: string[], limits: Readonly<StreamNodeLimits>): void {
+  append(id: bigint, fv: readonly string[], limits: Readonly<StreamNodeLimits>): void {
     let totelelen = 0;
     for (const s of fv) totelelen += s.length;
     let tail = this.nodes[this.nodes.length - 1];
@@ -246,9 +591,13 @@ export class Stream {
       let maxBytes = limits.streamNodeMaxBytes;
       if (maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE)
         maxBytes = STREAM_LISTPACK_MAX_SIZE;
-      if (tail.bytes + totelelen >= maxBytes) tail = undefined;
-      else if (limits.streamNodeMaxEntries && tail.live + tail.dead >= limits.streamNodeMaxEntries)
+      let full = tail.bytes + totelelen >= maxBytes;
+      if (!full && limits.streamNodeMaxEntries && tail.size >= limits.streamNodeMaxEntries)
+        full = true;
+      if (full) {
+        tail.seal();
         tail = undefined;
+      }
     }
     if (tail === undefined) {
       const fields: string[] = [];
@@ -276,12 +625,28 @@ export class Stream {
     return lo === 0 ? 0 : lo - 1;
   }
 
+  /** The node holding entry `id` (deleted or not) and the entry's offset, or null. */
+  private find(id: bigint): { at: number; node: StreamNode; p: number } | null {
+    const k = this.nodeFor(id);
+    const node = this.nodes[k];
+    if (node === undefined) return null;
+    const p = node.seek(bound(id));
+    if (p === node.end || node.entryAt(p, false).id !== id) return null;
+    return { at: k, node, p };
+  }
+
   /** The live entry `id`'s field-value list, or undefined. */
   get(id: bigint): string[] | undefined {
-    const node = this.nodes[this.nodeFor(id)];
-    if (node === undefined) return undefined;
-    const i = node.lowerBound(id);
-    return node.ids[i] === id && !node.deleted[i] ? node.fvs[i] : undefined;
+    const f = this.find(id);
+    if (f === null) return undefined;
+    const e = f.node.entryAt(f.p, true);
+    return e.deleted ? undefined : (e.fv as string[]);
+  }
+
+  /** Whether live entry `id` exists. */
+  has(id: bigint): boolean {
+    const f = this.find(id);
+    return f !== null && !f.node.entryAt(f.p, false).deleted;
   }
 
   /**
@@ -289,13 +654,10 @@ export class Stream {
    * and moves the first ID on as XDEL does.
    */
   delete(id: bigint): boolean {
-    const at = this.nodeFor(id);
-    const node = this.nodes[at];
-    if (node === undefined) return false;
-    const i = node.lowerBound(id);
-    if (node.ids[i] !== id || node.deleted[i]) return false;
-    if (node.live === 1) this.nodes.splice(at, 1);
-    else node.markDeleted(i);
+    const f = this.find(id);
+    if (f === null || f.node.entryAt(f.p, false).deleted) return false;
+    if (f.node.live === 1) this.nodes.splice(f.at, 1);
+    else f.node.markDeleted(f.p);
     this.length--;
     if (this.length === 0) this.firstId = 0n;
     else if (id === this.firstId) this.firstId = this.edgeId(true) as bigint;
@@ -316,32 +678,25 @@ export class Stream {
     let n = 0;
     if (start > end || this.length === 0) return 0;
     const nodes = this.nodes;
+    const visit = (id: bigint, fv: string[]): boolean => {
+      n++;
+      if (fn(id, fv) === false) return false;
+      return count === 0 || n < count;
+    };
     if (!rev) {
+      const last = bound(end);
+      const first = bound(start);
       for (let k = this.nodeFor(start); k < nodes.length; k++) {
         const node = nodes[k] as StreamNode;
         if (node.masterId > end) break;
-        for (let i = node.lowerBound(start); i < node.size; i++) {
-          const id = node.ids[i] as bigint;
-          if (id > end) return n;
-          if (node.deleted[i]) continue;
-          n++;
-          if (fn(id, node.fvs[i] as string[]) === false) return n;
-          if (count !== 0 && n >= count) return n;
-        }
+        if (node.forward(node.seek(first), last, visit)) break;
       }
     } else {
+      const first = bound(start);
+      const last = bound(end);
       for (let k = this.nodeFor(end); k >= 0; k--) {
         const node = nodes[k] as StreamNode;
-        let i = node.lowerBound(end);
-        if (i === node.size || (node.ids[i] as bigint) > end) i--;
-        for (; i >= 0; i--) {
-          const id = node.ids[i] as bigint;
-          if (id < start) return n;
-          if (node.deleted[i]) continue;
-          n++;
-          if (fn(id, node.fvs[i] as string[]) === false) return n;
-          if (count !== 0 && n >= count) return n;
-        }
+        if (node.backward(node.end, first, last, visit)) break;
       }
     }
     return n;
@@ -369,10 +724,7 @@ export class Stream {
       const node = nodes[0] as StreamNode;
       const entries = node.live;
       if (limit && deleted + entries > limit) break;
-      const removeNode =
-        maxlen !== null
-          ? this.length - entries >= maxlen
-          : (node.ids[node.size - 1] as bigint) < minid;
+      const removeNode = maxlen !== null ? this.length - entries >= maxlen : node.lastId < minid;
       if (removeNode) {
         nodes.shift();
         this.length -= entries;
@@ -381,10 +733,10 @@ export class Stream {
       }
       if (approx) break;
       let fromNode = 0;
-      for (let i = 0; i < node.size; i++) {
-        const stop = maxlen !== null ? this.length <= maxlen : (node.ids[i] as bigint) >= minid;
+      for (let p = node.start; p < node.end; p = node.after(p)) {
+        const stop = maxlen !== null ? this.length <= maxlen : node.entryAt(p, false).id >= minid;
         if (stop) break;
-        if (node.markDeleted(i)) {
+        if (node.markDeleted(p)) {
           fromNode++;
           this.length--;
         }
@@ -422,14 +774,7 @@ export class Stream {
   /** A deep copy (COPY): entries, counters and groups. */
   clone(): Stream {
     const s = new Stream();
-    for (const node of this.nodes) {
-      const n = new StreamNode(node.masterId, node.masterFields.slice());
-      for (let i = 0; i < node.size; i++) {
-        n.push(node.ids[i] as bigint, (node.fvs[i] as string[]).slice());
-        if (node.deleted[i]) n.markDeleted(i);
-      }
-      s.nodes.push(n);
-    }
+    for (const node of this.nodes) s.nodes.push(node.clone());
     s.length = this.length;
     s.lastId = this.lastId;
     s.firstId = this.firstId;
