@@ -22,18 +22,6 @@ const SHARE = 0.1;
 /** Commands in flight per round trip. */
 const BATCH = 200;
 
-/** mulberry32: the same seeded draws for both servers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Zipf(s = 1) over ranks 0..n-1 by inverse CDF (a binary search in the cumulative weights). */
 function zipf(n: number): (r: number) => number {
   const cdf = new Float64Array(n);
@@ -130,6 +118,14 @@ interface Result {
   opsPerSec: number;
 }
 
+/** The key ranks of the whole run, drawn once: both servers see the same sequence. */
+const DRAWS = (() => {
+  const draw = zipf(KEYS);
+  const out = new Int32Array(OPS);
+  for (let i = 0; i < OPS; i++) out[i] = draw(Math.random());
+  return out;
+})();
+
 async function run(port: number, policy: string): Promise<Result> {
   const c = await Conn.open(port);
   const info = async () => (await c.send(resp("INFO", "everything"), 1))[0] as string;
@@ -157,16 +153,14 @@ async function run(port: number, policy: string): Promise<Result> {
     }
   })();
 
-  const draw = zipf(KEYS);
-  const rand = rng(42);
   let hits = 0;
   let gets = 0;
   const t0 = performance.now();
-  for (let done = 0; done < OPS; done += BATCH) {
+  for (let done = 0; done + BATCH <= OPS; done += BATCH) {
     const keys: string[] = [];
     let p = "";
     for (let j = 0; j < BATCH; j++) {
-      const k = `key:${draw(rand())}`;
+      const k = `key:${DRAWS[done + j]}`;
       keys.push(k);
       p += resp("GET", k);
     }

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { MAXMEMORY_POLICIES } from "@shoal/keyspace-store";
 import {
   freeClusterPorts,
   pingOnce,
@@ -219,16 +220,7 @@ describe("CONFIG GET/SET vs redis-server 7.0.15", () => {
     const [ms, mr] = await Promise.all([exchange(shoal.port, mm), exchange(redis.port, mm)]);
     expect(ms).toContain("$10\r\n1073741824\r\n");
     expect(ms).toBe(mr);
-    const policies = [
-      "volatile-lru",
-      "volatile-lfu",
-      "volatile-random",
-      "volatile-ttl",
-      "allkeys-lru",
-      "allkeys-lfu",
-      "allkeys-random",
-      "noeviction",
-    ];
+    const policies = MAXMEMORY_POLICIES;
     const set = policies.map((p) => cmd("CONFIG", "SET", "maxmemory-policy", p)).join("");
     const [s, r] = await Promise.all([exchange(shoal.port, set), exchange(redis.port, set)]);
     expect(s).toBe("+OK\r\n".repeat(policies.length));

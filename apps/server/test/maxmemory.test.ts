@@ -4,6 +4,7 @@
 // FREQ sequences with a deterministic counter (lfu-log-factor 0), INFO's eviction fields, the
 // `evicted` keyspace event, CONFIG SET maxmemory evicting at once, and replicas: they don't evict
 // on their own, and the master's evictions reach them as DELs.
+import { MAXMEMORY_POLICIES } from "@shoal/keyspace-store";
 import { type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -87,16 +88,7 @@ describe("what each policy evicts", () => {
       ["CONFIG", "SET", "maxmemory", "0"],
     );
 
-  for (const policy of [
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "noeviction",
-  ]) {
+  for (const policy of MAXMEMORY_POLICIES) {
     it(`${policy}: with and without TTL keys`, async () => {
       const [mine, ref] = await both(s, scenario(policy));
       expect(mine).toBe(ref);
@@ -157,17 +149,18 @@ describe("what each policy evicts", () => {
     );
   }
 
-  const payload = async (r: Redis) => (await r.dumpBuffer("src")) as Buffer;
+  /** RESTOREs a 50-byte string under `key` with `opt` (IDLETIME or FREQ) set to `value`. */
+  async function restoreWith(r: Redis, key: string, opt: string, value: string): Promise<unknown> {
+    await r.set("src", "x".repeat(50));
+    const p = (await r.dumpBuffer("src")) as Buffer;
+    await r.del("src");
+    return r.call("RESTORE", key, "0", p, opt, value);
+  }
 
   it("allkeys-lru evicts the keys idle longest", async () => {
     await orderScenario(
       "allkeys-lru",
-      async (r, k, i) => {
-        await r.set("src", "x".repeat(50));
-        const p = await payload(r);
-        await r.del("src");
-        return r.call("RESTORE", k, "0", p, "IDLETIME", i % 2 === 0 ? "100000" : "1");
-      },
+      (r, k, i) => restoreWith(r, k, "IDLETIME", i % 2 === 0 ? "100000" : "1"),
       (i) => i % 2 === 0,
     );
   }, 60_000);
@@ -175,12 +168,7 @@ describe("what each policy evicts", () => {
   it("allkeys-lfu evicts the keys used least", async () => {
     await orderScenario(
       "allkeys-lfu",
-      async (r, k, i) => {
-        await r.set("src", "x".repeat(50));
-        const p = await payload(r);
-        await r.del("src");
-        return r.call("RESTORE", k, "0", p, "FREQ", i % 2 === 0 ? "0" : "200");
-      },
+      (r, k, i) => restoreWith(r, k, "FREQ", i % 2 === 0 ? "0" : "200"),
       (i) => i % 2 === 0,
     );
   }, 60_000);

@@ -138,7 +138,7 @@ function memoryStatsCommand(server: DiagnosticsCommandsHost, c: Client): void {
   int("startup.allocated", m.startup);
   int("replication.backlog", m.replBacklog);
   int("clients.slaves", m.replicaBuffers);
-  int("clients.normal", 0);
+  int("clients.normal", m.clientsNormal);
   int("cluster.links", 0);
   int("aof.buffer", m.aofBuffer);
   int("lua.caches", 0);

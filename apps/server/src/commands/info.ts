@@ -226,7 +226,7 @@ function section(server: InfoHost, name: string): string {
         ["mem_replication_backlog", replBacklog],
         ["mem_total_replication_buffers", replBacklog + m.replicaBuffers],
         ["mem_clients_slaves", m.replicaBuffers],
-        ["mem_clients_normal", 0],
+        ["mem_clients_normal", m.clientsNormal],
         ["mem_cluster_links", 0],
         ["mem_aof_buffer", p?.aof?.pendingBytes ?? 0],
         ["mem_allocator", `v8-${process.versions.v8}`],

@@ -8,7 +8,8 @@
 // evict too much, then watch the figure drop after a GC and oscillate. Shoal evicts on a figure
 // that follows the keyspace instead: what the process held at start-up, plus the keyspace's
 // running accounting (Keyspace.datasetBytes: per-key charges adjusted on every write, delete and
-// expiry), plus the replication backlog, the replicas' output buffers and the AOF buffer. As in
+// expiry), plus the normal and pub/sub clients' memory (networking/client-memory.ts's running
+// sum), the replication backlog, the replicas' output buffers and the AOF buffer. As in
 // Redis, the last two are not counted for eviction (mem_not_counted_for_evict): deleting keys
 // writes DELs to them, which must not trigger more eviction. The server README reports how far
 // the figure is from the heap after a forced GC.
@@ -29,6 +30,7 @@ export interface EvictionHost {
     readonly aof: { readonly pendingBytes: number } | null;
   } | null;
   readonly pause: { readonly pauseUntil: number };
+  readonly net: { readonly clientMemory: { readonly normalBytes: number } };
   readonly scripting: { readonly inScript: boolean };
 }
 
@@ -98,7 +100,8 @@ export class Evictor {
     let replicaBuffers = 0;
     for (const r of replication.replicas) replicaBuffers += r.deferredBytes + r.sock.writableLength;
     const aofBuffer = persistence?.aof?.pendingBytes ?? 0;
-    const overhead = STARTUP_MEMORY + replBacklog + replicaBuffers + aofBuffer;
+    const clientsNormal = this.host.net.clientMemory.normalBytes;
+    const overhead = STARTUP_MEMORY + clientsNormal + replBacklog + replicaBuffers + aofBuffer;
     return {
       used: overhead + dataset,
       startup: STARTUP_MEMORY,
@@ -106,6 +109,7 @@ export class Evictor {
       overhead,
       replBacklog,
       replicaBuffers,
+      clientsNormal,
       aofBuffer,
       notCountedForEvict: replicaBuffers + aofBuffer,
     };
