@@ -179,22 +179,23 @@ export class ListpackBuilder {
   }
 }
 
+/** Bytes of an integer element (encoding, data and backlen): the smallest encoding that holds it. */
+export function lpIntBytes(v: number | bigint): number {
+  if (typeof v === "bigint") return 10;
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
+}
+
 /** Bytes a listpack entry for this element takes (encoding, data and backlen). */
 export function lpEntrySize(s: string): number {
   const n = s.length;
   if (n > 0 && n <= 20) {
     const v = parseInt64Latin1(s);
-    if (v !== null) {
-      let l: number;
-      if (typeof v === "bigint") l = 9;
-      else if (v >= 0 && v <= 127) l = 1;
-      else if (v >= -4096 && v <= 4095) l = 2;
-      else if (v >= -32768 && v <= 32767) l = 3;
-      else if (v >= -8388608 && v <= 8388607) l = 4;
-      else if (v >= -2147483648 && v <= 2147483647) l = 5;
-      else l = 9;
-      return l + 1;
-    }
+    if (v !== null) return lpIntBytes(v);
   }
   const h = n < 64 ? 1 : n < 4096 ? 2 : 5;
   const l = h + n;

@@ -49,7 +49,7 @@ import {
   RDB_TYPE_ZSET_LISTPACK,
   RDB_VERSION,
 } from "./format.js";
-import { ListpackBuilder } from "./listpack.js";
+import { ListpackBuilder, lpIntBytes } from "./listpack.js";
 import { lzfCompress } from "./lzf.js";
 import { writeStreamObject } from "./stream-rdb.js";
 
@@ -493,15 +493,7 @@ function lpEntrySizeBytes(b: Buffer): number {
   const n = b.length;
   if (n > 0 && n <= 20) {
     const v = parseInt64Latin1((b as NodeBuffer).latin1Slice(0, n));
-    if (v !== null) {
-      if (typeof v === "bigint") return 10;
-      if (v >= 0 && v <= 127) return 2;
-      if (v >= -4096 && v <= 4095) return 3;
-      if (v >= -32768 && v <= 32767) return 4;
-      if (v >= -8388608 && v <= 8388607) return 5;
-      if (v >= -2147483648 && v <= 2147483647) return 6;
-      return 10;
-    }
+    if (v !== null) return lpIntBytes(v);
   }
   const l = (n < 64 ? 1 : n < 4096 ? 2 : 5) + n;
   return l + (l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5);

@@ -10,7 +10,7 @@
 // shares the master's field strings.
 import type { NodeBuffer } from "@shoal/resp-codec";
 import type { EncodingLimits } from "../encoding.js";
-import { ListpackBuilder, LP_HDR_SIZE } from "../rdb/listpack.js";
+import { ListpackBuilder, LP_HDR_SIZE, lpIntBytes } from "../rdb/listpack.js";
 import { STREAM_ID_MAX, U64_MAX } from "./stream-id.js";
 
 /** stream-node-max-bytes and stream-node-max-entries (the keyspace's EncodingLimits). */
@@ -105,16 +105,6 @@ function lpPrev(b: Buffer, p: number): number {
 function lpSkip(b: Buffer, p: number): number {
   if (lpStrHeader(b, p) < 0) lpInt(b, p);
   return at;
-}
-
-/** Bytes of an integer element (encoding, data and backlen). */
-function lpIntBytes(v: number): number {
-  if (v >= 0 && v <= 127) return 2;
-  if (v >= -4096 && v <= 4095) return 3;
-  if (v >= -32768 && v <= 32767) return 4;
-  if (v >= -8388608 && v <= 8388607) return 5;
-  if (v >= -2147483648 && v <= 2147483647) return 6;
-  return 10;
 }
 
 /** A 64-bit difference as lpAppendInteger receives it (uint64 arithmetic cast to int64). */
