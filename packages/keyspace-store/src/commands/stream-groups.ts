@@ -18,7 +18,15 @@ import {
 import { formatStreamId, STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
 import { isStream, WRONGTYPE } from "../value.js";
 import { cmd, replyHelp } from "./define.js";
-import { argId, intervalBound, parseXread, readStream, replyEntry, xreadKeys } from "./streams.js";
+import {
+  argId,
+  argIds,
+  intervalBound,
+  lookupStream,
+  parseXread,
+  replyEntry,
+  xreadKeys,
+} from "./streams.js";
 
 export const errNoGroupForKey = (group: string, key: string) =>
   `NOGROUP No such consumer group '${group}' for key name '${key}'`;
@@ -41,7 +49,7 @@ export function readGroup(
 ): { s: Stream; g: StreamGroup } | null {
   const key = args.latin1(1);
   const gname = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
+  const s = lookupStream(ctx.db, "lookupRead", key, ctx.now, reply);
   if (s === null) return null;
   const g = s === undefined ? undefined : lookupGroup(s, gname);
   if (s === undefined || g === undefined) {
@@ -550,7 +558,7 @@ function xreadgroup(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter):
 // ---- XACK ------------------------------------------------------------------------------------
 
 function xack(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  const s = readStream(ctx.db, args.latin1(1), ctx.now, reply);
+  const s = lookupStream(ctx.db, "lookupRead", args.latin1(1), ctx.now, reply);
   if (s === null) return;
   const g = s === undefined ? undefined : lookupGroup(s, args.latin1(2));
   if (g === undefined) {
@@ -558,12 +566,8 @@ function xack(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
     return;
   }
   // All IDs are parsed first: XACK acknowledges all or nothing.
-  const ids: bigint[] = [];
-  for (let j = 3; j < args.argc; j++) {
-    const id = argId(args, j, reply, 0n, true);
-    if (id === null) return;
-    ids.push(id);
-  }
+  const ids = argIds(args, 3, reply);
+  if (ids === null) return;
   let acked = 0;
   for (const id of ids) {
     const nack = g.pel.get(id);

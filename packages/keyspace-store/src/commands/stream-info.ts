@@ -19,7 +19,7 @@ import {
   sortedConsumers,
   subcommandSyntaxError,
 } from "./stream-groups.js";
-import { readStream, replyEntry } from "./streams.js";
+import { lookupStream, replyEntry } from "./streams.js";
 
 // ---- XINFO -----------------------------------------------------------------------------------
 
@@ -52,7 +52,7 @@ function sortedGroups(s: Stream): [string, StreamGroup][] {
 
 function xinfoConsumers(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const key = args.latin1(2);
-  const s = readStream(ctx.db, key, ctx.now, reply);
+  const s = lookupStream(ctx.db, "lookupRead", key, ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     reply.error(ERR_NO_SUCH_KEY);
@@ -78,7 +78,7 @@ function xinfoConsumers(ctx: CommandContext, args: CommandArgs, reply: ReplyWrit
 }
 
 function xinfoGroups(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  const s = readStream(ctx.db, args.latin1(2), ctx.now, reply);
+  const s = lookupStream(ctx.db, "lookupRead", args.latin1(2), ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     reply.error(ERR_NO_SUCH_KEY);
@@ -151,7 +151,7 @@ function replyPending(
 
 function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   // The key first, then FULL [COUNT n], as xinfoCommand does.
-  const s = readStream(ctx.db, args.latin1(2), ctx.now, reply);
+  const s = lookupStream(ctx.db, "lookupRead", args.latin1(2), ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     reply.error(ERR_NO_SUCH_KEY);

@@ -33,30 +33,18 @@ const ERR_BOTH_STRATEGIES =
 
 // ---- Shared helpers --------------------------------------------------------------------------
 
-/** The stream at `key` for a read; undefined when absent, null after a WRONGTYPE reply. */
-export function readStream(
+/**
+ * The stream at `key`, looked up for a read or a write (lookupKeyRead / lookupKeyWrite);
+ * undefined when absent, null after a WRONGTYPE reply.
+ */
+export function lookupStream(
   db: Database,
+  lookup: "lookupRead" | "lookupWrite",
   key: string,
   now: number,
   reply: ReplyWriter,
 ): Stream | null | undefined {
-  const v = db.lookupRead(key, now);
-  if (v === undefined) return undefined;
-  if (!isStream(v)) {
-    reply.error(WRONGTYPE);
-    return null;
-  }
-  return v;
-}
-
-/** The stream at `key` for a write; undefined when absent, null after a WRONGTYPE reply. */
-export function writeStream(
-  db: Database,
-  key: string,
-  now: number,
-  reply: ReplyWriter,
-): Stream | null | undefined {
-  const v: Value | undefined = db.lookupWrite(key, now);
+  const v: Value | undefined = db[lookup](key, now);
   if (v === undefined) return undefined;
   if (!isStream(v)) {
     reply.error(WRONGTYPE);
@@ -79,6 +67,20 @@ export function argId(
     return null;
   }
   return p.id;
+}
+
+/**
+ * Every argument from `from` on as a strict ID (XDEL, XACK): all or nothing, so that the
+ * command changes nothing when one of them is invalid. Null after the error reply.
+ */
+export function argIds(args: CommandArgs, from: number, reply: ReplyWriter): bigint[] | null {
+  const ids: bigint[] = [];
+  for (let j = from; j < args.argc; j++) {
+    const id = argId(args, j, reply, 0n, true);
+    if (id === null) return null;
+    ids.push(id);
+  }
+  return ids;
 }
 
 /** One entry as streamReplyWithRange emits it: [id, [field, value, ...]]. */
@@ -310,7 +312,7 @@ function xadd(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
   }
   const db = ctx.db;
   const key = args.latin1(1);
-  let s = writeStream(db, key, ctx.now, reply);
+  let s = lookupStream(db, "lookupWrite", key, ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     if (a.noMkStream) {
@@ -420,7 +422,7 @@ function xrangeGeneric(
       return;
     }
   }
-  const s = readStream(ctx.db, args.latin1(1), ctx.now, reply);
+  const s = lookupStream(ctx.db, "lookupRead", args.latin1(1), ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     reply.array(0);
@@ -436,7 +438,7 @@ function xrangeGeneric(
 // ---- XLEN ------------------------------------------------------------------------------------
 
 function xlen(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
-  const s = readStream(ctx.db, args.latin1(1), ctx.now, reply);
+  const s = lookupStream(ctx.db, "lookupRead", args.latin1(1), ctx.now, reply);
   if (s === null) return;
   reply.integer(s === undefined ? 0 : s.length);
 }
@@ -446,19 +448,15 @@ function xlen(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
 function xdel(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const db = ctx.db;
   const key = args.latin1(1);
-  const s = writeStream(db, key, ctx.now, reply);
+  const s = lookupStream(db, "lookupWrite", key, ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     reply.integer(0);
     return;
   }
   // Every ID is checked before any entry is deleted: no half-done XDEL.
-  const ids: bigint[] = [];
-  for (let j = 2; j < args.argc; j++) {
-    const id = argId(args, j, reply, 0n, true);
-    if (id === null) return;
-    ids.push(id);
-  }
+  const ids = argIds(args, 2, reply);
+  if (ids === null) return;
   let deleted = 0;
   for (const id of ids) {
     if (!s.delete(id)) continue;
@@ -481,7 +479,7 @@ function xtrim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void
   if (a === null) return;
   const db = ctx.db;
   const key = args.latin1(1);
-  const s = writeStream(db, key, ctx.now, reply);
+  const s = lookupStream(db, "lookupWrite", key, ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     reply.integer(0);
@@ -538,7 +536,7 @@ function xsetid(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   }
   const db = ctx.db;
   const key = args.latin1(1);
-  const s = writeStream(db, key, ctx.now, reply);
+  const s = lookupStream(db, "lookupWrite", key, ctx.now, reply);
   if (s === null) return;
   if (s === undefined) {
     reply.error(ERR_NO_SUCH_KEY);
