@@ -12,6 +12,7 @@ import { Keyspace } from "../keyspace.js";
 import { plainValue as plain, TestStore } from "../test-kit.js";
 import { Denque, typeName, type Value, ZSet } from "../value.js";
 import { RdbFormatError } from "./format.js";
+import { ListpackBuilder } from "./listpack.js";
 import { lzfCompress, lzfDecompress } from "./lzf.js";
 
 const list = (xs: string[]) => new Denque(xs.map((x) => Buffer.from(x, "latin1")));
@@ -314,21 +315,106 @@ describe("RDB files", () => {
     expect(live.db(0).dict.size).toBe(0);
   });
 
-  it("a stream in Redis 7.2's layout (type 21) is refused with a clear error and loads nothing", () => {
-    const ks = new Keyspace();
-    ks.db(0).add("a", "1");
-    const file = Buffer.concat([...ks.rdbSnapshotSync({ checksum: false })]);
-    // Splice a stream key (type 21) in before EOF.
-    const withStream = Buffer.concat([
-      file.subarray(0, file.length - 9),
-      Buffer.from([21, 1, 0x73, 0]),
-      file.subarray(file.length - 9),
+  it("a stream in Redis 7.2's layout (type 21, RDB 11) loads: the consumers' active time is dropped", () => {
+    // Built by hand as Redis 7.2's rdbSaveObject writes it: RDB_TYPE_STREAM_LISTPACKS_3 is _2
+    // with each consumer's active time (ms, little endian) after its seen time.
+    const len = (n: number) => Buffer.from(n < 64 ? [n] : [0x40 | (n >> 8), n & 0xff]);
+    const str = (x: Buffer | string) => {
+      const b = typeof x === "string" ? Buffer.from(x, "latin1") : x;
+      return Buffer.concat([len(b.length), b]);
+    };
+    const id = (ms: number, seq: number) => {
+      const b = Buffer.alloc(16);
+      b.writeBigUInt64BE(BigInt(ms), 0);
+      b.writeBigUInt64BE(BigInt(seq), 8);
+      return b;
+    };
+    const millis = (t: number) => {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64LE(BigInt(t), 0);
+      return b;
+    };
+    // One node, master ID 5-0: 5-0 {f a g 1}, 5-1 {f b g 2} deleted, 7-0 {h c}.
+    const lp = new ListpackBuilder();
+    const ints = (...xs: number[]) => {
+      for (const x of xs) lp.appendInt(x);
+    };
+    ints(2, 1, 2); // count, deleted, master fields
+    lp.appendLatin1("f");
+    lp.appendLatin1("g");
+    ints(0, 2, 0, 0); // master terminator; 5-0: SAMEFIELDS, deltas 0 0
+    lp.appendLatin1("a");
+    ints(1, 5, 3, 0, 1); // "1", lp-count; 5-1: SAMEFIELDS|DELETED, deltas 0 1
+    lp.appendLatin1("b");
+    ints(2, 5, 0, 2, 0, 1); // "2", lp-count; 7-0: own fields, deltas 2 0, one field
+    lp.appendLatin1("h");
+    lp.appendLatin1("c");
+    ints(6);
+    const node = Buffer.from(lp.buf.subarray(0, lp.finish()));
+    const stream = (type: number, active: boolean) =>
+      Buffer.concat([
+        Buffer.from([type]),
+        str("s"),
+        len(1),
+        str(id(5, 0)),
+        str(node),
+        len(2), // length
+        ...[7, 0, 5, 0, 5, 1].map(len), // last, first and max deleted ID
+        len(3), // entries added
+        len(1),
+        str("g"),
+        len(7),
+        len(0),
+        len(3), // last ID 7-0, entries read 3
+        len(2),
+        ...[id(5, 0), millis(1000), len(1), id(7, 0), millis(2000), len(2)],
+        len(2),
+        ...[str("alice"), millis(1500), ...(active ? [millis(1400)] : []), len(1), id(5, 0)],
+        ...[str("bob"), millis(2500), ...(active ? [millis(2400)] : []), len(1), id(7, 0)],
+      ]);
+    const file = (v: string, type: number, active: boolean) =>
+      Buffer.concat([
+        Buffer.from(`REDIS00${v}`, "latin1"),
+        Buffer.from([0xfe, 0]),
+        stream(type, active),
+        Buffer.from([0xff]),
+        Buffer.alloc(8), // no checksum
+      ]);
+    const t72 = new TestStore(commands);
+    t72.now = 10_000;
+    expect(t72.keyspace.loadRdb(file("11", 21, true)).loaded).toBe(1);
+    expect(t72.run("XRANGE", "s", "-", "+")).toEqual([
+      ["5-0", ["f", "a", "g", "1"]],
+      ["7-0", ["h", "c"]],
     ]);
-    const live = new Keyspace();
-    expect(() => live.loadRdb(withStream)).toThrow(
-      "Key 's' is a stream in Redis 7.2's layout (RDB_TYPE_STREAM_LISTPACKS_3)",
+    expect(t72.run("XPENDING", "s", "g", "-", "+", "10")).toEqual([
+      ["5-0", "alice", 9000, 1],
+      ["7-0", "bob", 8000, 2],
+    ]);
+    const full = t72.runResp("XINFO", "STREAM", "s", "FULL");
+    expect(Buffer.from(full).toString("latin1")).toContain("max-deleted-entry-id\r\n$3\r\n5-1");
+    // The same stream as Redis 7.0 writes it (type 19, no active time) reads the same.
+    const t70 = new TestStore(commands);
+    t70.now = 10_000;
+    t70.keyspace.loadRdb(file("10", 19, false));
+    expect(t70.runResp("XINFO", "STREAM", "s", "FULL")).toEqual(full);
+    expect(t70.runResp("XINFO", "CONSUMERS", "s", "g")).toEqual(
+      t72.runResp("XINFO", "CONSUMERS", "s", "g"),
     );
-    expect(live.db(0).dict.size).toBe(0);
+    expect(t72.run("XINFO", "CONSUMERS", "s", "g")).toEqual([
+      [
+        ["name", "alice"],
+        ["pending", 1],
+        ["idle", 8500],
+      ],
+      [
+        ["name", "bob"],
+        ["pending", 1],
+        ["idle", 7500],
+      ],
+    ]);
+    // Type 21 read as if it had no active times is corrupt, not silently misread.
+    expect(() => new Keyspace().loadRdb(file("11", 21, false))).toThrow(RdbFormatError);
   });
 
   it("streams (tombstones, groups, pending entries, an empty one) round-trip through a snapshot", () => {

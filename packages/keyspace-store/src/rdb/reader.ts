@@ -1,9 +1,9 @@
 // Reading RDB values, DUMP payloads and whole RDB files/streams, as Redis 7.0's rdbLoadObject and
 // rdbLoadRioWithLoadingCtx read them: every type and encoding 7.0 reads (strings with INT and
 // LZF encodings, plain lists/sets/hashes/zsets, ZSET_2, zipmap, ziplist, intset, listpack,
-// quicklist 1 and 2) from RDB versions 1..10, and version 11 (Redis 7.2, Valkey) where the types
-// allow (SET_LISTPACK). Streams and modules have no type here yet: a key of theirs is refused
-// with a clear error. Input is never trusted: every length is checked against the bytes present
+// quicklist 1 and 2, streams) from RDB versions 1..10, and version 11 (Redis 7.2, Valkey) where
+// the types allow (SET_LISTPACK, STREAM_LISTPACKS_3). Modules have no type here: a key of theirs
+// is refused with a clear error. Input is never trusted: every length is checked against the bytes present
 // and every compact encoding is validated whole, so corrupt input gives RdbFormatError (or, for
 // DUMP, Redis's "Bad data format"), never a crash or a half-built value.
 import type { NodeBuffer } from "@shoal/resp-codec";
@@ -572,11 +572,8 @@ export function readRdbObject(
     }
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
-      return readStreamObject(c, type);
     case RDB_TYPE_STREAM_LISTPACKS_3:
-      throw new RdbFormatError(
-        `Key '${key}' is a stream in Redis 7.2's layout (RDB_TYPE_STREAM_LISTPACKS_3), which Shoal does not read`,
-      );
+      return readStreamObject(c, type);
     case RDB_TYPE_MODULE_PRE_GA:
     case RDB_TYPE_MODULE_2:
       throw new RdbFormatError(

@@ -1,5 +1,6 @@
 // A stream in an RDB file or DUMP payload, as Redis 7.0 writes it (RDB_TYPE_STREAM_LISTPACKS_2,
-// rdbSaveObject's stream branch) and reads it back (also RDB_TYPE_STREAM_LISTPACKS from 6.x):
+// rdbSaveObject's stream branch) and reads it back (also RDB_TYPE_STREAM_LISTPACKS from 6.x, and
+// RDB_TYPE_STREAM_LISTPACKS_3 from Redis 7.2 / Valkey files, which add a consumer's active time):
 //   node count, then per node its 16-byte big-endian master ID and its listpack (master entry
 //   "count deleted num-fields field... 0", then each entry "flags ms-delta seq-delta
 //   [num-fields field...] value... lp-count", tombstones flagged); length, last ID, first ID,
@@ -19,7 +20,11 @@ import {
   StreamNode,
 } from "../types/stream.js";
 import { STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
-import { RDB_TYPE_STREAM_LISTPACKS, RdbFormatError } from "./format.js";
+import {
+  RDB_TYPE_STREAM_LISTPACKS,
+  RDB_TYPE_STREAM_LISTPACKS_3,
+  RdbFormatError,
+} from "./format.js";
 import { ListpackBuilder, readListpack } from "./listpack.js";
 import type { RdbCursor } from "./reader.js";
 import type { RdbWriter } from "./writer.js";
@@ -200,7 +205,11 @@ function readNode(masterId: bigint, c: RdbCursor): StreamNode {
   return node;
 }
 
-/** rdbLoadObject of RDB_TYPE_STREAM_LISTPACKS (6.x) or _2 (7.0); null for an empty-everything stream. */
+/**
+ * rdbLoadObject of RDB_TYPE_STREAM_LISTPACKS (6.x), _2 (7.0) or _3 (7.2, RDB 11: each consumer's
+ * active time follows its seen time; 7.0 keeps one time per consumer, the seen time, so the
+ * active time is read and dropped).
+ */
 export function readStreamObject(c: RdbCursor, type: number): Stream {
   const s = new Stream();
   const nodes = Number(readLenBig(c));
@@ -253,6 +262,7 @@ export function readStreamObject(c: RdbCursor, type: number): Stream {
     for (let j = 0; j < nconsumers; j++) {
       const cname = c.readBuffer().toString("latin1");
       const con = new StreamConsumer(cname, readMillis(c));
+      if (type === RDB_TYPE_STREAM_LISTPACKS_3) readMillis(c);
       g.consumers.set(cname, con);
       const n = Number(readLenBig(c));
       for (let q = 0; q < n; q++) {
