@@ -85,11 +85,28 @@ async function pipelined(port: number, argvs: (string | Buffer)[][]): Promise<Bu
   return replies;
 }
 
-async function timed(port: number, argv: string[]): Promise<number> {
+/**
+ * CPU time (ms) redis-server's main thread has run, from /proc/<pid>/schedstat (ns): SAVE and
+ * DEBUG RELOAD run there. On a box shared with other work, wall times swing 2-6x between runs
+ * with how much of a core each side got; CPU time is the work itself.
+ */
+function redisCpuMs(pid: number): number {
+  return Number(fs.readFileSync(`/proc/${pid}/schedstat`, "latin1").split(" ")[0]) / 1e6;
+}
+
+/** Shoal's CPU time (ms), all threads (V8's GC helpers included: counted against Shoal). */
+function ownCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Wall and redis-server CPU time of one command. */
+async function timed(port: number, argv: string[], pid: number): Promise<[number, number]> {
+  const c = redisCpuMs(pid);
   const t = performance.now();
   const [r] = await pipelined(port, [argv]);
   if (r![0] === 0x2d) throw new Error(`${argv.join(" ")}: ${r!.toString()}`);
-  return performance.now() - t;
+  return [performance.now() - t, redisCpuMs(pid) - c];
 }
 
 function bulkBody(r: Buffer): Buffer {
@@ -131,46 +148,62 @@ export async function rdbBench(): Promise<void> {
     }
     sock.destroy();
 
-    const redisSave = await timed(redis.port, ["SAVE"]);
+    const pid = redis.process.pid!;
+    const [redisSave, redisSaveCpu] = await timed(redis.port, ["SAVE"], pid);
     const file = fs.readFileSync(path.join(redis.dir, "dump.rdb"));
     if (process.env.SHOAL_RDB_KEEP) fs.writeFileSync(process.env.SHOAL_RDB_KEEP, file);
-    const redisLoad = await timed(redis.port, ["DEBUG", "RELOAD", "NOSAVE"]);
+    const [redisLoad, redisLoadCpu] = await timed(redis.port, ["DEBUG", "RELOAD", "NOSAVE"], pid);
 
     // Three rounds each: the first is what a cold start pays, the best is the warmed-up cost.
     let ks = new Keyspace({ databases: 16 });
     const loads: number[] = [];
     const saves: number[] = [];
+    const loadCpu: number[] = [];
+    const saveCpu: number[] = [];
     let bytes = 0;
     for (let round = 0; round < 3; round++) {
       ks = new Keyspace({ databases: 16 });
       let t0 = performance.now();
+      let c0 = ownCpuMs();
       const loaded = ks.loadRdb(file).loaded;
       loads.push(performance.now() - t0);
+      loadCpu.push(ownCpuMs() - c0);
       if (loaded !== N) throw new Error(`loaded ${loaded} keys of ${N}`);
       t0 = performance.now();
+      c0 = ownCpuMs();
       bytes = 0;
       for (const c of ks.rdbSnapshotSync()) bytes += c.length;
       saves.push(performance.now() - t0);
+      saveCpu.push(ownCpuMs() - c0);
     }
     const shoalLoad = Math.min(...loads);
     const shoalSave = Math.min(...saves);
-    // The async form, as the server runs it: the longest stretch without yielding.
+    const shoalLoadCpu = Math.min(...loadCpu);
+    const shoalSaveCpu = Math.min(...saveCpu);
+    // The async form, as the server runs it (its chunking: 256 keys / 64 KiB): the longest
+    // stretch without yielding, in wall time and in CPU time.
     let worst = 0;
+    let worstCpu = 0;
     let last = performance.now();
+    let lastCpu = ownCpuMs();
     let t = last;
-    for await (const c of ks.rdbSnapshot()) {
+    for await (const c of ks.rdbSnapshot({ batchKeys: 256, batchBytes: 64 * 1024 })) {
       void c;
       const now = performance.now();
       worst = Math.max(worst, now - last);
+      worstCpu = Math.max(worstCpu, ownCpuMs() - lastCpu);
       await new Promise<void>((r) => setImmediate(r));
       last = performance.now();
+      lastCpu = ownCpuMs();
     }
     const shoalSaveAsync = performance.now() - t;
 
     console.log(
       `\nRDB, ${N} mixed keys (file ${(file.length / 1e6).toFixed(1)} MB from Redis, ${(bytes / 1e6).toFixed(1)} MB from Shoal)` +
         `\n  load: shoal ${fmt(shoalLoad)} (cold ${fmt(loads[0]!)}), redis-server 7.0.15 (DEBUG RELOAD NOSAVE) ${fmt(redisLoad)}, ratio shoal/redis time ${(shoalLoad / redisLoad).toFixed(2)}x (cold ${(loads[0]! / redisLoad).toFixed(2)}x)` +
-        `\n  save: shoal ${fmt(shoalSave)} (cold ${fmt(saves[0]!)}; async chunked ${fmt(shoalSaveAsync)}, longest pause ${worst.toFixed(1)} ms), redis SAVE ${fmt(redisSave)}, ratio shoal/redis time ${(shoalSave / redisSave).toFixed(2)}x (cold ${(saves[0]! / redisSave).toFixed(2)}x)`,
+        `\n  save: shoal ${fmt(shoalSave)} (cold ${fmt(saves[0]!)}; async chunked ${fmt(shoalSaveAsync)}, longest pause ${worst.toFixed(1)} ms, ${worstCpu.toFixed(1)} ms of CPU), redis SAVE ${fmt(redisSave)}, ratio shoal/redis time ${(shoalSave / redisSave).toFixed(2)}x (cold ${(saves[0]! / redisSave).toFixed(2)}x)` +
+        `\n  CPU time: load shoal ${fmt(shoalLoadCpu)} (cold ${fmt(loadCpu[0]!)}), redis ${fmt(redisLoadCpu)}, ratio ${(shoalLoadCpu / redisLoadCpu).toFixed(2)}x (cold ${(loadCpu[0]! / redisLoadCpu).toFixed(2)}x); ` +
+        `save shoal ${fmt(shoalSaveCpu)} (cold ${fmt(saveCpu[0]!)}), redis ${fmt(redisSaveCpu)}, ratio ${(shoalSaveCpu / redisSaveCpu).toFixed(2)}x (cold ${(saveCpu[0]! / redisSaveCpu).toFixed(2)}x)`,
     );
 
     // DUMP / RESTORE of a 100k-key sample.
