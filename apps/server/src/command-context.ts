@@ -30,6 +30,7 @@ export class StoreCommandContext implements CommandContext {
   canBlock = true;
   readyKey: string | null = null;
   obeyClient = false;
+  fromScript = false;
 
   constructor(private readonly host: StoreCommandHost) {
     this.keyspace = host.store.keyspace;
@@ -44,6 +45,8 @@ export class StoreCommandContext implements CommandContext {
       this.reset(client.db, !client.blocked && !this.host.propagation.inExec);
       // mustObeyClient(): the AOF replay client (id 0) and our master.
       this.obeyClient = client.id === 0 || client.replRole === "M";
+      // CLIENT_SCRIPT: the scripts' client is id -1 (scripting/eval.ts).
+      this.fromScript = client.id === -1;
       handler(this, args, client.reply);
     };
   }

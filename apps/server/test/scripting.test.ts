@@ -34,6 +34,26 @@ async function both(payload: string): Promise<[string, string]> {
 const ev = (body: string, ...rest: string[]) => cmd("EVAL", body, ...rest);
 
 const CASES: [string, string][] = [
+  [
+    // sort.c: a set's BY nosort output is sorted ALPHA when the caller is a script.
+    "SORT BY nosort on a set is sorted ALPHA from a script; a list keeps its order",
+    cmd("SADD", "s", "c", "a", "b", "10", "9", "100", "bb") +
+      cmd("SADD", "n", "3", "1", "20", "2") +
+      cmd("RPUSH", "l", "z", "y", "x") +
+      cmd("MSET", "w_a", "1", "w_b", "2") +
+      ev("return redis.call('SORT', KEYS[1], 'BY', 'nosort')", "1", "s") +
+      ev("return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'DESC')", "1", "s") +
+      ev(
+        "return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'LIMIT', '1', '3', 'GET', '#', 'GET', 'w_*')",
+        "1",
+        "s",
+      ) +
+      ev("return redis.call('SORT', KEYS[1], 'BY', 'nosort')", "1", "n") +
+      ev("return redis.call('SORT_RO', KEYS[1], 'BY', 'nosort')", "1", "s") +
+      ev("return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'DESC')", "1", "l") +
+      ev("return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'STORE', KEYS[2])", "2", "s", "d") +
+      cmd("LRANGE", "d", "0", "-1"),
+  ],
   ["conversions", ev('return {1,2,{3,"x"},"ok",false,true}', "0")],
   ["nil stops an array", ev("return {1,2,3,'x',nil,4}", "0")],
   ["numbers truncate", ev("return 3.99", "0") + ev("return -2.5", "0")],

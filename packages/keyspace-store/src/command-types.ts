@@ -132,6 +132,12 @@ export interface CommandContext {
    * is what a write turned into, so checks meant for users give way (XADD/XTRIM's LIMIT with `=`).
    */
   readonly obeyClient?: boolean;
+  /**
+   * The command runs from a script (redis.call/pcall in EVAL or FCALL: Redis's CLIENT_SCRIPT on
+   * the caller). A reply with no order of its own is then sorted, so that the script sees, and
+   * writes, the same on every replica (SORT ... BY nosort on a set).
+   */
+  readonly fromScript?: boolean;
   /** Propagate this command's own arguments unchanged (the common case for writes). */
   propagateSelf(): void;
   /** Propagate a rewritten command instead of (or in addition to) this one; may be called several times. */

@@ -4,8 +4,9 @@
 // "#" for the element itself), replied or stored as a list (STORE).
 // Details that make replies equal to Redis's:
 // - a BY pattern without "*" means "don't sort": lists and sorted sets keep their own order
-//   (reversed by DESC, cut by LIMIT first); a set is then sorted ALPHA when STORE is given, so
-//   that the stored (and replicated) list is deterministic;
+//   (reversed by DESC, cut by LIMIT first); a set is then sorted ALPHA when STORE is given or
+//   when a script calls SORT, so that the stored (and replicated) list, and what the script
+//   goes on to do with the reply, is the same everywhere;
 // - an intset is loaded in its ascending order, which equal ALPHA BY values keep;
 // - numeric values are parsed as strtod does (leading blanks allowed, nothing after the number);
 //   a missing BY key sorts as 0; equal scores fall back to the elements' bytes;
@@ -159,8 +160,9 @@ function sortGeneric(
     reply.error(WRONGTYPE);
     return;
   }
-  // A set has no order of its own: sorting it makes a stored result the same everywhere.
-  if (dontsort && v !== undefined && isSet(v) && storekey !== null) {
+  // A set has no order of its own: sorting it makes a stored result, or a script's, the same
+  // everywhere.
+  if (dontsort && v !== undefined && isSet(v) && (storekey !== null || ctx.fromScript === true)) {
     dontsort = false;
     alpha = true;
     sortby = null;
