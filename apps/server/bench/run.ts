@@ -1,11 +1,13 @@
 // shoal-server vs redis-server 7.0.15 under redis-benchmark, on the same machine, alternating
 // runs: `redis-benchmark -t <tests> -n 200000 -c 50 -P 1|16 --csv`. Prints requests/s, p50 and
 // p99 latency for both, and the shoal/redis throughput ratio per test (median of the rounds).
-// Goal (issue 4): >= 0.7 of Redis at -P 1 and >= 0.5 at -P 16.
+// Goal (issue 4): >= 0.7 of Redis at -P 1 and >= 0.5 at -P 16. Then issue 16's rows (XADD,
+// XREADGROUP + XACK, PFADD, BITCOUNT, memory per stream entry): bench/data-types.ts.
 // Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_TESTS.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { redisCli, type ServerHandle } from "@shoal/test-utils";
+import { dataTypeRows } from "./data-types.js";
 import { median, withShoalAndRedis } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    await dataTypeRows(shoal, redis);
   });
 }
 
