@@ -2,12 +2,17 @@
 // same way: declared keys routed (CROSSSLOT, MOVED), keys a script reaches checked (a non-local
 // key refused, another slot refused unless the script is in EVAL compatibility mode or allows
 // cross-slot keys), `no-cluster` refused; the replies the same but for the MOVED target's port.
-// Then the libraries with the hash-tagged keys their docs prescribe for cluster use.
+// Then the libraries with the hash-tagged keys their docs prescribe for cluster use (and
+// rate-limit-redis through node-redis's cluster client, its documented sendCommandCluster, on
+// both clusters).
 import { type ClusterHandle, startCluster } from "@shoal/test-utils";
 import Queue from "bull";
 import { Queue as MqQueue, Worker } from "bullmq";
+import { rateLimit } from "express-rate-limit";
 import { Cluster } from "ioredis";
+import { type RedisReply, RedisStore, type SendCommandClusterDetails } from "rate-limit-redis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
+import { createCluster } from "redis";
 import Redlock from "redlock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, MAIN_JS } from "./helpers.js";
@@ -187,4 +192,76 @@ describe("libraries on a Shoal cluster, hash-tagged keys", () => {
     await queue.close();
     expect(counts).toEqual({ completed: n, failed: 0, waiting: 0, active: 0, paused: 0 });
   }, 60_000);
+
+  it("rate-limit-redis through node-redis's cluster client, limits as on a redis-server cluster", async () => {
+    const [s, r] = [await rateLimitRedisOn(shoal), await rateLimitRedisOn(redis)];
+    expect(s).toEqual(r);
+    expect(s).toEqual({
+      outcomes: ["ok", "ok", "ok", "limited", "limited", "ok", "ok"],
+      hits: 5,
+      afterDecrement: 4,
+      afterReset: 0,
+      again: "ok",
+      keysOnOneNode: true,
+    });
+  }, 30_000);
 });
+
+/**
+ * rate-limit-redis 6 behind express-rate-limit's middleware on a cluster: 3 requests a minute per
+ * client key under a `{rlr}:` prefix; 5 requests from "a" (the last 2 refused), 1 from "b" and 1
+ * from "c", then a's counters, a decrement and a reset, all through its Lua scripts (loaded on
+ * the node the key lives on, reloaded there after NOSCRIPT).
+ */
+async function rateLimitRedisOn(c: ClusterHandle) {
+  const cluster = createCluster({
+    rootNodes: c.seeds.map((s) => ({ url: `redis://${s.host}:${s.port}` })),
+  });
+  await cluster.connect();
+  try {
+    const store = new RedisStore({
+      prefix: "{rlr}:",
+      sendCommandCluster: ({ key, isReadOnly, command }: SendCommandClusterDetails) =>
+        cluster.sendCommand(key, isReadOnly, command) as Promise<RedisReply>,
+    });
+    const limiter = rateLimit({
+      windowMs: 60_000,
+      limit: 3,
+      standardHeaders: false,
+      legacyHeaders: false,
+      validate: false,
+      store,
+      keyGenerator: (req) => (req as unknown as { user: string }).user,
+      handler: (_req, res) => {
+        (res as unknown as { refused: boolean }).refused = true;
+      },
+    });
+    const request = async (user: string) => {
+      const res = { refused: false, writableEnded: false, headersSent: false, on: () => res };
+      let passed = false;
+      await limiter({ user } as never, res as never, () => {
+        passed = true;
+      });
+      return passed && !res.refused ? "ok" : "limited";
+    };
+    const outcomes: string[] = [];
+    for (const user of ["a", "a", "a", "a", "a", "b", "c"]) outcomes.push(await request(user));
+    const hits = (await store.get("a"))?.totalHits;
+    await store.decrement("a");
+    const afterDecrement = (await store.get("a"))?.totalHits;
+    await store.resetKey("a");
+    const afterReset = await cluster.exists("{rlr}:a");
+    const again = await request("a");
+    // The hash tag keeps every client's counter on one node.
+    const slots = new Set(
+      await Promise.all(
+        ["{rlr}:a", "{rlr}:b", "{rlr}:c"].map((k) =>
+          cluster.sendCommand(k, true, ["CLUSTER", "KEYSLOT", k]),
+        ),
+      ),
+    );
+    return { outcomes, hits, afterDecrement, afterReset, again, keysOnOneNode: slots.size === 1 };
+  } finally {
+    await cluster.close();
+  }
+}
