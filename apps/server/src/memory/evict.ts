@@ -115,12 +115,20 @@ export class Evictor {
     };
   }
 
-  /** getMaxmemoryState: bytes to free to get back under maxmemory, 0 when under (or no limit). */
+  /**
+   * getMaxmemoryState: bytes to free to get back under maxmemory, 0 when under (or no limit).
+   * Runs before every command while maxmemory is set, so it sums the counted parts directly
+   * (no figures object, no walk over the replicas, whose buffers don't count anyway).
+   */
   memoryToFree(): number {
     this.settings();
     if (this.maxmemory === 0) return 0;
-    const m = this.memoryFigures();
-    const counted = m.used - m.notCountedForEvict;
+    const { store, replication, net } = this.host;
+    const counted =
+      STARTUP_MEMORY +
+      store.keyspace.datasetBytes() +
+      net.clientMemory.normalBytes +
+      (replication.backlog?.histlen ?? 0);
     return counted > this.maxmemory ? counted - this.maxmemory : 0;
   }
 
@@ -138,7 +146,6 @@ export class Evictor {
    * `fail` when memory is over the limit and nothing can be evicted.
    */
   performEvictions(): EvictResult {
-    this.settings();
     if (this.maxmemory === 0 || !this.safeToEvict()) return EvictResult.ok;
     const toFree = this.memoryToFree();
     let result: EvictResult = EvictResult.fail;
