@@ -2,9 +2,10 @@
 // (issue 15): a `no-writes` script runs during CLIENT PAUSE WRITE while others wait, a stale
 // replica refuses all but `allow-stale` scripts (and their commands not flagged stale), and past
 // maxmemory only `allow-oom` and `no-writes` scripts run (evalGetCommandFlags in processCommand,
-// then scriptPrepareForRun and scriptCall's checks).
+// then scriptPrepareForRun and scriptCall's checks). Also SCRIPT FLUSH ASYNC and FUNCTION FLUSH
+// ASYNC: their replies, and the cache or libraries gone for the very next command.
 import { freePort, waitFor } from "@shoal/test-utils";
-import Redis from "ioredis";
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { cmd, exchange, shoalAndRedisForSuite } from "./helpers.js";
 
@@ -19,6 +20,42 @@ redis.register_function{function_name='ro', callback=function() return 1 end, fl
 redis.register_function{function_name='stale', callback=function() return 2 end, flags={'allow-stale','no-writes'}}
 redis.register_function{function_name='rw', callback=function(keys) return redis.call('set', keys[1], 'v') end}
 redis.register_function{function_name='oom', callback=function(keys) return redis.call('set', keys[1], 'v') end, flags={'allow-oom'}}`;
+
+describe("SCRIPT FLUSH ASYNC, FUNCTION FLUSH ASYNC", () => {
+  it("answer as Redis and take effect at once", async () => {
+    const sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
+    const lib = "#!lua name=x\nredis.register_function('f', function() return 1 end)";
+    const payload =
+      RESET +
+      cmd("SCRIPT", "LOAD", "return 1") +
+      cmd("SCRIPT", "FLUSH", "ASYNC") +
+      cmd("SCRIPT", "EXISTS", sha) +
+      cmd("EVALSHA", sha, "0") +
+      cmd("SCRIPT", "LOAD", "return 1") +
+      cmd("SCRIPT", "FLUSH", "SYNC") +
+      cmd("SCRIPT", "EXISTS", sha) +
+      cmd("SCRIPT", "FLUSH", "bogus") +
+      cmd("SCRIPT", "FLUSH", "ASYNC", "SYNC") +
+      cmd("FUNCTION", "LOAD", lib) +
+      cmd("FUNCTION", "FLUSH", "ASYNC") +
+      cmd("FUNCTION", "LIST") +
+      cmd("FCALL", "f", "0") +
+      cmd("FUNCTION", "FLUSH", "bogus") +
+      cmd("FUNCTION", "FLUSH", "SYNC", "ASYNC") +
+      cmd("CONFIG", "SET", "lazyfree-lazy-user-flush", "yes") +
+      cmd("SCRIPT", "LOAD", "return 1") +
+      cmd("SCRIPT", "FLUSH") +
+      cmd("SCRIPT", "EXISTS", sha) +
+      cmd("CONFIG", "SET", "lazyfree-lazy-user-flush", "no") +
+      cmd("MULTI") +
+      cmd("SCRIPT", "FLUSH", "ASYNC") +
+      cmd("EXEC");
+    const [s, r] = await both(payload);
+    expect(s).toBe(r);
+    expect(r).toContain("-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    expect(r).toContain("-ERR Function not found\r\n");
+  });
+});
 
 describe("a replica cut from its master", () => {
   it("refuses scripts as Redis does: READONLY before MASTERDOWN, allow-stale runs, its commands checked", async () => {
