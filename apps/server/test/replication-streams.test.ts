@@ -1,7 +1,8 @@
 // Streams through replication: a Shoal replica of a Shoal master ends with the same entries,
 // counters, groups and pending entries, whether it got them in the full-sync RDB (streams with
 // groups already there) or from the replication stream (XADD with generated IDs and `~` trims
-// rewritten, XREADGROUP as XCLAIM/XGROUP SETID, XCLAIM, XAUTOCLAIM, XACK, XGROUP ...).
+// rewritten, XREADGROUP as XCLAIM/XGROUP SETID, XCLAIM, XAUTOCLAIM, XACK, XGROUP ...); with an
+// HLL, bitmaps, a geo set and the other types around them, the two DEBUG DIGESTs are equal.
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, connect, shoal, waitInSync } from "./replication-helpers.js";
@@ -33,6 +34,14 @@ describe("streams on a replica", () => {
     for (let i = 0; i < 300; i++) await mc.xadd("pre", "*", "n", String(i));
     await mc.call("XGROUP", "CREATE", "pre", "g", "0");
     await mc.call("XREADGROUP", "GROUP", "g", "a", "COUNT", "10", "STREAMS", "pre", ">");
+    // The other types of issue 16 beside the streams, so that the digests below cover them too.
+    await mc.call("PFADD", "hll", ...Array.from({ length: 300 }, (_, i) => `e${i}`));
+    await mc.call("SETBIT", "bits", "1000", "1");
+    await mc.call("GEOADD", "geo", "13.361389", "38.115556", "Palermo");
+    await mc.call("RPUSH", "list", "a", "b");
+    await mc.call("HSET", "hash", "f", "v");
+    await mc.call("SADD", "set", "1", "x");
+    await mc.call("ZADD", "zset", "1", "m");
     const r = await shoal(["--replicaof", "127.0.0.1", String(m.port)]);
     const rc = connect(r.port);
     await waitInSync(mc, rc);
@@ -53,7 +62,26 @@ describe("streams on a replica", () => {
     await mc.call("XGROUP", "CREATECONSUMER", "live", "g", "idle");
     await mc.call("XGROUP", "SETID", "pre", "g", "$");
     await mc.call("XDEL", "pre", "0-1");
+    await mc.call("PFADD", "hll", "late");
+    await mc.call("PFMERGE", "hll2", "hll");
+    await mc.call("BITFIELD", "bits", "SET", "u8", "0", "200", "INCRBY", "i5", "100", "7");
+    await mc.call("BITOP", "NOT", "bits2", "bits");
+    await mc.call("GEOADD", "geo", "15.087269", "37.502669", "Catania");
+    await mc.call(
+      "GEOSEARCHSTORE",
+      "near",
+      "geo",
+      "FROMMEMBER",
+      "Palermo",
+      "BYRADIUS",
+      "300",
+      "km",
+      "ASC",
+    );
+    await mc.call("SORT", "set", "ALPHA", "STORE", "sorted");
     await waitInSync(mc, rc);
+    // Every key of every type, groups left out (DEBUG DIGEST's stream part is the entries).
+    expect(await rc.call("DEBUG", "DIGEST")).toBe(await mc.call("DEBUG", "DIGEST"));
     expect(await streamState(rc, ["pre", "live"])).toEqual(await streamState(mc, ["pre", "live"]));
     expect(await rc.call("XLEN", "live")).toBe(await mc.call("XLEN", "live"));
   }, 60_000);
