@@ -370,6 +370,26 @@ describe("config-file-only lines", () => {
     }
   });
 
+  it("include with a glob reads every match in byte order, skips dotfiles, and may match none", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "shoal-include-glob-"));
+    try {
+      const confd = path.join(dir, "conf.d");
+      await mkdir(confd);
+      // Read in order b-, then c-: the later file's hz wins; .hidden and x.txt don't match.
+      await writeFile(path.join(confd, "c-last.conf"), "hz 33\n");
+      await writeFile(path.join(confd, "b-first.conf"), "hz 22\nmaxclients 777\n");
+      await writeFile(path.join(confd, ".hidden.conf"), "hz nope\n");
+      await writeFile(path.join(confd, "x.txt"), "hz nope\n");
+      const { shoal, redis } = await readByBoth(
+        `port 6379\nsave ""\ninclude ${path.join(dir, "empty.d", "*.conf")}\ninclude ${path.join(confd, "*.conf")}\n`,
+      );
+      expect([redis.hz, redis.maxclients]).toEqual(["33", "777"]);
+      expect(shoal).toEqual(redis);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
   it("rename-command, loadmodule, user, aclfile and TLS stop start-up with a reason", async () => {
     const cases: Array<[string[], string]> = [
       [

@@ -3,6 +3,7 @@
 // split with sdssplitargs(); an unknown directive or a bad value stops start-up with the
 // "FATAL CONFIG FILE ERROR" banner naming the line.
 import { readFileSync } from "node:fs";
+import { configFilesFor } from "./config-glob.js";
 import {
   ConfigError,
   type ConfigValue,
@@ -161,8 +162,15 @@ export function buildConfigText(
   return text;
 }
 
-/** A config file's text, or Redis's "can't open config file" fatal error. */
-function readConfigFile(file: string): string {
+/**
+ * The text of the config file(s) `name` stands for (a glob pattern reads every match in order,
+ * or nothing), or Redis's "can't open config file" fatal error.
+ */
+function readConfigFile(name: string): string {
+  return configFilesFor(name).map(readOneConfigFile).join("");
+}
+
+function readOneConfigFile(file: string): string {
   try {
     return readFileSync(file, "latin1");
   } catch (err) {
