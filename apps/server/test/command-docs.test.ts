@@ -90,6 +90,23 @@ describe("COMMAND DOCS / INFO / GETKEYSANDFLAGS vs redis-server 7.0.15", () => {
       });
   }
 
+  it("COMMAND COUNT and COMMAND LIST are redis-server's (Shoal's own later additions aside)", async () => {
+    const both = (c: string) =>
+      Promise.all([shoal, redis].map(async (h) => replies(await exchange(h.port, c))[0]!.value));
+    const [ours, theirs] = (await both(cmd("COMMAND", "LIST"))) as Value[][];
+    const sorted = (v: Value[]) =>
+      v
+        .slice(1) // the array's type mark
+        .map((x) => (x as string).slice(1))
+        .filter((n) => !later.has(n))
+        .sort();
+    expect(sorted(ours!)).toEqual(sorted(theirs!));
+    expect(theirs!.length).toBeGreaterThan(300);
+    const [n, m] = await both(cmd("COMMAND", "COUNT"));
+    const laterTop = [...later].filter((x) => !x.includes("|")).length;
+    expect(Number(n) - laterTop).toBe(Number(m));
+  });
+
   for (const proto of ["2", "3"])
     for (const sub of ["DOCS", "INFO"] as const)
       it(`COMMAND ${sub} of every command, RESP${proto}`, async () => {
