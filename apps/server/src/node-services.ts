@@ -15,6 +15,7 @@ import type { Monitors } from "./diagnostics/monitor.js";
 import type { SlowLog } from "./diagnostics/slowlog.js";
 import type { WatchedKeys } from "./multi/multi.js";
 import type { Client } from "./networking/client-connection.js";
+import type { ClientMemory } from "./networking/client-memory.js";
 import type { NodeCore } from "./node-core.js";
 import type { Evictor } from "./memory/evict.js";
 import type { Persistence } from "./persistence/persistence.js";
@@ -56,6 +57,8 @@ export interface NodeCollaborators {
   readonly evictor: Evictor;
   /** Client-side caching (CLIENT TRACKING): the keys clients may cache, their invalidations. */
   readonly tracking: Tracking;
+  /** What the clients hold: the running sum and INFO's recent peaks (networking/client-memory.ts). */
+  readonly clientMemory: ClientMemory;
   readonly monitors: Monitors;
   readonly slowlog: SlowLog;
   readonly aclLog: AclLog;

@@ -30,6 +30,7 @@ import { Evictor } from "./memory/evict.js";
 import { MemoryReclaim } from "./memory/reclaim.js";
 import { WatchedKeys } from "./multi/multi.js";
 import { type Client, ClientReplyMode } from "./networking/client-connection.js";
+import type { ClientMemory } from "./networking/client-memory.js";
 import { ClientPause } from "./networking/client-pause.js";
 import { Networking } from "./networking/networking.js";
 import type { NodeServices } from "./node-services.js";
@@ -183,6 +184,10 @@ export class Server implements NodeServices {
 
   get clients(): ReadonlyMap<number, Client> {
     return this.net.clients;
+  }
+
+  get clientMemory(): ClientMemory {
+    return this.net.clientMemory;
   }
 
   /** Binds every `bind` address on `port`; throws (with Redis's wording logged) on failure. */

@@ -1,6 +1,6 @@
 // Client buffers (issue 17): client-output-buffer-limit for the normal, pub/sub and replica
-// classes, client-query-buffer-limit and CLIENT LIST's query-buffer fields while a big argument
-// is read, and maxmemory-clients (client eviction, CLIENT NO-EVICT, evicted_clients). Each
+// classes, client-query-buffer-limit, CLIENT LIST's query-buffer fields and INFO's recent peak
+// while a big argument is read, and maxmemory-clients (client eviction, CLIENT NO-EVICT, evicted_clients). Each
 // scenario runs against shoal-server and redis-server 7.0.15 where Redis's behaviour is the
 // reference, with raw sockets that write and never read.
 import net from "node:net";
@@ -215,6 +215,12 @@ describe("client-query-buffer-limit and the query buffer", () => {
       // class) to the bulk's size when its cron next runs: 355350 right after the read, 300000 after.
       const [, qbuf, argvMem] = /(qbuf=\d+) qbuf-free=\d+ (argv-mem=\d+)/.exec(list)!;
       seen[who] = `${qbuf} ${argvMem}`;
+      // INFO's recent peak of query buffers sees the big argument's buffer (sized for all of it).
+      await waitFor(
+        async () =>
+          Number(await infoField(port, "clients", "client_recent_max_input_buffer")) >= 600_000,
+        { what: `${who}'s client_recent_max_input_buffer` },
+      );
       c.destroy();
     }
     expect(seen.shoal).toBe(seen.redis);

@@ -36,6 +36,7 @@ export type InfoHost = Pick<
   | "scripting"
   | "evictor"
   | "tracking"
+  | "clientMemory"
 >;
 
 const DEFAULT_SECTIONS = [
@@ -165,8 +166,8 @@ function section(server: InfoHost, name: string): string {
         ["connected_clients", server.clients.size],
         ["cluster_connections", server.cluster?.connectionCount ?? 0],
         ["maxclients", cfg.get<number>("maxclients")],
-        ["client_recent_max_input_buffer", 0],
-        ["client_recent_max_output_buffer", 0],
+        ["client_recent_max_input_buffer", server.clientMemory.recentMaxInput()],
+        ["client_recent_max_output_buffer", server.clientMemory.recentMaxOutput()],
         // Clients held by CLIENT PAUSE count, as Redis's BLOCKED_POSTPONE does.
         ["blocked_clients", server.blocking.count + server.pause.postponedClients],
         ["tracking_clients", server.tracking.clients],

@@ -26,13 +26,20 @@ const MIN_EVICTION_LIMIT = 128 * 1024;
 const BUCKET_MIN_LOG = 15;
 const BUCKET_MAX_LOG = 33;
 
+/** Seconds of history of INFO's client_recent_max_* (CLIENTS_PEAK_MEM_USAGE_SLOTS). */
+const PEAK_SLOTS = 8;
+
+/**
+ * A connection's query buffer: a big argument's buffer counts whole from when its length is
+ * read, as Redis sizes its query buffer for it (sdsZmallocSize counts the allocation).
+ */
+function queryBufferBytes(c: Client): number {
+  return Math.max(c.decoder.bufferedBytes, c.decoder.bigArgLength);
+}
+
 /** One connection's memory (getClientMemoryUsage; CLIENT LIST tot-mem). */
 export function clientMemoryUsage(c: Client): number {
-  const d = c.decoder;
-  // A big argument's buffer is allocated whole when its length is read, as Redis sizes its query
-  // buffer for it (sdsZmallocSize counts the allocation).
-  const query = Math.max(d.bufferedBytes, d.bigArgLength);
-  return CLIENT_FIXED_BYTES + query + d.partialArgBytes + c.outputBytes;
+  return CLIENT_FIXED_BYTES + queryBufferBytes(c) + c.decoder.partialArgBytes + c.outputBytes;
 }
 
 /** maxmemory-clients in bytes (0: no client eviction); a percent is of maxmemory. */
@@ -55,6 +62,34 @@ function bucketOf(mem: number): number {
 export class ClientMemory {
   /** Sum of the normal and pub/sub clients' figures (INFO mem_clients_normal). */
   normalBytes = 0;
+  /** Per second of the last PEAK_SLOTS: the largest query and output buffers seen. */
+  private readonly peakIn = new Array<number>(PEAK_SLOTS).fill(0);
+  private readonly peakOut = new Array<number>(PEAK_SLOTS).fill(0);
+  private peakSecond = 0;
+
+  /**
+   * clientsCronTrackExpansiveClients: one client's buffers into the current second's slot (the
+   * slots of seconds since the last call are cleared first).
+   */
+  trackPeaks(c: Client, nowMs: number): void {
+    const sec = Math.floor(nowMs / 1000);
+    for (let s = Math.max(this.peakSecond + 1, sec - PEAK_SLOTS + 1); s <= sec; s++) {
+      this.peakIn[s % PEAK_SLOTS] = 0;
+      this.peakOut[s % PEAK_SLOTS] = 0;
+    }
+    this.peakSecond = Math.max(this.peakSecond, sec);
+    const i = sec % PEAK_SLOTS;
+    this.peakIn[i] = Math.max(this.peakIn[i]!, queryBufferBytes(c));
+    this.peakOut[i] = Math.max(this.peakOut[i]!, c.outputBytes);
+  }
+
+  /** INFO clients client_recent_max_input_buffer / client_recent_max_output_buffer. */
+  recentMaxInput(): number {
+    return Math.max(...this.peakIn);
+  }
+  recentMaxOutput(): number {
+    return Math.max(...this.peakOut);
+  }
 
   /** Re-measures one connection (updateClientMemUsage). */
   update(c: Client): void {

@@ -375,10 +375,15 @@ export class Networking {
 
   /**
    * clientsCron's share: every client's memory re-measured (the kernel drains sockets without
-   * telling), eviction if that put the sum over maxmemory-clients, then idle clients closed.
+   * telling) and its buffers into INFO's recent peaks, eviction if that put the sum over
+   * maxmemory-clients, then idle clients closed.
    */
   clientsCron(now: number): void {
-    for (const c of this.clients.values()) this.clientMemory.update(c);
+    const mem = this.clientMemory;
+    for (const c of this.clients.values()) {
+      mem.update(c);
+      mem.trackPeaks(c, now);
+    }
     this.evictClients();
     this.closeIdleClients(now);
   }
