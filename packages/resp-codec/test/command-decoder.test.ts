@@ -247,6 +247,26 @@ describe("CommandDecoder", () => {
     expect(d.bufferedBytes).toBe(0);
   });
 
+  it("decodes random mixes of small and big arguments the same in any chunking", () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = lcg(seed);
+      const commands: string[][] = [];
+      let input = "";
+      for (let c = 0; c < 6; c++) {
+        const args = Array.from({ length: 1 + (r() % 4) }, (_, i) => {
+          const big = r() % 3 === 0;
+          const len = big ? 32 * 1024 + (r() % 40_000) : r() % 50;
+          return String.fromCharCode(97 + ((c + i) % 26)).repeat(len);
+        });
+        commands.push(args);
+        input += `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+      }
+      const buf = Buffer.from(input, "latin1");
+      const sizes = Array.from({ length: 400 }, () => 1 + (r() % (r() % 2 ? 17 : 70_000)));
+      expect(decodeAll(buf, sizes)).toEqual(commands);
+    }
+  });
+
   it("applies the limits to a big argument before reading it", () => {
     expect(decodeAll(Buffer.from("*1\r\n$40000\r\nab"), [], { maxBulkLen: 39_999 })).toEqual([
       E("Protocol error: invalid bulk length"),
