@@ -346,7 +346,7 @@ export class Networking {
     // Our master's link is never limited (CLIENT_TYPE_MASTER counts as normal, but Redis does
     // not close it for this: its replies are not even sent).
     if (client.replRole === "M") return false;
-    if (!outputLimitReached(limits, client.outputBytes, client, Date.now())) return false;
+    if (!outputLimitReached(limits, client.outputBytes, client)) return false;
     this.host.log.warning(outputLimitLogLine(this.clientInfoString(client)));
     this.stats.clientOutputLimitDisconnections++;
     this.closeClientNow(client);

@@ -16,14 +16,14 @@ export function outputLimitReached(
   limits: OutputLimitClass,
   used: number,
   state: SoftLimitClock,
-  nowMs: number,
 ): boolean {
   const hard = limits.hard > 0 && used >= limits.hard;
   if (!(limits.soft > 0 && used >= limits.soft)) {
     state.softLimitSince = 0;
     return hard;
   }
-  const now = Math.floor(nowMs / 1000);
+  // The clock is read only here: this runs on every flush.
+  const now = Math.floor(Date.now() / 1000);
   if (state.softLimitSince === 0) {
     state.softLimitSince = now;
     return hard;

@@ -177,7 +177,7 @@ export class ReplicaRegistry {
     const backlog = this.server.config.get<number>("repl-backlog-size");
     if (lim.hard > 0 && lim.hard < backlog) lim = { ...lim, hard: backlog };
     const used = r.sock.writableLength + r.deferredBytes;
-    if (!outputLimitReached(lim, used, r, Date.now())) return;
+    if (!outputLimitReached(lim, used, r)) return;
     this.server.log.warning(outputLimitLogLine(this.server.clientInfoString(r.client)));
     this.server.stats.clientOutputLimitDisconnections++;
     this.drop(r);
