@@ -135,14 +135,27 @@ export function keyMemoryUsage(key: string, v: Value, hasTtl: boolean, samples =
  * Database.lru) and its slot in the SCAN/sampling log. */
 export const KEY_OVERHEAD_BYTES = MAP_ENTRY_BYTES + 29 + 16;
 
-/** A collection's last measured bytes (valueMemoryUsage with the default 5 samples). */
-const measured = new WeakMap<object, number>();
+/**
+ * A collection's last measured bytes (valueMemoryUsage with the default 5 samples), held on the
+ * value under a symbol, as encoding.ts holds encodings: a WeakMap entry per collection was a
+ * side-table insert per loaded value and ephemeron work in every major GC.
+ */
+const MEASURED = Symbol("measured bytes");
+interface Measured {
+  [MEASURED]?: number;
+}
+const measuredOf = (v: object): number | undefined => (v as Measured)[MEASURED];
+const measure = (v: object): number => {
+  const now = Math.round(valueMemoryUsage(v as Value, 5));
+  (v as Measured)[MEASURED] = now;
+  return now;
+};
 
 /** Bytes a value is charged now: strings by their length, collections as last measured. */
 export function chargedValueBytes(v: Value): number {
   if (typeof v === "string") return stringBytes(v.length);
   if (v instanceof Uint8Array) return bufferBytes(v.length);
-  return measured.get(v) ?? 0;
+  return measuredOf(v) ?? 0;
 }
 
 /**
@@ -153,18 +166,12 @@ export function chargedValueBytes(v: Value): number {
 export function chargeValue(v: Value): number {
   if (typeof v === "string") return stringBytes(v.length);
   if (v instanceof Uint8Array) return bufferBytes(v.length);
-  const known = measured.get(v);
-  if (known !== undefined) return known;
-  const now = Math.round(valueMemoryUsage(v, 5));
-  measured.set(v, now);
-  return now;
+  return measuredOf(v) ?? measure(v);
 }
 
 /** Re-measures a collection after a write changed it in place; returns the change of its charge. */
 export function remeasureValue(v: Value): number {
   if (typeof v === "string" || v instanceof Uint8Array) return 0;
-  const before = measured.get(v) ?? 0;
-  const now = Math.round(valueMemoryUsage(v, 5));
-  measured.set(v, now);
-  return now - before;
+  const before = measuredOf(v) ?? 0;
+  return measure(v) - before;
 }
