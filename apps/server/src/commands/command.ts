@@ -17,8 +17,8 @@ import type { DocTree } from "./command-docs.generated.js";
 import {
   commandData,
   getKeysProcFlags,
-  type KeyRef,
   hasOnlyNotKeySpecs,
+  type KeyRef,
   keysFromSpecs,
   writeDocTree,
 } from "./command-docs.js";
