@@ -608,30 +608,26 @@ function makeScriptClient(): Client {
 }
 
 /**
- * The command names scripts called last, as the bytes they sent, with their table entries: a
- * script's redis.call names recur every run, and matching a few bytes here costs less than
- * decoding the name to a string for the table's map each call.
+ * The command names scripts called last, lowercase, with their table entries: a script's
+ * redis.call names recur every run, and matching the argument's bytes against a few names in
+ * place (args.is, ignoring case as the table does) costs less than decoding the name to a string
+ * for the table's map, or making a Buffer of it, on each call.
  */
 class RecentCommands {
-  private readonly names: Buffer[] = [];
+  private readonly names: string[] = [];
   private readonly entries: CommandEntry[] = [];
   private next = 0;
 
-  get(server: ScriptingHost, name: Buffer): CommandEntry | undefined {
+  get(server: ScriptingHost, args: CommandArgs): CommandEntry | undefined {
     const names = this.names;
-    for (let i = 0; i < names.length; i++) {
-      const n = names[i]!;
-      if (n.length !== name.length) continue;
-      let j = 0;
-      while (j < n.length && n[j] === name[j]) j++;
-      if (j === n.length) return this.entries[i];
-    }
-    const e = server.table.lookupRaw(name.toString("latin1"));
+    for (let i = 0; i < names.length; i++) if (args.is(0, names[i]!)) return this.entries[i];
+    const raw = args.latin1(0);
+    const e = server.table.lookupRaw(raw);
     if (e === undefined) return undefined;
     // Round robin over 16 slots: a script's handful of commands stay put.
     const slot = this.next;
     this.next = (slot + 1) % 16;
-    names[slot] = Buffer.from(name);
+    names[slot] = raw.toLowerCase();
     this.entries[slot] = e;
     return e;
   }
@@ -668,7 +664,7 @@ function lookupForScript(
   recent: RecentCommands,
   args: CommandArgs,
 ): CommandEntry | undefined {
-  const base = recent.get(server, args.view(0));
+  const base = recent.get(server, args);
   if (base === undefined) return undefined;
   if (base.subcommands === undefined || args.argc < 2) return base;
   return base.subcommands.get(args.latin1(1).toLowerCase());
@@ -705,18 +701,27 @@ function parseLongLong(s: string): number | undefined {
  * arguments the rest; -1 once an error is replied.
  */
 function numKeys(client: Client, args: CommandArgs, notInteger: string): number {
+  // Nearly always one digit: matched in place, no string made.
+  if (args.len(2) === 1) {
+    for (let d = 0; d < 10; d++)
+      if (args.is(2, DIGITS[d]!)) return d <= args.argc - 3 ? d : tooMany(client);
+  }
   const numkeys = parseLongLong(args.latin1(2));
   if (numkeys === undefined) {
     client.reply.error(notInteger);
     return -1;
   }
-  if (numkeys > args.argc - 3) {
-    client.reply.error("ERR Number of keys can't be greater than number of args");
-    return -1;
-  }
+  if (numkeys > args.argc - 3) return tooMany(client);
   if (numkeys < 0) {
     client.reply.error("ERR Number of keys can't be negative");
     return -1;
   }
   return numkeys;
+}
+
+const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+function tooMany(client: Client): number {
+  client.reply.error("ERR Number of keys can't be greater than number of args");
+  return -1;
 }
