@@ -4,6 +4,8 @@
 // FREQ sequences with a deterministic counter (lfu-log-factor 0), INFO's eviction fields, the
 // `evicted` keyspace event, CONFIG SET maxmemory evicting at once, and replicas: they don't evict
 // on their own, and the master's evictions reach them as DELs.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { MAXMEMORY_POLICIES } from "@shoal/keyspace-store";
 import { type ServerHandle, startRedisServer, waitFor } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
@@ -375,6 +377,32 @@ describe("eviction's side effects", () => {
           Number(mem.maxmemory),
         );
       sub.disconnect();
+      r.disconnect();
+    }
+  }, 60_000);
+
+  it("evictions reach the AOF as DEL, or UNLINK under lazyfree-lazy-eviction", async () => {
+    for (const lazy of ["no", "yes"]) {
+      const h = await shoal([
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--lazyfree-lazy-eviction",
+        lazy,
+        "--maxmemory-policy",
+        "allkeys-random",
+      ]);
+      const r = connect(h.port);
+      await fill(r, 200, "e");
+      await r.config("SET", "maxmemory", "1");
+      await waitFor(async () => (await r.dbsize()) === 0, { what: "every key evicted" });
+      const dir = path.join(h.dir, "appendonlydir");
+      const incr = readdirSync(dir).find((f) => f.endsWith(".incr.aof")) as string;
+      const aof = readFileSync(path.join(dir, incr), "latin1");
+      const verb = lazy === "yes" ? "UNLINK" : "DEL";
+      // Every key written, then every key removed by the verb.
+      expect(aof.split(`$${verb.length}\r\n${verb}\r\n`).length - 1).toBe(200);
       r.disconnect();
     }
   }, 60_000);
