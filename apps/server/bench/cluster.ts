@@ -1,0 +1,120 @@
+// Cluster mode (issue 18): a 3-master shoal-server cluster against a 3-master redis-server 7.0.15
+// cluster under `redis-benchmark --cluster -t set,get -c 50 -P 1|16`, alternating runs in one
+// process. Prints, per pipeline depth and test, requests/s of both and their ratio (median of
+// the rounds with the spread), and the server CPU time per request: utime+stime of the three
+// nodes from /proc/<pid>/stat before and after each run, divided by the requests it sent. CPU per
+// request is what a loaded machine distorts least; throughput moves with the load.
+// redis-benchmark's cluster mode ends its runs on 250 ms ticks, so each test must run for 8 s
+// or more to mean anything: the defaults (800k requests at -P 1, 8M at -P 16) do on 2 cores.
+// Env: SHOAL_BENCH_CLUSTER_N1, SHOAL_BENCH_CLUSTER_N16 (requests per test), SHOAL_BENCH_ROUNDS
+// (default 2), SHOAL_BENCH_PIPELINES (default "1,16").
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type ClusterHandle, startCluster } from "@shoal/test-utils";
+import { median } from "./servers.js";
+
+const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 2);
+const PIPELINES = (process.env.SHOAL_BENCH_PIPELINES ?? "1,16").split(",").map(Number);
+const REQUESTS: Record<number, number> = {
+  1: Number(process.env.SHOAL_BENCH_CLUSTER_N1 ?? 800_000),
+  16: Number(process.env.SHOAL_BENCH_CLUSTER_N16 ?? 8_000_000),
+};
+const TESTS = ["set", "get"];
+/** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS = 100;
+
+type Kind = "shoal" | "redis";
+interface Run {
+  rps: Map<string, number>;
+  /** Server CPU microseconds per request, summed over the nodes. */
+  cpuUs: number;
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function clusterCpu(cluster: ClusterHandle): number {
+  return cluster.nodes.reduce((sum, n) => sum + cpuSeconds(n.process.pid!), 0);
+}
+
+function benchmark(cluster: ClusterHandle, pipeline: number): Promise<Run> {
+  const n = REQUESTS[pipeline] ?? REQUESTS[1]!;
+  const before = clusterCpu(cluster);
+  return new Promise((resolve, reject) => {
+    execFile(
+      "redis-benchmark",
+      [
+        "--cluster",
+        "-p",
+        String(cluster.ports[0]),
+        "-t",
+        TESTS.join(","),
+        "-n",
+        String(n),
+        "-c",
+        "50",
+        "-P",
+        String(pipeline),
+        "--csv",
+      ],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 1_800_000 },
+      (err, stdout) => {
+        if (err) return reject(err);
+        const cpuUs = ((clusterCpu(cluster) - before) * 1e6) / (n * TESTS.length);
+        const rps = new Map<string, number>();
+        for (const line of stdout.split("\n")) {
+          const f = line.split(",").map((x) => x.replace(/"/g, ""));
+          if (f.length >= 8 && TESTS.includes(f[0]!.toLowerCase()))
+            rps.set(f[0]!.toLowerCase(), Number(f[1]));
+        }
+        resolve({ rps, cpuUs });
+      },
+    );
+  });
+}
+
+const spread = (xs: number[]) =>
+  `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}]`;
+
+async function main(): Promise<void> {
+  let shoal: ClusterHandle | undefined;
+  let redis: ClusterHandle | undefined;
+  try {
+    shoal = await startCluster({ command: [process.execPath, MAIN_JS] });
+    redis = await startCluster();
+    const clusters: Record<Kind, ClusterHandle> = { shoal, redis };
+    console.log(
+      `3-master cluster, redis-benchmark --cluster -c 50 (shoal-server vs redis-server ${ROUNDS} alternating rounds)`,
+    );
+    for (const pipeline of PIPELINES) {
+      const runs: Record<Kind, Run[]> = { shoal: [], redis: [] };
+      for (let r = 0; r < ROUNDS; r++) {
+        const order: Kind[] = r % 2 === 0 ? ["shoal", "redis"] : ["redis", "shoal"];
+        for (const kind of order) runs[kind].push(await benchmark(clusters[kind], pipeline));
+      }
+      for (const t of TESTS) {
+        const shoalRps = runs.shoal.map((x) => x.rps.get(t) ?? 0);
+        const redisRps = runs.redis.map((x) => x.rps.get(t) ?? 0);
+        const ratios = shoalRps.map((v, i) => v / redisRps[i]!);
+        console.log(
+          `-P ${String(pipeline).padEnd(2)} ${t.padEnd(4)} shoal ${median(shoalRps).toFixed(0).padStart(8)}/s  redis ${median(redisRps).toFixed(0).padStart(8)}/s  shoal/redis ${spread(ratios)}`,
+        );
+      }
+      const shoalCpu = runs.shoal.map((x) => x.cpuUs);
+      const redisCpu = runs.redis.map((x) => x.cpuUs);
+      console.log(
+        `-P ${String(pipeline).padEnd(2)} server CPU per request: shoal ${spread(shoalCpu)} us  redis ${spread(redisCpu)} us  redis/shoal ${spread(redisCpu.map((v, i) => v / shoalCpu[i]!))}`,
+      );
+    }
+  } finally {
+    await shoal?.stop();
+    await redis?.stop();
+  }
+}
+
+await main();
