@@ -10,8 +10,9 @@
 //
 // Sampling differs from Redis's dictGetSomeKeys (random buckets), which JS Maps don't expose:
 // allkeys-* pick random slots of the database's key log (the one SCAN and RANDOMKEY use, scan.ts);
-// volatile-* walk `expires` round-robin with a live iterator, `samples` keys per round, as the
-// active expiry cycle does. Both see every key over time; neither allocates per key.
+// volatile-lru/-lfu/-ttl walk `expires` round-robin with a live iterator, `samples` keys per
+// round, as the active expiry cycle does (volatile-random tries random slots first). Both see
+// every key over time; neither allocates per key.
 import type { Database, Keyspace } from "./keyspace.js";
 import { estimateIdleMs } from "./lru-lfu.js";
 
@@ -60,7 +61,7 @@ export class EvictionPool {
       for (let i = 0; i < n; i++) {
         this.nextDb = (this.nextDb + 1) % n;
         const db = ks.dbs[this.nextDb] as Database;
-        const key = allkeys ? db.randomKey(now) : this.sampleVolatile(db, 1, null);
+        const key = allkeys ? db.randomKey(now) : this.randomVolatile(db);
         if (key !== undefined) return { db, key };
       }
       return undefined;
@@ -84,6 +85,19 @@ export class EvictionPool {
         if (allkeys ? db.dict.has(key) : db.expires.has(key)) return { db, key };
       }
     }
+  }
+
+  /**
+   * A key with a TTL picked at random (dictGetRandomKey on `expires`): random slots of the key
+   * log until one has a TTL, then, when TTL keys are too rare for that, the round-robin walk.
+   */
+  private randomVolatile(db: Database): string | undefined {
+    if (db.expires.size === 0) return undefined;
+    for (let i = 0; i < 16; i++) {
+      const key = db.sampleKey();
+      if (key !== undefined && db.expires.has(key)) return key;
+    }
+    return this.sampleVolatile(db, 1, null);
   }
 
   /** Forgets every candidate (FLUSHALL, SWAPDB: the keys they name are gone or moved). */
