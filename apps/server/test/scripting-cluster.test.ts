@@ -8,7 +8,6 @@
 import { type ClusterHandle, startCluster } from "@shoal/test-utils";
 import Queue from "bull";
 import { Queue as MqQueue, Worker } from "bullmq";
-import { rateLimit } from "express-rate-limit";
 import { Cluster } from "ioredis";
 import { type RedisReply, RedisStore, type SendCommandClusterDetails } from "rate-limit-redis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
@@ -16,6 +15,7 @@ import { createCluster } from "redis";
 import Redlock from "redlock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, MAIN_JS } from "./helpers.js";
+import { rateLimitedRequests } from "./rate-limit-requests.js";
 
 /** bull's client type (its own ioredis 5): the ioredis 6 Cluster is used as one. */
 type BullClient = ReturnType<NonNullable<Queue.QueueOptions["createClient"]>>;
@@ -224,26 +224,7 @@ async function rateLimitRedisOn(c: ClusterHandle) {
       sendCommandCluster: ({ key, isReadOnly, command }: SendCommandClusterDetails) =>
         cluster.sendCommand(key, isReadOnly, command) as Promise<RedisReply>,
     });
-    const limiter = rateLimit({
-      windowMs: 60_000,
-      limit: 3,
-      standardHeaders: false,
-      legacyHeaders: false,
-      validate: false,
-      store,
-      keyGenerator: (req) => (req as unknown as { user: string }).user,
-      handler: (_req, res) => {
-        (res as unknown as { refused: boolean }).refused = true;
-      },
-    });
-    const request = async (user: string) => {
-      const res = { refused: false, writableEnded: false, headersSent: false, on: () => res };
-      let passed = false;
-      await limiter({ user } as never, res as never, () => {
-        passed = true;
-      });
-      return passed && !res.refused ? "ok" : "limited";
-    };
+    const request = rateLimitedRequests(store);
     const outcomes: string[] = [];
     for (const user of ["a", "a", "a", "a", "a", "b", "c"]) outcomes.push(await request(user));
     const hits = (await store.get("a"))?.totalHits;

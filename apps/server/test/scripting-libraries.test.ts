@@ -8,7 +8,6 @@
 import { freePort, type ServerHandle, startRedisServer } from "@shoal/test-utils";
 import Queue from "bull";
 import { Queue as MqQueue, QueueEvents, Worker } from "bullmq";
-import { rateLimit } from "express-rate-limit";
 import { Redis } from "ioredis";
 import { RedisStore } from "rate-limit-redis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
@@ -16,6 +15,7 @@ import { Mutex, Semaphore } from "redis-semaphore";
 import Redlock from "redlock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startShoal } from "./helpers.js";
+import { rateLimitedRequests } from "./rate-limit-requests.js";
 
 let shoal: ServerHandle;
 let redis: ServerHandle;
@@ -321,26 +321,7 @@ async function runRateLimitRedis(port: number) {
     sendCommand: (command: string, ...args: string[]) =>
       client.call(command, ...args) as Promise<number>,
   });
-  const limiter = rateLimit({
-    windowMs: 60_000,
-    limit: 3,
-    standardHeaders: false,
-    legacyHeaders: false,
-    validate: false,
-    store,
-    keyGenerator: (req) => (req as unknown as { user: string }).user,
-    handler: (_req, res) => {
-      (res as unknown as { refused: boolean }).refused = true;
-    },
-  });
-  const request = async (user: string) => {
-    const res = { refused: false, writableEnded: false, headersSent: false, on: () => res };
-    let passed = false;
-    await limiter({ user } as never, res as never, () => {
-      passed = true;
-    });
-    return passed && !res.refused ? "ok" : "limited";
-  };
+  const request = rateLimitedRequests(store);
   const outcomes: string[] = [];
   for (const user of ["a", "a", "a", "a", "a", "b"]) outcomes.push(await request(user));
   const a = await store.get("a");
