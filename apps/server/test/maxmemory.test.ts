@@ -225,7 +225,6 @@ describe("OBJECT FREQ and IDLETIME under LFU and LRU", () => {
       ["DUMP", "k"],
       ["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
       ["OBJECT", "FREQ", "k"],
-      ["OBJECT", "IDLETIME", "n"],
       ["CONFIG", "SET", "maxmemory-policy", "noeviction"],
     );
     const [mine, ref] = await both(s, payload);
