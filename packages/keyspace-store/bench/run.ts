@@ -39,6 +39,7 @@ class NullWriter implements ReplyWriter {
   integer(): void {}
   bulk(): void {}
   bulkLatin1(): void {}
+  bulkSlice(): void {}
   nullBulk(): void {}
   nullArray(): void {}
   array(): void {}

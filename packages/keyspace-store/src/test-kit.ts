@@ -98,6 +98,9 @@ export class CollectingWriter implements ReplyWriter {
   bulkLatin1(s: string): void {
     this.add(this.buffers ? Buffer.from(s, "latin1") : s);
   }
+  bulkSlice(bytes: Uint8Array, start: number, end: number): void {
+    this.bulk(bytes.subarray(start, end));
+  }
   nullBulk(): void {
     this.add(null);
   }
@@ -307,6 +310,9 @@ export class EncodingWriter implements ReplyWriter {
   }
   bulkLatin1(s: string): void {
     this.bulk(Buffer.from(s, "latin1"));
+  }
+  bulkSlice(bytes: Uint8Array, start: number, end: number): void {
+    this.bulk(bytes.subarray(start, end));
   }
   nullBulk(): void {
     this.s(this.resp === 3 ? "_\r\n" : "$-1\r\n");

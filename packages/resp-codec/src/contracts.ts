@@ -51,6 +51,11 @@ export interface ReplyWriter {
   bulk(value: Buffer | Uint8Array | string): void;
   /** A bulk string whose bytes are the latin1 chars of `s` (the binary-safe key/member form). */
   bulkLatin1(s: string): void;
+  /**
+   * A bulk string of `bytes[start, end)`, copied from there (no view object made): replying from
+   * bytes a value keeps packed, such as a stream node's listpack.
+   */
+  bulkSlice(bytes: Uint8Array, start: number, end: number): void;
   /** Null bulk string: `$-1` in RESP2, `_` in RESP3. */
   nullBulk(): void;
   /** Null array: `*-1` in RESP2, `_` in RESP3. */

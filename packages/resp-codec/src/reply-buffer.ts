@@ -240,6 +240,17 @@ export class ReplyBuffer implements ReplyWriter {
     }
     this.crlf();
   }
+  bulkSlice(bytes: Uint8Array, start: number, end: number): void {
+    if (!this.enabled) return;
+    const n = end - start;
+    this.ensure(n + 24);
+    this.header(36, n);
+    const slab = this.slab;
+    if (n > SHORT) slab.set(bytes.subarray(start, end), this.off);
+    else for (let i = 0; i < n; i++) slab[this.off + i] = bytes[start + i]!;
+    this.off += n;
+    this.crlf();
+  }
   nullBulk(): void {
     if (!this.enabled) return;
     this.ascii(this.resp === 3 ? "_\r\n" : "$-1\r\n");

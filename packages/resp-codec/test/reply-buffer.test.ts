@@ -64,6 +64,18 @@ describe("ReplyBuffer", () => {
       "$3\r\n\x00\r\n\r\n",
     ],
     ["bulk latin1", (w) => w.bulkLatin1("\xff\x00"), "$2\r\n\xff\x00\r\n", "$2\r\n\xff\x00\r\n"],
+    [
+      "bulk slice",
+      (w) => w.bulkSlice(Buffer.from("xx\xff\x00yy", "latin1"), 2, 4),
+      "$2\r\n\xff\x00\r\n",
+      "$2\r\n\xff\x00\r\n",
+    ],
+    [
+      "bulk slice, long",
+      (w) => w.bulkSlice(Buffer.from(`<${"v".repeat(40)}>`), 1, 41),
+      `$40\r\n${"v".repeat(40)}\r\n`,
+      `$40\r\n${"v".repeat(40)}\r\n`,
+    ],
     ["empty bulk", (w) => w.bulk(""), "$0\r\n\r\n", "$0\r\n\r\n"],
     ["null bulk", (w) => w.nullBulk(), "$-1\r\n", "_\r\n"],
     ["null array", (w) => w.nullArray(), "*-1\r\n", "_\r\n"],
