@@ -63,6 +63,8 @@ export class Server implements NodeServices {
   /** A command's exception becomes its error reply (command-guard.ts). */
   private readonly guard: CommandGuard;
   private cronTimer: NodeJS.Timeout | undefined;
+  /** Calls of serverCron per second (`hz`, clamped). */
+  private cronHz = 10;
   /** DEBUG PAUSE-CRON 1: serverCron does nothing at all until it is set back to 0. */
   pauseCron = false;
   shuttingDown = false;
@@ -307,6 +309,7 @@ export class Server implements NodeServices {
 
   startCron(): void {
     const hz = Math.max(1, Math.min(500, this.config.get<number>("hz")));
+    this.cronHz = hz;
     this.cronTimer = setInterval(() => this.serverCron(), Math.round(1000 / hz));
     this.cronTimer.unref();
   }
@@ -322,7 +325,7 @@ export class Server implements NodeServices {
       replIn: this.replication.netReplInputBytes,
       replOut: this.replication.netReplOutputBytes,
     });
-    this.net.clientsCron(now);
+    this.net.clientsCron(now, this.cronHz);
     this.pause.cron(now);
     // A replica waits for its master's DELs (Redis's activeExpireCycle runs on masters only).
     // Nor while clients are paused: the dataset stays still, expiries included (Redis 7.0's
