@@ -14,6 +14,7 @@ import {
   StreamConsumer,
   StreamGroup,
   type StreamNack,
+  type StreamNode,
 } from "../types/stream.js";
 import { formatStreamId, STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
 import { isStream, WRONGTYPE } from "../value.js";
@@ -356,16 +357,19 @@ function deliverNew(
   count: number,
   noack: boolean,
 ): void {
-  const ids: bigint[] = [];
-  const fvs: string[][] = [];
-  s.range(g.lastId + 1n, STREAM_ID_MAX, false, count, (id, fv) => {
-    ids.push(id);
-    fvs.push(fv);
+  const nodes: StreamNode[] = [];
+  const offsets: number[] = [];
+  s.walk(g.lastId + 1n, STREAM_ID_MAX, false, count, (node, p) => {
+    nodes.push(node);
+    offsets.push(p);
+    return true;
   });
-  reply.array(ids.length);
+  reply.array(nodes.length);
   let moved = false;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as bigint;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as StreamNode;
+    const p = offsets[i] as number;
+    const id = node.idAt(p);
     if (id > g.lastId) {
       if (g.entriesRead !== ENTRIES_READ_INVALID && !s.rangeHasTombstones(id, STREAM_ID_MAX))
         g.entriesRead++;
@@ -373,7 +377,7 @@ function deliverNew(
       g.lastId = id;
       moved = true;
     }
-    replyEntry(reply, id, fvs[i] as string[]);
+    node.replyEntry(p, reply);
     if (!noack) {
       let nack = g.pel.get(id);
       if (nack === undefined) {

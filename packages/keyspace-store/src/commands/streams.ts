@@ -10,7 +10,7 @@ import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, errArity } from "../errors.js";
 import type { Database } from "../keyspace.js";
-import { Stream } from "../types/stream.js";
+import { Stream, type StreamNode } from "../types/stream.js";
 import {
   decrId,
   ERR_INVALID_STREAM_ID,
@@ -100,16 +100,19 @@ export function replyRange(
   rev: boolean,
   count: number,
 ): number {
-  const ids: bigint[] = [];
-  const fvs: string[][] = [];
-  s.range(start, end, rev, count, (id, fv) => {
-    ids.push(id);
-    fvs.push(fv);
+  // The reply's length comes first: the entries' places are gathered, then replied from the
+  // nodes' bytes.
+  const nodes: StreamNode[] = [];
+  const offsets: number[] = [];
+  s.walk(start, end, rev, count, (node, p) => {
+    nodes.push(node);
+    offsets.push(p);
     return true;
   });
-  reply.array(ids.length);
-  for (let i = 0; i < ids.length; i++) replyEntry(reply, ids[i] as bigint, fvs[i] as string[]);
-  return ids.length;
+  reply.array(nodes.length);
+  for (let i = 0; i < nodes.length; i++)
+    (nodes[i] as StreamNode).replyEntry(offsets[i] as number, reply);
+  return nodes.length;
 }
 
 // ---- XADD / XTRIM argument parsing (streamParseAddOrTrimArgsOrReply) -------------------------

@@ -8,10 +8,10 @@
 // Redis's tombstones do, until the node holds no live entry and is dropped.
 // Field and value bytes are latin1 strings; an entry whose fields equal its node's master fields
 // shares the master's field strings.
-import type { NodeBuffer } from "@shoal/resp-codec";
+import type { NodeBuffer, ReplyWriter } from "@shoal/resp-codec";
 import type { EncodingLimits } from "../encoding.js";
 import { ListpackBuilder, LP_HDR_SIZE, lpIntBytes } from "../rdb/listpack.js";
-import { STREAM_ID_MAX, U64_MAX } from "./stream-id.js";
+import { formatStreamId, STREAM_ID_MAX, U64_MAX } from "./stream-id.js";
 
 /** stream-node-max-bytes and stream-node-max-entries (the keyspace's EncodingLimits). */
 export type StreamNodeLimits = Pick<EncodingLimits, "streamNodeMaxBytes" | "streamNodeMaxEntries">;
@@ -42,14 +42,21 @@ function lpInt(b: Buffer, p: number): number | bigint {
     at = p + 3;
     return v;
   }
+  // By hand: Buffer's readIntLE family checks its arguments on every call.
   if (c === 0xf1) {
-    v = b.readInt16LE(p + 1);
+    v = (((b[p + 1] as number) | ((b[p + 2] as number) << 8)) << 16) >> 16;
     n = 3;
   } else if (c === 0xf2) {
-    v = b.readIntLE(p + 1, 3);
+    v =
+      (((b[p + 1] as number) | ((b[p + 2] as number) << 8) | ((b[p + 3] as number) << 16)) << 8) >>
+      8;
     n = 4;
   } else if (c === 0xf3) {
-    v = b.readInt32LE(p + 1);
+    v =
+      (b[p + 1] as number) |
+      ((b[p + 2] as number) << 8) |
+      ((b[p + 3] as number) << 16) |
+      ((b[p + 4] as number) << 24);
     n = 5;
   } else if (c === 0xf4) {
     const w = b.readBigInt64LE(p + 1);
@@ -86,6 +93,41 @@ function lpString(b: Buffer, p: number): string {
   const n = lpStrHeader(b, p);
   if (n < 0) return String(lpInt(b, p));
   return (b as NodeBuffer).latin1Slice(strStart, strStart + n);
+}
+
+/** Room for an ID's or an integer's digits, written by putDigits and replied with bulkSlice. */
+const digits = Buffer.allocUnsafe(48);
+
+/** Writes the decimal digits of the safe integer n >= 0 into `digits` at off; the end. */
+function putDigits(off: number, n: number): number {
+  let len = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
+  const end = off + len;
+  let q = end;
+  while (n >= 10) {
+    const m = Math.floor(n / 10);
+    digits[--q] = 48 + (n - m * 10);
+    n = m;
+  }
+  digits[--q] = 48 + n;
+  return end;
+}
+
+/** Replies the element at p as a bulk (an integer element in decimal); the position after it. */
+function lpReply(b: Buffer, p: number, reply: ReplyWriter): number {
+  const n = lpStrHeader(b, p);
+  if (n >= 0) {
+    reply.bulkSlice(b, strStart, strStart + n);
+    return at;
+  }
+  const v = lpInt(b, p);
+  const next = at;
+  if (typeof v === "bigint") reply.bulkLatin1(String(v));
+  else if (v < 0) {
+    digits[0] = 45;
+    reply.bulkSlice(digits, 0, putDigits(1, -v));
+  } else reply.bulkSlice(digits, 0, putDigits(0, v));
+  return next;
 }
 
 /** The start of the element that ends at p (lpPrev: its backlen, read backwards). */
@@ -328,48 +370,46 @@ export class StreamNode {
     return fv;
   }
 
-  /** Offset of the first entry with ID >= t (end when none). */
-  seek(t: IdBound): number {
+  /** Offset of the first entry with ID >= t, or > t when `after` (end when none). */
+  seek(t: IdBound, after = false): number {
     let p = this.first;
     const end = this.lp.len;
-    if (t.id <= this.masterId) return p;
-    if (t.id > this.lastId) return end;
-    // The last indexed entry below t (the first entry, the master ID, is).
+    // An entry is "before" t when its cmp(t) < edge: below t, or with `after` not above it.
+    const edge = after ? 1 : 0;
+    if (after ? t.id < this.masterId : t.id <= this.masterId) return p;
+    if (after ? t.id >= this.lastId : t.id > this.lastId) return end;
+    // The last indexed entry before t (the first entry, the master ID, is).
     const idx = this.idx;
     let lo = 0;
     let hi = idx.length;
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       this.head(idx[mid] as number);
-      if (this.cmp(t) < 0) lo = mid;
+      if (this.cmp(t) < edge) lo = mid;
       else hi = mid;
     }
     p = idx[lo] as number;
     while (p < end) {
       this.head(p);
-      if (this.cmp(t) >= 0) return p;
+      if (this.cmp(t) >= edge) return p;
       p = this.skipBody();
     }
     return end;
   }
 
   /**
-   * Walks entries from offset p (an entry's start) while their ID <= `last`, calling `fn` with
-   * each live one's ID and fields until it returns false. True when the walk stopped before the
-   * node's end (past `last`, or `fn` said so).
+   * Walks entries from offset p (an entry's start) while their ID <= `last`, calling `visit`
+   * with each live one's offset until it returns false. True when the walk stopped before the
+   * node's end (past `last`, or `visit` said so).
    */
-  forward(p: number, last: IdBound, fn: (id: bigint, fv: string[]) => boolean): boolean {
+  forward(p: number, last: IdBound, visit: StreamVisitor): boolean {
     const end = this.lp.len;
     while (p < end) {
       this.head(p);
       if (this.cmp(last) > 0) return true;
-      if (hFlags & FLAG_DELETED) p = this.skipBody();
-      else {
-        const fv = this.body();
-        const next = at;
-        if (!fn(this.headId(), fv)) return true;
-        p = next;
-      }
+      const next = this.skipBody();
+      if ((hFlags & FLAG_DELETED) === 0 && !visit(this, p)) return true;
+      p = next;
     }
     return false;
   }
@@ -389,22 +429,15 @@ export class StreamNode {
   }
 
   /**
-   * Walks entries backwards from the one before p while their ID >= `first`, skipping those
-   * above `last`, calling `fn` for each live one until it returns false. True when the walk
-   * stopped before the node's start.
+   * Walks entries backwards from the one before p while their ID >= `first`, calling `visit`
+   * with each live one's offset until it returns false. True when the walk stopped before the
+   * node's start.
    */
-  backward(
-    p: number,
-    first: IdBound,
-    last: IdBound,
-    fn: (id: bigint, fv: string[]) => boolean,
-  ): boolean {
+  backward(p: number, first: IdBound, visit: StreamVisitor): boolean {
     for (p = this.prev(p); p >= 0; p = this.prev(p)) {
       this.head(p);
-      if (this.cmp(last) > 0) continue;
       if (this.cmp(first) < 0) return true;
-      if (hFlags & FLAG_DELETED) continue;
-      if (!fn(this.headId(), this.body())) return true;
+      if ((hFlags & FLAG_DELETED) === 0 && !visit(this, p)) return true;
     }
     return false;
   }
@@ -417,6 +450,47 @@ export class StreamNode {
       this.head(p);
     }
     return out;
+  }
+
+  /** The ID of the entry at p. */
+  idAt(p: number): bigint {
+    this.head(p);
+    return this.headId();
+  }
+
+  /** The field-value list of the entry at p (fresh strings). */
+  fieldsAt(p: number): string[] {
+    this.head(p);
+    return this.body();
+  }
+
+  /**
+   * Replies the entry at p as streamReplyWithRange does, [id, [field, value, ...]], from the
+   * node's bytes: no ID bigint, no strings for the values.
+   */
+  replyEntry(p: number, reply: ReplyWriter): void {
+    this.head(p);
+    reply.array(2);
+    if (this.exact) {
+      const dash = putDigits(0, hMs);
+      digits[dash] = 45;
+      reply.bulkSlice(digits, 0, putDigits(dash + 1, hSeq));
+    } else reply.bulkLatin1(formatStreamId(hId));
+    const b = this.lp.buf;
+    let p2 = hBody;
+    if (hFlags & FLAG_SAMEFIELDS) {
+      const m = this.masterFields;
+      reply.array(m.length * 2);
+      for (const f of m) {
+        reply.bulkLatin1(f);
+        p2 = lpReply(b, p2, reply);
+      }
+    } else {
+      const n = (lpInt(b, p2) as number) * 2;
+      p2 = at;
+      reply.array(n);
+      for (let i = 0; i < n; i++) p2 = lpReply(b, p2, reply);
+    }
   }
 
   /** The entry at p: its ID, whether deleted, its fields (when `withFields`). */
@@ -462,6 +536,9 @@ export class StreamNode {
     return true;
   }
 }
+
+/** What a walk calls for each live entry: its node and offset; false stops the walk. */
+export type StreamVisitor = (node: StreamNode, p: number) => boolean;
 
 // ---- Consumer groups (t_stream.c streamCG, streamConsumer, streamNACK) -------------------------
 
@@ -655,9 +732,37 @@ export class Stream {
   }
 
   /**
-   * Calls `fn` for live entries with start <= ID <= end, ascending (or descending with `rev`),
-   * until it returns false or `count` entries (0 = no limit) were visited.
+   * Calls `visit` with the node and offset of live entries with start <= ID <= end, ascending
+   * (or descending with `rev`), until it returns false or `count` entries (0 = no limit) were
+   * visited. The offsets stay valid until the stream is next written.
    */
+  walk(start: bigint, end: bigint, rev: boolean, count: number, visit: StreamVisitor): number {
+    let n = 0;
+    if (start > end || this.length === 0) return 0;
+    const nodes = this.nodes;
+    const counted = (node: StreamNode, p: number): boolean => {
+      n++;
+      if (!visit(node, p)) return false;
+      return count === 0 || n < count;
+    };
+    const first = bound(start);
+    const last = bound(end);
+    if (!rev) {
+      for (let k = this.nodeFor(start); k < nodes.length; k++) {
+        const node = nodes[k] as StreamNode;
+        if (node.masterId > end) break;
+        if (node.forward(node.seek(first), last, counted)) break;
+      }
+    } else {
+      for (let k = this.nodeFor(end); k >= 0; k--) {
+        const node = nodes[k] as StreamNode;
+        if (node.backward(node.seek(last, true), first, counted)) break;
+      }
+    }
+    return n;
+  }
+
+  /** walk() with each entry's ID and field-value list (fresh strings). */
   range(
     start: bigint,
     end: bigint,
@@ -665,38 +770,20 @@ export class Stream {
     count: number,
     fn: (id: bigint, fv: string[]) => unknown,
   ): number {
-    let n = 0;
-    if (start > end || this.length === 0) return 0;
-    const nodes = this.nodes;
-    const visit = (id: bigint, fv: string[]): boolean => {
-      n++;
-      if (fn(id, fv) === false) return false;
-      return count === 0 || n < count;
-    };
-    if (!rev) {
-      const last = bound(end);
-      const first = bound(start);
-      for (let k = this.nodeFor(start); k < nodes.length; k++) {
-        const node = nodes[k] as StreamNode;
-        if (node.masterId > end) break;
-        if (node.forward(node.seek(first), last, visit)) break;
-      }
-    } else {
-      const first = bound(start);
-      const last = bound(end);
-      for (let k = this.nodeFor(end); k >= 0; k--) {
-        const node = nodes[k] as StreamNode;
-        if (node.backward(node.end, first, last, visit)) break;
-      }
-    }
-    return n;
+    return this.walk(
+      start,
+      end,
+      rev,
+      count,
+      (node, p) => fn(node.idAt(p), node.fieldsAt(p)) !== false,
+    );
   }
 
   /** streamGetEdgeID(first, skip tombstones): the first (or last) live ID, or undefined. */
   edgeId(first: boolean): bigint | undefined {
     let out: bigint | undefined;
-    this.range(0n, STREAM_ID_MAX, !first, 1, (id) => {
-      out = id;
+    this.walk(0n, STREAM_ID_MAX, !first, 1, (node, p) => {
+      out = node.idAt(p);
       return false;
     });
     return out;

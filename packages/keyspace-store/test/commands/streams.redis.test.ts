@@ -434,6 +434,89 @@ function bigScript(): Step[] {
   return out;
 }
 
+/**
+ * Replies read from the nodes' bytes: values in every listpack encoding (integers of each width
+ * and sign, int64's edges, strings that only look numeric, binary), IDs past 2^53, and ranges
+ * that start, end and turn around inside nodes, around deleted entries.
+ */
+function readsScript(): Step[] {
+  const values = [
+    "0",
+    "-1",
+    "127",
+    "128",
+    "-4096",
+    "4095",
+    "4096",
+    "-32768",
+    "32767",
+    "32768",
+    "-8388608",
+    "8388607",
+    "8388608",
+    "-2147483648",
+    "2147483647",
+    "2147483648",
+    "-9223372036854775808",
+    "9223372036854775807",
+    "9223372036854775808",
+    "007",
+    "1.5",
+    "",
+    " 1",
+    "-0",
+    "\xff\x00",
+    "x".repeat(70),
+    "y".repeat(5000),
+  ];
+  const out: Step[] = [];
+  values.forEach((v, i) => out.push(["XADD", "enc", `1-${i + 1}`, v, v, "f", v]));
+  out.push(["XRANGE", "enc", "-", "+"], ["XREVRANGE", "enc", "+", "-", "COUNT", "5"]);
+  for (let i = 1; i <= 200; i++)
+    out.push([
+      "XADD",
+      "r",
+      `${5 + Math.floor(i / 4)}-${i}`,
+      "a",
+      String(i * 977 - 50000),
+      "b",
+      "v",
+    ]);
+  for (const i of [1, 2, 29, 30, 31, 64, 65, 100, 150, 199])
+    out.push(["XDEL", "r", `${5 + Math.floor(i / 4)}-${i}`]);
+  for (const [a, b] of [
+    ["20", "+"],
+    ["(20-77", "+"],
+    ["-", "30-121"],
+    ["12-40", "12-49"],
+    ["6", "7"],
+  ])
+    out.push(["XRANGE", "r", a, b, "COUNT", "7"], ["XREVRANGE", "r", b, a, "COUNT", "7"]);
+  out.push(
+    ["XREVRANGE", "r", "(30-121", "-", "COUNT", "4"],
+    ["XREVRANGE", "r", "+", "-"],
+    ["XRANGE", "r", "-", "+"],
+  );
+  for (const id of [
+    "9007199254740993-1",
+    "9007199254740993-9007199254740993",
+    "18446744073709551614-5",
+    "18446744073709551615-18446744073709551615",
+  ])
+    out.push(["XADD", "hi", id, "a", "1", "b", "-2"]);
+  out.push(
+    ["XRANGE", "hi", "-", "+"],
+    ["XRANGE", "hi", "9007199254740993-2", "+", "COUNT", "2"],
+    ["XREVRANGE", "hi", "18446744073709551614", "-", "COUNT", "2"],
+    ["XGROUP", "CREATE", "r", "g", "0"],
+    ["XREADGROUP", "GROUP", "g", "c", "COUNT", "12", "STREAMS", "r", ">"],
+    ["XREADGROUP", "GROUP", "g", "c", "COUNT", "3", "STREAMS", "r", "0"],
+    ["XGROUP", "CREATE", "hi", "g", "0"],
+    ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "hi", ">"],
+  );
+  return out;
+}
+
 describe("streams vs redis-server 7.0.15", () => {
   let oracle: RedisOracle;
   beforeAll(async () => {
@@ -507,6 +590,7 @@ describe("streams vs redis-server 7.0.15", () => {
     for (const [name, script] of [
       ["basics", BASICS],
       ["node boundaries and trims", bigScript()],
+      ["reads from inside nodes, every element encoding", readsScript()],
       ["consumer groups", GROUPS],
     ] as const) {
       it(`${name}, RESP${resp}`, async () => {
