@@ -490,7 +490,7 @@ function readsScript(): Step[] {
     ["-", "30-121"],
     ["12-40", "12-49"],
     ["6", "7"],
-  ])
+  ] as const)
     out.push(["XRANGE", "r", a, b, "COUNT", "7"], ["XREVRANGE", "r", b, a, "COUNT", "7"]);
   out.push(
     ["XREVRANGE", "r", "(30-121", "-", "COUNT", "4"],
