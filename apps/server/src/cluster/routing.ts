@@ -13,9 +13,10 @@ import {
 } from "@shoal/gossip-failover";
 import type { CommandSpec } from "@shoal/keyspace-store";
 import type { CommandArgs } from "@shoal/resp-codec";
-import { keySlotRange } from "@shoal/slot-hash";
+import { keySlotBytes, keySlotRange } from "@shoal/slot-hash";
 import type { CommandEntry } from "../commands/command-types.js";
 import type { Client } from "../networking/client-connection.js";
+import { CommandDecoder } from "../protocol/command-decoder.js";
 import type { SlotKeys } from "./slot-keys.js";
 
 /** Redis's CLUSTER_REDIR_* codes. */
@@ -46,6 +47,16 @@ export function keyPositions(spec: CommandSpec, args: CommandArgs): number[] {
   const step = spec.step > 0 ? spec.step : 1;
   for (let i = first; i <= last && i < args.argc; i += step) out.push(i);
   return out;
+}
+
+/**
+ * The slot of argument `i`: a client's command is hashed in its read buffer, with no Buffer made
+ * per key (view() would make one per routed command); owned arguments have their Buffer already.
+ */
+function argSlot(args: CommandArgs, i: number): number {
+  if (!(args instanceof CommandDecoder)) return keySlotBytes(args.view(i));
+  const start = args.argOffset(i);
+  return keySlotRange(args.argBuffer(i), start, start + args.len(i));
 }
 
 const isPubsubShard = (name: string) =>
@@ -97,8 +108,7 @@ export class Router {
       let slot = -1;
       let local = true;
       for (let k = spec.firstKey; k <= last; k += step) {
-        const v = args.view(k);
-        const s = keySlotRange(v, 0, v.length);
+        const s = argSlot(args, k);
         if (slot === -1) slot = s;
         else if (s !== slot) {
           local = false;
@@ -205,8 +215,7 @@ export class Router {
     }
     for (let k = first; k <= last; k += step) {
       const pos = positions !== null ? positions[k]! : k;
-      const view = args.view(pos);
-      const slot = keySlotRange(view, 0, view.length);
+      const slot = argSlot(args, pos);
       if (this.firstArgs === null) {
         this.firstArgs = args;
         this.firstPos = pos;
@@ -224,7 +233,7 @@ export class Router {
         return false;
       } else if (this.open !== 0 && !this.multipleKeys) {
         // Only an open slot cares whether the keys are all the same one.
-        if (!view.equals(this.firstArgs.view(this.firstPos))) this.multipleKeys = true;
+        if (!args.view(pos).equals(this.firstArgs.view(this.firstPos))) this.multipleKeys = true;
       }
       if (this.open !== 0 && !shardPubsub) {
         if (!this.keys().has(args.latin1(pos), Date.now())) this.missingKeys++;
