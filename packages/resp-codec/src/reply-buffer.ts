@@ -246,10 +246,14 @@ export class ReplyBuffer implements ReplyWriter {
     this.ensure(n + 24);
     this.header(36, n);
     const slab = this.slab;
-    if (n > SHORT) slab.set(bytes.subarray(start, end), this.off);
-    else for (let i = 0; i < n; i++) slab[this.off + i] = bytes[start + i]!;
-    this.off += n;
-    this.crlf();
+    let off = this.off;
+    if (n > SHORT) {
+      slab.set(bytes.subarray(start, end), off);
+      off += n;
+    } else for (let i = start; i < end; i++) slab[off++] = bytes[i]!;
+    slab[off++] = 13;
+    slab[off++] = 10;
+    this.off = off;
   }
   nullBulk(): void {
     if (!this.enabled) return;

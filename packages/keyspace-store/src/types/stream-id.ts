@@ -19,10 +19,25 @@ const CANONICAL_I64 = /^(?:0|-?[1-9][0-9]{0,18})$/;
 const STRTOULL = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/;
 
 /** string2ull: an unsigned 64-bit decimal, or null. */
+const I64_MAX = 2n ** 63n - 1n;
+
 export function parseU64(s: string): bigint | null {
+  // Up to 15 plain digits (leading zeros included, which strtoull reads too) are exact as a
+  // number: the common case, without the regular expressions.
+  const len = s.length;
+  if (len > 0 && len <= 15) {
+    let n = 0;
+    let i = 0;
+    for (; i < len; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === len) return BigInt(n);
+  }
   if (CANONICAL_I64.test(s)) {
     const n = BigInt(s);
-    if (n <= 2n ** 63n - 1n) return n < 0n ? null : n;
+    if (n <= I64_MAX) return n < 0n ? null : n;
   }
   const m = STRTOULL.exec(s);
   if (m === null) return null;

@@ -96,13 +96,14 @@ function lpString(b: Buffer, p: number): string {
 }
 
 /** Room for an ID's or an integer's digits, written by putDigits and replied with bulkSlice. */
-const digits = Buffer.allocUnsafe(48);
+const DIGITS_END = 48;
+const digits = Buffer.allocUnsafe(DIGITS_END);
 
-/** Writes the decimal digits of the safe integer n >= 0 into `digits` at off; the end. */
-function putDigits(off: number, n: number): number {
-  let len = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
-  const end = off + len;
+/**
+ * Writes the decimal digits of the safe integer n >= 0 into `digits` so that they end at `end`
+ * (right to left, so no pass to count them first); where they start.
+ */
+function putDigits(end: number, n: number): number {
   let q = end;
   while (n >= 10) {
     const m = Math.floor(n / 10);
@@ -110,7 +111,7 @@ function putDigits(off: number, n: number): number {
     n = m;
   }
   digits[--q] = 48 + n;
-  return end;
+  return q;
 }
 
 /** Replies the element at p as a bulk (an integer element in decimal); the position after it. */
@@ -124,9 +125,10 @@ function lpReply(b: Buffer, p: number, reply: ReplyWriter): number {
   const next = at;
   if (typeof v === "bigint") reply.bulkLatin1(String(v));
   else if (v < 0) {
-    digits[0] = 45;
-    reply.bulkSlice(digits, 0, putDigits(1, -v));
-  } else reply.bulkSlice(digits, 0, putDigits(0, v));
+    const q = putDigits(DIGITS_END, -v) - 1;
+    digits[q] = 45;
+    reply.bulkSlice(digits, q, DIGITS_END);
+  } else reply.bulkSlice(digits, putDigits(DIGITS_END, v), DIGITS_END);
   return next;
 }
 
@@ -472,9 +474,9 @@ export class StreamNode {
     this.head(p);
     reply.array(2);
     if (this.exact) {
-      const dash = putDigits(0, hMs);
+      const dash = putDigits(DIGITS_END, hSeq) - 1;
       digits[dash] = 45;
-      reply.bulkSlice(digits, 0, putDigits(dash + 1, hSeq));
+      reply.bulkSlice(digits, putDigits(dash, hMs), DIGITS_END);
     } else reply.bulkLatin1(formatStreamId(hId));
     const b = this.lp.buf;
     let p2 = hBody;
