@@ -8,11 +8,10 @@
 // or more to mean anything: the defaults (800k requests at -P 1, 8M at -P 16) do on 2 cores.
 // Env: SHOAL_BENCH_CLUSTER_N1, SHOAL_BENCH_CLUSTER_N16 (requests per test), SHOAL_BENCH_ROUNDS
 // (default 2), SHOAL_BENCH_PIPELINES (default "1,16").
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ClusterHandle, startCluster } from "@shoal/test-utils";
-import { median } from "./servers.js";
+import { median, redisBenchmarkCsv } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 2);
@@ -42,40 +41,29 @@ function clusterCpu(cluster: ClusterHandle): number {
   return cluster.nodes.reduce((sum, n) => sum + cpuSeconds(n.process.pid!), 0);
 }
 
-function benchmark(cluster: ClusterHandle, pipeline: number): Promise<Run> {
+async function benchmark(cluster: ClusterHandle, pipeline: number): Promise<Run> {
   const n = REQUESTS[pipeline] ?? REQUESTS[1]!;
   const before = clusterCpu(cluster);
-  return new Promise((resolve, reject) => {
-    execFile(
-      "redis-benchmark",
-      [
-        "--cluster",
-        "-p",
-        String(cluster.ports[0]),
-        "-t",
-        TESTS.join(","),
-        "-n",
-        String(n),
-        "-c",
-        "50",
-        "-P",
-        String(pipeline),
-        "--csv",
-      ],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 1_800_000 },
-      (err, stdout) => {
-        if (err) return reject(err);
-        const cpuUs = ((clusterCpu(cluster) - before) * 1e6) / (n * TESTS.length);
-        const rps = new Map<string, number>();
-        for (const line of stdout.split("\n")) {
-          const f = line.split(",").map((x) => x.replace(/"/g, ""));
-          if (f.length >= 8 && TESTS.includes(f[0]!.toLowerCase()))
-            rps.set(f[0]!.toLowerCase(), Number(f[1]));
-        }
-        resolve({ rps, cpuUs });
-      },
-    );
-  });
+  const rows = await redisBenchmarkCsv(
+    [
+      "--cluster",
+      "-p",
+      String(cluster.ports[0]),
+      "-t",
+      TESTS.join(","),
+      "-n",
+      String(n),
+      "-c",
+      "50",
+      "-P",
+      String(pipeline),
+    ],
+    1_800_000,
+  );
+  const cpuUs = ((clusterCpu(cluster) - before) * 1e6) / (n * TESTS.length);
+  const rps = new Map<string, number>();
+  for (const t of TESTS) rps.set(t, rows.get(t)?.rps ?? 0);
+  return { rps, cpuUs };
 }
 
 const spread = (xs: number[]) =>

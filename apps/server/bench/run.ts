@@ -4,11 +4,10 @@
 // Goal (issue 4): >= 0.7 of Redis at -P 1 and >= 0.5 at -P 16. Then issue 16's rows (XADD,
 // XREADGROUP + XACK, PFADD, BITCOUNT, memory per stream entry): bench/data-types.ts.
 // Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_TESTS.
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { redisCli, type ServerHandle } from "@shoal/test-utils";
 import { dataTypeRows } from "./data-types.js";
-import { median, withShoalAndRedis } from "./servers.js";
+import { type BenchmarkRow, median, redisBenchmarkCsv, withShoalAndRedis } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
@@ -17,42 +16,21 @@ const WANTED = (
   process.env.SHOAL_BENCH_TESTS ?? "ping_mbulk,set,get,incr,lpush,rpop,hset,zadd"
 ).split(",");
 
-interface Row {
-  rps: number;
-  p50: number;
-  p99: number;
-}
+type Row = BenchmarkRow;
 
 function benchmark(port: number, tests: string[], pipeline: number): Promise<Map<string, Row>> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "redis-benchmark",
-      [
-        "-p",
-        String(port),
-        "-t",
-        tests.join(","),
-        "-n",
-        String(N),
-        "-c",
-        "50",
-        "-P",
-        String(pipeline),
-        "--csv",
-      ],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
-      (err, stdout) => {
-        if (err) return reject(err);
-        const out = new Map<string, Row>();
-        for (const line of stdout.split("\n").slice(1)) {
-          const f = line.split(",").map((x) => x.replace(/"/g, ""));
-          if (f.length < 8) continue;
-          out.set(f[0]!.toLowerCase(), { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]) });
-        }
-        resolve(out);
-      },
-    );
-  });
+  return redisBenchmarkCsv([
+    "-p",
+    String(port),
+    "-t",
+    tests.join(","),
+    "-n",
+    String(N),
+    "-c",
+    "50",
+    "-P",
+    String(pipeline),
+  ]);
 }
 
 /** Tests whose command shoal-server knows (the fixture store has only a few). */

@@ -1,5 +1,7 @@
 // What the shoal-vs-redis benchmarks share: a standalone shoal-server next to a redis-server
-// 7.0.15, both without persistence for the run, and the median of the rounds.
+// 7.0.15, both without persistence for the run, redis-benchmark's CSV rows, and the median of
+// the rounds.
+import { execFile } from "node:child_process";
 import { type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
 
 /** The middle value of `xs` (the upper one of an even count). */
@@ -23,4 +25,35 @@ export async function withShoalAndRedis(
     await shoal?.stop();
     await redis?.stop();
   }
+}
+
+/** One test's line of `redis-benchmark --csv`: requests/s, p50 and p99 latency (ms). */
+export interface BenchmarkRow {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/** Runs `redis-benchmark <args> --csv`; its rows by lowercase test name. */
+export function redisBenchmarkCsv(
+  args: string[],
+  timeoutMs = 600_000,
+): Promise<Map<string, BenchmarkRow>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "redis-benchmark",
+      [...args, "--csv"],
+      { maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs },
+      (err, stdout) => {
+        if (err) return reject(err);
+        const out = new Map<string, BenchmarkRow>();
+        for (const line of stdout.split("\n").slice(1)) {
+          const f = line.split(",").map((x) => x.replace(/"/g, ""));
+          if (f.length < 8) continue;
+          out.set(f[0]!.toLowerCase(), { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]) });
+        }
+        resolve(out);
+      },
+    );
+  });
 }
