@@ -89,22 +89,26 @@ export function consumerFor(
   return createConsumer(ctx, g, name, key);
 }
 
-/** streamPropagateXCLAIM: the idempotent XCLAIM that replays a delivery or claim. */
+/**
+ * streamPropagateXCLAIM: the idempotent XCLAIM that replays a delivery or claim. A caller
+ * propagating many may pass the key's and group's bytes, made once.
+ */
 export function propagateXclaim(
   ctx: CommandContext,
-  key: string,
+  key: string | Buffer,
   g: StreamGroup,
-  group: string,
+  group: string | Buffer,
   id: bigint,
   nack: StreamNack,
 ): void {
+  const idText = formatStreamId(id);
   ctx.propagate([
     "XCLAIM",
-    Buffer.from(key, "latin1"),
-    Buffer.from(group, "latin1"),
+    typeof key === "string" ? Buffer.from(key, "latin1") : key,
+    typeof group === "string" ? Buffer.from(group, "latin1") : group,
     Buffer.from(nack.consumer.name, "latin1"),
     "0",
-    formatStreamId(id),
+    idText,
     "TIME",
     String(nack.deliveryTime),
     "RETRYCOUNT",
@@ -112,7 +116,8 @@ export function propagateXclaim(
     "FORCE",
     "JUSTID",
     "LASTID",
-    formatStreamId(g.lastId),
+    // A delivery of new entries has just moved the group's last ID to this one.
+    g.lastId === id ? idText : formatStreamId(g.lastId),
   ]);
 }
 
@@ -365,6 +370,8 @@ function deliverNew(
     return true;
   });
   reply.array(nodes.length);
+  const keyBytes = Buffer.from(key, "latin1");
+  const groupBytes = Buffer.from(gname, "latin1");
   let moved = false;
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as StreamNode;
@@ -391,7 +398,7 @@ function deliverNew(
         nack.deliveryCount = 1;
         c.pel.insert(id, nack);
       }
-      propagateXclaim(ctx, key, g, gname, id, nack);
+      propagateXclaim(ctx, keyBytes, g, groupBytes, id, nack);
       // The XCLAIM carries LASTID: no separate SETID for this entry.
       moved = false;
     }
