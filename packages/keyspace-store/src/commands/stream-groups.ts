@@ -19,15 +19,7 @@ import {
 import { formatStreamId, STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
 import { isStream, WRONGTYPE } from "../value.js";
 import { cmd, replyHelp } from "./define.js";
-import {
-  argId,
-  argIds,
-  intervalBound,
-  lookupStream,
-  parseXread,
-  replyEntry,
-  xreadKeys,
-} from "./streams.js";
+import { argId, argIds, intervalBound, lookupStream, parseXread, xreadKeys } from "./streams.js";
 
 export const errNoGroupForKey = (group: string, key: string) =>
   `NOGROUP No such consumer group '${group}' for key name '${key}'`;
@@ -422,8 +414,8 @@ function deliverHistory(
   }
   reply.array(items.length);
   for (const [id, nack] of items) {
-    const fv = s.get(id);
-    if (fv === undefined) {
+    const entry = s.locate(id);
+    if (entry === null) {
       // Acknowledged nowhere but deleted from the stream: the ID with a null entry.
       reply.array(2);
       reply.bulk(formatStreamId(id));
@@ -431,7 +423,7 @@ function deliverHistory(
     } else {
       nack.deliveryTime = ctx.now;
       nack.deliveryCount++;
-      replyEntry(reply, id, fv);
+      entry.node.replyEntry(entry.p, reply);
     }
   }
 }

@@ -704,18 +704,21 @@ export class Stream {
     return { at: k, node, p };
   }
 
+  /** The node and offset of live entry `id` (valid until the stream is next written), or null. */
+  locate(id: bigint): { node: StreamNode; p: number } | null {
+    const f = this.find(id);
+    return f === null || f.node.entryAt(f.p, false).deleted ? null : f;
+  }
+
   /** The live entry `id`'s field-value list, or undefined. */
   get(id: bigint): string[] | undefined {
-    const f = this.find(id);
-    if (f === null) return undefined;
-    const e = f.node.entryAt(f.p, true);
-    return e.deleted ? undefined : (e.fv as string[]);
+    const e = this.locate(id);
+    return e === null ? undefined : e.node.fieldsAt(e.p);
   }
 
   /** Whether live entry `id` exists. */
   has(id: bigint): boolean {
-    const f = this.find(id);
-    return f !== null && !f.node.entryAt(f.p, false).deleted;
+    return this.locate(id) !== null;
   }
 
   /**
