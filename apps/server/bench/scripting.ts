@@ -4,11 +4,10 @@
 //  - BullMQ's job-add script: Queue.add from one client, 50 adds in flight.
 // Prints the median requests/s of the rounds for both and the ratio.
 // Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_JOBS (5000).
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { redisCli } from "@shoal/test-utils";
 import { Queue } from "bullmq";
-import { median, withShoalAndRedis } from "./servers.js";
+import { median, redisBenchmarkCsv, withShoalAndRedis } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
@@ -16,30 +15,25 @@ const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 3);
 const JOBS = Number(process.env.SHOAL_BENCH_JOBS ?? 5000);
 const SCRIPT = "redis.call('INCR', KEYS[1]); return redis.call('GET', KEYS[1])";
 
-function evalsha(port: number, sha: string, pipeline: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "redis-benchmark",
-      [
-        "-p",
-        String(port),
-        "-n",
-        String(N),
-        "-c",
-        "50",
-        "-P",
-        String(pipeline),
-        "-r",
-        "100000",
-      ].concat(["--csv", "EVALSHA", sha, "1", "key:__rand_int__"]),
-      { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
-      (err, stdout) => {
-        if (err) return reject(err);
-        const line = stdout.split("\n")[1] ?? "";
-        resolve(Number(line.split(",")[1]?.replace(/"/g, "")));
-      },
-    );
-  });
+async function evalsha(port: number, sha: string, pipeline: number): Promise<number> {
+  const rows = await redisBenchmarkCsv([
+    "-p",
+    String(port),
+    "-n",
+    String(N),
+    "-c",
+    "50",
+    "-P",
+    String(pipeline),
+    "-r",
+    "100000",
+    "EVALSHA",
+    sha,
+    "1",
+    "key:__rand_int__",
+  ]);
+  // One custom command: one row, named by its command line.
+  return rows.values().next().value?.rps ?? Number.NaN;
 }
 
 async function bullmqAdds(port: number): Promise<number> {

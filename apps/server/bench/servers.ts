@@ -34,7 +34,10 @@ export interface BenchmarkRow {
   p99: number;
 }
 
-/** Runs `redis-benchmark <args> --csv`; its rows by lowercase test name. */
+/**
+ * Runs `redis-benchmark --csv <args>` (options first, so `args` may end in a command of its own);
+ * its rows by lowercase test name.
+ */
 export function redisBenchmarkCsv(
   args: string[],
   timeoutMs = 600_000,
@@ -42,7 +45,7 @@ export function redisBenchmarkCsv(
   return new Promise((resolve, reject) => {
     execFile(
       "redis-benchmark",
-      [...args, "--csv"],
+      ["--csv", ...args],
       { maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs },
       (err, stdout) => {
         if (err) return reject(err);
