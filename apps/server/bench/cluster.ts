@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ClusterHandle, startCluster } from "@shoal/test-utils";
-import { median, redisBenchmarkCsv } from "./servers.js";
+import { loadArgs, median, redisBenchmarkCsv } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 2);
@@ -45,19 +45,7 @@ async function benchmark(cluster: ClusterHandle, pipeline: number): Promise<Run>
   const n = REQUESTS[pipeline] ?? REQUESTS[1]!;
   const before = clusterCpu(cluster);
   const rows = await redisBenchmarkCsv(
-    [
-      "--cluster",
-      "-p",
-      String(cluster.ports[0]),
-      "-t",
-      TESTS.join(","),
-      "-n",
-      String(n),
-      "-c",
-      "50",
-      "-P",
-      String(pipeline),
-    ],
+    ["--cluster", ...loadArgs(cluster.ports[0]!, n, pipeline), "-t", TESTS.join(",")],
     1_800_000,
   );
   const cpuUs = ((clusterCpu(cluster) - before) * 1e6) / (n * TESTS.length);

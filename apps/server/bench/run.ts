@@ -7,7 +7,13 @@
 import { fileURLToPath } from "node:url";
 import { redisCli, type ServerHandle } from "@shoal/test-utils";
 import { dataTypeRows } from "./data-types.js";
-import { type BenchmarkRow, median, redisBenchmarkCsv, withShoalAndRedis } from "./servers.js";
+import {
+  type BenchmarkRow,
+  loadArgs,
+  median,
+  redisBenchmarkCsv,
+  withShoalAndRedis,
+} from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
@@ -19,18 +25,7 @@ const WANTED = (
 type Row = BenchmarkRow;
 
 function benchmark(port: number, tests: string[], pipeline: number): Promise<Map<string, Row>> {
-  return redisBenchmarkCsv([
-    "-p",
-    String(port),
-    "-t",
-    tests.join(","),
-    "-n",
-    String(N),
-    "-c",
-    "50",
-    "-P",
-    String(pipeline),
-  ]);
+  return redisBenchmarkCsv([...loadArgs(port, N, pipeline), "-t", tests.join(",")]);
 }
 
 /** Tests whose command shoal-server knows (the fixture store has only a few). */

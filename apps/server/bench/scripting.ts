@@ -7,7 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { redisCli } from "@shoal/test-utils";
 import { Queue } from "bullmq";
-import { median, redisBenchmarkCsv, withShoalAndRedis } from "./servers.js";
+import { loadArgs, median, redisBenchmarkCsv, withShoalAndRedis } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
@@ -17,14 +17,7 @@ const SCRIPT = "redis.call('INCR', KEYS[1]); return redis.call('GET', KEYS[1])";
 
 async function evalsha(port: number, sha: string, pipeline: number): Promise<number> {
   const rows = await redisBenchmarkCsv([
-    "-p",
-    String(port),
-    "-n",
-    String(N),
-    "-c",
-    "50",
-    "-P",
-    String(pipeline),
+    ...loadArgs(port, N, pipeline),
     "-r",
     "100000",
     "EVALSHA",

@@ -34,6 +34,11 @@ export interface BenchmarkRow {
   p99: number;
 }
 
+/** redis-benchmark's load options every run here shares: 50 clients, `requests`, `-P pipeline`. */
+export function loadArgs(port: number, requests: number, pipeline: number): string[] {
+  return ["-p", String(port), "-n", String(requests), "-c", "50", "-P", String(pipeline)];
+}
+
 /**
  * Runs `redis-benchmark --csv <args>` (options first, so `args` may end in a command of its own);
  * its rows by lowercase test name.
