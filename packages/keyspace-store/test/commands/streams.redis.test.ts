@@ -470,7 +470,9 @@ function readsScript(): Step[] {
     "y".repeat(5000),
   ];
   const out: Step[] = [];
-  values.forEach((v, i) => out.push(["XADD", "enc", `1-${i + 1}`, v, v, "f", v]));
+  values.forEach((v, i) => {
+    out.push(["XADD", "enc", `1-${i + 1}`, v, v, "f", v]);
+  });
   out.push(["XRANGE", "enc", "-", "+"], ["XREVRANGE", "enc", "+", "-", "COUNT", "5"]);
   for (let i = 1; i <= 200; i++)
     out.push([
