@@ -276,7 +276,7 @@ function set(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
     const key = args.latin1(1);
     const db = ctx.db;
     // lookupWrite expires a stale key first, so the "new" event and slot index see Redis's order.
-    db.lookupWrite(key, ctx.now);
+    db.lookupForOverwrite(key, ctx.now);
     db.setKey(key, valueFromArg(args, 2));
     ctx.addDirty(1);
     db.notify("string", "set", key);
