@@ -9,12 +9,12 @@
 // for the two servers' turns; `ulimit -n` is checked up front).
 // Env: SHOAL_BENCH_IDLE (default 10000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_N (default
 // 200000 requests per redis-benchmark test), SHOAL_BENCH_PINGS (default 5000).
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { type ServerHandle, sleep, spawnServer, startRedisServer } from "@shoal/test-utils";
-import { median } from "./servers.js";
+import { loadArgs, median, redisBenchmarkCsv } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const IDLE = Number(process.env.SHOAL_BENCH_IDLE ?? 10_000);
@@ -84,24 +84,13 @@ async function pingLatency(port: number): Promise<{ p50: number; p99: number }> 
   };
 }
 
-function redisBenchmark(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "redis-benchmark",
-      ["-p", String(port), "-t", "set,get", "-n", String(N), "-c", "50", "-r", "100000", "--csv"],
-      { timeout: 600_000 },
-      (err, stdout) => {
-        if (err) return reject(err);
-        // The mean of the tests' requests/s.
-        const rps = stdout
-          .split("\n")
-          .filter((l) => /^"(SET|GET)"/.test(l))
-          .map((l) => Number(l.split(",")[1]!.replace(/"/g, "")));
-        if (rps.length !== 2) return reject(new Error(`no SET/GET lines in:\n${stdout}`));
-        resolve((rps[0]! + rps[1]!) / 2);
-      },
-    );
-  });
+/** The mean requests/s of redis-benchmark's SET and GET tests. */
+async function redisBenchmark(port: number): Promise<number> {
+  const rows = await redisBenchmarkCsv([...loadArgs(port, N, 1), "-r", "100000", "-t", "set,get"]);
+  const set = rows.get("set");
+  const get = rows.get("get");
+  if (!set || !get) throw new Error(`no SET/GET rows from redis-benchmark on port ${port}`);
+  return (set.rps + get.rps) / 2;
 }
 
 async function sample(port: number): Promise<Sample> {
