@@ -100,10 +100,12 @@ describe("failover safety (3 masters + 3 replicas, node-timeout 1000)", () => {
     expect(await get(promoted, queuedKey!)).toBe(null);
     await replicaOf(master.port, promoted);
     expect((await replication(master.port)).master_port).toBe(String(promoted));
-    const log = logOf(cluster, master.port);
-    expect(log).toContain(
-      `Configuration change detected. Reconfiguring myself as a replica of ${replica.id}`,
-    );
+    // The node logs asynchronously (sonic-boom): the line may reach the file a moment later.
+    const line = `Configuration change detected. Reconfiguring myself as a replica of ${replica.id}`;
+    await waitFor(() => logOf(cluster, master.port).includes(line), {
+      timeout: 5000,
+      what: `"${line}" in ${master.port}'s log`,
+    });
   }, 40_000);
 
   it("CLUSTER FAILOVER (default mode) under a steady write load loses no acknowledged write", async () => {
