@@ -147,16 +147,17 @@ describe(`${KILLS} master kills in a row (3 masters + 3 replicas, node-timeout 1
           // followed (Redis's "Configuration change detected" path), and the data resynced.
           expect(r.back.id).toBe(r.master.id);
           expect(r.back.pid).not.toBe(r.master.pid);
+          expect(Number((await clusterInfo(r.master.port)).cluster_known_nodes)).toBe(6);
+          await waitFor(
+            async () => (await replication(r.master.port)).master_link_status === "up",
+            { timeout: 10_000, what: "the rejoined node's link to its new master" },
+          );
+          // Read after the link is up: the node writes its log asynchronously.
           const log = logOf(cluster, r.master.port);
           const restartAt = log.lastIndexOf(`Node configuration loaded, I'm ${r.master.id}`);
           expect(restartAt).toBeGreaterThan(0);
           expect(log.slice(restartAt)).toContain(
             `Configuration change detected. Reconfiguring myself as a replica of ${r.replica.id}`,
-          );
-          expect(Number((await clusterInfo(r.master.port)).cluster_known_nodes)).toBe(6);
-          await waitFor(
-            async () => (await replication(r.master.port)).master_link_status === "up",
-            { timeout: 10_000, what: "the rejoined node's link to its new master" },
           );
           // It holds the data again: a READONLY connection reads what the new master wrote.
           const k = keysIn(r.master.slots, 1, "round0")[0]!;
