@@ -16,7 +16,7 @@ import { stringCommands } from "../../src/commands/strings.js";
 import { TestStore } from "../../src/test-kit.js";
 import type { Stream } from "../../src/types/stream.js";
 import { type CompareStep, compareScript, decodeReply, RedisOracle } from "../redis-oracle.js";
-import { aofCommands, commandInfoMismatches, keyEvents } from "./oracle-streams.js";
+import { aofCommandsOfBoth, commandInfoMismatches, keyEventsOfBoth } from "./oracle-streams.js";
 
 type Step = (string | number | Buffer)[] | CompareStep;
 const table = [
@@ -976,26 +976,13 @@ describe("stream events and propagation vs redis-server 7.0.15", () => {
     ["approximate trims", approxEvents()],
   ] as const) {
     it(`${name}: publish the same keyspace events`, async () => {
-      const mine: string[] = [];
-      const t = new TestStore(table, {
-        hooks: { notify: (db, _cls, event, key) => mine.push(`${db}:${event} ${key}`) },
-      });
-      const theirs = await keyEvents([...script, ["SET", "done", "1"]], (argv) => {
-        t.now = Date.now();
-        t.run(...argv);
-      });
+      const { mine, theirs } = await keyEventsOfBoth(table, [...script, ["SET", "done", "1"]]);
       expect(theirs.length).toBeGreaterThan(10);
       expect(mine).toEqual(theirs);
     });
 
     it(`${name}: propagate the same commands as the AOF holds`, async () => {
-      const mine: string[] = [];
-      const t = new TestStore(table);
-      const theirs = await aofCommands(script, (argv) => {
-        t.now = Date.now();
-        t.run(...argv);
-        for (const p of t.last.propagated) mine.push(p.map((x) => x.toString()).join(" "));
-      });
+      const { mine, theirs } = await aofCommandsOfBoth(table, script);
       expect(theirs.length).toBeGreaterThan(10);
       expect(mine.map(maskTime)).toEqual(theirs.map(maskTime));
     });
