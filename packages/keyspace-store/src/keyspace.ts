@@ -72,6 +72,9 @@ export interface KeyspaceStats {
   evictedKeys: number;
 }
 
+/** How many written collections Database.resized holds before they are re-measured unasked. */
+const RESIZED_FOLD_AT = 1 << 16;
+
 const snapshotReaper = new FinalizationRegistry<{ ks: Keyspace; st: SnapshotState }>(({ ks, st }) =>
   ks.openSnapshots.delete(st),
 );
@@ -725,8 +728,12 @@ export class Database {
   signalModified(key: string): void {
     // A collection written in place is re-measured when the accounting is next read.
     const v = this.dict.get(key);
-    if (v !== undefined && typeof v !== "string" && !(v instanceof Uint8Array))
+    if (v !== undefined && typeof v !== "string" && !(v instanceof Uint8Array)) {
       this.resized.add(key);
+      // Folded now and then even if nobody reads the figure (a keyspace used without a server
+      // cron): the set would otherwise keep every collection name written, deleted ones too.
+      if (this.resized.size >= RESIZED_FOLD_AT) this.chargedBytes();
+    }
     this.keyspace.hooks.keyModified?.(this.index, key);
   }
 
