@@ -122,8 +122,16 @@ describe.each(clusterFactories)("node failures against $name", (factory) => {
   it("shows ConnectionError or CLUSTERDOWN when a master without replicas is lost", async () => {
     // Find a master whose replica is gone after the previous test... simpler: make one master
     // replica-less by killing its replica first, then kill the master.
-    const map = await client.refresh();
-    const shard = map.shards.find((s) => s.ranges.length > 0 && s.replicas.length > 0)!;
+    // A node may still list the previous test's replicas as failing (CLUSTER SLOTS leaves those
+    // out) for a moment after they reconnect: wait until some shard shows one again.
+    const shardWithReplica = async () =>
+      (await client.refresh()).shards.find((s) => s.ranges.length > 0 && s.replicas.length > 0);
+    await waitFor(async () => (await shardWithReplica()) !== undefined, {
+      timeout: 30_000,
+      interval: 250,
+      what: "a shard with a replica",
+    });
+    const shard = (await shardWithReplica())!;
     const slot = shard.ranges[0]![0];
     for (const r of shard.replicas) await cluster.nodes.find((n) => n.port === r.port)?.kill();
     for (const r of restarted.filter((s) => shard.replicas.some((x) => x.port === s.port)))
