@@ -12,7 +12,10 @@ export interface PropagationHost {
   /** The command being called: propagateCurrent sends its arguments. */
   readonly call: Pick<CallContext, "args">;
   readonly persistence: Pick<Persistence, "loading" | "aof" | "feed"> | null;
-  readonly replication: Pick<Replication, "feed" | "feedArgs" | "feeding">;
+  readonly replication: Pick<
+    Replication,
+    "feed" | "feedArgs" | "feeding" | "forgetStoredHistory"
+  >;
 }
 
 /** What EXEC needs of propagation (multi.c's execCommand). */
@@ -92,8 +95,13 @@ export class Propagation implements ExecPropagation {
   propagateCurrent(dbIndex: number): void {
     const { call, persistence, replication } = this.host;
     const args = call.args;
-    // Nothing consumes the stream (no AOF, no replication backlog): skip copying the args.
-    if (args === null || (!persistence?.aof && !replication.feeding)) return;
+    if (args === null) return;
+    if (!persistence?.aof && !replication.feeding) {
+      // Nothing consumes the stream (no AOF, no replication backlog): the args are not copied,
+      // but the data now differs from the history dump.rdb recorded (beginFeed's rule).
+      replication.forgetStoredHistory();
+      return;
+    }
     if (!persistence?.aof && this.exec === null && this.targets === 3) {
       // Only the replication stream takes it, outside MULTI/EXEC: encoded straight from the args.
       replication.feedArgs(dbIndex, args);

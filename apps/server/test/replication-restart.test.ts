@@ -64,10 +64,16 @@ describe("a restarted replica continues from the history in its dump.rdb", () =>
     await fillEveryType(master, 500, "k", true);
     const first = await shoalAt(["--replicaof", "127.0.0.1", String(m.port)]);
     await waitInSync(master, connect(first.port));
+    // A stored offset of 0 is never claimed: the history must have some length, or this test
+    // passes without looking (as it did whenever no PING of the master's came before the SAVE).
+    await master.set("after-sync", "1");
+    await waitInSync(master, connect(first.port));
+    expect(Number((await info(connect(first.port))).master_repl_offset)).toBeGreaterThan(0);
     expect(await connect(first.port).call("SAVE")).toBe("OK");
     await first.kill();
     // Started as a master on the file, written to, then made a replica: its data is no longer
-    // what the stored offset describes, so only a full sync is right.
+    // what the stored offset describes, so only a full sync is right. The write is a plain SET
+    // with no AOF and no backlog: copied into no stream, yet it must count.
     const again = await shoalAt([], first.dir);
     const rc: Redis = connect(again.port);
     await rc.set("mine", "1");
