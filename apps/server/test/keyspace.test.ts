@@ -6,7 +6,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freeClusterPorts, redisCli, run, type ServerHandle, waitFor } from "@shoal/test-utils";
+import {
+  freeClusterPorts,
+  outputContaining,
+  redisCli,
+  run,
+  type ServerHandle,
+  waitFor,
+} from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
 
@@ -330,7 +337,7 @@ describe("snapshots of the real store", () => {
       expect(await exchange(s.port, cmd("SAVE"))).toBe("+OK\r\n");
       await s.kill("SIGKILL");
       s = await startShoal([], { dir, port: port! });
-      expect(s.output()).toContain("DB loaded from disk");
+      await outputContaining(s, "DB loaded from disk");
       expect(await exchange(s.port, CHECK)).toBe(CHECKED);
       expect(await ttlOf(s.port, "ttl")).toBeGreaterThan(500_000);
     } finally {

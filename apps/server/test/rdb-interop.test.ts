@@ -3,7 +3,7 @@
 // redis-check-aof, compared by DEBUG DIGEST (the same algorithm on both sides). Real processes.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { run, waitFor } from "@shoal/test-utils";
+import { outputContaining, run, waitFor } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -62,8 +62,8 @@ describe("dump.rdb between Shoal and redis-server 7.0.15", () => {
     const s = await shoalAt([], r.dir);
     const c = connect(s.port);
     expect(await digest(c)).toBe(want);
-    expect(s.output()).toContain("Loading RDB produced by version 7.0.15");
-    expect(s.output()).toMatch(/Done loading RDB, keys loaded: \d+, keys expired: 0\./);
+    await outputContaining(s, "Loading RDB produced by version 7.0.15");
+    await outputContaining(s, /Done loading RDB, keys loaded: \d+, keys expired: 0\./);
     // INFO persistence tells what the load did, as Redis's does; a SAVE is counted.
     // Keys of every database (the fill uses more than db 0), from INFO keyspace.
     const keyspace = String(await c.info("keyspace"));
@@ -209,8 +209,8 @@ describe("the multi-part AOF between Shoal and redis-server 7.0.15", () => {
       // And Shoal starts from it again (after redis-server, which left it as it was).
       const s2 = await shoalAt(["--appendonly", "yes"], s.dir);
       expect(await digest(connect(s2.port))).toBe(want);
-      expect(s2.output()).toContain(`DB loaded from base file appendonly.aof.2.base.${ext}`);
-      expect(s2.output()).toContain("DB loaded from incr file appendonly.aof.2.incr.aof");
+      await outputContaining(s2, `DB loaded from base file appendonly.aof.2.base.${ext}`);
+      await outputContaining(s2, "DB loaded from incr file appendonly.aof.2.incr.aof");
     }, 60_000);
   }
 

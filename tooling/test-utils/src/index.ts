@@ -11,6 +11,7 @@ export {
   run,
 } from "./redis-bin.js";
 export {
+  outputContaining,
   pauseProcess,
   pingOnce,
   resumeProcess,

@@ -114,6 +114,22 @@ export async function spawnServer(opts: SpawnServerOptions): Promise<ServerHandl
   return handle;
 }
 
+/**
+ * The process's output once it holds `what`. Its stdout reaches us through a pipe read on our own
+ * event loop, so a line the server wrote before answering a command may not be in `output()` yet
+ * when the reply is: read log lines through this, not `output()`, right after a start or a stop.
+ */
+export async function outputContaining(
+  s: Pick<ServerHandle, "output">,
+  what: string | RegExp,
+  timeout = 10_000,
+): Promise<string> {
+  const holds = () =>
+    typeof what === "string" ? s.output().includes(what) : what.test(s.output());
+  await waitFor(holds, { timeout, what: `output containing ${String(what)}` });
+  return s.output();
+}
+
 /** A real redis-server 7.0.15 on a free port, no persistence unless `args` ask for it. */
 export function startRedisServer(opts: { port?: number; args?: string[]; dir?: string } = {}) {
   return spawnServer({
