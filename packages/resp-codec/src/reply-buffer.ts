@@ -71,6 +71,25 @@ export class ReplyBuffer implements ReplyWriter {
   take(): Buffer | null {
     if (this.off === this.start) return null;
     const out = this.slab.subarray(this.start, this.off);
+    this.taken();
+    return out;
+  }
+
+  /**
+   * Takes the encoded bytes out as a copy written to `dst` at `at` (room for pendingBytes there),
+   * without making a view of them: for a reply read back at once, such as the reply to a
+   * script's redis.call copied into the Lua engine's memory. Returns how many bytes.
+   */
+  takeInto(dst: Uint8Array, at: number): number {
+    const n = this.off - this.start;
+    if (n <= SHORT) for (let i = 0; i < n; i++) dst[at + i] = this.slab[this.start + i]!;
+    else this.slab.copy(dst, at, this.start, this.off);
+    this.taken();
+    return n;
+  }
+
+  /** The pending bytes were handed out: the next ones go after them, or to a fresh slab. */
+  private taken(): void {
     this.start = this.off;
     // A slab grown for a big reply goes with it: kept, it would hold the reply's memory for as
     // long as the connection lives.
@@ -78,7 +97,6 @@ export class ReplyBuffer implements ReplyWriter {
       this.slab = Buffer.allocUnsafe(this.slabSize) as NodeBuffer;
       this.start = this.off = 0;
     }
-    return out;
   }
 
   /** Drops encoded bytes not yet taken (a client being closed). */

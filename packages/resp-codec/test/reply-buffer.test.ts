@@ -115,6 +115,22 @@ describe("ReplyBuffer", () => {
     expect(w.take()).toBeNull();
   });
 
+  it("takeInto copies the pending bytes out (short and long, across slab changes) and takes them", () => {
+    const w = new ReplyBuffer({ slabSize: 1024 });
+    const dst = new Uint8Array(8192);
+    for (let i = 0; i < 200; i++) {
+      const s = `v${i}${"x".repeat((i * 13) % 700)}`;
+      w.bulk(s);
+      const want = `$${s.length}\r\n${s}\r\n`;
+      expect(w.pendingBytes).toBe(want.length);
+      expect(w.takeInto(dst, 5)).toBe(want.length);
+      expect(Buffer.from(dst.subarray(5, 5 + want.length)).toString()).toBe(want);
+      expect(w.pendingBytes).toBe(0);
+    }
+    w.ok();
+    expect(w.take()?.toString()).toBe("+OK\r\n");
+  });
+
   it("encodes a big bulk with one slab of about its size, and lets that slab go after take()", () => {
     const w = new ReplyBuffer({ slabSize: 1024 });
     const value = Buffer.alloc(1_000_000, 118);

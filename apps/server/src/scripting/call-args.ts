@@ -1,26 +1,42 @@
-// The arguments of one redis.call, as the command sees them: one Buffer copied out of the Lua
-// engine's memory (the engine reuses that region for the next call) and the bounds of each
-// argument in it. Keys and names are read straight from the copy (latin1Slice on a range), so a
-// call makes no Buffer per argument unless a command asks for one.
+// The arguments of one redis.call, as the command sees them: a view of the region of the Lua
+// engine's memory the shim wrote them to, and the bounds it wrote beside them. No copy is taken:
+// CommandArgs' views are only valid until the next command (commands copy() what they keep, as
+// they must for the network decoder's), and the engine writes that region again only for the
+// next redis.call. One object serves every call of an engine, pointed at the region anew.
 import type { CommandArgs, NodeBuffer } from "@shoal/resp-codec";
 
+const NO_BYTES = Buffer.alloc(0) as NodeBuffer;
+const NO_BOUNDS = new Uint32Array(0);
+
 export class CallArgs implements CommandArgs {
-  readonly argc: number;
-  /** `bounds[2i]` is where argument i starts in `buf`, `bounds[2i + 1]` its length. */
-  constructor(
-    private readonly buf: Buffer,
-    private readonly bounds: Uint32Array,
-  ) {
-    this.argc = bounds.length >>> 1;
+  argc = 0;
+  /** The engine's memory; `base` is where the arguments start in it. */
+  private mem: NodeBuffer = NO_BYTES;
+  private base = 0;
+  /** The engine's memory as 32-bit words: argument i starts at `bounds[at + 2i]` past `base`. */
+  private bounds: Uint32Array = NO_BOUNDS;
+  private at = 0;
+
+  /**
+   * Points the view at `argc` arguments the engine laid out. The memory views are passed each
+   * time: the engine's memory may have grown (and its old views emptied) since the last call.
+   */
+  point(mem: Buffer, base: number, bounds: Uint32Array, at: number, argc: number): this {
+    this.mem = mem as NodeBuffer;
+    this.base = base;
+    this.bounds = bounds;
+    this.at = at;
+    this.argc = argc;
+    return this;
   }
 
   len(i: number): number {
-    return this.bounds[2 * i + 1]!;
+    return this.bounds[this.at + 2 * i + 1]!;
   }
 
   view(i: number): Buffer {
-    const s = this.bounds[2 * i]!;
-    return this.buf.subarray(s, s + this.bounds[2 * i + 1]!);
+    const s = this.base + this.bounds[this.at + 2 * i]!;
+    return this.mem.subarray(s, s + this.bounds[this.at + 2 * i + 1]!);
   }
 
   copy(i: number): Buffer {
@@ -28,19 +44,19 @@ export class CallArgs implements CommandArgs {
   }
 
   latin1(i: number): string {
-    const s = this.bounds[2 * i]!;
-    return (this.buf as NodeBuffer).latin1Slice(s, s + this.bounds[2 * i + 1]!);
+    const s = this.base + this.bounds[this.at + 2 * i]!;
+    return this.mem.latin1Slice(s, s + this.bounds[this.at + 2 * i + 1]!);
   }
 
   utf8(i: number): string {
-    const s = this.bounds[2 * i]!;
-    return (this.buf as NodeBuffer).utf8Slice(s, s + this.bounds[2 * i + 1]!);
+    const s = this.base + this.bounds[this.at + 2 * i]!;
+    return this.mem.utf8Slice(s, s + this.bounds[this.at + 2 * i + 1]!);
   }
 
   is(i: number, lower: string): boolean {
-    if (this.bounds[2 * i + 1] !== lower.length) return false;
-    const b = this.buf;
-    const s = this.bounds[2 * i]!;
+    if (this.bounds[this.at + 2 * i + 1] !== lower.length) return false;
+    const b = this.mem;
+    const s = this.base + this.bounds[this.at + 2 * i]!;
     for (let k = 0; k < lower.length; k++) {
       let c = b[s + k]!;
       if (c >= 65 && c <= 90) c |= 0x20;

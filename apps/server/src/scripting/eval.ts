@@ -26,7 +26,7 @@ import type { NodeServices, ScriptingMemory } from "../node-services.js";
 import { ERR_MASTERDOWN } from "../replication/replication.js";
 import { serveClientsWhileBusy } from "./busy.js";
 import { FunctionLibraries } from "./functions.js";
-import { LuaEngine, type LuaHost, type LuaRunResult } from "./lua-engine.js";
+import { LuaEngine, type LuaHost, type LuaRunResult, type PendingReply } from "./lua-engine.js";
 import { withScriptFlags } from "./script-command-flags.js";
 import { parseShebang, ScriptFlag } from "./shebang.js";
 
@@ -392,33 +392,36 @@ export class Scripting {
 
   // ---- redis.call -----------------------------------------------------------------------------
 
-  /** scriptCall: the checks, then the command on the script client; its RESP reply. */
-  private redisCall(args: CommandArgs, resp: 2 | 3): Uint8Array {
+  /** scriptCall: the checks, then the command on the script client, whose reply holds the answer. */
+  private redisCall(args: CommandArgs, resp: 2 | 3): PendingReply {
     const run = this.running!;
     const server = this.server;
+    const sc = this.scriptClient;
     const entry = lookupForScript(server, this.recentCommands, args);
     if (entry === undefined)
-      return scriptError(server, "ERR Unknown Redis command called from script");
+      return scriptError(server, sc, "ERR Unknown Redis command called from script");
     const arity = entry.spec.arity;
     if ((arity > 0 && arity !== args.argc) || args.argc < -arity) {
       return scriptError(
         server,
+        sc,
         "ERR Wrong number of args calling Redis command from script",
         entry,
       );
     }
     const traits = scriptTraits(entry);
     if (traits.noscript) {
-      return scriptError(server, "ERR This Redis command is not allowed from script", entry);
+      return scriptError(server, sc, "ERR This Redis command is not allowed from script", entry);
     }
     const obeyed = run.caller.replRole === "M" || run.caller.id === 0;
     // scriptVerifyAllowStale: a stale replica runs only the commands flagged stale.
     if (server.replication.runningStale && !obeyed && !traits.stale) {
-      return scriptError(server, "ERR Can not execute the command on a stale replica", entry);
+      return scriptError(server, sc, "ERR Can not execute the command on a stale replica", entry);
     }
     if (run.readOnly && (entry.isWrite || traits.mayReplicate)) {
       return scriptError(
         server,
+        sc,
         "ERR Write commands are not allowed from read-only scripts.",
         entry,
       );
@@ -427,7 +430,7 @@ export class Scripting {
       // A read-only replica refuses the script's first write as it would a client's.
       const err = server.replication.check(run.caller, entry);
       if (err?.startsWith("READONLY") || err?.startsWith("NOREPLICAS")) {
-        return scriptError(server, err, entry);
+        return scriptError(server, sc, err, entry);
       }
     }
     if (server.evictor.maxmemory !== 0) {
@@ -436,13 +439,12 @@ export class Scripting {
         wroteSoFar: run.writeDirty,
         obeyed,
       });
-      if (oom !== undefined) return scriptError(server, oom, entry);
+      if (oom !== undefined) return scriptError(server, sc, oom, entry);
     }
     if (entry.isWrite) run.writeDirty = true;
     const clusterErr = this.checkCluster(run, entry, args);
-    if (clusterErr !== undefined) return scriptError(server, clusterErr, entry);
+    if (clusterErr !== undefined) return scriptError(server, sc, clusterErr, entry);
 
-    const sc = this.scriptClient;
     sc.reply.resp = resp;
     // redis.set_repl: the consumers this command's effects go to (scriptCall's call_flags).
     server.setPropagationTargets(run.replFlags);
@@ -455,8 +457,8 @@ export class Scripting {
     ctx.client = savedClient;
     ctx.args = savedArgs;
     ctx.entry = savedEntry;
-    const reply = sc.reply.take();
-    return reply === null ? EMPTY_NULL : reply;
+    if (sc.reply.pendingBytes === 0) sc.reply.raw(EMPTY_NULL);
+    return sc.reply;
   }
 
   /** scriptVerifyClusterState: local keys only, and one slot unless the script allows more. */
@@ -671,10 +673,16 @@ function lookupForScript(
 }
 
 /** A check of scriptCall refused the command: counted as Redis does, answered to Lua. */
-function scriptError(server: ScriptingHost, msg: string, entry?: CommandEntry): Buffer {
+function scriptError(
+  server: ScriptingHost,
+  sc: Client,
+  msg: string,
+  entry?: CommandEntry,
+): PendingReply {
   if (entry) entry.rejectedCalls++;
   server.stats.countError(msg);
-  return Buffer.from(`-${msg}\r\n`, "latin1");
+  sc.reply.raw(Buffer.from(`-${msg}\r\n`, "latin1"));
+  return sc.reply;
 }
 
 /** The text of a RESP error line ("-ERR x\r\n" -> "ERR x"). */

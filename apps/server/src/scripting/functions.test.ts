@@ -1,15 +1,19 @@
 // Function libraries with the Lua engine alone (redis.call answered by a stub): FUNCTION LOAD's
 // checks and FCALL's replies and errors, each text as redis-server 7.0.15 answers the same.
-import { OwnedArgs } from "@shoal/resp-codec";
+import { OwnedArgs, ReplyBuffer } from "@shoal/resp-codec";
 import { describe, expect, it } from "vitest";
 import { FunctionLibraries } from "./functions.js";
 import { LuaEngine } from "./lua-engine.js";
 
 function setup() {
   let libs: FunctionLibraries | null = null;
+  const replies = new ReplyBuffer();
   const engine = new LuaEngine(
     {
-      call: () => Buffer.from("+PONG\r\n"),
+      call: () => {
+        replies.simple("PONG");
+        return replies;
+      },
       interrupt: () => false,
       log: () => {},
       setRepl: () => {},

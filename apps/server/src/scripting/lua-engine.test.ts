@@ -2,7 +2,7 @@
 // and the sandbox, each expected reply copied from redis-server 7.0.15 (Debian) answering the
 // same EVAL. Whole-server comparisons with a live redis-server are in test/scripting.test.ts.
 import { createHash } from "node:crypto";
-import { OwnedArgs } from "@shoal/resp-codec";
+import { OwnedArgs, ReplyBuffer } from "@shoal/resp-codec";
 import { describe, expect, it } from "vitest";
 import { LuaEngine } from "./lua-engine.js";
 
@@ -12,11 +12,14 @@ function engineWith(
 ) {
   const logs: string[] = [];
   const calls: string[][] = [];
+  // The stub's reply goes where a command's would: a reply buffer the engine reads back.
+  const replies = new ReplyBuffer();
   const engine = new LuaEngine({
     call: (args, resp) => {
       const argv = Array.from({ length: args.argc }, (_, i) => args.copy(i));
       calls.push(argv.map((a) => a.toString()));
-      return call(argv, resp);
+      replies.raw(Buffer.from(call(argv, resp)));
+      return replies;
     },
     interrupt,
     log: (level, msg) => logs.push(`${level} ${msg}`),

@@ -6,14 +6,24 @@
 // written for (numbers printed "%.14g", unpack, table.getn, cjson/cmsgpack/bit/struct as Redis
 // ships them) and a call overhead below a pure-JS VM's. Commands cross the boundary as RESP bytes
 // both ways, as in Redis, where redis.call runs on a fake client whose reply is parsed back.
-import { type CommandArgs, OwnedArgs } from "@shoal/resp-codec";
+import type { CommandArgs } from "@shoal/resp-codec";
 import { CallArgs } from "./call-args.js";
 import { luaWasmBase64 } from "./lua-wasm.generated.js";
 
+/** A command's RESP reply waiting to be read back into Lua (the script client's ReplyBuffer). */
+export interface PendingReply {
+  readonly pendingBytes: number;
+  /** Copies the reply to `dst` at `at` and takes it; its length. */
+  takeInto(dst: Uint8Array, at: number): number;
+}
+
 /** What a running script reaches outside the VM. */
 export interface LuaHost {
-  /** redis.call/pcall: run the command, return its RESP reply in protocol `resp`. */
-  call(args: CommandArgs, resp: 2 | 3): Uint8Array;
+  /**
+   * redis.call/pcall: run the command, leave its RESP reply in protocol `resp` (never empty) in
+   * what it returns. `args` are views of the engine's memory, valid for this call only.
+   */
+  call(args: CommandArgs, resp: 2 | 3): PendingReply;
   /** Every 100k instructions while the time-limit hook is on: true kills the script. */
   interrupt(): boolean;
   /** redis.log at or above the verbosity (0 debug .. 3 warning). */
@@ -87,9 +97,6 @@ function wasmModule(): object {
 }
 
 const ENOSYS = 52;
-/** redis.call arguments up to this many bytes in all are copied out of the module at once. */
-const ONE_COPY_MAX = 4096;
-const SMALL_COPY_MAX = 64;
 
 export class LuaEngine {
   private readonly ex: Exports;
@@ -99,6 +106,8 @@ export class LuaEngine {
   private view32 = new Uint32Array(0);
   /** Function names as C strings in the module's memory, kept across runs. */
   private readonly names = new Map<string, number>();
+  /** redis.call's arguments, pointed at the engine's argument region for each call. */
+  private readonly callArgs = new CallArgs();
   private host: LuaHost;
 
   /** `functions`: a FUNCTION engine (function_lua.c) instead of EVAL's (eval.c). */
@@ -282,35 +291,14 @@ export class LuaEngine {
   }
 
   private onCall(argc: number, resp: number): number {
-    const base = this.ex.sl_args_ptr();
-    const lens = this.ex.sl_arglens_ptr() >>> 2;
-    const u8 = this.u8();
-    const u32 = this.u32();
-    // Arguments are laid out back to back: a copy (commands may keep what they are given, and
-    // the region is reused) taken in one piece, read through the bounds the engine wrote.
-    const end = argc > 0 ? u32[lens + (argc - 1) * 2]! + u32[lens + (argc - 1) * 2 + 1]! : 0;
-    let args: CommandArgs;
-    if (end <= ONE_COPY_MAX) {
-      const all = Buffer.allocUnsafe(end);
-      // A few dozen bytes copy faster in a loop than through Buffer.copy's native call.
-      if (end <= SMALL_COPY_MAX) for (let i = 0; i < end; i++) all[i] = u8[base + i]!;
-      else u8.copy(all, 0, base, base + end);
-      args = new CallArgs(all, u32.slice(lens, lens + argc * 2));
-    } else {
-      // Large arguments each get their own copy, so a value kept does not pin its neighbours.
-      const argv: Buffer[] = new Array(argc);
-      for (let i = 0; i < argc; i++) {
-        const off = u32[lens + i * 2]!;
-        const one = Buffer.allocUnsafe(u32[lens + i * 2 + 1]!);
-        u8.copy(one, 0, base + off, base + off + one.length);
-        argv[i] = one;
-      }
-      args = new OwnedArgs(argv);
-    }
+    const ex = this.ex;
+    const base = ex.sl_args_ptr();
+    const bounds = ex.sl_arglens_ptr() >>> 2;
+    const mem = this.u8();
+    const args = this.callArgs.point(mem, base, this.view32, bounds, argc);
     const reply = this.host.call(args, resp === 3 ? 3 : 2);
-    const ptr = this.ex.sl_reply_buffer(reply.length);
-    this.u8().set(reply, ptr);
-    return reply.length;
+    const ptr = ex.sl_reply_buffer(reply.pendingBytes);
+    return reply.takeInto(this.u8(), ptr);
   }
 
   /**
