@@ -25,8 +25,11 @@ const LIST_BASE_BYTES = 194;
 const SET_BASE_BYTES = 182;
 /** One set member's entry. */
 const SET_MEMBER_BYTES = 25;
-/** A sorted set: its member map and the skip list's 32-level header. */
-const ZSET_BASE_BYTES = 890;
+/**
+ * A sorted set: its member map and the skip list's header (its levels grow with the list; 5000
+ * sets of 3 and of 50 members measured ~300 B less than with the 32-level header, 890 B).
+ */
+const ZSET_BASE_BYTES = 590;
 /** A boxed double (a sorted-set score, a TTL above 2^31). */
 export const HEAP_NUMBER_BYTES = 16;
 /** A Buffer object (a Uint8Array view), excluding its bytes. */
