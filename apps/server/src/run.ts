@@ -147,7 +147,7 @@ export async function runServer(argv: string[]): Promise<Server | undefined> {
     process.exit(1);
   }
   server.startCron();
-  server.replication.start();
+  server.replication.start(server.cluster?.myselfIsReplica ?? false);
   log.notice("Ready to accept connections");
 
   installShutdown(server, log, pidfile);

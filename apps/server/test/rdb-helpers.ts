@@ -10,22 +10,32 @@ import { handles } from "./replication-helpers.js";
 
 export { cleanup, connect, info } from "./replication-helpers.js";
 
-/** shoal-server with DEBUG allowed; `dir` to start on files already there. */
-export async function shoalAt(args: string[] = [], dir?: string): Promise<ServerHandle> {
+/** shoal-server with DEBUG allowed; `dir` to start on files already there, `port` to come back. */
+export async function shoalAt(
+  args: string[] = [],
+  dir?: string,
+  port?: number,
+): Promise<ServerHandle> {
   const s = await spawnServer({
     command: [process.execPath, MAIN_JS],
     args: ["--save", "", "--protected-mode", "no", "--enable-debug-command", "yes", ...args],
     ...(dir !== undefined ? { dir } : {}),
+    ...(port !== undefined ? { port } : {}),
   });
   handles.push(s);
   return s;
 }
 
-/** redis-server 7.0.15 with DEBUG allowed; `dir` to start on files already there. */
-export async function redisAt(args: string[] = [], dir?: string): Promise<ServerHandle> {
+/** redis-server 7.0.15 with DEBUG allowed; `dir` to start on files already there, `port` to come back. */
+export async function redisAt(
+  args: string[] = [],
+  dir?: string,
+  port?: number,
+): Promise<ServerHandle> {
   const s = await startRedisServer({
     args: ["--enable-debug-command", "yes", ...args],
     ...(dir !== undefined ? { dir } : {}),
+    ...(port !== undefined ? { port } : {}),
   });
   handles.push(s);
   return s;

@@ -2,7 +2,9 @@
 // fields repl-id / repl-offset / repl-stream-db (rdbPopulateSaveInfo) become its replid and
 // offset at start-up (loadDataFromDisk, replicationCacheMasterUsingMyself), so it asks PSYNC
 // <replid> <offset+1> and gets +CONTINUE with what it missed while it was down, instead of a full
-// sync. Against a Shoal master and a real redis-server 7.0.15 master.
+// sync. Against a Shoal master and a real redis-server 7.0.15 master. And the other way round
+// (Redis 7.0): a master restarted from its dump.rdb keeps that history as replid2, so the
+// replicas it had continue with a partial resync.
 import type { ServerHandle } from "@shoal/test-utils";
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -19,6 +21,8 @@ import {
 import { waitInSync } from "./replication-helpers.js";
 
 afterEach(cleanup);
+
+type Start = (args: string[], dir?: string, port?: number) => Promise<ServerHandle>;
 
 async function restartContinues(m: ServerHandle): Promise<void> {
   const master = connect(m.port);
@@ -82,5 +86,71 @@ describe("a restarted replica continues from the history in its dump.rdb", () =>
     expect((await info(master, "stats")).sync_full).toBe("2");
     expect(await rc.exists("mine")).toBe(0);
     expect(await digest(rc)).toBe(await digest(master));
+  }, 60_000);
+});
+
+/**
+ * `startMaster`'s node, SAVEd with a replica attached, killed and started again on its file and
+ * port: the replica reconnects with PSYNC and continues (+CONTINUE with the new replid), and the
+ * writes after the restart reach it through that link.
+ */
+async function masterRestartContinues(startMaster: Start, startReplica: Start): Promise<void> {
+  const m = await startMaster([]);
+  const master = connect(m.port);
+  await fillEveryType(master, 2000, "k", true);
+  const r = await startReplica(["--replicaof", "127.0.0.1", String(m.port)]);
+  const replica = connect(r.port);
+  await waitInSync(master, replica);
+  await writeStream(master, 2000, "before");
+  await waitInSync(master, replica);
+  const oldId = (await info(master)).master_replid;
+  expect(await master.call("SAVE")).toBe("OK");
+  await m.kill();
+
+  const again = await startMaster([], m.dir, m.port);
+  const mc = connect(again.port);
+  const mi = await info(mc);
+  expect(mi.master_replid2).toBe(oldId);
+  expect(mi.master_replid).not.toBe(oldId);
+  await writeStream(mc, 2000, "after");
+  await waitInSync(mc, replica);
+  const stats = await info(mc, "stats");
+  expect(stats.sync_full).toBe("0");
+  expect(stats.sync_partial_ok).toBe("1");
+  expect((await info(replica)).master_replid).toBe(mi.master_replid);
+  expect(await digest(replica)).toBe(await digest(mc));
+}
+
+describe("a restarted master keeps its dump.rdb's history as replid2 for its replicas", () => {
+  it("Shoal master, Shoal replica: +CONTINUE, no full sync, equal digests", async () => {
+    await masterRestartContinues(shoalAt, shoalAt);
+  }, 60_000);
+
+  it("Shoal master, redis-server replica: +CONTINUE, no full sync, equal digests", async () => {
+    await masterRestartContinues(shoalAt, redisAt);
+  }, 60_000);
+
+  it("redis-server master, Shoal replica (the reference): the same", async () => {
+    await masterRestartContinues(redisAt, shoalAt);
+  }, 60_000);
+
+  it("a key that expired while the master was down: a full sync (its DEL is not in the backlog)", async () => {
+    const m = await shoalAt();
+    const master = connect(m.port);
+    await fillEveryType(master, 200, "k", true);
+    await master.set("short", "1", "PX", 1500);
+    const r = await shoalAt(["--replicaof", "127.0.0.1", String(m.port)]);
+    const replica = connect(r.port);
+    await waitInSync(master, replica);
+    expect(await master.call("SAVE")).toBe("OK");
+    await m.kill();
+    await new Promise((done) => setTimeout(done, 1600));
+    const again = await shoalAt([], m.dir, m.port);
+    const mc = connect(again.port);
+    expect((await info(mc)).master_replid2).toBe("0000000000000000000000000000000000000000");
+    await waitInSync(mc, replica);
+    expect((await info(mc, "stats")).sync_full).toBe("1");
+    expect(await replica.exists("short")).toBe(0);
+    expect(await digest(replica)).toBe(await digest(mc));
   }, 60_000);
 });

@@ -299,6 +299,11 @@ export class ClusterRuntime {
     }
   }
 
+  /** nodes.conf (or the bus since) makes this node a replica. */
+  get myselfIsReplica(): boolean {
+    return this.state.myself.slaveof !== null;
+  }
+
   /**
    * verifyClusterConfigWithData(), after the data is loaded: keys only in db 0; a slot holding
    * keys that nobody serves is taken, one served elsewhere is set to importing. False when a

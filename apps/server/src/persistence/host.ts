@@ -10,7 +10,7 @@ export interface ReplicationHistory {
   readonly replid: string;
   readonly offset: number;
   /** The history a dump.rdb loaded at start-up recorded (repl-id, repl-offset, repl-stream-db). */
-  restoreStoredHistory(replid: string, offset: number, db: number): void;
+  restoreStoredHistory(replid: string, offset: number, db: number, whole: boolean): void;
 }
 
 export interface PersistenceHost extends NodeCore {

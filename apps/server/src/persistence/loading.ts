@@ -85,7 +85,7 @@ export class DataLoader {
     const db = Number(l.aux.get("repl-stream-db") ?? -1);
     // Older writers may record repl-stream-db -1 (rdbPopulateSaveInfo's note): no history then.
     if (id?.length === 40 && Number.isSafeInteger(offset) && offset >= 0 && db >= 0)
-      this.server.replication.restoreStoredHistory(id, offset, db);
+      this.server.replication.restoreStoredHistory(id, offset, db, l.skippedExpired === 0);
     return true;
   }
 

@@ -102,8 +102,11 @@ export class Replication
     return this.server.config;
   }
 
-  /** Starts the once-a-second cron and, with `replicaof` configured, the link to the master. */
-  start(): void {
+  /**
+   * Starts the once-a-second cron and, with `replicaof` configured, the link to the master.
+   * `clusterReplica`: nodes.conf makes this node a replica (the cluster cron links it later).
+   */
+  start(clusterReplica = false): void {
     this.timer = setInterval(() => this.cron(), 1000);
     this.timer.unref();
     this.refreshChecks();
@@ -111,7 +114,7 @@ export class Replication
     if (target !== "") {
       const [host, port] = target.split(" ");
       this.setMaster(host!, Number(port), null);
-    }
+    } else if (!clusterReplica) this.continueStoredHistoryAsMaster();
   }
 
   stop(): void {
@@ -177,11 +180,30 @@ export class Replication
    * read at start-up and good until this node writes anything of its own: a node that starts as
    * a replica continues it (loadDataFromDisk's "Restore the replication ID / offset from the RDB
    * file", then replicationCacheMasterUsingMyself), so a restart costs a partial resync.
+   * `whole`: no key of the file was dropped as expired while loading.
    */
-  private stored: { replid: string; offset: number; db: number } | null = null;
+  private stored: { replid: string; offset: number; db: number; whole: boolean } | null = null;
 
-  restoreStoredHistory(replid: string, offset: number, db: number): void {
-    this.stored = { replid, offset, db };
+  restoreStoredHistory(replid: string, offset: number, db: number, whole: boolean): void {
+    this.stored = { replid, offset, db, whole };
+  }
+
+  /**
+   * loadDataFromDisk's branch for a master: the stored history becomes replid2, valid up to its
+   * offset, with a backlog from there, so the replicas this master had before its restart
+   * continue with a partial resync (Redis 7.0). Redis feeds a DEL into that backlog for each key
+   * that expired while the master was down; the loader drops those keys without naming them, so
+   * a file that lost any is not offered: its replicas full-sync, as before Redis 7.0.
+   */
+  private continueStoredHistoryAsMaster(): void {
+    const h = this.stored;
+    if (h === null || !h.whole) return;
+    this.replid2 = h.replid;
+    this.secondReplOffset = h.offset + 1;
+    this.offset = h.offset;
+    this.backlog = new Backlog(this.cfg.get<number>("repl-backlog-size"), h.offset);
+    this.stream.continueAt(h.offset);
+    this.registry.noReplicasSince = Date.now();
   }
 
   forgetStoredHistory(): void {
@@ -356,7 +378,10 @@ export class Replication
     this.setReplicaMode(true);
     this.server.log.role = "S";
     if (wasMaster) {
-      if (h !== null && this.backlog === null && this.offset === 0) {
+      // The stored history is still this node's while nothing was written since the start: no
+      // byte went into the backlog it began (or, without one, no write forgot it).
+      const untouched = this.backlog === null ? this.offset === 0 : this.offset === h?.offset;
+      if (h !== null && untouched) {
         this.replid = h.replid;
         this.offset = h.offset;
         this.stream.continueAt(h.offset);
