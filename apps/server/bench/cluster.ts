@@ -8,10 +8,9 @@
 // or more to mean anything: the defaults (800k requests at -P 1, 8M at -P 16) do on 2 cores.
 // Env: SHOAL_BENCH_CLUSTER_N1, SHOAL_BENCH_CLUSTER_N16 (requests per test), SHOAL_BENCH_ROUNDS
 // (default 2), SHOAL_BENCH_PIPELINES (default "1,16").
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ClusterHandle, startCluster } from "@shoal/test-utils";
-import { loadArgs, median, redisBenchmarkCsv } from "./servers.js";
+import { cpuSeconds, loadArgs, median, redisBenchmarkCsv } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 2);
@@ -21,20 +20,12 @@ const REQUESTS: Record<number, number> = {
   16: Number(process.env.SHOAL_BENCH_CLUSTER_N16 ?? 8_000_000),
 };
 const TESTS = ["set", "get"];
-/** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const CLOCK_TICKS = 100;
 
 type Kind = "shoal" | "redis";
 interface Run {
   rps: Map<string, number>;
   /** Server CPU microseconds per request, summed over the nodes. */
   cpuUs: number;
-}
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function clusterCpu(cluster: ClusterHandle): number {

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { type ServerHandle, sleep, spawnServer, startRedisServer } from "@shoal/test-utils";
-import { loadArgs, median, redisBenchmarkCsv } from "./servers.js";
+import { cpuSeconds, loadArgs, median, redisBenchmarkCsv } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const IDLE = Number(process.env.SHOAL_BENCH_IDLE ?? 10_000);
@@ -22,8 +22,6 @@ const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 3);
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
 const PINGS = Number(process.env.SHOAL_BENCH_PINGS ?? 5000);
 const MAXCLIENTS = ["--maxclients", String(IDLE + 100)];
-/** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const CLOCK_TICKS = 100;
 /** How long the idle-only CPU is sampled. */
 const IDLE_CPU_MS = 3000;
 
@@ -40,12 +38,6 @@ interface Round {
   idleCpu: number;
   /** RSS bytes per idle connection. */
   perConn: number;
-}
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  // Fields 14 and 15 (utime, stime), counted from the state field (3) after the command name.
-  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
 }
 
 function rssBytes(pid: number): number {

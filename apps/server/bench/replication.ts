@@ -4,8 +4,11 @@
 // same run, alternating. Lag: every few ms the master's master_repl_offset is read; the lag of
 // that sample is the time until every attached replica reports a slave_repl_offset at least as
 // large (so it includes the replica's own event-loop delay, as a reader of the replica sees it).
-// Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3).
-import { execFile } from "node:child_process";
+// CPU per write: utime+stime of the master and of each replica from /proc/<pid>/stat across the
+// run, divided by the writes sent: what a loaded machine distorts least (throughput and lag move
+// with the load).
+// Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_REPLICAS
+// (default "0,1,2").
 import { fileURLToPath } from "node:url";
 import {
   type ServerHandle,
@@ -15,11 +18,12 @@ import {
   waitFor,
 } from "@shoal/test-utils";
 import { Redis } from "ioredis";
-import { median } from "./servers.js";
+import { cpuSeconds, loadArgs, median, redisBenchmarkCsv } from "./servers.js";
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
 const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 3);
+const COUNTS = (process.env.SHOAL_BENCH_REPLICAS ?? "0,1,2").split(",").map(Number);
 const SAMPLE_MS = 5;
 
 type Kind = "shoal" | "redis";
@@ -29,7 +33,11 @@ interface Node {
 }
 interface Result {
   rps: number;
+  lagP50: number;
   lagP99: number;
+  /** CPU microseconds per write: the master's, and the mean of the attached replicas'. */
+  masterUs: number;
+  replicaUs: number;
 }
 
 function conn(port: number): Redis {
@@ -57,34 +65,11 @@ async function field(r: Redis, name: string): Promise<string | undefined> {
   return m?.[1]?.trim();
 }
 
-function redisBenchmark(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "redis-benchmark",
-      [
-        "-p",
-        String(port),
-        "-t",
-        "set",
-        "-n",
-        String(N),
-        "-c",
-        "50",
-        "-P",
-        "16",
-        "-r",
-        "100000",
-        "--csv",
-      ],
-      { timeout: 600_000 },
-      (err, stdout) => {
-        if (err) return reject(err);
-        const line = stdout.split("\n").find((l) => l.startsWith('"SET"'));
-        if (!line) return reject(new Error(`no SET line in:\n${stdout}`));
-        resolve(Number(line.split(",")[1]!.replace(/"/g, "")));
-      },
-    );
-  });
+async function redisBenchmark(port: number): Promise<number> {
+  const rows = await redisBenchmarkCsv([...loadArgs(port, N, 16), "-t", "set", "-r", "100000"]);
+  const set = rows.get("set");
+  if (set === undefined) throw new Error("redis-benchmark printed no SET row");
+  return set.rps;
 }
 
 /** Attaches exactly `n` of the replicas to the master and waits until they are online. */
@@ -130,19 +115,91 @@ function lagSampler(master: Node, replicas: Node[]): { stop(): Promise<number[]>
   };
 }
 
-function p99(xs: number[]): number {
+function percentile(xs: number[], q: number): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]!;
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))]!;
 }
 
 async function measure(master: Node, replicas: Node[], n: number): Promise<Result> {
   await master.conn.flushall();
   await attach(master, replicas, n);
-  const sampler = n > 0 ? lagSampler(master, replicas.slice(0, n)) : null;
+  const attached = replicas.slice(0, n);
+  const cpu = () => [master, ...attached].map((x) => cpuSeconds(x.handle.process.pid!));
+  const before = cpu();
+  const sampler = n > 0 ? lagSampler(master, attached) : null;
   const rps = await redisBenchmark(master.handle.port);
   const lags = sampler ? await sampler.stop() : [];
-  return { rps, lagP99: p99(lags) };
+  // The replicas' CPU once they caught up: what applying the run cost them.
+  await waitFor(
+    async () => {
+      const off = await field(master.conn, "master_repl_offset");
+      for (const r of attached)
+        if ((await field(r.conn, "slave_repl_offset")) !== off) return false;
+      return true;
+    },
+    { timeout: 60_000, what: "replicas caught up" },
+  );
+  const us = cpu().map((t, i) => ((t - before[i]!) * 1e6) / N);
+  const replicaUs = n > 0 ? us.slice(1).reduce((a, b) => a + b, 0) / n : Number.NaN;
+  return {
+    rps,
+    lagP50: percentile(lags, 0.5),
+    lagP99: percentile(lags, 0.99),
+    masterUs: us[0]!,
+    replicaUs,
+  };
+}
+
+const spread = (xs: number[], digits = 2) =>
+  `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}]`;
+
+/**
+ * Medians of the rounds: requests/s (and the ratio to no replicas), lag p99 and CPU per write of
+ * each server, then shoal/redis per round paired (median [min-max]).
+ */
+function report(res: Record<Kind, Result[][]>): void {
+  const med = (kind: Kind, n: number, f: (r: Result) => number) => median(res[kind][n]!.map(f));
+  const ratios = (n: number, f: (r: Result) => number) =>
+    res.shoal[n]!.map((s, i) => f(s) / f(res.redis[n]![i]!));
+  const cols = [
+    "replicas",
+    "server",
+    "rps",
+    "vs 0",
+    "lag p50 ms",
+    "lag p99 ms",
+    "master us/w",
+    "replica us/w",
+  ];
+  const widths = [9, 7, 9, 6, 11, 11, 12, 13];
+  const line = (xs: string[]) => xs.map((x, i) => x.padStart(widths[i]!)).join(" ");
+  console.log(`\n${line(cols)}`);
+  for (const n of COUNTS)
+    for (const kind of ["shoal", "redis"] as const) {
+      const rps = med(kind, n, (r) => r.rps);
+      const base = COUNTS.includes(0) ? rps / med(kind, 0, (r) => r.rps) : Number.NaN;
+      const fmt = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(2));
+      console.log(
+        line([
+          String(n),
+          kind,
+          rps.toFixed(0),
+          fmt(base),
+          n === 0 ? "-" : med(kind, n, (r) => r.lagP50).toFixed(1),
+          n === 0 ? "-" : med(kind, n, (r) => r.lagP99).toFixed(1),
+          fmt(med(kind, n, (r) => r.masterUs)),
+          fmt(med(kind, n, (r) => r.replicaUs)),
+        ]),
+      );
+    }
+  console.log("\nshoal/redis, paired rounds: median [min-max]");
+  for (const n of COUNTS) {
+    let text = `  ${n} replica(s): rps ${spread(ratios(n, (r) => r.rps))}, master CPU/write ${spread(ratios(n, (r) => r.masterUs))}`;
+    if (n > 0)
+      text += `, replica CPU/write ${spread(ratios(n, (r) => r.replicaUs))}, lag p99 ${spread(ratios(n, (r) => r.lagP99))}`;
+    console.log(text);
+  }
 }
 
 async function main(): Promise<void> {
@@ -151,40 +208,23 @@ async function main(): Promise<void> {
     for (const kind of ["shoal", "redis"] as const)
       for (let i = 0; i < 3; i++) nodes[kind].push(await start(kind));
     console.log(
-      `redis-benchmark -t set -n ${N} -c 50 -P 16 on the master, 0/1/2 replicas, ${ROUNDS} alternating rounds`,
+      `redis-benchmark -t set -n ${N} -c 50 -P 16 on the master, ${COUNTS.join("/")} replicas, ${ROUNDS} alternating rounds`,
     );
     const res: Record<Kind, Result[][]> = { shoal: [[], [], []], redis: [[], [], []] };
     for (let round = 0; round < ROUNDS; round++) {
       const order: Kind[] = round % 2 === 0 ? ["redis", "shoal"] : ["shoal", "redis"];
-      for (const n of [0, 1, 2]) {
+      for (const n of COUNTS) {
         for (const kind of order) {
           const [master, ...replicas] = nodes[kind];
           const r = await measure(master!, replicas, n);
           res[kind][n]!.push(r);
           process.stdout.write(
-            `  round ${round + 1}/${ROUNDS} ${kind} ${n} replica(s): ${r.rps.toFixed(0)} rps, lag p99 ${r.lagP99.toFixed(1)} ms\n`,
+            `  round ${round + 1}/${ROUNDS} ${kind} ${n} replica(s): ${r.rps.toFixed(0)} rps, lag p50 ${r.lagP50.toFixed(1)} p99 ${r.lagP99.toFixed(1)} ms, CPU/write master ${r.masterUs.toFixed(2)} us, replica ${r.replicaUs.toFixed(2)} us\n`,
           );
         }
       }
     }
-    console.log(
-      `\n${"replicas".padEnd(10)}${"shoal rps".padStart(11)}${"vs 0".padStart(7)}${"lag p99".padStart(10)}  ${"redis rps".padStart(11)}${"vs 0".padStart(7)}${"lag p99".padStart(10)}  ${"shoal/redis".padStart(12)}`,
-    );
-    const base = { shoal: 0, redis: 0 };
-    for (const n of [0, 1, 2]) {
-      const row = (kind: Kind) => {
-        const rps = median(res[kind][n]!.map((x) => x.rps));
-        const lag = median(res[kind][n]!.map((x) => x.lagP99));
-        if (n === 0) base[kind] = rps;
-        return { rps, lag, ratio: rps / base[kind] };
-      };
-      const s = row("shoal");
-      const q = row("redis");
-      const lag = (x: number) => (n === 0 ? "-" : Number.isNaN(x) ? "n/a" : `${x.toFixed(1)} ms`);
-      console.log(
-        `${String(n).padEnd(10)}${s.rps.toFixed(0).padStart(11)}${s.ratio.toFixed(2).padStart(7)}${lag(s.lag).padStart(10)}  ${q.rps.toFixed(0).padStart(11)}${q.ratio.toFixed(2).padStart(7)}${lag(q.lag).padStart(10)}  ${(s.rps / q.rps).toFixed(2).padStart(12)}`,
-      );
-    }
+    report(res);
   } finally {
     for (const kind of ["shoal", "redis"] as const)
       for (const n of nodes[kind]) {

@@ -2,10 +2,20 @@
 // 7.0.15, both without persistence for the run, redis-benchmark's CSV rows, and the median of
 // the rounds.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-utils";
 
 /** The middle value of `xs` (the upper one of an even count). */
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const CLOCK_TICKS = 100;
+
+/** utime + stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+}
 
 /** Runs `body` with shoal-server (`mainJs`, no RDB saves, no AOF) and redis-server; stops both. */
 export async function withShoalAndRedis(
