@@ -5,7 +5,7 @@
 // Redis's "version or checksum" refusal applies to the same payloads.
 import { crc64 } from "./crc64.js";
 import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from "./encoding.js";
-import { RDB_VERSION } from "./rdb/format.js";
+import { RDB_TYPE_STREAM_LISTPACKS_2, RDB_VERSION } from "./rdb/format.js";
 import { readDumpBody } from "./rdb/reader.js";
 import { createDumpPayload } from "./rdb/writer.js";
 import type { Value } from "./value.js";
@@ -61,6 +61,9 @@ export function restoreValue(
   limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
 ): Value | DumpPayloadError {
   if (!verifyDumpPayload(p, skipChecksum)) return BAD_PAYLOAD;
+  // Redis 7.2's types (20 SET_LISTPACK, 21 STREAM_LISTPACKS_3) are read from RDB 11 files, but a
+  // payload that passed the check claims RDB 10 or older, where rdbIsObjectType refuses them.
+  if (p[0]! > RDB_TYPE_STREAM_LISTPACKS_2) return BAD_DATA;
   const v = readDumpBody(Buffer.from(p.buffer, p.byteOffset, p.length), limits);
   return v === null ? BAD_DATA : v;
 }

@@ -144,6 +144,14 @@ describe("DUMP payloads", () => {
     expect(restoreValue(payload([2, 0]))).toEqual(new DumpPayloadError("ERR Bad data format"));
     expect(restoreValue(payload([15, 0]))).toEqual(new DumpPayloadError("ERR Bad data format"));
     expect(restoreValue(payload([99]))).toEqual(new DumpPayloadError("ERR Bad data format"));
+    // Redis 7.2's SET_LISTPACK (20): an RDB 11 file's type, refused in an RDB 10 payload, as
+    // Redis 7.0's rdbIsObjectType does, though the body would decode.
+    const lp = new ListpackBuilder();
+    lp.appendLatin1("a");
+    const body = Buffer.from(lp.buf.subarray(0, lp.finish()));
+    expect(restoreValue(payload([20, body.length, ...body]))).toEqual(
+      new DumpPayloadError("ERR Bad data format"),
+    );
   });
 
   test.prop([
