@@ -46,8 +46,8 @@ mkdir -p redis-src
 cp "$src"/{resp_parser.c,resp_parser.h,rand.c,rand.h,sha1.c,sha1.h} "$here"/shim/*.h redis-src/
 files+=(redis-src/resp_parser.c redis-src/rand.c redis-src/sha1.c "$here/shim/shoal_lua.c")
 
-exports=_malloc,_free,_sl_init,_sl_reset,_sl_out_ptr,_sl_out_len,_sl_reply_buffer,_sl_args_ptr
-exports=$exports,_sl_arglens_ptr,_sl_args_reserve,_sl_set_verbosity,_sl_eval_compile
+exports=_malloc,_free,_sl_init,_sl_reset,_sl_ctl,_sl_reply_buffer
+exports=$exports,_sl_args_reserve,_sl_set_verbosity,_sl_eval_compile
 exports=$exports,_sl_eval_exists,_sl_eval_run,_sl_memory,_sl_fn_init,_sl_fn_load,_sl_fn_unref,_sl_fn_run
 # Redis's deps/Makefile flags for Lua (LUA_CFLAGS), -O2 as its release build.
 emcc -O2 -Wall -Wno-unused-function -DLUA_ANSI -DENABLE_CJSON_GLOBAL -DREDIS_STATIC='' \

@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { LuaEngine } from "../../apps/server/src/scripting/lua-engine.js";
-import { OwnedArgs } from "../../packages/resp-codec/src/index.js";
+import { OwnedArgs, ReplyBuffer } from "../../packages/resp-codec/src/index.js";
 
 const dir = process.argv[2] ?? "/tmp/luabench";
 const req = createRequire(join(dir, "package.json"));
@@ -30,25 +30,29 @@ interface Engine {
 }
 
 function wasm51(): Engine {
+  const replies = new ReplyBuffer();
   const e = new LuaEngine({
-    call: () => GET_REPLY,
+    call: () => {
+      replies.raw(GET_REPLY);
+      return replies;
+    },
     interrupt: () => false,
     log: () => {},
     setRepl: () => {},
   });
-  const names = new Map<string, string>();
+  const names = new Map<string, { name: string; ref: number }>();
   return {
     name: "Redis Lua 5.1 (WASM)",
     compile(src) {
       const name = `f_${createHash("sha1").update(src).digest("hex")}`;
-      const err = e.compile(name, Buffer.from(src));
-      if (err) return err.toString();
-      names.set(src, name);
+      const ref = e.compile(name, Buffer.from(src));
+      if (typeof ref !== "number") return ref.toString();
+      names.set(src, { name, ref });
       return null;
     },
     run(src, keys, args) {
-      const name = names.get(src)!;
-      const r = e.run(name, OwnedArgs.of(...keys, ...args), 0, keys.length, 2, true);
+      const { name, ref } = names.get(src)!;
+      const r = e.run(ref, name, OwnedArgs.of(...keys, ...args), 0, keys.length, 2, true);
       return r.reply.toString();
     },
   };

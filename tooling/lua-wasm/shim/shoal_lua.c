@@ -27,7 +27,8 @@
 #define IMPORT(name) __attribute__((import_module("env"), import_name(name)))
 
 /* Runs the command in argbuf (argc arguments, offsets/lengths in arglens as pairs); writes
- * its RESP reply through sl_reply_buffer and returns its length. */
+ * its RESP reply to the reply buffer (sl_ctl's, or a larger one from sl_reply_buffer) and
+ * returns its length. */
 IMPORT("js_call") extern int js_call(int argc, int resp);
 /* Called every 100000 instructions; returns 1 when the script must be killed. */
 IMPORT("js_interrupt") extern int js_interrupt(void);
@@ -49,6 +50,7 @@ static int in_script = 0;   /* REGISTRY_RUN_CTX_NAME in Redis: set while a scrip
 static int script_resp = 2; /* the script client's protocol (redis.setresp) */
 static int client_resp = 2; /* the caller's protocol */
 static int log_verbosity = LL_NOTICE;
+static int eval_errh_ref = LUA_NOREF; /* __redis__err__handler, EVAL's error handler */
 
 /* ---------------------------------------------------------------------------------------------
  * Byte buffers shared with JavaScript: out (the reply to the caller), reply (a command's reply
@@ -63,6 +65,27 @@ typedef struct {
 static buf_t out, reply, args;
 static uint32_t *arglens;
 static int arglens_cap;
+
+/* Where the buffers are now, for JavaScript to read from memory instead of asking across the
+ * boundary on every call (each crossing costs more than the read): refreshed when one moves or
+ * when a run leaves its reply in `out`. */
+static struct {
+    uint32_t out_p, out_len;         /* the last reply for the caller */
+    uint32_t args_p, args_cap;       /* the argument region and its room in bytes */
+    uint32_t arglens_p, arglens_cap; /* its bounds (offset, length pairs), room in words */
+    uint32_t reply_p, reply_cap;     /* where js_call writes a reply, room in bytes (NUL too) */
+} ctl;
+
+static void ctl_sync(void) {
+    ctl.out_p = (uint32_t)(uintptr_t)out.p;
+    ctl.out_len = (uint32_t)out.len;
+    ctl.args_p = (uint32_t)(uintptr_t)args.p;
+    ctl.args_cap = (uint32_t)args.cap;
+    ctl.arglens_p = (uint32_t)(uintptr_t)arglens;
+    ctl.arglens_cap = (uint32_t)arglens_cap;
+    ctl.reply_p = (uint32_t)(uintptr_t)reply.p;
+    ctl.reply_cap = (uint32_t)reply.cap;
+}
 
 static void buf_reserve(buf_t *b, size_t extra) {
     if (b->len + extra + 1 <= b->cap) return;
@@ -79,16 +102,14 @@ static void buf_add(buf_t *b, const char *s, size_t n) {
 }
 static void buf_addstr(buf_t *b, const char *s) { buf_add(b, s, strlen(s)); }
 
-EXPORT char *sl_out_ptr(void) { return out.p; }
-EXPORT int sl_out_len(void) { return (int)out.len; }
+EXPORT void *sl_ctl(void) { return &ctl; }
 EXPORT char *sl_reply_buffer(int n) {
     reply.len = 0;
     buf_reserve(&reply, (size_t)n);
     reply.p[n] = '\0';
+    ctl_sync();
     return reply.p;
 }
-EXPORT char *sl_args_ptr(void) { return args.p; }
-EXPORT uint32_t *sl_arglens_ptr(void) { return arglens; }
 EXPORT void sl_set_verbosity(int v) { log_verbosity = v; }
 
 /* ---------------------------------------------------------------------------------------------
@@ -647,6 +668,7 @@ static int luaArgsToArgbuf(lua_State *L, int *argc) {
         luaPushError(L, "Lua redis lib command arguments must be strings or integers");
         return 0;
     }
+    ctl_sync();
     return 1;
 }
 
@@ -1102,6 +1124,9 @@ EXPORT int sl_init(void) {
 
     luaL_loadbuffer(lua, errh_func, strlen(errh_func), "@err_handler_def");
     lua_pcall(lua, 0, 0, 0);
+    /* The global can't change (the globals are read-only): runs fetch it by reference. */
+    lua_getglobal(lua, "__redis__err__handler");
+    eval_errh_ref = luaL_ref(lua, LUA_REGISTRYINDEX);
 
     lua_pushvalue(lua, LUA_GLOBALSINDEX);
     luaSetErrorMetatable(lua);
@@ -1370,6 +1395,7 @@ done:
     loading = 0;
     setGlobalsIndex(GLOBALS_API_NAME);
     lua_sethook(lua, NULL, 0, 0);
+    ctl_sync();
     return ret;
 }
 
@@ -1382,7 +1408,8 @@ EXPORT void sl_fn_unref(int ref) { luaL_unref(lua, LUA_REGISTRYINDEX, ref); }
  * ------------------------------------------------------------------------------------------- */
 
 /* Compiles `body` (shebang line already blanked by the caller, newline kept) and stores it as
- * registry[funcname]. 0 on success; else the RESP error is in `out`. */
+ * registry[funcname], as Redis does, and under a reference that runs fetch it by (no string
+ * to intern and look up per run). The reference (> 0); else 0 and the RESP error in `out`. */
 EXPORT int sl_eval_compile(const char *funcname, const char *body, int len) {
     out.len = 0;
     if (luaL_loadbuffer(lua, body, (size_t)len, "@user_script")) {
@@ -1399,10 +1426,12 @@ EXPORT int sl_eval_compile(const char *funcname, const char *body, int len) {
             if (out.p[i] == '\r' || out.p[i] == '\n') out.p[i] = ' ';
         buf_add(&out, "\r\n", 2);
         lua_pop(lua, 1);
-        return 1;
+        ctl_sync();
+        return 0;
     }
+    lua_pushvalue(lua, -1);
     lua_setfield(lua, LUA_REGISTRYINDEX, funcname);
-    return 0;
+    return luaL_ref(lua, LUA_REGISTRYINDEX);
 }
 
 EXPORT int sl_eval_exists(const char *funcname) {
@@ -1423,9 +1452,10 @@ static void luaMaskCountHook(lua_State *L, lua_Debug *ar) {
     }
 }
 
-/* Pushes a Lua array of the `n` arguments starting at index `from` of argbuf. */
+/* Pushes a Lua array of the `n` arguments starting at index `from` of argbuf; sized up front
+ * (the same table as one grown element by element, without its reallocations). */
 static void luaCreateArray(lua_State *L, int from, int n) {
-    lua_newtable(L);
+    lua_createtable(L, n, 0);
     for (int j = 0; j < n; j++) {
         uint32_t off = arglens[(from + j) * 2], len = arglens[(from + j) * 2 + 1];
         lua_pushlstring(L, args.p + off, len);
@@ -1441,15 +1471,15 @@ EXPORT char *sl_args_reserve(int total_bytes, int count) {
     }
     args.len = 0;
     buf_reserve(&args, (size_t)total_bytes);
+    ctl_sync();
     return args.p;
 }
 
-/* luaCallFunction: runs registry[funcname] (EVAL, KEYS/ARGV as globals) or the function
- * registry[ref] (FCALL, keys and args as its two arguments; `funcname` its name for errors).
- * The RESP reply for the caller is left in `out`; returns 1 when it is an error. */
-static int run_function(const char *funcname, int ref, int nkeys, int nargs, int caller_resp,
-                        int hook) {
-    int eval_mode = ref < 0;
+/* luaCallFunction: runs the function registry[ref], an EVAL script (KEYS/ARGV as globals) or
+ * an FCALL function (keys and args as its two arguments); `funcname` names it in errors. The
+ * RESP reply for the caller is left in `out`; returns 1 when it is an error. */
+static int run_function(int eval_mode, const char *funcname, int ref, int nkeys, int nargs,
+                        int caller_resp, int hook) {
     int gc_period = 50;
     static long gc_count = 0;
     out.len = 0;
@@ -1459,13 +1489,12 @@ static int run_function(const char *funcname, int ref, int nkeys, int nargs, int
      * script (rand.c's fixed seed) unless a script calls math.randomseed. */
 
     if (eval_mode) {
-        lua_getglobal(lua, "__redis__err__handler");
-        lua_getfield(lua, LUA_REGISTRYINDEX, funcname);
+        lua_rawgeti(lua, LUA_REGISTRYINDEX, eval_errh_ref);
     } else {
         lua_pushstring(lua, REGISTRY_ERROR_HANDLER_NAME);
         lua_gettable(lua, LUA_REGISTRYINDEX);
-        lua_rawgeti(lua, LUA_REGISTRYINDEX, ref);
     }
+    lua_rawgeti(lua, LUA_REGISTRYINDEX, ref);
     in_script = 1;
     if (hook) lua_sethook(lua, luaMaskCountHook, LUA_MASKCOUNT, 100000);
 
@@ -1535,15 +1564,18 @@ static int run_function(const char *funcname, int ref, int nkeys, int nargs, int
     if (hook) lua_sethook(lua, NULL, 0, 0);
     in_script = 0;
     lua_pop(lua, 1); /* the error handler */
+    ctl_sync();
     return is_error;
 }
 
-EXPORT int sl_eval_run(const char *funcname, int nkeys, int nargs, int caller_resp, int hook) {
-    return run_function(funcname, -1, nkeys, nargs, caller_resp, hook);
+/* `ref` is sl_eval_compile's; `funcname` the registry name, for errors. */
+EXPORT int sl_eval_run(int ref, const char *funcname, int nkeys, int nargs, int caller_resp,
+                       int hook) {
+    return run_function(1, funcname, ref, nkeys, nargs, caller_resp, hook);
 }
 
 EXPORT int sl_fn_run(int ref, const char *name, int nkeys, int nargs, int caller_resp, int hook) {
-    return run_function(name, ref, nkeys, nargs, caller_resp, hook);
+    return run_function(0, name, ref, nkeys, nargs, caller_resp, hook);
 }
 
 /* SCRIPT FLUSH: a new state, as scriptingReset does. */

@@ -57,6 +57,8 @@ interface CachedScript {
   sha: string;
   /** f_<sha>, its registry name: one string, so the engine's lookups reuse its hash. */
   fname: string;
+  /** The engine's reference to the compiled function. */
+  ref: number;
 }
 
 /** One script run (Redis's scriptRunCtx). */
@@ -188,12 +190,12 @@ export class Scripting {
       return null;
     }
     // The shebang line is skipped but its newline kept, so line numbers stay the user's.
-    const err = this.engine().compile(`f_${sha}`, body.subarray(shebang.length));
-    if (err !== null) {
-      client?.reply.error(errorText(err));
+    const ref = this.engine().compile(`f_${sha}`, body.subarray(shebang.length));
+    if (typeof ref !== "number") {
+      client?.reply.error(errorText(ref));
       return null;
     }
-    this.scripts.set(sha, { body, flags: shebang.flags, sha, fname: `f_${sha}` });
+    this.scripts.set(sha, { body, flags: shebang.flags, sha, fname: `f_${sha}`, ref });
     this.scriptsBytes += body.length + 40;
     return sha;
   }
@@ -271,7 +273,7 @@ export class Scripting {
     }
     const s = script;
     this.runScript(client, true, s.sha, s.flags, ro, args, nkeys, (hook) =>
-      this.engine().run(s.fname, args, 3, nkeys, client.resp, hook),
+      this.engine().run(s.ref, s.fname, args, 3, nkeys, client.resp, hook),
     );
   }
 

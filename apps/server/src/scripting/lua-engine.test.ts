@@ -27,9 +27,10 @@ function engineWith(
   });
   const evalScript = (body: string, keys: string[] = [], args: string[] = [], resp: 2 | 3 = 2) => {
     const sha = createHash("sha1").update(body).digest("hex");
-    const err = engine.compile(`f_${sha}`, Buffer.from(body));
-    if (err) return err.toString("latin1");
-    const r = engine.run(`f_${sha}`, OwnedArgs.of(...keys, ...args), 0, keys.length, resp, true);
+    const ref = engine.compile(`f_${sha}`, Buffer.from(body));
+    if (typeof ref !== "number") return ref.toString("latin1");
+    const argv = OwnedArgs.of(...keys, ...args);
+    const r = engine.run(ref, `f_${sha}`, argv, 0, keys.length, resp, true);
     return r.reply.toString("latin1");
   };
   return { engine, evalScript, logs, calls };

@@ -65,16 +65,20 @@ interface Exports {
   free(p: number): void;
   sl_init(): number;
   sl_reset(): void;
-  sl_out_ptr(): number;
-  sl_out_len(): number;
+  sl_ctl(): number;
   sl_reply_buffer(n: number): number;
-  sl_args_ptr(): number;
-  sl_arglens_ptr(): number;
   sl_args_reserve(bytes: number, count: number): number;
   sl_set_verbosity(v: number): void;
   sl_eval_compile(name: number, body: number, len: number): number;
   sl_eval_exists(name: number): number;
-  sl_eval_run(name: number, nkeys: number, nargs: number, resp: number, hook: number): number;
+  sl_eval_run(
+    ref: number,
+    name: number,
+    nkeys: number,
+    nargs: number,
+    resp: number,
+    hook: number,
+  ): number;
   sl_memory(): number;
   sl_fn_init(): number;
   sl_fn_load(code: number, len: number): number;
@@ -98,6 +102,21 @@ function wasmModule(): object {
 
 const ENOSYS = 52;
 
+/**
+ * The shim's control block (sl_ctl), 32-bit words: where its buffers are now and how much they
+ * hold, read from memory rather than asked across the boundary on every call.
+ */
+const Ctl = {
+  outPtr: 0,
+  outLen: 1,
+  argsPtr: 2,
+  argsCap: 3,
+  boundsPtr: 4,
+  boundsCap: 5,
+  replyPtr: 6,
+  replyCap: 7,
+} as const;
+
 export class LuaEngine {
   private readonly ex: Exports;
   private tempRet0 = 0;
@@ -108,6 +127,8 @@ export class LuaEngine {
   private readonly names = new Map<string, number>();
   /** redis.call's arguments, pointed at the engine's argument region for each call. */
   private readonly callArgs = new CallArgs();
+  /** The control block's first word in view32. */
+  private readonly ctl: number;
   private host: LuaHost;
 
   /** `functions`: a FUNCTION engine (function_lua.c) instead of EVAL's (eval.c). */
@@ -165,6 +186,7 @@ export class LuaEngine {
     this.ex._initialize();
     if (mode === "functions") this.ex.sl_fn_init();
     else this.ex.sl_init();
+    this.ctl = this.ex.sl_ctl() >>> 2;
   }
 
   /** Lets one engine serve several callers in turn (the host of the script running now). */
@@ -176,15 +198,18 @@ export class LuaEngine {
     this.ex.sl_set_verbosity(level);
   }
 
-  /** Compiles a script body as registry[name]; null on success, else the RESP error reply. */
-  compile(name: string, body: Uint8Array): Buffer | null {
+  /**
+   * Compiles a script body as registry[name]: the reference run() takes, or the RESP error
+   * reply.
+   */
+  compile(name: string, body: Uint8Array): number | Buffer {
     const namePtr = this.cstring(name);
     const bodyPtr = this.ex.malloc(body.length + 1);
     this.u8().set(body, bodyPtr);
-    const rc = this.ex.sl_eval_compile(namePtr, bodyPtr, body.length);
+    const ref = this.ex.sl_eval_compile(namePtr, bodyPtr, body.length);
     this.ex.free(bodyPtr);
     this.ex.free(namePtr);
-    return rc === 0 ? null : this.out();
+    return ref > 0 ? ref : this.out();
   }
 
   exists(name: string): boolean {
@@ -237,10 +262,12 @@ export class LuaEngine {
   }
 
   /**
-   * Runs registry[name] with KEYS = `args[first, first + nkeys)` and ARGV the rest of `args`
-   * (EVAL's own argument vector, no per-key arrays); the reply comes in the caller's protocol.
+   * Runs the script compile() gave `ref` (registry[name]) with KEYS = `args[first, first +
+   * nkeys)` and ARGV the rest of `args` (EVAL's own argument vector, no per-key arrays); the
+   * reply comes in the caller's protocol.
    */
   run(
+    ref: number,
     name: string,
     args: CommandArgs,
     first: number,
@@ -250,6 +277,7 @@ export class LuaEngine {
   ): LuaRunResult {
     this.putArgs(args, first);
     const isError = this.ex.sl_eval_run(
+      ref,
       this.nameptr(name),
       nkeys,
       args.argc - first - nkeys,
@@ -264,10 +292,16 @@ export class LuaEngine {
     const argc = args.argc;
     let bytes = 0;
     for (let i = first; i < argc; i++) bytes += args.len(i);
-    const base = this.ex.sl_args_reserve(bytes, argc - first);
-    const lens = this.ex.sl_arglens_ptr() >>> 2;
+    let u32 = this.u32();
+    const ctl = this.ctl;
+    // The region is reserved by a call only when it must grow.
+    if (bytes > u32[ctl + Ctl.argsCap]! || 2 * (argc - first) > u32[ctl + Ctl.boundsCap]!) {
+      this.ex.sl_args_reserve(bytes, argc - first);
+      u32 = this.u32();
+    }
+    const base = u32[ctl + Ctl.argsPtr]!;
+    const lens = u32[ctl + Ctl.boundsPtr]! >>> 2;
     const u8 = this.u8();
-    const u32 = this.u32();
     let off = 0;
     for (let i = first, j = lens; i < argc; i++, j += 2) {
       const v = args.view(i);
@@ -291,13 +325,16 @@ export class LuaEngine {
   }
 
   private onCall(argc: number, resp: number): number {
-    const ex = this.ex;
-    const base = ex.sl_args_ptr();
-    const bounds = ex.sl_arglens_ptr() >>> 2;
     const mem = this.u8();
-    const args = this.callArgs.point(mem, base, this.view32, bounds, argc);
+    const u32 = this.view32;
+    const ctl = this.ctl;
+    const bounds = u32[ctl + Ctl.boundsPtr]! >>> 2;
+    const args = this.callArgs.point(mem, u32[ctl + Ctl.argsPtr]!, u32, bounds, argc);
     const reply = this.host.call(args, resp === 3 ? 3 : 2);
-    const ptr = ex.sl_reply_buffer(reply.pendingBytes);
+    const n = reply.pendingBytes;
+    // The shim NUL-terminates the reply: n + 1 bytes; a call only when the buffer must grow.
+    const w = this.u32();
+    const ptr = n < w[ctl + Ctl.replyCap]! ? w[ctl + Ctl.replyPtr]! : this.ex.sl_reply_buffer(n);
     return reply.takeInto(this.u8(), ptr);
   }
 
@@ -306,9 +343,9 @@ export class LuaEngine {
    * the engine (callers write it out at once, so it is not copied).
    */
   private out(): Buffer {
-    const ptr = this.ex.sl_out_ptr();
-    const len = this.ex.sl_out_len();
-    return this.u8().subarray(ptr, ptr + len);
+    const u32 = this.u32();
+    const ptr = u32[this.ctl + Ctl.outPtr]!;
+    return this.u8().subarray(ptr, ptr + u32[this.ctl + Ctl.outLen]!);
   }
 
   private bytes(ptr: number, len: number): Uint8Array {
