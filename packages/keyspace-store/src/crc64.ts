@@ -41,6 +41,9 @@ for (let k = 1; k < 8; k++)
     S_HI[k * 256 + n] = (hi >>> 8) ^ (S_HI[idx] as number);
   }
 
+/** Int32Array views read words in the host's order; the word loop assumes little endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** A running CRC-64/Jones (RDB files are checksummed as they stream). */
 export class Crc64 {
   private hi = 0;
@@ -52,6 +55,47 @@ export class Crc64 {
   }
 
   update(data: Uint8Array, start = 0, end = data.length): this {
+    if (LITTLE_ENDIAN && end - start >= 64) {
+      // Whole words through an Int32Array view of the aligned middle: two loads per 8 bytes
+      // instead of eight byte loads and shifts (a 35.8 MB dump.rdb: ~95 -> ~35 ms). Each loop
+      // is its own function: in one, the optimized word loop deoptimized at the tail each call.
+      const aligned = Math.min(end, start + ((4 - ((data.byteOffset + start) & 3)) & 3));
+      const wordsEnd = end - ((end - aligned) % 8);
+      this.bytes(data, start, aligned);
+      this.words(new Int32Array(data.buffer, data.byteOffset + aligned, (wordsEnd - aligned) / 4));
+      return this.bytes(data, wordsEnd, end);
+    }
+    return this.bytes(data, start, end);
+  }
+
+  /** Little-endian words, two per 8 bytes (slicing-by-8). */
+  private words(w: Int32Array): void {
+    // The tables in locals: bundlers turn module constants into `var`s, which the loop would
+    // reload and re-check at every access.
+    const SL = S_LO;
+    const SH = S_HI;
+    let hi = this.hi;
+    let lo = this.lo;
+    for (let k = 0; k < w.length; k += 2) {
+      const l = lo ^ w[k]!;
+      const h = hi ^ w[k + 1]!;
+      const a = 7 * 256 + (l & 0xff);
+      const b = 6 * 256 + ((l >>> 8) & 0xff);
+      const c = 5 * 256 + ((l >>> 16) & 0xff);
+      const d = 4 * 256 + (l >>> 24);
+      const e = 3 * 256 + (h & 0xff);
+      const f = 2 * 256 + ((h >>> 8) & 0xff);
+      const g = 256 + ((h >>> 16) & 0xff);
+      const j = h >>> 24;
+      lo = SL[a]! ^ SL[b]! ^ SL[c]! ^ SL[d]! ^ SL[e]! ^ SL[f]! ^ SL[g]! ^ SL[j]!;
+      hi = SH[a]! ^ SH[b]! ^ SH[c]! ^ SH[d]! ^ SH[e]! ^ SH[f]! ^ SH[g]! ^ SH[j]!;
+    }
+    this.hi = hi;
+    this.lo = lo;
+  }
+
+  /** Bytes [start, end): slicing-by-8 over whole 8-byte groups, then byte by byte. */
+  private bytes(data: Uint8Array, start: number, end: number): this {
     let hi = this.hi;
     let lo = this.lo;
     let i = start;
