@@ -334,6 +334,15 @@ sessions.debug = [
   cmd("DEBUG", "OBJECT", "nokey"),
   cmd("DEBUG", "OBJECT"),
   cmd("DEBUG", "OBJECT", "a", "b"),
+  // DEBUG OBJECT reads the dict as it is (dictFind): a key whose time has passed (SET ... PXAT
+  // in the past keeps it, with that time) but that no lookup expired yet still answers.
+  cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0"),
+  cmd("SET", "gone", "v", "PXAT", "1000"),
+  cmd("DEBUG", "OBJECT", "gone"),
+  cmd("DEBUG", "OBJECT", "gone"),
+  cmd("GET", "gone"),
+  cmd("DEBUG", "OBJECT", "gone"),
+  cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1"),
   cmd("DEBUG", "NOSUCH"),
   cmd("DEBUG", "ERROR", "MYERR made up"),
   cmd("DEL", "k", "n", "l", "h"),

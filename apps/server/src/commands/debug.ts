@@ -119,10 +119,12 @@ function debugCommand(server: DebugCommandsHost, c: Client, a: CommandArgs): voi
   } else if (a.is(1, "object") && a.argc === 3) {
     const db = server.store.db(c.db);
     const key = a.latin1(2);
-    const v = db.has(key, server.call.now) ? db.dict.get(key) : undefined;
+    // Redis reads the dict directly (dictFind): a key past its time that nothing expired yet is
+    // still there to describe.
+    const v = db.dict.get(key);
     if (v === undefined) c.reply.error("ERR no such key");
     else {
-      // Not an access (Redis reads the dict directly): the key's own access time, as it was.
+      // Not an access: the key's own access time, as it was.
       const idle = db.idleSeconds(key, server.call.now);
       c.reply.simple(debugObject(v, db.accessRecord(key), idle, db.keyspace.encodingLimits));
     }
