@@ -28,6 +28,11 @@ export class CallContext {
   callerArgs: CommandArgs | null = null;
   /** Wall clock sampled when the current batch of commands started (ctx.now). */
   now = Date.now();
+  /**
+   * performance.now() where the latest call() started: a script's start (its busy-threshold
+   * clock) is its EVAL's or FCALL's, read once.
+   */
+  callStart = 0;
   /** performance.now() where the next call starts timing (-1: read the clock). */
   private start = -1;
   /** performance.now() where the last call ended (-1: not reusable). */
@@ -65,6 +70,7 @@ export class CallContext {
     let t0 = this.start;
     this.start = -1;
     if (t0 < 0) t0 = performance.now();
+    this.callStart = t0;
     if (this.depth++ === 0) this.current = client;
     // Id -1 is the scripts' client.
     if (client.id !== -1) {

@@ -94,6 +94,8 @@ export class Scripting {
   private loadingSince = -1;
   private readonly scripts = new Map<string, CachedScript>();
   private scriptsBytes = 0;
+  /** Cached scripts with a shebang: while there are none, EVALSHA's flags are EVAL's. */
+  private shebangScripts = 0;
   /** The script running now (Redis's curr_run_ctx), null between scripts. */
   running: RunContext | null = null;
   private scriptClient: Client;
@@ -197,6 +199,7 @@ export class Scripting {
     }
     this.scripts.set(sha, { body, flags: shebang.flags, sha, fname: `f_${sha}`, ref });
     this.scriptsBytes += body.length + 40;
+    if (!(shebang.flags & ScriptFlag.EvalCompatMode)) this.shebangScripts++;
     return sha;
   }
 
@@ -209,6 +212,7 @@ export class Scripting {
     this.scripts.clear();
     this.recentScripts.clear();
     this.scriptsBytes = 0;
+    this.shebangScripts = 0;
     this.lua?.reset();
   }
 
@@ -226,7 +230,7 @@ export class Scripting {
       if (f === undefined) return entry;
       flags = f.flags;
     } else if (name === "evalsha" || name === "evalsha_ro") {
-      if (args.len(1) !== 40) return entry;
+      if (args.len(1) !== 40 || this.shebangScripts === 0) return entry;
       const s = this.recentScripts.get(args) ?? this.scripts.get(args.latin1(1).toLowerCase());
       if (s === undefined) return entry;
       flags = s.flags;
@@ -355,11 +359,12 @@ export class Scripting {
       allowCrossSlot: compat || (flags & ScriptFlag.AllowCrossSlot) !== 0,
       writeDirty: false,
       slot: -1,
-      startMs: performance.now(),
+      // Its EVAL's or FCALL's start: call() read the clock just before.
+      startMs: server.call.callStart,
       timedOut: false,
       killed: false,
       replFlags: 3,
-      callerArgv: [],
+      callerArgv: evalMode ? NO_ARGV : [],
     };
     const callerArgs = server.call.args;
     if (!evalMode && callerArgs !== null) {
@@ -577,6 +582,8 @@ export class Scripting {
 }
 
 const EMPTY_NULL = Buffer.from("$-1\r\n");
+/** EVAL's callerArgv: only FUNCTION STATS reads it, for functions. */
+const NO_ARGV: Buffer[] = [];
 
 /** The flags scriptCall reads, per table entry, looked up once (flags are a string list). */
 interface ScriptTraits {
