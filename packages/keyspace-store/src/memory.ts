@@ -5,6 +5,7 @@
 // sorted-set member);
 // collections are sampled and extrapolated as Redis's objectComputeSize() does, so a call is
 // O(samples), not O(size).
+import { PackedHash } from "./types/packed-hash.js";
 import { isHash, isList, isSet, isStream, isString, type Value } from "./value.js";
 
 /** One Map entry (key, value, chain slot, and the bucket array at its average load). */
@@ -56,8 +57,11 @@ export const stringBytes = (len: number): number => 16 + ceil8(len);
 export const bufferBytes = (len: number): number =>
   BUFFER_OBJECT_BYTES + (len <= 4096 ? ceil8(len) : len + 64);
 
+/** The default sample (MEMORY USAGE's SAMPLES, and what the accounting measures with). */
+export const MEMORY_SAMPLES = 5;
+
 /** Bytes a value holds; collections averaged over up to `samples` elements (0 = all). */
-export function valueMemoryUsage(v: Value, samples = 5): number {
+export function valueMemoryUsage(v: Value, samples = MEMORY_SAMPLES): number {
   if (isString(v)) return typeof v === "string" ? stringBytes(v.length) : bufferBytes(v.length);
   const limit = samples <= 0 ? Number.POSITIVE_INFINITY : samples;
   if (isList(v)) {
@@ -70,11 +74,22 @@ export function valueMemoryUsage(v: Value, samples = 5): number {
   if (isHash(v)) {
     let sum = 0;
     let k = 0;
-    for (const [f, val] of v) {
-      if (k >= limit) break;
-      sum += stringBytes(f.length) + bufferBytes(val.length);
-      k++;
-    }
+    if (v instanceof PackedHash && v.packed !== null) {
+      // The same sample, read from a listpack not expanded yet: measuring must not expand it.
+      if (limit === MEMORY_SAMPLES) {
+        sum = v.sample;
+        k = Math.min(MEMORY_SAMPLES, v.size);
+      } else {
+        const lens = v.entryLengths(Math.min(limit, v.size));
+        for (; 2 * k < lens.length; k++)
+          sum += stringBytes(lens[2 * k] as number) + bufferBytes(lens[2 * k + 1] as number);
+      }
+    } else
+      for (const [f, val] of v) {
+        if (k >= limit) break;
+        sum += stringBytes(f.length) + bufferBytes(val.length);
+        k++;
+      }
     return HASH_BASE_BYTES + v.size * HASH_ENTRY_BYTES + (k === 0 ? 0 : (sum / k) * v.size);
   }
   if (isSet(v)) {
@@ -120,7 +135,12 @@ export function valueMemoryUsage(v: Value, samples = 5): number {
 export const TTL_ENTRY_BYTES = 108;
 
 /** A key's dict entry, its name, its value, and its TTL entry when it has one. */
-export function keyMemoryUsage(key: string, v: Value, hasTtl: boolean, samples = 5): number {
+export function keyMemoryUsage(
+  key: string,
+  v: Value,
+  hasTtl: boolean,
+  samples = MEMORY_SAMPLES,
+): number {
   const base = MAP_ENTRY_BYTES + stringBytes(key.length) + valueMemoryUsage(v, samples);
   return Math.round(base + (hasTtl ? TTL_ENTRY_BYTES : 0));
 }
@@ -149,7 +169,7 @@ interface Measured {
 }
 const measuredOf = (v: object): number | undefined => (v as Measured)[MEASURED];
 const measure = (v: object): number => {
-  const now = Math.round(valueMemoryUsage(v as Value, 5));
+  const now = Math.round(valueMemoryUsage(v as Value, MEMORY_SAMPLES));
   (v as Measured)[MEASURED] = now;
   return now;
 };

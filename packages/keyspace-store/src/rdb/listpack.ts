@@ -202,8 +202,23 @@ export function lpEntrySize(s: string): number {
   return l + (l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5);
 }
 
+/**
+ * An owned copy of bytes [s, e): a byte loop for short ones (no subarray view to allocate and
+ * collect per element), set() beyond.
+ */
+export function copyBytes(b: Uint8Array, s: number, e: number): Buffer {
+  const n = e - s;
+  const x = Buffer.allocUnsafe(n);
+  if (n <= 32) for (let i = 0; i < n; i++) x[i] = b[s + i]!;
+  else x.set(b.subarray(s, e));
+  return x;
+}
+
 /** A listpack that fails validation (lpValidateIntegrity). */
 export class ListpackError extends Error {}
+
+const u32le = (p: Uint8Array, i: number): number =>
+  (p[i]! | (p[i + 1]! << 8) | (p[i + 2]! << 16) | (p[i + 3]! << 24)) >>> 0;
 
 /**
  * Every element of the listpack at p[start, end), validated entry by entry as
@@ -220,10 +235,11 @@ export function readListpack(
 ): number {
   const size = end - start;
   if (size < LP_HDR_SIZE + 1) throw new ListpackError("listpack too small");
-  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  const total = dv.getUint32(start, true);
+  // Multi-byte fields read byte by byte: a DataView per listpack was an allocation per loaded
+  // collection, for fields most small listpacks never have past the header.
+  const total = u32le(p, start);
   if (total !== size) throw new ListpackError("listpack size mismatch");
-  const declared = dv.getUint16(start + 4, true);
+  const declared = p[start + 4]! | (p[start + 5]! << 8);
   if (p[end - 1] !== LP_EOF) throw new ListpackError("listpack without end byte");
   let i = start + LP_HDR_SIZE;
   let count = 0;
@@ -254,13 +270,13 @@ export function readListpack(
       i += 2 + dataLen;
     } else if (c === 0xf0) {
       if (i + 5 > last) throw new ListpackError("listpack entry overflows");
-      dataLen = dv.getUint32(i + 1, true);
+      dataLen = u32le(p, i + 1);
       if (i + 5 + dataLen > last) throw new ListpackError("listpack entry overflows");
       onString(p, i + 5, i + 5 + dataLen);
       i += 5 + dataLen;
     } else if (c === 0xf1) {
       if (i + 3 > last) throw new ListpackError("listpack entry overflows");
-      onInt(dv.getInt16(i + 1, true));
+      onInt(((p[i + 1]! | (p[i + 2]! << 8)) << 16) >> 16);
       i += 3;
     } else if (c === 0xf2) {
       if (i + 4 > last) throw new ListpackError("listpack entry overflows");
@@ -269,11 +285,11 @@ export function readListpack(
       i += 4;
     } else if (c === 0xf3) {
       if (i + 5 > last) throw new ListpackError("listpack entry overflows");
-      onInt(dv.getInt32(i + 1, true));
+      onInt(p[i + 1]! | (p[i + 2]! << 8) | (p[i + 3]! << 16) | (p[i + 4]! << 24));
       i += 5;
     } else if (c === 0xf4) {
       if (i + 9 > last) throw new ListpackError("listpack entry overflows");
-      const v = dv.getBigInt64(i + 1, true);
+      const v = new DataView(p.buffer, p.byteOffset, p.byteLength).getBigInt64(i + 1, true);
       onInt(v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v);
       i += 9;
     } else throw new ListpackError("bad listpack entry encoding");

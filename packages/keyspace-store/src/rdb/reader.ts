@@ -15,6 +15,14 @@ import {
   settleLoadedListpackHash,
 } from "../encoding.js";
 import type { Database, Keyspace } from "../keyspace.js";
+import { bufferBytes, MEMORY_SAMPLES, stringBytes } from "../memory.js";
+import {
+  hashFillEntries,
+  hashInt,
+  hashStr,
+  PackedHash,
+  startHashFill,
+} from "../types/packed-hash.js";
 import { ZSet } from "../types/zset.js";
 import { Denque, type Value } from "../value.js";
 import { CompactError, readIntset, readZiplist, readZipmap } from "./compact.js";
@@ -61,7 +69,7 @@ import {
   RDB_TYPE_ZSET_ZIPLIST,
   RdbFormatError,
 } from "./format.js";
-import { ListpackError, readListpack } from "./listpack.js";
+import { copyBytes, ListpackError, readListpack } from "./listpack.js";
 import { lzfDecompress } from "./lzf.js";
 import { readStreamObject } from "./stream-rdb.js";
 
@@ -287,44 +295,14 @@ const pushStr = (b: Uint8Array, s: number, e: number) => {
 const pushIntStr = (v: number | bigint) => {
   strOut.push(String(v));
 };
-/**
- * An owned copy of bytes [s, e): a byte loop for short ones (no subarray view to allocate and
- * collect per element), set() beyond.
- */
-function copyBytes(b: Uint8Array, s: number, e: number): Buffer {
-  const n = e - s;
-  const x = Buffer.allocUnsafe(n);
-  if (n <= 32) for (let i = 0; i < n; i++) x[i] = b[s + i]!;
-  else x.set(b.subarray(s, e));
-  return x;
-}
 let bufOut: Buffer[] = [];
 const pushBuf = (b: Uint8Array, s: number, e: number) => {
   bufOut.push(copyBytes(b, s, e));
 };
-// A listpack/ziplist hash read straight into its Map: fields as latin1 strings, values as
-// Buffers, each entry materialised once (not as a string first, then copied to a Buffer).
-// Measured with the zset sinks below and copyBytes (bench/rdb.ts, 1M mixed keys, best of 3
-// alternating with the flat-array code, CPU time on a loaded 2-core box): load 2532 -> 2203 ms.
-let hashOut = new Map<string, Buffer>();
-let hashField: string | null = null;
-let hashEntries = 0;
-const hashStr = (b: Uint8Array, s: number, e: number) => {
-  hashEntries++;
-  if (hashField === null) hashField = (b as NodeBuffer).latin1Slice(s, e);
-  else {
-    hashOut.set(hashField, copyBytes(b, s, e));
-    hashField = null;
-  }
-};
-const hashInt = (v: number | bigint) => {
-  hashEntries++;
-  if (hashField === null) hashField = String(v);
-  else {
-    hashOut.set(hashField, Buffer.from(String(v), "latin1"));
-    hashField = null;
-  }
-};
+// A listpack/ziplist hash is read straight into its Map by packed-hash.ts's sinks (hashStr,
+// hashInt): each entry materialised once. Measured with the zset sinks below and copyBytes
+// (bench/rdb.ts, 1M mixed keys, best of 3 alternating with the flat-array code, CPU time on a
+// loaded 2-core box): load 2532 -> 2203 ms.
 // A listpack/ziplist zset: members as strings, scores as numbers (an integer entry needs no
 // String() and strtod round trip: Number(v) rounds the same way).
 let zMembers: string[] = [];
@@ -389,14 +367,59 @@ function compactBuffers(c: RdbCursor, ziplist: boolean, out: Buffer[]): void {
 /** A compact (listpack/ziplist) hash, or null when empty. */
 function compactHash(c: RdbCursor, ziplist: boolean): Map<string, Buffer> | null {
   const m = new Map<string, Buffer>();
-  hashOut = m;
-  hashField = null;
-  hashEntries = 0;
+  startHashFill(m);
   readCompact(c, ziplist, hashStr, hashInt);
+  const hashEntries = hashFillEntries();
   if (hashEntries === 0) return null;
   if (hashEntries % 2 !== 0) throw corrupt("Hash listpack integrity check failed.");
   if (m.size * 2 !== hashEntries) throw corrupt("Duplicate hash fields detected");
   return m;
+}
+
+// A listpack hash of up to PACKED_MAX_FIELDS fields stays a listpack (types/packed-hash.ts) after
+// the same validation: the whole listpack, an even count, no field twice (pairwise: the fields
+// are few). Its fields are made here only to be compared, young garbage the scavenger drops.
+// The walk also sums the memory accounting's sample (memory.ts's valueMemoryUsage: the first
+// MEMORY_SAMPLES entries), so measuring the hash needs no second walk.
+const PACKED_MAX_FIELDS = 8;
+const packedFields: string[] = [];
+let packedEntries = 0;
+let packedSample = 0;
+const packedStr = (b: Uint8Array, s: number, e: number) => {
+  const i = packedEntries++;
+  if ((i & 1) === 0) {
+    packedFields[i >>> 1] = (b as NodeBuffer).latin1Slice(s, e);
+    if (i < 2 * MEMORY_SAMPLES) packedSample += stringBytes(e - s);
+  } else if (i < 2 * MEMORY_SAMPLES) packedSample += bufferBytes(e - s);
+};
+const packedInt = (v: number | bigint) => {
+  const i = packedEntries++;
+  const digits = String(v);
+  if ((i & 1) === 0) {
+    packedFields[i >>> 1] = digits;
+    if (i < 2 * MEMORY_SAMPLES) packedSample += stringBytes(digits.length);
+  } else if (i < 2 * MEMORY_SAMPLES) packedSample += bufferBytes(digits.length);
+};
+
+/**
+ * A listpack hash (at the cursor's range) kept as its bytes, null when it is empty or undefined
+ * when its header counts more than PACKED_MAX_FIELDS fields (the caller builds the Map).
+ */
+function packedHash(c: RdbCursor): PackedHash | null | undefined {
+  const b = c.rbuf;
+  // The header's element count (65535: "count them") decides before any walk.
+  const declared = c.re - c.rs >= 6 ? b[c.rs + 4]! | (b[c.rs + 5]! << 8) : 0;
+  if (declared > 2 * PACKED_MAX_FIELDS) return undefined;
+  packedEntries = 0;
+  packedSample = 0;
+  readCompact(c, false, packedStr, packedInt);
+  if (packedEntries === 0) return null;
+  if (packedEntries % 2 !== 0) throw corrupt("Hash listpack integrity check failed.");
+  const n = packedEntries >>> 1;
+  for (let i = 1; i < n; i++)
+    for (let j = 0; j < i; j++)
+      if (packedFields[i] === packedFields[j]) throw corrupt("Duplicate hash fields detected");
+  return new PackedHash((b as NodeBuffer).latin1Slice(c.rs, c.re), n, packedSample);
 }
 
 /** A compact (listpack/ziplist) zset, or null when empty. */
@@ -552,7 +575,7 @@ export function readRdbObject(
     }
     case RDB_TYPE_HASH_LISTPACK: {
       c.readRange();
-      const h = compactHash(c, false);
+      const h = packedHash(c) ?? compactHash(c, false);
       if (h !== null) settleLoadedListpackHash(h, L);
       return h;
     }

@@ -16,6 +16,7 @@ import { formatDouble17g, type NodeBuffer } from "@shoal/resp-codec";
 import { crc64 } from "../crc64.js";
 import { DEFAULT_ENCODING_LIMITS, type EncodingLimits, objectEncoding } from "../encoding.js";
 import { parseInt64Latin1 } from "../string-value.js";
+import { PackedHash } from "../types/packed-hash.js";
 import type { ZSet } from "../types/zset.js";
 import {
   type HashValue,
@@ -236,6 +237,13 @@ export class RdbWriter {
         this.quicklist(v as ListValue);
         return;
       case RDB_TYPE_HASH_LISTPACK:
+        // A hash still held as the listpack it was loaded from goes out as those bytes, as Redis
+        // writes its listpack. (stringLatin1's integer test cannot take a listpack for digits:
+        // its first byte is its total length, 7 or more, not a digit.)
+        if (v instanceof PackedHash && v.packed !== null) {
+          this.stringLatin1(v.packed);
+          return;
+        }
         lp.reset();
         for (const [f, val] of v as HashValue) {
           lp.appendLatin1(f);

@@ -1,0 +1,103 @@
+// A hash loaded from a listpack and kept as one must be indistinguishable from the Map the reader
+// used to build: every Map member gives the same answer, the memory figure is the same before
+// and after expansion, and the RDB bytes written for it are those an expanded hash would get.
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
+import { valueMemoryUsage } from "../memory.js";
+import { ListpackBuilder } from "../rdb/listpack.js";
+import type { Value } from "../value.js";
+import { PackedHash } from "./packed-hash.js";
+
+// Fields and values: short text, digits (stored as listpack integers), binary bytes.
+const element = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer({ min: -1e12, max: 1e12 }).map(String),
+  fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString("latin1")),
+);
+const smallHash = fc
+  .uniqueArray(fc.tuple(element, element), { minLength: 1, maxLength: 8, selector: (p) => p[0] })
+  .map((pairs) => new Map(pairs.map(([f, v]) => [f, Buffer.from(v, "latin1")])));
+
+/** The hash through a DUMP payload: a listpack hash read back, kept packed. */
+function packed(h: Map<string, Buffer>): PackedHash {
+  const v = restoreValue(dumpValue(h));
+  if (!(v instanceof PackedHash)) throw new Error("not read back as a PackedHash");
+  expect(v.packed).not.toBeNull();
+  return v;
+}
+
+const entries = (m: Map<string, Buffer>) => [...m].map(([f, v]) => [f, v.toString("latin1")]);
+
+describe("PackedHash", () => {
+  test.prop([smallHash])("answers as the Map it stands for, before and after expanding", (h) => {
+    const p = packed(h);
+    // Read without expanding: size, memory figures, the RDB bytes.
+    expect(p.size).toBe(h.size);
+    for (const samples of [5, 1, 0])
+      expect(valueMemoryUsage(p, samples)).toBe(valueMemoryUsage(h, samples));
+    expect(dumpValue(p).equals(dumpValue(h))).toBe(true);
+    expect(p.packed).not.toBeNull();
+    // Any other use expands it into the same entries, in the same order.
+    expect(entries(p)).toEqual(entries(h));
+    expect(p.packed).toBeNull();
+    expect(valueMemoryUsage(p)).toBe(valueMemoryUsage(h));
+    expect(dumpValue(p).equals(dumpValue(h))).toBe(true);
+  });
+
+  test.prop([smallHash, element])("each Map member expands first", (h, probe) => {
+    const [f0] = h.keys();
+    const field = f0 as string;
+    const calls: [string, (m: Map<string, Buffer>) => unknown][] = [
+      ["get", (m) => m.get(field)?.toString("latin1")],
+      ["get missing", (m) => m.get(`${probe}\u00ff`)],
+      ["has", (m) => [m.has(field), m.has(probe)]],
+      ["set", (m) => entries(m.set(probe, Buffer.from("x")))],
+      ["delete", (m) => [m.delete(field), entries(m)]],
+      ["clear", (m) => [m.clear(), m.size, entries(m)]],
+      [
+        "forEach",
+        (m) => {
+          const seen: string[] = [];
+          m.forEach((v, k, self) => {
+            seen.push(k, v.toString("latin1"), String(self === m));
+          });
+          return seen;
+        },
+      ],
+      ["keys", (m) => [...m.keys()]],
+      ["values", (m) => [...m.values()].map((v) => v.toString("latin1"))],
+      ["entries", (m) => [...m.entries()].map(([k, v]) => [k, v.toString("latin1")])],
+      ["spread", (m) => entries(new Map(m))],
+    ];
+    for (const [name, call] of calls) {
+      const eager = new Map(h);
+      const lazy = packed(h);
+      expect([name, call(lazy)]).toEqual([name, call(eager)]);
+      expect([name, lazy.size, entries(lazy)]).toEqual([name, eager.size, entries(eager)]);
+    }
+  });
+
+  it("a listpack with a field twice is refused, as when the Map was built", () => {
+    // A DUMP payload of type 16 (HASH_LISTPACK) around a listpack of these elements, taking a
+    // valid payload's version footer; the CRC is skipped.
+    const good = dumpValue(new Map([["a", Buffer.from("b")]]) as Value);
+    const footer = good.subarray(good.length - 10, good.length - 8);
+    const payload = (xs: string[]) => {
+      const lp = new ListpackBuilder();
+      for (const x of xs) lp.appendLatin1(x);
+      const body = lp.buf.subarray(0, lp.finish());
+      return Buffer.concat([Buffer.from([16, body.length]), body, footer, Buffer.alloc(8)]);
+    };
+    const ok = restoreValue(payload(["f", "1", "g", "2", "h", "3"]), true);
+    expect(ok).toBeInstanceOf(PackedHash);
+    expect(entries(ok as PackedHash)).toEqual([
+      ["f", "1"],
+      ["g", "2"],
+      ["h", "3"],
+    ]);
+    expect(restoreValue(payload(["f", "1", "g", "2", "f", "3"]), true)).toBeInstanceOf(
+      DumpPayloadError,
+    );
+  });
+});

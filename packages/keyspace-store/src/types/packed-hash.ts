@@ -1,0 +1,164 @@
+// A small hash loaded from an RDB listpack (HASH_LISTPACK), held as that listpack until its first
+// use, as Redis holds a listpack hash. Building the Map at load time (a field string and a Buffer
+// per entry) was most of what a small hash cost to load, and most of what the load's scavenges
+// copied; many loaded keys are never touched before the next save.
+//
+// It is a Map: every member of Map's API (get, set, has, delete, clear, size, forEach, keys,
+// values, entries, iteration) expands the listpack into the Map first, so no reader can see the
+// difference, and `instanceof Map` (the hash type test) holds. Only three places read the
+// listpack itself, each giving what the expanded Map would give: the RDB writer (the bytes go out
+// as they came in, as Redis writes a listpack hash), the memory accounting's sample (`sample`,
+// `entryLengths`) and `size`.
+import type { NodeBuffer } from "@shoal/resp-codec";
+import { copyBytes, readListpack } from "../rdb/listpack.js";
+
+// Listpack element sinks filling a hash: fields as latin1 strings, values as owned Buffers.
+// Module-level, so no closure is made per value (the RDB reader fills eager hashes with them).
+let hashOut: Map<string, Buffer> = new Map();
+let hashField: string | null = null;
+let hashEntries = 0;
+
+/** Starts filling `m` through hashStr/hashInt; hashFillEntries() counts the elements seen. */
+export function startHashFill(m: Map<string, Buffer>): void {
+  hashOut = m;
+  hashField = null;
+  hashEntries = 0;
+}
+
+export const hashFillEntries = (): number => hashEntries;
+
+export const hashStr = (b: Uint8Array, s: number, e: number): void => {
+  hashEntries++;
+  if (hashField === null) hashField = (b as NodeBuffer).latin1Slice(s, e);
+  else {
+    hashOut.set(hashField, copyBytes(b, s, e));
+    hashField = null;
+  }
+};
+
+export const hashInt = (v: number | bigint): void => {
+  hashEntries++;
+  if (hashField === null) hashField = String(v);
+  else {
+    hashOut.set(hashField, Buffer.from(String(v), "latin1"));
+    hashField = null;
+  }
+};
+
+// Element lengths as the expanded hash would have them (an integer entry becomes its digits).
+let lengthsOut: number[] = [];
+let lengthsLeft = 0;
+const lengthStr = (_b: Uint8Array, s: number, e: number): void => {
+  if (lengthsLeft-- > 0) lengthsOut.push(e - s);
+};
+const lengthInt = (v: number | bigint): void => {
+  if (lengthsLeft-- > 0) lengthsOut.push(String(v).length);
+};
+
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size")?.get as (
+  this: Map<unknown, unknown>,
+) => number;
+
+export class PackedHash extends Map<string, Buffer> {
+  /** The listpack (one char per byte) until the first use expands it into the Map, then null. */
+  packed: string | null;
+  /** Field count of the listpack. */
+  private readonly fields: number;
+  /** memory.ts's sample of the first MEMORY_SAMPLES entries (field and value bytes), as read. */
+  readonly sample: number;
+
+  /**
+   * `packed`: a validated listpack of `fields` distinct fields (the RDB reader checks both);
+   * `sample`: the accounting's sample of its first entries, summed by the reader's walk.
+   */
+  constructor(packed: string, fields: number, sample: number) {
+    super();
+    this.packed = packed;
+    this.fields = fields;
+    this.sample = sample;
+  }
+
+  private expand(): void {
+    const lp = Buffer.from(this.packed as string, "latin1");
+    this.packed = null;
+    startHashFill(this);
+    readListpack(lp, 0, lp.length, hashStr, hashInt);
+  }
+
+  /**
+   * The lengths of the first `limit` entries' field and value, as [field, value, field, ...],
+   * read from the listpack without expanding it (memory.ts's sample).
+   */
+  entryLengths(limit: number): number[] {
+    const out: number[] = [];
+    if (this.packed === null) {
+      for (const [f, v] of this) {
+        if (out.length >= 2 * limit) break;
+        out.push(f.length, v.length);
+      }
+      return out;
+    }
+    const lp = Buffer.from(this.packed, "latin1");
+    lengthsOut = out;
+    lengthsLeft = Math.min(2 * limit, 2 * this.fields);
+    readListpack(lp, 0, lp.length, lengthStr, lengthInt);
+    return out;
+  }
+
+  override get size(): number {
+    return this.packed === null ? mapSize.call(this) : this.fields;
+  }
+
+  override get(k: string): Buffer | undefined {
+    if (this.packed !== null) this.expand();
+    return super.get(k);
+  }
+
+  override has(k: string): boolean {
+    if (this.packed !== null) this.expand();
+    return super.has(k);
+  }
+
+  override set(k: string, v: Buffer): this {
+    if (this.packed !== null) this.expand();
+    return super.set(k, v);
+  }
+
+  override delete(k: string): boolean {
+    if (this.packed !== null) this.expand();
+    return super.delete(k);
+  }
+
+  override clear(): void {
+    this.packed = null;
+    super.clear();
+  }
+
+  override forEach(
+    fn: (v: Buffer, k: string, m: Map<string, Buffer>) => void,
+    thisArg?: unknown,
+  ): void {
+    if (this.packed !== null) this.expand();
+    super.forEach(fn, thisArg);
+  }
+
+  override keys(): MapIterator<string> {
+    if (this.packed !== null) this.expand();
+    return super.keys();
+  }
+
+  override values(): MapIterator<Buffer> {
+    if (this.packed !== null) this.expand();
+    return super.values();
+  }
+
+  override entries(): MapIterator<[string, Buffer]> {
+    if (this.packed !== null) this.expand();
+    return super.entries();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, Buffer]> {
+    if (this.packed !== null) this.expand();
+    return super[Symbol.iterator]();
+  }
+}
