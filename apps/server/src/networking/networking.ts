@@ -68,6 +68,15 @@ export class Networking {
   private readonly config: ServerConfig;
   private readonly stats: ServerStats;
   private readonly call: CallContext;
+  /**
+   * The directives every read and every flush consults, re-read only after a CONFIG SET (the
+   * config's version moved): a Map lookup each, per read, was a measurable share at -P 1.
+   */
+  private settingsVersion = -1;
+  private queryBufferLimit = 0;
+  private outputLimitsSetting!: OutputLimits;
+  /** maxmemory-clients in bytes (clientEvictionLimit); 0: clients are never evicted. */
+  private clientEvictionBytes = 0;
 
   constructor(private readonly host: NetworkingHost) {
     this.config = host.config;
@@ -171,17 +180,30 @@ export class Networking {
 
   // ---- Reading and running -------------------------------------------------------------------
 
+  /** Re-reads the directives cached for the hot path when CONFIG SET changed any. */
+  private refreshSettings(): void {
+    const config = this.config;
+    if (this.settingsVersion === config.version) return;
+    this.settingsVersion = config.version;
+    this.queryBufferLimit = config.get<number>("client-query-buffer-limit");
+    this.outputLimitsSetting = config.get<OutputLimits>("client-output-buffer-limit");
+    this.clientEvictionBytes = clientEvictionLimit(
+      config.get<number | string>("maxmemory-clients"),
+      config.get<number>("maxmemory"),
+    );
+  }
+
   private onData(client: Client, chunk: Buffer): void {
     this.stats.netInputBytes += chunk.length;
     this.stats.readsProcessed++;
-    client.lastInteraction = client.lastRead = Date.now();
+    // The batch's clock read (processInputBuffer's) stamps the read too.
+    this.call.startTurn();
+    client.lastInteraction = client.lastRead = this.call.now;
     client.decoder.feed(chunk);
+    this.refreshSettings();
     // readQueryFromClient checks the limit after the read, before running anything: a command
     // whose bytes went over it is not run. Our master's stream is exempt, as in Redis.
-    if (
-      client.decoder.bufferedBytes > this.config.get<number>("client-query-buffer-limit") &&
-      client.replRole !== "M"
-    ) {
+    if (client.decoder.bufferedBytes > this.queryBufferLimit && client.replRole !== "M") {
       this.host.log.warning(
         `Closing client that reached max query buffer length: ${this.clientInfoString(client)} (qbuf initial bytes: ${JSON.stringify(client.decoder.peek(64))})`,
       );
@@ -189,16 +211,21 @@ export class Networking {
       this.closeClientNow(client);
       return;
     }
-    this.processInputBuffer(client);
+    this.runInputBuffer(client);
     this.clientMemory.update(client);
-    this.evictClients();
+    if (this.clientEvictionBytes !== 0) this.evictClients();
   }
 
   /** Runs every complete command in the client's buffer (Redis's processInputBuffer). */
   processInputBuffer(client: Client): void {
-    const dec = client.decoder;
     // One clock read per batch: its commands share it (Redis's commandTimeSnapshot).
     this.call.startTurn();
+    this.runInputBuffer(client);
+  }
+
+  /** processInputBuffer once the batch's clock is read. */
+  private runInputBuffer(client: Client): void {
+    const dec = client.decoder;
     // The monotonic reading each command's duration starts from: the previous one's end.
     let mark = -1;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
@@ -298,7 +325,7 @@ export class Networking {
       c.pendingFlush = false;
       if (!c.closed) this.writeToClient(c);
     }
-    this.evictClients();
+    if (this.clientEvictionBytes !== 0) this.evictClients();
   };
 
   private writeToClient(client: Client): void {
@@ -318,6 +345,7 @@ export class Networking {
       this.unlinkClient(client);
       return;
     }
+    this.refreshSettings();
     const limits = this.outputLimits(client);
     if (this.checkOutputLimits(client, limits)) return;
     this.clientMemory.update(client);
@@ -341,7 +369,7 @@ export class Networking {
 
   /** The client's class of client-output-buffer-limit (getClientType: pub/sub or normal). */
   private outputLimits(client: Client): OutputLimitClass {
-    const limits = this.config.get<OutputLimits>("client-output-buffer-limit");
+    const limits = this.outputLimitsSetting;
     return client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
   }
 
@@ -411,9 +439,9 @@ export class Networking {
 
   /** maxmemory-clients: the biggest clients closed until the sum is under it (evictClients). */
   evictClients(): void {
-    const setting = this.config.get<number | string>("maxmemory-clients");
-    if (setting === 0) return;
-    const limit = clientEvictionLimit(setting, this.config.get<number>("maxmemory"));
+    this.refreshSettings();
+    const limit = this.clientEvictionBytes;
+    if (limit === 0) return;
     this.clientMemory.evict(
       limit,
       this.clients.values(),
