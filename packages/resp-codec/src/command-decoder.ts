@@ -14,6 +14,7 @@
 // costs the value once, not the held chunks, their gathering and the store's copy (3x).
 import type { CommandArgs } from "./contracts.js";
 import { splitInlineArgs } from "./inline-args.js";
+import { latin1String } from "./latin1-string.js";
 import type { NodeBuffer } from "./node-buffer.js";
 import { expectedDollar, ProtocolErrors } from "./protocol-error.js";
 import { string2ll } from "./string2ll.js";
@@ -599,9 +600,9 @@ export class CommandDecoder implements CommandArgs {
     return out;
   }
   latin1(i: number): string {
-    return this.isInline
-      ? (this.inlineArgs[i] as NodeBuffer).latin1Slice()
-      : (this.buf as NodeBuffer).latin1Slice(this.starts[i]!, this.ends[i]!);
+    if (!this.isInline) return latin1String(this.buf, this.starts[i]!, this.ends[i]!);
+    const b = this.inlineArgs[i]!;
+    return latin1String(b, 0, b.length);
   }
   utf8(i: number): string {
     return this.isInline

@@ -1,6 +1,7 @@
 // A CommandArgs over owned Buffers: what outlives the read buffer (a MULTI queue, a blocked or
 // paused client's command, AOF replay, commands a test builds by hand).
 import type { CommandArgs } from "./contracts.js";
+import { latin1String } from "./latin1-string.js";
 import type { NodeBuffer } from "./node-buffer.js";
 
 export class OwnedArgs implements CommandArgs {
@@ -28,7 +29,8 @@ export class OwnedArgs implements CommandArgs {
     return Buffer.from(this.argv[i]!);
   }
   latin1(i: number): string {
-    return (this.argv[i] as NodeBuffer).latin1Slice();
+    const b = this.argv[i]!;
+    return latin1String(b, 0, b.length);
   }
   utf8(i: number): string {
     return (this.argv[i] as NodeBuffer).utf8Slice();
