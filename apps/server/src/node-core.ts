@@ -46,6 +46,10 @@ export interface ClientIO {
   requestBeforeSleep(): void;
   /** Runs every complete command in the client's buffer (processInputBuffer). */
   processInputBuffer(client: Client): void;
+  /** A script is past busy-reply-threshold: new connections accepted off the main thread. */
+  acceptWhileBusy(): void;
+  /** The busy script ended: the main thread accepts again. */
+  stopAcceptingWhileBusy(): void;
   /** One command through every check, as a client's (Redis's processCommand). */
   processCommand(client: Client, args: CommandArgs): void;
   /** A client that runs commands from a file (AOF replay): no socket, replies dropped. */

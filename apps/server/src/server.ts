@@ -205,6 +205,14 @@ export class Server implements NodeServices {
     this.net.processInputBuffer(client);
   }
 
+  acceptWhileBusy(): void {
+    this.net.acceptWhileBusy();
+  }
+
+  stopAcceptingWhileBusy(): void {
+    this.net.stopAcceptingWhileBusy();
+  }
+
   processCommand(client: Client, args: CommandArgs): void {
     processCommand(this, client, args);
   }

@@ -3,11 +3,23 @@
 // (Redis 7.0): a `-` before an address makes it optional (skipped when the address or its family
 // is unavailable), `*` and `::*` are every IPv4 and IPv6 address, and a failure to bind logs
 // Redis's warning. What happens to an accepted connection is networking.ts's business.
+// While a script is busy the main thread cannot accept: the process's accept thread then accepts
+// on the listeners' fds (busy-accept.ts), and the connections it takes come back through adopt().
 import net from "node:net";
 import type { Logger } from "../log.js";
+import {
+  drainBusyAccept,
+  forgetBusyListener,
+  parkBusyAccept,
+  registerBusyListener,
+  reserveStaleListenerFds,
+  wakeBusyAccept,
+} from "./busy-accept.js";
 
 export class Listeners {
   private servers: net.Server[] = [];
+  /** Listeners handed to the accept thread (the first time a script was busy): their ids there. */
+  private readonly busyIds = new Map<net.Server, number>();
 
   constructor(
     private readonly log: Logger,
@@ -30,13 +42,67 @@ export class Listeners {
   }
 
   close(): void {
-    for (const l of this.servers) l.close();
+    for (const l of this.servers) {
+      const id = this.busyIds.get(l);
+      if (id !== undefined) {
+        this.busyIds.delete(l);
+        // The accept thread must let go of the fd before it is closed (busy-accept.ts).
+        if (!forgetBusyListener(id))
+          this.log.warning("Busy-script accept thread did not stop: closing its listener anyway");
+      }
+      l.close();
+    }
     this.servers = [];
+  }
+
+  /**
+   * A script is past busy-reply-threshold (each pass of the busy hook): the accept thread takes
+   * new connections on every listener, and what it took so far becomes clients now.
+   */
+  acceptWhileBusy(): void {
+    for (const l of this.servers) {
+      if (this.busyIds.has(l)) continue;
+      const fd = (l as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      if (typeof fd !== "number" || fd < 0) continue;
+      const id = registerBusyListener(
+        fd,
+        (cfd) => this.adopt(cfd),
+        (msg) => this.log.warning(msg),
+      );
+      // -1: not coverable (busy-accept.ts); its connections wait for the script to end.
+      this.busyIds.set(l, id);
+    }
+    wakeBusyAccept();
+    drainBusyAccept();
+  }
+
+  /** The script ended: the accept thread sleeps; the main thread accepts again. */
+  stopAcceptingWhileBusy(): void {
+    parkBusyAccept();
+    drainBusyAccept();
+  }
+
+  /** A connection the accept thread took: the main thread's from now on, as if it accepted it. */
+  private adopt(fd: number): void {
+    const sock = new net.Socket({ fd, readable: true, writable: true });
+    sock.setNoDelay(true);
+    this.onConnection(sock);
   }
 
   private async open(port: number, addrs: readonly string[]): Promise<net.Server[]> {
     const out: net.Server[] = [];
     if (port === 0) return out;
+    // New listening sockets stay off the fd numbers the accept thread can no longer listen on.
+    const release = reserveStaleListenerFds();
+    try {
+      await this.openEach(port, addrs, out);
+    } finally {
+      release();
+    }
+    return out;
+  }
+
+  private async openEach(port: number, addrs: readonly string[], out: net.Server[]): Promise<void> {
     for (const raw of addrs) {
       const optional = raw.startsWith("-");
       let host = optional ? raw.slice(1) : raw;
@@ -62,6 +128,5 @@ export class Listeners {
         throw err;
       }
     }
-    return out;
   }
 }

@@ -104,6 +104,16 @@ export class Networking {
     this.listeners.close();
   }
 
+  /** A script is past busy-reply-threshold: connections are accepted off the main thread. */
+  acceptWhileBusy(): void {
+    this.listeners.acceptWhileBusy();
+  }
+
+  /** The busy script ended: the main thread accepts again. */
+  stopAcceptingWhileBusy(): void {
+    this.listeners.stopAcceptingWhileBusy();
+  }
+
   // ---- Connections ---------------------------------------------------------------------------
 
   private acceptConnection(sock: net.Socket): void {

@@ -11,15 +11,21 @@
 // with a synchronous write(2). A partial command stays in the decoder for the event loop to
 // complete later; bytes read here never reach libuv, so nothing is read twice.
 //
-// What it cannot do: accept new connections (accept(2) is libuv's), serve clients on TLS or on
-// anything but a plain TCP socket, or run timers. Its cost is one read(2) per client per hook
-// call past the threshold (about every millisecond), nothing before it.
+// New connections: accept(2) is libuv's, so a worker thread per listener accepts them on the
+// same listening fd while the script is busy (networking/busy-accept.ts); each pass first adopts
+// what it took, and a new client's commands are read in the same pass.
+//
+// What it cannot do: serve clients on TLS or on anything but a plain TCP socket, or run timers.
+// Its cost is one read(2) per client per hook call past the threshold (about every millisecond),
+// nothing before it.
 import fs from "node:fs";
 import type { Client } from "../networking/client-connection.js";
 
 export interface BusyHost {
   readonly clients: ReadonlyMap<number, Client>;
   processInputBuffer(client: Client): void;
+  /** New connections taken by the listeners' accept threads become clients (busy-accept.ts). */
+  acceptWhileBusy(): void;
 }
 
 const READ_SIZE = 16 * 1024;
@@ -33,6 +39,7 @@ function fdOf(client: Client): number {
 /** One pass over the clients: read, run, reply. `caller` (the script's client) is left alone. */
 export function serveClientsWhileBusy(host: BusyHost, caller: Client): void {
   scratch ??= Buffer.allocUnsafe(READ_SIZE);
+  host.acceptWhileBusy();
   for (const client of host.clients.values()) {
     if (client === caller || client.closed || client.replRole !== "") continue;
     // A client held for backpressure, or with bytes Node already read into the stream's buffer,

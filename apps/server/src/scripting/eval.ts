@@ -41,6 +41,8 @@ export type ScriptingHost = DispatchHost &
     | "setPropagationTargets"
     | "clients"
     | "processInputBuffer"
+    | "acceptWhileBusy"
+    | "stopAcceptingWhileBusy"
   >;
 
 export const NOSCRIPT_ERR = "NOSCRIPT No matching script. Please use EVAL.";
@@ -390,6 +392,7 @@ export class Scripting {
       result = exec(threshold > 0);
     } finally {
       this.running = null;
+      if (run.timedOut) server.stopAcceptingWhileBusy();
       server.setPropagationTargets(3);
       if (!nested) server.endExecPropagation(client.db);
     }
