@@ -58,6 +58,16 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** sl_eval_run / sl_fn_run: the function `ref`, named `name` in errors; 1 when it failed. */
+type RunFunction = (
+  ref: number,
+  name: number,
+  nkeys: number,
+  nargs: number,
+  resp: number,
+  hook: number,
+) => number;
+
 interface Exports {
   memory: { buffer: ArrayBuffer };
   _initialize(): void;
@@ -71,26 +81,12 @@ interface Exports {
   sl_set_verbosity(v: number): void;
   sl_eval_compile(name: number, body: number, len: number): number;
   sl_eval_exists(name: number): number;
-  sl_eval_run(
-    ref: number,
-    name: number,
-    nkeys: number,
-    nargs: number,
-    resp: number,
-    hook: number,
-  ): number;
+  sl_eval_run: RunFunction;
   sl_memory(): number;
   sl_fn_init(): number;
   sl_fn_load(code: number, len: number): number;
   sl_fn_unref(ref: number): void;
-  sl_fn_run(
-    ref: number,
-    name: number,
-    nkeys: number,
-    nargs: number,
-    resp: number,
-    hook: number,
-  ): number;
+  sl_fn_run: RunFunction;
 }
 
 let compiled: object | undefined;
