@@ -221,10 +221,10 @@ describe("listeners replaced by CONFIG SET port", () => {
   it("shoal: the new listener is accepted on while busy, the old port refuses", async () => {
     // The accept thread keeps a handle on every listening fd it was given; a new listener must
     // not land on such a number, or the thread cannot listen on it (busy-accept.ts).
-    const ports = [await freePort(), await freePort()];
+    const ports: [number, number] = [await freePort(), await freePort()];
     const server = await startShoal(ARGS, { port: ports[0] });
     try {
-      let port = ports[0]!;
+      let port = ports[0];
       // CONFIG SET goes through a connection opened first, and the others are closed before it:
       // the lowest free fd number when the new listener is created is then the one the listener
       // before last had, which the accept thread still holds.
@@ -243,7 +243,7 @@ describe("listeners replaced by CONFIG SET port", () => {
           async () => (await admin.ask(cmd("CLIENT", "LIST"), 2)).split("id=").length === 2,
           { timeout: 5000 },
         );
-        const next = ports[(round + 1) % 2]!;
+        const next = ports[(round + 1) % 2] as number;
         expect(await admin.ask(cmd("CONFIG", "SET", "port", String(next)), 1)).toBe("+OK\r\n");
         const old = port;
         port = next;

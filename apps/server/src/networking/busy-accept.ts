@@ -7,16 +7,16 @@
 // BUSY. Here one worker thread per process does the accepting, on the SAME listening fds:
 //
 //  1. Started the first time a script goes past the threshold. A listener is handed to it
-//     (register()) the first time it is needed; the thread listens on that fd number with
+//     (registerBusyListener()) the first time it is needed; the thread listens on that fd number with
 //     pauseOnConnect (it never reads), so its own epoll polls the main thread's listening socket.
 //  2. While no script is busy it sits in Atomics.wait on a SharedArrayBuffer word, its event loop
 //     stopped: it costs nothing per connection or per script, and the main thread accepts
-//     everything as before. wake() (the busy hook) sets the word: it returns to its loop and
+//     everything as before. wakeBusyAccept() (the busy hook) sets the word: it returns to its loop and
 //     accepts; each accepted socket's fd goes to the main thread over a MessagePort, which the
 //     busy hook reads synchronously (receiveMessageOnPort) and adopts as a client through the
 //     normal accept path (Listeners' adopt): the same pass reads its commands, and dispatch
 //     answers BUSY or runs the allow_busy ones (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE).
-//  3. park() (the script ended) clears the word and pokes the thread, which goes back to
+//  3. parkBusyAccept() (the script ended) clears the word and pokes the thread, which goes back to
 //     Atomics.wait; what it accepted in between reaches the main thread's event loop through the
 //     same port.
 //
@@ -31,8 +31,10 @@
 //    is why there is ONE thread: a second one's own fds (its epoll fd) are allocated later and
 //    could reuse a number the first still holds, which the first's teardown then closes under it
 //    (measured: libuv aborts in uv__io_poll, EBADF on the epoll fd, about one exit in ten with a
-//    thread per listener). The one thread's own fds predate every number it accepts on.
-//  - forget() (a listener about to close: CONFIG SET port/bind, SHUTDOWN, a server closed
+//    thread per listener). The one thread's own fds predate every number it accepts on. (The
+//    same holds against worker threads the embedding program starts later, in a process that
+//    runs a Shoal node in-process and lets a script go busy: their fds are at risk at exit.)
+//  - forgetBusyListener() (a listener about to close: CONFIG SET port/bind, SHUTDOWN, a server closed
 //    in-process) marks the listener dead in shared memory and, if the thread is running, parks
 //    it and waits (Atomics.wait, bounded) until it is parked before the main thread closes the
 //    fd. The stale handle stays in the thread, inert: the kernel drops its epoll registration
@@ -66,7 +68,7 @@ const Want = { Sleep: 0, Accept: 1 } as const;
 const State = { Starting: 0, Running: 1, Parked: 2 } as const;
 /** Listeners handed to the thread over the life of the process (each bind address, each rebind). */
 const MAX_LISTENERS = 4096;
-/** How long forget() waits for a running thread to park (it takes microseconds). */
+/** How long forgetBusyListener() waits for a running thread to park (it takes microseconds). */
 const PARK_WAIT_MS = 2000;
 
 // Plain CommonJS run with `eval: true`: the same code from dist and from source (vitest), no
@@ -115,6 +117,8 @@ port.on("message", (m) => {
   if (m >= 0) listen(m);
   parkSoonIfAsked();
 });
+// Dying would close every handle, hence fds the main thread owns: an error is reported instead.
+process.on("uncaughtException", (err) => port.postMessage([-1, String(err && err.stack)]));
 park();
 `;
 
@@ -156,7 +160,10 @@ class AcceptThread {
       // without its listener's node, so it is closed the way the main thread would drop it.
       if (l === undefined) new net.Socket({ fd: what }).destroy();
       else l.adopt(what);
-    } else l?.warn(`Busy-script accept thread: ${what}`);
+      return;
+    }
+    const to = l ?? this.listeners.values().next().value;
+    to?.warn(`Busy-script accept thread: ${what}`);
   }
 }
 
@@ -189,7 +196,7 @@ export function reserveStaleListenerFds(): () => void {
 /**
  * Hands a listening fd to the accept thread (started now if it is not yet); `adopt` gets each
  * fd accepted on it (the caller owns it from then on), `warn` what goes wrong there. Returns the
- * listener's id for forget(), or -1 when no more listeners can be handed over.
+ * listener's id for forgetBusyListener(), or -1 when no more listeners can be handed over.
  */
 export function registerBusyListener(
   fd: number,
