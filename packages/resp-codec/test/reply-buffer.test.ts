@@ -146,6 +146,16 @@ describe("ReplyBuffer", () => {
     expect(out.subarray(0, 12).toString()).toBe("$1000000\r\nvv");
   });
 
+  it("writes integers and lengths around every power of ten and the int32 limit", () => {
+    const ns: number[] = [2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER];
+    for (let p = 1; p < 1e16; p *= 10) ns.push(p - 1, p, p + 1);
+    for (const n of ns) {
+      for (const v of [n, -n]) expect(bytes(2, (w) => w.integer(v))).toBe(`:${v}\r\n`);
+      // An aggregate's count is capped (MAX_PENDING_REPLY / 3); below that it is a header too.
+      if (n <= 1e9) expect(bytes(2, (w) => w.array(n))).toBe(`*${n}\r\n`);
+    }
+  });
+
   it("keeps pending bytes across growth and discards on request", () => {
     const w = new ReplyBuffer({ slabSize: 64 });
     for (let i = 0; i < 100; i++) w.integer(i);
