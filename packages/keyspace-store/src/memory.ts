@@ -6,6 +6,7 @@
 // collections are sampled and extrapolated as Redis's objectComputeSize() does, so a call is
 // O(samples), not O(size).
 import { PackedHash } from "./types/packed-hash.js";
+import { PackedList } from "./types/packed-list.js";
 import { isHash, isList, isSet, isStream, isString, type Value } from "./value.js";
 
 /** One Map entry (key, value, chain slot, and the bucket array at its average load). */
@@ -68,7 +69,17 @@ export function valueMemoryUsage(v: Value, samples = MEMORY_SAMPLES): number {
     const n = v.length;
     let sum = 0;
     let k = 0;
-    for (; k < n && k < limit; k++) sum += bufferBytes((v.peekAt(k) as Buffer).length);
+    if (v instanceof PackedList && v.packed !== null) {
+      // The same sample, read from a listpack not expanded yet: measuring must not expand it.
+      if (limit === MEMORY_SAMPLES) {
+        sum = v.sample;
+        k = Math.min(MEMORY_SAMPLES, n);
+      } else
+        for (const len of v.elementLengths(Math.min(limit, n))) {
+          sum += bufferBytes(len);
+          k++;
+        }
+    } else for (; k < n && k < limit; k++) sum += bufferBytes((v.peekAt(k) as Buffer).length);
     return LIST_BASE_BYTES + n * DEQUE_SLOT_BYTES + (k === 0 ? 0 : (sum / k) * n);
   }
   if (isHash(v)) {

@@ -23,6 +23,7 @@ import {
   PackedHash,
   startHashFill,
 } from "../types/packed-hash.js";
+import { PackedList } from "../types/packed-list.js";
 import { ZSet } from "../types/zset.js";
 import { Denque, type Value } from "../value.js";
 import { CompactError, readIntset, readZiplist, readZipmap } from "./compact.js";
@@ -422,6 +423,32 @@ function packedHash(c: RdbCursor): PackedHash | null | undefined {
   return new PackedHash((b as NodeBuffer).latin1Slice(c.rs, c.re), n, packedSample);
 }
 
+// A list of one listpack node of up to PACKED_MAX_ELEMENTS elements stays that listpack
+// (types/packed-list.ts) after the same validation; the walk sums the accounting's sample.
+const PACKED_MAX_ELEMENTS = 16;
+let packedCount = 0;
+const packedListStr = (_b: Uint8Array, s: number, e: number) => {
+  if (packedCount++ < MEMORY_SAMPLES) packedSample += bufferBytes(e - s);
+};
+const packedListInt = (v: number | bigint) => {
+  if (packedCount++ < MEMORY_SAMPLES) packedSample += bufferBytes(String(v).length);
+};
+
+/**
+ * A one-node quicklist's listpack (at the cursor's range) kept as its bytes, null when it is
+ * empty, undefined when its header counts more than PACKED_MAX_ELEMENTS (the caller builds it).
+ */
+function packedList(c: RdbCursor): PackedList | null | undefined {
+  const b = c.rbuf;
+  const declared = c.re - c.rs >= 6 ? b[c.rs + 4]! | (b[c.rs + 5]! << 8) : 0;
+  if (declared > PACKED_MAX_ELEMENTS) return undefined;
+  packedCount = 0;
+  packedSample = 0;
+  readCompact(c, false, packedListStr, packedListInt);
+  if (packedCount === 0) return null;
+  return new PackedList((b as NodeBuffer).latin1Slice(c.rs, c.re), packedCount, packedSample);
+}
+
 /** A compact (listpack/ziplist) zset, or null when empty. */
 function compactZSet(c: RdbCursor, ziplist: boolean, L: Readonly<EncodingLimits>): ZSet | null {
   const members: string[] = [];
@@ -535,6 +562,10 @@ export function readRdbObject(
           continue;
         }
         c.readRange();
+        if (nodes === 1 && type === RDB_TYPE_LIST_QUICKLIST_2) {
+          const packed = packedList(c);
+          if (packed !== undefined) return packed;
+        }
         // An empty listpack node is skipped silently, as 7.0 does; an empty ziplist too.
         compactBuffers(c, type === RDB_TYPE_LIST_QUICKLIST, els);
       }

@@ -17,6 +17,7 @@ import { crc64 } from "../crc64.js";
 import { DEFAULT_ENCODING_LIMITS, type EncodingLimits, objectEncoding } from "../encoding.js";
 import { parseInt64Latin1 } from "../string-value.js";
 import { PackedHash } from "../types/packed-hash.js";
+import { PackedList } from "../types/packed-list.js";
 import type { ZSet } from "../types/zset.js";
 import {
   type HashValue,
@@ -50,7 +51,7 @@ import {
   RDB_TYPE_ZSET_LISTPACK,
   RDB_VERSION,
 } from "./format.js";
-import { ListpackBuilder, lpIntBytes } from "./listpack.js";
+import { ListpackBuilder, lpIntBytes, readListpack } from "./listpack.js";
 import { lzfCompress } from "./lzf.js";
 import { writeStreamObject } from "./stream-rdb.js";
 
@@ -237,11 +238,9 @@ export class RdbWriter {
         this.quicklist(v as ListValue);
         return;
       case RDB_TYPE_HASH_LISTPACK:
-        // A hash still held as the listpack it was loaded from goes out as those bytes, as Redis
-        // writes its listpack. (stringLatin1's integer test cannot take a listpack for digits:
-        // its first byte is its total length, 7 or more, not a digit.)
         if (v instanceof PackedHash && v.packed !== null) {
-          this.stringLatin1(v.packed);
+          relistpack(v.packed, 0, Number.POSITIVE_INFINITY);
+          this.stringBytes(lp.buf, 0, lp.finish());
           return;
         }
         lp.reset();
@@ -365,6 +364,16 @@ export class RdbWriter {
    * element while _quicklistNodeAllowInsert says so; large elements get PLAIN nodes.
    */
   private quicklist(els: ListValue): void {
+    if (
+      els instanceof PackedList &&
+      els.packed !== null &&
+      relistpack(els.packed, this.limits.listMaxListpackSize, this.limits.listPackedThreshold)
+    ) {
+      this.saveLen(1);
+      this.saveLen(QUICKLIST_NODE_CONTAINER_PACKED);
+      this.stringBytes(lp.buf, 0, lp.finish());
+      return;
+    }
     const plan = new QuicklistPlan();
     this.planQuicklist(els, plan, 0, els.length);
     plan.close(els.length);
@@ -415,6 +424,49 @@ export class RdbWriter {
     for (let i = s; i < e; i++) lp.appendBytes(els.peekAt(i)!);
     this.stringBytes(lp.buf, 0, lp.finish());
   }
+}
+
+// ---- Values still held as the listpack they were loaded from (types/packed-*.ts) ------------
+// Their elements are re-encoded from the listpack into `lp` one by one, as the expanded value's
+// would be (appendBytes of its bytes; an integer entry's digits parse back to the same integer),
+// so the bytes are exactly those the expanded value gives, without building it. For a list the
+// walk also runs planQuicklist's rule, to know whether every element fits one node.
+let relpFill = 0;
+let relpPlainFrom = 0;
+let relpNodeSz = 0;
+let relpCount = 0;
+let relpOneNode = true;
+function relpNote(sz: number, entry: number): void {
+  if (sz >= relpPlainFrom || (relpCount > 0 && !allowInsert(relpNodeSz, relpCount, relpFill, sz)))
+    relpOneNode = false;
+  relpNodeSz += entry;
+  relpCount++;
+}
+const relpStr = (b: Uint8Array, s: number, e: number): void => {
+  const before = lp.len;
+  lp.appendBytes(b.subarray(s, e));
+  relpNote(e - s, lp.len - before);
+};
+const relpInt = (v: number | bigint): void => {
+  const before = lp.len;
+  lp.appendInt(v);
+  relpNote(String(v).length, lp.len - before);
+};
+
+/**
+ * Re-encodes the listpack `packed` (latin1) into `lp` (finish() it next); true when, under a
+ * list's `fill` and `plainFrom`, planQuicklist would put all its elements in one node.
+ */
+function relistpack(packed: string, fill: number, plainFrom: number): boolean {
+  const b = Buffer.from(packed, "latin1");
+  lp.reset();
+  relpFill = fill;
+  relpPlainFrom = plainFrom;
+  relpNodeSz = 7;
+  relpCount = 0;
+  relpOneNode = true;
+  readListpack(b, 0, b.length, relpStr, relpInt);
+  return relpOneNode;
 }
 
 /** Bytes a step of objectBodySteps writes at most, give or take one element. */

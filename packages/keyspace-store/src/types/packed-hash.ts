@@ -6,9 +6,9 @@
 // It is a Map: every member of Map's API (get, set, has, delete, clear, size, forEach, keys,
 // values, entries, iteration) expands the listpack into the Map first, so no reader can see the
 // difference, and `instanceof Map` (the hash type test) holds. Only three places read the
-// listpack itself, each giving what the expanded Map would give: the RDB writer (the bytes go out
-// as they came in, as Redis writes a listpack hash), the memory accounting's sample (`sample`,
-// `entryLengths`) and `size`.
+// listpack itself, each giving what the expanded Map would give: the RDB writer (which re-encodes
+// the entries from it, see writer.ts), the memory accounting's sample (`sample`, `entryLengths`)
+// and `size`.
 import type { NodeBuffer } from "@shoal/resp-codec";
 import { copyBytes, readListpack } from "../rdb/listpack.js";
 
