@@ -108,4 +108,15 @@ describe("Propagation", () => {
     // Not copied anywhere, but the history a dump.rdb recorded no longer describes the data.
     expect(none.fed).toEqual([["forget", 0, []]]);
   });
+
+  it("holds no copy of a script's first write when nothing consumes the stream", () => {
+    const { p, fed } = setup({ aof: false, feeding: false });
+    p.beginExecPropagation(0, true);
+    p.propagate(0, ["XADD", "s", "1-1", "f", "v"]);
+    // Handed on at once (where the real stream drops it), not held for the end of the script.
+    expect(fed).toEqual([["repl", 0, ["XADD", "s", "1-1", "f", "v"]]]);
+    p.propagate(0, ["XADD", "s", "1-2", "f", "v"]);
+    p.endExecPropagation(0);
+    expect(fed.map(([, , argv]) => argv[0])).toEqual(["XADD", "XADD"]);
+  });
 });

@@ -53,6 +53,11 @@ export class Propagation implements ExecPropagation {
     const ep = this.exec;
     if (ep !== null && !ep.started) {
       if (ep.script && ep.held === null) {
+        // The write goes nowhere (and a script can't add a consumer): not copied to be held.
+        if (this.unconsumed()) {
+          this.propagateNow(dbIndex, argv);
+          return;
+        }
         // Copies: propagateCurrent hands views of the command's arguments.
         ep.held = {
           dbIndex,
@@ -71,6 +76,11 @@ export class Propagation implements ExecPropagation {
 
   setPropagationTargets(targets: number): void {
     this.targets = targets;
+  }
+
+  /** Nothing consumes the stream: no AOF, no replication backlog. */
+  private unconsumed(): boolean {
+    return !this.host.persistence?.aof && !this.host.replication.feeding;
   }
 
   /** A held script write, to the consumers it was meant for when it ran. */
@@ -96,7 +106,7 @@ export class Propagation implements ExecPropagation {
     const { call, persistence, replication } = this.host;
     const args = call.args;
     if (args === null) return;
-    if (!persistence?.aof && !replication.feeding) {
+    if (this.unconsumed()) {
       // Nothing consumes the stream (no AOF, no replication backlog): the args are not copied,
       // but the data now differs from the history dump.rdb recorded (beginFeed's rule).
       replication.forgetStoredHistory();
