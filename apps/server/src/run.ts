@@ -8,6 +8,7 @@ import { parseServerArgv, USAGE } from "./config/argv.js";
 import { buildConfigText, FatalConfigError, REDIS_VERSION, ServerConfig } from "./config/load.js";
 import { Logger, LogLevel } from "./log.js";
 import type { Client } from "./networking/client-connection.js";
+import { UnixSocketError } from "./networking/listeners.js";
 import { Persistence } from "./persistence/persistence.js";
 import { Server } from "./server.js";
 import { createStore } from "./store/store-factory.js";
@@ -134,21 +135,26 @@ export async function runServer(argv: string[]): Promise<Server | undefined> {
     process.exit(1);
   }
 
-  if (config.get<number>("port") === 0) {
+  const unixsocket = config.get<string>("unixsocket");
+  if (config.get<number>("port") === 0 && unixsocket === "") {
     log.warning("Configured to not listen anywhere, exiting.");
     log.flushSync();
     process.exit(1);
   }
   try {
     await server.listen();
-  } catch {
-    log.warning(`Failed listening on port ${config.get<number>("port")} (TCP), aborting.`);
+  } catch (err) {
+    // The Unix socket's failure was logged as Redis logs it ("Failed opening Unix socket").
+    if (!(err instanceof UnixSocketError))
+      log.warning(`Failed listening on port ${config.get<number>("port")} (TCP), aborting.`);
     log.flushSync();
     process.exit(1);
   }
   server.startCron();
   server.replication.start(server.cluster?.myselfIsReplica ?? false);
-  log.notice("Ready to accept connections");
+  if (config.get<number>("port") !== 0) log.notice("Ready to accept connections");
+  if (unixsocket !== "")
+    log.notice(`The server is now ready to accept connections at ${unixsocket}`);
 
   installShutdown(server, log, pidfile);
   return server;
@@ -178,6 +184,9 @@ function installShutdown(server: Server, log: Logger, pidfile: string): void {
         // Already gone.
       }
     }
+    // Closing its listener removed the file (libuv unlinks a pipe it bound).
+    if (server.config.get<string>("unixsocket") !== "")
+      log.notice("Removing the unix socket file.");
     log.warning("Shoal is now ready to exit, bye bye...");
     await log.close();
     // Let the sockets flush what closeAllClients() wrote, then exit.

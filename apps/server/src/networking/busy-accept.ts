@@ -50,7 +50,8 @@
 // thread stores its state then reads the word (Atomics are sequentially consistent), so a thread
 // seen parked cannot act again without seeing the new word.
 //
-// Only plain TCP listeners exist in Shoal (no TLS port, no Unix socket): nothing else to cover.
+// Shoal's listeners are plain TCP and the Unix socket (no TLS port): the thread listens on either
+// kind of fd alike (Node opens a listening fd as a TCP or a pipe handle by what it is).
 import fs from "node:fs";
 import net from "node:net";
 import {

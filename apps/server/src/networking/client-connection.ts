@@ -94,13 +94,23 @@ export class Client {
   /** Replication offset right after this client's last propagated write (WAIT). */
   woff = 0;
 
+  /**
+   * `unixPath`: the Unix socket the connection came through, its address at both ends in CLIENT
+   * LIST (`addr=/path:0 laddr=/path:0`, flag U), as Redis shows it.
+   */
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
     requirePass: boolean,
+    readonly unixPath?: string,
   ) {
     this.authenticated = !requirePass;
     this.decoder.authenticated = this.authenticated;
+    if (unixPath !== undefined) {
+      this.addr = `${unixPath}:0`;
+      this.laddr = this.addr;
+      return;
+    }
     this.addr = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, "");
     this.laddr = `${socket.localAddress ?? "?"}:${socket.localPort ?? 0}`.replace(/^::ffff:/, "");
   }
@@ -143,6 +153,7 @@ export class Client {
     }
     if (this.casDirty) f += "d";
     if (this.closeAfterReply) f += "c";
+    if (this.unixPath !== undefined) f += "U";
     if (this.readOnly) f += "r";
     if (this.noEvict) f += "e";
     return f || "N";

@@ -2,9 +2,13 @@
 // replaced on CONFIG SET port/bind. Mirrors listenToPort() and changeListener() in src/server.c
 // (Redis 7.0): a `-` before an address makes it optional (skipped when the address or its family
 // is unavailable), `*` and `::*` are every IPv4 and IPv6 address, and a failure to bind logs
-// Redis's warning. What happens to an accepted connection is networking.ts's business.
+// Redis's warning. With `unixsocket`, one more listener on that path (anetUnixServer: a stale
+// file is removed first, `unixsocketperm` applied); its connections come with the path, which
+// CLIENT LIST shows as their address. What happens to an accepted connection is networking.ts's
+// business.
 // While a script is busy the main thread cannot accept: the process's accept thread then accepts
 // on the listeners' fds (busy-accept.ts), and the connections it takes come back through adopt().
+import fs from "node:fs";
 import net from "node:net";
 import type { Logger } from "../log.js";
 import {
@@ -16,14 +20,22 @@ import {
   wakeBusyAccept,
 } from "./busy-accept.js";
 
+/** The Unix socket listener could not be opened (its line is logged already). */
+export class UnixSocketError extends Error {}
+
+/** A new connection; `unixPath` when it came through the Unix socket listener. */
+export type OnConnection = (sock: net.Socket, unixPath?: string) => void;
+
 export class Listeners {
   private servers: net.Server[] = [];
+  /** The Unix socket listener (`unixsocket`), kept across CONFIG SET port/bind. */
+  private unix: { server: net.Server; path: string } | null = null;
   /** Listeners handed to the accept thread (the first time a script was busy): their ids there. */
   private readonly busyIds = new Map<net.Server, number>();
 
   constructor(
     private readonly log: Logger,
-    private readonly onConnection: (sock: net.Socket) => void,
+    private readonly onConnection: OnConnection,
   ) {}
 
   /** Binds every address on `port` (0: none); throws (with Redis's wording logged) on failure. */
@@ -37,12 +49,53 @@ export class Listeners {
    */
   async rebind(port: number, bind: readonly string[]): Promise<void> {
     const next = await this.open(port, bind);
-    this.close();
+    this.closeEach(this.servers);
     this.servers = next;
   }
 
+  /**
+   * Listens on the Unix socket `path` with permissions `perm` (0: the umask's). A file left
+   * there (a previous run's socket) is removed first, as Redis does. Throws, with Redis's line
+   * logged, when it cannot.
+   */
+  async listenUnix(path: string, perm: number): Promise<void> {
+    try {
+      fs.unlinkSync(path);
+    } catch {
+      // Nothing there, or not ours to remove: listen() says which.
+    }
+    const release = reserveStaleListenerFds();
+    const server = net.createServer((sock) => this.onConnection(sock, path));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen({ path, backlog: 511 }, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      if (perm !== 0) fs.chmodSync(path, perm);
+    } catch (err) {
+      server.close();
+      const why = (err as Error).message;
+      this.log.warning(`Failed opening Unix socket: ${why}`);
+      throw new UnixSocketError(why);
+    } finally {
+      release();
+    }
+    this.unix = { server, path };
+  }
+
+  /** Every listener closed (SHUTDOWN); Node removes the Unix socket's file as it closes it. */
   close(): void {
-    for (const l of this.servers) {
+    this.closeEach(this.servers);
+    this.servers = [];
+    if (this.unix !== null) this.closeEach([this.unix.server]);
+    this.unix = null;
+  }
+
+  private closeEach(servers: readonly net.Server[]): void {
+    for (const l of servers) {
       const id = this.busyIds.get(l);
       if (id !== undefined) {
         this.busyIds.delete(l);
@@ -52,7 +105,6 @@ export class Listeners {
       }
       l.close();
     }
-    this.servers = [];
   }
 
   /**
@@ -60,20 +112,23 @@ export class Listeners {
    * new connections on every listener, and what it took so far becomes clients now.
    */
   acceptWhileBusy(): void {
-    for (const l of this.servers) {
-      if (this.busyIds.has(l)) continue;
-      const fd = (l as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      if (typeof fd !== "number" || fd < 0) continue;
-      const id = registerBusyListener(
-        fd,
-        (cfd) => this.adopt(cfd),
-        (msg) => this.log.warning(msg),
-      );
-      // -1: not coverable (busy-accept.ts); its connections wait for the script to end.
-      this.busyIds.set(l, id);
-    }
+    for (const l of this.servers) this.handToAcceptThread(l, undefined);
+    if (this.unix !== null) this.handToAcceptThread(this.unix.server, this.unix.path);
     wakeBusyAccept();
     drainBusyAccept();
+  }
+
+  private handToAcceptThread(l: net.Server, unixPath: string | undefined): void {
+    if (this.busyIds.has(l)) return;
+    const fd = (l as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (typeof fd !== "number" || fd < 0) return;
+    const id = registerBusyListener(
+      fd,
+      (cfd) => this.adopt(cfd, unixPath),
+      (msg) => this.log.warning(msg),
+    );
+    // -1: not coverable (busy-accept.ts); its connections wait for the script to end.
+    this.busyIds.set(l, id);
   }
 
   /** The script ended: the accept thread sleeps; the main thread accepts again. */
@@ -83,10 +138,10 @@ export class Listeners {
   }
 
   /** A connection the accept thread took: the main thread's from now on, as if it accepted it. */
-  private adopt(fd: number): void {
+  private adopt(fd: number, unixPath: string | undefined): void {
     const sock = new net.Socket({ fd, readable: true, writable: true });
-    sock.setNoDelay(true);
-    this.onConnection(sock);
+    if (unixPath === undefined) sock.setNoDelay(true);
+    this.onConnection(sock, unixPath);
   }
 
   private async open(port: number, addrs: readonly string[]): Promise<net.Server[]> {
@@ -108,7 +163,7 @@ export class Listeners {
       let host = optional ? raw.slice(1) : raw;
       if (host === "*") host = "0.0.0.0";
       if (host === "::*") host = "::";
-      const srv = net.createServer({ noDelay: true }, this.onConnection);
+      const srv = net.createServer({ noDelay: true }, (sock) => this.onConnection(sock));
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once("error", reject);

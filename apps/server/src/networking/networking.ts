@@ -82,17 +82,22 @@ export class Networking {
     this.config = host.config;
     this.stats = host.stats;
     this.call = host.call;
-    this.listeners = new Listeners(host.log, (sock) => this.acceptConnection(sock));
+    this.listeners = new Listeners(host.log, (sock, unixPath) =>
+      this.acceptConnection(sock, unixPath),
+    );
   }
 
   // ---- Listening -----------------------------------------------------------------------------
 
   /** Binds every `bind` address on `port`; throws (with Redis's wording logged) on failure. */
-  listen(): Promise<void> {
-    return this.listeners.listen(
-      this.config.get<number>("port"),
-      this.config.get<string[]>("bind"),
-    );
+  async listen(): Promise<void> {
+    await this.listeners.listen(this.config.get<number>("port"), this.config.get<string[]>("bind"));
+    const unixPath = this.config.get<string>("unixsocket");
+    if (unixPath !== "")
+      await this.listeners.listenUnix(
+        unixPath,
+        Number.parseInt(this.config.get<string>("unixsocketperm"), 8) || 0,
+      );
   }
 
   /** CONFIG SET port/bind: the new listeners first, then the old ones closed (changeListener). */
@@ -116,20 +121,21 @@ export class Networking {
 
   // ---- Connections ---------------------------------------------------------------------------
 
-  private acceptConnection(sock: net.Socket): void {
+  private acceptConnection(sock: net.Socket, unixPath?: string): void {
     this.stats.connectionsReceived++;
     if (this.host.shuttingDown) {
       sock.destroy();
       return;
     }
     const keepalive = this.config.get<number>("tcp-keepalive");
-    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
+    if (keepalive > 0 && unixPath === undefined) sock.setKeepAlive(true, keepalive * 1000);
     if (this.clients.size >= this.config.get<number>("maxclients")) {
       this.stats.rejectedConnections++;
       sock.end("-ERR max number of clients reached\r\n");
       return;
     }
-    if (this.isProtectedModeDenied(sock)) {
+    // A Unix socket is local, as connIsLocal says (protected mode is about remote peers).
+    if (unixPath === undefined && this.isProtectedModeDenied(sock)) {
       this.stats.rejectedConnections++;
       sock.end(PROTECTED_MODE_DENIED);
       return;
@@ -138,6 +144,7 @@ export class Networking {
       this.nextClientId++,
       sock,
       this.config.get<string>("requirepass") !== "",
+      unixPath,
     );
     client.decoder.maxBulkLen = this.config.get<number>("proto-max-bulk-len");
     this.clients.set(client.id, client);
