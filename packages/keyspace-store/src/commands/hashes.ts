@@ -91,7 +91,7 @@ function hsetGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, hse
     const field = args.latin1(i);
     h.set(field, args.copy(i + 1));
     if (h.size !== n) noteAdded(h, field);
-    noteHashSet(h, field, args.view(i + 1).length, ctx.keyspace.encodingLimits);
+    noteHashSet(h, field, args.len(i + 1), ctx.keyspace.encodingLimits);
   }
   if (hset) w.integer(h.size - before);
   else w.ok();
@@ -111,7 +111,7 @@ function hsetnx(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     return;
   }
   h.set(field, args.copy(3));
-  noteHashSet(h, field, args.view(3).length, ctx.keyspace.encodingLimits);
+  noteHashSet(h, field, args.len(3), ctx.keyspace.encodingLimits);
   noteAdded(h, field);
   w.integer(1);
   ctx.db.signalModified(key);
