@@ -95,7 +95,7 @@ describe("a connection opened while a script is busy", () => {
         "+OK\r\n$1\r\nv\r\n",
       );
       // CLIENT LIST shows the connection's real address (getpeername on the adopted socket).
-      const list = await fresh.ask(cmd("CLIENT", "INFO"), 2);
+      const list = await fresh.ask(cmd("CLIENT", "LIST"), 2);
       expect(list).toContain(` addr=127.0.0.1:${fresh.sock.localPort} laddr=127.0.0.1:${port} `);
       for (const c of [runner, fresh, killer]) c.sock.destroy();
     },
