@@ -476,8 +476,9 @@ export class Server implements NodeServices {
    */
   async shutdown(opts: { save: boolean | undefined; force?: boolean }): Promise<boolean> {
     this.log.warning("User requested shutdown...");
+    // New connections are dropped meanwhile (acceptConnection); the listeners stay open until the
+    // exit is certain, so a node whose final save fails can still be reached (finishShutdown).
     this.shuttingDown = true;
-    this.net.stopListening();
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const c of this.clients.values()) if (c.blocked) this.blocking.unblock(c, false);
     try {
@@ -486,13 +487,15 @@ export class Server implements NodeServices {
       this.log.warning(`Error trying to save the DB, can't exit. ${(err as Error).message}`);
       if (!opts.force) {
         this.shuttingDown = false;
+        this.startCron(); // the node stays up: its cron goes on
         this.log.warning(
           "Errors trying to shut down the server. Check the logs for more information.",
         );
         return false;
       }
     }
-    // Only once the exit is certain: a node that stays up must stay in the cluster.
+    // Only once the exit is certain: a node that stays up must stay in the cluster, reachable.
+    this.net.stopListening();
     await this.cluster?.shutdown();
     return true;
   }

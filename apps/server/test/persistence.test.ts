@@ -3,7 +3,7 @@
 // lists, hashes, sorted sets), everysec loses at most about a second, a truncated tail loads with
 // a warning, SHUTDOWN and SIGTERM stop cleanly; WATCH, blocking, notifications, snapshots.
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import {
   redisCli,
   type ServerHandle,
   spawnServer,
+  startRedisServer,
   waitFor,
 } from "@shoal/test-utils";
 import { Redis } from "ioredis";
@@ -433,6 +434,30 @@ describe("server machinery around writes", () => {
 });
 
 describe("snapshots and AOF rewrite", () => {
+  it("a SHUTDOWN whose save fails leaves the node up, listening and running its cron, as Redis", async () => {
+    const shoal = await startKv(await freshDir(), []);
+    const redisDir = await freshDir();
+    const redis = await startRedisServer({ args: ["--dir", redisDir] });
+    servers.push(redis);
+    for (const s of [shoal, redis]) {
+      // dump.rdb is a directory: the save's final rename fails.
+      mkdirSync(path.join(s === redis ? redisDir : s.dir, "dump.rdb"));
+      expect(
+        await exchange(s.port, cmd("SET", "k", "v", "PX", "300") + cmd("SHUTDOWN", "SAVE")),
+      ).toBe("+OK\r\n-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+      // A new connection is served, and the cron's active expiry still deletes the key.
+      expect(await exchange(s.port, cmd("PING"))).toBe("+PONG\r\n");
+      await waitFor(async () => (await exchange(s.port, cmd("DBSIZE"))) === ":0\r\n", {
+        what: "active expiry after the failed SHUTDOWN",
+      });
+      expect(s.process.exitCode).toBe(null);
+    }
+    await outputContaining(
+      shoal,
+      "Errors trying to shut down the server. Check the logs for more information.",
+    );
+  }, 60_000);
+
   it("SAVE writes dbfilename; a restart without AOF loads it", async () => {
     const dir = await freshDir();
     const [port] = await freeClusterPorts(1);

@@ -6,8 +6,8 @@ import type { NodeServices } from "../node-services.js";
 import type { ServerCommandDef } from "./command-types.js";
 import { ERR_SYNTAX } from "./define.js";
 
-/** What SHUTDOWN takes from the node: the shutdown sequence. */
-export type ShutdownCommandsHost = Pick<NodeServices, "requestShutdown">;
+/** What SHUTDOWN takes from the node: the shutdown sequence, and holding the client meanwhile. */
+export type ShutdownCommandsHost = Pick<NodeServices, "requestShutdown" | "runAsync">;
 
 function shutdownCommand(server: ShutdownCommandsHost, c: Client, a: CommandArgs): void {
   let nosave = false;
@@ -37,7 +37,9 @@ function shutdownCommand(server: ShutdownCommandsHost, c: Client, a: CommandArgs
     return;
   }
   const save = nosave ? false : dosave ? true : undefined;
-  void server.requestShutdown({ save, force }, c);
+  // The final save is asynchronous: what the client pipelined after SHUTDOWN waits for its
+  // outcome (an error reply when the node stays up), as behind Redis's synchronous one.
+  server.runAsync(c, () => server.requestShutdown({ save, force }, c));
 }
 
 export function shutdownCommands(server: ShutdownCommandsHost): ServerCommandDef[] {
