@@ -139,7 +139,18 @@ export class Listeners {
 
   /** A connection the accept thread took: the main thread's from now on, as if it accepted it. */
   private adopt(fd: number, unixPath: string | undefined): void {
-    const sock = new net.Socket({ fd, readable: true, writable: true });
+    let sock: net.Socket;
+    try {
+      sock = new net.Socket({ fd, readable: true, writable: true });
+    } catch (err) {
+      // Called from inside the script's hook: a throw would end up in the script. The fd is
+      // nobody's then (the thread never closes its side), so it is closed here.
+      this.log.warning(
+        `Could not adopt a connection accepted while busy: ${(err as Error).message}`,
+      );
+      fs.closeSync(fd);
+      return;
+    }
     if (unixPath === undefined) sock.setNoDelay(true);
     this.onConnection(sock, unixPath);
   }
