@@ -47,14 +47,14 @@ function conn(port: number): Redis {
 }
 
 async function start(kind: Kind): Promise<Node> {
+  // The same replication settings for both: a diskless full sync without the 5 s wait.
+  const sync = ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"];
   const handle =
     kind === "redis"
-      ? await startRedisServer({
-          args: ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"],
-        })
+      ? await startRedisServer({ args: sync })
       : await spawnServer({
           command: [process.execPath, MAIN_JS],
-          args: ["--save", "", "--appendonly", "no", "--protected-mode", "no"],
+          args: ["--save", "", "--appendonly", "no", "--protected-mode", "no", ...sync],
         });
   return { handle, conn: conn(handle.port) };
 }
