@@ -82,6 +82,19 @@ const CASES: [string, string][] = [
     ev("redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])", "1", "k", "v"),
   ],
   [
+    // redis.call's arguments are views of the engine's memory, written over by the next call
+    // (and moved when a long one grows the region): what a command keeps must be its own copy.
+    "what commands keep outlives redis.call's argument region",
+    ev(
+      "redis.call('SET','a','x1'); redis.call('HSET','h','f','v2'); redis.call('RPUSH','l','e3'); redis.call('XADD','s','1-1','f','v4'); redis.call('SET','b',string.rep('y',70000)); redis.call('SADD','t','m5'); return {redis.call('GET','a'), redis.call('HGET','h','f'), redis.call('LINDEX','l',0), redis.call('XRANGE','s','-','+'), #redis.call('GET','b'), redis.call('SMEMBERS','t')}",
+      "0",
+    ) +
+      ev(
+        "return {redis.call('GET','a'), redis.call('HGETALL','h'), redis.call('LRANGE','l',0,-1)}",
+        "0",
+      ),
+  ],
+  [
     "call replies to Lua",
     cmd("RPUSH", "l", "a", "b") +
       cmd("HSET", "h", "f", "v") +
