@@ -5,6 +5,7 @@
 // sorted-set member);
 // collections are sampled and extrapolated as Redis's objectComputeSize() does, so a call is
 // O(samples), not O(size).
+import { listpackElementLengths } from "./rdb/listpack.js";
 import { PackedHash } from "./types/packed-hash.js";
 import { PackedList } from "./types/packed-list.js";
 import { isHash, isList, isSet, isStream, isString, type Value } from "./value.js";
@@ -75,7 +76,7 @@ export function valueMemoryUsage(v: Value, samples = MEMORY_SAMPLES): number {
         sum = v.sample;
         k = Math.min(MEMORY_SAMPLES, n);
       } else
-        for (const len of v.elementLengths(Math.min(limit, n))) {
+        for (const len of listpackElementLengths(v.packed, Math.min(limit, n))) {
           sum += bufferBytes(len);
           k++;
         }
@@ -91,7 +92,7 @@ export function valueMemoryUsage(v: Value, samples = MEMORY_SAMPLES): number {
         sum = v.sample;
         k = Math.min(MEMORY_SAMPLES, v.size);
       } else {
-        const lens = v.entryLengths(Math.min(limit, v.size));
+        const lens = listpackElementLengths(v.packed, 2 * Math.min(limit, v.size));
         for (; 2 * k < lens.length; k++)
           sum += stringBytes(lens[2 * k] as number) + bufferBytes(lens[2 * k + 1] as number);
       }

@@ -214,6 +214,29 @@ export function copyBytes(b: Uint8Array, s: number, e: number): Buffer {
   return x;
 }
 
+// Element lengths as the expanded value would have them (an integer entry becomes its digits).
+let lengthsOut: number[] = [];
+let lengthsLeft = 0;
+const lengthStr = (_b: Uint8Array, s: number, e: number): void => {
+  if (lengthsLeft-- > 0) lengthsOut.push(e - s);
+};
+const lengthInt = (v: number | bigint): void => {
+  if (lengthsLeft-- > 0) lengthsOut.push(String(v).length);
+};
+
+/**
+ * The byte lengths of the first `limit` elements of a listpack held as a latin1 string (a
+ * value loaded packed, types/packed-*.ts), each as the element's expanded bytes would have.
+ */
+export function listpackElementLengths(packed: string, limit: number): number[] {
+  const lp = Buffer.from(packed, "latin1");
+  const out: number[] = [];
+  lengthsOut = out;
+  lengthsLeft = limit;
+  readListpack(lp, 0, lp.length, lengthStr, lengthInt);
+  return out;
+}
+
 /** A listpack that fails validation (lpValidateIntegrity). */
 export class ListpackError extends Error {}
 

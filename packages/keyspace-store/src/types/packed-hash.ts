@@ -7,8 +7,8 @@
 // values, entries, iteration) expands the listpack into the Map first, so no reader can see the
 // difference, and `instanceof Map` (the hash type test) holds. Only three places read the
 // listpack itself, each giving what the expanded Map would give: the RDB writer (which re-encodes
-// the entries from it, see writer.ts), the memory accounting's sample (`sample`, `entryLengths`)
-// and `size`.
+// the entries from it, see writer.ts), the memory accounting's sample (`sample`, or
+// listpackElementLengths) and `size`.
 import type { NodeBuffer } from "@shoal/resp-codec";
 import { copyBytes, readListpack } from "../rdb/listpack.js";
 
@@ -45,16 +45,6 @@ export const hashInt = (v: number | bigint): void => {
   }
 };
 
-// Element lengths as the expanded hash would have them (an integer entry becomes its digits).
-let lengthsOut: number[] = [];
-let lengthsLeft = 0;
-const lengthStr = (_b: Uint8Array, s: number, e: number): void => {
-  if (lengthsLeft-- > 0) lengthsOut.push(e - s);
-};
-const lengthInt = (v: number | bigint): void => {
-  if (lengthsLeft-- > 0) lengthsOut.push(String(v).length);
-};
-
 const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size")?.get as (
   this: Map<unknown, unknown>,
 ) => number;
@@ -83,26 +73,6 @@ export class PackedHash extends Map<string, Buffer> {
     this.packed = null;
     startHashFill(this);
     readListpack(lp, 0, lp.length, hashStr, hashInt);
-  }
-
-  /**
-   * The lengths of the first `limit` entries' field and value, as [field, value, field, ...],
-   * read from the listpack without expanding it (memory.ts's sample).
-   */
-  entryLengths(limit: number): number[] {
-    const out: number[] = [];
-    if (this.packed === null) {
-      for (const [f, v] of this) {
-        if (out.length >= 2 * limit) break;
-        out.push(f.length, v.length);
-      }
-      return out;
-    }
-    const lp = Buffer.from(this.packed, "latin1");
-    lengthsOut = out;
-    lengthsLeft = Math.min(2 * limit, 2 * this.fields);
-    readListpack(lp, 0, lp.length, lengthStr, lengthInt);
-    return out;
   }
 
   override get size(): number {

@@ -6,7 +6,7 @@
 // so no reader can see the difference, and `instanceof Denque` (the list type test) holds. Only
 // three places read the listpack itself, each giving what the expanded deque would give: the RDB
 // writer (which re-encodes the elements from it, see writer.ts), the memory accounting's sample
-// (`sample`, `elementLengths`) and the length.
+// (`sample`, or listpackElementLengths) and the length.
 import Denque from "denque";
 import { copyBytes, readListpack } from "../rdb/listpack.js";
 
@@ -16,16 +16,6 @@ const pushStr = (b: Uint8Array, s: number, e: number): void => {
 };
 const pushInt = (v: number | bigint): void => {
   listOut.push(Buffer.from(String(v), "latin1"));
-};
-
-// Element lengths as the expanded list would have them (an integer entry becomes its digits).
-let lengthsOut: number[] = [];
-let lengthsLeft = 0;
-const lengthStr = (_b: Uint8Array, s: number, e: number): void => {
-  if (lengthsLeft-- > 0) lengthsOut.push(e - s);
-};
-const lengthInt = (v: number | bigint): void => {
-  if (lengthsLeft-- > 0) lengthsOut.push(String(v).length);
 };
 
 const dequeLength = Object.getOwnPropertyDescriptor(Denque.prototype, "length")?.get as (
@@ -57,20 +47,6 @@ export class PackedList extends Denque<Buffer> {
     this.packed = null;
     listOut = this;
     readListpack(lp, 0, lp.length, pushStr, pushInt);
-  }
-
-  /** The lengths of the first `limit` elements, read without expanding (memory.ts's sample). */
-  elementLengths(limit: number): number[] {
-    const out: number[] = [];
-    if (this.packed === null) {
-      for (let i = 0; i < limit && i < this.size(); i++) out.push(this.peekAt(i)!.length);
-      return out;
-    }
-    const lp = Buffer.from(this.packed, "latin1");
-    lengthsOut = out;
-    lengthsLeft = Math.min(limit, this.count);
-    readListpack(lp, 0, lp.length, lengthStr, lengthInt);
-    return out;
   }
 
   // @ts-expect-error denque's typings declare length a property; it is an accessor on its prototype.
