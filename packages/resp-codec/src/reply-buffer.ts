@@ -391,10 +391,19 @@ export class ReplyBuffer implements ReplyWriter {
     }
   }
   raw(bytes: Buffer): void {
+    this.rawSlice(bytes, 0, bytes.length);
+  }
+  /**
+   * raw() of `bytes[start, end)`, copied from there without a view made of it: a reply already
+   * encoded elsewhere, such as a script's result in the Lua engine's memory.
+   */
+  rawSlice(bytes: Buffer, start: number, end: number): void {
     if (!this.enabled) return;
-    this.ensure(bytes.length);
-    this.slab.set(bytes, this.off);
-    this.off += bytes.length;
+    const n = end - start;
+    this.ensure(n);
+    if (n > SHORT) bytes.copy(this.slab, this.off, start, end);
+    else for (let i = 0; i < n; i++) this.slab[this.off + i] = bytes[start + i]!;
+    this.off += n;
   }
   /** Raw bytes that bypass CLIENT REPLY OFF (pub/sub pushes). */
   rawAlways(bytes: Buffer): void {

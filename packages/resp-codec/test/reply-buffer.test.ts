@@ -131,6 +131,16 @@ describe("ReplyBuffer", () => {
     expect(w.take()?.toString()).toBe("+OK\r\n");
   });
 
+  it("rawSlice copies a range of bytes as they are (short and long), and honours CLIENT REPLY OFF", () => {
+    const w = new ReplyBuffer({ slabSize: 64 });
+    const src = Buffer.from(`xx:12\r\n$100\r\n${"v".repeat(100)}\r\nyy`);
+    w.rawSlice(src, 2, 7);
+    w.rawSlice(src, 7, src.length - 2);
+    w.enabled = false;
+    w.rawSlice(src, 2, 7);
+    expect(w.take()?.toString()).toBe(`:12\r\n$100\r\n${"v".repeat(100)}\r\n`);
+  });
+
   it("encodes a big bulk with one slab of about its size, and lets that slab go after take()", () => {
     const w = new ReplyBuffer({ slabSize: 1024 });
     const value = Buffer.alloc(1_000_000, 118);

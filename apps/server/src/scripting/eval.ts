@@ -397,7 +397,7 @@ export class Scripting {
       if (!nested) server.endExecPropagation(client.db);
     }
     if (result.isError) client.reply.error(errorText(result.reply));
-    else client.reply.raw(result.reply);
+    else result.writeTo(client.reply);
   }
 
   // ---- redis.call -----------------------------------------------------------------------------

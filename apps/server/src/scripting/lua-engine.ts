@@ -6,7 +6,7 @@
 // written for (numbers printed "%.14g", unpack, table.getn, cjson/cmsgpack/bit/struct as Redis
 // ships them) and a call overhead below a pure-JS VM's. Commands cross the boundary as RESP bytes
 // both ways, as in Redis, where redis.call runs on a fake client whose reply is parsed back.
-import type { CommandArgs } from "@shoal/resp-codec";
+import type { CommandArgs, ReplyBuffer } from "@shoal/resp-codec";
 import { CallArgs } from "./call-args.js";
 import { luaWasmBase64 } from "./lua-wasm.generated.js";
 
@@ -42,13 +42,34 @@ export interface LuaHost {
   ): string | undefined;
 }
 
-export interface LuaRunResult {
-  /**
-   * The reply for the caller, already in the caller's protocol: a view of the engine's memory,
-   * to be written out before the engine runs again.
-   */
-  reply: Buffer;
-  isError: boolean;
+/**
+ * The outcome of a run: the reply for the caller, already in the caller's protocol, where the
+ * engine left it in its memory; valid until the engine runs again (one object per engine).
+ */
+export class LuaRunResult {
+  isError = false;
+  private mem: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+
+  /** @internal The engine's run left its reply at `mem[start, end)`. */
+  set(mem: Buffer, start: number, end: number, isError: boolean): this {
+    this.mem = mem;
+    this.start = start;
+    this.end = end;
+    this.isError = isError;
+    return this;
+  }
+
+  /** The reply as a view of the engine's memory. */
+  get reply(): Buffer {
+    return this.mem.subarray(this.start, this.end);
+  }
+
+  /** The reply copied into a client's reply buffer (no view made). */
+  writeTo(out: ReplyBuffer): void {
+    out.rawSlice(this.mem, this.start, this.end);
+  }
 }
 
 // The server's lib settings (ES2023, no DOM) declare no WebAssembly values: the little used here.
@@ -123,6 +144,7 @@ export class LuaEngine {
   private readonly names = new Map<string, number>();
   /** redis.call's arguments, pointed at the engine's argument region for each call. */
   private readonly callArgs = new CallArgs();
+  private readonly result = new LuaRunResult();
   /** The control block's first word in view32. */
   private readonly ctl: number;
   private host: LuaHost;
@@ -254,7 +276,7 @@ export class LuaEngine {
       resp,
       hook ? 1 : 0,
     );
-    return { reply: this.out(), isError: isError !== 0 };
+    return this.runResult(isError !== 0);
   }
 
   /**
@@ -280,7 +302,7 @@ export class LuaEngine {
       resp,
       hook ? 1 : 0,
     );
-    return { reply: this.out(), isError: isError !== 0 };
+    return this.runResult(isError !== 0);
   }
 
   /** args[first..] into the engine's argument region (one region, reused by every run). */
@@ -342,6 +364,13 @@ export class LuaEngine {
     const u32 = this.u32();
     const ptr = u32[this.ctl + Ctl.outPtr]!;
     return this.u8().subarray(ptr, ptr + u32[this.ctl + Ctl.outLen]!);
+  }
+
+  /** out() as the run's result, without a view made of it. */
+  private runResult(isError: boolean): LuaRunResult {
+    const u32 = this.u32();
+    const ptr = u32[this.ctl + Ctl.outPtr]!;
+    return this.result.set(this.u8(), ptr, ptr + u32[this.ctl + Ctl.outLen]!, isError);
   }
 
   private bytes(ptr: number, len: number): Uint8Array {
