@@ -219,3 +219,21 @@ describe("redis.io examples", () => {
     expect(t.run("OBJECT", "ENCODING", "firstname")).toBe("embstr");
   });
 });
+
+describe("INCR's access stamp (lookupKeyWrite's)", () => {
+  it("stamps the key whether the counter changed or the command failed", () => {
+    const { t } = store();
+    t.run("SET", "n", "1");
+    t.run("SET", "s", "abc");
+    t.run("SET", "big", "9223372036854775807");
+    t.now += 30_000;
+    expect(t.run("OBJECT", "IDLETIME", "n")).toBe(30);
+    expect(t.run("INCR", "n")).toBe(2);
+    expect(t.run("INCR", "s")).toBeInstanceOf(ReplyErr);
+    expect(t.run("INCR", "big")).toBeInstanceOf(ReplyErr);
+    for (const k of ["n", "s", "big"]) expect(t.run("OBJECT", "IDLETIME", k)).toBe(0);
+    t.now += 5_000;
+    expect(t.run("DECRBY", "n", "2")).toBe(0);
+    expect(t.run("OBJECT", "IDLETIME", "n")).toBe(0);
+  });
+});

@@ -161,6 +161,24 @@ function readCounter(v: Value | undefined, reply: ReplyWriter): number | bigint 
   return n;
 }
 
+/** The counter plus `incr`, or null after replying the error (wrong type, not an integer, overflow). */
+function addToCounter(
+  v: Value | undefined,
+  incr: number | bigint,
+  reply: ReplyWriter,
+): number | bigint | null {
+  const old = readCounter(v, reply);
+  if (old === null) return null;
+  if (typeof old === "number" && typeof incr === "number" && Number.isSafeInteger(old + incr))
+    return old + incr;
+  const r = BigInt(old) + BigInt(incr);
+  if (r > INT64_MAX || r < INT64_MIN) {
+    reply.error(ERR_OVERFLOW);
+    return null;
+  }
+  return r;
+}
+
 /** incrDecrCommand: adds `incr` to the integer at args[1]. */
 function incrDecr(
   ctx: CommandContext,
@@ -170,19 +188,14 @@ function incrDecr(
 ): void {
   const key = args.latin1(1);
   const db = ctx.db;
-  const v = db.lookupWrite(key, ctx.now);
-  const old = readCounter(v, reply);
-  if (old === null) return;
-  let result: number | bigint;
-  if (typeof old === "number" && typeof incr === "number" && Number.isSafeInteger(old + incr)) {
-    result = old + incr;
-  } else {
-    const r = BigInt(old) + BigInt(incr);
-    if (r > INT64_MAX || r < INT64_MIN) {
-      reply.error(ERR_OVERFLOW);
-      return;
-    }
-    result = r;
+  // The value is replaced below (overwrite/add stamp the access and save it for an open
+  // snapshot first), so the lookup records the access only where it carries over: LFU. A key
+  // left as it was (an error) is still an access, as lookupKeyWrite's.
+  const v = db.lookupForOverwrite(key, ctx.now);
+  const result = addToCounter(v, incr, reply);
+  if (result === null) {
+    if (v !== undefined) db.lookupWrite(key, ctx.now);
+    return;
   }
   const digits = String(result); // a string value: digits are latin1
   if (v === undefined) db.add(key, digits);
