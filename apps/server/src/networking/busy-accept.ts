@@ -37,7 +37,7 @@
 //  - forgetBusyListener() (a listener about to close: CONFIG SET port/bind, SHUTDOWN, a server closed
 //    in-process) marks the listener dead in shared memory and, if the thread is running, parks
 //    it and waits (Atomics.wait, bounded) until it is parked before the main thread closes the
-//    fd. The stale handle stays in the thread, inert: the kernel drops its epoll registration
+//    fd; only after the close may resumeBusyAccept() let it run again. The stale handle stays in the thread, inert: the kernel drops its epoll registration
 //    with the socket, and the thread never touches it again. A listener is listened on only
 //    after the thread has read it alive while running, so a dead one is never picked up later.
 //  - a stale handle keeps its fd number in the thread's loop, and libuv refuses to open another
@@ -215,10 +215,19 @@ export function registerBusyListener(
   return id;
 }
 
+/** A script is busy (between wakeBusyAccept and parkBusyAccept): forgetting one listener pauses it. */
+let busy = false;
+
 /** A script is past the threshold: the thread accepts. */
 export function wakeBusyAccept(): void {
+  busy = true;
+  resumeBusyAccept();
+}
+
+/** After forgetBusyListener() and the listener's close: the thread accepts again if still busy. */
+export function resumeBusyAccept(): void {
   const t = thread;
-  if (t === null || Atomics.load(t.ctl, WANT) === Want.Accept) return;
+  if (!busy || t === null || Atomics.load(t.ctl, WANT) === Want.Accept) return;
   Atomics.store(t.ctl, WANT, Want.Accept);
   Atomics.notify(t.ctl, WANT);
 }
@@ -233,6 +242,7 @@ export function drainBusyAccept(): void {
 
 /** The script ended: the thread goes back to Atomics.wait; later accepts come via the event loop. */
 export function parkBusyAccept(): void {
+  busy = false;
   const t = thread;
   if (t === null || Atomics.load(t.ctl, WANT) !== Want.Accept) return;
   Atomics.store(t.ctl, WANT, Want.Sleep);
@@ -241,15 +251,15 @@ export function parkBusyAccept(): void {
 
 /**
  * The listener `id` is about to be closed: dead for the thread, which is parked first if it is
- * running (and woken again after, if a script is still busy). False when it did not park in
- * time: the caller closes anyway and says so.
+ * running. The caller closes the listener, then calls resumeBusyAccept() (never before the close:
+ * a running thread could be accepting on the fd as it closes). False when the thread did not park
+ * in time: the caller closes anyway and says so.
  */
 export function forgetBusyListener(id: number): boolean {
   const t = thread;
   if (t === null || id < 0) return true;
   staleFds.add(Atomics.load(t.fds, id));
   Atomics.store(t.fds, id, -1);
-  const accepting = Atomics.load(t.ctl, WANT) === Want.Accept;
   Atomics.store(t.ctl, WANT, Want.Sleep);
   let parked = true;
   if (Atomics.load(t.ctl, STATE) === State.Running) {
@@ -266,6 +276,5 @@ export function forgetBusyListener(id: number): boolean {
   }
   drainBusyAccept();
   t.listeners.delete(id);
-  if (accepting) wakeBusyAccept();
   return parked;
 }

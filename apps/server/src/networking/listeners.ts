@@ -17,6 +17,7 @@ import {
   parkBusyAccept,
   registerBusyListener,
   reserveStaleListenerFds,
+  resumeBusyAccept,
   wakeBusyAccept,
 } from "./busy-accept.js";
 
@@ -105,6 +106,9 @@ export class Listeners {
       }
       l.close();
     }
+    // Only once the fds are closed: a script still busy (SHUTDOWN NOSAVE) keeps accepting on
+    // the other listeners.
+    resumeBusyAccept();
   }
 
   /**
