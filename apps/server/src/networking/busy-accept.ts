@@ -53,7 +53,6 @@
 // Shoal's listeners are plain TCP and the Unix socket (no TLS port): the thread listens on either
 // kind of fd alike (Node opens a listening fd as a TCP or a pipe handle by what it is).
 import fs from "node:fs";
-import net from "node:net";
 import {
   MessageChannel,
   type MessagePort,
@@ -157,10 +156,10 @@ class AcceptThread {
   take([id, what]: [number, number | string]): void {
     const l = this.listeners.get(id);
     if (typeof what === "number") {
-      // A listener forgotten since: the connection is still the process's; nobody adopts it
-      // without its listener's node, so it is closed the way the main thread would drop it.
-      if (l === undefined) new net.Socket({ fd: what }).destroy();
-      else l.adopt(what);
+      // A listener forgotten since (not expected: forgetting drains first): nobody adopts the
+      // connection without its listener's node, and the fd is the main thread's to close.
+      if (l !== undefined) l.adopt(what);
+      else fs.closeSync(what);
       return;
     }
     const to = l ?? this.listeners.values().next().value;
