@@ -391,7 +391,10 @@ export class ReplyBuffer implements ReplyWriter {
     }
   }
   raw(bytes: Buffer): void {
-    this.rawSlice(bytes, 0, bytes.length);
+    if (!this.enabled) return;
+    this.ensure(bytes.length);
+    this.slab.set(bytes, this.off);
+    this.off += bytes.length;
   }
   /**
    * raw() of `bytes[start, end)`, copied from there without a view made of it: a reply already
