@@ -12,10 +12,7 @@ export interface PropagationHost {
   /** The command being called: propagateCurrent sends its arguments. */
   readonly call: Pick<CallContext, "args">;
   readonly persistence: Pick<Persistence, "loading" | "aof" | "feed"> | null;
-  readonly replication: Pick<
-    Replication,
-    "feed" | "feedArgs" | "feeding" | "forgetStoredHistory"
-  >;
+  readonly replication: Pick<Replication, "feed" | "feedArgs" | "feeding" | "forgetStoredHistory">;
 }
 
 /** What EXEC needs of propagation (multi.c's execCommand). */
