@@ -73,11 +73,11 @@ export class ListpackBuilder {
     this.buf = b;
   }
 
-  /** Appends an element given as bytes. */
-  appendBytes(b: Uint8Array): void {
-    const n = b.length;
+  /** Appends an element given as bytes (b[s, e)). */
+  appendBytes(b: Uint8Array, s = 0, e = b.length): void {
+    const n = e - s;
     if (n > 0 && n <= 20) {
-      const v = parseInt64Latin1((b as NodeBuffer).latin1Slice(0, n));
+      const v = parseInt64Latin1((b as NodeBuffer).latin1Slice(s, e));
       if (v !== null) {
         this.appendInt(v);
         return;
@@ -86,7 +86,10 @@ export class ListpackBuilder {
     this.room(n + 10);
     const start = this.len;
     this.strHeader(n);
-    this.buf.set(b, this.len);
+    // A byte loop for short ones: no subarray view per element (the writer re-encodes packed
+    // listpacks element by element).
+    if (n <= 32) for (let i = 0; i < n; i++) this.buf[this.len + i] = b[s + i]!;
+    else this.buf.set(s === 0 && e === b.length ? b : b.subarray(s, e), this.len);
     this.len += n;
     this.backlen(this.len - start);
     this.count++;

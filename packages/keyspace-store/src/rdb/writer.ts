@@ -431,6 +431,8 @@ export class RdbWriter {
 // would be (appendBytes of its bytes; an integer entry's digits parse back to the same integer),
 // so the bytes are exactly those the expanded value gives, without building it. For a list the
 // walk also runs planQuicklist's rule, to know whether every element fits one node.
+/** The listpack's bytes, written into one reused buffer rather than a Buffer per value. */
+let relpBytes = Buffer.allocUnsafeSlow(4096);
 let relpFill = 0;
 let relpPlainFrom = 0;
 let relpNodeSz = 0;
@@ -444,7 +446,7 @@ function relpNote(sz: number, entry: number): void {
 }
 const relpStr = (b: Uint8Array, s: number, e: number): void => {
   const before = lp.len;
-  lp.appendBytes(b.subarray(s, e));
+  lp.appendBytes(b, s, e);
   relpNote(e - s, lp.len - before);
 };
 const relpInt = (v: number | bigint): void => {
@@ -458,14 +460,16 @@ const relpInt = (v: number | bigint): void => {
  * list's `fill` and `plainFrom`, planQuicklist would put all its elements in one node.
  */
 function relistpack(packed: string, fill: number, plainFrom: number): boolean {
-  const b = Buffer.from(packed, "latin1");
+  const n = packed.length;
+  if (relpBytes.length < n) relpBytes = Buffer.allocUnsafeSlow(Math.max(n, 2 * relpBytes.length));
+  (relpBytes as NodeBuffer).latin1Write(packed, 0);
   lp.reset();
   relpFill = fill;
   relpPlainFrom = plainFrom;
   relpNodeSz = 7;
   relpCount = 0;
   relpOneNode = true;
-  readListpack(b, 0, b.length, relpStr, relpInt);
+  readListpack(relpBytes, 0, n, relpStr, relpInt);
   return relpOneNode;
 }
 
