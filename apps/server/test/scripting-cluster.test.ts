@@ -99,16 +99,18 @@ describe("scripts in cluster mode", () => {
 describe("libraries on a Shoal cluster, hash-tagged keys", () => {
   it("redlock and rate-limiter-flexible", async () => {
     const cluster = new Cluster(shoal.seeds);
-    const redlock = new Redlock([cluster], { retryCount: 50, retryDelay: 20 });
+    // Lifetimes and retries leave room for a loaded machine (a 1 s lock expired before its
+    // extend at load 15): the locks are released, never left to expire.
+    const redlock = new Redlock([cluster], { retryCount: 500, retryDelay: 20 });
     let inside = 0;
     let maxInside = 0;
     await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const lock = await redlock.acquire(["{locks}:resource"], 1000);
+        const lock = await redlock.acquire(["{locks}:resource"], 10_000);
         inside++;
         maxInside = Math.max(maxInside, inside);
         await new Promise((r) => setTimeout(r, 5));
-        const extended = await lock.extend(1000);
+        const extended = await lock.extend(10_000);
         inside--;
         await extended.release();
       }),
