@@ -24,6 +24,22 @@ afterEach(cleanup);
 
 type Start = (args: string[], dir?: string, port?: number) => Promise<ServerHandle>;
 
+/** A master holding `n` keys of every type (db 0) and a replica of it, in sync. */
+async function masterAndReplica(
+  startMaster: Start,
+  startReplica: Start,
+  n: number,
+  masterArgs: string[] = [],
+) {
+  const m = await startMaster(masterArgs);
+  const master = connect(m.port);
+  await fillEveryType(master, n, "k", true);
+  const r = await startReplica(["--replicaof", "127.0.0.1", String(m.port)]);
+  const replica = connect(r.port);
+  await waitInSync(master, replica);
+  return { m, master, r, replica };
+}
+
 async function restartContinues(m: ServerHandle): Promise<void> {
   const master = connect(m.port);
   await fillEveryType(master, 3000, "k", true);
@@ -63,11 +79,7 @@ describe("a restarted replica continues from the history in its dump.rdb", () =>
   }, 60_000);
 
   it("a node that wrote on its own after the restart does not claim the stored history", async () => {
-    const m = await shoalAt();
-    const master = connect(m.port);
-    await fillEveryType(master, 500, "k", true);
-    const first = await shoalAt(["--replicaof", "127.0.0.1", String(m.port)]);
-    await waitInSync(master, connect(first.port));
+    const { m, master, r: first } = await masterAndReplica(shoalAt, shoalAt, 500);
     // A stored offset of 0 is never claimed: the history must have some length, or this test
     // passes without looking (as it did whenever no PING of the master's came before the SAVE).
     await master.set("after-sync", "1");
@@ -95,12 +107,12 @@ describe("a restarted replica continues from the history in its dump.rdb", () =>
  * writes after the restart reach it through that link.
  */
 async function masterRestartContinues(startMaster: Start, startReplica: Start): Promise<void> {
-  const m = await startMaster([]);
-  const master = connect(m.port);
-  await fillEveryType(master, 2000, "k", true);
-  const r = await startReplica(["--replicaof", "127.0.0.1", String(m.port)]);
-  const replica = connect(r.port);
-  await waitInSync(master, replica);
+  // No keepalive PING between the SAVE and the kill: the replica would be past the saved offset
+  // (Redis then refuses the partial resync too).
+  const { m, master, replica } = await masterAndReplica(startMaster, startReplica, 2000, [
+    "--repl-ping-replica-period",
+    "3600",
+  ]);
   await writeStream(master, 2000, "before");
   await waitInSync(master, replica);
   const oldId = (await info(master)).master_replid;
@@ -135,12 +147,7 @@ describe("a restarted master keeps its dump.rdb's history as replid2 for its rep
   }, 60_000);
 
   it("a key that expired while the master was down: a full sync (its DEL is not in the backlog)", async () => {
-    const m = await shoalAt();
-    const master = connect(m.port);
-    await fillEveryType(master, 200, "k", true);
-    const r = await shoalAt(["--replicaof", "127.0.0.1", String(m.port)]);
-    const replica = connect(r.port);
-    await waitInSync(master, replica);
+    const { m, master, replica } = await masterAndReplica(shoalAt, shoalAt, 200);
     // The key must be in the file and gone by the restart: an absolute time a few seconds on,
     // checked to be still ahead once SAVE returned (a slower machine fails here, loudly).
     const at = Date.now() + 4000;
