@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { commands } from "./commands/index.js";
 import { DEFAULT_ENCODING_LIMITS } from "./encoding.js";
 import { Keyspace } from "./keyspace.js";
-import { TestStore } from "./test-kit.js";
+import { seededRandom, TestStore } from "./test-kit.js";
 
 const concat = (chunks: Iterable<Uint8Array>): Buffer => Buffer.concat([...chunks]);
 
@@ -102,16 +102,7 @@ describe("encoding limits per keyspace", () => {
 });
 
 describe("random source per keyspace", () => {
-  /** A small deterministic generator (mulberry32), so two keyspaces can share a seed. */
-  const seeded = (seed: number) => {
-    let state = seed;
-    return () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), state | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  };
+  const seeded = seededRandom;
   const script = (t: TestStore): unknown[] => {
     t.run("SADD", "s", ...Array.from({ length: 300 }, (_, i) => `m${i}`));
     t.run("HSET", "h", ...Array.from({ length: 20 }, (_, i) => [`f${i}`, "v"]).flat());

@@ -177,6 +177,17 @@ export interface RunRecord {
  * A keyspace plus a clock and a command table, to run commands the way the server does:
  * `t.run("SET", "k", "v")` returns the reply value. Arity is checked as the dispatcher does.
  */
+/** A small deterministic random source (mulberry32) for KeyspaceOptions.random in tests. */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class TestStore {
   readonly keyspace: Keyspace;
   now = 1_700_000_000_000;
