@@ -216,6 +216,14 @@ export class StreamNode {
   dead = 0;
   /** The ID of the last entry (deleted or not). */
   lastId: bigint;
+  /**
+   * False once an entry came in at or below the last one: XSETID may move a stream's last ID
+   * back below deleted entries (never below a live one), and Redis then appends out of order to
+   * the same listpack, its iterator scanning every entry (a tombstone never ends a range). Live
+   * entries stay in ID order; only tombstones are out of place. seek() then walks from the first
+   * entry instead of bisecting, and the walks skip tombstones before testing the range's end.
+   */
+  ordered = true;
   private readonly lp: ListpackBuilder;
   /** Offset of the first entry (after the master entry). */
   private readonly first: number;
@@ -271,6 +279,7 @@ export class StreamNode {
     const same = this.sameFields(fv);
     const n = fv.length / 2;
     if (this.exact && !isExact(id)) this.exact = false;
+    if (this.size > 0 && id <= this.lastId) this.ordered = false;
     if (this.size % SEEK_STRIDE === 0) this.idx.push(lp.len);
     lp.appendInt((same ? FLAG_SAMEFIELDS : 0) | (deleted ? FLAG_DELETED : 0));
     lp.appendInt(delta(id >> 64n, this.masterId >> 64n));
@@ -380,6 +389,17 @@ export class StreamNode {
     const edge = after ? 1 : 0;
     if (after ? t.id < this.masterId : t.id <= this.masterId) return p;
     if (after ? t.id >= this.lastId : t.id > this.lastId) return end;
+    if (!this.ordered) {
+      // A tombstone may sit above entries that follow it: a backward walk starts at the end and
+      // skips what is past its bound; a forward one starts at the first entry >= t.
+      if (after) return end;
+      while (p < end) {
+        this.head(p);
+        if (this.cmp(t) >= 0) return p;
+        p = this.skipBody();
+      }
+      return end;
+    }
     // The last indexed entry before t (the first entry, the master ID, is).
     const idx = this.idx;
     let lo = 0;
@@ -402,18 +422,35 @@ export class StreamNode {
   /**
    * Walks entries from offset p (an entry's start) while their ID <= `last`, calling `visit`
    * with each live one's offset until it returns false. True when the walk stopped before the
-   * node's end (past `last`, or `visit` said so).
+   * node's end (past `last`, or `visit` said so). `first` matters only in a node out of order.
    */
-  forward(p: number, last: IdBound, visit: StreamVisitor): boolean {
+  forward(p: number, last: IdBound, visit: StreamVisitor, first: IdBound): boolean {
     const end = this.lp.len;
     while (p < end) {
       this.head(p);
-      if (this.cmp(last) > 0) return true;
+      const deleted = (hFlags & FLAG_DELETED) !== 0;
+      if (this.ordered) {
+        if (this.cmp(last) > 0) return true;
+      } else if (!deleted) {
+        // Redis's iterator tests a tombstone against nothing: a live entry below the range (it
+        // followed a bigger tombstone) is passed over, and only a live one past it ends it.
+        if (this.cmp(last) > 0) return true;
+        if (this.cmp(first) < 0) {
+          p = this.skipBody();
+          continue;
+        }
+      }
       const next = this.skipBody();
-      if ((hFlags & FLAG_DELETED) === 0 && !visit(this, p)) return true;
+      if (!deleted && !visit(this, p)) return true;
       p = next;
     }
     return false;
+  }
+
+  /** The offset of the entry after the one at p. */
+  next(p: number): number {
+    this.head(p);
+    return this.skipBody();
   }
 
   /**
@@ -435,11 +472,16 @@ export class StreamNode {
    * with each live one's offset until it returns false. True when the walk stopped before the
    * node's start.
    */
-  backward(p: number, first: IdBound, visit: StreamVisitor): boolean {
+  backward(p: number, first: IdBound, visit: StreamVisitor, last: IdBound): boolean {
     for (p = this.prev(p); p >= 0; p = this.prev(p)) {
       this.head(p);
+      const deleted = (hFlags & FLAG_DELETED) !== 0;
+      if (!this.ordered) {
+        // Walking from the end (seek): skip what is past the range, tombstones whatever they are.
+        if (deleted || this.cmp(last) > 0) continue;
+      }
       if (this.cmp(first) < 0) return true;
-      if ((hFlags & FLAG_DELETED) === 0 && !visit(this, p)) return true;
+      if (!deleted && !visit(this, p)) return true;
     }
     return false;
   }
@@ -700,7 +742,24 @@ export class Stream {
     const node = this.nodes[k];
     if (node === undefined) return null;
     const p = node.seek(bound(id));
-    if (p === node.end || node.entryAt(p, false).id !== id) return null;
+    if (p === node.end) return null;
+    let e = node.entryAt(p, false);
+    if (!node.ordered) {
+      // Tombstones out of place, one perhaps with this very ID before the live entry: the live
+      // one if there is one, else the first with the ID.
+      let found = -1;
+      for (let q = p; q < node.end; q = node.next(q)) {
+        e = node.entryAt(q, false);
+        if (e.id !== id) continue;
+        if (found < 0) found = q;
+        if (!e.deleted) {
+          found = q;
+          break;
+        }
+      }
+      return found < 0 ? null : { at: k, node, p: found };
+    }
+    if (e.id !== id) return null;
     return { at: k, node, p };
   }
 
@@ -756,12 +815,12 @@ export class Stream {
       for (let k = this.nodeFor(start); k < nodes.length; k++) {
         const node = nodes[k] as StreamNode;
         if (node.masterId > end) break;
-        if (node.forward(node.seek(first), last, counted)) break;
+        if (node.forward(node.seek(first), last, counted, first)) break;
       }
     } else {
       for (let k = this.nodeFor(end); k >= 0; k--) {
         const node = nodes[k] as StreamNode;
-        if (node.backward(node.seek(last, true), first, counted)) break;
+        if (node.backward(node.seek(last, true), first, counted, last)) break;
       }
     }
     return n;
