@@ -565,6 +565,7 @@ export class StreamNode {
     n.live = this.live;
     n.dead = this.dead;
     n.lastId = this.lastId;
+    n.ordered = this.ordered;
     n.exact = this.exact;
     n.idx = this.idx.slice();
     return n;

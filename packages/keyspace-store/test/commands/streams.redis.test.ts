@@ -598,6 +598,8 @@ describe("streams vs redis-server 7.0.15", () => {
       ["XINFO", "STREAM", "s"],
       ["XINFO", "STREAM", "s", "FULL"],
       ["DUMP", "s"],
+      ["COPY", "s", "s2"],
+      ["XRANGE", "s2", "4", "+"],
       ["XDEL", "s", "3-0"],
       ["XRANGE", "s", "-", "+"],
       ["XADD", "s", M, "f", "x"],
