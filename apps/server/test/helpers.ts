@@ -70,9 +70,12 @@ export function shoalForSuite(args: string[] = []): { readonly shoal: ServerHand
 const END = "*2\r\n$4\r\nECHO\r\n$9\r\n__end__!!\r\n";
 const END_REPLY = "$9\r\n__end__!!\r\n";
 
-/** Sends `payload` followed by an ECHO marker and resolves with everything before the marker's reply. */
+/**
+ * Sends `payload` followed by an ECHO marker and resolves with everything before the marker's
+ * reply; `port` may be a Unix socket's path.
+ */
 export async function exchange(
-  port: number,
+  port: number | string,
   payload: string | Buffer,
   closes = false,
 ): Promise<string> {

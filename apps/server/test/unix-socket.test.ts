@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   outputContaining,
+  rawExchange,
   redisCliPath,
   run,
   type ServerHandle,
@@ -17,7 +18,7 @@ import {
   waitFor,
 } from "@shoal/test-utils";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { cmd, MAIN_JS, startShoal } from "./helpers.js";
+import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
 
 const dirs: string[] = [];
 const servers: ServerHandle[] = [];
@@ -35,46 +36,12 @@ async function sockDir(): Promise<string> {
   return d;
 }
 
-const END = cmd("ECHO", "__end__");
-const END_REPLY = "$7\r\n__end__\r\n";
-
-/** Sends `payload` on a new connection to the socket `file`; the replies before the marker's. */
-function exchangeUnix(file: string, payload: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ path: file });
-    let got = "";
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no reply on ${file}; got ${JSON.stringify(got)}`));
-    }, 10_000);
-    sock.on("error", reject);
-    sock.on("data", (d) => {
-      got += d.toString("latin1");
-      if (got.endsWith(END_REPLY)) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(got.slice(0, got.length - END_REPLY.length));
-      }
-    });
-    sock.write(payload + END);
-  });
-}
-
-/** Sends one command on a new connection to the socket `file`; its first reply line. */
-function askUnix(file: string, payload: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ path: file });
-    let got = "";
-    sock.on("error", reject);
-    sock.on("data", (d) => {
-      got += d.toString("latin1");
-      if (got.endsWith("\r\n")) {
-        sock.destroy();
-        resolve(got);
-      }
-    });
-    sock.write(payload);
-  });
+/** The first reply line a new connection to `target` (a port or a socket's path) gets. */
+function firstLine(target: number | string, payload: string): Promise<string> {
+  return rawExchange(target, payload, {
+    timeout: 10_000,
+    done: (b) => b.includes("\r\n"),
+  }).then((b) => b.toString("latin1"));
 }
 
 /** CLIENT INFO's fields that do not depend on the process (ids, fds, ages, memory). */
@@ -106,8 +73,8 @@ describe("unixsocket", () => {
       expect(st.mode & 0o777).toBe(0o700);
     }
     const info = {
-      shoal: stableFields(await exchangeUnix(files.shoal, cmd("CLIENT", "INFO"))),
-      redis: stableFields(await exchangeUnix(files.redis, cmd("CLIENT", "INFO"))),
+      shoal: stableFields(await exchange(files.shoal, cmd("CLIENT", "INFO"))),
+      redis: stableFields(await exchange(files.redis, cmd("CLIENT", "INFO"))),
     };
     expect(info.shoal).toBe(
       `addr=${files.shoal}:0 laddr=${files.shoal}:0 flags=U db=0 sub=0 multi=-1 cmd=client|info user=default resp=2`,
@@ -124,8 +91,8 @@ describe("unixsocket", () => {
       cmd("MULTI") +
       cmd("INCR", "n") +
       cmd("EXEC");
-    const a = await exchangeUnix(files.shoal, session);
-    const b = await exchangeUnix(files.redis, session);
+    const a = await exchange(files.shoal, session);
+    const b = await exchange(files.redis, session);
     expect(a.replaceAll(files.shoal, "<sock>")).toBe(b.replaceAll(files.redis, "<sock>"));
     expect(a).toContain("$3\r\n700\r\n");
     // A TCP client sees the socket connection in CLIENT LIST with the U flag too.
@@ -173,7 +140,7 @@ describe("unixsocket", () => {
       );
       expect(out).not.toContain("Ready to accept connections");
       expect(out).not.toContain("Configured to not listen anywhere");
-      expect(await exchangeUnix(file, cmd("PING"))).toBe("+PONG\r\n");
+      expect(await exchange(file, cmd("PING"))).toBe("+PONG\r\n");
       const shut = await run(redisCliPath(), ["-s", file, "SHUTDOWN", "NOSAVE"]);
       expect(shut.stdout.trim()).toBe("");
       expect(await exited).toBe(0);
@@ -212,32 +179,19 @@ describe("unixsocket", () => {
     });
     runner.write(cmd("EVAL", "while true do end", "0"));
     // Past the threshold: the script is busy (a TCP client sees BUSY first).
-    await waitFor(async () => (await exchangeTcpPing(shoal.port)).startsWith("-BUSY"), {
+    await waitFor(async () => (await firstLine(shoal.port, cmd("PING"))).startsWith("-BUSY"), {
       timeout: 10_000,
       what: "the script to be busy",
     });
-    expect(await askUnix(file, cmd("PING"))).toBe(
+    expect(await firstLine(file, cmd("PING"))).toBe(
       "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n",
     );
-    expect(await askUnix(file, cmd("SCRIPT", "KILL"))).toBe("+OK\r\n");
+    expect(await firstLine(file, cmd("SCRIPT", "KILL"))).toBe("+OK\r\n");
     await waitFor(() => ran.length > 0, { what: "the script's caller to see it killed" });
     expect(ran).toMatch(
       /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/,
     );
-    expect(await exchangeUnix(file, cmd("PING"))).toBe("+PONG\r\n");
+    expect(await exchange(file, cmd("PING"))).toBe("+PONG\r\n");
     runner.destroy();
   }, 60_000);
 });
-
-/** PING on a new TCP connection; the raw reply. */
-function exchangeTcpPing(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, "127.0.0.1");
-    sock.on("error", reject);
-    sock.once("data", (d) => {
-      sock.destroy();
-      resolve(d.toString("latin1"));
-    });
-    sock.write(cmd("PING"));
-  });
-}

@@ -86,18 +86,22 @@ export async function redisCli(port: number, args: string[], host = "127.0.0.1")
 }
 
 /**
- * Sends raw bytes to host:port and resolves with every byte received until `done(received)`
- * returns true, the peer closes, or `timeout` ms pass. For byte-exact reply comparisons.
+ * Sends raw bytes to host:port (or to the Unix socket at the path `port`) and resolves with every
+ * byte received until `done(received)` returns true, the peer closes, or `timeout` ms pass. For
+ * byte-exact reply comparisons.
  */
 export function rawExchange(
-  port: number,
+  port: number | string,
   payload: Buffer | string,
   opts: { done?: (received: Buffer) => boolean; timeout?: number; host?: string } = {},
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    const sock = net.connect({ port, host: opts.host ?? "127.0.0.1" });
+    const sock =
+      typeof port === "string"
+        ? net.connect({ path: port })
+        : net.connect({ port, host: opts.host ?? "127.0.0.1" });
     const finish = () => {
       clearTimeout(timer);
       sock.destroy();

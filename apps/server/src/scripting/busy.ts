@@ -11,11 +11,11 @@
 // with a synchronous write(2). A partial command stays in the decoder for the event loop to
 // complete later; bytes read here never reach libuv, so nothing is read twice.
 //
-// New connections: accept(2) is libuv's, so a worker thread per listener accepts them on the
-// same listening fd while the script is busy (networking/busy-accept.ts); each pass first adopts
-// what it took, and a new client's commands are read in the same pass.
+// New connections: accept(2) is libuv's, so one worker thread per process accepts them on the
+// listening fds (TCP and the Unix socket) while the script is busy (networking/busy-accept.ts);
+// each pass first adopts what it took, and a new client's commands are read in the same pass.
 //
-// What it cannot do: serve clients on TLS or on anything but a plain TCP socket, or run timers.
+// What it cannot do: serve clients on TLS, the cluster bus (its peers' PINGs wait), or run timers.
 // Its cost is one read(2) per client per hook call past the threshold (about every millisecond),
 // nothing before it.
 import fs from "node:fs";
