@@ -55,7 +55,11 @@ export class Replication
   readonly stream: ReplicationStream;
   private readonly masterSync: MasterSync;
   private readonly waiters: Waiters;
-  private lastPing = 0;
+  /**
+   * Redis pings when its cron count is a multiple of repl-ping-replica-period, counted from the
+   * start: the first PING a period after start, not on the first tick a replica is there.
+   */
+  private lastPing = Date.now();
   private timer: NodeJS.Timeout | undefined;
 
   // Replica role.
