@@ -3,6 +3,12 @@
 // and clusterNodeCronFreeLinkOnBufferLimitReached() in src/cluster_legacy.c (Redis 7.0).
 // Reconnect policy: the state machine asks again for a link every cron tick; this transport
 // spaces real connect attempts to an address that keeps failing with exponential backoff.
+//
+// For a host whose event loop is held up (a Redis-style busy script), pumpLinks() reads the
+// links' sockets synchronously and delivers their messages as the loop would, and
+// listeningFds()/adoptInbound() let the host accept bus connections on another thread; the
+// transport itself never knows why the loop is blocked.
+import fs from "node:fs";
 import net from "node:net";
 import { encodeFrame } from "./codec.js";
 import { TransportError } from "./errors.js";
@@ -54,7 +60,12 @@ interface TcpLink {
   closed: boolean;
   timer: NodeJS.Timeout | null;
   addrKey: string;
+  /** What the socket's "data" handler does with a chunk; pumpLinks() feeds the same path. */
+  onData: (chunk: Buffer) => void;
 }
+
+/** pumpLinks()'s read size: a full PING with gossip is ~1-3 KB. */
+const PUMP_READ_SIZE = 64 * 1024;
 
 const nullHandler: TransportHandler = {
   linkUp() {},
@@ -140,6 +151,67 @@ export class TcpTransport implements Transport {
     );
   }
 
+  /** The listening sockets' fds (to accept on from another thread while the loop is blocked). */
+  listeningFds(): number[] {
+    const out: number[] = [];
+    for (const srv of this.servers) {
+      const fd = fdOf(srv);
+      if (fd >= 0) out.push(fd);
+    }
+    return out;
+  }
+
+  /**
+   * A connection accepted on one of listeningFds() by someone else (its fd, now the caller's to
+   * give): becomes an inbound link, as if the listener had accepted it.
+   */
+  adoptInbound(fd: number): void {
+    let socket: net.Socket;
+    try {
+      socket = new net.Socket({ fd, readable: true, writable: true });
+    } catch (err) {
+      this.log("warning", `Could not adopt a cluster bus connection: ${(err as Error).message}`);
+      fs.closeSync(fd);
+      return;
+    }
+    this.accept(socket);
+  }
+
+  /**
+   * Reads, without the event loop, what each link's socket has right now (one non-blocking
+   * read(2) per link, more while they come back full), and delivers the messages to the handler
+   * through the link's decoder, as the socket's "data" event would: for a host whose event loop
+   * is held up (Redis's processEventsWhileBlocked). What the handler sends meanwhile is written at
+   * once by Node when the socket's write queue is empty. Links mid-connect, and links whose
+   * stream already holds bytes the loop read (they must be decoded first), are left to the event
+   * loop; bytes read here never reach libuv, so nothing is read twice. Returns the bytes read.
+   */
+  pumpLinks(): number {
+    let total = 0;
+    for (const link of [...this.links.values()]) {
+      if (link.closed || !link.connected) continue;
+      const socket = link.socket;
+      if (socket.connecting || socket.readableLength > 0) continue;
+      const fd = fdOf(socket);
+      if (fd < 0) continue;
+      pumpBuffer ??= Buffer.allocUnsafe(PUMP_READ_SIZE);
+      while (!link.closed) {
+        let n: number;
+        try {
+          n = fs.readSync(fd, pumpBuffer, 0, PUMP_READ_SIZE, null);
+        } catch {
+          break; // EAGAIN: nothing more for now (an error or reset, the event loop sees it)
+        }
+        if (n <= 0) break; // EOF: the event loop sees it too and drops the link
+        total += n;
+        // A copy: the decoder keeps partial frames across reads.
+        link.onData(Buffer.from(pumpBuffer.subarray(0, n)));
+        if (n < PUMP_READ_SIZE) break;
+      }
+    }
+    return total;
+  }
+
   private accept(socket: net.Socket): void {
     const id = `in-${this.nextInbound++}`;
     socket.setNoDelay(true);
@@ -207,6 +279,7 @@ export class TcpTransport implements Transport {
       closed: false,
       timer: null,
       addrKey,
+      onData: () => {},
     };
     this.links.set(id, link);
     const sink = {
@@ -218,7 +291,7 @@ export class TcpTransport implements Transport {
         this.log("verbose", `Received unknown packet type: ${type}`);
       },
     };
-    socket.on("data", (chunk: Buffer) => {
+    link.onData = (chunk: Buffer) => {
       if (link.closed) return;
       const err = link.decoder.push(chunk, sink);
       if (err && !link.closed) {
@@ -228,7 +301,8 @@ export class TcpTransport implements Transport {
         );
         this.drop(link, "protocol-error");
       }
-    });
+    };
+    socket.on("data", link.onData);
     socket.on("error", (err) => {
       if (link.closed) return;
       if (!link.connected && direction === "to") {
@@ -327,4 +401,12 @@ export class TcpTransport implements Transport {
       this.log("warning", `Cluster bus handler threw: ${(err as Error)?.stack ?? String(err)}`);
     }
   }
+}
+
+let pumpBuffer: Buffer | null = null;
+
+/** The OS fd under a socket or listener (-1 when it has none yet, or no longer). */
+function fdOf(handleOwner: net.Socket | net.Server): number {
+  const fd = (handleOwner as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === "number" ? fd : -1;
 }
