@@ -189,8 +189,9 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
     client.replRole !== "M" &&
     (entry.spec.firstKey > 0 || entry.spec.getKeys !== undefined || root.spec.name === "exec")
   ) {
-    // A node that did not run for a while first catches up with its cluster cron.
-    cluster.runCronIfOverdue();
+    // A node that did not run for a while first catches up with its cluster cron; not inside a
+    // script (a busy one lets other clients in): timers wait for it to end, as in Redis.
+    if (!server.scripting.inScript) cluster.runCronIfOverdue();
     if (!cluster.router.route(client, entry, args, asking)) {
       // A transaction with a misrouted command is flagged (EXECABORT); EXEC itself discards it.
       if (root.spec.name === "exec") {
