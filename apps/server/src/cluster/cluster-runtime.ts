@@ -4,6 +4,7 @@
 // events and a 100 ms tick to the machine, and execute its effects in order (nodes.conf is on
 // disk before any reply or message that depends on it). Also the server-side halves of cluster
 // features: PUBLISH over the bus, dropping keys of lost slots, redirecting blocked clients.
+// While a script is busy the bus is still served (serveBusWhileBusy), the cron is not.
 import fs from "node:fs";
 import path from "node:path";
 import { readConfigFile, TcpTransport, writeConfigFileAtomic } from "@shoal/cluster-bus";
@@ -20,6 +21,11 @@ import {
 } from "@shoal/gossip-failover";
 import { keySlotLatin1 } from "@shoal/slot-hash";
 import type { ServerConfig } from "../config/load.js";
+import {
+  forgetBusyListener,
+  registerBusyListener,
+  resumeBusyAccept,
+} from "../networking/busy-accept.js";
 import type { Client } from "../networking/client-connection.js";
 import type { NodeCore } from "../node-core.js";
 import type { Replication } from "../replication/replication.js";
@@ -78,6 +84,8 @@ export class ClusterRuntime {
   private cronTimer: NodeJS.Timeout | undefined;
   private lastCronAt = performance.now();
   private stopped = false;
+  /** The bus listeners' ids in the accept thread, once a script was busy (busy-accept.ts). */
+  private busyListenerIds: number[] | null = null;
 
   private constructor(
     readonly server: ClusterHost,
@@ -216,6 +224,31 @@ export class ClusterRuntime {
       // A timer callback that throws would take the process down; log it and tick on.
       this.server.log.warning(`Cluster cron failed: ${(err as Error)?.stack ?? String(err)}`);
     }
+  }
+
+  /**
+   * A script is past busy-reply-threshold (each pass of the busy hook, scripting/busy.ts): what
+   * the peers sent is read and handled now, as Redis's processEventsWhileBlocked runs the bus's
+   * file events: PINGs are answered (so the peers don't flag this node), gossip, FAIL, UPDATE
+   * and PUBLISH are processed, and their effects (nodes.conf saved, a PONG sent) happen at once.
+   * No cron: this node pings nobody and suspects nobody until the script ends, as in Redis. New
+   * bus connections are taken by the process's accept thread, which the busy hook has woken.
+   */
+  serveBusWhileBusy(): void {
+    if (this.stopped) return;
+    if (this.busyListenerIds === null) {
+      this.busyListenerIds = this.bus.listeningFds().map((fd) =>
+        registerBusyListener(
+          fd,
+          (cfd) => {
+            if (this.stopped) fs.closeSync(cfd);
+            else this.bus.adoptInbound(cfd);
+          },
+          (msg) => this.server.log.warning(msg),
+        ),
+      );
+    }
+    this.bus.pumpLinks();
   }
 
   /** Executes the machine's effects in order (saveConfig comes first in a batch). */
@@ -490,7 +523,16 @@ export class ClusterRuntime {
     } catch (err) {
       this.server.log.warning(`Could not save the cluster config file: ${(err as Error).message}`);
     }
+    // The accept thread must let go of the bus listeners' fds before they are closed.
+    let parked = true;
+    for (const id of this.busyListenerIds ?? []) if (!forgetBusyListener(id)) parked = false;
+    if (!parked)
+      this.server.log.warning(
+        "Busy-script accept thread did not stop: closing its listener anyway",
+      );
+    this.busyListenerIds = null;
     await this.bus.shutdown();
+    resumeBusyAccept();
   }
 }
 

@@ -15,9 +15,16 @@
 // listening fds (TCP and the Unix socket) while the script is busy (networking/busy-accept.ts);
 // each pass first adopts what it took, and a new client's commands are read in the same pass.
 //
-// What it cannot do: serve clients on TLS, the cluster bus (its peers' PINGs wait), or run timers.
-// Its cost is one read(2) per client per hook call past the threshold (about every millisecond),
-// nothing before it.
+// The cluster bus is served in the same pass (ClusterRuntime.serveBusWhileBusy): each link's
+// socket read the same way, its messages handled as the event loop would handle them, and the
+// replies (a PONG to each PING) written at once: Node's socket.write tries write(2) right away
+// when the socket's queue is empty, loop or no loop. So the peers don't flag a node that is only
+// busy, and no replica takes over its slots. New bus connections come through the accept thread.
+//
+// What it cannot do: serve clients on TLS, run timers (no cluster cron: the busy node pings and
+// suspects nobody, as in Redis), or flush replies to clients that sent nothing (a PUBLISH from
+// the bus reaches this node's subscribers after the script). Its cost is one read(2) per client
+// and per bus link per hook call past the threshold (about every millisecond), nothing before it.
 import fs from "node:fs";
 import type { Client } from "../networking/client-connection.js";
 
@@ -26,6 +33,8 @@ export interface BusyHost {
   processInputBuffer(client: Client): void;
   /** New connections taken by the listeners' accept threads become clients (busy-accept.ts). */
   acceptWhileBusy(): void;
+  /** Cluster mode: the bus's links, read and served (cluster/cluster-runtime.ts). */
+  readonly cluster: { serveBusWhileBusy(): void } | null;
 }
 
 const READ_SIZE = 16 * 1024;
@@ -36,7 +45,10 @@ function fdOf(client: Client): number {
   return typeof fd === "number" ? fd : -1;
 }
 
-/** One pass over the clients: read, run, reply. `caller` (the script's client) is left alone. */
+/**
+ * One pass over the clients (read, run, reply; `caller`, the script's client, is left alone),
+ * then over the cluster bus's links.
+ */
 export function serveClientsWhileBusy(host: BusyHost, caller: Client): void {
   scratch ??= Buffer.allocUnsafe(READ_SIZE);
   host.acceptWhileBusy();
@@ -64,6 +76,7 @@ export function serveClientsWhileBusy(host: BusyHost, caller: Client): void {
     host.processInputBuffer(client);
     writeNow(client, fd);
   }
+  host.cluster?.serveBusWhileBusy();
 }
 
 /** The replies written synchronously; what the socket does not take waits for the event loop. */
