@@ -16,6 +16,7 @@ export { type CommandArg, encodeCommand, encodeCommandBuffer } from "./command-e
 export type { CommandArgs, ReplyWriter } from "./contracts.js";
 export { formatDouble17g } from "./double-format.js";
 export { splitArgs, splitInlineArgs } from "./inline-args.js";
+export { latin1String } from "./latin1-string.js";
 export type { NodeBuffer } from "./node-buffer.js";
 export { OwnedArgs } from "./owned-args.js";
 export { expectedDollar, ProtocolErrors, RespProtocolError } from "./protocol-error.js";
