@@ -87,6 +87,57 @@ describe("dump.rdb between Shoal and redis-server 7.0.15", () => {
     expect(Number((await persistence()).rdb_saves)).toBe(Number(before.rdb_saves) + 1);
   }, 60_000);
 
+  // rdbSaveKeyValuePair writes a key's idle seconds (IDLE) under an LRU policy and its decayed
+  // LFU counter (FREQ) under an LFU policy, nothing otherwise; the loader applies them.
+  it("access records: IDLE under an LRU policy, FREQ under LFU, none otherwise, both ways", async () => {
+    const cases = [
+      { policy: "allkeys-lru", set: "IDLETIME", get: "IDLETIME", values: [5000, 123456] },
+      { policy: "volatile-lfu", set: "FREQ", get: "FREQ", values: [77, 255] },
+    ];
+    /** Keys k0, k1... restored with the access records `values`; their OBJECT <get> after a move. */
+    const write = async (r: Redis, set: string, values: number[]) => {
+      await r.set("tmp", "v");
+      const payload = await r.dumpBuffer("tmp");
+      await r.del("tmp");
+      for (const [i, v] of values.entries())
+        await r.call("RESTORE", `k${i}`, "0", payload, set, String(v));
+      expect(await r.save()).toBe("OK");
+    };
+    const read = (r: Redis, get: string, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => r.call("OBJECT", get, `k${i}`) as Promise<number>),
+      );
+    // An idle time read after the move may have grown by the seconds the move took.
+    const near = (got: number[], want: number[]) =>
+      got.forEach((g, i) => {
+        expect(g).toBeGreaterThanOrEqual(want[i]!);
+        expect(g).toBeLessThanOrEqual(want[i]! + 5);
+      });
+    for (const { policy, set, get, values } of cases) {
+      // lfu-decay-time 0: the counter does not decay across a minute boundary between the ends.
+      const args = ["--maxmemory-policy", policy, "--lfu-decay-time", "0"];
+      const s = await shoalAt(args);
+      await write(connect(s.port), set, values);
+      await s.kill();
+      const r = await redisAt(args, s.dir);
+      const rc = connect(r.port);
+      near(await read(rc, get, values.length), values);
+      // And Redis's file, written under the same policy, into Shoal.
+      await rc.flushall();
+      await write(rc, set, values);
+      await r.kill();
+      const back = await shoalAt(args, r.dir);
+      near(await read(connect(back.port), get, values.length), values);
+      await back.kill();
+    }
+    // Under noeviction neither is written: the keys load as just accessed.
+    const s = await shoalAt();
+    await write(connect(s.port), "IDLETIME", [5000]);
+    await s.kill();
+    const r = await redisAt(["--maxmemory-policy", "allkeys-lru"], s.dir);
+    expect(await read(connect(r.port), "IDLETIME", 1)).toEqual([0]);
+  }, 60_000);
+
   it("redis-server's dump.rdb with streams (groups, pending entries, tombstones) loads into Shoal and back", async () => {
     const r = await redisAt();
     const rc = connect(r.port);

@@ -401,6 +401,8 @@ export class Database {
   /** An access to a key (lookupKey's LRU/LFU update). */
   private touch(key: string, now: number): void {
     const ks = this.keyspace;
+    // An open snapshot keeps the record as of its call, as a fork's copy does not see later reads.
+    if (ks.openSnapshots.size !== 0) for (const s of ks.openSnapshots) s.beforeTouch(this, key);
     if (!ks.lfu) this.lru.set(key, lruClock(now));
     else this.lru.set(key, lfuTouch(this.accessRecord(key), now, ks.lfuSettings, ks.random));
   }

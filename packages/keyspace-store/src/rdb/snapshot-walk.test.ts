@@ -61,6 +61,46 @@ describe("RDB snapshot walk", () => {
     expect(dumpAll(back)).toEqual(before);
   });
 
+  it("carries the access records under an LRU or LFU policy, a changed or read key's as of the call", () => {
+    for (const policy of ["allkeys-lru", "allkeys-lfu", "noeviction"]) {
+      const ks = new Keyspace();
+      ks.maxmemoryPolicy = policy;
+      ks.lfuSettings.decayTime = 0;
+      const db = ks.db(0);
+      db.add("a", Buffer.from("1"));
+      db.add("b", new Set(["x"]));
+      db.add("c", Buffer.from("3"));
+      db.setAccess("a", 300, 40, now);
+      db.setAccess("b", 7, 200, now);
+      db.setAccess("c", 50, 9, now);
+      const it = ks.rdbSnapshotSync({ now, batchKeys: 1 })[Symbol.iterator]();
+      const chunks: Uint8Array[] = [it.next().value as Uint8Array];
+      // Changed before the walk reaches them: written from their pre-images, access included.
+      db.setKey("a", Buffer.from("2"));
+      (db.lookupWrite("b", now) as Set<string>).add("y");
+      // Read, not changed: the walk writes the record it had at the call.
+      expect(db.lookupRead("c", now)).toEqual(Buffer.from("3"));
+      for (let r = it.next(); !r.done; r = it.next()) chunks.push(r.value);
+      const back = new Keyspace();
+      back.clock = () => now;
+      back.maxmemoryPolicy = policy;
+      back.lfuSettings.decayTime = 0;
+      back.loadRdb(Buffer.concat(chunks), { now });
+      const got = ["a", "b", "c"].map((k) =>
+        policy === "allkeys-lfu" ? back.db(0).lfuFrequency(k, now) : back.db(0).idleSeconds(k, now),
+      );
+      // noeviction writes none: the loaded keys count as accessed by the load.
+      expect([policy, got]).toEqual([
+        policy,
+        policy === "allkeys-lfu"
+          ? [40, 200, 9]
+          : policy === "allkeys-lru"
+            ? [300, 7, 50]
+            : [0, 0, 0],
+      ]);
+    }
+  });
+
   const write = fc.oneof(
     fc.record({ t: fc.constant("set" as const), k: fc.nat(40), db: fc.nat(1) }),
     fc.record({ t: fc.constant("del" as const), k: fc.nat(40), db: fc.nat(1) }),

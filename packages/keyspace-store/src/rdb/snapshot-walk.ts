@@ -9,8 +9,8 @@
 import type { Database, Keyspace } from "../keyspace.js";
 import type { Value } from "../value.js";
 
-/** [pre-image data, expireAt or -1]. */
-type Image = [unknown, number];
+/** [pre-image data, expireAt or -1, access record (when the snapshot carries them)]. */
+type Image = [unknown, number, number];
 
 /**
  * A set of key names grown a key at a time during an asynchronous save, in Sets of at most
@@ -48,6 +48,8 @@ interface DbSnap {
   iter: Iterator<[string, Value]> | null;
   /** Keys created after the call (not part of the snapshot). */
   readonly added: Set<string>;
+  /** Access records as of the call of keys read since, before the walk reached them. */
+  touched: Map<string, number> | null;
   /** Keys already streamed from a pre-image: the walk skips them. */
   readonly saved: Set<string>;
   /**
@@ -84,12 +86,22 @@ export class SnapshotState {
   curTtl = -1;
   curLive: Value | undefined = undefined;
   curImage: unknown = undefined;
+  /** The entry's access record (Database.accessRecord), when `access` is not 0. */
+  curAccess = 0;
+  /**
+   * The access records the snapshot carries, by the maxmemory-policy at the call (Redis's
+   * rdbSaveKeyValuePair writes them under an LRU or LFU policy only): 0 none, 1 LRU, 2 LFU.
+   * A live key's record is read when the walk reaches it, a changed key's with its pre-image.
+   */
+  readonly access: 0 | 1 | 2;
 
   constructor(
     ks: Keyspace,
     readonly now: number,
     private readonly preImage: PreImage,
   ) {
+    const policy = ks.maxmemoryPolicy;
+    this.access = policy.endsWith("-lru") ? 1 : policy.endsWith("-lfu") ? 2 : 0;
     for (const db of ks.dbs) {
       if (db.dict.size === 0) continue;
       const d: DbSnap = {
@@ -98,6 +110,7 @@ export class SnapshotState {
         expiresSize: db.expires.size,
         iter: db.dict.entries(),
         added: new Set(),
+        touched: null,
         saved: new Set(),
         walked: null,
         passed: 0,
@@ -136,7 +149,8 @@ export class SnapshotState {
     d.saved.add(key);
     // Strings are replaced, never mutated, so their bytes are a stable pre-image (a Buffer value
     // itself; a JS-string value is immutable); collections are encoded now.
-    d.queue.push([key, [this.preImage(v), this.ttl(d.db, key)]]);
+    const record = this.access !== 0 ? this.record(d, key) : 0;
+    d.queue.push([key, [this.preImage(v), this.ttl(d.db, key), record]]);
   }
 
   /**
@@ -173,6 +187,21 @@ export class SnapshotState {
     if (v !== undefined) this.save(d, key, v);
   }
 
+  /** Database hook: `key` is about to be accessed (its access record to change). */
+  beforeTouch(db: Database, key: string): void {
+    if (this.access === 0) return;
+    const d = this.byDb.get(db);
+    if (d === undefined || d.iter === null || d.saved.has(key) || d.added.has(key)) return;
+    if (d.touched?.has(key) || this.walkedKeys(d).has(key)) return;
+    d.touched ??= new Map();
+    d.touched.set(key, db.accessRecord(key));
+  }
+
+  /** A key's access record as of the call. */
+  private record(d: DbSnap, key: string): number {
+    return d.touched?.get(key) ?? d.db.accessRecord(key);
+  }
+
   /** Database hook: `key` was just created. */
   added(db: Database, key: string): void {
     const d = this.byDb.get(db);
@@ -207,6 +236,7 @@ export class SnapshotState {
         this.curLive = undefined;
         this.curImage = q[1][0];
         this.curTtl = q[1][1];
+        this.curAccess = q[1][2];
       } else if (d.iter !== null) {
         const r = d.iter.next();
         if (r.done) {
@@ -224,6 +254,7 @@ export class SnapshotState {
         this.curLive = r.value[1];
         this.curImage = undefined;
         this.curTtl = ttl;
+        if (this.access !== 0) this.curAccess = this.record(d, key);
       } else return false;
       this.keyCount++;
       return true;

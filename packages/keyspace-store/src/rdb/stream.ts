@@ -4,8 +4,15 @@
 // RDB preamble and as a full-sync payload, and what it reads from any of them.
 import { Crc64 } from "../crc64.js";
 import type { Keyspace } from "../keyspace.js";
+import { estimateIdleMs, lfuDecrAndReturn } from "../lru-lfu.js";
 import type { Value } from "../value.js";
-import { RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_FUNCTION2, RdbFormatError } from "./format.js";
+import {
+  RDB_OPCODE_EXPIRETIME_MS,
+  RDB_OPCODE_FREQ,
+  RDB_OPCODE_FUNCTION2,
+  RDB_OPCODE_IDLE,
+  RdbFormatError,
+} from "./format.js";
 import { RdbLoader, type RdbLoadOptions } from "./reader.js";
 import { captureSnapshot, type SnapshotState } from "./snapshot-walk.js";
 import {
@@ -15,7 +22,6 @@ import {
   steppedElements,
   writeRdbEof,
   writeRdbHeader,
-  writeRdbKey,
   writeRdbKeyHead,
   writeRdbSelectDb,
 } from "./writer.js";
@@ -57,6 +63,26 @@ export function captureRdbSnapshot(ks: Keyspace, opts: RdbSaveOptions = {}): Sna
   });
 }
 
+/**
+ * What comes before the walk's current value (rdbSaveKeyValuePair): its expiry, then under an LRU
+ * policy its idle seconds (IDLE) or under an LFU policy its decayed counter (FREQ), as of the call,
+ * then type and name.
+ */
+function keyHead(w: RdbWriter, ks: Keyspace, st: SnapshotState, type: number): void {
+  if (st.curTtl !== -1) {
+    w.u8(RDB_OPCODE_EXPIRETIME_MS);
+    w.saveMillis(st.curTtl);
+  }
+  if (st.access === 1) {
+    w.u8(RDB_OPCODE_IDLE);
+    w.saveLen(Math.floor(estimateIdleMs(st.curAccess, st.now) / 1000));
+  } else if (st.access === 2) {
+    w.u8(RDB_OPCODE_FREQ);
+    w.u8(lfuDecrAndReturn(st.curAccess, st.now, ks.lfuSettings.decayTime));
+  }
+  writeRdbKeyHead(w, st.curKey, type, -1);
+}
+
 /** The chunks of an open RDB snapshot: header, databases, EOF and checksum. Closes it when done. */
 export function* rdbChunks(
   ks: Keyspace,
@@ -88,7 +114,7 @@ export function* rdbChunks(
           if (steppedElements(live, type) > batchKeys) {
             // A big collection in steps of batchKeys elements, a chunk handed out after each:
             // written whole it held the event loop for its whole length (1M fields: > 1 s).
-            writeRdbKeyHead(w, st.curKey, type, st.curTtl);
+            keyHead(w, ks, st, type);
             const body = w.objectBodySteps(live, type, batchKeys);
             st.beginSteps(d.db, st.curKey, () => {
               while (!body.next().done);
@@ -99,20 +125,19 @@ export function* rdbChunks(
             }
             st.endSteps();
           } else {
-            writeRdbKeyHead(w, st.curKey, type, st.curTtl);
+            keyHead(w, ks, st, type);
             w.objectBody(live, type);
           }
         } else {
           const img = st.curImage;
-          if (st.curTtl !== -1) {
-            w.u8(RDB_OPCODE_EXPIRETIME_MS);
-            w.saveMillis(st.curTtl);
-          }
           if (img instanceof Serialized) {
-            w.u8(img.type);
-            w.stringLatin1(st.curKey);
+            keyHead(w, ks, st, img.type);
             w.bytes(img.body);
-          } else writeRdbKey(w, st.curKey, img as Value, -1);
+          } else {
+            const type = rdbObjectType(img as Value, w.limits);
+            keyHead(w, ks, st, type);
+            w.objectBody(img as Value, type);
+          }
         }
         if (++keys >= batchKeys || w.len >= batchBytes) {
           keys = 0;
