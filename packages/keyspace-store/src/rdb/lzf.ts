@@ -141,26 +141,40 @@ export function lzfDecompress(
   outLen: number,
 ): Buffer | null {
   const out = Buffer.allocUnsafe(outLen);
+  return lzfDecompressInto(inp, start, end, out, outLen) ? out : null;
+}
+
+/**
+ * lzfDecompress into `out[0, outLen)` (`out` at least that long, e.g. a reused scratch buffer);
+ * false when the input is corrupt or does not produce exactly `outLen` bytes.
+ */
+export function lzfDecompressInto(
+  inp: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  outLen: number,
+): boolean {
   let ip = start;
   let op = 0;
   while (ip < end) {
     let ctrl = inp[ip++]!;
     if (ctrl < 1 << 5) {
       ctrl++;
-      if (op + ctrl > outLen || ip + ctrl > end) return null;
+      if (op + ctrl > outLen || ip + ctrl > end) return false;
       for (let k = 0; k < ctrl; k++) out[op++] = inp[ip++]!;
     } else {
       let len = ctrl >>> 5;
       if (len === 7) {
-        if (ip >= end) return null;
+        if (ip >= end) return false;
         len += inp[ip++]!;
       }
-      if (ip >= end) return null;
+      if (ip >= end) return false;
       let ref = op - ((ctrl & 0x1f) << 8) - 1 - inp[ip++]!;
       len += 2;
-      if (op + len > outLen || ref < 0) return null;
+      if (op + len > outLen || ref < 0) return false;
       for (let k = 0; k < len; k++) out[op++] = out[ref++]!;
     }
   }
-  return op === outLen ? out : null;
+  return op === outLen;
 }

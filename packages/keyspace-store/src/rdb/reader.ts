@@ -71,7 +71,7 @@ import {
   RdbFormatError,
 } from "./format.js";
 import { copyBytes, ListpackError, readListpack } from "./listpack.js";
-import { lzfDecompress } from "./lzf.js";
+import { lzfDecompress, lzfDecompressInto } from "./lzf.js";
 import { readStreamObject } from "./stream-rdb.js";
 
 /** Thrown (one shared instance) when a read runs past the bytes buffered so far. */
@@ -84,6 +84,9 @@ const corrupt = (msg: string): RdbFormatError => new RdbFormatError(msg);
 
 /** Longest string value kept as a latin1 JS string (string-value.ts's INLINE_STRING_MAX). */
 const INLINE_MAX = 4096;
+
+/** Where short LZF strings are decompressed before they become latin1 strings. */
+const lzfScratch = Buffer.allocUnsafeSlow(INLINE_MAX);
 
 /** A read position over a byte buffer with rdb.c's primitives. */
 export class RdbCursor {
@@ -169,16 +172,30 @@ export class RdbCursor {
 
   /** The LZF string at the cursor (after its encoding byte), decompressed. */
   private lzf(): Buffer {
+    return this.lzfString(-1) as Buffer;
+  }
+
+  /**
+   * The LZF string at the cursor as a latin1 string when it decompresses to at most `max` bytes
+   * (at most INLINE_MAX: into a reused scratch, no Buffer made), else as an owned Buffer.
+   */
+  private lzfString(max: number): string | Buffer {
     const clen = this.readCount();
     const len = this.readCount();
     this.need(clen);
     // LZF expands at most ~88x (a 3-byte back reference copies 264 bytes): a larger claim is
     // corrupt, and must not become a huge allocation.
     if (len === 0 || len > clen * 100 + 64) throw corrupt("Invalid LZF compressed string");
-    const out = lzfDecompress(this.buf, this.pos, this.pos + clen, len);
-    if (out === null) throw corrupt("Invalid LZF compressed string");
+    if (len > max) {
+      const out = lzfDecompress(this.buf, this.pos, this.pos + clen, len);
+      if (out === null) throw corrupt("Invalid LZF compressed string");
+      this.pos += clen;
+      return out;
+    }
+    if (!lzfDecompressInto(this.buf, this.pos, this.pos + clen, lzfScratch, len))
+      throw corrupt("Invalid LZF compressed string");
     this.pos += clen;
-    return out;
+    return (lzfScratch as NodeBuffer).latin1Slice(0, len);
   }
 
   private badEncoding(enc: number): never {
@@ -191,8 +208,8 @@ export class RdbCursor {
     if (this.encoded) {
       if (len <= RDB_ENC_INT32) return String(this.encodedInt(len));
       if (len === RDB_ENC_LZF) {
-        const b = this.lzf();
-        return (b as NodeBuffer).latin1Slice(0, b.length);
+        const v = this.lzfString(INLINE_MAX);
+        return typeof v === "string" ? v : (v as NodeBuffer).latin1Slice(0, v.length);
       }
       this.badEncoding(len);
     }
@@ -222,10 +239,7 @@ export class RdbCursor {
     const len = this.readLen();
     if (this.encoded) {
       if (len <= RDB_ENC_INT32) return String(this.encodedInt(len));
-      if (len === RDB_ENC_LZF) {
-        const b = this.lzf();
-        return b.length <= INLINE_MAX ? (b as NodeBuffer).latin1Slice(0, b.length) : b;
-      }
+      if (len === RDB_ENC_LZF) return this.lzfString(INLINE_MAX);
       this.badEncoding(len);
     }
     this.need(len);
