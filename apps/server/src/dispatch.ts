@@ -35,6 +35,8 @@ export type DispatchHost = KeyLockHost &
     | "scripting"
     | "evictor"
     | "tracking"
+    | "diskErrors"
+    | "log"
   >;
 
 /** Commands a RESP2 client may run while subscribed (Redis's pub/sub context). */
@@ -214,6 +216,9 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
     rejectedForMemory(server, client, checked, root)
   )
     return;
+  // A failed BGSAVE (stop-writes-on-bgsave-error) or AOF write: MISCONF for writes and PING.
+  if (server.diskErrors.denial !== null && rejectedForDiskError(server, client, checked, root))
+    return;
   // Replication: NOREPLICAS, READONLY replica, MASTERDOWN (stale data), in processCommand's order.
   if (server.replication.checksActive) {
     const err = server.replication.check(client, checked);
@@ -264,7 +269,7 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
       rejectCommand(server, client, "ERR Command not allowed inside a transaction", entry);
       return;
     }
-    client.multiQueue.push({ entry, args: OwnedArgs.from(args) });
+    client.multiQueue.push({ entry, args: OwnedArgs.from(args), checked });
     client.reply.simple("QUEUED");
     return;
   }
@@ -296,6 +301,49 @@ function rejectedForMemory(
     (inMulti && name !== "exec" && name !== "discard" && name !== "quit" && name !== "reset");
   if (deny) rejectCommand(server, client, ERR_OOM, entry);
   return deny;
+}
+
+/** When the last "applying a command even though" warning was logged (ms, once per 10 s). */
+let obeyedWriteLoggedAt = 0;
+
+/**
+ * processCommand's disk error step (writeCommandsDeniedByDiskError): a write, an EXEC whose
+ * queue holds one, or a PING gets the MISCONF error. Our master's stream and the AOF replay are
+ * obeyed: a replica applies the write when replica-ignore-disk-write-errors is on (with a
+ * warning every 10 s), else it stops, as Redis's serverPanic does.
+ */
+function rejectedForDiskError(
+  server: DispatchHost,
+  client: Client,
+  entry: CommandEntry,
+  root: CommandEntry,
+): boolean {
+  const name = root.spec.name;
+  const isPing = name === "ping";
+  if (!isPing && !entry.isWrite && !(name === "exec" && queuedWrite(client))) return false;
+  if (client.id === 0 || client.replRole === "M") {
+    if (isPing) return false;
+    if (!server.config.get<boolean>("replica-ignore-disk-write-errors")) {
+      server.log.warning("Guru Meditation: Replica was unable to write command to disk.");
+      server.log.flushSync();
+      process.exit(1);
+    }
+    const now = Date.now();
+    if (now > obeyedWriteLoggedAt + 10_000) {
+      obeyedWriteLoggedAt = now;
+      server.log.warning(
+        "Replica is applying a command even though it is unable to write to disk.",
+      );
+    }
+    return false;
+  }
+  rejectCommand(server, client, server.diskErrors.denial!, entry);
+  return true;
+}
+
+/** EXEC's queue holds a write: a script's as its flags made it when queued (mstate.cmd_flags). */
+function queuedWrite(client: Client): boolean {
+  return client.multiQueue?.some((q) => q.checked.isWrite) ?? false;
 }
 
 /**

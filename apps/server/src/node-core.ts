@@ -14,6 +14,7 @@ import type { ServerStats } from "./diagnostics/stats.js";
 import type { Logger } from "./log.js";
 import type { Client } from "./networking/client-connection.js";
 import type { ClientPause } from "./networking/client-pause.js";
+import type { DiskErrors } from "./persistence/disk-errors.js";
 import type { OwnedArgs } from "./protocol/command-decoder.js";
 import type { PubSub } from "./pubsub/pubsub.js";
 import type { StoreAdapter } from "./store/store.js";
@@ -35,6 +36,8 @@ export interface NodeState {
   readonly pause: ClientPause;
   /** Clients blocked on keys (blocking/blocked.ts). */
   readonly blocking: BlockedClients;
+  /** Writes refused while the node can't persist: MISCONF (persistence/disk-errors.ts). */
+  readonly diskErrors: DiskErrors;
 }
 
 /** Clients in and out (networking/networking.ts), and writes out to the AOF and replicas. */

@@ -35,6 +35,7 @@ import { ClientPause } from "./networking/client-pause.js";
 import { Networking } from "./networking/networking.js";
 import type { NodeServices } from "./node-services.js";
 import { KeyspaceNotifier } from "./notify.js";
+import { DISK_ERROR_SETTINGS, DiskErrors } from "./persistence/disk-errors.js";
 import type { Persistence } from "./persistence/persistence.js";
 import { Propagation } from "./propagate.js";
 import type { OwnedArgs } from "./protocol/command-decoder.js";
@@ -103,6 +104,8 @@ export class Server implements NodeServices {
   /** Changes since the last save (Redis's server.dirty). */
   dirty = 0;
   persistence: Persistence | null = null;
+  /** MISCONF: writes refused while the node can't persist (persistence/disk-errors.ts). */
+  readonly diskErrors: DiskErrors;
   /** Cluster mode (cluster-enabled yes): the node's cluster state, bus and routing. */
   cluster: ClusterRuntime | null = null;
 
@@ -111,6 +114,7 @@ export class Server implements NodeServices {
     readonly log: Logger,
     readonly store: StoreAdapter,
   ) {
+    this.diskErrors = new DiskErrors(config);
     this.net = new Networking(this);
     this.guard = new CommandGuard(log, (c) => this.net.clientInfoString(c));
     this.propagation = new Propagation(this);
@@ -409,6 +413,7 @@ export class Server implements NodeServices {
       this.replication.applyConfigChange(name);
     if (name.startsWith("cluster-") || name === "repl-ping-replica-period")
       this.cluster?.applyConfigChange(name);
+    if (DISK_ERROR_SETTINGS.has(name)) this.diskErrors.refresh();
     switch (name) {
       case "bind-source-addr":
         // Bus links opened from now on; the replication link and MIGRATE read it per connect.

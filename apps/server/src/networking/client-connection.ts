@@ -18,6 +18,8 @@ export const ClientReplyMode = { On: 0, Off: 1, Skip: 2, SkipNext: 3 } as const;
 export interface QueuedCommand {
   entry: CommandEntry;
   args: OwnedArgs;
+  /** What processCommand checked when it was queued: a script's flags applied (mstate.cmd_flags). */
+  checked: CommandEntry;
 }
 
 export interface BlockState {

@@ -439,7 +439,12 @@ export class AofWriter {
     if (this.fd < 0 || this.used === 0) return;
     const n = this.used;
     let off = 0;
-    while (off < n) off += fs.writeSync(this.fd, this.slab, off, n - off);
+    try {
+      while (off < n) off += fs.writeSync(this.fd, this.slab, off, n - off);
+    } catch (err) {
+      if (off > 0) this.dropShortWrite(off);
+      throw err;
+    }
     this.used = 0;
     if (this.slab.length > SLAB_BYTES * 16) this.slab = Buffer.allocUnsafe(SLAB_BYTES);
     this.currentSize += n;
@@ -448,6 +453,21 @@ export class AofWriter {
       this.lastFsync = Date.now();
     } else {
       this.unsyncedWrites = true;
+    }
+  }
+
+  /**
+   * A write that failed part way (flushAppendOnlyFile's short write): the partial command is cut
+   * from the file so the whole buffer is written again on the next try; if the file can't be
+   * truncated, what reached it is dropped from the buffer instead.
+   */
+  private dropShortWrite(written: number): void {
+    try {
+      fs.ftruncateSync(this.fd, this.currentSize);
+    } catch {
+      this.slab.copyWithin(0, written, this.used);
+      this.used -= written;
+      this.currentSize += written;
     }
   }
 

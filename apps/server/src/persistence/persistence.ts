@@ -23,17 +23,21 @@ import path from "node:path";
 import { Keyspace, type RdbLoader, type RdbSaveOptions } from "@shoal/keyspace-store";
 import type { SavePoint } from "../config/directives.js";
 import { AofWriter, encodeCommand, type FsyncPolicy, rewriteKeyCommands } from "./aof.js";
+import { aofErrorReason } from "./disk-errors.js";
 import type { PersistenceHost } from "./host.js";
 import { DataLoader, type LoadingOwner } from "./loading.js";
+
+/** CONFIG_BGSAVE_RETRY_DELAY: seconds between save points' tries after a failed save. */
+const BGSAVE_RETRY_DELAY = 5;
 
 export class Persistence implements LoadingOwner {
   aof: AofWriter | null = null;
   loading = false;
   lastSave = Math.floor(Date.now() / 1000);
   lastSaveStatus: "ok" | "err" = "ok";
-  lastBgsaveStatus: "ok" | "err" = "ok";
   bgsaveInProgress = false;
-  aofLastWriteStatus: "ok" | "err" = "ok";
+  /** When the last background save started, in seconds (lastbgsave_try: save points' retry delay). */
+  private lastBgsaveTry = 0;
   /** INFO rdb_last_load_keys_loaded / rdb_last_load_keys_expired. */
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
@@ -44,6 +48,16 @@ export class Persistence implements LoadingOwner {
   constructor(private readonly server: PersistenceHost) {
     this.loader = new DataLoader(server, this);
     server.store.afterFlushAllCommand = () => this.afterFlushAll();
+  }
+
+  /** INFO's rdb_last_bgsave_status: a failed one stops writes (disk-errors.ts). */
+  get lastBgsaveStatus(): "ok" | "err" {
+    return this.server.diskErrors.lastBgsaveStatus;
+  }
+
+  /** INFO's aof_last_write_status. */
+  get aofLastWriteStatus(): "ok" | "err" {
+    return this.server.diskErrors.aofLastWriteStatus;
   }
 
   /** A snapshot is due again once the running one finishes (FLUSHALL during a BGSAVE). */
@@ -62,7 +76,7 @@ export class Persistence implements LoadingOwner {
       this.saveAgain = true;
       return;
     }
-    void this.bgsave();
+    void this.bgsave(true);
   }
 
   /** `dir`: run.ts chdir()s into it, as Redis does. */
@@ -146,7 +160,13 @@ export class Persistence implements LoadingOwner {
       throw err;
     }
     fs.closeSync(fd);
-    fs.renameSync(tmp, file);
+    try {
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      // rdbSave unlinks its temp file when the rename fails (dbfilename names a directory...).
+      if (tmp !== file) fs.rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 
   private snapshotChunks(aofBase = false): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
@@ -164,6 +184,8 @@ export class Persistence implements LoadingOwner {
     this.server.dirty = Math.max(0, this.server.dirty - dirtyBefore);
     this.lastSave = Math.floor(Date.now() / 1000);
     this.lastSaveStatus = "ok";
+    // rdbSave: any save that succeeds, SAVE's too, clears a failed BGSAVE's stop on writes.
+    this.server.diskErrors.saveDone(true);
     this.rdbSaves++;
     this.server.log.notice("DB saved on disk");
   }
@@ -178,10 +200,19 @@ export class Persistence implements LoadingOwner {
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   ): Promise<{ fd: number; size: number }> {
     const tmp = path.join(this.dir, `temp-${process.pid}-${++this.saveSeq}.rdb`);
-    await this.writeFileAtomically(chunks, tmp, tmp);
-    const fd = fs.openSync(tmp, "r");
-    fs.renameSync(tmp, this.snapshotPath());
+    let fd: number;
+    try {
+      await this.writeFileAtomically(chunks, tmp, tmp);
+      fd = fs.openSync(tmp, "r");
+      fs.renameSync(tmp, this.snapshotPath());
+    } catch (err) {
+      // A BGSAVE for replication, as far as Redis's stop-writes-on-bgsave-error goes.
+      fs.rmSync(tmp, { force: true });
+      this.server.diskErrors.saveDone(false);
+      throw err;
+    }
     this.lastSave = Math.floor(Date.now() / 1000);
+    this.server.diskErrors.saveDone(true);
     this.rdbSaves++;
     this.server.log.notice("DB saved on disk");
     return { fd, size: fs.fstatSync(fd).size };
@@ -196,22 +227,26 @@ export class Persistence implements LoadingOwner {
     return this.loader.loadSyncFile(file);
   }
 
-  async bgsave(): Promise<void> {
+  /**
+   * BGSAVE, a save point's save. `flushSave`: FLUSHALL's, which Redis makes with a foreground
+   * rdbSave: its failure is logged but stops no writes (only a background save's does).
+   */
+  async bgsave(flushSave = false): Promise<void> {
     this.bgsaveInProgress = true;
+    if (!flushSave) this.lastBgsaveTry = Math.floor(Date.now() / 1000);
     this.server.log.notice("Background saving started");
     try {
       await this.save();
-      this.lastBgsaveStatus = "ok";
       this.server.log.notice("Background saving terminated with success");
     } catch (err) {
-      this.lastBgsaveStatus = "err";
+      if (!flushSave) this.server.diskErrors.saveDone(false);
       this.server.log.warning(`Background saving error: ${(err as Error).message}`);
     } finally {
       this.bgsaveInProgress = false;
     }
     if (this.saveAgain) {
       this.saveAgain = false;
-      await this.bgsave();
+      await this.bgsave(true);
     }
   }
 
@@ -296,6 +331,8 @@ export class Persistence implements LoadingOwner {
   /** CONFIG SET appendonly: start an AOF holding the current data (startAppendOnly), or stop it. */
   setAppendOnly(on: boolean): void {
     if (on && this.aof === null) {
+      // startAppendOnly: "AOF reopen, just ignore the last error."
+      this.server.diskErrors.aofWriteDone(null);
       const aof = this.newAofWriter();
       aof.loadManifest();
       this.aof = aof;
@@ -304,8 +341,14 @@ export class Persistence implements LoadingOwner {
         // Logged by rewriteAof.
       });
     } else if (!on && this.aof !== null) {
-      this.aof.close();
+      const aof = this.aof;
       this.aof = null;
+      try {
+        aof.close();
+      } catch (err) {
+        // stopAppendOnly flushes what it can and lets the AOF go either way.
+        this.server.log.warning(`Error writing to the AOF file: ${aofErrorReason(err)}`);
+      }
     }
   }
 
@@ -314,15 +357,41 @@ export class Persistence implements LoadingOwner {
     this.aof?.feed(dbIndex, argv);
   }
 
-  /** Before replies go out: write (and with `always`, fsync) what this turn's commands wrote. */
+  /** When the last AOF write error was logged (ms): one line per 30 s, AOF_WRITE_LOG_ERROR_RATE. */
+  private aofErrorLoggedAt = 0;
+
+  /**
+   * Before replies go out: write (and with `always`, fsync) what this turn's commands wrote
+   * (flushAppendOnlyFile). A failed write keeps the buffer for the next try and stops writes
+   * (MISCONF) until one succeeds; with `always` the node exits, as the replies already promise
+   * data that is not on disk.
+   */
   beforeSleep(): void {
     if (this.aof === null) return;
+    const errors = this.server.diskErrors;
+    const log = this.server.log;
     try {
       this.aof.flush();
-      this.aofLastWriteStatus = "ok";
     } catch (err) {
-      this.aofLastWriteStatus = "err";
-      this.server.log.warning(`Error writing to the AOF file: ${(err as Error).message}`);
+      const reason = aofErrorReason(err);
+      const now = Date.now();
+      if (now - this.aofErrorLoggedAt > 30_000) {
+        this.aofErrorLoggedAt = now;
+        log.warning(`Error writing to the AOF file: ${reason}`);
+      }
+      if (this.aof.fsync === "always") {
+        log.warning(
+          "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+        );
+        log.flushSync();
+        process.exit(1);
+      }
+      errors.aofWriteDone(reason);
+      return;
+    }
+    if (errors.aofLastWriteStatus === "err") {
+      log.warning("AOF write error looks solved, Redis can write again.");
+      errors.aofWriteDone(null);
     }
   }
 
@@ -333,7 +402,11 @@ export class Persistence implements LoadingOwner {
     // Save points: "save <seconds> <changes>" (serverCron).
     const points = this.server.config.get<SavePoint[]>("save");
     if (points.length === 0 || this.bgsaveInProgress) return;
-    const elapsed = Math.floor(now / 1000) - this.lastSave;
+    const nowSec = Math.floor(now / 1000);
+    // After a failed save, the next try waits CONFIG_BGSAVE_RETRY_DELAY (5 s), as serverCron.
+    if (this.lastBgsaveStatus === "err" && nowSec - this.lastBgsaveTry <= BGSAVE_RETRY_DELAY)
+      return;
+    const elapsed = nowSec - this.lastSave;
     for (const p of points) {
       if (this.server.dirty >= p.changes && elapsed >= p.seconds) {
         this.server.log.notice(`${p.changes} changes in ${p.seconds} seconds. Saving...`);

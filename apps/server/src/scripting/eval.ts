@@ -332,6 +332,12 @@ export class Scripting {
         client.reply.error("READONLY Can not run script with write flag on readonly replica");
         return;
       }
+      // The node can't persist (MISCONF): a script that may write is refused before it runs.
+      const denial = server.diskErrors.scriptDenial;
+      if (!(flags & ScriptFlag.NoWrites) && denial !== null && !obeyed) {
+        client.reply.error(denial);
+        return;
+      }
       if (!(flags & ScriptFlag.NoWrites) && ro) {
         client.reply.error("ERR Can not execute a script with write flag using *_ro command.");
         return;
@@ -436,12 +442,15 @@ export class Scripting {
         entry,
       );
     }
-    if (entry.isWrite && !run.writeDirty && server.replication.checksActive) {
-      // A read-only replica refuses the script's first write as it would a client's.
-      const err = server.replication.check(run.caller, entry);
-      if (err?.startsWith("READONLY") || err?.startsWith("NOREPLICAS")) {
-        return scriptError(server, sc, err, entry);
-      }
+    if (entry.isWrite && !run.writeDirty) {
+      // scriptVerifyWriteCommandAllow, in its order: a read-only replica refuses the script's
+      // first write as it would a client's, then a disk error (MISCONF), then min-replicas.
+      const repl = server.replication;
+      const err = repl.checksActive ? repl.check(run.caller, entry) : undefined;
+      if (err?.startsWith("READONLY")) return scriptError(server, sc, err, entry);
+      const denial = server.diskErrors.denial;
+      if (denial !== null) return scriptError(server, sc, denial, entry);
+      if (err?.startsWith("NOREPLICAS")) return scriptError(server, sc, err, entry);
     }
     if (server.evictor.maxmemory !== 0) {
       const oom = scriptOomError(server.evictor, entry, {
