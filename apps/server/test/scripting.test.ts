@@ -59,6 +59,15 @@ const CASES: [string, string][] = [
   ["numbers truncate", ev("return 3.99", "0") + ev("return -2.5", "0")],
   ["5.1 number printing", ev("return tostring(10/2) .. ' ' .. tostring(2^53) .. ' ' .. 1/3", "0")],
   [
+    // luaArgsToArgbuf's "%.17g": whole numbers below 2^53 as digits, the rest as snprintf has them.
+    "numbers as redis.call arguments",
+    ev(
+      "local t = {} for i, n in ipairs({0, -0, 7, -7, 10000, 1765139171000, 2^53 - 1, -(2^53 - 1), 2^53, -(2^53), 1e16, 1e17, 1e17 + 2^20, 2^63, 0.5, -2.5, 1/3, 1e-5, 1/0, -1/0, 0/0}) do redis.call('RPUSH', KEYS[1], n) end return redis.call('LRANGE', KEYS[1], 0, -1)",
+      "1",
+      "nums",
+    ),
+  ],
+  [
     "status and error tables",
     ev('return redis.status_reply("FINE")', "0") + ev('return {err="My\\nerr"}', "0"),
   ],
