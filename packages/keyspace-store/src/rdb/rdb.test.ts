@@ -190,6 +190,56 @@ describe("DUMP payloads", () => {
     expect(objectEncoding(back)).toBe(objectEncoding(v));
   });
 
+  // Scores in a listpack sorted set are text (or listpack integers); a plain decimal is read from
+  // its bytes, anything else through strtod: both must give what strtod gives for the text.
+  test.prop([
+    fc.array(
+      fc.oneof(
+        fc
+          .tuple(
+            fc.boolean(),
+            fc.stringMatching(/^[0-9]{0,17}$/),
+            fc.stringMatching(/^[0-9]{0,24}$/),
+          )
+          .map(([neg, int, frac]) => `${neg ? "-" : ""}${int}.${frac}`),
+        fc.double({ noNaN: true }).map(String),
+        fc.constantFrom(
+          "-0",
+          "-0.0",
+          "0.1",
+          "1.",
+          ".5",
+          "-.5",
+          "007.50",
+          "1e5",
+          "-inf",
+          "inf",
+          "123456789012345.6",
+          "0.30000000000000004",
+        ),
+      ),
+      { minLength: 1, maxLength: 10 },
+    ),
+  ])("listpack sorted-set scores written as text read as strtod reads them", (texts) => {
+    const valid = texts.filter((t) => !Number.isNaN(Number(t)) && t !== "." && t !== "-.");
+    fc.pre(valid.length > 0);
+    const lp = new ListpackBuilder();
+    valid.forEach((t, i) => {
+      lp.appendLatin1(`m${i}`);
+      lp.appendLatin1(t);
+    });
+    const body = Buffer.from(lp.buf.subarray(0, lp.finish()));
+    const len = Buffer.alloc(5);
+    len[0] = 0x80;
+    len.writeUInt32BE(body.length, 1);
+    const b = Buffer.concat([Buffer.from([17]), len, body, Buffer.from([10, 0]), Buffer.alloc(8)]);
+    b.writeBigUInt64LE(crc64(b.subarray(0, b.length - 8)), b.length - 8);
+    const z = restoreValue(b) as ZSet;
+    expect(z).toBeInstanceOf(ZSet);
+    // A listpack keeps "-0" as 0 (see ZSet.insert).
+    valid.forEach((t, i) => expect([t, z.score(`m${i}`)]).toEqual([t, Number(t) || 0]));
+  });
+
   it("every truncation of a payload is refused without a crash", () => {
     for (const [, v] of boundaryValues().filter(([, x]) => dumpValue(x).length < 4000)) {
       const p = dumpValue(v);

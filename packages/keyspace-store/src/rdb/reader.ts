@@ -302,6 +302,32 @@ function strtod(s: string): number {
   return Number(s);
 }
 
+/**
+ * strtod on a score's bytes: a plain decimal ([-]digits[.digits], at most 15 digits, so the
+ * digits are an exact integer and one division by an exact power of ten rounds as strtod does)
+ * is read from the bytes without a string; anything else goes through strtod.
+ */
+function strtodBytes(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  const neg = i < e && b[i] === 0x2d;
+  if (neg) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < e; i++) {
+    const c = b[i]!;
+    if (c >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 0x2e && frac < 0) frac = 0;
+    else break;
+  }
+  if (i !== e || digits === 0 || digits > 15) return strtod((b as NodeBuffer).latin1Slice(s, e));
+  const v = frac > 0 ? m / 10 ** frac : m;
+  return neg ? -v : v;
+}
+
 // Compact-blob element sinks: module-level, so no closure is made per value on the load path.
 let strOut: string[] = [];
 const pushStr = (b: Uint8Array, s: number, e: number) => {
@@ -320,22 +346,25 @@ const pushBuf = (b: Uint8Array, s: number, e: number) => {
 // loaded 2-core box): load 2532 -> 2203 ms.
 // A listpack/ziplist zset: members as strings, scores as numbers (an integer entry needs no
 // String() and strtod round trip: Number(v) rounds the same way).
+// The arrays are reused from one sorted set to the next (zN counts the pairs read into them);
+// they are replaced after a large set so they do not hold its members.
 let zMembers: string[] = [];
 let zScores: number[] = [];
+let zN = 0;
 let zMember: string | null = null;
 const zStr = (b: Uint8Array, s: number, e: number) => {
   if (zMember === null) zMember = (b as NodeBuffer).latin1Slice(s, e);
   else {
-    zMembers.push(zMember);
-    zScores.push(strtod((b as NodeBuffer).latin1Slice(s, e)));
+    zMembers[zN] = zMember;
+    zScores[zN++] = strtodBytes(b, s, e);
     zMember = null;
   }
 };
 const zInt = (v: number | bigint) => {
   if (zMember === null) zMember = String(v);
   else {
-    zMembers.push(zMember);
-    zScores.push(Number(v));
+    zMembers[zN] = zMember;
+    zScores[zN++] = Number(v);
     zMember = null;
   }
 };
@@ -465,18 +494,22 @@ function packedList(c: RdbCursor): PackedList | null | undefined {
 
 /** A compact (listpack/ziplist) zset, or null when empty. */
 function compactZSet(c: RdbCursor, ziplist: boolean, L: Readonly<EncodingLimits>): ZSet | null {
-  const members: string[] = [];
-  const scores: number[] = [];
-  zMembers = members;
-  zScores = scores;
+  zN = 0;
   zMember = null;
   readCompact(c, ziplist, zStr, zInt);
-  if (members.length === 0 && zMember === null) return null;
+  const n = zN;
+  const members = zMembers;
+  const scores = zScores;
+  if (n > 128) {
+    zMembers = [];
+    zScores = [];
+  }
+  if (n === 0 && zMember === null) return null;
   if (zMember !== null) throw corrupt("Zset listpack integrity check failed.");
   let maxLen = 0;
-  for (let i = 0; i < members.length; i++) maxLen = Math.max(maxLen, members[i]!.length);
-  const z = new ZSet(members.length, maxLen, L);
-  for (let i = 0; i < members.length; i++) {
+  for (let i = 0; i < n; i++) maxLen = Math.max(maxLen, members[i]!.length);
+  const z = new ZSet(n, maxLen, L);
+  for (let i = 0; i < n; i++) {
     const m = members[i]!;
     const s = scores[i]!;
     if (Number.isNaN(s)) throw corrupt("Zset listpack integrity check failed.");
@@ -485,7 +518,7 @@ function compactZSet(c: RdbCursor, ziplist: boolean, L: Readonly<EncodingLimits>
   }
   // rdbLoadObject converts a loaded listpack zset only past zset-max-listpack-entries, whatever
   // its members' lengths.
-  if (!z.listpack && members.length <= L.zsetMaxListpackEntries) z.toListpack();
+  if (!z.listpack && n <= L.zsetMaxListpackEntries) z.toListpack();
   return z;
 }
 
