@@ -2,15 +2,17 @@
 // BGSAVE with stop-writes-on-bgsave-error on and save points set, and after a failed AOF write
 // (writeCommandsDeniedByDiskError in processCommand, scriptPrepareForRun and
 // scriptVerifyWriteCommandAllow). Every reply byte for byte: writes and PING get MISCONF, reads
-// pass, MULTI/EXEC, scripts with and without a shebang, functions, and what lifts the stop. A
+// pass, MULTI/EXEC, scripts with and without a shebang, functions, what lifts the stop, and a
+// replica's (its clients refused, its master's writes applied or the replica stopped). A
 // BGSAVE fails alike on both servers when `dbfilename` names a directory (the rename fails,
 // even as root); an AOF write fails when the next incremental file is a link to /dev/full.
 import { mkdirSync, rmdirSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import type { ServerHandle } from "@shoal/test-utils";
-import { waitFor } from "@shoal/test-utils";
-import { describe, expect, it } from "vitest";
+import { outputContaining, startRedisServer, waitFor } from "@shoal/test-utils";
+import { afterEach, describe, expect, it } from "vitest";
 import { cmd, exchange, shoalAndRedisForSuite } from "./helpers.js";
+import { cleanup, connect, handles, shoal, waitInSync } from "./replication-helpers.js";
 import { runScenario } from "./tracking-helpers.js";
 
 const MISCONF =
@@ -362,5 +364,70 @@ describe("after a failed AOF write (appendonly yes)", () => {
     const [mine, ref] = await both(s, payload);
     expect(mine).toContain("-MISCONF Errors writing to the AOF file: No space left on device\r\n");
     expect(mine).toBe(ref);
+  });
+});
+
+describe("a replica whose BGSAVE failed", () => {
+  afterEach(cleanup);
+
+  /** A master and a replica that saves (and applies its master's writes despite errors). */
+  async function pair(
+    kind: "shoal" | "redis",
+    ignore = "yes",
+  ): Promise<{ master: ServerHandle; replica: ServerHandle }> {
+    const start = async (args: string[]) => {
+      if (kind === "shoal") return shoal(args);
+      const h = await startRedisServer({ args });
+      handles.push(h);
+      return h;
+    };
+    const master = await start([]);
+    const replica = await start([
+      "--save",
+      "3600",
+      "1",
+      "--replica-ignore-disk-write-errors",
+      ignore,
+      "--replicaof",
+      "127.0.0.1",
+      String(master.port),
+    ]);
+    await waitInSync(connect(master.port), connect(replica.port));
+    return { master, replica };
+  }
+
+  it("answers MISCONF before READONLY, PING too, and applies its master's writes with a warning", async () => {
+    const [sh, rd] = await Promise.all([pair("shoal"), pair("redis")]);
+    await Promise.all([failBgsave(sh.replica), failBgsave(rd.replica)]);
+    const payload = script(["PING"], ["SET", "a", "1"], ["GET", "a"], ["EVAL", "return 1", "0"]);
+    const [mine, ref] = await Promise.all([
+      exchange(sh.replica.port, payload),
+      exchange(rd.replica.port, payload),
+    ]);
+    expect(mine).toBe(`${MISCONF}${MISCONF}$-1\r\n:1\r\n`);
+    expect(mine).toBe(ref);
+    for (const { master, replica } of [sh, rd]) {
+      expect(await exchange(master.port, cmd("SET", "k", "v"))).toBe("+OK\r\n");
+      await waitFor(async () => (await exchange(replica.port, cmd("GET", "k"))) === "$1\r\nv\r\n");
+      await outputContaining(
+        replica,
+        "Replica is applying a command even though it is unable to write to disk.",
+      );
+    }
+  });
+
+  it("stops at its master's first write with replica-ignore-disk-write-errors no, as Redis panics", async () => {
+    const [sh, rd] = await Promise.all([pair("shoal", "no"), pair("redis", "no")]);
+    await Promise.all([failBgsave(sh.replica), failBgsave(rd.replica)]);
+    for (const { master, replica } of [sh, rd]) {
+      expect(await exchange(master.port, cmd("SET", "k", "v"))).toBe("+OK\r\n");
+      await waitFor(
+        () => replica.process.exitCode !== null || replica.process.signalCode !== null,
+        {
+          what: `replica on port ${replica.port} to stop`,
+        },
+      );
+      expect(replica.output()).toContain("Replica was unable to write command to disk.");
+    }
   });
 });
