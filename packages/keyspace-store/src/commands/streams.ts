@@ -138,6 +138,9 @@ interface AddTrimArgs {
  * argument as a C string, so bytes after a NUL are not seen ("maxlen\0x" is MAXLEN).
  */
 function cWordIs(args: CommandArgs, i: number, word: string): boolean {
+  // No view for the common lengths: no longer than the word, a NUL can only make it differ.
+  const n = args.len(i);
+  if (n <= word.length) return n === word.length && args.is(i, word);
   const v = args.view(i);
   const nul = v.indexOf(0);
   if (nul === -1) return args.is(i, word);
@@ -148,6 +151,9 @@ function cWordIs(args: CommandArgs, i: number, word: string): boolean {
 
 /** `opt[0] == c && opt[1] == '\0'`: a one-character argument, or one cut short by a NUL. */
 function cCharIs(args: CommandArgs, i: number, c: number): boolean {
+  // One byte: is() matches it exactly (it folds only A-Z, and `c` is never a letter here).
+  const n = args.len(i);
+  if (n <= 1) return n === 1 && args.is(i, String.fromCharCode(c));
   const v = args.view(i);
   return v.length > 0 && v[0] === c && (v.length === 1 || v[1] === 0);
 }
@@ -353,7 +359,8 @@ function xadd(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
   const fv: string[] = new Array(n);
   for (let i = 0; i < n; i++) fv[i] = args.latin1(fieldPos + i);
   s.append(id, fv, ctx.keyspace.encodingLimits);
-  reply.bulk(formatStreamId(id));
+  const idText = formatStreamId(id);
+  reply.bulkLatin1(idText);
   db.signalModified(key);
   db.notify("stream", "xadd", key);
   ctx.addDirty(1);
@@ -367,7 +374,7 @@ function xadd(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
     if (trimBy(s, a)) db.notify("stream", "xtrim", key);
     if (a.approx) rewriteTrim(argv, s, a);
   }
-  if (a.id === null || !a.id.seqGiven) argv[a.idPos] = formatStreamId(id);
+  if (a.id === null || !a.id.seqGiven) argv[a.idPos] = idText;
   ctx.propagate(argv);
   db.signalReady(key);
 }

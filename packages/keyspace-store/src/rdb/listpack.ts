@@ -51,7 +51,12 @@ export class ListpackBuilder {
     this.room(n + 10);
     const start = this.len;
     this.strHeader(n);
-    (this.buf as NodeBuffer).latin1Write(s, this.len);
+    // Short ones by hand, as appendBytes: latin1Write is a call into C++ per element (a stream
+    // entry's fields and values, two XADDs per BullMQ job).
+    if (n <= 32) {
+      const b = this.buf;
+      for (let i = 0; i < n; i++) b[this.len + i] = s.charCodeAt(i);
+    } else (this.buf as NodeBuffer).latin1Write(s, this.len);
     this.len += n;
     this.backlen(this.len - start);
     this.count++;

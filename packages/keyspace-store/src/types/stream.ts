@@ -278,12 +278,24 @@ export class StreamNode {
     const lp = this.lp;
     const same = this.sameFields(fv);
     const n = fv.length / 2;
-    if (this.exact && !isExact(id)) this.exact = false;
+    const ms = id >> 64n;
+    const seq = id & U64_MAX;
+    let dMs: number | bigint;
+    let dSeq: number | bigint;
+    if (this.exact && ms < EXACT && seq < EXACT) {
+      // Both IDs' halves are exact numbers: their differences are too, without bigint work.
+      dMs = Number(ms) - this.mMs;
+      dSeq = Number(seq) - this.mSeq;
+    } else {
+      this.exact = false;
+      dMs = delta(ms, this.masterId >> 64n);
+      dSeq = delta(seq, this.masterId & U64_MAX);
+    }
     if (this.size > 0 && id <= this.lastId) this.ordered = false;
     if (this.size % SEEK_STRIDE === 0) this.idx.push(lp.len);
     lp.appendInt((same ? FLAG_SAMEFIELDS : 0) | (deleted ? FLAG_DELETED : 0));
-    lp.appendInt(delta(id >> 64n, this.masterId >> 64n));
-    lp.appendInt(delta(id & U64_MAX, this.masterId & U64_MAX));
+    lp.appendInt(dMs);
+    lp.appendInt(dSeq);
     if (same) {
       for (let i = 1; i < fv.length; i += 2) lp.appendLatin1(fv[i] as string);
       lp.appendInt(n + 3);
