@@ -11,7 +11,7 @@ import type { SavePoint } from "../config/directives.js";
 import type { ServerConfig } from "../config/load.js";
 
 /** shared.bgsaveerr: what a write (and PING) gets after a failed BGSAVE. */
-export const ERR_MISCONF_RDB =
+const ERR_MISCONF_RDB =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 /** scriptPrepareForRun's wording, for a script declared with flags but without `no-writes`. */
