@@ -287,7 +287,8 @@ export class AofWriter {
   currentSize = 0;
   /** Size of the base file (INFO aof_base_size). */
   baseSize = 0;
-  lastWriteError: string | null = null;
+  /** The background fsync's outcome (bio's aof_bio_fsync_status): null when it succeeded. */
+  onFsyncDone: (err: NodeJS.ErrnoException | null) => void = () => {};
   manifest = new AofManifest();
 
   constructor(
@@ -481,7 +482,8 @@ export class AofWriter {
     fs.fsync(fd, (err) => {
       this.fsyncInFlight = false;
       this.lastFsync = Date.now();
-      if (err) this.lastWriteError = err.message;
+      // A closed descriptor (EBADF, EINVAL) is not a failed fsync, as bio.c ignores them.
+      this.onFsyncDone(err && err.code !== "EBADF" && err.code !== "EINVAL" ? err : null);
     });
   }
 

@@ -1,7 +1,7 @@
 // Writes refused while the node can't persist (Redis 7.0's writeCommandsDeniedByDiskError and
 // writeCommandsGetDiskErrorMessage, src/server.c): after a failed background save, when
 // stop-writes-on-bgsave-error is on and save points are set (DISK_ERROR_TYPE_RDB), or while the
-// AOF can't be written and appendonly is on (DISK_ERROR_TYPE_AOF). The RDB case wins when both
+// AOF can't be written or fsynced and appendonly is on (DISK_ERROR_TYPE_AOF). The RDB case wins when both
 // hold, as in Redis.
 //
 // Persistence reports each save's and each AOF write's outcome here, CONFIG SET the settings
@@ -38,6 +38,8 @@ export class DiskErrors {
   private bgsaveFailed = false;
   /** Why the last AOF write failed, as strerror() words it; null once a write succeeds. */
   private aofError: string | null = null;
+  /** Why the last background fsync of the AOF failed; null once one succeeds. */
+  private aofFsyncError: string | null = null;
 
   constructor(private readonly config: Pick<ServerConfig, "get">) {}
 
@@ -46,7 +48,7 @@ export class DiskErrors {
   }
 
   get aofLastWriteStatus(): "ok" | "err" {
-    return this.aofError === null ? "ok" : "err";
+    return this.aofError === null && this.aofFsyncError === null ? "ok" : "err";
   }
 
   /** A save ended: BGSAVE, a save point's, the full sync's; SAVE's only when it succeeded. */
@@ -63,6 +65,17 @@ export class DiskErrors {
     this.refresh();
   }
 
+  get aofFsyncFailed(): boolean {
+    return this.aofFsyncError !== null;
+  }
+
+  /** A background fsync of the AOF ended (everysec): null when it succeeded. */
+  aofFsyncDone(reason: string | null): void {
+    if (this.aofFsyncError === reason) return;
+    this.aofFsyncError = reason;
+    this.refresh();
+  }
+
   /** Recomputes the condition (after an outcome, or a CONFIG SET of DISK_ERROR_SETTINGS). */
   refresh(): void {
     const cfg = this.config;
@@ -73,9 +86,13 @@ export class DiskErrors {
     ) {
       this.denial = ERR_MISCONF_RDB;
       this.scriptDenial = ERR_SCRIPT_RDB;
-    } else if (this.aofError !== null && cfg.get<boolean>("appendonly")) {
-      this.denial = errAof(this.aofError);
-      this.scriptDenial = errScriptAof(this.aofError);
+    } else if (
+      (this.aofError !== null || this.aofFsyncError !== null) &&
+      cfg.get<boolean>("appendonly")
+    ) {
+      const reason = (this.aofError ?? this.aofFsyncError)!;
+      this.denial = errAof(reason);
+      this.scriptDenial = errScriptAof(reason);
     } else {
       this.denial = null;
       this.scriptDenial = null;

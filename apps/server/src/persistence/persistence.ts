@@ -95,12 +95,19 @@ export class Persistence implements LoadingOwner {
 
   private newAofWriter(): AofWriter {
     const cfg = this.server.config;
-    return new AofWriter(
+    const aof = new AofWriter(
       this.aofDirPath(),
       cfg.get<string>("appendfilename"),
       cfg.get<FsyncPolicy>("appendfsync"),
       (line) => this.server.log.notice(line),
     );
+    aof.onFsyncDone = (err) => {
+      const errors = this.server.diskErrors;
+      if (err !== null && !errors.aofFsyncFailed)
+        this.server.log.warning(`Fail to fsync the AOF file: ${aofErrorReason(err)}`);
+      if (this.aof === aof) errors.aofFsyncDone(err === null ? null : aofErrorReason(err));
+    };
+    return aof;
   }
 
   // ---- RDB ----------------------------------------------------------------------------------
@@ -333,6 +340,7 @@ export class Persistence implements LoadingOwner {
     if (on && this.aof === null) {
       // startAppendOnly: "AOF reopen, just ignore the last error."
       this.server.diskErrors.aofWriteDone(null);
+      this.server.diskErrors.aofFsyncDone(null);
       const aof = this.newAofWriter();
       aof.loadManifest();
       this.aof = aof;
