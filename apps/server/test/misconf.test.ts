@@ -127,6 +127,11 @@ describe("after a failed BGSAVE (stop-writes-on-bgsave-error yes, save points se
       ["GET", "a"],
       ["EXISTS", "a"],
       ["EXEC"],
+      // EVAL without a shebang is no write when queued: EXEC runs it, its redis.call fails.
+      ["MULTI"],
+      ["EVAL", "return redis.call('set','a','9')", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('get','a')", "0"],
+      ["EXEC"],
       ["GET", "a"],
     );
     const [mine, ref] = await both(s, payload);
