@@ -345,6 +345,25 @@ describe("config files read as redis-server 7.0.15 reads them", () => {
     expect(redis["notify-keyspace-events"]).toBe("AKE");
     expect(redis.save).toBe("900 1");
   }, 40_000);
+
+  it("a multi-argument directive given as one argument is split, as Redis's MULTI_ARG_CONFIG", async () => {
+    // What `--save "3600 1"` on the command line becomes: one quoted argument.
+    const conf = [
+      "port 6379",
+      "dir ./",
+      'bind "127.0.0.1 -::1"',
+      'save "3600 1 300 100"',
+      'client-output-buffer-limit "pubsub 1mb 2mb 30"',
+      'latency-tracking-info-percentiles "50 99.9"',
+      'shutdown-on-sigterm "nosave now"',
+      'oom-score-adj-values "0 100 900"',
+      "",
+    ].join("\n");
+    const { shoal, redis } = await readByBoth(conf);
+    expect(redis.save).toBe("3600 1 300 100");
+    expect(redis["latency-tracking-info-percentiles"]).toBe("50 99.9");
+    expect(shoal).toEqual(redis);
+  }, 40_000);
 });
 
 describe("config-file-only lines", () => {

@@ -35,6 +35,21 @@ export class FatalConfigError extends Error {
 }
 
 /** The live configuration: current values by directive name, plus where they came from. */
+/**
+ * Redis's MULTI_ARG_CONFIG directives: given as one argument (`save "900 1"`, which is what
+ * `--save "900 1"` on the command line becomes), it is split as sdssplitargs splits a line.
+ */
+const MULTI_ARG: ReadonlySet<string> = new Set([
+  "save",
+  "client-output-buffer-limit",
+  "oom-score-adj-values",
+  "bind",
+  "replicaof",
+  "latency-tracking-info-percentiles",
+  "shutdown-on-sigint",
+  "shutdown-on-sigterm",
+]);
+
 export class ServerConfig {
   private readonly values = new Map<string, ConfigValue>();
   /** Absolute path of the config file, if one was given (CONFIG REWRITE writes it). */
@@ -94,6 +109,9 @@ export class ServerConfig {
               ? "Bad directive or wrong number of arguments"
               : "wrong number of arguments",
           );
+        // A multi-argument directive given one non-empty argument is split (`--save "900 1"`).
+        if (MULTI_ARG.has(d.name) && argv.length === 2 && argv[1] !== "")
+          argv.splice(1, 1, ...(splitArgs(argv[1]!) ?? []));
         this.applyLine(argv, seen);
       } catch (err) {
         if (err instanceof ConfigError) throw new FatalConfigError(err.message, i + 1, line);
