@@ -97,7 +97,7 @@ export function lookupCommand(
 function touchesKeyspace(client: Client, entry: CommandEntry): boolean {
   const one = (e: CommandEntry) =>
     e.isWrite || e.spec.flags.includes("readonly") || e.spec.flags.includes("may_replicate");
-  if (entry.spec.name === "exec") return client.multiQueue?.some((q) => one(q.entry)) ?? false;
+  if (entry.spec.name === "exec") return client.multiQueue?.some((q) => one(q.checked)) ?? false;
   return one(entry);
 }
 
@@ -297,7 +297,7 @@ function rejectedForMemory(
   const inMulti = client.multiQueue !== null;
   const deny =
     entry.denyoom ||
-    (name === "exec" && (client.multiQueue?.some((q) => q.entry.denyoom) ?? false)) ||
+    (name === "exec" && (client.multiQueue?.some((q) => q.checked.denyoom) ?? false)) ||
     (inMulti && name !== "exec" && name !== "discard" && name !== "quit" && name !== "reset");
   if (deny) rejectCommand(server, client, ERR_OOM, entry);
   return deny;

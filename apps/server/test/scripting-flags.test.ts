@@ -8,6 +8,7 @@ import { freePort, waitFor } from "@shoal/test-utils";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { cmd, exchange, shoalAndRedisForSuite } from "./helpers.js";
+import { runScenario } from "./tracking-helpers.js";
 
 const servers = shoalAndRedisForSuite();
 const both = (payload: string) =>
@@ -195,5 +196,33 @@ describe("CLIENT PAUSE WRITE", () => {
     const s = await held(servers.shoal.port);
     expect(s).toEqual(await held(servers.redis.port));
     expect(s).toEqual(["held", "shebang=1"]);
+  });
+});
+
+describe("EXEC of queued scripts", () => {
+  it("is checked by the flags the scripts had when queued (mstate.cmd_flags): OOM, CLIENT PAUSE WRITE", async () => {
+    // maxmemory arrives after B queued a writing shebang script: EXEC is refused as a denyoom
+    // command; a no-writes script queued under CLIENT PAUSE WRITE runs at once.
+    const steps = [
+      { on: "a", send: [["CONFIG", "SET", "maxmemory", "0"]] },
+      { on: "b", send: [["MULTI"], ["EVAL", "#!lua\nreturn redis.call('set','k','1')", "0"]] },
+      { on: "a", send: [["CONFIG", "SET", "maxmemory", "1"]] },
+      { on: "b", send: [["EXEC"]] },
+      { on: "a", send: [["CONFIG", "SET", "maxmemory", "0"]] },
+      { on: "b", send: [["MULTI"], ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"]] },
+      { on: "a", send: [["CLIENT", "PAUSE", "60000", "WRITE"]] },
+      { on: "b", send: [["EXEC"], ["EXISTS", "k"]] },
+      { on: "a", send: [["CLIENT", "UNPAUSE"]] },
+    ];
+    const conns = { a: 2, b: 2 } as const;
+    const [mine, ref] = await Promise.all([
+      runScenario(servers.shoal.port, conns, steps),
+      runScenario(servers.redis.port, conns, steps),
+    ]);
+    expect(mine.join("")).toContain(
+      "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n",
+    );
+    expect(mine.join("")).toContain("*1\r\n:1\r\n:0\r\n");
+    expect(mine).toEqual(ref);
   });
 });

@@ -56,7 +56,7 @@ export class ClientPause {
     if (!this.pauseWritesOnly) return true;
     const replicates = (x: CommandEntry) => x.isWrite || x.spec.flags.includes("may_replicate");
     if (entry.spec.name === "exec")
-      return client.multiQueue?.some((q) => replicates(q.entry)) ?? false;
+      return client.multiQueue?.some((q) => replicates(q.checked)) ?? false;
     return replicates(entry);
   }
 

@@ -347,7 +347,7 @@ export class Replication
     if (client.replRole === "M" || client.id === 0) return undefined;
     const isWrite =
       entry.isWrite ||
-      (entry.spec.name === "exec" && client.multiQueue?.some((q) => q.entry.isWrite) === true);
+      (entry.spec.name === "exec" && client.multiQueue?.some((q) => q.checked.isWrite) === true);
     if (this.masterHost === null) {
       if (isWrite && this.goodReplicas() < this.cfg.get<number>("min-replicas-to-write"))
         return ERR_NOREPLICAS;
