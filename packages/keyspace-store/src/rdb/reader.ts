@@ -72,6 +72,7 @@ import {
 } from "./format.js";
 import { copyBytes, ListpackError, readListpack } from "./listpack.js";
 import { lzfDecompress, lzfDecompressInto } from "./lzf.js";
+import { strtod, strtodBytes } from "./score-text.js";
 import { readStreamObject } from "./stream-rdb.js";
 
 /** Thrown (one shared instance) when a read runs past the bytes buffered so far. */
@@ -292,42 +293,6 @@ export class RdbCursor {
   }
 }
 
-/** strtod on a score as Redis writes it (%.17g, "inf", "-inf"); NaN when it does not parse. */
-function strtod(s: string): number {
-  const l = s.toLowerCase();
-  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity")
-    return Number.POSITIVE_INFINITY;
-  if (l === "-inf" || l === "-infinity") return Number.NEGATIVE_INFINITY;
-  if (s.length === 0 || /\s/.test(s)) return Number.NaN;
-  return Number(s);
-}
-
-/**
- * strtod on a score's bytes: a plain decimal ([-]digits[.digits], at most 15 digits, so the
- * digits are an exact integer and one division by an exact power of ten rounds as strtod does)
- * is read from the bytes without a string; anything else goes through strtod.
- */
-function strtodBytes(b: Uint8Array, s: number, e: number): number {
-  let i = s;
-  const neg = i < e && b[i] === 0x2d;
-  if (neg) i++;
-  let m = 0;
-  let digits = 0;
-  let frac = -1;
-  for (; i < e; i++) {
-    const c = b[i]!;
-    if (c >= 0x30 && c <= 0x39) {
-      m = m * 10 + (c - 0x30);
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === 0x2e && frac < 0) frac = 0;
-    else break;
-  }
-  if (i !== e || digits === 0 || digits > 15) return strtod((b as NodeBuffer).latin1Slice(s, e));
-  const v = frac > 0 ? m / 10 ** frac : m;
-  return neg ? -v : v;
-}
-
 // Compact-blob element sinks: module-level, so no closure is made per value on the load path.
 let strOut: string[] = [];
 const pushStr = (b: Uint8Array, s: number, e: number) => {
@@ -492,6 +457,83 @@ function packedList(c: RdbCursor): PackedList | null | undefined {
   return new PackedList((b as NodeBuffer).latin1Slice(c.rs, c.re), packedCount, packedSample);
 }
 
+// A listpack sorted set of up to PACKED_MAX_MEMBERS members stays that listpack (ZSet.packed,
+// types/zset.ts) when it is what the writer would write again in the same order: members that
+// are listpack strings, in ascending (score, member) order, no member twice, no NaN score, and
+// Redis keeps it a listpack (at most zset-max-listpack-entries). Anything else (integer members,
+// another order, or what the eager build refuses) is left to compactZSet, which reads it again.
+// The walk also sums the accounting's sample of the first members.
+const PACKED_MAX_MEMBERS = 16;
+const pzStart = new Int32Array(PACKED_MAX_MEMBERS);
+const pzEnd = new Int32Array(PACKED_MAX_MEMBERS);
+const pzScores = new Float64Array(PACKED_MAX_MEMBERS);
+let pzBuf: Uint8Array = Buffer.alloc(0);
+let pzCount = 0;
+let pzOk = true;
+
+/** memcmp order of two byte ranges of one buffer, the shorter first on a common prefix (sdscmp). */
+function compareRanges(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): number {
+  const n = Math.min(e1 - s1, e2 - s2);
+  for (let i = 0; i < n; i++) if (b[s1 + i] !== b[s2 + i]) return b[s1 + i]! - b[s2 + i]!;
+  return e1 - s1 - (e2 - s2);
+}
+
+function pzScore(score: number): void {
+  const k = (pzCount++ - 1) >>> 1;
+  if (!pzOk || Number.isNaN(score)) {
+    pzOk = false;
+    return;
+  }
+  pzScores[k] = score;
+  if (k === 0) return;
+  const prev = pzScores[k - 1]!;
+  if (
+    prev > score ||
+    (prev === score &&
+      compareRanges(pzBuf, pzStart[k - 1]!, pzEnd[k - 1]!, pzStart[k]!, pzEnd[k]!) >= 0)
+  )
+    pzOk = false;
+}
+const pzStr = (b: Uint8Array, s: number, e: number) => {
+  if ((pzCount & 1) === 1) {
+    pzScore(strtodBytes(b, s, e));
+    return;
+  }
+  const k = pzCount++ >>> 1;
+  if (k >= PACKED_MAX_MEMBERS) {
+    pzOk = false;
+    return;
+  }
+  pzStart[k] = s;
+  pzEnd[k] = e;
+  if (k < MEMORY_SAMPLES) packedSample += stringBytes(e - s);
+};
+const pzInt = (v: number | bigint) => {
+  if ((pzCount & 1) === 1) pzScore(Number(v));
+  else {
+    pzCount++;
+    pzOk = false;
+  }
+};
+
+/** The listpack sorted set at the cursor's range kept packed, or undefined (see above). */
+function packedZSet(c: RdbCursor, L: Readonly<EncodingLimits>): ZSet | undefined {
+  const b = c.rbuf;
+  const declared = c.re - c.rs >= 6 ? b[c.rs + 4]! | (b[c.rs + 5]! << 8) : 0;
+  if (declared > 2 * PACKED_MAX_MEMBERS) return undefined;
+  pzBuf = b;
+  pzCount = 0;
+  pzOk = true;
+  packedSample = 0;
+  readCompact(c, false, pzStr, pzInt);
+  const n = pzCount >>> 1;
+  if (!pzOk || n === 0 || (pzCount & 1) === 1 || n > L.zsetMaxListpackEntries) return undefined;
+  for (let i = 1; i < n; i++)
+    for (let j = 0; j < i; j++)
+      if (compareRanges(b, pzStart[i]!, pzEnd[i]!, pzStart[j]!, pzEnd[j]!) === 0) return undefined;
+  return ZSet.packedListpack((b as NodeBuffer).latin1Slice(c.rs, c.re), n, packedSample, L);
+}
+
 /** A compact (listpack/ziplist) zset, or null when empty. */
 function compactZSet(c: RdbCursor, ziplist: boolean, L: Readonly<EncodingLimits>): ZSet | null {
   zN = 0;
@@ -643,9 +685,11 @@ export function readRdbObject(
       return ms.length === 0 ? null : setFrom(ms, "set");
     }
     case RDB_TYPE_ZSET_ZIPLIST:
+      c.readRange();
+      return compactZSet(c, true, L);
     case RDB_TYPE_ZSET_LISTPACK: {
       c.readRange();
-      return compactZSet(c, type === RDB_TYPE_ZSET_ZIPLIST, L);
+      return packedZSet(c, L) ?? compactZSet(c, false, L);
     }
     case RDB_TYPE_HASH_ZIPLIST: {
       c.readRange();

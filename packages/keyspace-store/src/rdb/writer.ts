@@ -53,6 +53,7 @@ import {
 } from "./format.js";
 import { ListpackBuilder, lpIntBytes, readListpack } from "./listpack.js";
 import { lzfCompress } from "./lzf.js";
+import { strtodBytes } from "./score-text.js";
 import { writeStreamObject } from "./stream-rdb.js";
 
 /** The aux fields rdbSaveInfoAuxFields writes; values not given get the defaults noted. */
@@ -270,6 +271,13 @@ export class RdbWriter {
         return;
       case RDB_TYPE_ZSET_LISTPACK:
         lp.reset();
+        if ((v as ZSet).packed !== null) {
+          // Kept packed since it was read: re-encoded from the listpack, as the expanded set
+          // would be (the reader kept it only in (score, member) order).
+          relistpackZSet((v as ZSet).packed as string);
+          this.stringBytes(lp.buf, 0, lp.finish());
+          return;
+        }
         for (let n = (v as ZSet).zsl.first; n !== null; n = n.next) {
           lp.appendLatin1(n.member);
           lp.appendLatin1(d2string(n.score));
@@ -433,6 +441,13 @@ export class RdbWriter {
 // walk also runs planQuicklist's rule, to know whether every element fits one node.
 /** The listpack's bytes, written into one reused buffer rather than a Buffer per value. */
 let relpBytes = Buffer.allocUnsafeSlow(4096);
+/** Writes a packed listpack (latin1) into relpBytes; returns its length. */
+function packedBytes(packed: string): number {
+  const n = packed.length;
+  if (relpBytes.length < n) relpBytes = Buffer.allocUnsafeSlow(Math.max(n, 2 * relpBytes.length));
+  (relpBytes as NodeBuffer).latin1Write(packed, 0);
+  return n;
+}
 let relpFill = 0;
 let relpPlainFrom = 0;
 let relpNodeSz = 0;
@@ -460,9 +475,7 @@ const relpInt = (v: number | bigint): void => {
  * list's `fill` and `plainFrom`, planQuicklist would put all its elements in one node.
  */
 function relistpack(packed: string, fill: number, plainFrom: number): boolean {
-  const n = packed.length;
-  if (relpBytes.length < n) relpBytes = Buffer.allocUnsafeSlow(Math.max(n, 2 * relpBytes.length));
-  (relpBytes as NodeBuffer).latin1Write(packed, 0);
+  const n = packedBytes(packed);
   lp.reset();
   relpFill = fill;
   relpPlainFrom = plainFrom;
@@ -471,6 +484,30 @@ function relistpack(packed: string, fill: number, plainFrom: number): boolean {
   relpOneNode = true;
   readListpack(relpBytes, 0, n, relpStr, relpInt);
   return relpOneNode;
+}
+
+// A packed sorted set's listpack re-encoded into `lp`: members as they are, each score as the
+// expanded set would write it (d2string of the number; a listpack holds -0 as 0, see ZSet.insert).
+let relzScore = false;
+const relzStr = (b: Uint8Array, s: number, e: number): void => {
+  if (relzScore) {
+    const score = strtodBytes(b, s, e);
+    lp.appendLatin1(d2string(score === 0 ? 0 : score));
+  } else lp.appendBytes(b, s, e);
+  relzScore = !relzScore;
+};
+const relzInt = (v: number | bigint): void => {
+  if (relzScore) {
+    const score = Number(v);
+    lp.appendLatin1(d2string(score === 0 ? 0 : score));
+  } else lp.appendInt(v);
+  relzScore = !relzScore;
+};
+
+function relistpackZSet(packed: string): void {
+  const n = packedBytes(packed);
+  relzScore = false;
+  readListpack(relpBytes, 0, n, relzStr, relzInt);
 }
 
 /** Bytes a step of objectBodySteps writes at most, give or take one element. */

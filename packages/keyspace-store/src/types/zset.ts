@@ -8,13 +8,50 @@
 // The thresholds (zset-max-listpack-entries/-value) are the EncodingLimits of the keyspace the
 // set belongs to, held by reference: CONFIG SET changes them in place, and the next insert sees
 // the new values as Redis's zsetAdd reads server.zset_max_listpack_* each time.
+//
+// A small listpack sorted set read from an RDB file, a full sync or a RESTORE payload may stay
+// that listpack until its first use (ZSet.packedListpack, see rdb/reader.ts), as Redis holds it:
+// the Map and skip list (a node and a member string per member) were most of what a small
+// sorted set cost to load. `dict` and `zsl` expand it first, so every reader sees the usual
+// value; only `size`, OBJECT ENCODING (`listpack`), the memory accounting's sample and the RDB
+// writer read the listpack itself, each giving what the expanded set would give.
+import type { NodeBuffer } from "@shoal/resp-codec";
 import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from "../encoding.js";
+import { readListpack } from "../rdb/listpack.js";
+import { strtodBytes } from "../rdb/score-text.js";
 import { SkipList, type ZNode } from "./skiplist.js";
 
+// Listpack element sinks expanding a packed set: member, then score. Module-level, so no closure
+// is made per expansion.
+let expandOut: ZSet | null = null;
+let expandMember: string | null = null;
+const expandStr = (b: Uint8Array, s: number, e: number): void => {
+  if (expandMember === null) expandMember = (b as NodeBuffer).latin1Slice(s, e);
+  else {
+    (expandOut as ZSet).insert(expandMember, strtodBytes(b, s, e));
+    expandMember = null;
+  }
+};
+const expandInt = (v: number | bigint): void => {
+  if (expandMember === null) expandMember = String(v);
+  else {
+    (expandOut as ZSet).insert(expandMember, Number(v));
+    expandMember = null;
+  }
+};
+
 export class ZSet {
-  /** Member (latin1) -> score. Read freely; write only through the methods below. */
-  readonly dict = new Map<string, number>();
-  readonly zsl = new SkipList();
+  private d: Map<string, number> | null;
+  private z: SkipList | null;
+  /**
+   * The listpack (one char per byte) of a set kept packed since it was read, until the first
+   * use of `dict` or `zsl` expands it; null otherwise.
+   */
+  packed: string | null = null;
+  /** Member count while packed. */
+  private packedSize = 0;
+  /** memory.ts's sample of the first MEMORY_SAMPLES members while packed, as the reader summed it. */
+  packedSample = 0;
   /** True while Redis would still hold this set as a listpack. */
   listpack: boolean;
 
@@ -26,15 +63,65 @@ export class ZSet {
     sizeHint = 0,
     maxLenHint = 0,
     public limits: Readonly<EncodingLimits> = DEFAULT_ENCODING_LIMITS,
+    packed: string | null = null,
   ) {
+    // One constructor for both forms, so packed and unpacked sets share one object shape.
+    this.packed = packed;
+    this.d = packed === null ? new Map() : null;
+    this.z = packed === null ? new SkipList() : null;
     this.listpack =
       limits.zsetMaxListpackEntries > 0 &&
       sizeHint <= limits.zsetMaxListpackEntries &&
       maxLenHint <= limits.zsetMaxListpackValue;
   }
 
+  /**
+   * A listpack-encoded set kept as `packed`, a listpack of `size` members the RDB reader
+   * validated: (member, score) pairs in ascending (score, member) order, no member twice, no NaN
+   * score, at most `limits.zsetMaxListpackEntries` members. `sample`: the accounting's sample.
+   */
+  static packedListpack(
+    packed: string,
+    size: number,
+    sample: number,
+    limits: Readonly<EncodingLimits>,
+  ): ZSet {
+    const z = new ZSet(0, 0, limits, packed);
+    z.packedSize = size;
+    z.packedSample = sample;
+    z.listpack = true;
+    return z;
+  }
+
+  /** Member (latin1) -> score. Read freely; write only through the methods below. */
+  get dict(): Map<string, number> {
+    if (this.d === null) this.expand();
+    return this.d as Map<string, number>;
+  }
+
+  /** The (score, member) order. */
+  get zsl(): SkipList {
+    if (this.z === null) this.expand();
+    return this.z as SkipList;
+  }
+
+  private expand(): void {
+    const lp = Buffer.from(this.packed as string, "latin1");
+    this.packed = null;
+    this.d = new Map();
+    this.z = new SkipList();
+    expandOut = this;
+    expandMember = null;
+    readListpack(lp, 0, lp.length, expandStr, expandInt);
+    expandOut = null;
+    // A member longer than zset-max-listpack-value turned the inserts above off the listpack, as
+    // in the reader's eager build, which then converts the loaded set back (rdbLoadObject keeps a
+    // listpack zset up to zset-max-listpack-entries): so does this.
+    if (!this.listpack) this.toListpack();
+  }
+
   get size(): number {
-    return this.dict.size;
+    return this.d === null ? this.packedSize : this.d.size;
   }
 
   /** "listpack" or "skiplist", as OBJECT ENCODING reports it. */
