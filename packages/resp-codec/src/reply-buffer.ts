@@ -206,6 +206,28 @@ export class ReplyBuffer implements ReplyWriter {
   }
   simple(s: string): void {
     if (!this.enabled) return;
+    const n = s.length;
+    if (n <= SHORT) {
+      // +PONG, +QUEUED, a TYPE's name...: ASCII written by hand, as ascii() does (a byteLength
+      // and a utf8Write call into C++ were 8% of a pipelined PING's busy time).
+      this.ensure(n + 3);
+      const slab = this.slab;
+      let off = this.off;
+      slab[off++] = 43;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 127) break;
+        slab[off++] = c;
+      }
+      if (i === n) {
+        slab[off++] = 13;
+        slab[off++] = 10;
+        this.off = off;
+        return;
+      }
+      // A wider character: nothing is committed yet (this.off), the UTF-8 path below writes it.
+    }
     this.ensure(Buffer.byteLength(s) + 3);
     this.slab[this.off++] = 43;
     this.off += this.slab.utf8Write(s, this.off);

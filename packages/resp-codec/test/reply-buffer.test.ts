@@ -22,6 +22,25 @@ describe("ReplyBuffer", () => {
   const cases: Array<[string, (w: ReplyBuffer) => void, string, string]> = [
     ["ok", (w) => w.ok(), "+OK\r\n", "+OK\r\n"],
     ["simple", (w) => w.simple("PONG"), "+PONG\r\n", "+PONG\r\n"],
+    ["simple, empty", (w) => w.simple(""), "+\r\n", "+\r\n"],
+    [
+      "simple, 16 chars",
+      (w) => w.simple("0123456789abcdef"),
+      "+0123456789abcdef\r\n",
+      "+0123456789abcdef\r\n",
+    ],
+    [
+      "simple, 17 chars",
+      (w) => w.simple("0123456789abcdefg"),
+      "+0123456789abcdefg\r\n",
+      "+0123456789abcdefg\r\n",
+    ],
+    [
+      "simple, short UTF-8",
+      (w) => w.simple("h\u00e9\u20ac"),
+      "+h\u00c3\u00a9\u00e2\u0082\u00ac\r\n",
+      "+h\u00c3\u00a9\u00e2\u0082\u00ac\r\n",
+    ],
     ["error", (w) => w.error("ERR bad\r\nthing"), "-ERR bad  thing\r\n", "-ERR bad  thing\r\n"],
     [
       "error quoting latin1 bytes",
