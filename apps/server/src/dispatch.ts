@@ -213,11 +213,14 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
   if (
     server.evictor.maxmemory !== 0 &&
     !server.scripting.inScript &&
-    rejectedForMemory(server, client, checked, root)
+    rejectedForMemory(server, client, entry, checked, root)
   )
     return;
   // A failed BGSAVE (stop-writes-on-bgsave-error) or AOF write: MISCONF for writes and PING.
-  if (server.diskErrors.denial !== null && rejectedForDiskError(server, client, checked, root))
+  if (
+    server.diskErrors.denial !== null &&
+    rejectedForDiskError(server, client, entry, checked, root)
+  )
     return;
   // Replication: NOREPLICAS, READONLY replica, MASTERDOWN (stale data), in processCommand's order.
   if (server.replication.checksActive) {
@@ -282,12 +285,15 @@ export function processCommand(server: DispatchHost, client: Client, args: Comma
  * processCommand's maxmemory step: evict first (performEvictions); if memory is still over the
  * limit, refuse a denyoom command, an EXEC whose queue holds one, and anything queued inside
  * MULTI but EXEC/DISCARD/QUIT/RESET (queueing grows memory too). The outcome is kept for the
- * first write of a script (pre_command_oom_state, see scriptOomError).
+ * first write of a script (pre_command_oom_state, see scriptOomError). `checked` is the entry
+ * with a script's flags applied; the rejection is counted on `entry`, the table's (a checked
+ * entry is a derived object: a count written on it would be lost).
  */
 function rejectedForMemory(
   server: DispatchHost,
   client: Client,
   entry: CommandEntry,
+  checked: CommandEntry,
   root: CommandEntry,
 ): boolean {
   const oom = server.evictor.performEvictions() === EvictResult.fail;
@@ -296,7 +302,7 @@ function rejectedForMemory(
   const name = root.spec.name;
   const inMulti = client.multiQueue !== null;
   const deny =
-    entry.denyoom ||
+    checked.denyoom ||
     (name === "exec" && (client.multiQueue?.some((q) => q.checked.denyoom) ?? false)) ||
     (inMulti && name !== "exec" && name !== "discard" && name !== "quit" && name !== "reset");
   if (deny) rejectCommand(server, client, ERR_OOM, entry);
@@ -310,17 +316,19 @@ let obeyedWriteLoggedAt = 0;
  * processCommand's disk error step (writeCommandsDeniedByDiskError): a write, an EXEC whose
  * queue holds one, or a PING gets the MISCONF error. Our master's stream and the AOF replay are
  * obeyed: a replica applies the write when replica-ignore-disk-write-errors is on (with a
- * warning every 10 s), else it stops, as Redis's serverPanic does.
+ * warning every 10 s), else it stops, as Redis's serverPanic does. `checked` and `entry` as in
+ * rejectedForMemory.
  */
 function rejectedForDiskError(
   server: DispatchHost,
   client: Client,
   entry: CommandEntry,
+  checked: CommandEntry,
   root: CommandEntry,
 ): boolean {
   const name = root.spec.name;
   const isPing = name === "ping";
-  if (!isPing && !entry.isWrite && !(name === "exec" && queuedWrite(client))) return false;
+  if (!isPing && !checked.isWrite && !(name === "exec" && queuedWrite(client))) return false;
   if (client.id === 0 || client.replRole === "M") {
     if (isPing) return false;
     if (!server.config.get<boolean>("replica-ignore-disk-write-errors")) {

@@ -198,6 +198,14 @@ describe("after a failed BGSAVE (stop-writes-on-bgsave-error yes, save points se
     );
     expect(m2).toContain(MISCONF);
     expect(m2).toBe(r2);
+    // Refused and failed calls are counted on EVAL's and EVALSHA's own commandstats lines.
+    const counts = (t: string) =>
+      [...t.matchAll(/^cmdstat_(eval\w*):.*(rejected_calls=\d+,failed_calls=\d+)/gm)]
+        .map((m) => `${m[1]} ${m[2]}`)
+        .sort();
+    const [cm, cr] = await both(s, cmd("INFO", "commandstats"));
+    expect(counts(cr).join()).toMatch(/eval rejected_calls=[1-9]/);
+    expect(counts(cm)).toEqual(counts(cr));
     allowBoth(s);
     await both(s, cmd("SAVE"));
   });

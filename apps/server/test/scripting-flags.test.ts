@@ -225,4 +225,18 @@ describe("EXEC of queued scripts", () => {
     expect(mine.join("")).toContain("*1\r\n:1\r\n:0\r\n");
     expect(mine).toEqual(ref);
   });
+
+  it("a shebang script refused for memory is counted on EVAL's commandstats line", async () => {
+    const payload =
+      cmd("CONFIG", "RESETSTAT") +
+      cmd("CONFIG", "SET", "maxmemory", "1") +
+      cmd("EVAL", "#!lua\nreturn 1", "0") +
+      cmd("CONFIG", "SET", "maxmemory", "0") +
+      cmd("INFO", "commandstats");
+    const line = (t: string) =>
+      /^cmdstat_eval:.*(rejected_calls=\d+,failed_calls=\d+)/m.exec(t)?.[1];
+    const [s, r] = await both(payload);
+    expect(line(r)).toBe("rejected_calls=1,failed_calls=0");
+    expect(line(s)).toBe(line(r));
+  });
 });
