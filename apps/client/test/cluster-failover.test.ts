@@ -46,11 +46,18 @@ describe.each(clusterFactories)("node failures against $name", (factory) => {
   it("retries through a kill -9 of a master, then sees the node back as a replica", async () => {
     const key = "{failover}:k";
     const slot = keySlot(key);
-    await client.set(key, "before");
     // The write must be on the replica before the kill, or the promoted node won't have it.
-    await waitFor(async () => Number(await client.call("WAIT", 1, 1000)) >= 1, {
-      timeout: 15_000,
-    });
+    // WAIT counts the replicas that have its own connection's last write (and the cluster client
+    // sends a keyless WAIT to any master): SET and WAIT go to the key's master on one connection.
+    const owner = await ownerPort(cluster.ports[0]!, slot);
+    await waitFor(
+      async () =>
+        onNode(owner, async (c) => {
+          await c.call("SET", key, "before");
+          return Number(await c.call("WAIT", 1, 1000)) >= 1;
+        }),
+      { timeout: 15_000 },
+    );
     const sub = createCluster({ seeds: cluster.seeds });
     const got: string[] = [];
     await sub.ssubscribe("{failover}:ch", (m) => got.push(String(m)));

@@ -31,6 +31,15 @@ export async function send(port: number, ...args: string[]): Promise<string> {
   return (await exchange(port, cmd(...args))).split("\r\n")[0]!;
 }
 
+/**
+ * SET, then WAIT for one replica on the same connection: WAIT counts the replicas that have this
+ * connection's last write, so on a connection of its own it has nothing to wait for. Returns both
+ * replies ("+OK\r\n:1\r\n" once the replica has the write).
+ */
+export async function setAcked(port: number, key: string, value: string): Promise<string> {
+  return exchange(port, cmd("SET", key, value) + cmd("WAIT", "1", "2000"));
+}
+
 /** GET through one raw exchange: the value, or null for a nil reply; an error throws. */
 export async function get(port: number, key: string): Promise<string | null> {
   const reply = await exchange(port, cmd("GET", key));

@@ -14,6 +14,7 @@ import {
   NODE_TIMEOUT,
   replication,
   send,
+  setAcked,
   shard,
   steady,
 } from "./failover-helpers.js";
@@ -39,8 +40,7 @@ describe("partitioned master (3 masters + 3 replicas, node-timeout 1000, fault p
     const { master, replica } = shard(nodes, 0);
     const majority = nodes.filter((n) => n.port !== master.port).map((n) => n.port);
     const [key, lonely] = keysIn(master.slots, 2, "cut");
-    expect(await send(master.port, "SET", key!, "before")).toBe("+OK");
-    expect(await send(master.port, "WAIT", "1", "2000")).toBe(":1");
+    expect(await setAcked(master.port, key!, "before")).toBe("+OK\r\n:1\r\n");
 
     const t0 = Date.now();
     await cluster.partition([[master.port]]);

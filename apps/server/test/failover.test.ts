@@ -22,6 +22,7 @@ import {
   NODE_TIMEOUT,
   replication,
   send,
+  setAcked,
   shard,
   steady,
   summary,
@@ -50,8 +51,7 @@ describe(`${KILLS} master kills in a row (3 masters + 3 replicas, node-timeout 1
     const { master, replica } = shard(before, RANGES[round % 3]!);
     const survivors = before.filter((n) => n.port !== master.port).map((n) => n.port);
     const key = keysIn(master.slots, 1, `round${round}`)[0]!;
-    expect(await send(master.port, "SET", key, `v${round}`)).toBe("+OK");
-    expect(await send(master.port, "WAIT", "1", "2000")).toBe(":1");
+    expect(await setAcked(master.port, key, `v${round}`)).toBe("+OK\r\n:1\r\n");
     const oldReplid = (await replication(replica.port)).master_replid;
     const stats = observe
       ? new Map(await Promise.all(survivors.map(async (p) => [p, await clusterInfo(p)] as const)))
