@@ -26,13 +26,19 @@ async function inSync(master: Redis, replicas: Redis[]): Promise<void> {
   );
 }
 
-/** Two replicas, a Shoal and a redis-server, told to follow `port` at the same moment. */
-async function twoReplicas(port: number): Promise<Redis[]> {
-  const [a, b] = await Promise.all([
-    shoalAt(["--replicaof", "127.0.0.1", String(port)]),
-    redisAt(["--replicaof", "127.0.0.1", String(port)]),
-  ]);
-  return [connect(a!.port), connect(b!.port)];
+/** Two running servers, a Shoal and a redis-server, to be made replicas by `follow`. */
+async function twoServers(): Promise<Redis[]> {
+  const [a, b] = await Promise.all([shoalAt(), redisAt()]);
+  return [connect(a.port), connect(b.port)];
+}
+
+/**
+ * Both told to follow `port` at the same moment: a REPLICAOF each, sent together once both
+ * processes run (starting them with --replicaof made their arrival depend on how fast each
+ * process started, more than the delay's 2 s on a loaded machine).
+ */
+async function follow(replicas: Redis[], port: number): Promise<void> {
+  await Promise.all(replicas.map((r) => r.call("REPLICAOF", "127.0.0.1", String(port))));
 }
 
 describe("diskless full sync shared by the replicas that arrive together", () => {
@@ -40,8 +46,9 @@ describe("diskless full sync shared by the replicas that arrive together", () =>
     const m = await shoalAt(["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "2"]);
     const master = connect(m.port);
     await fillEveryType(master, 2000, "k", true);
+    const replicas = await twoServers();
     const t0 = Date.now();
-    const replicas = await twoReplicas(m.port);
+    await follow(replicas, m.port);
     // Within the delay both are attached and waiting: listed, nothing sent yet.
     await waitFor(async () => Number((await info(master)).connected_slaves) === 2, {
       timeout: 10_000,
@@ -74,8 +81,9 @@ describe("diskless full sync shared by the replicas that arrive together", () =>
     ]);
     const master = connect(m.port);
     await fillEveryType(master, 2000, "k", true);
+    const replicas = await twoServers();
     const t0 = Date.now();
-    const replicas = await twoReplicas(m.port);
+    await follow(replicas, m.port);
     await inSync(master, replicas);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const log = m.output();
