@@ -3,7 +3,7 @@
 // (issue 12: CLIENT PAUSE WRITE, lazy expiry with active expiry off, protocol desync, CLIENT KILL
 // TYPE replica, CONFIG GET names, CLIENT LIST qbuf).
 import { exec as execCb, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -384,17 +384,38 @@ describe("start-up vs redis-server 7.0.15", () => {
 
   it("a relative logfile is opened in `dir` (the last one given), wherever it comes in the config", async () => {
     const root = await mkdtemp(path.join(tmpdir(), "shoal-logfile-"));
+    const started: ServerHandle[] = [];
     try {
       for (const kind of ["shoal", "redis"]) {
         await mkdir(path.join(root, kind, "d1"), { recursive: true });
         await mkdir(path.join(root, kind, "d2"), { recursive: true });
       }
-      const where = async (kind: string, i: number) => {
-        const base = path.join(root, kind);
-        const found: string[] = [];
-        for (const d of ["", "d1", "d2"])
-          if (existsSync(path.join(base, d, `rel${i}.log`))) found.push(d || ".");
-        return found;
+      const places = (kind: string, i: number) =>
+        ["", "d1", "d2"].map((d) => [d || ".", path.join(root, kind, d, `rel${i}.log`)] as const);
+      const where = (kind: string, i: number) =>
+        places(kind, i)
+          .filter(([, file]) => existsSync(file))
+          .map(([d]) => d);
+      // A server's log is read while it runs, once its own line (its pid, "Ready to accept
+      // connections") is in the file, not once after it exits: what reaches the file after
+      // SIGTERM hangs on the shutdown's flush (Shoal gives its log 2 s to close, and a write
+      // stalled under load outlasts that), and a PING answered on the port shows little (a
+      // process that took the port between the probe and our bind answers it too).
+      const ready = async (kind: string, i: number, h: ServerHandle) => {
+        const line = new RegExp(`^${h.process.pid}:M .* Ready to accept connections`, "m");
+        const logs = () =>
+          places(kind, i)
+            .filter(([, file]) => existsSync(file))
+            .map(([, file]) => readFileSync(file, "utf8"));
+        const seen = await waitFor(
+          () =>
+            h.process.exitCode !== null || h.process.signalCode !== null
+              ? "exited"
+              : logs().some((text) => line.test(text)),
+          { what: `${kind}'s ready line in rel${i}.log` },
+        );
+        if (seen === "exited")
+          throw new Error(`${kind} exited before it was ready; its log:\n${logs().join("\n")}`);
       };
       // 1: logfile before dir on the command line; 2: after; 3: the file says dir d2, then the
       // command line's dir d1 comes last.
@@ -404,8 +425,9 @@ describe("start-up vs redis-server 7.0.15", () => {
         [["--dir", "d1"], "logfile rel3.log\ndir d2\n"],
       ];
       for (const [i, [args, conf]] of runs.entries()) {
-        const handles = await Promise.all(
-          ["shoal", "redis"].map(async (kind) => {
+        const kinds = ["shoal", "redis"];
+        const spawned = await Promise.allSettled(
+          kinds.map(async (kind) => {
             const dir = path.join(root, kind);
             let file: string | undefined;
             if (conf !== undefined) {
@@ -424,20 +446,26 @@ describe("start-up vs redis-server 7.0.15", () => {
             });
           }),
         );
+        // One that failed to start must not leave the other running.
+        for (const s of spawned) if (s.status === "fulfilled") started.push(s.value);
+        const handles = spawned.map((s) => {
+          if (s.status === "rejected") throw s.reason;
+          return s.value;
+        });
+        await Promise.all(handles.map((h, k) => ready(kinds[k]!, i + 1, h)));
         await Promise.all(handles.map((h) => h.kill("SIGTERM")));
       }
-      const [s, r] = await Promise.all(
-        ["shoal", "redis"].map(async (kind) => [
-          await where(kind, 1),
-          await where(kind, 2),
-          await where(kind, 3),
-        ]),
-      );
+      const [s, r] = ["shoal", "redis"].map((kind) => [
+        where(kind, 1),
+        where(kind, 2),
+        where(kind, 3),
+      ]);
       expect(s).toEqual(r);
       expect(r).toEqual([["d1"], ["d1"], ["d1"]]);
       const text = await readFile(path.join(root, "shoal", "d1", "rel3.log"), "utf8");
       expect(text).toContain("Ready to accept connections");
     } finally {
+      await Promise.all(started.map((h) => h.kill()));
       await rm(root, { recursive: true, force: true });
     }
   }, 60_000);
