@@ -6,7 +6,7 @@
 // written for (numbers printed "%.14g", unpack, table.getn, cjson/cmsgpack/bit/struct as Redis
 // ships them) and a call overhead below a pure-JS VM's. Commands cross the boundary as RESP bytes
 // both ways, as in Redis, where redis.call runs on a fake client whose reply is parsed back.
-import type { CommandArgs, ReplyBuffer } from "@shoal/resp-codec";
+import { type CommandArgs, CommandDecoder, type ReplyBuffer } from "@shoal/resp-codec";
 import { CallArgs } from "./call-args.js";
 import { luaWasmBase64 } from "./lua-wasm.generated.js";
 
@@ -321,6 +321,22 @@ export class LuaEngine {
     const lens = u32[ctl + Ctl.boundsPtr]! >>> 2;
     const u8 = this.u8();
     let off = 0;
+    if (args instanceof CommandDecoder) {
+      // A client's EVALSHA: copied from the read buffer where the arguments are, without a view
+      // per argument (BullMQ's add passes 12), short ones by hand.
+      for (let i = first, j = lens; i < argc; i++, j += 2) {
+        const src = args.argBuffer(i);
+        const s = args.argOffset(i);
+        const n = args.len(i);
+        const at = base + off;
+        if (n <= 32) for (let k = 0; k < n; k++) u8[at + k] = src[s + k]!;
+        else u8.set(src.subarray(s, s + n), at);
+        u32[j] = off;
+        u32[j + 1] = n;
+        off += n;
+      }
+      return;
+    }
     for (let i = first, j = lens; i < argc; i++, j += 2) {
       const v = args.view(i);
       u8.set(v, base + off);
