@@ -99,5 +99,25 @@ describe("PackedHash", () => {
     expect(restoreValue(payload(["f", "1", "g", "2", "f", "3"]), true)).toBeInstanceOf(
       DumpPayloadError,
     );
+    // Fields compared as bytes: an integer entry and a string entry of the same digits (a
+    // listpack another writer made; ListpackBuilder would encode both as integers) are one field.
+    const raw = (entries: (string | number)[]) => {
+      const parts: number[] = [];
+      for (const x of entries) {
+        if (typeof x === "number")
+          parts.push(0x00 | x, 1); // 7-bit uint entry, backlen 1
+        else parts.push(0x80 | x.length, ...Buffer.from(x, "latin1"), 1 + x.length);
+      }
+      const lp = Buffer.from([0, 0, 0, 0, entries.length, 0, ...parts, 0xff]);
+      lp.writeUInt32LE(lp.length, 0);
+      return Buffer.concat([Buffer.from([16, lp.length]), lp, footer, Buffer.alloc(8)]);
+    };
+    expect(entries(restoreValue(raw([1, "x", "12", "y"]), true) as PackedHash)).toEqual([
+      ["1", "x"],
+      ["12", "y"],
+    ]);
+    expect(restoreValue(raw([1, "x", "1", "y"]), true)).toBeInstanceOf(DumpPayloadError);
+    expect(restoreValue(raw(["1", "x", 1, "y"]), true)).toBeInstanceOf(DumpPayloadError);
+    expect(restoreValue(raw(["ab", "x", "ab", "y"]), true)).toBeInstanceOf(DumpPayloadError);
   });
 });
