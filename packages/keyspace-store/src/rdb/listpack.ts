@@ -223,13 +223,21 @@ export function copyBytes(b: Uint8Array, s: number, e: number): Buffer {
 }
 
 // Element lengths as the expanded value would have them (an integer entry becomes its digits).
+/** The length of an integer entry's digits, String(v).length, without making the string. */
+export function decimalLength(v: number | bigint): number {
+  if (typeof v === "bigint") return String(v).length;
+  let n = v < 0 ? 2 : 1;
+  for (let a = Math.abs(v); a >= 10; a = Math.floor(a / 10)) n++;
+  return n;
+}
+
 let lengthsOut: number[] = [];
 let lengthsLeft = 0;
 const lengthStr = (_b: Uint8Array, s: number, e: number): void => {
   if (lengthsLeft-- > 0) lengthsOut.push(e - s);
 };
 const lengthInt = (v: number | bigint): void => {
-  if (lengthsLeft-- > 0) lengthsOut.push(String(v).length);
+  if (lengthsLeft-- > 0) lengthsOut.push(decimalLength(v));
 };
 
 /**

@@ -12,7 +12,7 @@ import { Keyspace } from "../keyspace.js";
 import { plainValue as plain, TestStore } from "../test-kit.js";
 import { Denque, typeName, type Value, ZSet } from "../value.js";
 import { RdbFormatError } from "./format.js";
-import { ListpackBuilder } from "./listpack.js";
+import { decimalLength, ListpackBuilder } from "./listpack.js";
 import { lzfCompress, lzfDecompress } from "./lzf.js";
 
 const list = (xs: string[]) => new Denque(xs.map((x) => Buffer.from(x, "latin1")));
@@ -571,6 +571,16 @@ describe("RDB files", () => {
       }
     },
   );
+});
+
+test.prop([
+  fc.oneof(
+    fc.maxSafeInteger(),
+    fc.integer(),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  ),
+])("decimalLength is the length of the integer's digits", (v) => {
+  expect(decimalLength(v)).toBe(String(v).length);
 });
 
 describe("LZF and CRC-64", () => {

@@ -70,7 +70,7 @@ import {
   RDB_TYPE_ZSET_ZIPLIST,
   RdbFormatError,
 } from "./format.js";
-import { copyBytes, ListpackError, readListpack } from "./listpack.js";
+import { copyBytes, decimalLength, ListpackError, readListpack } from "./listpack.js";
 import { lzfDecompress, lzfDecompressInto } from "./lzf.js";
 import { strtod, strtodBytes } from "./score-text.js";
 import { readStreamObject } from "./stream-rdb.js";
@@ -413,11 +413,11 @@ const packedStr = (_b: Uint8Array, s: number, e: number) => {
 };
 const packedInt = (v: number | bigint) => {
   const i = packedEntries++;
-  const digits = String(v);
   if ((i & 1) === 0) {
+    const digits = String(v);
     if (i >>> 1 < PACKED_MAX_FIELDS) fieldDigits[i >>> 1] = digits;
     if (i < 2 * MEMORY_SAMPLES) packedSample += stringBytes(digits.length);
-  } else if (i < 2 * MEMORY_SAMPLES) packedSample += bufferBytes(digits.length);
+  } else if (i < 2 * MEMORY_SAMPLES) packedSample += bufferBytes(decimalLength(v));
 };
 
 /** Whether fields i and j of the walk above (over listpack `b`) are the same string. */
@@ -465,7 +465,7 @@ const packedListStr = (_b: Uint8Array, s: number, e: number) => {
   if (packedCount++ < MEMORY_SAMPLES) packedSample += bufferBytes(e - s);
 };
 const packedListInt = (v: number | bigint) => {
-  if (packedCount++ < MEMORY_SAMPLES) packedSample += bufferBytes(String(v).length);
+  if (packedCount++ < MEMORY_SAMPLES) packedSample += bufferBytes(decimalLength(v));
 };
 
 /**

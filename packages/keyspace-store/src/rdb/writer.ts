@@ -51,7 +51,7 @@ import {
   RDB_TYPE_ZSET_LISTPACK,
   RDB_VERSION,
 } from "./format.js";
-import { ListpackBuilder, lpIntBytes, readListpack } from "./listpack.js";
+import { decimalLength, ListpackBuilder, lpIntBytes, readListpack } from "./listpack.js";
 import { lzfCompress } from "./lzf.js";
 import { strtodBytes } from "./score-text.js";
 import { writeStreamObject } from "./stream-rdb.js";
@@ -467,7 +467,7 @@ const relpStr = (b: Uint8Array, s: number, e: number): void => {
 const relpInt = (v: number | bigint): void => {
   const before = lp.len;
   lp.appendInt(v);
-  relpNote(String(v).length, lp.len - before);
+  relpNote(decimalLength(v), lp.len - before);
 };
 
 /**
