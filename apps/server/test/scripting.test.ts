@@ -292,6 +292,41 @@ const CASES: [string, string][] = [
     ) + cmd("FUNCTION", "DUMP"),
   ],
   ["FUNCTION HELP", cmd("FUNCTION", "HELP")],
+  [
+    // functionDictType compares names with strcasecmp; libraries and a library's own functions
+    // are case-sensitive (fuzz seed 297714529: FCALL F1 was 'Function not found').
+    "function names are case-insensitive, library names are not",
+    cmd(
+      "FUNCTION",
+      "LOAD",
+      "#!lua name=caselib\nredis.register_function('f1', function(keys, args) return 'f1' end)",
+    ) +
+      cmd("FCALL", "F1", "0") +
+      cmd("FCALL_RO", "F1", "0") +
+      cmd("FCALL", "F1", "1") +
+      cmd(
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=CASELIB\nredis.register_function('F1', function(keys, args) return 'F1' end)",
+      ) +
+      cmd(
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=CASELIB\nredis.register_function('g1', function(keys, args) return 'g1' end)",
+      ) +
+      cmd("FCALL", "G1", "0") +
+      cmd(
+        "FUNCTION",
+        "LOAD",
+        "REPLACE",
+        "#!lua name=caselib\nredis.register_function('F1', function(keys, args) return 'F1 now' end)",
+      ) +
+      cmd("FCALL", "f1", "0") +
+      cmd("FUNCTION", "DELETE", "CaseLib") +
+      cmd("FUNCTION", "DELETE", "caselib") +
+      cmd("FCALL", "f1", "0") +
+      cmd("FUNCTION", "STATS"),
+  ],
 ];
 
 describe.each([

@@ -228,7 +228,7 @@ export class Scripting {
     const name = entry.spec.name;
     let flags: number;
     if (name === "fcall" || name === "fcall_ro") {
-      const f = this.libraries.functions.get(args.latin1(1));
+      const f = this.libraries.function(args.latin1(1));
       if (f === undefined) return entry;
       flags = f.flags;
     } else if (name === "evalsha" || name === "evalsha_ro") {
@@ -286,7 +286,7 @@ export class Scripting {
   /** fcallCommandGeneric for FCALL and FCALL_RO. */
   fcall(client: Client, args: CommandArgs, ro: boolean): void {
     if (this.server.monitors.size > 0) this.server.monitors.feed(client, args);
-    const f = this.libraries.functions.get(args.latin1(1));
+    const f = this.libraries.function(args.latin1(1));
     if (f === undefined) {
       client.reply.error("ERR Function not found");
       return;

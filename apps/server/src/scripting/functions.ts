@@ -38,11 +38,22 @@ export type RestorePolicy = "flush" | "append" | "replace";
 
 export class FunctionLibraries {
   readonly libraries = new Map<string, Library>();
+  /**
+   * Every library's functions by name, case-insensitively as Redis's functionDictType
+   * (dictSdsKeyCaseCompare): FCALL F1 runs f1, and a library can't register F1 while another
+   * has f1. Keyed by the lowercased name (names are [A-Za-z0-9_]); a library's own functions
+   * and the library names are case-sensitive, as there.
+   */
   readonly functions = new Map<string, FunctionInfo>();
   /** The library FUNCTION LOAD is running, which redis.register_function adds to. */
   private loading: Library | null = null;
 
   constructor(private readonly engine: () => LuaEngine) {}
+
+  /** The function FCALL `name` runs (any case), if any. */
+  function(name: string): FunctionInfo | undefined {
+    return this.functions.get(name.toLowerCase());
+  }
 
   /** redis.register_function (functionLibCreateFunction). */
   registerFunction(
@@ -79,7 +90,7 @@ export class FunctionLibraries {
     if (err === null && lib.functions.size === 0) err = "No functions registered";
     if (err === null) {
       for (const f of lib.functions.keys()) {
-        const other = this.functions.get(f);
+        const other = this.function(f);
         if (other !== undefined && other.library !== old) {
           err = `Function ${f} already exists`;
           break;
@@ -206,13 +217,19 @@ export class FunctionLibraries {
 
   private link(lib: Library): void {
     this.libraries.set(lib.name, lib);
-    for (const f of lib.functions.values()) this.functions.set(f.name, f);
+    // Two of one library's functions equal but for case: the first stays (dictAdd refuses
+    // the second).
+    for (const f of lib.functions.values()) {
+      const key = f.name.toLowerCase();
+      if (!this.functions.has(key)) this.functions.set(key, f);
+    }
   }
 
   private unlink(lib: Library): void {
     this.libraries.delete(lib.name);
     for (const f of lib.functions.values()) {
-      if (this.functions.get(f.name) === f) this.functions.delete(f.name);
+      const key = f.name.toLowerCase();
+      if (this.functions.get(key) === f) this.functions.delete(key);
     }
     this.freeFunctions(lib);
   }
