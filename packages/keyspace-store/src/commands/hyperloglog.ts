@@ -231,7 +231,7 @@ function pfdebug(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     }
     reply.bulk(decodeSparse(w.bytes()));
   } else if (args.is(1, "encoding")) reply.simple(w.dense ? "dense" : "sparse");
-  else reply.error(`ERR Unknown PFDEBUG subcommand '${args.utf8(1)}'`);
+  else reply.error(`ERR Unknown PFDEBUG subcommand '${args.latin1(1)}'`);
 }
 
 /** PFDEBUG DECODE's text: "Z:<n>", "z:<n>" and "v:<value>,<n>" per opcode, space-separated. */

@@ -66,6 +66,8 @@ const SCRIPT: Step[] = [
   ["PFDEBUG", "ENCODING", "g"],
   ["PFDEBUG", "GETREG", "nokey"],
   ["PFDEBUG", "FOO", "g"],
+  // Its bytes as they came, not as UTF-8 (fuzz seed 297714529 batch 627).
+  ["PFDEBUG", Buffer.from([0xff, 0xfe, 0xfd]), "g"],
   ["PFDEBUG", "FOO", "nokey"],
   ["PFDEBUG", "DECODE", "g"],
   ["DUMP", "g"],
