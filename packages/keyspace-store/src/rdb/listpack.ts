@@ -5,6 +5,7 @@
 // A string that string2ll accepts is stored as the smallest integer encoding that holds it
 // (7-bit uint, 13/16/24/32/64-bit int), anything else as a 6-bit, 12-bit or 32-bit length string.
 import type { NodeBuffer } from "@shoal/resp-codec";
+import { parseInt64 } from "../args.js";
 import { parseInt64Latin1 } from "../string-value.js";
 
 export const LP_HDR_SIZE = 6;
@@ -82,7 +83,8 @@ export class ListpackBuilder {
   appendBytes(b: Uint8Array, s = 0, e = b.length): void {
     const n = e - s;
     if (n > 0 && n <= 20) {
-      const v = parseInt64Latin1((b as NodeBuffer).latin1Slice(s, e));
+      // string2ll on the bytes themselves: no string per element to test.
+      const v = parseInt64(b, s, e);
       if (v !== null) {
         this.appendInt(v);
         return;
