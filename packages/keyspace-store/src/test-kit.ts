@@ -3,7 +3,9 @@
 // a settable clock that records propagation and blocking. Not part of the public API.
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
 import type { CommandContext, CommandSpec } from "./command-types.js";
+import { crc64 } from "./crc64.js";
 import { Keyspace, type KeyspaceOptions } from "./keyspace.js";
+import { ListpackBuilder } from "./rdb/listpack.js";
 import { valueBytes } from "./string-value.js";
 import { Denque, isString, Stream, type Value, type ZSet } from "./value.js";
 
@@ -391,4 +393,21 @@ export function plainValue(v: Value): unknown {
     return ["stream", String(v.lastId), entries];
   }
   return ["zset", [...(v as ZSet).entries()]];
+}
+
+/**
+ * A DUMP payload (RDB 10, valid CRC) of RDB type `type` whose body is one listpack of these
+ * elements, as ListpackBuilder encodes them (digits as integers): values the writer would not
+ * make (an order, a duplicate, a score as text) for the reader's tests.
+ */
+export function listpackPayload(type: number, elements: (string | number)[]): Buffer {
+  const lp = new ListpackBuilder();
+  for (const x of elements) lp.appendLatin1(String(x));
+  const body = Buffer.from(lp.buf.subarray(0, lp.finish()));
+  const len = Buffer.alloc(5);
+  len[0] = 0x80;
+  len.writeUInt32BE(body.length, 1);
+  const b = Buffer.concat([Buffer.from([type]), len, body, Buffer.from([10, 0]), Buffer.alloc(8)]);
+  b.writeBigUInt64LE(crc64(b.subarray(0, b.length - 8)), b.length - 8);
+  return b;
 }

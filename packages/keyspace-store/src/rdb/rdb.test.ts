@@ -9,7 +9,7 @@ import { Crc64, crc64 } from "../crc64.js";
 import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
 import { DEFAULT_ENCODING_LIMITS, objectEncoding } from "../encoding.js";
 import { Keyspace } from "../keyspace.js";
-import { plainValue as plain, TestStore } from "../test-kit.js";
+import { listpackPayload, plainValue as plain, TestStore } from "../test-kit.js";
 import { Denque, typeName, type Value, ZSet } from "../value.js";
 import { RdbFormatError } from "./format.js";
 import { decimalLength, ListpackBuilder } from "./listpack.js";
@@ -223,21 +223,16 @@ describe("DUMP payloads", () => {
   ])("listpack sorted-set scores written as text read as strtod reads them", (texts) => {
     const valid = texts.filter((t) => !Number.isNaN(Number(t)) && t !== "." && t !== "-.");
     fc.pre(valid.length > 0);
-    const lp = new ListpackBuilder();
-    valid.forEach((t, i) => {
-      lp.appendLatin1(`m${i}`);
-      lp.appendLatin1(t);
-    });
-    const body = Buffer.from(lp.buf.subarray(0, lp.finish()));
-    const len = Buffer.alloc(5);
-    len[0] = 0x80;
-    len.writeUInt32BE(body.length, 1);
-    const b = Buffer.concat([Buffer.from([17]), len, body, Buffer.from([10, 0]), Buffer.alloc(8)]);
-    b.writeBigUInt64LE(crc64(b.subarray(0, b.length - 8)), b.length - 8);
+    const b = listpackPayload(
+      17,
+      valid.flatMap((t, i) => [`m${i}`, t]),
+    );
     const z = restoreValue(b) as ZSet;
     expect(z).toBeInstanceOf(ZSet);
     // A listpack keeps "-0" as 0 (see ZSet.insert).
-    valid.forEach((t, i) => expect([t, z.score(`m${i}`)]).toEqual([t, Number(t) || 0]));
+    expect(valid.map((t, i) => [t, z.score(`m${i}`)])).toEqual(
+      valid.map((t) => [t, Number(t) || 0]),
+    );
   });
 
   it("every truncation of a payload is refused without a crash", () => {

@@ -5,11 +5,10 @@
 // the same order, or with integer members, is built as before; one the build refuses is refused.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { crc64 } from "../crc64.js";
 import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
 import { objectEncoding } from "../encoding.js";
 import { valueMemoryUsage } from "../memory.js";
-import { ListpackBuilder } from "../rdb/listpack.js";
+import { listpackPayload } from "../test-kit.js";
 import { ZSet } from "./zset.js";
 
 // Members that a listpack holds as strings (never canonical integers), up to the 64-byte limit.
@@ -37,18 +36,8 @@ function packed(z: ZSet): ZSet {
 
 const pairs = (z: ZSet) => [...z.entries()];
 
-/** A DUMP payload of type 17 (ZSET_LISTPACK) holding a listpack of these elements. */
-function payload(elements: (string | number)[]): Buffer {
-  const lp = new ListpackBuilder();
-  for (const x of elements) lp.appendLatin1(String(x));
-  const body = Buffer.from(lp.buf.subarray(0, lp.finish()));
-  const len = Buffer.alloc(5);
-  len[0] = 0x80;
-  len.writeUInt32BE(body.length, 1);
-  const b = Buffer.concat([Buffer.from([17]), len, body, Buffer.from([10, 0]), Buffer.alloc(8)]);
-  b.writeBigUInt64LE(crc64(b.subarray(0, b.length - 8)), b.length - 8);
-  return b;
-}
+/** A DUMP payload of a listpack sorted set (type 17) of these elements. */
+const payload = (elements: (string | number)[]) => listpackPayload(17, elements);
 
 describe("packed ZSet", () => {
   test.prop([smallZSet])("answers as the set it stands for, before and after expanding", (z) => {
