@@ -313,7 +313,10 @@ export class EncodingWriter implements ReplyWriter {
     this.s(`-${msg}\r\n`);
   }
   integer(n: number | bigint): void {
-    this.s(`:${n}\r\n`);
+    // As resp-codec's ReplyBuffer: a number past 2^53 as its integer value (2^62 is
+    // 4611686018427387904), not JS's shortest form of it (4611686018427388000).
+    const exact = typeof n === "number" && !Number.isSafeInteger(n) && Number.isFinite(n);
+    this.s(`:${exact ? BigInt(Math.trunc(n)) : n}\r\n`);
   }
   bulk(v: Buffer | Uint8Array | string): void {
     const b = typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v);

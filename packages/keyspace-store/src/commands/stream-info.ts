@@ -36,12 +36,18 @@ const XINFO_HELP = [
 function replyLag(reply: ReplyWriter, s: Stream, g: StreamGroup): void {
   if (!s.entriesAdded) reply.integer(0);
   else if (g.entriesRead !== ENTRIES_READ_INVALID && !s.rangeHasTombstones(g.lastId, STREAM_ID_MAX))
-    reply.integer(s.entriesAdded - g.entriesRead);
+    reply.integer(difference(s.entriesAdded, g.entriesRead));
   else {
     const read = s.estimateDistance(g.lastId);
-    if (read !== ENTRIES_READ_INVALID) reply.integer(s.entriesAdded - read);
+    if (read !== ENTRIES_READ_INVALID) reply.integer(difference(s.entriesAdded, read));
     else reply.nullBulk();
   }
+}
+
+/** a - b exactly: ENTRIESREAD/ENTRIESADDED up to 2^63 make a difference doubles round. */
+function difference(a: number, b: number): number | bigint {
+  const d = a - b;
+  return Number.isSafeInteger(d) ? d : BigInt(a) - BigInt(b);
 }
 
 function sortedGroups(s: Stream): [string, StreamGroup][] {
