@@ -1,8 +1,9 @@
-// Helpers for the cluster process tests: consecutive free ports for the launcher, and a RESP
+// Helpers for the cluster process tests: consecutive free ports for the launcher, a RESP
 // "shape" to compare replies with a real Redis 7.0 cluster when values (ids, ports, times)
-// necessarily differ.
+// necessarily differ, and a bus PING from a node nobody knows.
 import net from "node:net";
 import { fileURLToPath } from "node:url";
+import { encodeFrame, MessageType, NodeFlag } from "@shoal/cluster-bus";
 
 export const LAUNCHER = fileURLToPath(new URL("../bin/shoal-cluster", import.meta.url));
 
@@ -66,4 +67,30 @@ export function respShape(buf: Buffer): string {
   const out: string[] = [];
   while (pos < buf.length) out.push(one());
   return out.join(" ");
+}
+
+/** A framed bus PING from a master nobody knows (id `sender`), with no slots and no gossip. */
+export function strangerPingFrame(sender: string, shardId: string, epoch = 0): Buffer {
+  return encodeFrame({
+    type: MessageType.PING,
+    header: {
+      sender,
+      currentEpoch: epoch,
+      configEpoch: epoch,
+      offset: 0,
+      slots: [],
+      replicaOf: null,
+      ip: "",
+      port: 1,
+      pport: 0,
+      cport: 2,
+      hostname: "",
+      flags: NodeFlag.MASTER,
+      state: 0,
+      mflags: 0,
+      shardId,
+    },
+    gossip: [],
+    forgotten: [],
+  });
 }

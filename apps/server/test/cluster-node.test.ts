@@ -18,7 +18,7 @@ import {
   waitFor,
 } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consecutiveClusterPorts, LAUNCHER } from "./cluster-helpers.js";
+import { consecutiveClusterPorts, LAUNCHER, strangerPingFrame } from "./cluster-helpers.js";
 import { cmd, exchange, MAIN_JS } from "./helpers.js";
 
 let cluster: ClusterHandle;
@@ -186,28 +186,7 @@ describe("hostile bus peers", () => {
       b.writeUInt32BE(length, 6);
       return b;
     };
-    const good = encodeFrame({
-      type: MessageType.PING,
-      header: {
-        sender: hex40(),
-        currentEpoch: 1,
-        configEpoch: 1,
-        offset: 0,
-        slots: [],
-        replicaOf: null,
-        ip: "",
-        port: 1,
-        pport: 0,
-        cport: 2,
-        hostname: "",
-        flags: NodeFlag.MASTER,
-        state: 0,
-        mflags: 0,
-        shardId: hex40(),
-      },
-      gossip: [],
-      forgotten: [],
-    });
+    const good = strangerPingFrame(hex40(), hex40(), 1);
     const magic = good.readUInt32BE(0);
     const version = good.readUInt16BE(4);
     const cases: Buffer[] = [

@@ -10,13 +10,12 @@ import net from "node:net";
 import {
   type BusProtocolError,
   type ClusterMessage,
-  encodeFrame,
   FrameDecoder,
   MessageType,
-  NodeFlag,
 } from "@shoal/cluster-bus";
 import { type ClusterHandle, sleep, startCluster, waitFor } from "@shoal/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { strangerPingFrame } from "./cluster-helpers.js";
 import { cmd, exchange, MAIN_JS } from "./helpers.js";
 
 const NODE_TIMEOUT = 2000;
@@ -112,30 +111,7 @@ async function strangerPing(cport: number): Promise<ClusterMessage | null> {
   sock.on("data", (d) => {
     error ??= decoder.push(d, { message: (m) => got.push(m) });
   });
-  sock.write(
-    encodeFrame({
-      type: MessageType.PING,
-      header: {
-        sender: "5".repeat(40),
-        currentEpoch: 0,
-        configEpoch: 0,
-        offset: 0,
-        slots: [],
-        replicaOf: null,
-        ip: "",
-        port: 1,
-        pport: 0,
-        cport: 2,
-        hostname: "",
-        flags: NodeFlag.MASTER,
-        state: 0,
-        mflags: 0,
-        shardId: "6".repeat(40),
-      },
-      gossip: [],
-      forgotten: [],
-    }),
-  );
+  sock.write(strangerPingFrame("5".repeat(40), "6".repeat(40)));
   const end = Date.now() + 5000;
   while (got.length === 0 && error === null && Date.now() < end) await sleep(20);
   sock.destroy();
