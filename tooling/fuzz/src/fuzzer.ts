@@ -17,6 +17,7 @@ import { inHashOrder, knownDivergence, type SortCall, sortCalls, sortStoreKeys }
 import { cliQuote, parseAll, parseReply, type Reply, showCommand } from "./resp.js";
 import { agree, entryOf, ruleFor } from "./rules.js";
 import { alive, type Side, startSide } from "./servers.js";
+import { LOADED_SCRIPTS, SEED_LIBRARIES } from "./typed-values.js";
 import { DUMP_PAYLOADS, payloadSourceCommands, SEEDED_KEYS, setupCommands } from "./values.js";
 
 export type FailureKind = "crash" | "hang" | "closed" | "diverge" | "digest";
@@ -218,6 +219,12 @@ export class Fuzzer {
       // first access, as Redis does.
       ["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
       ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"],
+      // Scripts and functions outlive FLUSHALL: each batch starts from the same ones, so a
+      // replayed or shrunk batch sees what the run saw.
+      ["SCRIPT", "FLUSH"],
+      ["FUNCTION", "FLUSH"],
+      ...LOADED_SCRIPTS.map((s) => ["SCRIPT", "LOAD", s]),
+      ...SEED_LIBRARIES.map((l) => ["FUNCTION", "LOAD", l]),
       ...setupCommands(),
       ...(proto === 3 ? [["HELLO", "3"]] : []),
     ];
@@ -463,12 +470,19 @@ export class Fuzzer {
                     ? ["ZRANGE", k, "0", "-1", "WITHSCORES"]
                     : t === "hash"
                       ? ["HGETALL", k]
-                      : ["TYPE", k],
+                      : t === "stream"
+                        ? ["XRANGE", k, "-", "+"]
+                        : ["TYPE", k],
         );
       });
       const c = await conn.step(reads.map(enc), 10_000);
       if (c.kind !== "ok") throw new Error(`digest on ${side.side}: ${c.kind}`);
       const cr = parseAll(c.bytes).slice(1);
+      const streams = await this.streamMeta(
+        side,
+        db,
+        keys.filter((_, i) => mr[i * 4]!.v === "stream"),
+      );
       keys.forEach((k, i) => {
         const t = mr[i * 4]!.v as string;
         const ttl = Number(mr[i * 4 + 1]!.v) > 0 ? "ttl" : "-";
@@ -485,13 +499,57 @@ export class Fuzzer {
             t: "*",
             v: [...content.v].sort((x, y) => (String(x.v) < String(y.v) ? -1 : 1)),
           };
-        const body = chunked.get(k) ?? contentText(content);
+        const body = (chunked.get(k) ?? contentText(content)) + (streams.get(k) ?? "");
         lines.push(
           `db${db} ${JSON.stringify(k.length > 80 ? `${k.slice(0, 20)}..${k.length}` : k)} ${t} ${encoding} ${ttl} ${body}`,
         );
       });
     }
     return lines.join("\n");
+  }
+
+  /**
+   * What a stream holds besides its entries, for the digest: XINFO STREAM's counters and IDs
+   * (not radix-tree-keys/nodes, the layout of Redis's rax) and XINFO GROUPS whole (pending
+   * counts, last delivered IDs, entries read, lag). Consumers' idle times are each server's
+   * clock: not read.
+   */
+  private async streamMeta(
+    side: Side_,
+    db: number,
+    keys: readonly string[],
+  ): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (keys.length === 0) return out;
+    const conn = await side.connection();
+    const q = [
+      ["SELECT", String(db)],
+      ...keys.flatMap((k) => [
+        ["XINFO", "STREAM", k],
+        ["XINFO", "GROUPS", k],
+      ]),
+    ];
+    const m = await conn.step(q.map(enc), 10_000);
+    if (m.kind !== "ok") throw new Error(`digest on ${side.side}: ${m.kind}`);
+    const rs = parseAll(m.bytes).slice(1);
+    const kept = new Set([
+      "length",
+      "last-generated-id",
+      "max-deleted-entry-id",
+      "entries-added",
+      "recorded-first-entry-id",
+      "groups",
+    ]);
+    keys.forEach((k, i) => {
+      const info = rs[i * 2]!;
+      const fields: string[] = [];
+      if (Array.isArray(info.v))
+        for (let j = 0; j + 1 < info.v.length; j += 2)
+          if (kept.has(String(info.v[j]!.v)))
+            fields.push(`${info.v[j]!.v}=${JSON.stringify(info.v[j + 1]!.v)}`);
+      out.set(k, ` ${fields.join(" ")} groups ${contentText(rs[i * 2 + 1]!)}`);
+    });
+    return out;
   }
 
   /** Runs one batch of a seed. */
@@ -549,11 +607,23 @@ export class Fuzzer {
   reproducer(proto: 2 | 3, steps: readonly Step[]): string {
     // The setup, minus the seeded keys no step names.
     const used = new Set(steps.flatMap((s) => s.cmds.flat()));
+    const seeding = [
+      "SET",
+      "RPUSH",
+      "SADD",
+      "ZADD",
+      "HSET",
+      "XADD",
+      "XGROUP",
+      "XREADGROUP",
+      "GEOADD",
+      "PFADD",
+    ];
     const setup = this.setupCmds(proto).filter(
       (c) =>
         c[0] !== "RESET" &&
-        (!["SET", "RPUSH", "SADD", "ZADD", "HSET"].includes(c[0]!) ||
-          used.has(c[1]!) ||
+        (!seeding.includes(c[0]!) ||
+          c.some((a) => SEEDED_KEYS.includes(a) && used.has(a)) ||
           used.has("*")),
     );
     // Arguments over 80 bytes are abbreviated (<70000 x "x">: that byte repeated; "ab"...<n

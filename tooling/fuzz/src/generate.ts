@@ -6,6 +6,7 @@
 // block forever, kill our connection or reconfigure the server inside safe values (each entry
 // says why); EXCLUDED commands are never sent.
 import type { Random } from "@shoal/sim";
+import { typedValue } from "./typed-values.js";
 import {
   anyDouble,
   anyInt,
@@ -127,7 +128,9 @@ function tok(r: Random, t: string): string {
   return randomCase(r, t);
 }
 
-function valueFor(r: Random, a: ArgDoc): string {
+function valueFor(r: Random, entry: string, a: ArgDoc): string {
+  const typed = typedValue(r, entry, a.name, a.type);
+  if (typed !== undefined) return typed;
   switch (a.type) {
     case "key":
       return anyKey(r);
@@ -152,21 +155,25 @@ function repeats(r: Random): number {
   return 3 + Math.floor(r() * 3);
 }
 
-function genArg(r: Random, a: ArgDoc, out: string[]): void {
+function genArg(r: Random, entry: string, a: ArgDoc, out: string[]): void {
   const flags = a.flags ?? [];
   if (flags.includes("optional") && r() < 0.5) return;
+  if (a.name === "streams" && a.type === "block" && r() < 0.8) {
+    streams(r, entry, a, out);
+    return;
+  }
   const n = flags.includes("multiple") ? repeats(r) : 1;
   for (let i = 0; i < n; i++) {
     if (a.token && (i === 0 || flags.includes("multiple_token"))) out.push(tok(r, a.token));
     if (a.type === "pure-token") continue;
-    if (a.type === "oneof") genArg(r, pick(r, a.arguments ?? []), out);
-    else if (a.type === "block") genSeq(r, a.arguments ?? [], out);
-    else out.push(r() < 0.08 ? anyValue(r) : valueFor(r, a));
+    if (a.type === "oneof") genArg(r, entry, pick(r, a.arguments ?? []), out);
+    else if (a.type === "block") genSeq(r, entry, a.arguments ?? [], out);
+    else out.push(r() < 0.08 ? anyValue(r) : valueFor(r, entry, a));
   }
 }
 
 /** A sequence of arguments; a `numkeys`-style count usually matches what follows it. */
-function genSeq(r: Random, args: readonly ArgDoc[], out: string[]): void {
+function genSeq(r: Random, entry: string, args: readonly ArgDoc[], out: string[]): void {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const next = args[i + 1];
@@ -178,14 +185,28 @@ function genSeq(r: Random, args: readonly ArgDoc[], out: string[]): void {
       r() < 0.8
     ) {
       const tail: string[] = [];
-      genArg(r, { ...next, flags: (next.flags ?? []).filter((f) => f !== "optional") }, tail);
+      genArg(
+        r,
+        entry,
+        { ...next, flags: (next.flags ?? []).filter((f) => f !== "optional") },
+        tail,
+      );
       const per = next.type === "block" ? Math.max(1, (next.arguments ?? []).length) : 1;
       out.push(String(Math.max(1, Math.round(tail.length / per))), ...tail);
       i++;
       continue;
     }
-    genArg(r, a, out);
+    genArg(r, entry, a, out);
   }
+}
+
+/** XREAD/XREADGROUP's STREAMS block: as many IDs as keys (apart, nearly every one was unbalanced). */
+function streams(r: Random, entry: string, a: ArgDoc, out: string[]): void {
+  const [key, id] = a.arguments ?? [];
+  if (a.token) out.push(tok(r, a.token));
+  const n = r() < 0.7 ? 1 : 2 + Math.floor(r() * 2);
+  for (let i = 0; i < n; i++) out.push(valueFor(r, entry, key!));
+  for (let i = 0; i < n; i++) out.push(valueFor(r, entry, id!));
 }
 
 function tokensOf(doc: CommandDoc): string[] {
@@ -218,14 +239,14 @@ function mutate(r: Random, args: string[], doc: CommandDoc): void {
   }
 }
 
-function docArgs(r: Random, doc: CommandDoc | undefined): string[] {
+function docArgs(r: Random, entry: string, doc: CommandDoc | undefined): string[] {
   const out: string[] = [];
   if (!doc) {
     const n = Math.floor(r() * 4);
     for (let i = 0; i < n; i++) out.push(anyValue(r));
     return out;
   }
-  genSeq(r, doc.arguments ?? [], out);
+  genSeq(r, entry, doc.arguments ?? [], out);
   if (r() < 0.3) mutate(r, out, doc);
   return out;
 }
@@ -238,7 +259,7 @@ function words(r: Random, name: string): string[] {
 function plain(r: Random, name: string, docs: Docs): string[] {
   const [parent, sub] = name.split("|");
   const doc = sub ? docs[parent!]?.subcommands?.[name] : docs[name];
-  return [...words(r, name), ...docArgs(r, doc)];
+  return [...words(r, name), ...docArgs(r, name, doc)];
 }
 
 /**

@@ -1,5 +1,6 @@
 // The edge values arguments are drawn from, and the keys every batch starts with (one of every
-// type Shoal has, in both encodings where Redis has two, plus missing, empty, binary and long keys).
+// type Shoal has, in both encodings where Redis has two, a stream with a consumer group, a geo set,
+// a HyperLogLog, plus missing, empty, binary and long keys).
 import type { Random } from "@shoal/sim";
 
 // biome-ignore format: a pool reads best as a table
@@ -40,7 +41,7 @@ export const PATTERNS = [
 // biome-ignore format: a pool reads best as a table
 export const SEEDED_KEYS = [
   "str", "int", "float", "neg", "big", "list", "biglist", "set", "sset", "bigset", "zset",
-  "bigzset", "hash", "bighash", "ttl", "empty-named",
+  "bigzset", "hash", "bighash", "ttl", "empty-named", "stream", "geo", "hll",
 ];
 export const MISSING_KEYS = ["missing", "missing2", "", "\xff\x00k", "k{t}", "dst"];
 
@@ -72,6 +73,19 @@ export function setupCommands(): string[][] {
     ["HSET", "bighash", ...seq("h", 140)],
     ["SET", "ttl", "v", "EX", "100000"],
     ["SET", "empty-named", ""],
+    // A stream with a consumer group and one entry pending (delivered to c1, not acked).
+    ["XADD", "stream", "1-1", "f", "v"],
+    ["XADD", "stream", "1-2", "f2", "v2", "f3", "v3"],
+    ["XADD", "stream", "2-0", "a", "1"],
+    ["XGROUP", "CREATE", "stream", "g1", "0"],
+    ["XREADGROUP", "GROUP", "g1", "c1", "COUNT", "1", "STREAMS", "stream", ">"],
+    // biome-ignore format: one member a line
+    ["GEOADD", "geo",
+      "13.361389", "38.115556", "Palermo",
+      "15.087269", "37.502669", "Catania",
+      "12.496366", "41.902782", "Rome",
+      "2.352222", "48.856613", "Paris"],
+    ["PFADD", "hll", "a", "b", "c", "d", "e"],
     ["SELECT", "1"],
     ["SET", "str", "db1"],
     ["RPUSH", "list", "db1"],
