@@ -141,7 +141,8 @@ const defaults: Record<TypeName, ValueCodec> = {
       }
       st.lastId = id(last);
       st.maxDeletedId = id(maxDel);
-      if (typeof added !== "number") throw new TypeError("bad entries-added");
+      if (typeof added !== "number" && typeof added !== "bigint")
+        throw new TypeError("bad entries-added");
       st.entriesAdded = added;
       return st;
     },

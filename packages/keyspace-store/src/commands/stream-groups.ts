@@ -9,12 +9,15 @@ import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
 import {
+  type Counter,
+  counterAdd,
   ENTRIES_READ_INVALID,
   Stream,
   StreamConsumer,
   StreamGroup,
   type StreamNack,
   type StreamNode,
+  toCounter,
 } from "../types/stream.js";
 import { formatStreamId, STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
 import { isStream, WRONGTYPE } from "../value.js";
@@ -175,10 +178,10 @@ function xgroupPrelude(
   s: Stream | undefined;
   g: StreamGroup | undefined;
   mkstream: boolean;
-  entriesRead: number;
+  entriesRead: Counter;
 } | null {
   let mkstream = false;
-  let entriesRead = ENTRIES_READ_INVALID;
+  let entriesRead: Counter = ENTRIES_READ_INVALID;
   if (sub === "create" || sub === "setid") {
     for (let i = 5; i < args.argc; ) {
       if (sub === "create" && args.is(i, "mkstream")) {
@@ -194,7 +197,7 @@ function xgroupPrelude(
           reply.error("ERR value for ENTRIESREAD must be positive or -1");
           return null;
         }
-        entriesRead = Number(n);
+        entriesRead = toCounter(n);
         i += 2;
       } else {
         subcommandSyntaxError(args, reply);
@@ -371,7 +374,7 @@ function deliverNew(
     const id = node.idAt(p);
     if (id > g.lastId) {
       if (g.entriesRead !== ENTRIES_READ_INVALID && !s.rangeHasTombstones(id, STREAM_ID_MAX))
-        g.entriesRead++;
+        g.entriesRead = counterAdd(g.entriesRead, 1);
       else if (s.entriesAdded) g.entriesRead = s.estimateDistance(id);
       g.lastId = id;
       moved = true;

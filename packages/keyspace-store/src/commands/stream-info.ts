@@ -6,6 +6,8 @@ import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER } from "../errors.js";
 import {
+  counterReply,
+  counterSub,
   ENTRIES_READ_INVALID,
   type PendingList,
   type Stream,
@@ -36,18 +38,13 @@ const XINFO_HELP = [
 function replyLag(reply: ReplyWriter, s: Stream, g: StreamGroup): void {
   if (!s.entriesAdded) reply.integer(0);
   else if (g.entriesRead !== ENTRIES_READ_INVALID && !s.rangeHasTombstones(g.lastId, STREAM_ID_MAX))
-    reply.integer(difference(s.entriesAdded, g.entriesRead));
+    reply.integer(counterReply(counterSub(s.entriesAdded, g.entriesRead)));
   else {
     const read = s.estimateDistance(g.lastId);
-    if (read !== ENTRIES_READ_INVALID) reply.integer(difference(s.entriesAdded, read));
+    if (read !== ENTRIES_READ_INVALID)
+      reply.integer(counterReply(counterSub(s.entriesAdded, read)));
     else reply.nullBulk();
   }
-}
-
-/** a - b exactly: ENTRIESREAD/ENTRIESADDED up to 2^63 make a difference doubles round. */
-function difference(a: number, b: number): number | bigint {
-  const d = a - b;
-  return Number.isSafeInteger(d) ? d : BigInt(a) - BigInt(b);
 }
 
 function sortedGroups(s: Stream): [string, StreamGroup][] {
@@ -103,7 +100,7 @@ function xinfoGroups(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
     reply.bulk("last-delivered-id");
     reply.bulk(formatStreamId(g.lastId));
     reply.bulk("entries-read");
-    if (g.entriesRead !== ENTRIES_READ_INVALID) reply.integer(g.entriesRead);
+    if (g.entriesRead !== ENTRIES_READ_INVALID) reply.integer(counterReply(g.entriesRead));
     else reply.nullBulk();
     reply.bulk("lag");
     replyLag(reply, s, g);
@@ -193,7 +190,7 @@ function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
   reply.bulk("max-deleted-entry-id");
   reply.bulk(formatStreamId(s.maxDeletedId));
   reply.bulk("entries-added");
-  reply.integer(s.entriesAdded);
+  reply.integer(counterReply(s.entriesAdded));
   reply.bulk("recorded-first-entry-id");
   reply.bulk(formatStreamId(s.firstId));
   if (!full) {
@@ -222,7 +219,7 @@ function xinfoStream(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter)
     reply.bulk("last-delivered-id");
     reply.bulk(formatStreamId(g.lastId));
     reply.bulk("entries-read");
-    if (g.entriesRead !== ENTRIES_READ_INVALID) reply.integer(g.entriesRead);
+    if (g.entriesRead !== ENTRIES_READ_INVALID) reply.integer(counterReply(g.entriesRead));
     else reply.nullBulk();
     reply.bulk("lag");
     replyLag(reply, s, g);

@@ -10,7 +10,7 @@ import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
 import { ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX, errArity } from "../errors.js";
 import type { Database } from "../keyspace.js";
-import { Stream, type StreamNode } from "../types/stream.js";
+import { type Counter, Stream, type StreamNode, toCounter } from "../types/stream.js";
 import {
   decrId,
   ERR_INVALID_STREAM_ID,
@@ -517,7 +517,7 @@ function xtrim(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void
 function xsetid(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
   const id = argId(args, 2, reply, 0n, true);
   if (id === null) return;
-  let entriesAdded = -1;
+  let entriesAdded: Counter = -1;
   let maxDel = 0n;
   for (let i = 3; i < args.argc; ) {
     const more = args.argc - 1 - i;
@@ -531,7 +531,7 @@ function xsetid(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
         reply.error("ERR entries_added must be positive");
         return;
       }
-      entriesAdded = Number(n);
+      entriesAdded = toCounter(n);
       i += 2;
     } else if (args.is(i, "maxdeletedid") && more) {
       const m = argId(args, i + 1, reply, 0n, true);

@@ -11,6 +11,7 @@
 // written here as bigints.
 import {
   type StreamConsumer as Consumer,
+  type Counter,
   ENTRIES_READ_INVALID,
   PendingList,
   Stream,
@@ -18,6 +19,7 @@ import {
   StreamGroup,
   type StreamNack,
   StreamNode,
+  toCounter,
 } from "../types/stream.js";
 import { STREAM_ID_MAX, U64_MAX } from "../types/stream-id.js";
 import {
@@ -231,16 +233,15 @@ export function readStreamObject(c: RdbCursor, type: number): Stream {
   } else {
     s.firstId = (readLenBig(c) << 64n) | readLenBig(c);
     s.maxDeletedId = (readLenBig(c) << 64n) | readLenBig(c);
-    s.entriesAdded = Number(readLenBig(c));
+    s.entriesAdded = toCounter(readLenBig(c));
   }
   const ngroups = Number(readLenBig(c));
   for (let k = 0; k < ngroups; k++) {
     const name = c.readBuffer().toString("latin1");
     const lastId = (readLenBig(c) << 64n) | readLenBig(c);
-    let entriesRead = ENTRIES_READ_INVALID;
+    let entriesRead: Counter = ENTRIES_READ_INVALID;
     if (type !== RDB_TYPE_STREAM_LISTPACKS) {
-      const v = BigInt.asIntN(64, readLenBig(c));
-      entriesRead = Number(v);
+      entriesRead = toCounter(BigInt.asIntN(64, readLenBig(c)));
     } else entriesRead = s.estimateDistance(lastId);
     const g = new StreamGroup(lastId, entriesRead);
     if (s.groups === null) s.groups = new Map();

@@ -672,15 +672,50 @@ export class StreamConsumer {
 /** SCG_INVALID_ENTRIES_READ: a group's read counter that is not known. */
 export const ENTRIES_READ_INVALID = -1;
 
+/**
+ * A 64-bit counter of Redis's (entries_added, entries_read): a number, or a bigint once past
+ * 2^53, where only ENTRIESADDED, ENTRIESREAD or an RDB file take one (a double would round
+ * ENTRIESREAD 9223372036854775806 to 2^63). Kept as a number whenever one holds it exactly.
+ */
+export type Counter = number | bigint;
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export function toCounter(n: number | bigint): Counter {
+  if (typeof n === "number") return n;
+  return n >= -SAFE && n <= SAFE ? Number(n) : n;
+}
+
+export function counterAdd(a: Counter, b: number): Counter {
+  if (typeof a === "number") {
+    const sum = a + b;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  return toCounter(BigInt(a) + BigInt(b));
+}
+
+export function counterSub(a: Counter, b: Counter): Counter {
+  if (typeof a === "number" && typeof b === "number") {
+    const d = a - b;
+    if (Number.isSafeInteger(d)) return d;
+  }
+  return toCounter(BigInt(a) - BigInt(b));
+}
+
+/** As Redis replies with it: a long long (an entries_added past 2^63 - 1 wraps negative). */
+export function counterReply(c: Counter): Counter {
+  return typeof c === "bigint" ? BigInt.asIntN(64, c) : c;
+}
+
 export class StreamGroup {
   lastId: bigint;
   /** entries_read: how many entries the group has read, or ENTRIES_READ_INVALID. */
-  entriesRead: number;
+  entriesRead: Counter;
   /** Every pending entry of the group. */
   readonly pel = new PendingList();
   /** Consumers by name; replies list them sorted by name, as Redis's rax holds them. */
   readonly consumers = new Map<string, StreamConsumer>();
-  constructor(lastId: bigint, entriesRead: number) {
+  constructor(lastId: bigint, entriesRead: Counter) {
     this.lastId = lastId;
     this.entriesRead = entriesRead;
   }
@@ -699,7 +734,7 @@ export class Stream {
   /** max_deleted_entry_id: the greatest ID XDEL removed. */
   maxDeletedId = 0n;
   /** entries_added: every entry ever added. */
-  entriesAdded = 0;
+  entriesAdded: Counter = 0;
   /** Consumer groups by name (Redis keeps them in a rax: replies list them sorted). */
   groups: Map<string, StreamGroup> | null = null;
 
@@ -732,7 +767,7 @@ export class Stream {
     tail.push(id, fv);
     if (this.length === 0) this.firstId = id;
     this.length++;
-    this.entriesAdded++;
+    this.entriesAdded = counterAdd(this.entriesAdded, 1);
     this.lastId = id;
   }
 
@@ -913,14 +948,14 @@ export class Stream {
    * streamEstimateDistanceFromFirstEverEntry: the entries-read counter of `id`, or
    * ENTRIES_READ_INVALID when holes or its position make it unknowable.
    */
-  estimateDistance(id: bigint): number {
+  estimateDistance(id: bigint): Counter {
     if (!this.entriesAdded) return 0;
     if (!this.length && id <= this.lastId) return this.entriesAdded;
     if (id === this.lastId) return this.entriesAdded;
     if (id > this.lastId) return ENTRIES_READ_INVALID;
     if (this.maxDeletedId === 0n || this.maxDeletedId < this.firstId) {
-      if (id < this.firstId) return this.entriesAdded - this.length;
-      if (id === this.firstId) return this.entriesAdded - this.length + 1;
+      if (id < this.firstId) return counterSub(this.entriesAdded, this.length);
+      if (id === this.firstId) return counterAdd(counterSub(this.entriesAdded, this.length), 1);
     }
     return ENTRIES_READ_INVALID;
   }
