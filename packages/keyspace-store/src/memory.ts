@@ -140,13 +140,14 @@ export function valueMemoryUsage(v: Value, samples = MEMORY_SAMPLES): number {
       const lens = listpackElementLengths(z.packed, 2 * Math.min(limit, z.size));
       for (; 2 * k < lens.length; k++) sum += stringBytes(lens[2 * k] as number);
     }
-  } else
+  } else {
     // The skip list walked directly: entries() made a generator and a pair per member, which an
     // RDB load paid for every sorted set it charged.
     for (let n = z.zsl.first; n !== null && k < limit; n = n.next) {
       sum += stringBytes(n.member.length);
       k++;
     }
+  }
   const per = MAP_ENTRY_BYTES + HEAP_NUMBER_BYTES + SKIPLIST_NODE_BYTES;
   return ZSET_BASE_BYTES + z.size * per + (k === 0 ? 0 : (sum / k) * z.size);
 }
