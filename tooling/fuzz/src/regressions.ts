@@ -370,6 +370,52 @@ export const REGRESSIONS: Regression[] = [
     proto: 2,
     steps: [step(["FUNCTION", "LIST", "\r\n"]), step(["FUNCTION", "LIST", "a\rb\n"])],
   },
+  {
+    name: "fuzz: FCALL looked functions up case-sensitively (seed 297714529 batch 1: FCALL F1 was 'Function not found'); Redis's function dict compares names with strcasecmp",
+    proto: 3,
+    steps: [
+      step(["FCALL", "F1", "1"]),
+      step(["FCALL_RO", "F1", "1", "str"]),
+      step([
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=upper\nredis.register_function('F2', function() return 1 end)",
+      ]),
+    ],
+  },
+  {
+    name: "fuzz: PFDEBUG's unknown-subcommand error re-encoded the argument as UTF-8 (seed 297714529 batch 627)",
+    proto: 3,
+    steps: [step(["PFDEBUG", "\xff\xfe\xfd", "hll"])],
+  },
+  {
+    name: "fuzz: a consumer group's lag past 2^53 was rounded (seed 2361132174 batch 71)",
+    proto: 2,
+    steps: [
+      step(["XGROUP", "CREATE", "stream", "nosuch", "5-1", "ENTRIESREAD", "4611686018427387904"]),
+      step(["XINFO", "GROUPS", "stream"]),
+    ],
+  },
+  {
+    name: "fuzz: ENTRIESREAD/ENTRIESADDED past 2^53 were held as doubles (seed 129032379 batch 111: 9223372036854775806 came back as 2^63)",
+    proto: 3,
+    steps: [
+      step([
+        "XGROUP",
+        "CREATE",
+        "bigzset",
+        "g",
+        "2-0",
+        "MKSTREAM",
+        "ENTRIESREAD",
+        "9223372036854775806",
+      ]),
+      step(["XINFO", "GROUPS", "bigzset"]),
+      step(["XSETID", "stream", "2-0", "ENTRIESADDED", "9223372036854775807"]),
+      step(["XADD", "stream", "3-0", "f", "v"]),
+      step(["XINFO", "STREAM", "stream"]),
+    ],
+  },
 ];
 
 export { step };
