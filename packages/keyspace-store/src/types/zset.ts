@@ -106,6 +106,7 @@ export class ZSet {
   }
 
   private expand(): void {
+    const wasListpack = this.listpack;
     const lp = Buffer.from(this.packed as string, "latin1");
     this.packed = null;
     this.d = new Map();
@@ -116,8 +117,9 @@ export class ZSet {
     expandOut = null;
     // A member longer than zset-max-listpack-value turned the inserts above off the listpack, as
     // in the reader's eager build, which then converts the loaded set back (rdbLoadObject keeps a
-    // listpack zset up to zset-max-listpack-entries): so does this.
-    if (!this.listpack) this.toListpack();
+    // listpack zset up to zset-max-listpack-entries): so does this. One converted while packed
+    // (SORT's zsetConvert sets listpack off before it reads the set) stays converted.
+    if (wasListpack && !this.listpack) this.toListpack();
   }
 
   get size(): number {

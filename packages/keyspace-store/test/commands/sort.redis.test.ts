@@ -137,6 +137,20 @@ const SCRIPT: Step[] = [
   ["OBJECT", "ENCODING", "z"],
   ["SORT", "z", "ALPHA"],
   ["OBJECT", "ENCODING", "z"],
+  // A listpack sorted set RESTOREd (kept packed until first used) is converted too, and stays
+  // converted once expanded (fuzz seed 542128935 batch 1281: after DEBUG RELOAD, SORT left it
+  // a listpack).
+  [
+    "RESTORE",
+    "zp",
+    "0",
+    Buffer.from("1114140000000400816102010181620283322e3504ff0a00d44c6ea4f644d9d7", "hex"),
+  ],
+  ["OBJECT", "ENCODING", "zp"],
+  ["SORT", "zp", "BY", "nosort"],
+  ["OBJECT", "ENCODING", "zp"],
+  ["ZRANGE", "zp", "0", "-1", "WITHSCORES"],
+  ["OBJECT", "ENCODING", "zp"],
   ["SORT", "z", "BY", "nosort"],
   ["SORT", "z", "BY", "nosort", "DESC"],
   ["SORT", "z", "BY", "nosort", "LIMIT", "1", "2"],
