@@ -416,6 +416,14 @@ export const REGRESSIONS: Regression[] = [
       step(["XINFO", "STREAM", "stream"]),
     ],
   },
+  {
+    name: "fuzz: SORT of a listpack sorted set kept packed after DEBUG RELOAD left it a listpack (its expansion undid zsetConvert; seed 542128935 batch 1281)",
+    proto: 3,
+    steps: [
+      step(["DEBUG", "RELOAD"]),
+      step(["SORT_RO", "geo", "BY", "[", "LIMIT", "-1000000", "3", "ALPHA"]),
+    ],
+  },
 ];
 
 export { step };
