@@ -3,7 +3,8 @@
 //  - EVALSHA of a small script (one INCR, one GET) under `redis-benchmark -c 50 -P 1|16`;
 //  - BullMQ's job-add script: Queue.add from one client, 50 adds in flight.
 // Prints the median requests/s of the rounds for both and the ratio.
-// Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_JOBS (5000).
+// Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_JOBS (20000:
+// a round of 5,000 adds lasted a third of a second, too short to say anything).
 import { fileURLToPath } from "node:url";
 import { redisCli } from "@shoal/test-utils";
 import { Queue } from "bullmq";
@@ -12,7 +13,7 @@ import { loadArgs, median, redisBenchmarkCsv, withShoalAndRedis } from "./server
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
 const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 3);
-const JOBS = Number(process.env.SHOAL_BENCH_JOBS ?? 5000);
+const JOBS = Number(process.env.SHOAL_BENCH_JOBS ?? 20_000);
 const SCRIPT = "redis.call('INCR', KEYS[1]); return redis.call('GET', KEYS[1])";
 
 async function evalsha(port: number, sha: string, pipeline: number): Promise<number> {
