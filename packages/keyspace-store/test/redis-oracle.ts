@@ -217,6 +217,11 @@ export interface CompareStep {
   unordered?: boolean;
   /** Only run it on both sides; do not compare (DUMP payloads, RANDOMKEY, ...). */
   noCompare?: boolean;
+  /**
+   * An integer reply read off each side's own clock (OBJECT IDLETIME) may differ by this much:
+   * a second can turn between the two sides' writes or reads.
+   */
+  slack?: number;
 }
 
 export interface Mismatch {
@@ -251,8 +256,8 @@ function integerReply(b: Buffer): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function withinCountdownSlack(argv: readonly Arg[], mine: Buffer, theirs: Buffer): boolean {
-  const slack = COUNTDOWN_SLACK[String(argv[0]).toLowerCase()];
+function withinCountdownSlack(step: CompareStep, mine: Buffer, theirs: Buffer): boolean {
+  const slack = step.slack ?? COUNTDOWN_SLACK[String(step.argv[0]).toLowerCase()];
   if (slack === undefined) return false;
   const a = integerReply(mine);
   const b = integerReply(theirs);
@@ -280,7 +285,7 @@ export async function compareScript(
     if (
       unordered
         ? JSON.stringify(normalize(mine, true)) !== JSON.stringify(normalize(theirs, true))
-        : !mine.equals(theirs) && !withinCountdownSlack(step.argv, mine, theirs)
+        : !mine.equals(theirs) && !withinCountdownSlack(step, mine, theirs)
     ) {
       out.push({
         command: step.argv

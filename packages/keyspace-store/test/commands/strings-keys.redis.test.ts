@@ -267,7 +267,7 @@ const KEYS: Step[] = [
   ["SCAN", "18446744073709551616"],
   ["OBJECT", "ENCODING", "nokey"],
   ["OBJECT", "FREQ", "other"],
-  ["OBJECT", "IDLETIME", "other"],
+  { argv: ["OBJECT", "IDLETIME", "other"], slack: 1 },
   ["OBJECT", "REFCOUNT", "nokey"],
   ["OBJECT", "HELP"],
   ["OBJECT", "foo"],
