@@ -37,9 +37,10 @@
 //  - forgetBusyListener() (a listener about to close: CONFIG SET port/bind, SHUTDOWN, a server closed
 //    in-process) marks the listener dead in shared memory and, if the thread is running, parks
 //    it and waits (Atomics.wait, bounded) until it is parked before the main thread closes the
-//    fd; only after the close may resumeBusyAccept() let it run again. The stale handle stays in the thread, inert: the kernel drops its epoll registration
-//    with the socket, and the thread never touches it again. A listener is listened on only
-//    after the thread has read it alive while running, so a dead one is never picked up later.
+//    fd; only after the close may resumeBusyAccept() let it run again. The stale handle stays in
+//    the thread, inert: the kernel drops its epoll registration with the socket, and the thread
+//    never touches it again. A listener is listened on only after the thread has read it alive
+//    while running, so a dead one is never picked up later.
 //  - a stale handle keeps its fd number in the thread's loop, and libuv refuses to open another
 //    handle on that number there (uv_tcp_open: EEXIST). So a new listening socket must not get a
 //    stale number: reserveStaleListenerFds() fills the free numbers up to the highest stale one
