@@ -1,6 +1,7 @@
 // The fault verbs of the built `shoal-cluster` bin: each prints what it did, then how the cluster
 // reacted (flags, promotion with port and id, cluster_state:ok with elapsed ms). A partitionable
 // 3+3 cluster with node-timeout 1000; what a verb claims is checked against the nodes themselves.
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +15,15 @@ describe("shoal-cluster fault verbs", () => {
   const launcher = (...args: string[]) =>
     run(process.execPath, [LAUNCHER, ...args, "--dir", dir], { timeout: 60_000 });
   const roleOf = async (port: number) => (await redisCli(port, ["ROLE"])).split("\n")[0]!.trim();
+  /** What a failed verb said, and the end of the node log it points at ("see <log>"). */
+  const why = (r: { stdout: string; stderr: string }) => {
+    const log = /see (\S+\.log)/.exec(r.stderr)?.[1];
+    let tail = "";
+    try {
+      if (log !== undefined) tail = readFileSync(log, "utf8").slice(-2000);
+    } catch {}
+    return `${r.stdout}${r.stderr}${tail}`;
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "shoal-faults-cli-"));
@@ -70,7 +80,7 @@ describe("shoal-cluster fault verbs", () => {
     expect(await roleOf(newMaster)).toBe("master");
 
     const restart = await launcher("restart", String(victim));
-    expect(restart.code).toBe(0);
+    expect(restart.code, why(restart)).toBe(0);
     expect(restart.stdout).toMatch(
       /Restarted 127\.0\.0\.1:\d+ \(pid \d+, same nodes\.conf and arguments\)/,
     );
