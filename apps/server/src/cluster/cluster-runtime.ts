@@ -28,6 +28,7 @@ import {
 } from "../networking/busy-accept.js";
 import type { Client } from "../networking/client-connection.js";
 import type { NodeCore } from "../node-core.js";
+import { pidAlive } from "../pid-alive.js";
 import type { Replication } from "../replication/replication.js";
 import { Router, redirectText } from "./routing.js";
 import { type SlotKeys, slotKeysOf } from "./slot-keys.js";
@@ -551,7 +552,8 @@ export class ClusterRuntime {
 
 /**
  * One node per nodes.conf, as Redis's flock() on it ensures: `<file>.lock` holds the owner's
- * pid; a live owner other than us refuses the start, a dead one (kill -9) is taken over.
+ * pid; a live owner other than us refuses the start, a dead one (kill -9, reaped or not) is
+ * taken over.
  */
 function lockConfigFile(file: string, name: string): void {
   const lock = `${file}.lock`;
@@ -561,18 +563,10 @@ function lockConfigFile(file: string, name: string): void {
   } catch {
     // No lock yet.
   }
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid) {
-    let alive = true;
-    try {
-      process.kill(owner, 0);
-    } catch (err) {
-      alive = (err as NodeJS.ErrnoException).code === "EPERM";
-    }
-    if (alive)
-      throw new ClusterStartError(
-        `Sorry, the cluster configuration file ${name} is already used by a different Redis Cluster node. Please make sure that different nodes use different cluster configuration files.`,
-      );
-  }
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner))
+    throw new ClusterStartError(
+      `Sorry, the cluster configuration file ${name} is already used by a different Redis Cluster node. Please make sure that different nodes use different cluster configuration files.`,
+    );
   try {
     fs.writeFileSync(lock, `${process.pid}\n`);
   } catch (err) {

@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { splitSlots } from "@shoal/slot-hash";
+import { pidAlive } from "../pid-alive.js";
 import { type AdminReply, adminCall, parseInfo } from "./admin-client.js";
 import { type ProxiedNode, sourceAddress } from "./fault-proxy.js";
 import { distFile } from "./paths.js";
@@ -88,12 +89,7 @@ export function livePid(l: Layout, port: number): number | null {
     return null;
   }
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
+  return pidAlive(pid) ? pid : null;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -398,13 +394,9 @@ export function processState(l: Layout, port: number): ProcessState {
   }
 }
 
+/** The process runs or is stopped (an unreaped zombie counts as gone: pid-alive.ts). */
 export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pidAlive(pid);
 }
 
 /** One line per node: process, cluster state, role and slots. */
