@@ -50,6 +50,25 @@ const workloads: [string, number, (t: TestStore, i: number) => void][] = [
     },
   ],
   [
+    "lists of 1000 elements, pushed 100 at a time",
+    n(200),
+    (t, i) => {
+      for (let e = 0; e < 1000; e += 100)
+        t.run("RPUSH", `l:${i}`, ...Array.from({ length: 100 }, (_, k) => `${i}:${e + k}`));
+    },
+  ],
+  // Elements past ELEMENT_INLINE_MAX are Buffers; up to 4 KiB they are slices of Node's 8 KiB
+  // pool, and a kept slice keeps its whole slab, shared with the short-lived buffers cut from it
+  // between pushes: the heap holds far more than the estimate counts (as it did when every
+  // element was a Buffer).
+  [
+    "lists of 20 elements of 1 KiB (Buffers)",
+    n(1_500),
+    (t, i) => {
+      for (let e = 0; e < 20; e++) t.run("RPUSH", `l:${i}`, pad(e, 1024));
+    },
+  ],
+  [
     "sets of 50 members",
     n(5_000),
     (t, i) => {

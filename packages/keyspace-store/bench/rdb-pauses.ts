@@ -19,8 +19,8 @@ function build(big: number): Keyspace {
   const h = new Map<string, Buffer>();
   for (let i = 0; i < big; i++) h.set(`field:${i}`, Buffer.from(`v${i}`));
   db.add("big:hash", h);
-  const l = new Denque<Buffer>();
-  for (let i = 0; i < big; i++) l.push(Buffer.from(`element:${i}`));
+  const l = new Denque<string>();
+  for (let i = 0; i < big; i++) l.push(`element:${i}`);
   db.add("big:list", l);
   const s = new Set<string>();
   for (let i = 0; i < big; i++) s.add(`member:${i}`);

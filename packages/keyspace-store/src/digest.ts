@@ -14,7 +14,15 @@ import { formatDouble17g } from "@shoal/resp-codec";
 import type { Database, Keyspace } from "./keyspace.js";
 import { sha1Into } from "./sha1.js";
 import { formatStreamId } from "./types/stream-id.js";
-import { isHash, isList, isSet, isStream, isString, type Value } from "./value.js";
+import {
+  isHash,
+  isList,
+  isSet,
+  isStream,
+  isString,
+  type ListElement,
+  type Value,
+} from "./value.js";
 
 type Digest = Buffer;
 
@@ -70,7 +78,12 @@ function xorObjectDigest(db: Database, key: string, d: Digest, v: Value): void {
   if (isString(v)) {
     if (typeof v === "string") mixLatin1(d, v);
     else mixDigest(d, v);
-  } else if (isList(v)) for (let i = 0; i < v.length; i++) mixDigest(d, v.peekAt(i) as Buffer);
+  } else if (isList(v))
+    for (let i = 0; i < v.length; i++) {
+      const e = v.peekAt(i) as ListElement;
+      if (typeof e === "string") mixLatin1(d, e);
+      else mixDigest(d, e);
+    }
   else if (isSet(v)) for (const m of v) xorLatin1(d, m);
   else if (isHash(v)) {
     for (const [f, val] of v) {

@@ -82,6 +82,7 @@ export {
   valueBytes,
   valueFromBytes,
 } from "./string-value.js";
+export { elementLatin1 } from "./types/list.js";
 export { Stream, StreamGroup } from "./types/stream.js";
 export { formatStreamId } from "./types/stream-id.js";
 export { ZSet } from "./types/zset.js";
@@ -93,6 +94,7 @@ export {
   isStream,
   isString,
   isZSet,
+  type ListElement,
   type ListValue,
   type SetValue,
   type StreamValue,

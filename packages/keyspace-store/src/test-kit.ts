@@ -7,6 +7,7 @@ import { crc64 } from "./crc64.js";
 import { Keyspace, type KeyspaceOptions } from "./keyspace.js";
 import { ListpackBuilder } from "./rdb/listpack.js";
 import { valueBytes } from "./string-value.js";
+import { elementLatin1 } from "./types/list.js";
 import { Denque, isString, Stream, type Value, type ZSet } from "./value.js";
 
 export class ArrayArgs implements CommandArgs {
@@ -387,7 +388,7 @@ export class EncodingWriter implements ReplyWriter {
 /** A value as plain data (type and contents, sets and hashes sorted), for equality in tests. */
 export function plainValue(v: Value): unknown {
   if (isString(v)) return ["string", valueBytes(v).toString("latin1")];
-  if (v instanceof Denque) return ["list", v.toArray().map((b) => b.toString("latin1"))];
+  if (v instanceof Denque) return ["list", v.toArray().map(elementLatin1)];
   if (v instanceof Map) return ["hash", [...v].map(([f, x]) => [f, x.toString("latin1")]).sort()];
   if (v instanceof Set) return ["set", [...v].sort()];
   if (v instanceof Stream) {

@@ -4,7 +4,8 @@
 // The defaults go through the types' public shapes: Denque.toArray(), Map entries, Set values,
 // ZSet.entries()/add().
 //
-// Encoded forms (members and fields stay latin1 JS strings; element bytes stay Buffers):
+// Encoded forms (members and fields stay latin1 JS strings; list elements and hash values are
+// Buffers of their bytes):
 //   string: Buffer (of either shape)  list: Buffer[]  hash: [field, Buffer, field, Buffer, ...]
 //   set: string[]         zset: [member, score, member, score, ...] in rank order
 //   stream: [lastId, entriesAdded, maxDeletedId, [id, [field, value, ...]], ...] (IDs as
@@ -12,10 +13,11 @@
 import Denque from "denque";
 import { DEFAULT_ENCODING_LIMITS, keepEncoding } from "./encoding.js";
 import { cloneString, type StringValue, valueBytes, valueFromBytes } from "./string-value.js";
+import { elementBytes, elementFromBytes } from "./types/list.js";
 import { Stream } from "./types/stream.js";
 import { formatStreamId, parseStreamId } from "./types/stream-id.js";
 import { ZSet } from "./types/zset.js";
-import { type TypeName, typeName, type Value } from "./value.js";
+import { type ListElement, type ListValue, type TypeName, typeName, type Value } from "./value.js";
 
 export interface ValueCodec {
   /** Plain data. Must not keep references into the value that it may mutate later. */
@@ -60,14 +62,20 @@ const defaults: Record<TypeName, ValueCodec> = {
     clone: (v) => cloneString(v as StringValue),
   },
   list: {
-    encode: (v) => (v as Denque<Buffer>).toArray(),
+    encode: (v) => (v as ListValue).toArray().map((e) => Buffer.from(elementBytes(e))),
     decode: (d) => {
       const a = array(d);
-      const out = new Array<Buffer>(a.length);
-      for (let i = 0; i < a.length; i++) out[i] = bytes(a[i]);
+      const out = new Array<ListElement>(a.length);
+      for (let i = 0; i < a.length; i++) out[i] = elementFromBytes(bytes(a[i]));
       return new Denque(out);
     },
-    clone: (v) => new Denque((v as Denque<Buffer>).toArray().map((b) => Buffer.from(b))),
+    // Strings are immutable and shared; a Buffer element is copied.
+    clone: (v) =>
+      new Denque(
+        (v as ListValue)
+          .toArray()
+          .map((e): ListElement => (typeof e === "string" ? e : Buffer.from(e))),
+      ),
   },
   hash: {
     encode: (v) => {

@@ -15,7 +15,7 @@ const prop = (t: TestStore) => t.last.propagated.map((a) => a.map((x) => x.toStr
 /** One key of every type in `db`. */
 function fill(db: Database) {
   db.add("s", Buffer.from("str"));
-  db.add("l", new Denque([Buffer.from("a"), Buffer.from("b")]));
+  db.add("l", new Denque(["a", "b"]));
   db.add("h", new Map([["f", Buffer.from("v")]]));
   db.add("set", new Set(["1", "2"]));
   db.add("z", decodeValue(4, ["a", 1, "b", 2.5, "c", Number.POSITIVE_INFINITY]));

@@ -4,6 +4,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { ReplyErr, Simple, TestStore } from "../test-kit.js";
+import { ELEMENT_INLINE_MAX, elementLatin1 } from "../types/list.js";
 import { isList, type ListValue } from "../value.js";
 import { listCommands } from "./lists.js";
 
@@ -12,7 +13,17 @@ type Argv = (string | number)[];
 
 const KEYS = ["a", "b"];
 const key = fc.constantFrom(...KEYS);
-const el = fc.constantFrom("x", "y", "z", "\xff\x00");
+// Short elements are held as strings, long ones as Buffers (types/list.ts): both shapes, and
+// the lengths either side of the line, meet in one list.
+const el = fc.constantFrom(
+  "x",
+  "y",
+  "z",
+  "\xff\x00",
+  "v".repeat(ELEMENT_INLINE_MAX),
+  "w".repeat(ELEMENT_INLINE_MAX + 1),
+  "\x80\xfe".repeat(150),
+);
 const idx = fc.integer({ min: -7, max: 7 });
 const dir = fc.constantFrom("LEFT", "RIGHT");
 
@@ -215,10 +226,7 @@ test.prop([fc.array(command, { minLength: 1, maxLength: 150, size: "max" })], { 
         const v = db.dict.get(k);
         const list = v !== undefined && isList(v) ? (v as ListValue) : undefined;
         expect(list?.length === 0, `${k} kept empty`).toBe(false);
-        expect(
-          list?.toArray().map((b) => b.toString("latin1")),
-          argv.join(" "),
-        ).toEqual(m.get(k));
+        expect(list?.toArray().map(elementLatin1), argv.join(" ")).toEqual(m.get(k));
       }
     }
   },

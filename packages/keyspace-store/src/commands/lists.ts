@@ -1,7 +1,7 @@
 // The list commands, exact to Redis 7.0's t_list.c: pushes and pops at both ends (with COUNT),
 // index and range reads, LSET/LINSERT/LREM/LTRIM/LPOS, moves between lists, LMPOP, and the
-// blocking forms. A list is a Denque of owned Buffers; an emptied list is deleted at once, so a
-// list key never holds an empty list.
+// blocking forms. A list is a Denque of elements (latin1 strings, or owned Buffers when long:
+// types/list.ts); an emptied list is deleted at once, so a list key never holds an empty list.
 //
 // Blocking: when nothing can be popped and the client may block, a handler calls ctx.block()
 // and replies nothing; the server re-runs the very same command when one of the keys is signalled
@@ -24,15 +24,17 @@ import {
 } from "../errors.js";
 import type { Database } from "../keyspace.js";
 import {
-  bytesEqual,
+  elementEquals,
+  elementFromArg,
   listIndexOf,
   listInsertAt,
   listRemove,
   listSetAt,
   listTrim,
+  replyElement,
 } from "../types/list.js";
 import { parseTimeoutMs } from "../types/list-timeout.js";
-import { Denque, isList, type ListValue } from "../value.js";
+import { Denque, isList, type ListElement, type ListValue } from "../value.js";
 import { cmd } from "./define.js";
 
 const ERR_RANK_ZERO =
@@ -50,7 +52,7 @@ const INT64_MIN = -(2n ** 63n);
  * creation is the only moment a blocked client can become servable.
  */
 function createList(db: Database, key: string): ListValue {
-  const list: ListValue = new Denque<Buffer>();
+  const list: ListValue = new Denque<ListElement>();
   db.add(key, list);
   return list;
 }
@@ -86,8 +88,8 @@ function parseWhere(args: CommandArgs, i: number): boolean | null {
 /** Writes `n` elements popped from one end of `list` as an array (RPOP's go tail first). */
 function replyPopped(reply: ReplyWriter, list: ListValue, head: boolean, n: number): void {
   reply.array(n);
-  if (head) for (let k = 0; k < n; k++) reply.bulk(list.shift() as Buffer);
-  else for (let k = 0; k < n; k++) reply.bulk(list.pop() as Buffer);
+  if (head) for (let k = 0; k < n; k++) replyElement(reply, list.shift() as ListElement);
+  else for (let k = 0; k < n; k++) replyElement(reply, list.pop() as ListElement);
 }
 
 /** Keys of a blocking command, once each, in order (Redis's blockForKeys skips repeats). */
@@ -123,8 +125,8 @@ function push(
     return;
   }
   const argc = args.argc;
-  if (head) for (let i = 2; i < argc; i++) list.unshift(args.copy(i));
-  else for (let i = 2; i < argc; i++) list.push(args.copy(i));
+  if (head) for (let i = 2; i < argc; i++) list.unshift(elementFromArg(args, i));
+  else for (let i = 2; i < argc; i++) list.push(elementFromArg(args, i));
   reply.integer(list.length);
   db.signalModified(key);
   db.notify("list", head ? "lpush" : "rpush", key);
@@ -162,7 +164,7 @@ function pop(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter, head: b
     return;
   }
   if (!hasCount) {
-    reply.bulk((head ? list.shift() : list.pop()) as Buffer);
+    replyElement(reply, (head ? list.shift() : list.pop()) as ListElement);
     elementsRemoved(ctx, key, list, head, 1);
   } else {
     if (count === 0) {
@@ -217,7 +219,7 @@ function lrange(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
   }
   if (end >= len) end = len - 1;
   reply.array(end - start + 1);
-  for (let i = start; i <= end; i++) reply.bulk(list.peekAt(i) as Buffer);
+  for (let i = start; i <= end; i++) replyElement(reply, list.peekAt(i) as ListElement);
 }
 
 function lindex(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
@@ -241,7 +243,7 @@ function lindex(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): voi
     reply.nullBulk();
     return;
   }
-  reply.bulk(list.peekAt(index) as Buffer);
+  replyElement(reply, list.peekAt(index) as ListElement);
 }
 
 function lpos(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void {
@@ -304,14 +306,14 @@ function lpos(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
     return;
   }
 
-  const ele = args.view(2);
+  const ele = elementFromArg(args, 2);
   const len = list.length;
   const limit = maxlen === 0 ? len : Math.min(maxlen, len);
   const found: number[] | null = count !== -1 ? [] : null;
   let matches = 0;
   for (let k = 0; k < limit; k++) {
     const i = head ? len - 1 - k : k;
-    if (!bytesEqual(list.peekAt(i) as Buffer, ele)) continue;
+    if (!elementEquals(list.peekAt(i) as ListElement, ele)) continue;
     matches++;
     if (matches < rank) continue;
     if (found === null) {
@@ -354,7 +356,7 @@ function lset(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
     reply.error(ERR_INDEX_OUT_OF_RANGE);
     return;
   }
-  listSetAt(list, index, args.copy(3));
+  listSetAt(list, index, elementFromArg(args, 3));
   reply.ok();
   db.signalModified(key);
   db.notify("list", "lset", key);
@@ -381,12 +383,12 @@ function linsert(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): vo
     reply.error(WRONGTYPE);
     return;
   }
-  const at = listIndexOf(list, args.view(3));
+  const at = listIndexOf(list, elementFromArg(args, 3));
   if (at < 0) {
     reply.integer(-1);
     return;
   }
-  listInsertAt(list, after ? at + 1 : at, args.copy(4));
+  listInsertAt(list, after ? at + 1 : at, elementFromArg(args, 4));
   db.signalModified(key);
   db.notify("list", "linsert", key);
   ctx.addDirty(1);
@@ -411,7 +413,7 @@ function lrem(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter): void 
     reply.error(WRONGTYPE);
     return;
   }
-  const removed = listRemove(list, args.view(3), Math.abs(count), count < 0);
+  const removed = listRemove(list, elementFromArg(args, 3), Math.abs(count), count < 0);
   if (removed > 0) db.notify("list", "lrem", key);
   if (list.length === 0) {
     db.delete(key);
@@ -506,14 +508,14 @@ function moveOne(
     reply.error(WRONGTYPE);
     return FAILED;
   }
-  const value = (fromHead ? src.shift() : src.pop()) as Buffer;
+  const value = (fromHead ? src.shift() : src.pop()) as ListElement;
   // Redis's lmoveHandlePush: the destination first (when it is the source, it is never emptied).
   if (dst === undefined) dst = createList(db, dstKey);
   db.signalModified(dstKey);
   if (toHead) dst.unshift(value);
   else dst.push(value);
   db.notify("list", toHead ? "lpush" : "rpush", dstKey);
-  reply.bulk(value);
+  replyElement(reply, value);
   elementsRemoved(ctx, srcKey, src, fromHead, 1);
   return MOVED;
 }
@@ -627,7 +629,7 @@ function bpop(ctx: CommandContext, args: CommandArgs, reply: ReplyWriter, head: 
     }
     reply.array(2);
     reply.bulk(args.view(i));
-    reply.bulk((head ? list.shift() : list.pop()) as Buffer);
+    replyElement(reply, (head ? list.shift() : list.pop()) as ListElement);
     elementsRemoved(ctx, key, list, head, 1);
     ctx.propagate([head ? "LPOP" : "RPOP", args.copy(i)]);
     return;

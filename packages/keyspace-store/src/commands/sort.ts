@@ -20,10 +20,20 @@ import { parseInt64 } from "../args.js";
 import type { CommandContext, CommandSpec } from "../command-types.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../errors.js";
 import type { Database } from "../keyspace.js";
-import { type StringValue, valueBytes } from "../string-value.js";
+import type { StringValue } from "../string-value.js";
+import { elementFromBytes, elementFromLatin1, elementLatin1 } from "../types/list.js";
 import { pqsort } from "../types/pqsort.js";
 import { parseScore } from "../types/zset-args.js";
-import { Denque, isHash, isList, isSet, isString, isZSet, WRONGTYPE } from "../value.js";
+import {
+  Denque,
+  isHash,
+  isList,
+  isSet,
+  isString,
+  isZSet,
+  type ListElement,
+  WRONGTYPE,
+} from "../value.js";
 import { cmd } from "./define.js";
 
 interface SortItem {
@@ -184,14 +194,14 @@ function sortGeneric(
     // Only the range is loaded, in the collection's order (reversed for DESC).
     if (end >= start) {
       const all: string[] = isList(v)
-        ? v.toArray().map((b) => b.toString("latin1"))
+        ? v.toArray().map(elementLatin1)
         : [...v.entries()].map(([m]) => m);
       if (desc) all.reverse();
       els = all.slice(start, end + 1);
       end -= start;
       start = 0;
     }
-  } else if (isList(v)) els = v.toArray().map((b) => b.toString("latin1"));
+  } else if (isList(v)) els = v.toArray().map(elementLatin1);
   // An intset's Set iterates ascending (encoding.ts keeps it so), the order Redis loads it in.
   else if (isSet(v)) els = [...v];
   else els = [...v.dict.keys()];
@@ -253,13 +263,14 @@ function sortGeneric(
     }
     return;
   }
-  const list = new Denque<Buffer>();
+  const list = new Denque<ListElement>();
   for (let j = start; j <= end; j++) {
     const el = els[j] as string;
-    if (gets.length === 0) list.push(Buffer.from(el, "latin1"));
+    if (gets.length === 0) list.push(elementFromLatin1(el));
     for (const g of gets) {
       const val = lookupByPattern(db, ctx.now, g, el);
-      list.push(val === null ? Buffer.alloc(0) : Buffer.from(valueBytes(val)));
+      if (val === null) list.push("");
+      else list.push(typeof val === "string" ? elementFromLatin1(val) : elementFromBytes(val));
     }
   }
   if (outputLen > 0) {

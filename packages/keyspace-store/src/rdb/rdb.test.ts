@@ -10,12 +10,13 @@ import { DumpPayloadError, dumpValue, restoreValue } from "../dump.js";
 import { DEFAULT_ENCODING_LIMITS, objectEncoding } from "../encoding.js";
 import { Keyspace } from "../keyspace.js";
 import { listpackPayload, plainValue as plain, TestStore } from "../test-kit.js";
+import { elementFromBytes, elementFromLatin1 } from "../types/list.js";
 import { Denque, typeName, type Value, ZSet } from "../value.js";
 import { RdbFormatError } from "./format.js";
 import { decimalLength, ListpackBuilder } from "./listpack.js";
 import { lzfCompress, lzfDecompress } from "./lzf.js";
 
-const list = (xs: string[]) => new Denque(xs.map((x) => Buffer.from(x, "latin1")));
+const list = (xs: string[]) => new Denque(xs.map(elementFromLatin1));
 const hash = (pairs: [string, string][]) =>
   new Map(pairs.map(([f, v]) => [f, Buffer.from(v, "latin1")] as [string, Buffer]));
 const zset = (pairs: [string, number][]) => ZSet.from(pairs);
@@ -159,7 +160,7 @@ describe("DUMP payloads", () => {
       fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b) as Value),
       fc
         .array(fc.uint8Array({ maxLength: 30 }), { minLength: 1, maxLength: 40 })
-        .map((xs) => new Denque(xs.map((x) => Buffer.from(x))) as Value),
+        .map((xs) => new Denque(xs.map((x) => elementFromBytes(Buffer.from(x)))) as Value),
       fc
         .uniqueArray(fc.string({ maxLength: 80 }), { minLength: 1, maxLength: 600 })
         .map(

@@ -6,7 +6,7 @@
 // is refused with a clear error. Input is never trusted: every length is checked against the bytes present
 // and every compact encoding is validated whole, so corrupt input gives RdbFormatError (or, for
 // DUMP, Redis's "Bad data format"), never a crash or a half-built value.
-import type { NodeBuffer } from "@shoal/resp-codec";
+import { latin1String, type NodeBuffer } from "@shoal/resp-codec";
 import { Crc64 } from "../crc64.js";
 import {
   DEFAULT_ENCODING_LIMITS,
@@ -15,7 +15,8 @@ import {
   settleLoadedListpackHash,
 } from "../encoding.js";
 import type { Database, Keyspace } from "../keyspace.js";
-import { bufferBytes, MEMORY_SAMPLES, stringBytes } from "../memory.js";
+import { bufferBytes, listElementBytes, MEMORY_SAMPLES, stringBytes } from "../memory.js";
+import { ELEMENT_INLINE_MAX, elementFromBytes } from "../types/list.js";
 import {
   hashFillEntries,
   hashInt,
@@ -25,7 +26,7 @@ import {
 } from "../types/packed-hash.js";
 import { PackedList } from "../types/packed-list.js";
 import { ZSet } from "../types/zset.js";
-import { Denque, type Value } from "../value.js";
+import { Denque, type ListElement, type Value } from "../value.js";
 import { CompactError, readIntset, readZiplist, readZipmap } from "./compact.js";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -70,7 +71,7 @@ import {
   RDB_TYPE_ZSET_ZIPLIST,
   RdbFormatError,
 } from "./format.js";
-import { copyBytes, decimalLength, ListpackError, readListpack } from "./listpack.js";
+import { decimalLength, ListpackError, readListpack } from "./listpack.js";
 import { lzfDecompress, lzfDecompressInto } from "./lzf.js";
 import { strtod, strtodBytes } from "./score-text.js";
 import { readStreamObject } from "./stream-rdb.js";
@@ -235,18 +236,21 @@ export class RdbCursor {
     return b;
   }
 
-  /** A string value: latin1 up to INLINE_MAX bytes, else an owned Buffer (valueFromBytes). */
-  readStringValue(): string | Buffer {
+  /**
+   * A string value: latin1 up to `max` bytes, else an owned Buffer (valueFromBytes, or a list
+   * element's elementFromBytes with ELEMENT_INLINE_MAX).
+   */
+  readStringValue(max = INLINE_MAX): string | Buffer {
     const len = this.readLen();
     if (this.encoded) {
       if (len <= RDB_ENC_INT32) return String(this.encodedInt(len));
-      if (len === RDB_ENC_LZF) return this.lzfString(INLINE_MAX);
+      if (len === RDB_ENC_LZF) return this.lzfString(max);
       this.badEncoding(len);
     }
     this.need(len);
     const p = this.pos;
     this.pos += len;
-    if (len <= INLINE_MAX) return (this.buf as NodeBuffer).latin1Slice(p, p + len);
+    if (len <= max) return latin1String(this.buf, p, p + len);
     const b = Buffer.allocUnsafe(len);
     this.buf.copy(b, 0, p, p + len);
     return b;
@@ -301,9 +305,9 @@ const pushStr = (b: Uint8Array, s: number, e: number) => {
 const pushIntStr = (v: number | bigint) => {
   strOut.push(String(v));
 };
-let bufOut: Buffer[] = [];
-const pushBuf = (b: Uint8Array, s: number, e: number) => {
-  bufOut.push(copyBytes(b, s, e));
+let elOut: ListElement[] = [];
+const pushElement = (b: Uint8Array, s: number, e: number) => {
+  elOut.push(elementFromBytes(b, s, e));
 };
 // A listpack/ziplist hash is read straight into its Map by packed-hash.ts's sinks (hashStr,
 // hashInt): each entry materialised once. Measured with the zset sinks below and copyBytes
@@ -339,8 +343,8 @@ const addIntMember = (v: number | bigint) => {
   lastIntMember = String(v);
   intsetOut.add(lastIntMember);
 };
-const pushIntBuf = (v: number | bigint) => {
-  bufOut.push(Buffer.from(String(v), "latin1"));
+const pushIntElement = (v: number | bigint) => {
+  elOut.push(String(v)); // at most 20 digits: always the string shape
 };
 
 function readCompact(
@@ -367,10 +371,10 @@ function compactStrings(c: RdbCursor, ziplist: boolean): string[] {
   return out;
 }
 
-/** The elements of a compact blob as owned Buffers (list elements, hash values). */
-function compactBuffers(c: RdbCursor, ziplist: boolean, out: Buffer[]): void {
-  bufOut = out;
-  readCompact(c, ziplist, pushBuf, pushIntBuf);
+/** The elements of a compact blob as list elements. */
+function compactElements(c: RdbCursor, ziplist: boolean, out: ListElement[]): void {
+  elOut = out;
+  readCompact(c, ziplist, pushElement, pushIntElement);
 }
 
 /** A compact (listpack/ziplist) hash, or null when empty. */
@@ -462,10 +466,10 @@ function packedHash(c: RdbCursor): PackedHash | null | undefined {
 const PACKED_MAX_ELEMENTS = 16;
 let packedCount = 0;
 const packedListStr = (_b: Uint8Array, s: number, e: number) => {
-  if (packedCount++ < MEMORY_SAMPLES) packedSample += bufferBytes(e - s);
+  if (packedCount++ < MEMORY_SAMPLES) packedSample += listElementBytes(e - s);
 };
 const packedListInt = (v: number | bigint) => {
-  if (packedCount++ < MEMORY_SAMPLES) packedSample += bufferBytes(decimalLength(v));
+  if (packedCount++ < MEMORY_SAMPLES) packedSample += listElementBytes(decimalLength(v));
 };
 
 /**
@@ -613,8 +617,8 @@ export function readRdbObject(
     case RDB_TYPE_LIST: {
       const n = c.readCount();
       if (n === 0) return null;
-      const els: Buffer[] = [];
-      for (let i = 0; i < n; i++) els.push(c.readBuffer());
+      const els: ListElement[] = [];
+      for (let i = 0; i < n; i++) els.push(c.readStringValue(ELEMENT_INLINE_MAX));
       return new Denque(els);
     }
     case RDB_TYPE_SET: {
@@ -661,7 +665,7 @@ export function readRdbObject(
     case RDB_TYPE_LIST_QUICKLIST:
     case RDB_TYPE_LIST_QUICKLIST_2: {
       const nodes = c.readCount();
-      const els: Buffer[] = [];
+      const els: ListElement[] = [];
       for (let i = 0; i < nodes; i++) {
         let container = QUICKLIST_NODE_CONTAINER_PACKED;
         if (type === RDB_TYPE_LIST_QUICKLIST_2) {
@@ -673,7 +677,7 @@ export function readRdbObject(
             throw corrupt(`Quicklist integrity check failed.`);
         }
         if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
-          els.push(c.readBuffer());
+          els.push(c.readStringValue(ELEMENT_INLINE_MAX));
           continue;
         }
         c.readRange();
@@ -682,14 +686,14 @@ export function readRdbObject(
           if (packed !== undefined) return packed;
         }
         // An empty listpack node is skipped silently, as 7.0 does; an empty ziplist too.
-        compactBuffers(c, type === RDB_TYPE_LIST_QUICKLIST, els);
+        compactElements(c, type === RDB_TYPE_LIST_QUICKLIST, els);
       }
       return els.length === 0 ? null : new Denque(els);
     }
     case RDB_TYPE_LIST_ZIPLIST: {
       c.readRange();
-      const els: Buffer[] = [];
-      compactBuffers(c, true, els);
+      const els: ListElement[] = [];
+      compactElements(c, true, els);
       return els.length === 0 ? null : new Denque(els);
     }
     case RDB_TYPE_SET_INTSET: {

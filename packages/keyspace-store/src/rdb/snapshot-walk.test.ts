@@ -2,7 +2,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { Keyspace } from "../keyspace.js";
 import { ZSet } from "../types/zset.js";
-import { Denque, type Value } from "../value.js";
+import { Denque, type ListValue, type Value } from "../value.js";
 import { decodeValue, encodeValue } from "../value-codec.js";
 
 const now = 1_700_000_000_000;
@@ -10,7 +10,7 @@ const now = 1_700_000_000_000;
 function fill(ks: Keyspace) {
   const db = ks.db(0);
   db.add("s", Buffer.from([0, 255, 10, 13]));
-  db.add("l", new Denque([Buffer.from("a"), Buffer.from("b")]));
+  db.add("l", new Denque(["a", "b"]));
   db.add("h", new Map([["f\u00ff", Buffer.from("v")]]));
   db.add("set", new Set(["x", "\u0080y"]));
   db.add("z", decodeValue(4, ["a", 1, "b", -2.5]));
@@ -49,7 +49,7 @@ describe("RDB snapshot walk", () => {
     const chunks: Uint8Array[] = [it.next().value as Uint8Array];
     // Mutate through the write path as commands do, after the capture.
     const db = ks.db(0);
-    (db.lookupWrite("l", now) as Denque<Buffer>).push(Buffer.from("c"));
+    (db.lookupWrite("l", now) as ListValue).push("c");
     (db.lookupWrite("h", now) as Map<string, Buffer>).set("g", Buffer.from("w"));
     (db.lookupWrite("set", now) as Set<string>).clear();
     db.setKey("z", Buffer.from("replaced"));
@@ -128,7 +128,7 @@ describe("RDB snapshot walk", () => {
       for (let d = 0; d < 2; d++)
         for (let i = 0; i < 30; i += 1 + d) {
           const db = ks.db(d);
-          if (i % 3 === 0) db.add(`k${i}`, new Denque([Buffer.from(`e${i}`)]));
+          if (i % 3 === 0) db.add(`k${i}`, new Denque([`e${i}`]));
           else db.add(`k${i}`, Buffer.from(`v${i}`));
           if (i % 4 === 0) db.setExpire(`k${i}`, now + (i % 8 === 0 ? 1000 : -1));
         }
@@ -169,8 +169,8 @@ describe("RDB snapshot walk", () => {
           if (v !== undefined) db.overwrite(key, Buffer.from("over"));
         } else if (o.t === "del") db.delete(key);
         else if (o.t === "push") {
-          if (v === undefined) db.add(key, new Denque([Buffer.from("fresh")]));
-          else if (v instanceof Denque) v.push(Buffer.from("more"));
+          if (v === undefined) db.add(key, new Denque(["fresh"]));
+          else if (v instanceof Denque) v.push("more");
         } else if (o.t === "ttl") {
           if (v !== undefined) db.setExpire(key, now + o.ms);
         } else if (o.t === "persist") db.persist(key);
@@ -267,7 +267,7 @@ describe("RDB snapshot walk", () => {
       const z = new ZSet();
       for (let i = 0; i < n; i++) z.add(`m${i}`, i / 3);
       db.add("z", z);
-      db.add("l", new Denque(Array.from({ length: n }, (_, i) => Buffer.from(`e${i}`))));
+      db.add("l", new Denque(Array.from({ length: n }, (_, i) => `e${i}`)));
       db.setExpire("z", now + 60_000);
       for (let i = 0; i < 10; i++) db.add(`small${i}`, Buffer.from(`x${i}`));
       ks.db(1).add("other", Buffer.from("1"));
@@ -309,7 +309,7 @@ describe("RDB snapshot walk", () => {
           } else if (v instanceof ZSet) v.add(m, -1);
           else if (v instanceof Denque) {
             v.shift();
-            v.push(Buffer.from(m));
+            v.push(m);
           }
         }
       }

@@ -51,7 +51,13 @@ import {
   RDB_TYPE_ZSET_LISTPACK,
   RDB_VERSION,
 } from "./format.js";
-import { decimalLength, ListpackBuilder, lpIntBytes, readListpack } from "./listpack.js";
+import {
+  decimalLength,
+  ListpackBuilder,
+  lpEntrySize,
+  lpIntBytes,
+  readListpack,
+} from "./listpack.js";
 import { lzfCompress } from "./lzf.js";
 import { strtodBytes } from "./score-text.js";
 import { writeStreamObject } from "./stream-rdb.js";
@@ -399,6 +405,7 @@ export class RdbWriter {
     for (let i = from; i < to; i++) {
       const el = els.peekAt(i)!;
       const sz = el.length;
+      const entry = typeof el === "string" ? lpEntrySize(el) : lpEntrySizeBytes(el);
       if (sz >= plainFrom) {
         if (nodeStart >= 0) nodes.push(nodeStart, i);
         nodes.push(i, -1);
@@ -406,12 +413,12 @@ export class RdbWriter {
         continue;
       }
       if (nodeStart >= 0 && allowInsert(nodeSz, nodeCount, fill, sz)) {
-        nodeSz += lpEntrySizeBytes(el);
+        nodeSz += entry;
         nodeCount++;
       } else {
         if (nodeStart >= 0) nodes.push(nodeStart, i);
         nodeStart = i;
-        nodeSz = 7 + lpEntrySizeBytes(el);
+        nodeSz = 7 + entry;
         nodeCount = 1;
       }
     }
@@ -424,12 +431,18 @@ export class RdbWriter {
   private quicklistNode(els: ListValue, s: number, e: number): void {
     if (e < 0) {
       this.saveLen(QUICKLIST_NODE_CONTAINER_PLAIN);
-      this.stringBytes(els.peekAt(s)!);
+      const el = els.peekAt(s)!;
+      if (typeof el === "string") this.stringLatin1(el);
+      else this.stringBytes(el);
       return;
     }
     this.saveLen(QUICKLIST_NODE_CONTAINER_PACKED);
     lp.reset();
-    for (let i = s; i < e; i++) lp.appendBytes(els.peekAt(i)!);
+    for (let i = s; i < e; i++) {
+      const el = els.peekAt(i)!;
+      if (typeof el === "string") lp.appendLatin1(el);
+      else lp.appendBytes(el);
+    }
     this.stringBytes(lp.buf, 0, lp.finish());
   }
 }

@@ -7,7 +7,8 @@ import { describe, expect } from "vitest";
 import { dumpValue, restoreValue } from "../dump.js";
 import { DEFAULT_ENCODING_LIMITS } from "../encoding.js";
 import { valueMemoryUsage } from "../memory.js";
-import { Denque } from "../value.js";
+import { Denque, type ListElement } from "../value.js";
+import { ELEMENT_INLINE_MAX, elementFromLatin1, elementLatin1 } from "./list.js";
 import { PackedList } from "./packed-list.js";
 
 // Elements: short text, digits (stored as listpack integers), binary bytes, the odd long one.
@@ -19,17 +20,19 @@ const element = fc.oneof(
 );
 const smallList = fc
   .array(element, { minLength: 1, maxLength: 16 })
-  .map((xs) => new Denque(xs.map((x) => Buffer.from(x, "latin1"))));
+  .map((xs) => new Denque(xs.map(elementFromLatin1)));
 
 /** The list through a DUMP payload: a one-node quicklist read back, kept packed. */
-function packed(l: Denque<Buffer>): PackedList {
+function packed(l: Denque<ListElement>): PackedList {
   const v = restoreValue(dumpValue(l));
   if (!(v instanceof PackedList)) throw new Error("not read back as a PackedList");
   expect(v.packed).not.toBeNull();
   return v;
 }
 
-const items = (l: Denque<Buffer>) => l.toArray().map((b) => b.toString("latin1"));
+const items = (l: Denque<ListElement>) => l.toArray().map(elementLatin1);
+/** Each element's shape: a string up to ELEMENT_INLINE_MAX bytes, a Buffer beyond. */
+const shapes = (l: Denque<ListElement>) => l.toArray().map((e) => typeof e);
 
 // Node fills the writer may be configured with: 8 KiB (the default), 2 elements, 1 element, a
 // 4 KiB size class; and a packed threshold that makes long elements PLAIN nodes.
@@ -56,14 +59,16 @@ describe("PackedList", () => {
     // Any other use expands it into the same elements.
     expect(items(p)).toEqual(items(l));
     expect(p.packed).toBeNull();
+    expect(shapes(p)).toEqual(shapes(l));
+    for (const e of p.toArray()) expect(typeof e === "string").toBe(e.length <= ELEMENT_INLINE_MAX);
     expect(valueMemoryUsage(p)).toBe(valueMemoryUsage(l));
     expect(dumpValue(p).equals(dumpValue(l))).toBe(true);
   });
 
   test.prop([smallList, element])("each Denque member expands first", (l, extra) => {
-    const x = Buffer.from(extra, "latin1");
-    const s = (b: Buffer | undefined) => b?.toString("latin1");
-    const calls: [string, (d: Denque<Buffer>) => unknown][] = [
+    const x = elementFromLatin1(extra);
+    const s = (e: ListElement | undefined) => (e === undefined ? undefined : elementLatin1(e));
+    const calls: [string, (d: Denque<ListElement>) => unknown][] = [
       ["peekAt", (d) => [s(d.peekAt(0)), s(d.peekAt(-1)), s(d.peekAt(99))]],
       ["get", (d) => [s(d.get(1)), s(d.get(-2))]],
       ["peekFront", (d) => s(d.peekFront())],

@@ -1,6 +1,6 @@
 // A small list loaded from an RDB quicklist of one listpack node, held as that listpack until its
 // first use, as Redis holds a quicklist node (the list twin of packed-hash.ts). Building the
-// Denque at load time (a Buffer per element) was most of what a small list cost to load.
+// Denque at load time (an element per entry) was most of what a small list cost to load.
 //
 // It is a Denque: every public member of Denque's API expands the listpack into the deque first,
 // so no reader can see the difference, and `instanceof Denque` (the list type test) holds. Only
@@ -8,25 +8,27 @@
 // writer (which re-encodes the elements from it, see writer.ts), the memory accounting's sample
 // (`sample`, or listpackElementLengths) and the length.
 import Denque from "denque";
-import { copyBytes, readListpack } from "../rdb/listpack.js";
+import { readListpack } from "../rdb/listpack.js";
+import type { ListElement } from "../value.js";
+import { elementFromBytes } from "./list.js";
 
-let listOut: Denque<Buffer> = new Denque();
+let listOut: Denque<ListElement> = new Denque();
 const pushStr = (b: Uint8Array, s: number, e: number): void => {
-  listOut.push(copyBytes(b, s, e));
+  listOut.push(elementFromBytes(b, s, e));
 };
 const pushInt = (v: number | bigint): void => {
-  listOut.push(Buffer.from(String(v), "latin1"));
+  listOut.push(String(v)); // at most 20 digits: always the string shape
 };
 
 const dequeLength = Object.getOwnPropertyDescriptor(Denque.prototype, "length")?.get as (
-  this: Denque<Buffer>,
+  this: Denque<ListElement>,
 ) => number;
 
 const dequePeek = (
-  Denque.prototype as unknown as { peek(this: Denque<Buffer>): Buffer | undefined }
+  Denque.prototype as unknown as { peek(this: Denque<ListElement>): ListElement | undefined }
 ).peek;
 
-export class PackedList extends Denque<Buffer> {
+export class PackedList extends Denque<ListElement> {
   /** The listpack (one char per byte) until the first use expands it into the deque, then null. */
   packed: string | null;
   /** Element count of the listpack. */
@@ -62,63 +64,63 @@ export class PackedList extends Denque<Buffer> {
     return this.packed === null ? super.isEmpty() : this.count === 0;
   }
 
-  override peekAt(i: number): Buffer | undefined {
+  override peekAt(i: number): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.peekAt(i);
   }
 
-  override get(i: number): Buffer | undefined {
+  override get(i: number): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.get(i);
   }
 
   /** denque's peek (peekFront's body, missing from its typings). */
-  peek(): Buffer | undefined {
+  peek(): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return dequePeek.call(this);
   }
 
-  override peekFront(): Buffer | undefined {
+  override peekFront(): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.peekFront();
   }
 
-  override peekBack(): Buffer | undefined {
+  override peekBack(): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.peekBack();
   }
 
-  override push(x: Buffer): number {
+  override push(x: ListElement): number {
     if (this.packed !== null) this.expand();
     return super.push(x);
   }
 
-  override unshift(x: Buffer): number {
+  override unshift(x: ListElement): number {
     if (this.packed !== null) this.expand();
     return super.unshift(x);
   }
 
-  override pop(): Buffer | undefined {
+  override pop(): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.pop();
   }
 
-  override shift(): Buffer | undefined {
+  override shift(): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.shift();
   }
 
-  override remove(i: number, count: number): Buffer[] {
+  override remove(i: number, count: number): ListElement[] {
     if (this.packed !== null) this.expand();
     return super.remove(i, count);
   }
 
-  override removeOne(i: number): Buffer | undefined {
+  override removeOne(i: number): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.removeOne(i);
   }
 
-  override splice(i: number, count: number, ...items: Buffer[]): Buffer[] | undefined {
+  override splice(i: number, count: number, ...items: ListElement[]): ListElement[] | undefined {
     if (this.packed !== null) this.expand();
     return super.splice(i, count, ...items);
   }
@@ -128,7 +130,7 @@ export class PackedList extends Denque<Buffer> {
     super.clear();
   }
 
-  override toArray(): Buffer[] {
+  override toArray(): ListElement[] {
     if (this.packed !== null) this.expand();
     return super.toArray();
   }

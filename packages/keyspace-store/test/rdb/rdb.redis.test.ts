@@ -19,6 +19,7 @@ import { lzfCompress } from "../../src/rdb/lzf.js";
 import { rdbObjectType } from "../../src/rdb/writer.js";
 import { valueBytes } from "../../src/string-value.js";
 import { plainValue as plain } from "../../src/test-kit.js";
+import { elementBytes, elementFromLatin1 } from "../../src/types/list.js";
 import { Denque, isString, type Value, ZSet } from "../../src/value.js";
 import { decodeReply, RedisOracle } from "../redis-oracle.js";
 
@@ -31,7 +32,7 @@ function build(key: string, v: Value): (string | Buffer)[][] {
   const chunked = (cmd: string, items: (string | Buffer)[], per: number) => {
     for (let i = 0; i < items.length; i += per) out.push([cmd, key, ...items.slice(i, i + per)]);
   };
-  if (v instanceof Denque) chunked("RPUSH", v.toArray(), 100);
+  if (v instanceof Denque) chunked("RPUSH", v.toArray().map(elementBytes), 100);
   else if (v instanceof Map)
     chunked(
       "HSET",
@@ -62,7 +63,7 @@ const text = (b: Buffer): string => String(decodeReply(b)).replace(/^\+/, "");
 const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const hashOf = (pairs: [string, string][]) =>
   new Map(pairs.map(([f, v]): [string, Buffer] => [f, Buffer.from(v, "latin1")]));
-const list = (xs: string[]) => new Denque(xs.map((x) => Buffer.from(x, "latin1")));
+const list = (xs: string[]) => new Denque(xs.map(elementFromLatin1));
 
 /** The values the interop runs on: every type at and past each encoding boundary. */
 function cases(): [string, Value][] {
