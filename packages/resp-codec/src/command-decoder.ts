@@ -209,7 +209,10 @@ export class CommandDecoder implements CommandArgs {
     this.inlineArgs = [];
   }
 
-  /** Adds bytes read from the socket. The decoder keeps a reference and never writes to it. */
+  /**
+   * Adds bytes read from the socket. The decoder keeps a reference and never writes to it; a
+   * caller that reuses the chunk's memory calls retainUnconsumed() before it does.
+   */
   feed(chunk: Buffer): void {
     if (this.failed || chunk.length === 0) return;
     if (this.big !== null) {
@@ -231,6 +234,17 @@ export class CommandDecoder implements CommandArgs {
       return;
     }
     this.append(chunk);
+  }
+
+  /**
+   * Makes the decoder hold no reference to memory it was fed: the bytes it still needs (a partial
+   * command, commands left for later, chunks held for a big bulk) are copied into a buffer of
+   * its own. For a reader that reads every connection into one reused buffer (Node's `onread`),
+   * called after each read's commands ran; usually nothing is left and it costs a comparison.
+   */
+  retainUnconsumed(): void {
+    if (this.pendingBytes > 0 || (this.store === null && this.pos < this.buf.length))
+      this.append(EMPTY);
   }
 
   /** Copies what `chunk` holds of the big argument (and its CR LF) into it; returns the rest. */

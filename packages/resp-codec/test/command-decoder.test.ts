@@ -267,6 +267,46 @@ describe("CommandDecoder", () => {
     }
   });
 
+  it("keeps what it still needs when every read goes into one reused buffer", () => {
+    // A server reading all its connections into one buffer (Node's `onread`) overwrites it on
+    // the next read; commands may also be left unrun (a blocked or paused client).
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = lcg(seed);
+      const commands: string[][] = [];
+      let input = "";
+      for (let c = 0; c < 40; c++) {
+        const args = Array.from({ length: 1 + (r() % 4) }, (_, i) => {
+          const len = r() % 9 === 0 ? 20 * 1024 + (r() % 40_000) : r() % 50;
+          return String.fromCharCode(97 + ((c + i) % 26)).repeat(len);
+        });
+        commands.push(args);
+        input +=
+          r() % 5 === 0 && args.every((a) => a.length > 0 && a.length < 100)
+            ? `${args.join(" ")}\r\n`
+            : `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+      }
+      const bytes = Buffer.from(input, "latin1");
+      const shared = Buffer.alloc(70_000);
+      const d = new CommandDecoder();
+      const out: string[][] = [];
+      const drain = (limit: number) => {
+        for (let n = 0; n < limit && d.next() === DecodeResult.Command; n++)
+          out.push(Array.from({ length: d.argc }, (_, i) => d.latin1(i)));
+      };
+      for (let off = 0; off < bytes.length; ) {
+        const n = Math.min(bytes.length - off, 1 + (r() % (r() % 2 ? 17 : 70_000)));
+        bytes.copy(shared, 0, off, off + n);
+        off += n;
+        d.feed(shared.subarray(0, n));
+        drain(r() % 3 === 0 ? r() % 3 : Number.POSITIVE_INFINITY);
+        d.retainUnconsumed();
+        shared.fill(0x2a); // the next connection's bytes
+      }
+      drain(Number.POSITIVE_INFINITY);
+      expect(out).toEqual(commands);
+    }
+  });
+
   it("applies the limits to a big argument before reading it", () => {
     expect(decodeAll(Buffer.from("*1\r\n$40000\r\nab"), [], { maxBulkLen: 39_999 })).toEqual([
       E("Protocol error: invalid bulk length"),
