@@ -76,6 +76,58 @@ describe("bad and heavy input", () => {
     sock.destroy();
   });
 
+  it("commands split across reads, interleaved over many connections, arrive intact", async () => {
+    // Every connection is read into one shared buffer: each must keep its unfinished command
+    // (and the commands a blocked client has not run) before the next connection's read.
+    const n = 24;
+    const socks = await Promise.all(Array.from({ length: n }, () => connect(s.port)));
+    const replies = socks.map((sock) => {
+      const got: Buffer[] = [];
+      sock.on("data", (d: Buffer) => got.push(d));
+      return got;
+    });
+    const value = (i: number) => Buffer.alloc(3000 + i * 997, 65 + (i % 26));
+    const payloads = socks.map((_, i) =>
+      Buffer.concat([
+        // The first connection blocks, its next commands wait in its buffer meanwhile.
+        Buffer.from(i === 0 ? cmd("BLPOP", "interleave:list", "0") : cmd("PING")),
+        Buffer.from(`*3\r\n$3\r\nSET\r\n$${`interleave:${i}`.length}\r\ninterleave:${i}\r\n`),
+        Buffer.from(`$${value(i).length}\r\n`),
+        value(i),
+        Buffer.from(`\r\n${cmd("GET", `interleave:${i}`)}`),
+      ]),
+    );
+    // Round-robin pieces of 1–700 bytes, each connection's pieces apart in time.
+    const offsets = new Array<number>(n).fill(0);
+    let seed = 7;
+    while (offsets.some((o, i) => o < payloads[i]!.length)) {
+      for (let i = 0; i < n; i++) {
+        const p = payloads[i]!;
+        if (offsets[i]! >= p.length) continue;
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const end = Math.min(p.length, offsets[i]! + 1 + (seed % 700));
+        socks[i]!.write(p.subarray(offsets[i], end));
+        offsets[i] = end;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const other = await connect(s.port);
+    await waitFor(
+      async () => (await redisCli(s.port, ["EXISTS", `interleave:${n - 1}`])).trim() === "1",
+    );
+    other.write(cmd("RPUSH", "interleave:list", "x"));
+    const expected = (i: number) => {
+      const v = value(i);
+      const head = i === 0 ? "*2\r\n$15\r\ninterleave:list\r\n$1\r\nx\r\n" : "+PONG\r\n";
+      return Buffer.concat([Buffer.from(`${head}+OK\r\n$${v.length}\r\n`), v, Buffer.from("\r\n")]);
+    };
+    await waitFor(() => replies.every((r, i) => Buffer.concat(r).length >= expected(i).length), {
+      what: "every connection's replies",
+    });
+    for (let i = 0; i < n; i++) expect(Buffer.concat(replies[i]!).equals(expected(i))).toBe(true);
+    for (const sock of [...socks, other]) sock.destroy();
+  });
+
   it("garbage gets a protocol error and a close; others don't notice", async () => {
     const other = await connect(s.port);
     const r = await rawExchange(s.port, "*\x01\x02garbage\r\n\xff\xfe", { timeout: 3000 });

@@ -24,7 +24,10 @@ import {
 /** The Unix socket listener could not be opened (its line is logged already). */
 export class UnixSocketError extends Error {}
 
-/** A new connection; `unixPath` when it came through the Unix socket listener. */
+/**
+ * A new connection, not reading yet (networking reads it through shared-read.ts); `unixPath` when
+ * it came through the Unix socket listener.
+ */
 export type OnConnection = (sock: net.Socket, unixPath?: string) => void;
 
 export class Listeners {
@@ -66,7 +69,9 @@ export class Listeners {
       // Nothing there, or not ours to remove: listen() says which.
     }
     const release = reserveStaleListenerFds();
-    const server = net.createServer((sock) => this.onConnection(sock, path));
+    const server = net.createServer({ pauseOnConnect: true }, (sock) =>
+      this.onConnection(sock, path),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -145,7 +150,12 @@ export class Listeners {
   private adopt(fd: number, unixPath: string | undefined): void {
     let sock: net.Socket;
     try {
-      sock = new net.Socket({ fd, readable: true, writable: true });
+      sock = new net.Socket({
+        fd,
+        readable: true,
+        writable: true,
+        pauseOnCreate: true,
+      } as net.SocketConstructorOpts);
     } catch (err) {
       // Called from inside the script's hook: a throw would end up in the script. The fd is
       // nobody's then (the thread never closes its side), so it is closed here.
@@ -178,7 +188,9 @@ export class Listeners {
       let host = optional ? raw.slice(1) : raw;
       if (host === "*") host = "0.0.0.0";
       if (host === "::*") host = "::";
-      const srv = net.createServer({ noDelay: true }, (sock) => this.onConnection(sock));
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (sock) =>
+        this.onConnection(sock),
+      );
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once("error", reject);

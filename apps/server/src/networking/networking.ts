@@ -19,6 +19,7 @@ import { Client, ClientReplyMode } from "./client-connection.js";
 import { ClientMemory, clientEvictionLimit, clientMemoryUsage } from "./client-memory.js";
 import { Listeners } from "./listeners.js";
 import { hasOutputLimit, outputLimitLogLine, outputLimitReached } from "./output-limits.js";
+import { readIntoSharedBuffer } from "./shared-read.js";
 
 /**
  * Output above this pauses reading from a client whose class has no output limit (normal's
@@ -121,8 +122,19 @@ export class Networking {
 
   // ---- Connections ---------------------------------------------------------------------------
 
-  private acceptConnection(sock: net.Socket, unixPath?: string): void {
+  private acceptConnection(accepted: net.Socket, unixPath?: string): void {
     this.stats.connectionsReceived++;
+    // Reading starts here; bytes a refused connection sends are dropped.
+    let client: Client | undefined;
+    const sock = readIntoSharedBuffer(accepted, (chunk) => {
+      if (client === undefined) return;
+      this.onData(client, chunk);
+      // The shared buffer is the next read's: the decoder copies what it has not consumed.
+      client.decoder.retainUnconsumed();
+    });
+    sock.on("error", () => {
+      // ECONNRESET and friends: the close event frees the client.
+    });
     if (this.host.shuttingDown) {
       sock.destroy();
       return;
@@ -140,7 +152,7 @@ export class Networking {
       sock.end(PROTECTED_MODE_DENIED);
       return;
     }
-    const client = new Client(
+    client = new Client(
       this.nextClientId++,
       sock,
       this.config.get<string>("requirepass") !== "",
@@ -148,11 +160,8 @@ export class Networking {
     );
     client.decoder.maxBulkLen = this.config.get<number>("proto-max-bulk-len");
     this.clients.set(client.id, client);
-    sock.on("data", (chunk: Buffer) => this.onData(client, chunk));
-    sock.on("error", () => {
-      // ECONNRESET and friends: the close event frees the client.
-    });
-    sock.on("close", () => this.freeClient(client));
+    const added = client;
+    sock.on("close", () => this.freeClient(added));
   }
 
   private isProtectedModeDenied(sock: net.Socket): boolean {
