@@ -168,18 +168,32 @@ function exchangeWithPushes(
 
 // ---- The batch ----------------------------------------------------------------------------------
 
+const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
 /** One step: a command, run inside MULTI/EXEC when `multi` (blocking forms that would block). */
 type Step = { argv: Buffer[]; multi: boolean };
 const BIN = "\xff\x00\r\n\x80";
+/** A NUL and every byte 0x80-0xFF: 129 bytes, past ELEMENT_INLINE_MAX (a Buffer element). */
+const HIGH = `\x00${range(128, (i) => String.fromCharCode(0x80 + i)).join("")}`;
+/** Invalid UTF-8: a lone continuation byte, a truncated sequence, an overlong NUL, 0xFE/0xFF. */
+const BAD_UTF8 = "\x80a\xe2\x82\xc0\x80\xfe\xff";
 
 function steps(lines: string[]): Step[] {
   return lines.map((line) => {
     const multi = line.startsWith("MULTI ");
     const text = multi ? line.slice(6) : line;
-    // Arguments are space-separated; "\e" is an empty argument, "\b" a binary one.
+    // Arguments are space-separated; "\e" is an empty argument, "\b" a binary one, "\h" NUL
+    // and the bytes 0x80-0xFF (a long element), "\u" invalid UTF-8.
     const argv = text
       .split(" ")
-      .map((a) => Buffer.from(a === "\\e" ? "" : a.replaceAll("\\b", BIN), "latin1"));
+      .map((a) =>
+        Buffer.from(
+          a === "\\e"
+            ? ""
+            : a.replaceAll("\\b", BIN).replaceAll("\\h", HIGH).replaceAll("\\u", BAD_UTF8),
+          "latin1",
+        ),
+      );
     return { argv, multi };
   });
 }
@@ -346,6 +360,28 @@ const BATCH = [
   "LPOS \\b \\b COUNT 0",
   "LREM \\b 0 \\e",
   "LMPOP 1 \\b left count 5",
+  // Binary elements of both shapes (short strings, long Buffers) read back byte for byte.
+  "RPUSH bin \\h \\u \\b \\e \\h\\h \\u\\h",
+  "LRANGE bin 0 -1",
+  "LINDEX bin 0",
+  "LINDEX bin 1",
+  "LINDEX bin -1",
+  "LPOS bin \\h RANK -1",
+  "LPOS bin \\u COUNT 0",
+  "LINSERT bin AFTER \\u \\h\\u",
+  "LINSERT bin BEFORE \\h\\h \\u",
+  "LSET bin 2 \\u\\u",
+  "LREM bin -1 \\h",
+  "LRANGE bin 0 -1",
+  "LPOP bin 2",
+  "RPOP bin",
+  "LMOVE bin bin2 RIGHT LEFT",
+  "RPOPLPUSH bin bin2",
+  "LPUSH bin2 \\u \\h",
+  "LPOP bin2",
+  "LRANGE bin2 0 -1",
+  "LMPOP 2 bin bin2 RIGHT COUNT 10",
+  "BLPOP bin bin2 0",
 ];
 
 // ---- The tests ----------------------------------------------------------------------------------

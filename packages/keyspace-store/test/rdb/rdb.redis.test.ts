@@ -101,6 +101,19 @@ function cases(): [string, Value][] {
     ["list small", list(["a", "1", "-5", "", "x".repeat(70)])],
     ["list 3 nodes", list(range(2500, (i) => (i % 4 === 0 ? String(i * 1000) : `item:${i}`)))],
     ["list big element", list(["a", "b".repeat(10_000), "c"])],
+    [
+      // NUL, the bytes 0x80-0xFF and invalid UTF-8, as short (string) and long (Buffer) elements.
+      "list binary elements",
+      list([
+        "\x00",
+        "\x80a\xe2\x82\xc0\x80\xfe\xff",
+        range(128, (i) => String.fromCharCode(0x80 + i)).join(""),
+        `\x00${range(128, (i) => String.fromCharCode(0x80 + i)).join("")}`,
+        range(300, (i) => String.fromCharCode((i * 131 + 7) % 256)).join(""),
+        "\xff".repeat(129),
+        "",
+      ]),
+    ],
     ["hash listpack", hashOf(range(512, (i) => [`field:${i}`, String(i)]))],
     ["hash value 64", new Map([["f", Buffer.alloc(64, "v")]])],
     ["hash hashtable (513)", hashOf(range(513, (i) => [`f${i}`, `v${i}`]))],
