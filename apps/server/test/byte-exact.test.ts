@@ -6,6 +6,14 @@ import { type ServerHandle, spawnServer, startRedisServer } from "@shoal/test-ut
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmd, exchange, MAIN_JS, startShoal } from "./helpers.js";
 
+/** NUL and every byte 0x80-0xFF (129 bytes: a long list element). */
+const HIGH = `\x00${Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join("")}`;
+/** Invalid UTF-8: a lone continuation byte, a truncated sequence, an overlong NUL, 0xFE/0xFF. */
+const BAD_UTF8 = "\x80a\xe2\x82\xc0\x80\xfe\xff";
+const LONG_BINARY = Array.from({ length: 300 }, (_, i) =>
+  String.fromCharCode((i * 131 + 7) % 256),
+).join("");
+
 const sessions: Record<string, string> = {
   "ping and echo": [
     cmd("PING"),
@@ -243,6 +251,30 @@ const sessions: Record<string, string> = {
     cmd("BLPOP", "q", "0"),
     cmd("ZADD", "z", "1", "m"),
     cmd("BZPOPMIN", "z", "0"),
+  ].join(""),
+  // List elements are latin1 strings when short and Buffers when long (keyspace-store's
+  // types/list.ts): NUL, every byte 0x80-0xFF and invalid UTF-8 must come back as sent.
+  "binary list elements": [
+    cmd("FLUSHALL"),
+    cmd("RPUSH", "bl", "\x00", HIGH, BAD_UTF8, "", LONG_BINARY, `${BAD_UTF8}\x00`),
+    cmd("LRANGE", "bl", "0", "-1"),
+    cmd("LINDEX", "bl", "1"),
+    cmd("LINDEX", "bl", "-2"),
+    cmd("LPOS", "bl", BAD_UTF8),
+    cmd("DUMP", "bl"),
+    cmd("COPY", "bl", "bl2"),
+    cmd("LPOP", "bl", "2"),
+    cmd("RPOP", "bl"),
+    cmd("LSET", "bl", "0", HIGH),
+    cmd("LINSERT", "bl", "AFTER", HIGH, "\xc3\x28"),
+    cmd("LREM", "bl", "0", ""),
+    cmd("LRANGE", "bl", "0", "-1"),
+    cmd("SORT", "bl2", "BY", "nosort", "STORE", "dst"),
+    cmd("LRANGE", "dst", "0", "-1"),
+    cmd("LMOVE", "dst", "bl", "LEFT", "RIGHT"),
+    cmd("RPOPLPUSH", "dst", "bl"),
+    cmd("LRANGE", "bl", "0", "-1"),
+    cmd("BLMPOP", "0", "2", "nokey", "dst", "RIGHT", "COUNT", "9"),
   ].join(""),
   "RESP3 data replies": [
     cmd("HELLO", "3"),

@@ -117,8 +117,8 @@ export class AofManifest {
 
 /**
  * Encodes one command as RESP multibulk (the AOF's format). Strings are latin1: keyspace-store
- * carries keys, fields and members as latin1 strings (one char per byte), so that is how their
- * bytes come back.
+ * carries keys, fields, members, short list elements and small string values as latin1 strings
+ * (one char per byte), so that is how their bytes come back.
  */
 export function encodeCommand(argv: readonly (Uint8Array | string)[]): Buffer {
   const out = Buffer.allocUnsafe(encodedSizeBound(argv));
