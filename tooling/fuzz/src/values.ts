@@ -62,7 +62,9 @@ export function setupCommands(): string[][] {
     ["SET", "float", "3.5"],
     ["SET", "neg", "-7"],
     ["SET", "big", "x".repeat(LONG_VALUE_BYTES)],
-    ["RPUSH", "list", "a", "b", "c", "1", "2", "3", "a"],
+    // Short list elements are latin1 strings in the store, long ones Buffers (keyspace-store's
+    // ELEMENT_INLINE_MAX, 128 bytes): elements either side of the line, binary ones too.
+    ["RPUSH", "list", "a", "b", "c", "1", "2", "3", "a", "l".repeat(128), "\xff\x00".repeat(100)],
     ["RPUSH", "biglist", ...seq("e", 150, false)],
     ["SADD", "set", "1", "2", "3", "-5"],
     ["SADD", "sset", "a", "b", "c", "1"],
