@@ -1,6 +1,7 @@
 // What Node itself costs per request (issue 18): redis-server 7.0.15, shoal-server and the
 // floor — node-floor-server.mjs, a Node process with Shoal's I/O design that answers +PONG and
-// does nothing else — under `redis-benchmark -t ping_mbulk -c 50 -P 1|16`, alternating rounds
+// does nothing else, once reading as Shoal does (`onread` into a shared buffer) and once through
+// Node's `data` events — under `redis-benchmark -t ping_mbulk -c 50 -P 1|16`, alternating rounds
 // in one run. Prints requests/s and the server's user and system CPU per request (/proc/<pid>/stat
 // around each run). No server written on Node's net.Socket can go below the floor's user time;
 // the gap between the floor and Shoal is Shoal's own work (decoding, dispatch, the command).
@@ -41,9 +42,11 @@ async function measure(port: number, pid: number, pipeline: number): Promise<Sam
   };
 }
 
-async function startFloor(): Promise<{ port: number; pid: number; stop: () => void }> {
+async function startFloor(
+  mode: "onread" | "data",
+): Promise<{ port: number; pid: number; stop: () => void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [FLOOR_JS, String(port)], {
+  const child = spawn(process.execPath, [FLOOR_JS, String(port), mode], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise<void>((resolve, reject) => {
@@ -56,12 +59,17 @@ async function startFloor(): Promise<{ port: number; pid: number; stop: () => vo
 }
 
 async function main(): Promise<void> {
-  const floor = await startFloor();
+  const floor = await startFloor("onread");
+  const dataFloor = await startFloor("data").catch((err) => {
+    floor.stop();
+    throw err;
+  });
   try {
     await withShoalAndRedis(MAIN_JS, async (shoal, redis) => {
       const servers: [string, number, number][] = [
         ["redis-server", redis.port, redis.process.pid!],
-        ["node floor", floor.port, floor.pid],
+        ["floor, onread", floor.port, floor.pid],
+        ["floor, data", dataFloor.port, dataFloor.pid],
         ["shoal-server", shoal.port, shoal.process.pid!],
       ];
       console.log(
@@ -94,6 +102,7 @@ async function main(): Promise<void> {
     });
   } finally {
     floor.stop();
+    dataFloor.stop();
   }
 }
 
