@@ -172,6 +172,10 @@ export class Server implements NodeServices {
       },
     };
     store.setHooks(hooks);
+    // A key created or overwritten by a command is stamped with the batch's clock, as Redis's
+    // LRU_CLOCK() reads a cached one: a clock read costs 70–90 ns on Node here, 7% of a SET.
+    const call = this.call;
+    store.keyspace.clock = () => (call.depth > 0 ? call.now : Date.now());
     this.evictor = new Evictor(this);
     this.reclaim = new MemoryReclaim(
       () => store.keyspace.datasetBytes(),
