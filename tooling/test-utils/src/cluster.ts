@@ -47,7 +47,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<ClusterHa
     await Promise.all(nodes.map((n) => n.stop()));
   };
   try {
-    const started = await Promise.all(
+    // Settled, not Promise.all: when one node fails to start, the ones that did are stopped
+    // below rather than left running.
+    const started = await Promise.allSettled(
       ports.map((port) =>
         spawnServer({
           command,
@@ -69,7 +71,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<ClusterHa
         }),
       ),
     );
-    nodes.push(...started);
+    for (const r of started) if (r.status === "fulfilled") nodes.push(r.value);
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     const create = await run(
       redisCliPath(),
       [
