@@ -16,8 +16,8 @@ function build(big: number): Keyspace {
   const db = ks.db(0);
   for (let i = 0; i < 200_000; i++) db.add(`key:${i}`, `value:${i}`);
   if (big === 0) return ks;
-  const h = new Map<string, Buffer>();
-  for (let i = 0; i < big; i++) h.set(`field:${i}`, Buffer.from(`v${i}`));
+  const h = new Map<string, string>();
+  for (let i = 0; i < big; i++) h.set(`field:${i}`, `v${i}`);
   db.add("big:hash", h);
   const l = new Denque<string>();
   for (let i = 0; i < big; i++) l.push(`element:${i}`);

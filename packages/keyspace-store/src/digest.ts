@@ -89,7 +89,8 @@ function xorObjectDigest(db: Database, key: string, d: Digest, v: Value): void {
     for (const [f, val] of v) {
       entry.fill(0);
       mixLatin1(entry, f);
-      mixDigest(entry, val);
+      if (typeof val === "string") mixLatin1(entry, val);
+      else mixDigest(entry, val);
       xorDigest(d, entry);
     }
   } else if (isStream(v)) {

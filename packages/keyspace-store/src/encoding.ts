@@ -5,7 +5,16 @@
 // Redis converts small encodings to big ones one way only, at the moments below (a ZSet tracks
 // its own `encoding`).
 import { stringEncoding } from "./string-value.js";
-import { isHash, isList, isSet, isStream, isString, isZSet, type Value } from "./value.js";
+import {
+  isHash,
+  isList,
+  isSet,
+  isStream,
+  isString,
+  isZSet,
+  type ListElement,
+  type Value,
+} from "./value.js";
 
 /** The redis.conf thresholds that decide the encoding Redis holds a value in. */
 export interface EncodingLimits {
@@ -97,7 +106,7 @@ const setMax = (s: Set<string>, m: string | undefined): void => {
 };
 
 /** Records that Redis would now hold this hash or set as a hashtable, for good. */
-export function markHashtable(v: Map<string, Buffer> | Set<string>): void {
+export function markHashtable(v: Map<string, ListElement> | Set<string>): void {
   hold(v, "hashtable");
 }
 
@@ -118,7 +127,7 @@ function setByContents(s: Set<string>, L: Limits): "compact" | "hashtable" {
   return s.size <= L.setMaxIntsetEntries && allIntegers(s) ? "compact" : "hashtable";
 }
 
-function hashByContents(h: Map<string, Buffer>, L: Limits): "compact" | "hashtable" {
+function hashByContents(h: Map<string, ListElement>, L: Limits): "compact" | "hashtable" {
   if (h.size > L.hashMaxListpackEntries) return "hashtable";
   for (const [f, val] of h)
     if (f.length > L.hashMaxListpackValue || val.length > L.hashMaxListpackValue)
@@ -153,7 +162,7 @@ export function settleEncoding(v: Value, L: Limits): void {
  * rdbLoadObject of a listpack hash (DEBUG RELOAD, RESTORE): Redis 7.0 converts it only past
  * hash-max-listpack-entries, whatever the lengths of its fields and values.
  */
-export function settleLoadedListpackHash(h: Map<string, Buffer>, L: Limits): void {
+export function settleLoadedListpackHash(h: Map<string, ListElement>, L: Limits): void {
   hold(h, h.size > L.hashMaxListpackEntries ? "hashtable" : "compact");
 }
 
@@ -266,7 +275,7 @@ function placeIntsetMember(s: Set<string>, m: string, batch: boolean): void {
  * grows past hash-max-listpack-entries. Call it for every field a write sets.
  */
 export function noteHashSet(
-  h: Map<string, Buffer>,
+  h: Map<string, ListElement>,
   field: string,
   valueLength: number,
   L: Limits,

@@ -28,9 +28,12 @@ export const SET_ENTRY_BYTES = 34;
 // 50 elements, heap after a full GC, Node 20): the empty collection with its first table, and
 // what each element adds beyond its own strings and Buffers.
 /** A hash's Map and its first table. */
-const HASH_BASE_BYTES = 270;
-/** One hash field: its Map entry at the table's average load. */
-const HASH_ENTRY_BYTES = 66;
+const HASH_BASE_BYTES = 150;
+/**
+ * One hash field: its Map entry at the table's average load. This and HASH_BASE_BYTES were
+ * refitted when hash values became strings, on hashes of 3 fields (20k) and of 20 (10k).
+ */
+const HASH_ENTRY_BYTES = 45;
 /**
  * A list's Denque and its first ring. With elements as strings (types/list.ts), refitted on
  * bench/accounting.ts's lists of 50 and of 1000 short elements (Node 20).
@@ -64,14 +67,17 @@ export const STREAM_NODE_BYTES = 820;
 
 const ceil8 = (n: number): number => (n + 7) & ~7;
 
-/** A sequential one-byte string of `len` chars. */
-export const stringBytes = (len: number): number => 16 + ceil8(len);
+/**
+ * A sequential one-byte string of `len` chars. V8 hands out the empty string and the one-char
+ * strings from its own tables (String.fromCharCode and latin1Slice alike), so they cost nothing.
+ */
+export const stringBytes = (len: number): number => (len <= 1 ? 0 : 16 + ceil8(len));
 
-/** A Buffer of `len` bytes (a long or APPENDed string value, a long list element, a hash value): small ones are slices of Node's 8 KiB pool, large ones own memory. */
+/** A Buffer of `len` bytes (a long or APPENDed string value, a long list element or hash value): small ones are slices of Node's 8 KiB pool, large ones own memory. */
 export const bufferBytes = (len: number): number =>
   BUFFER_OBJECT_BYTES + (len <= 4096 ? ceil8(len) : len + 64);
 
-/** A list element of `len` bytes, in the shape types/list.ts gives it. */
+/** A list element or hash value of `len` bytes, in the shape types/list.ts gives it. */
 export const listElementBytes = (len: number): number =>
   len <= ELEMENT_INLINE_MAX ? stringBytes(len) : bufferBytes(len);
 
@@ -111,12 +117,12 @@ export function valueMemoryUsage(v: Value, samples = MEMORY_SAMPLES): number {
       } else {
         const lens = listpackElementLengths(v.packed, 2 * Math.min(limit, v.size));
         for (; 2 * k < lens.length; k++)
-          sum += stringBytes(lens[2 * k] as number) + bufferBytes(lens[2 * k + 1] as number);
+          sum += stringBytes(lens[2 * k] as number) + listElementBytes(lens[2 * k + 1] as number);
       }
     } else
       for (const [f, val] of v) {
         if (k >= limit) break;
-        sum += stringBytes(f.length) + bufferBytes(val.length);
+        sum += stringBytes(f.length) + listElementBytes(val.length);
         k++;
       }
     return HASH_BASE_BYTES + v.size * HASH_ENTRY_BYTES + (k === 0 ? 0 : (sum / k) * v.size);

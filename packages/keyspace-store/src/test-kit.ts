@@ -389,7 +389,7 @@ export class EncodingWriter implements ReplyWriter {
 export function plainValue(v: Value): unknown {
   if (isString(v)) return ["string", valueBytes(v).toString("latin1")];
   if (v instanceof Denque) return ["list", v.toArray().map(elementLatin1)];
-  if (v instanceof Map) return ["hash", [...v].map(([f, x]) => [f, x.toString("latin1")]).sort()];
+  if (v instanceof Map) return ["hash", [...v].map(([f, x]) => [f, elementLatin1(x)]).sort()];
   if (v instanceof Set) return ["set", [...v].sort()];
   if (v instanceof Stream) {
     const entries: unknown[] = [];

@@ -79,21 +79,23 @@ const defaults: Record<TypeName, ValueCodec> = {
   },
   hash: {
     encode: (v) => {
-      const m = v as Map<string, Buffer>;
+      const m = v as Map<string, ListElement>;
       const out: unknown[] = [];
-      for (const [f, val] of m) out.push(f, val);
+      for (const [f, val] of m) out.push(f, Buffer.from(elementBytes(val)));
       return out;
     },
     decode: (d) => {
       const a = array(d);
       if (a.length % 2 !== 0) throw new TypeError("odd hash encoding");
-      const m = new Map<string, Buffer>();
-      for (let i = 0; i < a.length; i += 2) m.set(str(a[i]), bytes(a[i + 1]));
+      const m = new Map<string, ListElement>();
+      for (let i = 0; i < a.length; i += 2) m.set(str(a[i]), elementFromBytes(bytes(a[i + 1])));
       return m;
     },
     clone: (v) => {
-      const m = new Map<string, Buffer>();
-      for (const [f, val] of v as Map<string, Buffer>) m.set(f, Buffer.from(val));
+      const m = new Map<string, ListElement>();
+      // Strings are immutable and shared; a Buffer value is copied.
+      for (const [f, val] of v as Map<string, ListElement>)
+        m.set(f, typeof val === "string" ? val : Buffer.from(val));
       keepEncoding(v as object, m); // COPY keeps the encoding, as Redis's dup
       return m;
     },

@@ -3,9 +3,9 @@
 // string or a Buffer = string (string-value.ts), Denque = list, Map = hash, Set = set,
 // ZSet = sorted set, Stream = stream.
 // Keys, hash fields, set and sorted-set members are latin1 strings (one char per byte, so
-// binary-safe); string values and list elements are latin1 strings too when small, else owned
-// Buffers (string-value.ts, types/list.ts say where each draws the line); hash values are owned
-// Buffers.
+// binary-safe); string values, list elements and hash values are latin1 strings too when small,
+// else owned Buffers (string-value.ts and types/list.ts say where each draws the line; a hash value
+// takes a list element's shapes).
 import Denque from "denque";
 import type { StringValue } from "./string-value.js";
 import { Stream } from "./types/stream.js";
@@ -15,7 +15,7 @@ export type { StringValue };
 /** A list element: a latin1 string up to ELEMENT_INLINE_MAX bytes, else an owned Buffer. */
 export type ListElement = string | Buffer;
 export type ListValue = Denque<ListElement>;
-export type HashValue = Map<string, Buffer>;
+export type HashValue = Map<string, ListElement>;
 export type SetValue = Set<string>;
 export type ZSetValue = ZSet;
 export type StreamValue = Stream;

@@ -5,6 +5,8 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { ReplyErr, TestStore } from "../test-kit.js";
+import { elementLatin1 } from "../types/list.js";
+import type { HashValue } from "../value.js";
 import { hashCommands } from "./hashes.js";
 import { setCommands } from "./sets.js";
 
@@ -293,9 +295,9 @@ test.prop([fc.array(commandArb, { minLength: 1, maxLength: 100, size: "max" })],
       const actual = db.dict.get(k);
       if (v instanceof Set) expect(actual).toEqual(v);
       else
-        expect(
-          new Map([...(actual as Map<string, Buffer>)].map(([f, b]) => [f, b.toString("latin1")])),
-        ).toEqual(v);
+        expect(new Map([...(actual as HashValue)].map(([f, b]) => [f, elementLatin1(b)]))).toEqual(
+          v,
+        );
     }
   },
 );

@@ -1,6 +1,7 @@
 // The hash commands (t_hash.c in Redis 7.0): HSET HSETNX HGET HMSET HMGET HDEL HEXISTS HLEN
 // HSTRLEN HGETALL HKEYS HVALS HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN.
-// A hash is a Map from field (latin1) to an owned Buffer value. Insertion order is kept, which is
+// A hash is a Map from field (latin1) to a value shaped as a list element is (a latin1 string up
+// to 128 bytes, an owned Buffer beyond: types/list.ts). Insertion order is kept, which is
 // also the order Redis's listpack encoding replies in for small hashes. An emptied hash is
 // deleted; writes propagate only when they changed something (Redis propagates on server.dirty).
 import type { CommandArgs, ReplyWriter } from "@shoal/resp-codec";
@@ -17,6 +18,7 @@ import {
 } from "../errors.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../long-double.js";
 import { parseScanCursor, parseScanOptions, scanContainer } from "../scan.js";
+import { parseInt64Latin1 } from "../string-value.js";
 import {
   forEachRandomKey,
   noteAdded,
@@ -24,7 +26,8 @@ import {
   randomDistinctKeys,
   randomKey,
 } from "../types/hash-set-random.js";
-import { type HashValue, isHash, WRONGTYPE } from "../value.js";
+import { elementFromArg, elementFromLatin1, elementLatin1, replyElement } from "../types/list.js";
+import { type HashValue, isHash, type ListElement, WRONGTYPE } from "../value.js";
 import { cmd } from "./define.js";
 
 const ERR_HASH_NOT_INTEGER = "ERR hash value is not an integer";
@@ -89,7 +92,7 @@ function hsetGeneric(ctx: CommandContext, args: CommandArgs, w: ReplyWriter, hse
   for (let i = 2; i < args.argc; i += 2) {
     const n = h.size;
     const field = args.latin1(i);
-    h.set(field, args.copy(i + 1));
+    h.set(field, elementFromArg(args, i + 1));
     if (h.size !== n) noteAdded(h, field);
     noteHashSet(h, field, args.len(i + 1), ctx.keyspace.encodingLimits);
   }
@@ -110,7 +113,7 @@ function hsetnx(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     w.integer(0);
     return;
   }
-  h.set(field, args.copy(3));
+  h.set(field, elementFromArg(args, 3));
   noteHashSet(h, field, args.len(3), ctx.keyspace.encodingLimits);
   noteAdded(h, field);
   w.integer(1);
@@ -165,7 +168,7 @@ function hincrby(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   const cur = h.get(field);
   let old: number | bigint = 0;
   if (cur !== undefined) {
-    const p = parseInt64(cur);
+    const p = typeof cur === "string" ? parseInt64Latin1(cur) : parseInt64(cur);
     if (p === null) {
       w.error(ERR_HASH_NOT_INTEGER);
       return;
@@ -183,7 +186,7 @@ function hincrby(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     }
     result = r;
   }
-  h.set(field, Buffer.from(String(result), "latin1"));
+  h.set(field, String(result)); // at most 20 digits: always the string shape
   if (cur === undefined) noteAdded(h, field);
   noteHashSet(h, field, 0, ctx.keyspace.encodingLimits);
   w.integer(result);
@@ -210,7 +213,7 @@ function hincrbyfloat(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): v
   const cur = h.get(field);
   let sum: ReturnType<typeof addLongDouble> | "-inf" = incr;
   if (cur !== undefined) {
-    const old = parseLongDouble(cur.toString("latin1"));
+    const old = parseLongDouble(elementLatin1(cur));
     if (old === null) {
       w.error(ERR_HASH_NOT_FLOAT);
       return;
@@ -221,15 +224,15 @@ function hincrbyfloat(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): v
     w.error(ERR_INCR_NAN_OR_INF);
     return;
   }
-  const value = Buffer.from(formatLongDouble(sum), "latin1");
-  h.set(field, value);
+  const text = formatLongDouble(sum);
+  h.set(field, elementFromLatin1(text));
   if (cur === undefined) noteAdded(h, field);
-  noteHashSet(h, field, value.length, ctx.keyspace.encodingLimits);
-  w.bulk(value);
+  noteHashSet(h, field, text.length, ctx.keyspace.encodingLimits);
+  w.bulkLatin1(text);
   ctx.db.signalModified(key);
   ctx.db.notify("hash", "hincrbyfloat", key);
   ctx.addDirty(1);
-  ctx.propagate(["HSET", args.copy(1), args.copy(2), Buffer.from(value)]);
+  ctx.propagate(["HSET", args.copy(1), args.copy(2), Buffer.from(text, "latin1")]);
 }
 
 // ---- Reads ----------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ function hget(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   if (h === null) return;
   const v = h?.get(args.latin1(2));
   if (v === undefined) w.nullBulk();
-  else w.bulk(v);
+  else replyElement(w, v);
 }
 
 function hmget(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
@@ -249,7 +252,7 @@ function hmget(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   for (let i = 2; i < args.argc; i++) {
     const v = h?.get(args.latin1(i));
     if (v === undefined) w.nullBulk();
-    else w.bulk(v);
+    else replyElement(w, v);
   }
 }
 
@@ -278,7 +281,7 @@ function hgetall(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   w.map(h.size);
   for (const [f, v] of h) {
     w.bulkLatin1(f);
-    w.bulk(v);
+    replyElement(w, v);
   }
 }
 
@@ -301,14 +304,14 @@ function hvals(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     return;
   }
   w.array(h.size);
-  for (const v of h.values()) w.bulk(v);
+  for (const v of h.values()) replyElement(w, v);
 }
 
 /** One HRANDFIELD element: RESP3 nests field/value pairs, RESP2 flattens them. */
-function replyFieldValue(w: ReplyWriter, f: string, v: Buffer, withValues: boolean): void {
+function replyFieldValue(w: ReplyWriter, f: string, v: ListElement, withValues: boolean): void {
   if (withValues && w.resp === 3) w.array(2);
   w.bulkLatin1(f);
-  if (withValues) w.bulk(v);
+  if (withValues) replyElement(w, v);
 }
 
 function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
@@ -354,7 +357,7 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
     // Repetition allowed: independent picks, in random order.
     w.array(flat ? count * 2 : count);
     forEachRandomKey(h, count, ctx.keyspace.random, (f) =>
-      replyFieldValue(w, f, h.get(f) as Buffer, withValues),
+      replyFieldValue(w, f, h.get(f) as ListElement, withValues),
     );
     return;
   }
@@ -365,7 +368,7 @@ function hrandfield(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): voi
   }
   const picked = randomDistinctKeys(h, count, ctx.keyspace.random);
   w.array(flat ? count * 2 : count);
-  for (const f of picked) replyFieldValue(w, f, h.get(f) as Buffer, withValues);
+  for (const f of picked) replyFieldValue(w, f, h.get(f) as ListElement, withValues);
 }
 
 function hscan(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
@@ -387,7 +390,7 @@ function hscan(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   const opts = parseScanOptions(args, 3, false, cursor, w);
   if (opts === null) return;
   const fields: string[] = [];
-  const values: Buffer[] = [];
+  const values: ListElement[] = [];
   const match = opts.match;
   const next = scanContainer(
     h,
@@ -397,7 +400,7 @@ function hscan(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
     (f, v) => {
       if (match !== null && !match(f)) return;
       fields.push(f);
-      values.push(v as Buffer);
+      values.push(v as ListElement);
     },
   );
   w.array(2);
@@ -405,7 +408,7 @@ function hscan(ctx: CommandContext, args: CommandArgs, w: ReplyWriter): void {
   w.array(fields.length * 2);
   for (let i = 0; i < fields.length; i++) {
     w.bulkLatin1(fields[i] as string);
-    w.bulk(values[i] as Buffer);
+    replyElement(w, values[i] as ListElement);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Database } from "../keyspace.js";
 import { ReplyErr, Simple, TestStore } from "../test-kit.js";
-import { Denque } from "../value.js";
+import { Denque, type HashValue } from "../value.js";
 import { decodeValue } from "../value-codec.js";
 import { hashCommands } from "./hashes.js";
 import { keyCommands } from "./keys.js";
@@ -16,7 +16,7 @@ const prop = (t: TestStore) => t.last.propagated.map((a) => a.map((x) => x.toStr
 function fill(db: Database) {
   db.add("s", Buffer.from("str"));
   db.add("l", new Denque(["a", "b"]));
-  db.add("h", new Map([["f", Buffer.from("v")]]));
+  db.add("h", new Map([["f", "v"]]));
   db.add("set", new Set(["1", "2"]));
   db.add("z", decodeValue(4, ["a", 1, "b", 2.5, "c", Number.POSITIVE_INFINITY]));
 }
@@ -121,9 +121,9 @@ describe("COPY, MOVE, SWAPDB, FLUSH", () => {
     fill(db);
     db.setExpire("h", t.now + 1000);
     expect(t.run("COPY", "h", "h2", "DB", "3")).toBe(1);
-    const copy = t.keyspace.db(3).dict.get("h2") as Map<string, Buffer>;
+    const copy = t.keyspace.db(3).dict.get("h2") as HashValue;
     expect(copy).not.toBe(db.dict.get("h"));
-    expect(copy.get("f")).toEqual(Buffer.from("v"));
+    expect(copy.get("f")).toEqual("v");
     expect(t.keyspace.db(3).getExpire("h2")).toBe(t.now + 1000);
   });
 

@@ -11,7 +11,7 @@ import { DEFAULT_ENCODING_LIMITS, objectEncoding } from "../encoding.js";
 import { Keyspace } from "../keyspace.js";
 import { listpackPayload, plainValue as plain, TestStore } from "../test-kit.js";
 import { elementFromBytes, elementFromLatin1 } from "../types/list.js";
-import { Denque, typeName, type Value, ZSet } from "../value.js";
+import { Denque, type HashValue, typeName, type Value, ZSet } from "../value.js";
 import { RdbFormatError } from "./format.js";
 import { decimalLength, ListpackBuilder } from "./listpack.js";
 import { lzfCompress, lzfDecompress } from "./lzf.js";
@@ -306,7 +306,7 @@ describe("RDB files", () => {
     // Change keys already streamed and keys not yet streamed, delete some, add new ones.
     for (let i = 0; i < 500; i += 7) {
       db.lookupWrite(`k${i}`, Date.now());
-      (db.dict.get(`k${i}`) as Map<string, Buffer>).set("f", Buffer.from("changed"));
+      (db.dict.get(`k${i}`) as HashValue).set("f", "changed");
     }
     for (let i = 3; i < 500; i += 11) db.delete(`k${i}`);
     db.add("new", "x");
@@ -314,9 +314,7 @@ describe("RDB files", () => {
     const back = new Keyspace();
     expect(back.loadRdb(chunks).loaded).toBe(500);
     for (let i = 0; i < 500; i++)
-      expect((back.db(0).dict.get(`k${i}`) as Map<string, Buffer>).get("f")!.toString()).toBe(
-        String(i),
-      );
+      expect((back.db(0).dict.get(`k${i}`) as HashValue).get("f")).toBe(String(i));
     expect(back.db(0).dict.has("new")).toBe(false);
   });
 

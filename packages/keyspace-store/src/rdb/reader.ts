@@ -15,7 +15,7 @@ import {
   settleLoadedListpackHash,
 } from "../encoding.js";
 import type { Database, Keyspace } from "../keyspace.js";
-import { bufferBytes, listElementBytes, MEMORY_SAMPLES, stringBytes } from "../memory.js";
+import { listElementBytes, MEMORY_SAMPLES, stringBytes } from "../memory.js";
 import { ELEMENT_INLINE_MAX, elementFromBytes } from "../types/list.js";
 import {
   hashFillEntries,
@@ -378,8 +378,8 @@ function compactElements(c: RdbCursor, ziplist: boolean, out: ListElement[]): vo
 }
 
 /** A compact (listpack/ziplist) hash, or null when empty. */
-function compactHash(c: RdbCursor, ziplist: boolean): Map<string, Buffer> | null {
-  const m = new Map<string, Buffer>();
+function compactHash(c: RdbCursor, ziplist: boolean): Map<string, ListElement> | null {
+  const m = new Map<string, ListElement>();
   startHashFill(m);
   readCompact(c, ziplist, hashStr, hashInt);
   const hashEntries = hashFillEntries();
@@ -413,7 +413,7 @@ const packedStr = (_b: Uint8Array, s: number, e: number) => {
       fieldDigits[k] = null;
     }
     if (i < 2 * MEMORY_SAMPLES) packedSample += stringBytes(e - s);
-  } else if (i < 2 * MEMORY_SAMPLES) packedSample += bufferBytes(e - s);
+  } else if (i < 2 * MEMORY_SAMPLES) packedSample += listElementBytes(e - s);
 };
 const packedInt = (v: number | bigint) => {
   const i = packedEntries++;
@@ -421,7 +421,7 @@ const packedInt = (v: number | bigint) => {
     const digits = String(v);
     if (i >>> 1 < PACKED_MAX_FIELDS) fieldDigits[i >>> 1] = digits;
     if (i < 2 * MEMORY_SAMPLES) packedSample += stringBytes(digits.length);
-  } else if (i < 2 * MEMORY_SAMPLES) packedSample += bufferBytes(decimalLength(v));
+  } else if (i < 2 * MEMORY_SAMPLES) packedSample += listElementBytes(decimalLength(v));
 };
 
 /** Whether fields i and j of the walk above (over listpack `b`) are the same string. */
@@ -654,10 +654,10 @@ export function readRdbObject(
     case RDB_TYPE_HASH: {
       const n = c.readCount();
       if (n === 0) return null;
-      const m = new Map<string, Buffer>();
+      const m = new Map<string, ListElement>();
       for (let i = 0; i < n; i++) {
         const f = c.readLatin1();
-        m.set(f, c.readBuffer());
+        m.set(f, c.readStringValue(ELEMENT_INLINE_MAX));
       }
       if (m.size !== n) throw corrupt("Duplicate hash fields detected");
       return m;
@@ -733,11 +733,11 @@ export function readRdbObject(
     }
     case RDB_TYPE_HASH_ZIPMAP: {
       c.readRange();
-      const m = new Map<string, Buffer>();
+      const m = new Map<string, ListElement>();
       let n: number;
       try {
         n = readZipmap(c.rbuf, c.rs, c.re, (b, ks, ke, vs, ve) => {
-          m.set((b as NodeBuffer).latin1Slice(ks, ke), Buffer.from(b.subarray(vs, ve)));
+          m.set((b as NodeBuffer).latin1Slice(ks, ke), elementFromBytes(b, vs, ve));
         });
       } catch {
         throw corrupt("Zipmap integrity check failed.");

@@ -2,7 +2,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { Keyspace } from "../keyspace.js";
 import { ZSet } from "../types/zset.js";
-import { Denque, type ListValue, type Value } from "../value.js";
+import { Denque, type HashValue, type ListValue, type Value } from "../value.js";
 import { decodeValue, encodeValue } from "../value-codec.js";
 
 const now = 1_700_000_000_000;
@@ -11,7 +11,7 @@ function fill(ks: Keyspace) {
   const db = ks.db(0);
   db.add("s", Buffer.from([0, 255, 10, 13]));
   db.add("l", new Denque(["a", "b"]));
-  db.add("h", new Map([["f\u00ff", Buffer.from("v")]]));
+  db.add("h", new Map([["f\u00ff", "v"]]));
   db.add("set", new Set(["x", "\u0080y"]));
   db.add("z", decodeValue(4, ["a", 1, "b", -2.5]));
   db.setExpire("l", now + 60_000);
@@ -50,7 +50,7 @@ describe("RDB snapshot walk", () => {
     // Mutate through the write path as commands do, after the capture.
     const db = ks.db(0);
     (db.lookupWrite("l", now) as ListValue).push("c");
-    (db.lookupWrite("h", now) as Map<string, Buffer>).set("g", Buffer.from("w"));
+    (db.lookupWrite("h", now) as HashValue).set("g", "w");
     (db.lookupWrite("set", now) as Set<string>).clear();
     db.setKey("z", Buffer.from("replaced"));
     db.delete("other");

@@ -25,6 +25,7 @@ import {
   isList,
   isSet,
   isStream,
+  type ListElement,
   type ListValue,
   type SetValue,
   type StreamValue,
@@ -201,6 +202,12 @@ export class RdbWriter {
     this.len += n;
   }
 
+  /** rdbSaveRawString of a list element or hash value (either shape). */
+  stringElement(e: ListElement): void {
+    if (typeof e === "string") this.stringLatin1(e);
+    else this.stringBytes(e);
+  }
+
   /** rdbSaveRawString of bytes. */
   stringBytes(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
@@ -253,7 +260,8 @@ export class RdbWriter {
         lp.reset();
         for (const [f, val] of v as HashValue) {
           lp.appendLatin1(f);
-          lp.appendBytes(val);
+          if (typeof val === "string") lp.appendLatin1(val);
+          else lp.appendBytes(val);
         }
         this.stringBytes(lp.buf, 0, lp.finish());
         return;
@@ -261,7 +269,7 @@ export class RdbWriter {
         this.saveLen((v as HashValue).size);
         for (const [f, val] of v as HashValue) {
           this.stringLatin1(f);
-          this.stringBytes(val);
+          this.stringElement(val);
         }
         return;
       case RDB_TYPE_SET_INTSET: {
@@ -345,7 +353,7 @@ export class RdbWriter {
         this.saveLen((v as HashValue).size);
         for (const [f, val] of v as HashValue) {
           this.stringLatin1(f);
-          this.stringBytes(val);
+          this.stringElement(val);
           if (due()) yield;
         }
         return;
@@ -431,9 +439,7 @@ export class RdbWriter {
   private quicklistNode(els: ListValue, s: number, e: number): void {
     if (e < 0) {
       this.saveLen(QUICKLIST_NODE_CONTAINER_PLAIN);
-      const el = els.peekAt(s)!;
-      if (typeof el === "string") this.stringLatin1(el);
-      else this.stringBytes(el);
+      this.stringElement(els.peekAt(s)!);
       return;
     }
     this.saveLen(QUICKLIST_NODE_CONTAINER_PACKED);

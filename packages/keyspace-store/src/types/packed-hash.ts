@@ -10,16 +10,19 @@
 // the entries from it, see writer.ts), the memory accounting's sample (`sample`, or
 // listpackElementLengths) and `size`.
 import type { NodeBuffer } from "@shoal/resp-codec";
-import { copyBytes, readListpack } from "../rdb/listpack.js";
+import { readListpack } from "../rdb/listpack.js";
+import type { ListElement } from "../value.js";
+import { elementFromBytes } from "./list.js";
 
-// Listpack element sinks filling a hash: fields as latin1 strings, values as owned Buffers.
+// Listpack element sinks filling a hash: fields as latin1 strings, values as list elements are
+// (latin1 strings when short, owned Buffers beyond: types/list.ts).
 // Module-level, so no closure is made per value (the RDB reader fills eager hashes with them).
-let hashOut: Map<string, Buffer> = new Map();
+let hashOut: Map<string, ListElement> = new Map();
 let hashField: string | null = null;
 let hashEntries = 0;
 
 /** Starts filling `m` through hashStr/hashInt; hashFillEntries() counts the elements seen. */
-export function startHashFill(m: Map<string, Buffer>): void {
+export function startHashFill(m: Map<string, ListElement>): void {
   hashOut = m;
   hashField = null;
   hashEntries = 0;
@@ -31,7 +34,7 @@ export const hashStr = (b: Uint8Array, s: number, e: number): void => {
   hashEntries++;
   if (hashField === null) hashField = (b as NodeBuffer).latin1Slice(s, e);
   else {
-    hashOut.set(hashField, copyBytes(b, s, e));
+    hashOut.set(hashField, elementFromBytes(b, s, e));
     hashField = null;
   }
 };
@@ -40,7 +43,7 @@ export const hashInt = (v: number | bigint): void => {
   hashEntries++;
   if (hashField === null) hashField = String(v);
   else {
-    hashOut.set(hashField, Buffer.from(String(v), "latin1"));
+    hashOut.set(hashField, String(v)); // at most 20 digits: always the string shape
     hashField = null;
   }
 };
@@ -49,7 +52,7 @@ const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size")?.get as (
   this: Map<unknown, unknown>,
 ) => number;
 
-export class PackedHash extends Map<string, Buffer> {
+export class PackedHash extends Map<string, ListElement> {
   /** The listpack (one char per byte) until the first use expands it into the Map, then null. */
   packed: string | null;
   /** Field count of the listpack. */
@@ -79,7 +82,7 @@ export class PackedHash extends Map<string, Buffer> {
     return this.packed === null ? mapSize.call(this) : this.fields;
   }
 
-  override get(k: string): Buffer | undefined {
+  override get(k: string): ListElement | undefined {
     if (this.packed !== null) this.expand();
     return super.get(k);
   }
@@ -89,7 +92,7 @@ export class PackedHash extends Map<string, Buffer> {
     return super.has(k);
   }
 
-  override set(k: string, v: Buffer): this {
+  override set(k: string, v: ListElement): this {
     if (this.packed !== null) this.expand();
     return super.set(k, v);
   }
@@ -105,7 +108,7 @@ export class PackedHash extends Map<string, Buffer> {
   }
 
   override forEach(
-    fn: (v: Buffer, k: string, m: Map<string, Buffer>) => void,
+    fn: (v: ListElement, k: string, m: Map<string, ListElement>) => void,
     thisArg?: unknown,
   ): void {
     if (this.packed !== null) this.expand();
@@ -117,17 +120,17 @@ export class PackedHash extends Map<string, Buffer> {
     return super.keys();
   }
 
-  override values(): MapIterator<Buffer> {
+  override values(): MapIterator<ListElement> {
     if (this.packed !== null) this.expand();
     return super.values();
   }
 
-  override entries(): MapIterator<[string, Buffer]> {
+  override entries(): MapIterator<[string, ListElement]> {
     if (this.packed !== null) this.expand();
     return super.entries();
   }
 
-  override [Symbol.iterator](): MapIterator<[string, Buffer]> {
+  override [Symbol.iterator](): MapIterator<[string, ListElement]> {
     if (this.packed !== null) this.expand();
     return super[Symbol.iterator]();
   }

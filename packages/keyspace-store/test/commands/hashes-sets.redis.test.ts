@@ -100,6 +100,8 @@ const S = (...argv: string[]): Step => ["sorted", ...argv];
 const E = (...argv: string[]): Step => ["exact", ...argv];
 const P = (...argv: string[]): Step => ["pairs", ...argv];
 const SC = (...argv: string[]): Step => ["scan", ...argv];
+/** Every byte 0x80-0xFF (128 bytes). */
+const HIGH = Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join("");
 
 /** A reproducible PRNG for the generated part of the script. */
 function mulberry32(seed: number): () => number {
@@ -340,6 +342,18 @@ function script(): Step[] {
   s.push(
     E("HSET", "bin", "\x00\xff", "\r\n\x80"),
     E("HGETALL", "bin"),
+    // Values are latin1 strings up to 128 bytes and Buffers beyond (keyspace-store's
+    // types/list.ts): NUL, 0x80-0xFF and invalid UTF-8 in both shapes.
+    E("HSET", "bin2", "short", "\x80a\xe2\x82\xc0\x80\xfe\xff", "long", `\x00${HIGH}`, "at", HIGH),
+    E("HGET", "bin2", "long"),
+    E("HMGET", "bin2", "short", "at", "nope"),
+    S("HVALS", "bin2"),
+    E("HSTRLEN", "bin2", "long"),
+    E("HSETNX", "bin2", "new", `${HIGH}${HIGH}`),
+    P("HGETALL", "bin2"),
+    SC("HSCAN", "bin2", "0"),
+    E("HINCRBY", "bin2", "long", "1"),
+    E("HINCRBYFLOAT", "bin2", "short", "1"),
     E("SADD", "sbin", "\x00\xff\x01"),
     E("SMEMBERS", "sbin"),
   );

@@ -20,7 +20,7 @@ import { rdbObjectType } from "../../src/rdb/writer.js";
 import { valueBytes } from "../../src/string-value.js";
 import { plainValue as plain } from "../../src/test-kit.js";
 import { elementBytes, elementFromLatin1 } from "../../src/types/list.js";
-import { Denque, isString, type Value, ZSet } from "../../src/value.js";
+import { Denque, isString, type ListElement, type Value, ZSet } from "../../src/value.js";
 import { decodeReply, RedisOracle } from "../redis-oracle.js";
 
 const DEBUG = ["--enable-debug-command", "yes"];
@@ -36,7 +36,7 @@ function build(key: string, v: Value): (string | Buffer)[][] {
   else if (v instanceof Map)
     chunked(
       "HSET",
-      [...v].flatMap(([f, x]) => [Buffer.from(f, "latin1"), x]),
+      [...v].flatMap(([f, x]) => [Buffer.from(f, "latin1"), elementBytes(x)]),
       200,
     );
   else if (v instanceof Set)
@@ -62,7 +62,7 @@ const bulk = (b: Buffer): Buffer => Buffer.from(decodeReply(b) as string, "latin
 const text = (b: Buffer): string => String(decodeReply(b)).replace(/^\+/, "");
 const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const hashOf = (pairs: [string, string][]) =>
-  new Map(pairs.map(([f, v]): [string, Buffer] => [f, Buffer.from(v, "latin1")]));
+  new Map(pairs.map(([f, v]): [string, ListElement] => [f, elementFromLatin1(v)]));
 const list = (xs: string[]) => new Denque(xs.map(elementFromLatin1));
 
 /** The values the interop runs on: every type at and past each encoding boundary. */
@@ -115,13 +115,25 @@ function cases(): [string, Value][] {
       ]),
     ],
     ["hash listpack", hashOf(range(512, (i) => [`field:${i}`, String(i)]))],
-    ["hash value 64", new Map([["f", Buffer.alloc(64, "v")]])],
+    ["hash value 64", hashOf([["f", "v".repeat(64)]])],
+    [
+      // NUL, the bytes 0x80-0xFF and invalid UTF-8 in values of both shapes (short strings,
+      // Buffers past 128 bytes).
+      "hash binary values",
+      hashOf([
+        ["a", "\x00"],
+        ["b", "\x80a\xe2\x82\xc0\x80\xfe\xff"],
+        ["c", range(128, (i) => String.fromCharCode(0x80 + i)).join("")],
+        ["d", `\x00${range(128, (i) => String.fromCharCode(0x80 + i)).join("")}`],
+        ["e", ""],
+      ]),
+    ],
     ["hash hashtable (513)", hashOf(range(513, (i) => [`f${i}`, `v${i}`]))],
     [
       "hash hashtable (value 65)",
-      new Map([
-        ["f", Buffer.alloc(65, "v")],
-        ["g", Buffer.from("1")],
+      hashOf([
+        ["f", "v".repeat(65)],
+        ["g", "1"],
       ]),
     ],
     ["intset 16", new Set(["1", "-3", "32767", "-32768"])],
