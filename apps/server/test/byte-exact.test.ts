@@ -276,6 +276,27 @@ const sessions: Record<string, string> = {
     cmd("LRANGE", "bl", "0", "-1"),
     cmd("BLMPOP", "0", "2", "nokey", "dst", "RIGHT", "COUNT", "9"),
   ].join(""),
+  // Hash values take list elements' shapes: a listpack hash of short values, then one with a long
+  // value (a hashtable, so only single-field reads, whose order does not depend on the dict).
+  "binary hash values": [
+    cmd("FLUSHALL"),
+    cmd("HSET", "hb", "a", "\x00", "b", BAD_UTF8, "c", ""),
+    cmd("HGETALL", "hb"),
+    cmd("HVALS", "hb"),
+    cmd("DUMP", "hb"),
+    cmd("HSET", "hl", "long", HIGH, "x", LONG_BINARY),
+    cmd("HGET", "hl", "long"),
+    cmd("HMGET", "hl", "x", "long", "nope"),
+    cmd("HSTRLEN", "hl", "x"),
+    cmd("COPY", "hl", "hl2"),
+    cmd("HGET", "hl2", "x"),
+    cmd("HINCRBYFLOAT", "hb", "c", "1.5"),
+    cmd("HGET", "hb", "c"),
+    cmd("RPUSH", "sl", "l"),
+    cmd("SORT", "sl", "BY", "nosort", "GET", "h*->long", "GET", "h*->x", "GET", "#"),
+    cmd("SORT", "sl", "BY", "nosort", "GET", "h*->x", "STORE", "dst"),
+    cmd("LRANGE", "dst", "0", "-1"),
+  ].join(""),
   "RESP3 data replies": [
     cmd("HELLO", "3"),
     cmd("FLUSHALL"),

@@ -537,26 +537,30 @@ describe("CONFIG SET appendonly yes at run time", () => {
     );
   }, 60_000);
 
-  it("a plain rewrite (no RDB preamble) and the increment keep binary list elements byte for byte", async () => {
+  it("a plain rewrite (no RDB preamble) and the increment keep binary list elements and hash values byte for byte", async () => {
     const dir = await freshDir();
     const [port] = await freeClusterPorts(1);
     const opts = ["--aof-use-rdb-preamble", "no"];
     let s = await startKv(dir, opts, port);
-    // Short elements are latin1 strings in the store, long ones Buffers: NUL, 0x80-0xFF and
-    // invalid UTF-8 in both.
+    // Short elements and hash values are latin1 strings in the store, long ones Buffers: NUL,
+    // 0x80-0xFF and invalid UTF-8 in both.
     const high = Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join("");
     const els = ["\x00", "\x80a\xe2\x82\xc0\x80\xfe\xff", "", `\x00${high}`, high.repeat(3)];
     await exchange(s.port, cmd("RPUSH", "l\xe9", ...els));
+    await exchange(s.port, cmd("HSET", "h\xe9", "s", els[1] as string, "l", els[4] as string));
     expect(await exchange(s.port, cmd("CONFIG", "SET", "appendonly", "yes"))).toBe("+OK\r\n");
     await waitFor(async () =>
       (await redisCli(s.port, ["info", "persistence"])).includes("aof_rewrites:1"),
     );
     await exchange(s.port, cmd("LPUSH", "l\xe9", `\xff${high}`, "\xc3\x28"));
-    const check = cmd("LRANGE", "l\xe9", "0", "-1");
+    await exchange(s.port, cmd("HSET", "h\xe9", "n", `\x00${high}`));
+    const check = cmd("LRANGE", "l\xe9", "0", "-1") + cmd("HMGET", "h\xe9", "s", "l", "n");
     const before = await exchange(s.port, check);
-    const want = ["\xc3\x28", `\xff${high}`, ...els];
+    const bulks = (xs: string[]) =>
+      `*${xs.length}\r\n${xs.map((e) => `$${e.length}\r\n${e}\r\n`).join("")}`;
     expect(before).toBe(
-      `*${want.length}\r\n${want.map((e) => `$${e.length}\r\n${e}\r\n`).join("")}`,
+      bulks(["\xc3\x28", `\xff${high}`, ...els]) +
+        bulks([els[1] as string, els[4] as string, `\x00${high}`]),
     );
     await s.kill("SIGKILL");
     s = await startKv(dir, [...opts, "--appendonly", "yes"], port);

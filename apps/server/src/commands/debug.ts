@@ -410,7 +410,7 @@ function stringmatchFuzz(): void {
 /** The elements of a listpack or quicklist value, for DEBUG LISTPACK/QUICKLIST's stdout dump. */
 function debugElements(v: Value): string[] {
   if (isList(v)) return v.toArray().map(elementLatin1);
-  if (v instanceof Map) return [...v].flatMap(([f, b]) => [f, b.toString("latin1")]);
+  if (v instanceof Map) return [...v].flatMap(([f, b]) => [f, elementLatin1(b)]);
   if (v instanceof Set || typeof v === "string" || v instanceof Uint8Array) return [];
   const z = v as { entries(): Iterable<[string, number]> };
   return [...z.entries()].flatMap(([m, s]) => [m, String(s)]);
