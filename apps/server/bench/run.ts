@@ -1,9 +1,12 @@
 // shoal-server vs redis-server 7.0.15 under redis-benchmark, on the same machine, alternating
-// runs: `redis-benchmark -t <tests> -n 200000 -c 50 -P 1|16 --csv`. Prints requests/s, p50 and
+// runs: `redis-benchmark -t <tests> -n 200000|1000000 -c 50 -P 1|16 --csv`. Prints requests/s, p50 and
 // p99 latency for both, and the shoal/redis throughput ratio per test (median of the rounds).
 // Goal (issue 4): >= 0.7 of Redis at -P 1 and >= 0.5 at -P 16. Then issue 16's rows (XADD,
 // XREADGROUP + XACK, PFADD, BITCOUNT, memory per stream entry): bench/data-types.ts.
-// Env: SHOAL_BENCH_N (default 200000), SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_TESTS.
+// Pipelined runs take five times the requests: 200k at -P 16 lasted a third of a second, short
+// enough for a test's ratio to swing by half between runs.
+// Env: SHOAL_BENCH_N (default 200000; SHOAL_BENCH_N16 at -P 16, default 5 × N),
+// SHOAL_BENCH_ROUNDS (default 3), SHOAL_BENCH_TESTS.
 import { fileURLToPath } from "node:url";
 import { redisCli, type ServerHandle } from "@shoal/test-utils";
 import { dataTypeRows } from "./data-types.js";
@@ -17,6 +20,7 @@ import {
 
 const MAIN_JS = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const N = Number(process.env.SHOAL_BENCH_N ?? 200_000);
+const N16 = Number(process.env.SHOAL_BENCH_N16 ?? N * 5);
 const ROUNDS = Number(process.env.SHOAL_BENCH_ROUNDS ?? 3);
 const WANTED = (
   process.env.SHOAL_BENCH_TESTS ?? "ping_mbulk,set,get,incr,lpush,rpop,hset,zadd"
@@ -25,7 +29,8 @@ const WANTED = (
 type Row = BenchmarkRow;
 
 function benchmark(port: number, tests: string[], pipeline: number): Promise<Map<string, Row>> {
-  return redisBenchmarkCsv([...loadArgs(port, N, pipeline), "-t", tests.join(",")]);
+  const n = pipeline > 1 ? N16 : N;
+  return redisBenchmarkCsv([...loadArgs(port, n, pipeline), "-t", tests.join(",")]);
 }
 
 /** Tests whose command shoal-server knows (the fixture store has only a few). */
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
   await withShoalAndRedis(MAIN_JS, async (shoal, redis) => {
     const tests = await supported(shoal.port);
     console.log(
-      `redis-benchmark -n ${N} -c 50, ${ROUNDS} alternating rounds; tests: ${tests.join(",")}`,
+      `redis-benchmark -n ${N} (-P 1) / ${N16} (-P 16) -c 50, ${ROUNDS} alternating rounds; tests: ${tests.join(",")}`,
     );
     for (const P of [1, 16]) {
       const res = { shoal: new Map<string, Row[]>(), redis: new Map<string, Row[]>() };

@@ -529,10 +529,13 @@ export class Database {
     return true;
   }
 
-  /** dbOverwrite: replaces an existing key's value, keeping its TTL. */
-  overwrite(key: string, value: Value): void {
+  /**
+   * dbOverwrite: replaces an existing key's value, keeping its TTL. A caller that just looked the
+   * key up passes the value it found as `old`, sparing a probe of the dict.
+   */
+  overwrite(key: string, value: Value, old: Value | undefined = this.dict.get(key)): void {
     if (this.keyspace.openSnapshots.size !== 0) this.snapBeforeChange(key);
-    this.replaceValue(key, value, this.dict.get(key));
+    this.replaceValue(key, value, old);
   }
 
   /** dbOverwrite's part shared with setKey: the value, its charge and its access record. */
@@ -729,9 +732,9 @@ export class Database {
 
   // ---- Signals (thin wrappers so commands read like Redis's) -------------------------------
 
-  signalModified(key: string): void {
-    // A collection written in place is re-measured when the accounting is next read.
-    const v = this.dict.get(key);
+  signalModified(key: string, v: Value | undefined = this.dict.get(key)): void {
+    // A collection written in place is re-measured when the accounting is next read. A caller
+    // that holds the key's value passes it as `v`, sparing a probe of the dict.
     if (v !== undefined && typeof v !== "string" && !(v instanceof Uint8Array)) {
       this.resized.add(key);
       // Folded now and then even if nobody reads the figure (a keyspace used without a server

@@ -199,8 +199,8 @@ function incrDecr(
   }
   const digits = String(result); // a string value: digits are latin1
   if (v === undefined) db.add(key, digits);
-  else db.overwrite(key, digits);
-  db.signalModified(key);
+  else db.overwrite(key, digits, v);
+  db.signalModified(key, digits);
   db.notify("string", "incrby", key);
   ctx.addDirty(1);
   ctx.propagateSelf();
