@@ -20,13 +20,14 @@ import {
   resumeBusyAccept,
   wakeBusyAccept,
 } from "./busy-accept.js";
+import { acceptIntoSharedBuffer, sharedReadSocket } from "./shared-read.js";
 
 /** The Unix socket listener could not be opened (its line is logged already). */
 export class UnixSocketError extends Error {}
 
 /**
- * A new connection, not reading yet (networking reads it through shared-read.ts); `unixPath` when
- * it came through the Unix socket listener.
+ * A new connection, reading into shared-read.ts's buffer (its bytes are dropped until networking
+ * names their consumer); `unixPath` when it came through the Unix socket listener.
  */
 export type OnConnection = (sock: net.Socket, unixPath?: string) => void;
 
@@ -69,14 +70,14 @@ export class Listeners {
       // Nothing there, or not ours to remove: listen() says which.
     }
     const release = reserveStaleListenerFds();
-    const server = net.createServer({ pauseOnConnect: true }, (sock) =>
-      this.onConnection(sock, path),
-    );
+    const server = net.createServer((sock) => this.onConnection(sock, path));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen({ path, backlog: 511 }, () => {
           server.off("error", reject);
+          // Before any connection: the listening callback runs ahead of the next poll.
+          acceptIntoSharedBuffer(server);
           resolve();
         });
       });
@@ -150,12 +151,7 @@ export class Listeners {
   private adopt(fd: number, unixPath: string | undefined): void {
     let sock: net.Socket;
     try {
-      sock = new net.Socket({
-        fd,
-        readable: true,
-        writable: true,
-        pauseOnCreate: true,
-      } as net.SocketConstructorOpts);
+      sock = sharedReadSocket(fd);
     } catch (err) {
       // Called from inside the script's hook: a throw would end up in the script. The fd is
       // nobody's then (the thread never closes its side), so it is closed here.
@@ -188,14 +184,13 @@ export class Listeners {
       let host = optional ? raw.slice(1) : raw;
       if (host === "*") host = "0.0.0.0";
       if (host === "::*") host = "::";
-      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (sock) =>
-        this.onConnection(sock),
-      );
+      const srv = net.createServer({ noDelay: true }, (sock) => this.onConnection(sock));
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once("error", reject);
           srv.listen({ port, host, ipv6Only: host.includes(":"), backlog: 511 }, () => {
             srv.off("error", reject);
+            acceptIntoSharedBuffer(srv);
             resolve();
           });
         });

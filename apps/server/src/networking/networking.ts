@@ -19,7 +19,7 @@ import { Client, ClientReplyMode } from "./client-connection.js";
 import { ClientMemory, clientEvictionLimit, clientMemoryUsage } from "./client-memory.js";
 import { Listeners } from "./listeners.js";
 import { hasOutputLimit, outputLimitLogLine, outputLimitReached } from "./output-limits.js";
-import { readIntoSharedBuffer } from "./shared-read.js";
+import { readInto } from "./shared-read.js";
 
 /**
  * Output above this pauses reading from a client whose class has no output limit (normal's
@@ -122,16 +122,8 @@ export class Networking {
 
   // ---- Connections ---------------------------------------------------------------------------
 
-  private acceptConnection(accepted: net.Socket, unixPath?: string): void {
+  private acceptConnection(sock: net.Socket, unixPath?: string): void {
     this.stats.connectionsReceived++;
-    // Reading starts here; bytes a refused connection sends are dropped.
-    let client: Client | undefined;
-    const sock = readIntoSharedBuffer(accepted, (chunk) => {
-      if (client === undefined) return;
-      this.onData(client, chunk);
-      // The shared buffer is the next read's: the decoder copies what it has not consumed.
-      client.decoder.retainUnconsumed();
-    });
     sock.on("error", () => {
       // ECONNRESET and friends: the close event frees the client.
     });
@@ -152,7 +144,7 @@ export class Networking {
       sock.end(PROTECTED_MODE_DENIED);
       return;
     }
-    client = new Client(
+    const client = new Client(
       this.nextClientId++,
       sock,
       this.config.get<string>("requirepass") !== "",
@@ -160,8 +152,14 @@ export class Networking {
     );
     client.decoder.maxBulkLen = this.config.get<number>("proto-max-bulk-len");
     this.clients.set(client.id, client);
-    const added = client;
-    sock.on("close", () => this.freeClient(added));
+    // From here on its reads reach the client (nothing is read before: all of this runs in the
+    // accept callback, and a refused connection never gets a consumer).
+    readInto(sock, (chunk) => {
+      this.onData(client, chunk);
+      // The shared buffer is the next read's: the decoder copies what it has not consumed.
+      client.decoder.retainUnconsumed();
+    });
+    sock.on("close", () => this.freeClient(client));
   }
 
   private isProtectedModeDenied(sock: net.Socket): boolean {
