@@ -31,7 +31,7 @@ function onSharedRead(this: SharedReadSocket, n: number): boolean {
 
 const onread = { buffer: shared, callback: onSharedRead };
 
-/** A Socket reading into the shared buffer, its consumer slot declared (none yet: reads dropped). */
+/** A Socket reading into the shared buffer, with its consumer slot (none yet: reads dropped). */
 function sharedReadSocketOf(opts: net.SocketConstructorOpts): SharedReadSocket {
   const sock: SharedReadSocket = new net.Socket({ ...opts, onread } as net.SocketConstructorOpts);
   sock[kConsumer] = undefined;
@@ -81,7 +81,10 @@ export function acceptIntoSharedBuffer(server: net.Server): void {
   };
 }
 
-/** A connection accepted on file descriptor `fd` (by the busy-script accept thread), reading into the shared buffer. */
+/**
+ * A connection the busy-script accept thread accepted on file descriptor `fd`, reading into the
+ * shared buffer.
+ */
 export function sharedReadSocket(fd: number): net.Socket {
   return sharedReadSocketOf({ fd, readable: true, writable: true });
 }
