@@ -48,6 +48,9 @@ function latin1(s: string): number {
 }
 
 const mixLatin1 = (d: Digest, s: string): void => mixDigest(d, text, 0, latin1(s));
+/** A string value, list element or hash value, in either of its shapes. */
+const mixBytes = (d: Digest, v: string | Uint8Array): void =>
+  typeof v === "string" ? mixLatin1(d, v) : mixDigest(d, v);
 const xorLatin1 = (d: Digest, s: string): void => xorDigest(d, text, 0, latin1(s));
 
 function uint32(n: number): Buffer {
@@ -75,22 +78,14 @@ const entry = Buffer.alloc(20);
 /** xorObjectDigest: mixes the value of `key` into `d`. */
 function xorObjectDigest(db: Database, key: string, d: Digest, v: Value): void {
   mixDigest(d, TYPE_IDS[typeId(v)] as Buffer);
-  if (isString(v)) {
-    if (typeof v === "string") mixLatin1(d, v);
-    else mixDigest(d, v);
-  } else if (isList(v))
-    for (let i = 0; i < v.length; i++) {
-      const e = v.peekAt(i) as ListElement;
-      if (typeof e === "string") mixLatin1(d, e);
-      else mixDigest(d, e);
-    }
+  if (isString(v)) mixBytes(d, v);
+  else if (isList(v)) for (let i = 0; i < v.length; i++) mixBytes(d, v.peekAt(i) as ListElement);
   else if (isSet(v)) for (const m of v) xorLatin1(d, m);
   else if (isHash(v)) {
     for (const [f, val] of v) {
       entry.fill(0);
       mixLatin1(entry, f);
-      if (typeof val === "string") mixLatin1(entry, val);
-      else mixDigest(entry, val);
+      mixBytes(entry, val);
       xorDigest(d, entry);
     }
   } else if (isStream(v)) {

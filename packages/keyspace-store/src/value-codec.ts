@@ -39,9 +39,14 @@ export const TYPE_TAGS: Record<TypeName, number> = {
 };
 const TAG_NAMES: TypeName[] = ["string", "list", "hash", "set", "zset", "stream"];
 
-function bytes(x: unknown): Buffer {
-  if (x instanceof Uint8Array) return Buffer.from(x);
+/** `x` checked to be bytes, not copied (for a maker that copies them itself). */
+function byteView(x: unknown): Uint8Array {
+  if (x instanceof Uint8Array) return x;
   throw new TypeError("expected bytes");
+}
+/** A copy of an element's bytes: one copy for either shape. */
+function elementCopy(e: ListElement): Buffer {
+  return typeof e === "string" ? elementBytes(e) : Buffer.from(e);
 }
 function array(x: unknown): unknown[] {
   if (Array.isArray(x)) return x;
@@ -62,11 +67,11 @@ const defaults: Record<TypeName, ValueCodec> = {
     clone: (v) => cloneString(v as StringValue),
   },
   list: {
-    encode: (v) => (v as ListValue).toArray().map((e) => Buffer.from(elementBytes(e))),
+    encode: (v) => (v as ListValue).toArray().map(elementCopy),
     decode: (d) => {
       const a = array(d);
       const out = new Array<ListElement>(a.length);
-      for (let i = 0; i < a.length; i++) out[i] = elementFromBytes(bytes(a[i]));
+      for (let i = 0; i < a.length; i++) out[i] = elementFromBytes(byteView(a[i]));
       return new Denque(out);
     },
     // Strings are immutable and shared; a Buffer element is copied.
@@ -81,14 +86,14 @@ const defaults: Record<TypeName, ValueCodec> = {
     encode: (v) => {
       const m = v as Map<string, ListElement>;
       const out: unknown[] = [];
-      for (const [f, val] of m) out.push(f, Buffer.from(elementBytes(val)));
+      for (const [f, val] of m) out.push(f, elementCopy(val));
       return out;
     },
     decode: (d) => {
       const a = array(d);
       if (a.length % 2 !== 0) throw new TypeError("odd hash encoding");
       const m = new Map<string, ListElement>();
-      for (let i = 0; i < a.length; i += 2) m.set(str(a[i]), elementFromBytes(bytes(a[i + 1])));
+      for (let i = 0; i < a.length; i += 2) m.set(str(a[i]), elementFromBytes(byteView(a[i + 1])));
       return m;
     },
     clone: (v) => {

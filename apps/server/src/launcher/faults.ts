@@ -4,6 +4,7 @@
 // one thing and says what it did; watchReaction() then follows what the cluster does about it —
 // flags, cluster_state, which node serves the affected slots — until an expectation holds or a
 // bounded time passes, printing each change with the ms elapsed since the fault.
+import { pidAlive } from "../pid-alive.js";
 import {
   answering,
   flagOf,
@@ -14,7 +15,6 @@ import {
   portOfId,
 } from "./cluster-view.js";
 import {
-  alive,
   call,
   type Layout,
   livePid,
@@ -54,7 +54,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms: 
 export async function killNode(l: Layout, port: number, print: Print): Promise<number> {
   const pid = needPid(l, port);
   process.kill(pid, "SIGKILL");
-  await until(`pid ${pid} to exit`, () => processState(l, port) === "down" || !alive(pid), 5000);
+  await until(`pid ${pid} to exit`, () => processState(l, port) === "down" || !pidAlive(pid), 5000);
   print(`Killed ${l.host}:${port} (pid ${pid}, SIGKILL)`);
   return pid;
 }

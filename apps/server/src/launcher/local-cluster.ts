@@ -366,7 +366,7 @@ export async function stopNodes(l: Layout, print: Print): Promise<void> {
   if (pids.length === 0) print("No node is running");
   const deadline = Date.now() + 10_000;
   for (const [port, pid] of pids) {
-    while (alive(pid)) {
+    while (pidAlive(pid)) {
       if (Date.now() > deadline) {
         print(`  ${l.host}:${port} did not exit in time; killing it`);
         process.kill(pid, "SIGKILL");
@@ -392,11 +392,6 @@ export function processState(l: Layout, port: number): ProcessState {
   } catch {
     return "running";
   }
-}
-
-/** The process runs or is stopped (an unreaped zombie counts as gone: pid-alive.ts). */
-export function alive(pid: number): boolean {
-  return pidAlive(pid);
 }
 
 /** One line per node: process, cluster state, role and slots. */

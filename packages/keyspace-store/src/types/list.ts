@@ -14,12 +14,7 @@
 // 553-556 against 376-496, 4 KiB 5.0-6.0 us against 2.1-2.8). And a string holds at most
 // 2^29-24 chars, less than proto-max-bulk-len may let in. Which shape an element takes follows
 // from its length alone, so equal elements always have the same shape.
-import {
-  type CommandArgs,
-  latin1String,
-  type NodeBuffer,
-  type ReplyWriter,
-} from "@shoal/resp-codec";
+import { type CommandArgs, latin1String } from "@shoal/resp-codec";
 import type { ListElement, ListValue } from "../value.js";
 
 /** Longest list element held as a latin1 string (see above). */
@@ -44,21 +39,13 @@ export function elementFromLatin1(s: string): ListElement {
   return s.length <= ELEMENT_INLINE_MAX ? s : Buffer.from(s, "latin1");
 }
 
-/** An element's bytes; a fresh Buffer for the string shape. Do not mutate. */
-export function elementBytes(e: ListElement): Buffer {
-  return typeof e === "string" ? Buffer.from(e, "latin1") : e;
-}
-
-/** An element's bytes as a latin1 JS string. */
-export function elementLatin1(e: ListElement): string {
-  return typeof e === "string" ? e : (e as NodeBuffer).latin1Slice(0, e.length);
-}
-
-/** Replies an element as a bulk string. */
-export function replyElement(reply: ReplyWriter, e: ListElement): void {
-  if (typeof e === "string") reply.bulkLatin1(e);
-  else reply.bulk(e);
-}
+// An element has a string value's two shapes (only the line between them differs), so its
+// bytes, its latin1 form and its reply are string-value.ts's.
+export {
+  replyValue as replyElement,
+  valueBytes as elementBytes,
+  valueLatin1 as elementLatin1,
+} from "../string-value.js";
 
 /** Byte equality of two buffers (length first: most elements differ in length). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
